@@ -1,0 +1,131 @@
+/**
+ * The one interface every database sits behind. The engine speaks only this; the three implementations
+ * (DuckDB-WASM, PGlite, a PostgreSQL server) differ only in how they move bytes.
+ *
+ * Values come back normalised so that every backend prints and compares the same: integers as numbers (bigint
+ * beyond 2^53), DECIMAL/NUMERIC as exact strings, dates as 'YYYY-MM-DD', timestamps as
+ * 'YYYY-MM-DD HH:MM:SS[.ffffff]' (UTC), booleans, strings, null.
+ */
+
+export type SqlFamily = 'duckdb' | 'postgres';
+
+export type Value = null | boolean | number | bigint | string;
+
+export interface ResultColumn {
+  name: string;
+  /** The backend's type name, lower case (e.g. 'integer', 'decimal(15,2)', 'varchar'). */
+  type: string;
+}
+
+export interface QueryResult {
+  columns: ResultColumn[];
+  rows: Value[][];
+  /** Rows returned, or rows affected by a write. */
+  rowCount: number;
+}
+
+export interface Queryable {
+  query(sql: string, params?: Value[]): Promise<QueryResult>;
+}
+
+export type Isolation = 'read committed' | 'repeatable read' | 'serializable';
+
+export interface Backend extends Queryable {
+  readonly family: SqlFamily;
+  /** A short description for humans: 'duckdb (in memory)', 'pglite (./data)', 'postgres://…'. */
+  readonly description: string;
+  /**
+   * Runs `fn` in one transaction on one connection: committed if it resolves, rolled back if it throws.
+   * Other callers keep reading the last committed state meanwhile (MVCC on every backend).
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: { isolation?: Isolation }): Promise<T>;
+  /** Bulk-loads rows into an existing table through the backend's COPY path. Returns the rows written. */
+  copyRows(table: string, columns: string[], rows: Iterable<Value[]> | AsyncIterable<Value[]>): Promise<number>;
+  /** Streams a result in batches instead of materialising it. */
+  stream(sql: string, batchRows?: number): AsyncIterable<Value[][]>;
+  close(): Promise<void>;
+}
+
+/**
+ * An error the backend raised, with the 0-based offset in the SQL text sent where the backend says the
+ * problem is (when it says).
+ */
+export class BackendError extends Error {
+  override readonly name = 'BackendError';
+  constructor(
+    message: string,
+    readonly offset?: number,
+    readonly sqlState?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Double-quotes an identifier for either family. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A SQL literal for a value, for the few places that build SQL text (catalog writes, CSV-less inserts). */
+export function sqlLiteral(v: Value): string {
+  if (v === null) return 'NULL';
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  return `'${v.replace(/'/g, "''")}'`;
+}
+
+/** One CSV line (RFC 4180): empty unquoted = NULL, quoted "" = empty string, on both COPY paths. */
+export function csvLine(row: Value[]): string {
+  return row
+    .map((v) => {
+      if (v === null) return '';
+      const s = typeof v === 'boolean' ? (v ? 'true' : 'false') : String(v);
+      return s === '' || /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    })
+    .join(',');
+}
+
+/** Groups rows into CSV chunks of about `chunkBytes`, so loads stream instead of building one huge string. */
+export async function* csvChunks(
+  rows: Iterable<Value[]> | AsyncIterable<Value[]>,
+  chunkBytes = 8 << 20,
+): AsyncGenerator<{ text: string; rows: number }> {
+  let parts: string[] = [];
+  let size = 0;
+  let count = 0;
+  for await (const row of rows) {
+    const line = csvLine(row);
+    parts.push(line);
+    size += line.length + 1;
+    count++;
+    if (size >= chunkBytes) {
+      yield { text: `${parts.join('\n')}\n`, rows: count };
+      parts = [];
+      size = 0;
+      count = 0;
+    }
+  }
+  if (count > 0) yield { text: `${parts.join('\n')}\n`, rows: count };
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** Milliseconds since the epoch (+ optional extra microseconds) → 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC. */
+export function formatTimestamp(ms: number, extraMicros = 0): string {
+  const d = new Date(Math.floor(ms));
+  const micros = Math.round((ms - Math.floor(ms)) * 1000) + extraMicros + d.getUTCMilliseconds() * 1000;
+  const base = `${formatDate(d.getTime())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+  return micros === 0 ? base : `${base}.${pad(micros, 6).replace(/0+$/, '')}`;
+}
+
+export function formatDate(ms: number): string {
+  const d = new Date(ms);
+  const y = d.getUTCFullYear();
+  return `${y < 0 ? '-' : ''}${pad(Math.abs(y), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
+
+/** int8 text → number when exact, bigint otherwise. */
+export function parseInt8(text: string): number | bigint {
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : BigInt(text);
+}

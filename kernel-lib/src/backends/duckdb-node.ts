@@ -1,0 +1,69 @@
+/** Instantiates DuckDB-WASM in Node: its Node worker build, run in a worker thread. */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { AsyncDuckDB } from '@duckdb/duckdb-wasm';
+import { DuckDbBackend } from './duckdb.js';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The worker script expects a browser-style global `postMessage`/`onmessage`; this shim provides them over
+ * worker_threads. (The `web-worker` package cannot load the CommonJS worker build.) The worker's own
+ * console logging of errors is silenced: every error also reaches the caller, who reports it properly.
+ */
+const BOOT = `
+const { parentPort, workerData } = require('node:worker_threads');
+console.log = () => {};
+console.error = () => {};
+globalThis.postMessage = (msg, transfer) => parentPort.postMessage(msg, transfer);
+parentPort.on('message', (data) => globalThis.onmessage({ data }));
+require(workerData.script);
+`;
+
+type Listener = (event: unknown) => void;
+
+/** Adapts a worker_threads Worker to the DOM Worker surface AsyncDuckDB uses. */
+class WorkerAdapter {
+  private readonly worker: Worker;
+  private readonly listeners = new Map<Listener, [string, (arg: unknown) => void]>();
+
+  constructor(script: string) {
+    this.worker = new Worker(BOOT, { eval: true, workerData: { script } });
+    this.worker.unref();
+  }
+
+  addEventListener(type: string, fn: Listener): void {
+    const event = type === 'close' ? 'exit' : type;
+    const handler = type === 'message' ? (data: unknown) => fn({ data }) : fn;
+    this.listeners.set(fn, [event, handler]);
+    this.worker.on(event, handler);
+  }
+
+  removeEventListener(_type: string, fn: Listener): void {
+    const entry = this.listeners.get(fn);
+    if (entry) this.worker.off(entry[0], entry[1]);
+    this.listeners.delete(fn);
+  }
+
+  postMessage(message: unknown, transfer?: unknown[]): void {
+    this.worker.postMessage(message, transfer as never);
+  }
+
+  terminate(): void {
+    void this.worker.terminate();
+  }
+}
+
+/** Opens an in-memory DuckDB, or one backed by a file when `file` is given. */
+export async function openDuckDbNode(file?: string): Promise<DuckDbBackend> {
+  const duckdb = require('@duckdb/duckdb-wasm/dist/duckdb-node.cjs');
+  const dist = path.dirname(require.resolve('@duckdb/duckdb-wasm/dist/duckdb-node.cjs'));
+  const worker = new WorkerAdapter(path.join(dist, 'duckdb-node-eh.worker.cjs'));
+  const db: AsyncDuckDB = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), worker);
+  await db.instantiate(path.join(dist, 'duckdb-eh.wasm'));
+  if (file) await db.open({ path: path.resolve(file) });
+  return DuckDbBackend.open(db, file ? `duckdb (${file})` : 'duckdb (in memory)', async () => {
+    await db.terminate();
+  });
+}

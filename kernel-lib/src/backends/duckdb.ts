@@ -1,0 +1,217 @@
+/**
+ * DuckDB through @duckdb/duckdb-wasm: the same AsyncDuckDB the browser runs, here driven from any runtime
+ * that can hand us an instantiated database (see duckdb-node.ts for Node).
+ */
+import type { AsyncDuckDB, AsyncDuckDBConnection } from '@duckdb/duckdb-wasm';
+import {
+  type Backend,
+  BackendError,
+  csvChunks,
+  formatDate,
+  formatTimestamp,
+  type QueryResult,
+  type Queryable,
+  quoteIdent,
+  type ResultColumn,
+  sqlLiteral,
+  type Value,
+} from './backend.js';
+
+/** The slice of Apache Arrow we read; typed structurally so we need not depend on arrow's own types. */
+interface ArrowType {
+  typeId: number;
+  scale?: number;
+  precision?: number;
+  bitWidth?: number;
+  isSigned?: boolean;
+  timezone?: string | null;
+  toString(): string;
+}
+interface ArrowTable {
+  numRows: number;
+  schema: { fields: { name: string; type: ArrowType }[] };
+  getChildAt(i: number): { get(row: number): unknown } | null;
+}
+
+// Arrow's Type enum values (stable across arrow versions).
+const T = { Int: 2, Float: 3, Binary: 4, Utf8: 5, Bool: 6, Decimal: 7, Date: 8, Time: 9, Timestamp: 10 } as const;
+
+function typeName(t: ArrowType): string {
+  switch (t.typeId) {
+    case T.Int:
+      return { 8: 'tinyint', 16: 'smallint', 32: 'integer', 64: 'bigint' }[t.bitWidth ?? 32] ?? 'integer';
+    case T.Float:
+      return String(t).includes('32') ? 'float' : 'double';
+    case T.Utf8:
+      return 'varchar';
+    case T.Bool:
+      return 'boolean';
+    case T.Decimal:
+      return `decimal(${t.precision},${t.scale})`;
+    case T.Date:
+      return 'date';
+    case T.Timestamp:
+      return t.timezone ? 'timestamptz' : 'timestamp';
+    case T.Binary:
+      return 'blob';
+    default:
+      return String(t).toLowerCase();
+  }
+}
+
+function decimalText(unscaled: string, scale: number): string {
+  if (scale === 0) return unscaled;
+  const negative = unscaled.startsWith('-');
+  const digits = (negative ? unscaled.slice(1) : unscaled).padStart(scale + 1, '0');
+  return `${negative ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+}
+
+function convert(v: unknown, t: ArrowType): Value {
+  if (v === null || v === undefined) return null;
+  switch (t.typeId) {
+    case T.Decimal:
+      return decimalText(String(v), t.scale ?? 0);
+    case T.Date:
+      return formatDate(v as number);
+    case T.Timestamp:
+      return formatTimestamp(v as number);
+    case T.Int:
+      return typeof v === 'bigint' && Number.isSafeInteger(Number(v)) ? Number(v) : (v as number | bigint);
+    case T.Bool:
+    case T.Utf8:
+    case T.Float:
+      return v as Value;
+    default:
+      return typeof v === 'object' ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x)) : String(v);
+  }
+}
+
+function toRows(table: ArrowTable): { columns: ResultColumn[]; rows: Value[][] } {
+  const fields = table.schema.fields;
+  const columns = fields.map((f) => ({ name: f.name, type: typeName(f.type) }));
+  const vectors = fields.map((_f, i) => table.getChildAt(i));
+  const rows: Value[][] = new Array(table.numRows);
+  for (let r = 0; r < table.numRows; r++) {
+    const row: Value[] = new Array(fields.length);
+    for (let c = 0; c < fields.length; c++) row[c] = convert(vectors[c]?.get(r), (fields[c] as { type: ArrowType }).type);
+    rows[r] = row;
+  }
+  return { columns, rows };
+}
+
+/**
+ * DuckDB reports positions as "LINE n: <snippet>" and a caret line; turn that into an offset in `sql`
+ * and strip it from the message (we print our own caret).
+ */
+export function duckdbError(e: unknown, sql: string): BackendError {
+  const text = e instanceof Error ? e.message : String(e);
+  const cut = text.indexOf('\n\nLINE ');
+  const message = (cut < 0 ? text : text.slice(0, cut)).trim();
+  const m = /\n\nLINE (\d+): (.*)\n( *)\^/.exec(text);
+  if (!m) return new BackendError(message);
+  const lineNo = Number(m[1]);
+  const prefix = `LINE ${m[1]}: `.length;
+  let snippet = m[2] as string;
+  let caret = (m[3] as string).length - prefix;
+  if (snippet.startsWith('...')) {
+    snippet = snippet.slice(3);
+    caret -= 3;
+  }
+  snippet = snippet.replace(/\.\.\.$/, '');
+  const lines = sql.split('\n');
+  const line = lines[lineNo - 1] ?? '';
+  const at = Math.max(0, line.indexOf(snippet));
+  const lineStart = lines.slice(0, lineNo - 1).reduce((n, l) => n + l.length + 1, 0);
+  return new BackendError(message, lineStart + at + Math.max(0, caret));
+}
+
+async function run(conn: AsyncDuckDBConnection, sql: string, params?: Value[]): Promise<QueryResult> {
+  let text = sql;
+  if (params && params.length > 0) {
+    // The worker's prepared statements do not take every type we pass; bind by literal substitution of $n.
+    text = sql.replace(/\$(\d+)/g, (_m, n) => sqlLiteral(params[Number(n) - 1] ?? null));
+  }
+  try {
+    const table = (await conn.query(text)) as unknown as ArrowTable;
+    const { columns, rows } = toRows(table);
+    // DuckDB reports the rows a write touched as a single "Count" column.
+    const isWriteCount = columns.length === 1 && columns[0]?.name === 'Count' && /^\s*(insert|update|delete)/i.test(sql);
+    return isWriteCount ? { columns: [], rows: [], rowCount: Number(rows[0]?.[0] ?? 0) } : { columns, rows, rowCount: rows.length };
+  } catch (e) {
+    throw duckdbError(e, text);
+  }
+}
+
+let fileCounter = 0;
+
+export class DuckDbBackend implements Backend {
+  readonly family = 'duckdb' as const;
+
+  private constructor(
+    private readonly db: AsyncDuckDB,
+    private readonly conn: AsyncDuckDBConnection,
+    readonly description: string,
+    private readonly onClose: () => Promise<void>,
+  ) {}
+
+  /** Wraps an instantiated AsyncDuckDB. `onClose` frees what the runtime made (the worker). */
+  static async open(db: AsyncDuckDB, description: string, onClose: () => Promise<void>): Promise<DuckDbBackend> {
+    const conn = await db.connect();
+    // Extensions would be fetched from the network, which lessons must not need: fail fast instead of hanging.
+    await conn.query('SET autoinstall_known_extensions = false');
+    await conn.query('SET autoload_known_extensions = false');
+    return new DuckDbBackend(db, conn, description, onClose);
+  }
+
+  query(sql: string, params?: Value[]): Promise<QueryResult> {
+    return run(this.conn, sql, params);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    // A connection of its own: DuckDB's MVCC then lets others read the committed state meanwhile.
+    // DuckDB transactions are always snapshot-isolated, which is what every caller asks for.
+    const conn = await this.db.connect();
+    try {
+      await run(conn, 'BEGIN TRANSACTION');
+      const result = await fn({ query: (sql, params) => run(conn, sql, params) });
+      await run(conn, 'COMMIT');
+      return result;
+    } catch (e) {
+      await conn.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      await conn.close();
+    }
+  }
+
+  async copyRows(table: string, columns: string[], rows: Iterable<Value[]> | AsyncIterable<Value[]>): Promise<number> {
+    const target = `${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')})`;
+    let total = 0;
+    for await (const chunk of csvChunks(rows)) {
+      const file = `dtlab_copy_${++fileCounter}.csv`;
+      await this.db.registerFileText(file, chunk.text);
+      try {
+        await run(this.conn, `COPY ${target} FROM '${file}' (FORMAT csv, HEADER false, ALLOW_QUOTED_NULLS false)`);
+      } finally {
+        await this.db.dropFile(file);
+      }
+      total += chunk.rows;
+    }
+    return total;
+  }
+
+  async *stream(sql: string): AsyncIterable<Value[][]> {
+    let reader: AsyncIterable<unknown>;
+    try {
+      reader = (await this.conn.send(sql)) as unknown as AsyncIterable<unknown>;
+    } catch (e) {
+      throw duckdbError(e, sql);
+    }
+    for await (const batch of reader) yield toRows(batch as ArrowTable).rows;
+  }
+
+  async close(): Promise<void> {
+    await this.conn.close();
+    await this.onClose();
+  }
+}

@@ -1,0 +1,29 @@
+/** `--db` specs → backends: `duckdb[:FILE]`, `pglite[:DIR]` (the default in Node), `postgres://…`. */
+import { DtError, messageOf } from '../errors.js';
+import type { Backend } from './backend.js';
+
+export const DB_SPEC_HELP = "duckdb[:FILE] | pglite[:DIR] | postgres://user@host:port/db (default: pglite)";
+
+export async function openBackend(spec = 'pglite'): Promise<Backend> {
+  const [kind, ...rest] = spec.split(':');
+  const arg = rest.join(':') || undefined;
+  try {
+    if (/^postgres(ql)?:\/\//.test(spec)) {
+      const { PostgresBackend } = await import('./postgres.js');
+      const backend = new PostgresBackend(spec);
+      await backend.query('SELECT 1');
+      return backend;
+    }
+    if (kind === 'pglite') {
+      const { PgliteBackend } = await import('./pglite.js');
+      return await PgliteBackend.open(arg);
+    }
+    if (kind === 'duckdb') {
+      const { openDuckDbNode } = await import('./duckdb-node.js');
+      return await openDuckDbNode(arg);
+    }
+  } catch (e) {
+    throw new DtError('DT_ERR_BACKEND', `cannot open ${spec}: ${messageOf(e)}`, { cause: e });
+  }
+  throw new DtError('DT_ERR_USAGE', `unknown database '${spec}': expected ${DB_SPEC_HELP}`);
+}

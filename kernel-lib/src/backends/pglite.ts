@@ -1,0 +1,78 @@
+/** PGlite: PostgreSQL compiled to WASM, embedded in the process; persistent when given a data directory. */
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import {
+  type Backend,
+  csvChunks,
+  type Isolation,
+  type QueryResult,
+  type Queryable,
+  quoteIdent,
+  type Value,
+} from './backend.js';
+import { isolationSql, normaliseRow, PG_PARSERS, pgColumns, toBackendError } from './postgres-common.js';
+
+async function run(db: PGlite | Transaction, sql: string, params?: Value[]): Promise<QueryResult> {
+  try {
+    const r = await db.query<unknown[]>(sql, params as unknown[], { rowMode: 'array' });
+    const rows = r.rows.map(normaliseRow);
+    return {
+      columns: pgColumns(r.fields),
+      rows,
+      rowCount: r.fields.length > 0 ? rows.length : (r.affectedRows ?? 0),
+    };
+  } catch (e) {
+    throw toBackendError(e);
+  }
+}
+
+export class PgliteBackend implements Backend {
+  readonly family = 'postgres' as const;
+  readonly description: string;
+
+  private constructor(
+    private readonly db: PGlite,
+    dataDir: string | undefined,
+  ) {
+    this.description = dataDir ? `pglite (${dataDir})` : 'pglite (in memory)';
+  }
+
+  static async open(dataDir?: string): Promise<PgliteBackend> {
+    const db = await PGlite.create(dataDir, { parsers: PG_PARSERS });
+    return new PgliteBackend(db, dataDir);
+  }
+
+  query(sql: string, params?: Value[]): Promise<QueryResult> {
+    return run(this.db, sql, params);
+  }
+
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options: { isolation?: Isolation } = {}): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      if (options.isolation) await run(tx, isolationSql(options.isolation));
+      return fn({ query: (sql, params) => run(tx, sql, params) });
+    });
+  }
+
+  async copyRows(table: string, columns: string[], rows: Iterable<Value[]> | AsyncIterable<Value[]>): Promise<number> {
+    const target = `${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')})`;
+    let total = 0;
+    for await (const chunk of csvChunks(rows)) {
+      try {
+        await this.db.query(`COPY ${target} FROM '/dev/blob' WITH (FORMAT csv)`, [], { blob: new Blob([chunk.text]) });
+      } catch (e) {
+        throw toBackendError(e);
+      }
+      total += chunk.rows;
+    }
+    return total;
+  }
+
+  async *stream(sql: string, batchRows = 10_000): AsyncIterable<Value[][]> {
+    // PGlite has a single connection and no portal streaming; it holds the result in memory anyway.
+    const { rows } = await this.query(sql);
+    for (let i = 0; i < rows.length; i += batchRows) yield rows.slice(i, i + batchRows);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}

@@ -1,0 +1,114 @@
+/** A PostgreSQL server, by connection URL, through node-postgres. */
+import { userInfo } from 'node:os';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import {
+  type Backend,
+  csvChunks,
+  type Isolation,
+  type QueryResult,
+  type Queryable,
+  quoteIdent,
+  type Value,
+} from './backend.js';
+import { isolationSql, normaliseRow, PG_PARSERS, pgColumns, toBackendError } from './postgres-common.js';
+
+const types = {
+  getTypeParser: (oid: number, format?: string) =>
+    PG_PARSERS[oid] ?? (format === 'binary' ? (v: unknown) => v : (s: string) => s),
+};
+
+/** Connection settings for a URL; a URL without a user connects as the OS user, like psql does. */
+export function pgConfig(url: string): pg.PoolConfig {
+  const u = new URL(url);
+  if (u.username === '') u.username = process.env.PGUSER ?? userInfo().username;
+  return { connectionString: u.toString() };
+}
+
+async function run(client: pg.Pool | pg.PoolClient, sql: string, params?: Value[]): Promise<QueryResult> {
+  try {
+    const r = await client.query({ text: sql, values: params as unknown[], rowMode: 'array', types: types as never });
+    // A multi-statement string returns an array of results; the last one is what the user sees.
+    const last = (Array.isArray(r) ? r[r.length - 1] : r) as pg.QueryArrayResult;
+    const rows = (last.rows ?? []).map(normaliseRow);
+    return { columns: pgColumns(last.fields ?? []), rows, rowCount: last.fields?.length ? rows.length : (last.rowCount ?? 0) };
+  } catch (e) {
+    throw toBackendError(e);
+  }
+}
+
+export class PostgresBackend implements Backend {
+  readonly family = 'postgres' as const;
+  readonly description: string;
+  private readonly pool: pg.Pool;
+
+  constructor(readonly url: string) {
+    this.pool = new pg.Pool({ ...pgConfig(url), max: 4 });
+    // An idle client losing its server (restart, terminate) must not crash the process.
+    this.pool.on('error', () => {});
+    this.description = url.replace(/:[^:@/]*@/, ':***@');
+  }
+
+  query(sql: string, params?: Value[]): Promise<QueryResult> {
+    return run(this.pool, sql, params);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, options: { isolation?: Isolation } = {}): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await run(client, 'BEGIN');
+      if (options.isolation) await run(client, isolationSql(options.isolation));
+      const result = await fn({ query: (sql, params) => run(client, sql, params) });
+      await run(client, 'COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  async copyRows(table: string, columns: string[], rows: Iterable<Value[]> | AsyncIterable<Value[]>): Promise<number> {
+    const client = await this.pool.connect();
+    const target = `${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')})`;
+    let total = 0;
+    try {
+      for await (const chunk of csvChunks(rows)) {
+        const stream = client.query(copyFrom(`COPY ${target} FROM STDIN WITH (FORMAT csv)`));
+        await new Promise<void>((resolve, reject) => {
+          stream.on('error', reject);
+          stream.on('finish', resolve);
+          stream.end(chunk.text);
+        });
+        total += chunk.rows;
+      }
+      return total;
+    } catch (e) {
+      throw toBackendError(e);
+    } finally {
+      client.release();
+    }
+  }
+
+  async *stream(sql: string, batchRows = 10_000): AsyncIterable<Value[][]> {
+    const client = await this.pool.connect();
+    try {
+      await run(client, 'BEGIN');
+      await run(client, `DECLARE dtlab_stream NO SCROLL CURSOR FOR ${sql}`);
+      for (;;) {
+        const batch = await run(client, `FETCH ${batchRows} FROM dtlab_stream`);
+        if (batch.rows.length === 0) break;
+        yield batch.rows;
+      }
+      await run(client, 'COMMIT');
+    } finally {
+      await client.query('ROLLBACK').catch(() => {});
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Errors the engine raises. A few classes, each with a stable `DT_ERR_…` code that users, docs and tests can
+ * rely on. `user` errors are the learner's to fix (bad SQL, unknown names); `internal` ones are ours.
+ * Every code is documented in docs/errors.md (a test keeps the two in step).
+ */
+
+export const ERROR_CODES = {
+  DT_ERR_SYNTAX: 'The statement is not valid SQL or not valid dynamic-table DDL.',
+  DT_ERR_OPTION: 'A dynamic-table or warehouse option is missing, repeated or has an invalid value.',
+  DT_ERR_UNKNOWN_OBJECT: 'A table, view, dynamic table or warehouse named by the statement does not exist.',
+  DT_ERR_EXISTS: 'An object of that name already exists (use OR REPLACE or IF NOT EXISTS).',
+  DT_ERR_CYCLE: 'The definition would make a dynamic table depend on itself, directly or through others.',
+  DT_ERR_HAS_DEPENDENTS: 'The dynamic table cannot be dropped or replaced while other dynamic tables read it.',
+  DT_ERR_COLUMNS: "The column list does not match the query's result.",
+  DT_ERR_INCREMENTAL_UNSUPPORTED: 'REFRESH_MODE = INCREMENTAL was asked for a query that cannot be maintained incrementally.',
+  DT_ERR_QUERY: 'The backend rejected the query (while validating or refreshing it).',
+  DT_ERR_REFRESH_FAILED: 'A refresh failed; the previous contents are kept.',
+  DT_ERR_BACKEND: 'The database backend could not be opened or used.',
+  DT_ERR_USAGE: 'A command-line or API call was used incorrectly.',
+  DT_ERR_INTERNAL: 'A bug in DT Lab; please report it with the statement that caused it.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** A place in the SQL text the user wrote: 1-based line and column, 0-based offset. */
+export interface SourcePosition {
+  offset: number;
+  line: number;
+  column: number;
+}
+
+export class DtError extends Error {
+  override readonly name = 'DtError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: {
+      /** Where in `sql` the problem is. */
+      position?: SourcePosition;
+      /** The statement text the position refers to. */
+      sql?: string;
+      hint?: string;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+  }
+
+  get isUserError(): boolean {
+    return this.code !== 'DT_ERR_INTERNAL' && this.code !== 'DT_ERR_BACKEND';
+  }
+}
+
+export function isDtError(e: unknown): e is DtError {
+  return e instanceof DtError;
+}
+
+/** The message of anything thrown, for history rows and wrapped errors. */
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,287 @@
+/**
+ * Snowflake-flavoured SQL → the backend's family. Learners write `IFF`, `NVL`, `TO_CHAR(d, 'YYYY-MM')`,
+ * `CURRENT_TIMESTAMP()`, `DATEADD`, `DATEDIFF` …; this rewrites those calls, token by token, and leaves
+ * everything else exactly as written. Rewriting tokens rather than re-printing an AST keeps the user's text
+ * (and so error positions) intact; `toSource` maps an offset in the output back to the input.
+ *
+ * The table of translations is documented in docs/sql-dialect.md; keep the two in step.
+ */
+import type { SqlFamily } from '../backends/backend.js';
+import { type Token, tokenize } from './lexer.js';
+
+export interface Translation {
+  text: string;
+  /** Offset in `text` → offset in the original SQL. */
+  toSource(offset: number): number;
+}
+
+interface Piece {
+  text: string;
+  source: number;
+  /** Verbatim pieces map offset for offset; rewritten ones map to where the call started. */
+  verbatim: boolean;
+}
+
+type Rewrite = (args: string[], family: SqlFamily) => string | undefined;
+
+const DATE_PARTS: Record<string, { unit: string; count: number }> = {};
+for (const [unit, aliases] of Object.entries({
+  year: ['year', 'years', 'y', 'yy', 'yyy', 'yyyy', 'yr', 'yrs'],
+  quarter: ['quarter', 'quarters', 'q', 'qtr', 'qtrs'],
+  month: ['month', 'months', 'mm', 'mon', 'mons'],
+  week: ['week', 'weeks', 'w', 'wk', 'weekofyear', 'woy', 'wy'],
+  day: ['day', 'days', 'd', 'dd', 'dayofmonth'],
+  hour: ['hour', 'hours', 'h', 'hh', 'hr', 'hrs'],
+  minute: ['minute', 'minutes', 'm', 'mi', 'min', 'mins'],
+  second: ['second', 'seconds', 's', 'sec', 'secs'],
+})) {
+  for (const a of aliases) DATE_PARTS[a] = { unit, count: 1 };
+}
+
+function datePart(arg: string): string | undefined {
+  const bare = arg.trim().replace(/^'(.*)'$/, '$1').toLowerCase();
+  return DATE_PARTS[bare]?.unit;
+}
+
+/** Snowflake date/time format elements → strftime (DuckDB) and to_char (PostgreSQL) elements. */
+const FORMAT_ELEMENTS: [string, string, string][] = [
+  ['YYYY', '%Y', 'YYYY'],
+  ['YY', '%y', 'YY'],
+  ['MMMM', '%B', 'FMMonth'],
+  ['MON', '%b', 'Mon'],
+  ['MM', '%m', 'MM'],
+  ['DD', '%d', 'DD'],
+  ['DY', '%a', 'Dy'],
+  ['HH24', '%H', 'HH24'],
+  ['HH12', '%I', 'HH12'],
+  ['HH', '%H', 'HH24'],
+  ['MI', '%M', 'MI'],
+  ['SS', '%S', 'SS'],
+  ['FF', '%f', 'US'],
+  ['AM', '%p', 'AM'],
+  ['PM', '%p', 'PM'],
+];
+
+/** Converts a Snowflake format string literal; text in double quotes is copied literally. */
+function convertFormat(literal: string, family: SqlFamily): string | undefined {
+  if (!/^'.*'$/s.test(literal.trim())) return undefined;
+  const fmt = literal.trim().slice(1, -1);
+  let out = '';
+  let i = 0;
+  outer: while (i < fmt.length) {
+    if (fmt[i] === '"') {
+      const close = fmt.indexOf('"', i + 1);
+      const text = fmt.slice(i + 1, close < 0 ? fmt.length : close);
+      out += family === 'duckdb' ? text.replace(/%/g, '%%') : `"${text}"`;
+      i = close < 0 ? fmt.length : close + 1;
+      continue;
+    }
+    for (const [sf, duck, pg] of FORMAT_ELEMENTS) {
+      if (fmt.slice(i, i + sf.length).toUpperCase() === sf) {
+        out += family === 'duckdb' ? duck : pg;
+        i += sf.length;
+        continue outer;
+      }
+    }
+    const ch = fmt[i] as string;
+    out += family === 'duckdb' && ch === '%' ? '%%' : ch;
+    i++;
+  }
+  return `'${out}'`;
+}
+
+function interval(unit: string, n: string): string {
+  if (unit === 'quarter') return `(${n}) * INTERVAL '3 month'`;
+  if (unit === 'week') return `(${n}) * INTERVAL '7 day'`;
+  return `(${n}) * INTERVAL '1 ${unit}'`;
+}
+
+/** DATEDIFF on PostgreSQL: Snowflake counts boundaries crossed, not elapsed time. */
+function pgDateDiff(unit: string, a: string, b: string): string {
+  const ex = (field: string, v: string) => `EXTRACT(${field} FROM ${v})`;
+  const years = `(${ex('YEAR', b)} - ${ex('YEAR', a)})`;
+  switch (unit) {
+    case 'year':
+      return `CAST(${years} AS BIGINT)`;
+    case 'quarter':
+      return `CAST(${years} * 4 + ${ex('QUARTER', b)} - ${ex('QUARTER', a)} AS BIGINT)`;
+    case 'month':
+      return `CAST(${years} * 12 + ${ex('MONTH', b)} - ${ex('MONTH', a)} AS BIGINT)`;
+    case 'week':
+      return `CAST((CAST(date_trunc('week', ${b}) AS DATE) - CAST(date_trunc('week', ${a}) AS DATE)) / 7 AS BIGINT)`;
+    case 'day':
+      return `CAST(CAST(${b} AS DATE) - CAST(${a} AS DATE) AS BIGINT)`;
+    default: {
+      const seconds = { hour: 3600, minute: 60, second: 1 }[unit] ?? 1;
+      const epoch = (v: string) => `EXTRACT(EPOCH FROM date_trunc('${unit}', CAST(${v} AS TIMESTAMP)))`;
+      return `CAST((${epoch(b)} - ${epoch(a)}) / ${seconds} AS BIGINT)`;
+    }
+  }
+}
+
+const nowFunctions: Record<string, string> = {
+  current_timestamp: 'CURRENT_TIMESTAMP',
+  current_date: 'CURRENT_DATE',
+  current_time: 'CURRENT_TIME',
+  localtimestamp: 'LOCALTIMESTAMP',
+  sysdate: 'CURRENT_TIMESTAMP',
+  getdate: 'CURRENT_TIMESTAMP',
+  systimestamp: 'CURRENT_TIMESTAMP',
+};
+
+/** Function name (lower case) → rewrite. Returning undefined leaves the call as written. */
+const REWRITES: Record<string, Rewrite> = {
+  ...Object.fromEntries(Object.entries(nowFunctions).map(([name, kw]) => [name, (args) => (args.length === 0 ? kw : undefined)])),
+  iff: (a) => (a.length === 3 ? `CASE WHEN ${a[0]} THEN ${a[1]} ELSE ${a[2]} END` : undefined),
+  nvl: (a) => (a.length === 2 ? `COALESCE(${a[0]}, ${a[1]})` : undefined),
+  ifnull: (a) => (a.length === 2 ? `COALESCE(${a[0]}, ${a[1]})` : undefined),
+  nvl2: (a) => (a.length === 3 ? `CASE WHEN ${a[0]} IS NOT NULL THEN ${a[1]} ELSE ${a[2]} END` : undefined),
+  zeroifnull: (a) => (a.length === 1 ? `COALESCE(${a[0]}, 0)` : undefined),
+  nullifzero: (a) => (a.length === 1 ? `NULLIF(${a[0]}, 0)` : undefined),
+  div0: (a) => (a.length === 2 ? `CASE WHEN (${a[1]}) = 0 THEN 0 ELSE (${a[0]}) / (${a[1]}) END` : undefined),
+  to_char: (a, family) => {
+    if (a.length === 1) return `CAST(${a[0]} AS ${family === 'duckdb' ? 'VARCHAR' : 'TEXT'})`;
+    const fmt = a.length === 2 ? convertFormat(a[1] as string, family) : undefined;
+    if (!fmt) return undefined;
+    return family === 'duckdb' ? `strftime(${a[0]}, ${fmt})` : `to_char(${a[0]}, ${fmt})`;
+  },
+  to_varchar: (a, family) => REWRITES.to_char?.(a, family),
+  to_date: (a, family) => {
+    if (a.length === 1) return `CAST(${a[0]} AS DATE)`;
+    const fmt = a.length === 2 ? convertFormat(a[1] as string, family) : undefined;
+    if (!fmt) return undefined;
+    return family === 'duckdb' ? `CAST(strptime(${a[0]}, ${fmt}) AS DATE)` : `to_date(${a[0]}, ${fmt})`;
+  },
+  to_timestamp: (a, family) => {
+    if (a.length === 1) return `CAST(${a[0]} AS TIMESTAMP)`;
+    const fmt = a.length === 2 ? convertFormat(a[1] as string, family) : undefined;
+    if (!fmt) return undefined;
+    return family === 'duckdb' ? `strptime(${a[0]}, ${fmt})` : `CAST(to_timestamp(${a[0]}, ${fmt}) AS TIMESTAMP)`;
+  },
+  dateadd: (a) => {
+    const unit = a.length === 3 ? datePart(a[0] as string) : undefined;
+    return unit ? `(${a[2]} + ${interval(unit, a[1] as string)})` : undefined;
+  },
+  timestampadd: (a, family) => REWRITES.dateadd?.(a, family),
+  datediff: (a, family) => {
+    const unit = a.length === 3 ? datePart(a[0] as string) : undefined;
+    if (!unit) return undefined;
+    return family === 'duckdb' ? `date_diff('${unit}', ${a[1]}, ${a[2]})` : pgDateDiff(unit, a[1] as string, a[2] as string);
+  },
+  timestampdiff: (a, family) => REWRITES.datediff?.(a, family),
+};
+
+/** The names `translateSql` rewrites, for docs and tests. */
+export const TRANSLATED_FUNCTIONS = Object.keys(REWRITES).sort();
+
+export function translateSql(sql: string, family: SqlFamily): Translation {
+  const tokens = tokenize(sql);
+  const pieces = translateTokens(tokens, 0, tokens.length, family);
+  const starts: number[] = [];
+  let text = '';
+  for (const p of pieces) {
+    starts.push(text.length);
+    text += p.text;
+  }
+  return {
+    text,
+    toSource(offset: number): number {
+      let k = pieces.length - 1;
+      while (k > 0 && (starts[k] as number) > offset) k--;
+      const piece = pieces[k];
+      if (!piece) return 0;
+      return piece.verbatim ? piece.source + Math.min(offset - (starts[k] as number), piece.text.length) : piece.source;
+    },
+  };
+}
+
+function translateTokens(tokens: Token[], from: number, to: number, family: SqlFamily): Piece[] {
+  const out: Piece[] = [];
+  for (let i = from; i < to; i++) {
+    const t = tokens[i] as Token;
+    const rewrite = t.kind === 'word' ? REWRITES[t.text.toLowerCase()] : undefined;
+    if (rewrite && !isQualified(tokens, i)) {
+      const call = callAt(tokens, i, to);
+      if (call) {
+        const args = call.args.map(([a, b]) => joinPieces(translateTokens(tokens, a, b, family)).trim());
+        const replaced = rewrite(args, family);
+        if (replaced !== undefined) {
+          out.push({ text: replaced, source: t.start, verbatim: false });
+          i = call.close;
+          continue;
+        }
+      }
+    }
+    out.push({ text: t.text, source: t.start, verbatim: true });
+  }
+  return out;
+}
+
+function joinPieces(pieces: Piece[]): string {
+  return pieces.map((p) => p.text).join('');
+}
+
+/** `x.nvl(…)` is somebody's own schema-qualified function: leave it alone. */
+function isQualified(tokens: Token[], i: number): boolean {
+  const prev = tokens[i - 1];
+  return prev?.kind === 'op' && prev.text === '.';
+}
+
+/** If tokens[i] starts a call `name ( … )`, the token ranges of its arguments and the index of `)`. */
+function callAt(tokens: Token[], i: number, to: number): { args: [number, number][]; close: number } | undefined {
+  let j = i + 1;
+  while (j < to && (tokens[j]?.kind === 'space' || tokens[j]?.kind === 'comment')) j++;
+  if (tokens[j]?.kind !== 'op' || tokens[j]?.text !== '(') return undefined;
+  const args: [number, number][] = [];
+  let depth = 0;
+  let argStart = j + 1;
+  for (let k = j + 1; k < to; k++) {
+    const t = tokens[k] as Token;
+    if (t.kind !== 'op') continue;
+    if (t.text === '(') depth++;
+    else if (t.text === ')' && depth > 0) depth--;
+    else if (t.text === ')') {
+      const empty = args.length === 0 && tokens.slice(argStart, k).every((x) => x.kind === 'space' || x.kind === 'comment');
+      if (!empty) args.push([argStart, k]);
+      return { args, close: k };
+    } else if (t.text === ',' && depth === 0) {
+      args.push([argStart, k]);
+      argStart = k + 1;
+    }
+  }
+  return undefined;
+}
+
+/** Snowflake column types → the family's. Unknown types pass through for the backend to judge. */
+export function translateType(type: string, family: SqlFamily): string {
+  const m = /^\s*([A-Za-z_][A-Za-z_0-9]*)\s*(\(.*\))?\s*$/s.exec(type);
+  if (!m) return type;
+  const base = (m[1] as string).toUpperCase();
+  const args = m[2] ?? '';
+  switch (base) {
+    case 'NUMBER':
+    case 'NUMERIC':
+    case 'DECIMAL':
+      return `${family === 'duckdb' ? 'DECIMAL' : 'NUMERIC'}${args || '(38,0)'}`;
+    case 'STRING':
+    case 'TEXT':
+      return 'VARCHAR';
+    case 'FLOAT':
+    case 'FLOAT4':
+    case 'FLOAT8':
+    case 'DOUBLE':
+    case 'REAL':
+      return family === 'duckdb' ? 'DOUBLE' : 'DOUBLE PRECISION';
+    case 'TIMESTAMP_NTZ':
+    case 'DATETIME':
+      return `TIMESTAMP${args}`;
+    case 'TIMESTAMP_LTZ':
+    case 'TIMESTAMP_TZ':
+      return `TIMESTAMPTZ${args}`;
+    case 'BINARY':
+    case 'VARBINARY':
+      return family === 'duckdb' ? 'BLOB' : 'BYTEA';
+    default:
+      return type.trim();
+  }
+}
