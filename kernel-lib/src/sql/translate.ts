@@ -6,7 +6,7 @@
  *
  * The table of translations is documented in docs/sql-dialect.md; keep the two in step.
  */
-import type { SqlFamily } from '../backends/backend.js';
+import { formatTimestamp, type SqlFamily } from '../backends/backend.js';
 import { type Token, tokenize } from './lexer.js';
 
 export interface Translation {
@@ -174,9 +174,18 @@ const REWRITES: Record<string, Rewrite> = {
 /** The names `translateSql` rewrites, for docs and tests. */
 export const TRANSLATED_FUNCTIONS = Object.keys(REWRITES).sort();
 
-export function translateSql(sql: string, family: SqlFamily): Translation {
+export interface TranslateOptions {
+  /**
+   * The engine clock's now (ms). When given, CURRENT_TIMESTAMP / CURRENT_DATE / NOW() … become literals of
+   * that moment: a refresh then sees the time of its data timestamp (deterministic under a manual clock),
+   * and DuckDB needs no ICU extension for them.
+   */
+  now?: number;
+}
+
+export function translateSql(sql: string, family: SqlFamily, options: TranslateOptions = {}): Translation {
   const tokens = tokenize(sql);
-  const pieces = translateTokens(tokens, 0, tokens.length, family);
+  const pieces = translateTokens(tokens, 0, tokens.length, { family, ...options });
   const starts: number[] = [];
   let text = '';
   for (const p of pieces) {
@@ -195,15 +204,52 @@ export function translateSql(sql: string, family: SqlFamily): Translation {
   };
 }
 
-function translateTokens(tokens: Token[], from: number, to: number, family: SqlFamily): Piece[] {
+interface Context extends TranslateOptions {
+  family: SqlFamily;
+}
+
+function nowLiteral(word: string, now: number): string | undefined {
+  const ts = formatTimestamp(now);
+  switch (word) {
+    case 'current_date':
+      return `DATE '${ts.slice(0, 10)}'`;
+    case 'current_time':
+      return `TIME '${ts.slice(11)}'`;
+    case 'current_timestamp':
+    case 'localtimestamp':
+    case 'now':
+    case 'sysdate':
+    case 'getdate':
+    case 'systimestamp':
+      return `TIMESTAMP '${ts}'`;
+    default:
+      return undefined;
+  }
+}
+
+/** Words that mean "now" without parentheses (SQL keywords) or only with them (functions). */
+const NOW_KEYWORDS = new Set(['current_date', 'current_time', 'current_timestamp', 'localtimestamp']);
+
+function translateTokens(tokens: Token[], from: number, to: number, ctx: Context): Piece[] {
+  const { family } = ctx;
   const out: Piece[] = [];
   for (let i = from; i < to; i++) {
     const t = tokens[i] as Token;
+    const word = t.kind === 'word' ? t.text.toLowerCase() : '';
+    const literal = ctx.now !== undefined && !isQualified(tokens, i) ? nowLiteral(word, ctx.now) : undefined;
+    if (literal) {
+      const call = callAt(tokens, i, to);
+      if ((call && call.args.length === 0) || (!call && NOW_KEYWORDS.has(word))) {
+        out.push({ text: literal, source: t.start, verbatim: false });
+        if (call) i = call.close;
+        continue;
+      }
+    }
     const rewrite = t.kind === 'word' ? REWRITES[t.text.toLowerCase()] : undefined;
     if (rewrite && !isQualified(tokens, i)) {
       const call = callAt(tokens, i, to);
       if (call) {
-        const args = call.args.map(([a, b]) => joinPieces(translateTokens(tokens, a, b, family)).trim());
+        const args = call.args.map(([a, b]) => joinPieces(translateTokens(tokens, a, b, ctx)).trim());
         const replaced = rewrite(args, family);
         if (replaced !== undefined) {
           out.push({ text: replaced, source: t.start, verbatim: false });

@@ -1,0 +1,194 @@
+/**
+ * Reads and writes of the catalog tables. Every function takes the `Queryable` to run on, so callers put
+ * catalog changes in the same transaction as the data changes they describe.
+ */
+import type { Queryable, SqlFamily, Value } from '../backends/backend.js';
+import type { WarehouseSize } from '../sql/ddl.js';
+import type { DynamicTable, RefreshRecord, SourceKind, Warehouse } from '../types.js';
+import { CATALOG_DDL, CATALOG_VERSION } from './schema.js';
+
+export async function installCatalog(db: Queryable): Promise<void> {
+  for (const ddl of CATALOG_DDL) await db.query(ddl);
+  const { rows } = await db.query("SELECT value FROM dtlab.meta WHERE key = 'version'");
+  if (rows.length === 0) await db.query("INSERT INTO dtlab.meta VALUES ('version', $1)", [CATALOG_VERSION]);
+}
+
+const str = (v: Value | undefined): string => (v === null || v === undefined ? '' : String(v));
+const optional = (v: Value | undefined): string | undefined => (v === null || v === undefined ? undefined : String(v));
+
+export async function listDynamicTables(db: Queryable): Promise<DynamicTable[]> {
+  const { rows } = await db.query(
+    `SELECT name, query, columns, target_lag_s, warehouse, refresh_mode, effective_mode, refresh_mode_reason,
+            initialize, scheduler, comment, scheduling_state, created_on, data_timestamp
+       FROM dtlab.dynamic_tables ORDER BY name`,
+  );
+  const deps = await db.query('SELECT dt_name, source_name, source_kind FROM dtlab.dependencies ORDER BY source_name');
+  return rows.map((r) => {
+    const columns = optional(r[2]);
+    const comment = optional(r[10]);
+    return {
+      name: str(r[0]),
+      query: str(r[1]),
+      ...(columns ? { columns: JSON.parse(columns) } : {}),
+      targetLag: r[3] === null ? { kind: 'downstream' } : { kind: 'duration', seconds: Number(r[3]) },
+      warehouse: str(r[4]),
+      refreshMode: str(r[5]) as DynamicTable['refreshMode'],
+      effectiveMode: str(r[6]) as DynamicTable['effectiveMode'],
+      refreshModeReason: str(r[7]),
+      initialize: str(r[8]) as DynamicTable['initialize'],
+      scheduler: str(r[9]) as DynamicTable['scheduler'],
+      ...(comment !== undefined ? { comment } : {}),
+      schedulingState: str(r[11]) as DynamicTable['schedulingState'],
+      createdOn: str(r[12]),
+      dataTimestamp: optional(r[13]) ?? null,
+      sources: deps.rows.filter((d) => d[0] === r[0]).map((d) => ({ name: str(d[1]), kind: str(d[2]) as SourceKind })),
+    };
+  });
+}
+
+export async function getDynamicTable(db: Queryable, name: string): Promise<DynamicTable | undefined> {
+  return (await listDynamicTables(db)).find((dt) => dt.name === name);
+}
+
+export async function insertDynamicTable(db: Queryable, dt: DynamicTable): Promise<void> {
+  await db.query(
+    `INSERT INTO dtlab.dynamic_tables VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+    [
+      dt.name,
+      dt.query,
+      dt.columns ? JSON.stringify(dt.columns) : null,
+      dt.targetLag.kind === 'duration' ? dt.targetLag.seconds : null,
+      dt.warehouse,
+      dt.refreshMode,
+      dt.effectiveMode,
+      dt.refreshModeReason,
+      dt.initialize,
+      dt.scheduler,
+      dt.comment ?? null,
+      dt.schedulingState,
+      dt.createdOn,
+      dt.dataTimestamp,
+    ],
+  );
+  for (const s of dt.sources) {
+    await db.query('INSERT INTO dtlab.dependencies VALUES ($1, $2, $3)', [dt.name, s.name, s.kind]);
+  }
+}
+
+export async function deleteDynamicTable(db: Queryable, name: string): Promise<void> {
+  await db.query('DELETE FROM dtlab.dynamic_tables WHERE name = $1', [name]);
+  await db.query('DELETE FROM dtlab.dependencies WHERE dt_name = $1', [name]);
+}
+
+/** Columns a user may change with ALTER; everything else only changes through CREATE OR REPLACE. */
+export async function updateDynamicTable(
+  db: Queryable,
+  name: string,
+  changes: { target_lag_s?: number | null; warehouse?: string; scheduling_state?: string; data_timestamp?: string },
+): Promise<void> {
+  const entries = Object.entries(changes);
+  if (entries.length === 0) return;
+  const sets = entries.map(([column], i) => `${column} = $${i + 2}`).join(', ');
+  await db.query(`UPDATE dtlab.dynamic_tables SET ${sets} WHERE name = $1`, [name, ...entries.map(([, v]) => v ?? null)]);
+}
+
+export async function renameDynamicTable(db: Queryable, from: string, to: string): Promise<void> {
+  await db.query('UPDATE dtlab.dynamic_tables SET name = $2 WHERE name = $1', [from, to]);
+  await db.query('UPDATE dtlab.dependencies SET dt_name = $2 WHERE dt_name = $1', [from, to]);
+}
+
+export async function listWarehouses(db: Queryable): Promise<Warehouse[]> {
+  const { rows } = await db.query(
+    'SELECT name, size, max_concurrency, auto_suspend_s, comment, created_on FROM dtlab.warehouses ORDER BY name',
+  );
+  return rows.map((r) => {
+    const comment = optional(r[4]);
+    return {
+      name: str(r[0]),
+      size: str(r[1]) as WarehouseSize,
+      maxConcurrency: Number(r[2]),
+      autoSuspendSeconds: Number(r[3]),
+      ...(comment !== undefined ? { comment } : {}),
+      createdOn: str(r[5]),
+    };
+  });
+}
+
+export async function insertWarehouse(db: Queryable, wh: Warehouse): Promise<void> {
+  await db.query('INSERT INTO dtlab.warehouses VALUES ($1, $2, $3, $4, $5, $6)', [
+    wh.name,
+    wh.size,
+    wh.maxConcurrency,
+    wh.autoSuspendSeconds,
+    wh.comment ?? null,
+    wh.createdOn,
+  ]);
+}
+
+export async function deleteWarehouse(db: Queryable, name: string): Promise<void> {
+  await db.query('DELETE FROM dtlab.warehouses WHERE name = $1', [name]);
+}
+
+/** Any writer (full refresh today, the incremental executor and scheduler later) records refreshes here. */
+export async function insertRefreshRecord(db: Queryable, r: Omit<RefreshRecord, 'refreshId'>): Promise<number> {
+  const { rows } = await db.query("SELECT nextval('dtlab.refresh_id_seq')");
+  const refreshId = Number(rows[0]?.[0]);
+  await db.query(
+    `INSERT INTO dtlab.refresh_history VALUES
+       ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+    [
+      refreshId,
+      r.name,
+      r.state,
+      r.stateMessage,
+      r.refreshAction,
+      r.refreshTrigger,
+      r.dataTimestamp,
+      r.refreshStartTime,
+      r.refreshEndTime,
+      r.completionTarget,
+      r.rowsInserted,
+      r.rowsDeleted,
+      JSON.stringify(r.changesRead),
+      r.planningMs,
+      r.executionMs,
+      r.queuedMs,
+      r.reason,
+      r.warehouse,
+      r.creditsUsed,
+    ],
+  );
+  return refreshId;
+}
+
+/** What kind of relation `name` is in the current schema, if it exists (catalog tables excluded). */
+export async function relationKinds(db: Queryable): Promise<Map<string, 'TABLE' | 'VIEW'>> {
+  const { rows } = await db.query(
+    `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = current_schema()`,
+  );
+  return new Map(rows.map((r) => [String(r[0]), r[1] === 'VIEW' ? 'VIEW' : 'TABLE']));
+}
+
+/** The storage table's columns and types, for DESCRIBE. */
+export async function describeColumns(
+  db: Queryable,
+  family: SqlFamily,
+  table: string,
+): Promise<{ name: string; type: string; nullable: boolean }[]> {
+  const { rows } =
+    family === 'postgres'
+      ? await db.query(
+          `SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull
+             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+            WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace AND a.attnum > 0
+              AND NOT a.attisdropped
+            ORDER BY a.attnum`,
+          [table],
+        )
+      : await db.query(
+          `SELECT column_name, data_type, is_nullable = 'YES' FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
+          [table],
+        );
+  return rows.map((r) => ({ name: String(r[0]), type: String(r[1]).toUpperCase(), nullable: r[2] === true }));
+}

@@ -1,0 +1,15 @@
+import type { Backend } from '../backends/backend.js';
+import type { Clock } from '../clock.js';
+import type { DynamicTable, Warehouse } from '../types.js';
+
+/** What statement handlers need from the engine: the backend, the clock, and fresh catalog reads. */
+export interface EngineContext {
+  backend: Backend;
+  clock: Clock;
+  dynamicTables(): Promise<DynamicTable[]>;
+  warehouses(): Promise<Warehouse[]>;
+  /** Tables and views of the current schema (dynamic tables' storage included), by name. */
+  relations(): Promise<Map<string, 'TABLE' | 'VIEW'>>;
+  /** Engine-clock milliseconds → the catalog's timestamp text. */
+  timestamp(ms: number): string;
+}

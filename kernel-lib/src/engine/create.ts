@@ -1,0 +1,176 @@
+/**
+ * CREATE [OR REPLACE] DYNAMIC TABLE: checks everything it can before touching anything, then creates the
+ * storage, the catalog rows and (INITIALIZE = ON_CREATE) the first refresh in one transaction, so a failure
+ * at any step leaves no trace — and OR REPLACE leaves the old DT as it was.
+ */
+import { BackendError, type Backend, quoteIdent } from '../backends/backend.js';
+import { deleteDynamicTable, getDynamicTable, insertDynamicTable } from '../catalog/catalog.js';
+import { cycleThrough } from '../catalog/graph.js';
+import { DtError } from '../errors.js';
+import { decideRefreshMode } from '../plan/mode.js';
+import { createStorageSql, type OutputColumn, probeSql, refreshSelect } from '../plan/full.js';
+import { runFullRefresh } from '../refresh/full.js';
+import { analyzeQuery, findIdentifier } from '../sql/analyze.js';
+import type { CreateDynamicTable } from '../sql/ddl.js';
+import { positionAt } from '../sql/position.js';
+import { translateSql, translateType } from '../sql/translate.js';
+import { DEFAULT_WAREHOUSE, type DynamicTable, type RefreshRecord, type SourceKind } from '../types.js';
+import type { EngineContext } from './context.js';
+import { queryError } from './query-error.js';
+
+export interface CreateOutcome {
+  message: string;
+  created?: DynamicTable;
+  initialRefresh?: RefreshRecord;
+}
+
+export async function createDynamicTable(
+  ctx: EngineContext,
+  stmt: CreateDynamicTable,
+  sql: string,
+): Promise<CreateOutcome> {
+  const { backend } = ctx;
+  const at = (offsetInQuery: number | undefined) =>
+    offsetInQuery === undefined ? {} : { position: positionAt(sql, stmt.queryOffset + offsetInQuery), sql };
+
+  const dts = await ctx.dynamicTables();
+  const existing = dts.find((d) => d.name === stmt.name);
+  const relations = await ctx.relations();
+  if (existing && stmt.ifNotExists) return { message: `Dynamic table ${stmt.name} already exists, statement succeeded.` };
+  if (existing && !stmt.orReplace) {
+    throw new DtError('DT_ERR_EXISTS', `dynamic table ${stmt.name} already exists`, {
+      hint: 'use CREATE OR REPLACE DYNAMIC TABLE to redefine it',
+    });
+  }
+  if (!existing && relations.has(stmt.name)) {
+    throw new DtError('DT_ERR_EXISTS', `a ${relations.get(stmt.name)?.toLowerCase()} named ${stmt.name} already exists`);
+  }
+
+  const warehouse = stmt.warehouse ?? DEFAULT_WAREHOUSE;
+  const wh = (await ctx.warehouses()).find((w) => w.name === warehouse);
+  if (!wh) {
+    throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${warehouse} does not exist`, {
+      hint: `create it first: CREATE WAREHOUSE ${warehouse} WAREHOUSE_SIZE = XSMALL`,
+    });
+  }
+
+  const dtNames = new Set(dts.map((d) => d.name));
+  const analysis = analyzeQuery(stmt.query, (n) => relations.has(n) || dtNames.has(n));
+  if (analysis.sources.includes(stmt.name)) {
+    throw new DtError('DT_ERR_CYCLE', `dynamic table ${stmt.name} cannot read itself`, at(findIdentifier(stmt.query, stmt.name)));
+  }
+  const sources: { name: string; kind: SourceKind }[] = analysis.sources.map((name) => {
+    const kind = dtNames.has(name) ? 'DYNAMIC TABLE' : relations.get(name);
+    if (!kind) {
+      throw new DtError('DT_ERR_UNKNOWN_OBJECT', `table or view ${name} does not exist`, at(findIdentifier(stmt.query, name)));
+    }
+    return { name, kind };
+  });
+
+  const edges = new Map(dts.filter((d) => d.name !== stmt.name).map((d) => [d.name, d.sources.map((s) => s.name)]));
+  const cycle = cycleThrough(
+    edges,
+    stmt.name,
+    sources.filter((s) => s.kind === 'DYNAMIC TABLE').map((s) => s.name),
+  );
+  if (cycle) {
+    throw new DtError('DT_ERR_CYCLE', `dynamic table ${stmt.name} would depend on itself: ${cycle.join(' → ')}`);
+  }
+
+  const decision = decideRefreshMode(stmt.refreshMode, analysis);
+  if ('error' in decision) throw new DtError('DT_ERR_INCREMENTAL_UNSUPPORTED', `${stmt.name}: ${decision.error}`);
+
+  // Let the backend judge the query (syntax, names, types) before anything is created.
+  const now = ctx.clock.now();
+  const translation = translateSql(stmt.query, backend.family, { now });
+  const probe = probeSql(translation.text);
+  let resultColumns: { name: string; type: string }[];
+  try {
+    resultColumns = (await backend.query(probe)).columns;
+  } catch (e) {
+    throw queryError(e, translation, probe.indexOf(translation.text), sql, stmt.queryOffset);
+  }
+
+  const output = outputColumns(stmt, resultColumns, backend);
+  const select = refreshSelect(translation.text, output);
+  const dt: DynamicTable = {
+    name: stmt.name,
+    query: stmt.query,
+    ...(stmt.columns ? { columns: stmt.columns } : {}),
+    targetLag: stmt.targetLag,
+    warehouse,
+    refreshMode: stmt.refreshMode,
+    effectiveMode: decision.mode,
+    refreshModeReason: decision.reason,
+    initialize: stmt.initialize,
+    scheduler: stmt.scheduler,
+    ...(stmt.comment !== undefined ? { comment: stmt.comment } : {}),
+    schedulingState: 'ACTIVE',
+    createdOn: ctx.timestamp(now),
+    dataTimestamp: null,
+    sources,
+  };
+
+  let initialRefresh: RefreshRecord | undefined;
+  try {
+    initialRefresh = await backend.transaction(
+      async (tx) => {
+        if (existing) {
+          await tx.query(`DROP TABLE ${quoteIdent(stmt.name)}`);
+          await deleteDynamicTable(tx, stmt.name);
+        }
+        await tx.query(createStorageSql(stmt.name, select));
+        await insertDynamicTable(tx, dt);
+        if (stmt.initialize !== 'ON_CREATE') return undefined;
+        return runFullRefresh(
+          tx,
+          {
+            dt,
+            select,
+            trigger: 'CREATION',
+            dataTimestamp: now,
+            warehouseSize: wh.size,
+            planningMs: 0,
+            reason: decision.reason,
+          },
+          () => ctx.clock.now(),
+        );
+      },
+      { isolation: 'repeatable read' },
+    );
+  } catch (e) {
+    if (e instanceof BackendError) {
+      const err = queryError(e, translation, -1, sql, stmt.queryOffset);
+      throw new DtError('DT_ERR_REFRESH_FAILED', `initial refresh of ${stmt.name} failed, nothing was created: ${err.message}`, {
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  const created = (await getDynamicTable(backend, stmt.name)) ?? dt;
+  return {
+    message: `Dynamic table ${stmt.name} successfully ${existing ? 'replaced' : 'created'}.`,
+    created,
+    ...(initialRefresh ? { initialRefresh } : {}),
+  };
+}
+
+function outputColumns(stmt: CreateDynamicTable, result: { name: string }[], backend: Backend): OutputColumn[] {
+  if (stmt.columns) {
+    if (stmt.columns.length !== result.length) {
+      throw new DtError(
+        'DT_ERR_COLUMNS',
+        `the column list of ${stmt.name} names ${stmt.columns.length} columns but the query returns ${result.length}`,
+      );
+    }
+    return stmt.columns.map((c) => (c.type ? { name: c.name, type: translateType(c.type, backend.family) } : { name: c.name }));
+  }
+  const names = result.map((c) => c.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup !== undefined) {
+    throw new DtError('DT_ERR_COLUMNS', `the query of ${stmt.name} returns two columns named ${dup}`, {
+      hint: 'give the columns distinct aliases, or add a column list after the name',
+    });
+  }
+  return names.map((name) => ({ name }));
+}

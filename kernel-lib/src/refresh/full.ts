@@ -1,0 +1,91 @@
+/**
+ * The full-refresh executor: replaces a DT's contents with its query's result in one transaction, so
+ * readers see the old contents or the new, never an empty or partial table. The history row is written in
+ * the same transaction on success; on failure the transaction rolls back (previous contents kept) and the
+ * caller records FAILED.
+ */
+import { formatTimestamp, type Queryable } from '../backends/backend.js';
+import { insertRefreshRecord, updateDynamicTable } from '../catalog/catalog.js';
+import { fullRefreshSql } from '../plan/full.js';
+import type { WarehouseSize } from '../sql/ddl.js';
+import { CREDITS_PER_HOUR, type DynamicTable, type RefreshRecord, type RefreshTrigger } from '../types.js';
+
+export interface RefreshRequest {
+  dt: DynamicTable;
+  /** The refresh SELECT in the backend's dialect (see plan/full.ts). */
+  select: string;
+  trigger: RefreshTrigger;
+  /** The snapshot time the refresh's contents will reflect (engine clock, ms). */
+  dataTimestamp: number;
+  warehouseSize: WarehouseSize;
+  planningMs: number;
+  /** Why this action, in words (shown in history). */
+  reason: string;
+}
+
+/** Credits for `ms` of work on a warehouse of `size` (Snowflake bills per second of a size's hourly rate). */
+export function creditsFor(size: WarehouseSize, ms: number): number {
+  return (CREDITS_PER_HOUR[size] * ms) / 3_600_000;
+}
+
+function record(req: RefreshRequest, startMs: number, endMs: number): Omit<RefreshRecord, 'refreshId'> {
+  const completionTarget =
+    req.dt.targetLag.kind === 'duration' ? formatTimestamp(req.dataTimestamp + req.dt.targetLag.seconds * 1000) : null;
+  return {
+    name: req.dt.name,
+    state: 'SUCCEEDED',
+    stateMessage: null,
+    refreshAction: 'FULL',
+    refreshTrigger: req.trigger,
+    dataTimestamp: formatTimestamp(req.dataTimestamp),
+    refreshStartTime: formatTimestamp(startMs),
+    refreshEndTime: formatTimestamp(endMs),
+    completionTarget,
+    rowsInserted: 0,
+    rowsDeleted: 0,
+    changesRead: {},
+    planningMs: req.planningMs,
+    executionMs: 0,
+    queuedMs: 0,
+    reason: req.reason,
+    warehouse: req.dt.warehouse,
+    creditsUsed: 0,
+  };
+}
+
+/** Runs inside the caller's transaction. Returns the history row it wrote. */
+export async function runFullRefresh(
+  tx: Queryable,
+  req: RefreshRequest,
+  wallClock: () => number,
+): Promise<RefreshRecord> {
+  const start = wallClock();
+  const t0 = performance.now();
+  const sql = fullRefreshSql(req.dt.name, req.select);
+  const deleted = await tx.query(sql.clear);
+  const inserted = await tx.query(sql.fill);
+  const executionMs = performance.now() - t0;
+  const row = {
+    ...record(req, start, wallClock()),
+    rowsDeleted: deleted.rowCount,
+    rowsInserted: inserted.rowCount,
+    executionMs,
+    creditsUsed: creditsFor(req.warehouseSize, executionMs),
+  };
+  await updateDynamicTable(tx, req.dt.name, { data_timestamp: row.dataTimestamp ?? undefined });
+  const refreshId = await insertRefreshRecord(tx, row);
+  return { refreshId, ...row };
+}
+
+/** The history row for a refresh that failed (written after the rollback). */
+export async function recordFailedRefresh(
+  db: Queryable,
+  req: RefreshRequest,
+  startMs: number,
+  endMs: number,
+  message: string,
+): Promise<RefreshRecord> {
+  const row = { ...record(req, startMs, endMs), state: 'FAILED' as const, stateMessage: message, dataTimestamp: null };
+  const refreshId = await insertRefreshRecord(db, row);
+  return { refreshId, ...row };
+}

@@ -1,0 +1,71 @@
+/**
+ * What the engine needs to know about a defining query without running it: which relations it reads.
+ * node-sql-parser does the parsing. When it cannot parse a query (it does not know every dialect corner),
+ * the query still runs: the sources are then every identifier that names an existing relation (a safe
+ * superset), and the reason is kept so refresh-mode decisions can say why they fell back.
+ */
+import nodeSqlParser from 'node-sql-parser';
+import { significant, tokenize } from './lexer.js';
+
+const parser = new nodeSqlParser.Parser();
+
+export interface QueryAnalysis {
+  /** Relation names the query reads (lower case unless quoted), without CTE names. */
+  sources: string[];
+  /** The parse tree, when node-sql-parser could parse the query. */
+  ast?: unknown;
+  /** Why the query could not be parsed, when it could not. */
+  parseError?: string;
+}
+
+function cteNames(node: unknown, into: Set<string>): void {
+  if (Array.isArray(node)) {
+    for (const n of node) cteNames(n, into);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const obj = node as Record<string, unknown>;
+  if (Array.isArray(obj.with)) {
+    for (const w of obj.with as { name?: { value?: string } | string }[]) {
+      const name = typeof w.name === 'string' ? w.name : w.name?.value;
+      if (name) into.add(name.toLowerCase());
+    }
+  }
+  for (const v of Object.values(obj)) cteNames(v, into);
+}
+
+/** `relationExists` is only consulted when the parser fails. */
+export function analyzeQuery(query: string, relationExists: (name: string) => boolean): QueryAnalysis {
+  try {
+    const ast = parser.astify(query, { database: 'PostgresQL' });
+    const list = parser.tableList(query, { database: 'PostgresQL' });
+    const ctes = new Set<string>();
+    cteNames(ast, ctes);
+    const sources = new Set<string>();
+    for (const entry of list) {
+      const table = entry.split('::')[2];
+      if (table && !ctes.has(table.toLowerCase())) sources.add(table.toLowerCase());
+    }
+    return { sources: [...sources].sort(), ast };
+  } catch (e) {
+    const parseError = (e instanceof Error ? e.message : String(e)).split('\n')[0] as string;
+    const sources = new Set<string>();
+    const tokens = significant(tokenize(query));
+    tokens.forEach((t, i) => {
+      const prev = tokens[i - 1];
+      if (prev?.kind === 'op' && prev.text === '.') return;
+      const name = t.kind === 'word' ? t.text.toLowerCase() : t.kind === 'quoted' ? t.text.slice(1, -1) : undefined;
+      if (name && relationExists(name)) sources.add(name);
+    });
+    return { sources: [...sources].sort(), parseError: parseError.slice(0, 200) };
+  }
+}
+
+/** The first place `name` appears as an identifier in `query` (for error positions). */
+export function findIdentifier(query: string, name: string): number | undefined {
+  for (const t of tokenize(query)) {
+    if (t.kind === 'word' && t.text.toLowerCase() === name) return t.start;
+    if (t.kind === 'quoted' && t.text.slice(1, -1) === name) return t.start;
+  }
+  return undefined;
+}
