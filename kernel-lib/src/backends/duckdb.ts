@@ -134,8 +134,11 @@ async function run(conn: AsyncDuckDBConnection, sql: string, params?: Value[]): 
   try {
     const table = (await conn.query(text)) as unknown as ArrowTable;
     const { columns, rows } = toRows(table);
-    // DuckDB reports the rows a write touched as a single "Count" column.
-    const isWriteCount = columns.length === 1 && columns[0]?.name === 'Count' && /^\s*(insert|update|delete)/i.test(sql);
+    // DuckDB answers writes and DDL with a single "Count" column (rows touched); report that as rowCount.
+    const isWriteCount =
+      columns.length === 1 &&
+      columns[0]?.name === 'Count' &&
+      !/^\s*(select|with|values|from|table|show|describe|summarize|pragma|explain|call)\b/i.test(sql);
     return isWriteCount ? { columns: [], rows: [], rowCount: Number(rows[0]?.[0] ?? 0) } : { columns, rows, rowCount: rows.length };
   } catch (e) {
     throw duckdbError(e, text);

@@ -1,0 +1,131 @@
+/**
+ * `dtlab`: the command line of DT Lab. Each command is a small function; `main` only routes and reports.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DB_SPEC_HELP, openBackend } from '../backends/open.js';
+import { Engine, type StatementResult } from '../engine/engine.js';
+import { DtError, messageOf } from '../errors.js';
+import { caretSnippet } from '../sql/position.js';
+import { TPCH_TABLES } from '../tpch/schema.js';
+import { loadTpchFiles } from '../tpch/load-files.js';
+import { formatTable } from './table.js';
+
+const DATA_DIR = fileURLToPath(new URL('../../../data/', import.meta.url));
+
+export const HELP = `dtlab — Snowflake-style dynamic tables on DuckDB-WASM, PGlite and PostgreSQL
+
+Usage:
+  dtlab sql  [--db DB] (-c SQL | -f FILE)   run statements; print result sets as tables
+  dtlab demo [--db DB] [--data DIR]         load TPC-H SF 0.01 and create the seeds' seven pipelines
+  dtlab --help                              this text
+
+Options:
+  --db DB        ${DB_SPEC_HELP}
+  -c, --command  SQL text: one or more statements separated by ';'
+  -f, --file     a file of statements ('-' reads standard input)
+  --data DIR     directory of dbgen .tbl[.gz] files for demo (default: the repository's data/tpch-sf0.01)
+
+Statements: every SQL statement of the backend, plus
+  CREATE [OR REPLACE] DYNAMIC TABLE [IF NOT EXISTS] name [(col [type], …)]
+      TARGET_LAG = '<n> seconds|minutes|hours|days' | DOWNSTREAM   (also LAG = …)
+      [WAREHOUSE = wh] [REFRESH_MODE = AUTO|FULL|INCREMENTAL] [INITIALIZE = ON_CREATE|ON_SCHEDULE]
+      [SCHEDULER = ENABLE|DISABLE] [COMMENT = '…'] AS query
+  ALTER DYNAMIC TABLE name SUSPEND | RESUME | REFRESH | SET TARGET_LAG = … | SET WAREHOUSE = wh | RENAME TO new
+  DROP DYNAMIC TABLE [IF EXISTS] name
+  SHOW DYNAMIC TABLES [LIKE 'pattern']        DESCRIBE DYNAMIC TABLE name
+  CREATE [OR REPLACE] WAREHOUSE [IF NOT EXISTS] name [WAREHOUSE_SIZE = XSMALL|SMALL|…|4XLARGE]
+  SHOW WAREHOUSES [LIKE 'pattern']            DROP WAREHOUSE [IF EXISTS] name
+
+Exit status: 0 on success, 1 when a statement fails (the error shows line:column and a caret), 2 on usage errors.
+`;
+
+function printResults(results: StatementResult[], out: (s: string) => void): void {
+  for (const r of results) {
+    if (r.message) out(r.message);
+    else if (r.columns.length > 0) out(formatTable(r.columns, r.rows));
+    else if (/^\s*(insert|update|delete|merge|copy)\b/i.test(r.sql)) {
+      out(`${r.rowCount} row${r.rowCount === 1 ? '' : 's'} affected`);
+    } else out('Statement executed successfully.');
+  }
+}
+
+/** The error as a user should read it: code, message, and where (line:column with a caret). */
+export function formatError(e: unknown): string {
+  if (!(e instanceof DtError)) return `error: ${messageOf(e)}`;
+  const { position, sql, hint } = e.details;
+  const where = position ? ` at line ${position.line}, column ${position.column}` : '';
+  const lines = [`error ${e.code}${where}: ${e.message}`];
+  if (position && sql) lines.push(caretSnippet(sql, position));
+  if (hint) lines.push(`hint: ${hint}`);
+  return lines.join('\n');
+}
+
+async function withEngine<T>(db: string | undefined, fn: (engine: Engine) => Promise<T>): Promise<T> {
+  const engine = await Engine.open(await openBackend(db));
+  try {
+    return await fn(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+async function sqlCommand(values: { db?: string; command?: string; file?: string }, out: (s: string) => void) {
+  if ((values.command === undefined) === (values.file === undefined)) {
+    throw new DtError('DT_ERR_USAGE', 'dtlab sql needs exactly one of -c SQL or -f FILE');
+  }
+  const script = values.command ?? readFileSync(values.file === '-' ? 0 : (values.file as string), 'utf8');
+  await withEngine(values.db, async (engine) => printResults(await engine.execute(script), out));
+}
+
+async function demoCommand(values: { db?: string; data?: string }, out: (s: string) => void) {
+  await withEngine(values.db, async (engine) => {
+    out(`database: ${engine.backend.description}`);
+    const dir = values.data ?? `${DATA_DIR}tpch-sf0.01`;
+    const existing = await engine.backend.query(
+      `SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN (${TPCH_TABLES.map((t) => `'${t}'`).join(', ')})`,
+    );
+    if (Number(existing.rows[0]?.[0]) === 0) {
+      await loadTpchFiles(engine.backend, dir, (table, rows) => out(`loaded ${table}: ${rows} rows`));
+    } else {
+      out('TPC-H tables already present; not reloading');
+    }
+    const pipelines = readFileSync(`${DATA_DIR}pipelines/seed_pipelines.sql`, 'utf8');
+    printResults(await engine.execute(pipelines.replace(/CREATE DYNAMIC TABLE/g, 'CREATE OR REPLACE DYNAMIC TABLE')), out);
+    printResults(await engine.execute('SHOW DYNAMIC TABLES'), out);
+  });
+}
+
+/** Runs the CLI; returns the exit status. */
+export async function main(argv: string[], out = (s: string) => console.log(s), err = (s: string) => console.error(s)) {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      out(HELP);
+      return command === undefined ? 2 : 0;
+    }
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        db: { type: 'string' },
+        command: { type: 'string', short: 'c' },
+        file: { type: 'string', short: 'f' },
+        data: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      out(HELP);
+      return 0;
+    }
+    if (command === 'sql') await sqlCommand(values, out);
+    else if (command === 'demo') await demoCommand(values, out);
+    else throw new DtError('DT_ERR_USAGE', `unknown command '${command}' (see dtlab --help)`);
+    return 0;
+  } catch (e) {
+    err(formatError(e));
+    const usage = (e instanceof DtError && e.code === 'DT_ERR_USAGE') || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    return usage ? 2 : 1;
+  }
+}

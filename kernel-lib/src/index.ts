@@ -1,0 +1,13 @@
+/** kernel-lib's public API. */
+export * from './backends/backend.js';
+export { DB_SPEC_HELP, openBackend } from './backends/open.js';
+export type { Clock } from './clock.js';
+export { systemClock } from './clock.js';
+export { Engine, type EngineEvent, type EngineOptions, type StatementResult } from './engine/engine.js';
+export { DtError, ERROR_CODES, type ErrorCode, isDtError, type SourcePosition } from './errors.js';
+export { parseStatement, type Statement } from './sql/ddl.js';
+export { splitStatements } from './sql/split.js';
+export { TRANSLATED_FUNCTIONS, translateSql, translateType } from './sql/translate.js';
+export { loadTpchFiles } from './tpch/load-files.js';
+export { TPCH_DDL, TPCH_TABLES } from './tpch/schema.js';
+export * from './types.js';

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { DtError } from '../src/errors.js';
+import { parseStatement } from '../src/sql/ddl.js';
+import { formatLag, parseLagDuration } from '../src/sql/lag.js';
+import { splitStatements } from '../src/sql/split.js';
+
+const parse = (sql: string) => {
+  const [stmt] = splitStatements(sql);
+  if (!stmt) throw new Error('no statement');
+  return parseStatement(stmt.text, stmt.tokens);
+};
+const fails = (sql: string) => {
+  try {
+    parse(sql);
+  } catch (e) {
+    expect(e).toBeInstanceOf(DtError);
+    return e as DtError;
+  }
+  throw new Error(`expected ${sql} to fail`);
+};
+
+describe('CREATE DYNAMIC TABLE', () => {
+  it('parses every option, the column list and the query verbatim', () => {
+    const sql = `create or replace dynamic table Daily (d DATE, n DECIMAL(15, 2), c)
+      TARGET_LAG = '5 minutes' WAREHOUSE = wh REFRESH_MODE = incremental INITIALIZE = ON_SCHEDULE
+      SCHEDULER = DISABLE COMMENT = 'it''s mine'
+      AS SELECT a, LAG(a) OVER (ORDER BY a) FROM t -- trailing`;
+    const s = parse(sql);
+    expect(s).toMatchObject({
+      kind: 'create_dynamic_table',
+      orReplace: true,
+      ifNotExists: false,
+      name: 'daily',
+      columns: [{ name: 'd', type: 'DATE' }, { name: 'n', type: 'DECIMAL(15, 2)' }, { name: 'c' }],
+      targetLag: { kind: 'duration', seconds: 300 },
+      warehouse: 'wh',
+      refreshMode: 'INCREMENTAL',
+      initialize: 'ON_SCHEDULE',
+      scheduler: 'DISABLE',
+      comment: "it's mine",
+      // Comments after the last token belong to no statement.
+      query: 'SELECT a, LAG(a) OVER (ORDER BY a) FROM t',
+    });
+  });
+
+  it("accepts the seeds' LAG = spelling, DOWNSTREAM, defaults and IF NOT EXISTS in either place", () => {
+    expect(parse("CREATE DYNAMIC TABLE x LAG = '1 day' AS SELECT 1")).toMatchObject({
+      targetLag: { kind: 'duration', seconds: 86400 },
+      refreshMode: 'AUTO',
+      initialize: 'ON_CREATE',
+      scheduler: 'ENABLE',
+    });
+    expect(parse('CREATE DYNAMIC TABLE IF NOT EXISTS x TARGET_LAG = DOWNSTREAM AS SELECT 1')).toMatchObject({
+      ifNotExists: true,
+      targetLag: { kind: 'downstream' },
+    });
+    expect(parse('CREATE IF NOT EXISTS DYNAMIC TABLE "MiXed" TARGET_LAG = DOWNSTREAM AS SELECT 1')).toMatchObject({
+      ifNotExists: true,
+      name: 'MiXed',
+    });
+  });
+
+  it.each([
+    ["CREATE DYNAMIC TABLE x TARGET_LAG = '1 minute' TARGET_LAG = '2 minutes' AS SELECT 1", 'DT_ERR_OPTION', /given twice/, 48],
+    ["CREATE DYNAMIC TABLE x TARGET_LAG = '1 minute' COLOUR = red AS SELECT 1", 'DT_ERR_OPTION', /unknown option COLOUR/, 48],
+    ["CREATE DYNAMIC TABLE x TARGET_LAG = '1 minute'", 'DT_ERR_SYNTAX', /expected AS/, 47],
+    ["CREATE DYNAMIC TABLE x TARGET_LAG = '1 minute' AS", 'DT_ERR_SYNTAX', /expected a query/, 50],
+    ["CREATE OR REPLACE DYNAMIC TABLE IF NOT EXISTS x TARGET_LAG = '1 minute' AS SELECT 1", 'DT_ERR_SYNTAX', /cannot be used together/, undefined],
+    ["CREATE DYNAMIC TABLE s.x TARGET_LAG = '1 minute' AS SELECT 1", 'DT_ERR_SYNTAX', /qualified names/, 23],
+    ["CREATE DYNAMIC TABLE x (a INT, a INT) TARGET_LAG = '1 minute' AS SELECT 1, 2", 'DT_ERR_SYNTAX', /listed twice/, undefined],
+    ["CREATE DYNAMIC TABLE x TARGET_LAG = '30 seconds' AS SELECT 1", 'DT_ERR_OPTION', /minimum is 1 minute/, 37],
+    ['CREATE DYNAMIC TABLE x TARGET_LAG = 5 AS SELECT 1', 'DT_ERR_SYNTAX', /quoted string/, 37],
+  ])('%s → %s', (sql, code, message, column) => {
+    const err = fails(sql);
+    expect(err.code).toBe(code);
+    expect(err.message).toMatch(message);
+    if (column !== undefined) expect(err.details.position?.column).toBe(column);
+  });
+});
+
+describe('other dynamic-table statements', () => {
+  it.each([
+    ['ALTER DYNAMIC TABLE x SUSPEND', { kind: 'alter_dynamic_table', name: 'x', action: { kind: 'suspend' } }],
+    ['ALTER DYNAMIC TABLE x RESUME', { action: { kind: 'resume' } }],
+    ['alter dynamic table x refresh', { action: { kind: 'refresh' } }],
+    ["ALTER DYNAMIC TABLE x SET TARGET_LAG = '2 hours'", { action: { kind: 'set', targetLag: { kind: 'duration', seconds: 7200 } } }],
+    ['ALTER DYNAMIC TABLE x SET WAREHOUSE = big', { action: { kind: 'set', warehouse: 'big' } }],
+    ['ALTER DYNAMIC TABLE IF EXISTS x RENAME TO y', { ifExists: true, action: { kind: 'rename', newName: 'y' } }],
+    ['DROP DYNAMIC TABLE IF EXISTS x', { kind: 'drop_dynamic_table', ifExists: true, name: 'x' }],
+    ['SHOW DYNAMIC TABLES', { kind: 'show_dynamic_tables' }],
+    ["SHOW DYNAMIC TABLES LIKE 'daily%'", { kind: 'show_dynamic_tables', like: 'daily%' }],
+    ['DESC DYNAMIC TABLE x', { kind: 'describe_dynamic_table', name: 'x' }],
+    ['CREATE WAREHOUSE w WITH WAREHOUSE_SIZE = 4XLARGE AUTO_SUSPEND = 60', { kind: 'create_warehouse', size: '4XLARGE', autoSuspendSeconds: 60 }],
+    ["CREATE WAREHOUSE w WAREHOUSE_SIZE = 'X-SMALL' MAX_CONCURRENCY_LEVEL = 2", { size: 'XSMALL', maxConcurrency: 2 }],
+    ['SHOW WAREHOUSES', { kind: 'show_warehouses' }],
+    ['DROP WAREHOUSE w', { kind: 'drop_warehouse', name: 'w' }],
+    ['CREATE TABLE t (a INT)', { kind: 'passthrough' }],
+    ['SELECT 1', { kind: 'passthrough' }],
+  ])('%s', (sql, expected) => {
+    expect(parse(sql)).toMatchObject(expected);
+  });
+
+  it.each([
+    ['ALTER DYNAMIC TABLE x SET REFRESH_MODE = FULL', /CREATE OR REPLACE/],
+    ['ALTER DYNAMIC TABLE x EXPLODE', /expected SUSPEND, RESUME, REFRESH, SET or RENAME TO/],
+    ['DROP DYNAMIC TABLE x y', /expected end of statement/],
+    ['CREATE WAREHOUSE w WAREHOUSE_SIZE = HUGE', /invalid WAREHOUSE_SIZE HUGE/],
+  ])('%s fails', (sql, message) => {
+    expect(fails(sql).message).toMatch(message);
+  });
+});
+
+describe('target lag', () => {
+  it('parses units and prints canonical text', () => {
+    expect(parseLagDuration('90 seconds')).toEqual({ seconds: 90 });
+    expect(parseLagDuration('1 HOUR')).toEqual({ seconds: 3600 });
+    expect(parseLagDuration('2days')).toEqual({ seconds: 172800 });
+    expect(formatLag({ kind: 'duration', seconds: 90 })).toBe('90 seconds');
+    expect(formatLag({ kind: 'duration', seconds: 7200 })).toBe('2 hours');
+    expect(formatLag({ kind: 'duration', seconds: 60 })).toBe('1 minute');
+    expect(formatLag({ kind: 'downstream' })).toBe('DOWNSTREAM');
+  });
+  it.each(['0 minutes', 'ten minutes', '', '5 fortnights', '-1 minute', '1.5 hours'])('rejects %j', (text) => {
+    expect(parseLagDuration(text)).toHaveProperty('error');
+  });
+});
+
+describe('statement splitting', () => {
+  it('splits at top-level semicolons only, keeping offsets', () => {
+    const script = "SELECT ';' AS a; -- c;\n SELECT $$;$$ /* ; */ ;\n\n SELECT \"x;\" FROM t";
+    const parts = splitStatements(script);
+    expect(parts.map((p) => p.text)).toEqual(["SELECT ';' AS a", 'SELECT $$;$$', 'SELECT "x;" FROM t']);
+    for (const p of parts) expect(script.slice(p.offset, p.offset + p.text.length)).toBe(p.text);
+  });
+  it('reports an unterminated string with its position', () => {
+    try {
+      splitStatements("SELECT 1;\nSELECT 'oops");
+      throw new Error('no error');
+    } catch (e) {
+      expect((e as DtError).code).toBe('DT_ERR_SYNTAX');
+      expect((e as DtError).details.position).toMatchObject({ line: 2, column: 8 });
+    }
+  });
+});
