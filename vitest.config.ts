@@ -7,6 +7,9 @@ export default defineConfig({
     // two workers keep the 2-core CI machine busy without thrashing.
     maxWorkers: 2,
     testTimeout: 60_000,
-    hookTimeout: 120_000,
+    hookTimeout: 180_000,
+    // The JSON report is what .ci/run counts.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest-report.json' },
   },
 });

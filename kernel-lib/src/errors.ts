@@ -10,9 +10,11 @@ export const ERROR_CODES = {
   DT_ERR_UNKNOWN_OBJECT: 'A table, view, dynamic table or warehouse named by the statement does not exist.',
   DT_ERR_EXISTS: 'An object of that name already exists (use OR REPLACE or IF NOT EXISTS).',
   DT_ERR_CYCLE: 'The definition would make a dynamic table depend on itself, directly or through others.',
-  DT_ERR_HAS_DEPENDENTS: 'The dynamic table cannot be dropped or replaced while other dynamic tables read it.',
+  DT_ERR_HAS_DEPENDENTS:
+    'The dynamic table cannot be dropped or replaced while other dynamic tables read it.',
   DT_ERR_COLUMNS: "The column list does not match the query's result.",
-  DT_ERR_INCREMENTAL_UNSUPPORTED: 'REFRESH_MODE = INCREMENTAL was asked for a query that cannot be maintained incrementally.',
+  DT_ERR_INCREMENTAL_UNSUPPORTED:
+    'REFRESH_MODE = INCREMENTAL was asked for a query that cannot be maintained incrementally.',
   DT_ERR_QUERY: 'The backend rejected the query (while validating or refreshing it).',
   DT_ERR_REFRESH_FAILED: 'A refresh failed; the previous contents are kept.',
   DT_ERR_BACKEND: 'The database backend could not be opened or used.',

@@ -49,7 +49,14 @@ export interface Warehouse {
   createdOn: string;
 }
 
-export type RefreshState = 'SCHEDULED' | 'EXECUTING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'UPSTREAM_FAILED' | 'SKIPPED';
+export type RefreshState =
+  | 'SCHEDULED'
+  | 'EXECUTING'
+  | 'SUCCEEDED'
+  | 'FAILED'
+  | 'CANCELLED'
+  | 'UPSTREAM_FAILED'
+  | 'SKIPPED';
 export type RefreshAction = 'NO_DATA' | 'INCREMENTAL' | 'FULL' | 'REINITIALIZE';
 export type RefreshTrigger = 'SCHEDULED' | 'MANUAL' | 'CREATION';
 

@@ -22,7 +22,9 @@ describe.each(BACKEND_KINDS)('backend %s', (kind) => {
               CAST(0.5 AS DOUBLE PRECISION) AS f`,
     );
     expect(r.columns.map((c) => c.name)).toEqual(['i', 'b', 'd', 's', 't', 'dt', 'ts', 'n', 'f']);
-    expect(r.rows).toEqual([[1, 10000000000, '-1.50', 'x', true, '2020-01-02', '2020-01-02 03:04:05.25', null, 0.5]]);
+    expect(r.rows).toEqual([
+      [1, 10000000000, '-1.50', 'x', true, '2020-01-02', '2020-01-02 03:04:05.25', null, 0.5],
+    ]);
   });
 
   it('counts the rows a write touched', async () => {
@@ -47,7 +49,11 @@ describe.each(BACKEND_KINDS)('backend %s', (kind) => {
 
   it('bulk-loads rows with NULLs, empty strings, quotes and commas through COPY', async () => {
     await db.query('CREATE TABLE bulk (k INTEGER, s VARCHAR(20), d DATE)');
-    const rows = Array.from({ length: 5000 }, (_, i) => [i, i % 3 === 0 ? null : i % 3 === 1 ? '' : `a,"b"${i}`, '1998-12-01']);
+    const rows = Array.from({ length: 5000 }, (_, i) => [
+      i,
+      i % 3 === 0 ? null : i % 3 === 1 ? '' : `a,"b"${i}`,
+      '1998-12-01',
+    ]);
     expect(await db.copyRows('bulk', ['k', 's', 'd'], rows)).toBe(5000);
     const r = await db.query('SELECT k, s, d FROM bulk WHERE k IN (0, 1, 2) ORDER BY k');
     expect(r.rows).toEqual([

@@ -54,21 +54,48 @@ describe('CREATE DYNAMIC TABLE', () => {
       ifNotExists: true,
       targetLag: { kind: 'downstream' },
     });
-    expect(parse('CREATE IF NOT EXISTS DYNAMIC TABLE "MiXed" TARGET_LAG = DOWNSTREAM AS SELECT 1')).toMatchObject({
+    expect(
+      parse('CREATE IF NOT EXISTS DYNAMIC TABLE "MiXed" TARGET_LAG = DOWNSTREAM AS SELECT 1'),
+    ).toMatchObject({
       ifNotExists: true,
       name: 'MiXed',
     });
   });
 
   it.each([
-    ["CREATE DYNAMIC TABLE x TARGET_LAG = '1 minute' TARGET_LAG = '2 minutes' AS SELECT 1", 'DT_ERR_OPTION', /given twice/, 48],
-    ["CREATE DYNAMIC TABLE x TARGET_LAG = '1 minute' COLOUR = red AS SELECT 1", 'DT_ERR_OPTION', /unknown option COLOUR/, 48],
+    [
+      "CREATE DYNAMIC TABLE x TARGET_LAG = '1 minute' TARGET_LAG = '2 minutes' AS SELECT 1",
+      'DT_ERR_OPTION',
+      /given twice/,
+      48,
+    ],
+    [
+      "CREATE DYNAMIC TABLE x TARGET_LAG = '1 minute' COLOUR = red AS SELECT 1",
+      'DT_ERR_OPTION',
+      /unknown option COLOUR/,
+      48,
+    ],
     ["CREATE DYNAMIC TABLE x TARGET_LAG = '1 minute'", 'DT_ERR_SYNTAX', /expected AS/, 47],
     ["CREATE DYNAMIC TABLE x TARGET_LAG = '1 minute' AS", 'DT_ERR_SYNTAX', /expected a query/, 50],
-    ["CREATE OR REPLACE DYNAMIC TABLE IF NOT EXISTS x TARGET_LAG = '1 minute' AS SELECT 1", 'DT_ERR_SYNTAX', /cannot be used together/, undefined],
+    [
+      "CREATE OR REPLACE DYNAMIC TABLE IF NOT EXISTS x TARGET_LAG = '1 minute' AS SELECT 1",
+      'DT_ERR_SYNTAX',
+      /cannot be used together/,
+      undefined,
+    ],
     ["CREATE DYNAMIC TABLE s.x TARGET_LAG = '1 minute' AS SELECT 1", 'DT_ERR_SYNTAX', /qualified names/, 23],
-    ["CREATE DYNAMIC TABLE x (a INT, a INT) TARGET_LAG = '1 minute' AS SELECT 1, 2", 'DT_ERR_SYNTAX', /listed twice/, undefined],
-    ["CREATE DYNAMIC TABLE x TARGET_LAG = '30 seconds' AS SELECT 1", 'DT_ERR_OPTION', /minimum is 1 minute/, 37],
+    [
+      "CREATE DYNAMIC TABLE x (a INT, a INT) TARGET_LAG = '1 minute' AS SELECT 1, 2",
+      'DT_ERR_SYNTAX',
+      /listed twice/,
+      undefined,
+    ],
+    [
+      "CREATE DYNAMIC TABLE x TARGET_LAG = '30 seconds' AS SELECT 1",
+      'DT_ERR_OPTION',
+      /minimum is 1 minute/,
+      37,
+    ],
     ['CREATE DYNAMIC TABLE x TARGET_LAG = 5 AS SELECT 1', 'DT_ERR_SYNTAX', /quoted string/, 37],
   ])('%s → %s', (sql, code, message, column) => {
     const err = fails(sql);
@@ -80,18 +107,33 @@ describe('CREATE DYNAMIC TABLE', () => {
 
 describe('other dynamic-table statements', () => {
   it.each([
-    ['ALTER DYNAMIC TABLE x SUSPEND', { kind: 'alter_dynamic_table', name: 'x', action: { kind: 'suspend' } }],
+    [
+      'ALTER DYNAMIC TABLE x SUSPEND',
+      { kind: 'alter_dynamic_table', name: 'x', action: { kind: 'suspend' } },
+    ],
     ['ALTER DYNAMIC TABLE x RESUME', { action: { kind: 'resume' } }],
     ['alter dynamic table x refresh', { action: { kind: 'refresh' } }],
-    ["ALTER DYNAMIC TABLE x SET TARGET_LAG = '2 hours'", { action: { kind: 'set', targetLag: { kind: 'duration', seconds: 7200 } } }],
+    [
+      "ALTER DYNAMIC TABLE x SET TARGET_LAG = '2 hours'",
+      { action: { kind: 'set', targetLag: { kind: 'duration', seconds: 7200 } } },
+    ],
     ['ALTER DYNAMIC TABLE x SET WAREHOUSE = big', { action: { kind: 'set', warehouse: 'big' } }],
-    ['ALTER DYNAMIC TABLE IF EXISTS x RENAME TO y', { ifExists: true, action: { kind: 'rename', newName: 'y' } }],
+    [
+      'ALTER DYNAMIC TABLE IF EXISTS x RENAME TO y',
+      { ifExists: true, action: { kind: 'rename', newName: 'y' } },
+    ],
     ['DROP DYNAMIC TABLE IF EXISTS x', { kind: 'drop_dynamic_table', ifExists: true, name: 'x' }],
     ['SHOW DYNAMIC TABLES', { kind: 'show_dynamic_tables' }],
     ["SHOW DYNAMIC TABLES LIKE 'daily%'", { kind: 'show_dynamic_tables', like: 'daily%' }],
     ['DESC DYNAMIC TABLE x', { kind: 'describe_dynamic_table', name: 'x' }],
-    ['CREATE WAREHOUSE w WITH WAREHOUSE_SIZE = 4XLARGE AUTO_SUSPEND = 60', { kind: 'create_warehouse', size: '4XLARGE', autoSuspendSeconds: 60 }],
-    ["CREATE WAREHOUSE w WAREHOUSE_SIZE = 'X-SMALL' MAX_CONCURRENCY_LEVEL = 2", { size: 'XSMALL', maxConcurrency: 2 }],
+    [
+      'CREATE WAREHOUSE w WITH WAREHOUSE_SIZE = 4XLARGE AUTO_SUSPEND = 60',
+      { kind: 'create_warehouse', size: '4XLARGE', autoSuspendSeconds: 60 },
+    ],
+    [
+      "CREATE WAREHOUSE w WAREHOUSE_SIZE = 'X-SMALL' MAX_CONCURRENCY_LEVEL = 2",
+      { size: 'XSMALL', maxConcurrency: 2 },
+    ],
     ['SHOW WAREHOUSES', { kind: 'show_warehouses' }],
     ['DROP WAREHOUSE w', { kind: 'drop_warehouse', name: 'w' }],
     ['CREATE TABLE t (a INT)', { kind: 'passthrough' }],
@@ -120,14 +162,17 @@ describe('target lag', () => {
     expect(formatLag({ kind: 'duration', seconds: 60 })).toBe('1 minute');
     expect(formatLag({ kind: 'downstream' })).toBe('DOWNSTREAM');
   });
-  it.each(['0 minutes', 'ten minutes', '', '5 fortnights', '-1 minute', '1.5 hours'])('rejects %j', (text) => {
-    expect(parseLagDuration(text)).toHaveProperty('error');
-  });
+  it.each(['0 minutes', 'ten minutes', '', '5 fortnights', '-1 minute', '1.5 hours'])(
+    'rejects %j',
+    (text) => {
+      expect(parseLagDuration(text)).toHaveProperty('error');
+    },
+  );
 });
 
 describe('statement splitting', () => {
   it('splits at top-level semicolons only, keeping offsets', () => {
-    const script = "SELECT ';' AS a; -- c;\n SELECT $$;$$ /* ; */ ;\n\n SELECT \"x;\" FROM t";
+    const script = 'SELECT \';\' AS a; -- c;\n SELECT $$;$$ /* ; */ ;\n\n SELECT "x;" FROM t';
     const parts = splitStatements(script);
     expect(parts.map((p) => p.text)).toEqual(["SELECT ';' AS a", 'SELECT $$;$$', 'SELECT "x;" FROM t']);
     for (const p of parts) expect(script.slice(p.offset, p.offset + p.text.length)).toBe(p.text);

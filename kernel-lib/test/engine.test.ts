@@ -95,9 +95,9 @@ describe.each(BACKEND_KINDS)('engine on %s', (kind) => {
     ]);
     expect(String(described[3]?.[1])).toMatch(/^(DECIMAL|NUMERIC)\(15,\s?2\)$/);
     // TO_CHAR(d, 'YYYY-MM') is translated per backend: the same text everywhere.
-    expect(await q("SELECT year_month FROM monthly_sales_summary WHERE year_month = '1995-03' LIMIT 1")).toEqual([
-      ['1995-03'],
-    ]);
+    expect(
+      await q("SELECT year_month FROM monthly_sales_summary WHERE year_month = '1995-03' LIMIT 1"),
+    ).toEqual([['1995-03']]);
     expect(await q('SELECT status, total_records FROM data_quality_dashboard')).toEqual([['HEALTHY', 15000]]);
   });
 
@@ -113,9 +113,13 @@ describe.each(BACKEND_KINDS)('engine on %s', (kind) => {
   });
 
   it('refreshes on ALTER … REFRESH and writes a history row', async () => {
-    await engine.execute("INSERT INTO orders VALUES (9999991, 1, 'O', 100.00, DATE '1998-08-03', '1-URGENT', 'Clerk#1', 0, 'x')");
+    await engine.execute(
+      "INSERT INTO orders VALUES (9999991, 1, 'O', 100.00, DATE '1998-08-03', '1-URGENT', 'Clerk#1', 0, 'x')",
+    );
     await engine.execute('ALTER DYNAMIC TABLE daily_order_base REFRESH');
-    expect(await q("SELECT order_count FROM daily_order_base WHERE order_date = DATE '1998-08-03'")).toEqual([[1]]);
+    expect(await q("SELECT order_count FROM daily_order_base WHERE order_date = DATE '1998-08-03'")).toEqual([
+      [1],
+    ]);
     const [last] = await engine.history('daily_order_base');
     expect(last).toMatchObject({
       name: 'daily_order_base',
@@ -137,7 +141,8 @@ describe.each(BACKEND_KINDS)('engine on %s', (kind) => {
     const seen = new Set<number>();
     let done = false;
     const reader = (async () => {
-      while (!done) seen.add(Number((await backend.query('SELECT count(*) FROM customer_ltv_incremental')).rows[0]?.[0]));
+      while (!done)
+        seen.add(Number((await backend.query('SELECT count(*) FROM customer_ltv_incremental')).rows[0]?.[0]));
     })();
     await engine.refresh('customer_ltv_incremental');
     done = true;
@@ -149,15 +154,31 @@ describe.each(BACKEND_KINDS)('engine on %s', (kind) => {
 
   it('suspends, resumes, changes lag and warehouse, renames', async () => {
     await engine.execute('CREATE WAREHOUSE small_wh WAREHOUSE_SIZE = SMALL');
-    await engine.execute('CREATE DYNAMIC TABLE regions_dt TARGET_LAG = DOWNSTREAM AS SELECT r_name FROM region');
+    await engine.execute(
+      'CREATE DYNAMIC TABLE regions_dt TARGET_LAG = DOWNSTREAM AS SELECT r_name FROM region',
+    );
     await engine.execute('ALTER DYNAMIC TABLE regions_dt SUSPEND');
     await engine.execute("ALTER DYNAMIC TABLE regions_dt SET TARGET_LAG = '2 hours' WAREHOUSE = small_wh");
     let row = (await q("SHOW DYNAMIC TABLES LIKE 'REGIONS%'"))[0];
-    expect(row?.slice(1, 7)).toEqual(['regions_dt', '2 hours', 'FULL', expect.any(String), 'small_wh', 'SUSPENDED']);
+    expect(row?.slice(1, 7)).toEqual([
+      'regions_dt',
+      '2 hours',
+      'FULL',
+      expect.any(String),
+      'small_wh',
+      'SUSPENDED',
+    ]);
     await engine.execute('ALTER DYNAMIC TABLE regions_dt RESUME');
     await engine.execute('ALTER DYNAMIC TABLE regions_dt RENAME TO region_names');
     row = (await q("SHOW DYNAMIC TABLES LIKE 'region%'"))[0];
-    expect(row?.slice(1, 7)).toEqual(['region_names', '2 hours', 'FULL', expect.any(String), 'small_wh', 'ACTIVE']);
+    expect(row?.slice(1, 7)).toEqual([
+      'region_names',
+      '2 hours',
+      'FULL',
+      expect.any(String),
+      'small_wh',
+      'ACTIVE',
+    ]);
     expect(await q('SELECT count(*) FROM region_names')).toEqual([[5]]);
     await engine.execute('DROP DYNAMIC TABLE region_names');
     expect(await q("SHOW DYNAMIC TABLES LIKE 'region%'")).toEqual([]);
@@ -165,7 +186,9 @@ describe.each(BACKEND_KINDS)('engine on %s', (kind) => {
 
   it('translates Snowflake functions in pass-through statements', async () => {
     expect(
-      await q("SELECT IFF(1 > 0, 'yes', 'no'), NVL(NULL, 7), TO_CHAR(DATE '1996-02-29', 'YYYY/MM/DD'), DATEDIFF(day, DATE '1996-02-27', DATE '1996-03-01')"),
+      await q(
+        "SELECT IFF(1 > 0, 'yes', 'no'), NVL(NULL, 7), TO_CHAR(DATE '1996-02-29', 'YYYY/MM/DD'), DATEDIFF(day, DATE '1996-02-27', DATE '1996-03-01')",
+      ),
     ).toEqual([['yes', 7, '1996/02/29', 3]]);
   });
 
@@ -192,9 +215,24 @@ describe.each(BACKEND_KINDS)('engine on %s', (kind) => {
         /nosuch_table does not exist/,
         { line: 2, column: 15 },
       ],
-      ['a zero lag', "CREATE DYNAMIC TABLE bad TARGET_LAG = '0 minutes' AS SELECT 1 AS x", 'DT_ERR_OPTION', /minimum is 1 minute/],
-      ['a lag in words', "CREATE DYNAMIC TABLE bad TARGET_LAG = 'ten minutes' AS SELECT 1 AS x", 'DT_ERR_OPTION', /invalid target lag 'ten minutes'/],
-      ['a missing lag', 'CREATE DYNAMIC TABLE bad WAREHOUSE = compute_wh AS SELECT 1 AS x', 'DT_ERR_OPTION', /TARGET_LAG is required/],
+      [
+        'a zero lag',
+        "CREATE DYNAMIC TABLE bad TARGET_LAG = '0 minutes' AS SELECT 1 AS x",
+        'DT_ERR_OPTION',
+        /minimum is 1 minute/,
+      ],
+      [
+        'a lag in words',
+        "CREATE DYNAMIC TABLE bad TARGET_LAG = 'ten minutes' AS SELECT 1 AS x",
+        'DT_ERR_OPTION',
+        /invalid target lag 'ten minutes'/,
+      ],
+      [
+        'a missing lag',
+        'CREATE DYNAMIC TABLE bad WAREHOUSE = compute_wh AS SELECT 1 AS x',
+        'DT_ERR_OPTION',
+        /TARGET_LAG is required/,
+      ],
       [
         'an unknown refresh mode',
         "CREATE DYNAMIC TABLE bad TARGET_LAG = '1 minute' REFRESH_MODE = SOMETIMES AS SELECT 1 AS x",
@@ -214,7 +252,12 @@ describe.each(BACKEND_KINDS)('engine on %s', (kind) => {
         'DT_ERR_CYCLE',
         /daily_order_base → weekly_trends → daily_order_base/,
       ],
-      ['DROP of a DT with dependents', 'DROP DYNAMIC TABLE daily_order_base', 'DT_ERR_HAS_DEPENDENTS', /weekly_trends depends on it/],
+      [
+        'DROP of a DT with dependents',
+        'DROP DYNAMIC TABLE daily_order_base',
+        'DT_ERR_HAS_DEPENDENTS',
+        /weekly_trends depends on it/,
+      ],
       [
         'CREATE of an existing name',
         "CREATE DYNAMIC TABLE daily_order_base TARGET_LAG = '1 minute' AS SELECT 1 AS x",
@@ -233,7 +276,12 @@ describe.each(BACKEND_KINDS)('engine on %s', (kind) => {
         'DT_ERR_INCREMENTAL_UNSUPPORTED',
         /cannot refresh incrementally/,
       ],
-      ['an unknown warehouse', "CREATE DYNAMIC TABLE bad TARGET_LAG = '1 minute' WAREHOUSE = nowhere AS SELECT 1 AS x", 'DT_ERR_UNKNOWN_OBJECT', /warehouse nowhere does not exist/],
+      [
+        'an unknown warehouse',
+        "CREATE DYNAMIC TABLE bad TARGET_LAG = '1 minute' WAREHOUSE = nowhere AS SELECT 1 AS x",
+        'DT_ERR_UNKNOWN_OBJECT',
+        /warehouse nowhere does not exist/,
+      ],
     ];
     it.each(cases)('%s', async (_what, sql, code, message, position) => {
       const before = await snapshot();
@@ -268,7 +316,10 @@ describe.each(BACKEND_KINDS)('engine on %s', (kind) => {
     it('a failing initial refresh leaves no trace of the DT', async () => {
       await engine.execute("CREATE TABLE junk (s VARCHAR(10)); INSERT INTO junk VALUES ('nope')");
       const before = await snapshot();
-      const err = await failure(engine, "CREATE DYNAMIC TABLE ghost TARGET_LAG = '1 minute' AS SELECT CAST(s AS INTEGER) AS v FROM junk");
+      const err = await failure(
+        engine,
+        "CREATE DYNAMIC TABLE ghost TARGET_LAG = '1 minute' AS SELECT CAST(s AS INTEGER) AS v FROM junk",
+      );
       expect(err.code).toBe('DT_ERR_REFRESH_FAILED');
       expect(await snapshot()).toEqual(before);
     });

@@ -6,7 +6,11 @@ import { translateSql, translateType } from '../src/sql/translate.js';
 describe('Snowflake function translation', () => {
   it.each([
     ["SELECT IFF(a > 1, 'x', 'y') FROM t", "SELECT CASE WHEN a > 1 THEN 'x' ELSE 'y' END FROM t", undefined],
-    ['SELECT NVL(a, 0), ZEROIFNULL(b), NULLIFZERO(c)', 'SELECT COALESCE(a, 0), COALESCE(b, 0), NULLIF(c, 0)', undefined],
+    [
+      'SELECT NVL(a, 0), ZEROIFNULL(b), NULLIFZERO(c)',
+      'SELECT COALESCE(a, 0), COALESCE(b, 0), NULLIF(c, 0)',
+      undefined,
+    ],
     ["SELECT TO_CHAR(d, 'YYYY-MM')", "SELECT strftime(d, '%Y-%m')", 'duckdb'],
     ["SELECT TO_CHAR(d, 'YYYY-MM')", "SELECT to_char(d, 'YYYY-MM')", 'postgres'],
     ["SELECT TO_CHAR(d, 'DD MON YYYY HH24:MI:SS')", "SELECT strftime(d, '%d %b %Y %H:%M:%S')", 'duckdb'],
@@ -15,8 +19,12 @@ describe('Snowflake function translation', () => {
     ["SELECT DATEADD('quarter', n, d)", "SELECT (d + (n) * INTERVAL '3 month')", undefined],
     ['SELECT DATEDIFF(month, a, b)', "SELECT date_diff('month', a, b)", 'duckdb'],
     ['SELECT DIV0(a, b)', 'SELECT CASE WHEN (b) = 0 THEN 0 ELSE (a) / (b) END', undefined],
-    ['SELECT NVL(IFF(x, NVL(a, 1), 2), 3)', 'SELECT COALESCE(CASE WHEN x THEN COALESCE(a, 1) ELSE 2 END, 3)', undefined],
-    ["SELECT 'NVL(a, b)', s.nvl(a, b), \"nvl\"", "SELECT 'NVL(a, b)', s.nvl(a, b), \"nvl\"", undefined],
+    [
+      'SELECT NVL(IFF(x, NVL(a, 1), 2), 3)',
+      'SELECT COALESCE(CASE WHEN x THEN COALESCE(a, 1) ELSE 2 END, 3)',
+      undefined,
+    ],
+    ['SELECT \'NVL(a, b)\', s.nvl(a, b), "nvl"', 'SELECT \'NVL(a, b)\', s.nvl(a, b), "nvl"', undefined],
   ])('%s', (sql, expected, family) => {
     for (const f of family ? [family as 'duckdb' | 'postgres'] : (['duckdb', 'postgres'] as const)) {
       expect(translateSql(sql, f).text).toBe(expected);
@@ -31,7 +39,7 @@ describe('Snowflake function translation', () => {
   });
 
   it('maps offsets in the output back to the input', () => {
-    const sql = "SELECT IFF(a, 1, 2), bad_column FROM t";
+    const sql = 'SELECT IFF(a, 1, 2), bad_column FROM t';
     const t = translateSql(sql, 'postgres');
     expect(t.toSource(t.text.indexOf('bad_column'))).toBe(sql.indexOf('bad_column'));
     expect(t.toSource(t.text.indexOf('CASE'))).toBe(sql.indexOf('IFF'));
@@ -49,7 +57,10 @@ describe('Snowflake function translation', () => {
 
 describe('query analysis', () => {
   it('finds sources and ignores CTE names', () => {
-    const a = analyzeQuery('WITH x AS (SELECT * FROM orders) SELECT * FROM x JOIN lineitem ON true', () => false);
+    const a = analyzeQuery(
+      'WITH x AS (SELECT * FROM orders) SELECT * FROM x JOIN lineitem ON true',
+      () => false,
+    );
     expect(a.sources).toEqual(['lineitem', 'orders']);
     expect(a.parseError).toBeUndefined();
   });

@@ -40,7 +40,11 @@ export interface Backend extends Queryable {
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: { isolation?: Isolation }): Promise<T>;
   /** Bulk-loads rows into an existing table through the backend's COPY path. Returns the rows written. */
-  copyRows(table: string, columns: string[], rows: Iterable<Value[]> | AsyncIterable<Value[]>): Promise<number>;
+  copyRows(
+    table: string,
+    columns: string[],
+    rows: Iterable<Value[]> | AsyncIterable<Value[]>,
+  ): Promise<number>;
   /** Streams a result in batches instead of materialising it. */
   stream(sql: string, batchRows?: number): AsyncIterable<Value[][]>;
   close(): Promise<void>;

@@ -9,8 +9,8 @@ import {
   csvChunks,
   formatDate,
   formatTimestamp,
-  type QueryResult,
   type Queryable,
+  type QueryResult,
   quoteIdent,
   type ResultColumn,
   sqlLiteral,
@@ -34,7 +34,17 @@ interface ArrowTable {
 }
 
 // Arrow's Type enum values (stable across arrow versions).
-const T = { Int: 2, Float: 3, Binary: 4, Utf8: 5, Bool: 6, Decimal: 7, Date: 8, Time: 9, Timestamp: 10 } as const;
+const T = {
+  Int: 2,
+  Float: 3,
+  Binary: 4,
+  Utf8: 5,
+  Bool: 6,
+  Decimal: 7,
+  Date: 8,
+  Time: 9,
+  Timestamp: 10,
+} as const;
 
 function typeName(t: ArrowType): string {
   switch (t.typeId) {
@@ -82,7 +92,9 @@ function convert(v: unknown, t: ArrowType): Value {
     case T.Float:
       return v as Value;
     default:
-      return typeof v === 'object' ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x)) : String(v);
+      return typeof v === 'object'
+        ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x))
+        : String(v);
   }
 }
 
@@ -93,7 +105,8 @@ function toRows(table: ArrowTable): { columns: ResultColumn[]; rows: Value[][] }
   const rows: Value[][] = new Array(table.numRows);
   for (let r = 0; r < table.numRows; r++) {
     const row: Value[] = new Array(fields.length);
-    for (let c = 0; c < fields.length; c++) row[c] = convert(vectors[c]?.get(r), (fields[c] as { type: ArrowType }).type);
+    for (let c = 0; c < fields.length; c++)
+      row[c] = convert(vectors[c]?.get(r), (fields[c] as { type: ArrowType }).type);
     rows[r] = row;
   }
   return { columns, rows };
@@ -139,7 +152,9 @@ async function run(conn: AsyncDuckDBConnection, sql: string, params?: Value[]): 
       columns.length === 1 &&
       columns[0]?.name === 'Count' &&
       !/^\s*(select|with|values|from|table|show|describe|summarize|pragma|explain|call)\b/i.test(sql);
-    return isWriteCount ? { columns: [], rows: [], rowCount: Number(rows[0]?.[0] ?? 0) } : { columns, rows, rowCount: rows.length };
+    return isWriteCount
+      ? { columns: [], rows: [], rowCount: Number(rows[0]?.[0] ?? 0) }
+      : { columns, rows, rowCount: rows.length };
   } catch (e) {
     throw duckdbError(e, text);
   }
@@ -158,7 +173,11 @@ export class DuckDbBackend implements Backend {
   ) {}
 
   /** Wraps an instantiated AsyncDuckDB. `onClose` frees what the runtime made (the worker). */
-  static async open(db: AsyncDuckDB, description: string, onClose: () => Promise<void>): Promise<DuckDbBackend> {
+  static async open(
+    db: AsyncDuckDB,
+    description: string,
+    onClose: () => Promise<void>,
+  ): Promise<DuckDbBackend> {
     const conn = await db.connect();
     // Extensions would be fetched from the network, which lessons must not need: fail fast instead of hanging.
     await conn.query('SET autoinstall_known_extensions = false');
@@ -187,14 +206,21 @@ export class DuckDbBackend implements Backend {
     }
   }
 
-  async copyRows(table: string, columns: string[], rows: Iterable<Value[]> | AsyncIterable<Value[]>): Promise<number> {
+  async copyRows(
+    table: string,
+    columns: string[],
+    rows: Iterable<Value[]> | AsyncIterable<Value[]>,
+  ): Promise<number> {
     const target = `${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')})`;
     let total = 0;
     for await (const chunk of csvChunks(rows)) {
       const file = `dtlab_copy_${++fileCounter}.csv`;
       await this.db.registerFileText(file, chunk.text);
       try {
-        await run(this.conn, `COPY ${target} FROM '${file}' (FORMAT csv, HEADER false, ALLOW_QUOTED_NULLS false)`);
+        await run(
+          this.conn,
+          `COPY ${target} FROM '${file}' (FORMAT csv, HEADER false, ALLOW_QUOTED_NULLS false)`,
+        );
       } finally {
         await this.db.dropFile(file);
       }

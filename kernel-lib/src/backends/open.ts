@@ -2,7 +2,7 @@
 import { DtError, messageOf } from '../errors.js';
 import type { Backend } from './backend.js';
 
-export const DB_SPEC_HELP = "duckdb[:FILE] | pglite[:DIR] | postgres://user@host:port/db (default: pglite)";
+export const DB_SPEC_HELP = 'duckdb[:FILE] | pglite[:DIR] | postgres://user@host:port/db (default: pglite)';
 
 export async function openBackend(spec = 'pglite'): Promise<Backend> {
   const [kind, ...rest] = spec.split(':');

@@ -4,8 +4,8 @@ import {
   type Backend,
   csvChunks,
   type Isolation,
-  type QueryResult,
   type Queryable,
+  type QueryResult,
   quoteIdent,
   type Value,
 } from './backend.js';
@@ -52,12 +52,18 @@ export class PgliteBackend implements Backend {
     });
   }
 
-  async copyRows(table: string, columns: string[], rows: Iterable<Value[]> | AsyncIterable<Value[]>): Promise<number> {
+  async copyRows(
+    table: string,
+    columns: string[],
+    rows: Iterable<Value[]> | AsyncIterable<Value[]>,
+  ): Promise<number> {
     const target = `${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')})`;
     let total = 0;
     for await (const chunk of csvChunks(rows)) {
       try {
-        await this.db.query(`COPY ${target} FROM '/dev/blob' WITH (FORMAT csv)`, [], { blob: new Blob([chunk.text]) });
+        await this.db.query(`COPY ${target} FROM '/dev/blob' WITH (FORMAT csv)`, [], {
+          blob: new Blob([chunk.text]),
+        });
       } catch (e) {
         throw toBackendError(e);
       }

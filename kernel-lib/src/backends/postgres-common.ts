@@ -52,7 +52,8 @@ export function pgColumns(fields: { name: string; dataTypeID: number }[]): Resul
 export function normaliseRow(row: unknown[]): Value[] {
   return row.map((v) => {
     if (v === null || v === undefined) return null;
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return v;
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint')
+      return v;
     if (v instanceof Uint8Array) return `\\x${Buffer.from(v).toString('hex')}`;
     return typeof v === 'object' ? JSON.stringify(v) : String(v);
   });
@@ -63,7 +64,11 @@ export function toBackendError(e: unknown): BackendError {
   if (e instanceof BackendError) return e;
   const err = e as { message?: string; position?: string | number; code?: string };
   const position = err.position === undefined ? undefined : Number(err.position) - 1;
-  return new BackendError(err.message ?? String(e), Number.isFinite(position) ? position : undefined, err.code);
+  return new BackendError(
+    err.message ?? String(e),
+    Number.isFinite(position) ? position : undefined,
+    err.code,
+  );
 }
 
 export function isolationSql(isolation: string | undefined): string {

@@ -6,8 +6,8 @@ import {
   type Backend,
   csvChunks,
   type Isolation,
-  type QueryResult,
   type Queryable,
+  type QueryResult,
   quoteIdent,
   type Value,
 } from './backend.js';
@@ -27,11 +27,20 @@ export function pgConfig(url: string): pg.PoolConfig {
 
 async function run(client: pg.Pool | pg.PoolClient, sql: string, params?: Value[]): Promise<QueryResult> {
   try {
-    const r = await client.query({ text: sql, values: params as unknown[], rowMode: 'array', types: types as never });
+    const r = await client.query({
+      text: sql,
+      values: params as unknown[],
+      rowMode: 'array',
+      types: types as never,
+    });
     // A multi-statement string returns an array of results; the last one is what the user sees.
     const last = (Array.isArray(r) ? r[r.length - 1] : r) as pg.QueryArrayResult;
     const rows = (last.rows ?? []).map(normaliseRow);
-    return { columns: pgColumns(last.fields ?? []), rows, rowCount: last.fields?.length ? rows.length : (last.rowCount ?? 0) };
+    return {
+      columns: pgColumns(last.fields ?? []),
+      rows,
+      rowCount: last.fields?.length ? rows.length : (last.rowCount ?? 0),
+    };
   } catch (e) {
     throw toBackendError(e);
   }
@@ -53,7 +62,10 @@ export class PostgresBackend implements Backend {
     return run(this.pool, sql, params);
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>, options: { isolation?: Isolation } = {}): Promise<T> {
+  async transaction<T>(
+    fn: (tx: Queryable) => Promise<T>,
+    options: { isolation?: Isolation } = {},
+  ): Promise<T> {
     const client = await this.pool.connect();
     try {
       await run(client, 'BEGIN');
@@ -69,7 +81,11 @@ export class PostgresBackend implements Backend {
     }
   }
 
-  async copyRows(table: string, columns: string[], rows: Iterable<Value[]> | AsyncIterable<Value[]>): Promise<number> {
+  async copyRows(
+    table: string,
+    columns: string[],
+    rows: Iterable<Value[]> | AsyncIterable<Value[]>,
+  ): Promise<number> {
     const client = await this.pool.connect();
     const target = `${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')})`;
     let total = 0;

@@ -14,7 +14,8 @@ export async function installCatalog(db: Queryable): Promise<void> {
 }
 
 const str = (v: Value | undefined): string => (v === null || v === undefined ? '' : String(v));
-const optional = (v: Value | undefined): string | undefined => (v === null || v === undefined ? undefined : String(v));
+const optional = (v: Value | undefined): string | undefined =>
+  v === null || v === undefined ? undefined : String(v);
 
 export async function listDynamicTables(db: Queryable): Promise<DynamicTable[]> {
   const { rows } = await db.query(
@@ -22,7 +23,9 @@ export async function listDynamicTables(db: Queryable): Promise<DynamicTable[]> 
             initialize, scheduler, comment, scheduling_state, created_on, data_timestamp
        FROM dtlab.dynamic_tables ORDER BY name`,
   );
-  const deps = await db.query('SELECT dt_name, source_name, source_kind FROM dtlab.dependencies ORDER BY source_name');
+  const deps = await db.query(
+    'SELECT dt_name, source_name, source_kind FROM dtlab.dependencies ORDER BY source_name',
+  );
   return rows.map((r) => {
     const columns = optional(r[2]);
     const comment = optional(r[10]);
@@ -41,7 +44,9 @@ export async function listDynamicTables(db: Queryable): Promise<DynamicTable[]> 
       schedulingState: str(r[11]) as DynamicTable['schedulingState'],
       createdOn: str(r[12]),
       dataTimestamp: optional(r[13]) ?? null,
-      sources: deps.rows.filter((d) => d[0] === r[0]).map((d) => ({ name: str(d[1]), kind: str(d[2]) as SourceKind })),
+      sources: deps.rows
+        .filter((d) => d[0] === r[0])
+        .map((d) => ({ name: str(d[1]), kind: str(d[2]) as SourceKind })),
     };
   });
 }
@@ -84,12 +89,20 @@ export async function deleteDynamicTable(db: Queryable, name: string): Promise<v
 export async function updateDynamicTable(
   db: Queryable,
   name: string,
-  changes: { target_lag_s?: number | null; warehouse?: string; scheduling_state?: string; data_timestamp?: string },
+  changes: {
+    target_lag_s?: number | null;
+    warehouse?: string;
+    scheduling_state?: string;
+    data_timestamp?: string;
+  },
 ): Promise<void> {
   const entries = Object.entries(changes);
   if (entries.length === 0) return;
   const sets = entries.map(([column], i) => `${column} = $${i + 2}`).join(', ');
-  await db.query(`UPDATE dtlab.dynamic_tables SET ${sets} WHERE name = $1`, [name, ...entries.map(([, v]) => v ?? null)]);
+  await db.query(`UPDATE dtlab.dynamic_tables SET ${sets} WHERE name = $1`, [
+    name,
+    ...entries.map(([, v]) => v ?? null),
+  ]);
 }
 
 export async function renameDynamicTable(db: Queryable, from: string, to: string): Promise<void> {
@@ -130,7 +143,10 @@ export async function deleteWarehouse(db: Queryable, name: string): Promise<void
 }
 
 /** Any writer (full refresh today, the incremental executor and scheduler later) records refreshes here. */
-export async function insertRefreshRecord(db: Queryable, r: Omit<RefreshRecord, 'refreshId'>): Promise<number> {
+export async function insertRefreshRecord(
+  db: Queryable,
+  r: Omit<RefreshRecord, 'refreshId'>,
+): Promise<number> {
   const { rows } = await db.query("SELECT nextval('dtlab.refresh_id_seq')");
   const refreshId = Number(rows[0]?.[0]);
   await db.query(

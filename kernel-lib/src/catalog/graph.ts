@@ -33,7 +33,10 @@ export function cycleThrough(edges: Edges, name: string, sources: readonly strin
 
 /** Dynamic tables that read `name` directly. */
 export function directDependents(edges: Edges, name: string): string[] {
-  return [...edges].filter(([, sources]) => sources.includes(name)).map(([dt]) => dt).sort();
+  return [...edges]
+    .filter(([, sources]) => sources.includes(name))
+    .map(([dt]) => dt)
+    .sort();
 }
 
 /** Every node in dependency order (sources before readers); ties broken by name for determinism. */

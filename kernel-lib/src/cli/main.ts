@@ -8,8 +8,8 @@ import { DB_SPEC_HELP, openBackend } from '../backends/open.js';
 import { Engine, type StatementResult } from '../engine/engine.js';
 import { DtError, messageOf } from '../errors.js';
 import { caretSnippet } from '../sql/position.js';
-import { TPCH_TABLES } from '../tpch/schema.js';
 import { loadTpchFiles } from '../tpch/load-files.js';
+import { TPCH_TABLES } from '../tpch/schema.js';
 import { formatTable } from './table.js';
 
 const DATA_DIR = fileURLToPath(new URL('../../../data/', import.meta.url));
@@ -71,7 +71,10 @@ async function withEngine<T>(db: string | undefined, fn: (engine: Engine) => Pro
   }
 }
 
-async function sqlCommand(values: { db?: string; command?: string; file?: string }, out: (s: string) => void) {
+async function sqlCommand(
+  values: { db?: string; command?: string; file?: string },
+  out: (s: string) => void,
+) {
   if ((values.command === undefined) === (values.file === undefined)) {
     throw new DtError('DT_ERR_USAGE', 'dtlab sql needs exactly one of -c SQL or -f FILE');
   }
@@ -92,13 +95,20 @@ async function demoCommand(values: { db?: string; data?: string }, out: (s: stri
       out('TPC-H tables already present; not reloading');
     }
     const pipelines = readFileSync(`${DATA_DIR}pipelines/seed_pipelines.sql`, 'utf8');
-    printResults(await engine.execute(pipelines.replace(/CREATE DYNAMIC TABLE/g, 'CREATE OR REPLACE DYNAMIC TABLE')), out);
+    printResults(
+      await engine.execute(pipelines.replace(/CREATE DYNAMIC TABLE/g, 'CREATE OR REPLACE DYNAMIC TABLE')),
+      out,
+    );
     printResults(await engine.execute('SHOW DYNAMIC TABLES'), out);
   });
 }
 
 /** Runs the CLI; returns the exit status. */
-export async function main(argv: string[], out = (s: string) => console.log(s), err = (s: string) => console.error(s)) {
+export async function main(
+  argv: string[],
+  out = (s: string) => console.log(s),
+  err = (s: string) => console.error(s),
+) {
   const [command, ...rest] = argv;
   try {
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -125,7 +135,9 @@ export async function main(argv: string[], out = (s: string) => console.log(s), 
     return 0;
   } catch (e) {
     err(formatError(e));
-    const usage = (e instanceof DtError && e.code === 'DT_ERR_USAGE') || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const usage =
+      (e instanceof DtError && e.code === 'DT_ERR_USAGE') ||
+      (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     return usage ? 2 : 1;
   }
 }

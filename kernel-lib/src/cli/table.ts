@@ -1,12 +1,17 @@
 /** Result sets as aligned text tables, the way psql and snowsql print them. */
 import type { ResultColumn, Value } from '../backends/backend.js';
 
+/** Cells longer than this are cut with '…' so a table stays readable in a terminal. */
+const MAX_CELL = 80;
+
 function cell(v: Value): string {
   if (v === null) return 'NULL';
-  return String(v).replace(/\n/g, '\\n');
+  const text = String(v).replace(/\s+/g, ' ');
+  return text.length > MAX_CELL ? `${text.slice(0, MAX_CELL - 1)}…` : text;
 }
 
-const isNumeric = (type: string) => /^(integer|bigint|smallint|tinyint|double|float|real|decimal|numeric)/.test(type);
+const isNumeric = (type: string) =>
+  /^(integer|bigint|smallint|tinyint|double|float|real|decimal|numeric)/.test(type);
 
 export function formatTable(columns: ResultColumn[], rows: Value[][]): string {
   const texts = rows.map((r) => r.map(cell));

@@ -3,12 +3,12 @@
  * storage, the catalog rows and (INITIALIZE = ON_CREATE) the first refresh in one transaction, so a failure
  * at any step leaves no trace — and OR REPLACE leaves the old DT as it was.
  */
-import { BackendError, type Backend, quoteIdent } from '../backends/backend.js';
+import { type Backend, BackendError, quoteIdent } from '../backends/backend.js';
 import { deleteDynamicTable, getDynamicTable, insertDynamicTable } from '../catalog/catalog.js';
 import { cycleThrough } from '../catalog/graph.js';
 import { DtError } from '../errors.js';
-import { decideRefreshMode } from '../plan/mode.js';
 import { createStorageSql, type OutputColumn, probeSql, refreshSelect } from '../plan/full.js';
+import { decideRefreshMode } from '../plan/mode.js';
 import { runFullRefresh } from '../refresh/full.js';
 import { analyzeQuery, findIdentifier } from '../sql/analyze.js';
 import type { CreateDynamicTable } from '../sql/ddl.js';
@@ -36,14 +36,18 @@ export async function createDynamicTable(
   const dts = await ctx.dynamicTables();
   const existing = dts.find((d) => d.name === stmt.name);
   const relations = await ctx.relations();
-  if (existing && stmt.ifNotExists) return { message: `Dynamic table ${stmt.name} already exists, statement succeeded.` };
+  if (existing && stmt.ifNotExists)
+    return { message: `Dynamic table ${stmt.name} already exists, statement succeeded.` };
   if (existing && !stmt.orReplace) {
     throw new DtError('DT_ERR_EXISTS', `dynamic table ${stmt.name} already exists`, {
       hint: 'use CREATE OR REPLACE DYNAMIC TABLE to redefine it',
     });
   }
   if (!existing && relations.has(stmt.name)) {
-    throw new DtError('DT_ERR_EXISTS', `a ${relations.get(stmt.name)?.toLowerCase()} named ${stmt.name} already exists`);
+    throw new DtError(
+      'DT_ERR_EXISTS',
+      `a ${relations.get(stmt.name)?.toLowerCase()} named ${stmt.name} already exists`,
+    );
   }
 
   const warehouse = stmt.warehouse ?? DEFAULT_WAREHOUSE;
@@ -57,28 +61,42 @@ export async function createDynamicTable(
   const dtNames = new Set(dts.map((d) => d.name));
   const analysis = analyzeQuery(stmt.query, (n) => relations.has(n) || dtNames.has(n));
   if (analysis.sources.includes(stmt.name)) {
-    throw new DtError('DT_ERR_CYCLE', `dynamic table ${stmt.name} cannot read itself`, at(findIdentifier(stmt.query, stmt.name)));
+    throw new DtError(
+      'DT_ERR_CYCLE',
+      `dynamic table ${stmt.name} cannot read itself`,
+      at(findIdentifier(stmt.query, stmt.name)),
+    );
   }
   const sources: { name: string; kind: SourceKind }[] = analysis.sources.map((name) => {
     const kind = dtNames.has(name) ? 'DYNAMIC TABLE' : relations.get(name);
     if (!kind) {
-      throw new DtError('DT_ERR_UNKNOWN_OBJECT', `table or view ${name} does not exist`, at(findIdentifier(stmt.query, name)));
+      throw new DtError(
+        'DT_ERR_UNKNOWN_OBJECT',
+        `table or view ${name} does not exist`,
+        at(findIdentifier(stmt.query, name)),
+      );
     }
     return { name, kind };
   });
 
-  const edges = new Map(dts.filter((d) => d.name !== stmt.name).map((d) => [d.name, d.sources.map((s) => s.name)]));
+  const edges = new Map(
+    dts.filter((d) => d.name !== stmt.name).map((d) => [d.name, d.sources.map((s) => s.name)]),
+  );
   const cycle = cycleThrough(
     edges,
     stmt.name,
     sources.filter((s) => s.kind === 'DYNAMIC TABLE').map((s) => s.name),
   );
   if (cycle) {
-    throw new DtError('DT_ERR_CYCLE', `dynamic table ${stmt.name} would depend on itself: ${cycle.join(' → ')}`);
+    throw new DtError(
+      'DT_ERR_CYCLE',
+      `dynamic table ${stmt.name} would depend on itself: ${cycle.join(' → ')}`,
+    );
   }
 
   const decision = decideRefreshMode(stmt.refreshMode, analysis);
-  if ('error' in decision) throw new DtError('DT_ERR_INCREMENTAL_UNSUPPORTED', `${stmt.name}: ${decision.error}`);
+  if ('error' in decision)
+    throw new DtError('DT_ERR_INCREMENTAL_UNSUPPORTED', `${stmt.name}: ${decision.error}`);
 
   // Let the backend judge the query (syntax, names, types) before anything is created.
   const now = ctx.clock.now();
@@ -141,9 +159,13 @@ export async function createDynamicTable(
   } catch (e) {
     if (e instanceof BackendError) {
       const err = queryError(e, translation, -1, sql, stmt.queryOffset);
-      throw new DtError('DT_ERR_REFRESH_FAILED', `initial refresh of ${stmt.name} failed, nothing was created: ${err.message}`, {
-        cause: e,
-      });
+      throw new DtError(
+        'DT_ERR_REFRESH_FAILED',
+        `initial refresh of ${stmt.name} failed, nothing was created: ${err.message}`,
+        {
+          cause: e,
+        },
+      );
     }
     throw e;
   }
@@ -155,7 +177,11 @@ export async function createDynamicTable(
   };
 }
 
-function outputColumns(stmt: CreateDynamicTable, result: { name: string }[], backend: Backend): OutputColumn[] {
+function outputColumns(
+  stmt: CreateDynamicTable,
+  result: { name: string }[],
+  backend: Backend,
+): OutputColumn[] {
   if (stmt.columns) {
     if (stmt.columns.length !== result.length) {
       throw new DtError(
@@ -163,7 +189,9 @@ function outputColumns(stmt: CreateDynamicTable, result: { name: string }[], bac
         `the column list of ${stmt.name} names ${stmt.columns.length} columns but the query returns ${result.length}`,
       );
     }
-    return stmt.columns.map((c) => (c.type ? { name: c.name, type: translateType(c.type, backend.family) } : { name: c.name }));
+    return stmt.columns.map((c) =>
+      c.type ? { name: c.name, type: translateType(c.type, backend.family) } : { name: c.name },
+    );
   }
   const names = result.map((c) => c.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);

@@ -3,7 +3,7 @@
  * here; every other statement is translated (Snowflake functions → the backend's family) and passed through.
  * Everything that happens is also published on `events$`.
  */
-import { Observable, Subject } from 'rxjs';
+import { type Observable, Subject } from 'rxjs';
 import {
   type Backend,
   BackendError,
@@ -29,7 +29,7 @@ import { directDependents } from '../catalog/graph.js';
 import { type Clock, systemClock } from '../clock.js';
 import { DtError, messageOf } from '../errors.js';
 import { refreshSelect } from '../plan/full.js';
-import { recordFailedRefresh, type RefreshRequest, runFullRefresh } from '../refresh/full.js';
+import { type RefreshRequest, recordFailedRefresh, runFullRefresh } from '../refresh/full.js';
 import { type AlterDynamicTable, type CreateWarehouse, parseStatement, type Statement } from '../sql/ddl.js';
 import { formatLag } from '../sql/lag.js';
 import { positionAt } from '../sql/position.js';
@@ -140,7 +140,11 @@ export class Engine {
       case 'create_dynamic_table': {
         const outcome = await createDynamicTable(this.ctx, parsed, stmt.text);
         if (outcome.created) {
-          this.events.next({ type: 'catalog', action: parsed.orReplace ? 'replaced' : 'created', name: parsed.name });
+          this.events.next({
+            type: 'catalog',
+            action: parsed.orReplace ? 'replaced' : 'created',
+            name: parsed.name,
+          });
         }
         if (outcome.initialRefresh) this.events.next({ type: 'refresh', record: outcome.initialRefresh });
         return status(outcome.message);
@@ -150,7 +154,9 @@ export class Engine {
       case 'drop_dynamic_table':
         return status(await this.drop(parsed.name, parsed.ifExists));
       case 'show_dynamic_tables':
-        return table(await showDynamicTablesResult(this.backend, await listDynamicTables(this.backend), parsed.like));
+        return table(
+          await showDynamicTablesResult(this.backend, await listDynamicTables(this.backend), parsed.like),
+        );
       case 'describe_dynamic_table': {
         await this.requireDynamicTable(parsed.name);
         return table(describeResult(await describeColumns(this.backend, this.backend.family, parsed.name)));
@@ -187,7 +193,9 @@ export class Engine {
       translation.text,
       storage.map((c, i) => {
         const declared = dt.columns?.[i]?.type;
-        return declared ? { name: c.name, type: translateType(declared, this.backend.family) } : { name: c.name };
+        return declared
+          ? { name: c.name, type: translateType(declared, this.backend.family) }
+          : { name: c.name };
       }),
     );
     const request: RefreshRequest = {
@@ -200,18 +208,25 @@ export class Engine {
       reason: dt.refreshModeReason,
     };
     try {
-      const record = await this.backend.transaction((tx) => runFullRefresh(tx, request, () => this.clock.now()), {
-        isolation: 'repeatable read',
-      });
+      const record = await this.backend.transaction(
+        (tx) => runFullRefresh(tx, request, () => this.clock.now()),
+        {
+          isolation: 'repeatable read',
+        },
+      );
       this.events.next({ type: 'refresh', record });
       return record;
     } catch (e) {
       if (!(e instanceof BackendError)) throw e;
       const record = await recordFailedRefresh(this.backend, request, now, this.clock.now(), e.message);
       this.events.next({ type: 'refresh', record });
-      throw new DtError('DT_ERR_REFRESH_FAILED', `refresh of ${name} failed, previous contents kept: ${e.message}`, {
-        cause: e,
-      });
+      throw new DtError(
+        'DT_ERR_REFRESH_FAILED',
+        `refresh of ${name} failed, previous contents kept: ${e.message}`,
+        {
+          cause: e,
+        },
+      );
     }
   }
 
@@ -282,7 +297,10 @@ export class Engine {
         this.events.next({ type: 'catalog', action: 'altered', name: dt.name });
         return `Dynamic table ${dt.name} ${action.kind === 'suspend' ? 'suspended' : 'resumed'}.`;
       case 'set': {
-        if (action.warehouse && !(await listWarehouses(this.backend)).some((w) => w.name === action.warehouse)) {
+        if (
+          action.warehouse &&
+          !(await listWarehouses(this.backend)).some((w) => w.name === action.warehouse)
+        ) {
           throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${action.warehouse} does not exist`);
         }
         await updateDynamicTable(this.backend, dt.name, {
@@ -301,7 +319,10 @@ export class Engine {
       case 'rename': {
         const readers = directDependents(await this.edges(), dt.name);
         if (readers.length > 0) {
-          throw new DtError('DT_ERR_HAS_DEPENDENTS', `cannot rename ${dt.name}: ${readers.join(', ')} read it by name`);
+          throw new DtError(
+            'DT_ERR_HAS_DEPENDENTS',
+            `cannot rename ${dt.name}: ${readers.join(', ')} read it by name`,
+          );
         }
         if ((await relationKinds(this.backend)).has(action.newName)) {
           throw new DtError('DT_ERR_EXISTS', `an object named ${action.newName} already exists`);
@@ -317,7 +338,9 @@ export class Engine {
   }
 
   private async edges(): Promise<Map<string, string[]>> {
-    return new Map((await listDynamicTables(this.backend)).map((d) => [d.name, d.sources.map((s) => s.name)]));
+    return new Map(
+      (await listDynamicTables(this.backend)).map((d) => [d.name, d.sources.map((s) => s.name)]),
+    );
   }
 
   private async drop(name: string, ifExists: boolean): Promise<string> {
@@ -346,7 +369,9 @@ export class Engine {
     const existing = (await listWarehouses(this.backend)).find((w) => w.name === stmt.name);
     if (existing && stmt.ifNotExists) return `Warehouse ${stmt.name} already exists, statement succeeded.`;
     if (existing && !stmt.orReplace) {
-      throw new DtError('DT_ERR_EXISTS', `warehouse ${stmt.name} already exists`, { hint: 'use CREATE OR REPLACE WAREHOUSE' });
+      throw new DtError('DT_ERR_EXISTS', `warehouse ${stmt.name} already exists`, {
+        hint: 'use CREATE OR REPLACE WAREHOUSE',
+      });
     }
     await this.backend.transaction(async (tx) => {
       if (existing) await deleteWarehouse(tx, stmt.name);
@@ -367,9 +392,14 @@ export class Engine {
       if (ifExists) return `Warehouse ${name} does not exist, statement succeeded.`;
       throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${name} does not exist`);
     }
-    const users = (await listDynamicTables(this.backend)).filter((d) => d.warehouse === name).map((d) => d.name);
+    const users = (await listDynamicTables(this.backend))
+      .filter((d) => d.warehouse === name)
+      .map((d) => d.name);
     if (users.length > 0) {
-      throw new DtError('DT_ERR_HAS_DEPENDENTS', `cannot drop warehouse ${name}: used by ${users.join(', ')}`);
+      throw new DtError(
+        'DT_ERR_HAS_DEPENDENTS',
+        `cannot drop warehouse ${name}: used by ${users.join(', ')}`,
+      );
     }
     await deleteWarehouse(this.backend, name);
     return `${name} successfully dropped.`;
@@ -379,7 +409,9 @@ export class Engine {
 /** Positions inside a statement → positions in the whole script the user wrote. */
 function relocate(e: unknown, stmt: ScriptStatement, script: string): DtError {
   const err = e instanceof DtError ? e : new DtError('DT_ERR_INTERNAL', messageOf(e), { cause: e });
-  const position = err.details.position ? positionAt(script, stmt.offset + err.details.position.offset) : undefined;
+  const position = err.details.position
+    ? positionAt(script, stmt.offset + err.details.position.offset)
+    : undefined;
   const relocated = new DtError(err.code, err.message, {
     ...err.details,
     ...(position ? { position, sql: script } : {}),

@@ -8,14 +8,21 @@ import type { Translation } from '../sql/translate.js';
  * translated text starts in the SQL that was sent (-1 if unknown); `queryOffset` where the source text starts
  * in the statement.
  */
-export function queryError(e: unknown, translation: Translation, prefix: number, sql: string, queryOffset: number): DtError {
+export function queryError(
+  e: unknown,
+  translation: Translation,
+  prefix: number,
+  sql: string,
+  queryOffset: number,
+): DtError {
   if (e instanceof DtError) return e;
   const message = messageOf(e);
   if (!(e instanceof BackendError) || e.offset === undefined || prefix < 0) {
     return new DtError('DT_ERR_QUERY', message, { cause: e });
   }
   const inTranslation = e.offset - prefix;
-  if (inTranslation < 0 || inTranslation > translation.text.length) return new DtError('DT_ERR_QUERY', message, { cause: e });
+  if (inTranslation < 0 || inTranslation > translation.text.length)
+    return new DtError('DT_ERR_QUERY', message, { cause: e });
   const position = positionAt(sql, queryOffset + translation.toSource(inTranslation));
   return new DtError('DT_ERR_QUERY', message, { position, sql, cause: e });
 }

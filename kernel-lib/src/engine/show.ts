@@ -56,7 +56,10 @@ export async function showDynamicTablesResult(
   };
 }
 
-export function showWarehousesResult(warehouses: Warehouse[], like?: string): { columns: ResultColumn[]; rows: Value[][] } {
+export function showWarehousesResult(
+  warehouses: Warehouse[],
+  like?: string,
+): { columns: ResultColumn[]; rows: Value[][] } {
   const matches = likeMatcher(like);
   return {
     columns: [

@@ -19,7 +19,9 @@ export const probeSql = (query: string) => `${PROBE_PREFIX}${query}\n) AS dtlab_
 export function refreshSelect(query: string, columns: OutputColumn[]): string {
   const inner = columns.map((_c, i) => `dtlab_c${i + 1}`);
   const select = columns.map((c, i) =>
-    c.type ? `CAST(${inner[i]} AS ${c.type}) AS ${quoteIdent(c.name)}` : `${inner[i]} AS ${quoteIdent(c.name)}`,
+    c.type
+      ? `CAST(${inner[i]} AS ${c.type}) AS ${quoteIdent(c.name)}`
+      : `${inner[i]} AS ${quoteIdent(c.name)}`,
   );
   return `SELECT ${select.join(', ')} FROM (\n${query}\n) AS dtlab_q(${inner.join(', ')})`;
 }

@@ -5,8 +5,9 @@
  * replaces `incrementalVerdict` with a real analysis of the query's operators. Until then the reasons say
  * plainly why a DT is FULL.
  */
-import type { RefreshMode } from '../sql/ddl.js';
+
 import type { QueryAnalysis } from '../sql/analyze.js';
+import type { RefreshMode } from '../sql/ddl.js';
 import type { EffectiveMode } from '../types.js';
 
 export type ModeDecision = { mode: EffectiveMode; reason: string } | { error: string };

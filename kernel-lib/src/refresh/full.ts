@@ -30,7 +30,9 @@ export function creditsFor(size: WarehouseSize, ms: number): number {
 
 function record(req: RefreshRequest, startMs: number, endMs: number): Omit<RefreshRecord, 'refreshId'> {
   const completionTarget =
-    req.dt.targetLag.kind === 'duration' ? formatTimestamp(req.dataTimestamp + req.dt.targetLag.seconds * 1000) : null;
+    req.dt.targetLag.kind === 'duration'
+      ? formatTimestamp(req.dataTimestamp + req.dt.targetLag.seconds * 1000)
+      : null;
   return {
     name: req.dt.name,
     state: 'SUCCEEDED',
@@ -85,7 +87,12 @@ export async function recordFailedRefresh(
   endMs: number,
   message: string,
 ): Promise<RefreshRecord> {
-  const row = { ...record(req, startMs, endMs), state: 'FAILED' as const, stateMessage: message, dataTimestamp: null };
+  const row = {
+    ...record(req, startMs, endMs),
+    state: 'FAILED' as const,
+    stateMessage: message,
+    dataTimestamp: null,
+  };
   const refreshId = await insertRefreshRecord(db, row);
   return { refreshId, ...row };
 }

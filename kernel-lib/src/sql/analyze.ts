@@ -54,7 +54,8 @@ export function analyzeQuery(query: string, relationExists: (name: string) => bo
     tokens.forEach((t, i) => {
       const prev = tokens[i - 1];
       if (prev?.kind === 'op' && prev.text === '.') return;
-      const name = t.kind === 'word' ? t.text.toLowerCase() : t.kind === 'quoted' ? t.text.slice(1, -1) : undefined;
+      const name =
+        t.kind === 'word' ? t.text.toLowerCase() : t.kind === 'quoted' ? t.text.slice(1, -1) : undefined;
       if (name && relationExists(name)) sources.add(name);
     });
     return { sources: [...sources].sort(), parseError: parseError.slice(0, 200) };

@@ -4,8 +4,8 @@
  * text with its offset; node-sql-parser and the backend judge it, not this grammar.
  */
 import { DtError } from '../errors.js';
-import { identifierName, isKeyword, significant, stringValue, type Token } from './lexer.js';
 import { parseLagDuration, type TargetLag } from './lag.js';
+import { identifierName, isKeyword, significant, stringValue, type Token } from './lexer.js';
 import { positionAt } from './position.js';
 
 export type RefreshMode = 'AUTO' | 'FULL' | 'INCREMENTAL';
@@ -65,7 +65,16 @@ export interface DescribeDynamicTable {
   name: string;
 }
 
-export const WAREHOUSE_SIZES = ['XSMALL', 'SMALL', 'MEDIUM', 'LARGE', 'XLARGE', '2XLARGE', '3XLARGE', '4XLARGE'] as const;
+export const WAREHOUSE_SIZES = [
+  'XSMALL',
+  'SMALL',
+  'MEDIUM',
+  'LARGE',
+  'XLARGE',
+  '2XLARGE',
+  '3XLARGE',
+  '4XLARGE',
+] as const;
 export type WarehouseSize = (typeof WAREHOUSE_SIZES)[number];
 
 export interface CreateWarehouse {
@@ -115,7 +124,7 @@ const SIZE_ALIASES: Record<string, WarehouseSize> = {
   XLARGE: 'XLARGE',
   'X-LARGE': 'XLARGE',
   XXLARGE: '2XLARGE',
-  'X2LARGE': '2XLARGE',
+  X2LARGE: '2XLARGE',
   '2X-LARGE': '2XLARGE',
   '2XLARGE': '2XLARGE',
   XXXLARGE: '3XLARGE',
@@ -201,7 +210,10 @@ class Cursor {
   fail(message: string, at: Token | undefined = this.peek()): never {
     const offset = at ? at.start : this.sql.length;
     const found = at ? `'${at.text}'` : 'end of statement';
-    throw new DtError('DT_ERR_SYNTAX', `${message}, found ${found}`, { position: positionAt(this.sql, offset), sql: this.sql });
+    throw new DtError('DT_ERR_SYNTAX', `${message}, found ${found}`, {
+      position: positionAt(this.sql, offset),
+      sql: this.sql,
+    });
   }
 
   failOption(message: string, at: Token | undefined): never {
@@ -257,7 +269,12 @@ function like(c: Cursor): { like?: string } {
   return { like: pattern };
 }
 
-function createDynamicTable(c: Cursor, sql: string, orReplace: boolean, earlyIfNotExists: boolean): CreateDynamicTable {
+function createDynamicTable(
+  c: Cursor,
+  sql: string,
+  orReplace: boolean,
+  earlyIfNotExists: boolean,
+): CreateDynamicTable {
   const ifNotExists = c.accept('IF', 'NOT', 'EXISTS') || earlyIfNotExists;
   if (orReplace && ifNotExists) c.fail('OR REPLACE and IF NOT EXISTS cannot be used together', undefined);
   const name = c.identifier('a dynamic table name');
@@ -313,10 +330,7 @@ function createDynamicTable(c: Cursor, sql: string, orReplace: boolean, earlyIfN
   }
   c.expect('AS');
   if (!targetLag) {
-    c.failOption(
-      `TARGET_LAG is required: add TARGET_LAG = '<n> minutes' (or DOWNSTREAM) before AS`,
-      asToken,
-    );
+    c.failOption(`TARGET_LAG is required: add TARGET_LAG = '<n> minutes' (or DOWNSTREAM) before AS`, asToken);
   }
   const query = c.rest();
   return {
@@ -374,7 +388,8 @@ function lagValue(c: Cursor): TargetLag {
 
 function choice<T extends string>(c: Cursor, option: string, allowed: readonly T[]): T {
   const t = c.peek();
-  const value = t?.kind === 'word' ? t.text.toUpperCase() : t?.kind === 'string' ? stringValue(t).toUpperCase() : '';
+  const value =
+    t?.kind === 'word' ? t.text.toUpperCase() : t?.kind === 'string' ? stringValue(t).toUpperCase() : '';
   if (!(allowed as readonly string[]).includes(value)) {
     c.failOption(`invalid ${option} ${t ? t.text : '(missing)'}: expected ${allowed.join(', ')}`, t);
   }
@@ -442,9 +457,13 @@ function createWarehouse(c: Cursor, orReplace: boolean, earlyIfNotExists: boolea
     switch (option) {
       case 'WAREHOUSE_SIZE': {
         const v = c.peek();
-        const raw = v?.kind === 'string' ? (c.next(), stringValue(v)) : wordRun(c);
+        const raw = v?.kind === 'string' ? c.string('a warehouse size') : wordRun(c);
         const size = SIZE_ALIASES[raw.toUpperCase()];
-        if (!size) c.failOption(`invalid WAREHOUSE_SIZE ${raw || '(missing)'}: expected ${WAREHOUSE_SIZES.join(', ')}`, v);
+        if (!size)
+          c.failOption(
+            `invalid WAREHOUSE_SIZE ${raw || '(missing)'}: expected ${WAREHOUSE_SIZES.join(', ')}`,
+            v,
+          );
         wh.size = size;
         break;
       }

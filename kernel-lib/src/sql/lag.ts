@@ -20,7 +20,9 @@ export function parseLagDuration(text: string): { seconds: number } | { error: s
   const m = /^\s*(\d+)\s*([A-Za-z]+)\s*$/.exec(text);
   const unit = m ? UNIT_SECONDS[(m[2] as string).toLowerCase()] : undefined;
   if (!m || unit === undefined) {
-    return { error: `invalid target lag '${text}': expected '<number> seconds|minutes|hours|days' or DOWNSTREAM` };
+    return {
+      error: `invalid target lag '${text}': expected '<number> seconds|minutes|hours|days' or DOWNSTREAM`,
+    };
   }
   const seconds = Number(m[1]) * unit;
   if (seconds < MIN_TARGET_LAG_SECONDS) {

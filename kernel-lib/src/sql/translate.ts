@@ -39,7 +39,10 @@ for (const [unit, aliases] of Object.entries({
 }
 
 function datePart(arg: string): string | undefined {
-  const bare = arg.trim().replace(/^'(.*)'$/, '$1').toLowerCase();
+  const bare = arg
+    .trim()
+    .replace(/^'(.*)'$/, '$1')
+    .toLowerCase();
   return DATE_PARTS[bare]?.unit;
 }
 
@@ -131,7 +134,9 @@ const nowFunctions: Record<string, string> = {
 
 /** Function name (lower case) → rewrite. Returning undefined leaves the call as written. */
 const REWRITES: Record<string, Rewrite> = {
-  ...Object.fromEntries(Object.entries(nowFunctions).map(([name, kw]) => [name, (args) => (args.length === 0 ? kw : undefined)])),
+  ...Object.fromEntries(
+    Object.entries(nowFunctions).map(([name, kw]) => [name, (args) => (args.length === 0 ? kw : undefined)]),
+  ),
   iff: (a) => (a.length === 3 ? `CASE WHEN ${a[0]} THEN ${a[1]} ELSE ${a[2]} END` : undefined),
   nvl: (a) => (a.length === 2 ? `COALESCE(${a[0]}, ${a[1]})` : undefined),
   ifnull: (a) => (a.length === 2 ? `COALESCE(${a[0]}, ${a[1]})` : undefined),
@@ -156,7 +161,9 @@ const REWRITES: Record<string, Rewrite> = {
     if (a.length === 1) return `CAST(${a[0]} AS TIMESTAMP)`;
     const fmt = a.length === 2 ? convertFormat(a[1] as string, family) : undefined;
     if (!fmt) return undefined;
-    return family === 'duckdb' ? `strptime(${a[0]}, ${fmt})` : `CAST(to_timestamp(${a[0]}, ${fmt}) AS TIMESTAMP)`;
+    return family === 'duckdb'
+      ? `strptime(${a[0]}, ${fmt})`
+      : `CAST(to_timestamp(${a[0]}, ${fmt}) AS TIMESTAMP)`;
   },
   dateadd: (a) => {
     const unit = a.length === 3 ? datePart(a[0] as string) : undefined;
@@ -166,7 +173,9 @@ const REWRITES: Record<string, Rewrite> = {
   datediff: (a, family) => {
     const unit = a.length === 3 ? datePart(a[0] as string) : undefined;
     if (!unit) return undefined;
-    return family === 'duckdb' ? `date_diff('${unit}', ${a[1]}, ${a[2]})` : pgDateDiff(unit, a[1] as string, a[2] as string);
+    return family === 'duckdb'
+      ? `date_diff('${unit}', ${a[1]}, ${a[2]})`
+      : pgDateDiff(unit, a[1] as string, a[2] as string);
   },
   timestampdiff: (a, family) => REWRITES.datediff?.(a, family),
 };
@@ -199,7 +208,9 @@ export function translateSql(sql: string, family: SqlFamily, options: TranslateO
       while (k > 0 && (starts[k] as number) > offset) k--;
       const piece = pieces[k];
       if (!piece) return 0;
-      return piece.verbatim ? piece.source + Math.min(offset - (starts[k] as number), piece.text.length) : piece.source;
+      return piece.verbatim
+        ? piece.source + Math.min(offset - (starts[k] as number), piece.text.length)
+        : piece.source;
     },
   };
 }
@@ -274,7 +285,11 @@ function isQualified(tokens: Token[], i: number): boolean {
 }
 
 /** If tokens[i] starts a call `name ( … )`, the token ranges of its arguments and the index of `)`. */
-function callAt(tokens: Token[], i: number, to: number): { args: [number, number][]; close: number } | undefined {
+function callAt(
+  tokens: Token[],
+  i: number,
+  to: number,
+): { args: [number, number][]; close: number } | undefined {
   let j = i + 1;
   while (j < to && (tokens[j]?.kind === 'space' || tokens[j]?.kind === 'comment')) j++;
   if (tokens[j]?.kind !== 'op' || tokens[j]?.text !== '(') return undefined;
@@ -287,7 +302,9 @@ function callAt(tokens: Token[], i: number, to: number): { args: [number, number
     if (t.text === '(') depth++;
     else if (t.text === ')' && depth > 0) depth--;
     else if (t.text === ')') {
-      const empty = args.length === 0 && tokens.slice(argStart, k).every((x) => x.kind === 'space' || x.kind === 'comment');
+      const empty =
+        args.length === 0 &&
+        tokens.slice(argStart, k).every((x) => x.kind === 'space' || x.kind === 'comment');
       if (!empty) args.push([argStart, k]);
       return { args, close: k };
     } else if (t.text === ',' && depth === 0) {

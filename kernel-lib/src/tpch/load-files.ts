@@ -23,7 +23,10 @@ export async function loadTpchFiles(
   dir: string,
   onTable?: (table: TpchTableName, rows: number) => void,
 ): Promise<Record<TpchTableName, number>> {
-  const texts = Object.fromEntries(TPCH_TABLES.map((t) => [t, readTbl(dir, `${t}.tbl`)])) as Record<TpchTableName, string>;
+  const texts = Object.fromEntries(TPCH_TABLES.map((t) => [t, readTbl(dir, `${t}.tbl`)])) as Record<
+    TpchTableName,
+    string
+  >;
   const counts = {} as Record<TpchTableName, number>;
   await backend.transaction(async (tx) => {
     for (const t of TPCH_TABLES) await tx.query(TPCH_DDL[t]);

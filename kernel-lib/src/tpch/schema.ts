@@ -1,6 +1,15 @@
 /** The TPC-H schema (spec §1.4) with primary keys, in DDL both SQL families accept. */
 
-export const TPCH_TABLES = ['region', 'nation', 'part', 'supplier', 'partsupp', 'customer', 'orders', 'lineitem'] as const;
+export const TPCH_TABLES = [
+  'region',
+  'nation',
+  'part',
+  'supplier',
+  'partsupp',
+  'customer',
+  'orders',
+  'lineitem',
+] as const;
 export type TpchTableName = (typeof TPCH_TABLES)[number];
 
 export const TPCH_DDL: Record<TpchTableName, string> = {

@@ -15,9 +15,6 @@ export const MODULUS = 2147483647;
 const MULTIPLIER = 16807;
 const TWO_31 = 2147483648;
 
-/** dbgen's MAX_LONG: the upper bound a_rnd() passes to draw 31 random bits. */
-export const MAX_LONG = 0x7fffffff;
-
 // Stream numbers (dbgen's *_SD constants). The text pool has stream 5 to itself.
 export const P_MFG_SD = 0;
 export const P_BRND_SD = 1;
@@ -248,8 +245,9 @@ export class RandomStreams {
   }
 
   /**
-   * 31 random bits as a_rnd() receives them. dbgen computes the range 2^31 in 32-bit signed arithmetic,
-   * which wraps to −2^31, so the value comes back negated; callers take its low bits in two's complement.
+   * 31 random bits as a_rnd() receives them from a draw in [0, 0x7FFFFFFF]. dbgen computes that range's
+   * size, 2^31, in 32-bit signed arithmetic, where it wraps to −2^31, so the value comes back negated;
+   * callers take its low bits in two's complement (the reference data confirms this).
    */
   randomBits31(stream: number): number {
     const v = nextRand(this.seeds[stream] as number);

@@ -1,0 +1,121 @@
+/** The dtlab CLI, run as a user runs it: through its bin, as a child process, on the embedded default. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatError, HELP, main } from '../src/cli/main.js';
+import { DtError } from '../src/errors.js';
+
+const run = promisify(execFile);
+const BIN = new URL('../bin/dtlab.js', import.meta.url).pathname;
+
+/** Runs main() in-process, capturing output. */
+async function dtlab(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(
+    args,
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('dtlab CLI', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'dtlab-cli-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('documents every command and statement in --help', async () => {
+    const r = await dtlab('--help');
+    expect(r.code).toBe(0);
+    for (const word of [
+      'dtlab sql',
+      'dtlab demo',
+      '--db',
+      'CREATE [OR REPLACE] DYNAMIC TABLE',
+      'ALTER DYNAMIC TABLE',
+      'DROP DYNAMIC TABLE',
+      'SHOW DYNAMIC TABLES',
+      'DESCRIBE DYNAMIC TABLE',
+      'CREATE [OR REPLACE] WAREHOUSE',
+    ]) {
+      expect(r.out).toContain(word);
+    }
+    expect(HELP).toBe(r.out);
+  });
+
+  it('prints result sets as aligned tables', async () => {
+    const r = await dtlab(
+      'sql',
+      '--db',
+      'duckdb',
+      '-c',
+      "SELECT 1 AS n, 'abc' AS s UNION ALL SELECT 22, NULL ORDER BY n",
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      [
+        '+----+------+',
+        '| n  | s    |',
+        '+----+------+',
+        '|  1 | abc  |',
+        '| 22 | NULL |',
+        '+----+------+',
+        '2 rows',
+      ].join('\n'),
+    );
+  });
+
+  it('prints errors with line:column and a caret, and exits non-zero', async () => {
+    const r = await dtlab('sql', '--db', 'pglite', '-c', 'SELECT 1;\nSELECT a FROM\n  nosuch');
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      'error DT_ERR_QUERY at line 3, column 3: relation "nosuch" does not exist\n3 |   nosuch\n      ^',
+    );
+  });
+
+  it('refuses bad usage with exit status 2', async () => {
+    expect((await dtlab('sql', '-c', 'SELECT 1', '-f', 'x.sql')).code).toBe(2);
+    expect((await dtlab('frobnicate')).code).toBe(2);
+    expect((await dtlab('sql', '--bogus')).code).toBe(2);
+    expect((await dtlab('sql', '--db', 'oracle', '-c', 'SELECT 1')).err).toMatch(/unknown database 'oracle'/);
+  });
+
+  it('keeps dynamic tables across restarts on a persistent PGlite (through the real bin)', async () => {
+    const db = `pglite:${dir}/pg`;
+    await run('node', [
+      BIN,
+      'sql',
+      '--db',
+      db,
+      '-c',
+      "CREATE TABLE t (a INT); INSERT INTO t VALUES (1), (2); CREATE DYNAMIC TABLE d TARGET_LAG = '1 hour' AS SELECT sum(a) AS s FROM t",
+    ]);
+    const { stdout } = await run('node', [
+      BIN,
+      'sql',
+      '--db',
+      db,
+      '-c',
+      "SHOW DYNAMIC TABLES LIKE 'd'; SELECT s FROM d",
+    ]);
+    expect(stdout).toMatch(/\| d +\| 1 hour +\| FULL/);
+    expect(stdout).toMatch(/\| 3 \|/);
+    const failed = await run('node', [BIN, 'sql', '--db', db, '-c', 'DROP DYNAMIC TABLE nope']).catch(
+      (e) => e,
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/DT_ERR_UNKNOWN_OBJECT.*nope does not exist/);
+  });
+
+  it('formats errors without a position too', () => {
+    expect(formatError(new DtError('DT_ERR_EXISTS', 'x exists', { hint: 'use OR REPLACE' }))).toBe(
+      'error DT_ERR_EXISTS: x exists\nhint: use OR REPLACE',
+    );
+  });
+});
