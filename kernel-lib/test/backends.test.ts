@@ -76,3 +76,18 @@ describe.each(BACKEND_KINDS)('backend %s', (kind) => {
     expect(sql.slice(err.offset)).toMatch(/^WHERE$/);
   });
 });
+
+describe.each(BACKEND_KINDS)('backend %s session', (kind) => {
+  it("keeps a user's BEGIN … ROLLBACK on one session", async () => {
+    const db = await freshBackend(kind);
+    try {
+      await db.query('CREATE TABLE s (a INTEGER)');
+      await db.query('BEGIN');
+      await db.query('INSERT INTO s VALUES (1)');
+      await db.query('ROLLBACK');
+      expect((await db.query('SELECT count(*) FROM s')).rows).toEqual([[0]]);
+    } finally {
+      await db.close();
+    }
+  });
+});

@@ -50,6 +50,11 @@ export class PostgresBackend implements Backend {
   readonly family = 'postgres' as const;
   readonly description: string;
   private readonly pool: pg.Pool;
+  /**
+   * Plain statements run on one session connection, as in psql: a user's BEGIN … COMMIT, SET and temporary
+   * tables then behave. Transactions, COPY and streams take their own connections from the pool.
+   */
+  private session?: Promise<pg.PoolClient>;
 
   constructor(readonly url: string) {
     this.pool = new pg.Pool({ ...pgConfig(url), max: 4 });
@@ -58,8 +63,9 @@ export class PostgresBackend implements Backend {
     this.description = url.replace(/:[^:@/]*@/, ':***@');
   }
 
-  query(sql: string, params?: Value[]): Promise<QueryResult> {
-    return run(this.pool, sql, params);
+  async query(sql: string, params?: Value[]): Promise<QueryResult> {
+    this.session ??= this.pool.connect();
+    return run(await this.session, sql, params);
   }
 
   async transaction<T>(
@@ -125,6 +131,7 @@ export class PostgresBackend implements Backend {
   }
 
   async close(): Promise<void> {
+    if (this.session) (await this.session).release();
     await this.pool.end();
   }
 }

@@ -11,6 +11,7 @@ import { caretSnippet } from '../sql/position.js';
 import { loadTpchFiles } from '../tpch/load-files.js';
 import { TPCH_TABLES } from '../tpch/schema.js';
 import { formatTable } from './table.js';
+import { type TpchValues, tpchGen, tpchLoad, tpchRefresh, tpchSimulate } from './tpch.js';
 
 const DATA_DIR = fileURLToPath(new URL('../../../data/', import.meta.url));
 
@@ -19,6 +20,17 @@ export const HELP = `dtlab — Snowflake-style dynamic tables on DuckDB-WASM, PG
 Usage:
   dtlab sql  [--db DB] (-c SQL | -f FILE)   run statements; print result sets as tables
   dtlab demo [--db DB] [--data DIR]         load TPC-H SF 0.01 and create the seeds' seven pipelines
+  dtlab tpch gen  --sf SF --out DIR [--updates N] [--table T,…] [--shift-to-today]
+                                            write dbgen's files: customer.tbl … lineitem.tbl, orders.tbl.uK,
+                                            lineitem.tbl.uK, delete.K (byte-identical to dbgen)
+  dtlab tpch load --sf SF [--db DB] [--keys primary|none] [--updates N] [--shift-to-today] [--replace]
+                                            generate TPC-H and bulk-load it (progress on stderr); loading the
+                                            same again does nothing, a different load needs --replace
+  dtlab tpch rf1  --set K [--db DB]         TPC-H RF1: insert update set K's orders and line items
+  dtlab tpch rf2  --set K [--db DB]         TPC-H RF2: delete update set K's orders and line items
+  dtlab tpch simulate [--db DB] [--rate R] [--seconds S] [--faults kind=p,…] [--seed N]
+                                            stream new orders, status changes, corrections, cancellations
+                                            (faults: nullCustomer, duplicateKey, negativePrice, unknownCustomer)
   dtlab --help                              this text
 
 Options:
@@ -26,6 +38,10 @@ Options:
   -c, --command  SQL text: one or more statements separated by ';'
   -f, --file     a file of statements ('-' reads standard input)
   --data DIR     directory of dbgen .tbl[.gz] files for demo (default: the repository's data/tpch-sf0.01)
+  --sf SF        TPC-H scale factor: 0.01, 0.1, 1, 10 … (SF 1 = 6 million line items)
+  --updates N    refresh sets to write (gen, default 0) or to allow rf1/rf2 to apply (load, default 10)
+  --keys MODE    primary (default): the spec's primary keys; none: no keys, so duplicates can be injected
+  --shift-to-today  move every date by one constant so the latest order falls on today (UTC)
 
 Statements: every SQL statement of the backend, plus
   CREATE [OR REPLACE] DYNAMIC TABLE [IF NOT EXISTS] name [(col [type], …)]
@@ -103,6 +119,22 @@ async function demoCommand(values: { db?: string; data?: string }, out: (s: stri
   });
 }
 
+async function tpchCommand(
+  sub: string | undefined,
+  values: TpchValues & { db?: string },
+  out: (s: string) => void,
+  err: (s: string) => void,
+) {
+  if (sub === 'gen') return tpchGen(values, out);
+  if (sub === 'load') return withEngine(values.db, (e) => tpchLoad(e, values, out, err));
+  if (sub === 'rf1' || sub === 'rf2') return withEngine(values.db, (e) => tpchRefresh(e, sub, values, out));
+  if (sub === 'simulate') return withEngine(values.db, (e) => tpchSimulate(e, values, out));
+  throw new DtError(
+    'DT_ERR_USAGE',
+    `unknown tpch command '${sub ?? ''}': expected gen, load, rf1, rf2 or simulate`,
+  );
+}
+
 /** Runs the CLI; returns the exit status. */
 export async function main(
   argv: string[],
@@ -116,13 +148,25 @@ export async function main(
       return command === undefined ? 2 : 0;
     }
     const { values } = parseArgs({
-      args: rest,
+      args: command === 'tpch' ? rest.slice(1) : rest,
       options: {
         db: { type: 'string' },
         command: { type: 'string', short: 'c' },
         file: { type: 'string', short: 'f' },
         data: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        sf: { type: 'string' },
+        out: { type: 'string' },
+        updates: { type: 'string' },
+        table: { type: 'string' },
+        set: { type: 'string' },
+        keys: { type: 'string' },
+        replace: { type: 'boolean' },
+        'shift-to-today': { type: 'boolean' },
+        rate: { type: 'string' },
+        seconds: { type: 'string' },
+        faults: { type: 'string' },
+        seed: { type: 'string' },
       },
     });
     if (values.help) {
@@ -131,6 +175,7 @@ export async function main(
     }
     if (command === 'sql') await sqlCommand(values, out);
     else if (command === 'demo') await demoCommand(values, out);
+    else if (command === 'tpch') await tpchCommand(rest[0], values, out, err);
     else throw new DtError('DT_ERR_USAGE', `unknown command '${command}' (see dtlab --help)`);
     return 0;
   } catch (e) {

@@ -230,6 +230,20 @@ export class Engine {
     }
   }
 
+  /**
+   * Runs DML statements as one transaction of the engine's own (the TPC-H refresh functions and the order
+   * simulator write through here). Returns the rows each statement touched.
+   */
+  async write(statements: string[]): Promise<number[]> {
+    const now = this.clock.now();
+    return this.backend.transaction(async (tx) => {
+      const rows: number[] = [];
+      for (const sql of statements)
+        rows.push((await tx.query(translateSql(sql, this.backend.family, { now }).text)).rowCount);
+      return rows;
+    });
+  }
+
   listDynamicTables(): Promise<DynamicTable[]> {
     return listDynamicTables(this.backend);
   }

@@ -1,0 +1,45 @@
+/** Messages between the benchmark page and its load worker. */
+
+/** Page → worker: start a load. URLs are absolute (the worker's base URL differs from the page's). */
+export interface StartMessage {
+  type: 'start';
+  sf: number;
+  mainModule: string;
+  mainWorker: string;
+}
+
+export interface VerifyCounts {
+  lineitem: number;
+  orders: number;
+}
+
+/** Worker → page. */
+export type WorkerMessage =
+  | { type: 'opened'; ms: number; description: string }
+  | { type: 'progress'; table: string; rows: number; total: number }
+  | { type: 'loaded'; ms: number; rows: number; tables: Record<string, number> }
+  | { type: 'verified'; counts: VerifyCounts; ms: number }
+  | { type: 'error'; message: string };
+
+/** What the page publishes as `window.benchResult` once the run is over. */
+export interface BenchResult {
+  ok: boolean;
+  error?: string;
+  sf: number;
+  openMs: number;
+  /** Generation + load, as timed by `loadTpch`. */
+  loadMs: number;
+  rows: number;
+  tables: Record<string, number>;
+  counts?: VerifyCounts;
+  /** Main-thread responsiveness while the worker loads: gaps between 16 ms interval ticks. */
+  ticks: number;
+  maxGapMs: number;
+  p99GapMs: number;
+  /** The same for requestAnimationFrame callbacks (frames may be paced by the compositor). */
+  frames: number;
+  maxFrameGapMs: number;
+  p99FrameGapMs: number;
+  /** Long tasks (> 50 ms) the browser saw on the main thread during the load. */
+  longTasks: number;
+}
