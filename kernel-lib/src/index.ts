@@ -8,6 +8,17 @@ export { DtError, ERROR_CODES, type ErrorCode, isDtError, type SourcePosition } 
 export { parseStatement, type Statement } from './sql/ddl.js';
 export { splitStatements } from './sql/split.js';
 export { TRANSLATED_FUNCTIONS, translateSql, translateType } from './sql/translate.js';
+export * as tpchgen from './tpch/gen/index.js';
+export {
+  type LoadOptions,
+  type LoadProgress,
+  loadTpch,
+  loadTpch$,
+  shiftDaysToToday,
+  tpchInfo,
+} from './tpch/load.js';
 export { loadTpchFiles } from './tpch/load-files.js';
+export { applyRf1, applyRf2 } from './tpch/refresh-functions.js';
 export { TPCH_DDL, TPCH_TABLES } from './tpch/schema.js';
+export { OrderSimulator, type SimulatorCounts, type SimulatorOptions } from './tpch/simulator.js';
 export * from './types.js';

@@ -91,3 +91,18 @@ describe.each(BACKEND_KINDS)('backend %s session', (kind) => {
     }
   });
 });
+
+describe('backend duckdb integers', () => {
+  it('reads HUGEINT (SUM of integers) as an integer, like PostgreSQL', async () => {
+    const db = await freshBackend('duckdb');
+    try {
+      const r = await db.query(
+        'SELECT sum(x) AS s, CAST(170141183460469231731687303715884105727 AS HUGEINT) AS big FROM (VALUES (1), (2)) v(x)',
+      );
+      expect(r.rows).toEqual([[3, 170141183460469231731687303715884105727n]]);
+      expect(r.columns.map((c) => c.type)).toEqual(['hugeint', 'hugeint']);
+    } finally {
+      await db.close();
+    }
+  });
+});

@@ -28,18 +28,34 @@ const stats = element<HTMLElement>('stats');
 const button = element<HTMLButtonElement>('start');
 const summary = element<HTMLElement>('summary');
 
-/** Records gaps between successive calls of `tick`. */
+/** Records gaps between successive calls of `tick`, and when the largest ended and what was going on. */
 class GapRecorder {
   private last = performance.now();
   readonly gaps: number[] = [];
+  maxAt = 0;
+  maxDuring = '';
+
+  constructor(private readonly phase: () => string) {}
 
   tick(now = performance.now()): void {
-    this.gaps.push(now - this.last);
+    const gap = now - this.last;
+    if (gap > this.max) {
+      this.maxAt = now;
+      this.maxDuring = this.phase();
+    }
+    this.gaps.push(gap);
+    this.last = now;
+  }
+
+  reset(now = performance.now()): void {
+    this.gaps.length = 0;
     this.last = now;
   }
 
   get max(): number {
-    return this.gaps.reduce((a, b) => Math.max(a, b), 0);
+    let max = 0;
+    for (const g of this.gaps) if (g > max) max = g;
+    return max;
   }
 
   percentile(p: number): number {
@@ -66,17 +82,22 @@ function run(): Promise<BenchResult> {
     frames: 0,
     maxFrameGapMs: 0,
     p99FrameGapMs: 0,
+    maxGapAtMs: 0,
+    maxGapDuring: '',
     longTasks: 0,
+    longTaskList: [],
   };
   button.disabled = true;
   bar.value = 0;
   summary.textContent = '';
   status.textContent = 'starting DuckDB-WASM in a worker…';
 
-  const ticks = new GapRecorder();
-  const frames = new GapRecorder();
+  let phase = 'opening';
+  let loadStart = 0;
+  const ticks = new GapRecorder(() => phase);
+  const frames = new GapRecorder(() => phase);
   let measuring = false;
-  let longTasks = 0;
+  const longTaskList: { startMs: number; ms: number }[] = [];
   const interval = setInterval(() => {
     if (measuring) ticks.tick();
   }, TICK_MS);
@@ -89,7 +110,9 @@ function run(): Promise<BenchResult> {
   let observer: PerformanceObserver | undefined;
   try {
     observer = new PerformanceObserver((list) => {
-      if (measuring) longTasks += list.getEntries().length;
+      for (const e of list.getEntries()) {
+        if (measuring) longTaskList.push({ startMs: e.startTime - loadStart, ms: e.duration });
+      }
     });
     observer.observe({ type: 'longtask', buffered: false });
   } catch {
@@ -99,7 +122,7 @@ function run(): Promise<BenchResult> {
   const showStats = () => {
     stats.textContent =
       `main thread: ${ticks.gaps.length} ticks, max gap ${fmt(ticks.max)} ms, p99 ${fmt(ticks.percentile(99))} ms; ` +
-      `${frames.gaps.length} frames, max frame gap ${fmt(frames.max)} ms; long tasks ${longTasks}`;
+      `${frames.gaps.length} frames, max frame gap ${fmt(frames.max)} ms; long tasks ${longTaskList.length}`;
   };
 
   const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'tpch-load' });
@@ -118,7 +141,10 @@ function run(): Promise<BenchResult> {
         frames: frames.gaps.length,
         maxFrameGapMs: frames.max,
         p99FrameGapMs: frames.percentile(99),
-        longTasks,
+        maxGapAtMs: ticks.maxAt - loadStart,
+        maxGapDuring: ticks.maxDuring,
+        longTasks: longTaskList.length,
+        longTaskList,
       });
       if (error !== undefined) result.error = error;
       showStats();
@@ -134,19 +160,20 @@ function run(): Promise<BenchResult> {
           result.openMs = m.ms;
           status.textContent = `${m.description} ready in ${fmt(m.ms, 0)} ms; generating and loading SF ${SF}…`;
           // Measure from here: the load is what must not disturb the page.
-          ticks.tick();
-          frames.tick();
-          ticks.gaps.length = 0;
-          frames.gaps.length = 0;
+          loadStart = performance.now();
+          ticks.reset(loadStart);
+          frames.reset(loadStart);
           measuring = true;
           break;
         case 'progress':
+          phase = m.table;
           bar.value = m.rows / m.total;
           status.textContent = `loading ${m.table}: ${int(m.rows)} / ${int(m.total)} rows`;
           showStats();
           break;
         case 'loaded':
           measuring = false;
+          phase = 'verifying';
           bar.value = 1;
           result.loadMs = m.ms;
           result.rows = m.rows;

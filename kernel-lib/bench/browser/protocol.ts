@@ -36,10 +36,15 @@ export interface BenchResult {
   ticks: number;
   maxGapMs: number;
   p99GapMs: number;
+  /** When the largest gap ended (ms after the load started) and which table was loading then. */
+  maxGapAtMs: number;
+  maxGapDuring: string;
   /** The same for requestAnimationFrame callbacks (frames may be paced by the compositor). */
   frames: number;
   maxFrameGapMs: number;
   p99FrameGapMs: number;
   /** Long tasks (> 50 ms) the browser saw on the main thread during the load. */
   longTasks: number;
+  /** Their durations and start times (ms after the load started). */
+  longTaskList: { startMs: number; ms: number }[];
 }

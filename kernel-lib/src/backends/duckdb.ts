@@ -57,7 +57,7 @@ function typeName(t: ArrowType): string {
     case T.Bool:
       return 'boolean';
     case T.Decimal:
-      return `decimal(${t.precision},${t.scale})`;
+      return isHugeint(t) ? 'hugeint' : `decimal(${t.precision},${t.scale})`;
     case T.Date:
       return 'date';
     case T.Timestamp:
@@ -67,6 +67,14 @@ function typeName(t: ArrowType): string {
     default:
       return String(t).toLowerCase();
   }
+}
+
+/**
+ * DuckDB ships HUGEINT (what SUM of integers returns) as Arrow Decimal(38,0); read it as the integer it is,
+ * like PostgreSQL's bigint. (A column declared DECIMAL(38,0) reads the same way.)
+ */
+function isHugeint(t: ArrowType): boolean {
+  return t.typeId === T.Decimal && t.scale === 0 && t.precision === 38;
 }
 
 function decimalText(unscaled: string, scale: number): string {
@@ -79,8 +87,12 @@ function decimalText(unscaled: string, scale: number): string {
 function convert(v: unknown, t: ArrowType): Value {
   if (v === null || v === undefined) return null;
   switch (t.typeId) {
-    case T.Decimal:
-      return decimalText(String(v), t.scale ?? 0);
+    case T.Decimal: {
+      const text = decimalText(String(v), t.scale ?? 0);
+      if (!isHugeint(t)) return text;
+      const n = Number(text);
+      return Number.isSafeInteger(n) ? n : BigInt(text);
+    }
     case T.Date:
       return formatDate(v as number);
     case T.Timestamp:

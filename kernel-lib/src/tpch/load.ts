@@ -4,6 +4,7 @@
  * browser. What was loaded is recorded in `dtlab.tpch`, which makes loading idempotent: the same load again
  * does nothing, a different one is refused unless `replace` is set.
  */
+import { Observable } from 'rxjs';
 import type { Backend, Value } from '../backends/backend.js';
 import { DtError, messageOf } from '../errors.js';
 import {
@@ -224,4 +225,17 @@ export async function loadTpch(backend: Backend, options: LoadOptions): Promise<
         });
   }
   return { status: 'loaded', rows: loaded, ms: performance.now() - started };
+}
+
+/** The same load as an Observable of progress (for widgets): completes when loaded, errors on failure. */
+export function loadTpch$(
+  backend: Backend,
+  options: Omit<LoadOptions, 'onProgress'>,
+): Observable<LoadProgress> {
+  return new Observable<LoadProgress>((subscriber) => {
+    loadTpch(backend, { ...options, onProgress: (p) => subscriber.next(p) }).then(
+      () => subscriber.complete(),
+      (e) => subscriber.error(e),
+    );
+  });
 }

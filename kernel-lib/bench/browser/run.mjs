@@ -1,0 +1,205 @@
+#!/usr/bin/env node
+/**
+ * Browser benchmark: loads TPC-H SF 0.1 into DuckDB-WASM inside Chromium, in a dedicated Web Worker, while the
+ * page measures how responsive its main thread stays.
+ *
+ *   node kernel-lib/bench/browser/run.mjs [--sf 0.1] [--keep]
+ *
+ * Bundles page.ts and worker.ts with esbuild into a temporary directory, serves them and DuckDB-WASM's dist
+ * files from a local static server (nothing is fetched from a CDN; other requests are refused), drives the
+ * system Chromium (/usr/bin/chromium, see scripts/install-browser.sh) through playwright-core, saves a
+ * screenshot to /tmp/dtlab-browser-bench.png and prints a summary. Exits non-zero on any failure.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as esbuild from 'esbuild';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CHROMIUM = process.env.DTLAB_CHROMIUM ?? '/usr/bin/chromium';
+const SCREENSHOT = '/tmp/dtlab-browser-bench.png';
+const TIMEOUT_MS = 10 * 60_000;
+const EXPECTED = { lineitem: 600_572, orders: 150_000 };
+
+const { values: opts } = parseArgs({
+  options: { sf: { type: 'string', default: '0.1' }, keep: { type: 'boolean', default: false } },
+});
+const sf = Number(opts.sf);
+
+const require = createRequire(import.meta.url);
+const DUCKDB_DIST = path.dirname(require.resolve('@duckdb/duckdb-wasm/dist/duckdb-eh.wasm'));
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.map': 'application/json',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+};
+
+/** Bundles the page and the worker; fails if anything in their import graph is Node-only. */
+async function build(outdir) {
+  const result = await esbuild.build({
+    entryPoints: { page: path.join(HERE, 'page.ts'), worker: path.join(HERE, 'worker.ts') },
+    outdir,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    sourcemap: 'linked',
+    metafile: true,
+    logLevel: 'silent',
+  });
+  for (const w of result.warnings) console.warn(`esbuild: ${w.text}`);
+  const nodeOnly = Object.entries(result.metafile.inputs).flatMap(([file, input]) =>
+    input.imports.filter((i) => i.path.startsWith('node:') || i.external).map((i) => `${file} → ${i.path}`),
+  );
+  if (nodeOnly.length > 0)
+    throw new Error(`the bundle imports Node-only modules:\n  ${nodeOnly.join('\n  ')}`);
+  const sizes = Object.entries(result.metafile.outputs)
+    .filter(([file]) => file.endsWith('.js'))
+    .map(([file, o]) => `${path.basename(file)} ${(o.bytes / 1024).toFixed(0)} KiB`);
+  console.log(`bundled ${sizes.join(', ')}`);
+}
+
+/** A tiny static server: `/` is index.html, `/duckdb/*` DuckDB-WASM's dist, the rest the bundle. */
+function serve(outdir) {
+  const roots = [
+    ['/duckdb/', DUCKDB_DIST],
+    ['/', outdir],
+  ];
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    let file;
+    if (url.pathname === '/' || url.pathname === '/index.html') file = path.join(HERE, 'index.html');
+    else {
+      const [prefix, root] = roots.find(([p]) => url.pathname.startsWith(p));
+      const resolved = path.resolve(root, `.${decodeURIComponent(url.pathname.slice(prefix.length - 1))}`);
+      if (resolved.startsWith(root + path.sep)) file = resolved;
+    }
+    const info = file ? await stat(file).catch(() => undefined) : undefined;
+    if (!file || !info?.isFile()) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      console.warn(`server: 404 ${url.pathname}`);
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      'content-length': info.size,
+      'cache-control': 'no-store',
+    });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_r, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function main() {
+  const outdir = await mkdtemp(path.join(os.tmpdir(), 'dtlab-browser-bench-'));
+  let server;
+  let browser;
+  try {
+    await build(outdir);
+    server = await serve(outdir);
+    const { port } = server.address();
+    const origin = `http://127.0.0.1:${port}`;
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    });
+    const context = await browser.newContext({ viewport: { width: 900, height: 420 } });
+    // Only our server may be reached: anything else (a CDN, extension downloads) is refused and reported.
+    const refused = [];
+    await context.route(
+      (url) => url.origin !== origin,
+      (route) => {
+        refused.push(route.request().url());
+        return route.abort('blockedbyclient');
+      },
+    );
+    const page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') console.log(`page ${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
+
+    console.log(`${browser.version()} → ${origin}/?sf=${sf}`);
+    await page.goto(`${origin}/?sf=${sf}`);
+    const result = await withTimeout(
+      page.evaluate(() => window.benchDone),
+      TIMEOUT_MS,
+      'the TPC-H load in the browser',
+    );
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    console.log(`screenshot: ${SCREENSHOT}`);
+    if (!result) throw new Error('the page did not start a run');
+    if (refused.length > 0)
+      throw new Error(`the page tried to reach other hosts:\n  ${refused.join('\n  ')}`);
+    if (!result.ok) throw new Error(`the load failed in the browser: ${result.error}`);
+
+    const secs = result.loadMs / 1000;
+    const counts = result.counts ?? {};
+    console.log(
+      `tables: ${Object.entries(result.tables)
+        .map(([t, n]) => `${t}=${n}`)
+        .join(', ')}; DuckDB-WASM open ${result.openMs.toFixed(0)} ms`,
+    );
+    console.log(
+      `largest interval gap ended ${(result.maxGapAtMs / 1000).toFixed(2)} s into the load (after progress of ` +
+        `${result.maxGapDuring}); long tasks: ${
+          result.longTaskList
+            .map((t) => `${t.ms.toFixed(0)} ms at ${(t.startMs / 1000).toFixed(2)} s`)
+            .join(', ') || 'none'
+        }`,
+    );
+    console.log(
+      `frames: ${result.frames}, max frame gap ${result.maxFrameGapMs.toFixed(1)} ms, ` +
+        `p99 ${result.p99FrameGapMs.toFixed(1)} ms; interval ticks: ${result.ticks}; long tasks: ${result.longTasks}`,
+    );
+    console.log(
+      `browser load SF ${sf}: ${result.rows} rows in ${secs.toFixed(2)} s ` +
+        `(${Math.round(result.rows / secs)} rows/s); main thread max gap ${result.maxGapMs.toFixed(1)} ms, ` +
+        `p99 ${result.p99GapMs.toFixed(1)} ms; lineitem=${counts.lineitem}, orders=${counts.orders}`,
+    );
+    if (sf === 0.1 && (counts.lineitem !== EXPECTED.lineitem || counts.orders !== EXPECTED.orders)) {
+      throw new Error(`expected lineitem=${EXPECTED.lineitem}, orders=${EXPECTED.orders}`);
+    }
+  } finally {
+    await browser?.close();
+    server?.close();
+    if (opts.keep) console.log(`bundle kept in ${outdir}`);
+    else await rm(outdir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(`browser benchmark failed: ${e instanceof Error ? e.message : e}`);
+  process.exit(1);
+});
