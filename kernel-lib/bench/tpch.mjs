@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openBackend } from '../dist/backends/open.js';
+import { pgConfig } from '../dist/backends/postgres.js';
 import { formatTbl, generateRows, rowCount, TPCH_TABLES } from '../dist/tpch/gen/index.js';
 import { loadTpch } from '../dist/tpch/load.js';
 
@@ -39,7 +40,7 @@ for (const spec of values.db.split(',')) {
   let cleanup = async () => {};
   if (spec.startsWith('postgres')) {
     const name = `dtlab_bench_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: spec, user: process.env.PGUSER ?? 'root' });
+    const admin = new pg.Client(pgConfig(spec));
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name}`);
     await admin.end();
@@ -47,7 +48,7 @@ for (const spec of values.db.split(',')) {
     u.pathname = `/${name}`;
     url = u.toString();
     cleanup = async () => {
-      const a = new pg.Client({ connectionString: spec, user: process.env.PGUSER ?? 'root' });
+      const a = new pg.Client(pgConfig(spec));
       await a.connect();
       await a.query(`DROP DATABASE ${name} WITH (FORCE)`);
       await a.end();

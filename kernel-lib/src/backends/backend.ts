@@ -80,13 +80,19 @@ export function sqlLiteral(v: Value): string {
 
 /** One CSV line (RFC 4180): empty unquoted = NULL, quoted "" = empty string, on both COPY paths. */
 export function csvLine(row: Value[]): string {
-  return row
-    .map((v) => {
-      if (v === null) return '';
-      const s = typeof v === 'boolean' ? (v ? 'true' : 'false') : String(v);
-      return s === '' || /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-    })
-    .join(',');
+  // A hot loop when loading millions of rows: no regex and no intermediate arrays.
+  let out = '';
+  for (let i = 0; i < row.length; i++) {
+    if (i > 0) out += ',';
+    const v = row[i];
+    if (v === null || v === undefined) continue;
+    if (typeof v === 'string') {
+      const quote = v === '' || v.includes(',') || v.includes('"') || v.includes('\n') || v.includes('\r');
+      out += quote ? `"${v.replaceAll('"', '""')}"` : v;
+    } else if (typeof v === 'boolean') out += v ? 'true' : 'false';
+    else out += String(v);
+  }
+  return out;
 }
 
 /** Groups rows into CSV chunks of about `chunkBytes`, so loads stream instead of building one huge string. */

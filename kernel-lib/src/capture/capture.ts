@@ -1,0 +1,134 @@
+/**
+ * Change capture, family-independent: installs and removes capture on a source, tells a consumer (a DT)
+ * what changed since its last position, moves positions, and collects consumed change rows. Positions are
+ * opaque text: a pg_snapshot on the PostgreSQL family, a sequence value on DuckDB.
+ */
+import type { Queryable, QueryResult, SqlFamily } from '../backends/backend.js';
+import type { Token } from '../sql/lexer.js';
+import * as duck from './duckdb.js';
+import * as pgc from './postgres.js';
+
+export interface ChangeSummary {
+  inserted: number;
+  deleted: number;
+  /** A write the engine could not capture row by row happened (TRUNCATE, COPY, …): reinitialize. */
+  untracked: boolean;
+}
+
+const REGISTRY_DDL = [
+  'CREATE SCHEMA IF NOT EXISTS dtlab',
+  'CREATE TABLE IF NOT EXISTS dtlab.capture_sources (source VARCHAR NOT NULL)',
+  'CREATE TABLE IF NOT EXISTS dtlab.capture_positions (dt_name VARCHAR NOT NULL, source VARCHAR NOT NULL, position VARCHAR NOT NULL)',
+];
+
+export async function capturedSources(db: Queryable): Promise<Set<string>> {
+  for (const ddl of REGISTRY_DDL) await db.query(ddl);
+  const { rows } = await db.query('SELECT source FROM dtlab.capture_sources');
+  return new Set(rows.map((r) => String(r[0])));
+}
+
+/** Installs capture on `source` unless it is there already. */
+export async function ensureCapture(db: Queryable, family: SqlFamily, source: string): Promise<void> {
+  if ((await capturedSources(db)).has(source)) return;
+  for (const sql of family === 'postgres'
+    ? pgc.pgInstallCapture(source)
+    : duck.duckdbInstallCapture(source)) {
+    await db.query(sql);
+  }
+  await db.query('INSERT INTO dtlab.capture_sources VALUES ($1)', [source]);
+}
+
+/** Removes capture from `source` when no consumer is left. */
+export async function releaseCapture(db: Queryable, family: SqlFamily, source: string): Promise<void> {
+  const { rows } = await db.query('SELECT count(*) FROM dtlab.capture_positions WHERE source = $1', [source]);
+  if (Number(rows[0]?.[0]) > 0) return;
+  for (const sql of family === 'postgres' ? pgc.pgRemoveCapture(source) : duck.duckdbRemoveCapture(source)) {
+    await db.query(sql);
+  }
+  await db.query('DELETE FROM dtlab.capture_sources WHERE source = $1', [source]);
+}
+
+/** Where the current transaction stands: the position a refresh records as consumed. */
+export async function currentPosition(db: Queryable, family: SqlFamily): Promise<string> {
+  const { rows } = await db.query(family === 'postgres' ? pgc.PG_POSITION : duck.DUCKDB_POSITION);
+  return String(rows[0]?.[0]);
+}
+
+export async function changesSince(
+  db: Queryable,
+  family: SqlFamily,
+  source: string,
+  position: string,
+): Promise<ChangeSummary> {
+  const sql = family === 'postgres' ? pgc.pgWindowSummary(source) : duck.duckdbWindowSummary(source);
+  const r = (await db.query(sql, [position, source])).rows[0] ?? [];
+  return { inserted: Number(r[0]), deleted: Number(r[1]), untracked: r[2] === true };
+}
+
+/** The change rows themselves, `(_xid|_seq, _w, columns…)`. */
+export function changeRowsSql(family: SqlFamily, source: string): string {
+  return family === 'postgres' ? pgc.pgWindowRows(source) : duck.duckdbWindowRows(source);
+}
+
+export async function positionsOf(db: Queryable, dt: string): Promise<Map<string, string>> {
+  const { rows } = await db.query('SELECT source, position FROM dtlab.capture_positions WHERE dt_name = $1', [
+    dt,
+  ]);
+  return new Map(rows.map((r) => [String(r[0]), String(r[1])]));
+}
+
+export async function setPositions(
+  db: Queryable,
+  dt: string,
+  sources: string[],
+  position: string,
+): Promise<void> {
+  await db.query('DELETE FROM dtlab.capture_positions WHERE dt_name = $1', [dt]);
+  for (const s of sources)
+    await db.query('INSERT INTO dtlab.capture_positions VALUES ($1, $2, $3)', [dt, s, position]);
+}
+
+export async function dropPositions(db: Queryable, dt: string): Promise<string[]> {
+  const sources = [...(await positionsOf(db, dt)).keys()];
+  await db.query('DELETE FROM dtlab.capture_positions WHERE dt_name = $1', [dt]);
+  return sources;
+}
+
+/** Deletes the change rows of `source` that every consumer has read. */
+export async function collectGarbage(db: Queryable, family: SqlFamily, source: string): Promise<number> {
+  const { rows } = await db.query('SELECT position FROM dtlab.capture_positions WHERE source = $1', [source]);
+  const positions = rows.map((r) => String(r[0]));
+  if (family === 'postgres') {
+    const sql = pgc.pgCollectGarbage(source, positions.length);
+    return (await db.query(sql, positions.length ? [`{${positions.map((p) => `"${p}"`).join(',')}}`] : []))
+      .rowCount;
+  }
+  if (positions.length === 0) return 0;
+  const oldest = String(Math.min(...positions.map(Number)));
+  return (await db.query(duck.duckdbCollectGarbage(source, oldest))).rowCount;
+}
+
+/**
+ * Runs one statement on DuckDB with capture: returns its result as the user should see it, or undefined if
+ * the statement writes no captured table (the caller runs it as it is).
+ */
+export async function capturedWrite(
+  tx: Queryable,
+  sql: string,
+  tokens: Token[],
+  captured: ReadonlySet<string>,
+): Promise<QueryResult | undefined> {
+  const plan = duck.planCapture(sql, tokens, captured);
+  if (!plan) return undefined;
+  const seq = Number((await tx.query("SELECT nextval('dtlab.capture_seq')")).rows[0]?.[0]);
+  if (plan.kind === 'untracked') {
+    const result = await tx.query(sql);
+    await tx.query('INSERT INTO dtlab.capture_events VALUES ($1, $2, $3)', [plan.table, seq, 'UNTRACKED']);
+    return result;
+  }
+  for (const before of plan.before) await tx.query(before.replace('$seq', String(seq)));
+  const result = await tx.query(plan.write);
+  if (!plan.returning) return result;
+  for (const insert of duck.recordRows(plan.table, seq, plan.returning, result.rows)) await tx.query(insert);
+  return { columns: [], rows: [], rowCount: result.rows.length };
+}

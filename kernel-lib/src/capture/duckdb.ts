@@ -1,0 +1,180 @@
+/**
+ * Change capture on DuckDB, which has no triggers: every write a learner makes goes through the engine
+ * (`%%sql`, the API, the simulator, RF1/RF2), which rewrites INSERT / UPDATE / DELETE on a captured table so
+ * that the changed rows land in its change table in the same transaction. Deleted and updated rows are read
+ * before the write (with the statement's own WHERE clause); inserted and updated rows come back through
+ * RETURNING. Every captured statement takes the next value of one sequence, and the engine serialises
+ * captured writes with refreshes, so "changes after position p" is simply `_seq > p`.
+ * Statements the engine cannot capture row by row (TRUNCATE, COPY, INSERT OR REPLACE, UPDATE … FROM …)
+ * are recorded as an untracked-change event: dependents then REINITIALIZE and say why.
+ */
+import { quoteIdent, sqlLiteral, type Value } from '../backends/backend.js';
+import { identifierName, isKeyword, significant, type Token } from '../sql/lexer.js';
+
+export const changeTable = (source: string) => `dtlab.${quoteIdent(`chg_${source}`)}`;
+
+export const DUCKDB_CAPTURE_DDL = [
+  'CREATE SCHEMA IF NOT EXISTS dtlab',
+  'CREATE SEQUENCE IF NOT EXISTS dtlab.capture_seq',
+  'CREATE TABLE IF NOT EXISTS dtlab.capture_events (source VARCHAR NOT NULL, _seq BIGINT NOT NULL, kind VARCHAR NOT NULL)',
+];
+
+export function duckdbInstallCapture(source: string): string[] {
+  return [
+    ...DUCKDB_CAPTURE_DDL,
+    `CREATE TABLE ${changeTable(source)} AS
+       SELECT CAST(NULL AS BIGINT) AS _seq, CAST(NULL AS SMALLINT) AS _w, * FROM ${quoteIdent(source)} LIMIT 0`,
+  ];
+}
+
+export function duckdbRemoveCapture(source: string): string[] {
+  return [
+    `DROP TABLE IF EXISTS ${changeTable(source)}`,
+    `DELETE FROM dtlab.capture_events WHERE source = ${sqlLiteral(source)}`,
+  ];
+}
+
+/** The position now: the sequence's last value (0 before any captured write). */
+export const DUCKDB_POSITION = `SELECT CAST(coalesce(max(last_value), 0) AS VARCHAR) FROM duckdb_sequences()
+  WHERE schema_name = 'dtlab' AND sequence_name = 'capture_seq'`;
+
+export function duckdbWindowSummary(source: string): string {
+  const chg = changeTable(source);
+  return `SELECT
+      (SELECT count(*) FROM ${chg} WHERE _w > 0 AND _seq > CAST($1 AS BIGINT)),
+      (SELECT count(*) FROM ${chg} WHERE _w < 0 AND _seq > CAST($1 AS BIGINT)),
+      EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = $2 AND _seq > CAST($1 AS BIGINT))`;
+}
+
+export function duckdbWindowRows(source: string): string {
+  return `SELECT * FROM ${changeTable(source)} WHERE _seq > CAST($1 AS BIGINT)`;
+}
+
+/** Rows at or before every consumer's position are consumed. */
+export function duckdbCollectGarbage(source: string, oldestPosition: string): string {
+  return `DELETE FROM ${changeTable(source)} WHERE _seq <= ${Number(oldestPosition)}`;
+}
+
+/** How to run one write on a captured table. */
+export type CapturePlan =
+  | {
+      kind: 'captured';
+      table: string;
+      /** Statements to run first (they use `$seq`, replaced by the statement's sequence number). */
+      before: string[];
+      /** The write itself, possibly with RETURNING * appended. */
+      write: string;
+      /** Weight of the rows RETURNING gives back, if any are to be recorded. */
+      returning?: 1 | -1;
+    }
+  | { kind: 'untracked'; table: string; reason: string };
+
+/** Top-level tokens (outside parentheses) with their index in `tokens`. */
+function topLevel(tokens: Token[]): Token[] {
+  const out: Token[] = [];
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.kind === 'op' && t.text === '(') depth++;
+    else if (t.kind === 'op' && t.text === ')') depth--;
+    else if (depth === 0) out.push(t);
+  }
+  return out;
+}
+
+const nameAt = (t: Token | undefined) =>
+  t && (t.kind === 'word' || t.kind === 'quoted') ? identifierName(t) : undefined;
+const has = (tokens: Token[], kw: string) => tokens.some((t) => isKeyword(t, kw));
+
+/**
+ * Decides how to capture `sql` (one statement) if it writes one of `captured`; undefined if it writes none.
+ * Pure: text in, plan out.
+ */
+export function planCapture(
+  sql: string,
+  allTokens: Token[],
+  captured: ReadonlySet<string>,
+): CapturePlan | undefined {
+  const tokens = significant(allTokens);
+  const top = topLevel(tokens);
+  const [first, second, third] = top;
+  const untracked = (table: string, reason: string): CapturePlan => ({ kind: 'untracked', table, reason });
+
+  if (isKeyword(first, 'INSERT')) {
+    const into = top.findIndex((t) => isKeyword(t, 'INTO'));
+    const table = nameAt(top[into + 1]);
+    if (!table || !captured.has(table)) return undefined;
+    if (isKeyword(second, 'OR') || has(top, 'CONFLICT') || has(top, 'RETURNING')) {
+      return untracked(table, 'INSERT OR REPLACE / ON CONFLICT / RETURNING is not captured row by row');
+    }
+    return { kind: 'captured', table, before: [], write: `${sql} RETURNING *`, returning: 1 };
+  }
+  if (isKeyword(first, 'DELETE') && isKeyword(second, 'FROM')) {
+    const table = nameAt(third);
+    if (!table || !captured.has(table)) return undefined;
+    if (has(top, 'RETURNING')) return untracked(table, 'DELETE … RETURNING is not captured row by row');
+    if (has(top, 'USING'))
+      return { kind: 'captured', table, before: [], write: `${sql} RETURNING *`, returning: -1 };
+    const rest = sql.slice((third as Token).start);
+    return {
+      kind: 'captured',
+      table,
+      before: [`INSERT INTO ${changeTable(table)} SELECT $seq, -1, * FROM ${rest}`],
+      write: sql,
+    };
+  }
+  if (isKeyword(first, 'UPDATE')) {
+    const table = nameAt(second);
+    if (!table || !captured.has(table)) return undefined;
+    if (has(top, 'FROM') || has(top, 'RETURNING')) {
+      return untracked(table, 'UPDATE … FROM / RETURNING is not captured row by row');
+    }
+    const set = top.find((t) => isKeyword(t, 'SET')) as Token;
+    const where = top.find((t) => isKeyword(t, 'WHERE'));
+    const target = sql.slice((second as Token).start, set.start);
+    const condition = where ? sql.slice(where.start) : '';
+    return {
+      kind: 'captured',
+      table,
+      before: [`INSERT INTO ${changeTable(table)} SELECT $seq, -1, * FROM ${target} ${condition}`],
+      write: `${sql} RETURNING *`,
+      returning: 1,
+    };
+  }
+  // Writes that replace or bypass rows wholesale.
+  const wholesale: [string[], number][] = [
+    [['TRUNCATE'], 1],
+    [['TRUNCATE', 'TABLE'], 2],
+    [['COPY'], 1],
+    [['DROP', 'TABLE'], 2],
+    [['ALTER', 'TABLE'], 2],
+    [['CREATE', 'OR', 'REPLACE', 'TABLE'], 4],
+  ];
+  for (const [words, at] of [...wholesale].reverse()) {
+    if (words.every((w, i) => isKeyword(top[i], w))) {
+      const table = nameAt(top[at]);
+      if (table && captured.has(table))
+        return untracked(table, `${words.join(' ')} changes rows without capture`);
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** INSERT statements recording RETURNING rows in the change table, in chunks. */
+export function recordRows(
+  table: string,
+  seq: number,
+  weight: 1 | -1,
+  rows: Value[][],
+  chunk = 1000,
+): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < rows.length; i += chunk) {
+    const values = rows
+      .slice(i, i + chunk)
+      .map((r) => `(${seq}, ${weight}, ${r.map(sqlLiteral).join(', ')})`)
+      .join(', ');
+    out.push(`INSERT INTO ${changeTable(table)} VALUES ${values}`);
+  }
+  return out;
+}
