@@ -1,0 +1,138 @@
+/**
+ * Incremental refresh by affected-key recompute (the brief's strategy 2), as pure SQL builders.
+ *
+ * A DT's rows are grouped by its keys (GROUP BY expressions, or every column of a query without GROUP BY).
+ * A change can only touch the groups that a changed row joins into; those keys are found by running the
+ * query's FROM / WHERE with one changed source replaced by its change rows — the other changed sources
+ * taken as "current rows plus deleted rows", so a join tuple that existed before the change is found even
+ * if both of its sides were deleted (a superset of the affected keys is fine). The DT's rows of those keys
+ * are deleted and recomputed from the query restricted to the keys. Cost follows the affected groups, not
+ * the table. MIN/MAX under deletes, COUNT(DISTINCT), HAVING and LEFT JOIN need nothing special here.
+ */
+import { quoteIdent, type SqlFamily } from '../backends/backend.js';
+import { changeTable as duckChangeTable } from '../capture/duckdb.js';
+import { changeTable as pgChangeTable } from '../capture/postgres.js';
+import type { QueryShape, TableRef } from './shape.js';
+
+/** Name of the per-refresh table of affected keys. */
+export const KEYS_TABLE = 'dtlab_keys';
+
+/** Change rows of `source` after position `$1` (columns only), optionally only deleted ones. */
+export function changeRows(
+  family: SqlFamily,
+  source: string,
+  columns: string[],
+  onlyDeleted = false,
+): string {
+  const cols = columns.map(quoteIdent).join(', ');
+  const after =
+    family === 'postgres'
+      ? '_xid >= pg_snapshot_xmin(CAST($1 AS pg_snapshot)) AND NOT pg_visible_in_snapshot(_xid, CAST($1 AS pg_snapshot))'
+      : '_seq > CAST($1 AS BIGINT)';
+  const table = family === 'postgres' ? pgChangeTable(source) : duckChangeTable(source);
+  return `SELECT ${cols} FROM ${table} WHERE ${after}${onlyDeleted ? ' AND _w < 0' : ''}`;
+}
+
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+function applyEdits(text: string, edits: Edit[]): string {
+  let out = text;
+  for (const e of [...edits].sort((a, b) => b.start - a.start))
+    out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}
+
+/** Replaces a table reference by a derived table, keeping the name the query refers to it by. */
+function substitute(ref: TableRef, rows: string): Edit {
+  return {
+    start: ref.start,
+    end: ref.end,
+    text: ref.alias ? `(${rows})` : `(${rows}) AS ${quoteIdent(ref.name)}`,
+  };
+}
+
+/** The condition part of the query with `extra` ANDed in. */
+function whereWith(query: string, shape: QueryShape, extra: string): Edit {
+  const w = shape.where;
+  return 'insertAt' in w
+    ? { start: w.insertAt, end: w.insertAt, text: ` WHERE ${extra}` }
+    : { start: w.start, end: w.end, text: `(${query.slice(w.start, w.end)}) AND ${extra}` };
+}
+
+/**
+ * The SELECT producing every key a change can touch, as columns k1…kn. `changed` maps each changed source
+ * to its column names. Positions bind as $1.
+ */
+export function affectedKeysSql(
+  query: string,
+  shape: QueryShape,
+  family: SqlFamily,
+  changed: Map<string, string[]>,
+): string {
+  const keyList = shape.keys.map((k, i) => `(${shape.items[k]}) AS k${i + 1}`).join(', ');
+  const parts: string[] = [];
+  shape.tables.forEach((ref, i) => {
+    const columns = changed.get(ref.name);
+    if (!columns) return;
+    const edits: Edit[] = [substitute(ref, changeRows(family, ref.name, columns))];
+    // The changed side of a LEFT JOIN: only rows that match a change matter, so join it inner.
+    if (ref.join === 'left' && ref.joinSpan)
+      edits.push({ start: ref.joinSpan[0], end: ref.joinSpan[1], text: 'JOIN' });
+    shape.tables.forEach((other, j) => {
+      const otherColumns = changed.get(other.name);
+      if (j === i || !otherColumns) return;
+      const cols = otherColumns.map(quoteIdent).join(', ');
+      const before = `SELECT ${cols} FROM ${quoteIdent(other.name)} UNION ALL ${changeRows(family, other.name, otherColumns, true)}`;
+      edits.push(substitute(other, before));
+    });
+    // "SELECT DISTINCT keys FROM <edited FROM … WHERE …>", without what follows (GROUP BY, HAVING …).
+    // Every edit lies in the FROM clause, so the WHERE clause ends `shift` characters later than it did.
+    const fromStart = Math.min(...shape.tables.map((t) => t.start));
+    const edited = applyEdits(query, edits);
+    const shift = edited.length - query.length;
+    const end = 'insertAt' in shape.where ? shape.where.insertAt : shape.where.end;
+    parts.push(`SELECT DISTINCT ${keyList} FROM ${edited.slice(fromStart, end + shift)}`);
+  });
+  return parts.join('\nUNION\n');
+}
+
+/** Rows of `table` (or of the query) whose keys are in KEYS_TABLE: `=` for the hashable case … */
+export function keyMatch(exprs: string[], nullKeys: boolean): string {
+  const k = (i: number) => `${KEYS_TABLE}.k${i + 1}`;
+  if (!nullKeys)
+    return `EXISTS (SELECT 1 FROM ${KEYS_TABLE} WHERE ${exprs.map((e, i) => `${k(i)} = (${e})`).join(' AND ')})`;
+  // … and, separately and rarely, keys with a NULL part (which `=` never matches).
+  const anyNull = exprs.map((_e, i) => `${k(i)} IS NULL`).join(' OR ');
+  const same = exprs.map((e, i) => `${k(i)} IS NOT DISTINCT FROM (${e})`).join(' AND ');
+  return `EXISTS (SELECT 1 FROM ${KEYS_TABLE} WHERE (${anyNull}) AND ${same})`;
+}
+
+/** The defining query restricted to the affected keys. */
+export function restrictedQuery(query: string, shape: QueryShape, nullKeys: boolean): string {
+  return applyEdits(query, [
+    whereWith(
+      query,
+      shape,
+      keyMatch(
+        shape.keys.map((k) => shape.items[k] as string),
+        nullKeys,
+      ),
+    ),
+  ]);
+}
+
+/** The DT's rows of the affected keys; `columns[i]` is the DT column of key i, `types[i]` its declared type. */
+export function dtKeyCondition(columns: string[], types: (string | undefined)[], nullKeys: boolean): string {
+  const k = (i: number) => `${KEYS_TABLE}.k${i + 1}`;
+  const key = (i: number) => (types[i] ? `CAST(${k(i)} AS ${types[i]})` : k(i));
+  const col = (i: number) => quoteIdent(columns[i] as string);
+  if (!nullKeys)
+    return `EXISTS (SELECT 1 FROM ${KEYS_TABLE} WHERE ${columns.map((_c, i) => `${key(i)} = ${col(i)}`).join(' AND ')})`;
+  const anyNull = columns.map((_c, i) => `${k(i)} IS NULL`).join(' OR ');
+  const same = columns.map((_c, i) => `${key(i)} IS NOT DISTINCT FROM ${col(i)}`).join(' AND ');
+  return `EXISTS (SELECT 1 FROM ${KEYS_TABLE} WHERE (${anyNull}) AND ${same})`;
+}

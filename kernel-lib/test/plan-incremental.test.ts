@@ -1,0 +1,73 @@
+import nodeSqlParser from 'node-sql-parser';
+import { describe, expect, it } from 'vitest';
+import { affectedKeysSql, restrictedQuery } from '../src/plan/incremental.js';
+import { describeQuery, type QueryShape } from '../src/plan/shape.js';
+
+const parser = new nodeSqlParser.Parser();
+const shapeOf = (q: string) => describeQuery(q, parser.astify(q, { database: 'PostgresQL' }));
+
+describe('query shape', () => {
+  it('finds keys, tables, joins and the WHERE clause', () => {
+    const q = `SELECT c.c_custkey, c.c_name, n.n_name, COUNT(o.o_orderkey) as total_orders, MAX(o.o_orderdate)
+FROM customer c
+JOIN nation n ON c.c_nationkey = n.n_nationkey
+LEFT JOIN orders o ON c.c_custkey = o.o_custkey
+GROUP BY c.c_custkey, c.c_name, n.n_name`;
+    const s = shapeOf(q) as QueryShape;
+    expect(s.keys).toEqual([0, 1, 2]);
+    expect(s.items[3]).toBe('COUNT(o.o_orderkey)');
+    expect(s.tables.map((t) => [t.name, t.alias, t.join])).toEqual([
+      ['customer', 'c', 'first'],
+      ['nation', 'n', 'inner'],
+      ['orders', 'o', 'left'],
+    ]);
+    expect('insertAt' in s.where).toBe(true);
+  });
+  it('maps GROUP BY ordinals and aliases, and keys every column without GROUP BY', () => {
+    expect((shapeOf('SELECT a AS x, sum(b) FROM t GROUP BY 1') as QueryShape).keys).toEqual([0]);
+    expect((shapeOf('SELECT a AS x, sum(b) FROM t GROUP BY x') as QueryShape).keys).toEqual([0]);
+    expect((shapeOf('SELECT DISTINCT a, b + 1 FROM t WHERE c > 0') as QueryShape).keys).toEqual([0, 1]);
+  });
+  it.each([
+    ['SELECT count(*) FROM t', /whole table/],
+    ['SELECT a, lag(a) OVER (ORDER BY a) FROM t', /window/],
+    ['SELECT a FROM t WHERE a IN (SELECT b FROM u)', /subqueries/],
+    ['SELECT a FROM t UNION ALL SELECT a FROM u', /UNION/],
+    ['SELECT a FROM t LIMIT 5', /LIMIT/],
+    ['SELECT * FROM t', /SELECT \*/],
+    ['SELECT a, now() FROM t', /clock/],
+    ['SELECT t.a FROM t RIGHT JOIN u ON t.a = u.a', /RIGHT joins/],
+    ['SELECT a, sum(b) FROM t GROUP BY c', /group key c is not a column/],
+  ])('%s → full (%s)', (q, reason) => {
+    expect((shapeOf(q) as { reason: string }).reason).toMatch(reason);
+  });
+});
+
+describe('affected-key SQL', () => {
+  const q =
+    'SELECT o.o_orderdate, sum(l.l_quantity) AS q FROM orders o JOIN lineitem l ON l.l_orderkey = o.o_orderkey WHERE l.l_tax > 0 GROUP BY o.o_orderdate HAVING count(*) > 1';
+  const shape = shapeOf(q) as QueryShape;
+  it('substitutes change rows for one source at a time, the others as current plus deleted rows', () => {
+    const sql = affectedKeysSql(
+      q,
+      shape,
+      'duckdb',
+      new Map([
+        ['orders', ['o_orderkey', 'o_orderdate']],
+        ['lineitem', ['l_orderkey', 'l_quantity', 'l_tax']],
+      ]),
+    );
+    const [first, second] = sql.split('\nUNION\n');
+    expect(first).toBe(
+      'SELECT DISTINCT (o.o_orderdate) AS k1 FROM (SELECT "o_orderkey", "o_orderdate" FROM dtlab."chg_orders" WHERE _seq > CAST($1 AS BIGINT)) o JOIN (SELECT "l_orderkey", "l_quantity", "l_tax" FROM "lineitem" UNION ALL SELECT "l_orderkey", "l_quantity", "l_tax" FROM dtlab."chg_lineitem" WHERE _seq > CAST($1 AS BIGINT) AND _w < 0) l ON l.l_orderkey = o.o_orderkey WHERE l.l_tax > 0',
+    );
+    expect(second).toMatch(
+      /^SELECT DISTINCT \(o\.o_orderdate\) AS k1 FROM \(SELECT "o_orderkey", "o_orderdate" FROM "orders" UNION ALL/,
+    );
+  });
+  it('restricts the query to the affected keys inside its WHERE clause', () => {
+    expect(restrictedQuery(q, shape, false)).toBe(
+      'SELECT o.o_orderdate, sum(l.l_quantity) AS q FROM orders o JOIN lineitem l ON l.l_orderkey = o.o_orderkey WHERE (l.l_tax > 0) AND EXISTS (SELECT 1 FROM dtlab_keys WHERE dtlab_keys.k1 = (o.o_orderdate)) GROUP BY o.o_orderdate HAVING count(*) > 1',
+    );
+  });
+});
