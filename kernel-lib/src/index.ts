@@ -2,9 +2,13 @@
 export * from './backends/backend.js';
 export { DB_SPEC_HELP, openBackend } from './backends/open.js';
 export type { Clock } from './clock.js';
-export { systemClock } from './clock.js';
+export { AcceleratedClock, ManualClock, systemClock } from './clock.js';
 export { Engine, type EngineEvent, type EngineOptions, type StatementResult } from './engine/engine.js';
 export { DtError, ERROR_CODES, type ErrorCode, isDtError, type SourcePosition } from './errors.js';
+export type { SchedulerEvent } from './schedule/events.js';
+export { type CyclePlan, type PlanInput, periodForLag, planCycle } from './schedule/plan.js';
+export { Scheduler, type SchedulerOptions } from './schedule/scheduler.js';
+export { creditsForRun, type WarehouseRun } from './schedule/warehouse.js';
 export { parseStatement, type Statement } from './sql/ddl.js';
 export { splitStatements } from './sql/split.js';
 export { TRANSLATED_FUNCTIONS, translateSql, translateType } from './sql/translate.js';

@@ -17,6 +17,11 @@ import type { TargetLag } from './sql/lag.js';
 export type SourceKind = 'TABLE' | 'VIEW' | 'DYNAMIC TABLE';
 export type EffectiveMode = 'FULL' | 'INCREMENTAL';
 export type SchedulingState = 'ACTIVE' | 'SUSPENDED';
+/**
+ * Why a DT is suspended: by a user's ALTER … SUSPEND, by the scheduler after five consecutive failed scheduled
+ * refreshes, or because a DT it reads was suspended (RESUME of that DT resumes it again).
+ */
+export type SuspendReason = 'USER_SUSPENDED' | 'SUSPENDED_DUE_TO_ERRORS' | 'UPSTREAM_SUSPENDED';
 
 export interface DynamicTable {
   name: string;
@@ -34,6 +39,8 @@ export interface DynamicTable {
   scheduler: SchedulerMode;
   comment?: string;
   schedulingState: SchedulingState;
+  /** Set while SUSPENDED. */
+  suspendReason?: SuspendReason;
   createdOn: string;
   /** Null until the first successful refresh. */
   dataTimestamp: string | null;

@@ -113,6 +113,7 @@ describe('other dynamic-table statements', () => {
     ],
     ['ALTER DYNAMIC TABLE x RESUME', { action: { kind: 'resume' } }],
     ['alter dynamic table x refresh', { action: { kind: 'refresh' } }],
+    ['ALTER DYNAMIC TABLE x VERIFY', { action: { kind: 'verify' } }],
     [
       "ALTER DYNAMIC TABLE x SET TARGET_LAG = '2 hours'",
       { action: { kind: 'set', targetLag: { kind: 'duration', seconds: 7200 } } },
@@ -144,7 +145,7 @@ describe('other dynamic-table statements', () => {
 
   it.each([
     ['ALTER DYNAMIC TABLE x SET REFRESH_MODE = FULL', /CREATE OR REPLACE/],
-    ['ALTER DYNAMIC TABLE x EXPLODE', /expected SUSPEND, RESUME, REFRESH, SET or RENAME TO/],
+    ['ALTER DYNAMIC TABLE x EXPLODE', /expected SUSPEND, RESUME, REFRESH, VERIFY, SET or RENAME TO/],
     ['DROP DYNAMIC TABLE x y', /expected end of statement/],
     ['CREATE WAREHOUSE w WAREHOUSE_SIZE = HUGE', /invalid WAREHOUSE_SIZE HUGE/],
   ])('%s fails', (sql, message) => {

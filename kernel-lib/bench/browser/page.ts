@@ -2,6 +2,9 @@
  * The browser benchmark page: loads TPC-H into DuckDB-WASM in a dedicated worker and meanwhile measures how
  * responsive the main thread stays (gaps between 16 ms interval ticks and between animation frames, plus
  * long tasks). The result is shown on the page and published as `window.benchResult` / `window.benchDone`.
+ *
+ * Query parameters: `sf` (default 0.1); `thread=main` runs the same job on the main thread instead, as a
+ * control that shows what the measurement reports when the page is blocked; `autostart=0` waits for the button.
  */
 import type { BenchResult, StartMessage, WorkerMessage } from './protocol.js';
 
@@ -14,7 +17,33 @@ declare global {
 
 const params = new URLSearchParams(location.search);
 const SF = Number(params.get('sf') ?? '0.1');
+const THREAD: 'worker' | 'main' = params.get('thread') === 'main' ? 'main' : 'worker';
 const TICK_MS = 16;
+
+/** The slice of `Worker` the page uses, so the control run can stand in for one. */
+interface JobPort {
+  onmessage: ((event: MessageEvent<WorkerMessage>) => void) | null;
+  onerror: ((event: ErrorEvent) => void) | null;
+  postMessage(message: StartMessage): void;
+  terminate(): void;
+}
+
+function startJob(): JobPort {
+  if (THREAD === 'worker') {
+    return new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'tpch-load' });
+  }
+  const port: JobPort = {
+    onmessage: null,
+    onerror: null,
+    postMessage(start) {
+      void import('./job.js').then(({ runJob }) =>
+        runJob(start, (data) => port.onmessage?.(new MessageEvent('message', { data }))),
+      );
+    },
+    terminate() {},
+  };
+  return port;
+}
 
 function element<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -27,6 +56,8 @@ const status = element<HTMLElement>('status');
 const stats = element<HTMLElement>('stats');
 const button = element<HTMLButtonElement>('start');
 const summary = element<HTMLElement>('summary');
+if (THREAD === 'main')
+  element<HTMLElement>('title').textContent = 'TPC-H load into DuckDB-WASM (CONTROL: main thread)';
 
 /** Records gaps between successive calls of `tick`, and when the largest ended and what was going on. */
 class GapRecorder {
@@ -71,6 +102,7 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US');
 function run(): Promise<BenchResult> {
   const result: BenchResult = {
     ok: false,
+    thread: THREAD,
     sf: SF,
     openMs: 0,
     loadMs: 0,
@@ -86,11 +118,12 @@ function run(): Promise<BenchResult> {
     maxGapDuring: '',
     longTasks: 0,
     longTaskList: [],
+    timeline: [],
   };
   button.disabled = true;
   bar.value = 0;
   summary.textContent = '';
-  status.textContent = 'starting DuckDB-WASM in a worker…';
+  status.textContent = `starting DuckDB-WASM (load on the ${THREAD === 'worker' ? 'worker' : 'MAIN thread'})…`;
 
   let phase = 'opening';
   let loadStart = 0;
@@ -125,7 +158,7 @@ function run(): Promise<BenchResult> {
       `${frames.gaps.length} frames, max frame gap ${fmt(frames.max)} ms; long tasks ${longTaskList.length}`;
   };
 
-  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'tpch-load' });
+  const worker = startJob();
   return new Promise<BenchResult>((resolve) => {
     const finish = (error?: string) => {
       measuring = false;
@@ -167,6 +200,7 @@ function run(): Promise<BenchResult> {
           break;
         case 'progress':
           phase = m.table;
+          result.timeline.push({ atMs: performance.now() - loadStart, table: m.table, rows: m.rows });
           bar.value = m.rows / m.total;
           status.textContent = `loading ${m.table}: ${int(m.rows)} / ${int(m.total)} rows`;
           showStats();

@@ -24,6 +24,8 @@ export type WorkerMessage =
 /** What the page publishes as `window.benchResult` once the run is over. */
 export interface BenchResult {
   ok: boolean;
+  /** Where the load ran: 'worker' (the benchmark) or 'main' (the control run that blocks the page). */
+  thread: 'worker' | 'main';
   error?: string;
   sf: number;
   openMs: number;
@@ -47,4 +49,6 @@ export interface BenchResult {
   longTasks: number;
   /** Their durations and start times (ms after the load started). */
   longTaskList: { startMs: number; ms: number }[];
+  /** When each progress message arrived (ms after the load started). */
+  timeline: { atMs: number; table: string; rows: number }[];
 }

@@ -3,7 +3,10 @@
  * Browser benchmark: loads TPC-H SF 0.1 into DuckDB-WASM inside Chromium, in a dedicated Web Worker, while the
  * page measures how responsive its main thread stays.
  *
- *   node kernel-lib/bench/browser/run.mjs [--sf 0.1] [--keep]
+ *   node kernel-lib/bench/browser/run.mjs [--sf 0.1] [--main-thread] [--keep]
+ *
+ * --main-thread is a control run: the same job on the page's main thread, to show what the responsiveness
+ * measurement reports when the page is blocked. --keep keeps the bundle directory.
  *
  * Bundles page.ts and worker.ts with esbuild into a temporary directory, serves them and DuckDB-WASM's dist
  * files from a local static server (nothing is fetched from a CDN; other requests are refused), drives the
@@ -23,14 +26,20 @@ import { chromium } from 'playwright-core';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CHROMIUM = process.env.DTLAB_CHROMIUM ?? '/usr/bin/chromium';
-const SCREENSHOT = '/tmp/dtlab-browser-bench.png';
 const TIMEOUT_MS = 10 * 60_000;
 const EXPECTED = { lineitem: 600_572, orders: 150_000 };
 
 const { values: opts } = parseArgs({
-  options: { sf: { type: 'string', default: '0.1' }, keep: { type: 'boolean', default: false } },
+  options: {
+    sf: { type: 'string', default: '0.1' },
+    'main-thread': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+  },
 });
 const sf = Number(opts.sf);
+const thread = opts['main-thread'] ? 'main' : 'worker';
+const SCREENSHOT =
+  thread === 'main' ? '/tmp/dtlab-browser-bench-main-thread.png' : '/tmp/dtlab-browser-bench.png';
 
 const require = createRequire(import.meta.url);
 const DUCKDB_DIST = path.dirname(require.resolve('@duckdb/duckdb-wasm/dist/duckdb-eh.wasm'));
@@ -50,6 +59,7 @@ async function build(outdir) {
     entryPoints: { page: path.join(HERE, 'page.ts'), worker: path.join(HERE, 'worker.ts') },
     outdir,
     bundle: true,
+    splitting: true,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
@@ -150,8 +160,9 @@ async function main() {
     });
     page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
 
-    console.log(`${browser.version()} → ${origin}/?sf=${sf}`);
-    await page.goto(`${origin}/?sf=${sf}`);
+    const url = `${origin}/?sf=${sf}${thread === 'main' ? '&thread=main' : ''}`;
+    console.log(`chromium ${browser.version()} → ${url}`);
+    await page.goto(url);
     const result = await withTimeout(
       page.evaluate(() => window.benchDone),
       TIMEOUT_MS,
@@ -172,7 +183,10 @@ async function main() {
         .join(', ')}; DuckDB-WASM open ${result.openMs.toFixed(0)} ms`,
     );
     console.log(
-      `largest interval gap ended ${(result.maxGapAtMs / 1000).toFixed(2)} s into the load (after progress of ` +
+      `progress: ${result.timeline.map((p) => `${p.table} ${p.rows} @${(p.atMs / 1000).toFixed(2)}s`).join(', ')}`,
+    );
+    console.log(
+      `largest interval gap ended ${(result.maxGapAtMs / 1000).toFixed(2)} s into the load (last progress before it: ` +
         `${result.maxGapDuring}); long tasks: ${
           result.longTaskList
             .map((t) => `${t.ms.toFixed(0)} ms at ${(t.startMs / 1000).toFixed(2)} s`)
@@ -184,7 +198,7 @@ async function main() {
         `p99 ${result.p99FrameGapMs.toFixed(1)} ms; interval ticks: ${result.ticks}; long tasks: ${result.longTasks}`,
     );
     console.log(
-      `browser load SF ${sf}: ${result.rows} rows in ${secs.toFixed(2)} s ` +
+      `browser load SF ${sf}${thread === 'main' ? ' (CONTROL: on the main thread)' : ''}: ${result.rows} rows in ${secs.toFixed(2)} s ` +
         `(${Math.round(result.rows / secs)} rows/s); main thread max gap ${result.maxGapMs.toFixed(1)} ms, ` +
         `p99 ${result.p99GapMs.toFixed(1)} ms; lineitem=${counts.lineitem}, orders=${counts.orders}`,
     );

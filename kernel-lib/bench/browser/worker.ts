@@ -1,45 +1,7 @@
-/**
- * Dedicated worker of the browser benchmark: opens DuckDB-WASM (itself in a nested worker), generates TPC-H
- * with the pure-TS dbgen port and bulk-loads it, then verifies two row counts. The page's main thread only
- * receives messages.
- */
-import { openDuckDbBrowser } from '../../src/backends/duckdb-browser.js';
-import { loadTpch } from '../../src/tpch/load.js';
+/** Dedicated worker of the browser benchmark: runs the load job off the page's main thread. */
+import { runJob } from './job.js';
 import type { StartMessage, WorkerMessage } from './protocol.js';
 
-const post = (message: WorkerMessage) => postMessage(message);
-
-async function count(query: (sql: string) => Promise<{ rows: unknown[][] }>, table: string): Promise<number> {
-  const { rows } = await query(`SELECT count(*) FROM ${table}`);
-  return Number(rows[0]?.[0]);
-}
-
-async function run(start: StartMessage): Promise<void> {
-  const t0 = performance.now();
-  const backend = await openDuckDbBrowser({ mainModule: start.mainModule, mainWorker: start.mainWorker });
-  post({ type: 'opened', ms: performance.now() - t0, description: backend.description });
-  try {
-    // Progress arrives once per copied chunk (up to 100,000 rows): a few dozen messages in all.
-    const result = await loadTpch(backend, {
-      sf: start.sf,
-      onProgress: (p) => post({ type: 'progress', table: p.table, rows: p.rows, total: p.total }),
-    });
-    if (result.status !== 'loaded') throw new Error(`expected a fresh load, got ${result.status}`);
-    const tables: Record<string, number> = result.rows;
-    const rows = Object.values(tables).reduce((a, b) => a + b, 0);
-    post({ type: 'loaded', ms: result.ms, rows, tables });
-    const t1 = performance.now();
-    const query = (sql: string) => backend.query(sql);
-    const counts = { lineitem: await count(query, 'lineitem'), orders: await count(query, 'orders') };
-    post({ type: 'verified', counts, ms: performance.now() - t1 });
-  } finally {
-    await backend.close();
-  }
-}
-
-onmessage = (event: MessageEvent<StartMessage>) => {
-  if (event.data?.type !== 'start') return;
-  run(event.data).catch((e: unknown) => {
-    post({ type: 'error', message: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) });
-  });
-};
+addEventListener('message', (event: MessageEvent<StartMessage>) => {
+  if (event.data?.type === 'start') void runJob(event.data, (message: WorkerMessage) => postMessage(message));
+});

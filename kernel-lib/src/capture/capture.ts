@@ -38,6 +38,33 @@ export async function ensureCapture(db: Queryable, family: SqlFamily, source: st
   await db.query('INSERT INTO dtlab.capture_sources VALUES ($1)', [source]);
 }
 
+/**
+ * Capture anew on a table that was replaced (CREATE OR REPLACE of a DT others read, or a source dropped and
+ * created again): a fresh change table, and an untracked event so every consumer reinitializes.
+ */
+export async function reinstallCapture(db: Queryable, family: SqlFamily, source: string): Promise<void> {
+  const remove = family === 'postgres' ? pgc.pgRemoveCapture(source) : duck.duckdbRemoveCapture(source);
+  for (const sql of remove) await db.query(sql);
+  for (const sql of family === 'postgres'
+    ? pgc.pgInstallCapture(source)
+    : duck.duckdbInstallCapture(source)) {
+    await db.query(sql);
+  }
+  const marker = family === 'postgres' ? 'pg_current_xact_id()' : "nextval('dtlab.capture_seq')";
+  await db.query(`INSERT INTO dtlab.capture_events SELECT $1, ${marker}, 'REPLACED'`, [source]);
+}
+
+/** Whether capture on `source` still stands (a DROP TABLE on Postgres takes its triggers with it). */
+export async function captureIntact(db: Queryable, family: SqlFamily, source: string): Promise<boolean> {
+  if (family === 'duckdb') return true;
+  const { rows } = await db.query(
+    `SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+      WHERE c.relname = $1 AND c.relnamespace = CAST(current_schema() AS regnamespace) AND t.tgname = 'dtlab_capture_ins'`,
+    [source],
+  );
+  return Number(rows[0]?.[0]) > 0;
+}
+
 /** Removes capture from `source` when no consumer is left. */
 export async function releaseCapture(db: Queryable, family: SqlFamily, source: string): Promise<void> {
   const { rows } = await db.query('SELECT count(*) FROM dtlab.capture_positions WHERE source = $1', [source]);

@@ -20,7 +20,7 @@ const optional = (v: Value | undefined): string | undefined =>
 export async function listDynamicTables(db: Queryable): Promise<DynamicTable[]> {
   const { rows } = await db.query(
     `SELECT name, query, columns, target_lag_s, warehouse, refresh_mode, effective_mode, refresh_mode_reason,
-            initialize, scheduler, comment, scheduling_state, created_on, data_timestamp
+            initialize, scheduler, comment, scheduling_state, created_on, data_timestamp, suspend_reason
        FROM dtlab.dynamic_tables ORDER BY name`,
   );
   const deps = await db.query(
@@ -42,6 +42,9 @@ export async function listDynamicTables(db: Queryable): Promise<DynamicTable[]> 
       scheduler: str(r[9]) as DynamicTable['scheduler'],
       ...(comment !== undefined ? { comment } : {}),
       schedulingState: str(r[11]) as DynamicTable['schedulingState'],
+      ...(r[14] !== null && r[14] !== undefined
+        ? { suspendReason: str(r[14]) as NonNullable<DynamicTable['suspendReason']> }
+        : {}),
       createdOn: str(r[12]),
       dataTimestamp: optional(r[13]) ?? null,
       sources: deps.rows
@@ -57,7 +60,7 @@ export async function getDynamicTable(db: Queryable, name: string): Promise<Dyna
 
 export async function insertDynamicTable(db: Queryable, dt: DynamicTable): Promise<void> {
   await db.query(
-    `INSERT INTO dtlab.dynamic_tables VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+    `INSERT INTO dtlab.dynamic_tables VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
     [
       dt.name,
       dt.query,
@@ -73,6 +76,7 @@ export async function insertDynamicTable(db: Queryable, dt: DynamicTable): Promi
       dt.schedulingState,
       dt.createdOn,
       dt.dataTimestamp,
+      dt.suspendReason ?? null,
     ],
   );
   for (const s of dt.sources) {
@@ -93,6 +97,7 @@ export async function updateDynamicTable(
     target_lag_s?: number | null;
     warehouse?: string;
     scheduling_state?: string;
+    suspend_reason?: string | null;
     data_timestamp?: string;
   },
 ): Promise<void> {
@@ -175,6 +180,66 @@ export async function insertRefreshRecord(
     ],
   );
   return refreshId;
+}
+
+/**
+ * How many of the DT's latest scheduled refreshes failed in a row (up to `limit`). Counted from the history
+ * table rather than kept in memory, so every engine on one database agrees and a restart does not forget.
+ * Refreshes that did not run (UPSTREAM_FAILED, SKIPPED) and manual ones neither count nor break the run.
+ */
+export async function consecutiveScheduledFailures(db: Queryable, name: string, limit = 5): Promise<number> {
+  const { rows } = await db.query(
+    `SELECT state FROM dtlab.refresh_history
+      WHERE name = $1 AND refresh_trigger = 'SCHEDULED' AND state IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
+      ORDER BY refresh_id DESC LIMIT ${Math.floor(limit)}`,
+    [name],
+  );
+  const firstSuccess = rows.findIndex((r) => r[0] === 'SUCCEEDED');
+  return firstSuccess < 0 ? rows.length : firstSuccess;
+}
+
+export interface LagSample {
+  sampleTime: string;
+  name: string;
+  kind: 'CYCLE' | 'PEAK' | 'REFRESHED';
+  dataTimestamp: string | null;
+  lagSeconds: number | null;
+  targetLagSeconds: number | null;
+}
+
+export async function insertLagSamples(db: Queryable, samples: readonly LagSample[]): Promise<void> {
+  for (const s of samples) {
+    await db.query('INSERT INTO dtlab.lag_samples VALUES ($1, $2, $3, $4, $5, $6)', [
+      s.sampleTime,
+      s.name,
+      s.kind,
+      s.dataTimestamp,
+      s.lagSeconds,
+      s.targetLagSeconds,
+    ]);
+  }
+}
+
+export interface MeteringRow {
+  warehouse: string;
+  startTime: string;
+  endTime: string;
+  busySeconds: number;
+  billedSeconds: number;
+  refreshes: number;
+  creditsUsed: number;
+}
+
+export async function insertMetering(db: Queryable, m: MeteringRow): Promise<void> {
+  await db.query('INSERT INTO dtlab.warehouse_metering_history VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+    m.warehouse,
+    m.startTime,
+    m.endTime,
+    m.busySeconds,
+    m.billedSeconds,
+    m.refreshes,
+    m.creditsUsed,
+  ]);
 }
 
 /** What kind of relation `name` is in the current schema, if it exists (catalog tables excluded). */

@@ -4,7 +4,7 @@
  * transactions rather than by PRIMARY KEY, because DuckDB rejects delete-then-insert of one key within a
  * transaction.
  */
-export const CATALOG_VERSION = '1';
+export const CATALOG_VERSION = '2';
 
 export const CATALOG_DDL = [
   'CREATE SCHEMA IF NOT EXISTS dtlab',
@@ -29,4 +29,43 @@ export const CATALOG_DDL = [
      planning_ms DOUBLE PRECISION NOT NULL, execution_ms DOUBLE PRECISION NOT NULL,
      queued_ms DOUBLE PRECISION NOT NULL, reason VARCHAR, warehouse VARCHAR NOT NULL,
      credits_used DOUBLE PRECISION NOT NULL)`,
+  // Version 2 (the scheduler). ADD COLUMN IF NOT EXISTS upgrades a catalog made by version 1.
+  'ALTER TABLE dtlab.dynamic_tables ADD COLUMN IF NOT EXISTS suspend_reason VARCHAR',
+  // Lag over time, so a chart can be drawn after a restart. kind: CYCLE (sampled when the scheduler looks),
+  // PEAK (just before a refresh completes: the largest lag of that period), REFRESHED (just after).
+  `CREATE TABLE IF NOT EXISTS dtlab.lag_samples (
+     sample_time TIMESTAMP NOT NULL, name VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+     data_timestamp TIMESTAMP, lag_s DOUBLE PRECISION, target_lag_s BIGINT)`,
+  // One row per warehouse run, from resume to auto-suspend (Snowflake's view has one row per hour).
+  `CREATE TABLE IF NOT EXISTS dtlab.warehouse_metering_history (
+     warehouse_name VARCHAR NOT NULL, start_time TIMESTAMP NOT NULL, end_time TIMESTAMP NOT NULL,
+     busy_s DOUBLE PRECISION NOT NULL, billed_s DOUBLE PRECISION NOT NULL, refreshes BIGINT NOT NULL,
+     credits_used DOUBLE PRECISION NOT NULL)`,
+  // Snowflake's monitoring, by its column names (INFORMATION_SCHEMA table functions there, views here).
+  `CREATE OR REPLACE VIEW dtlab.dynamic_table_refresh_history AS
+   SELECT h.name AS name, current_schema() AS schema_name, current_database() AS database_name,
+          h.name AS qualified_name, h.state AS state, h.state_message AS state_message,
+          h.data_timestamp AS data_timestamp, h.refresh_start_time AS refresh_start_time,
+          h.refresh_end_time AS refresh_end_time, h.completion_target AS completion_target,
+          '{"numInsertedRows": ' || CAST(h.rows_inserted AS VARCHAR) || ', "numDeletedRows": '
+            || CAST(h.rows_deleted AS VARCHAR) || '}' AS statistics,
+          h.refresh_action AS refresh_action, h.refresh_trigger AS refresh_trigger,
+          d.target_lag_s AS target_lag_sec, d.created_on AS graph_history_valid_from,
+          h.refresh_id AS refresh_id, h.reason AS refresh_action_reason, h.warehouse AS warehouse,
+          h.credits_used AS credits_used, h.queued_ms AS queued_ms, h.planning_ms AS planning_ms,
+          h.execution_ms AS execution_ms, h.changes_read AS changes_read
+     FROM dtlab.refresh_history h LEFT JOIN dtlab.dynamic_tables d ON d.name = h.name`,
+  `CREATE OR REPLACE VIEW dtlab.dynamic_table_graph_history AS
+   SELECT t.name AS name, current_schema() AS schema_name, current_database() AS database_name,
+          t.name AS qualified_name,
+          COALESCE((SELECT '[' || string_agg('{"name": "' || p.source_name || '", "kind": "' || p.source_kind
+                                             || '"}', ', ' ORDER BY p.source_name) || ']'
+                      FROM dtlab.dependencies p WHERE p.dt_name = t.name), '[]') AS inputs,
+          CASE WHEN t.target_lag_s IS NULL THEN 'DOWNSTREAM' ELSE 'USER_DEFINED' END AS target_lag_type,
+          t.target_lag_s AS target_lag_sec, t.query AS query_text, t.created_on AS valid_from,
+          CAST(NULL AS TIMESTAMP) AS valid_to,
+          '{"state": "' || t.scheduling_state || '"'
+            || COALESCE(', "reason_code": "' || t.suspend_reason || '"', '') || '}' AS scheduling_state,
+          t.effective_mode AS refresh_mode, t.warehouse AS warehouse, t.data_timestamp AS data_timestamp
+     FROM dtlab.dynamic_tables t`,
 ];

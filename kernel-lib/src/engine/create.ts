@@ -4,6 +4,14 @@
  * at any step leaves no trace — and OR REPLACE leaves the old DT as it was.
  */
 import { type Backend, BackendError, quoteIdent } from '../backends/backend.js';
+import {
+  capturedSources,
+  currentPosition,
+  ensureCapture,
+  reinstallCapture,
+  releaseCapture,
+  setPositions,
+} from '../capture/capture.js';
 import { deleteDynamicTable, getDynamicTable, insertDynamicTable } from '../catalog/catalog.js';
 import { cycleThrough } from '../catalog/graph.js';
 import { DtError } from '../errors.js';
@@ -94,7 +102,7 @@ export async function createDynamicTable(
     );
   }
 
-  const decision = decideRefreshMode(stmt.refreshMode, analysis);
+  const decision = decideRefreshMode(stmt.refreshMode, stmt.query, analysis, sources);
   if ('error' in decision)
     throw new DtError('DT_ERR_INCREMENTAL_UNSUPPORTED', `${stmt.name}: ${decision.error}`);
 
@@ -139,6 +147,19 @@ export async function createDynamicTable(
         }
         await tx.query(createStorageSql(stmt.name, select));
         await insertDynamicTable(tx, dt);
+        // Capture every table source (even for FULL: it is how a refresh knows nothing changed), and start
+        // consuming from this transaction's snapshot, which the initial refresh reads.
+        const tracked = sources.filter((s) => s.kind !== 'VIEW').map((s) => s.name);
+        for (const s of tracked) await ensureCapture(tx, backend.family, s);
+        // Readers of the replaced DT read a new table now: capture it afresh, and they reinitialize.
+        if (existing && (await capturedSources(tx)).has(stmt.name))
+          await reinstallCapture(tx, backend.family, stmt.name);
+        await setPositions(tx, stmt.name, tracked, await currentPosition(tx, backend.family));
+        if (existing) {
+          for (const old of existing.sources) {
+            if (!tracked.includes(old.name)) await releaseCapture(tx, backend.family, old.name);
+          }
+        }
         if (stmt.initialize !== 'ON_CREATE') return undefined;
         return runFullRefresh(
           tx,

@@ -6,12 +6,14 @@
 import { type Observable, Subject } from 'rxjs';
 import {
   type Backend,
-  BackendError,
   formatTimestamp,
+  type QueryResult,
   quoteIdent,
   type ResultColumn,
   type Value,
 } from '../backends/backend.js';
+import { capturedSources, capturedWrite, dropPositions, releaseCapture } from '../capture/capture.js';
+import { planCapture } from '../capture/duckdb.js';
 import {
   deleteDynamicTable,
   deleteWarehouse,
@@ -25,17 +27,27 @@ import {
   renameDynamicTable,
   updateDynamicTable,
 } from '../catalog/catalog.js';
-import { directDependents } from '../catalog/graph.js';
+import { directDependents, topologicalOrder } from '../catalog/graph.js';
 import { type Clock, systemClock } from '../clock.js';
 import { DtError, messageOf } from '../errors.js';
-import { refreshSelect } from '../plan/full.js';
-import { type RefreshRequest, recordFailedRefresh, runFullRefresh } from '../refresh/full.js';
+import { type RefreshRequest, recordFailedRefresh } from '../refresh/full.js';
+import { DtMutex, type RunOptions, type RunOutcome, runRefresh } from '../refresh/run.js';
+import { type Verification, verifyDynamicTable } from '../refresh/verify.js';
+import { resumeChanges, suspendChanges } from '../schedule/states.js';
 import { type AlterDynamicTable, type CreateWarehouse, parseStatement, type Statement } from '../sql/ddl.js';
 import { formatLag } from '../sql/lag.js';
+import { tokenize } from '../sql/lexer.js';
 import { positionAt } from '../sql/position.js';
 import { type ScriptStatement, splitStatements } from '../sql/split.js';
-import { translateSql, translateType } from '../sql/translate.js';
-import { DEFAULT_WAREHOUSE, type DynamicTable, type RefreshRecord, type RefreshTrigger } from '../types.js';
+import { translateSql } from '../sql/translate.js';
+import {
+  DEFAULT_WAREHOUSE,
+  type DynamicTable,
+  type RefreshRecord,
+  type RefreshTrigger,
+  type SchedulingState,
+  type SuspendReason,
+} from '../types.js';
 import type { EngineContext } from './context.js';
 import { createDynamicTable } from './create.js';
 import { queryError } from './query-error.js';
@@ -54,11 +66,14 @@ export interface StatementResult {
 
 export type EngineEvent =
   | { type: 'refresh'; record: RefreshRecord }
+  | { type: 'state'; name: string; state: SchedulingState; reason: SuspendReason | null }
   | { type: 'catalog'; action: 'created' | 'replaced' | 'altered' | 'dropped' | 'renamed'; name: string };
 
 export interface EngineOptions {
   clock?: Clock;
 }
+
+const CAPTURE_LOCK = 'capture';
 
 /** Statements whose CURRENT_DATE / CURRENT_TIMESTAMP read the engine clock (queries and DML, not DDL). */
 const CLOCKED = /^\s*(select|with|insert|update|delete|values|merge|table)\b/i;
@@ -68,6 +83,12 @@ export class Engine {
   /** Everything the engine does, as it happens. */
   readonly events$: Observable<EngineEvent> = this.events.asObservable();
   private readonly ctx: EngineContext;
+  private readonly refreshLocks = new DtMutex();
+  /**
+   * On DuckDB, captured writes and refreshes take turns: change rows are numbered by a sequence, and a
+   * refresh must never pass a number whose transaction has not committed yet.
+   */
+  readonly captureLock = new DtMutex();
 
   private constructor(
     readonly backend: Backend,
@@ -149,8 +170,11 @@ export class Engine {
         if (outcome.initialRefresh) this.events.next({ type: 'refresh', record: outcome.initialRefresh });
         return status(outcome.message);
       }
-      case 'alter_dynamic_table':
-        return status(await this.alter(parsed));
+      case 'alter_dynamic_table': {
+        if (parsed.action.kind !== 'verify') return status(await this.alter(parsed));
+        const v = await this.verify(parsed.name);
+        return v.equal ? status(`Dynamic table ${parsed.name} equals its query.`) : table(v);
+      }
       case 'drop_dynamic_table':
         return status(await this.drop(parsed.name, parsed.ifExists));
       case 'show_dynamic_tables':
@@ -174,7 +198,12 @@ export class Engine {
           CLOCKED.test(stmt.text) ? { now: this.clock.now() } : {},
         );
         try {
-          return { sql: stmt.text, kind: parsed.kind, ...(await this.backend.query(translation.text)) };
+          const result = await this.captured(translation.text);
+          return {
+            sql: stmt.text,
+            kind: parsed.kind,
+            ...(result ?? (await this.backend.query(translation.text))),
+          };
         } catch (e) {
           throw queryError(e, translation, 0, stmt.text, 0);
         }
@@ -182,52 +211,97 @@ export class Engine {
     }
   }
 
-  /** Refreshes a DT now (ALTER DYNAMIC TABLE … REFRESH). Throws DT_ERR_REFRESH_FAILED, keeping the contents. */
+  /**
+   * ALTER DYNAMIC TABLE … REFRESH: refreshes the DT and, first, the upstream DTs it reads (transitively), all
+   * to one data timestamp, as Snowflake does. Throws DT_ERR_REFRESH_FAILED if it or an upstream fails; every
+   * DT keeps its previous contents then, and those that could not run record UPSTREAM_FAILED.
+   */
   async refresh(name: string, trigger: RefreshTrigger = 'MANUAL'): Promise<RefreshRecord> {
     const dt = await this.requireDynamicTable(name);
-    const wh = (await listWarehouses(this.backend)).find((w) => w.name === dt.warehouse);
-    const now = this.clock.now();
-    const translation = translateSql(dt.query, this.backend.family, { now });
-    const storage = await describeColumns(this.backend, this.backend.family, dt.name);
-    const select = refreshSelect(
-      translation.text,
-      storage.map((c, i) => {
-        const declared = dt.columns?.[i]?.type;
-        return declared
-          ? { name: c.name, type: translateType(declared, this.backend.family) }
-          : { name: c.name };
-      }),
+    const all = await listDynamicTables(this.backend);
+    const edges = new Map(all.map((d) => [d.name, d.sources.map((s) => s.name)]));
+    const needed = new Set<string>([dt.name]);
+    for (const n of topologicalOrder(edges).reverse())
+      if (needed.has(n)) for (const s of edges.get(n) ?? []) if (edges.has(s)) needed.add(s);
+    const dataTimestamp = this.clock.now();
+    const failed = new Map<string, string>();
+    let last: RefreshRecord | undefined;
+    for (const n of topologicalOrder(edges).filter((x) => needed.has(x))) {
+      const target = all.find((d) => d.name === n) as DynamicTable;
+      const broken = target.sources.map((s) => failed.get(s.name)).find((f) => f !== undefined);
+      if (broken !== undefined) {
+        failed.set(n, broken);
+        last = await this.recordNotRun(target, 'UPSTREAM_FAILED', `upstream ${broken} failed`, trigger);
+        continue;
+      }
+      const outcome = await this.refreshOne(target, { trigger, dataTimestamp });
+      if (outcome.kind === 'skipped') throw new DtError('DT_ERR_INTERNAL', `refresh of ${n} skipped`);
+      last = outcome.record;
+      if (last.state !== 'SUCCEEDED') failed.set(n, n);
+    }
+    if (last?.state !== 'SUCCEEDED') {
+      throw new DtError(
+        'DT_ERR_REFRESH_FAILED',
+        `refresh of ${name} failed, previous contents kept: ${last?.stateMessage}`,
+      );
+    }
+    return last;
+  }
+
+  /** One refresh of one DT (no upstreams), serialised with other refreshes of it; publishes the record. */
+  async refreshOne(dt: DynamicTable, options: RunOptions): Promise<RunOutcome> {
+    const outcome = await this.refreshLocks.run(dt.name, () =>
+      runRefresh(this.backend, this.clock, dt, options),
     );
+    if (outcome.kind === 'ran') this.events.next({ type: 'refresh', record: outcome.record });
+    return outcome;
+  }
+
+  /** Records a refresh that did not run (UPSTREAM_FAILED, SKIPPED) at the clock's now. */
+  async recordNotRun(
+    dt: DynamicTable,
+    state: 'UPSTREAM_FAILED' | 'SKIPPED',
+    message: string,
+    trigger: RefreshTrigger,
+    at = this.clock.now(),
+  ): Promise<RefreshRecord> {
+    const wh = (await listWarehouses(this.backend)).find((w) => w.name === dt.warehouse);
     const request: RefreshRequest = {
       dt,
-      select,
+      select: '',
       trigger,
-      dataTimestamp: now,
+      dataTimestamp: at,
       warehouseSize: wh?.size ?? 'XSMALL',
       planningMs: 0,
       reason: dt.refreshModeReason,
     };
-    try {
-      const record = await this.backend.transaction(
-        (tx) => runFullRefresh(tx, request, () => this.clock.now()),
-        {
-          isolation: 'repeatable read',
-        },
-      );
-      this.events.next({ type: 'refresh', record });
-      return record;
-    } catch (e) {
-      if (!(e instanceof BackendError)) throw e;
-      const record = await recordFailedRefresh(this.backend, request, now, this.clock.now(), e.message);
-      this.events.next({ type: 'refresh', record });
-      throw new DtError(
-        'DT_ERR_REFRESH_FAILED',
-        `refresh of ${name} failed, previous contents kept: ${e.message}`,
-        {
-          cause: e,
-        },
-      );
-    }
+    const record = await recordFailedRefresh(this.backend, request, at, at, message, state);
+    this.events.next({ type: 'refresh', record });
+    return record;
+  }
+
+  /**
+   * SUSPEND (cascading downstream) or RESUME (with the dependents the system suspended). The scheduler
+   * suspends with SUSPENDED_DUE_TO_ERRORS; ALTER … SUSPEND with USER_SUSPENDED.
+   */
+  async setSchedulingState(
+    name: string,
+    action: 'suspend' | 'resume',
+    reason: SuspendReason = 'USER_SUSPENDED',
+  ) {
+    const dts = (await listDynamicTables(this.backend)).map((d) => ({
+      name: d.name,
+      upstream: d.sources.map((s) => s.name),
+      state: d.schedulingState,
+      reason: d.suspendReason ?? null,
+    }));
+    const changes = action === 'suspend' ? suspendChanges(dts, name, reason) : resumeChanges(dts, name);
+    await this.backend.transaction(async (tx) => {
+      for (const c of changes)
+        await updateDynamicTable(tx, c.name, { scheduling_state: c.state, suspend_reason: c.reason });
+    });
+    for (const c of changes) this.events.next({ type: 'state', ...c });
+    return changes;
   }
 
   /**
@@ -236,12 +310,37 @@ export class Engine {
    */
   async write(statements: string[]): Promise<number[]> {
     const now = this.clock.now();
-    return this.backend.transaction(async (tx) => {
-      const rows: number[] = [];
-      for (const sql of statements)
-        rows.push((await tx.query(translateSql(sql, this.backend.family, { now }).text)).rowCount);
-      return rows;
-    });
+    const run = () =>
+      this.backend.transaction(async (tx) => {
+        const captured = this.backend.family === 'duckdb' ? await capturedSources(tx) : new Set<string>();
+        const rows: number[] = [];
+        for (const sql of statements) {
+          const text = translateSql(sql, this.backend.family, { now }).text;
+          const result = (await capturedWrite(tx, text, tokenize(text), captured)) ?? (await tx.query(text));
+          rows.push(result.rowCount);
+        }
+        return rows;
+      });
+    return this.backend.family === 'duckdb' ? this.captureLock.run(CAPTURE_LOCK, run) : run();
+  }
+
+  /**
+   * DuckDB has no triggers: a write to a captured table runs here, in its own transaction, with its changes
+   * recorded (see capture/duckdb.ts). Returns undefined for anything else, which then runs as it is.
+   */
+  private async captured(sql: string): Promise<QueryResult | undefined> {
+    if (this.backend.family !== 'duckdb') return undefined;
+    const captured = await capturedSources(this.backend);
+    const tokens = tokenize(sql);
+    if (!planCapture(sql, tokens, captured)) return undefined;
+    return this.captureLock.run(CAPTURE_LOCK, () =>
+      this.backend.transaction(async (tx) => (await capturedWrite(tx, sql, tokens, captured)) as QueryResult),
+    );
+  }
+
+  /** Compares a DT with its query on one snapshot (the incremental engine's oracle, as a command). */
+  async verify(name: string): Promise<Verification> {
+    return verifyDynamicTable(this.backend, await this.requireDynamicTable(name), this.clock.now());
   }
 
   listDynamicTables(): Promise<DynamicTable[]> {
@@ -299,17 +398,20 @@ export class Engine {
     }
     const action = stmt.action;
     switch (action.kind) {
+      case 'verify':
+        return (await this.verify(dt.name)).equal ? 'equal' : 'different';
       case 'refresh': {
         const r = await this.refresh(dt.name);
         return `Dynamic table ${dt.name} refreshed (${r.refreshAction}, ${r.rowsInserted} rows).`;
       }
       case 'suspend':
-      case 'resume':
-        await updateDynamicTable(this.backend, dt.name, {
-          scheduling_state: action.kind === 'suspend' ? 'SUSPENDED' : 'ACTIVE',
-        });
+      case 'resume': {
+        const changes = await this.setSchedulingState(dt.name, action.kind);
         this.events.next({ type: 'catalog', action: 'altered', name: dt.name });
-        return `Dynamic table ${dt.name} ${action.kind === 'suspend' ? 'suspended' : 'resumed'}.`;
+        const others = changes.slice(1).map((c) => c.name);
+        const verb = action.kind === 'suspend' ? 'suspended' : 'resumed';
+        return `Dynamic table ${dt.name} ${verb}${others.length > 0 ? ` (also ${verb}: ${others.join(', ')})` : ''}.`;
+      }
       case 'set': {
         if (
           action.warehouse &&
@@ -374,6 +476,8 @@ export class Engine {
     await this.backend.transaction(async (tx) => {
       await tx.query(`DROP TABLE ${quoteIdent(name)}`);
       await deleteDynamicTable(tx, name);
+      for (const source of await dropPositions(tx, name))
+        await releaseCapture(tx, this.backend.family, source);
     });
     this.events.next({ type: 'catalog', action: 'dropped', name });
     return `${name} successfully dropped.`;

@@ -21,6 +21,28 @@ export interface RefreshRequest {
   planningMs: number;
   /** Why this action, in words (shown in history). */
   reason: string;
+  /**
+   * The history row's times, from what the refresh measured. The scheduler supplies this to put refreshes on
+   * its clock (simulated durations under a manual clock, queueing on a warehouse); absent: measured times.
+   */
+  timing?: (measured: Measured) => RefreshTiming;
+}
+
+export interface Measured {
+  startMs: number;
+  endMs: number;
+  /** Real milliseconds the DML took. */
+  executionMs: number;
+  rowsInserted: number;
+  rowsDeleted: number;
+}
+
+export interface RefreshTiming {
+  startMs: number;
+  endMs: number;
+  /** Clock milliseconds of execution (credits are charged for these). */
+  executionMs: number;
+  queuedMs: number;
 }
 
 /** Credits for `ms` of work on a warehouse of `size` (Snowflake bills per second of a size's hourly rate). */
@@ -66,32 +88,50 @@ export async function runFullRefresh(
   const sql = fullRefreshSql(req.dt.name, req.select);
   const deleted = await tx.query(sql.clear);
   const inserted = await tx.query(sql.fill);
-  const executionMs = performance.now() - t0;
+  const measured: Measured = {
+    startMs: start,
+    endMs: wallClock(),
+    executionMs: performance.now() - t0,
+    rowsInserted: inserted.rowCount,
+    rowsDeleted: deleted.rowCount,
+  };
+  const t = req.timing?.(measured) ?? { ...measured, queuedMs: 0 };
   const row = {
-    ...record(req, start, wallClock()),
+    ...record(req, t.startMs, t.endMs),
     rowsDeleted: deleted.rowCount,
     rowsInserted: inserted.rowCount,
-    executionMs,
-    creditsUsed: creditsFor(req.warehouseSize, executionMs),
+    executionMs: t.executionMs,
+    queuedMs: t.queuedMs,
+    creditsUsed: creditsFor(req.warehouseSize, t.executionMs),
   };
   await updateDynamicTable(tx, req.dt.name, { data_timestamp: row.dataTimestamp ?? undefined });
   const refreshId = await insertRefreshRecord(tx, row);
   return { refreshId, ...row };
 }
 
-/** The history row for a refresh that failed (written after the rollback). */
+/**
+ * The history row for a refresh that did not succeed, written after the rollback: FAILED or CANCELLED (it
+ * ran), UPSTREAM_FAILED or SKIPPED (it did not run: no action, no credits).
+ */
 export async function recordFailedRefresh(
   db: Queryable,
   req: RefreshRequest,
   startMs: number,
   endMs: number,
   message: string,
+  state: 'FAILED' | 'CANCELLED' | 'UPSTREAM_FAILED' | 'SKIPPED' = 'FAILED',
+  queuedMs = 0,
 ): Promise<RefreshRecord> {
+  const ran = state === 'FAILED' || state === 'CANCELLED';
   const row = {
     ...record(req, startMs, endMs),
-    state: 'FAILED' as const,
+    state,
     stateMessage: message,
+    refreshAction: ran ? ('FULL' as const) : null,
     dataTimestamp: null,
+    queuedMs,
+    executionMs: ran ? endMs - startMs : 0,
+    creditsUsed: ran ? creditsFor(req.warehouseSize, endMs - startMs) : 0,
   };
   const refreshId = await insertRefreshRecord(db, row);
   return { refreshId, ...row };

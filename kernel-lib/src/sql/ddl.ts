@@ -39,6 +39,7 @@ export type AlterAction =
   | { kind: 'suspend' }
   | { kind: 'resume' }
   | { kind: 'refresh' }
+  | { kind: 'verify' }
   | { kind: 'set'; targetLag?: TargetLag; warehouse?: string }
   | { kind: 'rename'; newName: string };
 
@@ -404,6 +405,7 @@ function alterDynamicTable(c: Cursor): AlterDynamicTable {
   if (c.accept('SUSPEND')) action = { kind: 'suspend' };
   else if (c.accept('RESUME')) action = { kind: 'resume' };
   else if (c.accept('REFRESH')) action = { kind: 'refresh' };
+  else if (c.accept('VERIFY')) action = { kind: 'verify' };
   else if (c.accept('RENAME', 'TO')) action = { kind: 'rename', newName: c.identifier('the new name') };
   else if (c.accept('SET')) {
     const set: { kind: 'set'; targetLag?: TargetLag; warehouse?: string } = { kind: 'set' };
@@ -426,7 +428,7 @@ function alterDynamicTable(c: Cursor): AlterDynamicTable {
     } while (!c.atEnd());
     action = set;
   } else {
-    c.fail('expected SUSPEND, RESUME, REFRESH, SET or RENAME TO');
+    c.fail('expected SUSPEND, RESUME, REFRESH, VERIFY, SET or RENAME TO');
   }
   end(c);
   return { kind: 'alter_dynamic_table', ifExists, name, action };

@@ -1,0 +1,53 @@
+/**
+ * VERIFY: compares a DT with its defining query on one snapshot — the oracle of the incremental engine, as a
+ * user command. Returns the rows that differ: `+` rows the DT has and the query does not, `-` the reverse
+ * (multiset difference, so duplicates count). Floating-point columns are compared rounded to 6 decimals.
+ */
+import { type Backend, quoteIdent, type ResultColumn, type Value } from '../backends/backend.js';
+import { describeColumns } from '../catalog/catalog.js';
+import { refreshSelect } from '../plan/full.js';
+import { translateSql, translateType } from '../sql/translate.js';
+import type { DynamicTable } from '../types.js';
+
+const FLOAT = /^(double|real|float)/i;
+
+export interface Verification {
+  equal: boolean;
+  columns: ResultColumn[];
+  /** First column `diff`: '+' (only in the DT) or '-' (only in the query result). */
+  rows: Value[][];
+}
+
+export async function verifyDynamicTable(
+  backend: Backend,
+  dt: DynamicTable,
+  now: number,
+  limit = 100,
+): Promise<Verification> {
+  const storage = await describeColumns(backend, backend.family, dt.name);
+  const query = translateSql(dt.query, backend.family, { now }).text;
+  const select = refreshSelect(
+    query,
+    storage.map((c, i) => {
+      const declared = dt.columns?.[i]?.type;
+      return declared ? { name: c.name, type: translateType(declared, backend.family) } : { name: c.name };
+    }),
+  );
+  const compare = storage
+    .map((c) => {
+      const col = quoteIdent(c.name);
+      if (!FLOAT.test(c.type)) return `${col}`;
+      return backend.family === 'postgres'
+        ? `round(CAST(${col} AS NUMERIC), 6) AS ${col}`
+        : `round(${col}, 6) AS ${col}`;
+    })
+    .join(', ');
+  const sql = `WITH dt AS (SELECT ${compare} FROM ${quoteIdent(dt.name)}),
+      q AS (SELECT ${compare} FROM (${select}) AS q)
+    SELECT '+' AS diff, * FROM (SELECT * FROM dt EXCEPT ALL SELECT * FROM q) AS extra
+    UNION ALL
+    SELECT '-' AS diff, * FROM (SELECT * FROM q EXCEPT ALL SELECT * FROM dt) AS missing
+    LIMIT ${limit}`;
+  const result = await backend.transaction((tx) => tx.query(sql), { isolation: 'repeatable read' });
+  return { equal: result.rows.length === 0, columns: result.columns, rows: result.rows };
+}

@@ -1,0 +1,360 @@
+/**
+ * The scheduler: runs refresh cycles against an Engine on the engine's clock. The decisions are plan.ts's
+ * (pure); this file does the side effects — reading the catalog, running refreshes on warehouses, writing lag
+ * samples and warehouse bills, suspending after repeated failures — and publishes everything on `events$`.
+ *
+ * Two ways time passes:
+ * - Real or accelerated clock: `start()` runs a loop that wakes at the next due instant (or when a refresh
+ *   ends); refreshes run concurrently up to each warehouse's MAX_CONCURRENCY_LEVEL and take the time they take.
+ * - Manual clock: `advance(ms)` / `advanceToNextRefresh()` step the clock from event to event and simulate.
+ *   Each refresh runs on the database at its cycle's instant (so it reads the snapshot of its data timestamp,
+ *   like Snowflake's time travel to the data timestamp) but *takes* a simulated duration (option
+ *   `simulatedDuration`, default 1 s + 1 ms per 100 rows written): it occupies a warehouse slot, starts when
+ *   its upstreams of the cycle have ended and a slot is free, and its new contents count for lag only from its
+ *   simulated end. The same actions then always give the same history, and a too-small warehouse shows.
+ */
+import { merge, type Observable, Subject } from 'rxjs';
+import { consecutiveScheduledFailures, type LagSample, listWarehouses } from '../catalog/catalog.js';
+import { type Clock, isManual, ManualClock, realDelayUntil } from '../clock.js';
+import type { Engine } from '../engine/engine.js';
+import { messageOf } from '../errors.js';
+import type { Measured, RefreshTiming } from '../refresh/full.js';
+import type { DynamicTable } from '../types.js';
+import type { SchedulerEvent } from './events.js';
+
+import { type CyclePlan, type PlanInput, planCycle } from './plan.js';
+import { cycleSamples, lagSample, parseTimestamp, writeRun, writeSamples } from './record.js';
+import { type WarehouseRun, WarehouseState } from './warehouse.js';
+
+export interface SchedulerOptions {
+  /** Under a manual clock: how long a refresh takes, in clock ms. */
+  simulatedDuration?: (r: { name: string; rowsInserted: number; rowsDeleted: number }) => number;
+  /** Cancel a scheduled refresh that runs longer than this (real ms). */
+  refreshTimeoutMs?: number;
+  /** Consecutive failed scheduled refreshes that suspend a DT (Snowflake: 5). */
+  maxConsecutiveFailures?: number;
+  /** Minimum clock ms between two CYCLE lag samples of a DT (default 15 s). */
+  sampleEveryMs?: number;
+  /** Longest real sleep of the loop under a real clock, so catalog changes are noticed (default 1 s). */
+  pollMs?: number;
+}
+
+const defaultDuration = (r: { rowsInserted: number; rowsDeleted: number }) =>
+  1000 + Math.floor((r.rowsInserted + r.rowsDeleted) / 100);
+
+interface Flight {
+  /** Clock ms when the refresh's new contents count; undefined while queued or running. */
+  endAt?: number;
+  /** Data timestamp of the contents before it. */
+  before: number | null;
+}
+interface TaskResult {
+  ok: boolean;
+  endAt: number;
+  /** Skipped because another engine has it: dependents skip quietly too. */
+  skipped?: boolean;
+}
+
+export class Scheduler {
+  private readonly own = new Subject<SchedulerEvent>();
+  /** Everything: the scheduler's events and the engine's (refresh records, state changes). */
+  readonly events$: Observable<SchedulerEvent>;
+  private readonly clock: Clock;
+  private readonly inflight = new Map<string, Flight>();
+  /** Data timestamp of each DT's last unsuccessful attempt, so it retries at the next instant. */
+  private readonly attempts = new Map<string, number>();
+  private readonly warehouses = new Map<string, WarehouseState>();
+  private readonly lastSample = new Map<string, number>();
+  private readonly cycles = new Set<Promise<void>>();
+  private nextDueAt: number | null = null;
+  private lastCycleAt: number | null = null;
+  private loop?: Promise<void>;
+  private stopped = true;
+  private wake: () => void = () => {};
+
+  constructor(
+    readonly engine: Engine,
+    private readonly options: SchedulerOptions = {},
+  ) {
+    this.clock = engine.clock;
+    this.events$ = merge(engine.events$, this.own.asObservable());
+  }
+
+  // ---- manual clock -------------------------------------------------------------------------------------
+
+  /** Moves a manual clock forward by `ms`, running every cycle, refresh end and suspension on the way. */
+  async advance(ms: number): Promise<void> {
+    const clock = this.manualClock();
+    const target = clock.now() + ms;
+    await this.tick();
+    for (let next = this.nextEventAt(); next !== null && next <= target; next = this.nextEventAt()) {
+      clock.set(next);
+      await this.tick();
+    }
+    clock.set(target);
+    await this.tick();
+  }
+
+  /**
+   * Runs the next cycle: now, if something is due now (e.g. just resumed and overdue), else at the next
+   * instant a DT falls due, moving the manual clock there. Returns the cycle's instant (null: nothing to do).
+   */
+  async advanceToNextRefresh(): Promise<number | null> {
+    await this.tick();
+    if (this.lastCycleAt === this.clock.now()) return this.lastCycleAt;
+    const due = this.nextDueAt;
+    if (due === null) return null;
+    await this.advance(due - this.clock.now());
+    return due;
+  }
+
+  // ---- real clock ---------------------------------------------------------------------------------------
+
+  start(): void {
+    if (!this.stopped) return;
+    if (isManual(this.clock)) throw new Error('a manual clock moves by advance(), not start()');
+    this.stopped = false;
+    this.loop = (async () => {
+      while (!this.stopped) {
+        await this.tick();
+        const next = this.nextEventAt();
+        const delay = Math.min(
+          this.options.pollMs ?? 1000,
+          next === null ? Infinity : realDelayUntil(this.clock, next),
+        );
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    })();
+  }
+
+  /** Stops looking for work and waits for the refreshes under way. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    await this.loop;
+    await Promise.all(this.cycles);
+  }
+
+  // ---- one look -----------------------------------------------------------------------------------------
+
+  /** The next instant something happens: a DT falls due, a refresh ends, a warehouse suspends. */
+  nextEventAt(): number | null {
+    const now = this.clock.now();
+    const times = [
+      this.nextDueAt,
+      ...[...this.inflight.values()].map((f) => f.endAt ?? null),
+      ...[...this.warehouses.values()].map((w) => w.suspendsAt()),
+    ].filter((t): t is number => t !== null && t > now);
+    return times.length > 0 ? Math.min(...times) : null;
+  }
+
+  /** The warehouses' runs under way, billed as if they suspended now. */
+  openRuns(): WarehouseRun[] {
+    const now = this.clock.now();
+    return [...this.warehouses.values()]
+      .map((w) => w.openRun(now))
+      .filter((r): r is WarehouseRun => r !== null);
+  }
+
+  /** Looks once at `now`: retires finished refreshes, bills suspended warehouses, plans and runs a cycle. */
+  async tick(): Promise<void> {
+    const now = this.clock.now();
+    try {
+      for (const [name, f] of this.inflight)
+        if (f.endAt !== undefined && f.endAt <= now) this.inflight.delete(name);
+      await this.syncWarehouses(now);
+      const dts = await this.engine.listDynamicTables();
+      const every = this.options.sampleEveryMs ?? 15_000;
+      await this.samples(cycleSamples(dts, now, every, this.lastSample, (d) => this.visible(d, now)));
+      const plan = planCycle(
+        dts.map((d) => this.planInput(d)),
+        now,
+      );
+      this.nextDueAt = plan.nextDueAt;
+      if (plan.refresh.length === 0) return;
+      this.lastCycleAt = now;
+      this.own.next({ type: 'cycle', at: now, ...plan });
+      const cycle = this.runCycle(plan, new Map(dts.map((d) => [d.name, d])));
+      if (isManual(this.clock)) return await cycle;
+      this.cycles.add(cycle);
+      void cycle.finally(() => {
+        this.cycles.delete(cycle);
+        this.wake();
+      });
+    } catch (e) {
+      this.own.next({ type: 'error', at: now, message: messageOf(e) });
+    }
+  }
+
+  private planInput(d: DynamicTable): PlanInput {
+    const f = this.inflight.get(d.name);
+    return {
+      name: d.name,
+      targetLagSeconds: d.targetLag.kind === 'duration' ? d.targetLag.seconds : null,
+      upstream: d.sources.filter((s) => s.kind === 'DYNAMIC TABLE').map((s) => s.name),
+      schedulable: d.schedulingState === 'ACTIVE' && d.scheduler === 'ENABLE',
+      dataTimestamp: d.dataTimestamp === null ? null : parseTimestamp(d.dataTimestamp),
+      lastAttempt: this.attempts.get(d.name) ?? null,
+      createdOn: parseTimestamp(d.createdOn),
+      busy: f !== undefined && (f.endAt === undefined || f.endAt > this.clock.now()),
+    };
+  }
+
+  private async runCycle(plan: CyclePlan, dts: Map<string, DynamicTable>): Promise<void> {
+    for (const name of plan.refresh) {
+      const dt = dts.get(name) as DynamicTable;
+      this.inflight.set(name, {
+        before: dt.dataTimestamp === null ? null : parseTimestamp(dt.dataTimestamp),
+      });
+      const because = plan.because[name]?.kind ?? 'due';
+      this.own.next({
+        type: 'refresh-scheduled',
+        name,
+        dataTimestamp: plan.dataTimestamp,
+        trigger: 'SCHEDULED',
+        because,
+      });
+    }
+    const results = new Map<string, Promise<TaskResult>>();
+    for (const name of plan.refresh) {
+      const task = this.runTask(dts.get(name) as DynamicTable, plan.dataTimestamp, results);
+      results.set(name, task);
+      // Simulated: one after the other, in dependency order, so the outcome never depends on timing.
+      if (isManual(this.clock)) await task;
+    }
+    await Promise.all(results.values());
+  }
+
+  private async runTask(
+    dt: DynamicTable,
+    cycleAt: number,
+    results: Map<string, Promise<TaskResult>>,
+  ): Promise<TaskResult> {
+    const simulated = isManual(this.clock);
+    const ups = dt.sources.map((s) => s.name).filter((n) => results.has(n));
+    const upResults = await Promise.all(ups.map((n) => results.get(n) as Promise<TaskResult>));
+    const readyAt = Math.max(cycleAt, ...upResults.map((r) => r.endAt));
+    const flight = this.inflight.get(dt.name) as Flight;
+    const finish = (r: TaskResult): TaskResult => {
+      flight.endAt = simulated ? r.endAt : this.clock.now();
+      this.wake();
+      return r;
+    };
+    if (upResults.some((r) => r.skipped)) return finish({ ok: false, skipped: true, endAt: readyAt });
+    const failedUp = ups.find((_n, i) => !upResults[i]?.ok);
+    if (failedUp !== undefined) {
+      this.attempts.set(dt.name, cycleAt);
+      const at = simulated ? readyAt : this.clock.now();
+      await this.engine.recordNotRun(
+        dt,
+        'UPSTREAM_FAILED',
+        `upstream ${failedUp} did not refresh`,
+        'SCHEDULED',
+        at,
+      );
+      return finish({ ok: false, endAt: readyAt });
+    }
+
+    const wh = this.warehouses.get(dt.warehouse);
+    const release = simulated || !wh ? () => {} : await wh.acquire();
+    const startAt = this.clock.now();
+    let placed: RefreshTiming | undefined;
+    const timing = (m: Measured) => {
+      if (simulated) {
+        const d = (this.options.simulatedDuration ?? defaultDuration)({ name: dt.name, ...m });
+        const slot = wh ? wh.reserve(readyAt, d) : { startMs: readyAt, endMs: readyAt + d };
+        placed = { ...slot, executionMs: d, queuedMs: slot.startMs - cycleAt };
+      } else {
+        const executionMs = m.executionMs * (this.clock.rate ?? 1);
+        // Measured inside the refresh transaction, after its lock: the interval it really held the DT.
+        placed = { startMs: m.startMs, endMs: m.endMs, executionMs, queuedMs: m.startMs - cycleAt };
+      }
+      this.own.next({
+        type: 'refresh-started',
+        name: dt.name,
+        dataTimestamp: cycleAt,
+        at: placed.startMs,
+        queuedMs: placed.queuedMs,
+      });
+      return placed;
+    };
+    let outcome: Awaited<ReturnType<Engine['refreshOne']>>;
+    try {
+      outcome = await this.engine.refreshOne(dt, {
+        trigger: 'SCHEDULED',
+        dataTimestamp: cycleAt,
+        noWait: true,
+        skipIfCurrent: true,
+        timing,
+        ...(this.options.refreshTimeoutMs !== undefined ? { timeoutMs: this.options.refreshTimeoutMs } : {}),
+      });
+    } finally {
+      release();
+    }
+    if (outcome.kind === 'skipped') {
+      this.own.next({
+        type: 'refresh-skipped',
+        name: dt.name,
+        dataTimestamp: cycleAt,
+        reason: outcome.reason,
+      });
+      return finish({ ok: false, skipped: true, endAt: readyAt });
+    }
+    const t = placed ?? { startMs: startAt, endMs: this.clock.now(), executionMs: 0, queuedMs: 0 };
+    if (wh?.noteBusy(t.startMs, t.endMs).resumed)
+      this.own.next({ type: 'warehouse', action: 'resumed', warehouse: wh.spec.name, at: t.startMs });
+    const ok = outcome.record.state === 'SUCCEEDED';
+    if (ok) {
+      this.attempts.delete(dt.name);
+      await this.samples([
+        lagSample(dt, 'PEAK', t.endMs, flight.before),
+        lagSample(dt, 'REFRESHED', t.endMs, cycleAt),
+      ]);
+    } else {
+      this.attempts.set(dt.name, cycleAt);
+      const limit = this.options.maxConsecutiveFailures ?? 5;
+      if ((await consecutiveScheduledFailures(this.engine.backend, dt.name, limit)) >= limit)
+        await this.engine.setSchedulingState(dt.name, 'suspend', 'SUSPENDED_DUE_TO_ERRORS');
+    }
+    return finish({ ok, endAt: t.endMs });
+  }
+
+  private async syncWarehouses(now: number): Promise<void> {
+    for (const spec of await listWarehouses(this.engine.backend)) {
+      const w = this.warehouses.get(spec.name);
+      if (w) w.update(spec);
+      else this.warehouses.set(spec.name, new WarehouseState(spec));
+    }
+    const busy = [...this.inflight.values()].some((f) => f.endAt === undefined);
+    for (const w of this.warehouses.values()) {
+      const run = w.closeIfIdle(now, busy);
+      if (!run) continue;
+      await writeRun(this.engine.backend, run);
+      this.own.next({ type: 'warehouse', action: 'suspended', warehouse: run.warehouse, at: run.endMs, run });
+    }
+  }
+
+  /** The data timestamp whose contents count now: a refresh's only from its (simulated) end. */
+  private visible(d: DynamicTable, now: number): number | null {
+    const f = this.inflight.get(d.name);
+    if (f && (f.endAt === undefined || f.endAt > now)) return f.before;
+    return d.dataTimestamp === null ? null : parseTimestamp(d.dataTimestamp);
+  }
+
+  private async samples(samples: LagSample[]): Promise<void> {
+    await writeSamples(this.engine.backend, samples);
+    for (const sample of samples) this.own.next({ type: 'lag', sample });
+  }
+
+  private manualClock(): ManualClock {
+    if (!(this.clock instanceof ManualClock))
+      throw new Error('advance() needs the engine to run on a ManualClock');
+    return this.clock;
+  }
+}

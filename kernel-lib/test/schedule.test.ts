@@ -1,0 +1,176 @@
+/**
+ * The scheduler under a manual clock, on all three backends: deterministic histories, lag against target
+ * with and without warehouse capacity, and Scenario B's failure drill.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatTimestamp, type Value } from '../src/backends/backend.js';
+import { ManualClock } from '../src/clock.js';
+import { Engine } from '../src/engine/engine.js';
+import type { SchedulerEvent } from '../src/schedule/events.js';
+import { Scheduler } from '../src/schedule/scheduler.js';
+import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
+import { expectEqualsQuery, historyOf, PIPELINE_QUERIES, pipelineSql, rows } from './helpers/pipeline.js';
+
+/** Midnight UTC: a multiple of every refresh period, so cycles fall on round instants. */
+const T0 = Date.UTC(2026, 0, 5);
+const S = 1000;
+const MIN = 60 * S;
+
+describe.each(BACKEND_KINDS)('scheduler on %s', (kind) => {
+  let backend: Awaited<ReturnType<typeof freshBackend>>;
+  beforeAll(async () => {
+    backend = await freshBackend(kind);
+  });
+  afterAll(async () => {
+    await backend?.close();
+  });
+
+  /** An engine of its own (own manual clock) on the shared backend. */
+  const open = async (start = T0) => {
+    const clock = new ManualClock(start);
+    const engine = await Engine.open(backend, { clock });
+    return { clock, engine };
+  };
+
+  it('runs the 3-tier pipeline for two simulated hours: exact history, shared data timestamps, lag within target', async () => {
+    const { engine } = await open();
+    await engine.execute(pipelineSql('p1'));
+    const scheduler = new Scheduler(engine);
+    const events: SchedulerEvent['type'][] = [];
+    const sub = scheduler.events$.subscribe((e) => events.push(e.type));
+    // A write before every 30-second cycle: every refresh has source changes to apply (no NO_DATA).
+    for (let k = 1; k <= 240; k++) {
+      await engine.execute(`INSERT INTO p1_src VALUES (${100 + k}, ${k % 20}, ${k})`);
+      await scheduler.advance(30 * S);
+    }
+    sub.unsubscribe();
+
+    const names = ['p1_base', 'p1_daily', 'p1_weekly'];
+    const expected: Value[][] = names.map((n) => [n, 'SUCCEEDED', 'FULL', 'CREATION', formatTimestamp(T0)]);
+    for (let k = 1; k <= 240; k++) {
+      const t = T0 + k * 30 * S;
+      // base is DOWNSTREAM: refreshed exactly when daily (period 30 s) or weekly (period 240 s) is.
+      const tiers = (k * 30) % 240 === 0 ? names : names.slice(0, 2);
+      for (const n of tiers) expected.push([n, 'SUCCEEDED', 'FULL', 'SCHEDULED', formatTimestamp(t)]);
+    }
+    expect(await historyOf(engine, names)).toEqual(expected);
+
+    const overTarget = await rows(
+      engine,
+      `SELECT count(*), max(lag_s) FROM dtlab.lag_samples
+        WHERE name IN ('p1_daily', 'p1_weekly') AND lag_s > target_lag_s`,
+    );
+    expect(Number(overTarget[0]?.[0])).toBe(0);
+    // The lag record is there to chart: peaks of daily are one period plus two simulated refreshes.
+    const peaks = await rows(
+      engine,
+      "SELECT max(lag_s), count(*) FROM dtlab.lag_samples WHERE name = 'p1_daily' AND kind = 'PEAK'",
+    );
+    expect(Number(peaks[0]?.[0])).toBeGreaterThan(30);
+    expect(Number(peaks[0]?.[1])).toBe(240);
+    for (const [dt, q] of Object.entries(PIPELINE_QUERIES('p1'))) await expectEqualsQuery(engine, dt, q);
+    expect(events).toEqual(
+      expect.arrayContaining(['cycle', 'refresh-scheduled', 'refresh-started', 'refresh', 'lag']),
+    );
+
+    // Credits: every refresh is charged; the warehouse was billed for runs with the 60 s minimum.
+    const credits = await rows(
+      engine,
+      "SELECT sum(credits_used), min(credits_used) FROM dtlab.refresh_history WHERE name LIKE 'p1_%' AND refresh_trigger = 'SCHEDULED'",
+    );
+    expect(Number(credits[0]?.[1])).toBeGreaterThan(0);
+    const runs = scheduler.openRuns();
+    expect(runs.map((r) => r.warehouse)).toEqual(['compute_wh']);
+  });
+
+  it('lets lag exceed its target, visibly, when the warehouse is too small', async () => {
+    const { engine } = await open();
+    await engine.execute(
+      'CREATE WAREHOUSE tiny_wh WAREHOUSE_SIZE = XSMALL MAX_CONCURRENCY_LEVEL = 1 AUTO_SUSPEND = 60',
+    );
+    await engine.execute(pipelineSql('p2', 'tiny_wh'));
+    // Each refresh takes 20 simulated seconds on one slot: base + daily need 40 s per 30 s period.
+    const scheduler = new Scheduler(engine, { simulatedDuration: () => 20 * S });
+    for (let minute = 1; minute <= 20; minute++) {
+      await engine.execute(`INSERT INTO p2_src VALUES (${100 + minute}, ${minute % 20}, ${minute})`);
+      await scheduler.advance(MIN);
+    }
+    const over = await rows(
+      engine,
+      "SELECT count(*), max(lag_s) FROM dtlab.lag_samples WHERE name = 'p2_daily' AND lag_s > target_lag_s",
+    );
+    expect(Number(over[0]?.[0])).toBeGreaterThan(0);
+    expect(Number(over[0]?.[1])).toBeGreaterThan(60);
+    const queued = await rows(
+      engine,
+      "SELECT max(queued_ms) FROM dtlab.refresh_history WHERE name LIKE 'p2_%'",
+    );
+    expect(Number(queued[0]?.[0])).toBeGreaterThan(0);
+    // Within each cycle the tiers still share one data timestamp.
+    const mismatched = await rows(
+      engine,
+      `SELECT count(*) FROM dtlab.refresh_history d
+        WHERE d.name = 'p2_daily' AND d.state = 'SUCCEEDED' AND d.refresh_trigger = 'SCHEDULED' AND NOT EXISTS (
+          SELECT 1 FROM dtlab.refresh_history b WHERE b.name = 'p2_base' AND b.data_timestamp = d.data_timestamp)`,
+    );
+    expect(mismatched).toEqual([[0]]);
+  });
+
+  it('Scenario B: upstream failure, UPSTREAM_FAILED downstream, suspension after five, fix and RESUME', async () => {
+    const { engine } = await open(T0 + 3 * 3600 * S);
+    await engine.execute(pipelineSql('b'));
+    const scheduler = new Scheduler(engine);
+    await scheduler.advance(MIN);
+    const names = ['b_base', 'b_daily', 'b_weekly'];
+    const before = (await historyOf(engine, names)).length;
+
+    await engine.execute('ALTER TABLE b_src RENAME TO b_src_broken');
+    await scheduler.advance(5 * MIN);
+    const during = (await historyOf(engine, names)).slice(before);
+    const states = (n: string) => during.filter((r) => r[0] === n).map((r) => r[1]);
+    expect(states('b_base')).toEqual(['FAILED', 'FAILED', 'FAILED', 'FAILED', 'FAILED']);
+    expect(states('b_daily')).toEqual(Array(5).fill('UPSTREAM_FAILED'));
+    const graph = async () =>
+      rows(
+        engine,
+        `SELECT name, scheduling_state FROM dtlab.dynamic_table_graph_history WHERE name LIKE 'b\\_%' ESCAPE '\\' ORDER BY name`,
+      );
+    expect(await graph()).toEqual([
+      ['b_base', '{"state": "SUSPENDED", "reason_code": "SUSPENDED_DUE_TO_ERRORS"}'],
+      ['b_daily', '{"state": "SUSPENDED", "reason_code": "UPSTREAM_SUSPENDED"}'],
+      ['b_weekly', '{"state": "SUSPENDED", "reason_code": "UPSTREAM_SUSPENDED"}'],
+    ]);
+    // Suspended: nothing more is attempted.
+    const suspendedAt = (await historyOf(engine, names)).length;
+    await scheduler.advance(10 * MIN);
+    expect((await historyOf(engine, names)).length).toBe(suspendedAt);
+
+    // A user suspends weekly by hand; resuming base must not resume it.
+    await engine.execute('ALTER DYNAMIC TABLE b_weekly SUSPEND');
+    await engine.execute('ALTER TABLE b_src_broken RENAME TO b_src');
+    await engine.execute('INSERT INTO b_src VALUES (50, 3, 7)');
+    const resumed = await engine.execute('ALTER DYNAMIC TABLE b_base RESUME');
+    expect(resumed[0]?.message).toMatch(/b_base resumed \(also resumed: b_daily\)/);
+    expect((await graph()).map((r) => r[1])).toEqual([
+      '{"state": "ACTIVE"}',
+      '{"state": "ACTIVE"}',
+      '{"state": "SUSPENDED", "reason_code": "USER_SUSPENDED"}',
+    ]);
+    // base and daily are overdue: they catch up at once, sharing a data timestamp.
+    const first = await scheduler.advanceToNextRefresh();
+    const caughtUp = (await historyOf(engine, names)).slice(suspendedAt);
+    expect(caughtUp).toEqual([
+      ['b_base', 'SUCCEEDED', 'FULL', 'SCHEDULED', formatTimestamp(first as number)],
+      ['b_daily', 'SUCCEEDED', 'FULL', 'SCHEDULED', formatTimestamp(first as number)],
+    ]);
+    await engine.execute('ALTER DYNAMIC TABLE b_weekly RESUME');
+    await scheduler.advance(30 * S);
+    const after = (await historyOf(engine, names)).slice(suspendedAt + 2);
+    expect(after.every((r) => r[1] === 'SUCCEEDED')).toBe(true);
+    const weekly = after.filter((r) => r[0] === 'b_weekly');
+    expect(weekly).toHaveLength(1);
+    // The catch-up cycle refreshed the whole chain to one data timestamp.
+    expect(after.filter((r) => r[4] === weekly[0]?.[4]).map((r) => r[0])).toEqual(names);
+    for (const [dt, q] of Object.entries(PIPELINE_QUERIES('b'))) await expectEqualsQuery(engine, dt, q);
+  });
+});
