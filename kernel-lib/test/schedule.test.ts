@@ -159,9 +159,10 @@ describe.each(BACKEND_KINDS)('scheduler on %s', (kind) => {
     // base and daily are overdue: they catch up at once, sharing a data timestamp.
     const first = await scheduler.advanceToNextRefresh();
     const caughtUp = (await historyOf(engine, names)).slice(suspendedAt);
-    expect(caughtUp).toEqual([
-      ['b_base', 'SUCCEEDED', 'FULL', 'SCHEDULED', formatTimestamp(first as number)],
-      ['b_daily', 'SUCCEEDED', 'FULL', 'SCHEDULED', formatTimestamp(first as number)],
+    // (The action is not asserted: after the source came back, change capture may call for REINITIALIZE.)
+    expect(caughtUp.map((r) => [r[0], r[1], r[3], r[4]])).toEqual([
+      ['b_base', 'SUCCEEDED', 'SCHEDULED', formatTimestamp(first as number)],
+      ['b_daily', 'SUCCEEDED', 'SCHEDULED', formatTimestamp(first as number)],
     ]);
     await engine.execute('ALTER DYNAMIC TABLE b_weekly RESUME');
     await scheduler.advance(30 * S);

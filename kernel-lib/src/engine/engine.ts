@@ -14,6 +14,7 @@ import {
 } from '../backends/backend.js';
 import { capturedSources, capturedWrite, dropPositions, releaseCapture } from '../capture/capture.js';
 import { planCapture } from '../capture/duckdb.js';
+import { withCaptureLock } from '../capture/lock.js';
 import {
   deleteDynamicTable,
   deleteWarehouse,
@@ -73,8 +74,6 @@ export interface EngineOptions {
   clock?: Clock;
 }
 
-const CAPTURE_LOCK = 'capture';
-
 /** Statements whose CURRENT_DATE / CURRENT_TIMESTAMP read the engine clock (queries and DML, not DDL). */
 const CLOCKED = /^\s*(select|with|insert|update|delete|values|merge|table)\b/i;
 
@@ -84,11 +83,6 @@ export class Engine {
   readonly events$: Observable<EngineEvent> = this.events.asObservable();
   private readonly ctx: EngineContext;
   private readonly refreshLocks = new DtMutex();
-  /**
-   * On DuckDB, captured writes and refreshes take turns: change rows are numbered by a sequence, and a
-   * refresh must never pass a number whose transaction has not committed yet.
-   */
-  readonly captureLock = new DtMutex();
 
   private constructor(
     readonly backend: Backend,
@@ -321,7 +315,7 @@ export class Engine {
         }
         return rows;
       });
-    return this.backend.family === 'duckdb' ? this.captureLock.run(CAPTURE_LOCK, run) : run();
+    return withCaptureLock(this.backend, run);
   }
 
   /**
@@ -333,7 +327,7 @@ export class Engine {
     const captured = await capturedSources(this.backend);
     const tokens = tokenize(sql);
     if (!planCapture(sql, tokens, captured)) return undefined;
-    return this.captureLock.run(CAPTURE_LOCK, () =>
+    return withCaptureLock(this.backend, () =>
       this.backend.transaction(async (tx) => (await capturedWrite(tx, sql, tokens, captured)) as QueryResult),
     );
   }

@@ -8,7 +8,13 @@ import { formatTimestamp, type Queryable } from '../backends/backend.js';
 import { insertRefreshRecord, updateDynamicTable } from '../catalog/catalog.js';
 import { fullRefreshSql } from '../plan/full.js';
 import type { WarehouseSize } from '../sql/ddl.js';
-import { CREDITS_PER_HOUR, type DynamicTable, type RefreshRecord, type RefreshTrigger } from '../types.js';
+import {
+  CREDITS_PER_HOUR,
+  type DynamicTable,
+  type RefreshAction,
+  type RefreshRecord,
+  type RefreshTrigger,
+} from '../types.js';
 
 export interface RefreshRequest {
   dt: DynamicTable;
@@ -77,29 +83,48 @@ function record(req: RefreshRequest, startMs: number, endMs: number): Omit<Refre
   };
 }
 
+/**
+ * What a refresh does, decided from the captured changes (refresh/incremental.ts): the action for the history
+ * row, why, the changes read, and the work itself. Absent: a full refresh.
+ */
+export interface RefreshWork {
+  action: RefreshAction;
+  reason: string;
+  changesRead: Record<string, number>;
+  run(tx: Queryable): Promise<{ rowsInserted: number; rowsDeleted: number }>;
+}
+
+/** The full recompute: readers see the old contents or the new (one transaction). */
+export async function fullRefreshWork(tx: Queryable, req: RefreshRequest) {
+  const sql = fullRefreshSql(req.dt.name, req.select);
+  const deleted = await tx.query(sql.clear);
+  const inserted = await tx.query(sql.fill);
+  return { rowsInserted: inserted.rowCount, rowsDeleted: deleted.rowCount };
+}
+
 /** Runs inside the caller's transaction. Returns the history row it wrote. */
 export async function runFullRefresh(
   tx: Queryable,
   req: RefreshRequest,
   wallClock: () => number,
+  work?: RefreshWork,
 ): Promise<RefreshRecord> {
   const start = wallClock();
   const t0 = performance.now();
-  const sql = fullRefreshSql(req.dt.name, req.select);
-  const deleted = await tx.query(sql.clear);
-  const inserted = await tx.query(sql.fill);
+  const done = work ? await work.run(tx) : await fullRefreshWork(tx, req);
   const measured: Measured = {
     startMs: start,
     endMs: wallClock(),
     executionMs: performance.now() - t0,
-    rowsInserted: inserted.rowCount,
-    rowsDeleted: deleted.rowCount,
+    rowsInserted: done.rowsInserted,
+    rowsDeleted: done.rowsDeleted,
   };
   const t = req.timing?.(measured) ?? { ...measured, queuedMs: 0 };
   const row = {
     ...record(req, t.startMs, t.endMs),
-    rowsDeleted: deleted.rowCount,
-    rowsInserted: inserted.rowCount,
+    ...(work ? { refreshAction: work.action, reason: work.reason, changesRead: work.changesRead } : {}),
+    rowsDeleted: done.rowsDeleted,
+    rowsInserted: done.rowsInserted,
     executionMs: t.executionMs,
     queuedMs: t.queuedMs,
     creditsUsed: creditsFor(req.warehouseSize, t.executionMs),

@@ -18,9 +18,11 @@ import { changeTable } from '../capture/duckdb.js';
 import type { OutputColumn } from '../plan/full.js';
 import { refreshSelect } from '../plan/full.js';
 import { affectedKeysSql, dtKeyCondition, KEYS_TABLE, restrictedQuery } from '../plan/incremental.js';
-import type { QueryShape } from '../plan/shape.js';
+import { describeQuery, type QueryShape } from '../plan/shape.js';
+import { analyzeQuery } from '../sql/analyze.js';
 import { translateSql } from '../sql/translate.js';
 import type { DynamicTable, RefreshAction } from '../types.js';
+import type { RefreshWork } from './full.js';
 
 /** Above this share of a source's rows changed, recomputing everything is cheaper (Snowflake-like cost rule). */
 export const FULL_REFRESH_SHARE = 0.25;
@@ -209,4 +211,56 @@ export async function emitFullRefresh(
   await tx.query(
     `INSERT INTO ${changeTable(dt)} SELECT ${seq}, ${phase === 'before' ? -1 : 1}, * FROM ${quoteIdent(dt)}`,
   );
+}
+
+/**
+ * The refresh's work, decided inside its transaction: NO_DATA, INCREMENTAL (affected-key recompute), or a
+ * FULL / REINITIALIZE recompute; afterwards the DT has consumed its sources' changes up to this snapshot.
+ */
+export async function planWork(
+  tx: Queryable,
+  family: SqlFamily,
+  dt: DynamicTable,
+  dataTimestamp: number,
+  output: OutputColumn[],
+  full: (tx: Queryable) => Promise<{ rowsInserted: number; rowsDeleted: number }>,
+): Promise<RefreshWork> {
+  const analysis = analyzeQuery(dt.query, () => false);
+  const described = analysis.ast ? describeQuery(dt.query, analysis.ast) : undefined;
+  const shape = described && !('reason' in described) ? described : undefined;
+  const previous = dt.dataTimestamp ? Date.parse(`${dt.dataTimestamp.replace(' ', 'T')}Z`) : undefined;
+  const decision = await decideAction(tx, family, dt, shape, dataTimestamp, previous);
+  const finish = async <T>(result: T) => {
+    await advancePositions(tx, family, dt, decision.position);
+    return result;
+  };
+  const base = { action: decision.action, reason: decision.reason, changesRead: decision.changes };
+  switch (decision.action) {
+    case 'NO_DATA':
+      return { ...base, run: () => finish({ rowsInserted: 0, rowsDeleted: 0 }) };
+    case 'INCREMENTAL':
+      return {
+        ...base,
+        run: async (t) =>
+          finish(
+            await runIncremental(t, family, {
+              dt,
+              shape: shape as QueryShape,
+              decision,
+              output,
+              now: dataTimestamp,
+            }),
+          ),
+      };
+    default:
+      return {
+        ...base,
+        run: async (t) => {
+          await emitFullRefresh(t, family, dt.name, 'before');
+          const done = await full(t);
+          await emitFullRefresh(t, family, dt.name, 'after');
+          return finish(done);
+        },
+      };
+  }
 }

@@ -14,18 +14,21 @@
  * statement, which is what "the backend query really stops" needs; the row says CANCELLED.
  */
 import { type Backend, BackendError, quoteIdent } from '../backends/backend.js';
+import { withCaptureLock } from '../capture/lock.js';
 import { describeColumns, listWarehouses } from '../catalog/catalog.js';
 import type { Clock } from '../clock.js';
 import { refreshSelect } from '../plan/full.js';
 import { translateSql, translateType } from '../sql/translate.js';
 import type { DynamicTable, RefreshRecord, RefreshTrigger } from '../types.js';
 import {
+  fullRefreshWork,
   type Measured,
   type RefreshRequest,
   type RefreshTiming,
   recordFailedRefresh,
   runFullRefresh,
 } from './full.js';
+import { planWork } from './incremental.js';
 
 export interface RunOptions {
   trigger: RefreshTrigger;
@@ -73,13 +76,11 @@ export async function runRefresh(
   const dataTimestamp = options.dataTimestamp ?? clock.now();
   const translation = translateSql(dt.query, backend.family, { now: dataTimestamp });
   const storage = await describeColumns(backend, backend.family, dt.name);
-  const select = refreshSelect(
-    translation.text,
-    storage.map((c, i) => {
-      const declared = dt.columns?.[i]?.type;
-      return declared ? { name: c.name, type: translateType(declared, backend.family) } : { name: c.name };
-    }),
-  );
+  const output = storage.map((c, i) => {
+    const declared = dt.columns?.[i]?.type;
+    return declared ? { name: c.name, type: translateType(declared, backend.family) } : { name: c.name };
+  });
+  const select = refreshSelect(translation.text, output);
   const request: RefreshRequest = {
     dt,
     select,
@@ -93,26 +94,33 @@ export async function runRefresh(
   const start = clock.now();
   const t0 = performance.now();
   try {
-    const outcome = await backend.transaction(
-      async (tx): Promise<RunOutcome> => {
-        if (backend.family === 'postgres') {
-          if (options.timeoutMs !== undefined)
-            await tx.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(options.timeoutMs))}`);
-          await tx.query(
-            `LOCK TABLE ${quoteIdent(dt.name)} IN SHARE ROW EXCLUSIVE MODE${options.noWait ? ' NOWAIT' : ''}`,
+    // On DuckDB a refresh takes turns with captured writes (see capture/lock.ts).
+    const outcome = await withCaptureLock(backend, () =>
+      backend.transaction(
+        async (tx): Promise<RunOutcome> => {
+          if (backend.family === 'postgres') {
+            if (options.timeoutMs !== undefined)
+              await tx.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(options.timeoutMs))}`);
+            await tx.query(
+              `LOCK TABLE ${quoteIdent(dt.name)} IN SHARE ROW EXCLUSIVE MODE${options.noWait ? ' NOWAIT' : ''}`,
+            );
+          }
+          if (options.skipIfCurrent) {
+            const { rows } = await tx.query(
+              'SELECT data_timestamp FROM dtlab.dynamic_tables WHERE name = $1',
+              [dt.name],
+            );
+            const current = rows[0]?.[0];
+            if (typeof current === 'string' && Date.parse(`${current.replace(' ', 'T')}Z`) >= dataTimestamp)
+              return { kind: 'skipped', reason: 'already refreshed to this data timestamp' };
+          }
+          const work = await planWork(tx, backend.family, dt, dataTimestamp, output, (t) =>
+            fullRefreshWork(t, request),
           );
-        }
-        if (options.skipIfCurrent) {
-          const { rows } = await tx.query('SELECT data_timestamp FROM dtlab.dynamic_tables WHERE name = $1', [
-            dt.name,
-          ]);
-          const current = rows[0]?.[0];
-          if (typeof current === 'string' && Date.parse(`${current.replace(' ', 'T')}Z`) >= dataTimestamp)
-            return { kind: 'skipped', reason: 'already refreshed to this data timestamp' };
-        }
-        return { kind: 'ran', record: await runFullRefresh(tx, request, () => clock.now()) };
-      },
-      { isolation: 'repeatable read' },
+          return { kind: 'ran', record: await runFullRefresh(tx, request, () => clock.now(), work) };
+        },
+        { isolation: 'repeatable read' },
+      ),
     );
     return outcome;
   } catch (e) {
