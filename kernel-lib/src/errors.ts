@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   DT_ERR_COLUMNS: "The column list does not match the query's result.",
   DT_ERR_INCREMENTAL_UNSUPPORTED:
     'REFRESH_MODE = INCREMENTAL was asked for a query that cannot be maintained incrementally.',
+  DT_ERR_READ_ONLY:
+    'A dynamic table was the target of INSERT / UPDATE / DELETE / TRUNCATE / ALTER TABLE / DROP TABLE; its contents come from its query.',
   DT_ERR_QUERY: 'The backend rejected the query (while validating or refreshing it).',
   DT_ERR_REFRESH_FAILED: 'A refresh failed; the previous contents are kept.',
   DT_ERR_BACKEND: 'The database backend could not be opened or used.',

@@ -59,7 +59,7 @@ describe('affected-key SQL', () => {
     );
     const [first, second] = sql.split('\nUNION\n');
     expect(first).toBe(
-      'SELECT DISTINCT (o.o_orderdate) AS k1 FROM (SELECT "o_orderkey", "o_orderdate" FROM dtlab."chg_orders" WHERE _seq > CAST($1 AS BIGINT)) o JOIN (SELECT "l_orderkey", "l_quantity", "l_tax" FROM "lineitem" UNION ALL SELECT "l_orderkey", "l_quantity", "l_tax" FROM dtlab."chg_lineitem" WHERE _seq > CAST($1 AS BIGINT) AND _w < 0) l ON l.l_orderkey = o.o_orderkey WHERE l.l_tax > 0',
+      'SELECT DISTINCT (o.o_orderdate) AS k1 FROM (SELECT "o_orderkey", "o_orderdate" FROM dtlab."chg_orders" WHERE _seq > CAST($1 AS BIGINT) GROUP BY "o_orderkey", "o_orderdate" HAVING sum(_w) <> 0) o JOIN (SELECT "l_orderkey", "l_quantity", "l_tax" FROM "lineitem" UNION ALL SELECT "l_orderkey", "l_quantity", "l_tax" FROM dtlab."chg_lineitem" WHERE _seq > CAST($1 AS BIGINT) GROUP BY "l_orderkey", "l_quantity", "l_tax" HAVING sum(_w) < 0) l ON l.l_orderkey = o.o_orderkey WHERE l.l_tax > 0',
     );
     expect(second).toMatch(
       /^SELECT DISTINCT \(o\.o_orderdate\) AS k1 FROM \(SELECT "o_orderkey", "o_orderdate" FROM "orders" UNION ALL/,

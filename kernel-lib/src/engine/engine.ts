@@ -37,7 +37,7 @@ import { type Verification, verifyDynamicTable } from '../refresh/verify.js';
 import { resumeChanges, suspendChanges } from '../schedule/states.js';
 import { type AlterDynamicTable, type CreateWarehouse, parseStatement, type Statement } from '../sql/ddl.js';
 import { formatLag } from '../sql/lag.js';
-import { tokenize } from '../sql/lexer.js';
+import { identifierName, tokenize } from '../sql/lexer.js';
 import { positionAt } from '../sql/position.js';
 import { type ScriptStatement, splitStatements } from '../sql/split.js';
 import { translateSql } from '../sql/translate.js';
@@ -73,6 +73,9 @@ export type EngineEvent =
 export interface EngineOptions {
   clock?: Clock;
 }
+
+/** Statements that may write a table (checked against the dynamic tables before they pass through). */
+const WRITES = /^\s*(insert|update|delete|truncate|copy|drop|alter|create)\b/i;
 
 /** Statements whose CURRENT_DATE / CURRENT_TIMESTAMP read the engine clock (queries and DML, not DDL). */
 const CLOCKED = /^\s*(select|with|insert|update|delete|values|merge|table)\b/i;
@@ -186,6 +189,7 @@ export class Engine {
       case 'show_warehouses':
         return table(showWarehousesResult(await listWarehouses(this.backend), parsed.like));
       case 'passthrough': {
+        await this.refuseWriteToDynamicTable(stmt);
         const translation = translateSql(
           stmt.text,
           this.backend.family,
@@ -329,6 +333,25 @@ export class Engine {
     if (!planCapture(sql, tokens, captured)) return undefined;
     return withCaptureLock(this.backend, () =>
       this.backend.transaction(async (tx) => (await capturedWrite(tx, sql, tokens, captured)) as QueryResult),
+    );
+  }
+
+  /**
+   * A DT's contents are its query's: DML, TRUNCATE, ALTER / DROP TABLE on one are refused (as in Snowflake),
+   * pointing at its name. Otherwise a refresh would silently keep or undo such a write.
+   */
+  private async refuseWriteToDynamicTable(stmt: ScriptStatement): Promise<void> {
+    if (!WRITES.test(stmt.text)) return;
+    const names = new Set((await listDynamicTables(this.backend)).map((d) => d.name));
+    const plan = names.size > 0 ? planCapture(stmt.text, stmt.tokens, names) : undefined;
+    if (!plan) return;
+    const at = stmt.tokens.find(
+      (t) => (t.kind === 'word' || t.kind === 'quoted') && identifierName(t) === plan.table,
+    );
+    throw new DtError(
+      'DT_ERR_READ_ONLY',
+      `${plan.table} is a dynamic table: its contents come from its query and cannot be written directly; change its sources, or redefine it with CREATE OR REPLACE DYNAMIC TABLE (DROP DYNAMIC TABLE removes it)`,
+      at ? { position: positionAt(stmt.text, at.start), sql: stmt.text } : {},
     );
   }
 

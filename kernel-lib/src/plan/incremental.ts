@@ -17,7 +17,12 @@ import type { QueryShape, TableRef } from './shape.js';
 /** Name of the per-refresh table of affected keys. */
 export const KEYS_TABLE = 'dtlab_keys';
 
-/** Change rows of `source` after position `$1` (columns only), optionally only deleted ones. */
+/**
+ * Distinct rows of `source` changed after position `$1` (columns only), consolidated: a row inserted and
+ * deleted again within the window (weights summing to 0) did not change, so it is left out — it must not
+ * be evaluated either (it may be the bad row whose refresh failed and that was since removed).
+ * With `onlyDeleted`, just the rows whose net weight is negative (they were there before the window).
+ */
 export function changeRows(
   family: SqlFamily,
   source: string,
@@ -30,7 +35,7 @@ export function changeRows(
       ? '_xid >= pg_snapshot_xmin(CAST($1 AS pg_snapshot)) AND NOT pg_visible_in_snapshot(_xid, CAST($1 AS pg_snapshot))'
       : '_seq > CAST($1 AS BIGINT)';
   const table = family === 'postgres' ? pgChangeTable(source) : duckChangeTable(source);
-  return `SELECT ${cols} FROM ${table} WHERE ${after}${onlyDeleted ? ' AND _w < 0' : ''}`;
+  return `SELECT ${cols} FROM ${table} WHERE ${after} GROUP BY ${cols} HAVING sum(_w) ${onlyDeleted ? '< 0' : '<> 0'}`;
 }
 
 interface Edit {
