@@ -1,6 +1,14 @@
 /**
  * DuckDB through @duckdb/duckdb-wasm: the same AsyncDuckDB the browser runs, here driven from any runtime
  * that can hand us an instantiated database (see duckdb-node.ts for Node).
+ *
+ * Cancellation. DuckDB-WASM runs every connection's queries on one worker thread, which handles no message
+ * while a blocking `query` runs, so such a query cannot be stopped. A *pending* query (`conn.send`) is run by
+ * the worker in slices (it executes pipeline tasks for ~100 ms, then returns to its message loop); between
+ * slices a `cancelSent` message drops the query, and the next poll fails with "query was canceled". A
+ * transaction given `timeoutMs` sends its statements that way and cancels the running one when the deadline
+ * passes, so the worker really stops (at the end of the pipeline task under way: usually milliseconds, but a
+ * single task can be long, e.g. a nested-loop join of two large inputs).
  */
 import type { AsyncDuckDB, AsyncDuckDBConnection } from '@duckdb/duckdb-wasm';
 import {
@@ -9,6 +17,7 @@ import {
   csvChunks,
   formatDate,
   formatTimestamp,
+  type Isolation,
   type Queryable,
   type QueryResult,
   quoteIdent,
@@ -150,26 +159,97 @@ export function duckdbError(e: unknown, sql: string): BackendError {
   return new BackendError(message, lineStart + at + Math.max(0, caret));
 }
 
+/** The worker's prepared statements do not take every type we pass; bind by literal substitution of $n. */
+function bind(sql: string, params?: Value[]): string {
+  if (!params || params.length === 0) return sql;
+  return sql.replace(/\$(\d+)/g, (_m, n) => sqlLiteral(params[Number(n) - 1] ?? null));
+}
+
+function result(sql: string, columns: ResultColumn[], rows: Value[][]): QueryResult {
+  // DuckDB answers writes and DDL with a single "Count" column (rows touched); report that as rowCount.
+  const isWriteCount =
+    columns.length === 1 &&
+    columns[0]?.name === 'Count' &&
+    !/^\s*(select|with|values|from|table|show|describe|summarize|pragma|explain|call)\b/i.test(sql);
+  return isWriteCount
+    ? { columns: [], rows: [], rowCount: Number(rows[0]?.[0] ?? 0) }
+    : { columns, rows, rowCount: rows.length };
+}
+
 async function run(conn: AsyncDuckDBConnection, sql: string, params?: Value[]): Promise<QueryResult> {
-  let text = sql;
-  if (params && params.length > 0) {
-    // The worker's prepared statements do not take every type we pass; bind by literal substitution of $n.
-    text = sql.replace(/\$(\d+)/g, (_m, n) => sqlLiteral(params[Number(n) - 1] ?? null));
-  }
+  const text = bind(sql, params);
   try {
-    const table = (await conn.query(text)) as unknown as ArrowTable;
-    const { columns, rows } = toRows(table);
-    // DuckDB answers writes and DDL with a single "Count" column (rows touched); report that as rowCount.
-    const isWriteCount =
-      columns.length === 1 &&
-      columns[0]?.name === 'Count' &&
-      !/^\s*(select|with|values|from|table|show|describe|summarize|pragma|explain|call)\b/i.test(sql);
-    return isWriteCount
-      ? { columns: [], rows: [], rowCount: Number(rows[0]?.[0] ?? 0) }
-      : { columns, rows, rowCount: rows.length };
+    const { columns, rows } = toRows((await conn.query(text)) as unknown as ArrowTable);
+    return result(sql, columns, rows);
   } catch (e) {
     throw duckdbError(e, text);
   }
+}
+
+/** SQLSTATE query_canceled, as PostgreSQL reports a statement_timeout: callers treat both alike. */
+const QUERY_CANCELED = '57014';
+
+/**
+ * A transaction's deadline: past it, the statement running on `conn` is cancelled and every later one
+ * fails at once, all with SQLSTATE 57014.
+ */
+class Deadline {
+  expired = false;
+  private running = false;
+  private readonly timer: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly conn: AsyncDuckDBConnection,
+    readonly timeoutMs: number,
+  ) {
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      if (this.running) void this.conn.cancelSent().catch(() => {});
+    }, timeoutMs);
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
+
+  private cancelled(): BackendError {
+    return new BackendError(
+      `canceling statement: the transaction exceeded its timeout of ${this.timeoutMs} ms`,
+      undefined,
+      QUERY_CANCELED,
+    );
+  }
+
+  /** Runs one statement as a pending query, so that the deadline can cancel it between execution slices. */
+  async run(sql: string, params?: Value[]): Promise<QueryResult> {
+    if (this.expired) throw this.cancelled();
+    const text = bind(sql, params);
+    this.running = true;
+    try {
+      const reader = (await this.conn.send(text)) as unknown as AsyncIterable<ArrowTable>;
+      // Every result has at least one record batch (possibly empty) carrying the schema.
+      let columns: ResultColumn[] = [];
+      const rows: Value[][] = [];
+      for await (const batch of reader) {
+        const part = toRows(batch);
+        columns = part.columns;
+        for (const row of part.rows) rows.push(row);
+      }
+      return result(sql, columns, rows);
+    } catch (e) {
+      if (this.expired) throw this.cancelled();
+      throw duckdbError(e, text);
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
+/** DuckDB transactions are snapshot-isolated whatever is asked; `timeoutMs` cancels the transaction's work. */
+export interface DuckDbTransactionOptions {
+  isolation?: Isolation;
+  /** Real milliseconds after which the running statement is cancelled (SQLSTATE 57014) and the rest fail. */
+  timeoutMs?: number;
 }
 
 let fileCounter = 0;
@@ -201,19 +281,26 @@ export class DuckDbBackend implements Backend {
     return run(this.conn, sql, params);
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: DuckDbTransactionOptions): Promise<T> {
     // A connection of its own: DuckDB's MVCC then lets others read the committed state meanwhile.
     // DuckDB transactions are always snapshot-isolated, which is what every caller asks for.
     const conn = await this.db.connect();
+    const deadline = options?.timeoutMs !== undefined ? new Deadline(conn, options.timeoutMs) : undefined;
+    const query = deadline
+      ? (sql: string, params?: Value[]) => deadline.run(sql, params)
+      : (sql: string, params?: Value[]) => run(conn, sql, params);
     try {
       await run(conn, 'BEGIN TRANSACTION');
-      const result = await fn({ query: (sql, params) => run(conn, sql, params) });
+      const value = await fn({ query });
+      // COMMIT is never cancelled: a transaction whose work all finished in time is kept.
+      deadline?.clear();
       await run(conn, 'COMMIT');
-      return result;
+      return value;
     } catch (e) {
       await conn.query('ROLLBACK').catch(() => {});
       throw e;
     } finally {
+      deadline?.clear();
       await conn.close();
     }
   }

@@ -11,9 +11,13 @@
  * (and on DuckDB, which has one process) refreshes of a DT are serialised by `DtMutex`.
  *
  * Timeout. On the Postgres family `SET LOCAL statement_timeout` makes the server itself cancel the running
- * statement, which is what "the backend query really stops" needs; the row says CANCELLED.
+ * statement, which is what "the backend query really stops" needs; the row says CANCELLED. On DuckDB the
+ * backend's transaction takes the timeout (a deadline for the whole refresh): it runs the statements as
+ * pending queries and cancels the one running when the deadline passes (backends/duckdb.ts). PGlite cannot
+ * be interrupted mid-statement (it runs on the JavaScript thread), so there a timeout is not enforced.
  */
 import { type Backend, BackendError, quoteIdent } from '../backends/backend.js';
+import type { DuckDbTransactionOptions } from '../backends/duckdb.js';
 import { withCaptureLock } from '../capture/lock.js';
 import { describeColumns, listWarehouses } from '../catalog/catalog.js';
 import type { Clock } from '../clock.js';
@@ -38,7 +42,7 @@ export interface RunOptions {
   noWait?: boolean;
   /** Skip when the DT already reflects this data timestamp (another engine refreshed this cycle). */
   skipIfCurrent?: boolean;
-  /** Cancel the refresh after this many real milliseconds (Postgres family). */
+  /** Cancel the refresh after this many real milliseconds (PostgreSQL server and DuckDB; not PGlite). */
   timeoutMs?: number;
   timing?: (measured: Measured) => RefreshTiming;
 }
@@ -91,36 +95,36 @@ export async function runRefresh(
     reason: dt.refreshModeReason,
     ...(options.timing ? { timing: options.timing } : {}),
   };
+  // DuckDB takes the timeout as a transaction option (the Backend interface's options do not declare it yet,
+  // hence the typed variable rather than a literal); the Postgres family sets statement_timeout below.
+  const txOptions: DuckDbTransactionOptions = { isolation: 'repeatable read' };
+  if (backend.family === 'duckdb' && options.timeoutMs !== undefined) txOptions.timeoutMs = options.timeoutMs;
   const start = clock.now();
   const t0 = performance.now();
   try {
     // On DuckDB a refresh takes turns with captured writes (see capture/lock.ts).
     const outcome = await withCaptureLock(backend, () =>
-      backend.transaction(
-        async (tx): Promise<RunOutcome> => {
-          if (backend.family === 'postgres') {
-            if (options.timeoutMs !== undefined)
-              await tx.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(options.timeoutMs))}`);
-            await tx.query(
-              `LOCK TABLE ${quoteIdent(dt.name)} IN SHARE ROW EXCLUSIVE MODE${options.noWait ? ' NOWAIT' : ''}`,
-            );
-          }
-          if (options.skipIfCurrent) {
-            const { rows } = await tx.query(
-              'SELECT data_timestamp FROM dtlab.dynamic_tables WHERE name = $1',
-              [dt.name],
-            );
-            const current = rows[0]?.[0];
-            if (typeof current === 'string' && Date.parse(`${current.replace(' ', 'T')}Z`) >= dataTimestamp)
-              return { kind: 'skipped', reason: 'already refreshed to this data timestamp' };
-          }
-          const work = await planWork(tx, backend.family, dt, dataTimestamp, output, (t) =>
-            fullRefreshWork(t, request),
+      backend.transaction(async (tx): Promise<RunOutcome> => {
+        if (backend.family === 'postgres') {
+          if (options.timeoutMs !== undefined)
+            await tx.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(options.timeoutMs))}`);
+          await tx.query(
+            `LOCK TABLE ${quoteIdent(dt.name)} IN SHARE ROW EXCLUSIVE MODE${options.noWait ? ' NOWAIT' : ''}`,
           );
-          return { kind: 'ran', record: await runFullRefresh(tx, request, () => clock.now(), work) };
-        },
-        { isolation: 'repeatable read' },
-      ),
+        }
+        if (options.skipIfCurrent) {
+          const { rows } = await tx.query('SELECT data_timestamp FROM dtlab.dynamic_tables WHERE name = $1', [
+            dt.name,
+          ]);
+          const current = rows[0]?.[0];
+          if (typeof current === 'string' && Date.parse(`${current.replace(' ', 'T')}Z`) >= dataTimestamp)
+            return { kind: 'skipped', reason: 'already refreshed to this data timestamp' };
+        }
+        const work = await planWork(tx, backend.family, dt, dataTimestamp, output, (t) =>
+          fullRefreshWork(t, request),
+        );
+        return { kind: 'ran', record: await runFullRefresh(tx, request, () => clock.now(), work) };
+      }, txOptions),
     );
     return outcome;
   } catch (e) {
