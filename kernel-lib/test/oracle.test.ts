@@ -22,6 +22,8 @@ const DTS: [string, string][] = [
   ['projection', 'SELECT a.k, a.v, b.w FROM a JOIN b ON a.k = b.k WHERE a.v IS NULL OR a.v > -2'],
   ['distinct_rows', 'SELECT DISTINCT g, s FROM a'],
   ['left_joined', 'SELECT b.k, COUNT(a.v) AS c, MAX(a.s) AS ms FROM b LEFT JOIN a ON a.k = b.k GROUP BY b.k'],
+  ['left_rows', 'SELECT b.k, b.w FROM b LEFT JOIN a ON a.k = b.k WHERE b.w IS NOT NULL'],
+  ['in_subquery', 'SELECT g, COUNT(*) AS n FROM a WHERE k IN (SELECT k FROM b WHERE w > 0) GROUP BY g'],
   ['on_dt', 'SELECT c % 2 AS parity, SUM(sv) AS total, COUNT(*) AS groups FROM agg GROUP BY c % 2'],
 ];
 

@@ -31,7 +31,18 @@ GROUP BY c.c_custkey, c.c_name, n.n_name`;
   it.each([
     ['SELECT count(*) FROM t', /whole table/],
     ['SELECT a, lag(a) OVER (ORDER BY a) FROM t', /window/],
-    ['SELECT a FROM t WHERE a IN (SELECT b FROM u)', /subqueries/],
+    ['SELECT x, sum(y) FROM (SELECT DISTINCT a AS x, b AS y FROM t) s GROUP BY x', /DISTINCT/],
+    [
+      'SELECT x, sum(y) FROM (SELECT a AS x, sum(b) AS y FROM t GROUP BY a) s GROUP BY x',
+      /aggregating subquery in FROM/,
+    ],
+    ['SELECT s.x FROM (SELECT count(*) AS x FROM t) s', /aggregating subquery in FROM/],
+    ['SELECT t.a FROM t LEFT JOIN (SELECT b FROM u) s ON s.b = t.a', /LEFT JOIN to a subquery/],
+    [
+      'SELECT u.b, count(*) FROM t LEFT JOIN u ON u.b = t.a GROUP BY u.b',
+      /u\.b comes from the optional side/,
+    ],
+    ['SELECT t.a, b FROM t LEFT JOIN u ON u.b = t.a', /b may come from the optional side/],
     ['SELECT a FROM t UNION ALL SELECT a FROM u', /UNION/],
     ['SELECT a FROM t LIMIT 5', /LIMIT/],
     ['SELECT * FROM t', /SELECT \*/],
@@ -40,6 +51,43 @@ GROUP BY c.c_custkey, c.c_name, n.n_name`;
     ['SELECT a, sum(b) FROM t GROUP BY c', /group key c is not a column/],
   ])('%s → full (%s)', (q, reason) => {
     expect((shapeOf(q) as { reason: string }).reason).toMatch(reason);
+  });
+});
+
+describe('subqueries', () => {
+  it('follows rows through select-project-join subqueries in FROM', () => {
+    const q = `SELECT nation, sum(amount) AS profit FROM (
+  SELECT n.n_name AS nation, l.l_extendedprice AS amount FROM lineitem l, nation n WHERE l.l_suppkey = n.n_nationkey
+) AS profit GROUP BY nation`;
+    const s = shapeOf(q) as QueryShape;
+    expect(s.tables.map((t) => [t.name, t.alias])).toEqual([
+      ['lineitem', 'l'],
+      ['nation', 'n'],
+    ]);
+    expect(s.keys).toEqual([0]);
+    expect(q.slice(s.fromStart, s.fromStart + 2)).toBe('(\n');
+    const sql = affectedKeysSql(q, s, 'duckdb', new Map([['lineitem', ['l_suppkey', 'l_extendedprice']]]));
+    expect(sql).toMatch(
+      /^SELECT DISTINCT \(nation\) AS k1 FROM \(\n {2}SELECT n\.n_name AS nation, .* FROM \(SELECT "l_suppkey", "l_extendedprice" FROM dtlab\."chg_lineitem" .*\) l, nation n WHERE .*\) AS profit$/s,
+    );
+  });
+  it('names the tables read inside subqueries of WHERE and SELECT', () => {
+    const s = shapeOf(
+      'SELECT o_orderpriority, count(*) AS n, (SELECT max(r_regionkey) FROM region) AS r FROM orders WHERE EXISTS (SELECT 1 FROM lineitem WHERE l_orderkey = o_orderkey) GROUP BY o_orderpriority',
+    ) as QueryShape;
+    expect(s.tables.map((t) => t.name)).toEqual(['orders']);
+    expect(s.subqueryTables.sort()).toEqual(['lineitem', 'region']);
+  });
+  it('resolves unqualified key columns to their table', () => {
+    const q =
+      'SELECT c_custkey, count(o_orderkey) FROM customer LEFT JOIN orders ON c_custkey = o_custkey GROUP BY c_custkey';
+    const columns = new Map([
+      ['customer', ['c_custkey', 'c_name']],
+      ['orders', ['o_orderkey', 'o_custkey']],
+    ]);
+    expect((shapeOf(q) as { reason: string }).reason).toMatch(/may come from the optional side/);
+    const s = describeQuery(q, parser.astify(q, { database: 'PostgresQL' }), (t) => columns.get(t));
+    expect((s as QueryShape).keys).toEqual([0]);
   });
 });
 

@@ -273,3 +273,18 @@ export async function describeColumns(
         );
   return rows.map((r) => ({ name: String(r[0]), type: String(r[1]).toUpperCase(), nullable: r[2] === true }));
 }
+
+/** Column names of each source (tables, views, DTs): how planning tells which table an unqualified column is in. */
+export async function sourceColumns(
+  db: Queryable,
+  family: SqlFamily,
+  sources: { name: string }[],
+): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const s of sources)
+    out.set(
+      s.name,
+      (await describeColumns(db, family, s.name)).map((c) => c.name.toLowerCase()),
+    );
+  return out;
+}

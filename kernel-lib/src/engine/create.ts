@@ -12,7 +12,12 @@ import {
   releaseCapture,
   setPositions,
 } from '../capture/capture.js';
-import { deleteDynamicTable, getDynamicTable, insertDynamicTable } from '../catalog/catalog.js';
+import {
+  deleteDynamicTable,
+  getDynamicTable,
+  insertDynamicTable,
+  sourceColumns,
+} from '../catalog/catalog.js';
 import { cycleThrough } from '../catalog/graph.js';
 import { DtError } from '../errors.js';
 import { createStorageSql, type OutputColumn, probeSql, refreshSelect } from '../plan/full.js';
@@ -102,7 +107,8 @@ export async function createDynamicTable(
     );
   }
 
-  const decision = decideRefreshMode(stmt.refreshMode, stmt.query, analysis, sources);
+  const columns = await sourceColumns(ctx.backend, ctx.backend.family, sources);
+  const decision = decideRefreshMode(stmt.refreshMode, stmt.query, analysis, sources, (t) => columns.get(t));
   if ('error' in decision)
     throw new DtError('DT_ERR_INCREMENTAL_UNSUPPORTED', `${stmt.name}: ${decision.error}`);
 

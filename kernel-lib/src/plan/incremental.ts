@@ -95,12 +95,12 @@ export function affectedKeysSql(
       edits.push(substitute(other, before));
     });
     // "SELECT DISTINCT keys FROM <edited FROM … WHERE …>", without what follows (GROUP BY, HAVING …).
-    // Every edit lies in the FROM clause, so the WHERE clause ends `shift` characters later than it did.
-    const fromStart = Math.min(...shape.tables.map((t) => t.start));
+    // Every edit lies in the FROM clause (its subqueries included), so the WHERE clause ends `shift`
+    // characters later than it did.
     const edited = applyEdits(query, edits);
     const shift = edited.length - query.length;
     const end = 'insertAt' in shape.where ? shape.where.insertAt : shape.where.end;
-    parts.push(`SELECT DISTINCT ${keyList} FROM ${edited.slice(fromStart, end + shift)}`);
+    parts.push(`SELECT DISTINCT ${keyList} FROM ${edited.slice(shape.fromStart, end + shift)}`);
   });
   return parts.join('\nUNION\n');
 }

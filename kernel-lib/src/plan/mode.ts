@@ -7,7 +7,7 @@
 import type { QueryAnalysis } from '../sql/analyze.js';
 import type { RefreshMode } from '../sql/ddl.js';
 import type { EffectiveMode, SourceKind } from '../types.js';
-import { describeQuery } from './shape.js';
+import { type ColumnsOf, describeQuery } from './shape.js';
 
 export type ModeDecision = { mode: EffectiveMode; reason: string } | { error: string };
 
@@ -16,6 +16,7 @@ export function incrementalVerdict(
   query: string,
   analysis: QueryAnalysis,
   sources: { name: string; kind: SourceKind }[],
+  columnsOf?: ColumnsOf,
 ): { ok: true } | { ok: false; reason: string } {
   if (analysis.parseError) {
     return { ok: false, reason: `the query could not be analysed (${analysis.parseError})` };
@@ -23,7 +24,7 @@ export function incrementalVerdict(
   const views = sources.filter((s) => s.kind === 'VIEW').map((s) => s.name);
   if (views.length > 0)
     return { ok: false, reason: `it reads view ${views.join(', ')}, whose changes are not captured` };
-  const shape = describeQuery(query, analysis.ast);
+  const shape = describeQuery(query, analysis.ast, columnsOf);
   return 'reason' in shape ? { ok: false, reason: shape.reason } : { ok: true };
 }
 
@@ -32,9 +33,10 @@ export function decideRefreshMode(
   query: string,
   analysis: QueryAnalysis,
   sources: { name: string; kind: SourceKind }[],
+  columnsOf?: ColumnsOf,
 ): ModeDecision {
   if (requested === 'FULL') return { mode: 'FULL', reason: 'REFRESH_MODE = FULL was requested' };
-  const verdict = incrementalVerdict(query, analysis, sources);
+  const verdict = incrementalVerdict(query, analysis, sources, columnsOf);
   if (verdict.ok) {
     return { mode: 'INCREMENTAL', reason: 'changes are applied by recomputing only the groups they touch' };
   }

@@ -7,57 +7,33 @@
  * Anything this cannot describe exactly is reported as a reason, and the DT refreshes in full.
  */
 import { isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
+import { fromTables, selectLevel, type TableRef } from './from.js';
 
-export interface TableRef {
-  name: string;
-  /** The name token's span in the query text. */
-  start: number;
-  end: number;
-  alias?: string;
-  /** How it joins the tables before it. */
-  join: 'first' | 'inner' | 'left' | 'cross';
-  /** Span of the LEFT [OUTER] JOIN keywords (to make the join inner when this side is the change). */
-  joinSpan?: [number, number];
-}
+export type { TableRef } from './from.js';
 
 export interface QueryShape {
   /** Expression text of each result column. */
   items: string[];
   /** Result positions (0-based) that identify a group: GROUP BY keys, or every column without GROUP BY. */
   keys: number[];
+  /** Tables whose rows flow into the result row by row (outer FROM, and SPJ subqueries in FROM). */
   tables: TableRef[];
+  /**
+   * Tables read inside subqueries of the WHERE, SELECT or HAVING clauses (EXISTS, IN, scalar). While they do
+   * not change, the query is maintained by affected keys; a refresh in which one changed recomputes in full.
+   */
+  subqueryTables: string[];
+  /** Where the FROM clause's first item starts in the text. */
+  fromStart: number;
   /** Where the WHERE condition sits ([start, end) in the text), or where a WHERE clause would go. */
   where: { start: number; end: number } | { insertAt: number };
   /** Reads CURRENT_DATE (allowed while the date does not move). */
   readsCurrentDate: boolean;
 }
 
-const CLAUSE_END = [
-  'GROUP',
-  'HAVING',
-  'ORDER',
-  'LIMIT',
-  'OFFSET',
-  'FETCH',
-  'WINDOW',
-  'QUALIFY',
-  'UNION',
-  'EXCEPT',
-  'INTERSECT',
-];
-const NOT_ALIAS = new Set([
-  'JOIN',
-  'INNER',
-  'LEFT',
-  'RIGHT',
-  'FULL',
-  'CROSS',
-  'NATURAL',
-  'ON',
-  'USING',
-  'WHERE',
-  ...CLAUSE_END,
-]);
+/** The columns of a source table, to tell which table an unqualified column belongs to. */
+export type ColumnsOf = (table: string) => readonly string[] | undefined;
+
 const VOLATILE =
   /\b(current_timestamp|localtimestamp|now|sysdate|getdate|systimestamp|current_time|random|uuid|gen_random_uuid|setseed)\b/i;
 
@@ -71,20 +47,66 @@ function walk(node: unknown, visit: (n: Node, key: string) => void, key = ''): v
   }
 }
 
-/** Tokens of the outer query: depth-0 tokens plus the outermost parentheses (so spans cover calls). */
-function depthZero(tokens: Token[]): Token[] {
-  let depth = 0;
-  const out: Token[] = [];
-  for (const t of tokens) {
-    if (t.kind === 'op' && t.text === '(') {
-      if (depth === 0) out.push(t);
-      depth++;
-    } else if (t.kind === 'op' && t.text === ')') {
-      depth--;
-      if (depth === 0) out.push(t);
-    } else if (depth === 0) out.push(t);
-  }
-  return out;
+const hasAggregate = (n: unknown) => JSON.stringify(n ?? null).includes('"aggr_func"');
+
+/**
+ * The selects whose FROM rows flow into the result: the root and, recursively, subqueries in FROM; with the
+ * base tables they name in FROM (in order).
+ */
+function rowSelects(root: Node): { selects: Set<Node>; tables: string[] } {
+  const selects = new Set<Node>([root]);
+  const tables: string[] = [];
+  const visit = (sel: Node) => {
+    for (const f of (sel.from as Node[] | null) ?? []) {
+      const sub = (f.expr as Node | undefined)?.ast as Node | undefined;
+      if (sub) {
+        selects.add(sub);
+        visit(sub);
+      } else if (typeof f.table === 'string') tables.push(f.table.toLowerCase());
+    }
+  };
+  visit(root);
+  return { selects, tables };
+}
+
+/** Base tables named in FROM by every other select (subqueries in WHERE, SELECT, HAVING, ON). */
+function subqueryTableNames(root: Node, rowLevel: Set<Node>): string[] {
+  const names = new Set<string>();
+  walk(root, (n) => {
+    if (n.type !== 'select' || rowLevel.has(n)) return;
+    for (const f of (n.from as Node[] | null) ?? [])
+      if (typeof f.table === 'string') names.add(f.table.toLowerCase());
+  });
+  return [...names];
+}
+
+const columnName = (ref: Node): string | undefined => {
+  const c = ref.column as string | { expr?: { value?: unknown } } | undefined;
+  const v = typeof c === 'string' ? c : c?.expr?.value;
+  return typeof v === 'string' ? v.toLowerCase() : undefined;
+};
+
+/**
+ * A key that takes a value from the optional side of a LEFT JOIN cannot be found from the change alone: when
+ * the last match of a row goes, its NULL-extended row appears under another key. Such keys are refused.
+ */
+function optionalSideKey(keyExprs: unknown[], tables: TableRef[], columnsOf?: ColumnsOf): string | undefined {
+  const optional = tables.filter((t) => t.join === 'left');
+  if (optional.length === 0) return undefined;
+  const label = (t: TableRef) => (t.alias ?? t.name).toLowerCase();
+  let reason: string | undefined;
+  walk(keyExprs, (n) => {
+    if (reason || n.type !== 'column_ref') return;
+    const qualifier = typeof n.table === 'string' ? n.table.toLowerCase() : undefined;
+    const column = columnName(n);
+    const owner = qualifier
+      ? tables.find((t) => label(t) === qualifier)
+      : tables.find((t) => column !== undefined && columnsOf?.(t.name)?.includes(column));
+    if (!owner || owner.join === 'left') {
+      reason = `the result key ${qualifier ? `${qualifier}.` : ''}${column} ${owner ? 'comes from' : 'may come from'} the optional side of a LEFT JOIN; aggregate over it, or group by the other side's columns`;
+    }
+  });
+  return reason;
 }
 
 /** Splits the depth-0 range between tokens a and b (exclusive) at commas: [start, end) text spans. */
@@ -104,7 +126,11 @@ function splitAtCommas(top: Token[], from: number, to: number, textEnd: number):
 
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim().toLowerCase();
 
-export function describeQuery(query: string, ast: unknown): QueryShape | { reason: string } {
+export function describeQuery(
+  query: string,
+  ast: unknown,
+  columnsOf?: ColumnsOf,
+): QueryShape | { reason: string } {
   const root = (Array.isArray(ast) ? ast[0] : ast) as Node | undefined;
   if (!root || root.type !== 'select') return { reason: 'only SELECT queries are maintained incrementally' };
   if (root.with) return { reason: 'WITH (common table expressions) is refreshed in full in this version' };
@@ -115,29 +141,22 @@ export function describeQuery(query: string, ast: unknown): QueryShape | { reaso
   if (VOLATILE.test(query.replace(/'[^']*'/g, ''))) {
     return { reason: 'the query reads the clock or random values, which change at every refresh' };
   }
-  let window = false;
-  let subquery = false;
-  walk(root.columns, (n) => {
-    if (n.over) window = true;
-  });
-  walk(root, (n, key) => {
-    if (n !== root && (n.type === 'select' || key === 'ast' || Array.isArray(n.tableList))) subquery = true;
-  });
-  if (window) return { reason: 'window functions are refreshed in full in this version' };
-  if (subquery) return { reason: 'subqueries are refreshed in full in this version' };
+  const rows = rowSelects(root);
+  for (const sel of rows.selects) {
+    let window = false;
+    walk(sel.columns, (n) => {
+      if (n.over) window = true;
+    });
+    if (window) return { reason: 'window functions are refreshed in full in this version' };
+    if (sel !== root && hasAggregate(sel.columns))
+      return { reason: 'an aggregating subquery in FROM is refreshed in full in this version' };
+  }
 
   const tokens = significant(tokenize(query));
-  const top = depthZero(tokens);
-  const at = (kw: string, from = 0) => top.findIndex((t, i) => i >= from && isKeyword(t, kw));
-  const selectAt = at('SELECT');
-  const fromAt = at('FROM');
-  if (selectAt !== 0 || fromAt < 0) return { reason: 'the query has no FROM clause' };
-  const clauseEnd = (from: number) => {
-    const i = top.findIndex((t, k) => k > from && CLAUSE_END.some((kw) => isKeyword(t, kw)));
-    return i < 0 ? top.length : i;
-  };
-  const whereAt = at('WHERE');
+  const level = selectLevel(tokens);
+  const { top, fromAt, whereAt, fromEnd, whereEnd } = level;
   const groupAt = top.findIndex((t, i) => isKeyword(t, 'GROUP') && isKeyword(top[i + 1], 'BY'));
+  if (!isKeyword(top[0], 'SELECT') || fromAt < 0) return { reason: 'the query has no FROM clause' };
 
   // SELECT list.
   let first = 1;
@@ -159,79 +178,22 @@ export function describeQuery(query: string, ast: unknown): QueryShape | { reaso
     items.push(text.trim());
   }
 
-  // FROM clause: table references and join kinds.
-  const fromEnd = whereAt > 0 ? whereAt : clauseEnd(fromAt);
+  // FROM clause: table references (also inside subqueries in FROM) and join kinds.
   const tables: TableRef[] = [];
-  let join: TableRef['join'] = 'first';
-  let joinSpan: [number, number] | undefined;
-  for (let i = fromAt + 1; i < fromEnd; i++) {
-    const t = top[i] as Token;
-    if (t.kind === 'op' && t.text === '(')
-      return { reason: 'subqueries in FROM are refreshed in full in this version' };
-    if (t.kind === 'op' && t.text === ',') {
-      join = 'cross';
-      continue;
-    }
-    if (isKeyword(t, 'RIGHT') || isKeyword(t, 'FULL') || isKeyword(t, 'NATURAL')) {
-      return { reason: `${t.text.toUpperCase()} joins are refreshed in full in this version` };
-    }
-    if (isKeyword(t, 'LEFT')) {
-      const j = isKeyword(top[i + 1], 'OUTER') ? i + 2 : i + 1;
-      join = 'left';
-      joinSpan = [t.start, (top[j] as Token).end];
-      i = j;
-      continue;
-    }
-    if (isKeyword(t, 'CROSS')) {
-      join = 'cross';
-      i++;
-      continue;
-    }
-    if (isKeyword(t, 'INNER') || isKeyword(t, 'JOIN')) {
-      if (join !== 'left' && join !== 'cross') join = 'inner';
-      if (isKeyword(t, 'INNER')) i++;
-      continue;
-    }
-    if (isKeyword(t, 'ON') || isKeyword(t, 'USING')) {
-      // Skip the join condition: up to the next join keyword or comma.
-      while (
-        i + 1 < fromEnd &&
-        !['JOIN', 'INNER', 'LEFT', 'CROSS', 'RIGHT', 'FULL', 'NATURAL'].some((k) => isKeyword(top[i + 1], k))
-      ) {
-        if ((top[i + 1] as Token).kind === 'op' && (top[i + 1] as Token).text === ',') break;
-        i++;
-      }
-      continue;
-    }
-    if (t.kind !== 'word' && t.kind !== 'quoted') return { reason: 'the FROM clause could not be analysed' };
-    if ((top[i + 1] as Token | undefined)?.text === '.')
-      return { reason: 'schema-qualified tables are refreshed in full' };
-    const name = t.kind === 'quoted' ? t.text.slice(1, -1) : t.text.toLowerCase();
-    const ref: TableRef = { name, start: t.start, end: t.end, join: tables.length === 0 ? 'first' : join };
-    if (ref.join === 'left' && joinSpan) ref.joinSpan = joinSpan;
-    let next = top[i + 1];
-    if (isKeyword(next, 'AS')) {
-      i++;
-      next = top[i + 1];
-    }
-    if (next && (next.kind === 'word' || next.kind === 'quoted') && !NOT_ALIAS.has(next.text.toUpperCase())) {
-      ref.alias = next.text;
-      i++;
-    }
-    tables.push(ref);
-    join = 'inner';
-    joinSpan = undefined;
-  }
-  const astTables = (root.from as { table?: string }[]).map((f) => f.table?.toLowerCase());
-  if (astTables.join() !== tables.map((t) => t.name.toLowerCase()).join()) {
+  const fromReason = fromTables(tokens, level, tables);
+  if (fromReason) return { reason: fromReason };
+  if (rows.tables.join() !== tables.map((t) => t.name).join()) {
     return { reason: 'the FROM clause could not be analysed' };
   }
 
   // Keys: the GROUP BY expressions (as result columns), or every column.
-  const aggregated = columns.some((c) => JSON.stringify(c.expr).includes('"aggr_func"'));
   let keys: number[];
   if (groupAt >= 0) {
-    const spans = splitAtCommas(top, groupAt + 2, clauseEnd(groupAt + 1), query.length);
+    const groupEnd = top.findIndex(
+      (t, k) =>
+        k > groupAt + 1 && ['HAVING', 'ORDER', 'LIMIT', 'WINDOW', 'QUALIFY'].some((w) => isKeyword(t, w)),
+    );
+    const spans = splitAtCommas(top, groupAt + 2, groupEnd < 0 ? top.length : groupEnd, query.length);
     keys = [];
     for (const [s, e] of spans) {
       const g = query.slice(s, e).trim();
@@ -241,16 +203,29 @@ export function describeQuery(query: string, ast: unknown): QueryShape | { reaso
       if (k < 0 || k >= items.length) return { reason: `the group key ${g} is not a column of the result` };
       if (!keys.includes(k)) keys.push(k);
     }
-  } else if (aggregated) {
+  } else if (hasAggregate(root.columns)) {
     return { reason: 'an aggregate over the whole table is recomputed in full' };
   } else {
     keys = items.map((_, k) => k);
   }
+  const optional = optionalSideKey(
+    keys.map((k) => columns[k]?.expr),
+    tables,
+    columnsOf,
+  );
+  if (optional) return { reason: optional };
 
-  const whereEnd = clauseEnd(whereAt < 0 ? fromAt : whereAt);
   const where =
     whereAt > 0
       ? { start: (top[whereAt + 1] as Token).start, end: (top[whereEnd - 1] as Token).end }
       : { insertAt: (top[fromEnd - 1] as Token).end };
-  return { items, keys, tables, where, readsCurrentDate: /\bcurrent_date\b/i.test(query) };
+  return {
+    items,
+    keys,
+    tables,
+    subqueryTables: subqueryTableNames(root, rows.selects),
+    fromStart: (top[fromAt + 1] as Token).start,
+    where,
+    readsCurrentDate: /\bcurrent_date\b/i.test(query),
+  };
 }

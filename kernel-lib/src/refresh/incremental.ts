@@ -15,6 +15,7 @@ import {
   setPositions,
 } from '../capture/capture.js';
 import { changeTable } from '../capture/duckdb.js';
+import { sourceColumns } from '../catalog/catalog.js';
 import type { OutputColumn } from '../plan/full.js';
 import { refreshSelect } from '../plan/full.js';
 import { affectedKeysSql, dtKeyCondition, KEYS_TABLE, restrictedQuery } from '../plan/incremental.js';
@@ -86,6 +87,14 @@ export async function decideAction(
   if (changed.length === 0)
     return { ...base, action: 'NO_DATA', reason: 'no source changed since the last refresh' };
   if (dt.effectiveMode === 'FULL' || !shape) return { ...base, action: 'FULL', reason: dt.refreshModeReason };
+  const inSubquery = changed.filter((s) => shape.subqueryTables.includes(s));
+  if (inSubquery.length > 0) {
+    return {
+      ...base,
+      action: 'FULL',
+      reason: `${inSubquery.join(', ')} changed and ${inSubquery.length > 1 ? 'are' : 'is'} read inside a subquery, whose result the change may move for any row`,
+    };
+  }
   if (
     shape.readsCurrentDate &&
     previousDataTimestamp !== undefined &&
@@ -226,7 +235,8 @@ export async function planWork(
   full: (tx: Queryable) => Promise<{ rowsInserted: number; rowsDeleted: number }>,
 ): Promise<RefreshWork> {
   const analysis = analyzeQuery(dt.query, () => false);
-  const described = analysis.ast ? describeQuery(dt.query, analysis.ast) : undefined;
+  const columns = analysis.ast ? await sourceColumns(tx, family, dt.sources) : undefined;
+  const described = analysis.ast ? describeQuery(dt.query, analysis.ast, (t) => columns?.get(t)) : undefined;
   const shape = described && !('reason' in described) ? described : undefined;
   const previous = dt.dataTimestamp ? Date.parse(`${dt.dataTimestamp.replace(' ', 'T')}Z`) : undefined;
   const decision = await decideAction(tx, family, dt, shape, dataTimestamp, previous);
