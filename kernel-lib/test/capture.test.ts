@@ -28,7 +28,15 @@ describe('DuckDB write planning (pure)', () => {
   it.each([
     [
       "INSERT INTO orders VALUES (1, 'a')",
-      { kind: 'captured', write: "INSERT INTO orders VALUES (1, 'a') RETURNING *", returning: 1 },
+      {
+        kind: 'captured',
+        before: [`INSERT INTO dtlab."chg_orders" SELECT $seq, 1, * FROM (VALUES (1, 'a')) AS dtlab_rows`],
+        write: 'INSERT INTO "orders" SELECT * EXCLUDE (_seq, _w) FROM dtlab."chg_orders" WHERE _seq = $seq',
+      },
+    ],
+    [
+      "INSERT INTO orders (k, s) VALUES (1, 'a')",
+      { kind: 'captured', write: "INSERT INTO orders (k, s) VALUES (1, 'a') RETURNING *", returning: 1 },
     ],
     [
       'DELETE FROM orders o WHERE o.k IN (SELECT 1)',

@@ -154,7 +154,7 @@ export async function capturedWrite(
     return result;
   }
   for (const before of plan.before) await tx.query(before.replace('$seq', String(seq)));
-  const result = await tx.query(plan.write);
+  const result = await tx.query(plan.write.replace('$seq', String(seq)));
   if (!plan.returning) return result;
   for (const insert of duck.recordRows(plan.table, seq, plan.returning, result.rows)) await tx.query(insert);
   return { columns: [], rows: [], rowCount: result.rows.length };

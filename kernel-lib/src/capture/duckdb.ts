@@ -106,6 +106,19 @@ export function planCapture(
     if (isKeyword(second, 'OR') || has(top, 'CONFLICT') || has(top, 'RETURNING')) {
       return untracked(table, 'INSERT OR REPLACE / ON CONFLICT / RETURNING is not captured row by row');
     }
+    // The token after the table name, parentheses included (a column list starts with one).
+    const source = tokens[tokens.indexOf(top[into + 1] as Token) + 1];
+    if (source && ['SELECT', 'VALUES', 'WITH', 'FROM'].some((kw) => isKeyword(source, kw))) {
+      // All columns, in order: the rows go to the change table first and from there into the table, so they
+      // never travel through the engine (RETURNING would bring every row back and send it again as text).
+      const chg = changeTable(table);
+      return {
+        kind: 'captured',
+        table,
+        before: [`INSERT INTO ${chg} SELECT $seq, 1, * FROM (${sql.slice(source.start)}) AS dtlab_rows`],
+        write: `INSERT INTO ${quoteIdent(table)} SELECT * EXCLUDE (_seq, _w) FROM ${chg} WHERE _seq = $seq`,
+      };
+    }
     return { kind: 'captured', table, before: [], write: `${sql} RETURNING *`, returning: 1 };
   }
   if (isKeyword(first, 'DELETE') && isKeyword(second, 'FROM')) {

@@ -10,8 +10,9 @@ import { DtError, messageOf } from '../errors.js';
 import { caretSnippet } from '../sql/position.js';
 import { loadTpchFiles } from '../tpch/load-files.js';
 import { TPCH_TABLES } from '../tpch/schema.js';
+import { benchRefresh, parseBatch } from './bench.js';
 import { formatTable } from './table.js';
-import { type TpchValues, tpchGen, tpchLoad, tpchRefresh, tpchSimulate } from './tpch.js';
+import { parseScaleFactor, type TpchValues, tpchGen, tpchLoad, tpchRefresh, tpchSimulate } from './tpch.js';
 
 const DATA_DIR = fileURLToPath(new URL('../../../data/', import.meta.url));
 
@@ -31,6 +32,10 @@ Usage:
   dtlab tpch simulate [--db DB] [--rate R] [--seconds S] [--faults kind=p,…] [--seed N]
                                             stream new orders, status changes, corrections, cancellations
                                             (faults: nullCustomer, duplicateKey, negativePrice, unknownCustomer)
+  dtlab bench refresh --sf SF [--db DB] [--batch N]
+                                            incremental vs full refresh of the seven pipelines after RF1+RF2
+                                            and after a batch of N new orders (default 100000), and the
+                                            write overhead of change capture; needs an empty database
   dtlab --help                              this text
 
 Options:
@@ -40,6 +45,7 @@ Options:
   --data DIR     directory of dbgen .tbl[.gz] files for demo (default: the repository's data/tpch-sf0.01)
   --sf SF        TPC-H scale factor: 0.01, 0.1, 1, 10 … (SF 1 = 6 million line items)
   --updates N    refresh sets to write (gen, default 0) or to allow rf1/rf2 to apply (load, default 10)
+  --batch N      orders in the benchmark's batch (capped at a tenth of the orders table)
   --keys MODE    primary (default): the spec's primary keys; none: no keys, so duplicates can be injected
   --shift-to-today  move every date by one constant so the latest order falls on today (UTC)
 
@@ -135,6 +141,16 @@ async function tpchCommand(
   );
 }
 
+async function benchCommand(
+  sub: string | undefined,
+  values: { db?: string; sf?: string; batch?: string },
+  out: (s: string) => void,
+) {
+  if (sub !== 'refresh') throw new DtError('DT_ERR_USAGE', `unknown bench '${sub ?? ''}': expected refresh`);
+  const options = { sf: parseScaleFactor(values.sf), batch: parseBatch(values.batch) };
+  await withEngine(values.db, (e) => benchRefresh(e, options, out));
+}
+
 /** Runs the CLI; returns the exit status. */
 export async function main(
   argv: string[],
@@ -148,7 +164,7 @@ export async function main(
       return command === undefined ? 2 : 0;
     }
     const { values } = parseArgs({
-      args: command === 'tpch' ? rest.slice(1) : rest,
+      args: command === 'tpch' || command === 'bench' ? rest.slice(1) : rest,
       options: {
         db: { type: 'string' },
         command: { type: 'string', short: 'c' },
@@ -167,6 +183,7 @@ export async function main(
         seconds: { type: 'string' },
         faults: { type: 'string' },
         seed: { type: 'string' },
+        batch: { type: 'string' },
       },
     });
     if (values.help) {
@@ -176,6 +193,7 @@ export async function main(
     if (command === 'sql') await sqlCommand(values, out);
     else if (command === 'demo') await demoCommand(values, out);
     else if (command === 'tpch') await tpchCommand(rest[0], values, out, err);
+    else if (command === 'bench') await benchCommand(rest[0], values, out);
     else throw new DtError('DT_ERR_USAGE', `unknown command '${command}' (see dtlab --help)`);
     return 0;
   } catch (e) {
