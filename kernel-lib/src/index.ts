@@ -5,6 +5,7 @@ export type { Clock } from './clock.js';
 export { AcceleratedClock, ManualClock, systemClock } from './clock.js';
 export { Engine, type EngineEvent, type EngineOptions, type StatementResult } from './engine/engine.js';
 export { DtError, ERROR_CODES, type ErrorCode, isDtError, type SourcePosition } from './errors.js';
+export * as magics from './magics/index.js';
 export type { SchedulerEvent } from './schedule/events.js';
 export { type CyclePlan, type PlanInput, periodForLag, planCycle } from './schedule/plan.js';
 export { Scheduler, type SchedulerOptions } from './schedule/scheduler.js';

@@ -1,0 +1,271 @@
+/**
+ * The `%dt` line magics: `%dt <subcommand> [args] [--option value]`. Pure: a line of a cell → a DtCommand,
+ * or a DtError whose position is the offending word's line and column in the cell.
+ */
+import { closest, magicError, splitWords, type Word } from './words.js';
+
+export type DtCommand =
+  | { kind: 'connect'; spec: string }
+  | { kind: 'load_tpch'; sf: number; keys: 'primary' | 'none'; replace: boolean }
+  | { kind: 'show'; like?: string }
+  | { kind: 'graph' }
+  | { kind: 'lag'; names: string[] }
+  | { kind: 'history'; name?: string; limit: number }
+  | { kind: 'refresh'; name: string }
+  | { kind: 'verify'; name: string }
+  | { kind: 'clock_show' }
+  | { kind: 'clock_advance'; ms: number; text: string }
+  | { kind: 'clock_run'; factor: number }
+  | { kind: 'clock_pause' }
+  | { kind: 'simulate'; rate: number; seed: number }
+  | { kind: 'simulate_stop' }
+  | { kind: 'compare'; a: string; b: string };
+
+export const DT_SUBCOMMANDS = [
+  'connect',
+  'load',
+  'show',
+  'graph',
+  'lag',
+  'history',
+  'refresh',
+  'verify',
+  'clock',
+  'simulate',
+  'compare',
+] as const;
+
+/** `%dt` usage, shown with errors and by `%dt help` in the docs. */
+export const DT_USAGE = `%dt connect duckdb | pglite | postgres://…
+%dt load tpch --sf 0.01 [--keys primary|none] [--replace]
+%dt show [LIKE_PATTERN]
+%dt graph
+%dt lag [NAME …]
+%dt history [NAME] [--limit N]
+%dt refresh NAME
+%dt verify NAME
+%dt clock [show] | %dt clock +6h | %dt clock run x60 | %dt clock pause
+%dt simulate orders --rate N [--seed N] | %dt simulate stop
+%dt compare NAME_A NAME_B`;
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `+6h`, `+90m`, `+1d12h`, `+30s` → milliseconds; undefined if it is not a duration. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^\+?((?:\d+(?:\.\d+)?[smhd])+)$/.exec(text);
+  if (!m) return undefined;
+  let ms = 0;
+  for (const part of (m[1] as string).matchAll(/(\d+(?:\.\d+)?)([smhd])/g))
+    ms += Number(part[1]) * (UNIT_MS[part[2] as string] as number);
+  return ms > 0 ? ms : undefined;
+}
+
+/** Walks the words after the subcommand; `--name value` options are collected first. */
+class Args {
+  private readonly positional: Word[] = [];
+  private readonly options = new Map<string, Word>();
+  constructor(
+    private readonly cell: string,
+    words: Word[],
+    private readonly end: number,
+    allowed: readonly string[],
+    flags: readonly string[] = [],
+  ) {
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i] as Word;
+      if (!w.text.startsWith('--')) {
+        this.positional.push(w);
+        continue;
+      }
+      const name = w.text.slice(2);
+      if (!allowed.includes(name) && !flags.includes(name)) {
+        const guess = closest(name, [...allowed, ...flags]);
+        const known = [...allowed, ...flags].map((o) => `--${o}`).join(', ') || 'none';
+        throw magicError(
+          cell,
+          w.start,
+          `unknown option ${w.text}${guess ? ` (did you mean --${guess}?)` : ''}; options: ${known}`,
+        );
+      }
+      if (flags.includes(name)) {
+        this.options.set(name, w);
+        continue;
+      }
+      const value = words[i + 1];
+      if (!value || value.text.startsWith('--')) throw magicError(cell, w.start, `${w.text} needs a value`);
+      this.options.set(name, value);
+      i++;
+    }
+  }
+
+  required(what: string): Word {
+    const w = this.positional.shift();
+    if (!w) throw magicError(this.cell, this.end, `expected ${what}`);
+    return w;
+  }
+
+  optional(): Word | undefined {
+    return this.positional.shift();
+  }
+
+  rest(): Word[] {
+    return this.positional.splice(0);
+  }
+
+  option(name: string): Word | undefined {
+    return this.options.get(name);
+  }
+
+  flag(name: string): boolean {
+    return this.options.has(name);
+  }
+
+  number(name: string, check: (n: number) => boolean, what: string): number | undefined {
+    const w = this.options.get(name);
+    if (!w) return undefined;
+    const n = Number(w.text);
+    if (w.text === '' || !Number.isFinite(n) || !check(n))
+      throw magicError(this.cell, w.start, `--${name} must be ${what}, got '${w.text}'`, 'DT_ERR_USAGE');
+    return n;
+  }
+
+  done(): void {
+    const extra = this.positional[0];
+    if (extra) throw magicError(this.cell, extra.start, `unexpected '${extra.text}'`);
+  }
+}
+
+/** Parses the `%dt` line spanning [from, to) of `cell`; `from` is the offset of `%dt`. */
+export function parseDtLine(cell: string, from: number, to: number): DtCommand {
+  const words = splitWords(cell, from + 3, to);
+  const sub = words.shift();
+  if (!sub) throw magicError(cell, to, `expected a subcommand after %dt: ${DT_SUBCOMMANDS.join(', ')}`);
+  const args = (allowed: readonly string[] = [], flags: readonly string[] = []) =>
+    new Args(cell, words, to, allowed, flags);
+  const name = sub.text.toLowerCase();
+  switch (name) {
+    case 'connect': {
+      const a = args();
+      const spec = a.required('a database: duckdb, pglite or postgres://…');
+      a.done();
+      if (!/^(duckdb|pglite)(:.*)?$|^postgres(ql)?:\/\//.test(spec.text))
+        throw magicError(
+          cell,
+          spec.start,
+          `unknown database '${spec.text}': expected duckdb, pglite or postgres://…`,
+        );
+      return { kind: 'connect', spec: spec.text };
+    }
+    case 'load': {
+      const a = args(['sf', 'keys'], ['replace']);
+      const what = a.required('what to load: tpch');
+      if (what.text.toLowerCase() !== 'tpch')
+        throw magicError(cell, what.start, `cannot load '${what.text}': expected tpch`);
+      a.done();
+      const sf = a.number('sf', (n) => n > 0, 'a positive scale factor') ?? 0.01;
+      const keys = a.option('keys');
+      if (keys && keys.text !== 'primary' && keys.text !== 'none')
+        throw magicError(
+          cell,
+          keys.start,
+          `--keys must be primary or none, got '${keys.text}'`,
+          'DT_ERR_USAGE',
+        );
+      return {
+        kind: 'load_tpch',
+        sf,
+        keys: keys?.text === 'none' ? 'none' : 'primary',
+        replace: a.flag('replace'),
+      };
+    }
+    case 'show': {
+      const a = args();
+      const like = a.optional();
+      a.done();
+      return like ? { kind: 'show', like: like.text } : { kind: 'show' };
+    }
+    case 'graph':
+      args().done();
+      return { kind: 'graph' };
+    case 'lag':
+      return {
+        kind: 'lag',
+        names: args()
+          .rest()
+          .map((w) => w.text),
+      };
+    case 'history': {
+      const a = args(['limit']);
+      const dt = a.optional();
+      a.done();
+      const limit = a.number('limit', (n) => Number.isInteger(n) && n > 0, 'a positive whole number') ?? 20;
+      return dt ? { kind: 'history', name: dt.text, limit } : { kind: 'history', limit };
+    }
+    case 'refresh':
+    case 'verify': {
+      const a = args();
+      const dt = a.required('a dynamic table name');
+      a.done();
+      return { kind: name, name: dt.text };
+    }
+    case 'clock':
+      return parseClock(cell, args(), to);
+    case 'simulate': {
+      const a = args(['rate', 'seed']);
+      const what = a.required("'orders' or 'stop'");
+      a.done();
+      if (what.text === 'stop') return { kind: 'simulate_stop' };
+      if (what.text !== 'orders')
+        throw magicError(cell, what.start, `cannot simulate '${what.text}': expected orders or stop`);
+      const rate = a.number('rate', (n) => n > 0, 'a positive number of orders per second');
+      if (rate === undefined)
+        throw magicError(cell, to, '%dt simulate orders needs --rate N (events per second)');
+      return { kind: 'simulate', rate, seed: a.number('seed', Number.isInteger, 'a whole number') ?? 1 };
+    }
+    case 'compare': {
+      const a = args();
+      const first = a.required('two dynamic table names');
+      const second = a.required('a second dynamic table name');
+      a.done();
+      return { kind: 'compare', a: first.text, b: second.text };
+    }
+    default: {
+      const guess = closest(name, DT_SUBCOMMANDS);
+      throw magicError(
+        cell,
+        sub.start,
+        `unknown %dt subcommand '${sub.text}'${guess ? ` (did you mean ${guess}?)` : ''}; expected one of ${DT_SUBCOMMANDS.join(', ')}`,
+      );
+    }
+  }
+}
+
+function parseClock(cell: string, a: Args, end: number): DtCommand {
+  const first = a.optional();
+  if (!first || first.text === 'show') {
+    a.done();
+    return { kind: 'clock_show' };
+  }
+  if (first.text === 'pause') {
+    a.done();
+    return { kind: 'clock_pause' };
+  }
+  if (first.text === 'run') {
+    const speed = a.required('a speed such as x60');
+    a.done();
+    const m = /^[x×](\d+(?:\.\d+)?)$/i.exec(speed.text);
+    const factor = m ? Number(m[1]) : Number.NaN;
+    if (!(factor > 0))
+      throw magicError(cell, speed.start, `expected a speed such as x60, got '${speed.text}'`);
+    return { kind: 'clock_run', factor };
+  }
+  const ms = parseDuration(first.text);
+  if (ms === undefined || !first.text.startsWith('+'))
+    throw magicError(
+      cell,
+      first.start ?? end,
+      `unknown clock command '${first.text}': expected show, +DURATION (e.g. +6h, +90m), run x60 or pause`,
+    );
+  a.done();
+  return { kind: 'clock_advance', ms, text: first.text };
+}

@@ -1,0 +1,14 @@
+/** The notebook surface's runtime-independent part: the magic grammar, the session, the output bundles. */
+export * from '../display/bundle.js';
+export * from '../display/error.js';
+export * from '../display/graph.js';
+export * from '../display/history.js';
+export { DT_SUBCOMMANDS, DT_USAGE, type DtCommand, parseDuration } from './dt-line.js';
+export {
+  type DynamicTableCommand,
+  isMagicCell,
+  type MagicCommand,
+  parseCell,
+  type SqlCommand,
+} from './parse.js';
+export { type Connection, MagicSession, type MagicSessionOptions } from './session.js';
