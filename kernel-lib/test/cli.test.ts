@@ -104,7 +104,7 @@ describe('dtlab CLI', () => {
       '-c',
       "SHOW DYNAMIC TABLES LIKE 'd'; SELECT s FROM d",
     ]);
-    expect(stdout).toMatch(/\| d +\| 1 hour +\| FULL/);
+    expect(stdout).toMatch(/\| d +\| 1 hour +\| INCREMENTAL/);
     expect(stdout).toMatch(/\| 3 \|/);
     const failed = await run('node', [BIN, 'sql', '--db', db, '-c', 'DROP DYNAMIC TABLE nope']).catch(
       (e) => e,

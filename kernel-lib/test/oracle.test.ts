@@ -2,8 +2,9 @@
  * The oracle: after every refresh, every DT equals its defining query (EXCEPT ALL both ways, via VERIFY),
  * under random change sequences — inserts with NULLs and duplicate rows, updates that move rows between
  * groups, deletes of group minima — on DuckDB, PGlite and PostgreSQL. DT definitions cover every construct
- * the incremental planner maintains: COUNT/SUM/AVG/MIN/MAX, COUNT(DISTINCT), HAVING, inner and left joins,
- * projections with duplicates, DISTINCT, and a DT reading a DT.
+ * the incremental planner maintains, by both strategies: linear deltas (COUNT/SUM/AVG per group, over a join,
+ * with NULL group keys, and over the whole table) and affected keys (MIN/MAX, COUNT(DISTINCT), HAVING, left
+ * joins, IN subqueries, projections with duplicates, DISTINCT), and a DT reading a DT.
  *
  * A failing case prints fast-check's seed and path; add the seed to REGRESSION_SEEDS to keep it.
  */
@@ -24,6 +25,11 @@ const DTS: [string, string][] = [
   ['left_joined', 'SELECT b.k, COUNT(a.v) AS c, MAX(a.s) AS ms FROM b LEFT JOIN a ON a.k = b.k GROUP BY b.k'],
   ['left_rows', 'SELECT b.k, b.w FROM b LEFT JOIN a ON a.k = b.k WHERE b.w IS NOT NULL'],
   ['in_subquery', 'SELECT g, COUNT(*) AS n FROM a WHERE k IN (SELECT k FROM b WHERE w > 0) GROUP BY g'],
+  ['global', 'SELECT COUNT(*) AS n, SUM(v) AS s, AVG(v) AS av, COUNT(s) AS cs FROM a WHERE g IS NOT NULL'],
+  [
+    'avg_join',
+    'SELECT b.w, AVG(a.v) AS av, SUM(a.v * b.w) + 1 AS p, COUNT(*) AS n FROM a JOIN b ON a.k = b.k GROUP BY b.w',
+  ],
   ['on_dt', 'SELECT c % 2 AS parity, SUM(sv) AS total, COUNT(*) AS groups FROM agg GROUP BY c % 2'],
 ];
 

@@ -1,7 +1,9 @@
 import nodeSqlParser from 'node-sql-parser';
 import { describe, expect, it } from 'vitest';
 import { affectedKeysSql, restrictedQuery } from '../src/plan/incremental.js';
+import { deltaSql, linearPlan, outputFromStateSql, stateSelectSql } from '../src/plan/linear.js';
 import { describeQuery, type QueryShape } from '../src/plan/shape.js';
+import { chooseStrategy } from '../src/plan/strategy.js';
 
 const parser = new nodeSqlParser.Parser();
 const shapeOf = (q: string) => describeQuery(q, parser.astify(q, { database: 'PostgresQL' }));
@@ -29,7 +31,6 @@ GROUP BY c.c_custkey, c.c_name, n.n_name`;
     expect((shapeOf('SELECT DISTINCT a, b + 1 FROM t WHERE c > 0') as QueryShape).keys).toEqual([0, 1]);
   });
   it.each([
-    ['SELECT count(*) FROM t', /whole table/],
     ['SELECT a, lag(a) OVER (ORDER BY a) FROM t', /window/],
     ['SELECT x, sum(y) FROM (SELECT DISTINCT a AS x, b AS y FROM t) s GROUP BY x', /DISTINCT/],
     [
@@ -116,6 +117,67 @@ describe('affected-key SQL', () => {
   it('restricts the query to the affected keys inside its WHERE clause', () => {
     expect(restrictedQuery(q, shape, false)).toBe(
       'SELECT o.o_orderdate, sum(l.l_quantity) AS q FROM orders o JOIN lineitem l ON l.l_orderkey = o.o_orderkey WHERE (l.l_tax > 0) AND EXISTS (SELECT 1 FROM dtlab_keys WHERE dtlab_keys.k1 = (o.o_orderdate)) GROUP BY o.o_orderdate HAVING count(*) > 1',
+    );
+  });
+});
+
+describe('linear deltas', () => {
+  const strategy = (q: string) => chooseStrategy(q, parser.astify(q, { database: 'PostgresQL' })).kind;
+  it.each([
+    [
+      'SELECT o_orderdate, COUNT(*), SUM(o_totalprice), AVG(o_totalprice) FROM orders GROUP BY o_orderdate',
+      'linear',
+    ],
+    [
+      'SELECT 100.00 * SUM(CASE WHEN a > 0 THEN b ELSE 0 END) / SUM(b) AS r FROM t JOIN u ON t.k = u.k',
+      'linear',
+    ],
+    ['SELECT g, MAX(v) FROM t GROUP BY g', 'keys'],
+    ['SELECT g, COUNT(DISTINCT v) FROM t GROUP BY g', 'keys'],
+    ['SELECT g, SUM(v) FROM t GROUP BY g HAVING SUM(v) > 1', 'keys'],
+    ['SELECT t.g, SUM(u.v) FROM t LEFT JOIN u ON u.k = t.k GROUP BY t.g', 'keys'],
+    ['SELECT MAX(v) FROM t', 'full'],
+    ['SELECT SUM(v) FROM t WHERE k IN (SELECT k FROM u)', 'full'],
+  ])('%s → %s', (q, kind) => {
+    expect(strategy(q)).toBe(kind);
+  });
+
+  const q =
+    'SELECT o.d AS day, COUNT(*) AS n, AVG(l.q) AS aq FROM orders o JOIN lineitem l ON l.k = o.k GROUP BY o.d';
+  const shape = shapeOf(q) as QueryShape;
+  const plan = linearPlan(q, shape);
+  it('keeps per-group counts and sums, and rebuilds the result from them', () => {
+    if ('reason' in plan) throw new Error(plan.reason);
+    expect(stateSelectSql(q, shape, plan)).toBe(
+      'SELECT (o.d) AS k1, count(*) AS dtlab_n, sum(l.q) AS a2_s, count(l.q) AS a2_c FROM orders o JOIN lineitem l ON l.k = o.k GROUP BY o.d',
+    );
+    expect(outputFromStateSql(shape, plan, 'postgres', 'st', '')).toBe(
+      'SELECT dtlab_s.k1, dtlab_s.dtlab_n, (CASE WHEN dtlab_s.a2_c = 0 THEN NULL ELSE dtlab_s.a2_s / CAST(dtlab_s.a2_c AS NUMERIC) END) FROM st AS dtlab_s',
+    );
+  });
+  it('weights each delta term: change of one side, new state before it, old state after it', () => {
+    if ('reason' in plan) throw new Error(plan.reason);
+    const sql = deltaSql(
+      q,
+      shape,
+      plan,
+      'duckdb',
+      new Map([
+        ['orders', ['k', 'd']],
+        ['lineitem', ['k', 'q']],
+      ]),
+    );
+    const [first, second] = sql.split('\nUNION ALL\n');
+    // Term 1: Δorders ⋈ lineitem_old (current rows, plus its change with the weight negated).
+    expect(first).toContain('sum(o.dtlab_w * l.dtlab_w) AS dtlab_n');
+    expect(first).toContain('SELECT "k", "d", sum(_w) AS dtlab_w FROM dtlab."chg_orders"');
+    expect(first).toContain(
+      'SELECT "k", "q", 1 AS dtlab_w FROM "lineitem" UNION ALL SELECT "k", "q", -sum(_w) AS dtlab_w',
+    );
+    // Term 2: orders_new ⋈ Δlineitem.
+    expect(second).toContain('sum(l.dtlab_w) AS dtlab_n');
+    expect(second).toContain(
+      'FROM orders o JOIN (SELECT "k", "q", sum(_w) AS dtlab_w FROM dtlab."chg_lineitem"',
     );
   });
 });

@@ -23,6 +23,7 @@ import { DtError } from '../errors.js';
 import { createStorageSql, type OutputColumn, probeSql, refreshSelect } from '../plan/full.js';
 import { decideRefreshMode } from '../plan/mode.js';
 import { runFullRefresh } from '../refresh/full.js';
+import { buildIncrementalState, dropState } from '../refresh/incremental.js';
 import { analyzeQuery, findIdentifier } from '../sql/analyze.js';
 import type { CreateDynamicTable } from '../sql/ddl.js';
 import { positionAt } from '../sql/position.js';
@@ -166,8 +167,9 @@ export async function createDynamicTable(
             if (!tracked.includes(old.name)) await releaseCapture(tx, backend.family, old.name);
           }
         }
+        if (existing) await dropState(tx, stmt.name);
         if (stmt.initialize !== 'ON_CREATE') return undefined;
-        return runFullRefresh(
+        const record = await runFullRefresh(
           tx,
           {
             dt,
@@ -180,6 +182,8 @@ export async function createDynamicTable(
           },
           () => ctx.clock.now(),
         );
+        await buildIncrementalState(tx, backend.family, dt, now);
+        return record;
       },
       { isolation: 'repeatable read' },
     );

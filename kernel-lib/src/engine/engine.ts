@@ -32,6 +32,7 @@ import { directDependents, topologicalOrder } from '../catalog/graph.js';
 import { type Clock, systemClock } from '../clock.js';
 import { DtError, messageOf } from '../errors.js';
 import { type RefreshRequest, recordFailedRefresh } from '../refresh/full.js';
+import { dropState } from '../refresh/incremental.js';
 import { DtMutex, type RunOptions, type RunOutcome, runRefresh } from '../refresh/run.js';
 import { type Verification, verifyDynamicTable } from '../refresh/verify.js';
 import { resumeChanges, suspendChanges } from '../schedule/states.js';
@@ -463,6 +464,8 @@ export class Engine {
         await this.backend.transaction(async (tx) => {
           await tx.query(`ALTER TABLE ${quoteIdent(dt.name)} RENAME TO ${quoteIdent(action.newName)}`);
           await renameDynamicTable(tx, dt.name, action.newName);
+          // The incremental state is named after the DT: the next refresh builds it anew.
+          await dropState(tx, dt.name);
         });
         this.events.next({ type: 'catalog', action: 'renamed', name: action.newName });
         return `Dynamic table ${dt.name} renamed to ${action.newName}.`;
@@ -493,6 +496,7 @@ export class Engine {
     await this.backend.transaction(async (tx) => {
       await tx.query(`DROP TABLE ${quoteIdent(name)}`);
       await deleteDynamicTable(tx, name);
+      await dropState(tx, name);
       for (const source of await dropPositions(tx, name))
         await releaseCapture(tx, this.backend.family, source);
     });

@@ -7,7 +7,8 @@
 import type { QueryAnalysis } from '../sql/analyze.js';
 import type { RefreshMode } from '../sql/ddl.js';
 import type { EffectiveMode, SourceKind } from '../types.js';
-import { type ColumnsOf, describeQuery } from './shape.js';
+import type { ColumnsOf } from './shape.js';
+import { chooseStrategy } from './strategy.js';
 
 export type ModeDecision = { mode: EffectiveMode; reason: string } | { error: string };
 
@@ -17,15 +18,15 @@ export function incrementalVerdict(
   analysis: QueryAnalysis,
   sources: { name: string; kind: SourceKind }[],
   columnsOf?: ColumnsOf,
-): { ok: true } | { ok: false; reason: string } {
+): { ok: true; reason: string } | { ok: false; reason: string } {
   if (analysis.parseError) {
     return { ok: false, reason: `the query could not be analysed (${analysis.parseError})` };
   }
   const views = sources.filter((s) => s.kind === 'VIEW').map((s) => s.name);
   if (views.length > 0)
     return { ok: false, reason: `it reads view ${views.join(', ')}, whose changes are not captured` };
-  const shape = describeQuery(query, analysis.ast, columnsOf);
-  return 'reason' in shape ? { ok: false, reason: shape.reason } : { ok: true };
+  const strategy = chooseStrategy(query, analysis.ast, columnsOf);
+  return { ok: strategy.kind !== 'full', reason: strategy.reason };
 }
 
 export function decideRefreshMode(
@@ -38,7 +39,7 @@ export function decideRefreshMode(
   if (requested === 'FULL') return { mode: 'FULL', reason: 'REFRESH_MODE = FULL was requested' };
   const verdict = incrementalVerdict(query, analysis, sources, columnsOf);
   if (verdict.ok) {
-    return { mode: 'INCREMENTAL', reason: 'changes are applied by recomputing only the groups they touch' };
+    return { mode: 'INCREMENTAL', reason: verdict.reason };
   }
   if (requested === 'INCREMENTAL') return { error: `cannot refresh incrementally: ${verdict.reason}` };
   return { mode: 'FULL', reason: `AUTO chose FULL: ${verdict.reason}` };

@@ -12,8 +12,13 @@ import { fromTables, selectLevel, type TableRef } from './from.js';
 export type { TableRef } from './from.js';
 
 export interface QueryShape {
-  /** Expression text of each result column. */
+  /** Expression text of each result column, and where each starts in the query text. */
   items: string[];
+  itemStarts: number[];
+  /** Aggregate calls node-sql-parser found in each result column (a cross-check for the linear planner). */
+  aggregateCounts: number[];
+  /** Some of `tables` sit inside subqueries in FROM. */
+  derived: boolean;
   /** Result positions (0-based) that identify a group: GROUP BY keys, or every column without GROUP BY. */
   keys: number[];
   /** Tables whose rows flow into the result row by row (outer FROM, and SPJ subqueries in FROM). */
@@ -25,6 +30,13 @@ export interface QueryShape {
   subqueryTables: string[];
   /** Where the FROM clause's first item starts in the text. */
   fromStart: number;
+  /** Where what follows GROUP BY (HAVING, ORDER BY, LIMIT …) starts, or the end of the text. */
+  tailStart: number;
+  /** An aggregate without GROUP BY: one group, no keys (only the linear strategy maintains it). */
+  global: boolean;
+  /** SELECT DISTINCT, HAVING: both need whole groups (the affected-key strategy). */
+  distinct: boolean;
+  having: boolean;
   /** Where the WHERE condition sits ([start, end) in the text), or where a WHERE clause would go. */
   where: { start: number; end: number } | { insertAt: number };
   /** Reads CURRENT_DATE (allowed while the date does not move). */
@@ -167,6 +179,7 @@ export function describeQuery(
   const itemSpans = splitAtCommas(top, first, fromAt, query.length);
   if (itemSpans.length !== columns.length) return { reason: 'the select list could not be analysed' };
   const items: string[] = [];
+  const itemStarts = itemSpans.map(([s]) => s);
   for (const [k, [s, e]] of itemSpans.entries()) {
     let text = query.slice(s, e);
     const alias = columns[k]?.as;
@@ -204,7 +217,7 @@ export function describeQuery(
       if (!keys.includes(k)) keys.push(k);
     }
   } else if (hasAggregate(root.columns)) {
-    return { reason: 'an aggregate over the whole table is recomputed in full' };
+    keys = [];
   } else {
     keys = items.map((_, k) => k);
   }
@@ -215,16 +228,35 @@ export function describeQuery(
   );
   if (optional) return { reason: optional };
 
+  const tailAt = top.findIndex(
+    (t, k) =>
+      k > Math.max(whereAt, groupAt, fromAt) &&
+      ['HAVING', 'ORDER', 'LIMIT', 'OFFSET', 'FETCH', 'WINDOW', 'QUALIFY'].some((w) => isKeyword(t, w)),
+  );
   const where =
     whereAt > 0
       ? { start: (top[whereAt + 1] as Token).start, end: (top[whereEnd - 1] as Token).end }
       : { insertAt: (top[fromEnd - 1] as Token).end };
+  const aggregateCounts = columns.map((c) => {
+    let n = 0;
+    walk(c.expr, (x) => {
+      if (x.type === 'aggr_func') n++;
+    });
+    return n;
+  });
   return {
     items,
+    itemStarts,
+    aggregateCounts,
+    derived: rows.selects.size > 1,
     keys,
     tables,
     subqueryTables: subqueryTableNames(root, rows.selects),
     fromStart: (top[fromAt + 1] as Token).start,
+    tailStart: tailAt < 0 ? query.length : (top[tailAt] as Token).start,
+    global: groupAt < 0 && keys.length === 0,
+    distinct: first === 2 && isKeyword(top[1], 'DISTINCT'),
+    having: top.some((t) => isKeyword(t, 'HAVING')),
     where,
     readsCurrentDate: /\bcurrent_date\b/i.test(query),
   };

@@ -18,8 +18,24 @@ import { changeTable } from '../capture/duckdb.js';
 import { sourceColumns } from '../catalog/catalog.js';
 import type { OutputColumn } from '../plan/full.js';
 import { refreshSelect } from '../plan/full.js';
-import { affectedKeysSql, dtKeyCondition, KEYS_TABLE, restrictedQuery } from '../plan/incremental.js';
-import { describeQuery, type QueryShape } from '../plan/shape.js';
+import {
+  affectedKeysSql,
+  dtKeyCondition,
+  KEYS_TABLE,
+  keyMatch,
+  restrictedQuery,
+} from '../plan/incremental.js';
+import {
+  deltaSql,
+  type LinearPlan,
+  outputFromStateSql,
+  stateAggregateColumns,
+  stateSelectSql,
+  stateTable,
+  stateTableName,
+} from '../plan/linear.js';
+import type { QueryShape } from '../plan/shape.js';
+import { chooseStrategy, type Strategy } from '../plan/strategy.js';
 import { analyzeQuery } from '../sql/analyze.js';
 import { translateSql } from '../sql/translate.js';
 import type { DynamicTable, RefreshAction } from '../types.js';
@@ -134,6 +150,8 @@ async function columnsOf(tx: Queryable, source: string): Promise<string[]> {
 export interface IncrementalWork {
   dt: DynamicTable;
   shape: QueryShape;
+  /** Present when the DT is maintained by linear deltas (plan/linear.ts). */
+  linear?: LinearPlan;
   decision: ActionDecision;
   /** Storage columns of the DT (names, declared backend types). */
   output: OutputColumn[];
@@ -149,18 +167,32 @@ export async function runIncremental(
   family: SqlFamily,
   work: IncrementalWork,
 ): Promise<{ rowsInserted: number; rowsDeleted: number }> {
-  const { dt, shape, decision, output } = work;
+  const { dt, shape, decision, output, linear } = work;
   const previous = (await positionsOf(tx, dt.name)).values().next().value as string;
   const changed = new Map<string, string[]>();
   for (const s of decision.changed) changed.set(s, await columnsOf(tx, s));
   // Utility statements take no bind parameters: the position goes in as a literal.
-  const keysSql = translateSql(affectedKeysSql(dt.query, shape, family, changed), family, {
-    now: work.now,
-  }).text;
+  const bind = (sql: string) =>
+    translateSql(sql, family, { now: work.now }).text.replaceAll('$1', sqlLiteral(previous));
   await tx.query(`DROP TABLE IF EXISTS ${KEYS_TABLE}`);
-  await tx.query(`CREATE TEMP TABLE ${KEYS_TABLE} AS ${keysSql.replaceAll('$1', sqlLiteral(previous))}`);
+  if (linear) {
+    await mergeDelta(tx, shape, linear, dt.name, bind(deltaSql(dt.query, shape, linear, family, changed)));
+  } else {
+    await tx.query(
+      `CREATE TEMP TABLE ${KEYS_TABLE} AS ${bind(affectedKeysSql(dt.query, shape, family, changed))}`,
+    );
+  }
+  /** The DT's new rows for the affected keys: from the state, or the query restricted to the keys. */
+  const rowsFor = (withNulls: boolean) => {
+    if (!linear)
+      return translateSql(restrictedQuery(dt.query, shape, withNulls), family, { now: work.now }).text;
+    const keys = shape.keys.map((_k, i) => `dtlab_s.k${i + 1}`);
+    const where = shape.global ? '' : keyMatch(keys, withNulls);
+    return translateSql(outputFromStateSql(shape, linear, family, stateTable(dt.name), where), family).text;
+  };
   const nullKeys = shape.keys.map((_k, i) => `k${i + 1} IS NULL`).join(' OR ');
   const hasNullKeys =
+    !shape.global &&
     (await tx.query(`SELECT count(*) FROM ${KEYS_TABLE} WHERE ${nullKeys}`)).rows[0]?.[0] !== 0;
   const keyColumns = shape.keys.map((k) => (output[k] as OutputColumn).name);
   const keyTypes = shape.keys.map((k) => output[k]?.type);
@@ -168,32 +200,114 @@ export async function runIncremental(
   const seq = emits ? Number((await tx.query("SELECT nextval('dtlab.capture_seq')")).rows[0]?.[0]) : 0;
   let rowsDeleted = 0;
   let rowsInserted = 0;
+  // A whole-table aggregate has one row: it is replaced.
+  const condition = (withNulls: boolean) =>
+    shape.global ? '1 = 1' : dtKeyCondition(keyColumns, keyTypes, withNulls);
   for (const withNulls of hasNullKeys ? [false, true] : [false]) {
-    const condition = dtKeyCondition(keyColumns, keyTypes, withNulls);
     if (emits)
       await tx.query(
-        `INSERT INTO ${changeTable(dt.name)} SELECT ${seq}, -1, * FROM ${quoteIdent(dt.name)} WHERE ${condition}`,
+        `INSERT INTO ${changeTable(dt.name)} SELECT ${seq}, -1, * FROM ${quoteIdent(dt.name)} WHERE ${condition(withNulls)}`,
       );
-    rowsDeleted += (await tx.query(`DELETE FROM ${quoteIdent(dt.name)} WHERE ${condition}`)).rowCount;
+    rowsDeleted += (await tx.query(`DELETE FROM ${quoteIdent(dt.name)} WHERE ${condition(withNulls)}`))
+      .rowCount;
   }
   for (const withNulls of hasNullKeys ? [false, true] : [false]) {
-    const restricted = translateSql(restrictedQuery(dt.query, shape, withNulls), family, {
-      now: work.now,
-    }).text;
     rowsInserted += (
-      await tx.query(`INSERT INTO ${quoteIdent(dt.name)} ${refreshSelect(restricted, output)}`)
+      await tx.query(`INSERT INTO ${quoteIdent(dt.name)} ${refreshSelect(rowsFor(withNulls), output)}`)
     ).rowCount;
   }
   if (emits) {
     for (const withNulls of hasNullKeys ? [false, true] : [false]) {
-      const condition = dtKeyCondition(keyColumns, keyTypes, withNulls);
       await tx.query(
-        `INSERT INTO ${changeTable(dt.name)} SELECT ${seq}, 1, * FROM ${quoteIdent(dt.name)} WHERE ${condition}`,
+        `INSERT INTO ${changeTable(dt.name)} SELECT ${seq}, 1, * FROM ${quoteIdent(dt.name)} WHERE ${condition(withNulls)}`,
       );
     }
   }
-  await tx.query(`DROP TABLE ${KEYS_TABLE}`);
+  await tx.query(`DROP TABLE IF EXISTS ${KEYS_TABLE}`);
   return { rowsInserted, rowsDeleted };
+}
+
+/**
+ * Adds the delta (per group: weighted counts and sums) to the state, drops groups whose count reached 0,
+ * and leaves the touched groups' keys in KEYS_TABLE. Keys match with `=`, then (rarely) NULL keys apart,
+ * so both backends can hash-join.
+ */
+async function mergeDelta(tx: Queryable, shape: QueryShape, plan: LinearPlan, dt: string, delta: string) {
+  const state = stateTable(dt);
+  await tx.query('DROP TABLE IF EXISTS dtlab_delta');
+  await tx.query(`CREATE TEMP TABLE dtlab_delta AS ${delta}`);
+  const set = stateAggregateColumns(plan)
+    .map((c) => `${c} = coalesce(dtlab_s.${c}, 0) + coalesce(dtlab_d.${c}, 0)`)
+    .join(', ');
+  const keys = shape.keys.map((_k, i) => `k${i + 1}`);
+  if (keys.length === 0) {
+    await tx.query(`UPDATE ${state} AS dtlab_s SET ${set} FROM dtlab_delta AS dtlab_d`);
+  } else {
+    const equal = keys.map((k) => `dtlab_s.${k} = dtlab_d.${k}`).join(' AND ');
+    const same = keys.map((k) => `dtlab_s.${k} IS NOT DISTINCT FROM dtlab_d.${k}`).join(' AND ');
+    const anyNull = keys.map((k) => `dtlab_d.${k} IS NULL`).join(' OR ');
+    await tx.query(`UPDATE ${state} AS dtlab_s SET ${set} FROM dtlab_delta AS dtlab_d WHERE ${equal}`);
+    await tx.query(
+      `UPDATE ${state} AS dtlab_s SET ${set} FROM dtlab_delta AS dtlab_d WHERE (${anyNull}) AND ${same}`,
+    );
+    await tx.query(
+      `INSERT INTO ${state} SELECT * FROM dtlab_delta AS dtlab_d WHERE NOT (${anyNull}) AND NOT EXISTS (SELECT 1 FROM ${state} AS dtlab_s WHERE ${equal})`,
+    );
+    await tx.query(
+      `INSERT INTO ${state} SELECT * FROM dtlab_delta AS dtlab_d WHERE (${anyNull}) AND NOT EXISTS (SELECT 1 FROM ${state} AS dtlab_s WHERE ${same})`,
+    );
+    await tx.query(`DELETE FROM ${state} WHERE dtlab_n = 0`);
+  }
+  await tx.query(
+    `CREATE TEMP TABLE ${KEYS_TABLE} AS SELECT ${keys.length ? keys.join(', ') : '1 AS k0'} FROM dtlab_delta`,
+  );
+  await tx.query('DROP TABLE dtlab_delta');
+}
+
+/** Builds a linear DT's state from scratch (with a full refresh, which reads the same snapshot). */
+async function rebuildState(
+  tx: Queryable,
+  family: SqlFamily,
+  dt: DynamicTable,
+  strategy: Strategy,
+  now: number,
+) {
+  if (strategy.kind !== 'linear') return;
+  const state = stateTable(dt.name);
+  await tx.query(`DROP TABLE IF EXISTS ${state}`);
+  const select = translateSql(stateSelectSql(dt.query, strategy.shape, strategy.plan), family, { now }).text;
+  await tx.query(`CREATE TABLE ${state} AS ${select}`);
+  const keys = strategy.shape.keys.map((_k, i) => `k${i + 1}`);
+  // PostgreSQL merges a small delta by index lookups; DuckDB hash-joins either way.
+  if (keys.length > 0 && family === 'postgres')
+    await tx.query(`CREATE INDEX ON ${state} (${keys.join(', ')})`);
+}
+
+async function stateExists(tx: Queryable, dt: string): Promise<boolean> {
+  const { rows } = await tx.query(
+    "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'dtlab' AND table_name = $1",
+    [stateTableName(dt)],
+  );
+  return Number(rows[0]?.[0]) > 0;
+}
+
+/** The strategy a DT is maintained by (decided from its text, as at CREATE). */
+async function strategyOf(tx: Queryable, family: SqlFamily, dt: DynamicTable): Promise<Strategy> {
+  const analysis = analyzeQuery(dt.query, () => false);
+  if (!analysis.ast || dt.effectiveMode !== 'INCREMENTAL')
+    return { kind: 'full', reason: dt.refreshModeReason };
+  const columns = await sourceColumns(tx, family, dt.sources);
+  return chooseStrategy(dt.query, analysis.ast, (t) => columns.get(t));
+}
+
+/** After the initial refresh at CREATE: builds the state a linear DT is maintained from. */
+export async function buildIncrementalState(tx: Queryable, family: SqlFamily, dt: DynamicTable, now: number) {
+  await rebuildState(tx, family, dt, await strategyOf(tx, family, dt), now);
+}
+
+/** Drops a DT's incremental state, if it has one (DROP, RENAME, CREATE OR REPLACE). */
+export async function dropState(tx: Queryable, dt: string): Promise<void> {
+  await tx.query(`DROP TABLE IF EXISTS ${stateTable(dt)}`);
 }
 
 /** After any successful refresh: the DT has consumed its sources' changes up to `position`. */
@@ -234,12 +348,13 @@ export async function planWork(
   output: OutputColumn[],
   full: (tx: Queryable) => Promise<{ rowsInserted: number; rowsDeleted: number }>,
 ): Promise<RefreshWork> {
-  const analysis = analyzeQuery(dt.query, () => false);
-  const columns = analysis.ast ? await sourceColumns(tx, family, dt.sources) : undefined;
-  const described = analysis.ast ? describeQuery(dt.query, analysis.ast, (t) => columns?.get(t)) : undefined;
-  const shape = described && !('reason' in described) ? described : undefined;
+  const strategy = await strategyOf(tx, family, dt);
+  const shape = strategy.kind === 'full' ? undefined : strategy.shape;
   const previous = dt.dataTimestamp ? Date.parse(`${dt.dataTimestamp.replace(' ', 'T')}Z`) : undefined;
-  const decision = await decideAction(tx, family, dt, shape, dataTimestamp, previous);
+  let decision = await decideAction(tx, family, dt, shape, dataTimestamp, previous);
+  if (decision.action === 'INCREMENTAL' && strategy.kind === 'linear' && !(await stateExists(tx, dt.name)))
+    decision = { ...decision, action: 'FULL', reason: 'the per-group counts and sums are built anew' };
+  if (decision.action === 'INCREMENTAL') decision = { ...decision, reason: strategy.reason };
   const finish = async <T>(result: T) => {
     await advancePositions(tx, family, dt, decision.position);
     return result;
@@ -256,6 +371,7 @@ export async function planWork(
             await runIncremental(t, family, {
               dt,
               shape: shape as QueryShape,
+              ...(strategy.kind === 'linear' ? { linear: strategy.plan } : {}),
               decision,
               output,
               now: dataTimestamp,
@@ -269,6 +385,7 @@ export async function planWork(
           await emitFullRefresh(t, family, dt.name, 'before');
           const done = await full(t);
           await emitFullRefresh(t, family, dt.name, 'after');
+          await rebuildState(t, family, dt, strategy, dataTimestamp);
           return finish(done);
         },
       };

@@ -1,0 +1,33 @@
+/**
+ * How a defining query is maintained, decided once from its text (the same answer at CREATE and at every
+ * refresh): linear deltas (cheapest: the work follows the change), affected-key recompute, or full refresh
+ * with the reason. Pure.
+ */
+import { type LinearPlan, linearPlan } from './linear.js';
+import { type ColumnsOf, describeQuery, type QueryShape } from './shape.js';
+
+export type Strategy =
+  | { kind: 'linear'; shape: QueryShape; plan: LinearPlan; reason: string }
+  | { kind: 'keys'; shape: QueryShape; reason: string }
+  | { kind: 'full'; reason: string };
+
+export function chooseStrategy(query: string, ast: unknown, columnsOf?: ColumnsOf): Strategy {
+  const shape = describeQuery(query, ast, columnsOf);
+  if ('reason' in shape) return { kind: 'full', reason: shape.reason };
+  const linear = linearPlan(query, shape);
+  if (!('reason' in linear)) {
+    return {
+      kind: 'linear',
+      shape,
+      plan: linear,
+      reason: 'changes are merged into per-group counts and sums (linear delta): work follows the change',
+    };
+  }
+  if (shape.global) {
+    return {
+      kind: 'full',
+      reason: `an aggregate over the whole table is maintained only with COUNT, SUM and AVG over inner joins (${linear.reason})`,
+    };
+  }
+  return { kind: 'keys', shape, reason: 'changes are applied by recomputing only the groups they touch' };
+}
