@@ -116,6 +116,57 @@ describe.each(BACKEND_KINDS)('scheduler on %s', (kind) => {
     expect(mismatched).toEqual([[0]]);
   });
 
+  it('records NO_DATA when nothing changed, refreshes upstreams on ALTER … REFRESH, and bills warehouse runs', async () => {
+    const { clock, engine } = await open(T0 + 6 * 3600 * S);
+    await engine.execute('CREATE WAREHOUSE bill_wh WAREHOUSE_SIZE = SMALL AUTO_SUSPEND = 60');
+    await engine.execute(pipelineSql('nd', 'bill_wh'));
+    const scheduler = new Scheduler(engine);
+    const names = ['nd_base', 'nd_daily', 'nd_weekly'];
+    const created = (await historyOf(engine, names)).length;
+    await engine.execute('INSERT INTO nd_src VALUES (10, 3, 7)');
+    await scheduler.advance(30 * S);
+    // Nothing written since: the next cycle finds no change in any source and does no work.
+    await scheduler.advance(30 * S);
+    expect((await historyOf(engine, names)).slice(created)).toEqual([
+      ['nd_base', 'SUCCEEDED', 'FULL', 'SCHEDULED', formatTimestamp(T0 + 6 * 3600 * S + 30 * S)],
+      ['nd_daily', 'SUCCEEDED', 'FULL', 'SCHEDULED', formatTimestamp(T0 + 6 * 3600 * S + 30 * S)],
+      ['nd_base', 'SUCCEEDED', 'NO_DATA', 'SCHEDULED', formatTimestamp(T0 + 6 * 3600 * S + 60 * S)],
+      ['nd_daily', 'SUCCEEDED', 'NO_DATA', 'SCHEDULED', formatTimestamp(T0 + 6 * 3600 * S + 60 * S)],
+    ]);
+    const [noData] = await engine.history('nd_daily');
+    expect(noData).toMatchObject({ refreshAction: 'NO_DATA', rowsInserted: 0, rowsDeleted: 0 });
+
+    // ALTER … REFRESH of the top tier refreshes the chain below it first, all to one data timestamp.
+    clock.advance(5 * S);
+    await engine.execute('INSERT INTO nd_src VALUES (11, 9, 5)');
+    await engine.execute('ALTER DYNAMIC TABLE nd_weekly REFRESH');
+    const manual = (await historyOf(engine, names)).slice(created + 4);
+    expect(manual.map((r) => [r[0], r[1], r[3], r[4]])).toEqual(
+      names.map((n) => [n, 'SUCCEEDED', 'MANUAL', formatTimestamp(clock.now())]),
+    );
+    for (const [dt, q] of Object.entries(PIPELINE_QUERIES('nd'))) await expectEqualsQuery(engine, dt, q);
+
+    // Ten quiet minutes: NO_DATA cycles need no warehouse, so the run of the two FULL refreshes
+    // auto-suspends 60 s after its last one and is billed with the 60-second minimum.
+    await scheduler.advance(10 * MIN);
+    const quiet = (await historyOf(engine, names)).slice(created + 7);
+    expect(quiet.length).toBeGreaterThan(20);
+    expect(quiet.filter((r) => r[2] !== 'NO_DATA')).toEqual([]);
+    const bill = await rows(
+      engine,
+      `SELECT refreshes, busy_s, billed_s, credits_used FROM dtlab.warehouse_metering_history
+        WHERE warehouse_name = 'bill_wh'`,
+    );
+    expect(bill).toHaveLength(1);
+    const [refreshes, busy, billed, credits] = (bill[0] as Value[]).map(Number) as number[];
+    expect(refreshes).toBe(2);
+    expect(busy).toBeGreaterThanOrEqual(2);
+    // base [30 s, 31 s], daily [31 s, 32 s], then 60 s of AUTO_SUSPEND idle: 62 s billed at 2 credits/h.
+    expect(billed).toBe(62);
+    expect(credits).toBeCloseTo((62 * 2) / 3600, 6);
+    expect(scheduler.openRuns().filter((r) => r.warehouse === 'bill_wh')).toEqual([]);
+  });
+
   it('Scenario B: upstream failure, UPSTREAM_FAILED downstream, suspension after five, fix and RESUME', async () => {
     const { engine } = await open(T0 + 3 * 3600 * S);
     await engine.execute(pipelineSql('b'));

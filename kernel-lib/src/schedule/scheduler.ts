@@ -307,7 +307,10 @@ export class Scheduler {
       return finish({ ok: false, skipped: true, endAt: readyAt });
     }
     const t = placed ?? { startMs: startAt, endMs: this.clock.now(), executionMs: 0, queuedMs: 0 };
-    if (wh?.noteBusy(t.startMs, t.endMs).resumed)
+    // Like Snowflake, finding that nothing changed (NO_DATA) needs no warehouse: it neither resumes a
+    // suspended one nor keeps a running one awake.
+    const noData = outcome.record.refreshAction === 'NO_DATA';
+    if (!noData && wh?.noteBusy(t.startMs, t.endMs).resumed)
       this.own.next({ type: 'warehouse', action: 'resumed', warehouse: wh.spec.name, at: t.startMs });
     const ok = outcome.record.state === 'SUCCEEDED';
     if (ok) {
