@@ -25,6 +25,14 @@ const DTS: [string, string][] = [
   ['left_joined', 'SELECT b.k, COUNT(a.v) AS c, MAX(a.s) AS ms FROM b LEFT JOIN a ON a.k = b.k GROUP BY b.k'],
   ['left_rows', 'SELECT b.k, b.w FROM b LEFT JOIN a ON a.k = b.k WHERE b.w IS NOT NULL'],
   ['in_subquery', 'SELECT g, COUNT(*) AS n FROM a WHERE k IN (SELECT k FROM b WHERE w > 0) GROUP BY g'],
+  [
+    'exists_b',
+    'SELECT a.g, COUNT(*) AS n, MAX(a.v) AS mv FROM a WHERE EXISTS (SELECT 1 FROM b WHERE b.k = a.k AND b.w > 0) GROUP BY a.g',
+  ],
+  [
+    'not_exists_b',
+    'SELECT a.k, a.v FROM a WHERE a.v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM b WHERE b.k = a.k)',
+  ],
   ['global', 'SELECT COUNT(*) AS n, SUM(v) AS s, AVG(v) AS av, COUNT(s) AS cs FROM a WHERE g IS NOT NULL'],
   [
     'avg_join',

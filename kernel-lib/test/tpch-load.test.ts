@@ -73,8 +73,10 @@ describe('dtlab tpch gen', () => {
     [['--sf', '0'], /--sf must be a number greater than 0, got '0'/],
     [['--sf=-1'], /got '-1'/],
     [['--sf', 'ten'], /got 'ten'/],
+    [['--sf', '0x10'], /got '0x10'/],
     [['--sf', '0.01', '--table', 'orderz'], /unknown TPC-H table 'orderz'/],
     [['--sf', '0.01', '--updates', 'two'], /--updates must be a whole number/],
+    [['--sf', '0.01', '--updates', ''], /--updates must be a whole number/],
   ])('refuses %j, writing nothing', async (args, message) => {
     const out = path.join(dir, 'bad');
     const err: string[] = [];
@@ -86,6 +88,59 @@ describe('dtlab tpch gen', () => {
     expect(code).toBe(2);
     expect(err.join('\n')).toMatch(message);
     expect(() => readFileSync(path.join(out, 'orders.tbl'))).toThrow();
+  });
+});
+
+describe('dtlab tpch load | rf1 | rf2: bad input', () => {
+  let dir: string;
+  let db: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'dtlab-load-'));
+    db = `pglite:${dir}/pg`;
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function dtlab(...args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(
+      [...args, '--db', db],
+      (s) => out.push(s),
+      (s) => err.push(s),
+    );
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  it('refuses a bad scale factor, different TPC-H and an update set beyond those loaded, changing nothing', async () => {
+    for (const sf of ['0', '-1', 'ten']) {
+      const r = await dtlab('tpch', 'load', `--sf=${sf}`);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(`error DT_ERR_USAGE: --sf must be a number greater than 0, got '${sf}'`);
+    }
+    expect((await dtlab('tpch', 'rf1', '--set', '1')).err).toMatch(/no TPC-H data here/);
+
+    expect((await dtlab('tpch', 'load', '--sf', '0.01', '--updates', '1')).code).toBe(0);
+    let r = await dtlab('tpch', 'load', '--sf', '0.02', '--updates', '1');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /^error DT_ERR_EXISTS: this database already has TPC-H at SF 0.01 \(keys primary, dates shifted 0 days, 1 update sets\), not SF 0.02; nothing was changed\nhint: add --replace/,
+    );
+    r = await dtlab('tpch', 'load', '--sf', '0.01');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/, not 10 update sets; nothing was changed/);
+    for (const rf of ['rf1', 'rf2']) {
+      r = await dtlab('tpch', rf, '--set', '2');
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(
+        /^error DT_ERR_USAGE: update set 2 was not generated: this database was loaded with 1 update sets \(1\.\.1\)/,
+      );
+    }
+    r = await dtlab(
+      'sql',
+      '-c',
+      'SELECT count(*) AS n FROM orders; SELECT count(*) AS r FROM dtlab.tpch_refresh',
+    );
+    expect(r.out).toMatch(/\| 15000 \|[\s\S]*\| 0 \|/);
   });
 });
 
@@ -101,6 +156,18 @@ describe.each(BACKEND_KINDS)('TPC-H on %s', (kind) => {
   });
   afterAll(async () => {
     await engine?.close();
+  });
+
+  it('refuses to load over a table of the same name that it did not create', async () => {
+    await backend.query('CREATE TABLE orders (id INT)');
+    await backend.query('INSERT INTO orders VALUES (42)');
+    await rejects(
+      loadTpch(backend, { sf: 0.01, updates: 2 }),
+      'DT_ERR_EXISTS',
+      /^table orders already exists and was not loaded by dtlab; nothing was changed$/,
+    );
+    expect(Number(await scalar('SELECT sum(id) FROM orders'))).toBe(42);
+    await backend.query('DROP TABLE orders');
   });
 
   it('loads exactly dbgen’s rows, with progress', async () => {
@@ -132,7 +199,13 @@ describe.each(BACKEND_KINDS)('TPC-H on %s', (kind) => {
     await rejects(
       loadTpch(backend, { sf: 0.02, updates: 2 }),
       'DT_ERR_EXISTS',
-      /already has TPC-H at SF 0.01/,
+      /already has TPC-H at SF 0.01 \(keys primary, dates shifted 0 days, 2 update sets\), not SF 0.02;/,
+    );
+    await rejects(loadTpch(backend, { sf: 0.01 }), 'DT_ERR_EXISTS', /, not 10 update sets;/);
+    await rejects(
+      loadTpch(backend, { sf: 0.01, updates: 2, keys: 'none' }),
+      'DT_ERR_EXISTS',
+      /, not keys none;/,
     );
     await rejects(loadTpch(backend, { sf: 0 }), 'DT_ERR_USAGE', /scale factor/i);
     expect(Number(await scalar('SELECT count(*) FROM orders'))).toBe(15000);
@@ -184,12 +257,17 @@ describe.each(BACKEND_KINDS)('TPC-H on %s', (kind) => {
   });
 
   it('injects and counts faults when loaded without keys, with dates shifted to today', async () => {
-    await loadTpch(backend, {
-      sf: 0.01,
-      keys: 'none',
-      replace: true,
-      shiftDays: shiftDaysToToday(clock.now()),
-    });
+    await backend.query('DROP TABLE region');
+    await rejects(
+      loadTpch(backend, { sf: 0.01, updates: 2 }),
+      'DT_ERR_EXISTS',
+      /^this database has an incomplete TPC-H load \(SF 0.01 .*\): region is missing; nothing was changed$/,
+    );
+    // Through the Observable widgets use: progress ends at the total.
+    const last = await lastValueFrom(
+      loadTpch$(backend, { sf: 0.01, keys: 'none', replace: true, shiftDays: shiftDaysToToday(clock.now()) }),
+    );
+    expect(last).toMatchObject({ table: 'lineitem', rows: 86805, total: 86805 });
     expect(await scalar('SELECT max(o_orderdate) FROM orders')).toBe('2026-11-22');
     const sim = await OrderSimulator.create(engine, {
       rate: 100,

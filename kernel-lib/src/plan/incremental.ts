@@ -46,7 +46,8 @@ interface Edit {
 
 function applyEdits(text: string, edits: Edit[]): string {
   let out = text;
-  for (const e of [...edits].sort((a, b) => b.start - a.start))
+  // Right to left; at one position, the edit that replaces text before the one that only inserts.
+  for (const e of [...edits].sort((a, b) => b.start - a.start || b.end - a.end))
     out = out.slice(0, e.start) + e.text + out.slice(e.end);
   return out;
 }
@@ -71,6 +72,12 @@ function whereWith(query: string, shape: QueryShape, extra: string): Edit {
 /**
  * The SELECT producing every key a change can touch, as columns k1…kn. `changed` maps each changed source
  * to its column names. Positions bind as $1.
+ *
+ * One part per changed reference in FROM (its change rows in its place), and one per correlation of a
+ * WHERE subquery whose table changed (outer rows whose correlated column a changed row names). In every
+ * part, the WHERE terms whose subqueries read a changed table are taken as TRUE (a superset: their value
+ * may differ between the old and the new state), and the other changed references read current rows plus
+ * deleted ones, so a row that existed before the change is found too.
  */
 export function affectedKeysSql(
   query: string,
@@ -79,29 +86,55 @@ export function affectedKeysSql(
   changed: Map<string, string[]>,
 ): string {
   const keyList = shape.keys.map((k, i) => `(${shape.items[k]}) AS k${i + 1}`).join(', ');
-  const parts: string[] = [];
-  shape.tables.forEach((ref, i) => {
-    const columns = changed.get(ref.name);
-    if (!columns) return;
-    const edits: Edit[] = [substitute(ref, changeRows(family, ref.name, columns))];
-    // The changed side of a LEFT JOIN: only rows that match a change matter, so join it inner.
-    if (ref.join === 'left' && ref.joinSpan)
-      edits.push({ start: ref.joinSpan[0], end: ref.joinSpan[1], text: 'JOIN' });
-    shape.tables.forEach((other, j) => {
-      const otherColumns = changed.get(other.name);
-      if (j === i || !otherColumns) return;
-      const cols = otherColumns.map(quoteIdent).join(', ');
-      const before = `SELECT ${cols} FROM ${quoteIdent(other.name)} UNION ALL ${changeRows(family, other.name, otherColumns, true)}`;
-      edits.push(substitute(other, before));
-    });
-    // "SELECT DISTINCT keys FROM <edited FROM … WHERE …>", without what follows (GROUP BY, HAVING …).
-    // Every edit lies in the FROM clause (its subqueries included), so the WHERE clause ends `shift`
-    // characters later than it did.
+  const common = (except?: TableRef): Edit[] => {
+    const edits: Edit[] = [];
+    for (const other of shape.tables) {
+      const columns = changed.get(other.name);
+      if (other === except || !columns) continue;
+      const cols = columns.map(quoteIdent).join(', ');
+      edits.push(
+        substitute(
+          other,
+          `SELECT ${cols} FROM ${quoteIdent(other.name)} UNION ALL ${changeRows(family, other.name, columns, true)}`,
+        ),
+      );
+    }
+    for (const c of shape.conjuncts)
+      if (c.tables.some((t) => changed.has(t))) edits.push({ start: c.start, end: c.end, text: 'TRUE' });
+    return edits;
+  };
+  // "SELECT DISTINCT keys FROM <edited FROM … WHERE …>", without what follows (GROUP BY, HAVING …).
+  const part = (edits: Edit[]) => {
     const edited = applyEdits(query, edits);
     const shift = edited.length - query.length;
     const end = 'insertAt' in shape.where ? shape.where.insertAt : shape.where.end;
-    parts.push(`SELECT DISTINCT ${keyList} FROM ${edited.slice(shape.fromStart, end + shift)}`);
-  });
+    return `SELECT DISTINCT ${keyList} FROM ${edited.slice(shape.fromStart, end + shift)}`;
+  };
+  const parts: string[] = [];
+  for (const ref of shape.tables) {
+    const columns = changed.get(ref.name);
+    if (!columns) continue;
+    const edits = [substitute(ref, changeRows(family, ref.name, columns)), ...common(ref)];
+    // The changed side of a LEFT JOIN: only rows that match a change matter, so join it inner.
+    if (ref.join === 'left' && ref.joinSpan)
+      edits.push({ start: ref.joinSpan[0], end: ref.joinSpan[1], text: 'JOIN' });
+    parts.push(part(edits));
+  }
+  for (const c of shape.conjuncts) {
+    for (const k of c.correlations) {
+      const columns = changed.get(k.table);
+      if (!columns || 'insertAt' in shape.where) continue;
+      const touched = `SELECT dtlab_c.${quoteIdent(k.column)} FROM (${changeRows(family, k.table, columns)}) AS dtlab_c`;
+      const w = shape.where;
+      parts.push(
+        part([
+          ...common(),
+          { start: w.start, end: w.start, text: '(' },
+          { start: w.end, end: w.end, text: `) AND (${k.outer}) IN (${touched})` },
+        ]),
+      );
+    }
+  }
   return parts.join('\nUNION\n');
 }
 

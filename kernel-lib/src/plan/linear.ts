@@ -38,7 +38,8 @@ export function linearPlan(query: string, shape: QueryShape): LinearPlan | { rea
   if (shape.keys.length === 0 && !shape.global) return { reason: 'no aggregate' };
   if (shape.distinct) return { reason: 'SELECT DISTINCT needs whole groups' };
   if (shape.having) return { reason: 'HAVING needs whole groups' };
-  if (shape.subqueryTables.length > 0) return { reason: 'subqueries need whole groups' };
+  if (shape.subqueryTables.length > 0 || shape.conjuncts.length > 0)
+    return { reason: 'subqueries need whole groups' };
   if (shape.tables.some((t) => t.join === 'left')) return { reason: 'a LEFT JOIN is not linear' };
   if (shape.derived) return { reason: 'subqueries in FROM' };
   const aggregates: Aggregate[] = [];

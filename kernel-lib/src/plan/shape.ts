@@ -8,6 +8,7 @@
  */
 import { isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
 import { fromTables, selectLevel, type TableRef } from './from.js';
+import { andSpans, andTerms, correlate, type SubqueryConjunct } from './subquery.js';
 
 export type { TableRef } from './from.js';
 
@@ -24,10 +25,13 @@ export interface QueryShape {
   /** Tables whose rows flow into the result row by row (outer FROM, and SPJ subqueries in FROM). */
   tables: TableRef[];
   /**
-   * Tables read inside subqueries of the WHERE, SELECT or HAVING clauses (EXISTS, IN, scalar). While they do
-   * not change, the query is maintained by affected keys; a refresh in which one changed recomputes in full.
+   * Tables read inside subqueries (EXISTS, IN, scalar) other than by a correlation the planner follows.
+   * While they do not change, the query is maintained by affected keys; a refresh in which one changed
+   * recomputes in full.
    */
   subqueryTables: string[];
+  /** Top-level WHERE terms whose subqueries are correlated by equality (see plan/subquery.ts). */
+  conjuncts: SubqueryConjunct[];
   /** Where the FROM clause's first item starts in the text. */
   fromStart: number;
   /** Where what follows GROUP BY (HAVING, ORDER BY, LIMIT …) starts, or the end of the text. */
@@ -82,13 +86,21 @@ function rowSelects(root: Node): { selects: Set<Node>; tables: string[] } {
 }
 
 /** Base tables named in FROM by every other select (subqueries in WHERE, SELECT, HAVING, ON). */
-function subqueryTableNames(root: Node, rowLevel: Set<Node>): string[] {
+function subqueryTableNames(root: Node, rowLevel: Set<Node>, skip: Set<Node>): string[] {
   const names = new Set<string>();
-  walk(root, (n) => {
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) for (const n of node) visit(n);
+    else if (node !== null && typeof node === 'object' && !skip.has(node as Node)) {
+      collect(node as Node);
+      for (const v of Object.values(node as Node)) visit(v);
+    }
+  };
+  const collect = (n: Node) => {
     if (n.type !== 'select' || rowLevel.has(n)) return;
     for (const f of (n.from as Node[] | null) ?? [])
       if (typeof f.table === 'string') names.add(f.table.toLowerCase());
-  });
+  };
+  visit(root);
   return [...names];
 }
 
@@ -237,6 +249,28 @@ export function describeQuery(
     whereAt > 0
       ? { start: (top[whereAt + 1] as Token).start, end: (top[whereEnd - 1] as Token).end }
       : { insertAt: (top[fromEnd - 1] as Token).end };
+  // WHERE terms with correlated subqueries: their tables' changes are followed through the correlation.
+  const conjuncts: SubqueryConjunct[] = [];
+  const followed = new Set<Node>();
+  if (whereAt > 0) {
+    const spans = andSpans(top, whereAt + 1, whereEnd);
+    const terms = andTerms(root.where as Node);
+    if (spans.length === terms.length) {
+      terms.forEach((term, i) => {
+        const correlations = correlate(term, tables, columnsOf);
+        if (correlations.length === 0) return;
+        const [start, end] = spans[i] as [number, number];
+        const tablesRead = new Set<string>();
+        walk(term, (x) => {
+          if (x.type === 'select')
+            for (const f of (x.from as Node[] | null) ?? [])
+              if (typeof f.table === 'string') tablesRead.add(f.table.toLowerCase());
+        });
+        conjuncts.push({ start, end, tables: [...tablesRead], correlations });
+        followed.add(term);
+      });
+    }
+  }
   const aggregateCounts = columns.map((c) => {
     let n = 0;
     walk(c.expr, (x) => {
@@ -251,7 +285,8 @@ export function describeQuery(
     derived: rows.selects.size > 1,
     keys,
     tables,
-    subqueryTables: subqueryTableNames(root, rows.selects),
+    subqueryTables: subqueryTableNames(root, rows.selects, followed),
+    conjuncts,
     fromStart: (top[fromAt + 1] as Token).start,
     tailStart: tailAt < 0 ? query.length : (top[tailAt] as Token).start,
     global: groupAt < 0 && keys.length === 0,
