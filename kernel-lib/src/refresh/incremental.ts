@@ -125,7 +125,7 @@ export async function decideAction(
   for (const s of changed) {
     const n = changes[s] ?? 0;
     if (n < COST_RULE_MIN_ROWS) continue;
-    const total = Number((await tx.query(`SELECT count(*) FROM ${quoteIdent(s)}`)).rows[0]?.[0]);
+    const total = await estimatedRows(tx, family, s);
     if (n > FULL_REFRESH_SHARE * total) {
       return {
         ...base,
@@ -137,19 +137,31 @@ export async function decideAction(
   return { ...base, action: 'INCREMENTAL', reason: 'affected-key recompute of the groups the changes touch' };
 }
 
-/** Source columns, for change-row projections. */
-async function columnsOf(tx: Queryable, source: string): Promise<string[]> {
-  const { rows } = await tx.query(
-    `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1
-      ORDER BY ordinal_position`,
-    [source],
-  );
-  return rows.map((r) => String(r[0]));
+/**
+ * A table's row count as the catalog estimates it (the cost rule needs a size, not an exact count, and
+ * counting a large table would cost more than the refresh). Counted when there is no estimate yet.
+ */
+async function estimatedRows(tx: Queryable, family: SqlFamily, table: string): Promise<number> {
+  const estimate =
+    family === 'postgres'
+      ? await tx.query(
+          'SELECT reltuples FROM pg_class WHERE relname = $1 AND relnamespace = CAST(current_schema() AS regnamespace)',
+          [table],
+        )
+      : await tx.query(
+          'SELECT estimated_size FROM duckdb_tables() WHERE table_name = $1 AND schema_name = current_schema()',
+          [table],
+        );
+  const n = Number(estimate.rows[0]?.[0] ?? -1);
+  if (n >= 0) return n;
+  return Number((await tx.query(`SELECT count(*) FROM ${quoteIdent(table)}`)).rows[0]?.[0]);
 }
 
 export interface IncrementalWork {
   dt: DynamicTable;
   shape: QueryShape;
+  /** Column names of every source. */
+  columns: ReadonlyMap<string, string[]>;
   /** Present when the DT is maintained by linear deltas (plan/linear.ts). */
   linear?: LinearPlan;
   decision: ActionDecision;
@@ -170,18 +182,21 @@ export async function runIncremental(
   const { dt, shape, decision, output, linear } = work;
   const previous = (await positionsOf(tx, dt.name)).values().next().value as string;
   const changed = new Map<string, string[]>();
-  for (const s of decision.changed) changed.set(s, await columnsOf(tx, s));
+  for (const s of decision.changed) changed.set(s, work.columns.get(s) ?? []);
   // Utility statements take no bind parameters: the position goes in as a literal.
   const bind = (sql: string) =>
     translateSql(sql, family, { now: work.now }).text.replaceAll('$1', sqlLiteral(previous));
   await tx.query(`DROP TABLE IF EXISTS ${KEYS_TABLE}`);
-  if (linear) {
-    await mergeDelta(tx, shape, linear, dt.name, bind(deltaSql(dt.query, shape, linear, family, changed)));
-  } else {
-    await tx.query(
-      `CREATE TEMP TABLE ${KEYS_TABLE} AS ${bind(affectedKeysSql(dt.query, shape, family, changed))}`,
-    );
-  }
+  // The keys a change touches: the groups of the delta (linear), or those the change rows lead to.
+  const keysSql = linear
+    ? deltaSql(dt.query, shape, linear, family, changed)
+    : affectedKeysSql(dt.query, shape, family, changed);
+  await tx.query(`CREATE TEMP TABLE ${KEYS_TABLE} AS ${bind(keysSql)}`);
+  const nullKeys = shape.keys.map((_k, i) => `k${i + 1} IS NULL`).join(' OR ');
+  const hasNullKeys =
+    !shape.global &&
+    (await tx.query(`SELECT count(*) FROM ${KEYS_TABLE} WHERE ${nullKeys}`)).rows[0]?.[0] !== 0;
+  if (linear) await mergeDelta(tx, shape, linear, dt.name, hasNullKeys);
   /** The DT's new rows for the affected keys: from the state, or the query restricted to the keys. */
   const rowsFor = (withNulls: boolean) => {
     if (!linear)
@@ -190,10 +205,6 @@ export async function runIncremental(
     const where = shape.global ? '' : keyMatch(keys, withNulls);
     return translateSql(outputFromStateSql(shape, linear, family, stateTable(dt.name), where), family).text;
   };
-  const nullKeys = shape.keys.map((_k, i) => `k${i + 1} IS NULL`).join(' OR ');
-  const hasNullKeys =
-    !shape.global &&
-    (await tx.query(`SELECT count(*) FROM ${KEYS_TABLE} WHERE ${nullKeys}`)).rows[0]?.[0] !== 0;
   const keyColumns = shape.keys.map((k) => (output[k] as OutputColumn).name);
   const keyTypes = shape.keys.map((k) => output[k]?.type);
   const emits = family === 'duckdb' && (await capturedSources(tx)).has(dt.name);
@@ -228,40 +239,35 @@ export async function runIncremental(
 }
 
 /**
- * Adds the delta (per group: weighted counts and sums) to the state, drops groups whose count reached 0,
- * and leaves the touched groups' keys in KEYS_TABLE. Keys match with `=`, then (rarely) NULL keys apart,
- * so both backends can hash-join.
+ * Adds the delta in KEYS_TABLE (per group: weighted counts and sums) to the state and drops groups whose
+ * count reached 0. Keys match with `=`, then (only when the delta has some) NULL keys apart, so both
+ * backends can hash-join.
  */
-async function mergeDelta(tx: Queryable, shape: QueryShape, plan: LinearPlan, dt: string, delta: string) {
+async function mergeDelta(tx: Queryable, shape: QueryShape, plan: LinearPlan, dt: string, nullKeys: boolean) {
   const state = stateTable(dt);
-  await tx.query('DROP TABLE IF EXISTS dtlab_delta');
-  await tx.query(`CREATE TEMP TABLE dtlab_delta AS ${delta}`);
+  const delta = `${KEYS_TABLE} AS dtlab_d`;
   const set = stateAggregateColumns(plan)
     .map((c) => `${c} = coalesce(dtlab_s.${c}, 0) + coalesce(dtlab_d.${c}, 0)`)
     .join(', ');
   const keys = shape.keys.map((_k, i) => `k${i + 1}`);
   if (keys.length === 0) {
-    await tx.query(`UPDATE ${state} AS dtlab_s SET ${set} FROM dtlab_delta AS dtlab_d`);
-  } else {
-    const equal = keys.map((k) => `dtlab_s.${k} = dtlab_d.${k}`).join(' AND ');
-    const same = keys.map((k) => `dtlab_s.${k} IS NOT DISTINCT FROM dtlab_d.${k}`).join(' AND ');
-    const anyNull = keys.map((k) => `dtlab_d.${k} IS NULL`).join(' OR ');
-    await tx.query(`UPDATE ${state} AS dtlab_s SET ${set} FROM dtlab_delta AS dtlab_d WHERE ${equal}`);
-    await tx.query(
-      `UPDATE ${state} AS dtlab_s SET ${set} FROM dtlab_delta AS dtlab_d WHERE (${anyNull}) AND ${same}`,
-    );
-    await tx.query(
-      `INSERT INTO ${state} SELECT * FROM dtlab_delta AS dtlab_d WHERE NOT (${anyNull}) AND NOT EXISTS (SELECT 1 FROM ${state} AS dtlab_s WHERE ${equal})`,
-    );
-    await tx.query(
-      `INSERT INTO ${state} SELECT * FROM dtlab_delta AS dtlab_d WHERE (${anyNull}) AND NOT EXISTS (SELECT 1 FROM ${state} AS dtlab_s WHERE ${same})`,
-    );
-    await tx.query(`DELETE FROM ${state} WHERE dtlab_n = 0`);
+    await tx.query(`UPDATE ${state} AS dtlab_s SET ${set} FROM ${delta}`);
+    return;
   }
+  const equal = keys.map((k) => `dtlab_s.${k} = dtlab_d.${k}`).join(' AND ');
+  const same = keys.map((k) => `dtlab_s.${k} IS NOT DISTINCT FROM dtlab_d.${k}`).join(' AND ');
+  const anyNull = keys.map((k) => `dtlab_d.${k} IS NULL`).join(' OR ');
+  await tx.query(`UPDATE ${state} AS dtlab_s SET ${set} FROM ${delta} WHERE ${equal}`);
   await tx.query(
-    `CREATE TEMP TABLE ${KEYS_TABLE} AS SELECT ${keys.length ? keys.join(', ') : '1 AS k0'} FROM dtlab_delta`,
+    `INSERT INTO ${state} SELECT dtlab_d.* FROM ${delta} WHERE NOT (${anyNull}) AND NOT EXISTS (SELECT 1 FROM ${state} AS dtlab_s WHERE ${equal})`,
   );
-  await tx.query('DROP TABLE dtlab_delta');
+  if (nullKeys) {
+    await tx.query(`UPDATE ${state} AS dtlab_s SET ${set} FROM ${delta} WHERE (${anyNull}) AND ${same}`);
+    await tx.query(
+      `INSERT INTO ${state} SELECT dtlab_d.* FROM ${delta} WHERE (${anyNull}) AND NOT EXISTS (SELECT 1 FROM ${state} AS dtlab_s WHERE ${same})`,
+    );
+  }
+  await tx.query(`DELETE FROM ${state} WHERE dtlab_n = 0`);
 }
 
 /** Builds a linear DT's state from scratch (with a full refresh, which reads the same snapshot). */
@@ -283,26 +289,32 @@ async function rebuildState(
     await tx.query(`CREATE INDEX ON ${state} (${keys.join(', ')})`);
 }
 
-async function stateExists(tx: Queryable, dt: string): Promise<boolean> {
+async function stateExists(tx: Queryable, family: SqlFamily, dt: string): Promise<boolean> {
   const { rows } = await tx.query(
-    "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'dtlab' AND table_name = $1",
+    family === 'postgres'
+      ? "SELECT count(*) FROM pg_class WHERE relname = $1 AND relnamespace = CAST('dtlab' AS regnamespace)"
+      : "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'dtlab' AND table_name = $1",
     [stateTableName(dt)],
   );
   return Number(rows[0]?.[0]) > 0;
 }
 
 /** The strategy a DT is maintained by (decided from its text, as at CREATE). */
-async function strategyOf(tx: Queryable, family: SqlFamily, dt: DynamicTable): Promise<Strategy> {
+async function strategyOf(
+  tx: Queryable,
+  family: SqlFamily,
+  dt: DynamicTable,
+): Promise<{ strategy: Strategy; columns: Map<string, string[]> }> {
   const analysis = analyzeQuery(dt.query, () => false);
-  if (!analysis.ast || dt.effectiveMode !== 'INCREMENTAL')
-    return { kind: 'full', reason: dt.refreshModeReason };
   const columns = await sourceColumns(tx, family, dt.sources);
-  return chooseStrategy(dt.query, analysis.ast, (t) => columns.get(t));
+  if (!analysis.ast || dt.effectiveMode !== 'INCREMENTAL')
+    return { strategy: { kind: 'full', reason: dt.refreshModeReason }, columns };
+  return { strategy: chooseStrategy(dt.query, analysis.ast, (t) => columns.get(t)), columns };
 }
 
 /** After the initial refresh at CREATE: builds the state a linear DT is maintained from. */
 export async function buildIncrementalState(tx: Queryable, family: SqlFamily, dt: DynamicTable, now: number) {
-  await rebuildState(tx, family, dt, await strategyOf(tx, family, dt), now);
+  await rebuildState(tx, family, dt, (await strategyOf(tx, family, dt)).strategy, now);
 }
 
 /** Drops a DT's incremental state, if it has one (DROP, RENAME, CREATE OR REPLACE). */
@@ -348,11 +360,15 @@ export async function planWork(
   output: OutputColumn[],
   full: (tx: Queryable) => Promise<{ rowsInserted: number; rowsDeleted: number }>,
 ): Promise<RefreshWork> {
-  const strategy = await strategyOf(tx, family, dt);
+  const { strategy, columns } = await strategyOf(tx, family, dt);
   const shape = strategy.kind === 'full' ? undefined : strategy.shape;
   const previous = dt.dataTimestamp ? Date.parse(`${dt.dataTimestamp.replace(' ', 'T')}Z`) : undefined;
   let decision = await decideAction(tx, family, dt, shape, dataTimestamp, previous);
-  if (decision.action === 'INCREMENTAL' && strategy.kind === 'linear' && !(await stateExists(tx, dt.name)))
+  if (
+    decision.action === 'INCREMENTAL' &&
+    strategy.kind === 'linear' &&
+    !(await stateExists(tx, family, dt.name))
+  )
     decision = { ...decision, action: 'FULL', reason: 'the per-group counts and sums are built anew' };
   if (decision.action === 'INCREMENTAL') decision = { ...decision, reason: strategy.reason };
   const finish = async <T>(result: T) => {
@@ -372,6 +388,7 @@ export async function planWork(
               dt,
               shape: shape as QueryShape,
               ...(strategy.kind === 'linear' ? { linear: strategy.plan } : {}),
+              columns,
               decision,
               output,
               now: dataTimestamp,
