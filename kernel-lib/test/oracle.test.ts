@@ -33,6 +33,10 @@ const DTS: [string, string][] = [
     'not_exists_b',
     'SELECT a.k, a.v FROM a WHERE a.v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM b WHERE b.k = a.k)',
   ],
+  [
+    'windowed',
+    'SELECT a.g, a.k, a.v, SUM(a.v) OVER (PARTITION BY a.g ORDER BY a.k, a.v ROWS UNBOUNDED PRECEDING) AS run, COUNT(*) OVER (PARTITION BY a.g) AS n FROM a',
+  ],
   ['global', 'SELECT COUNT(*) AS n, SUM(v) AS s, AVG(v) AS av, COUNT(s) AS cs FROM a WHERE g IS NOT NULL'],
   [
     'avg_join',

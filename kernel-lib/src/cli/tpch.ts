@@ -32,11 +32,14 @@ export interface TpchValues {
   seed?: string;
 }
 
+/** A plain decimal number (`0.1`, `1`, `1e-2`): `Number()` alone would also take `0x10`, `0b1` or `''`. */
+const DECIMAL = /^\s*\+?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i;
+
 export function parseScaleFactor(text: string | undefined): number {
   if (text === undefined) throw new DtError('DT_ERR_USAGE', '--sf is required (e.g. --sf 0.01)');
   const sf = Number(text);
   try {
-    if (text.trim() === '') throw new Error('empty');
+    if (!DECIMAL.test(text)) throw new Error('not a decimal number');
     validateScaleFactor(sf);
   } catch {
     throw new DtError('DT_ERR_USAGE', `--sf must be a number greater than 0, got '${text}'`);
@@ -47,7 +50,7 @@ export function parseScaleFactor(text: string | undefined): number {
 function parseCount(name: string, text: string | undefined, fallback: number, min = 0): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < min) {
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min) {
     throw new DtError('DT_ERR_USAGE', `--${name} must be a whole number ≥ ${min}, got '${text}'`);
   }
   return n;

@@ -4,14 +4,18 @@
  */
 import { type DuckDbBrowserBundle, openDuckDbBrowser } from '../backends/duckdb-browser.js';
 import { DtError } from '../errors.js';
-import { MagicSession } from './session.js';
+import { type Connection, MagicSession } from './session.js';
 
 export * from './index.js';
 
 /** A session whose `%dt connect duckdb` opens DuckDB-WASM from `bundle` (URLs served with the page). */
-export function browserSession(bundle: DuckDbBrowserBundle): MagicSession {
+export function browserSession(
+  bundle: DuckDbBrowserBundle,
+  onConnected?: (connection: Connection) => void,
+): MagicSession {
   return new MagicSession({
     defaultSpec: 'duckdb',
+    ...(onConnected ? { onConnected } : {}),
     open: async (spec) => {
       if (spec === 'duckdb') return openDuckDbBrowser(bundle);
       throw new DtError(

@@ -29,6 +29,8 @@ export interface MagicSessionOptions {
   start?: number;
   /** Real ms between steps of `%dt clock run` (default 250). */
   stepMs?: number;
+  /** Called after each new connection is open (the browser runtime marks "DuckDB ready" with it). */
+  onConnected?: (connection: Connection) => void;
 }
 
 export interface Connection {
@@ -44,6 +46,8 @@ export class MagicSession {
   readonly clock: ManualClock;
   /** Result sets kept by `%%sql --save NAME`. */
   readonly saved = new Map<string, { columns: ResultColumn[]; rows: Value[][] }>();
+  /** How long each magic cell took to execute (not counting its wait in the queue), in order. */
+  readonly timings: { cell: string; ms: number }[] = [];
   simulator: OrderSimulator | undefined;
   private connection: Connection | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -54,13 +58,21 @@ export class MagicSession {
     this.clock = new ManualClock(options.start ?? Math.floor(Date.now() / 1000) * 1000);
   }
 
-  /** Runs a cell: its output bundles, or null when the cell is not a magic (the kernel's business). */
+  /**
+   * Runs a cell: its output bundles, or null when the cell is not a magic (the kernel's business). Cells run
+   * in the order of the calls (JupyterLab's Run All starts every cell at once).
+   */
   run(cell: string): Promise<OutputBundle[] | null> {
     const commands = parseCell(cell); // syntax errors throw at once, without waiting for the queue
     if (commands === null) return Promise.resolve(null);
     return this.serialized(async () => {
+      const started = performance.now();
       const out: OutputBundle[] = [];
-      for (const command of commands) out.push(...(await this.execute(command, cell)));
+      try {
+        for (const command of commands) out.push(...(await this.execute(command, cell)));
+      } finally {
+        this.timings.push({ cell: cell.trim().split('\n')[0] ?? '', ms: performance.now() - started });
+      }
       return out;
     });
   }
@@ -73,6 +85,7 @@ export class MagicSession {
     const engine = await Engine.open(backend, { clock: this.clock });
     await this.disconnect();
     this.connection = { spec: target, engine, scheduler: new Scheduler(engine) };
+    this.options.onConnected?.(this.connection);
     return this.connection;
   }
 

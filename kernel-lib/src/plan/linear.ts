@@ -37,6 +37,7 @@ export const stateTableName = (dt: string) => `state_${dt}`;
 export function linearPlan(query: string, shape: QueryShape): LinearPlan | { reason: string } {
   if (shape.keys.length === 0 && !shape.global) return { reason: 'no aggregate' };
   if (shape.distinct) return { reason: 'SELECT DISTINCT needs whole groups' };
+  if (shape.window) return { reason: 'window functions need whole partitions' };
   if (shape.having) return { reason: 'HAVING needs whole groups' };
   if (shape.subqueryTables.length > 0 || shape.conjuncts.length > 0)
     return { reason: 'subqueries need whole groups' };

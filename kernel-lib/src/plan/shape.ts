@@ -38,6 +38,8 @@ export interface QueryShape {
   tailStart: number;
   /** An aggregate without GROUP BY: one group, no keys (only the linear strategy maintains it). */
   global: boolean;
+  /** Window functions (partitioned by the keys): whole partitions are recomputed. */
+  window: boolean;
   /** SELECT DISTINCT, HAVING: both need whole groups (the affected-key strategy). */
   distinct: boolean;
   having: boolean;
@@ -63,7 +65,14 @@ function walk(node: unknown, visit: (n: Node, key: string) => void, key = ''): v
   }
 }
 
-const hasAggregate = (n: unknown) => JSON.stringify(n ?? null).includes('"aggr_func"');
+/** Whether an expression aggregates rows (an aggregate call that is not a window function). */
+function hasAggregate(n: unknown): boolean {
+  let found = false;
+  walk(n, (x) => {
+    if (x.type === 'aggr_func' && !x.over) found = true;
+  });
+  return found;
+}
 
 /**
  * The selects whose FROM rows flow into the result: the root and, recursively, subqueries in FROM; with the
@@ -133,6 +142,50 @@ function optionalSideKey(keyExprs: unknown[], tables: TableRef[], columnsOf?: Co
   return reason;
 }
 
+/**
+ * The result positions of the PARTITION BY expressions shared by every window of the query, or why there
+ * are none (a window over the whole result, or windows partitioned differently).
+ */
+function partitionKeys(
+  tokens: Token[],
+  query: string,
+  items: string[],
+): { keys: number[] } | { reason: string } {
+  let shared: string[] | undefined;
+  for (let i = 0; i < tokens.length; i++) {
+    if (!isKeyword(tokens[i], 'OVER') || tokens[i + 1]?.text !== '(') continue;
+    if (!isKeyword(tokens[i + 2], 'PARTITION'))
+      return { reason: 'a window without PARTITION BY needs the whole result' };
+    const exprs: string[] = [];
+    let depth = 0;
+    let start = (tokens[i + 4] as Token).start;
+    let j = i + 4;
+    for (; j < tokens.length; j++) {
+      const t = tokens[j] as Token;
+      if (t.text === '(') depth++;
+      else if (t.text === ')' && depth-- === 0) break;
+      else if (
+        depth === 0 &&
+        (t.text === ',' || ['ORDER', 'ROWS', 'RANGE', 'GROUPS'].some((k) => isKeyword(t, k)))
+      ) {
+        exprs.push(norm(query.slice(start, (tokens[j - 1] as Token).end)));
+        start = (tokens[j + 1] as Token).start;
+        if (t.text !== ',') break;
+      }
+    }
+    if (exprs.length === 0 || tokens[j]?.text === ')')
+      exprs.push(norm(query.slice(start, (tokens[j - 1] as Token).end)));
+    const list = [...new Set(exprs)].sort();
+    if (shared && shared.join() !== list.join())
+      return { reason: 'windows partitioned differently are refreshed in full in this version' };
+    shared = list;
+  }
+  const keys = (shared ?? []).map((e) => items.findIndex((it) => norm(it) === e));
+  if (keys.some((k) => k < 0))
+    return { reason: 'a PARTITION BY expression that is not a column of the result needs the whole result' };
+  return { keys };
+}
+
 /** Splits the depth-0 range between tokens a and b (exclusive) at commas: [start, end) text spans. */
 function splitAtCommas(top: Token[], from: number, to: number, textEnd: number): [number, number][] {
   const spans: [number, number][] = [];
@@ -166,12 +219,18 @@ export function describeQuery(
     return { reason: 'the query reads the clock or random values, which change at every refresh' };
   }
   const rows = rowSelects(root);
+  let windowed = false;
   for (const sel of rows.selects) {
     let window = false;
     walk(sel.columns, (n) => {
       if (n.over) window = true;
     });
-    if (window) return { reason: 'window functions are refreshed in full in this version' };
+    const grouped = (root.groupby as { columns?: unknown } | null)?.columns ?? null;
+    if (window && (sel !== root || grouped || hasAggregate(root.columns)))
+      return {
+        reason: 'window functions over groups or in subqueries are refreshed in full in this version',
+      };
+    windowed ||= window;
     if (sel !== root && hasAggregate(sel.columns))
       return { reason: 'an aggregating subquery in FROM is refreshed in full in this version' };
   }
@@ -228,6 +287,11 @@ export function describeQuery(
       if (k < 0 || k >= items.length) return { reason: `the group key ${g} is not a column of the result` };
       if (!keys.includes(k)) keys.push(k);
     }
+  } else if (windowed) {
+    // Window functions with PARTITION BY: a partition is recomputed whole, so its key is the row group.
+    const partition = partitionKeys(tokens, query, items);
+    if ('reason' in partition) return partition;
+    keys = partition.keys;
   } else if (hasAggregate(root.columns)) {
     keys = [];
   } else {
@@ -290,6 +354,7 @@ export function describeQuery(
     fromStart: (top[fromAt + 1] as Token).start,
     tailStart: tailAt < 0 ? query.length : (top[tailAt] as Token).start,
     global: groupAt < 0 && keys.length === 0,
+    window: windowed,
     distinct: first === 2 && isKeyword(top[1], 'DISTINCT'),
     having: top.some((t) => isKeyword(t, 'HAVING')),
     where,

@@ -129,6 +129,18 @@ async function dropTables(backend: Backend, tables: readonly TpchTableName[]): P
   await backend.query('DELETE FROM dtlab.tpch_refresh');
 }
 
+/** "SF 0.01 (keys primary, dates shifted 0 days, 2 update sets)"; with `only`, just the parts it picks. */
+function describeLoad(info: TpchInfo, only: (key: keyof TpchInfo) => boolean = () => true): string {
+  const parts: [keyof TpchInfo, string][] = [
+    ['keys', `keys ${info.keys}`],
+    ['shiftDays', `dates shifted ${info.shiftDays} days`],
+    ['updates', `${info.updates} update sets`],
+  ];
+  const details = parts.filter(([k]) => only(k)).map(([, text]) => text);
+  if (!only('sf')) return details.join(', ');
+  return details.length > 0 ? `SF ${info.sf} (${details.join(', ')})` : `SF ${info.sf}`;
+}
+
 /** Rows are copied in chunks of this many, so memory stays flat at any scale factor. */
 const CHUNK_ROWS = 100_000;
 
@@ -147,23 +159,35 @@ export async function loadTpch(backend: Backend, options: LoadOptions): Promise<
   }
   const info = await tpchInfo(backend);
   const present = await existingTables(backend);
+  const existing = info && describeLoad(info);
   if (!options.replace && info && present.length === TPCH_TABLES.length) {
     if (info.sf === sf && info.keys === keys && info.shiftDays === shiftDays && info.updates === updates) {
       return { status: 'unchanged', info };
     }
+    // Say what differs: "SF 0.01" alone reads as a match when only the number of update sets differs.
+    const asked = { sf, keys, shiftDays, updates };
+    const differences = describeLoad(asked, (k) => asked[k] !== info[k]);
     throw new DtError(
       'DT_ERR_EXISTS',
-      `this database already has TPC-H at SF ${info.sf} (keys ${info.keys}, dates shifted ${info.shiftDays} days); ` +
-        'nothing was changed',
+      `this database already has TPC-H at ${existing}, not ${differences}; nothing was changed`,
       { hint: 'add --replace to drop those tables and load anew' },
     );
   }
-  if (!options.replace && present.length > 0) {
+  if (!options.replace && info && present.length > 0) {
+    const missing = TPCH_TABLES.filter((t) => !present.includes(t));
     throw new DtError(
       'DT_ERR_EXISTS',
-      `tables ${present.join(', ')} already exist and were not loaded by dtlab; nothing was changed`,
+      `this database has an incomplete TPC-H load of ${existing}: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing; nothing was changed`,
+      { hint: 'add --replace to drop the rest and load anew' },
+    );
+  }
+  if (!options.replace && present.length > 0) {
+    const [noun, verb] = present.length === 1 ? ['table', 'exists'] : ['tables', 'exist'];
+    throw new DtError(
+      'DT_ERR_EXISTS',
+      `${noun} ${present.join(', ')} already ${verb} and ${present.length === 1 ? 'was' : 'were'} not loaded by dtlab; nothing was changed`,
       {
-        hint: 'add --replace to drop them and load TPC-H',
+        hint: `add --replace to drop ${present.length === 1 ? 'it' : 'them'} and load TPC-H`,
       },
     );
   }
