@@ -27,9 +27,25 @@ export async function capturedSources(db: Queryable): Promise<Set<string>> {
   return new Set(rows.map((r) => String(r[0])));
 }
 
-/** Installs capture on `source` unless it is there already. */
+/**
+ * The sources whose writes the engine captures on DuckDB: those whose change table is there (one deleted
+ * by hand leaves its source uncaptured; the next refresh of a consumer notices and reinitializes).
+ */
+export async function duckdbCapturedSources(db: Queryable): Promise<Set<string>> {
+  for (const ddl of REGISTRY_DDL) await db.query(ddl);
+  const { rows } = await db.query(
+    `SELECT source FROM dtlab.capture_sources WHERE 'chg_' || source IN
+       (SELECT table_name FROM duckdb_tables() WHERE schema_name = 'dtlab')`,
+  );
+  return new Set(rows.map((r) => String(r[0])));
+}
+
+/** Installs capture on `source` unless it stands already (reinstalls it if the table changed under it). */
 export async function ensureCapture(db: Queryable, family: SqlFamily, source: string): Promise<void> {
-  if ((await capturedSources(db)).has(source)) return;
+  if ((await capturedSources(db)).has(source)) {
+    if (!(await captureIntact(db, family, source))) await reinstallCapture(db, family, source);
+    return;
+  }
   for (const sql of family === 'postgres'
     ? pgc.pgInstallCapture(source)
     : duck.duckdbInstallCapture(source)) {
@@ -39,10 +55,16 @@ export async function ensureCapture(db: Queryable, family: SqlFamily, source: st
 }
 
 /**
- * Capture anew on a table that was replaced (CREATE OR REPLACE of a DT others read, or a source dropped and
- * created again): a fresh change table, and an untracked event so every consumer reinitializes.
+ * Capture anew on a table that was replaced or altered (CREATE OR REPLACE of a DT others read, a source
+ * dropped and created again, new columns): a fresh change table. Every consumer but `keep` (the refresh
+ * doing this, which reinitializes now) loses its position, so it reinitializes at its next refresh.
  */
-export async function reinstallCapture(db: Queryable, family: SqlFamily, source: string): Promise<void> {
+export async function reinstallCapture(
+  db: Queryable,
+  family: SqlFamily,
+  source: string,
+  keep = '',
+): Promise<void> {
   const remove = family === 'postgres' ? pgc.pgRemoveCapture(source) : duck.duckdbRemoveCapture(source);
   for (const sql of remove) await db.query(sql);
   for (const sql of family === 'postgres'
@@ -50,19 +72,32 @@ export async function reinstallCapture(db: Queryable, family: SqlFamily, source:
     : duck.duckdbInstallCapture(source)) {
     await db.query(sql);
   }
-  const marker = family === 'postgres' ? 'pg_current_xact_id()' : "nextval('dtlab.capture_seq')";
-  await db.query(`INSERT INTO dtlab.capture_events SELECT $1, ${marker}, 'REPLACED'`, [source]);
+  await db.query('DELETE FROM dtlab.capture_positions WHERE source = $1 AND dt_name <> $2', [source, keep]);
 }
 
-/** Whether capture on `source` still stands (a DROP TABLE on Postgres takes its triggers with it). */
+/**
+ * Whether capture on `source` still stands: its change table is there with the source's columns (an ALTER
+ * TABLE changes them), and on Postgres its triggers (a DROP TABLE takes them along).
+ */
 export async function captureIntact(db: Queryable, family: SqlFamily, source: string): Promise<boolean> {
-  if (family === 'duckdb') return true;
+  if (family === 'duckdb') {
+    const columns = (schema: string, table: string, skip: number) =>
+      `(SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index) FROM duckdb_columns()
+         WHERE schema_name = ${schema} AND table_name = ${table} AND column_index > ${skip})`;
+    const { rows } = await db.query(
+      `SELECT ${columns('current_schema()', '$1', 0)} = ${columns("'dtlab'", "'chg_' || $1", 2)}`,
+      [source],
+    );
+    return rows[0]?.[0] === true;
+  }
   const { rows } = await db.query(
-    `SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+    `SELECT count(*) > 0 AND dtlab.columns_of(to_regclass(quote_ident($1)), 0) =
+            dtlab.columns_of(to_regclass('dtlab.' || quote_ident('chg_' || $1)), 2)
+       FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
       WHERE c.relname = $1 AND c.relnamespace = CAST(current_schema() AS regnamespace) AND t.tgname = 'dtlab_capture_ins'`,
     [source],
   );
-  return Number(rows[0]?.[0]) > 0;
+  return rows[0]?.[0] === true;
 }
 
 /** Removes capture from `source` when no consumer is left. */
@@ -151,6 +186,16 @@ export async function capturedWrite(
   if (plan.kind === 'untracked') {
     const result = await tx.query(sql);
     await tx.query('INSERT INTO dtlab.capture_events VALUES ($1, $2, $3)', [plan.table, seq, 'UNTRACKED']);
+    // ALTER / DROP / CREATE OR REPLACE TABLE: the change table must follow the table's new columns (or go).
+    if (plan.ddl) {
+      for (const drop of duck.duckdbRemoveCapture(plan.table).slice(0, 1)) await tx.query(drop);
+      const exists = await tx.query(
+        'SELECT count(*) FROM duckdb_tables() WHERE schema_name = current_schema() AND table_name = $1',
+        [plan.table],
+      );
+      if (Number(exists.rows[0]?.[0]) > 0)
+        for (const ddl of duck.duckdbInstallCapture(plan.table)) await tx.query(ddl);
+    }
     return result;
   }
   for (const before of plan.before) await tx.query(before.replace('$seq', String(seq)));

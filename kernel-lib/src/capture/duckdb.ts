@@ -67,7 +67,7 @@ export type CapturePlan =
       /** Weight of the rows RETURNING gives back, if any are to be recorded. */
       returning?: 1 | -1;
     }
-  | { kind: 'untracked'; table: string; reason: string };
+  | { kind: 'untracked'; table: string; reason: string; ddl?: boolean };
 
 /** Top-level tokens (outside parentheses) with their index in `tokens`. */
 function topLevel(tokens: Token[]): Token[] {
@@ -165,8 +165,11 @@ export function planCapture(
   for (const [words, at] of [...wholesale].reverse()) {
     if (words.every((w, i) => isKeyword(top[i], w))) {
       const table = nameAt(top[at]);
-      if (table && captured.has(table))
-        return untracked(table, `${words.join(' ')} changes rows without capture`);
+      if (table && captured.has(table)) {
+        const reason = `${words.join(' ')} changes rows without capture`;
+        const ddl = words[0] !== 'TRUNCATE' && words[0] !== 'COPY';
+        return { kind: 'untracked', table, reason, ...(ddl ? { ddl } : {}) };
+      }
       return undefined;
     }
   }

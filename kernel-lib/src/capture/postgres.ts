@@ -17,6 +17,11 @@ const captureFunction = (source: string) => `dtlab.${quoteIdent(`capture_${sourc
 
 export const PG_CAPTURE_DDL = [
   'CREATE SCHEMA IF NOT EXISTS dtlab',
+  // A relation's columns as text (names and types), past the first `skip`: a source and its change table
+  // (whose first two columns are _xid and _w) agree while capture can copy rows from one to the other.
+  `CREATE OR REPLACE FUNCTION dtlab.columns_of(rel regclass, skip integer) RETURNS text LANGUAGE sql STABLE AS $$
+     SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
+       FROM pg_attribute WHERE attrelid = rel AND attnum > skip AND NOT attisdropped $$`,
   `CREATE TABLE IF NOT EXISTS dtlab.capture_events (source VARCHAR NOT NULL, _xid xid8 NOT NULL, kind VARCHAR NOT NULL)`,
   `CREATE OR REPLACE FUNCTION dtlab.capture_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
    BEGIN
@@ -39,6 +44,12 @@ export function pgInstallCapture(source: string): string[] {
     `CREATE INDEX ON ${chg} (_xid)`,
     `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN
+       -- The source's columns changed (ALTER TABLE) or the change table is gone: the user's write goes on,
+       -- and every consumer reinitializes (a refresh sees the event and reinstalls capture).
+       IF dtlab.columns_of(TG_RELID, 0) IS DISTINCT FROM dtlab.columns_of(to_regclass('${chg.replace(/'/g, "''")}'), 2) THEN
+         INSERT INTO dtlab.capture_events VALUES (TG_TABLE_NAME, pg_current_xact_id(), 'SCHEMA_CHANGED');
+         RETURN NULL;
+       END IF;
        IF TG_OP IN ('UPDATE', 'DELETE') THEN
          INSERT INTO ${chg} SELECT pg_current_xact_id(), -1, o.* FROM dtlab_old o;
        END IF;

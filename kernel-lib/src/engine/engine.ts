@@ -12,7 +12,7 @@ import {
   type ResultColumn,
   type Value,
 } from '../backends/backend.js';
-import { capturedSources, capturedWrite, dropPositions, releaseCapture } from '../capture/capture.js';
+import { capturedWrite, dropPositions, duckdbCapturedSources, releaseCapture } from '../capture/capture.js';
 import { planCapture } from '../capture/duckdb.js';
 import { withCaptureLock } from '../capture/lock.js';
 import {
@@ -311,7 +311,8 @@ export class Engine {
     const now = this.clock.now();
     const run = () =>
       this.backend.transaction(async (tx) => {
-        const captured = this.backend.family === 'duckdb' ? await capturedSources(tx) : new Set<string>();
+        const captured =
+          this.backend.family === 'duckdb' ? await duckdbCapturedSources(tx) : new Set<string>();
         const rows: number[] = [];
         for (const sql of statements) {
           const text = translateSql(sql, this.backend.family, { now }).text;
@@ -329,7 +330,7 @@ export class Engine {
    */
   private async captured(sql: string): Promise<QueryResult | undefined> {
     if (this.backend.family !== 'duckdb') return undefined;
-    const captured = await capturedSources(this.backend);
+    const captured = await duckdbCapturedSources(this.backend);
     const tokens = tokenize(sql);
     if (!planCapture(sql, tokens, captured)) return undefined;
     return withCaptureLock(this.backend, () =>

@@ -5,11 +5,11 @@
  */
 import { type Queryable, quoteIdent, type SqlFamily, sqlLiteral } from '../backends/backend.js';
 import {
-  capturedSources,
   captureIntact,
   changesSince,
   collectGarbage,
   currentPosition,
+  duckdbCapturedSources,
   positionsOf,
   reinstallCapture,
   setPositions,
@@ -76,12 +76,12 @@ export async function decideAction(
   for (const s of trackable) {
     const since = positions.get(s.name);
     if (since === undefined) {
-      untracked ??= `${s.name} has no recorded position`;
+      untracked ??= `capture on ${s.name} was reinstalled (its table was replaced or altered), so its changes are not known`;
       continue;
     }
     if (!(await captureIntact(tx, family, s.name))) {
-      await reinstallCapture(tx, family, s.name);
-      untracked ??= `capture on ${s.name} was lost (the table was dropped or replaced)`;
+      await reinstallCapture(tx, family, s.name, dt.name);
+      untracked ??= `capture on ${s.name} was lost (the table was dropped, replaced or altered, or its change table deleted)`;
       continue;
     }
     const summary = await changesSince(tx, family, s.name, since);
@@ -207,7 +207,7 @@ export async function runIncremental(
   };
   const keyColumns = shape.keys.map((k) => (output[k] as OutputColumn).name);
   const keyTypes = shape.keys.map((k) => output[k]?.type);
-  const emits = family === 'duckdb' && (await capturedSources(tx)).has(dt.name);
+  const emits = family === 'duckdb' && (await duckdbCapturedSources(tx)).has(dt.name);
   const seq = emits ? Number((await tx.query("SELECT nextval('dtlab.capture_seq')")).rows[0]?.[0]) : 0;
   let rowsDeleted = 0;
   let rowsInserted = 0;
@@ -341,7 +341,7 @@ export async function emitFullRefresh(
   dt: string,
   phase: 'before' | 'after',
 ): Promise<void> {
-  if (family !== 'duckdb' || !(await capturedSources(tx)).has(dt)) return;
+  if (family !== 'duckdb' || !(await duckdbCapturedSources(tx)).has(dt)) return;
   const seq = Number((await tx.query("SELECT nextval('dtlab.capture_seq')")).rows[0]?.[0]);
   await tx.query(
     `INSERT INTO ${changeTable(dt)} SELECT ${seq}, ${phase === 'before' ? -1 : 1}, * FROM ${quoteIdent(dt)}`,
