@@ -84,6 +84,10 @@ describe('dtlab CLI', () => {
     expect((await dtlab('frobnicate')).code).toBe(2);
     expect((await dtlab('sql', '--bogus')).code).toBe(2);
     expect((await dtlab('sql', '--db', 'oracle', '-c', 'SELECT 1')).err).toMatch(/unknown database 'oracle'/);
+    // A DuckDB file would silently lose its data (DuckDB-WASM in Node): refused, and the process exits.
+    const file = await dtlab('sql', '--db', `duckdb:${dir}/x.duckdb`, '-c', 'SELECT 1');
+    expect(file.code).toBe(1);
+    expect(file.err).toMatch(/DT_ERR_BACKEND: cannot open duckdb:.*a DuckDB database file is not supported/);
   });
 
   it('keeps dynamic tables across restarts on a persistent PGlite (through the real bin)', async () => {

@@ -55,15 +55,29 @@ class WorkerAdapter {
   }
 }
 
-/** Opens an in-memory DuckDB, or one backed by a file when `file` is given. */
+/**
+ * Opens an in-memory DuckDB. A database file is refused: DuckDB-WASM's Node build (1.32) opens a file
+ * read-only by default, and opened read-write it writes the file but a later open reads none of it back —
+ * the data would be silently lost. (In the browser, DuckDB-WASM keeps its database in memory too.)
+ */
 export async function openDuckDbNode(file?: string): Promise<DuckDbBackend> {
+  if (file) {
+    throw new Error(
+      'a DuckDB database file is not supported in Node (DuckDB-WASM does not read back what it wrote there); use duckdb (in memory), pglite:DIR for a persistent database, or a postgres:// URL',
+    );
+  }
   const duckdb = require('@duckdb/duckdb-wasm/dist/duckdb-node.cjs');
   const dist = path.dirname(require.resolve('@duckdb/duckdb-wasm/dist/duckdb-node.cjs'));
   const worker = new WorkerAdapter(path.join(dist, 'duckdb-node-eh.worker.cjs'));
   const db: AsyncDuckDB = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), worker);
-  await db.instantiate(path.join(dist, 'duckdb-eh.wasm'));
-  if (file) await db.open({ path: path.resolve(file) });
-  return DuckDbBackend.open(db, file ? `duckdb (${file})` : 'duckdb (in memory)', async () => {
+  try {
+    await db.instantiate(path.join(dist, 'duckdb-eh.wasm'));
+  } catch (e) {
+    // Without this the worker thread would keep the process alive after the error.
+    await db.terminate();
+    throw e;
+  }
+  return DuckDbBackend.open(db, 'duckdb (in memory)', async () => {
     await db.terminate();
   });
 }

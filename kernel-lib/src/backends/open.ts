@@ -1,8 +1,9 @@
-/** `--db` specs → backends: `duckdb[:FILE]`, `pglite[:DIR]` (the default in Node), `postgres://…`. */
+/** `--db` specs → backends: `duckdb` (in memory), `pglite[:DIR]` (the default in Node), `postgres://…`. */
 import { DtError, messageOf } from '../errors.js';
 import type { Backend } from './backend.js';
 
-export const DB_SPEC_HELP = 'duckdb[:FILE] | pglite[:DIR] | postgres://user@host:port/db (default: pglite)';
+export const DB_SPEC_HELP =
+  'duckdb (in memory) | pglite[:DIR] (persistent with a directory) | postgres://user@host:port/db (default: pglite)';
 
 export async function openBackend(spec = 'pglite'): Promise<Backend> {
   const [kind, ...rest] = spec.split(':');
