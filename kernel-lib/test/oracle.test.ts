@@ -42,6 +42,8 @@ const DTS: [string, string][] = [
     'avg_join',
     'SELECT b.w, AVG(a.v) AS av, SUM(a.v * b.w) + 1 AS p, COUNT(*) AS n FROM a JOIN b ON a.k = b.k GROUP BY b.w',
   ],
+  ['on_linear', 'SELECT COUNT(*) AS groups, SUM(n) AS total, AVG(av) AS mean FROM avg_join'],
+  ['on_linear_sum', 'SELECT w IS NULL AS no_w, SUM(n) AS total FROM avg_join GROUP BY w IS NULL'],
   ['on_dt', 'SELECT c % 2 AS parity, SUM(sv) AS total, COUNT(*) AS groups FROM agg GROUP BY c % 2'],
 ];
 

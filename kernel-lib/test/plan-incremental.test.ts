@@ -138,6 +138,7 @@ describe('linear deltas', () => {
     ['SELECT g, SUM(v) FROM t GROUP BY g HAVING SUM(v) > 1', 'keys'],
     ['SELECT t.g, SUM(u.v) FROM t LEFT JOIN u ON u.k = t.k GROUP BY t.g', 'keys'],
     ['SELECT MAX(v) FROM t', 'full'],
+    ['SELECT g, SUM(v) FILTER (WHERE v > 0) FROM t GROUP BY g', 'keys'],
     ['SELECT g, v, rank() OVER (PARTITION BY g ORDER BY v) FROM t', 'keys'],
     ['SELECT g, v, rank() OVER (ORDER BY v) FROM t', 'full'],
     ['SELECT g, h, v, rank() OVER (PARTITION BY g ORDER BY v), sum(v) OVER (PARTITION BY h) FROM t', 'full'],

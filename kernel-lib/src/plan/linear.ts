@@ -107,6 +107,9 @@ function aggregateCalls(text: string, offset: number): Aggregate[] | { reason: s
     const close = tokens[j] as Token;
     const inner = text.slice((next as Token).end, close.start).trim();
     if (/^distinct\b/i.test(inner)) return { reason: `${name.toUpperCase()}(DISTINCT …) is not linear` };
+    const after = tokens[j + 1];
+    if (['FILTER', 'OVER', 'WITHIN'].some((kw) => isKeyword(after, kw)))
+      return { reason: `${name.toUpperCase()}(…) ${after?.text.toUpperCase()} is not maintained linearly` };
     const fn = name === 'count' ? (inner === '*' ? 'count_star' : 'count') : (name as 'sum' | 'avg');
     out.push({
       fn,
