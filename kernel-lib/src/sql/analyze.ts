@@ -34,19 +34,22 @@ function cteNames(node: unknown, into: Set<string>): void {
   for (const v of Object.values(obj)) cteNames(v, into);
 }
 
+/**
+ * Parses of recent queries: every refresh of a DT analyses its query again, and parsing costs ~5 ms while
+ * the text rarely changes. The trees are only read, never changed.
+ */
+const parsed = new Map<string, QueryAnalysis>();
+const PARSED_MAX = 256;
+
 /** `relationExists` is only consulted when the parser fails. */
 export function analyzeQuery(query: string, relationExists: (name: string) => boolean): QueryAnalysis {
+  const hit = parsed.get(query);
+  if (hit) return hit;
   try {
-    const ast = parser.astify(query, { database: 'PostgresQL' });
-    const list = parser.tableList(query, { database: 'PostgresQL' });
-    const ctes = new Set<string>();
-    cteNames(ast, ctes);
-    const sources = new Set<string>();
-    for (const entry of list) {
-      const table = entry.split('::')[2];
-      if (table && !ctes.has(table.toLowerCase())) sources.add(table.toLowerCase());
-    }
-    return { sources: [...sources].sort(), ast };
+    const analysis = parse(query);
+    if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value as string);
+    parsed.set(query, analysis);
+    return analysis;
   } catch (e) {
     const parseError = (e instanceof Error ? e.message : String(e)).split('\n')[0] as string;
     const sources = new Set<string>();
@@ -60,6 +63,19 @@ export function analyzeQuery(query: string, relationExists: (name: string) => bo
     });
     return { sources: [...sources].sort(), parseError: parseError.slice(0, 200) };
   }
+}
+
+function parse(query: string): QueryAnalysis {
+  const ast = parser.astify(query, { database: 'PostgresQL' });
+  const list = parser.tableList(query, { database: 'PostgresQL' });
+  const ctes = new Set<string>();
+  cteNames(ast, ctes);
+  const sources = new Set<string>();
+  for (const entry of list) {
+    const table = entry.split('::')[2];
+    if (table && !ctes.has(table.toLowerCase())) sources.add(table.toLowerCase());
+  }
+  return { sources: [...sources].sort(), ast };
 }
 
 /** The first place `name` appears as an identifier in `query` (for error positions). */
