@@ -37,6 +37,10 @@ const DTS: [string, string][] = [
     'windowed',
     'SELECT a.g, a.k, a.v, SUM(a.v) OVER (PARTITION BY a.g ORDER BY a.k, a.v ROWS UNBOUNDED PRECEDING) AS run, COUNT(*) OVER (PARTITION BY a.g) AS n FROM a',
   ],
+  [
+    'derived_exists',
+    'SELECT x.g, COUNT(*) AS n FROM (SELECT a.g, a.v FROM a WHERE NOT EXISTS (SELECT 1 FROM b WHERE b.k = a.k)) AS x GROUP BY x.g',
+  ],
   ['global', 'SELECT COUNT(*) AS n, SUM(v) AS s, AVG(v) AS av, COUNT(s) AS cs FROM a WHERE g IS NOT NULL'],
   [
     'avg_join',

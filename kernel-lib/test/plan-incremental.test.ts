@@ -4,6 +4,7 @@ import { affectedKeysSql, restrictedQuery } from '../src/plan/incremental.js';
 import { deltaSql, linearPlan, outputFromStateSql, stateSelectSql } from '../src/plan/linear.js';
 import { describeQuery, type QueryShape } from '../src/plan/shape.js';
 import { chooseStrategy } from '../src/plan/strategy.js';
+import { forParser } from '../src/sql/analyze.js';
 
 const parser = new nodeSqlParser.Parser();
 const shapeOf = (q: string) => describeQuery(q, parser.astify(q, { database: 'PostgresQL' }));
@@ -57,6 +58,12 @@ GROUP BY c.c_custkey, c.c_name, n.n_name`;
 });
 
 describe('subqueries', () => {
+  it('reads SUBSTRING(x FROM a FOR b) for the parser without moving any offset', () => {
+    const q = "SELECT substring(c_phone from 1 for 2) AS cc, 'from' FROM customer";
+    const text = forParser(q);
+    expect(text).toBe("SELECT substring(c_phone ,    1 ,   2) AS cc, 'from' FROM customer");
+    expect(text.length).toBe(q.length);
+  });
   it('follows rows through select-project-join subqueries in FROM', () => {
     const q = `SELECT nation, sum(amount) AS profit FROM (
   SELECT n.n_name AS nation, l.l_extendedprice AS amount FROM lineitem l, nation n WHERE l.l_suppkey = n.n_nationkey

@@ -16,6 +16,14 @@ export interface TableRef {
   join: 'first' | 'inner' | 'left' | 'cross';
   /** Span of the LEFT [OUTER] JOIN keywords (to make the join inner when this side is the change). */
   joinSpan?: [number, number];
+  /** The SELECT whose FROM names it: 0 the query itself, k the k-th subquery in FROM (depth first). */
+  scope: number;
+}
+
+/** What a FROM clause holds: table references, and the SELECT levels of its subqueries (depth first). */
+export interface FromContents {
+  tables: TableRef[];
+  levels: SelectLevel[];
 }
 
 /** Keywords that end a clause of a SELECT at its own depth. */
@@ -84,7 +92,13 @@ const inside = (tokens: Token[], open: Token, close: Token) =>
  * significant tokens of the whole query (to look inside subqueries). Returns why the clause cannot be
  * maintained, if it cannot.
  */
-export function fromTables(all: Token[], level: SelectLevel, out: TableRef[]): string | undefined {
+export function fromTables(
+  all: Token[],
+  level: SelectLevel,
+  into: FromContents,
+  scope = 0,
+): string | undefined {
+  const out = into.tables;
   const { top, fromAt, fromEnd } = level;
   let join: TableRef['join'] = 'first';
   let joinSpan: [number, number] | undefined;
@@ -128,7 +142,7 @@ export function fromTables(all: Token[], level: SelectLevel, out: TableRef[]): s
       // A subquery in FROM: maintained when it only selects, projects and joins (no grouping).
       const close = top[i + 1] as Token;
       if (thisJoin === 'left') return 'a LEFT JOIN to a subquery is refreshed in full in this version';
-      const reason = derivedTables(all, inside(all, t, close), out);
+      const reason = derivedTables(all, inside(all, t, close), into);
       if (reason) return reason;
       i++;
       let next = top[i + 1];
@@ -142,7 +156,7 @@ export function fromTables(all: Token[], level: SelectLevel, out: TableRef[]): s
       if (t.kind !== 'word' && t.kind !== 'quoted') return 'the FROM clause could not be analysed';
       if ((top[i + 1] as Token | undefined)?.text === '.')
         return 'schema-qualified tables are refreshed in full';
-      const ref: TableRef = { name: identifierName(t), start: t.start, end: t.end, join: thisJoin };
+      const ref: TableRef = { name: identifierName(t), start: t.start, end: t.end, join: thisJoin, scope };
       if (ref.join === 'left' && joinSpan) ref.joinSpan = joinSpan;
       let next = top[i + 1];
       if (isKeyword(next, 'AS')) next = top[++i + 1];
@@ -164,7 +178,7 @@ export function fromTables(all: Token[], level: SelectLevel, out: TableRef[]): s
 }
 
 /** The references of a select-project-join subquery in FROM, or why it is not one. */
-function derivedTables(all: Token[], tokens: Token[], out: TableRef[]): string | undefined {
+function derivedTables(all: Token[], tokens: Token[], into: FromContents): string | undefined {
   const level = selectLevel(tokens);
   const { top } = level;
   if (!isKeyword(top[0], 'SELECT') || level.fromAt < 0)
@@ -185,11 +199,11 @@ function derivedTables(all: Token[], tokens: Token[], out: TableRef[]): string |
   );
   if (grouping)
     return `a subquery in FROM with ${grouping.text.toUpperCase()} is refreshed in full in this version`;
-  const inner: TableRef[] = [];
-  const reason = fromTables(all, level, inner);
+  into.levels.push(level);
+  const scope = into.levels.length;
+  const reason = fromTables(all, level, into, scope);
   if (reason) return reason;
-  if (inner.some((r) => r.join === 'left'))
+  if (into.tables.some((r) => r.scope === scope && r.join === 'left'))
     return 'a LEFT JOIN inside a subquery in FROM is refreshed in full in this version';
-  out.push(...inner);
   return undefined;
 }

@@ -123,9 +123,10 @@ export function affectedKeysSql(
   for (const c of shape.conjuncts) {
     for (const k of c.correlations) {
       const columns = changed.get(k.table);
-      if (!columns || 'insertAt' in shape.where) continue;
+      if (!columns) continue;
       const touched = `SELECT dtlab_c.${quoteIdent(k.column)} FROM (${changeRows(family, k.table, columns)}) AS dtlab_c`;
-      const w = shape.where;
+      // The condition goes into the WHERE the subquery stands in (the query's, or a subquery's in FROM).
+      const w = c.where;
       parts.push(
         part([
           ...common(),

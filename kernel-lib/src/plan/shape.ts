@@ -7,7 +7,7 @@
  * Anything this cannot describe exactly is reported as a reason, and the DT refreshes in full.
  */
 import { isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
-import { fromTables, selectLevel, type TableRef } from './from.js';
+import { type FromContents, fromTables, selectLevel, type TableRef } from './from.js';
 import { andSpans, andTerms, correlate, type SubqueryConjunct } from './subquery.js';
 
 export type { TableRef } from './from.js';
@@ -263,8 +263,9 @@ export function describeQuery(
   }
 
   // FROM clause: table references (also inside subqueries in FROM) and join kinds.
-  const tables: TableRef[] = [];
-  const fromReason = fromTables(tokens, level, tables);
+  const contents: FromContents = { tables: [], levels: [] };
+  const fromReason = fromTables(tokens, level, contents);
+  const { tables } = contents;
   if (fromReason) return { reason: fromReason };
   if (rows.tables.join() !== tables.map((t) => t.name).join()) {
     return { reason: 'the FROM clause could not be analysed' };
@@ -315,26 +316,34 @@ export function describeQuery(
       : { insertAt: (top[fromEnd - 1] as Token).end };
   // WHERE terms with correlated subqueries: their tables' changes are followed through the correlation.
   const conjuncts: SubqueryConjunct[] = [];
+  // (The query's own WHERE, and those of its subqueries in FROM, each with the tables its FROM names.)
   const followed = new Set<Node>();
-  if (whereAt > 0) {
-    const spans = andSpans(top, whereAt + 1, whereEnd);
-    const terms = andTerms(root.where as Node);
-    if (spans.length === terms.length) {
-      terms.forEach((term, i) => {
-        const correlations = correlate(term, tables, columnsOf);
-        if (correlations.length === 0) return;
-        const [start, end] = spans[i] as [number, number];
-        const tablesRead = new Set<string>();
-        walk(term, (x) => {
-          if (x.type === 'select')
-            for (const f of (x.from as Node[] | null) ?? [])
-              if (typeof f.table === 'string') tablesRead.add(f.table.toLowerCase());
-        });
-        conjuncts.push({ start, end, tables: [...tablesRead], correlations });
-        followed.add(term);
+  const selects = [...rows.selects];
+  [level, ...contents.levels].forEach((lv, scope) => {
+    const sel = selects[scope] as Node;
+    if (lv.whereAt <= 0) return;
+    const spans = andSpans(lv.top, lv.whereAt + 1, lv.whereEnd);
+    const terms = andTerms(sel.where as Node);
+    if (spans.length !== terms.length) return;
+    const where = {
+      start: (lv.top[lv.whereAt + 1] as Token).start,
+      end: (lv.top[lv.whereEnd - 1] as Token).end,
+    };
+    const visible = tables.filter((t) => t.scope === scope);
+    terms.forEach((term, i) => {
+      const correlations = correlate(term, visible, columnsOf);
+      if (correlations.length === 0) return;
+      const [start, end] = spans[i] as [number, number];
+      const tablesRead = new Set<string>();
+      walk(term, (x) => {
+        if (x.type === 'select')
+          for (const f of (x.from as Node[] | null) ?? [])
+            if (typeof f.table === 'string') tablesRead.add(f.table.toLowerCase());
       });
-    }
-  }
+      conjuncts.push({ start, end, where, tables: [...tablesRead], correlations });
+      followed.add(term);
+    });
+  });
   const aggregateCounts = columns.map((c) => {
     let n = 0;
     walk(c.expr, (x) => {

@@ -19,9 +19,10 @@ export interface Correlation {
 }
 
 export interface SubqueryConjunct {
-  /** The term's span in the query text. */
+  /** The term's span in the query text, and the span of the WHERE condition it is a term of. */
   start: number;
   end: number;
+  where: { start: number; end: number };
   /** Every base table its subqueries read. */
   tables: string[];
   correlations: Correlation[];
@@ -130,6 +131,7 @@ const innerRefs = (sel: Node): TableRef[] | undefined => {
       start: 0,
       end: 0,
       join: 'inner',
+      scope: -1,
       ...(f.as ? { alias: String(f.as) } : {}),
     });
   }

@@ -5,7 +5,7 @@
  * superset), and the reason is kept so refresh-mode decisions can say why they fell back.
  */
 import nodeSqlParser from 'node-sql-parser';
-import { significant, tokenize } from './lexer.js';
+import { isKeyword, significant, type Token, tokenize } from './lexer.js';
 
 const parser = new nodeSqlParser.Parser();
 
@@ -65,9 +65,34 @@ export function analyzeQuery(query: string, relationExists: (name: string) => bo
   }
 }
 
+/**
+ * The SQL-standard `SUBSTRING(x FROM a FOR b)` (TPC-H Q22), which node-sql-parser does not know, as
+ * `SUBSTRING(x ,    a ,   b)`: the same length, so every offset in the text still holds.
+ */
+export function forParser(query: string): string {
+  const tokens = tokenize(query);
+  let out = query;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    if (t.kind !== 'word' || t.text.toLowerCase() !== 'substring') continue;
+    const open = significant(tokens.slice(i + 1))[0];
+    if (open?.text !== '(') continue;
+    let depth = 0;
+    for (let j = tokens.indexOf(open); j < tokens.length; j++) {
+      const u = tokens[j] as Token;
+      if (u.text === '(') depth++;
+      else if (u.text === ')' && --depth === 0) break;
+      else if (depth === 1 && (isKeyword(u, 'FROM') || isKeyword(u, 'FOR')))
+        out = out.slice(0, u.start) + ','.padEnd(u.text.length) + out.slice(u.end);
+    }
+  }
+  return out;
+}
+
 function parse(query: string): QueryAnalysis {
-  const ast = parser.astify(query, { database: 'PostgresQL' });
-  const list = parser.tableList(query, { database: 'PostgresQL' });
+  const text = forParser(query);
+  const ast = parser.astify(text, { database: 'PostgresQL' });
+  const list = parser.tableList(text, { database: 'PostgresQL' });
   const ctes = new Set<string>();
   cteNames(ast, ctes);
   const sources = new Set<string>();
