@@ -8,7 +8,7 @@ import {
   tableBundle,
   textBundle,
 } from '../display/bundle.js';
-import { dagBundle, dagModel } from '../display/graph.js';
+import { dagBundle, dagModel, timestampMs } from '../display/graph.js';
 import { historyBundle, type LagPoint, lagBundle } from '../display/history.js';
 import type { Engine } from '../engine/engine.js';
 import { DtError } from '../errors.js';
@@ -37,10 +37,8 @@ export async function runDtCommand(session: MagicSession, command: DtCommand): P
       const before = session.clock.now();
       await session.advance(command.ms);
       const { engine } = await session.connect();
-      const records = (await engine.history()).filter(
-        (r) => Date.parse(`${r.refreshStartTime.replace(' ', 'T')}Z`) >= before,
-      );
-      return [textBundle(`${session.clockText()}; ${records.length} refreshes ran`), historyBundle(records)];
+      const records = (await engine.history()).filter((r) => timestampMs(r.refreshStartTime) >= before);
+      return [textBundle(`${session.clockText()}\n${refreshSummary(records)}`)];
     }
     case 'simulate_stop': {
       const sim = session.simulator;
@@ -189,4 +187,21 @@ async function compare(engine: Engine, a: string, b: string): Promise<OutputBund
     },
     metadata: {},
   };
+}
+
+/** "12 refreshes: a 6 (INCREMENTAL 3, NO_DATA 3), b 1 (FULL 1)": what a clock move did, per DT. */
+export function refreshSummary(records: RefreshRecord[]): string {
+  const per = new Map<string, Map<string, number>>();
+  for (const r of records) {
+    const counts = per.get(r.name) ?? new Map<string, number>();
+    const key = r.state === 'SUCCEEDED' ? (r.refreshAction ?? r.state) : r.state;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    per.set(r.name, counts);
+  }
+  if (per.size === 0) return 'no refresh was due';
+  const parts = [...per].map(([name, counts]) => {
+    const total = [...counts.values()].reduce((a, b) => a + b, 0);
+    return `${name} ${total} (${[...counts].map(([k, n]) => `${k} ${n}`).join(', ')})`;
+  });
+  return `${records.length} refreshes ran: ${parts.join('; ')}`;
 }

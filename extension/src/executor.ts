@@ -1,0 +1,60 @@
+/**
+ * The notebook cell executor: magic cells (%%dynamic_table, %%sql, %dt) run in the page on the browser
+ * runtime; every other cell goes to JupyterLab's own executor and the kernel. Replacing the
+ * INotebookCellExecutor service (JupyterLab ≥ 4.1) is the supported way to change how cells run: Run, Run
+ * All, Shift+Enter and the toolbar all go through it. The core provider is disabled in package.json.
+ */
+import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
+import type { CodeCell } from '@jupyterlab/cells';
+import type { IOutput } from '@jupyterlab/nbformat';
+import { INotebookCellExecutor, runCell } from '@jupyterlab/notebook';
+import { errorOutput, isMagicCell } from '../../kernel-lib/dist/magics/browser.js';
+import { runtime } from './runtime.js';
+
+/** Execution counts of magic cells: per page, like a kernel's. */
+let executionCount = 0;
+
+async function runMagicCell(
+  cell: CodeCell,
+  options: INotebookCellExecutor.IRunCellOptions,
+): Promise<boolean> {
+  const source = cell.model.sharedModel.getSource();
+  const g = runtime();
+  // Queued now, before any await: Run All calls every cell at once and the session runs them in call order.
+  const run = (async () => g.session.run(source))(); // a syntax error becomes a rejection, not a throw
+  options.onCellExecutionScheduled({ cell });
+  cell.model.sharedModel.transact(() => {
+    cell.model.clearExecution();
+  });
+  cell.setPrompt('*');
+  const outputs: IOutput[] = [];
+  let success = true;
+  try {
+    const bundles = (await run) ?? [];
+    for (const b of bundles)
+      outputs.push({ output_type: 'display_data', data: b.data, metadata: b.metadata });
+    g.marks.push({ name: source.trim().split('\n')[0] ?? '', at: performance.now() });
+  } catch (e) {
+    success = false;
+    outputs.push({ output_type: 'error', ...errorOutput(e) });
+  }
+  cell.model.outputs.clear();
+  for (const o of outputs) cell.model.outputs.add(o);
+  cell.model.executionCount = ++executionCount;
+  options.onCellExecuted({ cell, success });
+  return success;
+}
+
+export const executorPlugin: JupyterFrontEndPlugin<INotebookCellExecutor> = {
+  id: '@dtlab/jupyterlab:cell-executor',
+  description: 'Runs DT Lab magic cells in the page; other cells go to the kernel.',
+  autoStart: true,
+  provides: INotebookCellExecutor,
+  activate: (): INotebookCellExecutor =>
+    Object.freeze({
+      runCell: (options: INotebookCellExecutor.IRunCellOptions) =>
+        options.cell.model.type === 'code' && isMagicCell(options.cell.model.sharedModel.getSource())
+          ? runMagicCell(options.cell as CodeCell, options)
+          : runCell(options),
+    }),
+};
