@@ -111,7 +111,11 @@ SELECT count(*) AS n FROM orders`);
     const records = data<{ records: RefreshRecord[] }>(hist, MIME.history).records;
     // Orders are written at the end of each simulated minute; the next scheduled refresh picks them up.
     expect(records).toContainEqual(
-      expect.objectContaining({ state: 'SUCCEEDED', refreshAction: 'INCREMENTAL', refreshTrigger: 'SCHEDULED' }),
+      expect.objectContaining({
+        state: 'SUCCEEDED',
+        refreshAction: 'INCREMENTAL',
+        refreshTrigger: 'SCHEDULED',
+      }),
     );
     // The last minute's orders arrived after the last scheduled refresh: bring the DT up to date, then check.
     await run('%dt refresh revenue_inc');
