@@ -1,18 +1,20 @@
 /**
- * MIME renderers for DT Lab's output types: result tables (paged), the DAG (dagre layout, SVG) and the
- * refresh history (as a paged table). Types without a renderer here (lag, compare) show their text/plain or
- * HTML fallback. Renderers build elements from JSON through lit templates: no data is ever run as script.
+ * MIME renderers for DT Lab's output types: result tables (paged), the DAG (dagre layout, SVG), the
+ * refresh history (as a paged table) and the lag chart (Observable Plot). The comparison has no renderer yet
+ * and shows its HTML fallback. Renderers build elements from JSON through lit templates: no data is ever run as script.
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import type { DagModel, RefreshRecord } from '../../kernel-lib/dist/magics/browser.js';
+import type { DagModel, LagPoint, RefreshRecord } from '../../kernel-lib/dist/magics/browser.js';
 import { DtlabDag } from './components/dag.js';
+import { DtlabLag } from './components/lag.js';
 import { DtlabTable, type TableData } from './components/table.js';
 
 // Literal copies of kernel-lib's MIME constants: importing them would pull the engine into this small chunk.
 const TABLE = 'application/vnd.dtlab.table+json';
 const DAG = 'application/vnd.dtlab.dag+json';
 const HISTORY = 'application/vnd.dtlab.history+json';
+const LAG = 'application/vnd.dtlab.lag+json';
 
 const HISTORY_COLUMNS: [keyof RefreshRecord, string, string][] = [
   ['name', 'name', 'varchar'],
@@ -78,6 +80,16 @@ const extensions: IRenderMime.IExtension[] = [
   {
     id: '@dtlab/jupyterlab:history',
     rendererFactory: factory(HISTORY, (data) => table(historyTable(data as { records: RefreshRecord[] }))),
+    rank: 0,
+    dataType: 'json',
+  },
+  {
+    id: '@dtlab/jupyterlab:lag',
+    rendererFactory: factory(LAG, (data) => {
+      const el = new DtlabLag();
+      el.points = (data as { points: LagPoint[] }).points;
+      return el;
+    }),
     rank: 0,
     dataType: 'json',
   },

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * End to end, in a real JupyterLab and Debian's Chromium: opens notebooks/scenario-a.ipynb, runs all cells,
- * and checks that every cell finished without an error, that the DAG widget shows both dynamic tables and
- * that the history widget shows INCREMENTAL and FULL refreshes. Prints the cold start (page open → DuckDB
+ * and checks that every cell finished without an error, that the DAG widget shows both dynamic tables, that
+ * the lag chart has points and that the history widgets show INCREMENTAL and FULL refreshes. Prints the cold start (page open → DuckDB
  * ready → TPC-H SF 0.01 loaded → first DT created) and each magic cell's execution time; saves screenshots
  * to /tmp/dtlab-e2e-*.png. Exits non-zero on any failure, including when it cannot run (no JupyterLab in
  * .venv, no /usr/bin/chromium, no built labextension): it never skips.
@@ -205,6 +205,12 @@ async function main() {
       if (!nodes.includes(name)) failures.push(`the DAG does not show ${name}: ${nodes}`);
     await dag.screenshot({ path: '/tmp/dtlab-e2e-dag.png' });
 
+    const lag = page.locator('dtlab-lag').first();
+    await lag.scrollIntoViewIfNeeded();
+    const dots = await lag.locator('svg circle').count();
+    if (dots === 0) failures.push('the lag chart has no points');
+    await lag.screenshot({ path: '/tmp/dtlab-e2e-lag.png' });
+
     // The history widgets' text lives in their shadow roots.
     const histories = page.locator('.dtlab-output dtlab-table', { hasText: 'Refresh history' });
     const historyText = (
@@ -250,7 +256,9 @@ async function main() {
     await rm(tmp, { recursive: true, force: true });
   }
   if (failures.length) throw new Error(failures.join('\n'));
-  console.log('e2e: scenario A ran without errors; DAG shows both DTs; history shows INCREMENTAL and FULL');
+  console.log(
+    'e2e: scenario A ran without errors; DAG shows both DTs; lag chart has points; history shows INCREMENTAL and FULL',
+  );
 }
 
 function report(marks, timings) {
