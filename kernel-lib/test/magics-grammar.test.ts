@@ -26,6 +26,8 @@ describe('cells that are not magics', () => {
     expect(parseCell('print(1)')).toBeNull();
     expect(parseCell('%time x = 1')).toBeNull();
     expect(parseCell('%%time\nx = 1')).toBeNull();
+    expect(parseCell('%%sh\nls')).toBeNull();
+    expect(parseCell('%%js\n1')).toBeNull();
     expect(parseCell('')).toBeNull();
   });
 });

@@ -38,13 +38,14 @@ export const CELL_MAGICS = ['dynamic_table', 'sql'] as const;
 
 /**
  * Is this cell ours? Cheap; the runtimes use it to decide who executes the cell. A near miss of our cell
- * magics (%%dynamic_tabel) is ours too, so the user gets "did you mean" rather than a kernel's error.
+ * magic (%%dynamic_tabel) is ours too, so the user gets "did you mean" rather than a kernel's error.
  */
 export function isMagicCell(cell: string): boolean {
   const first = cell.trimStart();
   if (/^%dt(\s|$)/.test(first)) return true;
   const magic = /^%%(\w+)/.exec(first)?.[1];
-  return magic !== undefined && closest(magic, CELL_MAGICS) !== undefined;
+  // Only the long name gets near misses: %%sh or %%js are a Python kernel's, not typos of %%sql.
+  return magic === 'sql' || (magic !== undefined && closest(magic, ['dynamic_table']) !== undefined);
 }
 
 export function parseCell(cell: string): MagicCommand[] | null {
