@@ -139,13 +139,16 @@ export async function decideAction(
 
 /**
  * A table's row count as the catalog estimates it (the cost rule needs a size, not an exact count, and
- * counting a large table would cost more than the refresh). Counted when there is no estimate yet.
+ * counting a large table would cost more than the refresh). On PostgreSQL, a table never analysed has no
+ * estimate: its size on disk over 64 bytes a row stands in (an overestimate, which favours incremental).
+ * Counted only when there is nothing to estimate from.
  */
 async function estimatedRows(tx: Queryable, family: SqlFamily, table: string): Promise<number> {
   const estimate =
     family === 'postgres'
       ? await tx.query(
-          'SELECT reltuples FROM pg_class WHERE relname = $1 AND relnamespace = CAST(current_schema() AS regnamespace)',
+          `SELECT CASE WHEN reltuples >= 0 THEN reltuples ELSE pg_relation_size(oid) / 64 END FROM pg_class
+            WHERE relname = $1 AND relnamespace = CAST(current_schema() AS regnamespace)`,
           [table],
         )
       : await tx.query(

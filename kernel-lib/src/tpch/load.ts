@@ -238,6 +238,8 @@ export async function loadTpch(backend: Backend, options: LoadOptions): Promise<
       if (lineitems.length >= CHUNK_ROWS) await flush();
     }
     if (orders.length > 0) await flush();
+    // Statistics, as after any bulk load: the planner (and the refresh cost rule) need row counts.
+    if (backend.family === 'postgres') for (const t of TPCH_TABLES) await backend.query(`ANALYZE ${t}`);
     await backend.query('INSERT INTO dtlab.tpch VALUES ($1, $2, $3, $4)', [sf, keys, shiftDays, updates]);
   } catch (e) {
     // Nothing half-written: a failed load removes what it created.
