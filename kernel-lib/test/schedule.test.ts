@@ -4,9 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTimestamp, type Value } from '../src/backends/backend.js';
-import { ManualClock } from '../src/clock.js';
+import { AcceleratedClock, ManualClock } from '../src/clock.js';
 import { Engine } from '../src/engine/engine.js';
 import type { SchedulerEvent } from '../src/schedule/events.js';
+import { parseTimestamp } from '../src/schedule/record.js';
 import { Scheduler } from '../src/schedule/scheduler.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
 import { expectEqualsQuery, historyOf, PIPELINE_QUERIES, pipelineSql, rows } from './helpers/pipeline.js';
@@ -224,5 +225,49 @@ describe.each(BACKEND_KINDS)('scheduler on %s', (kind) => {
     // The catch-up cycle refreshed the whole chain to one data timestamp.
     expect(after.filter((r) => r[4] === weekly[0]?.[4]).map((r) => r[0])).toEqual(names);
     for (const [dt, q] of Object.entries(PIPELINE_QUERIES('b'))) await expectEqualsQuery(engine, dt, q);
+  });
+});
+
+describe('scheduler under an accelerated clock', () => {
+  it('never plans a DT again from a catalog read that raced the end of its refresh', async () => {
+    const backend = await freshBackend('duckdb');
+    try {
+      const clock = new AcceleratedClock(100, T0);
+      const engine = await Engine.open(backend, { clock });
+      await engine.execute(pipelineSql('ac'));
+      // Every catalog read is 50 real ms (5 clock seconds) old when the scheduler gets it, so refreshes
+      // keep ending between a look's read and its plan.
+      const list = engine.listDynamicTables.bind(engine);
+      engine.listDynamicTables = async () => {
+        const dts = await list();
+        await new Promise((r) => setTimeout(r, 50));
+        return dts;
+      };
+      const scheduler = new Scheduler(engine, { pollMs: 10 });
+      scheduler.start();
+      await new Promise((r) => setTimeout(r, 3000));
+      await scheduler.stop();
+      const done = await rows(
+        engine,
+        `SELECT name, data_timestamp FROM dtlab.refresh_history
+          WHERE refresh_trigger = 'SCHEDULED' AND state = 'SUCCEEDED' ORDER BY name, data_timestamp`,
+      );
+      expect(done.filter((r) => r[0] === 'ac_daily').length).toBeGreaterThan(4);
+      // At most one refresh per 30-second period of the 1-minute tier (base follows it). A refresh may come
+      // late in its period (the looks are slow here), but a second one in the same period is a DT planned
+      // again from its data timestamp before the refresh that had just ended.
+      for (const name of ['ac_base', 'ac_daily']) {
+        const slots = done
+          .filter((r) => r[0] === name)
+          .map((r) => Math.floor(parseTimestamp(String(r[1])) / (30 * S)));
+        for (let i = 1; i < slots.length; i++)
+          expect(
+            slots[i] as number,
+            `${name} #${i}: ${done.filter((r) => r[0] === name)[i]?.[1]}`,
+          ).toBeGreaterThan(slots[i - 1] as number);
+      }
+    } finally {
+      await backend.close();
+    }
   });
 });

@@ -173,7 +173,7 @@ export class Scheduler {
       const every = this.options.sampleEveryMs ?? 15_000;
       await this.samples(cycleSamples(dts, now, every, this.lastSample, (d) => this.visible(d, now)));
       const plan = planCycle(
-        dts.map((d) => this.planInput(d)),
+        dts.map((d) => this.planInput(d, now)),
         now,
       );
       this.nextDueAt = plan.nextDueAt;
@@ -192,7 +192,14 @@ export class Scheduler {
     }
   }
 
-  private planInput(d: DynamicTable): PlanInput {
+  /**
+   * `now` is the look's instant, taken before the catalog was read. A refresh that ended after it may have
+   * committed after the read did (the look's queries and a cycle's refreshes interleave), so the catalog may
+   * still show its old data timestamp: it counts as busy, and the next look sees it done. (Judging by the
+   * clock at planning time instead planned such a DT again from its stale data timestamp: a second,
+   * off-grid refresh right after the first, seen in a real-clock soak on PGlite.)
+   */
+  private planInput(d: DynamicTable, now: number): PlanInput {
     const f = this.inflight.get(d.name);
     return {
       name: d.name,
@@ -202,7 +209,7 @@ export class Scheduler {
       dataTimestamp: d.dataTimestamp === null ? null : parseTimestamp(d.dataTimestamp),
       lastAttempt: this.attempts.get(d.name) ?? null,
       createdOn: parseTimestamp(d.createdOn),
-      busy: f !== undefined && (f.endAt === undefined || f.endAt > this.clock.now()),
+      busy: f !== undefined && (f.endAt === undefined || f.endAt > now),
     };
   }
 
