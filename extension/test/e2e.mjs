@@ -209,6 +209,10 @@ async function main() {
     for (const name of EXPECTED_DTS)
       if (!nodes.includes(name)) failures.push(`the DAG does not show ${name}: ${nodes}`);
     await dag.screenshot({ path: '/tmp/dtlab-e2e-dag.png' });
+    // The graph was drawn before the clock moved an hour; it follows the engine's events, so the full DT's
+    // lag now reads in minutes rather than the "0 s" it was drawn with.
+    const fullLag = await dag.locator('g.node[data-name="daily_revenue_full"] text.sub').textContent();
+    if (!/lag \d+ min/.test(fullLag ?? '')) failures.push(`the DAG did not follow the clock: ${fullLag}`);
 
     const lag = page.locator('dtlab-lag').first();
     await lag.scrollIntoViewIfNeeded();

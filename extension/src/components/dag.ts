@@ -3,13 +3,27 @@
  * click a node for its details. Lit templates escape every value, so names from data never become markup.
  */
 import { css, html, LitElement, svg } from 'lit';
+import type { Subscription } from 'rxjs';
 import type { DagModel, DagNode } from '../../../kernel-lib/dist/magics/browser.js';
+import { followDag } from '../live.js';
 import { fmtLag, lagStatus, layoutDag, nodeSubtitle } from './dag-layout.js';
 
 export class DtlabDag extends LitElement {
   static override properties = { model: { attribute: false }, selected: { state: true } };
   declare model: DagModel | undefined;
   declare selected: string | undefined;
+  private live: Subscription | null = null;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.model && !this.live) this.live = followDag(this.model, (m) => (this.model = m));
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.live?.unsubscribe();
+    this.live = null;
+  }
 
   static override styles = css`
     :host { display: block; font-family: var(--jp-ui-font-family, sans-serif); font-size: 12px; }

@@ -3,6 +3,7 @@ export * from '../display/bundle.js';
 export * from '../display/error.js';
 export * from '../display/graph.js';
 export * from '../display/history.js';
+export type { SchedulerEvent } from '../schedule/events.js';
 export type { DynamicTable, RefreshRecord } from '../types.js';
 export { DT_SUBCOMMANDS, DT_USAGE, type DtCommand, parseDuration } from './dt-line.js';
 export {
