@@ -67,7 +67,7 @@ describe('query analysis', () => {
   it('falls back to known relation names when the parser gives up, saying why', () => {
     const known = new Set(['customer', 'orders']);
     const a = analyzeQuery(
-      'SELECT substring(c_phone from 1 for 2) FROM customer WHERE NOT EXISTS (SELECT 1 FROM orders)',
+      "SELECT overlay(c_name placing 'x' from 1 for 2) FROM customer WHERE NOT EXISTS (SELECT 1 FROM orders)",
       (n) => known.has(n),
     );
     expect(a.sources).toEqual(['customer', 'orders']);
