@@ -1,11 +1,11 @@
 /**
  * MIME renderers for DT Lab's output types: result tables (paged), the DAG (dagre layout, SVG), the
- * refresh history (as a paged table) and the lag chart (Observable Plot). The comparison has no renderer yet
- * and shows its HTML fallback. Renderers build elements from JSON through lit templates: no data is ever run as script.
+ * refresh history (as a paged table), the lag chart (Observable Plot) and the comparison of two DTs. Renderers build elements from JSON through lit templates: no data is ever run as script.
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 import type { DagModel, LagPoint, RefreshRecord } from '../../kernel-lib/dist/magics/browser.js';
+import { type CompareData, DtlabCompare } from './components/compare.js';
 import { DtlabDag } from './components/dag.js';
 import { DtlabLag } from './components/lag.js';
 import { DtlabTable, type TableData } from './components/table.js';
@@ -15,6 +15,7 @@ const TABLE = 'application/vnd.dtlab.table+json';
 const DAG = 'application/vnd.dtlab.dag+json';
 const HISTORY = 'application/vnd.dtlab.history+json';
 const LAG = 'application/vnd.dtlab.lag+json';
+const COMPARE = 'application/vnd.dtlab.compare+json';
 
 const HISTORY_COLUMNS: [keyof RefreshRecord, string, string][] = [
   ['name', 'name', 'varchar'],
@@ -88,6 +89,16 @@ const extensions: IRenderMime.IExtension[] = [
     rendererFactory: factory(LAG, (data) => {
       const el = new DtlabLag();
       el.points = (data as { points: LagPoint[] }).points;
+      return el;
+    }),
+    rank: 0,
+    dataType: 'json',
+  },
+  {
+    id: '@dtlab/jupyterlab:compare',
+    rendererFactory: factory(COMPARE, (data) => {
+      const el = new DtlabCompare();
+      el.data = data as CompareData;
       return el;
     }),
     rank: 0,

@@ -220,6 +220,12 @@ async function main() {
     if (dots === 0) failures.push('the lag chart has no points');
     await lag.screenshot({ path: '/tmp/dtlab-e2e-lag.png' });
 
+    const compare = page.locator('dtlab-compare').first();
+    await compare.scrollIntoViewIfNeeded();
+    const verdict = await compare.locator('.verdict').textContent();
+    if (!/same contents/.test(verdict ?? '')) failures.push(`the comparison says: ${verdict}`);
+    await compare.screenshot({ path: '/tmp/dtlab-e2e-compare.png' });
+
     // The history widgets' text lives in their shadow roots.
     const histories = page.locator('.dtlab-output dtlab-table', { hasText: 'Refresh history' });
     const historyText = (
@@ -266,7 +272,7 @@ async function main() {
   }
   if (failures.length) throw new Error(failures.join('\n'));
   console.log(
-    'e2e: scenario A ran without errors; DAG shows both DTs; lag chart has points; history shows INCREMENTAL and FULL',
+    'e2e: scenario A ran without errors; the DAG shows both DTs and follows the clock; the lag chart has points; the history shows INCREMENTAL and FULL; the comparison says same contents',
   );
 }
 
