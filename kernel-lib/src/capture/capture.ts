@@ -21,8 +21,13 @@ const REGISTRY_DDL = [
   'CREATE TABLE IF NOT EXISTS dtlab.capture_positions (dt_name VARCHAR NOT NULL, source VARCHAR NOT NULL, position VARCHAR NOT NULL)',
 ];
 
-export async function capturedSources(db: Queryable): Promise<Set<string>> {
+/** Creates the capture registry (the engine does when it opens a database). */
+export async function installCaptureRegistry(db: Queryable): Promise<void> {
   for (const ddl of REGISTRY_DDL) await db.query(ddl);
+}
+
+export async function capturedSources(db: Queryable): Promise<Set<string>> {
+  await installCaptureRegistry(db);
   const { rows } = await db.query('SELECT source FROM dtlab.capture_sources');
   return new Set(rows.map((r) => String(r[0])));
 }
@@ -32,7 +37,7 @@ export async function capturedSources(db: Queryable): Promise<Set<string>> {
  * by hand leaves its source uncaptured; the next refresh of a consumer notices and reinitializes).
  */
 export async function duckdbCapturedSources(db: Queryable): Promise<Set<string>> {
-  for (const ddl of REGISTRY_DDL) await db.query(ddl);
+  // On every captured write and refresh: the registry is there since the engine opened the database.
   const { rows } = await db.query(
     `SELECT source FROM dtlab.capture_sources WHERE 'chg_' || source IN
        (SELECT table_name FROM duckdb_tables() WHERE schema_name = 'dtlab')`,

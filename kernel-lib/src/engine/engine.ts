@@ -12,7 +12,13 @@ import {
   type ResultColumn,
   type Value,
 } from '../backends/backend.js';
-import { capturedWrite, dropPositions, duckdbCapturedSources, releaseCapture } from '../capture/capture.js';
+import {
+  capturedWrite,
+  dropPositions,
+  duckdbCapturedSources,
+  installCaptureRegistry,
+  releaseCapture,
+} from '../capture/capture.js';
 import { planCapture } from '../capture/duckdb.js';
 import { withCaptureLock } from '../capture/lock.js';
 import {
@@ -107,6 +113,7 @@ export class Engine {
     const engine = new Engine(backend, options.clock ?? systemClock);
     await backend.transaction(async (tx) => {
       await installCatalog(tx);
+      await installCaptureRegistry(tx);
       if ((await listWarehouses(tx)).length === 0) {
         await insertWarehouse(tx, {
           name: DEFAULT_WAREHOUSE,
