@@ -75,4 +75,30 @@ describe.each(BACKEND_KINDS)('incremental refresh faults on %s', (kind) => {
     expect((await engine.refresh('d4')).refreshAction).toBe('INCREMENTAL');
     expect((await engine.verify('d4')).equal).toBe(true);
   });
+
+  it('a change that is a large share of its source recomputes in full (the cost rule), saying so', async () => {
+    await engine.execute(`CREATE TABLE s5 (g INTEGER, v INTEGER);
+      INSERT INTO s5 SELECT i % 10, i FROM (SELECT ${kind === 'duckdb' ? 'range' : 'generate_series(0, 1999)'} AS i ${kind === 'duckdb' ? 'FROM range(2000)' : ''}) AS t;
+      CREATE DYNAMIC TABLE d5 TARGET_LAG = '1 minute' AS SELECT g, SUM(v) AS total FROM s5 GROUP BY g`);
+    await engine.execute('INSERT INTO s5 VALUES (1, 1), (2, 2)');
+    expect((await engine.refresh('d5')).refreshAction).toBe('INCREMENTAL');
+    await engine.execute('INSERT INTO s5 SELECT g + 20, v FROM s5 WHERE v < 1500');
+    const record = await engine.refresh('d5');
+    expect(record.refreshAction).toBe('FULL');
+    expect(record.reason).toMatch(/more than 25% of s5 .*a full refresh is cheaper/);
+    expect((await engine.verify('d5')).equal).toBe(true);
+  });
+
+  it('a renamed linear DT rebuilds its per-group state at its next refresh, then goes on incrementally', async () => {
+    await engine.execute(`CREATE TABLE s6 (g INTEGER, v INTEGER); INSERT INTO s6 VALUES (1, 1), (2, 2);
+      CREATE DYNAMIC TABLE d6 TARGET_LAG = '1 minute' AS SELECT g, SUM(v) AS total, COUNT(*) AS n FROM s6 GROUP BY g;
+      ALTER DYNAMIC TABLE d6 RENAME TO d6_renamed`);
+    await engine.execute('INSERT INTO s6 VALUES (1, 10)');
+    const rebuilt = await engine.refresh('d6_renamed');
+    expect(rebuilt.refreshAction).toBe('FULL');
+    expect(rebuilt.reason).toMatch(/built anew/);
+    await engine.execute('DELETE FROM s6 WHERE g = 2');
+    expect((await engine.refresh('d6_renamed')).refreshAction).toBe('INCREMENTAL');
+    expect(await rows('SELECT g, total, n FROM d6_renamed')).toEqual([[1, 11, 2]]);
+  });
 });

@@ -155,6 +155,11 @@ export async function setPositions(
     await db.query('INSERT INTO dtlab.capture_positions VALUES ($1, $2, $3)', [dt, s, position]);
 }
 
+/** A renamed DT keeps what it has consumed. */
+export async function renamePositions(db: Queryable, from: string, to: string): Promise<void> {
+  await db.query('UPDATE dtlab.capture_positions SET dt_name = $2 WHERE dt_name = $1', [from, to]);
+}
+
 export async function dropPositions(db: Queryable, dt: string): Promise<string[]> {
   const sources = [...(await positionsOf(db, dt)).keys()];
   await db.query('DELETE FROM dtlab.capture_positions WHERE dt_name = $1', [dt]);

@@ -18,6 +18,7 @@ import {
   duckdbCapturedSources,
   installCaptureRegistry,
   releaseCapture,
+  renamePositions,
 } from '../capture/capture.js';
 import { planCapture } from '../capture/duckdb.js';
 import { withCaptureLock } from '../capture/lock.js';
@@ -472,6 +473,7 @@ export class Engine {
         await this.backend.transaction(async (tx) => {
           await tx.query(`ALTER TABLE ${quoteIdent(dt.name)} RENAME TO ${quoteIdent(action.newName)}`);
           await renameDynamicTable(tx, dt.name, action.newName);
+          await renamePositions(tx, dt.name, action.newName);
           // The incremental state is named after the DT: the next refresh builds it anew.
           await dropState(tx, dt.name);
         });
