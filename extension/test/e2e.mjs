@@ -11,48 +11,18 @@
  * it (`npm run test:e2e` does both first); a stale installed copy is refused, not tested.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, freePort, launchChromium, need, waitForServer } from '../../scripts/browser.mjs';
+import { dismissKernelDialogs, report, runAll, waitForCells } from './notebook.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CHROMIUM = process.env.DTLAB_CHROMIUM ?? '/usr/bin/chromium';
 const JUPYTER = process.env.DTLAB_JUPYTER ?? path.join(ROOT, '.venv', 'bin', 'jupyter');
 const LABEXTENSION = path.join(ROOT, 'extension', 'dtlab_jupyterlab', 'labextension');
 const NOTEBOOK = 'scenario-a.ipynb';
-const RUN_TIMEOUT_MS = Number(process.env.DTLAB_E2E_TIMEOUT_MS ?? 5 * 60_000);
 const EXPECTED_DTS = ['daily_revenue_inc', 'daily_revenue_full'];
-
-function need(file, hint) {
-  if (!existsSync(file)) throw new Error(`${file} is missing: ${hint}`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForServer(url, server, ms) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`jupyter lab exited with ${server.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`JupyterLab did not answer at ${url} within ${ms / 1000} s`);
-}
 
 /** Starts JupyterLab on a free port, a temporary root holding the notebook, our labextension, a token. */
 async function startLab(tmp) {
@@ -80,61 +50,10 @@ async function startLab(tmp) {
   let log = '';
   for (const s of [server.stdout, server.stderr]) s.on('data', (d) => (log += d));
   const base = `http://127.0.0.1:${port}`;
-  await waitForServer(`${base}/api/status?token=${token}`, server, 60_000).catch((e) => {
-    throw new Error(`${e.message}\n${log}`);
+  await waitForServer(`${base}/api/status?token=${token}`, 60_000, server).catch((e) => {
+    throw new Error(`jupyter lab: ${e.message}\n${log}`);
   });
   return { server, base, token, log: () => log };
-}
-
-/**
- * Magic cells need no kernel: JupyterLab's kernel questions (it may ask more than once while the notebook
- * opens) are answered with "No Kernel", or dismissed, until none has shown for a second.
- */
-async function dismissKernelDialogs(page) {
-  let dismissed = 0;
-  const deadline = Date.now() + 60_000;
-  let quietSince = Date.now();
-  while (Date.now() - quietSince < 1000) {
-    if (Date.now() > deadline) throw new Error('JupyterLab kept showing dialogs');
-    const dialog = page.locator('.jp-Dialog');
-    if (await dialog.count()) {
-      const noKernel = dialog.getByRole('button', { name: 'No Kernel', exact: true });
-      if (await noKernel.count()) await noKernel.click();
-      else await page.keyboard.press('Escape');
-      dismissed++;
-      quietSince = Date.now();
-    }
-    await page.waitForTimeout(250);
-  }
-  return dismissed;
-}
-
-async function runAll(page) {
-  await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Run$/ }).click();
-  await page.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }).click();
-}
-
-/** Waits until every code cell has an execution count; returns each cell's prompt, source and errors. */
-async function waitForCells(page) {
-  await page.waitForFunction(
-    () => {
-      const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(
-        (p) => p.textContent,
-      );
-      return prompts.length > 0 && prompts.every((p) => /\[\d+\]/.test(p ?? ''));
-    },
-    undefined,
-    { timeout: RUN_TIMEOUT_MS, polling: 250 },
-  );
-  return page.evaluate(() =>
-    [...document.querySelectorAll('.jp-CodeCell')].map((c) => ({
-      prompt: c.querySelector('.jp-InputPrompt')?.textContent ?? '',
-      source: (c.querySelector('.jp-InputArea-editor')?.textContent ?? '').slice(0, 60),
-      errors: [...c.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]')].map(
-        (e) => e.textContent,
-      ),
-    })),
-  );
 }
 
 async function main() {
@@ -159,18 +78,7 @@ async function main() {
   let pageForFailure;
   try {
     lab = await startLab(tmp);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const outside = [];
     page.on('requestfailed', (r) => console.warn(`request failed: ${r.url()} ${r.failure()?.errorText}`));
@@ -274,28 +182,6 @@ async function main() {
   console.log(
     'e2e: scenario A ran without errors; the DAG shows both DTs and follows the clock; the lag chart has points; the history shows INCREMENTAL and FULL; the comparison says same contents',
   );
-}
-
-function report(marks, timings, clickedAt) {
-  const at = (pred) => marks.find((m) => pred(m.name))?.at;
-  const stages = [
-    ['DuckDB ready', at((n) => n === 'duckdb-ready')],
-    ['TPC-H SF 0.01 loaded', at((n) => n.startsWith('%dt load tpch'))],
-    ['first DT created', at((n) => n.startsWith('%%dynamic_table'))],
-  ];
-  console.log('cold start, ms since the page began loading (+ since Run All was clicked):');
-  console.log(`  ${'Run All clicked'.padEnd(22)} ${Math.round(clickedAt)}`);
-  for (const [name, ms] of stages)
-    console.log(
-      `  ${name.padEnd(22)} ${ms === undefined ? 'missing' : `${Math.round(ms)} (+${Math.round(ms - clickedAt)})`}`,
-    );
-  console.log('magic cells (execution ms, queue wait excluded):');
-  for (const t of timings) console.log(`  ${t.ms.toFixed(0).padStart(7)}  ${t.cell}`);
-  const sorted = timings.map((t) => t.ms).sort((a, b) => a - b);
-  if (sorted.length)
-    console.log(
-      `  median ${sorted[Math.floor((sorted.length - 1) / 2)].toFixed(0)} ms over ${sorted.length} cells`,
-    );
 }
 
 main().catch((e) => {

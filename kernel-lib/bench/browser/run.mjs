@@ -13,19 +13,16 @@
  * system Chromium (/usr/bin/chromium, see scripts/install-browser.sh) through playwright-core, saves a
  * screenshot to /tmp/dtlab-browser-bench.png and prints a summary. Exits non-zero on any failure.
  */
-import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
-import { chromium } from 'playwright-core';
+import { launchChromium, serveStatic } from '../../../scripts/browser.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CHROMIUM = process.env.DTLAB_CHROMIUM ?? '/usr/bin/chromium';
 const TIMEOUT_MS = 10 * 60_000;
 const EXPECTED = { lineitem: 600_572, orders: 150_000 };
 
@@ -43,15 +40,6 @@ const SCREENSHOT =
 
 const require = createRequire(import.meta.url);
 const DUCKDB_DIST = path.dirname(require.resolve('@duckdb/duckdb-wasm/dist/duckdb-eh.wasm'));
-
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.map': 'application/json',
-  '.wasm': 'application/wasm',
-  '.png': 'image/png',
-};
 
 /** Bundles the page and the worker; fails if anything in their import graph is Node-only. */
 async function build(outdir) {
@@ -79,38 +67,16 @@ async function build(outdir) {
   console.log(`bundled ${sizes.join(', ')}`);
 }
 
-/** A tiny static server: `/` is index.html, `/duckdb/*` DuckDB-WASM's dist, the rest the bundle. */
-function serve(outdir) {
-  const roots = [
-    ['/duckdb/', DUCKDB_DIST],
-    ['/', outdir],
-  ];
-  const server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    let file;
-    if (url.pathname === '/' || url.pathname === '/index.html') file = path.join(HERE, 'index.html');
-    else {
-      const [prefix, root] = roots.find(([p]) => url.pathname.startsWith(p));
-      const resolved = path.resolve(root, `.${decodeURIComponent(url.pathname.slice(prefix.length - 1))}`);
-      if (resolved.startsWith(root + path.sep)) file = resolved;
-    }
-    const info = file ? await stat(file).catch(() => undefined) : undefined;
-    if (!file || !info?.isFile()) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-      console.warn(`server: 404 ${url.pathname}`);
-      return;
-    }
-    res.writeHead(200, {
-      'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
-      'content-length': info.size,
-      'cache-control': 'no-store',
-    });
-    createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
+/** Serves the bundle, index.html (copied next to it) and DuckDB-WASM's dist files under `/duckdb/`. */
+async function serve(outdir) {
+  await copyFile(path.join(HERE, 'index.html'), path.join(outdir, 'index.html'));
+  return serveStatic(
+    [
+      ['/duckdb/', DUCKDB_DIST],
+      ['/', outdir],
+    ],
+    { log: (line) => console.warn(`server: ${line}`) },
+  );
 }
 
 function withTimeout(promise, ms, what) {
@@ -128,22 +94,9 @@ async function main() {
   try {
     await build(outdir);
     server = await serve(outdir);
-    const { port } = server.address();
-    const origin = `http://127.0.0.1:${port}`;
+    const { origin } = server;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium({ extraArgs: ['--disable-quic'] });
     const context = await browser.newContext({ viewport: { width: 900, height: 420 } });
     // Only our server may be reached: anything else (a CDN, extension downloads) is refused and reported.
     const refused = [];
@@ -207,7 +160,7 @@ async function main() {
     }
   } finally {
     await browser?.close();
-    server?.close();
+    await server?.close();
     if (opts.keep) console.log(`bundle kept in ${outdir}`);
     else await rm(outdir, { recursive: true, force: true });
   }
