@@ -16,13 +16,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, freePort, launchChromium, need, waitForServer } from '../../scripts/browser.mjs';
-import { dismissKernelDialogs, report, runAll, waitForCells } from './notebook.mjs';
+import { checkScenarioA, dumpFailure, openAndRunAll, reportTimings, watchPage } from './notebook.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const JUPYTER = process.env.DTLAB_JUPYTER ?? path.join(ROOT, '.venv', 'bin', 'jupyter');
 const LABEXTENSION = path.join(ROOT, 'extension', 'dtlab_jupyterlab', 'labextension');
 const NOTEBOOK = 'scenario-a.ipynb';
-const EXPECTED_DTS = ['daily_revenue_inc', 'daily_revenue_full'];
 
 /** Starts JupyterLab on a free port, a temporary root holding the notebook, our labextension, a token. */
 async function startLab(tmp) {
@@ -80,95 +79,20 @@ async function main() {
     lab = await startLab(tmp);
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const outside = [];
-    page.on('requestfailed', (r) => console.warn(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-    page.on('response', (r) => {
-      if (r.status() >= 400) console.warn(`HTTP ${r.status()} ${r.url()}`);
-    });
-    page.on('request', (r) => {
-      if (!r.url().startsWith(lab.base) && !r.url().startsWith('data:') && !r.url().startsWith('blob:'))
-        outside.push(r.url());
-    });
-    page.on('pageerror', (e) => console.warn(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning')
-        console.warn(`console.${m.type()}: ${m.text().slice(0, 300)}`);
-    });
+    const outside = watchPage(page, lab.base);
     pageForFailure = page;
-    await page.goto(`${lab.base}/lab/tree/${NOTEBOOK}?token=${lab.token}`);
-    await page.locator('.jp-Notebook .jp-Cell').first().waitFor({ timeout: 120_000 });
-    const dialogs = await dismissKernelDialogs(page);
-    if (dialogs) console.warn(`dismissed ${dialogs} kernel dialog(s)`);
-    // JupyterLab's news question would cover outputs in the screenshots.
-    await page
-      .locator('.jp-Notification-Toast-Close, .Toastify__close-button')
-      .first()
-      .click({ timeout: 5000 })
-      .catch(() => {});
-    const clickedAt = await page.evaluate(() => performance.now());
-    await runAll(page);
-    const cells = await waitForCells(page);
+    const { cells, clickedAt } = await openAndRunAll(
+      page,
+      `${lab.base}/lab/tree/${NOTEBOOK}?token=${lab.token}`,
+    );
     for (const c of cells)
       if (c.errors.length) failures.push(`cell ${c.prompt} ${c.source}: ${c.errors.join(' ')}`);
-
-    const dag = page.locator('dtlab-dag').first();
-    await dag.scrollIntoViewIfNeeded();
-    const nodes = await dag.locator('g.node').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-name')));
-    for (const name of EXPECTED_DTS)
-      if (!nodes.includes(name)) failures.push(`the DAG does not show ${name}: ${nodes}`);
-    await dag.screenshot({ path: '/tmp/dtlab-e2e-dag.png' });
-    // The graph was drawn before the clock moved an hour; it follows the engine's events, so the full DT's
-    // lag now reads in minutes rather than the "0 s" it was drawn with.
-    const fullLag = await dag.locator('g.node[data-name="daily_revenue_full"] text.sub').textContent();
-    if (!/lag \d+ min/.test(fullLag ?? '')) failures.push(`the DAG did not follow the clock: ${fullLag}`);
-
-    const lag = page.locator('dtlab-lag').first();
-    await lag.scrollIntoViewIfNeeded();
-    const dots = await lag.locator('svg circle').count();
-    if (dots === 0) failures.push('the lag chart has no points');
-    await lag.screenshot({ path: '/tmp/dtlab-e2e-lag.png' });
-
-    const compare = page.locator('dtlab-compare').first();
-    await compare.scrollIntoViewIfNeeded();
-    const verdict = await compare.locator('.verdict').textContent();
-    if (!/same contents/.test(verdict ?? '')) failures.push(`the comparison says: ${verdict}`);
-    await compare.screenshot({ path: '/tmp/dtlab-e2e-compare.png' });
-
-    // The history widgets' text lives in their shadow roots.
-    const histories = page.locator('.dtlab-output dtlab-table', { hasText: 'Refresh history' });
-    const historyText = (
-      await histories.evaluateAll((els) => els.map((e) => e.shadowRoot?.textContent ?? ''))
-    ).join(' ');
-    for (const action of ['INCREMENTAL', 'FULL'])
-      if (!historyText.includes(action)) failures.push(`the refresh history shows no ${action} refresh`);
-    for (const [i, name] of [
-      [0, 'history-inc'],
-      [1, 'history-full'],
-    ]) {
-      const h = histories.nth(i);
-      await h.scrollIntoViewIfNeeded();
-      await h.screenshot({ path: `/tmp/dtlab-e2e-${name}.png` });
-    }
+    failures.push(...(await checkScenarioA(page, 'dtlab-e2e')));
     await page.screenshot({ path: '/tmp/dtlab-e2e-notebook.png', fullPage: true });
     if (outside.length) failures.push(`requests left the server: ${outside.slice(0, 5).join(', ')}`);
-
-    const { marks, timings } = await page.evaluate(() => ({
-      marks: window.dtlab?.marks ?? [],
-      timings: window.dtlab?.session.timings ?? [],
-    }));
-    report(marks, timings, clickedAt);
+    await reportTimings(page, clickedAt);
   } catch (e) {
-    await pageForFailure?.screenshot({ path: '/tmp/dtlab-e2e-failure.png', fullPage: true }).catch(() => {});
-    const prompts = await pageForFailure
-      ?.evaluate(() =>
-        [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map((p) => p.textContent),
-      )
-      .catch(() => []);
-    const state = await pageForFailure
-      ?.evaluate(() => ({ marks: window.dtlab?.marks, timings: window.dtlab?.session.timings }))
-      .catch((err) => String(err));
-    console.error(`prompts at failure: ${JSON.stringify(prompts)} (screenshot /tmp/dtlab-e2e-failure.png)`);
-    console.error(`runtime state: ${JSON.stringify(state)}`);
+    await dumpFailure(pageForFailure, '/tmp/dtlab-e2e-failure.png');
     throw e;
   } finally {
     await browser?.close();

@@ -5,6 +5,121 @@
  */
 
 const RUN_TIMEOUT_MS = Number(process.env.DTLAB_E2E_TIMEOUT_MS ?? 5 * 60_000);
+const EXPECTED_DTS = ['daily_revenue_inc', 'daily_revenue_full'];
+
+/**
+ * Logs the page's failed requests, HTTP errors, page errors and console errors/warnings; returns a list
+ * that collects every request leaving `origin` (nothing may come from a CDN).
+ */
+export function watchPage(page, origin) {
+  const outside = [];
+  page.on('requestfailed', (r) => console.warn(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) console.warn(`HTTP ${r.status()} ${r.url()}`);
+  });
+  page.on('request', (r) => {
+    const url = r.url();
+    if (!url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:')) outside.push(url);
+  });
+  page.on('pageerror', (e) => console.warn(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning')
+      console.warn(`console.${m.type()}: ${m.text().slice(0, 300)}`);
+  });
+  return outside;
+}
+
+/**
+ * Opens the notebook at `url`, answers the kernel questions, runs all cells and waits for every one.
+ * Returns the cells (prompt, source, errors) and when Run All was clicked (performance.now() of the page).
+ */
+export async function openAndRunAll(page, url) {
+  await page.goto(url);
+  await page.locator('.jp-Notebook .jp-Cell').first().waitFor({ timeout: 120_000 });
+  const dialogs = await dismissKernelDialogs(page);
+  if (dialogs) console.warn(`dismissed ${dialogs} kernel dialog(s)`);
+  // JupyterLab's news question would cover outputs in the screenshots.
+  const toast = page.locator('.jp-Notification-Toast-Close, .Toastify__close-button');
+  if (await toast.count())
+    await toast
+      .first()
+      .click({ timeout: 5000 })
+      .catch(() => {});
+  const clickedAt = await page.evaluate(() => performance.now());
+  await runAll(page);
+  return { cells: await waitForCells(page), clickedAt };
+}
+
+/**
+ * Scenario A's widgets, after Run All: the DAG shows both DTs and followed the clock, the lag chart has
+ * points, the comparison says same contents, the histories show INCREMENTAL and FULL. Saves screenshots as
+ * /tmp/PREFIX-{dag,lag,compare,history-inc,history-full}.png. Returns the failures.
+ */
+export async function checkScenarioA(page, prefix) {
+  const failures = [];
+  const dag = page.locator('dtlab-dag').first();
+  await dag.scrollIntoViewIfNeeded();
+  const nodes = await dag.locator('g.node').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-name')));
+  for (const name of EXPECTED_DTS)
+    if (!nodes.includes(name)) failures.push(`the DAG does not show ${name}: ${nodes}`);
+  await dag.screenshot({ path: `/tmp/${prefix}-dag.png` });
+  // The graph was drawn before the clock moved an hour; it follows the engine's events, so the full DT's
+  // lag now reads in minutes rather than the "0 s" it was drawn with.
+  const fullLag = await dag.locator('g.node[data-name="daily_revenue_full"] text.sub').textContent();
+  if (!/lag \d+ min/.test(fullLag ?? '')) failures.push(`the DAG did not follow the clock: ${fullLag}`);
+
+  const lag = page.locator('dtlab-lag').first();
+  await lag.scrollIntoViewIfNeeded();
+  const dots = await lag.locator('svg circle').count();
+  if (dots === 0) failures.push('the lag chart has no points');
+  await lag.screenshot({ path: `/tmp/${prefix}-lag.png` });
+
+  const compare = page.locator('dtlab-compare').first();
+  await compare.scrollIntoViewIfNeeded();
+  const verdict = await compare.locator('.verdict').textContent();
+  if (!/same contents/.test(verdict ?? '')) failures.push(`the comparison says: ${verdict}`);
+  await compare.screenshot({ path: `/tmp/${prefix}-compare.png` });
+
+  // The history widgets' text lives in their shadow roots.
+  const histories = page.locator('.dtlab-output dtlab-table', { hasText: 'Refresh history' });
+  const historyText = (
+    await histories.evaluateAll((els) => els.map((e) => e.shadowRoot?.textContent ?? ''))
+  ).join(' ');
+  for (const action of ['INCREMENTAL', 'FULL'])
+    if (!historyText.includes(action)) failures.push(`the refresh history shows no ${action} refresh`);
+  for (const [i, name] of [
+    [0, 'history-inc'],
+    [1, 'history-full'],
+  ]) {
+    const h = histories.nth(i);
+    await h.scrollIntoViewIfNeeded();
+    await h.screenshot({ path: `/tmp/${prefix}-${name}.png` });
+  }
+  return failures;
+}
+
+/** Prints the cold start and each magic cell's time, as the page's runtime (window.dtlab) recorded them. */
+export async function reportTimings(page, clickedAt) {
+  const { marks, timings } = await page.evaluate(() => ({
+    marks: window.dtlab?.marks ?? [],
+    timings: window.dtlab?.session.timings ?? [],
+  }));
+  report(marks, timings, clickedAt);
+}
+
+/** After a failure: a full-page screenshot at `shot`, the cell prompts and the runtime's state. */
+export async function dumpFailure(page, shot) {
+  if (!page) return;
+  await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+  const prompts = await page
+    .evaluate(() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map((p) => p.textContent))
+    .catch(() => []);
+  const state = await page
+    .evaluate(() => ({ marks: window.dtlab?.marks, timings: window.dtlab?.session.timings }))
+    .catch((err) => String(err));
+  console.error(`prompts at failure: ${JSON.stringify(prompts)} (screenshot ${shot})`);
+  console.error(`runtime state: ${JSON.stringify(state)}`);
+}
 
 /**
  * Magic cells need no kernel: JupyterLab's kernel questions (it may ask more than once while the notebook

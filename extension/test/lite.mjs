@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/**
+ * Scenario A in the JupyterLite build, in Debian's Chromium: serves the built site (lite/, or the folder in
+ * DTLAB_LITE_DIR) with a plain static file server — no Jupyter server at all — opens
+ * notebooks/scenario-a.ipynb there, runs all cells, and checks what the JupyterLab e2e checks: every cell
+ * finished without an error, the DAG shows both dynamic tables, the lag chart has points, the histories show
+ * INCREMENTAL and FULL. Prints the cold start (page open → DuckDB ready → SF 0.01 loaded → first DT) and saves
+ * screenshots to /tmp/dtlab-lite-*.png. Exits non-zero on any failure, including when it cannot run.
+ *
+ * Needs the site built: `npm run build:lite` (npm run test:e2e builds it first).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchChromium, need, serveStatic } from '../../scripts/browser.mjs';
+import { checkScenarioA, dumpFailure, openAndRunAll, reportTimings, watchPage } from './notebook.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const LITE = path.resolve(process.env.DTLAB_LITE_DIR ?? path.join(ROOT, 'lite'));
+const LABEXTENSION = path.join(ROOT, 'extension', 'dtlab_jupyterlab', 'labextension');
+const NOTEBOOK = 'scenario-a.ipynb';
+
+async function main() {
+  need(path.join(LITE, 'jupyter-lite.json'), 'run `npm run build:lite`');
+  // The site must carry the labextension just built, not an older one.
+  const built = JSON.parse(await readFile(path.join(LABEXTENSION, 'package.json'), 'utf8'));
+  const site = JSON.parse(await readFile(path.join(LITE, 'jupyter-lite.json'), 'utf8'));
+  const ours = site['jupyter-config-data'].federated_extensions?.find((e) => e.name === built.name);
+  if (ours?.load !== built.jupyterlab._build.load)
+    throw new Error(`${LITE} does not hold the labextension just built: run \`npm run build:lite\``);
+
+  const server = await serveStatic([['/', LITE]], { log: (line) => console.warn(`server: ${line}`) });
+  let browser;
+  let pageForFailure;
+  const failures = [];
+  try {
+    browser = await launchChromium();
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const outside = watchPage(page, server.origin);
+    pageForFailure = page;
+    const { cells, clickedAt } = await openAndRunAll(
+      page,
+      `${server.origin}/lab/index.html?path=${NOTEBOOK}`,
+    );
+    for (const c of cells)
+      if (c.errors.length) failures.push(`cell ${c.prompt} ${c.source}: ${c.errors.join(' ')}`);
+    if (cells.length < 5) failures.push(`only ${cells.length} code cells ran`);
+    failures.push(...(await checkScenarioA(page, 'dtlab-lite')));
+    await page.screenshot({ path: '/tmp/dtlab-lite-notebook.png', fullPage: true });
+    if (outside.length) failures.push(`requests left the server: ${outside.slice(0, 5).join(', ')}`);
+    await reportTimings(page, clickedAt);
+  } catch (e) {
+    await dumpFailure(pageForFailure, '/tmp/dtlab-lite-failure.png');
+    throw e;
+  } finally {
+    await browser?.close();
+    await server.close();
+  }
+  if (failures.length) throw new Error(failures.join('\n'));
+  console.log(
+    'lite: scenario A ran in JupyterLite without errors; the DAG shows both DTs and follows the clock; the lag chart has points; the history shows INCREMENTAL and FULL; the comparison says same contents',
+  );
+}
+
+main().catch((e) => {
+  console.error(`lite test failed: ${e.stack ?? e}`);
+  process.exit(1);
+});
