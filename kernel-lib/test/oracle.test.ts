@@ -4,7 +4,7 @@
  * groups, deletes of group minima — on DuckDB, PGlite and PostgreSQL. DT definitions cover every construct
  * the incremental planner maintains, by both strategies: linear deltas (COUNT/SUM/AVG per group, over a join,
  * with NULL group keys, and over the whole table) and affected keys (MIN/MAX, COUNT(DISTINCT), HAVING, left
- * joins, IN subqueries, projections with duplicates, DISTINCT), and a DT reading a DT.
+ * joins, IN subqueries (also nested ones), projections with duplicates, DISTINCT), and a DT reading a DT.
  *
  * A failing case prints fast-check's seed and path; add the seed to REGRESSION_SEEDS to keep it.
  */
@@ -25,6 +25,15 @@ const DTS: [string, string][] = [
   ['left_joined', 'SELECT b.k, COUNT(a.v) AS c, MAX(a.s) AS ms FROM b LEFT JOIN a ON a.k = b.k GROUP BY b.k'],
   ['left_rows', 'SELECT b.k, b.w FROM b LEFT JOIN a ON a.k = b.k WHERE b.w IS NOT NULL'],
   ['in_subquery', 'SELECT g, COUNT(*) AS n FROM a WHERE k IN (SELECT k FROM b WHERE w > 0) GROUP BY g'],
+  // Nested subqueries (TPC-H Q20): followed through the middle table's rows, or straight to its column.
+  [
+    'nested_through',
+    'SELECT b.k, b.w FROM b WHERE b.k IN (SELECT a.k FROM a WHERE a.v > (SELECT COUNT(*) FROM b AS b2 WHERE b2.k = a.g))',
+  ],
+  [
+    'nested_direct',
+    'SELECT g, COUNT(*) AS n FROM a WHERE k IN (SELECT b.k FROM b WHERE b.w <= (SELECT MAX(a2.v) FROM a AS a2 WHERE a2.k = b.k)) GROUP BY g',
+  ],
   [
     'exists_b',
     'SELECT a.g, COUNT(*) AS n, MAX(a.v) AS mv FROM a WHERE EXISTS (SELECT 1 FROM b WHERE b.k = a.k AND b.w > 0) GROUP BY a.g',

@@ -124,7 +124,15 @@ export function affectedKeysSql(
     for (const k of c.correlations) {
       const columns = changed.get(k.table);
       if (!columns) continue;
-      const touched = `SELECT dtlab_c.${quoteIdent(k.column)} FROM (${changeRows(family, k.table, columns)}) AS dtlab_c`;
+      let touched = `SELECT dtlab_c.${quoteIdent(k.column)} FROM (${changeRows(family, k.table, columns)}) AS dtlab_c`;
+      // Through middle tables (a nested subquery): their rows, current or deleted, that the values name.
+      for (const hop of k.via ?? []) {
+        const middle = changed.get(hop.table);
+        const rows = middle
+          ? `(SELECT ${middle.map(quoteIdent).join(', ')} FROM ${quoteIdent(hop.table)} UNION ALL ${changeRows(family, hop.table, middle, true)})`
+          : quoteIdent(hop.table);
+        touched = `SELECT dtlab_m.${quoteIdent(hop.to)} FROM ${rows} AS dtlab_m WHERE dtlab_m.${quoteIdent(hop.from)} IN (${touched})`;
+      }
       // The condition goes into the WHERE the subquery stands in (the query's, or a subquery's in FROM).
       const w = c.where;
       parts.push(

@@ -3,8 +3,11 @@
  * holds a subquery (EXISTS, IN, a scalar comparison) is a "conjunct". When the subquery is correlated by an
  * equality — `inner.col = outer.col` in its own WHERE, or `outer.col IN (SELECT inner.col …)` — a change of
  * the inner table can only move outer rows whose `outer.col` equals a changed row's `inner.col`: those rows'
- * keys are the affected ones (TPC-H Q4, Q18, Q21). Tables read any other way (NOT IN, nested deeper, in the
- * SELECT list or HAVING) are "uncorrelated": a refresh in which one changed recomputes in full. Pure.
+ * keys are the affected ones (TPC-H Q4, Q18, Q21). A subquery nested in a one-table subquery's WHERE and
+ * correlated to that table is followed through it: a changed row names the middle table's column, which
+ * leads to the middle rows and their column the outer query compares (TPC-H Q20). Tables read any other way
+ * (NOT IN, in the SELECT list or HAVING) are "uncorrelated": a refresh in which one changed recomputes in
+ * full. Pure.
  */
 import { quoteIdent } from '../backends/backend.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
@@ -14,8 +17,20 @@ export interface Correlation {
   /** The inner table whose change it follows, and the column of it that is compared. */
   table: string;
   column: string;
-  /** The outer expression (a column as the outer query names it). */
+  /** The outer expression (a column as the outer query names it), and that column's bare name. */
   outer: string;
+  outerColumn: string;
+  /**
+   * For a table read in a nested subquery: the middle tables that lead from the changed column's values to
+   * the values `outer` is compared with (`SELECT to FROM table WHERE from IN (…)`, innermost first).
+   */
+  via?: Hop[];
+}
+
+export interface Hop {
+  table: string;
+  from: string;
+  to: string;
 }
 
 export interface SubqueryConjunct {
@@ -87,17 +102,6 @@ function directSelects(n: unknown): Node[] {
   return out;
 }
 
-function tablesIn(n: unknown): string[] {
-  const names = new Set<string>();
-  walk(n, (x) => {
-    if (x.type === 'select')
-      for (const f of (x.from as Node[] | null) ?? [])
-        if (typeof f.table === 'string') names.add(f.table.toLowerCase());
-    return undefined;
-  });
-  return [...names];
-}
-
 interface Side {
   table: string;
   column: string;
@@ -141,14 +145,16 @@ const innerRefs = (sel: Node): TableRef[] | undefined => {
 /** The correlations of one conjunct's AST, if every table it reads is covered by one. */
 export function correlate(term: Node, outer: TableRef[], columnsOf?: ColumnsOf): Correlation[] {
   const found: Correlation[] = [];
-  const covered = new Set<string>();
   const selects = directSelects(term);
+  /** Nested selects whose tables are followed through their middle table. */
+  const followed = new Set<Node>();
+  let covered = true;
   for (const sel of selects) {
     const inner = innerRefs(sel);
-    if (!inner) continue;
+    if (!inner) return [];
+    const links: Correlation[] = [];
     const add = (i: Side, o: Side) => {
-      found.push({ table: i.table, column: i.column, outer: o.text });
-      covered.add(i.table);
+      links.push({ table: i.table, column: i.column, outer: o.text, outerColumn: o.column });
     };
     for (const eq of andTerms(sel.where as Node)) {
       if (eq.type !== 'binary_expr' || eq.operator !== '=') continue;
@@ -173,11 +179,43 @@ export function correlate(term: Node, outer: TableRef[], columnsOf?: ColumnsOf):
       const b = resolve(cols[0].expr, inner, [], columnsOf);
       if (a?.side === 'outer' && b?.side === 'inner') add(b.ref, a.ref);
     }
+    found.push(...links);
+    // Every table of this subquery must be compared with the outer query.
+    covered &&= inner.every((r) => links.some((l) => l.table === r.name));
+    const [middle] = inner;
+    if (inner.length !== 1 || !middle) continue;
+    // Subqueries in this one-table select's WHERE, correlated to its table: followed through it.
+    for (const nestedTerm of andTerms(sel.where as Node)) {
+      const nested = directSelects(nestedTerm);
+      if (nested.length === 0) continue;
+      const deeper = correlate(nestedTerm, inner, columnsOf);
+      if (deeper.length === 0) continue;
+      for (const n of nested) followed.add(n);
+      for (const link of links) {
+        const through = deeper.map((d) => ({
+          table: d.table,
+          column: d.column,
+          outer: link.outer,
+          outerColumn: link.outerColumn,
+          via: [
+            ...(d.via ?? []),
+            ...(d.outerColumn === link.column
+              ? []
+              : [{ table: middle.name, from: d.outerColumn, to: link.column }]),
+          ],
+        }));
+        // One correlation of a table suffices (each is a necessary condition): the cheapest, per table.
+        for (const table of new Set(through.map((c) => c.table))) {
+          const mine = through.filter((c) => c.table === table);
+          const fewest = Math.min(...mine.map((c) => c.via.length));
+          found.push(...mine.filter((c) => c.via.length === fewest));
+        }
+      }
+    }
   }
-  // Every table the conjunct reads must be covered, and only from a direct subquery.
-  const direct = new Set(selects.flatMap((s) => (innerRefs(s) ?? []).map((r) => r.name)));
-  const nested = selects.flatMap((s) => directSelects([s.where, s.columns, s.having]).flatMap(tablesIn));
-  const all = tablesIn(term);
-  const ok = all.every((t) => covered.has(t) && direct.has(t) && !nested.includes(t));
-  return ok ? found : [];
+  // Subqueries inside these (WHERE, SELECT list, HAVING) must all be followed.
+  const unfollowed = selects.flatMap((s) =>
+    directSelects([s.where, s.columns, s.having]).filter((n) => !followed.has(n)),
+  );
+  return covered && unfollowed.length === 0 ? found : [];
 }
