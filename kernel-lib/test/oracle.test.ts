@@ -25,6 +25,11 @@ const DTS: [string, string][] = [
   ['left_joined', 'SELECT b.k, COUNT(a.v) AS c, MAX(a.s) AS ms FROM b LEFT JOIN a ON a.k = b.k GROUP BY b.k'],
   ['left_rows', 'SELECT b.k, b.w FROM b LEFT JOIN a ON a.k = b.k WHERE b.w IS NOT NULL'],
   ['in_subquery', 'SELECT g, COUNT(*) AS n FROM a WHERE k IN (SELECT k FROM b WHERE w > 0) GROUP BY g'],
+  // A total filtered by a correlated subquery (TPC-H Q17): state per correlated key, rolled up.
+  [
+    'total_correlated',
+    'SELECT SUM(a.v) AS sv, COUNT(*) AS n, AVG(a.v) AS av FROM a WHERE a.v < (SELECT MAX(b.w) FROM b WHERE b.k = a.k)',
+  ],
   // Nested subqueries (TPC-H Q20): followed through the middle table's rows, or straight to its column.
   [
     'nested_through',

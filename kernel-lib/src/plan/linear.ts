@@ -9,6 +9,11 @@
  * Joins follow the delta rule Δ(R⋈S) = ΔR⋈S_old + R_new⋈ΔS, generalised to n references (the i-th term reads
  * the change of reference i, the new state of the changed references before it, the old state of those
  * after it). Old state is "current rows, plus the change with its weight negated".
+ *
+ * A whole-table aggregate filtered by subqueries correlated by equality (TPC-H Q17) keeps its state per value
+ * of the correlated outer columns (hidden keys `h1…`): a change is applied by recomputing the state rows of
+ * the hidden keys it touches (found as the affected-key strategy finds keys), and the one result row is
+ * rolled up from the state. Work follows the touched keys.
  */
 import { quoteIdent, type SqlFamily } from '../backends/backend.js';
 import { changeTable as duckChangeTable } from '../capture/duckdb.js';
@@ -27,6 +32,8 @@ export interface Aggregate {
 
 export interface LinearPlan {
   aggregates: Aggregate[];
+  /** Outer expressions the WHERE's subqueries are correlated by: the state's hidden keys (global only). */
+  hidden: string[];
 }
 
 /** The state table of a DT, in schema dtlab. */
@@ -39,7 +46,7 @@ export function linearPlan(query: string, shape: QueryShape): LinearPlan | { rea
   if (shape.distinct) return { reason: 'SELECT DISTINCT needs whole groups' };
   if (shape.window) return { reason: 'window functions need whole partitions' };
   if (shape.having) return { reason: 'HAVING needs whole groups' };
-  if (shape.subqueryTables.length > 0 || shape.conjuncts.length > 0)
+  if (shape.subqueryTables.length > 0 || (shape.conjuncts.length > 0 && !shape.global))
     return { reason: 'subqueries need whole groups' };
   if (shape.tables.some((t) => t.join === 'left')) return { reason: 'a LEFT JOIN is not linear' };
   if (shape.derived) return { reason: 'subqueries in FROM' };
@@ -60,7 +67,14 @@ export function linearPlan(query: string, shape: QueryShape): LinearPlan | { rea
     aggregates.push(...found);
   }
   if (aggregates.length === 0) return { reason: 'no aggregate' };
-  return { aggregates };
+  const hidden = [...new Set(shape.conjuncts.flatMap((c) => c.correlations.map((k) => k.outer)))];
+  return { aggregates, hidden };
+}
+
+/** The shape whose keys are the hidden keys (for affected keys and restricted recomputes of the state). */
+export function hiddenKeyShape(shape: QueryShape, plan: LinearPlan): QueryShape {
+  const items = [...shape.items, ...plan.hidden];
+  return { ...shape, items, keys: plan.hidden.map((_h, i) => shape.items.length + i), global: false };
 }
 
 const SQL_WORDS = new Set([
@@ -141,10 +155,21 @@ function stateColumns(plan: LinearPlan, w?: string): string[] {
   return cols;
 }
 
-/** The state computed from scratch: one row per group (exactly one for a whole-table aggregate). */
-export function stateSelectSql(query: string, shape: QueryShape, plan: LinearPlan): string {
-  const select = [...keyList(shape), ...stateColumns(plan)].join(', ');
-  return `SELECT ${select} FROM ${query.slice(shape.fromStart, shape.tailStart)}`;
+/**
+ * The state computed from scratch: one row per group (exactly one for a whole-table aggregate, one per
+ * hidden key with hidden keys). `text` is the query with its WHERE clause edited (restricted to keys).
+ */
+export function stateSelectSql(query: string, shape: QueryShape, plan: LinearPlan, text = query): string {
+  const hidden = plan.hidden.map((h, i) => `(${h}) AS h${i + 1}`);
+  const select = [...keyList(shape), ...hidden, ...stateColumns(plan)].join(', ');
+  const body = text.slice(shape.fromStart, shape.tailStart + text.length - query.length);
+  return `SELECT ${select} FROM ${body}${hidden.length ? ` GROUP BY ${plan.hidden.join(', ')}` : ''}`;
+}
+
+/** The state of a DT with hidden keys, rolled up to its one row (`state` for the output's FROM). */
+export function rolledUpState(plan: LinearPlan, state: string): string {
+  const cols = stateAggregateColumns(plan).map((c) => `coalesce(sum(${c}), 0) AS ${c}`);
+  return `(SELECT ${cols.join(', ')} FROM ${state})`;
 }
 
 const AFTER = {

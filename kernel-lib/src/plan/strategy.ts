@@ -20,7 +20,10 @@ export function chooseStrategy(query: string, ast: unknown, columnsOf?: ColumnsO
       kind: 'linear',
       shape,
       plan: linear,
-      reason: 'changes are merged into per-group counts and sums (linear delta): work follows the change',
+      reason:
+        linear.hidden.length > 0
+          ? `counts and sums are kept per ${linear.hidden.join(', ')} (what the subqueries are correlated by); a change recomputes the values it touches and the total is rolled up from them`
+          : 'changes are merged into per-group counts and sums (linear delta): work follows the change',
     };
   }
   if (shape.global) {

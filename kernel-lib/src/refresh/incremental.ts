@@ -27,8 +27,10 @@ import {
 } from '../plan/incremental.js';
 import {
   deltaSql,
+  hiddenKeyShape,
   type LinearPlan,
   outputFromStateSql,
+  rolledUpState,
   stateAggregateColumns,
   stateSelectSql,
   stateTable,
@@ -190,23 +192,31 @@ export async function runIncremental(
   const bind = (sql: string) =>
     translateSql(sql, family, { now: work.now }).text.replaceAll('$1', sqlLiteral(previous));
   await tx.query(`DROP TABLE IF EXISTS ${KEYS_TABLE}`);
+  const hidden = linear && linear.hidden.length > 0 ? hiddenKeyShape(shape, linear) : undefined;
   // The keys a change touches: the groups of the delta (linear), or those the change rows lead to.
-  const keysSql = linear
-    ? deltaSql(dt.query, shape, linear, family, changed)
-    : affectedKeysSql(dt.query, shape, family, changed);
+  const keysSql =
+    linear && !hidden
+      ? deltaSql(dt.query, shape, linear, family, changed)
+      : affectedKeysSql(dt.query, hidden ?? shape, family, changed);
   await tx.query(`CREATE TEMP TABLE ${KEYS_TABLE} AS ${bind(keysSql)}`);
-  const nullKeys = shape.keys.map((_k, i) => `k${i + 1} IS NULL`).join(' OR ');
-  const hasNullKeys =
-    !shape.global &&
-    (await tx.query(`SELECT count(*) FROM ${KEYS_TABLE} WHERE ${nullKeys}`)).rows[0]?.[0] !== 0;
-  if (linear) await mergeDelta(tx, shape, linear, dt.name, hasNullKeys);
+  const anyNullKey = async (s: QueryShape) =>
+    !s.global &&
+    (
+      await tx.query(
+        `SELECT count(*) FROM ${KEYS_TABLE} WHERE ${s.keys.map((_k, i) => `k${i + 1} IS NULL`).join(' OR ')}`,
+      )
+    ).rows[0]?.[0] !== 0;
+  const hasNullKeys = await anyNullKey(shape);
+  if (linear && hidden) await recomputeState(tx, family, work, linear, hidden, await anyNullKey(hidden));
+  else if (linear) await mergeDelta(tx, shape, linear, dt.name, hasNullKeys);
   /** The DT's new rows for the affected keys: from the state, or the query restricted to the keys. */
   const rowsFor = (withNulls: boolean) => {
     if (!linear)
       return translateSql(restrictedQuery(dt.query, shape, withNulls), family, { now: work.now }).text;
     const keys = shape.keys.map((_k, i) => `dtlab_s.k${i + 1}`);
     const where = shape.global ? '' : keyMatch(keys, withNulls);
-    return translateSql(outputFromStateSql(shape, linear, family, stateTable(dt.name), where), family).text;
+    const state = hidden ? rolledUpState(linear, stateTable(dt.name)) : stateTable(dt.name);
+    return translateSql(outputFromStateSql(shape, linear, family, state, where), family).text;
   };
   const keyColumns = shape.keys.map((k) => (output[k] as OutputColumn).name);
   const keyTypes = shape.keys.map((k) => output[k]?.type);
@@ -273,6 +283,33 @@ async function mergeDelta(tx: Queryable, shape: QueryShape, plan: LinearPlan, dt
   await tx.query(`DELETE FROM ${state} WHERE dtlab_n = 0`);
 }
 
+/**
+ * A DT with hidden keys (plan/linear.ts): the state rows of the hidden keys in KEYS_TABLE are deleted and
+ * recomputed from the query restricted to those keys.
+ */
+async function recomputeState(
+  tx: Queryable,
+  family: SqlFamily,
+  work: IncrementalWork,
+  plan: LinearPlan,
+  hidden: QueryShape,
+  nullKeys: boolean,
+) {
+  const state = stateTable(work.dt.name);
+  const columns = plan.hidden.map((_h, i) => `h${i + 1}`);
+  for (const withNulls of nullKeys ? [false, true] : [false]) {
+    const condition = dtKeyCondition(columns, [], withNulls);
+    await tx.query(`DELETE FROM ${state} WHERE ${condition}`);
+    const select = stateSelectSql(
+      work.dt.query,
+      work.shape,
+      plan,
+      restrictedQuery(work.dt.query, hidden, withNulls),
+    );
+    await tx.query(`INSERT INTO ${state} ${translateSql(select, family, { now: work.now }).text}`);
+  }
+}
+
 /** Builds a linear DT's state from scratch (with a full refresh, which reads the same snapshot). */
 async function rebuildState(
   tx: Queryable,
@@ -286,7 +323,10 @@ async function rebuildState(
   await tx.query(`DROP TABLE IF EXISTS ${state}`);
   const select = translateSql(stateSelectSql(dt.query, strategy.shape, strategy.plan), family, { now }).text;
   await tx.query(`CREATE TABLE ${state} AS ${select}`);
-  const keys = strategy.shape.keys.map((_k, i) => `k${i + 1}`);
+  const keys = [
+    ...strategy.shape.keys.map((_k, i) => `k${i + 1}`),
+    ...strategy.plan.hidden.map((_h, i) => `h${i + 1}`),
+  ];
   // PostgreSQL merges a small delta by index lookups; DuckDB hash-joins either way.
   if (keys.length > 0 && family === 'postgres')
     await tx.query(`CREATE INDEX ON ${state} (${keys.join(', ')})`);
