@@ -3,8 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { escapeHtml, MAX_TABLE_ROWS, MIME, tableBundle } from '../src/display/bundle.js';
 import { errorOutput } from '../src/display/error.js';
 import { dagBundle, dagModel } from '../src/display/graph.js';
-import { historyBundle } from '../src/display/history.js';
+import { historyBundle, type LagPoint, lagBundle } from '../src/display/history.js';
+import {
+  emptySidebar,
+  foldDag,
+  foldHistory,
+  foldLag,
+  foldSidebar,
+  type HistoryView,
+  sidebarFromCatalog,
+} from '../src/display/live.js';
+import { dagSvg, lagSvg } from '../src/display/svg.js';
 import { parseCell } from '../src/magics/parse.js';
+import type { SchedulerEvent } from '../src/schedule/events.js';
 import type { DynamicTable, RefreshRecord } from '../src/types.js';
 
 const evil = '<img src=x onerror="alert(1)">&\'';
@@ -100,6 +111,201 @@ describe('graph and history bundles', () => {
     const b = historyBundle([r]);
     expect(b.data['text/plain']).toMatch(/INCREMENTAL.*SCHEDULED.*changes in orders/);
     expect(b.data[MIME.history]).toEqual({ records: [r] });
+  });
+});
+
+const record = (refreshId: number, name: string, patch: Partial<RefreshRecord> = {}): RefreshRecord => ({
+  refreshId,
+  name,
+  state: 'SUCCEEDED',
+  stateMessage: null,
+  refreshAction: 'INCREMENTAL',
+  refreshTrigger: 'SCHEDULED',
+  dataTimestamp: `2026-01-01 00:0${refreshId}:00`,
+  refreshStartTime: `2026-01-01 00:0${refreshId}:00`,
+  refreshEndTime: `2026-01-01 00:0${refreshId}:01`,
+  completionTarget: null,
+  rowsInserted: 1,
+  rowsDeleted: 0,
+  changesRead: {},
+  planningMs: 1,
+  executionMs: 2,
+  queuedMs: 0,
+  reason: null,
+  warehouse: 'compute_wh',
+  creditsUsed: 0.001,
+  ...patch,
+});
+
+const lagPoint = (name: string, minute: number, lagSeconds: number | null): LagPoint => ({
+  name,
+  sampleTime: `2026-01-01 00:${String(minute).padStart(2, '0')}:00`,
+  kind: 'CYCLE',
+  lagSeconds,
+  targetLagSeconds: 600,
+});
+
+const dtRow = (name: string, dataTimestamp: string | null, sources = ['orders']): DynamicTable => ({
+  name,
+  query: 'SELECT 1',
+  targetLag: { kind: 'duration', seconds: 60 },
+  warehouse: 'compute_wh',
+  refreshMode: 'AUTO',
+  effectiveMode: 'INCREMENTAL',
+  refreshModeReason: '',
+  initialize: 'ON_CREATE',
+  scheduler: 'ENABLE',
+  schedulingState: 'ACTIVE',
+  createdOn: '2026-01-01 00:00:00',
+  dataTimestamp,
+  sources: sources.map((s) => ({ name: s, kind: 'TABLE' })),
+});
+
+/** No script, no event-handler attribute, no javascript: URL: the fallbacks cannot run anything. */
+function expectInert(html: string) {
+  expect(html).not.toMatch(/<script|<iframe|<object|<foreignObject/i);
+  // Inside a tag: escaped text may well read onerror=.
+  expect(html).not.toMatch(/<[^>]*\son[a-z]+\s*=/i);
+  expect(html).not.toMatch(/javascript:/i);
+  expect(html).not.toContain('<img');
+}
+
+const now = Date.UTC(2026, 0, 1, 0, 10, 0);
+
+describe('static fallbacks: every widget bundle reads without the extension', () => {
+  it('the DAG carries an SVG drawing with every node, escaped, and its description', () => {
+    const model = dagModel([dtRow(evil, '2026-01-01 00:09:30'), dtRow('dt_b', null, [evil])], now);
+    const html = String(dagBundle(model).data['text/html']);
+    expectInert(html);
+    expect(html).toContain('<svg');
+    expect(html.match(/<rect /g)).toHaveLength(3); // orders, the evil-named DT, dt_b
+    expect(html.match(/marker-end=/g)).toHaveLength(2); // orders → evil, evil → dt_b
+    expect(html).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;');
+    expect(html).toContain('INCREMENTAL · lag 30 s / 1 minute');
+    // Columns by depth: dt_b, which reads the evil DT, is drawn to the right of it.
+    const x = (name: string) =>
+      Number(new RegExp(`<text x="([\\d.]+)"[^>]*>${name}</text>`).exec(dagSvg(model))?.[1]);
+    expect(x('dt_b')).toBeGreaterThan(x('orders'));
+  });
+
+  it('the lag chart carries an SVG chart (one line per DT, dashed targets) and a table of the latest lags', () => {
+    const points = [
+      lagPoint('dt_a', 1, 30),
+      lagPoint('dt_a', 2, 90),
+      lagPoint(evil, 1, null),
+      lagPoint(evil, 2, 1200),
+    ];
+    const b = lagBundle(points, ['dt_a', evil]);
+    const html = String(b.data['text/html']);
+    expectInert(html);
+    expect(html.match(/<polyline /g)).toHaveLength(2);
+    expect(html.match(/stroke-dasharray/g)).toHaveLength(2);
+    // dt_a: two samples drawn as a step (3 vertices); the evil-named DT's null lag is left out (1 vertex).
+    const vertices = [...html.matchAll(/points="([^"]*)"/g)].map((m) => m[1]?.split(' ').length);
+    expect(vertices.sort()).toEqual([1, 3]);
+    expect(html).toContain(
+      '<td>dt_a</td><td>90 s</td><td>2026-01-01 00:02:00</td><td>90 s</td><td>10 min</td>',
+    );
+    expect(html).toContain('&lt;img src=x');
+    expect(b.data[MIME.lag]).toEqual({ points, names: ['dt_a', evil] });
+    expect(lagSvg([])).toContain('No lag samples yet');
+    expect(String(lagBundle([]).data['text/html'])).toContain('No lag samples yet');
+  });
+
+  it('every widget bundle has text/plain and inert text/html, and survives JSON', () => {
+    const bundles = [
+      dagBundle(dagModel([dtRow('dt_a', '2026-01-01 00:09:00')], now)),
+      lagBundle([lagPoint('dt_a', 1, 30)]),
+      historyBundle([record(1, evil, { reason: evil })], { name: evil, limit: 5 }),
+      tableBundle({ columns: [{ name: 'x', type: 'varchar' }], rows: [[evil]] }),
+    ];
+    for (const b of bundles) {
+      expect(typeof b.data['text/plain']).toBe('string');
+      expect(String(b.data['text/plain']).length).toBeGreaterThan(0);
+      expectInert(String(b.data['text/html']));
+      expect(JSON.parse(JSON.stringify(b))).toEqual(b);
+    }
+  });
+});
+
+describe('live folds', () => {
+  const lagEvent = (name: string, minute: number, lagSeconds: number): SchedulerEvent => ({
+    type: 'lag',
+    sample: { ...lagPoint(name, minute, lagSeconds), kind: 'CYCLE', dataTimestamp: '2026-01-01 00:00:00' },
+  });
+
+  it('the lag chart takes the new samples of the DTs it shows', () => {
+    let view = { points: [lagPoint('a', 1, 10)], names: ['a'] };
+    view = foldLag(view, lagEvent('a', 2, 70));
+    view = foldLag(view, lagEvent('b', 2, 5));
+    view = foldLag(view, { type: 'state', name: 'a', state: 'SUSPENDED', reason: null });
+    expect(view.points.map((p) => [p.name, p.lagSeconds])).toEqual([
+      ['a', 10],
+      ['a', 70],
+    ]);
+    // A chart of every DT takes them all.
+    expect(foldLag({ points: [], names: [] }, lagEvent('b', 2, 5)).points).toHaveLength(1);
+  });
+
+  it('a history takes its DT’s refreshes on top, replaces a record it has, keeps its limit', () => {
+    let view: HistoryView = { records: [record(2, 'a'), record(1, 'a')], name: 'a', limit: 2 };
+    view = foldHistory(view, { type: 'refresh', record: record(3, 'a', { refreshAction: 'FULL' }) });
+    view = foldHistory(view, { type: 'refresh', record: record(4, 'b') });
+    expect(view.records.map((r) => r.refreshId)).toEqual([3, 2]);
+    view = foldHistory(view, { type: 'refresh', record: record(3, 'a', { state: 'FAILED' }) });
+    expect(view.records.map((r) => [r.refreshId, r.state])).toEqual([
+      [3, 'FAILED'],
+      [2, 'SUCCEEDED'],
+    ]);
+    const all = foldHistory(
+      { records: [], name: null, limit: null },
+      { type: 'refresh', record: record(4, 'b') },
+    );
+    expect(all.records).toHaveLength(1);
+  });
+
+  it('the DAG follows lags, states and data timestamps', () => {
+    let model = dagModel([dtRow('a', null)], now);
+    model = foldDag(model, lagEvent('a', 9, 45));
+    model = foldDag(model, {
+      type: 'state',
+      name: 'a',
+      state: 'SUSPENDED',
+      reason: 'USER_SUSPENDED',
+    });
+    model = foldDag(model, { type: 'refresh', record: record(5, 'a') });
+    expect(model.nodes.find((n) => n.id === 'a')).toMatchObject({
+      lagSeconds: 45,
+      state: 'SUSPENDED',
+      dataTimestamp: '2026-01-01 00:05:00',
+    });
+    expect(foldDag(model, lagEvent('zz', 9, 1))).toBe(model);
+  });
+
+  it('the sidebar: rows from the catalog, last refresh from history or events, lag, state, drops', () => {
+    // The creation's refresh event arrives before the catalog is read again: it is kept.
+    let m = foldSidebar(emptySidebar, {
+      type: 'refresh',
+      record: record(1, 'b', { refreshTrigger: 'CREATION', refreshAction: 'FULL' }),
+    });
+    m = sidebarFromCatalog(m, [dtRow('b', '2026-01-01 00:01:00'), dtRow('a', null)], now, [
+      record(2, 'a', { state: 'FAILED', refreshAction: null }),
+    ]);
+    expect(m.rows.map((r) => [r.name, r.lagSeconds, r.targetLag])).toEqual([
+      ['a', null, '1 minute'],
+      ['b', 540, '1 minute'],
+    ]);
+    expect(m.last.a).toMatchObject({ state: 'FAILED', action: null });
+    expect(m.last.b).toMatchObject({ action: 'FULL', trigger: 'CREATION' });
+    m = foldSidebar(m, lagEvent('b', 10, 20));
+    m = foldSidebar(m, { type: 'refresh', record: record(3, 'a', { dataTimestamp: '2026-01-01 00:09:00' }) });
+    m = foldSidebar(m, { type: 'state', name: 'b', state: 'SUSPENDED', reason: 'USER_SUSPENDED' });
+    expect(m.rows.find((r) => r.name === 'b')).toMatchObject({ lagSeconds: 20, state: 'SUSPENDED' });
+    expect(m.rows.find((r) => r.name === 'a')).toMatchObject({ dataTimestamp: '2026-01-01 00:09:00' });
+    expect(m.last.a).toMatchObject({ state: 'SUCCEEDED', action: 'INCREMENTAL' });
+    m = foldSidebar(m, { type: 'catalog', action: 'dropped', name: 'a' });
+    expect(m.rows.map((r) => r.name)).toEqual(['b']);
+    expect(Object.keys(m.last)).toEqual(['b']);
   });
 });
 

@@ -5,6 +5,7 @@
 import { formatLag } from '../sql/lag.js';
 import type { DynamicTable } from '../types.js';
 import { escapeHtml, type JsonValue, MIME, type OutputBundle } from './bundle.js';
+import { dagSvg } from './svg.js';
 
 export interface DagNode {
   id: string;
@@ -74,7 +75,11 @@ export function dagBundle(model: DagModel): OutputBundle {
     data: {
       [MIME.dag]: model as unknown as JsonValue,
       'text/plain': text,
-      'text/html': `<pre class="dtlab-dag">${escapeHtml(text)}</pre>`,
+      // A drawing of the graph and its description: what a viewer without the extension shows.
+      'text/html':
+        model.nodes.length === 0
+          ? `<pre class="dtlab-dag">${escapeHtml(text)}</pre>`
+          : `<div class="dtlab-dag">${dagSvg(model)}<pre>${escapeHtml(text)}</pre></div>`,
     },
     metadata: {},
   };

@@ -1,7 +1,13 @@
-/** Refresh history and lag samples as bundles for the history and lag widgets. Pure. */
+/**
+ * Refresh history and lag samples as bundles for the history and lag widgets. Pure. The widget data says
+ * which DTs the output is about, so a rendered widget can keep following the engine's events (display/live.ts);
+ * the HTML fallback is a table (history) or an SVG chart and a table of the latest lags (lag).
+ */
 import type { ResultColumn, Value } from '../backends/backend.js';
 import type { RefreshRecord } from '../types.js';
-import { type JsonValue, MIME, type OutputBundle, tableBundle } from './bundle.js';
+import { htmlTable, type JsonValue, MIME, type OutputBundle, tableBundle } from './bundle.js';
+import { formatSeconds } from './live.js';
+import { lagSvg } from './svg.js';
 
 const HISTORY_COLUMNS: [string, string, (r: RefreshRecord) => Value][] = [
   ['name', 'varchar', (r) => r.name],
@@ -16,7 +22,15 @@ const HISTORY_COLUMNS: [string, string, (r: RefreshRecord) => Value][] = [
   ['reason', 'varchar', (r) => r.reason ?? r.stateMessage],
 ];
 
-export function historyBundle(records: RefreshRecord[]): OutputBundle {
+/**
+ * A refresh history. With `view` (what `%dt history [NAME] [--limit N]` asked for) the widget stays live:
+ * new refreshes of that DT (or of any, without a name) go on top, keeping at most `limit` rows. Without it
+ * (the record of one `%dt refresh`) it is a snapshot.
+ */
+export function historyBundle(
+  records: RefreshRecord[],
+  view?: { name: string | null; limit: number | null },
+): OutputBundle {
   const columns: ResultColumn[] = HISTORY_COLUMNS.map(([name, type]) => ({ name, type }));
   const table = tableBundle({
     columns,
@@ -24,7 +38,10 @@ export function historyBundle(records: RefreshRecord[]): OutputBundle {
   });
   return {
     data: {
-      [MIME.history]: { records: records as unknown as JsonValue },
+      [MIME.history]: {
+        records: records as unknown as JsonValue,
+        ...(view ? { live: true, name: view.name, limit: view.limit } : {}),
+      },
       'text/plain': table.data['text/plain'] as string,
       'text/html': table.data['text/html'] as string,
     },
@@ -40,7 +57,11 @@ export interface LagPoint {
   targetLagSeconds: number | null;
 }
 
-export function lagBundle(points: LagPoint[]): OutputBundle {
+/**
+ * Lag samples for the lag chart. `names` are the DTs asked for (none: every DT): the live chart adds the
+ * new samples of those DTs as they are taken.
+ */
+export function lagBundle(points: LagPoint[], names: string[] = []): OutputBundle {
   const columns: ResultColumn[] = [
     { name: 'name', type: 'varchar' },
     { name: 'sample_time', type: 'timestamp' },
@@ -50,12 +71,34 @@ export function lagBundle(points: LagPoint[]): OutputBundle {
   ];
   const rows = points.map((p) => [p.name, p.sampleTime, p.kind, p.lagSeconds, p.targetLagSeconds]);
   const table = tableBundle({ columns, rows });
-  const text =
-    points.length === 0
-      ? 'No lag samples yet: the scheduler records them as the clock moves (%dt clock +1h).'
-      : (table.data['text/plain'] as string);
+  const empty = 'No lag samples yet: the scheduler records them as the clock moves (%dt clock +1h).';
+  const text = points.length === 0 ? empty : (table.data['text/plain'] as string);
   return {
-    data: { [MIME.lag]: { points: points as unknown as JsonValue }, 'text/plain': text },
+    data: {
+      [MIME.lag]: { points: points as unknown as JsonValue, names },
+      'text/plain': text,
+      'text/html': points.length === 0 ? `<p>${empty}</p>` : `${lagSvg(points)}${latestLags(points)}`,
+    },
     metadata: {},
   };
+}
+
+/** Per DT: its latest lag, its peak and its target, as an HTML table. */
+function latestLags(points: LagPoint[]): string {
+  const per = new Map<string, { latest: LagPoint; peak: number }>();
+  for (const p of points) {
+    if (p.lagSeconds === null) continue;
+    const seen = per.get(p.name);
+    per.set(p.name, { latest: p, peak: Math.max(seen?.peak ?? 0, p.lagSeconds) });
+  }
+  return htmlTable(
+    ['name', 'latest lag', 'at', 'peak lag', 'target lag'],
+    [...per].map(([name, { latest, peak }]) => [
+      name,
+      formatSeconds(latest.lagSeconds),
+      latest.sampleTime.slice(0, 19),
+      formatSeconds(peak),
+      latest.targetLagSeconds === null ? 'DOWNSTREAM' : formatSeconds(latest.targetLagSeconds),
+    ]),
+  );
 }

@@ -82,7 +82,12 @@ export async function runDtCommand(session: MagicSession, command: DtCommand): P
     case 'graph':
       return [dagBundle(dagModel(await engine.listDynamicTables(), engine.clock.now()))];
     case 'history':
-      return [historyBundle((await engine.history(command.name)).slice(0, command.limit))];
+      return [
+        historyBundle((await engine.history(command.name)).slice(0, command.limit), {
+          name: command.name ?? null,
+          limit: command.limit,
+        }),
+      ];
     case 'refresh':
       return [historyBundle([await engine.refresh(command.name)])];
     case 'verify': {
@@ -94,7 +99,7 @@ export async function runDtCommand(session: MagicSession, command: DtCommand): P
       ];
     }
     case 'lag':
-      return [lagBundle(await lagPoints(engine, command.names))];
+      return [lagBundle(await lagPoints(engine, command.names), command.names)];
     case 'simulate': {
       if (session.simulator)
         throw new DtError('DT_ERR_USAGE', 'a simulation is already running: %dt simulate stop first');

@@ -3,6 +3,8 @@ export * from '../display/bundle.js';
 export * from '../display/error.js';
 export * from '../display/graph.js';
 export * from '../display/history.js';
+export * from '../display/live.js';
+export * from '../display/svg.js';
 export type { SchedulerEvent } from '../schedule/events.js';
 export type { DynamicTable, RefreshRecord } from '../types.js';
 export { DT_SUBCOMMANDS, DT_USAGE, type DtCommand, parseDuration } from './dt-line.js';
