@@ -4,7 +4,7 @@
  * groups, deletes of group minima — on DuckDB, PGlite and PostgreSQL. DT definitions cover every construct
  * the incremental planner maintains, by both strategies: linear deltas (COUNT/SUM/AVG per group, over a join,
  * with NULL group keys, and over the whole table) and affected keys (MIN/MAX, COUNT(DISTINCT), HAVING, left
- * joins, IN subqueries (also nested ones), projections with duplicates, DISTINCT), and a DT reading a DT.
+ * joins, IN subqueries (also nested ones), UNION ALL, projections with duplicates, DISTINCT), and a DT reading a DT.
  *
  * A failing case prints fast-check's seed and path; add the seed to REGRESSION_SEEDS to keep it.
  */
@@ -25,6 +25,12 @@ const DTS: [string, string][] = [
   ['left_joined', 'SELECT b.k, COUNT(a.v) AS c, MAX(a.s) AS ms FROM b LEFT JOIN a ON a.k = b.k GROUP BY b.k'],
   ['left_rows', 'SELECT b.k, b.w FROM b LEFT JOIN a ON a.k = b.k WHERE b.w IS NOT NULL'],
   ['in_subquery', 'SELECT g, COUNT(*) AS n FROM a WHERE k IN (SELECT k FROM b WHERE w > 0) GROUP BY g'],
+  // UNION ALL: rows that both branches produce, and groups of one key from both branches.
+  ['union_rows', 'SELECT k, v FROM a WHERE v > 0 UNION ALL SELECT k, w FROM b'],
+  [
+    'union_groups',
+    'SELECT g AS key, COUNT(*) AS n, MIN(v) AS lo FROM a GROUP BY g UNION ALL SELECT k, COUNT(*), MAX(w) FROM b GROUP BY k',
+  ],
   // A total filtered by a correlated subquery (TPC-H Q17): state per correlated key, rolled up.
   [
     'total_correlated',

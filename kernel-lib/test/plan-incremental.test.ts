@@ -151,6 +151,14 @@ describe('linear deltas', () => {
     ['SELECT g, h, v, rank() OVER (PARTITION BY g ORDER BY v), sum(v) OVER (PARTITION BY h) FROM t', 'full'],
     ['SELECT v, rank() OVER (PARTITION BY g ORDER BY v) FROM t', 'full'],
     ['SELECT SUM(v) FROM t WHERE k IN (SELECT k FROM u)', 'full'],
+    ['SELECT SUM(t.v) FROM t WHERE t.k IN (SELECT u.k FROM u)', 'linear'],
+    ['SELECT a, b FROM t WHERE a > 0 UNION ALL SELECT c, d FROM u UNION ALL SELECT e, f FROM v', 'keys'],
+    ['SELECT g, COUNT(*) FROM t GROUP BY g UNION ALL SELECT k, SUM(w) FROM u GROUP BY k', 'keys'],
+    ['SELECT g, h, COUNT(*) FROM t GROUP BY g, h UNION ALL SELECT k, w, 1 FROM u', 'keys'],
+    ['SELECT a FROM t UNION SELECT b FROM u', 'full'],
+    ['SELECT a FROM t UNION ALL SELECT b FROM u EXCEPT SELECT c FROM v', 'full'],
+    ['SELECT COUNT(*) FROM t UNION ALL SELECT COUNT(*) FROM u', 'full'],
+    ['SELECT g, COUNT(*) FROM t GROUP BY g UNION ALL SELECT COUNT(*), k FROM u GROUP BY k', 'full'],
   ])('%s → %s', (q, kind) => {
     expect(strategy(q)).toBe(kind);
   });

@@ -5,13 +5,26 @@
  */
 import { type LinearPlan, linearPlan } from './linear.js';
 import { type ColumnsOf, describeQuery, type QueryShape } from './shape.js';
+import { describeUnion, type UnionPlan, unionShape } from './union.js';
 
 export type Strategy =
   | { kind: 'linear'; shape: QueryShape; plan: LinearPlan; reason: string }
-  | { kind: 'keys'; shape: QueryShape; reason: string }
+  | { kind: 'keys'; shape: QueryShape; reason: string; union?: UnionPlan }
   | { kind: 'full'; reason: string };
 
 export function chooseStrategy(query: string, ast: unknown, columnsOf?: ColumnsOf): Strategy {
+  const root = (Array.isArray(ast) ? ast[0] : ast) as Record<string, unknown> | undefined;
+  if (root?.type === 'select' && root._next) {
+    const union = describeUnion(query, root, columnsOf);
+    if ('reason' in union) return { kind: 'full', reason: union.reason };
+    return {
+      kind: 'keys',
+      shape: unionShape(union),
+      union,
+      reason:
+        'changes are applied by recomputing, in every UNION ALL branch, only the rows of the keys they touch',
+    };
+  }
   const shape = describeQuery(query, ast, columnsOf);
   if ('reason' in shape) return { kind: 'full', reason: shape.reason };
   const linear = linearPlan(query, shape);

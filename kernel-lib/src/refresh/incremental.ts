@@ -3,7 +3,7 @@
  * refresh's transaction (REPEATABLE READ on Postgres), so the changes read, the source rows read and the
  * new position all belong to one snapshot.
  */
-import { type Queryable, quoteIdent, type SqlFamily, sqlLiteral } from '../backends/backend.js';
+import { exec, type Queryable, quoteIdent, type SqlFamily, sqlLiteral } from '../backends/backend.js';
 import {
   captureIntact,
   changesSince,
@@ -38,6 +38,7 @@ import {
 } from '../plan/linear.js';
 import type { QueryShape } from '../plan/shape.js';
 import { chooseStrategy, type Strategy } from '../plan/strategy.js';
+import type { UnionPlan } from '../plan/union.js';
 import { analyzeQuery } from '../sql/analyze.js';
 import { translateSql } from '../sql/translate.js';
 import type { DynamicTable, RefreshAction } from '../types.js';
@@ -169,6 +170,8 @@ export interface IncrementalWork {
   columns: ReadonlyMap<string, string[]>;
   /** Present when the DT is maintained by linear deltas (plan/linear.ts). */
   linear?: LinearPlan;
+  /** Present for a UNION ALL (plan/union.ts): each branch is maintained by affected keys. */
+  union?: UnionPlan;
   decision: ActionDecision;
   /** Storage columns of the DT (names, declared backend types). */
   output: OutputColumn[];
@@ -184,21 +187,28 @@ export async function runIncremental(
   family: SqlFamily,
   work: IncrementalWork,
 ): Promise<{ rowsInserted: number; rowsDeleted: number }> {
-  const { dt, shape, decision, output, linear } = work;
+  const { dt, shape, decision, output, linear, union } = work;
   const previous = (await positionsOf(tx, dt.name)).values().next().value as string;
   const changed = new Map<string, string[]>();
   for (const s of decision.changed) changed.set(s, work.columns.get(s) ?? []);
   // Utility statements take no bind parameters: the position goes in as a literal.
   const bind = (sql: string) =>
     translateSql(sql, family, { now: work.now }).text.replaceAll('$1', sqlLiteral(previous));
-  await tx.query(`DROP TABLE IF EXISTS ${KEYS_TABLE}`);
+  // Statements whose results are not read go through `exec`: deferred into the next round trip (PostgreSQL
+  // server, DuckDB), so a refresh costs fewer calls.
+  await exec(tx, `DROP TABLE IF EXISTS ${KEYS_TABLE}`);
   const hidden = linear && linear.hidden.length > 0 ? hiddenKeyShape(shape, linear) : undefined;
   // The keys a change touches: the groups of the delta (linear), or those the change rows lead to.
   const keysSql =
     linear && !hidden
       ? deltaSql(dt.query, shape, linear, family, changed)
-      : affectedKeysSql(dt.query, hidden ?? shape, family, changed);
-  await tx.query(`CREATE TEMP TABLE ${KEYS_TABLE} AS ${bind(keysSql)}`);
+      : union
+        ? union.branches
+            .map((b) => affectedKeysSql(b.text, b.shape, family, changed))
+            .filter((part) => part !== '')
+            .join('\nUNION\n')
+        : affectedKeysSql(dt.query, hidden ?? shape, family, changed);
+  await exec(tx, `CREATE TEMP TABLE ${KEYS_TABLE} AS ${bind(keysSql)}`);
   const anyNullKey = async (s: QueryShape) =>
     !s.global &&
     (
@@ -211,6 +221,10 @@ export async function runIncremental(
   else if (linear) await mergeDelta(tx, shape, linear, dt.name, hasNullKeys);
   /** The DT's new rows for the affected keys: from the state, or the query restricted to the keys. */
   const rowsFor = (withNulls: boolean) => {
+    if (union) {
+      const branches = union.branches.map((b) => restrictedQuery(b.text, b.shape, withNulls));
+      return translateSql(branches.join('\nUNION ALL\n'), family, { now: work.now }).text;
+    }
     if (!linear)
       return translateSql(restrictedQuery(dt.query, shape, withNulls), family, { now: work.now }).text;
     const keys = shape.keys.map((_k, i) => `dtlab_s.k${i + 1}`);
@@ -229,7 +243,8 @@ export async function runIncremental(
     shape.global ? '1 = 1' : dtKeyCondition(keyColumns, keyTypes, withNulls);
   for (const withNulls of hasNullKeys ? [false, true] : [false]) {
     if (emits)
-      await tx.query(
+      await exec(
+        tx,
         `INSERT INTO ${changeTable(dt.name)} SELECT ${seq}, -1, * FROM ${quoteIdent(dt.name)} WHERE ${condition(withNulls)}`,
       );
     rowsDeleted += (await tx.query(`DELETE FROM ${quoteIdent(dt.name)} WHERE ${condition(withNulls)}`))
@@ -242,12 +257,13 @@ export async function runIncremental(
   }
   if (emits) {
     for (const withNulls of hasNullKeys ? [false, true] : [false]) {
-      await tx.query(
+      await exec(
+        tx,
         `INSERT INTO ${changeTable(dt.name)} SELECT ${seq}, 1, * FROM ${quoteIdent(dt.name)} WHERE ${condition(withNulls)}`,
       );
     }
   }
-  await tx.query(`DROP TABLE IF EXISTS ${KEYS_TABLE}`);
+  await exec(tx, `DROP TABLE IF EXISTS ${KEYS_TABLE}`);
   return { rowsInserted, rowsDeleted };
 }
 
@@ -264,23 +280,25 @@ async function mergeDelta(tx: Queryable, shape: QueryShape, plan: LinearPlan, dt
     .join(', ');
   const keys = shape.keys.map((_k, i) => `k${i + 1}`);
   if (keys.length === 0) {
-    await tx.query(`UPDATE ${state} AS dtlab_s SET ${set} FROM ${delta}`);
+    await exec(tx, `UPDATE ${state} AS dtlab_s SET ${set} FROM ${delta}`);
     return;
   }
   const equal = keys.map((k) => `dtlab_s.${k} = dtlab_d.${k}`).join(' AND ');
   const same = keys.map((k) => `dtlab_s.${k} IS NOT DISTINCT FROM dtlab_d.${k}`).join(' AND ');
   const anyNull = keys.map((k) => `dtlab_d.${k} IS NULL`).join(' OR ');
-  await tx.query(`UPDATE ${state} AS dtlab_s SET ${set} FROM ${delta} WHERE ${equal}`);
-  await tx.query(
+  await exec(tx, `UPDATE ${state} AS dtlab_s SET ${set} FROM ${delta} WHERE ${equal}`);
+  await exec(
+    tx,
     `INSERT INTO ${state} SELECT dtlab_d.* FROM ${delta} WHERE NOT (${anyNull}) AND NOT EXISTS (SELECT 1 FROM ${state} AS dtlab_s WHERE ${equal})`,
   );
   if (nullKeys) {
-    await tx.query(`UPDATE ${state} AS dtlab_s SET ${set} FROM ${delta} WHERE (${anyNull}) AND ${same}`);
-    await tx.query(
+    await exec(tx, `UPDATE ${state} AS dtlab_s SET ${set} FROM ${delta} WHERE (${anyNull}) AND ${same}`);
+    await exec(
+      tx,
       `INSERT INTO ${state} SELECT dtlab_d.* FROM ${delta} WHERE (${anyNull}) AND NOT EXISTS (SELECT 1 FROM ${state} AS dtlab_s WHERE ${same})`,
     );
   }
-  await tx.query(`DELETE FROM ${state} WHERE dtlab_n = 0`);
+  await exec(tx, `DELETE FROM ${state} WHERE dtlab_n = 0`);
 }
 
 /**
@@ -431,6 +449,7 @@ export async function planWork(
               dt,
               shape: shape as QueryShape,
               ...(strategy.kind === 'linear' ? { linear: strategy.plan } : {}),
+              ...(strategy.kind === 'keys' && strategy.union ? { union: strategy.union } : {}),
               columns,
               decision,
               output,
