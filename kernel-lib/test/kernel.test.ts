@@ -136,6 +136,12 @@ function checkScenarioA(run: NotebookRun): void {
     expect(r.dataTimestamp).not.toBeNull();
     expect(node?.dataTimestamp).toBe(r.dataTimestamp);
   }
+  // Live history: `%dt history daily_revenue_full`, shown before the manual refresh, has it on top now.
+  const fullHistory = code.find((c) => c.source.trim() === '%dt history daily_revenue_full');
+  const shown = fullHistory?.outputs[0]?.data[MIME.history] as { records: RefreshRecord[] } | undefined;
+  const manualFull = manual.find((r) => r.name === 'daily_revenue_full');
+  expect(shown?.records[0]?.refreshId).toBe(manualFull?.refreshId);
+  expect(shown?.records[0]?.refreshTrigger).toBe('MANUAL');
 }
 
 describe('DT Lab kernel (tslab) runs Scenario A', () => {

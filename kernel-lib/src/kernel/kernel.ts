@@ -25,7 +25,7 @@ import type * as TslabJupyter from 'tslab/dist/jupyter.js';
 import type { OutputBundle } from '../display/bundle.js';
 import { type ErrorOutput, errorOutput } from '../display/error.js';
 import { nodeSession } from '../magics/node.js';
-import { isMagicCell, parseCell } from '../magics/parse.js';
+import { isMagicCell } from '../magics/parse.js';
 import type { MagicSession } from '../magics/session.js';
 import { LiveDisplays } from './live.js';
 
@@ -49,6 +49,8 @@ export interface KernelOptions {
   configPath: string;
   /** The database until `%dt connect` (default: $DTLAB_KERNEL_DB, else pglite). */
   defaultSpec?: string;
+  /** Open the default database while the kernel starts, before the first cell asks (default true). */
+  openAtStart?: boolean;
 }
 
 /** tslab's ConverterSetImpl (not exported): converters made on first use, the Node one warmed at start. */
@@ -103,20 +105,13 @@ export function startKernel(options: KernelOptions): DtLabKernel {
   (globalThis as Record<string, unknown>)[GLOBAL_KEY] = { session, live };
 
   const convs = new Converters();
-  void convs.node; // warm the TypeScript converter now, not on the first TypeScript cell (tslab does the same)
   const inner = createExecutor(process.cwd(), convs, { log: console.log, error: console.error });
 
   async function runMagic(src: string): Promise<boolean> {
     const write = currentWriter();
     try {
       const bundles = (await session.run(src)) ?? [];
-      const lagNames = (parseCell(src) ?? []).flatMap((c) => (c.kind === 'lag' ? [c.names] : []));
-      let lagIndex = 0;
-      for (const b of bundles) {
-        const names = b.data['application/vnd.dtlab.lag+json'] ? lagNames[lagIndex++] : undefined;
-        const id = live.register(b, names);
-        write?.(displayData(b, id), false);
-      }
+      for (const b of bundles) write?.(displayData(b, live.register(b)), false);
       live.flush();
       return true;
     } catch (e) {
@@ -127,11 +122,27 @@ export function startKernel(options: KernelOptions): DtLabKernel {
     }
   }
 
-  // The server answers at once; cells wait for the prelude (a TypeScript cell needs its declarations).
-  const prelude = inner.execute(preludeSource()).then((ok) => {
-    if (!ok) console.error('dtlab kernel: the prelude failed; `dt` and `dtlab` are not declared in cells');
-    return ok;
+  /**
+   * Start-up order, for the first result: the sockets are bound first (Jupyter's kernel_info gets its answer
+   * at once), then the default database starts opening (through the session's queue, so a first cell's
+   * `%dt connect` simply follows it; PGlite compiles its WebAssembly off the main thread), then the prelude
+   * warms the TypeScript converter (about 1-3 s of synchronous work). Cells wait for the prelude.
+   */
+  let started: () => void = () => undefined;
+  const socketsBound = new Promise<void>((resolve) => {
+    started = resolve;
   });
+  const prelude = socketsBound
+    .then(() => new Promise((resolve) => setImmediate(resolve)))
+    .then(() => {
+      if (options.openAtStart !== false)
+        void session.run(`%dt connect ${defaultSpec}`).catch(() => undefined); // a failure shows on first use
+      return inner.execute(preludeSource());
+    })
+    .then((ok) => {
+      if (!ok) console.error('dtlab kernel: the prelude failed; `dt` and `dtlab` are not declared in cells');
+      return ok;
+    });
   const executor: TslabExecutor.Executor = {
     ...inner,
     execute: async (src) => {
@@ -228,7 +239,10 @@ export function startKernel(options: KernelOptions): DtLabKernel {
   process.on('uncaughtException', (err) => console.error('UncaughtException:', err));
   process.on('unhandledRejection', (reason) => console.error('UnhandledPromiseRejection:', reason));
 
-  void server.init();
+  server.init().then(started, (e: unknown) => {
+    console.error('dtlab kernel: cannot bind the Jupyter sockets:', e);
+    process.exit(1);
+  });
   return { session, live, ready: prelude };
 }
 

@@ -1,50 +1,28 @@
 /**
- * Live outputs in the kernel runtime: a `%dt graph` or `%dt lag` output is sent with a display id, and the
- * session scheduler's events (refreshes, state changes, lag samples) are folded into its model and sent again
- * as update_display_data. Jupyter front ends (JupyterLab, nbclient) replace the output in place. Updates are
+ * Live outputs in the kernel runtime: a `%dt graph`, `%dt lag` or `%dt history` output is sent with a display
+ * id, and the session scheduler's events (refreshes, state changes, lag samples) are folded into its model
+ * (display/live.ts, the folds the extension's widgets use) and sent again as update_display_data. Updates are
  * throttled (at most one per display per `throttleMs`) and flushed when a magic cell ends, so the last state
- * always goes out while that cell's request is still the parent of the messages.
+ * goes out while that cell's request is still the parent of the messages.
+ *
+ * Who applies them: nbclient/nbconvert update a display id in any cell. JupyterLab 4 applies an update only
+ * in the output area whose own request it belongs to, so there a display follows the events of its own
+ * cell (`%dt graph` and `%dt clock +1h` in one cell), not those of later cells.
  */
 import { randomBytes } from 'node:crypto';
 import type { Subscription } from 'rxjs';
 import { MIME, type OutputBundle } from '../display/bundle.js';
 import { type DagModel, dagBundle } from '../display/graph.js';
-import { type LagPoint, lagBundle } from '../display/history.js';
+import { historyBundle, lagBundle } from '../display/history.js';
+import { foldDag, foldHistory, foldLag, type HistoryView, type LagView } from '../display/live.js';
 import type { Connection } from '../magics/session.js';
 import type { SchedulerEvent } from '../schedule/events.js';
 
-/** Folds one event into a DAG model (pure): new data timestamps, lags and scheduling states. */
-export function foldDag(model: DagModel, e: SchedulerEvent): DagModel {
-  const update = (name: string, patch: Partial<DagModel['nodes'][number]>): DagModel =>
-    model.nodes.some((n) => n.id === name)
-      ? { ...model, nodes: model.nodes.map((n) => (n.id === name ? { ...n, ...patch } : n)) }
-      : model;
-  if (e.type === 'lag') return update(e.sample.name, { lagSeconds: e.sample.lagSeconds });
-  if (e.type === 'state') return update(e.name, { state: e.state });
-  if (e.type === 'refresh' && e.record.state === 'SUCCEEDED')
-    return update(e.record.name, { dataTimestamp: e.record.dataTimestamp });
-  return model;
-}
-
-/** Appends a lag sample to a lag chart's points when the chart shows that DT (all DTs when `names` is empty). */
-export function foldLag(points: LagPoint[], names: ReadonlySet<string>, e: SchedulerEvent): LagPoint[] {
-  if (e.type !== 'lag' || (names.size > 0 && !names.has(e.sample.name))) return points;
-  const s = e.sample;
-  return [
-    ...points,
-    {
-      name: s.name,
-      sampleTime: s.sampleTime,
-      kind: s.kind,
-      lagSeconds: s.lagSeconds,
-      targetLagSeconds: s.targetLagSeconds,
-    },
-  ];
-}
-
-type Live =
-  | { id: string; kind: 'dag'; model: DagModel; dirty: boolean }
-  | { id: string; kind: 'lag'; points: LagPoint[]; names: Set<string>; dirty: boolean };
+type Live = { id: string; dirty: boolean } & (
+  | { kind: 'dag'; model: DagModel }
+  | { kind: 'lag'; model: LagView }
+  | { kind: 'history'; model: HistoryView }
+);
 
 /** Live displays kept at most (the oldest stop updating): a notebook rarely shows more. */
 const MAX_LIVE = 16;
@@ -67,21 +45,28 @@ export class LiveDisplays {
   }
 
   /**
-   * A display id for `bundle` when it is a live kind (DAG, lag chart), registering it; undefined otherwise.
-   * `lagNames` are the DTs a `%dt lag` output is about (empty: all).
+   * A display id for `bundle` when it is a live kind, registering it; undefined otherwise. Live: the DAG, a
+   * lag chart (of the DTs it names, or all), a `%dt history` (not the snapshot `%dt refresh` shows).
    */
-  register(bundle: OutputBundle, lagNames: readonly string[] = []): string | undefined {
+  register(bundle: OutputBundle): string | undefined {
     const id = `dtlab-${randomBytes(8).toString('hex')}`;
-    const dag = bundle.data[MIME.dag];
-    const lag = bundle.data[MIME.lag];
-    if (dag) this.displays.push({ id, kind: 'dag', model: dag as unknown as DagModel, dirty: false });
-    else if (lag)
+    const dag = bundle.data[MIME.dag] as unknown as DagModel | undefined;
+    const lag = bundle.data[MIME.lag] as unknown as Partial<LagView> | undefined;
+    const history = bundle.data[MIME.history] as unknown as (HistoryView & { live?: boolean }) | undefined;
+    if (dag) this.displays.push({ id, dirty: false, kind: 'dag', model: dag });
+    else if (lag?.points)
       this.displays.push({
         id,
-        kind: 'lag',
-        points: (lag as unknown as { points: LagPoint[] }).points,
-        names: new Set(lagNames),
         dirty: false,
+        kind: 'lag',
+        model: { points: lag.points, names: lag.names ?? [] },
+      });
+    else if (history?.live)
+      this.displays.push({
+        id,
+        dirty: false,
+        kind: 'history',
+        model: { records: history.records, name: history.name, limit: history.limit },
       });
     else return undefined;
     if (this.displays.length > MAX_LIVE) this.displays.splice(0, this.displays.length - MAX_LIVE);
@@ -99,7 +84,7 @@ export class LiveDisplays {
     for (const d of this.displays) {
       if (!d.dirty) continue;
       d.dirty = false;
-      this.send(d.id, d.kind === 'dag' ? dagBundle(d.model) : lagBundle(d.points));
+      this.send(d.id, bundleOf(d));
     }
   }
 
@@ -114,18 +99,20 @@ export class LiveDisplays {
   private onEvent(e: SchedulerEvent): void {
     let changed = false;
     for (const d of this.displays) {
-      if (d.kind === 'dag') {
-        const next = foldDag(d.model, e);
-        if (next === d.model) continue;
-        d.model = next;
-      } else {
-        const next = foldLag(d.points, d.names, e);
-        if (next === d.points) continue;
-        d.points = next;
-      }
+      const before = d.model;
+      if (d.kind === 'dag') d.model = foldDag(d.model, e);
+      else if (d.kind === 'lag') d.model = foldLag(d.model, e);
+      else d.model = foldHistory(d.model, e);
+      if (d.model === before) continue;
       d.dirty = true;
       changed = true;
     }
     if (changed && this.timer === undefined) this.timer = setTimeout(() => this.flush(), this.throttleMs);
   }
+}
+
+function bundleOf(d: Live): OutputBundle {
+  if (d.kind === 'dag') return dagBundle(d.model);
+  if (d.kind === 'lag') return lagBundle(d.model.points, d.model.names);
+  return historyBundle(d.model.records, { name: d.model.name, limit: d.model.limit });
 }
