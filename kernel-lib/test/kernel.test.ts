@@ -204,8 +204,9 @@ describe('DT Lab kernel failure paths and TypeScript cells', () => {
     writeFileSync(
       notebook,
       JSON.stringify({
-        cells: cells.map((source) => ({
+        cells: cells.map((source, i) => ({
           cell_type: 'code',
+          id: `failure-${i}`,
           metadata: {},
           source,
           outputs: [],

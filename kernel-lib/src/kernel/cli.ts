@@ -40,8 +40,13 @@ export async function main(args: string[]): Promise<number | undefined> {
     if (command === 'start') {
       const configPath = option(rest, '--config-path');
       if (!configPath) throw new Error('start needs --config-path FILE (Jupyter passes {connection_file})');
-      const { startKernel } = await import('./kernel.js');
-      startKernel({ configPath });
+      try {
+        const { startKernel } = await import('./kernel.js');
+        startKernel({ configPath });
+      } catch (e) {
+        console.error('dtlab-kernel: the kernel could not start:', e);
+        return 1;
+      }
       return undefined; // the kernel runs until Jupyter shuts it down
     }
     throw new Error(`unknown command '${command}'`);
