@@ -3,6 +3,7 @@
  * runtime; every other cell goes to JupyterLab's own executor and the kernel. Replacing the
  * INotebookCellExecutor service (JupyterLab ≥ 4.1) is the supported way to change how cells run: Run, Run
  * All, Shift+Enter and the toolbar all go through it. The core provider is disabled in package.json.
+ * With no kernel to be had at all (JupyterLite without one), a non-magic cell gets an error saying so.
  */
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import type { CodeCell } from '@jupyterlab/cells';
@@ -45,6 +46,34 @@ async function runMagicCell(
   return success;
 }
 
+/**
+ * A code cell that is not a magic needs a kernel. Where there is none to start — a JupyterLite site built
+ * without one, a server with no kernelspec — JupyterLab would open a kernel dialog that can only say "No
+ * Kernel" and leave the cell unrun; say so in the cell instead, with what does run here.
+ */
+function noKernelAvailable(options: INotebookCellExecutor.IRunCellOptions): boolean {
+  const ctx = options.sessionContext;
+  if (!ctx?.hasNoKernel) return false;
+  const specs = ctx.specsManager.specs;
+  return specs !== null && Object.keys(specs.kernelspecs).length === 0;
+}
+
+function refuseWithoutKernel(cell: CodeCell, options: INotebookCellExecutor.IRunCellOptions): boolean {
+  options.onCellExecutionScheduled({ cell });
+  cell.model.outputs.clear();
+  cell.model.outputs.add({
+    output_type: 'error',
+    ename: 'NoKernel',
+    evalue: 'this cell needs a kernel, and none is available here',
+    traceback: [
+      'NoKernel: this cell needs a kernel, and none is available here (this site has no kernel installed).',
+      'Magic cells run without one: %%dynamic_table, %%sql and %dt.',
+    ],
+  });
+  options.onCellExecuted({ cell, success: false });
+  return false;
+}
+
 export const executorPlugin: JupyterFrontEndPlugin<INotebookCellExecutor> = {
   id: '@dtlab/jupyterlab:cell-executor',
   description: 'Runs DT Lab magic cells in the page; other cells go to the kernel.',
@@ -52,9 +81,12 @@ export const executorPlugin: JupyterFrontEndPlugin<INotebookCellExecutor> = {
   provides: INotebookCellExecutor,
   activate: (): INotebookCellExecutor =>
     Object.freeze({
-      runCell: (options: INotebookCellExecutor.IRunCellOptions) =>
-        options.cell.model.type === 'code' && isMagicCell(options.cell.model.sharedModel.getSource())
-          ? runMagicCell(options.cell as CodeCell, options)
-          : runCell(options),
+      runCell: async (options: INotebookCellExecutor.IRunCellOptions) => {
+        if (options.cell.model.type !== 'code') return runCell(options);
+        const cell = options.cell as CodeCell;
+        if (isMagicCell(cell.model.sharedModel.getSource())) return runMagicCell(cell, options);
+        if (noKernelAvailable(options)) return refuseWithoutKernel(cell, options);
+        return runCell(options);
+      },
     }),
 };

@@ -1,4 +1,5 @@
 /** DT Lab's JupyterLab plugins (the MIME renderers are in mime.ts, a mimeExtension). */
 import { executorPlugin } from './executor.js';
+import { sidebarPlugin } from './sidebar.js';
 
-export default [executorPlugin];
+export default [executorPlugin, sidebarPlugin];

@@ -1,33 +1,24 @@
 /**
- * Live updates for the DAG: a rendered graph follows the engine's events (refreshes, suspensions, lag
- * samples) while the lesson clock moves — `%dt clock run x60` in one cell animates the graph above it. The
- * events carry what changes; nothing polls the database.
+ * Live widgets: a rendered DAG, lag chart or refresh history keeps following the engine's events (refreshes,
+ * states, lag samples) while the lesson clock moves — `%dt clock run x60` in one cell animates the outputs
+ * above it. The events carry what changes and kernel-lib's pure folds (display/live.ts) apply them; nothing
+ * polls the database.
  */
-import { auditTime, filter, type Subscription, scan } from 'rxjs';
-import type { DagModel, SchedulerEvent } from '../../kernel-lib/dist/magics/browser.js';
+import { auditTime, type Subscription, scan } from 'rxjs';
+import type { SchedulerEvent } from '../../kernel-lib/dist/magics/browser.js';
+import { connection$ } from './connection.js';
 
-/** Folds one event into the model (pure): new data timestamps, lags and scheduling states. */
-export function applyEvent(model: DagModel, e: SchedulerEvent): DagModel {
-  const update = (name: string, patch: Partial<DagModel['nodes'][number]>) => ({
-    ...model,
-    nodes: model.nodes.map((n) => (n.id === name ? { ...n, ...patch } : n)),
-  });
-  if (e.type === 'lag') return update(e.sample.name, { lagSeconds: e.sample.lagSeconds });
-  if (e.type === 'state') return update(e.name, { state: e.state });
-  if (e.type === 'refresh' && e.record.state === 'SUCCEEDED')
-    return update(e.record.name, { dataTimestamp: e.record.dataTimestamp });
-  return model;
-}
-
-/** Follows the page session's events from `model` on; null when no session is connected. */
-export function followDag(model: DagModel, onModel: (m: DagModel) => void): Subscription | null {
-  const connection = window.dtlab?.session.connected;
+/**
+ * Folds the current connection's events into `model` from now on, calling `onModel` at most four times a
+ * second while the clock races. Null when no session is connected: an output opened from a saved notebook
+ * shows what was saved, it does not follow an engine that did not make it.
+ */
+export function follow<M>(
+  model: M,
+  fold: (m: M, e: SchedulerEvent) => M,
+  onModel: (m: M) => void,
+): Subscription | null {
+  const connection = connection$.value;
   if (!connection) return null;
-  return connection.scheduler.events$
-    .pipe(
-      filter((e) => e.type === 'lag' || e.type === 'state' || e.type === 'refresh'),
-      scan(applyEvent, model),
-      auditTime(250), // at most four redraws a second while the clock races
-    )
-    .subscribe(onModel);
+  return connection.scheduler.events$.pipe(scan(fold, model), auditTime(250)).subscribe(onModel);
 }

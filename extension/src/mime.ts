@@ -1,12 +1,16 @@
 /**
  * MIME renderers for DT Lab's output types: result tables (paged), the DAG (dagre layout, SVG), the
- * refresh history (as a paged table), the lag chart (Observable Plot) and the comparison of two DTs. Renderers build elements from JSON through lit templates: no data is ever run as script.
+ * refresh history (as a paged table), the lag chart (Observable Plot) and the comparison of two DTs.
+ * Renderers build elements from JSON through lit templates: no data is ever run as script. The DAG, the lag
+ * chart and `%dt history` outputs follow the engine's events once drawn (live.ts).
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
+import type { HistoryView, LagView } from '../../kernel-lib/dist/display/live.js';
 import type { DagModel, LagPoint, RefreshRecord } from '../../kernel-lib/dist/magics/browser.js';
 import { type CompareData, DtlabCompare } from './components/compare.js';
 import { DtlabDag } from './components/dag.js';
+import { DtlabHistory } from './components/history.js';
 import { DtlabLag } from './components/lag.js';
 import { DtlabTable, type TableData } from './components/table.js';
 
@@ -16,30 +20,6 @@ const DAG = 'application/vnd.dtlab.dag+json';
 const HISTORY = 'application/vnd.dtlab.history+json';
 const LAG = 'application/vnd.dtlab.lag+json';
 const COMPARE = 'application/vnd.dtlab.compare+json';
-
-const HISTORY_COLUMNS: [keyof RefreshRecord, string, string][] = [
-  ['name', 'name', 'varchar'],
-  ['state', 'state', 'varchar'],
-  ['refreshAction', 'action', 'varchar'],
-  ['refreshTrigger', 'trigger', 'varchar'],
-  ['dataTimestamp', 'data_timestamp', 'timestamp'],
-  ['rowsInserted', 'rows_inserted', 'bigint'],
-  ['rowsDeleted', 'rows_deleted', 'bigint'],
-  ['executionMs', 'execution_ms', 'double'],
-  ['creditsUsed', 'credits', 'double'],
-  ['reason', 'reason', 'varchar'],
-];
-
-function historyTable(data: { records: RefreshRecord[] }): TableData {
-  return {
-    columns: HISTORY_COLUMNS.map(([, name, type]) => ({ name, type })),
-    rows: data.records.map((r) =>
-      HISTORY_COLUMNS.map(([k]) => (k === 'executionMs' ? Math.round(r.executionMs * 10) / 10 : r[k])),
-    ),
-    rowCount: data.records.length,
-    title: 'Refresh history',
-  };
-}
 
 class DtlabRenderer extends Widget implements IRenderMime.IRenderer {
   constructor(
@@ -80,15 +60,28 @@ const extensions: IRenderMime.IExtension[] = [
   },
   {
     id: '@dtlab/jupyterlab:history',
-    rendererFactory: factory(HISTORY, (data) => table(historyTable(data as { records: RefreshRecord[] }))),
+    rendererFactory: factory(HISTORY, (data) => {
+      // `%dt history` outputs name what they show and follow new refreshes; a `%dt refresh` record does not.
+      const d = data as {
+        records: RefreshRecord[];
+        live?: boolean;
+        name?: string | null;
+        limit?: number | null;
+      };
+      const el = new DtlabHistory();
+      el.view = { records: d.records, name: d.name ?? null, limit: d.limit ?? null } satisfies HistoryView;
+      el.live = d.live === true;
+      return el;
+    }),
     rank: 0,
     dataType: 'json',
   },
   {
     id: '@dtlab/jupyterlab:lag',
     rendererFactory: factory(LAG, (data) => {
+      const d = data as { points: LagPoint[]; names?: string[] };
       const el = new DtlabLag();
-      el.points = (data as { points: LagPoint[] }).points;
+      el.view = { points: d.points, names: d.names ?? [] } satisfies LagView;
       return el;
     }),
     rank: 0,

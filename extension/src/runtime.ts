@@ -10,6 +10,7 @@
 import duckdbWorker from '@duckdb/duckdb-wasm/dist/duckdb-browser-eh.worker.js';
 import duckdbWasm from '@duckdb/duckdb-wasm/dist/duckdb-eh.wasm';
 import { browserSession, type MagicSession } from '../../kernel-lib/dist/magics/browser.js';
+import { connection$ } from './connection.js';
 
 /** What the page exposes for tests and the curious: the session and when each stage finished. */
 export interface DtlabGlobal {
@@ -32,8 +33,13 @@ export function runtime(): DtlabGlobal {
     // Relative asset URLs resolve against the page; the worker needs an absolute one.
     const url = (u: string) => new URL(u, document.baseURI).href;
     const marks: DtlabGlobal['marks'] = [];
-    const session = browserSession({ mainModule: url(duckdbWasm), mainWorker: url(duckdbWorker) }, () =>
-      marks.push({ name: 'duckdb-ready', at: performance.now() }),
+    const session = browserSession(
+      { mainModule: url(duckdbWasm), mainWorker: url(duckdbWorker) },
+      (connection) => {
+        if (!marks.some((m) => m.name === 'duckdb-ready'))
+          marks.push({ name: 'duckdb-ready', at: performance.now() });
+        connection$.next(connection); // the sidebar and live outputs follow it
+      },
     );
     global = { session, marks };
     window.dtlab = global;

@@ -16,7 +16,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, freePort, launchChromium, need, waitForServer } from '../../scripts/browser.mjs';
-import { checkScenarioA, dumpFailure, openAndRunAll, reportTimings, watchPage } from './notebook.mjs';
+import {
+  checkLive,
+  checkScenarioA,
+  dumpFailure,
+  openAndRunAll,
+  reportTimings,
+  watchPage,
+} from './notebook.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const JUPYTER = process.env.DTLAB_JUPYTER ?? path.join(ROOT, '.venv', 'bin', 'jupyter');
@@ -88,6 +95,7 @@ async function main() {
     for (const c of cells)
       if (c.errors.length) failures.push(`cell ${c.prompt} ${c.source}: ${c.errors.join(' ')}`);
     failures.push(...(await checkScenarioA(page, 'dtlab-e2e')));
+    failures.push(...(await checkLive(page, 'dtlab-e2e')));
     await page.screenshot({ path: '/tmp/dtlab-e2e-notebook.png', fullPage: true });
     if (outside.length) failures.push(`requests left the server: ${outside.slice(0, 5).join(', ')}`);
     await reportTimings(page, clickedAt);

@@ -13,12 +13,45 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, need, serveStatic } from '../../scripts/browser.mjs';
-import { checkScenarioA, dumpFailure, openAndRunAll, reportTimings, watchPage } from './notebook.mjs';
+import {
+  checkLive,
+  checkScenarioA,
+  dumpFailure,
+  openAndRunAll,
+  reportTimings,
+  watchPage,
+} from './notebook.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LITE = path.resolve(process.env.DTLAB_LITE_DIR ?? path.join(ROOT, 'lite'));
 const LABEXTENSION = path.join(ROOT, 'extension', 'dtlab_jupyterlab', 'labextension');
 const NOTEBOOK = 'scenario-a.ipynb';
+
+/**
+ * The site has no kernel: a cell that is not a magic gets an error saying so (and what does run) rather
+ * than a kernel dialog, and the notebook keeps working.
+ */
+async function checkNoKernelCell(page) {
+  const source = 'print("this needs a kernel")';
+  await page.locator('.jp-Notebook .jp-Cell').last().click();
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('b'); // a new code cell below, in command mode
+  await page.keyboard.press('Enter');
+  await page.keyboard.type(source);
+  await page.keyboard.press('Shift+Enter');
+  const cell = page.locator('.jp-CodeCell', { hasText: source });
+  const error = cell.locator('[data-mime-type="application/vnd.jupyter.stderr"]');
+  const shown = await error
+    .waitFor({ timeout: 10_000 })
+    .then(() => error.textContent())
+    .catch(() => null);
+  const failures = [];
+  if (!shown?.includes('NoKernel') || !shown.includes('%%dynamic_table'))
+    failures.push(`a non-magic cell did not get the no-kernel error: ${shown}`);
+  if (await page.locator('.jp-Dialog').count()) failures.push('a non-magic cell opened a dialog');
+  await cell.screenshot({ path: '/tmp/dtlab-lite-no-kernel.png' });
+  return failures;
+}
 
 async function main() {
   need(path.join(LITE, 'jupyter-lite.json'), 'run `npm run build:lite`');
@@ -46,6 +79,8 @@ async function main() {
       if (c.errors.length) failures.push(`cell ${c.prompt} ${c.source}: ${c.errors.join(' ')}`);
     if (cells.length < 5) failures.push(`only ${cells.length} code cells ran`);
     failures.push(...(await checkScenarioA(page, 'dtlab-lite')));
+    failures.push(...(await checkLive(page, 'dtlab-lite')));
+    failures.push(...(await checkNoKernelCell(page)));
     await page.screenshot({ path: '/tmp/dtlab-lite-notebook.png', fullPage: true });
     if (outside.length) failures.push(`requests left the server: ${outside.slice(0, 5).join(', ')}`);
     await reportTimings(page, clickedAt);

@@ -193,3 +193,112 @@ export function report(marks, timings, clickedAt) {
       `  median ${sorted[Math.floor((sorted.length - 1) / 2)].toFixed(0)} ms over ${sorted.length} cells`,
     );
 }
+
+/** The text of the n-th refresh history widget's first body row (its newest refresh). */
+async function newestHistoryRow(page, n) {
+  const h = page.locator('.dtlab-output dtlab-table', { hasText: 'Refresh history' }).nth(n);
+  return h.evaluate((e) => e.shadowRoot?.querySelector('tbody tr')?.textContent ?? '');
+}
+
+/** The sidebar's rows: name → the row's text. */
+function sidebarRows(page) {
+  return page.evaluate(() => {
+    const root = document.querySelector('dtlab-sidebar')?.shadowRoot;
+    return Object.fromEntries(
+      [...(root?.querySelectorAll('li[data-name]') ?? [])].map((li) => [
+        li.getAttribute('data-name'),
+        li.textContent.replace(/\s+/g, ' ').trim(),
+      ]),
+    );
+  });
+}
+
+/**
+ * After Scenario A ran: the outputs and the "Dynamic Tables" sidebar follow the engine's events.
+ * - The histories drawn before the `%dt refresh` cell show its MANUAL refresh on top.
+ * - The sidebar lists both DTs with state, lag vs target and last refresh.
+ * - Moving the clock 30 minutes from outside any cell (the page's session, as a cell would) adds points to
+ *   the lag chart and changes the sidebar's lag and last refresh, with no cell re-run.
+ * Saves /tmp/PREFIX-sidebar.png (before and after the clock move) and /tmp/PREFIX-lag-live.png.
+ */
+export async function checkLive(page, prefix) {
+  const failures = [];
+  for (const [n, name] of [
+    [0, 'daily_revenue_inc'],
+    [1, 'daily_revenue_full'],
+  ]) {
+    const top = await newestHistoryRow(page, n);
+    if (!(top.includes(name) && top.includes('MANUAL')))
+      failures.push(`the history of ${name} did not take the later manual refresh: newest row "${top}"`);
+  }
+
+  await page.locator('.jp-SideBar .lm-TabBar-tab[title="Dynamic Tables"]').first().click();
+  const sidebar = page.locator('#dtlab-sidebar');
+  await sidebar.waitFor({ state: 'visible', timeout: 10_000 });
+  await page
+    .waitForFunction(
+      (names) => {
+        const root = document.querySelector('dtlab-sidebar')?.shadowRoot;
+        return names.every((n) => root?.querySelector(`li[data-name="${n}"]`));
+      },
+      EXPECTED_DTS,
+      { timeout: 10_000 },
+    )
+    .catch(() => {});
+  const before = await sidebarRows(page);
+  for (const name of EXPECTED_DTS) {
+    const row = before[name];
+    if (!row) failures.push(`the sidebar does not list ${name}: ${JSON.stringify(before)}`);
+    else if (
+      !/ACTIVE/.test(row) ||
+      !/lag .+ \/ target 1 (minute|hour)/.test(row) ||
+      !/last refresh/.test(row)
+    )
+      failures.push(`the sidebar row of ${name} lacks state, lag or last refresh: "${row}"`);
+  }
+  if (
+    before.daily_revenue_inc &&
+    !/last refresh (INCREMENTAL|NO_DATA) · manual/.test(before.daily_revenue_inc)
+  )
+    failures.push(
+      `the sidebar's last refresh of daily_revenue_inc is not the manual one: "${before.daily_revenue_inc}"`,
+    );
+  await sidebar.screenshot({ path: `/tmp/${prefix}-sidebar.png` });
+
+  const lag = page.locator('dtlab-lag').first();
+  const dotsBefore = await lag.locator('svg circle').count();
+  const clockBefore = await page.evaluate(
+    () => document.querySelector('dtlab-sidebar')?.shadowRoot?.querySelector('.clock')?.textContent,
+  );
+  await page.evaluate(() => window.dtlab.session.run('%dt clock +30m'));
+  const moved = await page
+    .waitForFunction(
+      ([n, fullBefore]) => {
+        const dots = document.querySelector('dtlab-lag')?.shadowRoot?.querySelectorAll('svg circle').length;
+        const root = document.querySelector('dtlab-sidebar')?.shadowRoot;
+        const full = root?.querySelector('li[data-name="daily_revenue_full"]')?.textContent;
+        return dots > n && full?.replace(/\s+/g, ' ').trim() !== fullBefore;
+      },
+      [dotsBefore, before.daily_revenue_full],
+      { timeout: 15_000 },
+    )
+    .then(() => true)
+    .catch(() => false);
+  const after = await sidebarRows(page);
+  const dotsAfter = await lag.locator('svg circle').count();
+  if (!moved)
+    failures.push(
+      `after %dt clock +30m the lag chart (${dotsBefore} → ${dotsAfter} points) or the sidebar did not follow: ${JSON.stringify(after)}`,
+    );
+  if (after.daily_revenue_inc && !/· scheduled ·/.test(after.daily_revenue_inc))
+    failures.push(`the sidebar did not take the scheduled refreshes: "${after.daily_revenue_inc}"`);
+  const clockAfter = await page.evaluate(
+    () => document.querySelector('dtlab-sidebar')?.shadowRoot?.querySelector('.clock')?.textContent,
+  );
+  if (clockAfter === clockBefore) failures.push(`the sidebar's lesson clock did not move: ${clockAfter}`);
+  console.log(`live: lag chart ${dotsBefore} → ${dotsAfter} points; sidebar ${JSON.stringify(after)}`);
+  await sidebar.screenshot({ path: `/tmp/${prefix}-sidebar-after.png` });
+  await lag.scrollIntoViewIfNeeded();
+  await lag.screenshot({ path: `/tmp/${prefix}-lag-live.png` });
+  return failures;
+}

@@ -4,8 +4,10 @@
  */
 import { css, html, LitElement, svg } from 'lit';
 import type { Subscription } from 'rxjs';
+// The folds' module, not kernel-lib's browser entry: that would pull the engine into the renderers' chunk.
+import { foldDag } from '../../../kernel-lib/dist/display/live.js';
 import type { DagModel, DagNode } from '../../../kernel-lib/dist/magics/browser.js';
-import { followDag } from '../live.js';
+import { follow } from '../live.js';
 import { fmtLag, lagStatus, layoutDag, nodeSubtitle } from './dag-layout.js';
 
 export class DtlabDag extends LitElement {
@@ -16,7 +18,7 @@ export class DtlabDag extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.model && !this.live) this.live = followDag(this.model, (m) => (this.model = m));
+    if (this.model && !this.live) this.live = follow(this.model, foldDag, (m) => (this.model = m));
   }
 
   override disconnectedCallback(): void {

@@ -1,17 +1,32 @@
 /**
  * <dtlab-lag>: actual lag over time per dynamic table, with each one's target as a dashed rule, drawn by
- * Observable Plot (SVG). Plot builds DOM from the data; no markup is parsed from it.
+ * Observable Plot (SVG). Plot builds DOM from the data; no markup is parsed from it. Live: the lag samples
+ * the scheduler takes after the chart was drawn (of the DTs it shows) are added as they arrive.
  */
 import * as Plot from '@observablehq/plot';
 import { css, html, LitElement } from 'lit';
-import type { LagPoint } from '../../../kernel-lib/dist/magics/browser.js';
+import type { Subscription } from 'rxjs';
+import { foldLag, type LagView } from '../../../kernel-lib/dist/display/live.js';
+import { follow } from '../live.js';
 
 /** Catalog timestamps are UTC 'YYYY-MM-DD HH:MM:SS[.ffffff]'. */
 const time = (ts: string) => new Date(`${ts.replace(' ', 'T')}Z`);
 
 export class DtlabLag extends LitElement {
-  static override properties = { points: { attribute: false } };
-  declare points: LagPoint[] | undefined;
+  static override properties = { view: { attribute: false } };
+  declare view: LagView | undefined;
+  private live: Subscription | null = null;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.view && !this.live) this.live = follow(this.view, foldLag, (v) => (this.view = v));
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.live?.unsubscribe();
+    this.live = null;
+  }
 
   static override styles = css`
     :host { display: block; font-family: var(--jp-ui-font-family, sans-serif); }
@@ -19,7 +34,7 @@ export class DtlabLag extends LitElement {
   `;
 
   override render() {
-    const points = (this.points ?? []).filter((p) => p.lagSeconds !== null);
+    const points = (this.view?.points ?? []).filter((p) => p.lagSeconds !== null);
     if (points.length === 0)
       return html`<div class="empty">No lag samples yet: move the clock (%dt clock +1h).</div>`;
     const targets = [...new Map(points.map((p) => [p.name, p.targetLagSeconds])).entries()]

@@ -1,0 +1,85 @@
+/**
+ * The "Dynamic Tables" left-sidebar panel: every DT of the page's engine with state, lag vs target and last
+ * refresh, live. It reads the catalog once per connection and again after each catalog change (create,
+ * replace, alter, drop, rename: a `catalog` event); everything else — lag samples, scheduling states,
+ * finished refreshes — comes from the engine's events through kernel-lib's pure fold. Nothing polls.
+ */
+import { ILayoutRestorer, type JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { Widget } from '@lumino/widgets';
+import { auditTime, Observable, of, switchMap } from 'rxjs';
+import {
+  emptySidebar,
+  foldSidebar,
+  type SidebarModel,
+  sidebarFromCatalog,
+} from '../../kernel-lib/dist/display/live.js';
+import type { Connection } from '../../kernel-lib/dist/magics/browser.js';
+import { DtlabSidebar } from './components/sidebar.js';
+import { connection$ } from './connection.js';
+
+interface SidebarState {
+  model: SidebarModel;
+  /** The lesson clock as a catalog timestamp, null without an engine. */
+  clock: string | null;
+}
+
+const timestamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+
+/** One connection's DTs, as a stream of sidebar states. */
+function follow(c: Connection): Observable<SidebarState> {
+  return new Observable<SidebarState>((subscriber) => {
+    let model = emptySidebar;
+    let reading: Promise<void> = Promise.resolve();
+    const emit = () => subscriber.next({ model, clock: timestamp(c.engine.clock.now()) });
+    // Catalog reads run one after another; a refresh or lag event arriving meanwhile is folded into the
+    // model the read then completes.
+    const read = (withHistory: boolean) => {
+      reading = reading
+        .then(async () => {
+          const [dts, history] = await Promise.all([
+            c.engine.listDynamicTables(),
+            withHistory ? c.engine.history() : Promise.resolve([]),
+          ]);
+          model = sidebarFromCatalog(model, dts, c.engine.clock.now(), history);
+          emit();
+        })
+        .catch((e: unknown) => console.warn('DT Lab sidebar: cannot read the catalog', e));
+    };
+    read(true);
+    const events = c.scheduler.events$.subscribe((e) => {
+      model = foldSidebar(model, e);
+      if (e.type === 'catalog' && e.action !== 'dropped') read(false);
+      emit();
+    });
+    return () => events.unsubscribe();
+  });
+}
+
+export const sidebarPlugin: JupyterFrontEndPlugin<void> = {
+  id: '@dtlab/jupyterlab:sidebar',
+  description:
+    'A "Dynamic Tables" panel in the left sidebar: every DT with state, lag vs target, last refresh.',
+  autoStart: true,
+  optional: [ILayoutRestorer],
+  activate: (app, restorer: ILayoutRestorer | null) => {
+    const panel = new DtlabSidebar();
+    const widget = new Widget({ node: document.createElement('div') });
+    widget.id = 'dtlab-sidebar';
+    widget.addClass('dtlab-Sidebar');
+    widget.title.iconClass = 'dtlab-SidebarIcon';
+    widget.title.caption = 'Dynamic Tables';
+    widget.node.appendChild(panel);
+    connection$
+      .pipe(
+        switchMap((c) => (c ? follow(c) : of<SidebarState>({ model: emptySidebar, clock: null }))),
+        auditTime(250), // at most four redraws a second while the clock races
+      )
+      .subscribe((s) => {
+        panel.model = s.model;
+        panel.clock = s.clock;
+        panel.connected = s.clock !== null;
+      });
+    app.shell.add(widget, 'left', { rank: 650 });
+    restorer?.add(widget, 'dtlab-sidebar');
+  },
+};
