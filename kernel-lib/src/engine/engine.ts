@@ -59,6 +59,7 @@ import {
 } from '../types.js';
 import type { EngineContext } from './context.js';
 import { createDynamicTable } from './create.js';
+import { WriteFence } from './fence.js';
 import { queryError } from './query-error.js';
 import { describeResult, showDynamicTablesResult, showWarehousesResult } from './show.js';
 
@@ -92,6 +93,8 @@ export class Engine {
   private readonly events = new Subject<EngineEvent>();
   /** Everything the engine does, as it happens. */
   readonly events$: Observable<EngineEvent> = this.events.asObservable();
+  /** Writes through this engine wait while a refresh cycle holds it (engine/fence.ts). */
+  readonly fence = new WriteFence();
   private readonly ctx: EngineContext;
   private readonly refreshLocks = new DtMutex();
 
@@ -141,7 +144,10 @@ export class Engine {
 
   private async executeOne(stmt: ScriptStatement, script: string): Promise<StatementResult> {
     try {
-      return await this.dispatch(stmt);
+      // A writing statement waits for a refresh cycle under way (one snapshot per cycle: engine/fence.ts).
+      return WRITES.test(stmt.text)
+        ? await this.fence.write(() => this.dispatch(stmt))
+        : await this.dispatch(stmt);
     } catch (e) {
       throw relocate(e, stmt, script);
     }
@@ -329,7 +335,7 @@ export class Engine {
         }
         return rows;
       });
-    return withCaptureLock(this.backend, run);
+    return this.fence.write(() => withCaptureLock(this.backend, run));
   }
 
   /**

@@ -83,6 +83,9 @@ export async function decideAction(
       continue;
     }
     if (!(await captureIntact(tx, family, s.name))) {
+      // A cycle of the scheduler may hold a share lock on the table (engine/fence.ts), which the trigger's
+      // reinstall waits for: fail this refresh instead of waiting forever; the next cycle runs unfenced.
+      if (family === 'postgres') await tx.query("SET LOCAL lock_timeout = '2s'");
       await reinstallCapture(tx, family, s.name, dt.name);
       untracked ??= `capture on ${s.name} was lost (the table was dropped, replaced or altered, or its change table deleted)`;
       continue;

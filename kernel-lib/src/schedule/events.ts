@@ -8,6 +8,11 @@ export type SchedulerEvent =
   | EngineEvent
   /** A cycle was planned: these DTs refresh to `dataTimestamp`; `deferred` wait for a busy upstream. */
   | { type: 'cycle'; at: number; dataTimestamp: number; refresh: string[]; deferred: string[] }
+  /**
+   * A cycle on a PostgreSQL server ran without locking its sources against other processes' writers (see
+   * engine/fence.ts), so its DTs may have read them at different moments.
+   */
+  | { type: 'cycle-unfenced'; at: number; reason: string }
   | {
       type: 'refresh-scheduled';
       name: string;

@@ -17,6 +17,7 @@ import { merge, type Observable, Subject } from 'rxjs';
 import { consecutiveScheduledFailures, type LagSample, listWarehouses } from '../catalog/catalog.js';
 import { type Clock, isManual, ManualClock, realDelayUntil } from '../clock.js';
 import type { Engine } from '../engine/engine.js';
+import { isServer, withSourcesLocked } from '../engine/fence.js';
 import { messageOf } from '../errors.js';
 import type { Measured, RefreshTiming } from '../refresh/full.js';
 import type { DynamicTable } from '../types.js';
@@ -37,6 +38,11 @@ export interface SchedulerOptions {
   sampleEveryMs?: number;
   /** Longest real sleep of the loop under a real clock, so catalog changes are noticed (default 1 s). */
   pollMs?: number;
+  /**
+   * Under a real clock on a PostgreSQL server: how long a cycle waits for its sources' share lock before it
+   * runs without it (engine/fence.ts; default 2 s).
+   */
+  fenceLockTimeoutMs?: number;
 }
 
 const defaultDuration = (r: { rowsInserted: number; rowsDeleted: number }) =>
@@ -229,13 +235,35 @@ export class Scheduler {
       });
     }
     const results = new Map<string, Promise<TaskResult>>();
-    for (const name of plan.refresh) {
-      const task = this.runTask(dts.get(name) as DynamicTable, plan.dataTimestamp, results);
-      results.set(name, task);
-      // Simulated: one after the other, in dependency order, so the outcome never depends on timing.
-      if (isManual(this.clock)) await task;
-    }
-    await Promise.all(results.values());
+    const runAll = async () => {
+      for (const name of plan.refresh) {
+        const task = this.runTask(dts.get(name) as DynamicTable, plan.dataTimestamp, results);
+        results.set(name, task);
+        // Simulated: one after the other, in dependency order, so the outcome never depends on timing.
+        if (isManual(this.clock)) await task;
+      }
+      await Promise.all(results.values());
+    };
+    // Under a manual clock nothing writes during a cycle; otherwise writes wait for it (engine/fence.ts).
+    if (isManual(this.clock)) return await runAll();
+    const sources = new Set(
+      plan.refresh.flatMap((n) => (dts.get(n)?.sources ?? []).filter((s) => s.kind !== 'DYNAMIC TABLE')),
+    );
+    await this.engine.fence.cycle(async () => {
+      const names = [...new Set([...sources].map((s) => s.name))];
+      const { locked } = await withSourcesLocked(
+        this.engine.backend,
+        names,
+        this.options.fenceLockTimeoutMs ?? 2000,
+        runAll,
+      );
+      if (!locked && isServer(this.engine.backend) && names.length > 0)
+        this.own.next({
+          type: 'cycle-unfenced',
+          at: plan.dataTimestamp,
+          reason: `the share lock on ${names.join(', ')} was not granted in time, or a source's change capture must be reinstalled`,
+        });
+    });
   }
 
   private async runTask(
