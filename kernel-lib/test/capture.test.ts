@@ -131,7 +131,8 @@ describe.each(BACKEND_KINDS)('change capture on %s', (kind) => {
     await setPositions(db, 'dt_a', ['t'], await currentPosition(db, db.family));
     await write("INSERT INTO t VALUES (8, 'eight', 8.00)");
     await collectGarbage(db, db.family, 't');
-    expect(Number((await db.query(`SELECT count(*) FROM dtlab."chg_t"`)).rows[0]?.[0])).toBe(1);
+    // (Counting changes: the PostgreSQL family's change table also holds a sentinel row, _w = 0.)
+    expect(Number((await db.query(`SELECT count(*) FROM dtlab."chg_t" WHERE _w <> 0`)).rows[0]?.[0])).toBe(1);
     await releaseCapture(db, db.family, 't');
     expect((await capturedSources(db)).has('t')).toBe(true);
     await db.query("DELETE FROM dtlab.capture_positions WHERE dt_name = 'dt_a'");

@@ -26,6 +26,31 @@ export interface QueryResult {
 
 export interface Queryable {
   query(sql: string, params?: Value[]): Promise<QueryResult>;
+  /**
+   * Queues a statement whose result nobody reads: it is sent ahead of the next query, in the same round trip
+   * (a PostgreSQL server transaction). Its error, if any, surfaces from that query (or COMMIT), and aborts the
+   * transaction as it would have. Absent where batching saves nothing; use `exec`, which falls back to `query`.
+   */
+  defer?(sql: string, params?: Value[]): void;
+}
+
+/** Runs a statement whose result is not needed: deferred into the next round trip where the backend can. */
+export async function exec(db: Queryable, sql: string, params?: Value[]): Promise<void> {
+  if (db.defer) db.defer(sql, params);
+  else await db.query(sql, params);
+}
+
+/**
+ * `$n` → a quoted literal of the parameter's text, which PostgreSQL types exactly as it types a parameter
+ * sent as text (unknown, resolved from context): how a deferred statement with parameters joins a batch.
+ * Only for statements built by this code base (a `$n` inside a string literal would be replaced too).
+ */
+export function inlineParams(sql: string, params: Value[]): string {
+  return sql.replace(/\$(\d+)/g, (m, n: string) => {
+    const v = params[Number(n) - 1];
+    if (v === undefined) return m;
+    return v === null ? 'NULL' : `'${String(v).replace(/'/g, "''")}'`;
+  });
 }
 
 export type Isolation = 'read committed' | 'repeatable read' | 'serializable';

@@ -286,15 +286,44 @@ export class DuckDbBackend implements Backend {
     // DuckDB transactions are always snapshot-isolated, which is what every caller asks for.
     const conn = await this.db.connect();
     const deadline = options?.timeoutMs !== undefined ? new Deadline(conn, options.timeoutMs) : undefined;
-    const query = deadline
+    // Each call into the worker costs about as much as a small statement: statements whose results nobody
+    // reads (BEGIN, position and catalog updates …) wait here and go with the next query in one call (a
+    // multi-statement text, whose last result is returned). Not under a deadline: a pending query (what
+    // makes a statement cancellable) takes one statement.
+    const queue: string[] = ['BEGIN TRANSACTION'];
+    const single = deadline
       ? (sql: string, params?: Value[]) => deadline.run(sql, params)
       : (sql: string, params?: Value[]) => run(conn, sql, params);
+    const query = async (sql: string, params?: Value[]): Promise<QueryResult> => {
+      if (queue.length === 0) return single(sql, params);
+      const pending = queue.splice(0);
+      if (deadline) {
+        for (const q of pending) await (q === 'BEGIN TRANSACTION' ? run(conn, q) : single(q));
+        return single(sql, params);
+      }
+      const prefix = `${pending.join(';\n')};\n`;
+      try {
+        const { columns, rows } = toRows(
+          (await conn.query(prefix + bind(sql, params))) as unknown as ArrowTable,
+        );
+        return result(sql, columns, rows);
+      } catch (e) {
+        // Error offsets point into the statement the caller sent, not into the batch.
+        const err = duckdbError(e, prefix + bind(sql, params));
+        throw err.offset === undefined || err.offset < prefix.length
+          ? new BackendError(err.message)
+          : new BackendError(err.message, err.offset - prefix.length);
+      }
+    };
+    const defer = deadline
+      ? undefined
+      : (sql: string, params?: Value[]) => void queue.push(bind(sql, params));
     try {
-      await run(conn, 'BEGIN TRANSACTION');
-      const value = await fn({ query });
+      const value = await fn(defer ? { query, defer } : { query });
       // COMMIT is never cancelled: a transaction whose work all finished in time is kept.
       deadline?.clear();
-      await run(conn, 'COMMIT');
+      if (queue.length > 0) await query('COMMIT');
+      else await run(conn, 'COMMIT');
       return value;
     } catch (e) {
       await conn.query('ROLLBACK').catch(() => {});

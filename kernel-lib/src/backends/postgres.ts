@@ -4,14 +4,16 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import {
   type Backend,
+  BackendError,
   csvChunks,
   type Isolation,
+  inlineParams,
   type Queryable,
   type QueryResult,
   quoteIdent,
   type Value,
 } from './backend.js';
-import { isolationSql, normaliseRow, PG_PARSERS, pgColumns, toBackendError } from './postgres-common.js';
+import { normaliseRow, PG_PARSERS, pgColumns, toBackendError } from './postgres-common.js';
 
 const types = {
   getTypeParser: (oid: number, format?: string) =>
@@ -73,11 +75,37 @@ export class PostgresBackend implements Backend {
     options: { isolation?: Isolation } = {},
   ): Promise<T> {
     const client = await this.pool.connect();
+    // Statements whose results nobody reads (BEGIN itself, LOCK, catalog and position updates …) wait here
+    // and go with the next query as one multi-statement simple-protocol message: one round trip for all.
+    const queue: string[] = [
+      options.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}` : 'BEGIN',
+    ];
+    const query = async (sql: string, params?: Value[]): Promise<QueryResult> => {
+      if (queue.length === 0) return run(client, sql, params);
+      const prefix = `${queue.join(';\n')};\n`;
+      queue.length = 0;
+      if (params?.length) {
+        await run(client, prefix);
+        return run(client, sql, params);
+      }
+      try {
+        return await run(client, prefix + sql);
+      } catch (e) {
+        // Error offsets point into the statement the caller sent, not into the batch.
+        const err = toBackendError(e);
+        if (err.offset === undefined) throw err;
+        if (err.offset < prefix.length) throw new BackendError(err.message, undefined, err.sqlState);
+        throw new BackendError(err.message, err.offset - prefix.length, err.sqlState);
+      }
+    };
     try {
-      await run(client, 'BEGIN');
-      if (options.isolation) await run(client, isolationSql(options.isolation));
-      const result = await fn({ query: (sql, params) => run(client, sql, params) });
-      await run(client, 'COMMIT');
+      const result = await fn({
+        query,
+        defer: (sql, params) => {
+          queue.push(params?.length ? inlineParams(sql, params) : sql);
+        },
+      });
+      await query('COMMIT');
       return result;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});

@@ -3,7 +3,8 @@
  * what changed since its last position, moves positions, and collects consumed change rows. Positions are
  * opaque text: a pg_snapshot on the PostgreSQL family, a sequence value on DuckDB.
  */
-import type { Queryable, QueryResult, SqlFamily } from '../backends/backend.js';
+import { exec, type Queryable, type QueryResult, type SqlFamily } from '../backends/backend.js';
+import { forgetCapture, forgetPositions, refreshMetadata } from '../catalog/refresh-metadata.js';
 import type { Token } from '../sql/lexer.js';
 import * as duck from './duckdb.js';
 import * as pgc from './postgres.js';
@@ -37,6 +38,8 @@ export async function capturedSources(db: Queryable): Promise<Set<string>> {
  * by hand leaves its source uncaptured; the next refresh of a consumer notices and reinitializes).
  */
 export async function duckdbCapturedSources(db: Queryable): Promise<Set<string>> {
+  const known = refreshMetadata(db)?.capturedSources;
+  if (known) return new Set(known);
   // On every captured write and refresh: the registry is there since the engine opened the database.
   const { rows } = await db.query(
     `SELECT source FROM dtlab.capture_sources WHERE 'chg_' || source IN
@@ -70,6 +73,7 @@ export async function reinstallCapture(
   source: string,
   keep = '',
 ): Promise<void> {
+  forgetCapture(db, source);
   const remove = family === 'postgres' ? pgc.pgRemoveCapture(source) : duck.duckdbRemoveCapture(source);
   for (const sql of remove) await db.query(sql);
   for (const sql of family === 'postgres'
@@ -82,9 +86,25 @@ export async function reinstallCapture(
 
 /**
  * Whether capture on `source` still stands: its change table is there with the source's columns (an ALTER
- * TABLE changes them), and on Postgres its triggers (a DROP TABLE takes them along).
+ * TABLE changes them), and on Postgres its triggers (a DROP TABLE takes them along) and the change table's
+ * sentinel row (gone when a crash emptied the unlogged change table).
  */
 export async function captureIntact(db: Queryable, family: SqlFamily, source: string): Promise<boolean> {
+  const meta = refreshMetadata(db);
+  const known = meta?.intact.get(source);
+  if (meta && known !== undefined) {
+    if (!known || family === 'duckdb') return known;
+    // The sentinel, and (one round trip for both) the changes since the consumer's position.
+    const since = meta.positions?.get(source);
+    if (since === undefined) return (await db.query(pgc.pgSentinelPresent(source))).rows[0]?.[0] === true;
+    const r = (await db.query(pgc.pgWindowSummary(source, true), [since, source])).rows[0] ?? [];
+    meta.summaries.set(`${source}@${since}`, {
+      inserted: Number(r[0]),
+      deleted: Number(r[1]),
+      untracked: r[2] === true,
+    });
+    return r[3] === true;
+  }
   if (family === 'duckdb') {
     const columns = (schema: string, table: string, skip: number) =>
       `(SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index) FROM duckdb_columns()
@@ -102,7 +122,9 @@ export async function captureIntact(db: Queryable, family: SqlFamily, source: st
       WHERE c.relname = $1 AND c.relnamespace = CAST(current_schema() AS regnamespace) AND t.tgname = 'dtlab_capture_ins'`,
     [source],
   );
-  return rows[0]?.[0] === true;
+  if (rows[0]?.[0] !== true) return false;
+  // The change table is unlogged: after a crash it is empty, its sentinel row gone, and so are changes.
+  return (await db.query(pgc.pgSentinelPresent(source))).rows[0]?.[0] === true;
 }
 
 /** Removes capture from `source` when no consumer is left. */
@@ -117,6 +139,8 @@ export async function releaseCapture(db: Queryable, family: SqlFamily, source: s
 
 /** Where the current transaction stands: the position a refresh records as consumed. */
 export async function currentPosition(db: Queryable, family: SqlFamily): Promise<string> {
+  const known = refreshMetadata(db)?.position;
+  if (known) return known;
   const { rows } = await db.query(family === 'postgres' ? pgc.PG_POSITION : duck.DUCKDB_POSITION);
   return String(rows[0]?.[0]);
 }
@@ -127,6 +151,8 @@ export async function changesSince(
   source: string,
   position: string,
 ): Promise<ChangeSummary> {
+  const known = refreshMetadata(db)?.summaries.get(`${source}@${position}`);
+  if (known) return { ...known };
   const sql = family === 'postgres' ? pgc.pgWindowSummary(source) : duck.duckdbWindowSummary(source);
   const r = (await db.query(sql, [position, source])).rows[0] ?? [];
   return { inserted: Number(r[0]), deleted: Number(r[1]), untracked: r[2] === true };
@@ -138,6 +164,8 @@ export function changeRowsSql(family: SqlFamily, source: string): string {
 }
 
 export async function positionsOf(db: Queryable, dt: string): Promise<Map<string, string>> {
+  const meta = refreshMetadata(db);
+  if (meta?.dt === dt && meta.positions) return new Map(meta.positions);
   const { rows } = await db.query('SELECT source, position FROM dtlab.capture_positions WHERE dt_name = $1', [
     dt,
   ]);
@@ -150,34 +178,33 @@ export async function setPositions(
   sources: string[],
   position: string,
 ): Promise<void> {
-  await db.query('DELETE FROM dtlab.capture_positions WHERE dt_name = $1', [dt]);
-  for (const s of sources)
-    await db.query('INSERT INTO dtlab.capture_positions VALUES ($1, $2, $3)', [dt, s, position]);
+  // Nobody reads these statements' results: deferred into the next round trip where the backend can.
+  forgetPositions(db);
+  await exec(db, 'DELETE FROM dtlab.capture_positions WHERE dt_name = $1', [dt]);
+  if (sources.length === 0) return;
+  await exec(
+    db,
+    `INSERT INTO dtlab.capture_positions VALUES ${sources.map((_s, i) => `($1, $${i + 3}, $2)`).join(', ')}`,
+    [dt, position, ...sources],
+  );
 }
 
 /** A renamed DT keeps what it has consumed. */
 export async function renamePositions(db: Queryable, from: string, to: string): Promise<void> {
+  forgetPositions(db);
   await db.query('UPDATE dtlab.capture_positions SET dt_name = $2 WHERE dt_name = $1', [from, to]);
 }
 
 export async function dropPositions(db: Queryable, dt: string): Promise<string[]> {
   const sources = [...(await positionsOf(db, dt)).keys()];
+  forgetPositions(db);
   await db.query('DELETE FROM dtlab.capture_positions WHERE dt_name = $1', [dt]);
   return sources;
 }
 
-/** Deletes the change rows of `source` that every consumer has read. */
-export async function collectGarbage(db: Queryable, family: SqlFamily, source: string): Promise<number> {
-  const { rows } = await db.query('SELECT position FROM dtlab.capture_positions WHERE source = $1', [source]);
-  const positions = rows.map((r) => String(r[0]));
-  if (family === 'postgres') {
-    const sql = pgc.pgCollectGarbage(source, positions.length);
-    return (await db.query(sql, positions.length ? [`{${positions.map((p) => `"${p}"`).join(',')}}`] : []))
-      .rowCount;
-  }
-  if (positions.length === 0) return 0;
-  const oldest = String(Math.min(...positions.map(Number)));
-  return (await db.query(duck.duckdbCollectGarbage(source, oldest))).rowCount;
+/** Deletes the change rows of `source` that every consumer has read (deferred where the backend can). */
+export async function collectGarbage(db: Queryable, family: SqlFamily, source: string): Promise<void> {
+  await exec(db, family === 'postgres' ? pgc.pgCollectGarbage(source) : duck.duckdbCollectGarbage(source));
 }
 
 /**

@@ -40,19 +40,20 @@ export const DUCKDB_POSITION = `SELECT CAST(coalesce(max(last_value), 0) AS VARC
 
 export function duckdbWindowSummary(source: string): string {
   const chg = changeTable(source);
-  return `SELECT
-      (SELECT count(*) FROM ${chg} WHERE _w > 0 AND _seq > CAST($1 AS BIGINT)),
-      (SELECT count(*) FROM ${chg} WHERE _w < 0 AND _seq > CAST($1 AS BIGINT)),
-      EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = $2 AND _seq > CAST($1 AS BIGINT))`;
+  // One scan of the change table for both counts.
+  return `SELECT count(*) FILTER (WHERE _w > 0), count(*) FILTER (WHERE _w < 0),
+      EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = $2 AND _seq > CAST($1 AS BIGINT))
+      FROM ${chg} WHERE _seq > CAST($1 AS BIGINT)`;
 }
 
 export function duckdbWindowRows(source: string): string {
   return `SELECT * FROM ${changeTable(source)} WHERE _seq > CAST($1 AS BIGINT)`;
 }
 
-/** Rows at or before every consumer's position are consumed. */
-export function duckdbCollectGarbage(source: string, oldestPosition: string): string {
-  return `DELETE FROM ${changeTable(source)} WHERE _seq <= ${Number(oldestPosition)}`;
+/** Rows at or before every consumer's position are consumed (none while the source has no consumer). */
+export function duckdbCollectGarbage(source: string): string {
+  return `DELETE FROM ${changeTable(source)} WHERE _seq <=
+      (SELECT min(CAST(position AS BIGINT)) FROM dtlab.capture_positions WHERE source = ${sqlLiteral(source)})`;
 }
 
 /** How to run one write on a captured table. */

@@ -9,7 +9,7 @@
  * when a transaction that wrote early commits late, and reads nothing twice.
  * TRUNCATE cannot be captured row by row; it is recorded as an event that forces dependents to REINITIALIZE.
  */
-import { quoteIdent } from '../backends/backend.js';
+import { quoteIdent, sqlLiteral } from '../backends/backend.js';
 
 /** The change table of `source`, in schema dtlab. */
 export const changeTable = (source: string) => `dtlab.${quoteIdent(`chg_${source}`)}`;
@@ -40,21 +40,31 @@ export function pgInstallCapture(source: string): string[] {
        ${referencing} FOR EACH STATEMENT EXECUTE FUNCTION ${body}`;
   return [
     ...PG_CAPTURE_DDL,
-    `CREATE TABLE ${chg} AS SELECT CAST(NULL AS xid8) AS _xid, CAST(NULL AS SMALLINT) AS _w, * FROM ${table} WITH NO DATA`,
-    `CREATE INDEX ON ${chg} (_xid)`,
+    // UNLOGGED: change rows skip the write-ahead log (the trigger's cost is then about one more heap write).
+    // A crash empties an unlogged table; the sentinel row (_w = 0, never read as a change) goes with it, and
+    // its absence tells the next refresh that capture was lost (captureIntact): capture is reinstalled and
+    // every consumer reinitializes, instead of silently missing the lost changes.
+    `CREATE UNLOGGED TABLE ${chg} AS SELECT CAST(NULL AS xid8) AS _xid, CAST(NULL AS SMALLINT) AS _w, * FROM ${table} WITH NO DATA`,
+    // Only the sentinel is indexed (a partial index costs the trigger's writes nothing). No index on _xid:
+    // change tables hold little more than the unconsumed changes (garbage-collected at every refresh), which
+    // every reader scans anyway.
+    `CREATE INDEX ON ${chg} (_w) WHERE _w = 0`,
+    `INSERT INTO ${chg} (_xid, _w) VALUES (CAST('0' AS xid8), 0)`,
     `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+     DECLARE
+       xid xid8 := pg_current_xact_id();
      BEGIN
        -- The source's columns changed (ALTER TABLE) or the change table is gone: the user's write goes on,
        -- and every consumer reinitializes (a refresh sees the event and reinstalls capture).
        IF dtlab.columns_of(TG_RELID, 0) IS DISTINCT FROM dtlab.columns_of(to_regclass('${chg.replace(/'/g, "''")}'), 2) THEN
-         INSERT INTO dtlab.capture_events VALUES (TG_TABLE_NAME, pg_current_xact_id(), 'SCHEMA_CHANGED');
+         INSERT INTO dtlab.capture_events VALUES (TG_TABLE_NAME, xid, 'SCHEMA_CHANGED');
          RETURN NULL;
        END IF;
        IF TG_OP IN ('UPDATE', 'DELETE') THEN
-         INSERT INTO ${chg} SELECT pg_current_xact_id(), -1, o.* FROM dtlab_old o;
+         INSERT INTO ${chg} SELECT xid, -1, o.* FROM dtlab_old o;
        END IF;
        IF TG_OP IN ('UPDATE', 'INSERT') THEN
-         INSERT INTO ${chg} SELECT pg_current_xact_id(), 1, n.* FROM dtlab_new n;
+         INSERT INTO ${chg} SELECT xid, 1, n.* FROM dtlab_new n;
        END IF;
        RETURN NULL;
      END $$`,
@@ -85,11 +95,16 @@ const after = (column: string) =>
   `${column} >= pg_snapshot_xmin(CAST($1 AS pg_snapshot)) AND NOT pg_visible_in_snapshot(${column}, CAST($1 AS pg_snapshot))`;
 
 /** Counts of the changes of `source` since position `$1`: inserted, deleted, and whether it was truncated. */
-export function pgWindowSummary(source: string): string {
-  return `SELECT
-      (SELECT count(*) FROM ${changeTable(source)} WHERE _w > 0 AND ${after('_xid')}),
-      (SELECT count(*) FROM ${changeTable(source)} WHERE _w < 0 AND ${after('_xid')}),
-      EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = $2 AND ${after('_xid')})`;
+export function pgWindowSummary(source: string, sentinel = false): string {
+  // One scan of the change table for both counts; with `sentinel`, a fourth column: the sentinel is there.
+  return `SELECT count(*) FILTER (WHERE _w > 0), count(*) FILTER (WHERE _w < 0),
+      EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = $2 AND ${after('_xid')})${
+        sentinel
+          ? `,
+      EXISTS (SELECT 1 FROM ${changeTable(source)} WHERE _w = 0)`
+          : ''
+      }
+      FROM ${changeTable(source)} WHERE ${after('_xid')}`;
 }
 
 /** The change rows of `source` since position `$1`, as `(_w, columns…)`: what incremental plans read. */
@@ -99,12 +114,16 @@ export function pgWindowRows(source: string): string {
 
 /**
  * Garbage collection: rows every consumer has passed. A row whose transaction precedes the oldest
- * consumer's xmin was visible to every consumer's last snapshot, so nobody will read it again.
+ * consumer's xmin was visible to every consumer's last snapshot, so nobody will read it again. Without
+ * consumers, everything committed before the current snapshot goes. The sentinel row stays.
  */
-export function pgCollectGarbage(source: string, positions: number): string {
-  const oldest =
-    positions === 0
-      ? 'pg_snapshot_xmin(pg_current_snapshot())'
-      : `(SELECT min(pg_snapshot_xmin(CAST(p AS pg_snapshot))) FROM unnest(CAST($1 AS TEXT[])) AS p)`;
-  return `DELETE FROM ${changeTable(source)} WHERE _xid < ${oldest}`;
+export function pgCollectGarbage(source: string): string {
+  return `DELETE FROM ${changeTable(source)} WHERE _w <> 0 AND _xid < coalesce(
+      (SELECT min(pg_snapshot_xmin(CAST(position AS pg_snapshot))) FROM dtlab.capture_positions WHERE source = ${sqlLiteral(source)}),
+      pg_snapshot_xmin(pg_current_snapshot()))`;
+}
+
+/** Whether the sentinel row of `source`'s change table is there (a crash empties an unlogged table). */
+export function pgSentinelPresent(source: string): string {
+  return `SELECT EXISTS (SELECT 1 FROM ${changeTable(source)} WHERE _w = 0)`;
 }

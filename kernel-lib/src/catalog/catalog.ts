@@ -2,9 +2,10 @@
  * Reads and writes of the catalog tables. Every function takes the `Queryable` to run on, so callers put
  * catalog changes in the same transaction as the data changes they describe.
  */
-import type { Queryable, SqlFamily, Value } from '../backends/backend.js';
+import { exec, type Queryable, type SqlFamily, sqlLiteral, type Value } from '../backends/backend.js';
 import type { WarehouseSize } from '../sql/ddl.js';
 import type { DynamicTable, RefreshRecord, SourceKind, Warehouse } from '../types.js';
+import { refreshMetadata, takeRefreshId } from './refresh-metadata.js';
 import { CATALOG_DDL, CATALOG_VERSION } from './schema.js';
 
 export async function installCatalog(db: Queryable): Promise<void> {
@@ -18,13 +19,13 @@ const optional = (v: Value | undefined): string | undefined =>
   v === null || v === undefined ? undefined : String(v);
 
 export async function listDynamicTables(db: Queryable): Promise<DynamicTable[]> {
+  // One round trip: each DT's sources come along as one text, `name US kind` joined by RS (ASCII 31, 30).
   const { rows } = await db.query(
     `SELECT name, query, columns, target_lag_s, warehouse, refresh_mode, effective_mode, refresh_mode_reason,
-            initialize, scheduler, comment, scheduling_state, created_on, data_timestamp, suspend_reason
-       FROM dtlab.dynamic_tables ORDER BY name`,
-  );
-  const deps = await db.query(
-    'SELECT dt_name, source_name, source_kind FROM dtlab.dependencies ORDER BY source_name',
+            initialize, scheduler, comment, scheduling_state, created_on, data_timestamp, suspend_reason,
+            (SELECT string_agg(d.source_name || chr(31) || d.source_kind, chr(30) ORDER BY d.source_name)
+               FROM dtlab.dependencies d WHERE d.dt_name = t.name)
+       FROM dtlab.dynamic_tables t ORDER BY name`,
   );
   return rows.map((r) => {
     const columns = optional(r[2]);
@@ -47,9 +48,10 @@ export async function listDynamicTables(db: Queryable): Promise<DynamicTable[]> 
         : {}),
       createdOn: str(r[12]),
       dataTimestamp: optional(r[13]) ?? null,
-      sources: deps.rows
-        .filter((d) => d[0] === r[0])
-        .map((d) => ({ name: str(d[1]), kind: str(d[2]) as SourceKind })),
+      sources: (optional(r[15])?.split('\u001e') ?? []).map((d) => {
+        const [name, kind] = d.split('\u001f');
+        return { name: str(name), kind: str(kind) as SourceKind };
+      }),
     };
   });
 }
@@ -104,7 +106,7 @@ export async function updateDynamicTable(
   const entries = Object.entries(changes);
   if (entries.length === 0) return;
   const sets = entries.map(([column], i) => `${column} = $${i + 2}`).join(', ');
-  await db.query(`UPDATE dtlab.dynamic_tables SET ${sets} WHERE name = $1`, [
+  await exec(db, `UPDATE dtlab.dynamic_tables SET ${sets} WHERE name = $1`, [
     name,
     ...entries.map(([, v]) => v ?? null),
   ]);
@@ -152,34 +154,39 @@ export async function insertRefreshRecord(
   db: Queryable,
   r: Omit<RefreshRecord, 'refreshId'>,
 ): Promise<number> {
-  const { rows } = await db.query("SELECT nextval('dtlab.refresh_id_seq')");
-  const refreshId = Number(rows[0]?.[0]);
-  await db.query(
-    `INSERT INTO dtlab.refresh_history VALUES
-       ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
-    [
-      refreshId,
-      r.name,
-      r.state,
-      r.stateMessage,
-      r.refreshAction,
-      r.refreshTrigger,
-      r.dataTimestamp,
-      r.refreshStartTime,
-      r.refreshEndTime,
-      r.completionTarget,
-      r.rowsInserted,
-      r.rowsDeleted,
-      JSON.stringify(r.changesRead),
-      r.planningMs,
-      r.executionMs,
-      r.queuedMs,
-      r.reason,
-      r.warehouse,
-      r.creditsUsed,
-    ],
+  const values = [
+    r.name,
+    r.state,
+    r.stateMessage,
+    r.refreshAction,
+    r.refreshTrigger,
+    r.dataTimestamp,
+    r.refreshStartTime,
+    r.refreshEndTime,
+    r.completionTarget,
+    r.rowsInserted,
+    r.rowsDeleted,
+    JSON.stringify(r.changesRead),
+    r.planningMs,
+    r.executionMs,
+    r.queuedMs,
+    r.reason,
+    r.warehouse,
+    r.creditsUsed,
+  ];
+  const columns = values.map((_v, i) => `$${i + 1}`).join(', ');
+  // The id was drawn with the refresh's metadata (catalog/refresh-metadata.ts): the INSERT then waits for the
+  // next round trip (COMMIT). Otherwise the INSERT draws it.
+  const drawn = takeRefreshId(db);
+  if (drawn !== undefined) {
+    await exec(db, `INSERT INTO dtlab.refresh_history VALUES (${drawn}, ${columns})`, values);
+    return drawn;
+  }
+  const { rows } = await db.query(
+    `INSERT INTO dtlab.refresh_history VALUES (nextval('dtlab.refresh_id_seq'), ${columns}) RETURNING refresh_id`,
+    values,
   );
-  return refreshId;
+  return Number(rows[0]?.[0]);
 }
 
 /**
@@ -256,6 +263,8 @@ export async function describeColumns(
   family: SqlFamily,
   table: string,
 ): Promise<{ name: string; type: string; nullable: boolean }[]> {
+  const known = refreshMetadata(db)?.columns.get(table);
+  if (known) return known.map((c) => ({ name: c.name, type: c.type.toUpperCase(), nullable: c.nullable }));
   const { rows } =
     family === 'postgres'
       ? await db.query(
@@ -280,11 +289,31 @@ export async function sourceColumns(
   family: SqlFamily,
   sources: { name: string }[],
 ): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  for (const s of sources)
-    out.set(
-      s.name,
-      (await describeColumns(db, family, s.name)).map((c) => c.name.toLowerCase()),
-    );
+  const out = new Map<string, string[]>(sources.map((s) => [s.name, []]));
+  if (sources.length === 0) return out;
+  const known = refreshMetadata(db)?.columns;
+  if (known && sources.every((s) => known.has(s.name))) {
+    for (const s of sources)
+      out.set(
+        s.name,
+        (known.get(s.name) ?? []).map((c) => c.name.toLowerCase()),
+      );
+    return out;
+  }
+  // One round trip for all sources.
+  const names = [...out.keys()].map((n) => sqlLiteral(n)).join(', ');
+  const { rows } =
+    family === 'postgres'
+      ? await db.query(
+          `SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+            WHERE c.relname IN (${names}) AND c.relnamespace = current_schema()::regnamespace AND a.attnum > 0
+              AND NOT a.attisdropped
+            ORDER BY c.relname, a.attnum`,
+        )
+      : await db.query(
+          `SELECT table_name, column_name FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name IN (${names}) ORDER BY table_name, ordinal_position`,
+        );
+  for (const r of rows) out.get(String(r[0]))?.push(String(r[1]).toLowerCase());
   return out;
 }

@@ -16,6 +16,7 @@ import {
 } from '../capture/capture.js';
 import { changeTable } from '../capture/duckdb.js';
 import { sourceColumns } from '../catalog/catalog.js';
+import { refreshMetadata } from '../catalog/refresh-metadata.js';
 import type { OutputColumn } from '../plan/full.js';
 import { refreshSelect } from '../plan/full.js';
 import {
@@ -354,6 +355,8 @@ async function rebuildState(
 }
 
 async function stateExists(tx: Queryable, family: SqlFamily, dt: string): Promise<boolean> {
+  const known = refreshMetadata(tx)?.dtlabRelations;
+  if (known) return known.has(stateTableName(dt));
   const { rows } = await tx.query(
     family === 'postgres'
       ? "SELECT count(*) FROM pg_class WHERE relname = $1 AND relnamespace = CAST('dtlab' AS regnamespace)"

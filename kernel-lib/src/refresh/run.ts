@@ -16,10 +16,11 @@
  * pending queries and cancels the one running when the deadline passes (backends/duckdb.ts). PGlite cannot
  * be interrupted mid-statement (it runs on the JavaScript thread), so there a timeout is not enforced.
  */
-import { type Backend, BackendError, quoteIdent } from '../backends/backend.js';
+import { type Backend, BackendError, exec, quoteIdent } from '../backends/backend.js';
 import type { DuckDbTransactionOptions } from '../backends/duckdb.js';
 import { withCaptureLock } from '../capture/lock.js';
 import { describeColumns, listWarehouses } from '../catalog/catalog.js';
+import { prefetchRefreshMetadata } from '../catalog/refresh-metadata.js';
 import type { Clock } from '../clock.js';
 import { refreshSelect } from '../plan/full.js';
 import { translateSql, translateType } from '../sql/translate.js';
@@ -76,21 +77,16 @@ export async function runRefresh(
   dt: DynamicTable,
   options: RunOptions,
 ): Promise<RunOutcome> {
-  const wh = (await listWarehouses(backend)).find((w) => w.name === dt.warehouse);
   const dataTimestamp = options.dataTimestamp ?? clock.now();
   const translation = translateSql(dt.query, backend.family, { now: dataTimestamp });
-  const storage = await describeColumns(backend, backend.family, dt.name);
-  const output = storage.map((c, i) => {
-    const declared = dt.columns?.[i]?.type;
-    return declared ? { name: c.name, type: translateType(declared, backend.family) } : { name: c.name };
-  });
-  const select = refreshSelect(translation.text, output);
+  // The storage columns and the warehouse's size are read with the rest of the refresh's metadata, in its
+  // transaction (catalog/refresh-metadata.ts); `select` is set there.
   const request: RefreshRequest = {
     dt,
-    select,
+    select: '',
     trigger: options.trigger,
     dataTimestamp,
-    warehouseSize: wh?.size ?? 'XSMALL',
+    warehouseSize: 'XSMALL',
     planningMs: 0,
     reason: dt.refreshModeReason,
     ...(options.timing ? { timing: options.timing } : {}),
@@ -106,20 +102,31 @@ export async function runRefresh(
     const outcome = await withCaptureLock(backend, () =>
       backend.transaction(async (tx): Promise<RunOutcome> => {
         if (backend.family === 'postgres') {
+          // Deferred (backends/postgres.ts): sent with BEGIN and the refresh's first query, in one round trip.
           if (options.timeoutMs !== undefined)
-            await tx.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(options.timeoutMs))}`);
-          await tx.query(
+            await exec(tx, `SET LOCAL statement_timeout = ${Math.max(1, Math.round(options.timeoutMs))}`);
+          await exec(
+            tx,
             `LOCK TABLE ${quoteIdent(dt.name)} IN SHARE ROW EXCLUSIVE MODE${options.noWait ? ' NOWAIT' : ''}`,
           );
         }
+        // One statement (sent with BEGIN and LOCK on the PostgreSQL server) for what the refresh needs to know.
+        const meta = await prefetchRefreshMetadata(tx, backend.family, dt);
         if (options.skipIfCurrent) {
-          const { rows } = await tx.query('SELECT data_timestamp FROM dtlab.dynamic_tables WHERE name = $1', [
-            dt.name,
-          ]);
-          const current = rows[0]?.[0];
+          const current = meta.dataTimestamp;
           if (typeof current === 'string' && Date.parse(`${current.replace(' ', 'T')}Z`) >= dataTimestamp)
             return { kind: 'skipped', reason: 'already refreshed to this data timestamp' };
         }
+        request.warehouseSize =
+          (meta.warehouseSize as RefreshRequest['warehouseSize'] | undefined) ?? 'XSMALL';
+        const storage = await describeColumns(tx, backend.family, dt.name);
+        const output = storage.map((c, i) => {
+          const declared = dt.columns?.[i]?.type;
+          return declared
+            ? { name: c.name, type: translateType(declared, backend.family) }
+            : { name: c.name };
+        });
+        request.select = refreshSelect(translation.text, output);
         const work = await planWork(tx, backend.family, dt, dataTimestamp, output, (t) =>
           fullRefreshWork(t, request),
         );
@@ -142,6 +149,8 @@ export async function runRefresh(
       rowsDeleted: 0,
     };
     const t = options.timing?.(measured) ?? { ...measured, queuedMs: 0 };
+    const wh = (await listWarehouses(backend)).find((w) => w.name === dt.warehouse);
+    request.warehouseSize = wh?.size ?? 'XSMALL';
     const message = cancelled
       ? `refresh cancelled after exceeding its timeout of ${options.timeoutMs} ms: ${e.message}`
       : e.message;

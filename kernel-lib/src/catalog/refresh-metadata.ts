@@ -1,0 +1,164 @@
+/**
+ * The metadata one refresh needs, read in one statement at the start of its transaction instead of a
+ * dozen: the storage columns of the DT and of its sources, the transaction's capture position, the DT's
+ * consumed positions, whether capture on each source stands (its change table matches the source's columns;
+ * on PostgreSQL also its trigger), which dtlab relations exist (the DT's state table, its change table),
+ * which sources are captured (DuckDB), the warehouse's size, the DT's data timestamp and the id of its
+ * history row.
+ *
+ * The answers are kept for that transaction only (a WeakMap keyed by its Queryable), and the functions that
+ * would otherwise ask the database (describeColumns, sourceColumns, currentPosition, positionsOf,
+ * captureIntact, changesSince, …) answer from them. Whatever the refresh changes itself drops the entry it
+ * changes (positions, capture reinstalled). On the PostgreSQL server this is one round trip, sent with
+ * BEGIN and LOCK; on DuckDB one scan of duckdb_columns() instead of one per question.
+ */
+import { type Queryable, type SqlFamily, sqlLiteral, type Value } from '../backends/backend.js';
+import type { DynamicTable } from '../types.js';
+
+export interface ColumnInfo {
+  name: string;
+  /** The backend's type text (format_type on PostgreSQL, data_type on DuckDB). */
+  type: string;
+  nullable: boolean;
+}
+
+export interface RefreshMetadata {
+  dt: string;
+  /** Columns of the DT and of its sources, in the current schema. */
+  columns: Map<string, ColumnInfo[]>;
+  position: string;
+  /** The DT's consumed position per source; dropped when the refresh moves positions. */
+  positions?: Map<string, string>;
+  /** Per tracked source: capture's triggers and change table stand, with the source's columns. */
+  intact: Map<string, boolean>;
+  /** Relations in schema dtlab among those asked about (state and change tables). */
+  dtlabRelations: Set<string>;
+  /** DuckDB: sources whose change table is there. */
+  capturedSources?: Set<string>;
+  /** Change summaries read along with the sentinel check, by `source@position`. */
+  summaries: Map<string, { inserted: number; deleted: number; untracked: boolean }>;
+  warehouseSize?: string;
+  dataTimestamp: string | null;
+  /** The id drawn for this refresh's history row (used once). */
+  refreshId?: number;
+}
+
+const memo = new WeakMap<Queryable, RefreshMetadata>();
+
+export function refreshMetadata(tx: Queryable): RefreshMetadata | undefined {
+  return memo.get(tx);
+}
+
+const list = (names: Iterable<string>) => [...names].map((n) => sqlLiteral(n)).join(', ') || 'NULL';
+const text = (v: Value | undefined) => (v === null || v === undefined ? null : String(v));
+
+/** Reads the refresh's metadata (one statement) and keeps it for the transaction `tx`. */
+export async function prefetchRefreshMetadata(
+  tx: Queryable,
+  family: SqlFamily,
+  dt: DynamicTable,
+): Promise<RefreshMetadata> {
+  const tracked = dt.sources.filter((s) => s.kind !== 'VIEW').map((s) => s.name);
+  const tables = [dt.name, ...dt.sources.map((s) => s.name)];
+  const dtlab = [...tracked.map((s) => `chg_${s}`), `state_${dt.name}`, `chg_${dt.name}`];
+  const name = sqlLiteral(dt.name);
+  // Rows: (kind, a, b, c, d, n); kinds: col (table, column, type, nullable, attnum), dcol (a dtlab table's
+  // column), trg (a source with its capture trigger), snap, pos, wh, ts, id, cap.
+  const common = `
+    UNION ALL SELECT 'pos', source, position, NULL, NULL, 0 FROM dtlab.capture_positions WHERE dt_name = ${name}
+    UNION ALL SELECT 'wh', size, NULL, NULL, NULL, 0 FROM dtlab.warehouses WHERE name = ${sqlLiteral(dt.warehouse)}
+    UNION ALL SELECT 'ts', CAST(data_timestamp AS VARCHAR), NULL, NULL, NULL, 0 FROM dtlab.dynamic_tables WHERE name = ${name}
+    UNION ALL SELECT 'id', CAST(nextval('dtlab.refresh_id_seq') AS VARCHAR), NULL, NULL, NULL, 0`;
+  const sql =
+    family === 'postgres'
+      ? `SELECT 'col', c.relname, a.attname, format_type(a.atttypid, a.atttypmod), CAST(NOT a.attnotnull AS VARCHAR), a.attnum
+           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+          WHERE c.relname IN (${list(tables)}) AND c.relnamespace = CAST(current_schema() AS regnamespace)
+            AND a.attnum > 0 AND NOT a.attisdropped
+         UNION ALL SELECT 'dcol', c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NULL, a.attnum
+           FROM pg_class c LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+          WHERE c.relname IN (${list(dtlab)}) AND c.relnamespace = CAST('dtlab' AS regnamespace)
+         UNION ALL SELECT 'trg', c.relname, NULL, NULL, NULL, 0 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+          WHERE c.relname IN (${list(tracked)}) AND c.relnamespace = CAST(current_schema() AS regnamespace)
+            AND t.tgname = 'dtlab_capture_ins'
+         UNION ALL SELECT 'snap', CAST(pg_current_snapshot() AS TEXT), NULL, NULL, NULL, 0${common}`
+      : `SELECT CASE WHEN schema_name = 'dtlab' THEN 'dcol' ELSE 'col' END, table_name, column_name, data_type,
+                CAST(is_nullable AS VARCHAR), column_index
+           FROM duckdb_columns()
+          WHERE (schema_name = current_schema() AND table_name IN (${list(tables)}))
+             OR (schema_name = 'dtlab' AND (table_name IN (${list(dtlab)}) OR table_name LIKE 'chg\\_%' ESCAPE '\\'))
+         UNION ALL SELECT 'snap', CAST(coalesce(max(last_value), 0) AS VARCHAR), NULL, NULL, NULL, 0
+           FROM duckdb_sequences() WHERE schema_name = 'dtlab' AND sequence_name = 'capture_seq'
+         UNION ALL SELECT 'cap', source, NULL, NULL, NULL, 0 FROM dtlab.capture_sources${common}`;
+  const { rows } = await tx.query(sql);
+  const columns = new Map<string, { n: number; c: ColumnInfo }[]>();
+  const dcols = new Map<string, { n: number; c: string }[]>();
+  const meta: RefreshMetadata = {
+    dt: dt.name,
+    columns: new Map(),
+    position: '',
+    positions: new Map(),
+    intact: new Map(),
+    dtlabRelations: new Set(),
+    summaries: new Map(),
+    dataTimestamp: null,
+  };
+  const triggers = new Set<string>();
+  const registered = new Set<string>();
+  for (const r of rows) {
+    const [kind, a, b, c, d, n] = [text(r[0]), text(r[1]), text(r[2]), text(r[3]), text(r[4]), Number(r[5])];
+    if (kind === 'col' && a !== null && b !== null) {
+      const cols = columns.get(a) ?? [];
+      cols.push({ n, c: { name: b, type: c ?? '', nullable: d === 'true' } });
+      columns.set(a, cols);
+    } else if (kind === 'dcol' && a !== null) {
+      meta.dtlabRelations.add(a);
+      const cols = dcols.get(a) ?? [];
+      if (b !== null) cols.push({ n, c: `${b} ${c}` });
+      dcols.set(a, cols);
+    } else if (kind === 'trg' && a !== null) triggers.add(a);
+    else if (kind === 'snap') meta.position = a ?? '';
+    else if (kind === 'pos' && a !== null && b !== null) meta.positions?.set(a, b);
+    else if (kind === 'wh' && a !== null) meta.warehouseSize = a;
+    else if (kind === 'ts') meta.dataTimestamp = a;
+    else if (kind === 'id') meta.refreshId = Number(a);
+    else if (kind === 'cap' && a !== null) registered.add(a);
+  }
+  const byNumber = <T>(xs: { n: number; c: T }[]) => xs.sort((x, y) => x.n - y.n).map((x) => x.c);
+  for (const [table, cols] of columns) meta.columns.set(table, byNumber(cols));
+  for (const s of tracked) {
+    const source = (meta.columns.get(s) ?? []).map((c) => `${c.name} ${c.type}`);
+    const chg = dcols.get(`chg_${s}`);
+    // The change table's first two columns are _xid|_seq and _w.
+    const copied = chg ? byNumber(chg).slice(2) : undefined;
+    const same = copied !== undefined && source.length > 0 && copied.join(', ') === source.join(', ');
+    meta.intact.set(s, same && (family === 'duckdb' || triggers.has(s)));
+  }
+  if (family === 'duckdb')
+    meta.capturedSources = new Set([...registered].filter((s) => dcols.has(`chg_${s}`)));
+  memo.set(tx, meta);
+  return meta;
+}
+
+/** The refresh moved or dropped positions, or reinstalled capture: forget what it read about them. */
+export function forgetPositions(tx: Queryable): void {
+  const meta = memo.get(tx);
+  if (meta) meta.positions = undefined;
+}
+
+export function forgetCapture(tx: Queryable, source: string): void {
+  const meta = memo.get(tx);
+  if (!meta) return;
+  meta.intact.delete(source);
+  meta.positions = undefined;
+  meta.capturedSources = undefined;
+  for (const key of [...meta.summaries.keys()]) if (key.startsWith(`${source}@`)) meta.summaries.delete(key);
+}
+
+/** The history row's id drawn in advance, once. */
+export function takeRefreshId(tx: Queryable): number | undefined {
+  const meta = memo.get(tx);
+  const id = meta?.refreshId;
+  if (meta) meta.refreshId = undefined;
+  return id;
+}
