@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,7 +95,9 @@ function bundles<T>(run: NotebookRun, mime: string): T[] {
 /** Every cell of Scenario A ran, without error, and its outputs are the widgets' MIME bundles. */
 function checkScenarioA(run: NotebookRun): void {
   const code = run.cells;
-  expect(code.length).toBe(11);
+  const notebook = JSON.parse(readFileSync(scenarioA, 'utf8')) as { cells: { cell_type: string }[] };
+  expect(code.length).toBe(notebook.cells.filter((c) => c.cell_type === 'code').length);
+  expect(code.length).toBeGreaterThan(5);
   for (const c of code) {
     expect(c.outputs.filter((o) => o.type === 'error').map((o) => o.text)).toEqual([]);
     expect(c.outputs.length).toBeGreaterThan(0);
