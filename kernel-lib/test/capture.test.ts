@@ -128,11 +128,19 @@ describe.each(BACKEND_KINDS)('change capture on %s', (kind) => {
   it('collects change rows every consumer has passed, and removes capture with the last consumer', async () => {
     const before = Number((await db.query(`SELECT count(*) FROM dtlab."chg_t"`)).rows[0]?.[0]);
     expect(before).toBeGreaterThan(0);
-    await setPositions(db, 'dt_a', ['t'], await currentPosition(db, db.family));
+    const position = await currentPosition(db, db.family);
+    await setPositions(db, 'dt_a', ['t'], position);
     await write("INSERT INTO t VALUES (8, 'eight', 8.00)");
     await collectGarbage(db, db.family, 't');
     // (Counting changes: the PostgreSQL family's change table also holds a sentinel row, _w = 0.)
-    expect(Number((await db.query(`SELECT count(*) FROM dtlab."chg_t" WHERE _w <> 0`)).rows[0]?.[0])).toBe(1);
+    const changes = async (where = '') =>
+      Number((await db.query(`SELECT count(*) FROM dtlab."chg_t" WHERE _w <> 0${where}`)).rows[0]?.[0]);
+    if (kind === 'postgres') {
+      // On a shared server another session's open transaction can hold the oldest xmin back, keeping rows
+      // the consumer has passed but that snapshot might not: what must be gone is every row before its xmin.
+      expect(await changes(` AND _xid < pg_snapshot_xmin(CAST('${position}' AS pg_snapshot))`)).toBe(0);
+      expect(await changes()).toBeGreaterThanOrEqual(1);
+    } else expect(await changes()).toBe(1);
     await releaseCapture(db, db.family, 't');
     expect((await capturedSources(db)).has('t')).toBe(true);
     await db.query("DELETE FROM dtlab.capture_positions WHERE dt_name = 'dt_a'");

@@ -3,8 +3,8 @@
  * dozen: the storage columns of the DT and of its sources, the transaction's capture position, the DT's
  * consumed positions, whether capture on each source stands (its change table matches the source's columns;
  * on PostgreSQL also its trigger), which dtlab relations exist (the DT's state table, its change table),
- * which sources are captured (DuckDB), the warehouse's size, the DT's data timestamp and the id of its
- * history row.
+ * which sources are captured (DuckDB), the sources' estimated sizes (PostgreSQL), the warehouse's size, the
+ * DT's data timestamp and the id of its history row.
  *
  * The answers are kept for that transaction only (a WeakMap keyed by its Queryable), and the functions that
  * would otherwise ask the database (describeColumns, sourceColumns, currentPosition, positionsOf,
@@ -35,6 +35,8 @@ export interface RefreshMetadata {
   dtlabRelations: Set<string>;
   /** DuckDB: sources whose change table is there. */
   capturedSources?: Set<string>;
+  /** PostgreSQL: each tracked source's size as the catalog estimates it (the cost rule's denominator). */
+  estimatedRows: Map<string, number>;
   /** Change summaries read along with the sentinel check, by `source@position`. */
   summaries: Map<string, { inserted: number; deleted: number; untracked: boolean }>;
   warehouseSize?: string;
@@ -81,6 +83,8 @@ export async function prefetchRefreshMetadata(
          UNION ALL SELECT 'trg', c.relname, NULL, NULL, NULL, 0 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
           WHERE c.relname IN (${list(tracked)}) AND c.relnamespace = CAST(current_schema() AS regnamespace)
             AND t.tgname = 'dtlab_capture_ins'
+         UNION ALL SELECT 'est', relname, CAST(CASE WHEN reltuples >= 0 THEN reltuples ELSE pg_relation_size(oid) / 64 END AS TEXT), NULL, NULL, 0
+           FROM pg_class WHERE relname IN (${list(tracked)}) AND relnamespace = CAST(current_schema() AS regnamespace)
          UNION ALL SELECT 'snap', CAST(pg_current_snapshot() AS TEXT), NULL, NULL, NULL, 0${common}`
       : `SELECT CASE WHEN schema_name = 'dtlab' THEN 'dcol' ELSE 'col' END, table_name, column_name, data_type,
                 CAST(is_nullable AS VARCHAR), column_index
@@ -100,6 +104,7 @@ export async function prefetchRefreshMetadata(
     positions: new Map(),
     intact: new Map(),
     dtlabRelations: new Set(),
+    estimatedRows: new Map(),
     summaries: new Map(),
     dataTimestamp: null,
   };
@@ -123,6 +128,7 @@ export async function prefetchRefreshMetadata(
     else if (kind === 'ts') meta.dataTimestamp = a;
     else if (kind === 'id') meta.refreshId = Number(a);
     else if (kind === 'cap' && a !== null) registered.add(a);
+    else if (kind === 'est' && a !== null) meta.estimatedRows.set(a, Number(b));
   }
   const byNumber = <T>(xs: { n: number; c: T }[]) => xs.sort((x, y) => x.n - y.n).map((x) => x.c);
   for (const [table, cols] of columns) meta.columns.set(table, byNumber(cols));

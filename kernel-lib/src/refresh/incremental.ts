@@ -151,6 +151,8 @@ export async function decideAction(
  * Counted only when there is nothing to estimate from.
  */
 async function estimatedRows(tx: Queryable, family: SqlFamily, table: string): Promise<number> {
+  const known = refreshMetadata(tx)?.estimatedRows.get(table);
+  if (known !== undefined && known >= 0) return known;
   const estimate =
     family === 'postgres'
       ? await tx.query(
