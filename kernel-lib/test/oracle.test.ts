@@ -4,7 +4,7 @@
  * groups, deletes of group minima — on DuckDB, PGlite and PostgreSQL. DT definitions cover every construct
  * the incremental planner maintains, by both strategies: linear deltas (COUNT/SUM/AVG per group, over a join,
  * with NULL group keys, and over the whole table) and affected keys (MIN/MAX, COUNT(DISTINCT), HAVING, left
- * joins, IN subqueries (also nested ones), UNION ALL, projections with duplicates, DISTINCT), and a DT reading a DT.
+ * joins, IN subqueries (also nested ones), UNION ALL, aggregates over aggregating subqueries, projections with duplicates, DISTINCT), and a DT reading a DT.
  *
  * A failing case prints fast-check's seed and path; add the seed to REGRESSION_SEEDS to keep it.
  */
@@ -30,6 +30,19 @@ const DTS: [string, string][] = [
   [
     'union_groups',
     'SELECT g AS key, COUNT(*) AS n, MIN(v) AS lo FROM a GROUP BY g UNION ALL SELECT k, COUNT(*), MAX(w) FROM b GROUP BY k',
+  ],
+  // Aggregates over an aggregating subquery in FROM (TPC-H Q13), with a column list, a LEFT JOIN, a WHERE.
+  [
+    'per_count',
+    'SELECT n, COUNT(*) AS groups FROM (SELECT g, COUNT(*) AS n FROM a GROUP BY g) AS per_g GROUP BY n',
+  ],
+  [
+    'per_left_count',
+    'SELECT cnt, COUNT(*) AS c, MIN(k) AS lo FROM (SELECT b.k, COUNT(a.v) FROM b LEFT JOIN a ON a.k = b.k GROUP BY b.k) AS x (k, cnt) GROUP BY cnt',
+  ],
+  [
+    'per_sum',
+    'SELECT s, MAX(g) AS top FROM (SELECT g, SUM(v) AS s FROM a GROUP BY g) t WHERE s IS NOT NULL GROUP BY s',
   ],
   // A total filtered by a correlated subquery (TPC-H Q17): state per correlated key, rolled up.
   [

@@ -158,6 +158,11 @@ describe('linear deltas', () => {
     ['SELECT a FROM t UNION SELECT b FROM u', 'full'],
     ['SELECT a FROM t UNION ALL SELECT b FROM u EXCEPT SELECT c FROM v', 'full'],
     ['SELECT COUNT(*) FROM t UNION ALL SELECT COUNT(*) FROM u', 'full'],
+    ['SELECT n, COUNT(*) FROM (SELECT g, COUNT(*) AS n FROM t GROUP BY g) s GROUP BY n', 'keys'],
+    ['SELECT c, COUNT(*) FROM (SELECT g, SUM(v) FROM t GROUP BY g) AS s (g, c) GROUP BY c', 'keys'],
+    ['SELECT COUNT(*) FROM (SELECT g, COUNT(*) AS n FROM t GROUP BY g) s', 'full'],
+    ['SELECT n FROM (SELECT COUNT(*) AS n FROM t) s', 'full'],
+    ['SELECT n, COUNT(*) FROM (SELECT g, COUNT(*) AS n FROM t GROUP BY g) s, u GROUP BY n', 'full'],
     ['SELECT g, COUNT(*) FROM t GROUP BY g UNION ALL SELECT COUNT(*), k FROM u GROUP BY k', 'full'],
   ])('%s → %s', (q, kind) => {
     expect(strategy(q)).toBe(kind);

@@ -4,12 +4,13 @@
  * with the reason. Pure.
  */
 import { type LinearPlan, linearPlan } from './linear.js';
+import { describeNested, type NestedPlan } from './nested.js';
 import { type ColumnsOf, describeQuery, type QueryShape } from './shape.js';
 import { describeUnion, type UnionPlan, unionShape } from './union.js';
 
 export type Strategy =
   | { kind: 'linear'; shape: QueryShape; plan: LinearPlan; reason: string }
-  | { kind: 'keys'; shape: QueryShape; reason: string; union?: UnionPlan }
+  | { kind: 'keys'; shape: QueryShape; reason: string; union?: UnionPlan; nested?: NestedPlan }
   | { kind: 'full'; reason: string };
 
 export function chooseStrategy(query: string, ast: unknown, columnsOf?: ColumnsOf): Strategy {
@@ -26,7 +27,23 @@ export function chooseStrategy(query: string, ast: unknown, columnsOf?: ColumnsO
     };
   }
   const shape = describeQuery(query, ast, columnsOf);
-  if ('reason' in shape) return { kind: 'full', reason: shape.reason };
+  if ('reason' in shape) {
+    const nested = root ? describeNested(query, root, columnsOf) : undefined;
+    if (!nested) return { kind: 'full', reason: shape.reason };
+    if ('reason' in nested) return { kind: 'full', reason: nested.reason };
+    const inner = nested.inner.shape;
+    return {
+      kind: 'keys',
+      shape: {
+        ...nested.outerShape,
+        subqueryTables: inner.subqueryTables,
+        readsCurrentDate: inner.readsCurrentDate || nested.outerShape.readsCurrentDate,
+      },
+      nested,
+      reason:
+        "the subquery in FROM is kept beside the DT and maintained by affected keys; the DT's groups its changed rows fall in, before and after, are recomputed from it",
+    };
+  }
   const linear = linearPlan(query, shape);
   if (!('reason' in linear)) {
     return {

@@ -37,6 +37,7 @@ import {
   stateTable,
   stateTableName,
 } from '../plan/linear.js';
+import { innerKeyColumns, type NestedPlan, outerKeysSql, STATE, stateSql } from '../plan/nested.js';
 import type { QueryShape } from '../plan/shape.js';
 import { chooseStrategy, type Strategy } from '../plan/strategy.js';
 import type { UnionPlan } from '../plan/union.js';
@@ -178,6 +179,8 @@ export interface IncrementalWork {
   linear?: LinearPlan;
   /** Present for a UNION ALL (plan/union.ts): each branch is maintained by affected keys. */
   union?: UnionPlan;
+  /** Present for an aggregate over an aggregating subquery in FROM (plan/nested.ts). */
+  nested?: NestedPlan;
   decision: ActionDecision;
   /** Storage columns of the DT (names, declared backend types). */
   output: OutputColumn[];
@@ -193,7 +196,7 @@ export async function runIncremental(
   family: SqlFamily,
   work: IncrementalWork,
 ): Promise<{ rowsInserted: number; rowsDeleted: number }> {
-  const { dt, shape, decision, output, linear, union } = work;
+  const { dt, shape, decision, output, linear, union, nested } = work;
   const previous = (await positionsOf(tx, dt.name)).values().next().value as string;
   const changed = new Map<string, string[]>();
   for (const s of decision.changed) changed.set(s, work.columns.get(s) ?? []);
@@ -213,7 +216,9 @@ export async function runIncremental(
             .map((b) => affectedKeysSql(b.text, b.shape, family, changed))
             .filter((part) => part !== '')
             .join('\nUNION\n')
-        : affectedKeysSql(dt.query, hidden ?? shape, family, changed);
+        : nested
+          ? affectedKeysSql(nested.inner.text, nested.inner.shape, family, changed)
+          : affectedKeysSql(dt.query, hidden ?? shape, family, changed);
   await exec(tx, `CREATE TEMP TABLE ${KEYS_TABLE} AS ${bind(keysSql)}`);
   const anyNullKey = async (s: QueryShape) =>
     !s.global &&
@@ -222,11 +227,19 @@ export async function runIncremental(
         `SELECT count(*) FROM ${KEYS_TABLE} WHERE ${s.keys.map((_k, i) => `k${i + 1} IS NULL`).join(' OR ')}`,
       )
     ).rows[0]?.[0] !== 0;
+  if (nested) await updateNestedState(tx, family, work, nested, await anyNullKey(nested.inner.shape));
   const hasNullKeys = await anyNullKey(shape);
   if (linear && hidden) await recomputeState(tx, family, work, linear, hidden, await anyNullKey(hidden));
   else if (linear) await mergeDelta(tx, shape, linear, dt.name, hasNullKeys);
   /** The DT's new rows for the affected keys: from the state, or the query restricted to the keys. */
   const rowsFor = (withNulls: boolean) => {
+    if (nested) {
+      const sql = restrictedQuery(nested.outer, nested.outerShape, withNulls).replaceAll(
+        STATE,
+        stateTable(dt.name),
+      );
+      return translateSql(sql, family, { now: work.now }).text;
+    }
     if (union) {
       const branches = union.branches.map((b) => restrictedQuery(b.text, b.shape, withNulls));
       return translateSql(branches.join('\nUNION ALL\n'), family, { now: work.now }).text;
@@ -334,6 +347,42 @@ async function recomputeState(
   }
 }
 
+/**
+ * An aggregate over an aggregating subquery (plan/nested.ts): KEYS_TABLE holds the subquery's keys a change
+ * touched. Their state rows are recomputed, and KEYS_TABLE is replaced by the outer keys of those rows before
+ * and after — the DT's groups to recompute.
+ */
+async function updateNestedState(
+  tx: Queryable,
+  family: SqlFamily,
+  work: IncrementalWork,
+  plan: NestedPlan,
+  nullKeys: boolean,
+) {
+  const state = stateTable(work.dt.name);
+  const sql = (text: string) => translateSql(text.replaceAll(STATE, state), family, { now: work.now }).text;
+  const variants = nullKeys ? [false, true] : [false];
+  const outerKeys = (withNulls: boolean) =>
+    sql(outerKeysSql(plan, dtKeyCondition(innerKeyColumns(plan), [], withNulls)));
+  await exec(tx, 'DROP TABLE IF EXISTS dtlab_outer_keys');
+  for (const [i, withNulls] of variants.entries())
+    await exec(
+      tx,
+      i === 0
+        ? `CREATE TEMP TABLE dtlab_outer_keys AS ${outerKeys(withNulls)}`
+        : `INSERT INTO dtlab_outer_keys ${outerKeys(withNulls)}`,
+    );
+  for (const withNulls of variants) {
+    await exec(tx, `DELETE FROM ${state} WHERE ${dtKeyCondition(innerKeyColumns(plan), [], withNulls)}`);
+    const rows = restrictedQuery(plan.inner.text, plan.inner.shape, withNulls);
+    await exec(tx, `INSERT INTO ${state} ${sql(stateSql(plan, rows))}`);
+  }
+  for (const withNulls of variants) await exec(tx, `INSERT INTO dtlab_outer_keys ${outerKeys(withNulls)}`);
+  await exec(tx, `DROP TABLE ${KEYS_TABLE}`);
+  await exec(tx, `CREATE TEMP TABLE ${KEYS_TABLE} AS SELECT DISTINCT * FROM dtlab_outer_keys`);
+  await exec(tx, 'DROP TABLE dtlab_outer_keys');
+}
+
 /** Builds a linear DT's state from scratch (with a full refresh, which reads the same snapshot). */
 async function rebuildState(
   tx: Queryable,
@@ -342,8 +391,17 @@ async function rebuildState(
   strategy: Strategy,
   now: number,
 ) {
-  if (strategy.kind !== 'linear') return;
   const state = stateTable(dt.name);
+  if (strategy.kind === 'keys' && strategy.nested) {
+    const plan = strategy.nested;
+    await exec(tx, `DROP TABLE IF EXISTS ${state}`);
+    const select = translateSql(stateSql(plan), family, { now }).text;
+    await exec(tx, `CREATE TABLE ${state} AS ${select}`);
+    if (family === 'postgres')
+      await exec(tx, `CREATE INDEX ON ${state} (${innerKeyColumns(plan).join(', ')})`);
+    return;
+  }
+  if (strategy.kind !== 'linear') return;
   await tx.query(`DROP TABLE IF EXISTS ${state}`);
   const select = translateSql(stateSelectSql(dt.query, strategy.shape, strategy.plan), family, { now }).text;
   await tx.query(`CREATE TABLE ${state} AS ${select}`);
@@ -435,10 +493,17 @@ export async function planWork(
   let decision = await decideAction(tx, family, dt, shape, dataTimestamp, previous);
   if (
     decision.action === 'INCREMENTAL' &&
-    strategy.kind === 'linear' &&
+    (strategy.kind === 'linear' || (strategy.kind === 'keys' && strategy.nested)) &&
     !(await stateExists(tx, family, dt.name))
   )
-    decision = { ...decision, action: 'FULL', reason: 'the per-group counts and sums are built anew' };
+    decision = {
+      ...decision,
+      action: 'FULL',
+      reason:
+        strategy.kind === 'linear'
+          ? 'the per-group counts and sums are built anew'
+          : "the subquery's result kept beside the DT is built anew",
+    };
   if (decision.action === 'INCREMENTAL') decision = { ...decision, reason: strategy.reason };
   const finish = async <T>(result: T) => {
     await advancePositions(tx, family, dt, decision.position);
@@ -458,6 +523,7 @@ export async function planWork(
               shape: shape as QueryShape,
               ...(strategy.kind === 'linear' ? { linear: strategy.plan } : {}),
               ...(strategy.kind === 'keys' && strategy.union ? { union: strategy.union } : {}),
+              ...(strategy.kind === 'keys' && strategy.nested ? { nested: strategy.nested } : {}),
               columns,
               decision,
               output,
