@@ -135,7 +135,12 @@ describe.each(BACKEND_KINDS)('scheduler on %s', (kind) => {
       ['nd_daily', 'SUCCEEDED', 'NO_DATA', 'SCHEDULED', formatTimestamp(T0 + 6 * 3600 * S + 60 * S)],
     ]);
     const [noData] = await engine.history('nd_daily');
-    expect(noData).toMatchObject({ refreshAction: 'NO_DATA', rowsInserted: 0, rowsDeleted: 0 });
+    expect(noData).toMatchObject({
+      refreshAction: 'NO_DATA',
+      rowsInserted: 0,
+      rowsDeleted: 0,
+      creditsUsed: 0,
+    });
 
     // ALTER … REFRESH of the top tier refreshes the chain below it first, all to one data timestamp.
     clock.advance(5 * S);

@@ -127,7 +127,8 @@ export async function runFullRefresh(
     rowsInserted: done.rowsInserted,
     executionMs: t.executionMs,
     queuedMs: t.queuedMs,
-    creditsUsed: creditsFor(req.warehouseSize, t.executionMs),
+    // Finding that nothing changed needs no warehouse (the scheduler does not bill it either).
+    creditsUsed: work?.action === 'NO_DATA' ? 0 : creditsFor(req.warehouseSize, t.executionMs),
   };
   await updateDynamicTable(tx, req.dt.name, { data_timestamp: row.dataTimestamp ?? undefined });
   const refreshId = await insertRefreshRecord(tx, row);
