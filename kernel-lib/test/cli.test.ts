@@ -36,6 +36,8 @@ describe('dtlab CLI', () => {
     for (const word of [
       'dtlab sql',
       'dtlab demo',
+      'dtlab bench refresh',
+      'dtlab-kernel install',
       '--db',
       'CREATE [OR REPLACE] DYNAMIC TABLE',
       'ALTER DYNAMIC TABLE',

@@ -38,6 +38,9 @@ Usage:
                                             write overhead of change capture; needs an empty database
   dtlab --help                              this text
 
+The Jupyter kernel (magics and TypeScript cells in Node, on PGlite or PostgreSQL) is a command of its own:
+  dtlab-kernel install --prefix DIR | start --config-path FILE | --help   (see docs/kernel.md)
+
 Options:
   --db DB        ${DB_SPEC_HELP}
   -c, --command  SQL text: one or more statements separated by ';'
