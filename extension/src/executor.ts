@@ -4,6 +4,8 @@
  * INotebookCellExecutor service (JupyterLab ≥ 4.1) is the supported way to change how cells run: Run, Run
  * All, Shift+Enter and the toolbar all go through it. The core provider is disabled in package.json.
  * With no kernel to be had at all (JupyterLite without one), a non-magic cell gets an error saying so.
+ * On a kernel that runs the magics itself (the DT Lab (TypeScript) kernel, the kernel runtime), every cell
+ * goes to the kernel.
  */
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import type { CodeCell } from '@jupyterlab/cells';
@@ -11,6 +13,12 @@ import type { IOutput } from '@jupyterlab/nbformat';
 import { INotebookCellExecutor, runCell } from '@jupyterlab/notebook';
 import { errorOutput, isMagicCell } from '../../kernel-lib/dist/magics/browser.js';
 import { runtime } from './runtime.js';
+
+/**
+ * Output metadata marking what the page's own session made: only those outputs follow the page engine's
+ * events (a kernel's outputs are updated by the kernel, with update_display_data).
+ */
+export const PAGE_OUTPUT = 'dtlab/page';
 
 /** Execution counts of magic cells: per page, like a kernel's. */
 let executionCount = 0;
@@ -33,7 +41,11 @@ async function runMagicCell(
   try {
     const bundles = (await run) ?? [];
     for (const b of bundles)
-      outputs.push({ output_type: 'display_data', data: b.data, metadata: b.metadata });
+      outputs.push({
+        output_type: 'display_data',
+        data: b.data,
+        metadata: { ...b.metadata, [PAGE_OUTPUT]: true },
+      });
     g.marks.push({ name: source.trim().split('\n')[0] ?? '', at: performance.now() });
   } catch (e) {
     success = false;
@@ -44,6 +56,20 @@ async function runMagicCell(
   cell.model.executionCount = ++executionCount;
   options.onCellExecuted({ cell, success });
   return success;
+}
+
+/**
+ * Whether the notebook's kernel runs magic cells itself: its kernelspec says `"metadata": {"dtlab": {"runtime":
+ * "kernel"}}`, as the DT Lab (TypeScript) kernel's does (kernel-lib/src/kernel/install.ts).
+ */
+function kernelRunsMagics(options: INotebookCellExecutor.IRunCellOptions): boolean {
+  const ctx = options.sessionContext;
+  const name = ctx?.session?.kernel?.name;
+  if (!ctx || !name) return false;
+  const metadata = ctx.specsManager.specs?.kernelspecs[name]?.metadata as
+    | { dtlab?: { runtime?: string } }
+    | undefined;
+  return metadata?.dtlab?.runtime === 'kernel';
 }
 
 /**
@@ -84,7 +110,8 @@ export const executorPlugin: JupyterFrontEndPlugin<INotebookCellExecutor> = {
       runCell: async (options: INotebookCellExecutor.IRunCellOptions) => {
         if (options.cell.model.type !== 'code') return runCell(options);
         const cell = options.cell as CodeCell;
-        if (isMagicCell(cell.model.sharedModel.getSource())) return runMagicCell(cell, options);
+        if (isMagicCell(cell.model.sharedModel.getSource()) && !kernelRunsMagics(options))
+          return runMagicCell(cell, options);
         if (noKernelAvailable(options)) return refuseWithoutKernel(cell, options);
         return runCell(options);
       },

@@ -10,14 +10,18 @@ import { connection$ } from './connection.js';
 
 /**
  * Folds the current connection's events into `model` from now on, calling `onModel` at most four times a
- * second while the clock races. Null when no session is connected: an output opened from a saved notebook
+ * second while the clock races — for an output of the page's session (`data-dtlab-live="page"`, set by the
+ * renderer from the output's metadata). Null when no session is connected: an output opened from a saved notebook
  * shows what was saved, it does not follow an engine that did not make it.
  */
 export function follow<M>(
+  element: HTMLElement,
   model: M,
   fold: (m: M, e: SchedulerEvent) => M,
   onModel: (m: M) => void,
 ): Subscription | null {
+  // Outputs a kernel made (the kernel runtime) are the kernel's to update, with update_display_data.
+  if (element.dataset.dtlabLive !== 'page') return null;
   const connection = connection$.value;
   if (!connection) return null;
   return connection.scheduler.events$.pipe(scan(fold, model), auditTime(250)).subscribe(onModel);

@@ -20,6 +20,8 @@ const DAG = 'application/vnd.dtlab.dag+json';
 const HISTORY = 'application/vnd.dtlab.history+json';
 const LAG = 'application/vnd.dtlab.lag+json';
 const COMPARE = 'application/vnd.dtlab.compare+json';
+/** executor.ts's PAGE_OUTPUT (importing it would pull the executor into this chunk). */
+const PAGE_OUTPUT = 'dtlab/page';
 
 class DtlabRenderer extends Widget implements IRenderMime.IRenderer {
   constructor(
@@ -31,7 +33,10 @@ class DtlabRenderer extends Widget implements IRenderMime.IRenderer {
   }
 
   renderModel(model: IRenderMime.IMimeModel): Promise<void> {
-    this.node.replaceChildren(this.make(model.data[this.mimeType]));
+    const el = this.make(model.data[this.mimeType]);
+    // Only outputs of the page's session follow the page engine's events (see live.ts).
+    if (model.metadata[PAGE_OUTPUT] === true) el.dataset.dtlabLive = 'page';
+    this.node.replaceChildren(el);
     return Promise.resolve();
   }
 }

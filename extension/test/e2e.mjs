@@ -10,12 +10,8 @@
  * Needs the Python requirements in .venv (`npm run setup`) and the labextension built and pip-installed into
  * it (`npm run test:e2e` does both first); a stale installed copy is refused, not tested.
  */
-import { spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CHROMIUM, freePort, launchChromium, need, waitForServer } from '../../scripts/browser.mjs';
+import { launchChromium } from '../../scripts/browser.mjs';
+import { checkInstalled, lessonNotebook, startLab } from './lab.mjs';
 import {
   checkLive,
   checkScenarioA,
@@ -25,73 +21,21 @@ import {
   watchPage,
 } from './notebook.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const JUPYTER = process.env.DTLAB_JUPYTER ?? path.join(ROOT, '.venv', 'bin', 'jupyter');
-const LABEXTENSION = path.join(ROOT, 'extension', 'dtlab_jupyterlab', 'labextension');
 const NOTEBOOK = 'scenario-a.ipynb';
 
-/** Starts JupyterLab on a free port, a temporary root holding the notebook, our labextension, a token. */
-async function startLab(tmp) {
-  const rootDir = path.join(tmp, 'root');
-  await mkdir(rootDir);
-  await copyFile(path.join(ROOT, 'notebooks', NOTEBOOK), path.join(rootDir, NOTEBOOK));
-  const port = await freePort();
-  const token = Math.random().toString(36).slice(2);
-  const env = {
-    ...process.env,
-    JUPYTER_DATA_DIR: path.join(tmp, 'data'),
-    JUPYTER_CONFIG_DIR: path.join(tmp, 'config'),
-    JUPYTERLAB_SETTINGS_DIR: path.join(tmp, 'settings'),
-    JUPYTERLAB_WORKSPACES_DIR: path.join(tmp, 'workspaces'),
-    JUPYTER_RUNTIME_DIR: path.join(tmp, 'runtime'),
-  };
-  const args = ['lab', '--no-browser', `--port=${port}`, '--ip=127.0.0.1', `--ServerApp.root_dir=${rootDir}`];
-  args.push(
-    `--IdentityProvider.token=${token}`,
-    '--LabApp.news_url=',
-    '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate',
-  );
-  if (process.getuid?.() === 0) args.push('--allow-root'); // CI containers run as root
-  const server = spawn(JUPYTER, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  for (const s of [server.stdout, server.stderr]) s.on('data', (d) => (log += d));
-  const base = `http://127.0.0.1:${port}`;
-  await waitForServer(`${base}/api/status?token=${token}`, 60_000, server).catch((e) => {
-    throw new Error(`jupyter lab: ${e.message}\n${log}`);
-  });
-  return { server, base, token, log: () => log };
-}
-
 async function main() {
-  need(JUPYTER, 'run `npm run setup` (it installs requirements.txt into .venv)');
-  need(CHROMIUM, 'run `bash scripts/install-browser.sh`');
-  need(path.join(LABEXTENSION, 'package.json'), 'run `npm run build:extension`');
-  const built = JSON.parse(await readFile(path.join(LABEXTENSION, 'package.json'), 'utf8'));
-  const installedFile = path.join(
-    path.dirname(path.dirname(JUPYTER)),
-    'share/jupyter/labextensions/@dtlab/jupyterlab/package.json',
-  );
-  need(installedFile, 'run `npm run install:extension`');
-  const installed = JSON.parse(await readFile(installedFile, 'utf8'));
-  if (installed.jupyterlab._build.load !== built.jupyterlab._build.load)
-    throw new Error(
-      'the labextension installed in .venv is not the one built: run `npm run install:extension`',
-    );
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'dtlab-e2e-'));
+  await checkInstalled();
   let lab;
   let browser;
   const failures = [];
   let pageForFailure;
   try {
-    lab = await startLab(tmp);
+    lab = await startLab({ [NOTEBOOK]: await lessonNotebook(NOTEBOOK) });
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const outside = watchPage(page, lab.base);
     pageForFailure = page;
-    const { cells, clickedAt } = await openAndRunAll(
-      page,
-      `${lab.base}/lab/tree/${NOTEBOOK}?token=${lab.token}`,
-    );
+    const { cells, clickedAt } = await openAndRunAll(page, lab.url(NOTEBOOK));
     for (const c of cells)
       if (c.errors.length) failures.push(`cell ${c.prompt} ${c.source}: ${c.errors.join(' ')}`);
     failures.push(...(await checkScenarioA(page, 'dtlab-e2e')));
@@ -104,11 +48,7 @@ async function main() {
     throw e;
   } finally {
     await browser?.close();
-    if (lab) {
-      lab.server.kill('SIGTERM');
-      await new Promise((r) => (lab.server.exitCode !== null ? r() : lab.server.once('exit', r)));
-    }
-    await rm(tmp, { recursive: true, force: true });
+    await lab?.stop();
   }
   if (failures.length) throw new Error(failures.join('\n'));
   console.log(

@@ -18,7 +18,7 @@ export class DtlabDag extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.model && !this.live) this.live = follow(this.model, foldDag, (m) => (this.model = m));
+    if (this.model && !this.live) this.live = follow(this, this.model, foldDag, (m) => (this.model = m));
   }
 
   override disconnectedCallback(): void {

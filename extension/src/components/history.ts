@@ -55,7 +55,7 @@ export class DtlabHistory extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     if (this.live && this.view && !this.subscription)
-      this.subscription = follow(this.view, foldHistory, (v) => (this.view = v));
+      this.subscription = follow(this, this.view, foldHistory, (v) => (this.view = v));
   }
 
   override disconnectedCallback(): void {

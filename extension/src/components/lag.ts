@@ -19,7 +19,7 @@ export class DtlabLag extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.view && !this.live) this.live = follow(this.view, foldLag, (v) => (this.view = v));
+    if (this.view && !this.live) this.live = follow(this, this.view, foldLag, (v) => (this.view = v));
   }
 
   override disconnectedCallback(): void {
