@@ -32,7 +32,7 @@ export interface NestedPlan {
 type Node = Record<string, unknown>;
 
 /** `q` with the subquery's body replaced by the state's rows (those matching `where`, if given). */
-export function outerOver(plan: NestedPlan, where?: string): string {
+export function outerOver(plan: Pick<NestedPlan, 'head' | 'tail' | 'stateColumns'>, where?: string): string {
   return `${plan.head}SELECT ${plan.stateColumns} FROM ${STATE}${where ? ` WHERE ${where}` : ''}${plan.tail}`;
 }
 
@@ -91,7 +91,7 @@ export function describeNested(
     stateColumns: names.join(', '),
     width: names.length,
   };
-  const outer = outerOver({ ...plan, outer: '', outerShape: inner });
+  const outer = outerOver(plan);
   const ast = analyzeQuery(outer, () => false).ast;
   if (!ast) return { reason: 'the query over the subquery in FROM could not be analysed' };
   const outerShape = describeQuery(outer, ast, (t) => (t === STATE ? [] : columnsOf?.(t)));
