@@ -39,10 +39,11 @@ async function main() {
     for (const c of cells)
       if (c.errors.length) failures.push(`cell ${c.prompt} ${c.source}: ${c.errors.join(' ')}`);
     failures.push(...(await checkScenarioA(page, 'dtlab-e2e')));
+    // Timings first: checkLive runs one more magic (%dt clock +30m) that is not a notebook cell.
+    await reportTimings(page, clickedAt);
     failures.push(...(await checkLive(page, 'dtlab-e2e')));
     await page.screenshot({ path: '/tmp/dtlab-e2e-notebook.png', fullPage: true });
     if (outside.length) failures.push(`requests left the server: ${outside.slice(0, 5).join(', ')}`);
-    await reportTimings(page, clickedAt);
   } catch (e) {
     await dumpFailure(pageForFailure, '/tmp/dtlab-e2e-failure.png');
     throw e;

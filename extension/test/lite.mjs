@@ -79,11 +79,12 @@ async function main() {
       if (c.errors.length) failures.push(`cell ${c.prompt} ${c.source}: ${c.errors.join(' ')}`);
     if (cells.length < 5) failures.push(`only ${cells.length} code cells ran`);
     failures.push(...(await checkScenarioA(page, 'dtlab-lite')));
+    // Timings first: checkLive runs one more magic (%dt clock +30m) that is not a notebook cell.
+    await reportTimings(page, clickedAt);
     failures.push(...(await checkLive(page, 'dtlab-lite')));
     failures.push(...(await checkNoKernelCell(page)));
     await page.screenshot({ path: '/tmp/dtlab-lite-notebook.png', fullPage: true });
     if (outside.length) failures.push(`requests left the server: ${outside.slice(0, 5).join(', ')}`);
-    await reportTimings(page, clickedAt);
   } catch (e) {
     await dumpFailure(pageForFailure, '/tmp/dtlab-lite-failure.png');
     throw e;
