@@ -22,10 +22,11 @@ export async function listDynamicTables(db: Queryable): Promise<DynamicTable[]> 
   // One round trip: each DT's sources come along as one text, `name US kind` joined by RS (ASCII 31, 30).
   const { rows } = await db.query(
     `SELECT name, query, columns, target_lag_s, warehouse, refresh_mode, effective_mode, refresh_mode_reason,
-            initialize, scheduler, comment, scheduling_state, created_on, data_timestamp, suspend_reason,
-            (SELECT string_agg(d.source_name || chr(31) || d.source_kind, chr(30) ORDER BY d.source_name)
-               FROM dtlab.dependencies d WHERE d.dt_name = t.name)
-       FROM dtlab.dynamic_tables t ORDER BY name`,
+            initialize, scheduler, comment, scheduling_state, created_on, data_timestamp, suspend_reason, d.sources
+       FROM dtlab.dynamic_tables t
+       LEFT JOIN (SELECT dt_name, string_agg(source_name || chr(31) || source_kind, chr(30) ORDER BY source_name) AS sources
+                    FROM dtlab.dependencies GROUP BY dt_name) d ON d.dt_name = t.name
+      ORDER BY name`,
   );
   return rows.map((r) => {
     const columns = optional(r[2]);
