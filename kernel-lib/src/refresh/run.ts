@@ -103,6 +103,10 @@ export async function runRefresh(
       backend.transaction(async (tx): Promise<RunOutcome> => {
         if (backend.family === 'postgres') {
           // Deferred (backends/postgres.ts): sent with BEGIN and the refresh's first query, in one round trip.
+          // The commit does not wait for its WAL flush: a crash in the next fraction of a second can only lose
+          // the whole refresh (contents, state, positions and history row together), which the next refresh
+          // then redoes from the same changes; it never leaves a partial one.
+          await exec(tx, 'SET LOCAL synchronous_commit = off');
           if (options.timeoutMs !== undefined)
             await exec(tx, `SET LOCAL statement_timeout = ${Math.max(1, Math.round(options.timeoutMs))}`);
           await exec(
