@@ -87,11 +87,18 @@ export async function checkScenarioA(page, prefix, { pageEngine = true } = {}) {
   ).join(' ');
   for (const action of ['INCREMENTAL', 'FULL'])
     if (!historyText.includes(action)) failures.push(`the refresh history shows no ${action} refresh`);
+  // Above each table, a timeline: a mark per refresh, coloured by its action.
+  const kinds = await page
+    .locator('dtlab-history svg.timeline rect.mark')
+    .evaluateAll((rs) => rs.map((r) => r.getAttribute('data-kind')));
+  for (const action of ['INCREMENTAL', 'FULL'])
+    if (!kinds.includes(action))
+      failures.push(`the history timelines have no ${action} mark: ${kinds.length} marks`);
   for (const [i, name] of [
     [0, 'history-inc'],
     [1, 'history-full'],
   ]) {
-    const h = histories.nth(i);
+    const h = page.locator('dtlab-history').nth(i);
     await h.scrollIntoViewIfNeeded();
     await h.screenshot({ path: `/tmp/${prefix}-${name}.png` });
   }

@@ -14,6 +14,7 @@ import {
   sidebarFromCatalog,
 } from '../src/display/live.js';
 import { dagSvg, lagSvg } from '../src/display/svg.js';
+import { refreshTimeline, timelineSvg } from '../src/display/timeline.js';
 import { parseCell } from '../src/magics/parse.js';
 import type { SchedulerEvent } from '../src/schedule/events.js';
 import type { DynamicTable, RefreshRecord } from '../src/types.js';
@@ -210,6 +211,33 @@ describe('static fallbacks: every widget bundle reads without the extension', ()
     expect(b.data[MIME.lag]).toEqual({ points, names: ['dt_a', evil] });
     expect(lagSvg([])).toContain('No lag samples yet');
     expect(String(lagBundle([]).data['text/html'])).toContain('No lag samples yet');
+  });
+
+  it('the history carries a timeline: a lane per DT, a mark per refresh coloured by action or failure', () => {
+    const records = [
+      record(4, 'dt_b', { state: 'FAILED', refreshAction: null, reason: evil }),
+      record(3, evil, { refreshAction: 'FULL' }),
+      record(2, 'dt_b', { refreshAction: 'NO_DATA' }),
+      record(1, 'dt_b'),
+    ];
+    const t = refreshTimeline(records);
+    expect(t?.lanes.map((l) => l.name)).toEqual([evil, 'dt_b'].sort());
+    expect(t?.marks.map((m) => m.kind)).toEqual(['FAILED', 'FULL', 'NO_DATA', 'INCREMENTAL']);
+    expect(t?.kinds).toEqual(['INCREMENTAL', 'FULL', 'NO_DATA', 'FAILED']);
+    // Later refreshes sit further right; a DT's marks share its lane.
+    const [failed, full, noData, first] = t?.marks ?? [];
+    expect(failed?.x).toBeGreaterThan(noData?.x ?? Infinity);
+    expect(noData?.x).toBeGreaterThan(first?.x ?? Infinity);
+    expect(failed?.y).toBe(first?.y);
+    expect(full?.y).not.toBe(first?.y);
+    const html = String(historyBundle(records).data['text/html']);
+    expectInert(html);
+    expect(html.indexOf('<svg')).toBeLessThan(html.indexOf('<table'));
+    expect(html.match(/<title>/g)).toHaveLength(4);
+    // One refresh: no timeline, the table alone.
+    expect(refreshTimeline([record(1, 'a')])).toBeNull();
+    expect(timelineSvg([record(1, 'a')])).toBe('');
+    expect(String(historyBundle([record(1, 'a')]).data['text/html'])).toMatch(/^<table/);
   });
 
   it('every widget bundle has text/plain and inert text/html, and survives JSON', () => {

@@ -1,13 +1,14 @@
 /**
  * Refresh history and lag samples as bundles for the history and lag widgets. Pure. The widget data says
  * which DTs the output is about, so a rendered widget can keep following the engine's events (display/live.ts);
- * the HTML fallback is a table (history) or an SVG chart and a table of the latest lags (lag).
+ * the HTML fallback is an SVG timeline and a table (history) or an SVG chart and a table of the latest lags (lag).
  */
 import type { ResultColumn, Value } from '../backends/backend.js';
 import type { RefreshRecord } from '../types.js';
 import { htmlTable, type JsonValue, MIME, type OutputBundle, tableBundle } from './bundle.js';
 import { formatSeconds } from './live.js';
 import { lagSvg } from './svg.js';
+import { timelineSvg } from './timeline.js';
 
 const HISTORY_COLUMNS: [string, string, (r: RefreshRecord) => Value][] = [
   ['name', 'varchar', (r) => r.name],
@@ -43,7 +44,8 @@ export function historyBundle(
         ...(view ? { live: true, name: view.name, limit: view.limit } : {}),
       },
       'text/plain': table.data['text/plain'] as string,
-      'text/html': table.data['text/html'] as string,
+      // A timeline (when there are two refreshes or more) over the table.
+      'text/html': `${timelineSvg(records)}${table.data['text/html'] as string}`,
     },
     metadata: {},
   };
