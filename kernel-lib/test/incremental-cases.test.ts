@@ -11,7 +11,7 @@ describe.each(BACKEND_KINDS)('incremental cases on %s', (kind) => {
   const rows = async (sql: string) => (await engine.execute(sql))[0]?.rows;
   const refreshed = async (dt: string) => {
     const record = await engine.refresh(dt);
-    expect(record.refreshAction, record.reason).toBe('INCREMENTAL');
+    expect(record.refreshAction, record.reason ?? undefined).toBe('INCREMENTAL');
     expect((await engine.verify(dt)).equal).toBe(true);
   };
 
