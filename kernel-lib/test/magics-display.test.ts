@@ -326,10 +326,17 @@ describe('live folds', () => {
     expect(m.last.a).toMatchObject({ state: 'FAILED', action: null });
     expect(m.last.b).toMatchObject({ action: 'FULL', trigger: 'CREATION' });
     m = foldSidebar(m, lagEvent('b', 10, 20));
-    m = foldSidebar(m, { type: 'refresh', record: record(3, 'a', { dataTimestamp: '2026-01-01 00:09:00' }) });
+    // A refresh (a manual one brings no lag sample) sets the lag to its end minus its data timestamp.
+    m = foldSidebar(m, {
+      type: 'refresh',
+      record: record(3, 'a', { dataTimestamp: '2026-01-01 00:09:00', refreshEndTime: '2026-01-01 00:09:04' }),
+    });
     m = foldSidebar(m, { type: 'state', name: 'b', state: 'SUSPENDED', reason: 'USER_SUSPENDED' });
     expect(m.rows.find((r) => r.name === 'b')).toMatchObject({ lagSeconds: 20, state: 'SUSPENDED' });
-    expect(m.rows.find((r) => r.name === 'a')).toMatchObject({ dataTimestamp: '2026-01-01 00:09:00' });
+    expect(m.rows.find((r) => r.name === 'a')).toMatchObject({
+      dataTimestamp: '2026-01-01 00:09:00',
+      lagSeconds: 4,
+    });
     expect(m.last.a).toMatchObject({ state: 'SUCCEEDED', action: 'INCREMENTAL' });
     m = foldSidebar(m, { type: 'catalog', action: 'dropped', name: 'a' });
     expect(m.rows.map((r) => r.name)).toEqual(['b']);

@@ -149,10 +149,17 @@ export function foldSidebar(model: SidebarModel, e: SchedulerEvent): SidebarMode
       const r = e.record;
       const next = { ...model, last: { ...model.last, [r.name]: lastRefresh(r) } };
       if (r.state !== 'SUCCEEDED' || r.dataTimestamp === null) return next;
+      // Lag right after the refresh (a manual one brings no lag sample of its own).
+      const lag =
+        r.refreshEndTime === null
+          ? undefined
+          : Math.max(0, (timestampMs(r.refreshEndTime) - timestampMs(r.dataTimestamp)) / 1000);
       return {
         ...next,
         rows: next.rows.map((row) =>
-          row.name === r.name ? { ...row, dataTimestamp: r.dataTimestamp } : row,
+          row.name === r.name
+            ? { ...row, dataTimestamp: r.dataTimestamp, ...(lag === undefined ? {} : { lagSeconds: lag }) }
+            : row,
         ),
       };
     }
