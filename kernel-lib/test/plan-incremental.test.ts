@@ -200,6 +200,18 @@ describe('linear deltas', () => {
     expect(first).toContain(
       'SELECT "k", "q", 1 AS dtlab_w FROM "lineitem" UNION ALL SELECT "k", "q", -sum(_w) AS dtlab_w',
     );
+    // A change of inserts only is read as it is (nothing to cancel, no grouping).
+    const inserts = deltaSql(
+      q,
+      shape,
+      plan,
+      'duckdb',
+      new Map([['orders', ['k', 'd']]]),
+      new Set(['orders']),
+    );
+    expect(inserts).toContain(
+      'SELECT "k", "d", _w AS dtlab_w FROM dtlab."chg_orders" WHERE _seq > CAST($1 AS BIGINT) AND _w > 0',
+    );
     // Term 2: orders_new ⋈ Δlineitem.
     expect(second).toContain('sum(l.dtlab_w) AS dtlab_n');
     expect(second).toContain(

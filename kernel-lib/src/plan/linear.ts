@@ -178,11 +178,25 @@ const AFTER = {
   duckdb: '_seq > CAST($1 AS BIGINT)',
 };
 
-/** The consolidated change of `source` with its net weight `dtlab_w` (negated for the old state). */
-function weightedChange(family: SqlFamily, source: string, columns: string[], sign: 1 | -1): string {
+/**
+ * The change rows of `source` with their net weight `dtlab_w` (negated for the old state), consolidated: a
+ * row inserted and deleted again within the window must not be evaluated (it may be the bad row that failed
+ * a refresh and was since removed). A change of inserts only has nothing to cancel, so it is read as it is
+ * (grouping a large change by every column would cost more than the rest of the refresh).
+ */
+function weightedChange(
+  family: SqlFamily,
+  source: string,
+  columns: string[],
+  sign: 1 | -1,
+  insertsOnly: boolean,
+): string {
   const cols = columns.map(quoteIdent).join(', ');
   const table = family === 'postgres' ? pgChangeTable(source) : duckChangeTable(source);
-  return `SELECT ${cols}, ${sign === 1 ? '' : '-'}sum(_w) AS dtlab_w FROM ${table} WHERE ${AFTER[family]} GROUP BY ${cols} HAVING sum(_w) <> 0`;
+  const neg = sign === 1 ? '' : '-';
+  if (insertsOnly)
+    return `SELECT ${cols}, ${neg}_w AS dtlab_w FROM ${table} WHERE ${AFTER[family]} AND _w > 0`;
+  return `SELECT ${cols}, ${neg}sum(_w) AS dtlab_w FROM ${table} WHERE ${AFTER[family]} GROUP BY ${cols} HAVING sum(_w) <> 0`;
 }
 
 const qualifier = (ref: TableRef) => ref.alias ?? quoteIdent(ref.name);
@@ -191,7 +205,8 @@ const derivedAs = (ref: TableRef, rows: string) =>
 
 /**
  * The change to the state: per group, the weighted counts and sums of every delta term. Positions bind as
- * `$1`. `changed` maps each changed source to its columns.
+ * `$1`. `changed` maps each changed source to its columns; `insertsOnly` names those whose change deleted
+ * nothing.
  */
 export function deltaSql(
   query: string,
@@ -199,6 +214,7 @@ export function deltaSql(
   plan: LinearPlan,
   family: SqlFamily,
   changed: Map<string, string[]>,
+  insertsOnly: ReadonlySet<string> = new Set(),
 ): string {
   const refs = shape.tables.map((r, i) => ({ r, i })).filter(({ r }) => changed.has(r.name));
   const terms = refs.map((_ref, n) => {
@@ -209,8 +225,8 @@ export function deltaSql(
       const columns = changed.get(other.name) as string[];
       const rows =
         m === n
-          ? weightedChange(family, other.name, columns, 1)
-          : `SELECT ${columns.map(quoteIdent).join(', ')}, 1 AS dtlab_w FROM ${quoteIdent(other.name)} UNION ALL ${weightedChange(family, other.name, columns, -1)}`;
+          ? weightedChange(family, other.name, columns, 1, insertsOnly.has(other.name))
+          : `SELECT ${columns.map(quoteIdent).join(', ')}, 1 AS dtlab_w FROM ${quoteIdent(other.name)} UNION ALL ${weightedChange(family, other.name, columns, -1, insertsOnly.has(other.name))}`;
       edits.push({ start: other.start, end: other.end, text: derivedAs(other, rows) });
       weights.push(`${qualifier(other)}.dtlab_w`);
     });

@@ -56,6 +56,8 @@ export interface ActionDecision {
   reason: string;
   /** Rows of change read, per source. */
   changes: Record<string, number>;
+  /** Sources whose change inserted rows only. */
+  insertsOnly: Set<string>;
   /** The position this refresh consumes up to. */
   position: string;
   /** Sources with changes, for the incremental plan. */
@@ -75,6 +77,7 @@ export async function decideAction(
   const position = await currentPosition(tx, family);
   const positions = await positionsOf(tx, dt.name);
   const changes: Record<string, number> = {};
+  const insertsOnly = new Set<string>();
   const changed: string[] = [];
   let untracked: string | undefined;
   const trackable = dt.sources.filter((s) => s.kind !== 'VIEW');
@@ -94,11 +97,12 @@ export async function decideAction(
     }
     const summary = await changesSince(tx, family, s.name, since);
     changes[s.name] = summary.inserted + summary.deleted;
+    if (summary.deleted === 0) insertsOnly.add(s.name);
     if (summary.untracked)
       untracked ??= `${s.name} was changed by a write that could not be captured (TRUNCATE, COPY, …)`;
     if (changes[s.name]) changed.push(s.name);
   }
-  const base = { changes, position, changed };
+  const base = { changes, insertsOnly, position, changed };
   if (untracked) return { ...base, action: 'REINITIALIZE', reason: untracked };
   if (previousDataTimestamp === undefined) return { ...base, action: 'FULL', reason: 'first refresh' };
   const views = dt.sources.filter((s) => s.kind === 'VIEW').map((s) => s.name);
@@ -210,7 +214,7 @@ export async function runIncremental(
   // The keys a change touches: the groups of the delta (linear), or those the change rows lead to.
   const keysSql =
     linear && !hidden
-      ? deltaSql(dt.query, shape, linear, family, changed)
+      ? deltaSql(dt.query, shape, linear, family, changed, decision.insertsOnly)
       : union
         ? union.branches
             .map((b) => affectedKeysSql(b.text, b.shape, family, changed))
