@@ -57,6 +57,8 @@ export class PostgresBackend implements Backend {
    * tables then behave. Transactions, COPY and streams take their own connections from the pool.
    */
   private session?: Promise<pg.PoolClient>;
+  /** The session's statements, one after the other (node-postgres will stop queueing them itself). */
+  private sessionTail: Promise<unknown> = Promise.resolve();
 
   constructor(readonly url: string) {
     this.pool = new pg.Pool({ ...pgConfig(url), max: 4 });
@@ -67,7 +69,10 @@ export class PostgresBackend implements Backend {
 
   async query(sql: string, params?: Value[]): Promise<QueryResult> {
     this.session ??= this.pool.connect();
-    return run(await this.session, sql, params);
+    const session = this.session;
+    const result = this.sessionTail.then(async () => run(await session, sql, params));
+    this.sessionTail = result.catch(() => {});
+    return result;
   }
 
   async transaction<T>(
