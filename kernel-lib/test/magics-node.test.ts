@@ -41,3 +41,12 @@ it('%dt connect to a silent server fails with DT_ERR_BACKEND after the timeout; 
   expect(String(clock?.data['text/plain'])).toMatch(/^clock \d{4}-/);
   await session.close();
 });
+
+it('%dt connect never shows the password of a URL that fails', async () => {
+  const session = nodeSession({ connectTimeoutMs: 2000 });
+  const error = await session.run('%dt connect postgres://u:s3cret@127.0.0.1:1/db').catch((e: unknown) => e);
+  expect((error as DtError).code).toBe('DT_ERR_BACKEND');
+  expect((error as DtError).message).toMatch(/^cannot open postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/db: /);
+  expect((error as DtError).message).not.toContain('s3cret');
+  await session.close();
+});

@@ -162,6 +162,7 @@ describe('linear deltas', () => {
     ['SELECT c, COUNT(*) FROM (SELECT g, SUM(v) FROM t GROUP BY g) AS s (g, c) GROUP BY c', 'keys'],
     ['SELECT COUNT(*) FROM (SELECT g, COUNT(*) AS n FROM t GROUP BY g) s', 'full'],
     ['SELECT n FROM (SELECT COUNT(*) AS n FROM t) s', 'full'],
+    ['SELECT count, COUNT(*) FROM (SELECT g, COUNT(*) FROM t GROUP BY g) s GROUP BY count', 'full'],
     ['SELECT n, COUNT(*) FROM (SELECT g, COUNT(*) AS n FROM t GROUP BY g) s, u GROUP BY n', 'full'],
     ['SELECT g, COUNT(*) FROM t GROUP BY g UNION ALL SELECT COUNT(*), k FROM u GROUP BY k', 'full'],
   ])('%s → %s', (q, kind) => {

@@ -9,6 +9,7 @@ import type { Backend } from '../src/backends/backend.js';
 import { openBackend } from '../src/backends/open.js';
 import { AcceleratedClock } from '../src/clock.js';
 import { Engine } from '../src/engine/engine.js';
+import { WriteFence } from '../src/engine/fence.js';
 import { Scheduler } from '../src/schedule/scheduler.js';
 import { BACKEND_KINDS, freshBackend, serverUrlOf } from './helpers/backends.js';
 
@@ -76,4 +77,47 @@ describe.each(BACKEND_KINDS)('one snapshot per cycle on %s', (kind) => {
     expect((await engine.verify('diff')).equal).toBe(true);
     expect((await engine.verify('counted')).equal).toBe(true);
   }, 60_000);
+});
+
+describe('the write fence', () => {
+  it('a waiting write goes before a cycle that has not started, even while others overlap', async () => {
+    const fence = new WriteFence();
+    const order: string[] = [];
+    let endA = () => {};
+    const a = fence.cycle(() => new Promise<void>((r) => (endA = r)).then(() => void order.push('A')));
+    await Promise.resolve();
+    const w = fence.write(async () => void order.push('write'));
+    const b = fence.cycle(async () => void order.push('B'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(order).toEqual([]); // the write waits for A; B waits for the write
+    endA();
+    await Promise.all([a, w, b]);
+    expect(order).toEqual(['A', 'write', 'B']);
+  });
+});
+
+describe('a cycle on the PostgreSQL server reading a view', () => {
+  it('locks the view (its tables) and stays fenced', async () => {
+    const backend = await freshBackend('postgres');
+    const engine = await Engine.open(backend, { clock: new AcceleratedClock(60) });
+    await engine.execute(`CREATE TABLE vt (id INTEGER); INSERT INTO vt VALUES (1);
+      CREATE VIEW vv AS SELECT id FROM vt;
+      CREATE DYNAMIC TABLE from_view TARGET_LAG = '1 minute' AS SELECT COUNT(*) AS n FROM vv`);
+    const scheduler = new Scheduler(engine, { pollMs: 100 });
+    const kinds: string[] = [];
+    scheduler.events$.subscribe((ev) => {
+      if (ev.type === 'cycle-unfenced' || (ev.type === 'refresh' && ev.record.name === 'from_view'))
+        kinds.push(ev.type);
+    });
+    scheduler.start();
+    const until = Date.now() + 2500;
+    while (Date.now() < until) {
+      await engine.write(['INSERT INTO vt VALUES (2)']);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await scheduler.stop();
+    await engine.close();
+    expect(kinds.filter((k) => k === 'refresh').length).toBeGreaterThanOrEqual(2);
+    expect(kinds.filter((k) => k === 'cycle-unfenced')).toEqual([]);
+  }, 30_000);
 });

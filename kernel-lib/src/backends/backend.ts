@@ -90,6 +90,9 @@ export class BackendError extends Error {
   }
 }
 
+/** A database spec or URL as it may be shown: the password of `postgres://user:password@…` masked. */
+export const redactSpec = (spec: string) => spec.replace(/:[^:@/]*@/, ':***@');
+
 /** Double-quotes an identifier for either family. */
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;

@@ -1,6 +1,6 @@
 /** `--db` specs → backends: `duckdb` (in memory), `pglite[:DIR]` (the default in Node), `postgres://…`. */
 import { DtError, messageOf } from '../errors.js';
-import type { Backend } from './backend.js';
+import { type Backend, redactSpec } from './backend.js';
 
 export const DB_SPEC_HELP =
   'duckdb (in memory) | pglite[:DIR] (persistent with a directory) | postgres://user@host:port/db (default: pglite)';
@@ -24,7 +24,7 @@ export async function openBackend(spec = 'pglite'): Promise<Backend> {
       return await openDuckDbNode(arg);
     }
   } catch (e) {
-    throw new DtError('DT_ERR_BACKEND', `cannot open ${spec}: ${messageOf(e)}`, { cause: e });
+    throw new DtError('DT_ERR_BACKEND', `cannot open ${redactSpec(spec)}: ${messageOf(e)}`, { cause: e });
   }
   throw new DtError('DT_ERR_USAGE', `unknown database '${spec}': expected ${DB_SPEC_HELP}`);
 }

@@ -11,6 +11,7 @@ import {
   type Queryable,
   type QueryResult,
   quoteIdent,
+  redactSpec,
   type Value,
 } from './backend.js';
 import { normaliseRow, PG_PARSERS, pgColumns, toBackendError } from './postgres-common.js';
@@ -64,7 +65,7 @@ export class PostgresBackend implements Backend {
     this.pool = new pg.Pool({ ...pgConfig(url), max: 4 });
     // An idle client losing its server (restart, terminate) must not crash the process.
     this.pool.on('error', () => {});
-    this.description = url.replace(/:[^:@/]*@/, ':***@');
+    this.description = redactSpec(url);
   }
 
   async query(sql: string, params?: Value[]): Promise<QueryResult> {
@@ -89,18 +90,24 @@ export class PostgresBackend implements Backend {
       if (queue.length === 0) return run(client, sql, params);
       const prefix = `${queue.join(';\n')};\n`;
       queue.length = 0;
+      // Error offsets point into the statement the caller sent, not into the batch: an error of a deferred
+      // statement has none.
+      const relocated = (e: unknown, shift: number) => {
+        const err = toBackendError(e);
+        if (err.offset === undefined) return err;
+        if (err.offset < shift) return new BackendError(err.message, undefined, err.sqlState);
+        return new BackendError(err.message, err.offset - shift, err.sqlState);
+      };
       if (params?.length) {
-        await run(client, prefix);
+        await run(client, prefix).catch((e) => {
+          throw relocated(e, prefix.length);
+        });
         return run(client, sql, params);
       }
       try {
         return await run(client, prefix + sql);
       } catch (e) {
-        // Error offsets point into the statement the caller sent, not into the batch.
-        const err = toBackendError(e);
-        if (err.offset === undefined) throw err;
-        if (err.offset < prefix.length) throw new BackendError(err.message, undefined, err.sqlState);
-        throw new BackendError(err.message, err.offset - prefix.length, err.sqlState);
+        throw relocated(e, prefix.length);
       }
     };
     try {

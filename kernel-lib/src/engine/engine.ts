@@ -84,7 +84,12 @@ export interface EngineOptions {
 }
 
 /** Statements that may write a table (checked against the dynamic tables before they pass through). */
-const WRITES = /^\s*(insert|update|delete|truncate|copy|drop|alter|create)\b/i;
+const WRITE_WORDS = /^\s*(insert|update|delete|merge|truncate|copy|drop|alter|create)\b/i;
+/** Statements that may write: a write keyword first, or after a WITH clause (a superset is fine). */
+const WRITES = {
+  test: (sql: string) =>
+    WRITE_WORDS.test(sql) || (/^\s*with\b/i.test(sql) && /\b(insert|update|delete|merge)\b/i.test(sql)),
+};
 
 /** Statements whose CURRENT_DATE / CURRENT_TIMESTAMP read the engine clock (queries and DML, not DDL). */
 const CLOCKED = /^\s*(select|with|insert|update|delete|values|merge|table)\b/i;

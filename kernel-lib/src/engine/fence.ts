@@ -11,14 +11,18 @@
  *   lock) or a source's change capture needs reinstalling (which needs a stronger lock than SHARE), the
  *   cycle runs unfenced at the database and says so.
  *
- * Cycles do not exclude each other (refreshes already lock their DTs); only writes wait.
+ * Cycles do not exclude each other (refreshes already lock their DTs); only writes wait, and a write that
+ * waits goes before any cycle that has not started yet.
  */
 import { type Backend, quoteIdent } from '../backends/backend.js';
 import { captureIntact } from '../capture/capture.js';
+import type { SourceKind } from '../types.js';
 
 export class WriteFence {
   private cycles = 0;
   private writes = 0;
+  /** Writes waiting for the cycles under way: no new cycle starts before they have run. */
+  private waiting = 0;
   private waiters: (() => void)[] = [];
 
   private wakeAll(): void {
@@ -33,7 +37,12 @@ export class WriteFence {
 
   /** Runs a write once no cycle holds the fence. */
   async write<T>(fn: () => Promise<T>): Promise<T> {
-    await this.until(() => this.cycles === 0);
+    this.waiting++;
+    try {
+      await this.until(() => this.cycles === 0);
+    } finally {
+      this.waiting--;
+    }
     this.writes++;
     try {
       return await fn();
@@ -43,8 +52,12 @@ export class WriteFence {
     }
   }
 
-  /** Runs a cycle: new writes wait from now on; the writes under way end first. */
+  /**
+   * Runs a cycle once the writes waiting for earlier cycles have run (overlapping cycles must not starve
+   * them): new writes wait from then on, and the writes under way end first.
+   */
   async cycle<T>(fn: () => Promise<T>): Promise<T> {
+    await this.until(() => this.waiting === 0);
     this.cycles++;
     try {
       await this.until(() => this.writes === 0);
@@ -60,29 +73,36 @@ export class WriteFence {
 export const isServer = (backend: Backend) => /^postgres(ql)?:\/\//i.test(backend.description);
 
 /**
- * Runs `fn` with the base tables `sources` locked against writers of other processes (PostgreSQL server
- * only; elsewhere it just runs `fn`). Returns whether the lock was held, and `fn`'s result.
+ * Runs `fn` with the sources (tables, and views: locking one locks the tables it reads) locked against
+ * writers of other processes (PostgreSQL server only; elsewhere it just runs `fn`). Returns whether the lock
+ * was held, and `fn`'s result.
  */
 export async function withSourcesLocked<T>(
   backend: Backend,
-  sources: string[],
+  sources: { name: string; kind: SourceKind }[],
   lockTimeoutMs: number,
   fn: () => Promise<T>,
 ): Promise<{ locked: boolean; result: T }> {
   if (!isServer(backend) || sources.length === 0) return { locked: false, result: await fn() };
-  let started = false;
-  let result: T | undefined;
+  const names = [...new Set(sources.map((s) => s.name))].sort();
+  const tables = sources.filter((s) => s.kind === 'TABLE').map((s) => s.name);
+  let outcome: { ok: true; result: T } | { ok: false; error: unknown } | undefined;
   try {
     await backend.transaction(async (tx) => {
       await tx.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
-      await tx.query(`LOCK TABLE ${[...sources].sort().map(quoteIdent).join(', ')} IN SHARE MODE`);
-      for (const s of sources) if (!(await captureIntact(tx, 'postgres', s))) return;
-      started = true;
-      result = await fn();
+      await tx.query(`LOCK TABLE ${names.map(quoteIdent).join(', ')} IN SHARE MODE`);
+      for (const t of tables) if (!(await captureIntact(tx, 'postgres', t))) return;
+      try {
+        outcome = { ok: true, result: await fn() };
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
     });
-  } catch (e) {
-    if (started) throw e;
+  } catch {
+    // The lock was not granted in time, or its transaction failed after the cycle ran (the cycle's
+    // refreshes commit on their own): neither is the cycle's error.
   }
-  if (started) return { locked: true, result: result as T };
+  if (outcome?.ok) return { locked: true, result: outcome.result };
+  if (outcome) throw outcome.error;
   return { locked: false, result: await fn() };
 }

@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import type * as TslabConverter from 'tslab/dist/converter.js';
 import type * as TslabExecutor from 'tslab/dist/executor.js';
 import type * as TslabJupyter from 'tslab/dist/jupyter.js';
+import { redactSpec } from '../backends/backend.js';
 import type { OutputBundle } from '../display/bundle.js';
 import { type ErrorOutput, errorOutput } from '../display/error.js';
 import { nodeSession } from '../magics/node.js';
@@ -179,7 +180,7 @@ export function startKernel(options: KernelOptions): DtLabKernel {
   handler.handleKernel = () => ({
     ...kernelInfo(),
     implementation: 'dtlab',
-    banner: `DT Lab (TypeScript): magics on ${defaultSpec} (%dt connect to change), TypeScript via tslab`,
+    banner: `DT Lab (TypeScript): magics on ${redactSpec(defaultSpec)} (%dt connect to change), TypeScript via tslab`,
   });
 
   class DtLabServer extends jupyter.ZmqServer {

@@ -3,7 +3,7 @@
  * knows — pglite (the default, embedded), pglite:DIR, postgres://…, duckdb. Not exported from index.ts: the
  * browser entry re-exports that file and must not pull the Node backends into the page.
  */
-import type { Backend } from '../backends/backend.js';
+import { type Backend, redactSpec } from '../backends/backend.js';
 import { openBackend } from '../backends/open.js';
 import { DtError } from '../errors.js';
 import { MagicSession, type MagicSessionOptions } from './session.js';
@@ -37,7 +37,10 @@ function withTimeout(spec: string, ms: number): Promise<Backend> {
     timer = setTimeout(() => {
       opening.then((b) => b.close()).catch(() => undefined);
       reject(
-        new DtError('DT_ERR_BACKEND', `cannot open ${spec}: no answer from the server in ${ms / 1000} s`),
+        new DtError(
+          'DT_ERR_BACKEND',
+          `cannot open ${redactSpec(spec)}: no answer from the server in ${ms / 1000} s`,
+        ),
       );
     }, ms);
   });

@@ -59,10 +59,12 @@ export function describeNested(
   if (inner.global)
     return { reason: 'the subquery in FROM aggregates the whole table: it has no key to follow' };
   const columns = sub.columns as { expr: Node; as: string | null }[];
+  let unnamed = false;
   const names = columns.map((c, i) => {
     const ref =
       c.expr.type === 'column_ref' ? (c.expr.column as { expr?: { value?: unknown } } | string) : undefined;
     const name = c.as ?? (typeof ref === 'string' ? ref : ref?.expr?.value);
+    if (typeof name !== 'string') unnamed = true;
     return `c${i + 1}${typeof name === 'string' ? ` AS ${quoteIdent(name)}` : ''}`;
   });
   const head = query.slice(0, open.end);
@@ -83,6 +85,10 @@ export function describeNested(
       names[i] = `c${i + 1} AS ${t.text}`;
     });
     tail = tail.slice(0, list.start) + tail.slice((after[end] as Token).end);
+  } else if (unnamed) {
+    // The outer query could only name such a column as the database does (PostgreSQL `count`, DuckDB
+    // `count_star()`), which the state cannot reproduce.
+    return { reason: 'a column of the subquery in FROM has no name: give it an alias (AS name)' };
   }
   const plan = {
     inner: { text: innerText, shape: inner },

@@ -3,7 +3,14 @@
  * refresh's transaction (REPEATABLE READ on Postgres), so the changes read, the source rows read and the
  * new position all belong to one snapshot.
  */
-import { exec, type Queryable, quoteIdent, type SqlFamily, sqlLiteral } from '../backends/backend.js';
+import {
+  BackendError,
+  exec,
+  type Queryable,
+  quoteIdent,
+  type SqlFamily,
+  sqlLiteral,
+} from '../backends/backend.js';
 import {
   captureIntact,
   changesSince,
@@ -88,10 +95,7 @@ export async function decideAction(
       continue;
     }
     if (!(await captureIntact(tx, family, s.name))) {
-      // A cycle of the scheduler may hold a share lock on the table (engine/fence.ts), which the trigger's
-      // reinstall waits for: fail this refresh instead of waiting forever; the next cycle runs unfenced.
-      if (family === 'postgres') await tx.query("SET LOCAL lock_timeout = '2s'");
-      await reinstallCapture(tx, family, s.name, dt.name);
+      await reinstallWithin(tx, family, s.name, dt.name);
       untracked ??= `capture on ${s.name} was lost (the table was dropped, replaced or altered, or its change table deleted)`;
       continue;
     }
@@ -147,6 +151,27 @@ export async function decideAction(
     }
   }
   return { ...base, action: 'INCREMENTAL', reason: 'affected-key recompute of the groups the changes touch' };
+}
+
+/**
+ * Reinstalls a source's capture. A cycle of the scheduler may hold a share lock on the table (engine/fence.ts),
+ * which the trigger's reinstall waits for: after 2 s this refresh fails, saying why, instead of waiting
+ * forever (the next cycle, finding capture broken, runs without that lock).
+ */
+async function reinstallWithin(tx: Queryable, family: SqlFamily, source: string, dt: string): Promise<void> {
+  if (family !== 'postgres') return reinstallCapture(tx, family, source, dt);
+  await tx.query("SET LOCAL lock_timeout = '2s'");
+  try {
+    await reinstallCapture(tx, family, source, dt);
+  } catch (e) {
+    if (e instanceof BackendError && e.sqlState === '55P03')
+      // A BackendError without the lock code: recorded as a FAILED refresh (not as 'skipped').
+      throw new BackendError(
+        `capture on ${source} must be reinstalled, and a lock on ${source} (a refresh cycle's, or another transaction's) was not released within 2 s; the next refresh tries again`,
+      );
+    throw e;
+  }
+  await tx.query('SET LOCAL lock_timeout TO DEFAULT');
 }
 
 /**

@@ -189,10 +189,12 @@ export class Scheduler {
       const cycle = this.runCycle(plan, new Map(dts.map((d) => [d.name, d])));
       if (isManual(this.clock)) return await cycle;
       this.cycles.add(cycle);
-      void cycle.finally(() => {
-        this.cycles.delete(cycle);
-        this.wake();
-      });
+      void cycle
+        .catch((e) => this.own.next({ type: 'error', at: now, message: messageOf(e) }))
+        .finally(() => {
+          this.cycles.delete(cycle);
+          this.wake();
+        });
     } catch (e) {
       this.own.next({ type: 'error', at: now, message: messageOf(e) });
     }
@@ -246,14 +248,14 @@ export class Scheduler {
     };
     // Under a manual clock nothing writes during a cycle; otherwise writes wait for it (engine/fence.ts).
     if (isManual(this.clock)) return await runAll();
-    const sources = new Set(
-      plan.refresh.flatMap((n) => (dts.get(n)?.sources ?? []).filter((s) => s.kind !== 'DYNAMIC TABLE')),
+    const sources = plan.refresh.flatMap((n) =>
+      (dts.get(n)?.sources ?? []).filter((s) => s.kind !== 'DYNAMIC TABLE'),
     );
     await this.engine.fence.cycle(async () => {
-      const names = [...new Set([...sources].map((s) => s.name))];
+      const names = [...new Set(sources.map((s) => s.name))];
       const { locked } = await withSourcesLocked(
         this.engine.backend,
-        names,
+        sources,
         this.options.fenceLockTimeoutMs ?? 2000,
         runAll,
       );
