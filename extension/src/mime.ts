@@ -33,11 +33,22 @@ class DtlabRenderer extends Widget implements IRenderMime.IRenderer {
   }
 
   renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    this.stopFollowing();
     const el = this.make(model.data[this.mimeType]);
     // Only outputs of the page's session follow the page engine's events (see live.ts).
     if (model.metadata[PAGE_OUTPUT] === true) el.dataset.dtlabLive = 'page';
     this.node.replaceChildren(el);
     return Promise.resolve();
+  }
+
+  override dispose(): void {
+    this.stopFollowing();
+    super.dispose();
+  }
+
+  /** Live outputs (live.ts) follow events until their output goes, not merely until they are detached. */
+  private stopFollowing(): void {
+    for (const el of Array.from(this.node.children)) (el as { stopFollowing?: () => void }).stopFollowing?.();
   }
 }
 

@@ -21,8 +21,9 @@ export class DtlabDag extends LitElement {
     if (this.model && !this.live) this.live = follow(this, this.model, foldDag, (m) => (this.model = m));
   }
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
+  // Following goes on while JupyterLab detaches the cell (windowed notebooks, a closed tab): events missed
+  // then would leave the output stale. It stops when the output is disposed (mime.ts).
+  stopFollowing(): void {
     this.live?.unsubscribe();
     this.live = null;
   }

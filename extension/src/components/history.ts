@@ -60,8 +60,9 @@ export class DtlabHistory extends LitElement {
       this.subscription = follow(this, this.view, foldHistory, (v) => (this.view = v));
   }
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
+  // Following goes on while JupyterLab detaches the cell (windowed notebooks, a closed tab): events missed
+  // then would leave the output stale. It stops when the output is disposed (mime.ts).
+  stopFollowing(): void {
     this.subscription?.unsubscribe();
     this.subscription = null;
   }

@@ -22,8 +22,9 @@ export class DtlabLag extends LitElement {
     if (this.view && !this.live) this.live = follow(this, this.view, foldLag, (v) => (this.view = v));
   }
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
+  // Following goes on while JupyterLab detaches the cell (windowed notebooks, a closed tab): events missed
+  // then would leave the output stale. It stops when the output is disposed (mime.ts).
+  stopFollowing(): void {
     this.live?.unsubscribe();
     this.live = null;
   }
