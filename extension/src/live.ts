@@ -4,8 +4,8 @@
  * above it. The events carry what changes and kernel-lib's pure folds (display/live.ts) apply them; nothing
  * polls the database.
  */
-import { auditTime, type Subscription, scan } from 'rxjs';
-import type { SchedulerEvent } from '../../kernel-lib/dist/magics/browser.js';
+import { auditTime, catchError, EMPTY, from, map, merge, type Subscription, scan } from 'rxjs';
+import type { Connection, SchedulerEvent } from '../../kernel-lib/dist/magics/browser.js';
 import { connection$ } from './connection.js';
 
 /**
@@ -19,10 +19,21 @@ export function follow<M>(
   model: M,
   fold: (m: M, e: SchedulerEvent) => M,
   onModel: (m: M) => void,
+  catchUp?: (connection: Connection) => Promise<(m: M) => M>,
 ): Subscription | null {
   // Outputs a kernel made (the kernel runtime) are the kernel's to update, with update_display_data.
   if (element.dataset.dtlabLive !== 'page') return null;
   const connection = connection$.value;
   if (!connection) return null;
-  return connection.scheduler.events$.pipe(scan(fold, model), auditTime(250)).subscribe(onModel);
+  // An output drawn again from its saved bundle first catches up with the engine (when it can), then folds.
+  const patches = merge(
+    connection.scheduler.events$.pipe(map((e) => (m: M) => fold(m, e))),
+    catchUp ? from(catchUp(connection)).pipe(catchError(() => EMPTY)) : EMPTY,
+  );
+  return patches
+    .pipe(
+      scan((m: M, patch: (m: M) => M) => patch(m), model),
+      auditTime(250),
+    )
+    .subscribe(onModel);
 }

@@ -111,32 +111,48 @@ async function checkDagFollowed(page, dag) {
   // The graph was drawn right after the DTs were created, before the clock moved an hour; it follows the
   // engine's events, so the full DT's node now has the data timestamp of its latest refresh, not its
   // creation's. (Its lag text is no test: the hour may end just after a refresh, at "lag 1 s".)
-  const followed = await page
-    .waitForFunction(
-      async () => {
-        const engine = window.dtlab?.session.connected?.engine;
-        const node = document
-          .querySelector('dtlab-dag')
-          ?.model?.nodes.find((n) => n.id === 'daily_revenue_full');
-        const current = (await engine.listDynamicTables()).find((d) => d.name === 'daily_revenue_full');
-        const created = (await engine.history('daily_revenue_full')).find(
-          (r) => r.refreshTrigger === 'CREATION',
-        );
-        const state = {
-          shown: node?.dataTimestamp,
-          current: current?.dataTimestamp,
-          created: created?.dataTimestamp,
-        };
-        return state.shown === state.current && state.shown !== state.created ? state : false;
-      },
-      undefined,
-      { timeout: 5000, polling: 250 },
-    )
-    .then((h) => h.jsonValue())
-    .catch(() => null);
+  // The engine's answer is read once; then only the widget is polled (a busy page delays its timers, and a
+  // query per poll would queue behind whatever the engine is doing).
+  const expected = await page.evaluate(async () => {
+    const engine = window.dtlab?.session.connected?.engine;
+    const current = (await engine.listDynamicTables()).find((d) => d.name === 'daily_revenue_full');
+    const created = (await engine.history('daily_revenue_full')).find((r) => r.refreshTrigger === 'CREATION');
+    return { current: current?.dataTimestamp, created: created?.dataTimestamp };
+  });
+  const followed =
+    expected.current !== expected.created &&
+    (await page
+      .waitForFunction(
+        (current) =>
+          document.querySelector('dtlab-dag')?.model?.nodes.find((n) => n.id === 'daily_revenue_full')
+            ?.dataTimestamp === current,
+        expected.current,
+        { timeout: 15_000, polling: 250 },
+      )
+      .then(() => true)
+      .catch(() => false));
   if (!followed) {
     const text = await dag.locator('g.node[data-name="daily_revenue_full"] text.sub').textContent();
-    failures.push(`the DAG did not follow the engine's events: the full DT's node reads "${text}"`);
+    const state = await page.evaluate(async () => {
+      const engine = window.dtlab?.session.connected?.engine;
+      const dags = [...document.querySelectorAll('dtlab-dag')];
+      const history = await engine.history('daily_revenue_full');
+      return {
+        dags: dags.map((d) => ({
+          live: d.dataset.dtlabLive,
+          following: Boolean(d.live),
+          shown: d.model?.nodes.find((n) => n.id === 'daily_revenue_full')?.dataTimestamp,
+        })),
+        current: (await engine.listDynamicTables()).find((d) => d.name === 'daily_revenue_full')
+          ?.dataTimestamp,
+        refreshes: history
+          .slice(0, 4)
+          .map((r) => `${r.refreshTrigger} ${r.refreshAction} ${r.dataTimestamp}`),
+      };
+    });
+    failures.push(
+      `the DAG did not follow the engine's events: the full DT's node reads "${text}" (${JSON.stringify(state)})`,
+    );
   }
   return failures;
 }

@@ -5,6 +5,7 @@ import { errorOutput } from '../src/display/error.js';
 import { dagBundle, dagModel } from '../src/display/graph.js';
 import { historyBundle, type LagPoint, lagBundle } from '../src/display/history.js';
 import {
+  catchUpDag,
   emptySidebar,
   foldDag,
   foldHistory,
@@ -308,6 +309,27 @@ describe('live folds', () => {
       dataTimestamp: '2026-01-01 00:05:00',
     });
     expect(foldDag(model, lagEvent('zz', 9, 1))).toBe(model);
+  });
+
+  it('a DAG drawn again from its bundle catches up with the catalog', () => {
+    const saved = dagModel([dtRow('a', '2026-01-01 00:01:00')], Date.parse('2026-01-01T00:01:30Z'));
+    const now = Date.parse('2026-01-01T00:10:00Z');
+    const caught = catchUpDag(
+      saved,
+      [{ ...dtRow('a', '2026-01-01 00:09:00'), schedulingState: 'SUSPENDED' }],
+      now,
+    );
+    expect(caught.nodes.find((n) => n.id === 'a')).toMatchObject({
+      dataTimestamp: '2026-01-01 00:09:00',
+      state: 'SUSPENDED',
+      lagSeconds: 60,
+    });
+    // Sources and DTs the catalog no longer has stay as drawn.
+    expect(caught.nodes.find((n) => n.id === 'orders')).toEqual(saved.nodes.find((n) => n.id === 'orders'));
+    expect(catchUpDag(saved, [], now)).toEqual(saved);
+    // A catalog read before a refresh the widget already folded does not take it back.
+    const older = catchUpDag(caught, [dtRow('a', '2026-01-01 00:05:00')], now);
+    expect(older.nodes.find((n) => n.id === 'a')?.dataTimestamp).toBe('2026-01-01 00:09:00');
   });
 
   it('the sidebar: rows from the catalog, last refresh from history or events, lag, state, drops', () => {

@@ -5,7 +5,7 @@
 import { css, html, LitElement, svg } from 'lit';
 import type { Subscription } from 'rxjs';
 // The folds' module, not kernel-lib's browser entry: that would pull the engine into the renderers' chunk.
-import { foldDag } from '../../../kernel-lib/dist/display/live.js';
+import { catchUpDag, foldDag } from '../../../kernel-lib/dist/display/live.js';
 import type { DagModel, DagNode } from '../../../kernel-lib/dist/magics/browser.js';
 import { follow } from '../live.js';
 import { fmtLag, lagStatus, layoutDag, nodeSubtitle } from './dag-layout.js';
@@ -18,7 +18,17 @@ export class DtlabDag extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.model && !this.live) this.live = follow(this, this.model, foldDag, (m) => (this.model = m));
+    if (this.model && !this.live)
+      this.live = follow(
+        this,
+        this.model,
+        foldDag,
+        (m) => (this.model = m),
+        async ({ engine }) => {
+          const dts = await engine.listDynamicTables();
+          return (m) => catchUpDag(m, dts, engine.clock.now());
+        },
+      );
   }
 
   // Following goes on while JupyterLab detaches the cell (windowed notebooks, a closed tab): events missed

@@ -23,6 +23,31 @@ export function foldDag(model: DagModel, e: SchedulerEvent): DagModel {
   return model;
 }
 
+/**
+ * The DAG brought up to the catalog: a widget drawn again from its saved bundle (JupyterLab re-renders the
+ * outputs of a cell scrolled back into a windowed notebook) would otherwise show the moment it was made.
+ * The catalog may have been read before events the widget has already folded: a node never goes back to an
+ * older data timestamp.
+ */
+export function catchUpDag(model: DagModel, dts: DynamicTable[], now: number): DagModel {
+  const byName = new Map(dts.map((d) => [d.name, d]));
+  return {
+    ...model,
+    nodes: model.nodes.map((n) => {
+      const dt = byName.get(n.id);
+      if (!dt) return n;
+      if (
+        n.dataTimestamp &&
+        (!dt.dataTimestamp || timestampMs(dt.dataTimestamp) < timestampMs(n.dataTimestamp))
+      )
+        return n;
+      const lagSeconds =
+        dt.dataTimestamp === null ? null : Math.max(0, (now - timestampMs(dt.dataTimestamp)) / 1000);
+      return { ...n, state: dt.schedulingState, dataTimestamp: dt.dataTimestamp, lagSeconds };
+    }),
+  };
+}
+
 /** What a lag chart shows: its points, and the DTs it was asked for (empty: every DT). */
 export interface LagView {
   points: LagPoint[];
