@@ -29,6 +29,11 @@ export function timestampMs(ts: string): number {
   return Date.parse(`${ts.replace(' ', 'T')}Z`);
 }
 
+/** Seconds a DT's contents are behind `now` (null before its first refresh). */
+export function lagSecondsAt(dataTimestamp: string | null, now: number): number | null {
+  return dataTimestamp === null ? null : Math.max(0, (now - timestampMs(dataTimestamp)) / 1000);
+}
+
 export function dagModel(dts: DynamicTable[], now: number): DagModel {
   const nodes = new Map<string, DagNode>();
   const edges: DagModel['edges'] = [];
@@ -41,8 +46,7 @@ export function dagModel(dts: DynamicTable[], now: number): DagModel {
       refreshMode: dt.effectiveMode,
       state: dt.schedulingState,
       dataTimestamp: dt.dataTimestamp,
-      lagSeconds:
-        dt.dataTimestamp === null ? null : Math.max(0, (now - timestampMs(dt.dataTimestamp)) / 1000),
+      lagSeconds: lagSecondsAt(dt.dataTimestamp, now),
     });
   }
   for (const dt of dts) {

@@ -7,7 +7,7 @@
 import type { SchedulerEvent } from '../schedule/events.js';
 import { formatLag } from '../sql/lag.js';
 import type { DynamicTable, RefreshRecord } from '../types.js';
-import { type DagModel, timestampMs } from './graph.js';
+import { type DagModel, lagSecondsAt, timestampMs } from './graph.js';
 import type { LagPoint } from './history.js';
 
 /** The DAG: new data timestamps, lags and scheduling states. */
@@ -41,8 +41,7 @@ export function catchUpDag(model: DagModel, dts: DynamicTable[], now: number): D
         (!dt.dataTimestamp || timestampMs(dt.dataTimestamp) < timestampMs(n.dataTimestamp))
       )
         return n;
-      const lagSeconds =
-        dt.dataTimestamp === null ? null : Math.max(0, (now - timestampMs(dt.dataTimestamp)) / 1000);
+      const lagSeconds = lagSecondsAt(dt.dataTimestamp, now);
       return { ...n, state: dt.schedulingState, dataTimestamp: dt.dataTimestamp, lagSeconds };
     }),
   };
@@ -149,8 +148,7 @@ export function sidebarFromCatalog(
       targetLag: formatLag(dt.targetLag),
       targetLagSeconds: dt.targetLag.kind === 'duration' ? dt.targetLag.seconds : null,
       dataTimestamp: dt.dataTimestamp,
-      lagSeconds:
-        dt.dataTimestamp === null ? null : Math.max(0, (now - timestampMs(dt.dataTimestamp)) / 1000),
+      lagSeconds: lagSecondsAt(dt.dataTimestamp, now),
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
   return { rows, last };
