@@ -121,3 +121,98 @@ describe('a cycle on the PostgreSQL server reading a view', () => {
     expect(kinds.filter((k) => k === 'cycle-unfenced')).toEqual([]);
   }, 30_000);
 });
+
+describe('the fence on the PostgreSQL server, when it cannot lock', () => {
+  const opened: Backend[] = [];
+  afterAll(async () => {
+    for (const b of opened.reverse()) await b.close().catch(() => {});
+  });
+
+  it('a writer holding its transaction open: the cycle runs unfenced and says so', async () => {
+    const backend = await freshBackend('postgres');
+    opened.push(backend);
+    const engine = await Engine.open(backend, { clock: new AcceleratedClock(60) });
+    await engine.execute(`CREATE TABLE ut (id INTEGER); INSERT INTO ut VALUES (1);
+      CREATE DYNAMIC TABLE unfenced TARGET_LAG = '1 minute' AS SELECT COUNT(*) AS n FROM ut`);
+    const other = await openBackend(serverUrlOf(backend) as string);
+    opened.push(other);
+    let release = () => {};
+    let inserted = () => {};
+    const isInserted = new Promise<void>((r) => (inserted = r));
+    const held = other.transaction(async (tx) => {
+      await tx.query('INSERT INTO ut VALUES (2)'); // ROW EXCLUSIVE until the transaction ends
+      inserted();
+      await new Promise<void>((r) => (release = r));
+    });
+    await isInserted;
+    const scheduler = new Scheduler(engine, { pollMs: 100, fenceLockTimeoutMs: 200 });
+    const seen: string[] = [];
+    scheduler.events$.subscribe((ev) => {
+      if (ev.type === 'cycle-unfenced') seen.push(ev.reason);
+      if (ev.type === 'refresh' && ev.record.name === 'unfenced') seen.push(`refresh ${ev.record.state}`);
+    });
+    scheduler.start();
+    const until = Date.now() + 10_000;
+    while (!seen.includes('refresh SUCCEEDED') && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 50));
+    await scheduler.stop();
+    release();
+    await held;
+    expect(seen.find((s) => s.startsWith('the share lock on ut'))).toBeDefined();
+    expect(seen).toContain('refresh SUCCEEDED');
+  }, 30_000);
+
+  it('a change table deleted during a fenced cycle: the refresh that must reinstall capture fails, saying why', async () => {
+    const backend = await freshBackend('postgres');
+    opened.push(backend);
+    const engine = await Engine.open(backend);
+    await engine.execute(`CREATE TABLE rt (id INTEGER); INSERT INTO rt VALUES (1);
+      CREATE DYNAMIC TABLE reinstalled TARGET_LAG = '1 minute' AS SELECT COUNT(*) AS n FROM rt`);
+    const other = await openBackend(serverUrlOf(backend) as string);
+    opened.push(other);
+    await backend.query('DROP TABLE dtlab.chg_rt');
+    let release = () => {};
+    let locked = () => {};
+    const isLocked = new Promise<void>((r) => (locked = r));
+    // What a fenced cycle holds on its sources (engine/fence.ts).
+    const held = other.transaction(async (tx) => {
+      await tx.query('LOCK TABLE rt IN SHARE MODE');
+      locked();
+      await new Promise<void>((r) => (release = r));
+    });
+    await isLocked;
+    await expect(engine.refresh('reinstalled')).rejects.toThrow(
+      /capture on rt must be reinstalled, and a lock on rt .* was not released within 2 s/,
+    );
+    release();
+    await held;
+    // The lock gone, the next refresh reinstalls capture and reinitializes.
+    expect((await engine.refresh('reinstalled')).refreshAction).toBe('REINITIALIZE');
+  }, 30_000);
+});
+
+describe.each(BACKEND_KINDS)('writes through the engine wait for a cycle on %s', (kind) => {
+  it('WITH … INSERT and plain INSERT both wait; SELECT does not', async () => {
+    const backend = await freshBackend(kind);
+    const engine = await Engine.open(backend);
+    await engine.execute('CREATE TABLE wt (id INTEGER)');
+    let endCycle = () => {};
+    const cycle = engine.fence.cycle(() => new Promise<void>((r) => (endCycle = r)));
+    await Promise.resolve();
+    const done: string[] = [];
+    const writes = [
+      engine
+        .execute('WITH x AS (SELECT 1 AS id) INSERT INTO wt SELECT id FROM x')
+        .then(() => done.push('with')),
+      engine.execute('INSERT INTO wt VALUES (2)').then(() => done.push('insert')),
+    ];
+    await engine.execute('SELECT COUNT(*) FROM wt');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(done).toEqual([]);
+    endCycle();
+    await cycle;
+    await Promise.all(writes);
+    expect(done.sort()).toEqual(['insert', 'with']);
+    await engine.close();
+  }, 30_000);
+});
