@@ -93,7 +93,7 @@ const has = (tokens: Token[], kw: string) => tokens.some((t) => isKeyword(t, kw)
 export function planCapture(
   sql: string,
   allTokens: Token[],
-  captured: ReadonlySet<string>,
+  captured: { has(table: string): boolean },
 ): CapturePlan | undefined {
   const tokens = significant(allTokens);
   const top = topLevel(tokens);

@@ -21,6 +21,7 @@ import {
   renamePositions,
 } from '../capture/capture.js';
 import { planCapture } from '../capture/duckdb.js';
+import { WriteLedger } from '../capture/ledger.js';
 import { withCaptureLock } from '../capture/lock.js';
 import {
   deleteDynamicTable,
@@ -36,10 +37,12 @@ import {
   updateDynamicTable,
 } from '../catalog/catalog.js';
 import { directDependents, topologicalOrder } from '../catalog/graph.js';
+import { KnownCatalog } from '../catalog/known.js';
 import { type Clock, systemClock } from '../clock.js';
 import { DtError, messageOf } from '../errors.js';
 import { type RefreshRequest, recordFailedRefresh } from '../refresh/full.js';
 import { dropState } from '../refresh/incremental.js';
+import { PG_PROBE_DDL } from '../refresh/no-data.js';
 import { DtMutex, type RunOptions, type RunOutcome, runRefresh } from '../refresh/run.js';
 import { type Verification, verifyDynamicTable } from '../refresh/verify.js';
 import { resumeChanges, suspendChanges } from '../schedule/states.js';
@@ -59,7 +62,7 @@ import {
 } from '../types.js';
 import type { EngineContext } from './context.js';
 import { createDynamicTable } from './create.js';
-import { WriteFence } from './fence.js';
+import { isServer, WriteFence } from './fence.js';
 import { queryError } from './query-error.js';
 import { describeResult, showDynamicTablesResult, showWarehousesResult } from './show.js';
 
@@ -78,6 +81,9 @@ export type EngineEvent =
   | { type: 'refresh'; record: RefreshRecord }
   | { type: 'state'; name: string; state: SchedulingState; reason: SuspendReason | null }
   | { type: 'catalog'; action: 'created' | 'replaced' | 'altered' | 'dropped' | 'renamed'; name: string };
+
+/** A refresh's outcome as the engine reports it: it ran (and wrote a history row), or was skipped. */
+export type RefreshOutcome = Exclude<RunOutcome, { kind: 'catalog-changed' }>;
 
 export interface EngineOptions {
   clock?: Clock;
@@ -102,16 +108,22 @@ export class Engine {
   readonly fence = new WriteFence();
   private readonly ctx: EngineContext;
   private readonly refreshLocks = new DtMutex();
+  /** The catalog, held in memory and kept in step with the database (catalog/known.ts). */
+  private readonly catalog: KnownCatalog;
+  /** DuckDB: the writes this engine saw, which make NO_DATA free (capture/ledger.ts). */
+  private readonly ledger: WriteLedger | undefined;
 
   private constructor(
     readonly backend: Backend,
     readonly clock: Clock,
   ) {
+    this.catalog = new KnownCatalog(backend, isServer(backend));
+    this.ledger = backend.family === 'duckdb' ? new WriteLedger() : undefined;
     this.ctx = {
       backend,
       clock,
-      dynamicTables: () => listDynamicTables(backend),
-      warehouses: () => listWarehouses(backend),
+      dynamicTables: () => this.catalog.list(),
+      warehouses: () => this.catalog.warehouses(),
       relations: () => relationKinds(backend),
       timestamp: formatTimestamp,
     };
@@ -123,6 +135,7 @@ export class Engine {
     await backend.transaction(async (tx) => {
       await installCatalog(tx);
       await installCaptureRegistry(tx);
+      if (backend.family === 'postgres') await tx.query(PG_PROBE_DDL);
       if ((await listWarehouses(tx)).length === 0) {
         await insertWarehouse(tx, {
           name: DEFAULT_WAREHOUSE,
@@ -160,6 +173,20 @@ export class Engine {
 
   private async dispatch(stmt: ScriptStatement): Promise<StatementResult> {
     const parsed = parseStatement(stmt.text, stmt.tokens);
+    try {
+      return await this.run(stmt, parsed);
+    } finally {
+      // What this statement may have changed: the catalog (DT and warehouse DDL) is read again when next
+      // needed, and DuckDB's ledger counts the write (a DT's DDL makes every DT look at the database again).
+      if (parsed.kind !== 'passthrough' && !isReadOnly(parsed)) {
+        this.catalog.forget();
+        this.ledger?.wrote(undefined);
+      } else if (parsed.kind === 'passthrough' && WRITES.test(stmt.text))
+        this.ledger?.wrote(planCapture(stmt.text, stmt.tokens, EVERY_TABLE)?.table);
+    }
+  }
+
+  private async run(stmt: ScriptStatement, parsed: Statement): Promise<StatementResult> {
     const status = (message: string): StatementResult => ({
       sql: stmt.text,
       kind: parsed.kind,
@@ -235,8 +262,10 @@ export class Engine {
    * DT keeps its previous contents then, and those that could not run record UPSTREAM_FAILED.
    */
   async refresh(name: string, trigger: RefreshTrigger = 'MANUAL'): Promise<RefreshRecord> {
-    const dt = await this.requireDynamicTable(name);
-    const all = await listDynamicTables(this.backend);
+    // What the engine knows: each refresh checks it against the database's catalog (refresh/run.ts).
+    const all = await this.catalog.list({ fresh: false });
+    const dt = all.find((d) => d.name === name);
+    if (!dt) throw new DtError('DT_ERR_UNKNOWN_OBJECT', `dynamic table ${name} does not exist`);
     const edges = new Map(all.map((d) => [d.name, d.sources.map((s) => s.name)]));
     const needed = new Set<string>([dt.name]);
     for (const n of topologicalOrder(edges).reverse())
@@ -267,11 +296,28 @@ export class Engine {
   }
 
   /** One refresh of one DT (no upstreams), serialised with other refreshes of it; publishes the record. */
-  async refreshOne(dt: DynamicTable, options: RunOptions): Promise<RunOutcome> {
-    const outcome = await this.refreshLocks.run(dt.name, () =>
-      runRefresh(this.backend, this.clock, dt, options),
-    );
-    if (outcome.kind === 'ran') this.events.next({ type: 'refresh', record: outcome.record });
+  async refreshOne(dt: DynamicTable, options: RunOptions): Promise<RefreshOutcome> {
+    const known = { catalogChanges: this.catalog.changeCount, ledger: this.ledger };
+    const outcome = await this.refreshLocks.run(dt.name, async () => {
+      const first = await runRefresh(this.backend, this.clock, dt, { ...options, known });
+      if (first.kind !== 'catalog-changed') return first;
+      // Another process changed the catalog: the DT as it is now, if it still is.
+      this.catalog.forget();
+      const now = await this.catalog.get(dt.name);
+      if (!now) return { kind: 'skipped' as const, reason: `${dt.name} was dropped by another session` };
+      const again = await runRefresh(this.backend, this.clock, now, {
+        ...options,
+        known: { catalogChanges: this.catalog.changeCount, ledger: this.ledger },
+      });
+      return again.kind === 'catalog-changed'
+        ? { kind: 'skipped' as const, reason: 'another session is changing the catalog' }
+        : again;
+    });
+    if (outcome.kind === 'ran') {
+      const r = outcome.record;
+      if (r.state === 'SUCCEEDED' && r.dataTimestamp) this.catalog.refreshed(r.name, r.dataTimestamp);
+      this.events.next({ type: 'refresh', record: r });
+    }
     return outcome;
   }
 
@@ -283,7 +329,7 @@ export class Engine {
     trigger: RefreshTrigger,
     at = this.clock.now(),
   ): Promise<RefreshRecord> {
-    const wh = (await listWarehouses(this.backend)).find((w) => w.name === dt.warehouse);
+    const wh = (await this.catalog.warehouses()).find((w) => w.name === dt.warehouse);
     const request: RefreshRequest = {
       dt,
       select: '',
@@ -307,7 +353,7 @@ export class Engine {
     action: 'suspend' | 'resume',
     reason: SuspendReason = 'USER_SUSPENDED',
   ) {
-    const dts = (await listDynamicTables(this.backend)).map((d) => ({
+    const dts = (await this.catalog.list()).map((d) => ({
       name: d.name,
       upstream: d.sources.map((s) => s.name),
       state: d.schedulingState,
@@ -318,6 +364,7 @@ export class Engine {
       for (const c of changes)
         await updateDynamicTable(tx, c.name, { scheduling_state: c.state, suspend_reason: c.reason });
     });
+    this.catalog.forget();
     for (const c of changes) this.events.next({ type: 'state', ...c });
     return changes;
   }
@@ -328,8 +375,8 @@ export class Engine {
    */
   async write(statements: string[]): Promise<number[]> {
     const now = this.clock.now();
-    const run = () =>
-      this.backend.transaction(async (tx) => {
+    const run = async () => {
+      const rows = await this.backend.transaction(async (tx) => {
         const captured =
           this.backend.family === 'duckdb' ? await duckdbCapturedSources(tx) : new Set<string>();
         const rows: number[] = [];
@@ -340,6 +387,10 @@ export class Engine {
         }
         return rows;
       });
+      // Counted once committed (capture/ledger.ts).
+      for (const sql of statements) this.ledger?.wrote(planCapture(sql, tokenize(sql), EVERY_TABLE)?.table);
+      return rows;
+    };
     return this.fence.write(() => withCaptureLock(this.backend, run));
   }
 
@@ -363,7 +414,7 @@ export class Engine {
    */
   private async refuseWriteToDynamicTable(stmt: ScriptStatement): Promise<void> {
     if (!WRITES.test(stmt.text)) return;
-    const names = new Set((await listDynamicTables(this.backend)).map((d) => d.name));
+    const names = new Set((await this.catalog.list()).map((d) => d.name));
     const plan = names.size > 0 ? planCapture(stmt.text, stmt.tokens, names) : undefined;
     if (!plan) return;
     const at = stmt.tokens.find(
@@ -381,8 +432,9 @@ export class Engine {
     return verifyDynamicTable(this.backend, await this.requireDynamicTable(name), this.clock.now());
   }
 
+  /** The dynamic tables as the database has them (from memory where this engine is the only writer). */
   listDynamicTables(): Promise<DynamicTable[]> {
-    return listDynamicTables(this.backend);
+    return this.catalog.list();
   }
 
   /** Refresh history, newest first, optionally of one DT. */
@@ -423,13 +475,13 @@ export class Engine {
   }
 
   private async requireDynamicTable(name: string): Promise<DynamicTable> {
-    const dt = await getDynamicTable(this.backend, name);
+    const dt = await this.catalog.get(name);
     if (!dt) throw new DtError('DT_ERR_UNKNOWN_OBJECT', `dynamic table ${name} does not exist`);
     return dt;
   }
 
   private async alter(stmt: AlterDynamicTable): Promise<string> {
-    const dt = await getDynamicTable(this.backend, stmt.name);
+    const dt = await this.catalog.get(stmt.name);
     if (!dt) {
       if (stmt.ifExists) return `Dynamic table ${stmt.name} does not exist, statement succeeded.`;
       throw new DtError('DT_ERR_UNKNOWN_OBJECT', `dynamic table ${stmt.name} does not exist`);
@@ -451,10 +503,7 @@ export class Engine {
         return `Dynamic table ${dt.name} ${verb}${others.length > 0 ? ` (also ${verb}: ${others.join(', ')})` : ''}.`;
       }
       case 'set': {
-        if (
-          action.warehouse &&
-          !(await listWarehouses(this.backend)).some((w) => w.name === action.warehouse)
-        ) {
+        if (action.warehouse && !(await this.catalog.warehouses()).some((w) => w.name === action.warehouse)) {
           throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${action.warehouse} does not exist`);
         }
         await updateDynamicTable(this.backend, dt.name, {
@@ -495,13 +544,11 @@ export class Engine {
   }
 
   private async edges(): Promise<Map<string, string[]>> {
-    return new Map(
-      (await listDynamicTables(this.backend)).map((d) => [d.name, d.sources.map((s) => s.name)]),
-    );
+    return new Map((await this.catalog.list()).map((d) => [d.name, d.sources.map((s) => s.name)]));
   }
 
   private async drop(name: string, ifExists: boolean): Promise<string> {
-    const dt = await getDynamicTable(this.backend, name);
+    const dt = await this.catalog.get(name);
     if (!dt) {
       if (ifExists) return `Dynamic table ${name} does not exist, statement succeeded.`;
       throw new DtError('DT_ERR_UNKNOWN_OBJECT', `dynamic table ${name} does not exist`);
@@ -526,7 +573,7 @@ export class Engine {
   }
 
   private async createWarehouse(stmt: CreateWarehouse): Promise<string> {
-    const existing = (await listWarehouses(this.backend)).find((w) => w.name === stmt.name);
+    const existing = (await this.catalog.warehouses()).find((w) => w.name === stmt.name);
     if (existing && stmt.ifNotExists) return `Warehouse ${stmt.name} already exists, statement succeeded.`;
     if (existing && !stmt.orReplace) {
       throw new DtError('DT_ERR_EXISTS', `warehouse ${stmt.name} already exists`, {
@@ -548,13 +595,11 @@ export class Engine {
   }
 
   private async dropWarehouse(name: string, ifExists: boolean): Promise<string> {
-    if (!(await listWarehouses(this.backend)).some((w) => w.name === name)) {
+    if (!(await this.catalog.warehouses()).some((w) => w.name === name)) {
       if (ifExists) return `Warehouse ${name} does not exist, statement succeeded.`;
       throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${name} does not exist`);
     }
-    const users = (await listDynamicTables(this.backend))
-      .filter((d) => d.warehouse === name)
-      .map((d) => d.name);
+    const users = (await this.catalog.list()).filter((d) => d.warehouse === name).map((d) => d.name);
     if (users.length > 0) {
       throw new DtError(
         'DT_ERR_HAS_DEPENDENTS',
@@ -565,6 +610,16 @@ export class Engine {
     return `${name} successfully dropped.`;
   }
 }
+
+/** Statements that change neither the catalog nor any table. */
+const isReadOnly = (parsed: Statement) =>
+  parsed.kind === 'show_dynamic_tables' ||
+  parsed.kind === 'show_warehouses' ||
+  parsed.kind === 'describe_dynamic_table' ||
+  (parsed.kind === 'alter_dynamic_table' && parsed.action.kind === 'verify');
+
+/** Names every table: how the ledger learns which table a write statement writes (capture/duckdb.ts). */
+const EVERY_TABLE = { has: (_name: string) => true };
 
 /** Positions inside a statement → positions in the whole script the user wrote. */
 function relocate(e: unknown, stmt: ScriptStatement, script: string): DtError {

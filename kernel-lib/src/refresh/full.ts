@@ -27,6 +27,8 @@ export interface RefreshRequest {
   planningMs: number;
   /** Why this action, in words (shown in history). */
   reason: string;
+  /** The history row's id, when drawn ahead (with a statement whose answer the refresh read anyway). */
+  refreshId?: number;
   /**
    * The history row's times, from what the refresh measured. The scheduler supplies this to put refreshes on
    * its clock (simulated durations under a manual clock, queueing on a warehouse); absent: measured times.
@@ -131,7 +133,7 @@ export async function runFullRefresh(
     creditsUsed: work?.action === 'NO_DATA' ? 0 : creditsFor(req.warehouseSize, t.executionMs),
   };
   await updateDynamicTable(tx, req.dt.name, { data_timestamp: row.dataTimestamp ?? undefined });
-  const refreshId = await insertRefreshRecord(tx, row);
+  const refreshId = await insertRefreshRecord(tx, row, req.refreshId);
   return { refreshId, ...row };
 }
 

@@ -52,6 +52,7 @@ import { analyzeQuery } from '../sql/analyze.js';
 import { translateSql } from '../sql/translate.js';
 import type { DynamicTable, RefreshAction } from '../types.js';
 import type { RefreshWork } from './full.js';
+import { currentDateMoved } from './no-data.js';
 
 /** Above this share of a source's rows changed, recomputing everything is cheaper (Snowflake-like cost rule). */
 export const FULL_REFRESH_SHARE = 0.25;
@@ -70,8 +71,6 @@ export interface ActionDecision {
   /** Sources with changes, for the incremental plan. */
   changed: string[];
 }
-
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export async function decideAction(
   tx: Queryable,
@@ -116,6 +115,9 @@ export async function decideAction(
       action: 'FULL',
       reason: `reads view ${views.join(', ')}, whose changes are not captured`,
     };
+  // CURRENT_DATE moving changes the result of a query reading it even when no source changed.
+  const dateMoved = currentDateMoved(dt.query, previousDataTimestamp, now);
+  if (dateMoved) return { ...base, action: 'FULL', reason: dateMoved };
   if (changed.length === 0)
     return { ...base, action: 'NO_DATA', reason: 'no source changed since the last refresh' };
   if (dt.effectiveMode === 'FULL' || !shape) return { ...base, action: 'FULL', reason: dt.refreshModeReason };
@@ -125,17 +127,6 @@ export async function decideAction(
       ...base,
       action: 'FULL',
       reason: `${inSubquery.join(', ')} changed and ${inSubquery.length > 1 ? 'are' : 'is'} read inside a subquery, whose result the change may move for any row`,
-    };
-  }
-  if (
-    shape.readsCurrentDate &&
-    previousDataTimestamp !== undefined &&
-    day(previousDataTimestamp) !== day(now)
-  ) {
-    return {
-      ...base,
-      action: 'FULL',
-      reason: `CURRENT_DATE moved from ${day(previousDataTimestamp)} to ${day(now)}`,
     };
   }
   for (const s of changed) {

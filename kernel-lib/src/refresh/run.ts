@@ -16,8 +16,9 @@
  * pending queries and cancels the one running when the deadline passes (backends/duckdb.ts). PGlite cannot
  * be interrupted mid-statement (it runs on the JavaScript thread), so there a timeout is not enforced.
  */
-import { type Backend, BackendError, exec, quoteIdent } from '../backends/backend.js';
+import { type Backend, BackendError, exec, type Queryable, quoteIdent } from '../backends/backend.js';
 import type { DuckDbTransactionOptions } from '../backends/duckdb.js';
+import type { LedgerMark, WriteLedger } from '../capture/ledger.js';
 import { withCaptureLock } from '../capture/lock.js';
 import { describeColumns, listWarehouses } from '../catalog/catalog.js';
 import { prefetchRefreshMetadata } from '../catalog/refresh-metadata.js';
@@ -34,6 +35,7 @@ import {
   runFullRefresh,
 } from './full.js';
 import { planWork } from './incremental.js';
+import { noDataWithoutLooking, pgProbeSql, timestampMs, trackedSources } from './no-data.js';
 
 export interface RunOptions {
   trigger: RefreshTrigger;
@@ -46,9 +48,24 @@ export interface RunOptions {
   /** Cancel the refresh after this many real milliseconds (PostgreSQL server and DuckDB; not PGlite). */
   timeoutMs?: number;
   timing?: (measured: Measured) => RefreshTiming;
+  /** What the engine knows, so that a refresh finding nothing changed need not read the catalog. */
+  known?: KnownState;
 }
 
-export type RunOutcome = { kind: 'ran'; record: RefreshRecord } | { kind: 'skipped'; reason: string };
+export interface KnownState {
+  /** The change counter of the catalog `dt` was taken from: the refresh stops if the database's differs. */
+  catalogChanges?: string | undefined;
+  /** DuckDB: the engine's write ledger (capture/ledger.ts); the DT's data timestamp is then the catalog's. */
+  ledger?: WriteLedger | undefined;
+}
+
+export type RunOutcome =
+  | { kind: 'ran'; record: RefreshRecord }
+  | { kind: 'skipped'; reason: string }
+  /** Another process changed the catalog since `dt` was read: read it again and retry. */
+  | { kind: 'catalog-changed' };
+
+const NO_CHANGE = 'no source changed since the last refresh';
 
 /** Serialises async work per key (here: per DT) within one engine. */
 export class DtMutex {
@@ -97,10 +114,15 @@ export async function runRefresh(
   if (backend.family === 'duckdb' && options.timeoutMs !== undefined) txOptions.timeoutMs = options.timeoutMs;
   const start = clock.now();
   const t0 = performance.now();
+  const ledger = options.known?.ledger;
+  const tracked = trackedSources(dt);
+  let mark: LedgerMark | undefined;
   try {
     // On DuckDB a refresh takes turns with captured writes (see capture/lock.ts).
-    const outcome = await withCaptureLock(backend, () =>
-      backend.transaction(async (tx): Promise<RunOutcome> => {
+    const outcome = await withCaptureLock(backend, () => {
+      // Before the transaction, so before its snapshot (capture/ledger.ts).
+      mark = ledger?.markFor(tracked);
+      return backend.transaction(async (tx): Promise<RunOutcome> => {
         if (backend.family === 'postgres') {
           // Deferred (backends/postgres.ts): sent with BEGIN and the refresh's first query, in one round trip.
           // The commit does not wait for its WAL flush: a crash in the next fraction of a second can only lose
@@ -113,6 +135,29 @@ export async function runRefresh(
             tx,
             `LOCK TABLE ${quoteIdent(dt.name)} IN SHARE ROW EXCLUSIVE MODE${options.noWait ? ' NOWAIT' : ''}`,
           );
+        }
+        // The fast path: one probe statement (PostgreSQL family) or none (DuckDB, whose engine saw every write).
+        const probe = ledger
+          ? { unchanged: ledger.unchangedSince(dt.name, tracked), stored: dt.dataTimestamp, id: undefined }
+          : await probeQuiet(tx, dt);
+        if (
+          'moved' in probe &&
+          probe.moved !== options.known?.catalogChanges &&
+          options.known?.catalogChanges
+        )
+          return { kind: 'catalog-changed' };
+        const stored = timestampMs(probe.stored);
+        if (options.skipIfCurrent && stored !== undefined && stored >= dataTimestamp)
+          return { kind: 'skipped', reason: 'already refreshed to this data timestamp' };
+        if (noDataWithoutLooking({ dt, unchanged: probe.unchanged, previous: stored, now: dataTimestamp })) {
+          const work = {
+            action: 'NO_DATA' as const,
+            reason: NO_CHANGE,
+            changesRead: Object.fromEntries(tracked.map((s) => [s, 0])),
+            run: async () => ({ rowsInserted: 0, rowsDeleted: 0 }),
+          };
+          if (probe.id !== undefined) request.refreshId = probe.id;
+          return { kind: 'ran', record: await runFullRefresh(tx, request, () => clock.now(), work) };
         }
         // One statement (sent with BEGIN and LOCK on the PostgreSQL server) for what the refresh needs to know.
         const meta = await prefetchRefreshMetadata(tx, backend.family, dt);
@@ -135,10 +180,12 @@ export async function runRefresh(
           fullRefreshWork(t, request),
         );
         return { kind: 'ran', record: await runFullRefresh(tx, request, () => clock.now(), work) };
-      }, txOptions),
-    );
+      }, txOptions);
+    });
+    if (ledger) settleLedger(ledger, dt.name, outcome, mark);
     return outcome;
   } catch (e) {
+    ledger?.settle(dt.name, undefined);
     if (!(e instanceof BackendError)) throw e;
     if (e.sqlState === LOCK_NOT_AVAILABLE)
       return { kind: 'skipped', reason: 'another session is refreshing it' };
@@ -169,4 +216,32 @@ export async function runRefresh(
     );
     return { kind: 'ran', record };
   }
+}
+
+/**
+ * PostgreSQL family: the probe (refresh/no-data.ts), one statement, which also draws the history row's id so
+ * that a NO_DATA refresh's INSERT waits for COMMIT.
+ */
+async function probeQuiet(tx: Queryable, dt: DynamicTable) {
+  const { rows } = await tx.query(pgProbeSql(dt));
+  const [moved, stored, quiet, id] = rows[0] ?? [];
+  return {
+    moved: moved === null || moved === undefined ? undefined : String(moved),
+    stored: stored === null || stored === undefined ? null : String(stored),
+    unchanged: quiet === true,
+    id: id === null || id === undefined ? undefined : Number(id),
+  };
+}
+
+/**
+ * After a refresh committed (DuckDB): its mark becomes what it has read, and a DT whose contents changed
+ * counts as written for its readers. A reinitialized source (capture reinstalled) makes every DT look again.
+ */
+function settleLedger(ledger: WriteLedger, name: string, outcome: RunOutcome, mark: LedgerMark | undefined) {
+  if (outcome.kind !== 'ran') return;
+  const r = outcome.record;
+  if (r.state !== 'SUCCEEDED') return ledger.settle(name, undefined);
+  ledger.settle(name, mark);
+  if (r.refreshAction === 'REINITIALIZE') ledger.wrote(undefined);
+  if (r.rowsInserted + r.rowsDeleted > 0 || r.refreshAction !== 'NO_DATA') ledger.wrote(name);
 }

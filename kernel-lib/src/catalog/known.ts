@@ -1,0 +1,75 @@
+/**
+ * The catalog as the engine that owns it knows it: its dynamic tables and warehouses held in memory, written
+ * through by the engine's own changes and read again only when something else may have changed them.
+ *
+ * - One process per database (DuckDB, PGlite): the engine makes every catalog change itself, so after the
+ *   first read the memory is the catalog. Its own DDL drops what it knows (`forget`), and a refresh writes
+ *   its new data timestamp through (`refreshed`).
+ * - A PostgreSQL server, shared by several engines: a look that must see other processes' work (the
+ *   scheduler's, SHOW) reads the database (`list({ fresh: true })`); a refresh uses what is known and checks
+ *   it in its first statement against the catalog's change counter (catalog.ts), starting again from a fresh
+ *   read when another process changed the catalog (refresh/run.ts).
+ */
+import type { Backend } from '../backends/backend.js';
+import type { DynamicTable, Warehouse } from '../types.js';
+import { CATALOG_CHANGES_SQL, listDynamicTables, listWarehouses } from './catalog.js';
+
+export class KnownCatalog {
+  private dts: Map<string, DynamicTable> | undefined;
+  private whs: Warehouse[] | undefined;
+  /** The change counter the memory was read at (text, as stored). */
+  private changes: string | undefined;
+
+  /** `shared`: other processes may change the catalog (a PostgreSQL server). */
+  constructor(
+    private readonly backend: Backend,
+    readonly shared: boolean,
+  ) {}
+
+  /**
+   * The dynamic tables. `fresh` (the default): as the database has them now — read again on a shared server,
+   * from memory elsewhere. `fresh: false`: what this engine knows, which a refresh checks for itself.
+   */
+  async list(options: { fresh?: boolean } = {}): Promise<DynamicTable[]> {
+    if (!this.dts || (this.shared && options.fresh !== false)) await this.load();
+    return [...(this.dts as Map<string, DynamicTable>).values()].map((d) => ({ ...d }));
+  }
+
+  async get(name: string, options: { fresh?: boolean } = {}): Promise<DynamicTable | undefined> {
+    return (await this.list(options)).find((d) => d.name === name);
+  }
+
+  async warehouses(): Promise<Warehouse[]> {
+    if (!this.whs || this.shared) await this.load();
+    return (this.whs as Warehouse[]).map((w) => ({ ...w }));
+  }
+
+  /** The change counter the known catalog was read at (undefined until read). */
+  get changeCount(): string | undefined {
+    return this.changes;
+  }
+
+  /** After a catalog change this engine made (or one it learnt of): read everything again when next asked. */
+  forget(): void {
+    this.dts = undefined;
+    this.whs = undefined;
+    this.changes = undefined;
+  }
+
+  /** Write-through of a committed refresh: the DT's new data timestamp. */
+  refreshed(name: string, dataTimestamp: string): void {
+    const dt = this.dts?.get(name);
+    if (dt) this.dts?.set(name, { ...dt, dataTimestamp });
+  }
+
+  private async load(): Promise<void> {
+    // The counter first: a change committed between the two reads makes the memory newer than its counter,
+    // which only costs a needless read later, never a stale catalog.
+    const counter = await this.backend.query(CATALOG_CHANGES_SQL);
+    const dts = await listDynamicTables(this.backend);
+    const whs = await listWarehouses(this.backend);
+    this.changes = String(counter.rows[0]?.[0] ?? '0');
+    this.dts = new Map(dts.map((d) => [d.name, d]));
+    this.whs = whs;
+  }
+}
