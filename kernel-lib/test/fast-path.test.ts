@@ -1,0 +1,152 @@
+/**
+ * The refresh fast path (issue 11): a refresh that finds nothing changed reads no catalog — one probe
+ * statement on the PostgreSQL family, none on DuckDB, whose engine saw every write — and every way the
+ * shortcut could be wrong takes the long way instead: a write through the engine, a change of the catalog
+ * by another process, CURRENT_DATE moving, a source altered behind the engine's back.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Backend, Queryable, Value } from '../src/backends/backend.js';
+import { openBackend } from '../src/backends/open.js';
+import { ManualClock } from '../src/clock.js';
+import { Engine } from '../src/engine/engine.js';
+import { BACKEND_KINDS, freshBackend, serverUrlOf } from './helpers/backends.js';
+
+/** Every statement the backend is sent from now on (deferred ones too), in order. */
+function record(backend: Backend): string[] {
+  const sent: string[] = [];
+  const wrap =
+    (q: Queryable['query']): Queryable['query'] =>
+    (sql, params) => {
+      sent.push(sql);
+      return q(sql, params);
+    };
+  const query = backend.query.bind(backend);
+  const transaction = backend.transaction.bind(backend);
+  backend.query = wrap(query);
+  backend.transaction = (fn, options) =>
+    transaction((tx) => {
+      const defer = tx.defer?.bind(tx);
+      return fn({
+        query: wrap(tx.query.bind(tx)),
+        ...(defer
+          ? {
+              defer: (sql: string, params?: Value[]) => {
+                sent.push(sql);
+                defer(sql, params);
+              },
+            }
+          : {}),
+      });
+    }, options);
+  return sent;
+}
+
+/** Statements that read the catalog or the database's own dictionary. */
+const CATALOG_READ =
+  /duckdb_columns|duckdb_tables|information_schema|pg_attribute|dtlab\.dependencies|dtlab\.warehouses|capture_sources|FROM dtlab\.dynamic_tables/i;
+
+const T0 = Date.UTC(2024, 0, 10, 12);
+
+describe.each(BACKEND_KINDS)('refresh fast path on %s', (kind) => {
+  let backend: Backend;
+  let engine: Engine;
+  let clock: ManualClock;
+  const rows = async (sql: string) => (await engine.execute(sql)).at(-1)?.rows ?? [];
+  const action = async (dt: string) => (await engine.refresh(dt)).refreshAction;
+
+  beforeEach(async () => {
+    backend = await freshBackend(kind);
+    clock = new ManualClock(T0);
+    engine = await Engine.open(backend, { clock });
+    await engine.execute(`
+      CREATE TABLE src (id INTEGER, grp INTEGER, amount INTEGER, d DATE);
+      INSERT INTO src VALUES (1, 1, 10, DATE '2024-01-09'), (2, 1, 5, DATE '2024-01-10'), (3, 2, 7, DATE '2024-01-03');
+      CREATE DYNAMIC TABLE totals TARGET_LAG = '1 minute' AS
+        SELECT grp, COUNT(*) AS n, SUM(amount) AS total FROM src GROUP BY grp;
+      CREATE DYNAMIC TABLE recent TARGET_LAG = '1 minute' REFRESH_MODE = FULL AS
+        SELECT id, amount FROM src WHERE d >= CURRENT_DATE - 1;`);
+  });
+  afterEach(async () => {
+    await engine?.close();
+  });
+
+  it('a refresh that finds nothing changed reads no catalog', async () => {
+    await engine.execute("INSERT INTO src VALUES (4, 2, 1, DATE '2024-01-10')");
+    expect(await action('totals')).toBe('INCREMENTAL');
+    const sent = record(backend);
+    clock.advance(1000);
+    expect(await action('totals')).toBe('NO_DATA');
+    const reads = sent.filter((s) => CATALOG_READ.test(s) && !s.includes('dtlab.unchanged_since'));
+    expect(reads).toEqual([]);
+    // PostgreSQL family: BEGIN, settings, LOCK, the probe, the two writes of the history, COMMIT.
+    // DuckDB: no statement before the history's.
+    const probes = sent.filter((s) => s.includes('dtlab.unchanged_since'));
+    expect(probes).toHaveLength(kind === 'duckdb' ? 0 : 1);
+    const before = sent.findIndex((s) => /refresh_history/.test(s));
+    const work = sent
+      .slice(0, before)
+      .filter((s) => !/^(BEGIN|SET LOCAL|LOCK TABLE|UPDATE dtlab\.dynamic_tables)/.test(s));
+    expect(work).toHaveLength(kind === 'duckdb' ? 0 : 1);
+  });
+
+  it('a write through the engine, then nothing: INCREMENTAL, then NO_DATA, always equal', async () => {
+    for (const [i, write] of [
+      'INSERT INTO src VALUES (10, 3, 4, NULL)',
+      'UPDATE src SET amount = amount + 1 WHERE grp = 1',
+      'DELETE FROM src WHERE id = 3',
+    ].entries()) {
+      await engine.execute(write);
+      clock.advance(1000);
+      expect(await action('totals')).toBe('INCREMENTAL');
+      clock.advance(1000);
+      expect(await action('totals')).toBe('NO_DATA');
+      expect(await rows('ALTER DYNAMIC TABLE totals VERIFY'), `after write ${i}`).toEqual([
+        ['Dynamic table totals equals its query.'],
+      ]);
+    }
+  });
+
+  it('CURRENT_DATE moving refreshes a DT that reads it although no source changed', async () => {
+    expect(await rows('SELECT id FROM recent ORDER BY id')).toEqual([[1], [2]]);
+    clock.advance(86_400_000);
+    expect(await action('recent')).toBe('FULL');
+    expect(await rows('SELECT id FROM recent ORDER BY id')).toEqual([[2]]);
+    expect(await action('recent')).toBe('NO_DATA');
+  });
+
+  it('a source altered behind the engine is noticed: REINITIALIZE, not NO_DATA', async () => {
+    expect(await action('totals')).toBe('NO_DATA');
+    // Straight to the database, as another program would (on DuckDB the engine cannot see it, so the
+    // alteration goes through the engine there).
+    const alter = 'ALTER TABLE src ADD COLUMN note VARCHAR';
+    if (kind === 'duckdb') await engine.execute(alter);
+    else await backend.query(alter);
+    clock.advance(1000);
+    expect(await action('totals')).toBe('REINITIALIZE');
+  });
+});
+
+describe('refresh fast path on a shared PostgreSQL server', () => {
+  it('a DT redefined by another engine is refreshed by its new definition', async () => {
+    const backend = await freshBackend('postgres');
+    const url = serverUrlOf(backend) as string;
+    const a = await Engine.open(backend);
+    const b = await Engine.open(await openBackend(url));
+    try {
+      await a.execute(`CREATE TABLE s (x INTEGER); INSERT INTO s VALUES (1), (2);
+        CREATE DYNAMIC TABLE d TARGET_LAG = '1 minute' AS SELECT x FROM s`);
+      expect((await a.refresh('d')).refreshAction).toBe('NO_DATA');
+      await b.execute(
+        "CREATE OR REPLACE DYNAMIC TABLE d TARGET_LAG = '1 minute' AS SELECT x * 10 AS x FROM s",
+      );
+      await b.execute('INSERT INTO s VALUES (3)');
+      await a.refresh('d');
+      const contents = (await a.execute('SELECT x FROM d ORDER BY x')).at(-1)?.rows;
+      expect(contents).toEqual([[10], [20], [30]]);
+      expect((await a.refresh('d')).refreshAction).toBe('NO_DATA');
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
+});
