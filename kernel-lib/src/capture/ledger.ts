@@ -5,11 +5,15 @@
  * NO_DATA without a single statement.
  *
  * The ledger counts writes per table, and "something was written that I cannot name" (a DDL statement, a
- * DT's redefinition, a reinitialized capture) as a new epoch, which makes every DT ask the database again.
+ * DT's redefinition, a reinitialized capture, a write to a source whose capture is gone) as a new epoch,
+ * which makes every DT ask the database again. Until then a DT's refresh also reuses what its previous one
+ * read of the catalog (columns, capture standing: `knownStatics`) and reads only what writes move.
  * Ordering is what makes it exact: a writer counts its write after the write committed, and a refresh takes
  * its mark before its transaction (so before its snapshot). A write counted before the mark was committed
  * before the snapshot, and so was read; one counted after the mark makes the next refresh look.
  */
+import type { StaticMetadata } from '../catalog/refresh-metadata.js';
+
 export interface LedgerMark {
   readonly epoch: number;
   readonly counts: ReadonlyMap<string, number>;
@@ -19,6 +23,8 @@ export class WriteLedger {
   private epoch = 0;
   private readonly counts = new Map<string, number>();
   private readonly marks = new Map<string, LedgerMark>();
+  /** Per DT, the metadata of its last incremental refresh that only DDL changes, and the epoch it holds in. */
+  private readonly statics = new Map<string, { epoch: number; meta: StaticMetadata }>();
 
   /** A write to `table` committed; undefined: a write whose tables are not known (a new epoch). */
   wrote(table: string | undefined): void {
@@ -35,6 +41,18 @@ export class WriteLedger {
   settle(dt: string, mark: LedgerMark | undefined): void {
     if (mark) this.marks.set(dt, mark);
     else this.marks.delete(dt);
+  }
+
+  /** Keeps (or, undefined, drops) `dt`'s static metadata, valid until the next epoch. */
+  keepStatics(dt: string, meta: StaticMetadata | undefined): void {
+    if (meta) this.statics.set(dt, { epoch: this.epoch, meta });
+    else this.statics.delete(dt);
+  }
+
+  /** `dt`'s static metadata, if nothing unnamed was written since it was kept. */
+  knownStatics(dt: string): StaticMetadata | undefined {
+    const kept = this.statics.get(dt);
+    return kept?.epoch === this.epoch ? kept.meta : undefined;
   }
 
   /** Whether no table of `tables` was written since `dt`'s last successful refresh started. */

@@ -12,7 +12,7 @@
  * changes (positions, capture reinstalled). On the PostgreSQL server this is one round trip, sent with
  * BEGIN and LOCK; on DuckDB one scan of duckdb_columns() instead of one per question.
  */
-import { type Queryable, type SqlFamily, sqlLiteral, type Value } from '../backends/backend.js';
+import { type Queryable, quoteIdent, type SqlFamily, sqlLiteral, type Value } from '../backends/backend.js';
 import type { DynamicTable } from '../types.js';
 
 export interface ColumnInfo {
@@ -167,4 +167,79 @@ export function takeRefreshId(tx: Queryable): number | undefined {
   const id = meta?.refreshId;
   if (meta) meta.refreshId = undefined;
   return id;
+}
+
+/**
+ * What of a refresh's metadata only DDL changes: columns, capture standing, dtlab relations, the sources the
+ * engine captures, size estimates, the warehouse's size. An engine that saw no DDL since a DT's last
+ * refresh (DuckDB: capture/ledger.ts) keeps it and reads only what refreshes and writes move.
+ */
+export type StaticMetadata = Pick<
+  RefreshMetadata,
+  'columns' | 'intact' | 'dtlabRelations' | 'capturedSources' | 'estimatedRows' | 'warehouseSize'
+>;
+
+export function staticPart(meta: StaticMetadata): StaticMetadata {
+  return {
+    columns: new Map(meta.columns),
+    intact: new Map(meta.intact),
+    dtlabRelations: new Set(meta.dtlabRelations),
+    ...(meta.capturedSources ? { capturedSources: new Set(meta.capturedSources) } : {}),
+    estimatedRows: new Map(meta.estimatedRows),
+    ...(meta.warehouseSize !== undefined ? { warehouseSize: meta.warehouseSize } : {}),
+  };
+}
+
+/**
+ * DuckDB, with the static part known: one statement for the rest — the capture position, the DT's positions,
+ * each source's change counts since its position (the summaries), the data timestamp and the history id.
+ */
+export async function prefetchMovingMetadata(
+  tx: Queryable,
+  dt: DynamicTable,
+  known: StaticMetadata,
+): Promise<RefreshMetadata> {
+  const name = sqlLiteral(dt.name);
+  const since = (s: string) =>
+    `(SELECT CAST(position AS BIGINT) FROM dtlab.capture_positions WHERE dt_name = ${name} AND source = ${sqlLiteral(s)})`;
+  const summaries = dt.sources
+    .filter((s) => s.kind !== 'VIEW' && known.intact.get(s.name) === true)
+    .map(
+      (s) => `
+    UNION ALL SELECT 'sum', ${sqlLiteral(s.name)}, CAST(count(*) FILTER (WHERE _w > 0) AS VARCHAR),
+      CAST(count(*) FILTER (WHERE _w < 0) AS VARCHAR),
+      CAST(EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = ${sqlLiteral(s.name)} AND _seq > ${since(s.name)}) AS VARCHAR)
+      FROM dtlab.${quoteIdent(`chg_${s.name}`)} WHERE _seq > ${since(s.name)}`,
+    )
+    .join('');
+  const { rows } = await tx.query(`
+    SELECT 'snap', CAST(coalesce(max(last_value), 0) AS VARCHAR), NULL, NULL, NULL
+      FROM duckdb_sequences() WHERE schema_name = 'dtlab' AND sequence_name = 'capture_seq'
+    UNION ALL SELECT 'pos', source, position, NULL, NULL FROM dtlab.capture_positions WHERE dt_name = ${name}
+    UNION ALL SELECT 'ts', CAST(data_timestamp AS VARCHAR), NULL, NULL, NULL FROM dtlab.dynamic_tables WHERE name = ${name}
+    UNION ALL SELECT 'id', CAST(nextval('dtlab.refresh_id_seq') AS VARCHAR), NULL, NULL, NULL${summaries}`);
+  const meta: RefreshMetadata = {
+    dt: dt.name,
+    ...staticPart(known),
+    position: '',
+    positions: new Map(),
+    summaries: new Map(),
+    dataTimestamp: null,
+  };
+  const counts: [string, { inserted: number; deleted: number; untracked: boolean }][] = [];
+  for (const r of rows) {
+    const [kind, a, b, c, d] = [text(r[0]), text(r[1]), text(r[2]), text(r[3]), text(r[4])];
+    if (kind === 'snap') meta.position = a ?? '';
+    else if (kind === 'pos' && a !== null && b !== null) meta.positions?.set(a, b);
+    else if (kind === 'ts') meta.dataTimestamp = a;
+    else if (kind === 'id') meta.refreshId = Number(a);
+    else if (kind === 'sum' && a !== null)
+      counts.push([a, { inserted: Number(b), deleted: Number(c), untracked: d === 'true' }]);
+  }
+  for (const [source, summary] of counts) {
+    const at = meta.positions?.get(source);
+    if (at !== undefined) meta.summaries.set(`${source}@${at}`, summary);
+  }
+  memo.set(tx, meta);
+  return meta;
 }

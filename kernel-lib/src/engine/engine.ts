@@ -181,8 +181,12 @@ export class Engine {
       if (parsed.kind !== 'passthrough' && !isReadOnly(parsed)) {
         this.catalog.forget();
         this.ledger?.wrote(undefined);
-      } else if (parsed.kind === 'passthrough' && WRITES.test(stmt.text))
-        this.ledger?.wrote(planCapture(stmt.text, stmt.tokens, EVERY_TABLE)?.table);
+      } else if (parsed.kind === 'passthrough' && WRITES.test(stmt.text)) {
+        const written = planCapture(stmt.text, stmt.tokens, EVERY_TABLE);
+        this.ledger?.wrote(written?.table);
+        // DDL may change what refreshes read of the catalog (columns, capture): a new epoch.
+        if (written?.kind === 'untracked' && written.ddl) this.ledger?.wrote(undefined);
+      }
     }
   }
 
@@ -376,9 +380,9 @@ export class Engine {
   async write(statements: string[]): Promise<number[]> {
     const now = this.clock.now();
     const run = async () => {
+      let captured = new Set<string>();
       const rows = await this.backend.transaction(async (tx) => {
-        const captured =
-          this.backend.family === 'duckdb' ? await duckdbCapturedSources(tx) : new Set<string>();
+        if (this.backend.family === 'duckdb') captured = await duckdbCapturedSources(tx);
         const rows: number[] = [];
         for (const sql of statements) {
           const text = translateSql(sql, this.backend.family, { now }).text;
@@ -388,10 +392,23 @@ export class Engine {
         return rows;
       });
       // Counted once committed (capture/ledger.ts).
-      for (const sql of statements) this.ledger?.wrote(planCapture(sql, tokenize(sql), EVERY_TABLE)?.table);
+      for (const sql of statements)
+        await this.countWrite(planCapture(sql, tokenize(sql), EVERY_TABLE)?.table, captured);
       return rows;
     };
     return this.fence.write(() => withCaptureLock(this.backend, run));
+  }
+
+  /**
+   * DuckDB: tells the ledger a write to `table` committed. A write to a DT's source whose capture is gone (its
+   * change table deleted by hand) was not captured: a new epoch, so every DT asks the database again.
+   */
+  private async countWrite(table: string | undefined, captured: ReadonlySet<string>): Promise<void> {
+    if (!this.ledger) return;
+    this.ledger.wrote(table);
+    if (table === undefined || captured.has(table)) return;
+    if ((await this.catalog.list()).some((d) => d.sources.some((s) => s.name === table)))
+      this.ledger.wrote(undefined);
   }
 
   /**
@@ -402,7 +419,11 @@ export class Engine {
     if (this.backend.family !== 'duckdb') return undefined;
     const captured = await duckdbCapturedSources(this.backend);
     const tokens = tokenize(sql);
-    if (!planCapture(sql, tokens, captured)) return undefined;
+    if (!planCapture(sql, tokens, captured)) {
+      // Not captured: if it writes a DT's source, that source's capture is gone (counted as a new epoch).
+      await this.countWrite(planCapture(sql, tokens, EVERY_TABLE)?.table, captured);
+      return undefined;
+    }
     return withCaptureLock(this.backend, () =>
       this.backend.transaction(async (tx) => (await capturedWrite(tx, sql, tokens, captured)) as QueryResult),
     );

@@ -21,7 +21,12 @@ import type { DuckDbTransactionOptions } from '../backends/duckdb.js';
 import type { LedgerMark, WriteLedger } from '../capture/ledger.js';
 import { withCaptureLock } from '../capture/lock.js';
 import { describeColumns, listWarehouses } from '../catalog/catalog.js';
-import { prefetchRefreshMetadata } from '../catalog/refresh-metadata.js';
+import {
+  prefetchMovingMetadata,
+  prefetchRefreshMetadata,
+  type RefreshMetadata,
+  staticPart,
+} from '../catalog/refresh-metadata.js';
 import type { Clock } from '../clock.js';
 import { refreshSelect } from '../plan/full.js';
 import { translateSql, translateType } from '../sql/translate.js';
@@ -117,6 +122,7 @@ export async function runRefresh(
   const ledger = options.known?.ledger;
   const tracked = trackedSources(dt);
   let mark: LedgerMark | undefined;
+  let read: RefreshMetadata | undefined;
   try {
     // On DuckDB a refresh takes turns with captured writes (see capture/lock.ts).
     const outcome = await withCaptureLock(backend, () => {
@@ -159,8 +165,13 @@ export async function runRefresh(
           if (probe.id !== undefined) request.refreshId = probe.id;
           return { kind: 'ran', record: await runFullRefresh(tx, request, () => clock.now(), work) };
         }
-        // One statement (sent with BEGIN and LOCK on the PostgreSQL server) for what the refresh needs to know.
-        const meta = await prefetchRefreshMetadata(tx, backend.family, dt);
+        // One statement (sent with BEGIN and LOCK on the PostgreSQL server) for what the refresh needs to know;
+        // on DuckDB, when no DDL ran since the DT's last incremental refresh, only what writes move.
+        const statics = ledger?.knownStatics(dt.name);
+        const meta = statics
+          ? await prefetchMovingMetadata(tx, dt, statics)
+          : await prefetchRefreshMetadata(tx, backend.family, dt);
+        read = meta;
         if (options.skipIfCurrent) {
           const current = meta.dataTimestamp;
           if (typeof current === 'string' && Date.parse(`${current.replace(' ', 'T')}Z`) >= dataTimestamp)
@@ -182,10 +193,11 @@ export async function runRefresh(
         return { kind: 'ran', record: await runFullRefresh(tx, request, () => clock.now(), work) };
       }, txOptions);
     });
-    if (ledger) settleLedger(ledger, dt.name, outcome, mark);
+    if (ledger) settleLedger(ledger, dt.name, outcome, mark, read);
     return outcome;
   } catch (e) {
     ledger?.settle(dt.name, undefined);
+    ledger?.keepStatics(dt.name, undefined);
     if (!(e instanceof BackendError)) throw e;
     if (e.sqlState === LOCK_NOT_AVAILABLE)
       return { kind: 'skipped', reason: 'another session is refreshing it' };
@@ -237,11 +249,24 @@ async function probeQuiet(tx: Queryable, dt: DynamicTable) {
  * After a refresh committed (DuckDB): its mark becomes what it has read, and a DT whose contents changed
  * counts as written for its readers. A reinitialized source (capture reinstalled) makes every DT look again.
  */
-function settleLedger(ledger: WriteLedger, name: string, outcome: RunOutcome, mark: LedgerMark | undefined) {
+function settleLedger(
+  ledger: WriteLedger,
+  name: string,
+  outcome: RunOutcome,
+  mark: LedgerMark | undefined,
+  read: RefreshMetadata | undefined,
+) {
   if (outcome.kind !== 'ran') return;
   const r = outcome.record;
-  if (r.state !== 'SUCCEEDED') return ledger.settle(name, undefined);
+  if (r.state !== 'SUCCEEDED') {
+    ledger.keepStatics(name, undefined);
+    return ledger.settle(name, undefined);
+  }
   ledger.settle(name, mark);
+  // A FULL or REINITIALIZE refresh may have made what it read stale (a state table built, capture reinstalled).
+  const unchanged = r.refreshAction === 'INCREMENTAL' || r.refreshAction === 'NO_DATA';
+  if (read) ledger.keepStatics(name, unchanged ? staticPart(read) : undefined);
+  else if (!unchanged) ledger.keepStatics(name, undefined);
   if (r.refreshAction === 'REINITIALIZE') ledger.wrote(undefined);
   if (r.rowsInserted + r.rowsDeleted > 0 || r.refreshAction !== 'NO_DATA') ledger.wrote(name);
 }
