@@ -5,6 +5,7 @@
  */
 import { exec, type Queryable, type QueryResult, type SqlFamily } from '../backends/backend.js';
 import { forgetCapture, forgetPositions, refreshMetadata } from '../catalog/refresh-metadata.js';
+import { dialectOf } from '../dialect/index.js';
 import type { Token } from '../sql/lexer.js';
 import * as duck from './duckdb.js';
 import * as pgc from './postgres.js';
@@ -54,11 +55,7 @@ export async function ensureCapture(db: Queryable, family: SqlFamily, source: st
     if (!(await captureIntact(db, family, source))) await reinstallCapture(db, family, source);
     return;
   }
-  for (const sql of family === 'postgres'
-    ? pgc.pgInstallCapture(source)
-    : duck.duckdbInstallCapture(source)) {
-    await db.query(sql);
-  }
+  for (const sql of dialectOf(family).capture.install(source)) await db.query(sql);
   await db.query('INSERT INTO dtlab.capture_sources VALUES ($1)', [source]);
 }
 
@@ -74,13 +71,8 @@ export async function reinstallCapture(
   keep = '',
 ): Promise<void> {
   forgetCapture(db, source);
-  const remove = family === 'postgres' ? pgc.pgRemoveCapture(source) : duck.duckdbRemoveCapture(source);
-  for (const sql of remove) await db.query(sql);
-  for (const sql of family === 'postgres'
-    ? pgc.pgInstallCapture(source)
-    : duck.duckdbInstallCapture(source)) {
-    await db.query(sql);
-  }
+  const { capture } = dialectOf(family);
+  for (const sql of [...capture.remove(source), ...capture.install(source)]) await db.query(sql);
   await db.query('DELETE FROM dtlab.capture_positions WHERE source = $1 AND dt_name <> $2', [source, keep]);
 }
 
@@ -93,7 +85,7 @@ export async function captureIntact(db: Queryable, family: SqlFamily, source: st
   const meta = refreshMetadata(db);
   const known = meta?.intact.get(source);
   if (meta && known !== undefined) {
-    if (!known || family === 'duckdb') return known;
+    if (!known || dialectOf(family).engineCaptures) return known;
     // The sentinel, and (one round trip for both) the changes since the consumer's position.
     const since = meta.positions?.get(source);
     if (since === undefined) return (await db.query(pgc.pgSentinelPresent(source))).rows[0]?.[0] === true;
@@ -105,24 +97,9 @@ export async function captureIntact(db: Queryable, family: SqlFamily, source: st
     });
     return r[3] === true;
   }
-  if (family === 'duckdb') {
-    const columns = (schema: string, table: string, skip: number) =>
-      `(SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index) FROM duckdb_columns()
-         WHERE schema_name = ${schema} AND table_name = ${table} AND column_index > ${skip})`;
-    const { rows } = await db.query(
-      `SELECT ${columns('current_schema()', '$1', 0)} = ${columns("'dtlab'", "'chg_' || $1", 2)}`,
-      [source],
-    );
-    return rows[0]?.[0] === true;
-  }
-  const { rows } = await db.query(
-    `SELECT count(*) > 0 AND dtlab.columns_of(to_regclass(quote_ident($1)), 0) =
-            dtlab.columns_of(to_regclass('dtlab.' || quote_ident('chg_' || $1)), 2)
-       FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-      WHERE c.relname = $1 AND c.relnamespace = CAST(current_schema() AS regnamespace) AND t.tgname = 'dtlab_capture_ins'`,
-    [source],
-  );
-  if (rows[0]?.[0] !== true) return false;
+  const dialect = dialectOf(family);
+  const { rows } = await db.query(dialect.capture.intactSql, [source]);
+  if (rows[0]?.[0] !== true || dialect.engineCaptures) return rows[0]?.[0] === true;
   // The change table is unlogged: after a crash it is empty, its sentinel row gone, and so are changes.
   return (await db.query(pgc.pgSentinelPresent(source))).rows[0]?.[0] === true;
 }
@@ -131,9 +108,7 @@ export async function captureIntact(db: Queryable, family: SqlFamily, source: st
 export async function releaseCapture(db: Queryable, family: SqlFamily, source: string): Promise<void> {
   const { rows } = await db.query('SELECT count(*) FROM dtlab.capture_positions WHERE source = $1', [source]);
   if (Number(rows[0]?.[0]) > 0) return;
-  for (const sql of family === 'postgres' ? pgc.pgRemoveCapture(source) : duck.duckdbRemoveCapture(source)) {
-    await db.query(sql);
-  }
+  for (const sql of dialectOf(family).capture.remove(source)) await db.query(sql);
   await db.query('DELETE FROM dtlab.capture_sources WHERE source = $1', [source]);
 }
 
@@ -141,7 +116,7 @@ export async function releaseCapture(db: Queryable, family: SqlFamily, source: s
 export async function currentPosition(db: Queryable, family: SqlFamily): Promise<string> {
   const known = refreshMetadata(db)?.position;
   if (known) return known;
-  const { rows } = await db.query(family === 'postgres' ? pgc.PG_POSITION : duck.DUCKDB_POSITION);
+  const { rows } = await db.query(dialectOf(family).capture.position);
   return String(rows[0]?.[0]);
 }
 
@@ -153,14 +128,14 @@ export async function changesSince(
 ): Promise<ChangeSummary> {
   const known = refreshMetadata(db)?.summaries.get(`${source}@${position}`);
   if (known) return { ...known };
-  const sql = family === 'postgres' ? pgc.pgWindowSummary(source) : duck.duckdbWindowSummary(source);
-  const r = (await db.query(sql, [position, source])).rows[0] ?? [];
+  const r =
+    (await db.query(dialectOf(family).capture.windowSummary(source), [position, source])).rows[0] ?? [];
   return { inserted: Number(r[0]), deleted: Number(r[1]), untracked: r[2] === true };
 }
 
 /** The change rows themselves, `(_xid|_seq, _w, columns…)`. */
 export function changeRowsSql(family: SqlFamily, source: string): string {
-  return family === 'postgres' ? pgc.pgWindowRows(source) : duck.duckdbWindowRows(source);
+  return dialectOf(family).capture.windowRows(source);
 }
 
 export async function positionsOf(db: Queryable, dt: string): Promise<Map<string, string>> {
@@ -204,7 +179,7 @@ export async function dropPositions(db: Queryable, dt: string): Promise<string[]
 
 /** Deletes the change rows of `source` that every consumer has read (deferred where the backend can). */
 export async function collectGarbage(db: Queryable, family: SqlFamily, source: string): Promise<void> {
-  await exec(db, family === 'postgres' ? pgc.pgCollectGarbage(source) : duck.duckdbCollectGarbage(source));
+  await exec(db, dialectOf(family).capture.collectGarbage(source));
 }
 
 /**

@@ -5,11 +5,12 @@
  * handles concurrent writers.)
  */
 import type { Backend } from '../backends/backend.js';
+import { dialectOf } from '../dialect/index.js';
 
 const tails = new WeakMap<Backend, Promise<unknown>>();
 
 export async function withCaptureLock<T>(backend: Backend, fn: () => Promise<T>): Promise<T> {
-  if (backend.family !== 'duckdb') return fn();
+  if (!dialectOf(backend.family).engineCaptures) return fn();
   const previous = tails.get(backend) ?? Promise.resolve();
   const next = previous.then(fn, fn);
   tails.set(

@@ -3,6 +3,7 @@
  * catalog changes in the same transaction as the data changes they describe.
  */
 import { exec, type Queryable, type SqlFamily, sqlLiteral, type Value } from '../backends/backend.js';
+import { dialectOf } from '../dialect/index.js';
 import type { WarehouseSize } from '../sql/ddl.js';
 import type { DynamicTable, RefreshRecord, SourceKind, Warehouse } from '../types.js';
 import { refreshMetadata, takeRefreshId } from './refresh-metadata.js';
@@ -292,21 +293,7 @@ export async function describeColumns(
 ): Promise<{ name: string; type: string; nullable: boolean }[]> {
   const known = refreshMetadata(db)?.columns.get(table);
   if (known) return known.map((c) => ({ name: c.name, type: c.type.toUpperCase(), nullable: c.nullable }));
-  const { rows } =
-    family === 'postgres'
-      ? await db.query(
-          `SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull
-             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-            WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace AND a.attnum > 0
-              AND NOT a.attisdropped
-            ORDER BY a.attnum`,
-          [table],
-        )
-      : await db.query(
-          `SELECT column_name, data_type, is_nullable = 'YES' FROM information_schema.columns
-            WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
-          [table],
-        );
+  const { rows } = await db.query(dialectOf(family).describeColumnsSql, [table]);
   return rows.map((r) => ({ name: String(r[0]), type: String(r[1]).toUpperCase(), nullable: r[2] === true }));
 }
 
@@ -329,18 +316,7 @@ export async function sourceColumns(
   }
   // One round trip for all sources.
   const names = [...out.keys()].map((n) => sqlLiteral(n)).join(', ');
-  const { rows } =
-    family === 'postgres'
-      ? await db.query(
-          `SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-            WHERE c.relname IN (${names}) AND c.relnamespace = current_schema()::regnamespace AND a.attnum > 0
-              AND NOT a.attisdropped
-            ORDER BY c.relname, a.attnum`,
-        )
-      : await db.query(
-          `SELECT table_name, column_name FROM information_schema.columns
-            WHERE table_schema = current_schema() AND table_name IN (${names}) ORDER BY table_name, ordinal_position`,
-        );
+  const { rows } = await db.query(dialectOf(family).sourceColumnsSql(names));
   for (const r of rows) out.get(String(r[0]))?.push(String(r[1]).toLowerCase());
   return out;
 }

@@ -13,6 +13,7 @@
  * BEGIN and LOCK; on DuckDB one scan of duckdb_columns() instead of one per question.
  */
 import { type Queryable, quoteIdent, type SqlFamily, sqlLiteral, type Value } from '../backends/backend.js';
+import { dialectOf } from '../dialect/index.js';
 import type { DynamicTable } from '../types.js';
 
 export interface ColumnInfo {
@@ -71,29 +72,10 @@ export async function prefetchRefreshMetadata(
     UNION ALL SELECT 'wh', size, NULL, NULL, NULL, 0 FROM dtlab.warehouses WHERE name = ${sqlLiteral(dt.warehouse)}
     UNION ALL SELECT 'ts', CAST(data_timestamp AS VARCHAR), NULL, NULL, NULL, 0 FROM dtlab.dynamic_tables WHERE name = ${name}
     UNION ALL SELECT 'id', CAST(nextval('dtlab.refresh_id_seq') AS VARCHAR), NULL, NULL, NULL, 0`;
-  const sql =
-    family === 'postgres'
-      ? `SELECT 'col', c.relname, a.attname, format_type(a.atttypid, a.atttypmod), CAST(NOT a.attnotnull AS VARCHAR), a.attnum
-           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-          WHERE c.relname IN (${list(tables)}) AND c.relnamespace = CAST(current_schema() AS regnamespace)
-            AND a.attnum > 0 AND NOT a.attisdropped
-         UNION ALL SELECT 'dcol', c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NULL, a.attnum
-           FROM pg_class c LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-          WHERE c.relname IN (${list(dtlab)}) AND c.relnamespace = CAST('dtlab' AS regnamespace)
-         UNION ALL SELECT 'trg', c.relname, NULL, NULL, NULL, 0 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-          WHERE c.relname IN (${list(tracked)}) AND c.relnamespace = CAST(current_schema() AS regnamespace)
-            AND t.tgname = 'dtlab_capture_ins'
-         UNION ALL SELECT 'est', relname, CAST(CASE WHEN reltuples >= 0 THEN reltuples ELSE pg_relation_size(oid) / 64 END AS TEXT), NULL, NULL, 0
-           FROM pg_class WHERE relname IN (${list(tracked)}) AND relnamespace = CAST(current_schema() AS regnamespace)
-         UNION ALL SELECT 'snap', CAST(pg_current_snapshot() AS TEXT), NULL, NULL, NULL, 0${common}`
-      : `SELECT CASE WHEN schema_name = 'dtlab' THEN 'dcol' ELSE 'col' END, table_name, column_name, data_type,
-                CAST(is_nullable AS VARCHAR), column_index
-           FROM duckdb_columns()
-          WHERE (schema_name = current_schema() AND table_name IN (${list(tables)}))
-             OR (schema_name = 'dtlab' AND (table_name IN (${list(dtlab)}) OR table_name LIKE 'chg\\_%' ESCAPE '\\'))
-         UNION ALL SELECT 'snap', CAST(coalesce(max(last_value), 0) AS VARCHAR), NULL, NULL, NULL, 0
-           FROM duckdb_sequences() WHERE schema_name = 'dtlab' AND sequence_name = 'capture_seq'
-         UNION ALL SELECT 'cap', source, NULL, NULL, NULL, 0 FROM dtlab.capture_sources${common}`;
+  const sql = dialectOf(family).refreshMetadataSql(
+    { tables: list(tables), dtlab: list(dtlab), tracked: list(tracked) },
+    common,
+  );
   const { rows } = await tx.query(sql);
   const columns = new Map<string, { n: number; c: ColumnInfo }[]>();
   const dcols = new Map<string, { n: number; c: string }[]>();
@@ -138,9 +120,9 @@ export async function prefetchRefreshMetadata(
     // The change table's first two columns are _xid|_seq and _w.
     const copied = chg ? byNumber(chg).slice(2) : undefined;
     const same = copied !== undefined && source.length > 0 && copied.join(', ') === source.join(', ');
-    meta.intact.set(s, same && (family === 'duckdb' || triggers.has(s)));
+    meta.intact.set(s, same && (dialectOf(family).engineCaptures || triggers.has(s)));
   }
-  if (family === 'duckdb')
+  if (dialectOf(family).engineCaptures)
     meta.capturedSources = new Set([...registered].filter((s) => dcols.has(`chg_${s}`)));
   memo.set(tx, meta);
   return meta;

@@ -39,6 +39,7 @@ import {
 import { directDependents, topologicalOrder } from '../catalog/graph.js';
 import { KnownCatalog } from '../catalog/known.js';
 import { type Clock, systemClock } from '../clock.js';
+import { dialectOf } from '../dialect/index.js';
 import { DtError, messageOf } from '../errors.js';
 import { type RefreshRequest, recordFailedRefresh } from '../refresh/full.js';
 import { dropState } from '../refresh/incremental.js';
@@ -118,7 +119,7 @@ export class Engine {
     readonly clock: Clock,
   ) {
     this.catalog = new KnownCatalog(backend, isServer(backend));
-    this.ledger = backend.family === 'duckdb' ? new WriteLedger() : undefined;
+    this.ledger = dialectOf(backend.family).engineCaptures ? new WriteLedger() : undefined;
     this.ctx = {
       backend,
       clock,
@@ -382,7 +383,7 @@ export class Engine {
     const run = async () => {
       let captured = new Set<string>();
       const rows = await this.backend.transaction(async (tx) => {
-        if (this.backend.family === 'duckdb') captured = await duckdbCapturedSources(tx);
+        if (this.ledger) captured = await duckdbCapturedSources(tx);
         const rows: number[] = [];
         for (const sql of statements) {
           const text = translateSql(sql, this.backend.family, { now }).text;
@@ -416,7 +417,7 @@ export class Engine {
    * recorded (see capture/duckdb.ts). Returns undefined for anything else, which then runs as it is.
    */
   private async captured(sql: string): Promise<QueryResult | undefined> {
-    if (this.backend.family !== 'duckdb') return undefined;
+    if (!this.ledger) return undefined;
     const captured = await duckdbCapturedSources(this.backend);
     const tokens = tokenize(sql);
     if (!planCapture(sql, tokens, captured)) {

@@ -24,6 +24,7 @@ import {
 import { changeTable } from '../capture/duckdb.js';
 import { sourceColumns } from '../catalog/catalog.js';
 import { refreshMetadata } from '../catalog/refresh-metadata.js';
+import { dialectOf } from '../dialect/index.js';
 import type { OutputColumn } from '../plan/full.js';
 import { refreshSelect } from '../plan/full.js';
 import {
@@ -51,97 +52,44 @@ import type { UnionPlan } from '../plan/union.js';
 import { analyzeQuery } from '../sql/analyze.js';
 import { translateSql } from '../sql/translate.js';
 import type { DynamicTable, RefreshAction } from '../types.js';
+import {
+  type ActionDecision,
+  type ChangeFacts,
+  COST_RULE_MIN_ROWS,
+  decideAction,
+  type SourceChanges,
+} from './decide.js';
 import type { RefreshWork } from './full.js';
-import { currentDateMoved } from './no-data.js';
 
-/** Above this share of a source's rows changed, recomputing everything is cheaper (Snowflake-like cost rule). */
-export const FULL_REFRESH_SHARE = 0.25;
-/** Changes below this many rows never trigger the cost rule (counting the source costs more than they do). */
-const COST_RULE_MIN_ROWS = 1000;
-
-export interface ActionDecision {
-  action: RefreshAction;
-  reason: string;
-  /** Rows of change read, per source. */
-  changes: Record<string, number>;
-  /** Sources whose change inserted rows only. */
-  insertsOnly: Set<string>;
-  /** The position this refresh consumes up to. */
-  position: string;
-  /** Sources with changes, for the incremental plan. */
-  changed: string[];
-}
-
-export async function decideAction(
+/**
+ * What capture says of each source since the DT's position (the I/O behind the pure `decideAction`,
+ * refresh/decide.ts): whether it still stands, the changes' counts, and the source's size estimate where the
+ * cost rule may need it.
+ */
+export async function gatherChanges(
   tx: Queryable,
   family: SqlFamily,
   dt: DynamicTable,
-  shape: QueryShape | undefined,
-  now: number,
-  previousDataTimestamp: number | undefined,
-): Promise<ActionDecision> {
+): Promise<ChangeFacts> {
   const position = await currentPosition(tx, family);
   const positions = await positionsOf(tx, dt.name);
-  const changes: Record<string, number> = {};
-  const insertsOnly = new Set<string>();
-  const changed: string[] = [];
-  let untracked: string | undefined;
-  const trackable = dt.sources.filter((s) => s.kind !== 'VIEW');
-  for (const s of trackable) {
+  const sources: SourceChanges[] = [];
+  for (const s of dt.sources.filter((x) => x.kind !== 'VIEW')) {
     const since = positions.get(s.name);
-    if (since === undefined) {
-      untracked ??= `capture on ${s.name} was reinstalled (its table was replaced or altered), so its changes are not known`;
-      continue;
-    }
-    if (!(await captureIntact(tx, family, s.name))) {
-      await reinstallWithin(tx, family, s.name, dt.name);
-      untracked ??= `capture on ${s.name} was lost (the table was dropped, replaced or altered, or its change table deleted)`;
-      continue;
-    }
-    const summary = await changesSince(tx, family, s.name, since);
-    changes[s.name] = summary.inserted + summary.deleted;
-    if (summary.deleted === 0) insertsOnly.add(s.name);
-    if (summary.untracked)
-      untracked ??= `${s.name} was changed by a write that could not be captured (TRUNCATE, COPY, …)`;
-    if (changes[s.name]) changed.push(s.name);
-  }
-  const base = { changes, insertsOnly, position, changed };
-  if (untracked) return { ...base, action: 'REINITIALIZE', reason: untracked };
-  if (previousDataTimestamp === undefined) return { ...base, action: 'FULL', reason: 'first refresh' };
-  const views = dt.sources.filter((s) => s.kind === 'VIEW').map((s) => s.name);
-  if (views.length > 0)
-    return {
-      ...base,
-      action: 'FULL',
-      reason: `reads view ${views.join(', ')}, whose changes are not captured`,
-    };
-  // CURRENT_DATE moving changes the result of a query reading it even when no source changed.
-  const dateMoved = currentDateMoved(dt.query, previousDataTimestamp, now);
-  if (dateMoved) return { ...base, action: 'FULL', reason: dateMoved };
-  if (changed.length === 0)
-    return { ...base, action: 'NO_DATA', reason: 'no source changed since the last refresh' };
-  if (dt.effectiveMode === 'FULL' || !shape) return { ...base, action: 'FULL', reason: dt.refreshModeReason };
-  const inSubquery = changed.filter((s) => shape.subqueryTables.includes(s));
-  if (inSubquery.length > 0) {
-    return {
-      ...base,
-      action: 'FULL',
-      reason: `${inSubquery.join(', ')} changed and ${inSubquery.length > 1 ? 'are' : 'is'} read inside a subquery, whose result the change may move for any row`,
-    };
-  }
-  for (const s of changed) {
-    const n = changes[s] ?? 0;
-    if (n < COST_RULE_MIN_ROWS) continue;
-    const total = await estimatedRows(tx, family, s);
-    if (n > FULL_REFRESH_SHARE * total) {
-      return {
-        ...base,
-        action: 'FULL',
-        reason: `${n} changed rows are more than ${FULL_REFRESH_SHARE * 100}% of ${s} (${total} rows): a full refresh is cheaper`,
-      };
+    if (since === undefined) sources.push({ source: s.name, kind: 'no-position' });
+    else if (!(await captureIntact(tx, family, s.name))) sources.push({ source: s.name, kind: 'lost' });
+    else {
+      const summary = await changesSince(tx, family, s.name, since);
+      const n = summary.inserted + summary.deleted;
+      sources.push({
+        source: s.name,
+        kind: 'read',
+        ...summary,
+        ...(n >= COST_RULE_MIN_ROWS ? { estimatedRows: await estimatedRows(tx, family, s.name) } : {}),
+      });
     }
   }
-  return { ...base, action: 'INCREMENTAL', reason: 'affected-key recompute of the groups the changes touch' };
+  return { position, sources };
 }
 
 /**
@@ -174,17 +122,7 @@ async function reinstallWithin(tx: Queryable, family: SqlFamily, source: string,
 async function estimatedRows(tx: Queryable, family: SqlFamily, table: string): Promise<number> {
   const known = refreshMetadata(tx)?.estimatedRows.get(table);
   if (known !== undefined && known >= 0) return known;
-  const estimate =
-    family === 'postgres'
-      ? await tx.query(
-          `SELECT CASE WHEN reltuples >= 0 THEN reltuples ELSE pg_relation_size(oid) / 64 END FROM pg_class
-            WHERE relname = $1 AND relnamespace = CAST(current_schema() AS regnamespace)`,
-          [table],
-        )
-      : await tx.query(
-          'SELECT estimated_size FROM duckdb_tables() WHERE table_name = $1 AND schema_name = current_schema()',
-          [table],
-        );
+  const estimate = await tx.query(dialectOf(family).estimatedRowsSql, [table]);
   const n = Number(estimate.rows[0]?.[0] ?? -1);
   if (n >= 0) return n;
   return Number((await tx.query(`SELECT count(*) FROM ${quoteIdent(table)}`)).rows[0]?.[0]);
@@ -437,12 +375,7 @@ async function rebuildState(
 async function stateExists(tx: Queryable, family: SqlFamily, dt: string): Promise<boolean> {
   const known = refreshMetadata(tx)?.dtlabRelations;
   if (known) return known.has(stateTableName(dt));
-  const { rows } = await tx.query(
-    family === 'postgres'
-      ? "SELECT count(*) FROM pg_class WHERE relname = $1 AND relnamespace = CAST('dtlab' AS regnamespace)"
-      : "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'dtlab' AND table_name = $1",
-    [stateTableName(dt)],
-  );
+  const { rows } = await tx.query(dialectOf(family).dtlabRelationSql, [stateTableName(dt)]);
   return Number(rows[0]?.[0]) > 0;
 }
 
@@ -510,7 +443,7 @@ export async function planWork(
   const { strategy, columns } = await strategyOf(tx, family, dt);
   const shape = strategy.kind === 'full' ? undefined : strategy.shape;
   const previous = dt.dataTimestamp ? Date.parse(`${dt.dataTimestamp.replace(' ', 'T')}Z`) : undefined;
-  let decision = await decideAction(tx, family, dt, shape, dataTimestamp, previous);
+  let decision = decideAction(dt, shape, await gatherChanges(tx, family, dt), dataTimestamp, previous);
   if (
     decision.action === 'INCREMENTAL' &&
     (strategy.kind === 'linear' || (strategy.kind === 'keys' && strategy.nested)) &&
@@ -555,6 +488,7 @@ export async function planWork(
       return {
         ...base,
         run: async (t) => {
+          for (const source of decision.reinstall) await reinstallWithin(t, family, source, dt.name);
           await emitFullRefresh(t, family, dt.name, 'before');
           const done = await full(t);
           await emitFullRefresh(t, family, dt.name, 'after');

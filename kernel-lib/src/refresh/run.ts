@@ -28,6 +28,7 @@ import {
   staticPart,
 } from '../catalog/refresh-metadata.js';
 import type { Clock } from '../clock.js';
+import { dialectOf } from '../dialect/index.js';
 import { refreshSelect } from '../plan/full.js';
 import { translateSql, translateType } from '../sql/translate.js';
 import type { DynamicTable, RefreshRecord, RefreshTrigger } from '../types.js';
@@ -116,7 +117,9 @@ export async function runRefresh(
   // DuckDB takes the timeout as a transaction option (the Backend interface's options do not declare it yet,
   // hence the typed variable rather than a literal); the Postgres family sets statement_timeout below.
   const txOptions: DuckDbTransactionOptions = { isolation: 'repeatable read' };
-  if (backend.family === 'duckdb' && options.timeoutMs !== undefined) txOptions.timeoutMs = options.timeoutMs;
+  const dialect = dialectOf(backend.family);
+  if (dialect.timeoutAsTransactionOption && options.timeoutMs !== undefined)
+    txOptions.timeoutMs = options.timeoutMs;
   const start = clock.now();
   const t0 = performance.now();
   const ledger = options.known?.ledger;
@@ -129,19 +132,8 @@ export async function runRefresh(
       // Before the transaction, so before its snapshot (capture/ledger.ts).
       mark = ledger?.markFor(tracked);
       return backend.transaction(async (tx): Promise<RunOutcome> => {
-        if (backend.family === 'postgres') {
-          // Deferred (backends/postgres.ts): sent with BEGIN and the refresh's first query, in one round trip.
-          // The commit does not wait for its WAL flush: a crash in the next fraction of a second can only lose
-          // the whole refresh (contents, state, positions and history row together), which the next refresh
-          // then redoes from the same changes; it never leaves a partial one.
-          await exec(tx, 'SET LOCAL synchronous_commit = off');
-          if (options.timeoutMs !== undefined)
-            await exec(tx, `SET LOCAL statement_timeout = ${Math.max(1, Math.round(options.timeoutMs))}`);
-          await exec(
-            tx,
-            `LOCK TABLE ${quoteIdent(dt.name)} IN SHARE ROW EXCLUSIVE MODE${options.noWait ? ' NOWAIT' : ''}`,
-          );
-        }
+        // Settings and the DT's refresh lock (PostgreSQL family), deferred: sent with the first query.
+        for (const sql of dialect.refreshPreamble(dt.name, options)) await exec(tx, sql);
         // The fast path: one probe statement (PostgreSQL family) or none (DuckDB, whose engine saw every write).
         const probe = ledger
           ? { unchanged: ledger.unchangedSince(dt.name, tracked), stored: dt.dataTimestamp, id: undefined }

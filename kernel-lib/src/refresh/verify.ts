@@ -5,6 +5,7 @@
  */
 import { type Backend, quoteIdent, type ResultColumn, type Value } from '../backends/backend.js';
 import { describeColumns } from '../catalog/catalog.js';
+import { dialectOf } from '../dialect/index.js';
 import { refreshSelect } from '../plan/full.js';
 import { translateSql, translateType } from '../sql/translate.js';
 import type { DynamicTable } from '../types.js';
@@ -37,9 +38,7 @@ export async function verifyDynamicTable(
     .map((c) => {
       const col = quoteIdent(c.name);
       if (!FLOAT.test(c.type)) return `${col}`;
-      return backend.family === 'postgres'
-        ? `round(CAST(${col} AS NUMERIC), 6) AS ${col}`
-        : `round(${col}, 6) AS ${col}`;
+      return `${dialectOf(backend.family).round6(col)} AS ${col}`;
     })
     .join(', ');
   const sql = `WITH dt AS (SELECT ${compare} FROM ${quoteIdent(dt.name)}),

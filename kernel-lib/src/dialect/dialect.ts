@@ -1,0 +1,59 @@
+/**
+ * Where the two SQL families differ, in one object each (dialect/postgres.ts, dialect/duckdb.ts): change
+ * capture's statements, the dictionary queries the engine needs, and the few expressions that are spelt
+ * differently. Code that builds SQL asks `dialectOf(family)` instead of branching on the family.
+ * (Function translation for learners' SQL — TO_CHAR, DATEADD, … — is sql/translate.ts.)
+ */
+import type { SqlFamily } from '../backends/backend.js';
+
+export interface CaptureDialect {
+  /** The change table of `source`, in schema dtlab. */
+  changeTable(source: string): string;
+  /** Creates capture on `source` (change table, and triggers where the family has them). */
+  install(source: string): string[];
+  remove(source: string): string[];
+  /** The consumer's position now (one text column). */
+  readonly position: string;
+  /** The condition "`column` was committed after position `$1`". */
+  after(column: string): string;
+  /** Inserted and deleted counts since position `$1`, and whether an uncapturable write happened ($2 = source). */
+  windowSummary(source: string): string;
+  /** The change rows since position `$1`. */
+  windowRows(source: string): string;
+  /** Deletes the change rows every consumer has read. */
+  collectGarbage(source: string): string;
+  /** Whether capture on `$1` stands (one boolean). */
+  readonly intactSql: string;
+}
+
+export interface Dialect {
+  readonly family: SqlFamily;
+  /**
+   * The engine captures every write itself (DuckDB has no triggers), so it knows what changed without asking
+   * (capture/ledger.ts), and captured writes and refreshes take turns (capture/lock.ts).
+   */
+  readonly engineCaptures: boolean;
+  /** PostgreSQL merges a small delta into state by index lookups; DuckDB hash-joins either way. */
+  readonly indexesState: boolean;
+  readonly capture: CaptureDialect;
+  /** A table's columns in the current schema (name, type, nullable), `$1` = table, in order. */
+  readonly describeColumnsSql: string;
+  /** Column names of the tables `names` (a list of literals): (table, column), in order. */
+  sourceColumnsSql(names: string): string;
+  /** A table's row count as the dictionary estimates it (negative or no row: unknown), `$1` = table. */
+  readonly estimatedRowsSql: string;
+  /** Whether relation `$1` exists in schema dtlab (a count). */
+  readonly dtlabRelationSql: string;
+  /** A floating-point column rounded to 6 decimals (VERIFY's tolerance). */
+  round6(column: string): string;
+  /**
+   * A refresh's metadata in one statement (catalog/refresh-metadata.ts): rows `(kind, a, b, c, d, n)` of the
+   * columns of `tables` (col) and of dtlab relations (dcol), capture triggers (trg), size estimates (est),
+   * the position (snap), captured sources (cap), then `common`. Lists are of literals.
+   */
+  refreshMetadataSql(lists: { tables: string; dtlab: string; tracked: string }, common: string): string;
+  /** Statements a refresh transaction starts with: settings, and the DT's refresh lock where it is taken. */
+  refreshPreamble(table: string, options: { timeoutMs?: number; noWait?: boolean }): string[];
+  /** The backend enforces a refresh's timeout as a transaction option (DuckDB) rather than a setting. */
+  readonly timeoutAsTransactionOption: boolean;
+}

@@ -1,0 +1,47 @@
+/** DuckDB's dialect: see dialect/dialect.ts. */
+import * as duck from '../capture/duckdb.js';
+import type { Dialect } from './dialect.js';
+
+/** A relation's columns as one text (names and types), past the first `skip`. */
+const columnsText = (schema: string, table: string, skip: number) =>
+  `(SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index) FROM duckdb_columns()
+     WHERE schema_name = ${schema} AND table_name = ${table} AND column_index > ${skip})`;
+
+export const duckdbDialect: Dialect = {
+  family: 'duckdb',
+  engineCaptures: true,
+  indexesState: false,
+  capture: {
+    changeTable: duck.changeTable,
+    install: duck.duckdbInstallCapture,
+    remove: duck.duckdbRemoveCapture,
+    position: duck.DUCKDB_POSITION,
+    after: (column) => `${column} > CAST($1 AS BIGINT)`,
+    windowSummary: duck.duckdbWindowSummary,
+    windowRows: duck.duckdbWindowRows,
+    collectGarbage: duck.duckdbCollectGarbage,
+    // The change table's first two columns are _seq and _w.
+    intactSql: `SELECT ${columnsText('current_schema()', '$1', 0)} = ${columnsText("'dtlab'", "'chg_' || $1", 2)}`,
+  },
+  describeColumnsSql: `SELECT column_name, data_type, is_nullable = 'YES' FROM information_schema.columns
+    WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
+  sourceColumnsSql: (names) => `SELECT table_name, column_name FROM information_schema.columns
+    WHERE table_schema = current_schema() AND table_name IN (${names}) ORDER BY table_name, ordinal_position`,
+  estimatedRowsSql:
+    'SELECT estimated_size FROM duckdb_tables() WHERE table_name = $1 AND schema_name = current_schema()',
+  dtlabRelationSql: "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'dtlab' AND table_name = $1",
+  round6: (column) => `round(${column}, 6)`,
+  refreshMetadataSql: ({ tables, dtlab }, common) =>
+    `SELECT CASE WHEN schema_name = 'dtlab' THEN 'dcol' ELSE 'col' END, table_name, column_name, data_type,
+            CAST(is_nullable AS VARCHAR), column_index
+       FROM duckdb_columns()
+      WHERE (schema_name = current_schema() AND table_name IN (${tables}))
+         OR (schema_name = 'dtlab' AND (table_name IN (${dtlab}) OR table_name LIKE 'chg\\_%' ESCAPE '\\'))
+     UNION ALL SELECT 'snap', CAST(coalesce(max(last_value), 0) AS VARCHAR), NULL, NULL, NULL, 0
+       FROM duckdb_sequences() WHERE schema_name = 'dtlab' AND sequence_name = 'capture_seq'
+     UNION ALL SELECT 'cap', source, NULL, NULL, NULL, 0 FROM dtlab.capture_sources${common}`,
+  // One process: a refresh takes turns with captured writes (capture/lock.ts) and with refreshes of its DT
+  // (refresh/run.ts DtMutex); the timeout is a deadline of the whole transaction.
+  refreshPreamble: () => [],
+  timeoutAsTransactionOption: true,
+};

@@ -1,0 +1,68 @@
+/** The PostgreSQL family's dialect (PGlite and a server): see dialect/dialect.ts. */
+import { quoteIdent } from '../backends/backend.js';
+import * as pgc from '../capture/postgres.js';
+import type { Dialect } from './dialect.js';
+
+const after = (column: string) =>
+  `${column} >= pg_snapshot_xmin(CAST($1 AS pg_snapshot)) AND NOT pg_visible_in_snapshot(${column}, CAST($1 AS pg_snapshot))`;
+
+export const postgresDialect: Dialect = {
+  family: 'postgres',
+  engineCaptures: false,
+  indexesState: true,
+  capture: {
+    changeTable: pgc.changeTable,
+    install: pgc.pgInstallCapture,
+    remove: pgc.pgRemoveCapture,
+    position: pgc.PG_POSITION,
+    after,
+    windowSummary: (source) => pgc.pgWindowSummary(source),
+    windowRows: pgc.pgWindowRows,
+    collectGarbage: pgc.pgCollectGarbage,
+    intactSql: `SELECT count(*) > 0 AND dtlab.columns_of(to_regclass(quote_ident($1)), 0) =
+            dtlab.columns_of(to_regclass('dtlab.' || quote_ident('chg_' || $1)), 2)
+       FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+      WHERE c.relname = $1 AND c.relnamespace = CAST(current_schema() AS regnamespace) AND t.tgname = 'dtlab_capture_ins'`,
+  },
+  describeColumnsSql: `SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull
+     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+    WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace AND a.attnum > 0
+      AND NOT a.attisdropped
+    ORDER BY a.attnum`,
+  sourceColumnsSql: (
+    names,
+  ) => `SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+    WHERE c.relname IN (${names}) AND c.relnamespace = current_schema()::regnamespace AND a.attnum > 0
+      AND NOT a.attisdropped
+    ORDER BY c.relname, a.attnum`,
+  estimatedRowsSql: `SELECT CASE WHEN reltuples >= 0 THEN reltuples ELSE pg_relation_size(oid) / 64 END FROM pg_class
+    WHERE relname = $1 AND relnamespace = CAST(current_schema() AS regnamespace)`,
+  dtlabRelationSql:
+    "SELECT count(*) FROM pg_class WHERE relname = $1 AND relnamespace = CAST('dtlab' AS regnamespace)",
+  round6: (column) => `round(CAST(${column} AS NUMERIC), 6)`,
+  refreshMetadataSql: ({ tables, dtlab, tracked }, common) =>
+    `SELECT 'col', c.relname, a.attname, format_type(a.atttypid, a.atttypmod), CAST(NOT a.attnotnull AS VARCHAR), a.attnum
+       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+      WHERE c.relname IN (${tables}) AND c.relnamespace = CAST(current_schema() AS regnamespace)
+        AND a.attnum > 0 AND NOT a.attisdropped
+     UNION ALL SELECT 'dcol', c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NULL, a.attnum
+       FROM pg_class c LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      WHERE c.relname IN (${dtlab}) AND c.relnamespace = CAST('dtlab' AS regnamespace)
+     UNION ALL SELECT 'trg', c.relname, NULL, NULL, NULL, 0 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+      WHERE c.relname IN (${tracked}) AND c.relnamespace = CAST(current_schema() AS regnamespace)
+        AND t.tgname = 'dtlab_capture_ins'
+     UNION ALL SELECT 'est', relname, CAST(CASE WHEN reltuples >= 0 THEN reltuples ELSE pg_relation_size(oid) / 64 END AS TEXT), NULL, NULL, 0
+       FROM pg_class WHERE relname IN (${tracked}) AND relnamespace = CAST(current_schema() AS regnamespace)
+     UNION ALL SELECT 'snap', CAST(pg_current_snapshot() AS TEXT), NULL, NULL, NULL, 0${common}`,
+  // The commit does not wait for its WAL flush: a crash in the next fraction of a second can only lose the
+  // whole refresh (contents, state, positions and history row together), which the next refresh redoes.
+  // LOCK … SHARE ROW EXCLUSIVE conflicts with itself, not with readers: one refresher per DT across engines.
+  refreshPreamble: (table, { timeoutMs, noWait }) => [
+    'SET LOCAL synchronous_commit = off',
+    ...(timeoutMs !== undefined
+      ? [`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeoutMs))}`]
+      : []),
+    `LOCK TABLE ${quoteIdent(table)} IN SHARE ROW EXCLUSIVE MODE${noWait ? ' NOWAIT' : ''}`,
+  ],
+  timeoutAsTransactionOption: false,
+};
