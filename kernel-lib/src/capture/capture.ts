@@ -88,6 +88,8 @@ export async function captureIntact(db: Queryable, family: SqlFamily, source: st
     if (!known || dialectOf(family).engineCaptures) return known;
     // The sentinel, and (one round trip for both) the changes since the consumer's position.
     const since = meta.positions?.get(source);
+    // Read by the refresh's probe (refresh/probe.ts), which checked the sentinel too.
+    if (since !== undefined && meta.summaries.has(`${source}@${since}`)) return true;
     if (since === undefined) return (await db.query(pgc.pgSentinelPresent(source))).rows[0]?.[0] === true;
     const r = (await db.query(pgc.pgWindowSummary(source, true), [since, source])).rows[0] ?? [];
     meta.summaries.set(`${source}@${since}`, {

@@ -20,11 +20,18 @@ export interface LedgerMark {
 }
 
 export class WriteLedger {
+  /**
+   * `seesEveryWrite`: the engine captures every write itself (DuckDB), so its counts decide NO_DATA. Elsewhere
+   * (the PostgreSQL family, captured by triggers) the ledger keeps only what refreshes read of the catalog,
+   * valid until the engine's next DDL.
+   */
+  constructor(readonly seesEveryWrite: boolean) {}
+
   private epoch = 0;
   private readonly counts = new Map<string, number>();
   private readonly marks = new Map<string, LedgerMark>();
   /** Per DT, the metadata of its last incremental refresh that only DDL changes, and the epoch it holds in. */
-  private readonly statics = new Map<string, { epoch: number; meta: StaticMetadata }>();
+  private readonly statics = new Map<string, { epoch: number; catalog: string; meta: StaticMetadata }>();
 
   /** A write to `table` committed; undefined: a write whose tables are not known (a new epoch). */
   wrote(table: string | undefined): void {
@@ -43,20 +50,24 @@ export class WriteLedger {
     else this.marks.delete(dt);
   }
 
-  /** Keeps (or, undefined, drops) `dt`'s static metadata, valid until the next epoch. */
-  keepStatics(dt: string, meta: StaticMetadata | undefined): void {
-    if (meta) this.statics.set(dt, { epoch: this.epoch, meta });
+  /**
+   * Keeps (or, undefined, drops) `dt`'s static metadata, read while the catalog's change counter was
+   * `catalog`: valid until the next epoch or another counter.
+   */
+  keepStatics(dt: string, meta: StaticMetadata | undefined, catalog = ''): void {
+    if (meta) this.statics.set(dt, { epoch: this.epoch, catalog, meta });
     else this.statics.delete(dt);
   }
 
-  /** `dt`'s static metadata, if nothing unnamed was written since it was kept. */
-  knownStatics(dt: string): StaticMetadata | undefined {
+  /** `dt`'s static metadata, if nothing unnamed was written and the catalog did not change since it was kept. */
+  knownStatics(dt: string, catalog = ''): StaticMetadata | undefined {
     const kept = this.statics.get(dt);
-    return kept?.epoch === this.epoch ? kept.meta : undefined;
+    return kept?.epoch === this.epoch && kept.catalog === catalog ? kept.meta : undefined;
   }
 
   /** Whether no table of `tables` was written since `dt`'s last successful refresh started. */
   unchangedSince(dt: string, tables: readonly string[]): boolean {
+    if (!this.seesEveryWrite) return false;
     const mark = this.marks.get(dt);
     if (!mark || mark.epoch !== this.epoch) return false;
     return tables.every((t) => mark.counts.has(t) && mark.counts.get(t) === (this.counts.get(t) ?? 0));

@@ -174,7 +174,7 @@ export function staticPart(meta: StaticMetadata): StaticMetadata {
 
 /**
  * DuckDB, with the static part known: one statement for the rest — the capture position, the DT's positions,
- * each source's change counts since its position (the summaries), the data timestamp and the history id.
+ * each source's change counts since its position (the summaries) and the history id.
  */
 export async function prefetchMovingMetadata(
   tx: Queryable,
@@ -198,7 +198,6 @@ export async function prefetchMovingMetadata(
     SELECT 'snap', CAST(coalesce(max(last_value), 0) AS VARCHAR), NULL, NULL, NULL
       FROM duckdb_sequences() WHERE schema_name = 'dtlab' AND sequence_name = 'capture_seq'
     UNION ALL SELECT 'pos', source, position, NULL, NULL FROM dtlab.capture_positions WHERE dt_name = ${name}
-    UNION ALL SELECT 'ts', CAST(data_timestamp AS VARCHAR), NULL, NULL, NULL FROM dtlab.dynamic_tables WHERE name = ${name}
     UNION ALL SELECT 'id', CAST(nextval('dtlab.refresh_id_seq') AS VARCHAR), NULL, NULL, NULL${summaries}`);
   const meta: RefreshMetadata = {
     dt: dt.name,
@@ -206,14 +205,14 @@ export async function prefetchMovingMetadata(
     position: '',
     positions: new Map(),
     summaries: new Map(),
-    dataTimestamp: null,
+    // The engine that sees every write also made every refresh: the data timestamp it knows is the stored one.
+    dataTimestamp: dt.dataTimestamp,
   };
   const counts: [string, { inserted: number; deleted: number; untracked: boolean }][] = [];
   for (const r of rows) {
     const [kind, a, b, c, d] = [text(r[0]), text(r[1]), text(r[2]), text(r[3]), text(r[4])];
     if (kind === 'snap') meta.position = a ?? '';
     else if (kind === 'pos' && a !== null && b !== null) meta.positions?.set(a, b);
-    else if (kind === 'ts') meta.dataTimestamp = a;
     else if (kind === 'id') meta.refreshId = Number(a);
     else if (kind === 'sum' && a !== null)
       counts.push([a, { inserted: Number(b), deleted: Number(c), untracked: d === 'true' }]);
@@ -224,4 +223,45 @@ export async function prefetchMovingMetadata(
   }
   memo.set(tx, meta);
   return meta;
+}
+
+/**
+ * PostgreSQL family, with the static part known and a probe that found every source's capture standing
+ * (refresh/probe.ts): the refresh's metadata without another statement.
+ */
+export function adoptProbe(
+  tx: Queryable,
+  dt: DynamicTable,
+  known: StaticMetadata,
+  look: {
+    position?: string;
+    stored: string | null;
+    refreshId?: number;
+    sources?: Map<string, { position: string; changes: ChangeSummaryLike } | undefined>;
+  },
+): RefreshMetadata | undefined {
+  if (look.position === undefined || !look.sources) return undefined;
+  const meta: RefreshMetadata = {
+    dt: dt.name,
+    ...staticPart(known),
+    position: look.position,
+    positions: new Map(),
+    summaries: new Map(),
+    dataTimestamp: look.stored,
+    ...(look.refreshId !== undefined ? { refreshId: look.refreshId } : {}),
+  };
+  for (const [source, s] of look.sources) {
+    if (!s) return undefined;
+    meta.positions?.set(source, s.position);
+    meta.summaries.set(`${source}@${s.position}`, { ...s.changes });
+    meta.intact.set(source, true);
+  }
+  memo.set(tx, meta);
+  return meta;
+}
+
+interface ChangeSummaryLike {
+  inserted: number;
+  deleted: number;
+  untracked: boolean;
 }

@@ -43,7 +43,7 @@ import { dialectOf } from '../dialect/index.js';
 import { DtError, messageOf } from '../errors.js';
 import { type RefreshRequest, recordFailedRefresh } from '../refresh/full.js';
 import { dropState } from '../refresh/incremental.js';
-import { PG_PROBE_DDL } from '../refresh/no-data.js';
+import { PG_PROBE_DDL } from '../refresh/probe.js';
 import { DtMutex, type RunOptions, type RunOutcome, runRefresh } from '../refresh/run.js';
 import { type Verification, verifyDynamicTable } from '../refresh/verify.js';
 import { resumeChanges, suspendChanges } from '../schedule/states.js';
@@ -111,15 +111,15 @@ export class Engine {
   private readonly refreshLocks = new DtMutex();
   /** The catalog, held in memory and kept in step with the database (catalog/known.ts). */
   private readonly catalog: KnownCatalog;
-  /** DuckDB: the writes this engine saw, which make NO_DATA free (capture/ledger.ts). */
-  private readonly ledger: WriteLedger | undefined;
+  /** What this engine's refreshes read, and on DuckDB the writes it saw, which make NO_DATA free (capture/ledger.ts). */
+  private readonly ledger: WriteLedger;
 
   private constructor(
     readonly backend: Backend,
     readonly clock: Clock,
   ) {
     this.catalog = new KnownCatalog(backend, isServer(backend));
-    this.ledger = dialectOf(backend.family).engineCaptures ? new WriteLedger() : undefined;
+    this.ledger = new WriteLedger(dialectOf(backend.family).engineCaptures);
     this.ctx = {
       backend,
       clock,
@@ -181,12 +181,12 @@ export class Engine {
       // needed, and DuckDB's ledger counts the write (a DT's DDL makes every DT look at the database again).
       if (parsed.kind !== 'passthrough' && !isReadOnly(parsed)) {
         this.catalog.forget();
-        this.ledger?.wrote(undefined);
+        this.ledger.wrote(undefined);
       } else if (parsed.kind === 'passthrough' && WRITES.test(stmt.text)) {
         const written = planCapture(stmt.text, stmt.tokens, EVERY_TABLE);
-        this.ledger?.wrote(written?.table);
+        this.ledger.wrote(written?.table);
         // DDL may change what refreshes read of the catalog (columns, capture): a new epoch.
-        if (written?.kind === 'untracked' && written.ddl) this.ledger?.wrote(undefined);
+        if (written?.kind === 'untracked' && written.ddl) this.ledger.wrote(undefined);
       }
     }
   }
@@ -383,7 +383,7 @@ export class Engine {
     const run = async () => {
       let captured = new Set<string>();
       const rows = await this.backend.transaction(async (tx) => {
-        if (this.ledger) captured = await duckdbCapturedSources(tx);
+        if (this.ledger.seesEveryWrite) captured = await duckdbCapturedSources(tx);
         const rows: number[] = [];
         for (const sql of statements) {
           const text = translateSql(sql, this.backend.family, { now }).text;
@@ -405,8 +405,8 @@ export class Engine {
    * change table deleted by hand) was not captured: a new epoch, so every DT asks the database again.
    */
   private async countWrite(table: string | undefined, captured: ReadonlySet<string>): Promise<void> {
-    if (!this.ledger) return;
     this.ledger.wrote(table);
+    if (!this.ledger.seesEveryWrite) return;
     if (table === undefined || captured.has(table)) return;
     if ((await this.catalog.list()).some((d) => d.sources.some((s) => s.name === table)))
       this.ledger.wrote(undefined);
@@ -417,7 +417,7 @@ export class Engine {
    * recorded (see capture/duckdb.ts). Returns undefined for anything else, which then runs as it is.
    */
   private async captured(sql: string): Promise<QueryResult | undefined> {
-    if (!this.ledger) return undefined;
+    if (!this.ledger.seesEveryWrite) return undefined;
     const captured = await duckdbCapturedSources(this.backend);
     const tokens = tokenize(sql);
     if (!planCapture(sql, tokens, captured)) {

@@ -5,7 +5,7 @@
  */
 import type { QueryShape } from '../plan/shape.js';
 import type { DynamicTable, RefreshAction } from '../types.js';
-import { currentDateMoved } from './no-data.js';
+import { currentDateMoved } from './probe.js';
 
 /** Above this share of a source's rows changed, recomputing everything is cheaper (Snowflake-like cost rule). */
 export const FULL_REFRESH_SHARE = 0.25;

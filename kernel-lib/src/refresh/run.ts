@@ -18,10 +18,11 @@
  */
 import { type Backend, BackendError, exec, type Queryable, quoteIdent } from '../backends/backend.js';
 import type { DuckDbTransactionOptions } from '../backends/duckdb.js';
-import type { LedgerMark, WriteLedger } from '../capture/ledger.js';
+import { type LedgerMark, WriteLedger } from '../capture/ledger.js';
 import { withCaptureLock } from '../capture/lock.js';
 import { describeColumns, listWarehouses } from '../catalog/catalog.js';
 import {
+  adoptProbe,
   prefetchMovingMetadata,
   prefetchRefreshMetadata,
   type RefreshMetadata,
@@ -41,7 +42,7 @@ import {
   runFullRefresh,
 } from './full.js';
 import { planWork } from './incremental.js';
-import { noDataWithoutLooking, pgProbeSql, timestampMs, trackedSources } from './no-data.js';
+import { noDataWithoutLooking, pgProbeSql, readProbe, timestampMs, trackedSources } from './probe.js';
 
 export interface RunOptions {
   trigger: RefreshTrigger;
@@ -61,7 +62,10 @@ export interface RunOptions {
 export interface KnownState {
   /** The change counter of the catalog `dt` was taken from: the refresh stops if the database's differs. */
   catalogChanges?: string | undefined;
-  /** DuckDB: the engine's write ledger (capture/ledger.ts); the DT's data timestamp is then the catalog's. */
+  /**
+   * The engine's ledger (capture/ledger.ts): what its refreshes read of the catalog and, on DuckDB, the writes
+   * it saw (the DT's data timestamp is then the one `dt` carries).
+   */
   ledger?: WriteLedger | undefined;
 }
 
@@ -122,7 +126,7 @@ export async function runRefresh(
     txOptions.timeoutMs = options.timeoutMs;
   const start = clock.now();
   const t0 = performance.now();
-  const ledger = options.known?.ledger;
+  const ledger = options.known?.ledger ?? new WriteLedger(dialect.engineCaptures);
   const tracked = trackedSources(dt);
   let mark: LedgerMark | undefined;
   let read: RefreshMetadata | undefined;
@@ -130,39 +134,42 @@ export async function runRefresh(
     // On DuckDB a refresh takes turns with captured writes (see capture/lock.ts).
     const outcome = await withCaptureLock(backend, () => {
       // Before the transaction, so before its snapshot (capture/ledger.ts).
-      mark = ledger?.markFor(tracked);
+      mark = ledger.markFor(tracked);
       return backend.transaction(async (tx): Promise<RunOutcome> => {
         // Settings and the DT's refresh lock (PostgreSQL family), deferred: sent with the first query.
         for (const sql of dialect.refreshPreamble(dt.name, options)) await exec(tx, sql);
-        // The fast path: one probe statement (PostgreSQL family) or none (DuckDB, whose engine saw every write).
-        const probe = ledger
-          ? { unchanged: ledger.unchangedSince(dt.name, tracked), stored: dt.dataTimestamp, id: undefined }
-          : await probeQuiet(tx, dt);
-        if (
-          'moved' in probe &&
-          probe.moved !== options.known?.catalogChanges &&
-          options.known?.catalogChanges
-        )
+        // What the refresh learns first: one probe statement (PostgreSQL family) or none (DuckDB).
+        const look = ledger.seesEveryWrite
+          ? { unchanged: ledger.unchangedSince(dt.name, tracked), stored: dt.dataTimestamp }
+          : readProbe(dt, (await tx.query(pgProbeSql(dt))).rows[0] ?? []);
+        const expected = options.known?.catalogChanges;
+        if (expected !== undefined && look.catalogChanges !== undefined && look.catalogChanges !== expected)
           return { kind: 'catalog-changed' };
-        const stored = timestampMs(probe.stored);
+        const stored = timestampMs(look.stored);
         if (options.skipIfCurrent && stored !== undefined && stored >= dataTimestamp)
           return { kind: 'skipped', reason: 'already refreshed to this data timestamp' };
-        if (noDataWithoutLooking({ dt, unchanged: probe.unchanged, previous: stored, now: dataTimestamp })) {
+        if (look.refreshId !== undefined) request.refreshId = look.refreshId;
+        if (noDataWithoutLooking({ dt, unchanged: look.unchanged, previous: stored, now: dataTimestamp })) {
           const work = {
             action: 'NO_DATA' as const,
             reason: NO_CHANGE,
             changesRead: Object.fromEntries(tracked.map((s) => [s, 0])),
             run: async () => ({ rowsInserted: 0, rowsDeleted: 0 }),
           };
-          if (probe.id !== undefined) request.refreshId = probe.id;
           return { kind: 'ran', record: await runFullRefresh(tx, request, () => clock.now(), work) };
         }
-        // One statement (sent with BEGIN and LOCK on the PostgreSQL server) for what the refresh needs to know;
-        // on DuckDB, when no DDL ran since the DT's last incremental refresh, only what writes move.
-        const statics = ledger?.knownStatics(dt.name);
-        const meta = statics
-          ? await prefetchMovingMetadata(tx, dt, statics)
-          : await prefetchRefreshMetadata(tx, backend.family, dt);
+        // The rest of what the refresh needs to know. While the engine knows what the DT's previous refresh
+        // read of the catalog (no DDL since), the probe was all of it (PostgreSQL family) or one statement of
+        // what writes move reads the rest (DuckDB); otherwise one statement reads everything.
+        const statics = ledger.knownStatics(dt.name, expected);
+        const meta =
+          (statics && !ledger.seesEveryWrite ? adoptProbe(tx, dt, statics, look) : undefined) ??
+          (statics && ledger.seesEveryWrite
+            ? await prefetchMovingMetadata(tx, dt, statics)
+            : await prefetchRefreshMetadata(tx, backend.family, dt));
+        if (meta.refreshId === undefined && request.refreshId !== undefined)
+          meta.refreshId = request.refreshId;
+        delete request.refreshId;
         read = meta;
         if (options.skipIfCurrent) {
           const current = meta.dataTimestamp;
@@ -185,11 +192,11 @@ export async function runRefresh(
         return { kind: 'ran', record: await runFullRefresh(tx, request, () => clock.now(), work) };
       }, txOptions);
     });
-    if (ledger) settleLedger(ledger, dt.name, outcome, mark, read);
+    settleLedger(ledger, dt.name, outcome, mark, read, options.known?.catalogChanges);
     return outcome;
   } catch (e) {
-    ledger?.settle(dt.name, undefined);
-    ledger?.keepStatics(dt.name, undefined);
+    ledger.settle(dt.name, undefined);
+    ledger.keepStatics(dt.name, undefined);
     if (!(e instanceof BackendError)) throw e;
     if (e.sqlState === LOCK_NOT_AVAILABLE)
       return { kind: 'skipped', reason: 'another session is refreshing it' };
@@ -223,21 +230,6 @@ export async function runRefresh(
 }
 
 /**
- * PostgreSQL family: the probe (refresh/no-data.ts), one statement, which also draws the history row's id so
- * that a NO_DATA refresh's INSERT waits for COMMIT.
- */
-async function probeQuiet(tx: Queryable, dt: DynamicTable) {
-  const { rows } = await tx.query(pgProbeSql(dt));
-  const [moved, stored, quiet, id] = rows[0] ?? [];
-  return {
-    moved: moved === null || moved === undefined ? undefined : String(moved),
-    stored: stored === null || stored === undefined ? null : String(stored),
-    unchanged: quiet === true,
-    id: id === null || id === undefined ? undefined : Number(id),
-  };
-}
-
-/**
  * After a refresh committed (DuckDB): its mark becomes what it has read, and a DT whose contents changed
  * counts as written for its readers. A reinitialized source (capture reinstalled) makes every DT look again.
  */
@@ -247,6 +239,7 @@ function settleLedger(
   outcome: RunOutcome,
   mark: LedgerMark | undefined,
   read: RefreshMetadata | undefined,
+  catalog: string | undefined,
 ) {
   if (outcome.kind !== 'ran') return;
   const r = outcome.record;
@@ -257,7 +250,7 @@ function settleLedger(
   ledger.settle(name, mark);
   // A FULL or REINITIALIZE refresh may have made what it read stale (a state table built, capture reinstalled).
   const unchanged = r.refreshAction === 'INCREMENTAL' || r.refreshAction === 'NO_DATA';
-  if (read) ledger.keepStatics(name, unchanged ? staticPart(read) : undefined);
+  if (read) ledger.keepStatics(name, unchanged ? staticPart(read) : undefined, catalog);
   else if (!unchanged) ledger.keepStatics(name, undefined);
   if (r.refreshAction === 'REINITIALIZE') ledger.wrote(undefined);
   if (r.rowsInserted + r.rowsDeleted > 0 || r.refreshAction !== 'NO_DATA') ledger.wrote(name);

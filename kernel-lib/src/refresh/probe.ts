@@ -1,0 +1,146 @@
+/**
+ * What a refresh learns first, before it reads any catalog: on the PostgreSQL family one probe statement, on
+ * DuckDB nothing (its engine saw every write: capture/ledger.ts). The probe gives the catalog's change
+ * counter, the DT's stored data timestamp, an id for the history row, the snapshot, and per source its
+ * position and the counts of its changes since — or nothing, when capture does not stand. When no source
+ * changed the refresh is NO_DATA right away; when the engine still knows what the DT's previous refresh read of
+ * the catalog, the probe is all an incremental refresh needs to decide (catalog/refresh-metadata.ts
+ * `adoptProbe`). Anything unusual — a source whose capture is not intact, a missing position, a first
+ * refresh, a view, CURRENT_DATE moving, a catalog another process changed — takes the long way
+ * (refresh/incremental.ts), which reads everything and says why.
+ */
+import { sqlLiteral, type Value } from '../backends/backend.js';
+import type { ChangeSummary } from '../capture/capture.js';
+import type { DynamicTable } from '../types.js';
+
+/**
+ * PostgreSQL family: `source`'s changes committed after snapshot `pos` as 'inserted,deleted,untracked', or
+ * NULL when capture does not stand (table, trigger, change table with the source's columns, sentinel row) or
+ * there is no position. Never an error: a table or change table dropped by hand gives NULL, and the long way
+ * reinstalls capture.
+ */
+export const PG_PROBE_DDL = `CREATE OR REPLACE FUNCTION dtlab.changes_since(src text, pos text) RETURNS text
+  LANGUAGE plpgsql STABLE AS $$
+  DECLARE
+    rel regclass := to_regclass(quote_ident(src));
+    chg regclass := to_regclass('dtlab.' || quote_ident('chg_' || src));
+    snap pg_snapshot;
+    counts text;
+  BEGIN
+    IF pos IS NULL OR rel IS NULL OR chg IS NULL THEN RETURN NULL; END IF;
+    snap := CAST(pos AS pg_snapshot);
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = rel AND tgname = 'dtlab_capture_ins') THEN
+      RETURN NULL;
+    END IF;
+    IF dtlab.columns_of(rel, 0) IS DISTINCT FROM dtlab.columns_of(chg, 2) THEN RETURN NULL; END IF;
+    EXECUTE format('SELECT CASE WHEN EXISTS (SELECT 1 FROM %s WHERE _w = 0) THEN
+                      count(*) FILTER (WHERE _w > 0) || '','' || count(*) FILTER (WHERE _w < 0) END
+                      FROM %s WHERE _w <> 0 AND _xid >= pg_snapshot_xmin($1) AND NOT pg_visible_in_snapshot(_xid, $1)',
+                   chg, chg) INTO counts USING snap;
+    IF counts IS NULL THEN RETURN NULL; END IF;
+    RETURN counts || ',' || EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = src
+                                     AND _xid >= pg_snapshot_xmin(snap) AND NOT pg_visible_in_snapshot(_xid, snap));
+  END $$`;
+
+/** The tables whose changes a DT consumes (views are not captured). */
+export const trackedSources = (dt: DynamicTable) =>
+  dt.sources.filter((s) => s.kind !== 'VIEW').map((s) => s.name);
+
+/** The probe, one statement: see the module's comment. Columns: counter, ts, id, snapshot, then per source (position, changes). */
+export function pgProbeSql(dt: DynamicTable): string {
+  const name = sqlLiteral(dt.name);
+  const perSource = trackedSources(dt).map((s) => {
+    const position = `(SELECT position FROM dtlab.capture_positions WHERE dt_name = ${name} AND source = ${sqlLiteral(s)})`;
+    return `${position}, dtlab.changes_since(${sqlLiteral(s)}, ${position})`;
+  });
+  return `SELECT (SELECT value FROM dtlab.meta WHERE key = 'catalog_changes'),
+    (SELECT CAST(data_timestamp AS VARCHAR) FROM dtlab.dynamic_tables WHERE name = ${name}),
+    nextval('dtlab.refresh_id_seq'), CAST(pg_current_snapshot() AS TEXT)${perSource.map((p) => `,\n    ${p}`).join('')}`;
+}
+
+/** What a refresh learns first. */
+export interface FirstLook {
+  /** The catalog's change counter now (PostgreSQL family). */
+  catalogChanges?: string;
+  /** The DT's data timestamp as stored. */
+  stored: string | null;
+  /** An id drawn for the history row. */
+  refreshId?: number;
+  /** The position this refresh reads up to (PostgreSQL family: its snapshot). */
+  position?: string;
+  /** Per tracked source: its position and changes since (absent: capture does not stand, or no position). */
+  sources?: Map<string, { position: string; changes: ChangeSummary } | undefined>;
+  /** No tracked source changed since the DT's last refresh. */
+  unchanged: boolean;
+}
+
+const text = (v: Value | undefined) => (v === null || v === undefined ? undefined : String(v));
+
+/** Pure: the probe's row as a FirstLook. */
+export function readProbe(dt: DynamicTable, row: Value[]): FirstLook {
+  const sources = new Map<string, { position: string; changes: ChangeSummary } | undefined>();
+  trackedSources(dt).forEach((s, i) => {
+    const position = text(row[4 + 2 * i]);
+    const counts = text(row[5 + 2 * i])?.split(',');
+    sources.set(
+      s,
+      position !== undefined && counts?.length === 3
+        ? {
+            position,
+            changes: {
+              inserted: Number(counts[0]),
+              deleted: Number(counts[1]),
+              untracked: counts[2] === 'true',
+            },
+          }
+        : undefined,
+    );
+  });
+  const quiet = (c: ChangeSummary) => c.inserted + c.deleted === 0 && !c.untracked;
+  const id = text(row[2]);
+  const catalogChanges = text(row[0]);
+  const position = text(row[3]);
+  return {
+    ...(catalogChanges !== undefined ? { catalogChanges } : {}),
+    stored: text(row[1]) ?? null,
+    ...(id !== undefined ? { refreshId: Number(id) } : {}),
+    ...(position !== undefined ? { position } : {}),
+    sources,
+    unchanged: [...sources.values()].every((s) => s !== undefined && quiet(s.changes)),
+  };
+}
+
+export interface NoDataFacts {
+  dt: DynamicTable;
+  /** No tracked source changed since the DT's last refresh (as the probe or the ledger says). */
+  unchanged: boolean;
+  /** The DT's data timestamp before this refresh (engine-clock ms), if it has one. */
+  previous: number | undefined;
+  /** This refresh's data timestamp. */
+  now: number;
+}
+
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Whether a query reads CURRENT_DATE (its result can change while no source does). */
+export const readsCurrentDate = (query: string) => /\bcurrent_date\b/i.test(query);
+
+/** CURRENT_DATE's move since the previous refresh, in words; undefined while the date holds. */
+export function currentDateMoved(query: string, previous: number | undefined, now: number) {
+  if (previous === undefined || !readsCurrentDate(query) || day(previous) === day(now)) return undefined;
+  return `CURRENT_DATE moved from ${day(previous)} to ${day(now)}`;
+}
+
+/** Pure: whether the refresh is NO_DATA without looking further. */
+export function noDataWithoutLooking(f: NoDataFacts): boolean {
+  return (
+    f.unchanged &&
+    f.previous !== undefined &&
+    !f.dt.sources.some((s) => s.kind === 'VIEW') &&
+    currentDateMoved(f.dt.query, f.previous, f.now) === undefined
+  );
+}
+
+/** Catalog text timestamp → engine-clock ms. */
+export const timestampMs = (ts: string | null | undefined) =>
+  ts ? Date.parse(`${ts.replace(' ', 'T')}Z`) : undefined;
