@@ -243,16 +243,15 @@ export interface LagSample {
 }
 
 export async function insertLagSamples(db: Queryable, samples: readonly LagSample[]): Promise<void> {
-  for (const s of samples) {
-    await db.query('INSERT INTO dtlab.lag_samples VALUES ($1, $2, $3, $4, $5, $6)', [
-      s.sampleTime,
-      s.name,
-      s.kind,
-      s.dataTimestamp,
-      s.lagSeconds,
-      s.targetLagSeconds,
-    ]);
-  }
+  if (samples.length === 0) return;
+  // One statement for all: a scheduler look writes a sample per DT.
+  const rows = samples.map(
+    (_s, i) => `($${6 * i + 1}, $${6 * i + 2}, $${6 * i + 3}, $${6 * i + 4}, $${6 * i + 5}, $${6 * i + 6})`,
+  );
+  await db.query(
+    `INSERT INTO dtlab.lag_samples VALUES ${rows.join(', ')}`,
+    samples.flatMap((s) => [s.sampleTime, s.name, s.kind, s.dataTimestamp, s.lagSeconds, s.targetLagSeconds]),
+  );
 }
 
 export interface MeteringRow {

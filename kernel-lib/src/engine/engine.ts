@@ -60,6 +60,7 @@ import {
   type RefreshTrigger,
   type SchedulingState,
   type SuspendReason,
+  type Warehouse,
 } from '../types.js';
 import type { EngineContext } from './context.js';
 import { createDynamicTable } from './create.js';
@@ -457,6 +458,11 @@ export class Engine {
   /** The dynamic tables as the database has them (from memory where this engine is the only writer). */
   listDynamicTables(): Promise<DynamicTable[]> {
     return this.catalog.list();
+  }
+
+  /** The warehouses as the database has them (from memory where this engine is the only writer). */
+  listWarehouses(): Promise<Warehouse[]> {
+    return this.catalog.warehouses();
   }
 
   /** Refresh history, newest first, optionally of one DT. */

@@ -14,7 +14,7 @@
  *   simulated end. The same actions then always give the same history, and a too-small warehouse shows.
  */
 import { merge, type Observable, Subject } from 'rxjs';
-import { consecutiveScheduledFailures, type LagSample, listWarehouses } from '../catalog/catalog.js';
+import { consecutiveScheduledFailures, type LagSample } from '../catalog/catalog.js';
 import { type Clock, isManual, ManualClock, realDelayUntil } from '../clock.js';
 import type { Engine } from '../engine/engine.js';
 import { isServer, withSourcesLocked } from '../engine/fence.js';
@@ -366,7 +366,7 @@ export class Scheduler {
   }
 
   private async syncWarehouses(now: number): Promise<void> {
-    for (const spec of await listWarehouses(this.engine.backend)) {
+    for (const spec of await this.engine.listWarehouses()) {
       const w = this.warehouses.get(spec.name);
       if (w) w.update(spec);
       else this.warehouses.set(spec.name, new WarehouseState(spec));
