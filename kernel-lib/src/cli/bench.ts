@@ -25,6 +25,8 @@ export interface BenchOptions {
   sf: number;
   /** Orders in the batch (capped at a tenth of the orders table, so the batch stays a batch). */
   batch: number;
+  /** Lesson-clock minutes of the lesson hours (60; fewer for a quick check). */
+  minutes: number;
 }
 
 async function requireEmpty(engine: Engine, sf: number): Promise<void> {
@@ -63,13 +65,13 @@ export async function benchRefresh(given: Engine, options: BenchOptions, out: (s
   out(`database: ${backend.description}; ${loadAverage()}`);
 
   out('\nlatency at SF 0.01 (a fresh database, the seven pipelines; medians of 9 refreshes):');
-  const small = await pipelinesSmall(backend);
+  const small = await pipelinesSmall(backend, options.minutes);
   out(formatTable(LATENCY_COLUMNS, small.latencies));
   out(`  ${loadAverage()}`);
   out(
-    '\nlesson hours at SF 0.01 (fresh databases; the lesson clock moved by 1 hour, from 1998-08-02 12:00 UTC):',
+    `\nlesson hours at SF 0.01 (fresh databases; the lesson clock moved by ${options.minutes} minutes, from 1998-08-02 12:00 UTC):`,
   );
-  out(hourText('Scenario A (2 DTs, simulator at rate 2)', await scenarioAHour(backend)));
+  out(hourText('Scenario A (2 DTs, simulator at rate 2)', await scenarioAHour(backend, options.minutes)));
   out(hourText('seven seed pipelines (1-minute lags, simulator at rate 10)', small.pipelinesHour));
   out(`  ${loadAverage()}`);
 
@@ -97,6 +99,9 @@ export async function benchRefresh(given: Engine, options: BenchOptions, out: (s
     out(`  ${p.name}: ${dt?.effectiveMode} — ${dt?.refreshModeReason}`);
   }
 
+  const held = await backend.query('SELECT count(*) FROM order_analytics_incremental');
+  out(`  order_analytics_incremental holds ${held.rows[0]?.[0]} days (its CURRENT_DATE is 1998-08-02)`);
+
   const rf1 = await applyRf1(engine, 1);
   const rf2 = await applyRf2(engine, 1);
   out(
@@ -117,6 +122,14 @@ export async function benchRefresh(given: Engine, options: BenchOptions, out: (s
   out(overheadText('a bare copy of orders', batch, await captureOverhead(engine, batch, false)));
   out(overheadText("a copy with orders' primary key", batch, await captureOverhead(engine, batch, true)));
   out(`  ${loadAverage()}`);
+}
+
+export function parseMinutes(text: string | undefined): number {
+  if (text === undefined) return 60;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new DtError('DT_ERR_USAGE', `--minutes must be a whole number ≥ 1, got '${text}'`);
+  return n;
 }
 
 export function parseBatch(text: string | undefined): number {

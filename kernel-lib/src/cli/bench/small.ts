@@ -62,15 +62,15 @@ export interface LessonHour {
   events: number;
 }
 
-/** Moves the session's clock by one hour (`%dt clock +1h`); what it cost and did. */
-async function lessonHour(session: MagicSession): Promise<LessonHour> {
+/** Moves the session's clock by `minutes` (`%dt clock +60m` is the lesson hour); what it cost and did. */
+async function lessonHour(session: MagicSession, minutes: number): Promise<LessonHour> {
   const { scheduler } = await session.connect();
   let refreshes = 0;
   const sub = scheduler.events$.subscribe((e) => {
     if (e.type === 'refresh') refreshes++;
   });
   const before = Object.values(session.simulator?.counts.events ?? {}).reduce((a, b) => a + b, 0);
-  const hour = await timed(() => session.run('%dt clock +1h'));
+  const hour = await timed(() => session.run(`%dt clock +${minutes}m`));
   sub.unsubscribe();
   const after = Object.values(session.simulator?.counts.events ?? {}).reduce((a, b) => a + b, 0);
   return { ms: hour.ms, refreshes, events: after - before };
@@ -85,8 +85,8 @@ function scenarioACells(): string[] {
   return [...cells.slice(0, last), (cells[last] ?? '').replace('%dt clock +1h', '')].filter((c) => c.trim());
 }
 
-export async function scenarioAHour(main: Backend): Promise<LessonHour> {
-  return inSession(main, scenarioACells(), (session) => lessonHour(session));
+export async function scenarioAHour(main: Backend, minutes: number): Promise<LessonHour> {
+  return inSession(main, scenarioACells(), (session) => lessonHour(session, minutes));
 }
 
 /** One new order of the last day of TPC-H's dates, under a fresh key. */
@@ -108,7 +108,7 @@ export interface SmallScale {
 }
 
 /** The seven pipelines at 1-minute lags: latencies first, then their lesson hour at rate 10. */
-export async function pipelinesSmall(main: Backend): Promise<SmallScale> {
+export async function pipelinesSmall(main: Backend, minutes: number): Promise<SmallScale> {
   const { script } = pipelineScripts('1 minute');
   const cells = [`%dt load tpch --sf ${SMALL_SF}`, `%%sql\n${script}`];
   if (main.family === 'postgres') cells.push('%%sql\nCREATE INDEX orders_o_custkey ON orders (o_custkey)');
@@ -142,6 +142,6 @@ export async function pipelinesSmall(main: Backend): Promise<SmallScale> {
     for (const dt of [linear, ltv])
       row('1 row inserted', dt, actions.get(dt) ?? new Set(), times.get(dt) ?? []);
     await session.run('%dt simulate orders --rate 10');
-    return { latencies, pipelinesHour: await lessonHour(session) };
+    return { latencies, pipelinesHour: await lessonHour(session, minutes) };
   });
 }
