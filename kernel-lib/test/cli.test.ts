@@ -119,6 +119,56 @@ describe('dtlab CLI', () => {
     expect(failed.stderr).toMatch(/DT_ERR_UNKNOWN_OBJECT.*nope does not exist/);
   });
 
+  it('bench refresh reports every section with figures (tiny scale on DuckDB)', async () => {
+    const r = await dtlab(
+      'bench',
+      'refresh',
+      '--db',
+      'duckdb',
+      '--sf',
+      '0.01',
+      '--batch',
+      '100',
+      '--minutes',
+      '2',
+    );
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const num = String.raw`\d+(\.\d+)?`;
+    // Latencies: NO_DATA and 1-row refreshes of the linear DT and customer_ltv, with times.
+    for (const dt of ['order_analytics_incremental', 'customer_ltv_incremental']) {
+      expect(r.out).toMatch(new RegExp(`nothing changed \\| ${dt} +\\| NO_DATA +\\| +${num} \\| +${num}`));
+      expect(r.out).toMatch(
+        new RegExp(`1 row inserted +\\| ${dt} +\\| INCREMENTAL +\\| +${num} \\| +${num}`),
+      );
+    }
+    // Lesson time: both lessons ran refreshes and simulated events.
+    expect(r.out).toMatch(
+      /Scenario A \(2 DTs, simulator at rate 2\): [\d.]+ ms for [1-9]\d* refreshes and 240 simulated/,
+    );
+    expect(r.out).toMatch(
+      /seven seed pipelines \(1-minute lags, simulator at rate 10\): [\d.]+ ms for [1-9]\d* refreshes and 1200 simulated/,
+    );
+    // Full ÷ incremental after the RF pair and after the batch, per incremental pipeline.
+    const rounds = r.out.split(/after a batch of 100 new orders/);
+    expect(rounds).toHaveLength(2);
+    for (const round of rounds)
+      for (const p of ['order_analytics_incremental', 'customer_ltv_incremental', 'daily_order_base'])
+        expect(round).toMatch(
+          new RegExp(`${p} +\\| INCREMENTAL +\\| +[1-9]\\d* \\| +${num} \\| +${num} \\| ${num}×`),
+        );
+    // The incremental pipeline with a CURRENT_DATE - 30 filter times a table that holds rows.
+    expect(r.out).toMatch(/order_analytics_incremental holds [1-9]\d* days/);
+    // Capture overhead, bare and keyed; the load average with the figures.
+    expect(r.out).toMatch(
+      /into a bare copy of orders: without capture [\d.]+ ms, with capture [\d.]+ ms \([\d.]+×\)/,
+    );
+    expect(r.out).toMatch(
+      /into a copy with orders' primary key: without capture [\d.]+ ms, with capture [\d.]+ ms/,
+    );
+    expect(r.out.match(/load average [\d.]+ \(1 min\)/g)?.length).toBeGreaterThanOrEqual(5);
+  }, 600_000);
+
   it('formats errors without a position too', () => {
     expect(formatError(new DtError('DT_ERR_EXISTS', 'x exists', { hint: 'use OR REPLACE' }))).toBe(
       'error DT_ERR_EXISTS: x exists\nhint: use OR REPLACE',

@@ -10,7 +10,7 @@ import { DtError, messageOf } from '../errors.js';
 import { caretSnippet } from '../sql/position.js';
 import { loadTpchFiles } from '../tpch/load-files.js';
 import { TPCH_TABLES } from '../tpch/schema.js';
-import { benchRefresh, parseBatch } from './bench.js';
+import { benchRefresh, parseBatch, parseMinutes } from './bench.js';
 import { formatTable } from './table.js';
 import { parseScaleFactor, type TpchValues, tpchGen, tpchLoad, tpchRefresh, tpchSimulate } from './tpch.js';
 
@@ -32,10 +32,14 @@ Usage:
   dtlab tpch simulate [--db DB] [--rate R] [--seconds S] [--faults kind=p,…] [--seed N]
                                             stream new orders, status changes, corrections, cancellations
                                             (faults: nullCustomer, duplicateKey, negativePrice, unknownCustomer)
-  dtlab bench refresh --sf SF [--db DB] [--batch N]
-                                            incremental vs full refresh of the seven pipelines after RF1+RF2
-                                            and after a batch of N new orders (default 100000), and the
-                                            write overhead of change capture; needs an empty database
+  dtlab bench refresh --sf SF [--db DB] [--batch N] [--minutes M]
+                                            what a refresh costs, one backend, one run (1-minute load
+                                            average with each section): at SF 0.01 on fresh databases, the
+                                            latency of a NO_DATA refresh and of a 1-row change (a linear DT,
+                                            customer_ltv) and M minutes (default 60) of two lessons (Scenario
+                                            A at rate 2; the seven pipelines at 1-minute lags, rate 10); at
+                                            SF, full ÷ incremental per pipeline after RF1+RF2 and after a
+                                            batch of N new orders (default 100000); capture's write overhead
   dtlab --help                              this text
 
 The Jupyter kernel (magics and TypeScript cells in Node, on PGlite or PostgreSQL) is a command of its own:
@@ -49,6 +53,7 @@ Options:
   --sf SF        TPC-H scale factor: 0.01, 0.1, 1, 10 … (SF 1 = 6 million line items)
   --updates N    refresh sets to write (gen, default 0) or to allow rf1/rf2 to apply (load, default 10)
   --batch N      orders in the benchmark's batch (capped at a tenth of the orders table)
+  --minutes M    lesson-clock minutes of the benchmark's lesson hours (default 60)
   --keys MODE    primary (default): the spec's primary keys; none: no keys, so duplicates can be injected
   --shift-to-today  move every date by one constant so the latest order falls on today (UTC)
 
@@ -146,11 +151,15 @@ async function tpchCommand(
 
 async function benchCommand(
   sub: string | undefined,
-  values: { db?: string; sf?: string; batch?: string },
+  values: { db?: string; sf?: string; batch?: string; minutes?: string },
   out: (s: string) => void,
 ) {
   if (sub !== 'refresh') throw new DtError('DT_ERR_USAGE', `unknown bench '${sub ?? ''}': expected refresh`);
-  const options = { sf: parseScaleFactor(values.sf), batch: parseBatch(values.batch) };
+  const options = {
+    sf: parseScaleFactor(values.sf),
+    batch: parseBatch(values.batch),
+    minutes: parseMinutes(values.minutes),
+  };
   await withEngine(values.db, (e) => benchRefresh(e, options, out));
 }
 
@@ -187,6 +196,7 @@ export async function main(
         faults: { type: 'string' },
         seed: { type: 'string' },
         batch: { type: 'string' },
+        minutes: { type: 'string' },
       },
     });
     if (values.help) {
