@@ -186,20 +186,24 @@ export async function collectGarbage(db: Queryable, family: SqlFamily, source: s
 
 /**
  * Runs one statement on DuckDB with capture: returns its result as the user should see it, or undefined if
- * the statement writes no captured table (the caller runs it as it is).
+ * the statement writes no captured table (the caller runs it as it is). `seq`: the statement's number in the
+ * change tables, when the caller drew it ahead (engine.write draws one per statement in one call). Statements
+ * whose results nobody reads (the old rows' copy before the write, the new rows' after it) are deferred into
+ * the next call, so a captured statement costs one call of its own.
  */
 export async function capturedWrite(
   tx: Queryable,
   sql: string,
   tokens: Token[],
   captured: ReadonlySet<string>,
+  seq?: number,
 ): Promise<QueryResult | undefined> {
   const plan = duck.planCapture(sql, tokens, captured);
   if (!plan) return undefined;
-  const seq = Number((await tx.query("SELECT nextval('dtlab.capture_seq')")).rows[0]?.[0]);
+  const n = seq ?? Number((await tx.query("SELECT nextval('dtlab.capture_seq')")).rows[0]?.[0]);
   if (plan.kind === 'untracked') {
     const result = await tx.query(sql);
-    await tx.query('INSERT INTO dtlab.capture_events VALUES ($1, $2, $3)', [plan.table, seq, 'UNTRACKED']);
+    await tx.query('INSERT INTO dtlab.capture_events VALUES ($1, $2, $3)', [plan.table, n, 'UNTRACKED']);
     // ALTER / DROP / CREATE OR REPLACE TABLE: the change table must follow the table's new columns (or go).
     if (plan.ddl) {
       for (const drop of duck.duckdbRemoveCapture(plan.table).slice(0, 1)) await tx.query(drop);
@@ -212,9 +216,18 @@ export async function capturedWrite(
     }
     return result;
   }
-  for (const before of plan.before) await tx.query(before.replace('$seq', String(seq)));
-  const result = await tx.query(plan.write.replace('$seq', String(seq)));
+  for (const before of plan.before) await exec(tx, before.replace('$seq', String(n)));
+  const result = await tx.query(plan.write.replace('$seq', String(n)));
   if (!plan.returning) return result;
-  for (const insert of duck.recordRows(plan.table, seq, plan.returning, result.rows)) await tx.query(insert);
+  for (const insert of duck.recordRows(plan.table, n, plan.returning, result.rows)) await exec(tx, insert);
   return { columns: [], rows: [], rowCount: result.rows.length };
+}
+
+/** `count` numbers of the change tables' sequence, drawn in one call (DuckDB). */
+export async function drawCaptureSeqs(tx: Queryable, count: number): Promise<number[]> {
+  if (count === 0) return [];
+  const { rows } = await tx.query(
+    `SELECT nextval('dtlab.capture_seq') FROM range(${Math.floor(count)}) ORDER BY 1`,
+  );
+  return rows.map((r) => Number(r[0]));
 }

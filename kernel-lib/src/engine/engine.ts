@@ -14,6 +14,7 @@ import {
 } from '../backends/backend.js';
 import {
   capturedWrite,
+  drawCaptureSeqs,
   dropPositions,
   duckdbCapturedSources,
   installCaptureRegistry,
@@ -49,7 +50,7 @@ import { type Verification, verifyDynamicTable } from '../refresh/verify.js';
 import { resumeChanges, suspendChanges } from '../schedule/states.js';
 import { type AlterDynamicTable, type CreateWarehouse, parseStatement, type Statement } from '../sql/ddl.js';
 import { formatLag } from '../sql/lag.js';
-import { identifierName, tokenize } from '../sql/lexer.js';
+import { identifierName, type Token, tokenize } from '../sql/lexer.js';
 import { positionAt } from '../sql/position.js';
 import { type ScriptStatement, splitStatements } from '../sql/split.js';
 import { translateSql } from '../sql/translate.js';
@@ -385,10 +386,16 @@ export class Engine {
       let captured = new Set<string>();
       const rows = await this.backend.transaction(async (tx) => {
         if (this.ledger.seesEveryWrite) captured = await duckdbCapturedSources(tx);
+        const texts = statements.map((sql) => translateSql(sql, this.backend.family, { now }).text);
+        const tokens = texts.map((text) => tokenize(text));
+        // One call for every captured statement's sequence number.
+        const plans = texts.map((text, i) => planCapture(text, tokens[i] as Token[], captured));
+        const seqs = await drawCaptureSeqs(tx, plans.filter((p) => p !== undefined).length);
         const rows: number[] = [];
-        for (const sql of statements) {
-          const text = translateSql(sql, this.backend.family, { now }).text;
-          const result = (await capturedWrite(tx, text, tokenize(text), captured)) ?? (await tx.query(text));
+        for (const [i, text] of texts.entries()) {
+          const seq = plans[i] ? seqs.shift() : undefined;
+          const result =
+            (await capturedWrite(tx, text, tokens[i] as Token[], captured, seq)) ?? (await tx.query(text));
           rows.push(result.rowCount);
         }
         return rows;

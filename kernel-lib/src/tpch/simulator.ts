@@ -203,6 +203,14 @@ export class OrderSimulator {
     const orders: Value[][] = [];
     const lineitems: Value[][] = [];
     const statements: string[] = [];
+    /** Per kind of event, the orders it hits (corrections: their factors in turn). */
+    const corrections = new Map<number, string[]>();
+    // Sets: an order may be open twice (a duplicate-key fault), and a key listed twice in IN makes DuckDB
+    // update its row twice, which its primary key refuses.
+    const finished = new Set<number>();
+    const cancelled = new Set<number>();
+    /** Orders this tick inserts. */
+    const created = new Set<number>();
     const today = addDays(now, 0);
     for (let i = 0; i < count; i++) {
       let kind = this.pick();
@@ -236,6 +244,7 @@ export class OrderSimulator {
           counts.faults.negativePrice++;
         }
         orders.push(row);
+        created.add(key);
         for (const l of lines) {
           const li = [...l];
           li[0] = key;
@@ -250,26 +259,51 @@ export class OrderSimulator {
         const at = Math.floor(this.rand() * this.open.length);
         const key = this.open[at] as number;
         if (kind === 'statusChange') {
-          statements.push(`UPDATE orders SET o_orderstatus = 'F' WHERE o_orderkey = ${key}`);
+          finished.add(key);
           this.open.splice(at, 1);
         } else if (kind === 'correction') {
           const factor = (0.9 + this.rand() * 0.2).toFixed(4);
-          statements.push(
-            `UPDATE orders SET o_totalprice = round(o_totalprice * ${factor}, 2) WHERE o_orderkey = ${key}`,
-          );
+          corrections.set(key, [...(corrections.get(key) ?? []), factor]);
         } else {
-          statements.push(
-            `DELETE FROM lineitem WHERE l_orderkey = ${key}`,
-            `DELETE FROM orders WHERE o_orderkey = ${key}`,
-          );
+          cancelled.add(key);
           this.open.splice(at, 1);
         }
       }
     }
     const values = (rows: Value[][]) => rows.map((r) => `(${r.map(sqlLiteral).join(', ')})`).join(', ');
-    // New rows first, so an update or cancellation in the same tick can find an order created in it.
-    if (lineitems.length > 0) statements.unshift(`INSERT INTO lineitem VALUES ${values(lineitems)}`);
-    if (orders.length > 0) statements.unshift(`INSERT INTO orders VALUES ${values(orders)}`);
+    // New rows first, so an update or cancellation in the same tick can find an order created in it. Then one
+    // statement per kind of change: an order's corrections come before its status change or cancellation (after
+    // either it is no longer open), so one UPDATE and then the deletes end where the events in turn would.
+    if (orders.length > 0) statements.push(`INSERT INTO orders VALUES ${values(orders)}`);
+    if (lineitems.length > 0) statements.push(`INSERT INTO lineitem VALUES ${values(lineitems)}`);
+    // An UPDATE touches each order once; orders created in this tick are updated apart from older ones
+    // (DuckDB refuses, with a false duplicate-key error, an UPDATE of a keyed table that mixes rows inserted in
+    // its own transaction with older rows). A cancelled order's corrections do not matter: it goes.
+    for (const key of cancelled) corrections.delete(key);
+    const touched = [...new Set([...corrections.keys(), ...finished])];
+    for (const keys of [touched.filter((k) => created.has(k)), touched.filter((k) => !created.has(k))]) {
+      if (keys.length === 0) continue;
+      const corrected = keys.filter((k) => corrections.has(k));
+      const done = keys.filter((k) => finished.has(k));
+      const price = (factors: string[]) =>
+        factors.reduce((expr, f) => `round(${expr} * ${f}, 2)`, 'o_totalprice');
+      const sets = [
+        ...(corrected.length > 0
+          ? [
+              `o_totalprice = CASE o_orderkey ${corrected.map((k) => `WHEN ${k} THEN ${price(corrections.get(k) ?? [])}`).join(' ')} ELSE o_totalprice END`,
+            ]
+          : []),
+        ...(done.length > 0
+          ? [`o_orderstatus = CASE WHEN o_orderkey IN (${done.join(', ')}) THEN 'F' ELSE o_orderstatus END`]
+          : []),
+      ];
+      statements.push(`UPDATE orders SET ${sets.join(', ')} WHERE o_orderkey IN (${keys.join(', ')})`);
+    }
+    if (cancelled.size > 0)
+      statements.push(
+        `DELETE FROM lineitem WHERE l_orderkey IN (${[...cancelled].join(', ')})`,
+        `DELETE FROM orders WHERE o_orderkey IN (${[...cancelled].join(', ')})`,
+      );
     return { statements, counts };
   }
 
