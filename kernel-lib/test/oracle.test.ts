@@ -82,6 +82,22 @@ const DTS: [string, string][] = [
   ['on_linear', 'SELECT COUNT(*) AS groups, SUM(n) AS total, AVG(av) AS mean FROM avg_join'],
   ['on_linear_sum', 'SELECT w IS NULL AS no_w, SUM(n) AS total FROM avg_join GROUP BY w IS NULL'],
   ['on_dt', 'SELECT c % 2 AS parity, SUM(sv) AS total, COUNT(*) AS groups FROM agg GROUP BY c % 2'],
+  // Projections kept as Z-sets (plan/rows.ts): duplicate rows, NULL join keys (a.g), NULL values.
+  [
+    'rows_null_keys',
+    'SELECT a.s, a.v + b.w AS t, b.k FROM a JOIN b ON a.g = b.w WHERE a.v IS NOT NULL OR b.w > 0',
+  ],
+  ['rows_one', 'SELECT g, s, v * 2 AS v2 FROM a WHERE k < 4'],
+  // LEFT JOIN aggregates kept linearly (customer_ltv's shape): unmatched preserved rows, NULL join and group
+  // keys, an inner join before the LEFT JOIN, MIN/MAX whose extreme is deleted.
+  [
+    'ltv',
+    'SELECT x.k, x.w, COUNT(a.v) AS c, SUM(a.v) AS sv, AVG(a.v) AS av, MAX(a.v) AS mx, MIN(a.s) AS ms FROM b AS x JOIN b AS y ON x.k = y.k LEFT JOIN a ON a.k = x.k GROUP BY x.k, x.w',
+  ],
+  [
+    'ltv_null_keys',
+    'SELECT b.w, COUNT(a.k) AS c, SUM(a.v * 2) AS s, MIN(a.v) AS mn, MAX(a.v + 1) AS mx FROM b LEFT OUTER JOIN a ON a.g = b.w GROUP BY b.w',
+  ],
 ];
 
 /** Seeds of failing cases found earlier, replayed on every run. */

@@ -39,19 +39,19 @@ import {
   type LinearPlan,
   outputFromStateSql,
   rolledUpState,
-  stateAggregateColumns,
   stateSelectSql,
   stateTable,
   stateTableName,
 } from '../plan/linear.js';
 import { innerKeyColumns, type NestedPlan, outerKeysSql, STATE, stateSql } from '../plan/nested.js';
 import type { QueryShape } from '../plan/shape.js';
-import { chooseStrategy, type Strategy } from '../plan/strategy.js';
+import { chooseStrategy, keepsState, type Strategy } from '../plan/strategy.js';
 import type { UnionPlan } from '../plan/union.js';
 import { analyzeQuery } from '../sql/analyze.js';
 import { translateSql } from '../sql/translate.js';
 import type { DynamicTable, RefreshAction } from '../types.js';
 import type { RefreshWork } from './full.js';
+import { applyRows, mergeDelta } from './linear-exec.js';
 
 /** Above this share of a source's rows changed, recomputing everything is cheaper (Snowflake-like cost rule). */
 export const FULL_REFRESH_SHARE = 0.25;
@@ -234,6 +234,16 @@ export async function runIncremental(
     translateSql(sql, family, { now: work.now }).text.replaceAll('$1', sqlLiteral(previous));
   // Statements whose results are not read go through `exec`: deferred into the next round trip (PostgreSQL
   // server, DuckDB), so a refresh costs fewer calls.
+  if (linear?.rows)
+    return applyRows(tx, family, {
+      dt: dt.name,
+      query: dt.query,
+      shape,
+      changed,
+      insertsOnly: decision.insertsOnly,
+      output,
+      bind,
+    });
   await exec(tx, `DROP TABLE IF EXISTS ${KEYS_TABLE}`);
   const hidden = linear && linear.hidden.length > 0 ? hiddenKeyShape(shape, linear) : undefined;
   // The keys a change touches: the groups of the delta (linear), or those the change rows lead to.
@@ -259,7 +269,22 @@ export async function runIncremental(
   if (nested) await updateNestedState(tx, family, work, nested, await anyNullKey(nested.inner.shape));
   const hasNullKeys = await anyNullKey(shape);
   if (linear && hidden) await recomputeState(tx, family, work, linear, hidden, await anyNullKey(hidden));
-  else if (linear) await mergeDelta(tx, shape, linear, dt.name, hasNullKeys);
+  else if (linear)
+    await mergeDelta(
+      tx,
+      {
+        dt: dt.name,
+        query: dt.query,
+        shape,
+        plan: linear,
+        family,
+        now: work.now,
+        mayDelete:
+          decision.changed.some((s) => !decision.insertsOnly.has(s)) ||
+          shape.tables.filter((t) => changed.has(t.name)).length > 1,
+      },
+      hasNullKeys,
+    );
   /** The DT's new rows for the affected keys: from the state, or the query restricted to the keys. */
   const rowsFor = (withNulls: boolean) => {
     if (nested) {
@@ -313,40 +338,6 @@ export async function runIncremental(
   }
   await exec(tx, `DROP TABLE IF EXISTS ${KEYS_TABLE}`);
   return { rowsInserted, rowsDeleted };
-}
-
-/**
- * Adds the delta in KEYS_TABLE (per group: weighted counts and sums) to the state and drops groups whose
- * count reached 0. Keys match with `=`, then (only when the delta has some) NULL keys apart, so both
- * backends can hash-join.
- */
-async function mergeDelta(tx: Queryable, shape: QueryShape, plan: LinearPlan, dt: string, nullKeys: boolean) {
-  const state = stateTable(dt);
-  const delta = `${KEYS_TABLE} AS dtlab_d`;
-  const set = stateAggregateColumns(plan)
-    .map((c) => `${c} = coalesce(dtlab_s.${c}, 0) + coalesce(dtlab_d.${c}, 0)`)
-    .join(', ');
-  const keys = shape.keys.map((_k, i) => `k${i + 1}`);
-  if (keys.length === 0) {
-    await exec(tx, `UPDATE ${state} AS dtlab_s SET ${set} FROM ${delta}`);
-    return;
-  }
-  const equal = keys.map((k) => `dtlab_s.${k} = dtlab_d.${k}`).join(' AND ');
-  const same = keys.map((k) => `dtlab_s.${k} IS NOT DISTINCT FROM dtlab_d.${k}`).join(' AND ');
-  const anyNull = keys.map((k) => `dtlab_d.${k} IS NULL`).join(' OR ');
-  await exec(tx, `UPDATE ${state} AS dtlab_s SET ${set} FROM ${delta} WHERE ${equal}`);
-  await exec(
-    tx,
-    `INSERT INTO ${state} SELECT dtlab_d.* FROM ${delta} WHERE NOT (${anyNull}) AND NOT EXISTS (SELECT 1 FROM ${state} AS dtlab_s WHERE ${equal})`,
-  );
-  if (nullKeys) {
-    await exec(tx, `UPDATE ${state} AS dtlab_s SET ${set} FROM ${delta} WHERE (${anyNull}) AND ${same}`);
-    await exec(
-      tx,
-      `INSERT INTO ${state} SELECT dtlab_d.* FROM ${delta} WHERE (${anyNull}) AND NOT EXISTS (SELECT 1 FROM ${state} AS dtlab_s WHERE ${same})`,
-    );
-  }
-  await exec(tx, `DELETE FROM ${state} WHERE dtlab_n = 0`);
 }
 
 /**
@@ -430,7 +421,7 @@ async function rebuildState(
       await exec(tx, `CREATE INDEX ON ${state} (${innerKeyColumns(plan).join(', ')})`);
     return;
   }
-  if (strategy.kind !== 'linear') return;
+  if (strategy.kind !== 'linear' || strategy.plan.rows) return;
   await tx.query(`DROP TABLE IF EXISTS ${state}`);
   const select = translateSql(stateSelectSql(dt.query, strategy.shape, strategy.plan), family, { now }).text;
   await tx.query(`CREATE TABLE ${state} AS ${select}`);
@@ -520,11 +511,7 @@ export async function planWork(
   const shape = strategy.kind === 'full' ? undefined : strategy.shape;
   const previous = dt.dataTimestamp ? Date.parse(`${dt.dataTimestamp.replace(' ', 'T')}Z`) : undefined;
   let decision = await decideAction(tx, family, dt, shape, dataTimestamp, previous);
-  if (
-    decision.action === 'INCREMENTAL' &&
-    (strategy.kind === 'linear' || (strategy.kind === 'keys' && strategy.nested)) &&
-    !(await stateExists(tx, family, dt.name))
-  )
+  if (decision.action === 'INCREMENTAL' && keepsState(strategy) && !(await stateExists(tx, family, dt.name)))
     decision = {
       ...decision,
       action: 'FULL',
