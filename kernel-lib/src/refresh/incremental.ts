@@ -232,8 +232,7 @@ export async function runIncremental(
   // Utility statements take no bind parameters: the position goes in as a literal.
   const bind = (sql: string) =>
     translateSql(sql, family, { now: work.now }).text.replaceAll('$1', sqlLiteral(previous));
-  // Statements whose results are not read go through `exec`: deferred into the next round trip (PostgreSQL
-  // server, DuckDB), so a refresh costs fewer calls.
+  // A projection without aggregates: its weighted rows are applied to the DT as they are (no keys, no state).
   if (linear?.rows)
     return applyRows(tx, family, {
       dt: dt.name,
@@ -244,6 +243,8 @@ export async function runIncremental(
       output,
       bind,
     });
+  // Statements whose results are not read go through `exec`: deferred into the next round trip (PostgreSQL
+  // server, DuckDB), so a refresh costs fewer calls.
   await exec(tx, `DROP TABLE IF EXISTS ${KEYS_TABLE}`);
   const hidden = linear && linear.hidden.length > 0 ? hiddenKeyShape(shape, linear) : undefined;
   // The keys a change touches: the groups of the delta (linear), or those the change rows lead to.

@@ -147,7 +147,17 @@ export async function mergeDelta(tx: Queryable, work: MergeWork, nullKeys: boole
       `INSERT INTO ${state} (${columns}) SELECT ${columns} FROM ${KEYS_TABLE} AS dtlab_d WHERE (${keys.map((k) => `dtlab_d.${k} IS NULL`).join(' OR ')}) AND NOT EXISTS (SELECT 1 FROM ${state} AS dtlab_s WHERE ${same})`,
     );
   }
-  await exec(tx, `DELETE FROM ${state} WHERE dtlab_n = 0`);
+  // Only a group of the delta can have lost its last row, and only if the delta may delete.
+  if (work.mayDelete) {
+    const emptied = (match: string) =>
+      `DELETE FROM ${state} AS dtlab_s USING ${KEYS_TABLE} AS dtlab_d WHERE ${match} AND dtlab_s.dtlab_n = 0`;
+    await exec(tx, emptied(equal));
+    if (nullKeys)
+      await exec(
+        tx,
+        emptied(keys.map((k) => `dtlab_s.${k} IS NOT DISTINCT FROM dtlab_d.${k}`).join(' AND ')),
+      );
+  }
   if (hit) await recomputeExtremes(tx, work, nullKeys);
 }
 
