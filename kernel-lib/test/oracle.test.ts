@@ -2,9 +2,10 @@
  * The oracle: after every refresh, every DT equals its defining query (EXCEPT ALL both ways, via VERIFY),
  * under random change sequences — inserts with NULLs and duplicate rows, updates that move rows between
  * groups, deletes of group minima — on DuckDB, PGlite and PostgreSQL. DT definitions cover every construct
- * the incremental planner maintains, by both strategies: linear deltas (COUNT/SUM/AVG per group, over a join,
- * with NULL group keys, and over the whole table) and affected keys (MIN/MAX, COUNT(DISTINCT), HAVING, left
- * joins, IN subqueries (also nested ones), UNION ALL, aggregates over aggregating subqueries, projections with duplicates, DISTINCT), and a DT reading a DT.
+ * the incremental planner maintains, by every strategy: linear deltas (COUNT/SUM/AVG and MIN/MAX per group,
+ * over a join, with NULL group keys, over the whole table; LEFT JOIN aggregates; projections with duplicates
+ * kept row by row) and affected keys (COUNT(DISTINCT), HAVING, left-join rows, IN subqueries (also nested
+ * ones), UNION ALL, aggregates over aggregating subqueries, DISTINCT), and DTs reading DTs.
  *
  * A failing case prints fast-check's seed and path; add the seed to REGRESSION_SEEDS to keep it.
  */
@@ -82,6 +83,23 @@ const DTS: [string, string][] = [
   ['on_linear', 'SELECT COUNT(*) AS groups, SUM(n) AS total, AVG(av) AS mean FROM avg_join'],
   ['on_linear_sum', 'SELECT w IS NULL AS no_w, SUM(n) AS total FROM avg_join GROUP BY w IS NULL'],
   ['on_dt', 'SELECT c % 2 AS parity, SUM(sv) AS total, COUNT(*) AS groups FROM agg GROUP BY c % 2'],
+  // Projections kept as Z-sets (plan/rows.ts): duplicate rows, NULL join keys (a.g), NULL values.
+  [
+    'rows_null_keys',
+    'SELECT a.s, a.v + b.w AS t, b.k FROM a JOIN b ON a.g = b.w WHERE a.v IS NOT NULL OR b.w > 0',
+  ],
+  ['rows_one', 'SELECT g, s, v * 2 AS v2 FROM a WHERE k < 4'],
+  ['on_rows', 'SELECT s, COUNT(*) AS n, SUM(t) AS st, MAX(k) AS mk FROM rows_null_keys GROUP BY s'],
+  // LEFT JOIN aggregates kept linearly (customer_ltv's shape): unmatched preserved rows, NULL join and group
+  // keys, an inner join before the LEFT JOIN, MIN/MAX whose extreme is deleted.
+  [
+    'ltv',
+    'SELECT x.k, x.w, COUNT(a.v) AS c, SUM(a.v) AS sv, AVG(a.v) AS av, MAX(a.v) AS mx, MIN(a.s) AS ms FROM b AS x JOIN b AS y ON x.k = y.k LEFT JOIN a ON a.k = x.k GROUP BY x.k, x.w',
+  ],
+  [
+    'ltv_null_keys',
+    'SELECT b.w, COUNT(a.k) AS c, SUM(a.v * 2) AS s, MIN(a.v) AS mn, MAX(a.v + 1) AS mx FROM b LEFT OUTER JOIN a ON a.g = b.w GROUP BY b.w',
+  ],
 ];
 
 /** Seeds of failing cases found earlier, replayed on every run. */

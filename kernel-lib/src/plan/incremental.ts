@@ -147,19 +147,24 @@ export function affectedKeysSql(
   return parts.join('\nUNION\n');
 }
 
-/** Rows of `table` (or of the query) whose keys are in KEYS_TABLE: `=` for the hashable case … */
-export function keyMatch(exprs: string[], nullKeys: boolean): string {
-  const k = (i: number) => `${KEYS_TABLE}.k${i + 1}`;
+/** Rows of `table` (or of the query) whose keys are in `keys`: `=` for the hashable case … */
+export function keyMatch(exprs: string[], nullKeys: boolean, keys = KEYS_TABLE): string {
+  const k = (i: number) => `${keys}.k${i + 1}`;
   if (!nullKeys)
-    return `EXISTS (SELECT 1 FROM ${KEYS_TABLE} WHERE ${exprs.map((e, i) => `${k(i)} = (${e})`).join(' AND ')})`;
+    return `EXISTS (SELECT 1 FROM ${keys} WHERE ${exprs.map((e, i) => `${k(i)} = (${e})`).join(' AND ')})`;
   // … and, separately and rarely, keys with a NULL part (which `=` never matches).
   const anyNull = exprs.map((_e, i) => `${k(i)} IS NULL`).join(' OR ');
   const same = exprs.map((e, i) => `${k(i)} IS NOT DISTINCT FROM (${e})`).join(' AND ');
-  return `EXISTS (SELECT 1 FROM ${KEYS_TABLE} WHERE (${anyNull}) AND ${same})`;
+  return `EXISTS (SELECT 1 FROM ${keys} WHERE (${anyNull}) AND ${same})`;
 }
 
-/** The defining query restricted to the affected keys. */
-export function restrictedQuery(query: string, shape: QueryShape, nullKeys: boolean): string {
+/** The defining query restricted to the affected keys (those in `keys`). */
+export function restrictedQuery(
+  query: string,
+  shape: QueryShape,
+  nullKeys: boolean,
+  keys = KEYS_TABLE,
+): string {
   return applyEdits(query, [
     whereWith(
       query,
@@ -167,6 +172,7 @@ export function restrictedQuery(query: string, shape: QueryShape, nullKeys: bool
       keyMatch(
         shape.keys.map((k) => shape.items[k] as string),
         nullKeys,
+        keys,
       ),
     ),
   ]);

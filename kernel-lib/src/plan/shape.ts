@@ -8,6 +8,7 @@
  */
 import { isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
 import { type FromContents, fromTables, selectLevel, type TableRef } from './from.js';
+import { type OptionalSide, optionalSide, ownerOf } from './optional.js';
 import { andSpans, andTerms, correlate, type SubqueryConjunct } from './subquery.js';
 
 export type { TableRef } from './from.js';
@@ -38,6 +39,10 @@ export interface QueryShape {
   tailStart: number;
   /** An aggregate without GROUP BY: one group, no keys (only the linear strategy maintains it). */
   global: boolean;
+  /** The query has a GROUP BY clause. */
+  grouped: boolean;
+  /** The query's LEFT JOIN, when its optional table comes last in FROM (plan/optional.ts). */
+  optional?: OptionalSide;
   /** Window functions (partitioned by the keys): whole partitions are recomputed. */
   window: boolean;
   /** SELECT DISTINCT, HAVING: both need whole groups (the affected-key strategy). */
@@ -113,30 +118,21 @@ function subqueryTableNames(root: Node, rowLevel: Set<Node>, skip: Set<Node>): s
   return [...names];
 }
 
-const columnName = (ref: Node): string | undefined => {
-  const c = ref.column as string | { expr?: { value?: unknown } } | undefined;
-  const v = typeof c === 'string' ? c : c?.expr?.value;
-  return typeof v === 'string' ? v.toLowerCase() : undefined;
-};
-
 /**
  * A key that takes a value from the optional side of a LEFT JOIN cannot be found from the change alone: when
  * the last match of a row goes, its NULL-extended row appears under another key. Such keys are refused.
  */
 function optionalSideKey(keyExprs: unknown[], tables: TableRef[], columnsOf?: ColumnsOf): string | undefined {
-  const optional = tables.filter((t) => t.join === 'left');
-  if (optional.length === 0) return undefined;
-  const label = (t: TableRef) => (t.alias ?? t.name).toLowerCase();
+  if (!tables.some((t) => t.join === 'left')) return undefined;
   let reason: string | undefined;
   walk(keyExprs, (n) => {
     if (reason || n.type !== 'column_ref') return;
-    const qualifier = typeof n.table === 'string' ? n.table.toLowerCase() : undefined;
-    const column = columnName(n);
-    const owner = qualifier
-      ? tables.find((t) => label(t) === qualifier)
-      : tables.find((t) => column !== undefined && columnsOf?.(t.name)?.includes(column));
+    const qualifier = typeof n.table === 'string' ? `${n.table.toLowerCase()}.` : '';
+    const c = n.column as string | { expr?: { value?: unknown } } | undefined;
+    const column = String(typeof c === 'string' ? c : c?.expr?.value).toLowerCase();
+    const owner = ownerOf(n, tables, columnsOf);
     if (!owner || owner.join === 'left') {
-      reason = `the result key ${qualifier ? `${qualifier}.` : ''}${column} ${owner ? 'comes from' : 'may come from'} the optional side of a LEFT JOIN; aggregate over it, or group by the other side's columns`;
+      reason = `the result key ${qualifier}${column} ${owner ? 'comes from' : 'may come from'} the optional side of a LEFT JOIN; aggregate over it, or group by the other side's columns`;
     }
   });
   return reason;
@@ -305,6 +301,7 @@ export function describeQuery(
   );
   if (optional) return { reason: optional };
 
+  const fromEndAt = (top[fromEnd - 1] as Token).end;
   const tailAt = top.findIndex(
     (t, k) =>
       k > Math.max(whereAt, groupAt, fromAt) &&
@@ -313,7 +310,7 @@ export function describeQuery(
   const where =
     whereAt > 0
       ? { start: (top[whereAt + 1] as Token).start, end: (top[whereEnd - 1] as Token).end }
-      : { insertAt: (top[fromEnd - 1] as Token).end };
+      : { insertAt: fromEndAt };
   // WHERE terms with correlated subqueries: their tables' changes are followed through the correlation.
   const conjuncts: SubqueryConjunct[] = [];
   // (The query's own WHERE, and those of its subqueries in FROM, each with the tables its FROM names.)
@@ -351,7 +348,9 @@ export function describeQuery(
     });
     return n;
   });
+  const side = optionalSide(root, tables, fromEndAt, columnsOf);
   return {
+    ...(side ? { optional: side } : {}),
     items,
     itemStarts,
     aggregateCounts,
@@ -363,6 +362,7 @@ export function describeQuery(
     fromStart: (top[fromAt + 1] as Token).start,
     tailStart: tailAt < 0 ? query.length : (top[tailAt] as Token).start,
     global: groupAt < 0 && keys.length === 0,
+    grouped: groupAt >= 0,
     window: windowed,
     distinct: first === 2 && isKeyword(top[1], 'DISTINCT'),
     having: top.some((t) => isKeyword(t, 'HAVING')),

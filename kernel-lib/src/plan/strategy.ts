@@ -13,6 +13,25 @@ export type Strategy =
   | { kind: 'keys'; shape: QueryShape; reason: string; union?: UnionPlan; nested?: NestedPlan }
   | { kind: 'full'; reason: string };
 
+/** A strategy that keeps a table beside the DT (`dtlab.state_<dt>`), built anew when it is missing. */
+export const keepsState = (s: Strategy) =>
+  (s.kind === 'linear' && !s.plan.rows) || (s.kind === 'keys' && s.nested !== undefined);
+
+/** What `refresh_mode_reason` says of a linear strategy. */
+function linearReason(shape: QueryShape, plan: LinearPlan): string {
+  if (plan.rows)
+    return 'changed rows are applied as weighted inserts and deletes of result rows (linear delta over the joins): work follows the change';
+  if (plan.hidden.length > 0)
+    return `counts and sums are kept per ${plan.hidden.join(', ')} (what the subqueries are correlated by); a change recomputes the values it touches and the total is rolled up from them`;
+  const extremes = plan.aggregates.some((a) => a.fn === 'min' || a.fn === 'max')
+    ? '; MIN/MAX grow with inserts, and a group whose delete reaches its extreme has the extreme recomputed'
+    : '';
+  const left = shape.optional
+    ? ", over the LEFT JOIN's matched rows, with the preserved side's rows counted per group"
+    : '';
+  return `changes are merged into per-group counts and sums (linear delta${left}): work follows the change${extremes}`;
+}
+
 export function chooseStrategy(query: string, ast: unknown, columnsOf?: ColumnsOf): Strategy {
   const root = (Array.isArray(ast) ? ast[0] : ast) as Record<string, unknown> | undefined;
   if (root?.type === 'select' && root._next) {
@@ -45,17 +64,8 @@ export function chooseStrategy(query: string, ast: unknown, columnsOf?: ColumnsO
     };
   }
   const linear = linearPlan(query, shape);
-  if (!('reason' in linear)) {
-    return {
-      kind: 'linear',
-      shape,
-      plan: linear,
-      reason:
-        linear.hidden.length > 0
-          ? `counts and sums are kept per ${linear.hidden.join(', ')} (what the subqueries are correlated by); a change recomputes the values it touches and the total is rolled up from them`
-          : 'changes are merged into per-group counts and sums (linear delta): work follows the change',
-    };
-  }
+  if (!('reason' in linear))
+    return { kind: 'linear', shape, plan: linear, reason: linearReason(shape, linear) };
   if (shape.global) {
     return {
       kind: 'full',

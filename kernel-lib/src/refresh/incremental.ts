@@ -40,14 +40,13 @@ import {
   type LinearPlan,
   outputFromStateSql,
   rolledUpState,
-  stateAggregateColumns,
   stateSelectSql,
   stateTable,
   stateTableName,
 } from '../plan/linear.js';
 import { innerKeyColumns, type NestedPlan, outerKeysSql, STATE, stateSql } from '../plan/nested.js';
 import type { QueryShape } from '../plan/shape.js';
-import { chooseStrategy, type Strategy } from '../plan/strategy.js';
+import { chooseStrategy, keepsState, type Strategy } from '../plan/strategy.js';
 import type { UnionPlan } from '../plan/union.js';
 import { analyzeQuery } from '../sql/analyze.js';
 import { translateSql } from '../sql/translate.js';
@@ -60,6 +59,7 @@ import {
   type SourceChanges,
 } from './decide.js';
 import type { RefreshWork } from './full.js';
+import { applyRows, mergeDelta } from './linear-exec.js';
 
 /**
  * What capture says of each source since the DT's position (the I/O behind the pure `decideAction`,
@@ -161,6 +161,17 @@ export async function runIncremental(
   // Utility statements take no bind parameters: the position goes in as a literal.
   const bind = (sql: string) =>
     translateSql(sql, family, { now: work.now }).text.replaceAll('$1', sqlLiteral(previous));
+  // A projection without aggregates: its weighted rows are applied to the DT as they are (no keys, no state).
+  if (linear?.rows)
+    return applyRows(tx, family, {
+      dt: dt.name,
+      query: dt.query,
+      shape,
+      changed,
+      insertsOnly: decision.insertsOnly,
+      output,
+      bind,
+    });
   // Statements whose results are not read go through `exec`: deferred into the next round trip (PostgreSQL
   // server, DuckDB), so a refresh costs fewer calls.
   await exec(tx, `DROP TABLE IF EXISTS ${KEYS_TABLE}`);
@@ -188,7 +199,22 @@ export async function runIncremental(
   if (nested) await updateNestedState(tx, family, work, nested, await anyNullKey(nested.inner.shape));
   const hasNullKeys = await anyNullKey(shape);
   if (linear && hidden) await recomputeState(tx, family, work, linear, hidden, await anyNullKey(hidden));
-  else if (linear) await mergeDelta(tx, shape, linear, dt.name, hasNullKeys);
+  else if (linear)
+    await mergeDelta(
+      tx,
+      {
+        dt: dt.name,
+        query: dt.query,
+        shape,
+        plan: linear,
+        family,
+        now: work.now,
+        mayDelete:
+          decision.changed.some((s) => !decision.insertsOnly.has(s)) ||
+          shape.tables.filter((t) => changed.has(t.name)).length > 1,
+      },
+      hasNullKeys,
+    );
   /** The DT's new rows for the affected keys: from the state, or the query restricted to the keys. */
   const rowsFor = (withNulls: boolean) => {
     if (nested) {
@@ -242,40 +268,6 @@ export async function runIncremental(
   }
   await exec(tx, `DROP TABLE IF EXISTS ${KEYS_TABLE}`);
   return { rowsInserted, rowsDeleted };
-}
-
-/**
- * Adds the delta in KEYS_TABLE (per group: weighted counts and sums) to the state and drops groups whose
- * count reached 0. Keys match with `=`, then (only when the delta has some) NULL keys apart, so both
- * backends can hash-join.
- */
-async function mergeDelta(tx: Queryable, shape: QueryShape, plan: LinearPlan, dt: string, nullKeys: boolean) {
-  const state = stateTable(dt);
-  const delta = `${KEYS_TABLE} AS dtlab_d`;
-  const set = stateAggregateColumns(plan)
-    .map((c) => `${c} = coalesce(dtlab_s.${c}, 0) + coalesce(dtlab_d.${c}, 0)`)
-    .join(', ');
-  const keys = shape.keys.map((_k, i) => `k${i + 1}`);
-  if (keys.length === 0) {
-    await exec(tx, `UPDATE ${state} AS dtlab_s SET ${set} FROM ${delta}`);
-    return;
-  }
-  const equal = keys.map((k) => `dtlab_s.${k} = dtlab_d.${k}`).join(' AND ');
-  const same = keys.map((k) => `dtlab_s.${k} IS NOT DISTINCT FROM dtlab_d.${k}`).join(' AND ');
-  const anyNull = keys.map((k) => `dtlab_d.${k} IS NULL`).join(' OR ');
-  await exec(tx, `UPDATE ${state} AS dtlab_s SET ${set} FROM ${delta} WHERE ${equal}`);
-  await exec(
-    tx,
-    `INSERT INTO ${state} SELECT dtlab_d.* FROM ${delta} WHERE NOT (${anyNull}) AND NOT EXISTS (SELECT 1 FROM ${state} AS dtlab_s WHERE ${equal})`,
-  );
-  if (nullKeys) {
-    await exec(tx, `UPDATE ${state} AS dtlab_s SET ${set} FROM ${delta} WHERE (${anyNull}) AND ${same}`);
-    await exec(
-      tx,
-      `INSERT INTO ${state} SELECT dtlab_d.* FROM ${delta} WHERE (${anyNull}) AND NOT EXISTS (SELECT 1 FROM ${state} AS dtlab_s WHERE ${same})`,
-    );
-  }
-  await exec(tx, `DELETE FROM ${state} WHERE dtlab_n = 0`);
 }
 
 /**
@@ -359,7 +351,7 @@ async function rebuildState(
       await exec(tx, `CREATE INDEX ON ${state} (${innerKeyColumns(plan).join(', ')})`);
     return;
   }
-  if (strategy.kind !== 'linear') return;
+  if (strategy.kind !== 'linear' || strategy.plan.rows) return;
   await tx.query(`DROP TABLE IF EXISTS ${state}`);
   const select = translateSql(stateSelectSql(dt.query, strategy.shape, strategy.plan), family, { now }).text;
   await tx.query(`CREATE TABLE ${state} AS ${select}`);
@@ -444,11 +436,7 @@ export async function planWork(
   const shape = strategy.kind === 'full' ? undefined : strategy.shape;
   const previous = dt.dataTimestamp ? Date.parse(`${dt.dataTimestamp.replace(' ', 'T')}Z`) : undefined;
   let decision = decideAction(dt, shape, await gatherChanges(tx, family, dt), dataTimestamp, previous);
-  if (
-    decision.action === 'INCREMENTAL' &&
-    (strategy.kind === 'linear' || (strategy.kind === 'keys' && strategy.nested)) &&
-    !(await stateExists(tx, family, dt.name))
-  )
+  if (decision.action === 'INCREMENTAL' && keepsState(strategy) && !(await stateExists(tx, family, dt.name)))
     decision = {
       ...decision,
       action: 'FULL',
