@@ -16,6 +16,8 @@ export interface CaptureDialect {
   readonly position: string;
   /** The condition "`column` was committed after position `$1`". */
   after(column: string): string;
+  /** The condition on a change table's rows: written after position `$1`. */
+  readonly since: string;
   /** Inserted and deleted counts since position `$1`, and whether an uncapturable write happened ($2 = source). */
   windowSummary(source: string): string;
   /** The change rows since position `$1`. */
@@ -56,4 +58,17 @@ export interface Dialect {
   refreshPreamble(table: string, options: { timeoutMs?: number; noWait?: boolean }): string[];
   /** The backend enforces a refresh's timeout as a transaction option (DuckDB) rather than a setting. */
   readonly timeoutAsTransactionOption: boolean;
+  /** Statements the engine runs when it opens a database (after the catalog's). */
+  readonly engineDdl: readonly string[];
+  /** A stored row's address, stable within a transaction (to delete k of n equal rows). */
+  readonly rowAddress: string;
+  /** Deletes the rows of `table` whose addresses `select` returns. */
+  deleteByAddress(table: string, select: string): string;
+  /** AVG from a sum and a count, typed as the family's own avg is. */
+  avg(sum: string, count: string): string;
+  /**
+   * Statements that make a capture reinstall give up after 2 s of waiting for a lock (a refresh cycle's share
+   * lock, engine/fence.ts), and reset it; none where nothing else can hold a lock.
+   */
+  readonly reinstallLockTimeout?: { set: string; reset: string };
 }

@@ -17,6 +17,7 @@ export const duckdbDialect: Dialect = {
     remove: duck.duckdbRemoveCapture,
     position: duck.DUCKDB_POSITION,
     after: (column) => `${column} > CAST($1 AS BIGINT)`,
+    since: '_seq > CAST($1 AS BIGINT)',
     windowSummary: duck.duckdbWindowSummary,
     windowRows: duck.duckdbWindowRows,
     collectGarbage: duck.duckdbCollectGarbage,
@@ -44,4 +45,9 @@ export const duckdbDialect: Dialect = {
   // (refresh/run.ts DtMutex); the timeout is a deadline of the whole transaction.
   refreshPreamble: () => [],
   timeoutAsTransactionOption: true,
+  engineDdl: [],
+  rowAddress: 'rowid',
+  deleteByAddress: (table, select) => `DELETE FROM ${table} WHERE rowid IN (${select})`,
+  // DuckDB's avg is a DOUBLE.
+  avg: (sum, count) => `CAST(${sum} AS DOUBLE) / ${count}`,
 };

@@ -1,6 +1,7 @@
 /** The PostgreSQL family's dialect (PGlite and a server): see dialect/dialect.ts. */
 import { quoteIdent } from '../backends/backend.js';
 import * as pgc from '../capture/postgres.js';
+import { PG_PROBE_DDL } from '../refresh/probe.js';
 import type { Dialect } from './dialect.js';
 
 const after = (column: string) =>
@@ -16,6 +17,7 @@ export const postgresDialect: Dialect = {
     remove: pgc.pgRemoveCapture,
     position: pgc.PG_POSITION,
     after,
+    since: after('_xid'),
     windowSummary: (source) => pgc.pgWindowSummary(source),
     windowRows: pgc.pgWindowRows,
     collectGarbage: pgc.pgCollectGarbage,
@@ -65,4 +67,10 @@ export const postgresDialect: Dialect = {
     `LOCK TABLE ${quoteIdent(table)} IN SHARE ROW EXCLUSIVE MODE${noWait ? ' NOWAIT' : ''}`,
   ],
   timeoutAsTransactionOption: false,
+  engineDdl: [PG_PROBE_DDL],
+  rowAddress: 'ctid',
+  deleteByAddress: (table, select) => `DELETE FROM ${table} WHERE ctid = ANY (ARRAY(${select}))`,
+  // PostgreSQL's avg is a numeric division (a float for floats).
+  avg: (sum, count) => `${sum} / CAST(${count} AS NUMERIC)`,
+  reinstallLockTimeout: { set: "SET LOCAL lock_timeout = '2s'", reset: 'SET LOCAL lock_timeout TO DEFAULT' },
 };

@@ -44,7 +44,6 @@ import { dialectOf } from '../dialect/index.js';
 import { DtError, messageOf } from '../errors.js';
 import { type RefreshRequest, recordFailedRefresh } from '../refresh/full.js';
 import { dropState } from '../refresh/incremental.js';
-import { PG_PROBE_DDL } from '../refresh/probe.js';
 import { DtMutex, type RunOptions, type RunOutcome, runRefresh } from '../refresh/run.js';
 import { type Verification, verifyDynamicTable } from '../refresh/verify.js';
 import { resumeChanges, suspendChanges } from '../schedule/states.js';
@@ -138,7 +137,7 @@ export class Engine {
     await backend.transaction(async (tx) => {
       await installCatalog(tx);
       await installCaptureRegistry(tx);
-      if (backend.family === 'postgres') await tx.query(PG_PROBE_DDL);
+      for (const ddl of dialectOf(backend.family).engineDdl) await tx.query(ddl);
       if ((await listWarehouses(tx)).length === 0) {
         await insertWarehouse(tx, {
           name: DEFAULT_WAREHOUSE,

@@ -7,15 +7,8 @@
  * aggregates (plan/linear.ts) and by projections maintained row by row (plan/rows.ts).
  */
 import { quoteIdent, type SqlFamily } from '../backends/backend.js';
-import { changeTable as duckChangeTable } from '../capture/duckdb.js';
-import { changeTable as pgChangeTable } from '../capture/postgres.js';
+import { dialectOf } from '../dialect/index.js';
 import type { QueryShape, TableRef } from './shape.js';
-
-const AFTER = {
-  postgres:
-    '_xid >= pg_snapshot_xmin(CAST($1 AS pg_snapshot)) AND NOT pg_visible_in_snapshot(_xid, CAST($1 AS pg_snapshot))',
-  duckdb: '_seq > CAST($1 AS BIGINT)',
-};
 
 /**
  * The change rows of `source` with their net weight `dtlab_w` (negated for the old state), consolidated: a
@@ -31,11 +24,11 @@ function weightedChange(
   insertsOnly: boolean,
 ): string {
   const cols = columns.map(quoteIdent).join(', ');
-  const table = family === 'postgres' ? pgChangeTable(source) : duckChangeTable(source);
+  const { changeTable, since } = dialectOf(family).capture;
+  const table = changeTable(source);
   const neg = sign === 1 ? '' : '-';
-  if (insertsOnly)
-    return `SELECT ${cols}, ${neg}_w AS dtlab_w FROM ${table} WHERE ${AFTER[family]} AND _w > 0`;
-  return `SELECT ${cols}, ${neg}sum(_w) AS dtlab_w FROM ${table} WHERE ${AFTER[family]} GROUP BY ${cols} HAVING sum(_w) <> 0`;
+  if (insertsOnly) return `SELECT ${cols}, ${neg}_w AS dtlab_w FROM ${table} WHERE ${since} AND _w > 0`;
+  return `SELECT ${cols}, ${neg}sum(_w) AS dtlab_w FROM ${table} WHERE ${since} GROUP BY ${cols} HAVING sum(_w) <> 0`;
 }
 
 const qualifier = (ref: TableRef) => ref.alias ?? quoteIdent(ref.name);

@@ -9,9 +9,9 @@
  * are deleted and recomputed from the query restricted to the keys. Cost follows the affected groups, not
  * the table. MIN/MAX under deletes, COUNT(DISTINCT), HAVING and LEFT JOIN need nothing special here.
  */
+
 import { quoteIdent, type SqlFamily } from '../backends/backend.js';
-import { changeTable as duckChangeTable } from '../capture/duckdb.js';
-import { changeTable as pgChangeTable } from '../capture/postgres.js';
+import { dialectOf } from '../dialect/index.js';
 import type { QueryShape, TableRef } from './shape.js';
 
 /** Name of the per-refresh table of affected keys. */
@@ -30,11 +30,8 @@ export function changeRows(
   onlyDeleted = false,
 ): string {
   const cols = columns.map(quoteIdent).join(', ');
-  const after =
-    family === 'postgres'
-      ? '_xid >= pg_snapshot_xmin(CAST($1 AS pg_snapshot)) AND NOT pg_visible_in_snapshot(_xid, CAST($1 AS pg_snapshot))'
-      : '_seq > CAST($1 AS BIGINT)';
-  const table = family === 'postgres' ? pgChangeTable(source) : duckChangeTable(source);
+  const { since: after, changeTable } = dialectOf(family).capture;
+  const table = changeTable(source);
   return `SELECT ${cols} FROM ${table} WHERE ${after} GROUP BY ${cols} HAVING sum(_w) ${onlyDeleted ? '< 0' : '<> 0'}`;
 }
 

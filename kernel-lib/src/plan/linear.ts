@@ -22,7 +22,9 @@
  * the hidden keys it touches (found as the affected-key strategy finds keys), and the one result row is
  * rolled up from the state. Work follows the touched keys.
  */
+
 import { quoteIdent, type SqlFamily } from '../backends/backend.js';
+import { dialectOf } from '../dialect/index.js';
 import { deltaTerms } from './delta.js';
 import type { Aggregate, LinearPlan } from './linear-plan.js';
 import type { QueryShape } from './shape.js';
@@ -207,8 +209,8 @@ export function outputFromStateSql(
     for (const { a, j } of inItem.reverse()) {
       const s = `dtlab_s.a${j + 1}_s`;
       const c = `dtlab_s.a${j + 1}_c`;
-      // AVG's type per family: PostgreSQL's avg is numeric division (float for floats), DuckDB's a DOUBLE.
-      const avg = family === 'postgres' ? `${s} / CAST(${c} AS NUMERIC)` : `CAST(${s} AS DOUBLE) / ${c}`;
+      // AVG typed as each family's own avg is.
+      const avg = dialectOf(family).avg(s, c);
       const value = {
         count_star: 'dtlab_s.dtlab_n',
         count: c,

@@ -5,7 +5,9 @@
  * deleted from the DT (the DT holds duplicates exactly, so they are there), a row of weight +k is inserted k
  * times. Nothing but the change is read from the sources; the DT is touched only at the rows that change.
  */
+
 import { quoteIdent, type SqlFamily } from '../backends/backend.js';
+import { dialectOf } from '../dialect/index.js';
 import { type DeltaInput, deltaTerms } from './delta.js';
 import type { OutputColumn } from './full.js';
 import type { QueryShape } from './shape.js';
@@ -56,12 +58,11 @@ export function deleteRowsSql(
       withNulls ? `${col(i)} IS NOT DISTINCT FROM dtlab_d.k${i + 1}` : `${col(i)} = dtlab_d.k${i + 1}`,
     )
     .join(' AND ');
-  const address = family === 'postgres' ? 'ctid' : 'rowid';
+  const dialect = dialectOf(family);
+  const address = dialect.rowAddress;
   const copies = `SELECT dtlab_t.${address} AS dtlab_a, dtlab_d.dtlab_w, row_number() OVER (PARTITION BY dtlab_d.dtlab_i) AS dtlab_n FROM ${quoteIdent(dt)} AS dtlab_t JOIN ${ROWS_TABLE} AS dtlab_d ON ${match} WHERE dtlab_d.dtlab_w < 0 AND ${withNulls ? '' : 'NOT '}(${anyNull})`;
   const chosen = `SELECT dtlab_a FROM (${copies}) AS dtlab_c WHERE dtlab_n <= -dtlab_w`;
-  return family === 'postgres'
-    ? `DELETE FROM ${quoteIdent(dt)} WHERE ctid = ANY (ARRAY(${chosen}))`
-    : `DELETE FROM ${quoteIdent(dt)} WHERE rowid IN (${chosen})`;
+  return dialect.deleteByAddress(quoteIdent(dt), chosen);
 }
 
 /** The change rows of one sign, each repeated as many times as its weight: `k1…kn` (for inserts, capture). */

@@ -98,8 +98,9 @@ export async function gatherChanges(
  * forever (the next cycle, finding capture broken, runs without that lock).
  */
 async function reinstallWithin(tx: Queryable, family: SqlFamily, source: string, dt: string): Promise<void> {
-  if (family !== 'postgres') return reinstallCapture(tx, family, source, dt);
-  await tx.query("SET LOCAL lock_timeout = '2s'");
+  const timeout = dialectOf(family).reinstallLockTimeout;
+  if (!timeout) return reinstallCapture(tx, family, source, dt);
+  await tx.query(timeout.set);
   try {
     await reinstallCapture(tx, family, source, dt);
   } catch (e) {
@@ -110,7 +111,7 @@ async function reinstallWithin(tx: Queryable, family: SqlFamily, source: string,
       );
     throw e;
   }
-  await tx.query('SET LOCAL lock_timeout TO DEFAULT');
+  await tx.query(timeout.reset);
 }
 
 /**
@@ -237,7 +238,7 @@ export async function runIncremental(
   };
   const keyColumns = shape.keys.map((k) => (output[k] as OutputColumn).name);
   const keyTypes = shape.keys.map((k) => output[k]?.type);
-  const emits = family === 'duckdb' && (await duckdbCapturedSources(tx)).has(dt.name);
+  const emits = dialectOf(family).engineCaptures && (await duckdbCapturedSources(tx)).has(dt.name);
   const seq = emits ? Number((await tx.query("SELECT nextval('dtlab.capture_seq')")).rows[0]?.[0]) : 0;
   let rowsDeleted = 0;
   let rowsInserted = 0;
@@ -347,7 +348,7 @@ async function rebuildState(
     await exec(tx, `DROP TABLE IF EXISTS ${state}`);
     const select = translateSql(stateSql(plan), family, { now }).text;
     await exec(tx, `CREATE TABLE ${state} AS ${select}`);
-    if (family === 'postgres')
+    if (dialectOf(family).indexesState)
       await exec(tx, `CREATE INDEX ON ${state} (${innerKeyColumns(plan).join(', ')})`);
     return;
   }
@@ -359,8 +360,7 @@ async function rebuildState(
     ...strategy.shape.keys.map((_k, i) => `k${i + 1}`),
     ...strategy.plan.hidden.map((_h, i) => `h${i + 1}`),
   ];
-  // PostgreSQL merges a small delta by index lookups; DuckDB hash-joins either way.
-  if (keys.length > 0 && family === 'postgres')
+  if (keys.length > 0 && dialectOf(family).indexesState)
     await tx.query(`CREATE INDEX ON ${state} (${keys.join(', ')})`);
 }
 
@@ -413,7 +413,7 @@ export async function emitFullRefresh(
   dt: string,
   phase: 'before' | 'after',
 ): Promise<void> {
-  if (family !== 'duckdb' || !(await duckdbCapturedSources(tx)).has(dt)) return;
+  if (!dialectOf(family).engineCaptures || !(await duckdbCapturedSources(tx)).has(dt)) return;
   const seq = Number((await tx.query("SELECT nextval('dtlab.capture_seq')")).rows[0]?.[0]);
   await tx.query(
     `INSERT INTO ${changeTable(dt)} SELECT ${seq}, ${phase === 'before' ? -1 : 1}, * FROM ${quoteIdent(dt)}`,

@@ -4,9 +4,11 @@
  * delete reached recomputed from the sources, restricted to those groups. Runs inside the refresh's
  * transaction; statements whose results are not read are deferred (`exec`).
  */
+
 import { exec, type Queryable, quoteIdent, type SqlFamily } from '../backends/backend.js';
 import { duckdbCapturedSources } from '../capture/capture.js';
 import { changeTable } from '../capture/duckdb.js';
+import { dialectOf } from '../dialect/index.js';
 import type { OutputColumn } from '../plan/full.js';
 import { KEYS_TABLE, restrictedQuery } from '../plan/incremental.js';
 import {
@@ -52,7 +54,7 @@ export async function applyRows(
   );
   const summary = (await tx.query(rowsSummarySql(output.length))).rows[0] ?? [];
   const [withNulls, rowsDeleted, rowsInserted] = summary.map(Number) as [number, number, number];
-  const emits = family === 'duckdb' && (await duckdbCapturedSources(tx)).has(dt);
+  const emits = dialectOf(family).engineCaptures && (await duckdbCapturedSources(tx)).has(dt);
   const seq = emits ? Number((await tx.query("SELECT nextval('dtlab.capture_seq')")).rows[0]?.[0]) : 0;
   const record = async (sign: 1 | -1) => {
     const rows = expandedRowsSql(output.length, sign).replace('SELECT ', `SELECT ${seq}, ${sign}, `);
