@@ -170,4 +170,28 @@ describe.each(BACKEND_KINDS)('dependencies on %s', (kind) => {
       ),
     ).rejects.toMatchObject({ code: 'DT_ERR_INCREMENTAL_UNSUPPORTED' });
   });
+
+  it('refuses to drop a table or view a DT reads (directly or under a view), naming the readers', async () => {
+    await engine.execute(`CREATE TABLE gone (a INTEGER);
+      CREATE DYNAMIC TABLE reads_gone TARGET_LAG = '1 minute' AS SELECT g.a, v.b FROM gone AS g JOIN v0 AS v ON g.a = v.a`);
+    for (const [stmt, name] of [
+      ['DROP TABLE gone', 'gone'],
+      ['DROP TABLE IF EXISTS public.gone CASCADE', 'gone'],
+      ['DROP VIEW v0', 'v0'],
+      ['DROP TABLE t3', 't3'],
+    ] as const) {
+      if (kind === 'duckdb' && stmt.includes('public.')) continue; // DuckDB's schema is main
+      const err = await engine.execute(stmt).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, stmt).toBeInstanceOf(DtError);
+      expect((err as DtError).code).toBe('DT_ERR_HAS_DEPENDENTS');
+      expect((err as DtError).message).toBe(`cannot drop ${name}: dynamic table reads_gone reads it`);
+      expect((err as DtError).details.position?.column).toBe(stmt.lastIndexOf(name) + 1);
+    }
+    expect((await engine.execute('SELECT count(*) FROM gone'))[0]?.rows).toEqual([[0]]);
+    await engine.execute('DROP DYNAMIC TABLE reads_gone');
+    await engine.execute('DROP TABLE gone');
+  });
 });

@@ -59,19 +59,22 @@ describe.each(BACKEND_KINDS)('volatile expressions on %s', (kind) => {
     expect(record.refreshAction).toBe('FULL');
   });
 
-  it.each(cases)('refuses a DT reading %s in INCREMENTAL mode, pointing at it', async (_what, select, why) => {
-    const err = await create(select, 'INCREMENTAL').then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(DtError);
-    expect((err as DtError).code).toBe('DT_ERR_INCREMENTAL_UNSUPPORTED');
-    expect((err as DtError).message).toMatch(why);
-    const at = (err as DtError).details.position;
-    expect(at?.line).toBe(2);
-    const word = (why.source.split('.*')[0] as string).replace(/\\/g, '');
-    expect(at?.column).toBe(select.indexOf(word) + 3);
-  });
+  it.each(cases)(
+    'refuses a DT reading %s in INCREMENTAL mode, pointing at it',
+    async (_what, select, why) => {
+      const err = await create(select, 'INCREMENTAL').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(DtError);
+      expect((err as DtError).code).toBe('DT_ERR_INCREMENTAL_UNSUPPORTED');
+      expect((err as DtError).message).toMatch(why);
+      const at = (err as DtError).details.position;
+      expect(at?.line).toBe(2);
+      const word = (why.source.split('.*')[0] as string).replace(/\\/g, '');
+      expect(at?.column).toBe(select.indexOf(word) + 3);
+    },
+  );
 
   it('keeps an immutable user function incremental', async () => {
     if (!pg) return;

@@ -59,6 +59,7 @@ import {
 } from '../types.js';
 import type { EngineContext } from './context.js';
 import { createDynamicTable } from './create.js';
+import { refuseDropOfSource } from './drop-guard.js';
 import { WriteFence } from './fence.js';
 import { queryError } from './query-error.js';
 import { describeResult, showDynamicTablesResult, showWarehousesResult } from './show.js';
@@ -363,9 +364,10 @@ export class Engine {
    */
   private async refuseWriteToDynamicTable(stmt: ScriptStatement): Promise<void> {
     if (!WRITES.test(stmt.text)) return;
-    const names = new Set((await listDynamicTables(this.backend)).map((d) => d.name));
+    const dts = await listDynamicTables(this.backend);
+    const names = new Set(dts.map((d) => d.name));
     const plan = names.size > 0 ? planCapture(stmt.text, stmt.tokens, names) : undefined;
-    if (!plan) return;
+    if (!plan) return refuseDropOfSource(dts, stmt.text, stmt.tokens);
     const at = stmt.tokens.find(
       (t) => (t.kind === 'word' || t.kind === 'quoted') && identifierName(t) === plan.table,
     );
