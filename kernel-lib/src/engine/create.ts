@@ -181,6 +181,14 @@ export async function createDynamicTable(
   try {
     initialRefresh = await backend.transaction(
       async (tx) => {
+        const tracked = sources.filter((s) => s.kind !== 'VIEW').map((s) => s.name);
+        // First, before this transaction takes its snapshot: wait for every open writer of a source. A write
+        // not yet committed is then either in the snapshot the initial refresh reads (it committed while we
+        // waited) or made after the triggers exist, by a transaction this snapshot does not see: the first
+        // delta reads it (the PgQ rule). Without the wait, a write made before CREATE TRIGGER and committed
+        // after the snapshot is in neither.
+        if (backend.family === 'postgres' && tracked.length > 0)
+          await tx.query(`LOCK TABLE ${tracked.map(quoteIdent).join(', ')} IN SHARE ROW EXCLUSIVE MODE`);
         if (existing) {
           await tx.query(`DROP TABLE ${quoteIdent(stmt.name)}`);
           await deleteDynamicTable(tx, stmt.name);
@@ -189,7 +197,6 @@ export async function createDynamicTable(
         await insertDynamicTable(tx, dt);
         // Capture every table source (even for FULL: it is how a refresh knows nothing changed), and start
         // consuming from this transaction's snapshot, which the initial refresh reads.
-        const tracked = sources.filter((s) => s.kind !== 'VIEW').map((s) => s.name);
         for (const s of tracked) await ensureCapture(tx, backend.family, s);
         // Readers of the replaced DT read a new table now: capture it afresh, and they reinitialize.
         if (existing && (await capturedSources(tx)).has(stmt.name))
