@@ -21,6 +21,8 @@ export interface DbRelation {
   via?: string;
   /** Schema, when it is not the current one. */
   otherSchema?: string;
+  /** A partition or inheritance child of `via` (PostgreSQL): its own writes need its own capture. */
+  child?: boolean;
 }
 
 export interface DatabaseView {
@@ -81,16 +83,45 @@ const PG_READS = `
     LEFT JOIN pg_class v ON v.oid = r.via
    WHERE c.relkind <> 'S'`;
 
+/** Every partition and inheritance child (at any depth) of the tables the probe reads, with its parent. */
+const PG_CHILDREN = `
+  WITH RECURSIVE kids(oid, parent) AS (
+    SELECT i.inhrelid, i.inhparent FROM pg_inherits i
+     WHERE i.inhparent IN (SELECT c.oid FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace
+                              AND c.relname = ANY(CAST($1 AS text[])))
+    UNION
+    SELECT i.inhrelid, i.inhparent FROM kids k JOIN pg_inherits i ON i.inhparent = k.oid)
+  SELECT DISTINCT c.relname, p.relname, CASE WHEN c.relnamespace = current_schema()::regnamespace THEN NULL
+         ELSE n.nspname END
+    FROM kids k JOIN pg_class c ON c.oid = k.oid JOIN pg_class p ON p.oid = k.parent
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.relkind IN ('r', 'p')`;
+
 async function postgresView(tx: Queryable, query: string): Promise<DatabaseView> {
   // Wrapped in a subquery: a view needs distinct column names, the query does not.
   await tx.query(`CREATE TEMPORARY VIEW ${PROBE} AS SELECT 1 AS x FROM (${query}\n) AS q`);
   const { rows } = await tx.query(PG_READS);
-  const relations = rows.map((r) => ({
+  const relations: DbRelation[] = rows.map((r) => ({
     name: String(r[0]),
     kind: PG_KINDS[String(r[1])] ?? 'OTHER',
     ...(r[2] !== null ? { otherSchema: String(r[2]) } : {}),
     ...(r[3] !== null ? { via: String(r[3]) } : {}),
   }));
+  const tables = relations.filter((r) => r.kind === 'TABLE' && !r.otherSchema).map((r) => r.name);
+  if (tables.length > 0) {
+    const kids = await tx.query(PG_CHILDREN, [
+      `{${tables.map((t) => `"${t.replace(/"/g, '\\"')}"`).join(',')}}`,
+    ]);
+    for (const r of kids.rows) {
+      relations.push({
+        name: String(r[0]),
+        kind: 'TABLE',
+        via: String(r[1]),
+        child: true,
+        ...(r[2] !== null ? { otherSchema: String(r[2]) } : {}),
+      });
+    }
+  }
   const tree = await tx.query(`SELECT ev_action::text FROM pg_rewrite WHERE ev_class = '${PROBE}'::regclass`);
   const text = String(tree.rows[0]?.[0] ?? '');
   const ids = [...new Set([...text.matchAll(/:(?:funcid|opfuncid) (\d+)/g)].map((m) => m[1]))];

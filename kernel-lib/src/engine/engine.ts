@@ -59,7 +59,7 @@ import {
 } from '../types.js';
 import type { EngineContext } from './context.js';
 import { createDynamicTable } from './create.js';
-import { refuseDropOfSource } from './drop-guard.js';
+import { refuseBreakingSources } from './drop-guard.js';
 import { WriteFence } from './fence.js';
 import { queryError } from './query-error.js';
 import { describeResult, showDynamicTablesResult, showWarehousesResult } from './show.js';
@@ -367,7 +367,7 @@ export class Engine {
     const dts = await listDynamicTables(this.backend);
     const names = new Set(dts.map((d) => d.name));
     const plan = names.size > 0 ? planCapture(stmt.text, stmt.tokens, names) : undefined;
-    if (!plan) return refuseDropOfSource(dts, stmt.text, stmt.tokens);
+    if (!plan) return refuseBreakingSources(dts, stmt.text, stmt.tokens);
     const at = stmt.tokens.find(
       (t) => (t.kind === 'word' || t.kind === 'quoted') && identifierName(t) === plan.table,
     );

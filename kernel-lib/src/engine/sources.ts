@@ -48,7 +48,7 @@ export function resolveSources(input: SourceInput): ResolvedSources {
     return input.kindOf(name) ?? (d ? asSourceKind(d) : undefined);
   };
 
-  const outside = db?.relations.find((r) => r.otherSchema && !r.via);
+  const outside = db?.relations.find((r) => r.otherSchema && (!r.via || r.child));
   if (outside) {
     return {
       sources: [],
@@ -80,6 +80,13 @@ export function resolveSources(input: SourceInput): ResolvedSources {
   }
 
   const reasons: string[] = [];
+  const children = db?.relations.filter((r) => r.child) ?? [];
+  if (children.length > 0) {
+    const parents = [...new Set(children.map((c) => c.via))].join(', ');
+    reasons.push(
+      `it reads ${parents}, whose partitions or inheritance children (${children.map((c) => c.name).join(', ')}) are written on their own: each is captured, and a change to any refreshes the DT in full`,
+    );
+  }
   if (missed.length > 0)
     reasons.push(`the query reads ${missed.join(', ')}, which its parse did not find (the database did)`);
   if (misread.length > 0)
