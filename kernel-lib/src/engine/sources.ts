@@ -42,7 +42,9 @@ function asSourceKind(kind: DbRelationKind): SourceKind {
 export function resolveSources(input: SourceInput): ResolvedSources {
   const db = 'failed' in input.db ? undefined : input.db;
   const out = new Map<string, SourceKind>();
-  const dbKind = (name: string) => db?.relations.find((r) => r.name === name && !r.otherSchema)?.kind;
+  // PostgreSQL resolved each name in the current schema; DuckDB's plan names tables without their schema.
+  const dbKind = (name: string) =>
+    db?.namesViews ? db.relations.find((r) => r.name === name && !r.otherSchema)?.kind : undefined;
   const kind = (name: string): SourceKind | undefined => {
     const d = dbKind(name);
     return input.kindOf(name) ?? (d ? asSourceKind(d) : undefined);
@@ -72,7 +74,17 @@ export function resolveSources(input: SourceInput): ResolvedSources {
     const viaNames = new Set(db.relations.filter((r) => r.via).map((r) => r.name));
     for (const r of db.relations) {
       if (r.otherSchema || out.has(r.name)) continue;
-      const k = kind(r.name) ?? 'TABLE';
+      const k = kind(r.name);
+      // DuckDB's plan names a table without its schema: one not in the current schema is elsewhere.
+      if (!k) {
+        return {
+          sources: [],
+          error: {
+            message: `${r.name} is not a relation of the current schema: dynamic tables read and track relations of the current schema only`,
+            name: r.name,
+          },
+        };
+      }
       out.set(r.name, k);
       // DuckDB scans the tables under views too: those are not missed.
       if (!r.via && (db.namesViews || !viaNames.has(r.name))) missed.push(r.name);
