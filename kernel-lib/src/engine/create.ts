@@ -28,9 +28,12 @@ import { analyzeQuery, findIdentifier } from '../sql/analyze.js';
 import type { CreateDynamicTable } from '../sql/ddl.js';
 import { positionAt } from '../sql/position.js';
 import { translateSql, translateType } from '../sql/translate.js';
-import { DEFAULT_WAREHOUSE, type DynamicTable, type RefreshRecord, type SourceKind } from '../types.js';
+import { volatileFinding } from '../sql/volatile.js';
+import { DEFAULT_WAREHOUSE, type DynamicTable, type RefreshRecord } from '../types.js';
 import type { EngineContext } from './context.js';
+import { databaseView } from './dependencies.js';
 import { queryError } from './query-error.js';
+import { resolveSources } from './sources.js';
 
 export interface CreateOutcome {
   message: string;
@@ -81,17 +84,35 @@ export async function createDynamicTable(
       at(findIdentifier(stmt.query, stmt.name)),
     );
   }
-  const sources: { name: string; kind: SourceKind }[] = analysis.sources.map((name) => {
-    const kind = dtNames.has(name) ? 'DYNAMIC TABLE' : relations.get(name);
-    if (!kind) {
-      throw new DtError(
-        'DT_ERR_UNKNOWN_OBJECT',
-        `table or view ${name} does not exist`,
-        at(findIdentifier(stmt.query, name)),
-      );
-    }
-    return { name, kind };
+  // The parse's relations, checked against the database's own view of the query (engine/sources.ts).
+  const now = ctx.clock.now();
+  const translation = translateSql(stmt.query, backend.family, { now });
+  const views = analysis.sources.filter((n) => relations.get(n) === 'VIEW');
+  const db = await databaseView(backend, translation.text, views, analysis.walk?.functions ?? []).catch(
+    (e: unknown) => {
+      if (e instanceof BackendError) return { failed: e.message.split('\n')[0] as string };
+      throw e;
+    },
+  );
+  const resolved = resolveSources({
+    parsed: analysis.sources,
+    ...(analysis.parseError || analysis.walk?.unsure
+      ? { parseUnsure: analysis.parseError ?? analysis.walk?.unsure }
+      : {}),
+    db,
+    kindOf: (n) => (dtNames.has(n) ? 'DYNAMIC TABLE' : relations.get(n)),
   });
+  if (resolved.error) {
+    const name = resolved.error.name;
+    throw new DtError(
+      'DT_ERR_UNKNOWN_OBJECT',
+      resolved.error.message,
+      at(name === undefined ? undefined : findIdentifier(stmt.query, name)),
+    );
+  }
+  const sources = resolved.sources;
+  if (sources.some((s) => s.name === stmt.name))
+    throw new DtError('DT_ERR_CYCLE', `dynamic table ${stmt.name} cannot read itself`);
 
   const edges = new Map(
     dts.filter((d) => d.name !== stmt.name).map((d) => [d.name, d.sources.map((s) => s.name)]),
@@ -109,13 +130,24 @@ export async function createDynamicTable(
   }
 
   const columns = await sourceColumns(ctx.backend, ctx.backend.family, sources);
-  const decision = decideRefreshMode(stmt.refreshMode, stmt.query, analysis, sources, (t) => columns.get(t));
+  const allColumns = new Set([...columns.values()].flat());
+  const volatile = volatileFinding(analysis.walk, 'failed' in db ? undefined : db, allColumns);
+  const mustFull = volatile?.reason ?? resolved.fullReason;
+  if (mustFull && stmt.refreshMode === 'INCREMENTAL') {
+    throw new DtError(
+      'DT_ERR_INCREMENTAL_UNSUPPORTED',
+      `${stmt.name}: cannot refresh incrementally: ${mustFull}`,
+      at(volatile ? findIdentifier(stmt.query, volatile.name) : undefined),
+    );
+  }
+  const decision =
+    mustFull && stmt.refreshMode === 'AUTO'
+      ? { mode: 'FULL' as const, reason: `AUTO chose FULL: ${mustFull}` }
+      : decideRefreshMode(stmt.refreshMode, stmt.query, analysis, sources, (t) => columns.get(t));
   if ('error' in decision)
     throw new DtError('DT_ERR_INCREMENTAL_UNSUPPORTED', `${stmt.name}: ${decision.error}`);
 
   // Let the backend judge the query (syntax, names, types) before anything is created.
-  const now = ctx.clock.now();
-  const translation = translateSql(stmt.query, backend.family, { now });
   const probe = probeSql(translation.text);
   let resultColumns: { name: string; type: string }[];
   try {
@@ -123,6 +155,7 @@ export async function createDynamicTable(
   } catch (e) {
     throw queryError(e, translation, probe.indexOf(translation.text), sql, stmt.queryOffset);
   }
+  if (resolved.unsure) throw new DtError('DT_ERR_QUERY', `${stmt.name}: ${resolved.unsure}`);
 
   const output = outputColumns(stmt, resultColumns, backend);
   const select = refreshSelect(translation.text, output);
@@ -148,6 +181,14 @@ export async function createDynamicTable(
   try {
     initialRefresh = await backend.transaction(
       async (tx) => {
+        const tracked = sources.filter((s) => s.kind !== 'VIEW').map((s) => s.name);
+        // First, before this transaction takes its snapshot: wait for every open writer of a source. A write
+        // not yet committed is then either in the snapshot the initial refresh reads (it committed while we
+        // waited) or made after the triggers exist, by a transaction this snapshot does not see: the first
+        // delta reads it (the PgQ rule). Without the wait, a write made before CREATE TRIGGER and committed
+        // after the snapshot is in neither.
+        if (backend.family === 'postgres' && tracked.length > 0)
+          await tx.query(`LOCK TABLE ${tracked.map(quoteIdent).join(', ')} IN SHARE ROW EXCLUSIVE MODE`);
         if (existing) {
           await tx.query(`DROP TABLE ${quoteIdent(stmt.name)}`);
           await deleteDynamicTable(tx, stmt.name);
@@ -156,7 +197,6 @@ export async function createDynamicTable(
         await insertDynamicTable(tx, dt);
         // Capture every table source (even for FULL: it is how a refresh knows nothing changed), and start
         // consuming from this transaction's snapshot, which the initial refresh reads.
-        const tracked = sources.filter((s) => s.kind !== 'VIEW').map((s) => s.name);
         for (const s of tracked) await ensureCapture(tx, backend.family, s);
         // Readers of the replaced DT read a new table now: capture it afresh, and they reinitialize.
         if (existing && (await capturedSources(tx)).has(stmt.name))

@@ -64,6 +64,7 @@ import {
 } from '../types.js';
 import type { EngineContext } from './context.js';
 import { createDynamicTable } from './create.js';
+import { refuseBreakingSources } from './drop-guard.js';
 import { isServer, WriteFence } from './fence.js';
 import { queryError } from './query-error.js';
 import { describeResult, showDynamicTablesResult, showWarehousesResult } from './show.js';
@@ -443,9 +444,10 @@ export class Engine {
    */
   private async refuseWriteToDynamicTable(stmt: ScriptStatement): Promise<void> {
     if (!WRITES.test(stmt.text)) return;
-    const names = new Set((await this.catalog.list()).map((d) => d.name));
+    const dts = await this.catalog.list();
+    const names = new Set(dts.map((d) => d.name));
     const plan = names.size > 0 ? planCapture(stmt.text, stmt.tokens, names) : undefined;
-    if (!plan) return;
+    if (!plan) return refuseBreakingSources(dts, stmt.text, stmt.tokens);
     const at = stmt.tokens.find(
       (t) => (t.kind === 'word' || t.kind === 'quoted') && identifierName(t) === plan.table,
     );

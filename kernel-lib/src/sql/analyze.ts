@@ -6,6 +6,7 @@
  */
 import nodeSqlParser from 'node-sql-parser';
 import { isKeyword, significant, type Token, tokenize } from './lexer.js';
+import { type RelationWalk, walkRelations } from './relations.js';
 
 const parser = new nodeSqlParser.Parser();
 
@@ -16,6 +17,8 @@ export interface QueryAnalysis {
   ast?: unknown;
   /** Why the query could not be parsed, when it could not. */
   parseError?: string;
+  /** What the walk over the parse tree found (sql/relations.ts), when the query could be parsed. */
+  walk?: RelationWalk;
 }
 
 function cteNames(node: unknown, into: Set<string>): void {
@@ -95,12 +98,15 @@ function parse(query: string): QueryAnalysis {
   const list = parser.tableList(text, { database: 'PostgresQL' });
   const ctes = new Set<string>();
   cteNames(ast, ctes);
-  const sources = new Set<string>();
+  // The scoped walk is the source of truth; node-sql-parser's own list (minus every CTE name) is added in
+  // case it knows a shape the walk does not.
+  const walk = walkRelations(ast);
+  const sources = new Set<string>(walk.names);
   for (const entry of list) {
     const table = entry.split('::')[2];
     if (table && !ctes.has(table.toLowerCase())) sources.add(table.toLowerCase());
   }
-  return { sources: [...sources].sort(), ast };
+  return { sources: [...sources].sort(), ast, walk };
 }
 
 /** The first place `name` appears as an identifier in `query` (for error positions). */

@@ -1,0 +1,66 @@
+/**
+ * No lost write at creation (issue 12, item 2), on the PostgreSQL server with two sessions: a transaction
+ * holding an uncommitted write to a source while CREATE DYNAMIC TABLE runs is either in the DT's initial
+ * contents or in its first delta, whether capture on that source is new or already installed.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Backend } from '../src/backends/backend.js';
+import { pgConfig } from '../src/backends/postgres.js';
+import { Engine } from '../src/engine/engine.js';
+import { freshBackend, serverUrlOf } from './helpers/backends.js';
+
+describe('CREATE DYNAMIC TABLE while another session holds an uncommitted write (PostgreSQL server)', () => {
+  let backend: Backend;
+  let engine: Engine;
+  let writer: pg.Client;
+
+  beforeAll(async () => {
+    backend = await freshBackend('postgres');
+    engine = await Engine.open(backend);
+    await engine.execute(`CREATE TABLE fresh (k INTEGER); INSERT INTO fresh VALUES (1);
+      CREATE TABLE watched (k INTEGER); INSERT INTO watched VALUES (1);
+      CREATE DYNAMIC TABLE first_reader TARGET_LAG = '1 minute' AS SELECT k FROM watched`);
+    writer = new pg.Client(pgConfig(serverUrlOf(backend) as string));
+    await writer.connect();
+  });
+  afterAll(async () => {
+    await writer?.end();
+    await engine?.close();
+  });
+
+  /** Runs `create` while the writer holds an uncommitted insert into `source`, committing it meanwhile. */
+  async function createDuringWrite(source: string, create: string): Promise<void> {
+    await writer.query('BEGIN');
+    await writer.query(`INSERT INTO ${source} VALUES (2)`);
+    let done = false;
+    const creating = engine.execute(create).finally(() => {
+      done = true;
+    });
+    // Commit once CREATE finished or waits for the writer's lock (whichever it does).
+    for (let i = 0; i < 400 && !done; i++) {
+      const { rows } = await writer.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+      );
+      if (rows[0].n > 0) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await writer.query('COMMIT');
+    await creating;
+  }
+
+  it.each([
+    ['a source capture is installed for', 'fresh'],
+    ['a source already captured', 'watched'],
+  ])('keeps the write of %s', async (_what, source) => {
+    const dt = `${source}_dt`;
+    await createDuringWrite(
+      source,
+      `CREATE DYNAMIC TABLE ${dt} TARGET_LAG = '1 minute' REFRESH_MODE = INCREMENTAL AS SELECT k FROM ${source}`,
+    );
+    await engine.refresh(dt);
+    expect((await engine.verify(dt)).equal).toBe(true);
+    expect((await engine.execute(`SELECT k FROM ${dt} ORDER BY k`))[0]?.rows).toEqual([[1], [2]]);
+  });
+});
