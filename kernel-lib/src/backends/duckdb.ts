@@ -14,7 +14,6 @@ import type { AsyncDuckDB, AsyncDuckDBConnection } from '@duckdb/duckdb-wasm';
 import {
   type Backend,
   BackendError,
-  csvChunks,
   formatDate,
   formatTimestamp,
   type Isolation,
@@ -252,7 +251,7 @@ export interface DuckDbTransactionOptions {
   timeoutMs?: number;
 }
 
-let fileCounter = 0;
+let stageCounter = 0;
 
 export class DuckDbBackend implements Backend {
   readonly family = 'duckdb' as const;
@@ -334,23 +333,32 @@ export class DuckDbBackend implements Backend {
     }
   }
 
+  /**
+   * Bulk load as Arrow, not CSV text (arrow-rows.ts): each chunk goes into a temporary table of INTEGER and
+   * VARCHAR columns, then `INSERT INTO table (columns) SELECT` casts it to the table's types as COPY did.
+   * The Arrow code loads on first use.
+   */
   async copyRows(
     table: string,
     columns: string[],
     rows: Iterable<Value[]> | AsyncIterable<Value[]>,
   ): Promise<number> {
+    const { arrowChunks } = await import('./arrow-rows.js');
     const target = `${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')})`;
     let total = 0;
-    for await (const chunk of csvChunks(rows)) {
-      const file = `dtlab_copy_${++fileCounter}.csv`;
-      await this.db.registerFileText(file, chunk.text);
+    for await (const chunk of arrowChunks(rows, columns.length)) {
+      const stage = `dtlab_copy_${++stageCounter}`;
+      await run(
+        this.conn,
+        `CREATE TEMP TABLE ${stage} (${chunk.types.map((t, i) => `c${i} ${t}`).join(', ')})`,
+      );
       try {
-        await run(
-          this.conn,
-          `COPY ${target} FROM '${file}' (FORMAT csv, HEADER false, ALLOW_QUOTED_NULLS false)`,
-        );
+        await this.conn.insertArrowFromIPCStream(chunk.ipc, { name: stage, create: false });
+        await run(this.conn, `INSERT INTO ${target} SELECT * FROM temp.${stage}`);
+      } catch (e) {
+        throw e instanceof BackendError ? e : duckdbError(e, `INSERT INTO ${target}`);
       } finally {
-        await this.db.dropFile(file);
+        await run(this.conn, `DROP TABLE IF EXISTS temp.${stage}`);
       }
       total += chunk.rows;
     }
