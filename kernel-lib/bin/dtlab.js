@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+// The bundle `npm run build` makes of src/cli/main.ts (scripts/bundle.mjs): it starts faster than dist/cli/.
+import { main } from '../dist/bundle/dtlab.js';
 
 process.exitCode = await main(process.argv.slice(2));

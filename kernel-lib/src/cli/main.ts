@@ -1,18 +1,22 @@
 /**
  * `dtlab`: the command line of DT Lab. Each command is a small function; `main` only routes and reports.
+ *
+ * Start-up: this module imports only what routing and error reports need. The engine (with the SQL parser),
+ * the backends and the TPC-H and bench commands are imported by the command that uses them, and the
+ * database opens while the engine's code loads (DuckDB instantiates its WebAssembly on a worker thread, a
+ * server connects). `npm run build` bundles this entry point (scripts/bundle.mjs) so that the imports a
+ * command does make cost one file read each.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DB_SPEC_HELP, openBackend } from '../backends/open.js';
-import { Engine, type StatementResult } from '../engine/engine.js';
+import type { Engine, StatementResult } from '../engine/engine.js';
 import { DtError, messageOf } from '../errors.js';
 import { caretSnippet } from '../sql/position.js';
-import { loadTpchFiles } from '../tpch/load-files.js';
 import { TPCH_TABLES } from '../tpch/schema.js';
-import { benchRefresh, parseBatch, parseMinutes } from './bench.js';
 import { formatTable } from './table.js';
-import { parseScaleFactor, type TpchValues, tpchGen, tpchLoad, tpchRefresh, tpchSimulate } from './tpch.js';
+import type { TpchValues } from './tpch.js';
 
 const DATA_DIR = fileURLToPath(new URL('../../../data/', import.meta.url));
 
@@ -92,8 +96,22 @@ export function formatError(e: unknown): string {
   return lines.join('\n');
 }
 
+/** Opens the database and an engine on it; the engine's code loads while the database opens. */
+async function openEngine(db: string | undefined): Promise<Engine> {
+  const engineModule = import('../engine/engine.js');
+  engineModule.catch(() => undefined); // reported below, once the backend is open
+  const backend = await openBackend(db);
+  try {
+    const { Engine } = await engineModule;
+    return await Engine.open(backend);
+  } catch (e) {
+    await backend.close().catch(() => undefined);
+    throw e;
+  }
+}
+
 async function withEngine<T>(db: string | undefined, fn: (engine: Engine) => Promise<T>): Promise<T> {
-  const engine = await Engine.open(await openBackend(db));
+  const engine = await openEngine(db);
   try {
     return await fn(engine);
   } finally {
@@ -120,6 +138,7 @@ async function demoCommand(values: { db?: string; data?: string }, out: (s: stri
       `SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN (${TPCH_TABLES.map((t) => `'${t}'`).join(', ')})`,
     );
     if (Number(existing.rows[0]?.[0]) === 0) {
+      const { loadTpchFiles } = await import('../tpch/load-files.js');
       await loadTpchFiles(engine.backend, dir, (table, rows) => out(`loaded ${table}: ${rows} rows`));
     } else {
       out('TPC-H tables already present; not reloading');
@@ -139,6 +158,7 @@ async function tpchCommand(
   out: (s: string) => void,
   err: (s: string) => void,
 ) {
+  const { tpchGen, tpchLoad, tpchRefresh, tpchSimulate } = await import('./tpch.js');
   if (sub === 'gen') return tpchGen(values, out);
   if (sub === 'load') return withEngine(values.db, (e) => tpchLoad(e, values, out, err));
   if (sub === 'rf1' || sub === 'rf2') return withEngine(values.db, (e) => tpchRefresh(e, sub, values, out));
@@ -155,6 +175,10 @@ async function benchCommand(
   out: (s: string) => void,
 ) {
   if (sub !== 'refresh') throw new DtError('DT_ERR_USAGE', `unknown bench '${sub ?? ''}': expected refresh`);
+  const [{ benchRefresh, parseBatch, parseMinutes }, { parseScaleFactor }] = await Promise.all([
+    import('./bench.js'),
+    import('./tpch.js'),
+  ]);
   const options = {
     sf: parseScaleFactor(values.sf),
     batch: parseBatch(values.batch),

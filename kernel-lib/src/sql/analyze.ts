@@ -4,7 +4,7 @@
  * the query still runs: the sources are then every identifier that names an existing relation (a safe
  * superset), and the reason is kept so refresh-mode decisions can say why they fell back.
  */
-import nodeSqlParser from 'node-sql-parser';
+import nodeSqlParser from 'node-sql-parser/build/postgresql.js';
 import { isKeyword, significant, type Token, tokenize } from './lexer.js';
 import { type RelationWalk, walkRelations } from './relations.js';
 
