@@ -55,8 +55,17 @@ export function shapeQuery(seed: number, depth = 3): ShapeQuery {
     return { sql: `${name} AS ${x}`, names: ctes.get(name) ?? new Set([name]), aliases: [x] };
   };
 
-  /** A SELECT returning one column `a`, optionally with its own WITH. */
-  const select = (depth: number, outer: Map<string, Set<string>>, withAllowed = true): Item => {
+  /**
+   * A SELECT returning one column `a`, optionally with its own WITH. `distinct` (CTE bodies, derived tables):
+   * SELECT DISTINCT, so a nested cross product yields a few rows, not the product of its inputs (products of
+   * products exhausted DuckDB-WASM's memory), whatever FROM shape it has.
+   */
+  const select = (
+    depth: number,
+    outer: Map<string, Set<string>>,
+    withAllowed = true,
+    distinct = false,
+  ): Item => {
     const ctes = new Map(outer);
     let withSql = '';
     let names = new Set<string>();
@@ -66,7 +75,7 @@ export function shapeQuery(seed: number, depth = 3): ShapeQuery {
         // Sometimes named like a table: inside the query that name means the CTE, in its own body the table.
         const name = rnd() < 0.5 ? `c${counter++}` : pick(SHAPE_TABLES);
         if (defs.some((d) => d.startsWith(`${name} AS`))) continue;
-        const body = select(depth - 1, ctes);
+        const body = select(depth - 1, ctes, true, true);
         defs.push(`${name} AS (${body.sql})`);
         ctes.set(name, body.names);
         names = union(names, body.names); // every CTE is read below (the FROM list reads them all)
@@ -77,7 +86,7 @@ export function shapeQuery(seed: number, depth = 3): ShapeQuery {
     names = union(names, from.names);
     // CTEs defined here are all read, so the truth needs no "unused CTE" case.
     const unused = [...ctes.keys()].filter((k) => !outer.has(k) || outer.get(k) !== ctes.get(k));
-    let sql = `SELECT ${from.aliases[0]}.a AS a FROM ${from.sql}`;
+    let sql = `SELECT ${distinct ? 'DISTINCT ' : ''}${from.aliases[0]}.a AS a FROM ${from.sql}`;
     for (const c of unused) sql += `, (SELECT count(*) AS a FROM ${c}) AS ${alias()}`;
     if (depth > 0 && rnd() < 0.4) {
       const p = predicate(depth - 1, ctes, pick(from.aliases));
@@ -85,7 +94,7 @@ export function shapeQuery(seed: number, depth = 3): ShapeQuery {
       names = union(names, p.names);
     }
     if (depth > 0 && rnd() < 0.2) {
-      const other = select(depth - 1, ctes, false); // `UNION ALL WITH …` is not SQL
+      const other = select(depth - 1, ctes, false, distinct); // `UNION ALL WITH …` is not SQL
       sql = `${sql} UNION ALL ${other.sql}`;
       names = union(names, other.names);
     }
@@ -119,7 +128,7 @@ export function shapeQuery(seed: number, depth = 3): ShapeQuery {
       };
     }
     if (kind === 2) {
-      const s = select(depth - 1, ctes);
+      const s = select(depth - 1, ctes, true, true);
       const x = alias();
       return { sql: `(${s.sql}) AS ${x}`, names: s.names, aliases: [x] };
     }
@@ -151,7 +160,7 @@ export function shapeQuery(seed: number, depth = 3): ShapeQuery {
       correlated--;
       const x = alias();
       acc = {
-        sql: `${acc.sql} CROSS JOIN LATERAL (SELECT ${s.aliases[0]}.a AS a FROM ${s.sql} WHERE ${pick(s.aliases)}.a = ${pick(scope)}.a) AS ${x}`,
+        sql: `${acc.sql} CROSS JOIN LATERAL (SELECT DISTINCT ${s.aliases[0]}.a AS a FROM ${s.sql} WHERE ${pick(s.aliases)}.a = ${pick(scope)}.a) AS ${x}`,
         names: union(acc.names, s.names),
         aliases: [...acc.aliases, x],
       };
