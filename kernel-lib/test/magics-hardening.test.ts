@@ -50,4 +50,42 @@ describe.each(BACKEND_KINDS)('hardened magics on %s', (kind) => {
     await session.run("%%dynamic_table d TARGET_LAG = '1 minute'\nSELECT * FROM t;");
     await session.run('%%sql\nDROP DYNAMIC TABLE d');
   });
+
+  it.each([
+    ['%dt clock +100000d', 11],
+    ['%dt clock +99999999999999999999d', 11],
+    ['%dt simulate orders --rate 1e300', 28],
+    ['%dt load tpch --sf 1e9', 20],
+    ['%dt load tpch --sf 0x10', 20],
+    ['%dt history --limit -5', 21],
+  ])('refuses %s with a positioned DT_ERR_OPTION, changing nothing', async (cell, column) => {
+    const before = [session.clock.now(), await tables()];
+    const e = await failure(cell);
+    expect(e.code, e.message).toBe('DT_ERR_OPTION');
+    expect([e.details.position?.line, e.details.position?.column]).toEqual([1, column]);
+    expect([session.clock.now(), await tables()]).toEqual(before);
+    expect(session.simulator).toBeUndefined();
+  });
+
+  it('refuses a clock step that would run too many refreshes, with advice, before running any', async () => {
+    await session.run("%%dynamic_table one_min TARGET_LAG = '1 minute'\nSELECT a FROM t");
+    const before = session.clock.now();
+    const history = await session.connected?.engine.history();
+    const e = await failure('%dt clock +30d');
+    expect(e.code).toBe('DT_ERR_OPTION');
+    expect(e.message).toMatch(/would run about \d+ refreshes .* use a shorter step such as \+\d+h/);
+    expect([e.details.position?.line, e.details.position?.column]).toEqual([1, 11]);
+    expect(session.clock.now()).toBe(before);
+    expect(await session.connected?.engine.history()).toEqual(history);
+    // A TARGET_LAG beyond the maximum, in SQL: positioned, nothing altered.
+    const lag = await failure(
+      "%%sql\nALTER DYNAMIC TABLE one_min SET TARGET_LAG = '99999999999999999999 days'",
+    );
+    expect(lag.code).toBe('DT_ERR_OPTION');
+    expect([lag.details.position?.line, lag.details.position?.column]).toEqual([2, 46]);
+    const [dt] = (await session.connected?.engine.listDynamicTables()) ?? [];
+    expect(dt?.targetLag).toEqual({ kind: 'duration', seconds: 60 });
+    await session.run('%dt clock +1h');
+    expect(session.clock.now()).toBe(before + 3_600_000);
+  });
 });
