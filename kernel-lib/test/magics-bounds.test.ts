@@ -77,6 +77,19 @@ describe('bounded DDL options', () => {
   });
 });
 
+describe('refused names carry line:column', () => {
+  it.each([
+    [`CREATE DYNAMIC TABLE "" TARGET_LAG = '1 minute' AS SELECT 1`, 22],
+    ['ALTER DYNAMIC TABLE d RENAME TO ""', 33],
+    ['DROP DYNAMIC TABLE ""', 20],
+  ])('%s: an empty quoted name is a positioned DT_ERR_SYNTAX', (sql, column) => {
+    const e = errorOf(() => parseStatement(sql, tokenize(sql)));
+    expect(e.code).toBe('DT_ERR_SYNTAX');
+    expect(e.message).toMatch(/empty quoted name/);
+    expect(e.details.position?.column).toBe(column);
+  });
+});
+
 describe('random magic lines and option values', () => {
   const word = fc.oneof(
     fc.constantFrom(

@@ -185,6 +185,7 @@ class Cursor {
   identifier(what: string): string {
     const t = this.peek();
     if (!t || (t.kind !== 'word' && t.kind !== 'quoted')) this.fail(`expected ${what}`);
+    if (identifierName(t) === '') this.fail(`expected ${what}: an empty quoted name is not a name`);
     this.i++;
     if (this.peek()?.kind === 'op' && this.peek()?.text === '.') {
       this.fail('qualified names (schema.name) are not supported for dynamic tables; use a plain name');
