@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   DT_ERR_READ_ONLY:
     'A dynamic table was the target of INSERT / UPDATE / DELETE / TRUNCATE / ALTER TABLE / DROP TABLE; its contents come from its query.',
   DT_ERR_QUERY: 'The backend rejected the query (while validating or refreshing it).',
+  DT_ERR_BUSY:
+    'The dynamic table is being refreshed or changed by another session at the same moment; try again.',
   DT_ERR_REFRESH_FAILED: 'A refresh failed; the previous contents are kept.',
   DT_ERR_BACKEND: 'The database backend could not be opened or used.',
   DT_ERR_USAGE: 'A command-line or API call was used incorrectly.',

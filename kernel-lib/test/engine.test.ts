@@ -291,11 +291,11 @@ describe.each(BACKEND_KINDS)('engine on %s', (kind) => {
         { line: 2, column: 13 },
       ],
       [
-        'DROP TABLE on a dynamic table',
-        'DROP TABLE weekly_trends',
+        'DROP TABLE of a dynamic table among other tables',
+        'DROP TABLE customer, weekly_trends',
         'DT_ERR_READ_ONLY',
         /DROP DYNAMIC TABLE removes it/,
-        { line: 1, column: 12 },
+        { line: 1, column: 22 },
       ],
       [
         'CREATE of an existing name',

@@ -143,7 +143,7 @@ describe('%dt line magics', () => {
     expect(dt('%dt verify a')).toEqual({ kind: 'verify', name: 'a' });
     expect(dt('%dt clock')).toEqual({ kind: 'clock_show' });
     expect(dt('%dt clock show')).toEqual({ kind: 'clock_show' });
-    expect(dt('%dt clock +6h')).toEqual({ kind: 'clock_advance', ms: 6 * 3_600_000, text: '+6h' });
+    expect(dt('%dt clock +6h')).toEqual({ kind: 'clock_advance', ms: 6 * 3_600_000, text: '+6h', at: 10 });
     expect(dt('%dt clock run x60')).toEqual({ kind: 'clock_run', factor: 60 });
     expect(dt('%dt clock run ×60')).toEqual({ kind: 'clock_run', factor: 60 });
     expect(dt('%dt clock pause')).toEqual({ kind: 'clock_pause' });
@@ -170,7 +170,7 @@ describe('%dt line magics', () => {
     expect(e.message).toMatch(/unknown option --scale/);
     expect(where(e)).toEqual([2, 15]);
     e = errorOf('%dt load tpch --sf zero');
-    expect(e.code).toBe('DT_ERR_USAGE');
+    expect(e.code).toBe('DT_ERR_OPTION');
     expect(where(e)).toEqual([1, 20]);
     expect(where(errorOf('%dt clock +6x'))).toEqual([1, 11]);
     expect(errorOf('%dt clock run 60').message).toMatch(/x60/);

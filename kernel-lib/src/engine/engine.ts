@@ -49,7 +49,7 @@ import { type Verification, verifyDynamicTable } from '../refresh/verify.js';
 import { resumeChanges, suspendChanges } from '../schedule/states.js';
 import { type AlterDynamicTable, type CreateWarehouse, parseStatement, type Statement } from '../sql/ddl.js';
 import { formatLag } from '../sql/lag.js';
-import { identifierName, type Token, tokenize } from '../sql/lexer.js';
+import { type Token, tokenize } from '../sql/lexer.js';
 import { positionAt } from '../sql/position.js';
 import { type ScriptStatement, splitStatements } from '../sql/split.js';
 import { translateSql } from '../sql/translate.js';
@@ -68,6 +68,7 @@ import { refuseBreakingSources } from './drop-guard.js';
 import { isServer, WriteFence } from './fence.js';
 import { queryError } from './query-error.js';
 import { describeResult, showDynamicTablesResult, showWarehousesResult } from './show.js';
+import { guardWrite, mayWrite, readOnlyError } from './write-guard.js';
 
 export interface StatementResult {
   /** The statement as written. */
@@ -99,6 +100,9 @@ const WRITES = {
   test: (sql: string) =>
     WRITE_WORDS.test(sql) || (/^\s*with\b/i.test(sql) && /\b(insert|update|delete|merge)\b/i.test(sql)),
 };
+
+/** How often a requested refresh runs again when another session refreshed the DT at the same moment. */
+const REFRESH_ATTEMPTS = 5;
 
 /** Statements whose CURRENT_DATE / CURRENT_TIMESTAMP read the engine clock (queries and DML, not DDL). */
 const CLOCKED = /^\s*(select|with|insert|update|delete|values|merge|table)\b/i;
@@ -175,7 +179,7 @@ export class Engine {
   }
 
   private async dispatch(stmt: ScriptStatement): Promise<StatementResult> {
-    const parsed = parseStatement(stmt.text, stmt.tokens);
+    const parsed = await this.guardWrite(stmt, parseStatement(stmt.text, stmt.tokens));
     try {
       return await this.run(stmt, parsed);
     } finally {
@@ -243,7 +247,6 @@ export class Engine {
       case 'show_warehouses':
         return table(showWarehousesResult(await listWarehouses(this.backend), parsed.like));
       case 'passthrough': {
-        await this.refuseWriteToDynamicTable(stmt);
         const translation = translateSql(
           stmt.text,
           this.backend.family,
@@ -288,9 +291,7 @@ export class Engine {
         last = await this.recordNotRun(target, 'UPSTREAM_FAILED', `upstream ${broken} failed`, trigger);
         continue;
       }
-      const outcome = await this.refreshOne(target, { trigger, dataTimestamp });
-      if (outcome.kind === 'skipped') throw new DtError('DT_ERR_INTERNAL', `refresh of ${n} skipped`);
-      last = outcome.record;
+      last = await this.refreshWaiting(target, { trigger, dataTimestamp });
       if (last.state !== 'SUCCEEDED') failed.set(n, n);
     }
     if (last?.state !== 'SUCCEEDED') {
@@ -300,6 +301,31 @@ export class Engine {
       );
     }
     return last;
+  }
+
+  /**
+   * A refresh someone asked for: when another session refreshes or changes the DT at the same moment, it runs
+   * again once that one is done (the lock is then free); it fails as a user error only if that keeps happening.
+   */
+  private async refreshWaiting(dt: DynamicTable, options: RunOptions): Promise<RefreshRecord> {
+    let target = dt;
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.refreshOne(target, options);
+      if (outcome.kind === 'ran') return outcome.record;
+      this.catalog.forget();
+      const now = await this.catalog.get(dt.name);
+      if (!now)
+        throw new DtError('DT_ERR_UNKNOWN_OBJECT', `dynamic table ${dt.name} was dropped by another session`);
+      if (attempt >= REFRESH_ATTEMPTS)
+        throw new DtError(
+          'DT_ERR_BUSY',
+          `${dt.name} is being refreshed by another session (${outcome.reason})`,
+          {
+            hint: 'try again in a moment',
+          },
+        );
+      target = now;
+    }
   }
 
   /** One refresh of one DT (no upstreams), serialised with other refreshes of it; publishes the record. */
@@ -439,23 +465,18 @@ export class Engine {
   }
 
   /**
-   * A DT's contents are its query's: DML, TRUNCATE, ALTER / DROP TABLE on one are refused (as in Snowflake),
-   * pointing at its name. Otherwise a refresh would silently keep or undo such a write.
+   * A DT's contents are its query's: a pass-through statement that could write one is refused (as in
+   * Snowflake), pointing at its name; `DROP TABLE dt` becomes DROP DYNAMIC TABLE (engine/write-guard.ts).
    */
-  private async refuseWriteToDynamicTable(stmt: ScriptStatement): Promise<void> {
-    if (!WRITES.test(stmt.text)) return;
+  private async guardWrite(stmt: ScriptStatement, parsed: Statement): Promise<Statement> {
+    if (parsed.kind !== 'passthrough' || !mayWrite(stmt.tokens)) return parsed;
     const dts = await this.catalog.list();
-    const names = new Set(dts.map((d) => d.name));
-    const plan = names.size > 0 ? planCapture(stmt.text, stmt.tokens, names) : undefined;
-    if (!plan) return refuseBreakingSources(dts, stmt.text, stmt.tokens);
-    const at = stmt.tokens.find(
-      (t) => (t.kind === 'word' || t.kind === 'quoted') && identifierName(t) === plan.table,
-    );
-    throw new DtError(
-      'DT_ERR_READ_ONLY',
-      `${plan.table} is a dynamic table: its contents come from its query and cannot be written directly; change its sources, or redefine it with CREATE OR REPLACE DYNAMIC TABLE (DROP DYNAMIC TABLE removes it)`,
-      at ? { position: positionAt(stmt.text, at.start), sql: stmt.text } : {},
-    );
+    const verdict = guardWrite(stmt.text, stmt.tokens, new Set(dts.map((d) => d.name)));
+    if (verdict.kind === 'drop') return { kind: 'drop_dynamic_table', name: verdict.table, ifExists: false };
+    if (verdict.kind !== 'allow') throw readOnlyError(verdict, stmt.text);
+    // Nor may a statement break the graph: dropping a relation a DT reads (engine/drop-guard.ts).
+    await refuseBreakingSources(dts, stmt.text, stmt.tokens);
+    return parsed;
   }
 
   /** Compares a DT with its query on one snapshot (the incremental engine's oracle, as a command). */

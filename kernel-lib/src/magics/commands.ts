@@ -15,10 +15,17 @@ import { DtError } from '../errors.js';
 import { loadTpch } from '../tpch/load.js';
 import { OrderSimulator } from '../tpch/simulator.js';
 import type { RefreshRecord } from '../types.js';
+import { longestStep, MAX_REFRESHES_PER_STEP, refreshesInStep } from './bounds.js';
 import type { DtCommand } from './dt-line.js';
 import type { MagicSession } from './session.js';
+import { magicError } from './words.js';
 
-export async function runDtCommand(session: MagicSession, command: DtCommand): Promise<OutputBundle[]> {
+/** Runs one `%dt` command; `cell` is the cell it came from (errors point into it). */
+export async function runDtCommand(
+  session: MagicSession,
+  command: DtCommand,
+  cell = '',
+): Promise<OutputBundle[]> {
   switch (command.kind) {
     case 'connect': {
       const c = await session.connect(command.spec);
@@ -35,8 +42,17 @@ export async function runDtCommand(session: MagicSession, command: DtCommand): P
       return [textBundle(session.clockText())];
     case 'clock_advance': {
       const before = session.clock.now();
-      await session.advance(command.ms);
       const { engine } = await session.connect();
+      const dts = await engine.listDynamicTables();
+      const refreshes = refreshesInStep(command.ms, dts);
+      if (refreshes > MAX_REFRESHES_PER_STEP)
+        throw magicError(
+          cell,
+          command.at,
+          `%dt clock ${command.text} would run about ${refreshes} refreshes (at most ${MAX_REFRESHES_PER_STEP} per step): use a shorter step such as ${longestStep(dts)}, several times`,
+          'DT_ERR_OPTION',
+        );
+      await session.advance(command.ms);
       const records = (await engine.history()).filter((r) => timestampMs(r.refreshStartTime) >= before);
       return [textBundle(`${session.clockText()}\n${refreshSummary(records)}`)];
     }

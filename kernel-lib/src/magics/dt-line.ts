@@ -14,7 +14,7 @@ export type DtCommand =
   | { kind: 'refresh'; name: string }
   | { kind: 'verify'; name: string }
   | { kind: 'clock_show' }
-  | { kind: 'clock_advance'; ms: number; text: string }
+  | { kind: 'clock_advance'; ms: number; text: string /** Offset of the step in the cell. */; at: number }
   | { kind: 'clock_run'; factor: number }
   | { kind: 'clock_pause' }
   | { kind: 'simulate'; rate: number; seed: number }
@@ -37,16 +37,58 @@ export const DT_SUBCOMMANDS = [
 
 /** `%dt` usage, shown with errors and by `%dt help` in the docs. */
 export const DT_USAGE = `%dt connect duckdb | pglite | postgres://…
-%dt load tpch --sf 0.01 [--keys primary|none] [--replace]
+%dt load tpch --sf 0.01 [--keys primary|none] [--replace]     (--sf 0.001 to 1)
 %dt show [LIKE_PATTERN]
 %dt graph
 %dt lag [NAME …]
-%dt history [NAME] [--limit N]
+%dt history [NAME] [--limit N]                               (N 1 to 10000)
 %dt refresh NAME
 %dt verify NAME
-%dt clock [show] | %dt clock +6h | %dt clock run x60 | %dt clock pause
-%dt simulate orders --rate N [--seed N] | %dt simulate stop
+%dt clock [show] | %dt clock +6h | %dt clock run x60 | %dt clock pause   (step ≤ 366d and ≤ 20000 refreshes; x1 to x3600)
+%dt simulate orders --rate N [--seed N] | %dt simulate stop   (rate 0.001 to 100; seed 0 to 2147483647)
 %dt compare NAME_A NAME_B`;
+
+/** A numeric argument's documented range (docs/magics.md): decimal digits only, no sign, exponent or hex. */
+export interface Bound {
+  min: number;
+  max: number;
+  integer: boolean;
+  what: string;
+}
+
+/** Every numeric argument of the %dt magics and its range. */
+export const BOUNDS = {
+  sf: { min: 0.001, max: 1, integer: false, what: 'a TPC-H scale factor' },
+  rate: { min: 0.001, max: 100, integer: false, what: 'order events per clock second' },
+  seed: { min: 0, max: 2_147_483_647, integer: true, what: 'a seed' },
+  limit: { min: 1, max: 10_000, integer: true, what: 'a number of history rows' },
+  speed: { min: 1, max: 3600, integer: false, what: 'a clock speed' },
+} satisfies Record<string, Bound>;
+
+/** The longest `%dt clock +DURATION` step: 366 days. */
+export const MAX_CLOCK_STEP_MS = 366 * 86_400_000;
+
+const DECIMAL = /^\d{1,12}(\.\d{1,12})?$/;
+
+/** `word` as a number within `bound`, or a DT_ERR_OPTION at it saying the range. */
+export function boundedNumber(
+  cell: string,
+  word: Word,
+  label: string,
+  bound: Bound,
+  text = word.text,
+): number {
+  const n = Number(text);
+  const ok = (bound.integer ? /^\d{1,12}$/ : DECIMAL).test(text) && n >= bound.min && n <= bound.max;
+  if (!ok)
+    throw magicError(
+      cell,
+      word.start,
+      `${label} must be ${bound.integer ? 'a whole number' : 'a number'} from ${bound.min} to ${bound.max} (${bound.what}), got '${word.text}'`,
+      'DT_ERR_OPTION',
+    );
+  return n;
+}
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -120,13 +162,10 @@ class Args {
     return this.options.has(name);
   }
 
-  number(name: string, check: (n: number) => boolean, what: string): number | undefined {
+  /** A numeric option within its documented range (BOUNDS), or a positioned DT_ERR_OPTION. */
+  number(name: keyof typeof BOUNDS): number | undefined {
     const w = this.options.get(name);
-    if (!w) return undefined;
-    const n = Number(w.text);
-    if (w.text === '' || !Number.isFinite(n) || !check(n))
-      throw magicError(this.cell, w.start, `--${name} must be ${what}, got '${w.text}'`, 'DT_ERR_USAGE');
-    return n;
+    return w ? boundedNumber(this.cell, w, `--${name}`, BOUNDS[name]) : undefined;
   }
 
   done(): void {
@@ -162,7 +201,7 @@ export function parseDtLine(cell: string, from: number, to: number): DtCommand {
       if (what.text.toLowerCase() !== 'tpch')
         throw magicError(cell, what.start, `cannot load '${what.text}': expected tpch`);
       a.done();
-      const sf = a.number('sf', (n) => n > 0, 'a positive scale factor') ?? 0.01;
+      const sf = a.number('sf') ?? 0.01;
       const keys = a.option('keys');
       if (keys && keys.text !== 'primary' && keys.text !== 'none')
         throw magicError(
@@ -198,7 +237,7 @@ export function parseDtLine(cell: string, from: number, to: number): DtCommand {
       const a = args(['limit']);
       const dt = a.optional();
       a.done();
-      const limit = a.number('limit', (n) => Number.isInteger(n) && n > 0, 'a positive whole number') ?? 20;
+      const limit = a.number('limit') ?? 20;
       return dt ? { kind: 'history', name: dt.text, limit } : { kind: 'history', limit };
     }
     case 'refresh':
@@ -217,10 +256,10 @@ export function parseDtLine(cell: string, from: number, to: number): DtCommand {
       if (what.text === 'stop') return { kind: 'simulate_stop' };
       if (what.text !== 'orders')
         throw magicError(cell, what.start, `cannot simulate '${what.text}': expected orders or stop`);
-      const rate = a.number('rate', (n) => n > 0, 'a positive number of orders per second');
+      const rate = a.number('rate');
       if (rate === undefined)
         throw magicError(cell, to, '%dt simulate orders needs --rate N (events per second)');
-      return { kind: 'simulate', rate, seed: a.number('seed', Number.isInteger, 'a whole number') ?? 1 };
+      return { kind: 'simulate', rate, seed: a.number('seed') ?? 1 };
     }
     case 'compare': {
       const a = args();
@@ -253,10 +292,9 @@ function parseClock(cell: string, a: Args, end: number): DtCommand {
   if (first.text === 'run') {
     const speed = a.required('a speed such as x60');
     a.done();
-    const m = /^[x×](\d+(?:\.\d+)?)$/i.exec(speed.text);
-    const factor = m ? Number(m[1]) : Number.NaN;
-    if (!(factor > 0))
-      throw magicError(cell, speed.start, `expected a speed such as x60, got '${speed.text}'`);
+    const m = /^[x×](.*)$/i.exec(speed.text);
+    if (!m) throw magicError(cell, speed.start, `expected a speed such as x60, got '${speed.text}'`);
+    const factor = boundedNumber(cell, speed, 'the clock speed', BOUNDS.speed, m[1]);
     return { kind: 'clock_run', factor };
   }
   const ms = parseDuration(first.text);
@@ -267,5 +305,12 @@ function parseClock(cell: string, a: Args, end: number): DtCommand {
       `unknown clock command '${first.text}': expected show, +DURATION (e.g. +6h, +90m), run x60 or pause`,
     );
   a.done();
-  return { kind: 'clock_advance', ms, text: first.text };
+  if (ms > MAX_CLOCK_STEP_MS)
+    throw magicError(
+      cell,
+      first.start,
+      `a clock step must be at most 366 days, got '${first.text}'`,
+      'DT_ERR_OPTION',
+    );
+  return { kind: 'clock_advance', ms, text: first.text, at: first.start };
 }

@@ -10,7 +10,7 @@
  */
 import { DtError, isDtError } from '../errors.js';
 import { type CreateDynamicTable, parseStatement } from '../sql/ddl.js';
-import { LexError, tokenize } from '../sql/lexer.js';
+import { LexError, significant, type Token, tokenize } from '../sql/lexer.js';
 import { positionAt } from '../sql/position.js';
 import { type DtCommand, parseDtLine } from './dt-line.js';
 import { closest, magicError, splitWords } from './words.js';
@@ -138,13 +138,28 @@ function parseDynamicTable(
       : o >= headerAt + header.length
         ? bodyStart
         : headerFrom + Math.max(0, o - headerAt);
+  let tokens: Token[];
   try {
-    const statement = parseStatement(ddl, tokenize(ddl));
+    tokens = tokenize(ddl);
+  } catch (e) {
+    if (e instanceof LexError) throw magicError(cell, toCell(e.offset), e.message);
+    throw e;
+  }
+  // Exactly one query: a second statement after a `;` would run as well (and could drop or write anything).
+  const semicolon = tokens.findIndex((t) => t.kind === 'semicolon');
+  const extra = semicolon < 0 ? undefined : significant(tokens.slice(semicolon + 1))[0];
+  if (extra)
+    throw magicError(
+      cell,
+      toCell(extra.start),
+      'a %%dynamic_table cell holds exactly one query; put other statements in a %%sql cell',
+    );
+  try {
+    const statement = parseStatement(ddl, tokens);
     if (statement.kind !== 'create_dynamic_table')
       throw magicError(cell, headerFrom, 'expected a dynamic table name and options');
     return { kind: 'dynamic_table', ddl, statement, toCell };
   } catch (e) {
-    if (e instanceof LexError) throw magicError(cell, toCell(e.offset), e.message);
     throw moveError(e, cell, toCell);
   }
 }

@@ -177,7 +177,7 @@ export class MagicSession {
       return [textBundle(`${result?.message ?? ''}${how}`)];
     }
     try {
-      return await runDtCommand(this, command);
+      return await runDtCommand(this, command, cell);
     } catch (e) {
       if (e instanceof DtError) throw e;
       throw new DtError('DT_ERR_INTERNAL', `line ${command.line}: ${messageOf(e)}`, { cause: e });

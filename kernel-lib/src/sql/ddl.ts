@@ -185,6 +185,7 @@ class Cursor {
   identifier(what: string): string {
     const t = this.peek();
     if (!t || (t.kind !== 'word' && t.kind !== 'quoted')) this.fail(`expected ${what}`);
+    if (identifierName(t) === '') this.fail(`expected ${what}: an empty quoted name is not a name`);
     this.i++;
     if (this.peek()?.kind === 'op' && this.peek()?.text === '.') {
       this.fail('qualified names (schema.name) are not supported for dynamic tables; use a plain name');
@@ -470,10 +471,10 @@ function createWarehouse(c: Cursor, orReplace: boolean, earlyIfNotExists: boolea
         break;
       }
       case 'MAX_CONCURRENCY_LEVEL':
-        wh.maxConcurrency = positiveInteger(c, option);
+        wh.maxConcurrency = positiveInteger(c, option, MAX_CONCURRENCY_LEVEL);
         break;
       case 'AUTO_SUSPEND':
-        wh.autoSuspendSeconds = positiveInteger(c, option);
+        wh.autoSuspendSeconds = positiveInteger(c, option, MAX_AUTO_SUSPEND_SECONDS);
         break;
       case 'AUTO_RESUME':
       case 'INITIALLY_SUSPENDED':
@@ -504,10 +505,17 @@ function wordRun(c: Cursor): string {
   return text;
 }
 
-function positiveInteger(c: Cursor, option: string): number {
+/** Ranges of the warehouse's numeric options (documented in docs/sql-dialect.md). */
+export const MAX_CONCURRENCY_LEVEL = 1000;
+export const MAX_AUTO_SUSPEND_SECONDS = 366 * 86_400;
+
+function positiveInteger(c: Cursor, option: string, max: number): number {
   const t = c.peek();
-  if (t?.kind !== 'number' || !/^\d+$/.test(t.text) || Number(t.text) < 0) {
-    c.failOption(`invalid ${option} ${t ? t.text : '(missing)'}: expected a whole number`, t);
+  if (t?.kind !== 'number' || !/^\d+$/.test(t.text) || Number(t.text) > max) {
+    c.failOption(
+      `invalid ${option} ${t ? t.text : '(missing)'}: expected a whole number from 0 to ${max}`,
+      t,
+    );
   }
   c.next();
   return Number(t.text);

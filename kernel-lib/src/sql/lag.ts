@@ -15,6 +15,9 @@ const UNIT_SECONDS: Record<string, number> = {
 /** Snowflake's floor for TARGET_LAG; a faster lag would only teach a setting Snowflake refuses. */
 export const MIN_TARGET_LAG_SECONDS = 60;
 
+/** The longest TARGET_LAG accepted: 366 days (a longer lag is a DT that never refreshes; use SUSPEND). */
+export const MAX_TARGET_LAG_SECONDS = 366 * 86_400;
+
 /** Parses `'<n> seconds|minutes|hours|days'`; returns an error message instead of throwing. */
 export function parseLagDuration(text: string): { seconds: number } | { error: string } {
   const m = /^\s*(\d+)\s*([A-Za-z]+)\s*$/.exec(text);
@@ -25,6 +28,9 @@ export function parseLagDuration(text: string): { seconds: number } | { error: s
     };
   }
   const seconds = Number(m[1]) * unit;
+  if (!Number.isSafeInteger(seconds) || seconds > MAX_TARGET_LAG_SECONDS) {
+    return { error: `target lag '${text}' is too long: the maximum is 366 days` };
+  }
   if (seconds < MIN_TARGET_LAG_SECONDS) {
     return { error: `target lag '${text}' is too short: the minimum is 1 minute` };
   }
