@@ -6,10 +6,11 @@
  * which sources are captured (DuckDB), the sources' estimated sizes (PostgreSQL), the warehouse's size, the
  * DT's data timestamp and the id of its history row.
  *
- * The answers are kept for that transaction only (a WeakMap keyed by its Queryable), and the functions that
- * would otherwise ask the database (describeColumns, sourceColumns, currentPosition, positionsOf,
- * captureIntact, changesSince, …) answer from them. Whatever the refresh changes itself drops the entry it
- * changes (positions, capture reinstalled). On the PostgreSQL server this is one round trip, sent with
+ * The answers travel with the refresh's transaction as an explicit context (`RefreshTx`: the transaction
+ * and what the refresh knows, made by `withKnown` and passed to every step), and the functions that would
+ * otherwise ask the database (describeColumns, sourceColumns, currentPosition, positionsOf, captureIntact,
+ * changesSince, …) answer from it when they are given one; given a plain Queryable they ask the database.
+ * Whatever the refresh changes itself drops the entry it changes (positions, capture reinstalled). On the PostgreSQL server this is one round trip, sent with
  * BEGIN and LOCK; on DuckDB one scan of duckdb_columns() instead of one per question.
  */
 import { type Queryable, quoteIdent, type SqlFamily, sqlLiteral, type Value } from '../backends/backend.js';
@@ -46,16 +47,24 @@ export interface RefreshMetadata {
   refreshId?: number;
 }
 
-const memo = new WeakMap<Queryable, RefreshMetadata>();
+/** A refresh's transaction with what the refresh knows: the context its steps are given. */
+export interface RefreshTx extends Queryable {
+  readonly known: RefreshMetadata;
+}
 
+export function withKnown(tx: Queryable, known: RefreshMetadata): RefreshTx {
+  return { query: tx.query.bind(tx), ...(tx.defer ? { defer: tx.defer.bind(tx) } : {}), known };
+}
+
+/** What the refresh whose transaction `tx` is knows, if `tx` is a refresh's context. */
 export function refreshMetadata(tx: Queryable): RefreshMetadata | undefined {
-  return memo.get(tx);
+  return 'known' in tx ? (tx as RefreshTx).known : undefined;
 }
 
 const list = (names: Iterable<string>) => [...names].map((n) => sqlLiteral(n)).join(', ') || 'NULL';
 const text = (v: Value | undefined) => (v === null || v === undefined ? null : String(v));
 
-/** Reads the refresh's metadata (one statement) and keeps it for the transaction `tx`. */
+/** Reads the refresh's metadata (one statement). */
 export async function prefetchRefreshMetadata(
   tx: Queryable,
   family: SqlFamily,
@@ -124,18 +133,17 @@ export async function prefetchRefreshMetadata(
   }
   if (dialectOf(family).engineCaptures)
     meta.capturedSources = new Set([...registered].filter((s) => dcols.has(`chg_${s}`)));
-  memo.set(tx, meta);
   return meta;
 }
 
 /** The refresh moved or dropped positions, or reinstalled capture: forget what it read about them. */
 export function forgetPositions(tx: Queryable): void {
-  const meta = memo.get(tx);
+  const meta = refreshMetadata(tx);
   if (meta) meta.positions = undefined;
 }
 
 export function forgetCapture(tx: Queryable, source: string): void {
-  const meta = memo.get(tx);
+  const meta = refreshMetadata(tx);
   if (!meta) return;
   meta.intact.delete(source);
   meta.positions = undefined;
@@ -145,7 +153,7 @@ export function forgetCapture(tx: Queryable, source: string): void {
 
 /** The history row's id drawn in advance, once. */
 export function takeRefreshId(tx: Queryable): number | undefined {
-  const meta = memo.get(tx);
+  const meta = refreshMetadata(tx);
   const id = meta?.refreshId;
   if (meta) meta.refreshId = undefined;
   return id;
@@ -221,7 +229,6 @@ export async function prefetchMovingMetadata(
     const at = meta.positions?.get(source);
     if (at !== undefined) meta.summaries.set(`${source}@${at}`, summary);
   }
-  memo.set(tx, meta);
   return meta;
 }
 
@@ -230,7 +237,6 @@ export async function prefetchMovingMetadata(
  * (refresh/probe.ts): the refresh's metadata without another statement.
  */
 export function adoptProbe(
-  tx: Queryable,
   dt: DynamicTable,
   known: StaticMetadata,
   look: {
@@ -256,7 +262,6 @@ export function adoptProbe(
     meta.summaries.set(`${source}@${s.position}`, { ...s.changes });
     meta.intact.set(source, true);
   }
-  memo.set(tx, meta);
   return meta;
 }
 

@@ -22,7 +22,7 @@ import { cycleThrough } from '../catalog/graph.js';
 import { DtError } from '../errors.js';
 import { createStorageSql, type OutputColumn, probeSql, refreshSelect } from '../plan/full.js';
 import { decideRefreshMode } from '../plan/mode.js';
-import { runFullRefresh } from '../refresh/full.js';
+import { executeRefresh } from '../refresh/full.js';
 import { buildIncrementalState, dropState } from '../refresh/incremental.js';
 import { analyzeQuery, findIdentifier } from '../sql/analyze.js';
 import type { CreateDynamicTable } from '../sql/ddl.js';
@@ -209,7 +209,7 @@ export async function createDynamicTable(
         }
         if (existing) await dropState(tx, stmt.name);
         if (stmt.initialize !== 'ON_CREATE') return undefined;
-        const record = await runFullRefresh(
+        const record = await executeRefresh(
           tx,
           {
             dt,

@@ -1,6 +1,7 @@
 /**
- * The full-refresh executor: replaces a DT's contents with its query's result in one transaction, so
- * readers see the old contents or the new, never an empty or partial table. The history row is written in
+ * A refresh's execution and record: the full recompute (`recomputeWork`), which replaces a DT's contents with
+ * its query's result in one transaction, so readers see the old contents or the new, never an empty or
+ * partial table, and `executeRefresh`, which runs any work so. The history row is written in
  * the same transaction on success; on failure the transaction rolls back (previous contents kept) and the
  * caller records FAILED.
  */
@@ -97,15 +98,18 @@ export interface RefreshWork {
 }
 
 /** The full recompute: readers see the old contents or the new (one transaction). */
-export async function fullRefreshWork(tx: Queryable, req: RefreshRequest) {
+export async function recomputeWork(tx: Queryable, req: RefreshRequest) {
   const sql = fullRefreshSql(req.dt.name, req.select);
   const deleted = await tx.query(sql.clear);
   const inserted = await tx.query(sql.fill);
   return { rowsInserted: inserted.rowCount, rowsDeleted: deleted.rowCount };
 }
 
-/** Runs inside the caller's transaction. Returns the history row it wrote. */
-export async function runFullRefresh(
+/**
+ * Runs a refresh's work (`work`, chosen by refresh/incremental.ts `chooseWork`; absent: the full recompute)
+ * inside the caller's transaction and writes its history row and data timestamp. Returns the row.
+ */
+export async function executeRefresh(
   tx: Queryable,
   req: RefreshRequest,
   wallClock: () => number,
@@ -113,7 +117,7 @@ export async function runFullRefresh(
 ): Promise<RefreshRecord> {
   const start = wallClock();
   const t0 = performance.now();
-  const done = work ? await work.run(tx) : await fullRefreshWork(tx, req);
+  const done = work ? await work.run(tx) : await recomputeWork(tx, req);
   const measured: Measured = {
     startMs: start,
     endMs: wallClock(),

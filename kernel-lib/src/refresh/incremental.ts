@@ -424,7 +424,7 @@ export async function emitFullRefresh(
  * The refresh's work, decided inside its transaction: NO_DATA, INCREMENTAL (affected-key recompute), or a
  * FULL / REINITIALIZE recompute; afterwards the DT has consumed its sources' changes up to this snapshot.
  */
-export async function planWork(
+export async function chooseWork(
   tx: Queryable,
   family: SqlFamily,
   dt: DynamicTable,

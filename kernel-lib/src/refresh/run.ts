@@ -27,6 +27,7 @@ import {
   prefetchRefreshMetadata,
   type RefreshMetadata,
   staticPart,
+  withKnown,
 } from '../catalog/refresh-metadata.js';
 import type { Clock } from '../clock.js';
 import { dialectOf } from '../dialect/index.js';
@@ -34,14 +35,14 @@ import { refreshSelect } from '../plan/full.js';
 import { translateSql, translateType } from '../sql/translate.js';
 import type { DynamicTable, RefreshRecord, RefreshTrigger } from '../types.js';
 import {
-  fullRefreshWork,
+  executeRefresh,
   type Measured,
   type RefreshRequest,
   type RefreshTiming,
+  recomputeWork,
   recordFailedRefresh,
-  runFullRefresh,
 } from './full.js';
-import { planWork } from './incremental.js';
+import { chooseWork } from './incremental.js';
 import { noDataWithoutLooking, pgProbeSql, readProbe, timestampMs, trackedSources } from './probe.js';
 
 export interface RunOptions {
@@ -156,14 +157,14 @@ export async function runRefresh(
             changesRead: Object.fromEntries(tracked.map((s) => [s, 0])),
             run: async () => ({ rowsInserted: 0, rowsDeleted: 0 }),
           };
-          return { kind: 'ran', record: await runFullRefresh(tx, request, () => clock.now(), work) };
+          return { kind: 'ran', record: await executeRefresh(tx, request, () => clock.now(), work) };
         }
         // The rest of what the refresh needs to know. While the engine knows what the DT's previous refresh
         // read of the catalog (no DDL since), the probe was all of it (PostgreSQL family) or one statement of
         // what writes move reads the rest (DuckDB); otherwise one statement reads everything.
         const statics = ledger.knownStatics(dt.name, expected);
         const meta =
-          (statics && !ledger.seesEveryWrite ? adoptProbe(tx, dt, statics, look) : undefined) ??
+          (statics && !ledger.seesEveryWrite ? adoptProbe(dt, statics, look) : undefined) ??
           (statics && ledger.seesEveryWrite
             ? await prefetchMovingMetadata(tx, dt, statics)
             : await prefetchRefreshMetadata(tx, backend.family, dt));
@@ -171,6 +172,8 @@ export async function runRefresh(
           meta.refreshId = request.refreshId;
         delete request.refreshId;
         read = meta;
+        // The context every step of the refresh is given: its transaction and what it knows.
+        const rtx = withKnown(tx, meta);
         if (options.skipIfCurrent) {
           const current = meta.dataTimestamp;
           if (typeof current === 'string' && Date.parse(`${current.replace(' ', 'T')}Z`) >= dataTimestamp)
@@ -178,7 +181,7 @@ export async function runRefresh(
         }
         request.warehouseSize =
           (meta.warehouseSize as RefreshRequest['warehouseSize'] | undefined) ?? 'XSMALL';
-        const storage = await describeColumns(tx, backend.family, dt.name);
+        const storage = await describeColumns(rtx, backend.family, dt.name);
         const output = storage.map((c, i) => {
           const declared = dt.columns?.[i]?.type;
           return declared
@@ -186,10 +189,10 @@ export async function runRefresh(
             : { name: c.name };
         });
         request.select = refreshSelect(translation.text, output);
-        const work = await planWork(tx, backend.family, dt, dataTimestamp, output, (t) =>
-          fullRefreshWork(t, request),
+        const work = await chooseWork(rtx, backend.family, dt, dataTimestamp, output, (t) =>
+          recomputeWork(t, request),
         );
-        return { kind: 'ran', record: await runFullRefresh(tx, request, () => clock.now(), work) };
+        return { kind: 'ran', record: await executeRefresh(rtx, request, () => clock.now(), work) };
       }, txOptions);
     });
     settleLedger(ledger, dt.name, outcome, mark, read, options.known?.catalogChanges);
