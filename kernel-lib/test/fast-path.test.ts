@@ -4,7 +4,7 @@
  * shortcut could be wrong takes the long way instead: a write through the engine, a change of the catalog
  * by another process, CURRENT_DATE moving, a source altered behind the engine's back.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Backend, Queryable, Value } from '../src/backends/backend.js';
 import { openBackend } from '../src/backends/open.js';
 import { ManualClock } from '../src/clock.js';
@@ -117,6 +117,22 @@ describe.each(BACKEND_KINDS)('refresh fast path on %s', (kind) => {
         ['Dynamic table totals equals its query.'],
       ]);
     }
+  });
+
+  it('a listener of a catalog event sees the catalog as changed (the known catalog is read again first)', async () => {
+    const seen: string[][] = [];
+    const sub = engine.events$.subscribe((e) => {
+      if (e.type === 'catalog')
+        void engine.listDynamicTables().then((dts) => seen.push(dts.map((d) => d.name)));
+    });
+    await engine.execute("CREATE DYNAMIC TABLE third TARGET_LAG = '1 minute' AS SELECT id FROM src");
+    await engine.execute('DROP DYNAMIC TABLE third');
+    await vi.waitFor(() => expect(seen).toHaveLength(2));
+    sub.unsubscribe();
+    expect(seen).toEqual([
+      ['recent', 'third', 'totals'],
+      ['recent', 'totals'],
+    ]);
   });
 
   it('CURRENT_DATE moving refreshes a DT that reads it although no source changed', async () => {

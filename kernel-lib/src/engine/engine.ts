@@ -216,7 +216,7 @@ export class Engine {
       case 'create_dynamic_table': {
         const outcome = await createDynamicTable(this.ctx, parsed, stmt.text);
         if (outcome.created) {
-          this.events.next({
+          this.catalogChanged({
             type: 'catalog',
             action: parsed.orReplace ? 'replaced' : 'created',
             name: parsed.name,
@@ -352,6 +352,16 @@ export class Engine {
       this.events.next({ type: 'refresh', record: r });
     }
     return outcome;
+  }
+
+  /**
+   * Publishes a change of the catalog, which this engine wrote: what it knows is read again when next needed
+   * (before listeners, who may ask at once), and on DuckDB every DT looks at the database again.
+   */
+  private catalogChanged(event: Extract<EngineEvent, { type: 'catalog' }>): void {
+    this.catalog.forget();
+    this.ledger.wrote(undefined);
+    this.events.next(event);
   }
 
   /** Records a refresh that did not run (UPSTREAM_FAILED, SKIPPED) at the clock's now. */
@@ -554,7 +564,7 @@ export class Engine {
       case 'suspend':
       case 'resume': {
         const changes = await this.setSchedulingState(dt.name, action.kind);
-        this.events.next({ type: 'catalog', action: 'altered', name: dt.name });
+        this.catalogChanged({ type: 'catalog', action: 'altered', name: dt.name });
         const others = changes.slice(1).map((c) => c.name);
         const verb = action.kind === 'suspend' ? 'suspended' : 'resumed';
         return `Dynamic table ${dt.name} ${verb}${others.length > 0 ? ` (also ${verb}: ${others.join(', ')})` : ''}.`;
@@ -569,7 +579,7 @@ export class Engine {
             : {}),
           ...(action.warehouse ? { warehouse: action.warehouse } : {}),
         });
-        this.events.next({ type: 'catalog', action: 'altered', name: dt.name });
+        this.catalogChanged({ type: 'catalog', action: 'altered', name: dt.name });
         const what = [
           action.targetLag ? `TARGET_LAG = ${formatLag(action.targetLag)}` : '',
           action.warehouse ? `WAREHOUSE = ${action.warehouse}` : '',
@@ -594,7 +604,7 @@ export class Engine {
           // The incremental state is named after the DT: the next refresh builds it anew.
           await dropState(tx, dt.name);
         });
-        this.events.next({ type: 'catalog', action: 'renamed', name: action.newName });
+        this.catalogChanged({ type: 'catalog', action: 'renamed', name: action.newName });
         return `Dynamic table ${dt.name} renamed to ${action.newName}.`;
       }
     }
@@ -625,7 +635,7 @@ export class Engine {
       for (const source of await dropPositions(tx, name))
         await releaseCapture(tx, this.backend.family, source);
     });
-    this.events.next({ type: 'catalog', action: 'dropped', name });
+    this.catalogChanged({ type: 'catalog', action: 'dropped', name });
     return `${name} successfully dropped.`;
   }
 
