@@ -8,17 +8,17 @@
  * command does make cost one file read each.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DB_SPEC_HELP, openBackend } from '../backends/open.js';
 import type { Engine, StatementResult } from '../engine/engine.js';
 import { DtError, messageOf } from '../errors.js';
 import { caretSnippet } from '../sql/position.js';
 import { TPCH_TABLES } from '../tpch/schema.js';
+import { repoFile } from './paths.js';
 import { formatTable } from './table.js';
 import type { TpchValues } from './tpch.js';
 
-const DATA_DIR = fileURLToPath(new URL('../../../data/', import.meta.url));
+const DATA_DIR = repoFile('data/');
 
 export const HELP = `dtlab — Snowflake-style dynamic tables on DuckDB-WASM, PGlite and PostgreSQL
 

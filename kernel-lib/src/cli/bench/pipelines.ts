@@ -4,15 +4,15 @@
  * pipeline and its twin after a change, so the ratio compares the same work on the same data.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { ResultColumn, Value } from '../../backends/backend.js';
 import type { Engine } from '../../engine/engine.js';
 import { type CreateDynamicTable, parseStatement } from '../../sql/ddl.js';
 import { splitStatements } from '../../sql/split.js';
+import { repoFile } from '../paths.js';
 import { ms, ratio, timed } from './measure.js';
 import { profileReport, type Tracer } from './profile.js';
 
-const PIPELINES = fileURLToPath(new URL('../../../../data/pipelines/seed_pipelines.sql', import.meta.url));
+const PIPELINES = repoFile('data/pipelines/seed_pipelines.sql');
 /** New orders get keys above every dbgen key (dbgen's sparse keys stay below 4 × 1.5 M × SF × 8). */
 export const KEY_OFFSET = 2_000_000_000;
 

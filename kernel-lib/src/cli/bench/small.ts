@@ -9,15 +9,15 @@
  *   lesson clock moved by one hour (`%dt clock +1h`); wall time, refreshes run and events written.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Backend, ResultColumn, Value } from '../../backends/backend.js';
 import { openBackend } from '../../backends/open.js';
 import type { Engine } from '../../engine/engine.js';
 import { MagicSession } from '../../magics/session.js';
+import { repoFile } from '../paths.js';
 import { median, ms, TPCH_END, timed } from './measure.js';
 import { KEY_OFFSET, pipelineScripts } from './pipelines.js';
 
-const SCENARIO_A = fileURLToPath(new URL('../../../../content/scenario-a.md', import.meta.url));
+const SCENARIO_A = repoFile('content/scenario-a.md');
 const SMALL_SF = 0.01;
 const ROUNDS = 9;
 
