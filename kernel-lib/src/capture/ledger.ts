@@ -31,7 +31,7 @@ export class WriteLedger {
   private readonly counts = new Map<string, number>();
   private readonly marks = new Map<string, LedgerMark>();
   /** Per DT, the metadata of its last incremental refresh that only DDL changes, and the epoch it holds in. */
-  private readonly statics = new Map<string, { epoch: number; catalog: string; meta: StaticMetadata }>();
+  private readonly statics = new Map<string, { epoch: number; definition: string; meta: StaticMetadata }>();
 
   /** A write to `table` committed; undefined: a write whose tables are not known (a new epoch). */
   wrote(table: string | undefined): void {
@@ -51,18 +51,18 @@ export class WriteLedger {
   }
 
   /**
-   * Keeps (or, undefined, drops) `dt`'s static metadata, read while the catalog's change counter was
-   * `catalog`: valid until the next epoch or another counter.
+   * Keeps (or, undefined, drops) `dt`'s static metadata, read while its definition was `definition`
+   * (catalog/known.ts definitionOf): valid until the next epoch or another definition.
    */
-  keepStatics(dt: string, meta: StaticMetadata | undefined, catalog = ''): void {
-    if (meta) this.statics.set(dt, { epoch: this.epoch, catalog, meta });
+  keepStatics(dt: string, meta: StaticMetadata | undefined, definition = ''): void {
+    if (meta) this.statics.set(dt, { epoch: this.epoch, definition, meta });
     else this.statics.delete(dt);
   }
 
-  /** `dt`'s static metadata, if nothing unnamed was written and the catalog did not change since it was kept. */
-  knownStatics(dt: string, catalog = ''): StaticMetadata | undefined {
+  /** `dt`'s static metadata, if nothing unnamed was written and its definition is the same since it was kept. */
+  knownStatics(dt: string, definition = ''): StaticMetadata | undefined {
     const kept = this.statics.get(dt);
-    return kept?.epoch === this.epoch && kept.catalog === catalog ? kept.meta : undefined;
+    return kept?.epoch === this.epoch && kept.definition === definition ? kept.meta : undefined;
   }
 
   /** Whether no table of `tables` was written since `dt`'s last successful refresh started. */

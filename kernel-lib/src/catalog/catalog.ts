@@ -13,25 +13,6 @@ export async function installCatalog(db: Queryable): Promise<void> {
   for (const ddl of CATALOG_DDL) await db.query(ddl);
   const { rows } = await db.query("SELECT value FROM dtlab.meta WHERE key = 'version'");
   if (rows.length === 0) await db.query("INSERT INTO dtlab.meta VALUES ('version', $1)", [CATALOG_VERSION]);
-  const bumps = await db.query(`SELECT value FROM dtlab.meta WHERE key = '${CHANGE_COUNTER}'`);
-  if (bumps.rows.length === 0) await db.query(`INSERT INTO dtlab.meta VALUES ('${CHANGE_COUNTER}', '0')`);
-}
-
-/**
- * The catalog's change counter (`dtlab.meta`, key `catalog_changes`): every write of a definition, a
- * scheduling state or a warehouse adds one, in the writer's transaction, so an engine holding the catalog
- * in memory (catalog/known.ts) can tell with one cheap read whether another process changed it. A refresh's
- * new data timestamp does not count (the refresh reads the DT's own row instead).
- */
-const CHANGE_COUNTER = 'catalog_changes';
-
-export const CATALOG_CHANGES_SQL = `SELECT value FROM dtlab.meta WHERE key = '${CHANGE_COUNTER}'`;
-
-async function countCatalogChange(db: Queryable): Promise<void> {
-  await exec(
-    db,
-    `UPDATE dtlab.meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = '${CHANGE_COUNTER}'`,
-  );
 }
 
 const str = (v: Value | undefined): string => (v === null || v === undefined ? '' : String(v));
@@ -105,13 +86,11 @@ export async function insertDynamicTable(db: Queryable, dt: DynamicTable): Promi
   for (const s of dt.sources) {
     await db.query('INSERT INTO dtlab.dependencies VALUES ($1, $2, $3)', [dt.name, s.name, s.kind]);
   }
-  await countCatalogChange(db);
 }
 
 export async function deleteDynamicTable(db: Queryable, name: string): Promise<void> {
   await db.query('DELETE FROM dtlab.dynamic_tables WHERE name = $1', [name]);
   await db.query('DELETE FROM dtlab.dependencies WHERE dt_name = $1', [name]);
-  await countCatalogChange(db);
 }
 
 /** Columns a user may change with ALTER; everything else only changes through CREATE OR REPLACE. */
@@ -133,13 +112,11 @@ export async function updateDynamicTable(
     name,
     ...entries.map(([, v]) => v ?? null),
   ]);
-  if (entries.some(([column]) => column !== 'data_timestamp')) await countCatalogChange(db);
 }
 
 export async function renameDynamicTable(db: Queryable, from: string, to: string): Promise<void> {
   await db.query('UPDATE dtlab.dynamic_tables SET name = $2 WHERE name = $1', [from, to]);
   await db.query('UPDATE dtlab.dependencies SET dt_name = $2 WHERE dt_name = $1', [from, to]);
-  await countCatalogChange(db);
 }
 
 export async function listWarehouses(db: Queryable): Promise<Warehouse[]> {
@@ -168,12 +145,10 @@ export async function insertWarehouse(db: Queryable, wh: Warehouse): Promise<voi
     wh.comment ?? null,
     wh.createdOn,
   ]);
-  await countCatalogChange(db);
 }
 
 export async function deleteWarehouse(db: Queryable, name: string): Promise<void> {
   await db.query('DELETE FROM dtlab.warehouses WHERE name = $1', [name]);
-  await countCatalogChange(db);
 }
 
 /** Any writer (full refresh today, the incremental executor and scheduler later) records refreshes here. */

@@ -7,18 +7,16 @@
  *   its new data timestamp through (`refreshed`).
  * - A PostgreSQL server, shared by several engines: a look that must see other processes' work (the
  *   scheduler's, SHOW) reads the database (`list({ fresh: true })`); a refresh uses what is known and checks
- *   it in its first statement against the catalog's change counter (catalog.ts), starting again from a fresh
- *   read when another process changed the catalog (refresh/run.ts).
+ *   it in its first statement against the DT's definition as stored (`definitionOf`, refresh/probe.ts),
+ *   starting again from a fresh read when another process redefined or dropped the DT (refresh/run.ts).
  */
 import type { Backend } from '../backends/backend.js';
 import type { DynamicTable, Warehouse } from '../types.js';
-import { CATALOG_CHANGES_SQL, listDynamicTables, listWarehouses } from './catalog.js';
+import { listDynamicTables, listWarehouses } from './catalog.js';
 
 export class KnownCatalog {
   private dts: Map<string, DynamicTable> | undefined;
   private whs: Warehouse[] | undefined;
-  /** The change counter the memory was read at (text, as stored). */
-  private changes: string | undefined;
 
   /** `shared`: other processes may change the catalog (a PostgreSQL server). */
   constructor(
@@ -44,16 +42,10 @@ export class KnownCatalog {
     return (this.whs as Warehouse[]).map((w) => ({ ...w }));
   }
 
-  /** The change counter the known catalog was read at (undefined until read). */
-  get changeCount(): string | undefined {
-    return this.changes;
-  }
-
   /** After a catalog change this engine made (or one it learnt of): read everything again when next asked. */
   forget(): void {
     this.dts = undefined;
     this.whs = undefined;
-    this.changes = undefined;
   }
 
   /** Write-through of a committed refresh: the DT's new data timestamp. */
@@ -63,13 +55,16 @@ export class KnownCatalog {
   }
 
   private async load(): Promise<void> {
-    // The counter first: a change committed between the two reads makes the memory newer than its counter,
-    // which only costs a needless read later, never a stale catalog.
-    const counter = await this.backend.query(CATALOG_CHANGES_SQL);
     const dts = await listDynamicTables(this.backend);
     const whs = await listWarehouses(this.backend);
-    this.changes = String(counter.rows[0]?.[0] ?? '0');
     this.dts = new Map(dts.map((d) => [d.name, d]));
     this.whs = whs;
   }
 }
+
+/**
+ * What a refresh is planned from: the query, the declared columns and the mode. The same text is computed by
+ * the probe from the stored row (refresh/probe.ts), so a DT redefined elsewhere is noticed.
+ */
+export const definitionOf = (dt: Pick<DynamicTable, 'query' | 'columns' | 'effectiveMode'>): string =>
+  [dt.query, dt.columns ? JSON.stringify(dt.columns) : '', dt.effectiveMode].join('\u001e');

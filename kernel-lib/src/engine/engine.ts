@@ -330,7 +330,7 @@ export class Engine {
 
   /** One refresh of one DT (no upstreams), serialised with other refreshes of it; publishes the record. */
   async refreshOne(dt: DynamicTable, options: RunOptions): Promise<RefreshOutcome> {
-    const known = { catalogChanges: this.catalog.changeCount, ledger: this.ledger };
+    const known = { ledger: this.ledger };
     const outcome = await this.refreshLocks.run(dt.name, async () => {
       const first = await runRefresh(this.backend, this.clock, dt, { ...options, known });
       if (first.kind !== 'catalog-changed') return first;
@@ -340,7 +340,7 @@ export class Engine {
       if (!now) return { kind: 'skipped' as const, reason: `${dt.name} was dropped by another session` };
       const again = await runRefresh(this.backend, this.clock, now, {
         ...options,
-        known: { catalogChanges: this.catalog.changeCount, ledger: this.ledger },
+        known,
       });
       return again.kind === 'catalog-changed'
         ? { kind: 'skipped' as const, reason: 'another session is changing the catalog' }

@@ -1,12 +1,12 @@
 /**
  * What a refresh learns first, before it reads any catalog: on the PostgreSQL family one probe statement, on
- * DuckDB nothing (its engine saw every write: capture/ledger.ts). The probe gives the catalog's change
- * counter, the DT's stored data timestamp, an id for the history row, the snapshot, and per source its
+ * DuckDB nothing (its engine saw every write: capture/ledger.ts). The probe gives the DT's definition as
+ * stored (another engine may have redefined it), its stored data timestamp, an id for the history row, the snapshot, and per source its
  * position and the counts of its changes since — or nothing, when capture does not stand. When no source
  * changed the refresh is NO_DATA right away; when the engine still knows what the DT's previous refresh read of
  * the catalog, the probe is all an incremental refresh needs to decide (catalog/refresh-metadata.ts
  * `adoptProbe`). Anything unusual — a source whose capture is not intact, a missing position, a first
- * refresh, a view, CURRENT_DATE moving, a catalog another process changed — takes the long way
+ * refresh, a view, CURRENT_DATE moving, a DT another process redefined — takes the long way
  * (refresh/incremental.ts), which reads everything and says why.
  */
 import { sqlLiteral, type Value } from '../backends/backend.js';
@@ -46,22 +46,27 @@ export const PG_PROBE_DDL = `CREATE OR REPLACE FUNCTION dtlab.changes_since(src 
 export const trackedSources = (dt: DynamicTable) =>
   dt.sources.filter((s) => s.kind !== 'VIEW').map((s) => s.name);
 
-/** The probe, one statement: see the module's comment. Columns: counter, ts, id, snapshot, then per source (position, changes). */
+/**
+ * The probe, one statement: see the module's comment. Columns: the DT's definition, its data timestamp, an id,
+ * the snapshot, then per source (position, changes).
+ */
 export function pgProbeSql(dt: DynamicTable): string {
   const name = sqlLiteral(dt.name);
   const perSource = trackedSources(dt).map((s) => {
     const position = `(SELECT position FROM dtlab.capture_positions WHERE dt_name = ${name} AND source = ${sqlLiteral(s)})`;
     return `${position}, dtlab.changes_since(${sqlLiteral(s)}, ${position})`;
   });
-  return `SELECT (SELECT value FROM dtlab.meta WHERE key = 'catalog_changes'),
+  // The definition as definitionOf (catalog/known.ts) spells it, '' when the DT is gone.
+  return `SELECT coalesce((SELECT query || chr(30) || coalesce(columns, '') || chr(30) || effective_mode
+      FROM dtlab.dynamic_tables WHERE name = ${name}), ''),
     (SELECT CAST(data_timestamp AS VARCHAR) FROM dtlab.dynamic_tables WHERE name = ${name}),
     nextval('dtlab.refresh_id_seq'), CAST(pg_current_snapshot() AS TEXT)${perSource.map((p) => `,\n    ${p}`).join('')}`;
 }
 
 /** What a refresh learns first. */
 export interface FirstLook {
-  /** The catalog's change counter now (PostgreSQL family). */
-  catalogChanges?: string;
+  /** The DT's definition as stored now (PostgreSQL family; '' when it is gone): see `definitionOf`. */
+  definition?: string;
   /** The DT's data timestamp as stored. */
   stored: string | null;
   /** An id drawn for the history row. */
@@ -98,10 +103,10 @@ export function readProbe(dt: DynamicTable, row: Value[]): FirstLook {
   });
   const quiet = (c: ChangeSummary) => c.inserted + c.deleted === 0 && !c.untracked;
   const id = text(row[2]);
-  const catalogChanges = text(row[0]);
+  const definition = text(row[0]);
   const position = text(row[3]);
   return {
-    ...(catalogChanges !== undefined ? { catalogChanges } : {}),
+    ...(definition !== undefined ? { definition } : {}),
     stored: text(row[1]) ?? null,
     ...(id !== undefined ? { refreshId: Number(id) } : {}),
     ...(position !== undefined ? { position } : {}),

@@ -21,6 +21,7 @@ import type { DuckDbTransactionOptions } from '../backends/duckdb.js';
 import { type LedgerMark, WriteLedger } from '../capture/ledger.js';
 import { withCaptureLock } from '../capture/lock.js';
 import { describeColumns, listWarehouses } from '../catalog/catalog.js';
+import { definitionOf } from '../catalog/known.js';
 import {
   adoptProbe,
   prefetchMovingMetadata,
@@ -61,8 +62,6 @@ export interface RunOptions {
 }
 
 export interface KnownState {
-  /** The change counter of the catalog `dt` was taken from: the refresh stops if the database's differs. */
-  catalogChanges?: string | undefined;
   /**
    * The engine's ledger (capture/ledger.ts): what its refreshes read of the catalog and, on DuckDB, the writes
    * it saw (the DT's data timestamp is then the one `dt` carries).
@@ -73,7 +72,7 @@ export interface KnownState {
 export type RunOutcome =
   | { kind: 'ran'; record: RefreshRecord }
   | { kind: 'skipped'; reason: string }
-  /** Another process changed the catalog since `dt` was read: read it again and retry. */
+  /** Another process redefined or dropped `dt` since it was read: read the catalog again and retry. */
   | { kind: 'catalog-changed' };
 
 const NO_CHANGE = 'no source changed since the last refresh';
@@ -143,8 +142,9 @@ export async function runRefresh(
         const look = ledger.seesEveryWrite
           ? { unchanged: ledger.unchangedSince(dt.name, tracked), stored: dt.dataTimestamp }
           : readProbe(dt, (await tx.query(pgProbeSql(dt))).rows[0] ?? []);
-        const expected = options.known?.catalogChanges;
-        if (expected !== undefined && look.catalogChanges !== undefined && look.catalogChanges !== expected)
+        // Another engine redefined or dropped the DT since this one read it: start again from the catalog.
+        const definition = definitionOf(dt);
+        if (look.definition !== undefined && look.definition !== definition)
           return { kind: 'catalog-changed' };
         const stored = timestampMs(look.stored);
         if (options.skipIfCurrent && stored !== undefined && stored >= dataTimestamp)
@@ -162,7 +162,7 @@ export async function runRefresh(
         // The rest of what the refresh needs to know. While the engine knows what the DT's previous refresh
         // read of the catalog (no DDL since), the probe was all of it (PostgreSQL family) or one statement of
         // what writes move reads the rest (DuckDB); otherwise one statement reads everything.
-        const statics = ledger.knownStatics(dt.name, expected);
+        const statics = ledger.knownStatics(dt.name, definition);
         const meta =
           (statics && !ledger.seesEveryWrite ? adoptProbe(dt, statics, look) : undefined) ??
           (statics && ledger.seesEveryWrite
@@ -195,7 +195,7 @@ export async function runRefresh(
         return { kind: 'ran', record: await executeRefresh(rtx, request, () => clock.now(), work) };
       }, txOptions);
     });
-    settleLedger(ledger, dt.name, outcome, mark, read, options.known?.catalogChanges);
+    settleLedger(ledger, dt.name, outcome, mark, read, definitionOf(dt));
     return outcome;
   } catch (e) {
     ledger.settle(dt.name, undefined);
@@ -242,7 +242,7 @@ function settleLedger(
   outcome: RunOutcome,
   mark: LedgerMark | undefined,
   read: RefreshMetadata | undefined,
-  catalog: string | undefined,
+  definition: string,
 ) {
   if (outcome.kind !== 'ran') return;
   const r = outcome.record;
@@ -253,7 +253,7 @@ function settleLedger(
   ledger.settle(name, mark);
   // A FULL or REINITIALIZE refresh may have made what it read stale (a state table built, capture reinstalled).
   const unchanged = r.refreshAction === 'INCREMENTAL' || r.refreshAction === 'NO_DATA';
-  if (read) ledger.keepStatics(name, unchanged ? staticPart(read) : undefined, catalog);
+  if (read) ledger.keepStatics(name, unchanged ? staticPart(read) : undefined, definition);
   else if (!unchanged) ledger.keepStatics(name, undefined);
   if (r.refreshAction === 'REINITIALIZE') ledger.wrote(undefined);
   if (r.rowsInserted + r.rowsDeleted > 0 || r.refreshAction !== 'NO_DATA') ledger.wrote(name);
