@@ -7,8 +7,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Backend, Queryable, Value } from '../src/backends/backend.js';
 import { openBackend } from '../src/backends/open.js';
+import { planCapture } from '../src/capture/duckdb.js';
 import { ManualClock } from '../src/clock.js';
 import { Engine } from '../src/engine/engine.js';
+import { tokenize } from '../src/sql/lexer.js';
 import { BACKEND_KINDS, freshBackend, serverUrlOf } from './helpers/backends.js';
 
 /** Every statement the backend is sent from now on (deferred ones too), in order. */
@@ -135,6 +137,22 @@ describe.each(BACKEND_KINDS)('refresh fast path on %s', (kind) => {
     ]);
   });
 
+  it('writes to a source by its schema-qualified name are captured (DuckDB missed them: NO_DATA, stale)', async () => {
+    const schema = kind === 'duckdb' ? 'main' : 'public';
+    for (const write of [
+      `INSERT INTO ${schema}.src VALUES (7, 3, 9, NULL)`,
+      `UPDATE ${schema}.src SET amount = amount * 2 WHERE grp = 3`,
+      `DELETE FROM ${schema}.src WHERE id = 1`,
+    ]) {
+      await engine.execute(write);
+      clock.advance(1000);
+      expect(await action('totals'), write).toBe('INCREMENTAL');
+      expect(await rows('ALTER DYNAMIC TABLE totals VERIFY'), write).toEqual([
+        ['Dynamic table totals equals its query.'],
+      ]);
+    }
+  });
+
   it('CURRENT_DATE moving refreshes a DT that reads it although no source changed', async () => {
     expect(await rows('SELECT id FROM recent ORDER BY id')).toEqual([[1], [2]]);
     clock.advance(86_400_000);
@@ -152,6 +170,18 @@ describe.each(BACKEND_KINDS)('refresh fast path on %s', (kind) => {
     else await backend.query(alter);
     clock.advance(1000);
     expect(await action('totals')).toBe('REINITIALIZE');
+  });
+});
+
+describe('DuckDB capture of qualified names (pure)', () => {
+  const plan = (sql: string) => planCapture(sql, tokenize(sql), new Set(['s']));
+  it('main.s is s; a table s of another schema is never written as if it were the captured one', () => {
+    expect(plan('INSERT INTO main.s VALUES (1)')).toMatchObject({ kind: 'captured', table: 's' });
+    expect(plan('DELETE FROM main.s WHERE a = 1')).toMatchObject({ kind: 'captured', table: 's' });
+    expect(plan('UPDATE main.s SET a = 2')).toMatchObject({ kind: 'captured', table: 's' });
+    for (const sql of ['INSERT INTO other.s VALUES (1)', 'DELETE FROM db.main.s', 'UPDATE other.s SET a = 1'])
+      expect(plan(sql), sql).toMatchObject({ kind: 'untracked', table: 's' });
+    expect(plan('INSERT INTO main.t VALUES (1)')).toBeUndefined();
   });
 });
 

@@ -84,6 +84,24 @@ function topLevel(tokens: Token[]): Token[] {
 
 const nameAt = (t: Token | undefined) =>
   t && (t.kind === 'word' || t.kind === 'quoted') ? identifierName(t) : undefined;
+const isDot = (t: Token | undefined) => t?.kind === 'op' && t.text === '.';
+
+/**
+ * The table a (possibly qualified) name at `top[i]` names, and the index of its last part. `main.t` is the
+ * table `t` of the default schema; a name in any other schema or database is reported as `other` (a table
+ * of the same name elsewhere is not the captured one, and must never be written as if it were).
+ */
+function tableAt(top: Token[], i: number): { table: string | undefined; last: number; other: boolean } {
+  let last = i;
+  const parts = [nameAt(top[i])];
+  while (isDot(top[last + 1])) {
+    last += 2;
+    parts.push(nameAt(top[last]));
+  }
+  const table = parts.at(-1);
+  const other = parts.length > 2 || (parts.length === 2 && parts[0] !== 'main');
+  return { table, last, other };
+}
 const has = (tokens: Token[], kw: string) => tokens.some((t) => isKeyword(t, kw));
 
 /**
@@ -102,13 +120,14 @@ export function planCapture(
 
   if (isKeyword(first, 'INSERT')) {
     const into = top.findIndex((t) => isKeyword(t, 'INTO'));
-    const table = nameAt(top[into + 1]);
+    const { table, last, other } = tableAt(top, into + 1);
     if (!table || !captured.has(table)) return undefined;
+    if (other) return untracked(table, 'a write to a table of that name in another schema is not captured');
     if (isKeyword(second, 'OR') || has(top, 'CONFLICT') || has(top, 'RETURNING')) {
       return untracked(table, 'INSERT OR REPLACE / ON CONFLICT / RETURNING is not captured row by row');
     }
     // The token after the table name, parentheses included (a column list starts with one).
-    const source = tokens[tokens.indexOf(top[into + 1] as Token) + 1];
+    const source = tokens[tokens.indexOf(top[last] as Token) + 1];
     if (source && ['SELECT', 'VALUES', 'WITH', 'FROM'].some((kw) => isKeyword(source, kw))) {
       // All columns, in order: the rows go to the change table first and from there into the table, so they
       // never travel through the engine (RETURNING would bring every row back and send it again as text).
@@ -123,8 +142,9 @@ export function planCapture(
     return { kind: 'captured', table, before: [], write: `${sql} RETURNING *`, returning: 1 };
   }
   if (isKeyword(first, 'DELETE') && isKeyword(second, 'FROM')) {
-    const table = nameAt(third);
+    const { table, other } = tableAt(top, 2);
     if (!table || !captured.has(table)) return undefined;
+    if (other) return untracked(table, 'a write to a table of that name in another schema is not captured');
     if (has(top, 'RETURNING')) return untracked(table, 'DELETE … RETURNING is not captured row by row');
     if (has(top, 'USING'))
       return { kind: 'captured', table, before: [], write: `${sql} RETURNING *`, returning: -1 };
@@ -137,8 +157,9 @@ export function planCapture(
     };
   }
   if (isKeyword(first, 'UPDATE')) {
-    const table = nameAt(second);
+    const { table, other } = tableAt(top, 1);
     if (!table || !captured.has(table)) return undefined;
+    if (other) return untracked(table, 'a write to a table of that name in another schema is not captured');
     if (has(top, 'FROM') || has(top, 'RETURNING')) {
       return untracked(table, 'UPDATE … FROM / RETURNING is not captured row by row');
     }
@@ -165,7 +186,7 @@ export function planCapture(
   ];
   for (const [words, at] of [...wholesale].reverse()) {
     if (words.every((w, i) => isKeyword(top[i], w))) {
-      const table = nameAt(top[at]);
+      const { table } = tableAt(top, at);
       if (table && captured.has(table)) {
         const reason = `${words.join(' ')} changes rows without capture`;
         const ddl = words[0] !== 'TRUNCATE' && words[0] !== 'COPY';
