@@ -137,16 +137,19 @@ describe.each(BACKEND_KINDS)('refresh fast path on %s', (kind) => {
     ]);
   });
 
-  it('writes to a source by its schema-qualified name are captured (DuckDB missed them: NO_DATA, stale)', async () => {
+  it('writes to a source by a qualified name, under WITH or by MERGE are never missed (DuckDB said NO_DATA)', async () => {
     const schema = kind === 'duckdb' ? 'main' : 'public';
     for (const write of [
       `INSERT INTO ${schema}.src VALUES (7, 3, 9, NULL)`,
       `UPDATE ${schema}.src SET amount = amount * 2 WHERE grp = 3`,
       `DELETE FROM ${schema}.src WHERE id = 1`,
+      `WITH x AS (SELECT 8 AS id) INSERT INTO src SELECT id, 1, 1, NULL FROM x`,
+      `MERGE INTO src USING (SELECT 9 AS id) AS n ON src.id = n.id WHEN NOT MATCHED THEN INSERT VALUES (n.id, 1, 2, NULL)`,
     ]) {
       await engine.execute(write);
       clock.advance(1000);
-      expect(await action('totals'), write).toBe('INCREMENTAL');
+      // DuckDB reinitializes after a write it could not capture row by row (WITH …, MERGE).
+      expect(await action('totals'), write).toMatch(/^(INCREMENTAL|REINITIALIZE)$/);
       expect(await rows('ALTER DYNAMIC TABLE totals VERIFY'), write).toEqual([
         ['Dynamic table totals equals its query.'],
       ]);
@@ -182,6 +185,17 @@ describe('DuckDB capture of qualified names (pure)', () => {
     for (const sql of ['INSERT INTO other.s VALUES (1)', 'DELETE FROM db.main.s', 'UPDATE other.s SET a = 1'])
       expect(plan(sql), sql).toMatchObject({ kind: 'untracked', table: 's' });
     expect(plan('INSERT INTO main.t VALUES (1)')).toBeUndefined();
+  });
+  it('a write under WITH, or a MERGE, is an untracked change of the captured table (was missed)', () => {
+    for (const sql of [
+      'WITH x AS (SELECT 2 AS a) INSERT INTO s SELECT a FROM x',
+      'WITH x AS (SELECT 2 AS a) DELETE FROM main.s WHERE a IN (SELECT a FROM x)',
+      'WITH x AS (SELECT 2 AS a) UPDATE s SET a = 3',
+      'MERGE INTO s USING (SELECT 3 AS a) AS n ON s.a = n.a WHEN NOT MATCHED THEN INSERT VALUES (n.a)',
+    ])
+      expect(plan(sql), sql).toMatchObject({ kind: 'untracked', table: 's' });
+    expect(plan('WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x')).toBeUndefined();
+    expect(plan('WITH x AS (SELECT a FROM s) SELECT * FROM x')).toBeUndefined();
   });
 });
 

@@ -175,6 +175,24 @@ export function planCapture(
       returning: 1,
     };
   }
+  // A write under a WITH clause, or a MERGE: not captured row by row, so recorded as an untracked change of
+  // the captured table it writes (its readers reinitialize) rather than missed.
+  if (isKeyword(first, 'WITH') || isKeyword(first, 'MERGE')) {
+    for (let i = 0; i < tokens.length - 1; i++) {
+      const t = tokens[i];
+      const into = isKeyword(tokens[i + 1], 'INTO') || isKeyword(tokens[i + 1], 'FROM');
+      const at = isKeyword(t, 'UPDATE')
+        ? i + 1
+        : (isKeyword(t, 'INSERT') || isKeyword(t, 'MERGE') || isKeyword(t, 'DELETE')) && into
+          ? i + 2
+          : -1;
+      if (at < 0) continue;
+      const { table } = tableAt(tokens, at);
+      if (table && captured.has(table))
+        return untracked(table, 'a write under WITH, or a MERGE, is not captured row by row');
+    }
+    return undefined;
+  }
   // Writes that replace or bypass rows wholesale.
   const wholesale: [string[], number][] = [
     [['TRUNCATE'], 1],
