@@ -38,7 +38,9 @@ export class KnownCatalog {
   }
 
   async warehouses(): Promise<Warehouse[]> {
-    if (!this.whs || this.shared) await this.load();
+    if (!this.whs) await this.load();
+    // A shared server: the warehouses as they are now (not the DTs too: the scheduler asks on every look).
+    else if (this.shared) this.whs = await listWarehouses(this.backend);
     return (this.whs as Warehouse[]).map((w) => ({ ...w }));
   }
 

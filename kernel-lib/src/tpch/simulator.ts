@@ -51,7 +51,7 @@ const DEFAULT_MIX: Record<EventKind, number> = {
 const DAY_MS = 86_400_000;
 
 /** A small seeded PRNG (mulberry32): deterministic scenarios, no global state. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

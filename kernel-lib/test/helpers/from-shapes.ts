@@ -6,6 +6,9 @@
  */
 
 export const SHAPE_TABLES = ['t0', 't1', 't2', 't3'];
+
+import { random } from '../../src/tpch/simulator.js';
+
 export const SHAPE_SETUP = [
   ...SHAPE_TABLES.map((t) => `CREATE TABLE ${t} (a INTEGER, b INTEGER)`),
   ...SHAPE_TABLES.map((t) => `INSERT INTO ${t} VALUES (1, 1), (2, 2), (3, 3)`),
@@ -20,18 +23,6 @@ export interface ShapeQuery {
   reads: Set<string>;
 }
 
-/** mulberry32: a small deterministic PRNG, so fast-check's integer seed reproduces a query. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Item {
   sql: string;
   names: Set<string>;
@@ -40,7 +31,8 @@ interface Item {
 }
 
 export function shapeQuery(seed: number, depth = 3): ShapeQuery {
-  const rnd = prng(seed);
+  // mulberry32, the simulator's PRNG: fast-check's integer seed reproduces a query.
+  const rnd = random(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   let counter = 0;
   // Inside a correlated subquery DuckDB cannot decorrelate outer joins: only inner joins there.
