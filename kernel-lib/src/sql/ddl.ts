@@ -3,10 +3,10 @@
  * SHOW WAREHOUSE. Anything else is `passthrough` and goes to the backend. The query after `AS` is kept as
  * text with its offset; node-sql-parser and the backend judge it, not this grammar.
  */
-import { DtError } from '../errors.js';
+
+import { Cursor } from './cursor.js';
 import { parseLagDuration, type TargetLag } from './lag.js';
-import { identifierName, isKeyword, significant, stringValue, type Token } from './lexer.js';
-import { positionAt } from './position.js';
+import { isKeyword, significant, stringValue, type Token } from './lexer.js';
 
 export type RefreshMode = 'AUTO' | 'FULL' | 'INCREMENTAL';
 export type InitializeMode = 'ON_CREATE' | 'ON_SCHEDULE';
@@ -136,93 +136,6 @@ const SIZE_ALIASES: Record<string, WarehouseSize> = {
   '4X-LARGE': '4XLARGE',
   '4XLARGE': '4XLARGE',
 };
-
-/** Walks the significant tokens of one statement; every error carries the position of the token at fault. */
-class Cursor {
-  private i = 0;
-  constructor(
-    private readonly sql: string,
-    private readonly tokens: Token[],
-  ) {}
-
-  peek(ahead = 0): Token | undefined {
-    return this.tokens[this.i + ahead];
-  }
-
-  next(): Token | undefined {
-    return this.tokens[this.i++];
-  }
-
-  atEnd(): boolean {
-    return this.i >= this.tokens.length;
-  }
-
-  accept(...keywords: string[]): boolean {
-    if (!keywords.every((kw, k) => isKeyword(this.peek(k), kw))) return false;
-    this.i += keywords.length;
-    return true;
-  }
-
-  expect(...keywords: string[]): void {
-    for (const kw of keywords) {
-      if (!this.accept(kw)) this.fail(`expected ${kw}`);
-    }
-  }
-
-  acceptOp(op: string): boolean {
-    const t = this.peek();
-    if (t?.kind === 'op' && t.text === op) {
-      this.i++;
-      return true;
-    }
-    return false;
-  }
-
-  expectOp(op: string): void {
-    if (!this.acceptOp(op)) this.fail(`expected '${op}'`);
-  }
-
-  identifier(what: string): string {
-    const t = this.peek();
-    if (!t || (t.kind !== 'word' && t.kind !== 'quoted')) this.fail(`expected ${what}`);
-    if (identifierName(t) === '') this.fail(`expected ${what}: an empty quoted name is not a name`);
-    this.i++;
-    if (this.peek()?.kind === 'op' && this.peek()?.text === '.') {
-      this.fail('qualified names (schema.name) are not supported for dynamic tables; use a plain name');
-    }
-    return identifierName(t as Token);
-  }
-
-  string(what: string): string {
-    const t = this.peek();
-    if (t?.kind !== 'string' || !t.text.startsWith("'")) this.fail(`expected ${what} as a quoted string`);
-    this.i++;
-    return stringValue(t as Token);
-  }
-
-  /** The rest of the statement from the current token, verbatim. */
-  rest(): { text: string; offset: number } {
-    const t = this.peek();
-    if (!t) this.fail('expected a query');
-    const offset = (t as Token).start;
-    return { text: this.sql.slice(offset), offset };
-  }
-
-  /** Fails at the current token (or at the end of the statement). */
-  fail(message: string, at: Token | undefined = this.peek()): never {
-    const offset = at ? at.start : this.sql.length;
-    const found = at ? `'${at.text}'` : 'end of statement';
-    throw new DtError('DT_ERR_SYNTAX', `${message}, found ${found}`, {
-      position: positionAt(this.sql, offset),
-      sql: this.sql,
-    });
-  }
-
-  failOption(message: string, at: Token | undefined): never {
-    const offset = at ? at.start : this.sql.length;
-    throw new DtError('DT_ERR_OPTION', message, { position: positionAt(this.sql, offset), sql: this.sql });
-  }
-}
 
 /** Classifies and parses one statement (its text and tokens as returned by `splitStatements`). */
 export function parseStatement(sql: string, tokens: Token[]): Statement {
