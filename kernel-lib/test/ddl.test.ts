@@ -126,6 +126,20 @@ describe('other dynamic-table statements', () => {
     ['DROP DYNAMIC TABLE IF EXISTS x', { kind: 'drop_dynamic_table', ifExists: true, name: 'x' }],
     ['SHOW DYNAMIC TABLES', { kind: 'show_dynamic_tables' }],
     ["SHOW DYNAMIC TABLES LIKE 'daily%'", { kind: 'show_dynamic_tables', like: 'daily%' }],
+    [
+      "SHOW DYNAMIC TABLES LIKE 'd%' IN SCHEMA mydb.public STARTS WITH 'da' LIMIT 5",
+      {
+        like: 'd%',
+        scope: { kind: 'SCHEMA', database: 'mydb', schema: 'public', at: 40 },
+        startsWith: 'da',
+        limit: 5,
+      },
+    ],
+    ['SHOW DYNAMIC TABLES IN ACCOUNT', { scope: { kind: 'ACCOUNT' } }],
+    ['SHOW DYNAMIC TABLES IN DATABASE', { scope: { kind: 'DATABASE' } }],
+    ['SHOW WAREHOUSES IN SCHEMA', { kind: 'show_warehouses', scope: { kind: 'SCHEMA' } }],
+    ['SHOW DYNAMIC TABLES IN main', { scope: { kind: 'SCHEMA', schema: 'main' } }],
+    ["CREATE DYNAMIC TABLE d TARGET_LAG = 'downstream' AS SELECT 1", { targetLag: { kind: 'downstream' } }],
     ['DESC DYNAMIC TABLE x', { kind: 'describe_dynamic_table', name: 'x' }],
     [
       'CREATE WAREHOUSE w WITH WAREHOUSE_SIZE = 4XLARGE AUTO_SUSPEND = 60',
@@ -147,6 +161,9 @@ describe('other dynamic-table statements', () => {
     ['ALTER DYNAMIC TABLE x SET REFRESH_MODE = FULL', /CREATE OR REPLACE/],
     ['ALTER DYNAMIC TABLE x EXPLODE', /expected SUSPEND, RESUME, REFRESH, VERIFY, SET or RENAME TO/],
     ['DROP DYNAMIC TABLE x y', /expected end of statement/],
+    ['SHOW DYNAMIC TABLES LIMIT -1', /invalid LIMIT/],
+    ['SHOW DYNAMIC TABLES IN SCHEMA a.b.c', /expected LIKE, IN, STARTS WITH, LIMIT/],
+    ["SHOW DYNAMIC TABLES STARTS WITH 'a' LIKE 'b'", /expected LIKE, IN, STARTS WITH, LIMIT/],
     ['CREATE WAREHOUSE w WAREHOUSE_SIZE = HUGE', /invalid WAREHOUSE_SIZE HUGE/],
   ])('%s fails', (sql, message) => {
     expect(fails(sql).message).toMatch(message);

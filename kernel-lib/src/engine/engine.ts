@@ -67,7 +67,7 @@ import { createDynamicTable } from './create.js';
 import { refuseBreakingSources } from './drop-guard.js';
 import { isServer, WriteFence } from './fence.js';
 import { queryError } from './query-error.js';
-import { describeResult, showDynamicTablesResult, showWarehousesResult } from './show.js';
+import { checkShowScope, describeResult, showDynamicTablesResult, showWarehousesResult } from './show.js';
 import { guardWrite, mayWrite, readOnlyError } from './write-guard.js';
 
 export interface StatementResult {
@@ -233,8 +233,9 @@ export class Engine {
       case 'drop_dynamic_table':
         return status(await this.drop(parsed.name, parsed.ifExists));
       case 'show_dynamic_tables':
+        await checkShowScope(this.backend, parsed, stmt.text);
         return table(
-          await showDynamicTablesResult(this.backend, await listDynamicTables(this.backend), parsed.like),
+          await showDynamicTablesResult(this.backend, await listDynamicTables(this.backend), parsed),
         );
       case 'describe_dynamic_table': {
         await this.requireDynamicTable(parsed.name);
@@ -245,7 +246,8 @@ export class Engine {
       case 'drop_warehouse':
         return status(await this.dropWarehouse(parsed.name, parsed.ifExists));
       case 'show_warehouses':
-        return table(showWarehousesResult(await listWarehouses(this.backend), parsed.like));
+        await checkShowScope(this.backend, parsed, stmt.text);
+        return table(showWarehousesResult(await listWarehouses(this.backend), parsed));
       case 'passthrough': {
         const translation = translateSql(
           stmt.text,

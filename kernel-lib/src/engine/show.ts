@@ -1,6 +1,9 @@
 /** Result sets of SHOW DYNAMIC TABLES, SHOW WAREHOUSES and DESCRIBE DYNAMIC TABLE (Snowflake's column names). */
 import { type Backend, quoteIdent, type ResultColumn, type Value } from '../backends/backend.js';
+import { DtError } from '../errors.js';
+import type { ShowFilters } from '../sql/ddl.js';
 import { formatLag } from '../sql/lag.js';
+import { positionAt } from '../sql/position.js';
 import type { DynamicTable, Warehouse } from '../types.js';
 
 const col = (name: string, type = 'varchar'): ResultColumn => ({ name, type });
@@ -15,14 +18,40 @@ export function likeMatcher(pattern: string | undefined): (name: string) => bool
   return (name) => re.test(name);
 }
 
+/** The objects SHOW lists: LIKE, STARTS WITH (case-sensitive, as Snowflake's) and LIMIT, in name order. */
+export function shown<T extends { name: string }>(objects: T[], filters: ShowFilters): T[] {
+  const matches = likeMatcher(filters.like);
+  const picked = objects
+    .filter((o) => matches(o.name) && o.name.startsWith(filters.startsWith ?? ''))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return picked.slice(0, filters.limit ?? picked.length);
+}
+
+/**
+ * SHOW's IN clause: every object here lives in the backend's current database and schema, so a named database
+ * or schema must be that one (case-insensitive); another name is an unknown object, positioned at the name.
+ */
+export async function checkShowScope(backend: Backend, filters: ShowFilters, sql: string): Promise<void> {
+  const scope = filters.scope;
+  if (!scope || (scope.database === undefined && scope.schema === undefined)) return;
+  const { rows } = await backend.query('SELECT current_database(), current_schema()');
+  const [database, schema] = (rows[0] ?? []).map((v) => String(v).toLowerCase());
+  const wrong =
+    scope.database !== undefined && scope.database.toLowerCase() !== database
+      ? `database ${scope.database} does not exist here: everything lives in database ${database}`
+      : scope.schema !== undefined && scope.schema.toLowerCase() !== schema
+        ? `schema ${scope.schema} does not exist here: dynamic tables live in schema ${schema}`
+        : undefined;
+  if (wrong) throw new DtError('DT_ERR_UNKNOWN_OBJECT', wrong, { position: positionAt(sql, scope.at), sql });
+}
+
 export async function showDynamicTablesResult(
   backend: Backend,
   dts: DynamicTable[],
-  like?: string,
+  filters: ShowFilters,
 ): Promise<{ columns: ResultColumn[]; rows: Value[][] }> {
-  const matches = likeMatcher(like);
   const rows: Value[][] = [];
-  for (const dt of dts.filter((d) => matches(d.name))) {
+  for (const dt of shown(dts, filters)) {
     const count = await backend.query(`SELECT count(*) FROM ${quoteIdent(dt.name)}`);
     rows.push([
       dt.createdOn,
@@ -58,9 +87,8 @@ export async function showDynamicTablesResult(
 
 export function showWarehousesResult(
   warehouses: Warehouse[],
-  like?: string,
+  filters: ShowFilters,
 ): { columns: ResultColumn[]; rows: Value[][] } {
-  const matches = likeMatcher(like);
   return {
     columns: [
       col('name'),
@@ -70,9 +98,14 @@ export function showWarehousesResult(
       col('comment'),
       col('created_on', 'timestamp'),
     ],
-    rows: warehouses
-      .filter((w) => matches(w.name))
-      .map((w) => [w.name, w.size, w.maxConcurrency, w.autoSuspendSeconds, w.comment ?? null, w.createdOn]),
+    rows: shown(warehouses, filters).map((w) => [
+      w.name,
+      w.size,
+      w.maxConcurrency,
+      w.autoSuspendSeconds,
+      w.comment ?? null,
+      w.createdOn,
+    ]),
   };
 }
 

@@ -63,6 +63,19 @@ export class Cursor {
     return identifierName(t as Token);
   }
 
+  /** `name` or `db.name` (SHOW's IN clause), as [first, second]. */
+  qualifiedName(what: string): [string, string?] {
+    const t = this.peek();
+    if (!t || (t.kind !== 'word' && t.kind !== 'quoted')) this.fail(`expected ${what}`);
+    this.i++;
+    const first = identifierName(t as Token);
+    if (!this.acceptOp('.')) return [first];
+    const u = this.peek();
+    if (!u || (u.kind !== 'word' && u.kind !== 'quoted')) this.fail(`expected ${what} after '.'`);
+    this.i++;
+    return [first, identifierName(u as Token)];
+  }
+
   string(what: string): string {
     const t = this.peek();
     if (t?.kind !== 'string' || !t.text.startsWith("'")) this.fail(`expected ${what} as a quoted string`);

@@ -56,9 +56,18 @@ export interface DropDynamicTable {
   name: string;
 }
 
-export interface ShowDynamicTables {
-  kind: 'show_dynamic_tables';
+/** SHOW's filters: `[LIKE '<pattern>'] [IN ACCOUNT | DATABASE [db] | SCHEMA [[db.]schema] | [db.]schema]
+ * [STARTS WITH '<prefix>'] [LIMIT n]`. Everything lives in one database and schema here; a named one is
+ * checked against them (`at`: the name's offset in the statement). */
+export interface ShowFilters {
   like?: string;
+  scope?: { kind: 'ACCOUNT' | 'DATABASE' | 'SCHEMA'; database?: string; schema?: string; at: number };
+  startsWith?: string;
+  limit?: number;
+}
+
+export interface ShowDynamicTables extends ShowFilters {
+  kind: 'show_dynamic_tables';
 }
 
 export interface DescribeDynamicTable {
@@ -95,9 +104,8 @@ export interface DropWarehouse {
   name: string;
 }
 
-export interface ShowWarehouses {
+export interface ShowWarehouses extends ShowFilters {
   kind: 'show_warehouses';
-  like?: string;
 }
 
 export interface Passthrough {
@@ -160,8 +168,8 @@ export function parseStatement(sql: string, tokens: Token[]): Statement {
     end(c);
     return { kind: 'drop_warehouse', ifExists, name };
   }
-  if (c.accept('SHOW', 'DYNAMIC', 'TABLES')) return { kind: 'show_dynamic_tables', ...like(c) };
-  if (c.accept('SHOW', 'WAREHOUSES')) return { kind: 'show_warehouses', ...like(c) };
+  if (c.accept('SHOW', 'DYNAMIC', 'TABLES')) return { kind: 'show_dynamic_tables', ...showFilters(c) };
+  if (c.accept('SHOW', 'WAREHOUSES')) return { kind: 'show_warehouses', ...showFilters(c) };
   if (c.accept('DESCRIBE', 'DYNAMIC', 'TABLE') || c.accept('DESC', 'DYNAMIC', 'TABLE')) {
     const name = c.identifier('a dynamic table name');
     end(c);
@@ -174,14 +182,38 @@ function end(c: Cursor): void {
   if (!c.atEnd()) c.fail('expected end of statement');
 }
 
-function like(c: Cursor): { like?: string } {
-  if (!c.accept('LIKE')) {
-    end(c);
-    return {};
+const endOfScope = (c: Cursor) => c.atEnd() || isKeyword(c.peek(), 'STARTS') || isKeyword(c.peek(), 'LIMIT');
+
+function showFilters(c: Cursor): ShowFilters {
+  const out: ShowFilters = {};
+  if (c.accept('LIKE')) out.like = c.string('a LIKE pattern');
+  if (c.accept('IN')) {
+    const at = c.peek()?.start ?? 0;
+    if (c.accept('ACCOUNT')) out.scope = { kind: 'ACCOUNT', at };
+    else if (c.accept('DATABASE')) {
+      const nameAt = c.peek()?.start ?? at;
+      const database = endOfScope(c) ? undefined : c.identifier('a database name');
+      out.scope = { kind: 'DATABASE', ...(database ? { database } : {}), at: database ? nameAt : at };
+    } else {
+      const schemaWord = c.accept('SCHEMA');
+      const nameAt = c.peek()?.start ?? at;
+      const named = !schemaWord || !endOfScope(c);
+      const [first, second] = named ? c.qualifiedName('a schema name') : [];
+      out.scope = {
+        kind: 'SCHEMA',
+        ...(second !== undefined
+          ? { database: first, schema: second }
+          : first !== undefined
+            ? { schema: first }
+            : {}),
+        at: named ? nameAt : at,
+      };
+    }
   }
-  const pattern = c.string('a LIKE pattern');
-  end(c);
-  return { like: pattern };
+  if (c.accept('STARTS', 'WITH')) out.startsWith = c.string('a name prefix');
+  if (c.accept('LIMIT')) out.limit = positiveInteger(c, 'LIMIT', 10_000);
+  if (!c.atEnd()) c.fail('expected LIKE, IN, STARTS WITH, LIMIT or the end of the statement');
+  return out;
 }
 
 function createDynamicTable(
@@ -295,6 +327,11 @@ function columnList(c: Cursor, sql: string): ColumnSpec[] {
 function lagValue(c: Cursor): TargetLag {
   if (c.accept('DOWNSTREAM')) return { kind: 'downstream' };
   const t = c.peek();
+  // Snowflake's documentation writes it quoted too: TARGET_LAG = 'DOWNSTREAM'.
+  if (t?.kind === 'string' && stringValue(t).trim().toUpperCase() === 'DOWNSTREAM') {
+    c.next();
+    return { kind: 'downstream' };
+  }
   const text = c.string("a target lag such as '1 minute' or DOWNSTREAM");
   const parsed = parseLagDuration(text);
   if ('error' in parsed) c.failOption(parsed.error, t);
