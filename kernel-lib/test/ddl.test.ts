@@ -159,7 +159,7 @@ describe('other dynamic-table statements', () => {
 
   it.each([
     ['ALTER DYNAMIC TABLE x SET REFRESH_MODE = FULL', /CREATE OR REPLACE/],
-    ['ALTER DYNAMIC TABLE x EXPLODE', /expected SUSPEND, RESUME, REFRESH, VERIFY, SET or RENAME TO/],
+    ['ALTER DYNAMIC TABLE x EXPLODE', /expected SUSPEND, RESUME, REFRESH, VERIFY, SET, UNSET COMMENT or RENAME TO/],
     ['DROP DYNAMIC TABLE x y', /expected end of statement/],
     ['SHOW DYNAMIC TABLES LIMIT -1', /invalid LIMIT/],
     ['SHOW DYNAMIC TABLES IN SCHEMA a.b.c', /expected LIKE, IN, STARTS WITH, LIMIT/],

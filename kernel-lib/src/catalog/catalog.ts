@@ -100,6 +100,8 @@ export async function updateDynamicTable(
   changes: {
     target_lag_s?: number | null;
     warehouse?: string;
+    comment?: string | null;
+    scheduler?: string;
     scheduling_state?: string;
     suspend_reason?: string | null;
     data_timestamp?: string;

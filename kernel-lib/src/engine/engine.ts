@@ -64,6 +64,7 @@ import {
 } from '../types.js';
 import type { EngineContext } from './context.js';
 import { createDynamicTable } from './create.js';
+import { alteration } from './create-or-alter.js';
 import { refuseBreakingSources } from './drop-guard.js';
 import { isServer, WriteFence } from './fence.js';
 import { queryError } from './query-error.js';
@@ -214,6 +215,22 @@ export class Engine {
     });
     switch (parsed.kind) {
       case 'create_dynamic_table': {
+        if (parsed.orAlter) {
+          const existing = await this.catalog.get(parsed.name);
+          const change = existing && alteration(existing, parsed, DEFAULT_WAREHOUSE);
+          if (change?.kind === 'same')
+            return status(`Dynamic table ${parsed.name} already matches, nothing changed.`);
+          if (change?.kind === 'alter')
+            return status(
+              await this.alter({
+                kind: 'alter_dynamic_table',
+                ifExists: false,
+                name: parsed.name,
+                action: change.set,
+              }),
+            );
+          parsed = { ...parsed, orReplace: existing !== undefined };
+        }
         const outcome = await createDynamicTable(this.ctx, parsed, stmt.text);
         if (outcome.created) {
           this.catalogChanged({
@@ -575,16 +592,19 @@ export class Engine {
         if (action.warehouse && !(await this.catalog.warehouses()).some((w) => w.name === action.warehouse)) {
           throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${action.warehouse} does not exist`);
         }
+        const { targetLag, warehouse, comment, scheduler } = action;
         await updateDynamicTable(this.backend, dt.name, {
-          ...(action.targetLag
-            ? { target_lag_s: action.targetLag.kind === 'duration' ? action.targetLag.seconds : null }
-            : {}),
-          ...(action.warehouse ? { warehouse: action.warehouse } : {}),
+          ...(targetLag ? { target_lag_s: targetLag.kind === 'duration' ? targetLag.seconds : null } : {}),
+          ...(warehouse ? { warehouse } : {}),
+          ...(comment !== undefined ? { comment } : {}),
+          ...(scheduler ? { scheduler } : {}),
         });
         this.catalogChanged({ type: 'catalog', action: 'altered', name: dt.name });
         const what = [
-          action.targetLag ? `TARGET_LAG = ${formatLag(action.targetLag)}` : '',
-          action.warehouse ? `WAREHOUSE = ${action.warehouse}` : '',
+          targetLag ? `TARGET_LAG = ${formatLag(targetLag)}` : '',
+          warehouse ? `WAREHOUSE = ${warehouse}` : '',
+          comment === null ? 'COMMENT unset' : comment !== undefined ? 'COMMENT' : '',
+          scheduler ? `SCHEDULER = ${scheduler}` : '',
         ].filter(Boolean);
         return `Dynamic table ${dt.name} altered: ${what.join(', ')}.`;
       }

@@ -21,6 +21,8 @@ export interface ColumnSpec {
 export interface CreateDynamicTable {
   kind: 'create_dynamic_table';
   orReplace: boolean;
+  /** CREATE OR ALTER: alter an existing DT to this definition (engine/create-or-alter.ts). */
+  orAlter?: boolean;
   ifNotExists: boolean;
   name: string;
   columns?: ColumnSpec[];
@@ -40,7 +42,14 @@ export type AlterAction =
   | { kind: 'resume' }
   | { kind: 'refresh' }
   | { kind: 'verify' }
-  | { kind: 'set'; targetLag?: TargetLag; warehouse?: string }
+  | {
+      kind: 'set';
+      targetLag?: TargetLag;
+      warehouse?: string;
+      comment?: string | null;
+      /** Only through CREATE OR ALTER. */
+      scheduler?: SchedulerMode;
+    }
   | { kind: 'rename'; newName: string };
 
 export interface AlterDynamicTable {
@@ -150,6 +159,11 @@ export function parseStatement(sql: string, tokens: Token[]): Statement {
   const c = new Cursor(sql, significant(tokens));
   if (c.accept('CREATE')) {
     const orReplace = c.accept('OR', 'REPLACE');
+    if (!orReplace && c.accept('OR', 'ALTER')) {
+      c.expect('DYNAMIC', 'TABLE');
+      if (isKeyword(c.peek(), 'IF')) c.fail('CREATE OR ALTER takes no IF NOT EXISTS');
+      return { ...createDynamicTable(c, sql, false, false), orAlter: true };
+    }
     const earlyIfNotExists = c.accept('IF', 'NOT', 'EXISTS');
     if (c.accept('DYNAMIC', 'TABLE')) return createDynamicTable(c, sql, orReplace, earlyIfNotExists);
     if (c.accept('WAREHOUSE')) return createWarehouse(c, orReplace, earlyIfNotExists);
@@ -359,7 +373,7 @@ function alterDynamicTable(c: Cursor): AlterDynamicTable {
   else if (c.accept('VERIFY')) action = { kind: 'verify' };
   else if (c.accept('RENAME', 'TO')) action = { kind: 'rename', newName: c.identifier('the new name') };
   else if (c.accept('SET')) {
-    const set: { kind: 'set'; targetLag?: TargetLag; warehouse?: string } = { kind: 'set' };
+    const set: Extract<AlterAction, { kind: 'set' }> = { kind: 'set' };
     do {
       const t = c.peek();
       const option = t?.kind === 'word' ? t.text.toUpperCase() : '';
@@ -371,15 +385,22 @@ function alterDynamicTable(c: Cursor): AlterDynamicTable {
         c.next();
         c.expectOp('=');
         set.warehouse = c.identifier('a warehouse name');
+      } else if (option === 'COMMENT') {
+        c.next();
+        c.expectOp('=');
+        set.comment = c.string('a comment');
       } else if (option === 'REFRESH_MODE' || option === 'INITIALIZE') {
         c.failOption(`${option} cannot be altered: use CREATE OR REPLACE DYNAMIC TABLE`, t);
       } else {
-        c.fail('expected TARGET_LAG or WAREHOUSE after SET');
+        c.fail('expected TARGET_LAG, WAREHOUSE or COMMENT after SET');
       }
     } while (!c.atEnd());
     action = set;
+  } else if (c.accept('UNSET')) {
+    c.expect('COMMENT');
+    action = { kind: 'set', comment: null };
   } else {
-    c.fail('expected SUSPEND, RESUME, REFRESH, VERIFY, SET or RENAME TO');
+    c.fail('expected SUSPEND, RESUME, REFRESH, VERIFY, SET, UNSET COMMENT or RENAME TO');
   }
   end(c);
   return { kind: 'alter_dynamic_table', ifExists, name, action };
