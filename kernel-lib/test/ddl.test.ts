@@ -159,7 +159,10 @@ describe('other dynamic-table statements', () => {
 
   it.each([
     ['ALTER DYNAMIC TABLE x SET REFRESH_MODE = FULL', /CREATE OR REPLACE/],
-    ['ALTER DYNAMIC TABLE x EXPLODE', /expected SUSPEND, RESUME, REFRESH, VERIFY, SET, UNSET COMMENT or RENAME TO/],
+    [
+      'ALTER DYNAMIC TABLE x EXPLODE',
+      /expected SUSPEND, RESUME, REFRESH, VERIFY, SET, UNSET COMMENT, RENAME TO or SWAP WITH/,
+    ],
     ['DROP DYNAMIC TABLE x y', /expected end of statement/],
     ['SHOW DYNAMIC TABLES LIMIT -1', /invalid LIMIT/],
     ['SHOW DYNAMIC TABLES IN SCHEMA a.b.c', /expected LIKE, IN, STARTS WITH, LIMIT/],

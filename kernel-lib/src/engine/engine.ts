@@ -68,6 +68,7 @@ import { alteration } from './create-or-alter.js';
 import { refuseBreakingSources } from './drop-guard.js';
 import { isServer, WriteFence } from './fence.js';
 import { queryError } from './query-error.js';
+import { refuseReaders, renameSteps, swapSteps } from './rename.js';
 import { checkShowScope, describeResult, showDynamicTablesResult, showWarehousesResult } from './show.js';
 import { guardWrite, mayWrite, readOnlyError } from './write-guard.js';
 
@@ -609,25 +610,25 @@ export class Engine {
         return `Dynamic table ${dt.name} altered: ${what.join(', ')}.`;
       }
       case 'rename': {
-        const readers = directDependents(await this.edges(), dt.name);
-        if (readers.length > 0) {
-          throw new DtError(
-            'DT_ERR_HAS_DEPENDENTS',
-            `cannot rename ${dt.name}: ${readers.join(', ')} read it by name`,
-          );
-        }
+        refuseReaders(await this.edges(), [dt.name], 'rename');
         if ((await relationKinds(this.backend)).has(action.newName)) {
           throw new DtError('DT_ERR_EXISTS', `an object named ${action.newName} already exists`);
         }
-        await this.backend.transaction(async (tx) => {
-          await tx.query(`ALTER TABLE ${quoteIdent(dt.name)} RENAME TO ${quoteIdent(action.newName)}`);
-          await renameDynamicTable(tx, dt.name, action.newName);
-          await renamePositions(tx, dt.name, action.newName);
-          // The incremental state is named after the DT: the next refresh builds it anew.
-          await dropState(tx, dt.name);
-        });
+        await this.backend.transaction((tx) => renameSteps(tx, dt.name, action.newName));
         this.catalogChanged({ type: 'catalog', action: 'renamed', name: action.newName });
         return `Dynamic table ${dt.name} renamed to ${action.newName}.`;
+      }
+      case 'swap': {
+        const other = await this.requireDynamicTable(action.other);
+        if (other.name === dt.name) throw new DtError('DT_ERR_OPTION', `cannot swap ${dt.name} with itself`);
+        refuseReaders(await this.edges(), [dt.name, other.name], 'swap');
+        const taken = await relationKinds(this.backend);
+        let free = `${dt.name}_dtlab_swap`;
+        for (let i = 2; taken.has(free); i++) free = `${dt.name}_dtlab_swap${i}`;
+        await this.backend.transaction((tx) => swapSteps(tx, dt.name, other.name, free));
+        this.catalogChanged({ type: 'catalog', action: 'renamed', name: dt.name });
+        this.catalogChanged({ type: 'catalog', action: 'renamed', name: other.name });
+        return `Dynamic tables ${dt.name} and ${other.name} swapped.`;
       }
     }
   }

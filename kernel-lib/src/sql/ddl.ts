@@ -50,7 +50,8 @@ export type AlterAction =
       /** Only through CREATE OR ALTER. */
       scheduler?: SchedulerMode;
     }
-  | { kind: 'rename'; newName: string };
+  | { kind: 'rename'; newName: string }
+  | { kind: 'swap'; other: string };
 
 export interface AlterDynamicTable {
   kind: 'alter_dynamic_table';
@@ -372,6 +373,7 @@ function alterDynamicTable(c: Cursor): AlterDynamicTable {
   else if (c.accept('REFRESH')) action = { kind: 'refresh' };
   else if (c.accept('VERIFY')) action = { kind: 'verify' };
   else if (c.accept('RENAME', 'TO')) action = { kind: 'rename', newName: c.identifier('the new name') };
+  else if (c.accept('SWAP', 'WITH')) action = { kind: 'swap', other: c.identifier('a dynamic table name') };
   else if (c.accept('SET')) {
     const set: Extract<AlterAction, { kind: 'set' }> = { kind: 'set' };
     do {
@@ -400,7 +402,7 @@ function alterDynamicTable(c: Cursor): AlterDynamicTable {
     c.expect('COMMENT');
     action = { kind: 'set', comment: null };
   } else {
-    c.fail('expected SUSPEND, RESUME, REFRESH, VERIFY, SET, UNSET COMMENT or RENAME TO');
+    c.fail('expected SUSPEND, RESUME, REFRESH, VERIFY, SET, UNSET COMMENT, RENAME TO or SWAP WITH');
   }
   end(c);
   return { kind: 'alter_dynamic_table', ifExists, name, action };
