@@ -27,9 +27,9 @@ import { buildIncrementalState, dropState } from '../refresh/incremental.js';
 import { analyzeQuery, findIdentifier } from '../sql/analyze.js';
 import type { CreateDynamicTable } from '../sql/ddl.js';
 import { positionAt } from '../sql/position.js';
-import { translateSql, translateType } from '../sql/translate.js';
+import { type Translation, translateSql, translateType } from '../sql/translate.js';
 import { volatileFinding } from '../sql/volatile.js';
-import { DEFAULT_WAREHOUSE, type DynamicTable, type RefreshRecord } from '../types.js';
+import { DEFAULT_WAREHOUSE, type DynamicTable, type RefreshRecord, type Warehouse } from '../types.js';
 import type { EngineContext } from './context.js';
 import { databaseView } from './dependencies.js';
 import { queryError } from './query-error.js';
@@ -41,11 +41,37 @@ export interface CreateOutcome {
   initialRefresh?: RefreshRecord;
 }
 
+/** Everything CREATE decides before it writes: the DT as it would be catalogued, and what its refresh runs. */
+export interface CreatePlan {
+  dt: DynamicTable;
+  existing?: DynamicTable;
+  warehouseSize: Warehouse['size'];
+  /** The initial refresh's SELECT (translated, cast to the declared columns). */
+  select: string;
+  translation: Translation;
+  /** The clock reading the query was translated at: the initial refresh's data timestamp. */
+  now: number;
+}
+
 export async function createDynamicTable(
   ctx: EngineContext,
   stmt: CreateDynamicTable,
   sql: string,
 ): Promise<CreateOutcome> {
+  const plan = await planCreate(ctx, stmt, sql);
+  if ('message' in plan) return plan;
+  return runCreate(ctx, stmt, sql, plan);
+}
+
+/**
+ * Checks a CREATE against the catalog and the database and decides its mode, writing nothing (EXPLAIN runs this
+ * alone). Returns the outcome when IF NOT EXISTS finds the DT.
+ */
+export async function planCreate(
+  ctx: EngineContext,
+  stmt: CreateDynamicTable,
+  sql: string,
+): Promise<CreatePlan | CreateOutcome> {
   const { backend } = ctx;
   const at = (offsetInQuery: number | undefined) =>
     offsetInQuery === undefined ? {} : { position: positionAt(sql, stmt.queryOffset + offsetInQuery), sql };
@@ -176,7 +202,17 @@ export async function createDynamicTable(
     dataTimestamp: null,
     sources,
   };
+  return { dt, ...(existing ? { existing } : {}), warehouseSize: wh.size, select, translation, now };
+}
 
+async function runCreate(
+  ctx: EngineContext,
+  stmt: CreateDynamicTable,
+  sql: string,
+  { dt, existing, warehouseSize, select, translation, now }: CreatePlan,
+): Promise<CreateOutcome> {
+  const { backend } = ctx;
+  const sources = dt.sources;
   let initialRefresh: RefreshRecord | undefined;
   try {
     initialRefresh = await backend.transaction(
@@ -216,9 +252,9 @@ export async function createDynamicTable(
             select,
             trigger: 'CREATION',
             dataTimestamp: now,
-            warehouseSize: wh.size,
+            warehouseSize,
             planningMs: 0,
-            reason: decision.reason,
+            reason: dt.refreshModeReason,
           },
           () => ctx.clock.now(),
         );

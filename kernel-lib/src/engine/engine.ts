@@ -66,6 +66,7 @@ import type { EngineContext } from './context.js';
 import { createDynamicTable } from './create.js';
 import { alteration } from './create-or-alter.js';
 import { refuseBreakingSources } from './drop-guard.js';
+import { explainCreate } from './explain.js';
 import { isServer, WriteFence } from './fence.js';
 import { queryError } from './query-error.js';
 import { refuseReaders, renameSteps, swapSteps } from './rename.js';
@@ -250,6 +251,8 @@ export class Engine {
       }
       case 'drop_dynamic_table':
         return status(await this.drop(parsed.name, parsed.ifExists));
+      case 'explain_create_dynamic_table':
+        return table(await explainCreate(this.ctx, parsed.create, stmt.text));
       case 'show_dynamic_tables':
         await checkShowScope(this.backend, parsed, stmt.text);
         return table(
@@ -704,6 +707,7 @@ export class Engine {
 /** Statements that change neither the catalog nor any table. */
 const isReadOnly = (parsed: Statement) =>
   parsed.kind === 'show_dynamic_tables' ||
+  parsed.kind === 'explain_create_dynamic_table' ||
   parsed.kind === 'show_warehouses' ||
   parsed.kind === 'describe_dynamic_table' ||
   (parsed.kind === 'alter_dynamic_table' && parsed.action.kind === 'verify');

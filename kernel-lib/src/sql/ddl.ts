@@ -118,6 +118,12 @@ export interface ShowWarehouses extends ShowFilters {
   kind: 'show_warehouses';
 }
 
+/** EXPLAIN CREATE … DYNAMIC TABLE: what the CREATE would do, doing nothing (engine/explain.ts). */
+export interface ExplainCreate {
+  kind: 'explain_create_dynamic_table';
+  create: CreateDynamicTable;
+}
+
 export interface Passthrough {
   kind: 'passthrough';
 }
@@ -131,6 +137,7 @@ export type Statement =
   | CreateWarehouse
   | DropWarehouse
   | ShowWarehouses
+  | ExplainCreate
   | Passthrough;
 
 /** Snowflake's spellings of warehouse sizes → ours. */
@@ -158,6 +165,17 @@ const SIZE_ALIASES: Record<string, WarehouseSize> = {
 /** Classifies and parses one statement (its text and tokens as returned by `splitStatements`). */
 export function parseStatement(sql: string, tokens: Token[]): Statement {
   const c = new Cursor(sql, significant(tokens));
+  // EXPLAIN of a CREATE … DYNAMIC TABLE is ours; any other EXPLAIN goes to the backend.
+  if (isKeyword(c.peek(), 'EXPLAIN') && isKeyword(c.peek(1), 'CREATE')) {
+    if ([2, 4].some((k) => isKeyword(c.peek(k), 'DYNAMIC') && isKeyword(c.peek(k + 1), 'TABLE'))) {
+      c.next();
+      const create = parseStatement(
+        sql,
+        tokens.filter((t) => t.start >= (c.peek() as Token).start),
+      );
+      return { kind: 'explain_create_dynamic_table', create: create as CreateDynamicTable };
+    }
+  }
   if (c.accept('CREATE')) {
     const orReplace = c.accept('OR', 'REPLACE');
     if (!orReplace && c.accept('OR', 'ALTER')) {
