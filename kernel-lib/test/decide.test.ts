@@ -75,5 +75,8 @@ describe('decideAction', () => {
     );
     expect(decide(facts(read(900, 0, { estimatedRows: 1000 }))).action).toBe('INCREMENTAL');
     expect(decide(facts(read(2000, 0, { estimatedRows: 100_000 }))).action).toBe('INCREMENTAL');
+    // REFRESH_MODE = INCREMENTAL always refreshes incrementally (Snowflake): the rule is AUTO's.
+    const asked = dt({ refreshMode: 'INCREMENTAL' });
+    expect(decide(facts(read(2000, 0, { estimatedRows: 4000 })), asked).action).toBe('INCREMENTAL');
   });
 });

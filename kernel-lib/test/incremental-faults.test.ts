@@ -111,6 +111,13 @@ describe.each(BACKEND_KINDS)('incremental refresh faults on %s', (kind) => {
     expect(record.refreshAction).toBe('FULL');
     expect(record.reason).toMatch(/more than 25% of s5 .*a full refresh is cheaper/);
     expect((await engine.verify('d5')).equal).toBe(true);
+    // Asked for INCREMENTAL, the same change is applied incrementally (the cost rule is AUTO's).
+    await engine.execute(
+      "CREATE DYNAMIC TABLE d5i TARGET_LAG = '1 minute' REFRESH_MODE = INCREMENTAL AS SELECT g, SUM(v) AS total FROM s5 GROUP BY g",
+    );
+    await engine.execute('INSERT INTO s5 SELECT g + 40, v FROM s5 WHERE v < 1500');
+    expect((await engine.refresh('d5i')).refreshAction).toBe('INCREMENTAL');
+    expect((await engine.verify('d5i')).equal).toBe(true);
   });
 
   it('a renamed linear DT rebuilds its per-group state at its next refresh, then goes on incrementally', async () => {

@@ -7,7 +7,10 @@ import type { QueryShape } from '../plan/shape.js';
 import type { DynamicTable, RefreshAction } from '../types.js';
 import { currentDateMoved } from './probe.js';
 
-/** Above this share of a source's rows changed, recomputing everything is cheaper (Snowflake-like cost rule). */
+/**
+ * Above this share of a source's rows changed, recomputing everything is cheaper (Snowflake-like cost rule,
+ * applied to REFRESH_MODE = AUTO only).
+ */
 export const FULL_REFRESH_SHARE = 0.25;
 /** Changes below this many rows never trigger the cost rule (counting the source costs more than they do). */
 export const COST_RULE_MIN_ROWS = 1000;
@@ -93,7 +96,8 @@ export function decideAction(
       'FULL',
       `${inSubquery.join(', ')} changed and ${inSubquery.length > 1 ? 'are' : 'is'} read inside a subquery, whose result the change may move for any row`,
     );
-  for (const s of facts.sources) {
+  // The cost rule is AUTO's: REFRESH_MODE = INCREMENTAL always refreshes incrementally, as in Snowflake.
+  for (const s of dt.refreshMode === 'AUTO' ? facts.sources : []) {
     if (s.kind !== 'read' || s.estimatedRows === undefined) continue;
     const n = changes[s.source] ?? 0;
     if (n >= COST_RULE_MIN_ROWS && n > FULL_REFRESH_SHARE * s.estimatedRows)

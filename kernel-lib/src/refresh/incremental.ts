@@ -85,7 +85,9 @@ export async function gatherChanges(
         source: s.name,
         kind: 'read',
         ...summary,
-        ...(n >= COST_RULE_MIN_ROWS ? { estimatedRows: await estimatedRows(tx, family, s.name) } : {}),
+        ...(n >= COST_RULE_MIN_ROWS && dt.refreshMode === 'AUTO'
+          ? { estimatedRows: await estimatedRows(tx, family, s.name) }
+          : {}),
       });
     }
   }
