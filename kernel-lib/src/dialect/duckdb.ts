@@ -1,5 +1,7 @@
 /** DuckDB's dialect: see dialect/dialect.ts. */
+
 import * as duck from '../capture/duckdb.js';
+import { DUCKDB_MONITORING_DDL } from '../catalog/monitoring.js';
 import type { Dialect } from './dialect.js';
 
 /** A relation's columns as one text (names and types), past the first `skip`. */
@@ -45,7 +47,7 @@ export const duckdbDialect: Dialect = {
   // (refresh/run.ts DtMutex); the timeout is a deadline of the whole transaction.
   refreshPreamble: () => [],
   timeoutAsTransactionOption: true,
-  engineDdl: [],
+  engineDdl: DUCKDB_MONITORING_DDL,
   rowAddress: 'rowid',
   deleteByAddress: (table, select) => `DELETE FROM ${table} WHERE rowid IN (${select})`,
   // DuckDB's avg is a DOUBLE.

@@ -1,6 +1,8 @@
 /** The PostgreSQL family's dialect (PGlite and a server): see dialect/dialect.ts. */
+
 import { quoteIdent } from '../backends/backend.js';
 import * as pgc from '../capture/postgres.js';
+import { PG_MONITORING_DDL } from '../catalog/monitoring.js';
 import { PG_PROBE_DDL } from '../refresh/probe.js';
 import type { Dialect } from './dialect.js';
 
@@ -67,7 +69,7 @@ export const postgresDialect: Dialect = {
     `LOCK TABLE ${quoteIdent(table)} IN SHARE ROW EXCLUSIVE MODE${noWait ? ' NOWAIT' : ''}`,
   ],
   timeoutAsTransactionOption: false,
-  engineDdl: [PG_PROBE_DDL],
+  engineDdl: [PG_PROBE_DDL, ...PG_MONITORING_DDL],
   rowAddress: 'ctid',
   deleteByAddress: (table, select) => `DELETE FROM ${table} WHERE ctid = ANY (ARRAY(${select}))`,
   // PostgreSQL's avg is a numeric division (a float for floats).

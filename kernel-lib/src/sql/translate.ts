@@ -8,6 +8,7 @@
  */
 import { formatTimestamp, type SqlFamily } from '../backends/backend.js';
 import { type Token, tokenize } from './lexer.js';
+import { monitoringCall } from './table-functions.js';
 
 export interface Translation {
   text: string;
@@ -194,7 +195,7 @@ export interface TranslateOptions {
 
 export function translateSql(sql: string, family: SqlFamily, options: TranslateOptions = {}): Translation {
   const tokens = tokenize(sql);
-  const pieces = translateTokens(tokens, 0, tokens.length, { family, ...options });
+  const pieces = translateTokens(tokens, 0, tokens.length, { family, sql, ...options });
   const starts: number[] = [];
   let text = '';
   for (const p of pieces) {
@@ -217,6 +218,8 @@ export function translateSql(sql: string, family: SqlFamily, options: TranslateO
 
 interface Context extends TranslateOptions {
   family: SqlFamily;
+  /** The whole text, for positioned errors. */
+  sql: string;
 }
 
 function nowLiteral(word: string, now: number): string | undefined {
@@ -253,6 +256,26 @@ function translateTokens(tokens: Token[], from: number, to: number, ctx: Context
       if ((call && call.args.length === 0) || (!call && NOW_KEYWORDS.has(word))) {
         out.push({ text: literal, source: t.start, verbatim: false });
         if (call) i = call.close;
+        continue;
+      }
+    }
+    if (word === 'table') {
+      const call = callAt(tokens, i, to);
+      const [a, b] = call?.args.length === 1 ? (call.args[0] as [number, number]) : [0, 0];
+      const replaced =
+        call && b > a
+          ? monitoringCall(
+              ctx.sql,
+              tokens,
+              a,
+              b,
+              (x, y) => joinPieces(translateTokens(tokens, x, y, ctx)),
+              ctx.now,
+            )
+          : undefined;
+      if (call && replaced) {
+        out.push({ text: replaced, source: t.start, verbatim: false });
+        i = call.close;
         continue;
       }
     }
