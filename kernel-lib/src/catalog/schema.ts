@@ -41,6 +41,10 @@ export const CATALOG_DDL = [
      warehouse_name VARCHAR NOT NULL, start_time TIMESTAMP NOT NULL, end_time TIMESTAMP NOT NULL,
      busy_s DOUBLE PRECISION NOT NULL, billed_s DOUBLE PRECISION NOT NULL, refreshes BIGINT NOT NULL,
      credits_used DOUBLE PRECISION NOT NULL)`,
+  // Every DDL change to a DT: who, when, the definition before and after (engine/audit.ts).
+  `CREATE TABLE IF NOT EXISTS dtlab.dynamic_table_ddl_history (
+     changed_at TIMESTAMP NOT NULL, name VARCHAR NOT NULL, action VARCHAR NOT NULL, changed_by VARCHAR,
+     statement VARCHAR NOT NULL, old_definition VARCHAR, new_definition VARCHAR, comment VARCHAR)`,
   // Snowflake's monitoring, by its column names (INFORMATION_SCHEMA table functions there, views here).
   `CREATE OR REPLACE VIEW dtlab.dynamic_table_refresh_history AS
    SELECT h.name AS name, current_schema() AS schema_name, current_database() AS database_name,

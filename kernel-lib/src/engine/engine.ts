@@ -62,6 +62,7 @@ import {
   type SuspendReason,
   type Warehouse,
 } from '../types.js';
+import { auditedNames, auditRows, recordAudit } from './audit.js';
 import type { EngineContext } from './context.js';
 import { createDynamicTable } from './create.js';
 import { alteration } from './create-or-alter.js';
@@ -122,6 +123,8 @@ export class Engine {
   private readonly catalog: KnownCatalog;
   /** What this engine's refreshes read, and on DuckDB the writes it saw, which make NO_DATA free (capture/ledger.ts). */
   private readonly ledger: WriteLedger;
+  /** The database user DDL is audited as (engine/audit.ts). */
+  private user: string | null = null;
 
   private constructor(
     readonly backend: Backend,
@@ -146,6 +149,7 @@ export class Engine {
       await installCatalog(tx);
       await installCaptureRegistry(tx);
       for (const ddl of dialectOf(backend.family).engineDdl) await tx.query(ddl);
+      engine.user = String((await tx.query('SELECT current_user')).rows[0]?.[0] ?? '') || null;
       if ((await listWarehouses(tx)).length === 0) {
         await insertWarehouse(tx, {
           name: DEFAULT_WAREHOUSE,
@@ -183,8 +187,20 @@ export class Engine {
 
   private async dispatch(stmt: ScriptStatement): Promise<StatementResult> {
     const parsed = await this.guardWrite(stmt, parseStatement(stmt.text, stmt.tokens));
+    const audited = auditedNames(parsed);
+    const before = new Map(
+      await Promise.all(audited.map(async (n) => [n, await this.catalog.get(n)] as const)),
+    );
     try {
-      return await this.run(stmt, parsed);
+      const result = await this.run(stmt, parsed);
+      if (audited.length > 0) {
+        const after = new Map(
+          await Promise.all(audited.map(async (n) => [n, await this.catalog.get(n)] as const)),
+        );
+        const rows = auditRows(audited, before, after, parsed);
+        await recordAudit(this.backend, rows, formatTimestamp(this.clock.now()), this.user, stmt.text);
+      }
+      return result;
     } finally {
       // What this statement may have changed: the catalog (DT and warehouse DDL) is read again when next
       // needed, and DuckDB's ledger counts the write (a DT's DDL makes every DT look at the database again).
