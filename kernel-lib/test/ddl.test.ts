@@ -208,3 +208,47 @@ describe('statement splitting', () => {
     }
   });
 });
+
+describe('Snowflake clauses DT Lab does not have', () => {
+  it.each([
+    [
+      "CREATE DYNAMIC TABLE d TARGET_LAG = '1 hour' CLUSTER BY (a) AS SELECT 1",
+      46,
+      /CLUSTER BY is not supported/,
+    ],
+    [
+      "CREATE DYNAMIC TABLE d TARGET_LAG = '1 hour' IMMUTABLE WHERE (a < 1) AS SELECT 1",
+      46,
+      /IMMUTABLE WHERE/,
+    ],
+    ["CREATE DYNAMIC TABLE d TARGET_LAG = '1 hour' BACKFILL FROM t AS SELECT 1", 46, /BACKFILL FROM/],
+    ['CREATE DYNAMIC TABLE d CLONE e', 24, /CLONE is not supported/],
+    ["CREATE DYNAMIC TABLE d TARGET_LAG = '1 hour' COPY GRANTS AS SELECT 1", 46, /COPY GRANTS/],
+    [
+      "CREATE DYNAMIC TABLE d TARGET_LAG = '1 hour' DATA_RETENTION_TIME_IN_DAYS = 1 AS SELECT 1",
+      46,
+      /Time Travel/,
+    ],
+    [
+      "CREATE DYNAMIC TABLE d TARGET_LAG = '1 hour' INITIALIZATION_WAREHOUSE = w AS SELECT 1",
+      46,
+      /INITIALIZATION_WAREHOUSE/,
+    ],
+    ['UNDROP DYNAMIC TABLE d', 1, /UNDROP DYNAMIC TABLE is not supported/],
+  ])('%s → DT_ERR_UNSUPPORTED at column %d', (sql, column, message) => {
+    const err = fails(sql);
+    expect(err.code).toBe('DT_ERR_UNSUPPORTED');
+    expect(err.message).toMatch(message);
+    expect(err.details.position?.column).toBe(column);
+  });
+
+  it('CREATE TRANSIENT DYNAMIC TABLE is a dynamic table (every DT here is transient)', () => {
+    expect(
+      parse("CREATE OR REPLACE TRANSIENT DYNAMIC TABLE d TARGET_LAG = '1 hour' AS SELECT 1"),
+    ).toMatchObject({
+      kind: 'create_dynamic_table',
+      orReplace: true,
+      name: 'd',
+    });
+  });
+});

@@ -101,6 +101,15 @@ export class Cursor {
     });
   }
 
+  /** A Snowflake clause or statement DT Lab does not have (DT_ERR_UNSUPPORTED), at `at`. */
+  unsupported(message: string, at: Token | undefined): never {
+    const offset = at ? at.start : this.sql.length;
+    throw new DtError('DT_ERR_UNSUPPORTED', message, {
+      position: positionAt(this.sql, offset),
+      sql: this.sql,
+    });
+  }
+
   failOption(message: string, at: Token | undefined): never {
     const offset = at ? at.start : this.sql.length;
     throw new DtError('DT_ERR_OPTION', message, { position: positionAt(this.sql, offset), sql: this.sql });

@@ -176,8 +176,15 @@ export function parseStatement(sql: string, tokens: Token[]): Statement {
       return { kind: 'explain_create_dynamic_table', create: create as CreateDynamicTable };
     }
   }
+  if (c.accept('UNDROP', 'DYNAMIC', 'TABLE'))
+    c.unsupported(
+      'UNDROP DYNAMIC TABLE is not supported: DT Lab keeps no dropped tables (no Time Travel); create it again with CREATE DYNAMIC TABLE',
+      tokens.find((t) => t.kind === 'word'),
+    );
   if (c.accept('CREATE')) {
     const orReplace = c.accept('OR', 'REPLACE');
+    // Every DT here is transient already: no Time Travel or Fail-safe is kept for any table.
+    if (isKeyword(c.peek(), 'TRANSIENT') && isKeyword(c.peek(1), 'DYNAMIC')) c.next();
     if (!orReplace && c.accept('OR', 'ALTER')) {
       c.expect('DYNAMIC', 'TABLE');
       if (isKeyword(c.peek(), 'IF')) c.fail('CREATE OR ALTER takes no IF NOT EXISTS');
@@ -216,6 +223,31 @@ function end(c: Cursor): void {
 }
 
 const endOfScope = (c: Cursor) => c.atEnd() || isKeyword(c.peek(), 'STARTS') || isKeyword(c.peek(), 'LIMIT');
+
+/** Snowflake clauses of CREATE DYNAMIC TABLE that DT Lab does not have, and what to do instead. */
+const UNSUPPORTED_CLAUSES: Record<string, string> = {
+  CLUSTER: 'CLUSTER BY is not supported: the backends here have no clustering keys; leave it out',
+  IMMUTABLE: 'IMMUTABLE WHERE (frozen regions) is not supported yet: every row is maintained; leave it out',
+  FROZEN: 'FROZEN WHERE (frozen regions) is not supported yet: every row is maintained; leave it out',
+  BACKFILL: 'BACKFILL FROM is not supported: the first refresh computes the DT from its query',
+  CLONE: 'CREATE DYNAMIC TABLE … CLONE is not supported: create it from its query instead',
+  COPY: 'COPY GRANTS is not supported: DT Lab has no access control; leave it out',
+  WITH: 'WITH … POLICY / TAG / CONTACT is not supported: DT Lab has no access control or tags; leave it out',
+  ROW: 'ROW ACCESS POLICY is not supported: DT Lab has no access control; leave it out',
+  AGGREGATION: 'AGGREGATION POLICY is not supported: DT Lab has no access control; leave it out',
+  TAG: 'TAG is not supported: DT Lab has no object tags; leave it out',
+  DATA_RETENTION_TIME_IN_DAYS:
+    'DATA_RETENTION_TIME_IN_DAYS is not supported: DT Lab keeps no Time Travel; leave it out',
+  MAX_DATA_EXTENSION_TIME_IN_DAYS:
+    'MAX_DATA_EXTENSION_TIME_IN_DAYS is not supported: DT Lab keeps no Time Travel; leave it out',
+  INITIALIZATION_WAREHOUSE:
+    'INITIALIZATION_WAREHOUSE is not supported yet: the first refresh runs on WAREHOUSE; leave it out',
+};
+
+function unsupportedClause(c: Cursor, t: Token): void {
+  const message = UNSUPPORTED_CLAUSES[t.text.toUpperCase()];
+  if (message) c.unsupported(message, t);
+}
 
 function showFilters(c: Cursor): ShowFilters {
   const out: ShowFilters = {};
@@ -258,6 +290,7 @@ function createDynamicTable(
   const ifNotExists = c.accept('IF', 'NOT', 'EXISTS') || earlyIfNotExists;
   if (orReplace && ifNotExists) c.fail('OR REPLACE and IF NOT EXISTS cannot be used together', undefined);
   const name = c.identifier('a dynamic table name');
+  if (isKeyword(c.peek(), 'CLONE')) unsupportedClause(c, c.peek() as Token);
   const columns = c.acceptOp('(') ? columnList(c, sql) : undefined;
 
   const seen = new Map<string, Token>();
@@ -277,6 +310,7 @@ function createDynamicTable(
       break;
     }
     if (t.kind !== 'word') c.fail('expected an option (TARGET_LAG, WAREHOUSE, REFRESH_MODE, …) or AS');
+    unsupportedClause(c, t);
     const option = t.text.toUpperCase() === 'LAG' ? 'TARGET_LAG' : t.text.toUpperCase();
     if (seen.has(option)) c.failOption(`option ${option} is given twice`, t);
     seen.set(option, t);
