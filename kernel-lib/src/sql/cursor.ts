@@ -101,6 +101,31 @@ export class Cursor {
     });
   }
 
+  /** One of `allowed` (a word or a quoted string, any case), or DT_ERR_OPTION at it. */
+  choice<T extends string>(option: string, allowed: readonly T[]): T {
+    const t = this.peek();
+    const value =
+      t?.kind === 'word' ? t.text.toUpperCase() : t?.kind === 'string' ? stringValue(t).toUpperCase() : '';
+    if (!(allowed as readonly string[]).includes(value)) {
+      this.failOption(`invalid ${option} ${t ? t.text : '(missing)'}: expected ${allowed.join(', ')}`, t);
+    }
+    this.i++;
+    return value as T;
+  }
+
+  /** A whole number 0…max (no sign, fraction or exponent), or DT_ERR_OPTION at it. */
+  wholeNumber(option: string, max: number): number {
+    const t = this.peek();
+    if (t?.kind !== 'number' || !/^\d+$/.test(t.text) || Number(t.text) > max) {
+      this.failOption(
+        `invalid ${option} ${t ? t.text : '(missing)'}: expected a whole number from 0 to ${max}`,
+        t,
+      );
+    }
+    this.i++;
+    return Number((t as Token).text);
+  }
+
   /** A Snowflake clause or statement DT Lab does not have (DT_ERR_UNSUPPORTED), at `at`. */
   unsupported(message: string, at: Token | undefined): never {
     const offset = at ? at.start : this.sql.length;

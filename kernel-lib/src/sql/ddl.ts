@@ -5,6 +5,17 @@
  */
 
 import { Cursor } from './cursor.js';
+import { type CreateWarehouse, createWarehouse, type DropWarehouse } from './warehouse-ddl.js';
+
+export {
+  type CreateWarehouse,
+  type DropWarehouse,
+  MAX_AUTO_SUSPEND_SECONDS,
+  MAX_CONCURRENCY_LEVEL,
+  WAREHOUSE_SIZES,
+  type WarehouseSize,
+} from './warehouse-ddl.js';
+
 import { parseLagDuration, type TargetLag } from './lag.js';
 import { isKeyword, significant, stringValue, type Token } from './lexer.js';
 
@@ -85,35 +96,6 @@ export interface DescribeDynamicTable {
   name: string;
 }
 
-export const WAREHOUSE_SIZES = [
-  'XSMALL',
-  'SMALL',
-  'MEDIUM',
-  'LARGE',
-  'XLARGE',
-  '2XLARGE',
-  '3XLARGE',
-  '4XLARGE',
-] as const;
-export type WarehouseSize = (typeof WAREHOUSE_SIZES)[number];
-
-export interface CreateWarehouse {
-  kind: 'create_warehouse';
-  orReplace: boolean;
-  ifNotExists: boolean;
-  name: string;
-  size: WarehouseSize;
-  maxConcurrency: number;
-  autoSuspendSeconds: number;
-  comment?: string;
-}
-
-export interface DropWarehouse {
-  kind: 'drop_warehouse';
-  ifExists: boolean;
-  name: string;
-}
-
 export interface ShowWarehouses extends ShowFilters {
   kind: 'show_warehouses';
 }
@@ -139,28 +121,6 @@ export type Statement =
   | ShowWarehouses
   | ExplainCreate
   | Passthrough;
-
-/** Snowflake's spellings of warehouse sizes → ours. */
-const SIZE_ALIASES: Record<string, WarehouseSize> = {
-  XSMALL: 'XSMALL',
-  'X-SMALL': 'XSMALL',
-  SMALL: 'SMALL',
-  MEDIUM: 'MEDIUM',
-  LARGE: 'LARGE',
-  XLARGE: 'XLARGE',
-  'X-LARGE': 'XLARGE',
-  XXLARGE: '2XLARGE',
-  X2LARGE: '2XLARGE',
-  '2X-LARGE': '2XLARGE',
-  '2XLARGE': '2XLARGE',
-  XXXLARGE: '3XLARGE',
-  X3LARGE: '3XLARGE',
-  '3X-LARGE': '3XLARGE',
-  '3XLARGE': '3XLARGE',
-  X4LARGE: '4XLARGE',
-  '4X-LARGE': '4XLARGE',
-  '4XLARGE': '4XLARGE',
-};
 
 /** Classifies and parses one statement (its text and tokens as returned by `splitStatements`). */
 export function parseStatement(sql: string, tokens: Token[]): Statement {
@@ -276,7 +236,7 @@ function showFilters(c: Cursor): ShowFilters {
     }
   }
   if (c.accept('STARTS', 'WITH')) out.startsWith = c.string('a name prefix');
-  if (c.accept('LIMIT')) out.limit = positiveInteger(c, 'LIMIT', 10_000);
+  if (c.accept('LIMIT')) out.limit = c.wholeNumber('LIMIT', 10_000);
   if (!c.atEnd()) c.fail('expected LIKE, IN, STARTS WITH, LIMIT or the end of the statement');
   return out;
 }
@@ -324,13 +284,13 @@ function createDynamicTable(
         warehouse = c.identifier('a warehouse name');
         break;
       case 'REFRESH_MODE':
-        refreshMode = choice(c, 'REFRESH_MODE', ['AUTO', 'FULL', 'INCREMENTAL']);
+        refreshMode = c.choice('REFRESH_MODE', ['AUTO', 'FULL', 'INCREMENTAL']);
         break;
       case 'INITIALIZE':
-        initialize = choice(c, 'INITIALIZE', ['ON_CREATE', 'ON_SCHEDULE']);
+        initialize = c.choice('INITIALIZE', ['ON_CREATE', 'ON_SCHEDULE']);
         break;
       case 'SCHEDULER':
-        scheduler = choice(c, 'SCHEDULER', ['ENABLE', 'DISABLE']);
+        scheduler = c.choice('SCHEDULER', ['ENABLE', 'DISABLE']);
         break;
       case 'COMMENT':
         comment = c.string('a comment');
@@ -405,17 +365,6 @@ function lagValue(c: Cursor): TargetLag {
   return { kind: 'duration', seconds: parsed.seconds };
 }
 
-function choice<T extends string>(c: Cursor, option: string, allowed: readonly T[]): T {
-  const t = c.peek();
-  const value =
-    t?.kind === 'word' ? t.text.toUpperCase() : t?.kind === 'string' ? stringValue(t).toUpperCase() : '';
-  if (!(allowed as readonly string[]).includes(value)) {
-    c.failOption(`invalid ${option} ${t ? t.text : '(missing)'}: expected ${allowed.join(', ')}`, t);
-  }
-  c.next();
-  return value as T;
-}
-
 function alterDynamicTable(c: Cursor): AlterDynamicTable {
   const ifExists = c.accept('IF', 'EXISTS');
   const name = c.identifier('a dynamic table name');
@@ -458,90 +407,4 @@ function alterDynamicTable(c: Cursor): AlterDynamicTable {
   }
   end(c);
   return { kind: 'alter_dynamic_table', ifExists, name, action };
-}
-
-function createWarehouse(c: Cursor, orReplace: boolean, earlyIfNotExists: boolean): CreateWarehouse {
-  const ifNotExists = c.accept('IF', 'NOT', 'EXISTS') || earlyIfNotExists;
-  if (orReplace && ifNotExists) c.fail('OR REPLACE and IF NOT EXISTS cannot be used together', undefined);
-  const name = c.identifier('a warehouse name');
-  c.accept('WITH');
-  const wh: CreateWarehouse = {
-    kind: 'create_warehouse',
-    orReplace,
-    ifNotExists,
-    name,
-    size: 'XSMALL',
-    maxConcurrency: 8,
-    autoSuspendSeconds: 600,
-  };
-  const seen = new Set<string>();
-  while (!c.atEnd()) {
-    const t = c.peek() as Token;
-    const option = t.kind === 'word' ? t.text.toUpperCase() : '';
-    if (seen.has(option)) c.failOption(`option ${option} is given twice`, t);
-    seen.add(option);
-    c.next();
-    c.expectOp('=');
-    switch (option) {
-      case 'WAREHOUSE_SIZE': {
-        const v = c.peek();
-        const raw = v?.kind === 'string' ? c.string('a warehouse size') : wordRun(c);
-        const size = SIZE_ALIASES[raw.toUpperCase()];
-        if (!size)
-          c.failOption(
-            `invalid WAREHOUSE_SIZE ${raw || '(missing)'}: expected ${WAREHOUSE_SIZES.join(', ')}`,
-            v,
-          );
-        wh.size = size;
-        break;
-      }
-      case 'MAX_CONCURRENCY_LEVEL':
-        wh.maxConcurrency = positiveInteger(c, option, MAX_CONCURRENCY_LEVEL);
-        break;
-      case 'AUTO_SUSPEND':
-        wh.autoSuspendSeconds = positiveInteger(c, option, MAX_AUTO_SUSPEND_SECONDS);
-        break;
-      case 'AUTO_RESUME':
-      case 'INITIALLY_SUSPENDED':
-        choice(c, option, ['TRUE', 'FALSE']);
-        break;
-      case 'COMMENT':
-        wh.comment = c.string('a comment');
-        break;
-      default:
-        c.failOption(
-          `unknown warehouse option ${t.text}: expected WAREHOUSE_SIZE, MAX_CONCURRENCY_LEVEL, AUTO_SUSPEND, AUTO_RESUME, INITIALLY_SUSPENDED or COMMENT`,
-          t,
-        );
-    }
-  }
-  return wh;
-}
-
-/** Adjacent tokens with no space between them, as one word: `4XLARGE` lexes as `4` + `XLARGE`. */
-function wordRun(c: Cursor): string {
-  let text = '';
-  let t = c.peek();
-  while (t && t.kind !== 'string' && (text === '' || t.start === (c.peek(-1) as Token).end)) {
-    text += t.text;
-    c.next();
-    t = c.peek();
-  }
-  return text;
-}
-
-/** Ranges of the warehouse's numeric options (documented in docs/sql-dialect.md). */
-export const MAX_CONCURRENCY_LEVEL = 1000;
-export const MAX_AUTO_SUSPEND_SECONDS = 366 * 86_400;
-
-function positiveInteger(c: Cursor, option: string, max: number): number {
-  const t = c.peek();
-  if (t?.kind !== 'number' || !/^\d+$/.test(t.text) || Number(t.text) > max) {
-    c.failOption(
-      `invalid ${option} ${t ? t.text : '(missing)'}: expected a whole number from 0 to ${max}`,
-      t,
-    );
-  }
-  c.next();
-  return Number(t.text);
 }
