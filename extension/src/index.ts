@@ -1,5 +1,6 @@
 /** DT Lab's JupyterLab plugins (the MIME renderers are in mime.ts, a mimeExtension). */
 import { executorPlugin } from './executor.js';
+import { monitorPlugin } from './monitor.js';
 import { sidebarPlugin } from './sidebar.js';
 
-export default [executorPlugin, sidebarPlugin];
+export default [executorPlugin, sidebarPlugin, monitorPlugin];
