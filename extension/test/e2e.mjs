@@ -12,6 +12,7 @@
  */
 import { launchChromium } from '../../scripts/browser.mjs';
 import { checkInstalled, lessonNotebook, startLab } from './lab.mjs';
+import { checkMonitor } from './monitor.mjs';
 import {
   checkLive,
   checkScenarioA,
@@ -42,6 +43,7 @@ async function main() {
     // Timings first: checkLive runs one more magic (%dt clock +30m) that is not a notebook cell.
     await reportTimings(page, clickedAt);
     failures.push(...(await checkLive(page, 'dtlab-e2e')));
+    failures.push(...(await checkMonitor(page, 'dtlab-e2e')));
     await page.screenshot({ path: '/tmp/dtlab-e2e-notebook.png', fullPage: true });
     if (outside.length) failures.push(`requests left the server: ${outside.slice(0, 5).join(', ')}`);
   } catch (e) {
