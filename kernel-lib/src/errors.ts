@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   DT_ERR_REFRESH_FAILED: 'A refresh failed; the previous contents are kept.',
   DT_ERR_BACKEND: 'The database backend could not be opened or used.',
   DT_ERR_USAGE: 'A command-line or API call was used incorrectly.',
+  DT_ERR_CHECK:
+    "An exercise's check (%dt check) found the answer not yet right; the message says what and gives a hint.",
   DT_ERR_INTERNAL: 'A bug in DT Lab; please report it with the statement that caused it.',
 } as const;
 

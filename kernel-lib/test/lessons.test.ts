@@ -1,0 +1,37 @@
+/**
+ * Every lesson notebook runs top to bottom through the magics in Node, on DuckDB (the page's engine) and on
+ * PGlite and the PostgreSQL server (the kernel's): no cell fails, every `%dt check` passes on the reference
+ * solutions, and each exercise's typical wrong answers fail with their message and hint first. Prints each
+ * lesson's run time (a figure, not an assertion).
+ */
+import { describe, expect, it } from 'vitest';
+import { EXERCISES } from '../src/exercises/registry.js';
+import { TEST_PG_URL } from './helpers/backends.js';
+import { lessonCells, runLesson } from './lessons/run-lesson.js';
+
+const LESSONS = ['scenario-b', 'gallery'] as const;
+const SPECS = { duckdb: 'duckdb', pglite: 'pglite', postgres: TEST_PG_URL } as const;
+
+describe.each(Object.keys(SPECS) as (keyof typeof SPECS)[])('%s', (kind) => {
+  it.each(LESSONS)(
+    '%s runs top to bottom; its checks pass',
+    async (lesson) => {
+      const run = await runLesson(lesson, SPECS[kind]);
+      console.log(
+        `${lesson} on ${kind}: ${run.cells} cells, checks passed ${run.checksPassed.join(', ') || 'none'}, ${run.wrongAnswersTried} wrong answers refused, ${(run.ms / 1000).toFixed(1)} s`,
+      );
+      const expected = EXERCISES.filter((e) => e.lesson === lesson).map((e) => e.name);
+      expect(run.checksPassed.sort()).toEqual(expected.sort());
+    },
+    600_000,
+  );
+});
+
+it('every exercise has a check cell in its lesson, after a collapsed solution', () => {
+  for (const e of EXERCISES) {
+    const cells = lessonCells(e.lesson);
+    const at = cells.findIndex((c) => c.source.startsWith(`%dt check ${e.name}`));
+    expect(at, e.name).toBeGreaterThan(0);
+    expect(cells[at - 1]?.solution, `${e.name}: the cell before its check is its solution`).toBe(true);
+  }
+});
