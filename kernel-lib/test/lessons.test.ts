@@ -20,6 +20,7 @@ describe.each(Object.keys(SPECS) as (keyof typeof SPECS)[])('%s', (kind) => {
       console.log(
         `${lesson} on ${kind}: ${run.cells} cells, checks passed ${run.checksPassed.join(', ') || 'none'}, ${run.wrongAnswersTried} wrong answers refused, ${(run.ms / 1000).toFixed(1)} s`,
       );
+      if (process.env.DTLAB_LESSON_PRINT) console.log(run.outputs.join('\n----\n'));
       const expected = EXERCISES.filter((e) => e.lesson === lesson).map((e) => e.name);
       expect(run.checksPassed.sort()).toEqual(expected.sort());
     },

@@ -67,6 +67,21 @@ export const EXERCISES: readonly Exercise[] = [
         'keep the column name its readers use: SELECT …, o_priority AS o_orderpriority, … FROM orders',
     },
   },
+  {
+    name: 'gallery_fresh',
+    lesson: 'gallery',
+    task: 'After the stream, every pipeline of the gallery holds rows and equals its query.',
+    dts: [
+      'order_analytics_incremental',
+      'customer_ltv_incremental',
+      'monthly_sales_summary',
+      'product_performance_full',
+      'daily_order_base',
+      'weekly_trends',
+      'data_quality_dashboard',
+      'late_shipments_by_mode',
+    ].map((name) => ({ name, nonEmpty: true, upToDate: true })),
+  },
 ];
 
 /** The exercise called `name`, or undefined. */
