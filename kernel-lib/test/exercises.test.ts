@@ -25,7 +25,7 @@ describe('%dt check', () => {
   it('refuses an unknown exercise at its position, with a guess', () => {
     const e = fail('%dt show\n%dt check b_montly');
     expect(e.code).toBe('DT_ERR_UNKNOWN_OBJECT');
-    expect(e.message).toMatch(/no exercise 'b_montly' \(did you mean b_monthly\?\); exercises: b_monthly, /);
+    expect(e.message).toMatch(/no exercise 'b_montly' \(did you mean b_monthly\?\); exercises: a_by_status, .*b_monthly/);
     expect(e.details.position).toEqual(expect.objectContaining({ line: 2, column: 11 }));
   });
   it('needs exactly one name', () => {
@@ -53,7 +53,8 @@ describe('planChecks', () => {
     expect(new Set(names).size).toBe(names.length);
     for (const e of EXERCISES) expect(planChecks(e).length).toBeGreaterThan(e.dts.length);
   });
-  it('at least three exercises for Scenario B', () => {
-    expect(EXERCISES.filter((e) => e.lesson === 'scenario-b').length).toBeGreaterThanOrEqual(3);
+  it('at least three exercises for each scenario', () => {
+    for (const lesson of ['scenario-a-exercises', 'scenario-b'])
+      expect(EXERCISES.filter((e) => e.lesson === lesson).length).toBeGreaterThanOrEqual(3);
   });
 });

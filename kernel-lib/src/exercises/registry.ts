@@ -10,6 +10,52 @@ FROM daily_orders GROUP BY DATE_TRUNC('month', o_orderdate)`;
 
 export const EXERCISES: readonly Exercise[] = [
   {
+    name: 'a_by_status',
+    lesson: 'scenario-a-exercises',
+    task: "status_revenue: orders and revenue per o_orderstatus, TARGET_LAG '1 minute', incremental.",
+    dts: [
+      {
+        name: 'status_revenue',
+        reads: ['orders'],
+        lag: 60,
+        mode: 'INCREMENTAL',
+        query:
+          'SELECT o_orderstatus, COUNT(*) AS orders, SUM(o_totalprice) AS revenue FROM orders GROUP BY o_orderstatus',
+      },
+    ],
+  },
+  {
+    name: 'a_full_on_purpose',
+    lesson: 'scenario-a-exercises',
+    task: "customer_rank: spend and rank per customer, REFRESH_MODE = FULL, TARGET_LAG '1 hour'.",
+    dts: [
+      {
+        name: 'customer_rank',
+        reads: ['orders'],
+        lag: 3600,
+        mode: 'FULL',
+        query: `SELECT o_custkey, SUM(o_totalprice) AS spent, RANK() OVER (ORDER BY SUM(o_totalprice) DESC) AS spend_rank
+FROM orders GROUP BY o_custkey`,
+      },
+    ],
+  },
+  {
+    name: 'a_relax_lag',
+    lesson: 'scenario-a-exercises',
+    task: "Relax status_revenue to TARGET_LAG '1 hour' with ALTER, and bring it up to date.",
+    dts: [
+      {
+        name: 'status_revenue',
+        lag: 3600,
+        mode: 'INCREMENTAL',
+        state: 'ACTIVE',
+        nonEmpty: true,
+        upToDate: true,
+      },
+    ],
+    hints: { 'status_revenue.lag': "ALTER DYNAMIC TABLE status_revenue SET TARGET_LAG = '1 hour'" },
+  },
+  {
     name: 'b_monthly',
     lesson: 'scenario-b',
     task: "A fourth tier: monthly_orders (month, orders, revenue) read from daily_orders, TARGET_LAG '1 hour', refreshed incrementally.",

@@ -18,7 +18,60 @@ SELECT DATE_TRUNC('month', o_orderdate) AS month, ${select}
 FROM ${from}
 GROUP BY DATE_TRUNC('month', o_orderdate)`;
 
+const STATUS = (opts: string, select = 'COUNT(*) AS orders, SUM(o_totalprice) AS revenue') =>
+  `%%dynamic_table status_revenue ${opts}
+SELECT o_orderstatus, ${select}
+FROM orders
+GROUP BY o_orderstatus`;
+
+const RANKED = (opts: string) => `%%dynamic_table customer_rank ${opts}
+SELECT o_custkey, SUM(o_totalprice) AS spent, RANK() OVER (ORDER BY SUM(o_totalprice) DESC) AS spend_rank
+FROM orders
+GROUP BY o_custkey`;
+
 export const WRONG_ANSWERS: Record<string, WrongAnswer[]> = {
+  a_by_status: [
+    {
+      what: 'REFRESH_MODE = FULL',
+      cells: [STATUS("TARGET_LAG = '1 minute' REFRESH_MODE = FULL")],
+      message: /✘ status_revenue refreshes FULL, expected INCREMENTAL/,
+      hint: /REFRESH_MODE = INCREMENTAL/,
+    },
+    {
+      what: 'a 5-minute lag',
+      cells: [STATUS("TARGET_LAG = '5 minutes'")],
+      message: /✘ status_revenue has TARGET_LAG = '5 minutes', expected '1 minute'/,
+      hint: /TARGET_LAG = '1 minute'/,
+    },
+    {
+      what: 'revenue as the average price',
+      cells: [STATUS("TARGET_LAG = '1 minute'", 'COUNT(*) AS orders, AVG(o_totalprice) AS revenue')],
+      message: /✘ status_revenue has 3 rows the expected result has not and lacks 3 of its rows/,
+      hint: /compare your query with the task/,
+    },
+  ],
+  a_full_on_purpose: [
+    {
+      what: 'a 1-minute lag',
+      cells: [RANKED("TARGET_LAG = '1 minute' REFRESH_MODE = FULL")],
+      message: /✘ customer_rank has TARGET_LAG = '1 minute', expected '1 hour'/,
+      hint: /TARGET_LAG = '1 hour'/,
+    },
+    {
+      what: 'ranks without a column name',
+      cells: [RANKED("TARGET_LAG = '1 hour' REFRESH_MODE = FULL").replace(' AS spend_rank', ' AS rnk')],
+      message: /has the columns \(o_custkey, spent, rnk\), expected \(o_custkey, spent, spend_rank\)/,
+      hint: /columns/,
+    },
+  ],
+  a_relax_lag: [
+    {
+      what: 'nothing changed',
+      cells: [],
+      message: /✘ status_revenue has TARGET_LAG = '1 minute', expected '1 hour'/,
+      hint: /ALTER DYNAMIC TABLE status_revenue SET TARGET_LAG = '1 hour'/,
+    },
+  ],
   b_monthly: [
     {
       what: 'nothing written yet',
