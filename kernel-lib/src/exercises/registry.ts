@@ -116,6 +116,7 @@ FROM orders GROUP BY o_custkey`,
   {
     name: 'gallery_fresh',
     lesson: 'gallery',
+    lessonCheck: true,
     task: 'After the stream, every pipeline of the gallery holds rows and equals its query.',
     dts: [
       'order_analytics_incremental',

@@ -34,6 +34,8 @@ export interface Exercise {
   /** One sentence: what the learner does. */
   task: string;
   dts: ExpectedDt[];
+  /** A check of the lesson's own result (the gallery's), not a task for the learner: it has no solution. */
+  lessonCheck?: boolean;
   /** Hints for particular checks, by check id (`<dt>.<kind>`), replacing the generic one. */
   hints?: Record<string, string>;
 }
