@@ -4,19 +4,44 @@
  * solutions, and each exercise's typical wrong answers fail with their message and hint first. Prints each
  * lesson's run time (a figure, not an assertion).
  */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { pgConfig } from '../src/backends/postgres.js';
 import { EXERCISES } from '../src/exercises/registry.js';
-import { TEST_PG_URL } from './helpers/backends.js';
+import { BACKEND_KINDS, type BackendKind, TEST_PG_URL } from './helpers/backends.js';
 import { lessonCells, runLesson } from './lessons/run-lesson.js';
 
 const LESSONS = ['scenario-a-exercises', 'scenario-b', 'gallery'] as const;
-const SPECS = { duckdb: 'duckdb', pglite: 'pglite', postgres: TEST_PG_URL } as const;
 
-describe.each(Object.keys(SPECS) as (keyof typeof SPECS)[])('%s', (kind) => {
+/** Runs `work` with the session spec of a fresh database; on the server a new database, dropped after. */
+async function withSpec<T>(kind: BackendKind, work: (spec: string) => Promise<T>): Promise<T> {
+  if (kind !== 'postgres') return work(kind);
+  const name = `dtlab_test_lesson_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const c = new pg.Client(pgConfig(TEST_PG_URL));
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  try {
+    const url = new URL(TEST_PG_URL);
+    url.pathname = `/${name}`;
+    return await work(url.toString());
+  } finally {
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
+describe.each(BACKEND_KINDS)('%s', (kind) => {
   it.each(LESSONS)(
     '%s runs top to bottom; its checks pass',
     async (lesson) => {
-      const run = await runLesson(lesson, SPECS[kind]);
+      const run = await withSpec(kind, (spec) => runLesson(lesson, spec));
       console.log(
         `${lesson} on ${kind}: ${run.cells} cells, checks passed ${run.checksPassed.join(', ') || 'none'}, ${run.wrongAnswersTried} wrong answers refused, ${(run.ms / 1000).toFixed(1)} s`,
       );
