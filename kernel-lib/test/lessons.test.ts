@@ -5,6 +5,8 @@
  * lesson's run time (a figure, not an assertion).
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { pgConfig } from '../src/backends/postgres.js';
@@ -64,4 +66,22 @@ it('every exercise has a check cell in its lesson, after a collapsed solution of
       previousCheck,
     );
   }
+});
+
+it('the gallery creates every seed pipeline as the seeds write it, and one more', () => {
+  const root = path.resolve(import.meta.dirname, '..', '..');
+  const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
+  const seeds = readFileSync(path.join(root, 'data/pipelines/seed_pipelines.sql'), 'utf8');
+  const statements = [...seeds.matchAll(/CREATE DYNAMIC TABLE (\w+)[\s\S]*?;/g)];
+  expect(statements.length).toBe(7);
+  const gallery = norm(
+    lessonCells('gallery')
+      .map((c) => c.source)
+      .join('\n'),
+  );
+  for (const s of statements) expect(gallery, s[1]).toContain(norm(s[0].replace(/;$/, '')));
+  const created = [
+    ...gallery.matchAll(/(?:CREATE(?: OR REPLACE)? DYNAMIC TABLE|%%dynamic_table) (\w+)/g),
+  ].map((m) => m[1]);
+  expect(new Set(created).size).toBeGreaterThanOrEqual(8);
 });
