@@ -25,7 +25,9 @@ describe('%dt check', () => {
   it('refuses an unknown exercise at its position, with a guess', () => {
     const e = fail('%dt show\n%dt check b_montly');
     expect(e.code).toBe('DT_ERR_UNKNOWN_OBJECT');
-    expect(e.message).toMatch(/no exercise 'b_montly' \(did you mean b_monthly\?\); exercises: a_by_status, .*b_monthly/);
+    expect(e.message).toMatch(
+      /no exercise 'b_montly' \(did you mean b_monthly\?\); exercises: a_by_status, .*b_monthly/,
+    );
     expect(e.details.position).toEqual(expect.objectContaining({ line: 2, column: 11 }));
   });
   it('needs exactly one name', () => {
