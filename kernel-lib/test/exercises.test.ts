@@ -1,10 +1,12 @@
 /** The `%dt check` grammar and the exercise planner (pure); the checks themselves run in lessons.test.ts. */
 import { describe, expect, it } from 'vitest';
+import { columnImpact } from '../src/catalog/impact.js';
 import type { DtError } from '../src/errors.js';
 import { EXERCISES } from '../src/exercises/registry.js';
 import { planChecks } from '../src/exercises/spec.js';
 import { DT_USAGE } from '../src/magics/dt-line.js';
 import { parseCell } from '../src/magics/parse.js';
+import type { DynamicTable } from '../src/types.js';
 
 const fail = (cell: string) => {
   try {
@@ -58,5 +60,40 @@ describe('planChecks', () => {
   it('at least three exercises for each scenario', () => {
     for (const lesson of ['scenario-a-exercises', 'scenario-b'])
       expect(EXERCISES.filter((e) => e.lesson === lesson).length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('%dt impact', () => {
+  const dt = (name: string, query: string, sources: string[]) =>
+    ({ name, query, sources: sources.map((s) => ({ name: s, kind: 'TABLE' })) }) as unknown as DynamicTable;
+  const dts = [
+    dt('facts', 'SELECT o_orderkey, o_orderpriority FROM orders', ['orders']),
+    dt(
+      'by_status',
+      "SELECT o_orderstatus, COUNT(*) FROM orders WHERE o_comment <> 'o_orderpriority' GROUP BY 1",
+      ['orders'],
+    ),
+    dt('mix', 'SELECT o_orderpriority, COUNT(*) FROM facts GROUP BY 1', ['facts']),
+    dt('top', 'SELECT * FROM mix', ['mix']),
+    dt('other', 'SELECT o_orderpriority FROM archive', ['archive']),
+  ];
+  it('finds direct readers naming the column, then everything downstream', () => {
+    expect(columnImpact(dts, 'orders', 'O_ORDERPRIORITY')).toEqual([
+      { name: 'facts', how: 'direct', through: ['orders'], depth: 1 },
+      { name: 'mix', how: 'upstream', through: ['facts'], depth: 2 },
+      { name: 'top', how: 'upstream', through: ['mix'], depth: 3 },
+    ]);
+    // A string literal is not a column; another table's column of that name is not this one's.
+    expect(columnImpact(dts, 'orders', 'o_comment').map((i) => i.name)).toEqual(['by_status']);
+    expect(columnImpact(dts, 'orders', 'o_clerk')).toEqual([]);
+  });
+  it('parses TABLE.COLUMN, refuses anything else at its position', () => {
+    expect(parseCell('%dt impact orders.o_totalprice')).toEqual([
+      expect.objectContaining({ kind: 'impact', table: 'orders', column: 'o_totalprice' }),
+    ]);
+    const e = fail('%dt impact o_totalprice');
+    expect(e.message).toMatch(/expected TABLE.COLUMN \(e.g. orders.o_totalprice\), got 'o_totalprice'/);
+    expect(e.details.position).toEqual(expect.objectContaining({ line: 1, column: 12 }));
+    expect(DT_USAGE).toMatch(/%dt impact TABLE.COLUMN/);
   });
 });
