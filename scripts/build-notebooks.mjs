@@ -12,7 +12,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const LESSONS = ['scenario-a'];
+export const LESSONS = ['scenario-a', 'scenario-a-exercises', 'scenario-b', 'gallery'];
+
+/** A solution cell: collapsed (JupyterLab's source_hidden) and tagged. */
+const SOLUTION_METADATA = { jupyter: { source_hidden: true }, tags: ['solution'] };
 
 /** Splits text into nbformat's list of lines (each keeping its newline but the last). */
 const lines = (text) => text.split(/(?<=\n)/);
@@ -26,18 +29,19 @@ export function buildNotebook(name, source) {
     title = /^title:\s*"?(.*?)"?\s*$/m.exec(front[1])?.[1] ?? name;
   }
   const cells = [];
-  const add = (cell_type, text) => {
+  const add = (cell_type, text, metadata = {}) => {
     const trimmed = text.replace(/^\n+|\n+$/g, '');
     if (trimmed === '') return;
-    const cell = { cell_type, id: `${name}-${cells.length}`, metadata: {}, source: lines(trimmed) };
+    const cell = { cell_type, id: `${name}-${cells.length}`, metadata, source: lines(trimmed) };
     if (cell_type === 'code') Object.assign(cell, { execution_count: null, outputs: [] });
     cells.push(cell);
   };
-  const fence = /^```dtlab\n([\s\S]*?)^```$/gm;
+  // ```dtlab solution: an exercise's reference solution, its source collapsed in JupyterLab.
+  const fence = /^```dtlab( solution)?\n([\s\S]*?)^```$/gm;
   let at = 0;
   for (const m of body.matchAll(fence)) {
     add('markdown', body.slice(at, m.index));
-    add('code', m[1]);
+    add('code', m[2], m[1] ? SOLUTION_METADATA : {});
     at = m.index + m[0].length;
   }
   add('markdown', body.slice(at));
@@ -55,23 +59,27 @@ export function buildNotebook(name, source) {
   return `${JSON.stringify(notebook, null, 1)}\n`;
 }
 
-const check = process.argv.includes('--check');
-let stale = 0;
-for (const name of LESSONS) {
-  const built = buildNotebook(name, readFileSync(path.join(root, 'content', `${name}.md`), 'utf8'));
-  const target = path.join(root, 'notebooks', `${name}.ipynb`);
-  const current = readdirSync(path.dirname(target)).includes(`${name}.ipynb`)
-    ? readFileSync(target, 'utf8')
-    : '';
-  if (current === built) continue;
-  if (check) {
-    console.error(
-      `notebooks/${name}.ipynb is not built from content/${name}.md: run npm run build:notebooks`,
-    );
-    stale++;
-  } else {
-    writeFileSync(target, built);
-    console.log(`wrote notebooks/${name}.ipynb`);
+if (process.argv[1] === fileURLToPath(import.meta.url)) main();
+
+function main() {
+  const check = process.argv.includes('--check');
+  let stale = 0;
+  for (const name of LESSONS) {
+    const built = buildNotebook(name, readFileSync(path.join(root, 'content', `${name}.md`), 'utf8'));
+    const target = path.join(root, 'notebooks', `${name}.ipynb`);
+    const current = readdirSync(path.dirname(target)).includes(`${name}.ipynb`)
+      ? readFileSync(target, 'utf8')
+      : '';
+    if (current === built) continue;
+    if (check) {
+      console.error(
+        `notebooks/${name}.ipynb is not built from content/${name}.md: run npm run build:notebooks`,
+      );
+      stale++;
+    } else {
+      writeFileSync(target, built);
+      console.log(`wrote notebooks/${name}.ipynb`);
+    }
   }
+  process.exit(stale ? 1 : 0);
 }
-process.exit(stale ? 1 : 0);

@@ -12,6 +12,7 @@
  */
 import { launchChromium } from '../../scripts/browser.mjs';
 import { checkInstalled, lessonNotebook, startLab } from './lab.mjs';
+import { checkOtherLessons, OTHER_LESSONS } from './lessons.mjs';
 import { checkMonitor } from './monitor.mjs';
 import {
   checkLive,
@@ -31,7 +32,9 @@ async function main() {
   const failures = [];
   let pageForFailure;
   try {
-    lab = await startLab({ [NOTEBOOK]: await lessonNotebook(NOTEBOOK) });
+    const notebooks = { [NOTEBOOK]: await lessonNotebook(NOTEBOOK) };
+    for (const name of OTHER_LESSONS) notebooks[name] = await lessonNotebook(name);
+    lab = await startLab(notebooks);
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const outside = watchPage(page, lab.base);
@@ -46,6 +49,7 @@ async function main() {
     failures.push(...(await checkMonitor(page, 'dtlab-e2e')));
     await page.screenshot({ path: '/tmp/dtlab-e2e-notebook.png', fullPage: true });
     if (outside.length) failures.push(`requests left the server: ${outside.slice(0, 5).join(', ')}`);
+    failures.push(...(await checkOtherLessons(browser, lab.url, lab.base, 'dtlab-e2e')));
   } catch (e) {
     await dumpFailure(pageForFailure, '/tmp/dtlab-e2e-failure.png');
     throw e;
@@ -55,7 +59,7 @@ async function main() {
   }
   if (failures.length) throw new Error(failures.join('\n'));
   console.log(
-    'e2e: scenario A ran without errors; the DAG shows both DTs and follows the clock; the lag chart has points; the history shows INCREMENTAL and FULL; the comparison says same contents',
+    'e2e: scenario A ran without errors; the DAG shows both DTs and follows the clock; the lag chart has points; the history shows INCREMENTAL and FULL; the comparison says same contents; Scenario B and the gallery ran with every check passing',
   );
 }
 

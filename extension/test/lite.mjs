@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, need, serveStatic } from '../../scripts/browser.mjs';
+import { checkOtherLessons } from './lessons.mjs';
 import {
   checkLive,
   checkScenarioA,
@@ -85,6 +86,14 @@ async function main() {
     failures.push(...(await checkNoKernelCell(page)));
     await page.screenshot({ path: '/tmp/dtlab-lite-notebook.png', fullPage: true });
     if (outside.length) failures.push(`requests left the server: ${outside.slice(0, 5).join(', ')}`);
+    failures.push(
+      ...(await checkOtherLessons(
+        browser,
+        (name) => `${server.origin}/lab/index.html?path=${name}`,
+        server.origin,
+        'dtlab-lite',
+      )),
+    );
   } catch (e) {
     await dumpFailure(pageForFailure, '/tmp/dtlab-lite-failure.png');
     throw e;
@@ -94,7 +103,7 @@ async function main() {
   }
   if (failures.length) throw new Error(failures.join('\n'));
   console.log(
-    'lite: scenario A ran in JupyterLite without errors; the DAG shows both DTs and follows the clock; the lag chart has points; the history shows INCREMENTAL and FULL; the comparison says same contents',
+    'lite: scenario A ran in JupyterLite without errors; the DAG shows both DTs and follows the clock; the lag chart has points; the history shows INCREMENTAL and FULL; the comparison says same contents; Scenario B and the gallery ran with every check passing',
   );
 }
 

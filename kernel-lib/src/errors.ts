@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   DT_ERR_USAGE: 'A command-line or API call was used incorrectly.',
   DT_ERR_UNSUPPORTED:
     'A Snowflake clause or statement DT Lab does not have; the message names it and says what to do instead.',
+  DT_ERR_CHECK:
+    "An exercise's check (%dt check) found the answer not yet right; the message says what and gives a hint.",
   DT_ERR_INTERNAL: 'A bug in DT Lab; please report it with the statement that caused it.',
 } as const;
 

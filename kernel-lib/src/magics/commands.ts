@@ -12,6 +12,7 @@ import { dagBundle, dagModel, timestampMs } from '../display/graph.js';
 import { historyBundle, type LagPoint, lagBundle } from '../display/history.js';
 import type { Engine } from '../engine/engine.js';
 import { DtError } from '../errors.js';
+import { checkExercise, impactBundle } from '../exercises/magic.js';
 import { loadTpch } from '../tpch/load.js';
 import { OrderSimulator } from '../tpch/simulator.js';
 import type { RefreshRecord } from '../types.js';
@@ -128,6 +129,10 @@ export async function runDtCommand(
     }
     case 'compare':
       return [await compare(engine, command.a, command.b)];
+    case 'check':
+      return [await checkExercise(engine, command.exercise)];
+    case 'impact':
+      return [impactBundle(await engine.listDynamicTables(), command.table, command.column)];
     default:
       throw new DtError('DT_ERR_INTERNAL', `unhandled %dt command ${(command as DtCommand).kind}`);
   }

@@ -2,6 +2,7 @@
  * The `%dt` line magics: `%dt <subcommand> [args] [--option value]`. Pure: a line of a cell → a DtCommand,
  * or a DtError whose position is the offending word's line and column in the cell.
  */
+import { EXERCISES } from '../exercises/registry.js';
 import { closest, magicError, splitWords, type Word } from './words.js';
 
 export type DtCommand =
@@ -19,7 +20,9 @@ export type DtCommand =
   | { kind: 'clock_pause' }
   | { kind: 'simulate'; rate: number; seed: number }
   | { kind: 'simulate_stop' }
-  | { kind: 'compare'; a: string; b: string };
+  | { kind: 'compare'; a: string; b: string }
+  | { kind: 'check'; exercise: string }
+  | { kind: 'impact'; table: string; column: string };
 
 export const DT_SUBCOMMANDS = [
   'connect',
@@ -33,6 +36,8 @@ export const DT_SUBCOMMANDS = [
   'clock',
   'simulate',
   'compare',
+  'check',
+  'impact',
 ] as const;
 
 /** `%dt` usage, shown with errors and by `%dt help` in the docs. */
@@ -46,7 +51,9 @@ export const DT_USAGE = `%dt connect duckdb | pglite | postgres://…
 %dt verify NAME
 %dt clock [show] | %dt clock +6h | %dt clock run x60 | %dt clock pause   (step ≤ 366d and ≤ 20000 refreshes; x1 to x3600)
 %dt simulate orders --rate N [--seed N] | %dt simulate stop   (rate 0.001 to 100; seed 0 to 2147483647)
-%dt compare NAME_A NAME_B`;
+%dt compare NAME_A NAME_B
+%dt impact TABLE.COLUMN                                      (the DTs a rename or drop of the column would break)
+%dt check EXERCISE                                            (a lesson's exercise: pass, or what is wrong and a hint)`;
 
 /** A numeric argument's documented range (docs/magics.md): decimal digits only, no sign, exponent or hex. */
 export interface Bound {
@@ -267,6 +274,35 @@ export function parseDtLine(cell: string, from: number, to: number): DtCommand {
       const second = a.required('a second dynamic table name');
       a.done();
       return { kind: 'compare', a: first.text, b: second.text };
+    }
+    case 'impact': {
+      const a = args();
+      const target = a.required('TABLE.COLUMN, e.g. orders.o_orderpriority');
+      a.done();
+      const m = /^([A-Za-z_][\w$]*)\.([A-Za-z_][\w$]*)$/.exec(target.text);
+      if (!m)
+        throw magicError(
+          cell,
+          target.start,
+          `expected TABLE.COLUMN (e.g. orders.o_totalprice), got '${target.text}'`,
+        );
+      return { kind: 'impact', table: m[1] as string, column: m[2] as string };
+    }
+    case 'check': {
+      const a = args();
+      const exercise = a.required('an exercise name (see the lesson)');
+      a.done();
+      const names = EXERCISES.map((e) => e.name);
+      if (!names.includes(exercise.text)) {
+        const guess = closest(exercise.text, names);
+        throw magicError(
+          cell,
+          exercise.start,
+          `no exercise '${exercise.text}'${guess ? ` (did you mean ${guess}?)` : ''}; exercises: ${names.join(', ')}`,
+          'DT_ERR_UNKNOWN_OBJECT',
+        );
+      }
+      return { kind: 'check', exercise: exercise.text };
     }
     default: {
       const guess = closest(name, DT_SUBCOMMANDS);

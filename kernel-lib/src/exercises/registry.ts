@@ -1,0 +1,137 @@
+/**
+ * The lessons' exercises, by name. Each says what the learner's dynamic tables must be; the reference
+ * solutions are the collapsed cells in content/<lesson>.md, and kernel-lib/test/lessons.test.ts runs every
+ * lesson with them (every check passes) and with typical wrong answers (each fails with its hint).
+ */
+import type { Exercise } from './spec.js';
+
+const MONTHLY = `SELECT DATE_TRUNC('month', o_orderdate) AS month, SUM(orders) AS orders, SUM(revenue) AS revenue
+FROM daily_orders GROUP BY DATE_TRUNC('month', o_orderdate)`;
+
+export const EXERCISES: readonly Exercise[] = [
+  {
+    name: 'a_by_status',
+    lesson: 'scenario-a-exercises',
+    task: "status_revenue: orders and revenue per o_orderstatus, TARGET_LAG '1 minute', incremental.",
+    dts: [
+      {
+        name: 'status_revenue',
+        reads: ['orders'],
+        lag: 60,
+        mode: 'INCREMENTAL',
+        query:
+          'SELECT o_orderstatus, COUNT(*) AS orders, SUM(o_totalprice) AS revenue FROM orders GROUP BY o_orderstatus',
+      },
+    ],
+  },
+  {
+    name: 'a_full_on_purpose',
+    lesson: 'scenario-a-exercises',
+    task: "customer_rank: spend and rank per customer, REFRESH_MODE = FULL, TARGET_LAG '1 hour'.",
+    dts: [
+      {
+        name: 'customer_rank',
+        reads: ['orders'],
+        lag: 3600,
+        mode: 'FULL',
+        query: `SELECT o_custkey, SUM(o_totalprice) AS spent, RANK() OVER (ORDER BY SUM(o_totalprice) DESC) AS spend_rank
+FROM orders GROUP BY o_custkey`,
+      },
+    ],
+  },
+  {
+    name: 'a_relax_lag',
+    lesson: 'scenario-a-exercises',
+    task: "Relax status_revenue to TARGET_LAG '1 hour' with ALTER, and bring it up to date.",
+    dts: [
+      {
+        name: 'status_revenue',
+        lag: 3600,
+        mode: 'INCREMENTAL',
+        state: 'ACTIVE',
+        nonEmpty: true,
+        upToDate: true,
+      },
+    ],
+    hints: { 'status_revenue.lag': "ALTER DYNAMIC TABLE status_revenue SET TARGET_LAG = '1 hour'" },
+  },
+  {
+    name: 'b_monthly',
+    lesson: 'scenario-b',
+    task: "A fourth tier: monthly_orders (month, orders, revenue) read from daily_orders, TARGET_LAG '1 hour', refreshed incrementally.",
+    dts: [
+      {
+        name: 'monthly_orders',
+        reads: ['daily_orders'],
+        notReads: ['orders', 'order_facts'],
+        lag: 3600,
+        mode: 'INCREMENTAL',
+        query: MONTHLY,
+      },
+    ],
+    hints: {
+      'monthly_orders.reads':
+        "read daily_orders (SUM its orders and revenue), so the month is built on the day's work",
+    },
+  },
+  {
+    name: 'b_weekly_lag',
+    lesson: 'scenario-b',
+    task: "Relax weekly_orders to TARGET_LAG = '1 hour' without recreating it.",
+    dts: [{ name: 'weekly_orders', lag: 3600, mode: 'INCREMENTAL', state: 'ACTIVE' }],
+    hints: { 'weekly_orders.lag': "ALTER DYNAMIC TABLE weekly_orders SET TARGET_LAG = '1 hour'" },
+  },
+  {
+    name: 'b_recover',
+    lesson: 'scenario-b',
+    task: 'Fix the source, resume the pipeline and let it catch up.',
+    dts: [
+      { name: 'order_facts', state: 'ACTIVE', upToDate: true },
+      { name: 'daily_orders', state: 'ACTIVE', upToDate: true },
+      { name: 'weekly_orders', state: 'ACTIVE', upToDate: true },
+    ],
+    hints: {
+      'order_facts.state':
+        'rename the column back (ALTER TABLE orders RENAME COLUMN o_total_price TO o_totalprice), then ALTER DYNAMIC TABLE order_facts RESUME',
+    },
+  },
+  {
+    name: 'b_schema_fix',
+    lesson: 'scenario-b',
+    task: 'orders.o_orderpriority is now o_priority: repair the pipeline by changing order_facts alone, keeping its columns.',
+    dts: [
+      {
+        name: 'order_facts',
+        state: 'ACTIVE',
+        reads: ['orders'],
+        query: 'SELECT o_orderkey, o_orderdate, o_priority AS o_orderpriority, o_totalprice FROM orders',
+      },
+      { name: 'priority_mix', state: 'ACTIVE', upToDate: true },
+    ],
+    hints: {
+      'order_facts.equals':
+        'keep the column name its readers use: SELECT …, o_priority AS o_orderpriority, … FROM orders',
+    },
+  },
+  {
+    name: 'gallery_fresh',
+    lesson: 'gallery',
+    lessonCheck: true,
+    task: 'After the stream, every pipeline of the gallery holds rows and equals its query.',
+    dts: [
+      'order_analytics_incremental',
+      'customer_ltv_incremental',
+      'monthly_sales_summary',
+      'product_performance_full',
+      'daily_order_base',
+      'weekly_trends',
+      'data_quality_dashboard',
+      'late_shipments_by_mode',
+    ].map((name) => ({ name, nonEmpty: true, upToDate: true })),
+  },
+];
+
+/** The exercise called `name`, or undefined. */
+export function findExercise(name: string): Exercise | undefined {
+  return EXERCISES.find((e) => e.name === name);
+}

@@ -1,0 +1,162 @@
+/**
+ * Typical wrong answers to each exercise, and what its check must say about them (message and hint). Run by
+ * run-lesson.ts just before the exercise's reference solution; `cleanup` undoes what the solution would not.
+ */
+export interface WrongAnswer {
+  what: string;
+  cells: string[];
+  /** The wrong cells may themselves fail (the engine refused them). */
+  cellErrors?: boolean;
+  message: RegExp;
+  hint: RegExp;
+  cleanup?: string[];
+}
+
+const MONTHLY = (lag: string, select: string, from = 'daily_orders', opts = '') =>
+  `%%dynamic_table monthly_orders TARGET_LAG = '${lag}'${opts}
+SELECT DATE_TRUNC('month', o_orderdate) AS month, ${select}
+FROM ${from}
+GROUP BY DATE_TRUNC('month', o_orderdate)`;
+
+const STATUS = (opts: string, select = 'COUNT(*) AS orders, SUM(o_totalprice) AS revenue') =>
+  `%%dynamic_table status_revenue ${opts}
+SELECT o_orderstatus, ${select}
+FROM orders
+GROUP BY o_orderstatus`;
+
+const RANKED = (opts: string) => `%%dynamic_table customer_rank ${opts}
+SELECT o_custkey, SUM(o_totalprice) AS spent, RANK() OVER (ORDER BY SUM(o_totalprice) DESC) AS spend_rank
+FROM orders
+GROUP BY o_custkey`;
+
+export const WRONG_ANSWERS: Record<string, WrongAnswer[]> = {
+  a_by_status: [
+    {
+      what: 'REFRESH_MODE = FULL',
+      cells: [STATUS("TARGET_LAG = '1 minute' REFRESH_MODE = FULL")],
+      message: /✘ status_revenue refreshes FULL, expected INCREMENTAL/,
+      hint: /REFRESH_MODE = INCREMENTAL/,
+    },
+    {
+      what: 'a 5-minute lag',
+      cells: [STATUS("TARGET_LAG = '5 minutes'")],
+      message: /✘ status_revenue has TARGET_LAG = '5 minutes', expected '1 minute'/,
+      hint: /TARGET_LAG = '1 minute'/,
+    },
+    {
+      what: 'revenue as the average price',
+      cells: [STATUS("TARGET_LAG = '1 minute'", 'COUNT(*) AS orders, AVG(o_totalprice) AS revenue')],
+      message: /✘ status_revenue has 3 rows the expected result has not and lacks 3 of its rows/,
+      hint: /compare your query with the task/,
+    },
+  ],
+  a_full_on_purpose: [
+    {
+      what: 'a 1-minute lag',
+      cells: [RANKED("TARGET_LAG = '1 minute' REFRESH_MODE = FULL")],
+      message: /✘ customer_rank has TARGET_LAG = '1 minute', expected '1 hour'/,
+      hint: /TARGET_LAG = '1 hour'/,
+    },
+    {
+      what: 'ranks without a column name',
+      cells: [RANKED("TARGET_LAG = '1 hour' REFRESH_MODE = FULL").replace(' AS spend_rank', ' AS rnk')],
+      message: /has the columns \(o_custkey, spent, rnk\), expected \(o_custkey, spent, spend_rank\)/,
+      hint: /columns/,
+    },
+  ],
+  a_relax_lag: [
+    {
+      what: 'nothing changed',
+      cells: [],
+      message: /✘ status_revenue has TARGET_LAG = '1 minute', expected '1 hour'/,
+      hint: /ALTER DYNAMIC TABLE status_revenue SET TARGET_LAG = '1 hour'/,
+    },
+  ],
+  b_monthly: [
+    {
+      what: 'nothing written yet',
+      cells: [],
+      message: /✘ there is no dynamic table monthly_orders/,
+      hint: /create it with a %%dynamic_table monthly_orders/,
+    },
+    {
+      what: 'a typo in the name',
+      cells: [
+        MONTHLY('1 hour', 'SUM(orders) AS orders, SUM(revenue) AS revenue').replace(
+          'monthly_orders',
+          'monthly_order',
+        ),
+      ],
+      message: /no dynamic table monthly_orders \(there is monthly_order: a typo\?\)/,
+      hint: /the name must be monthly_orders/,
+      cleanup: ['%%sql\nDROP DYNAMIC TABLE monthly_order'],
+    },
+    {
+      what: 'reads orders instead of daily_orders',
+      cells: [MONTHLY('1 hour', 'COUNT(*) AS orders, SUM(o_totalprice) AS revenue', 'orders')],
+      message: /✔ monthly_orders exists\n✘ monthly_orders reads orders, not daily_orders/,
+      hint: /read daily_orders/,
+    },
+    {
+      what: 'the wrong target lag',
+      cells: [MONTHLY('10 minutes', 'SUM(orders) AS orders, SUM(revenue) AS revenue')],
+      message: /✘ monthly_orders has TARGET_LAG = '10 minutes', expected '1 hour'/,
+      hint: /TARGET_LAG = '1 hour'/,
+    },
+    {
+      what: 'REFRESH_MODE = FULL',
+      cells: [
+        MONTHLY(
+          '1 hour',
+          'SUM(orders) AS orders, SUM(revenue) AS revenue',
+          'daily_orders',
+          ' REFRESH_MODE = FULL',
+        ),
+      ],
+      message: /✘ monthly_orders refreshes FULL, expected INCREMENTAL/,
+      hint: /REFRESH_MODE = INCREMENTAL/,
+    },
+    {
+      what: 'counts days instead of summing orders',
+      cells: [MONTHLY('1 hour', 'COUNT(*) AS orders, SUM(revenue) AS revenue')],
+      message: /✘ monthly_orders has \d+ rows the expected result has not and lacks \d+ of its rows/,
+      hint: /compare your query with the task/,
+    },
+    {
+      what: 'a column named differently',
+      cells: [MONTHLY('1 hour', 'SUM(orders) AS order_count, SUM(revenue) AS revenue')],
+      message: /has the columns \(month, order_count, revenue\), expected \(month, orders, revenue\)/,
+      hint: /columns \(names and order\)/,
+    },
+  ],
+  b_weekly_lag: [
+    {
+      what: 'the lag left as it was',
+      cells: [],
+      message: /✘ weekly_orders has TARGET_LAG = '10 minutes', expected '1 hour'/,
+      hint: /ALTER DYNAMIC TABLE weekly_orders SET TARGET_LAG = '1 hour'/,
+    },
+    {
+      what: 'the wrong lag',
+      cells: ["%%sql\nALTER DYNAMIC TABLE weekly_orders SET TARGET_LAG = '30 minutes'"],
+      message: /has TARGET_LAG = '30 minutes', expected '1 hour'/,
+      hint: /SET TARGET_LAG = '1 hour'/,
+    },
+  ],
+  b_recover: [
+    {
+      what: 'nothing repaired',
+      cells: [],
+      message: /✘ order_facts is SUSPENDED \(SUSPENDED_DUE_TO_ERRORS\), expected ACTIVE/,
+      hint: /RENAME COLUMN o_total_price TO o_totalprice.*RESUME/,
+    },
+  ],
+  b_schema_fix: [
+    {
+      what: 'nothing repaired',
+      cells: [],
+      message: /✘ order_facts is SUSPENDED \(SUSPENDED_DUE_TO_ERRORS\), expected ACTIVE/,
+      hint: /RESUME/,
+    },
+  ],
+};
