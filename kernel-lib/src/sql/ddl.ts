@@ -5,6 +5,7 @@
  */
 
 import { Cursor } from './cursor.js';
+import { type NotificationStatement, parseNotificationStatement } from './integration-ddl.js';
 import { parseLagDuration, type TargetLag } from './lag.js';
 import { isKeyword, significant, stringValue, type Token } from './lexer.js';
 
@@ -100,6 +101,12 @@ export interface ShowWarehouses {
   like?: string;
 }
 
+/** Notification integrations and sends (sql/integration-ddl.ts, run by delivery/statements.ts). */
+export interface Notification {
+  kind: 'notification';
+  statement: NotificationStatement;
+}
+
 export interface Passthrough {
   kind: 'passthrough';
 }
@@ -113,6 +120,7 @@ export type Statement =
   | CreateWarehouse
   | DropWarehouse
   | ShowWarehouses
+  | Notification
   | Passthrough;
 
 /** Snowflake's spellings of warehouse sizes → ours. */
@@ -140,6 +148,8 @@ const SIZE_ALIASES: Record<string, WarehouseSize> = {
 /** Classifies and parses one statement (its text and tokens as returned by `splitStatements`). */
 export function parseStatement(sql: string, tokens: Token[]): Statement {
   const c = new Cursor(sql, significant(tokens));
+  const notification = parseNotificationStatement(c);
+  if (notification) return { kind: 'notification', statement: notification };
   if (c.accept('CREATE')) {
     const orReplace = c.accept('OR', 'REPLACE');
     const earlyIfNotExists = c.accept('IF', 'NOT', 'EXISTS');
