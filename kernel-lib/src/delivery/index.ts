@@ -14,6 +14,8 @@ export { DeliveryFailure, defaultTransports, type Transports, webhookRequest } f
 export {
   backoffMs,
   DEFAULT_RETRY,
+  type DeliveryAttemptEvent,
+  type DeliveryErrorEvent,
   type DeliveryEvent,
   DeliveryWorker,
   RETRY_LIMITS,

@@ -191,13 +191,13 @@ export async function settle(
   await db.query(
     `UPDATE dtlab.notification_outbox
         SET state = $1, last_error = $2, next_attempt_ms = $3, claimed_until_ms = NULL,
-            sent_at = CASE WHEN $1 = 'SENT' THEN CAST($4 AS TIMESTAMP) ELSE sent_at END
+            sent_at = COALESCE(CAST($4 AS TIMESTAMP), sent_at)
       WHERE id = $5 AND state = 'SENDING'`,
     [
       outcome.state,
       error,
       outcome.state === 'PENDING' ? outcome.retryAtMs : row.nextAttemptMs,
-      formatTimestamp(nowMs),
+      outcome.state === 'SENT' ? formatTimestamp(nowMs) : null,
       row.id,
     ],
   );

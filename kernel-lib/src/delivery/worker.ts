@@ -63,7 +63,18 @@ export function backoffMs(policy: RetryPolicy, attempt: number): number {
 }
 
 /** What the engine publishes about a delivery (on `events$`). */
-export interface DeliveryEvent {
+export type DeliveryEvent = DeliveryAttemptEvent | DeliveryErrorEvent;
+
+/** The worker could not read or write the outbox (it looks again after `pollMs`). */
+export interface DeliveryErrorEvent {
+  type: 'delivery-error';
+  /** Wall-clock ms. */
+  at: number;
+  message: string;
+}
+
+/** An attempt's outcome. */
+export interface DeliveryAttemptEvent {
   type: 'delivery';
   outcome: 'sent' | 'retrying' | 'failed';
   id: number;
@@ -108,7 +119,11 @@ export class DeliveryWorker {
     }
     this.clearTimer();
     this.running = this.drain()
-      .catch(() => this.schedule(this.ctx.policy.pollMs)) // the database is away: look again later
+      .catch((e: unknown) => {
+        // The database is away (or closing): say so, and look again later.
+        this.ctx.publish({ type: 'delivery-error', at: this.ctx.now(), message: messageOf(e) });
+        this.schedule(this.ctx.policy.pollMs);
+      })
       .finally(() => {
         this.running = undefined;
         if (this.again) {
@@ -116,6 +131,12 @@ export class DeliveryWorker {
           this.kick();
         }
       });
+  }
+
+  /** Looks at the outbox now and waits until the look (and any asked for meanwhile) is done. */
+  async flush(): Promise<void> {
+    this.kick();
+    while (this.running) await this.running;
   }
 
   /** Stops the worker: no new attempt starts; waits for the one under way. */

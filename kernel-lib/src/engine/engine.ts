@@ -568,6 +568,11 @@ export class Engine {
     }));
   }
 
+  /** Sends the notifications that are due now and waits for the attempts (retries stay scheduled). */
+  flushDeliveries(): Promise<void> {
+    return this.delivery.flush();
+  }
+
   async close(): Promise<void> {
     await this.delivery.close();
     this.events.complete();
