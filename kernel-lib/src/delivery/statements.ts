@@ -117,6 +117,7 @@ export function planSend(
   messages: NotificationMessage[],
   target: NotificationTarget,
   sql?: string,
+  runtime: { email: boolean } = { email: canSendEmail() },
 ): { integration: string; channel: string; payload: Payload } {
   const where = sql === undefined ? {} : { position: positionAt(sql, target.at), sql };
   const integration = findIntegration(all, target.integration);
@@ -150,7 +151,7 @@ export function planSend(
       ...base,
       payload: { subject: target.subject ?? '', body: message.content, contentType: message.contentType },
     };
-  if (!canSendEmail()) throw emailNeedsKernel();
+  if (!runtime.email) throw emailNeedsKernel();
   const to = target.to ?? s.defaultRecipients ?? [];
   if (to.length === 0)
     throw new DtError(
