@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { backoffMs, retryPolicy, webhookRequest } from '../src/delivery/index.js';
 import { planSend } from '../src/delivery/statements.js';
 import type { StoredIntegration } from '../src/delivery/store.js';
+import { emptyNotices, foldNotices, noticeOf, readNotices } from '../src/display/notices.js';
 import { DtError } from '../src/errors.js';
 import { type Notification, parseStatement } from '../src/sql/ddl.js';
 import { tokenize } from '../src/sql/lexer.js';
@@ -242,5 +243,33 @@ describe('retry policy', () => {
     expect(() => retryPolicy({ maxAttempts: 0 })).toThrow(/maxAttempts must be a whole number from 1 to 100/);
     expect(() => retryPolicy({ baseMs: 1.5 })).toThrow(/baseMs/);
     expect(() => retryPolicy({ timeoutMs: 10_000, leaseMs: 5_000 })).toThrow(/leaseMs must be longer/);
+  });
+});
+
+describe('notebook notices', () => {
+  const event = (channel: string, outcome: 'sent' | 'retrying' | 'failed') => ({
+    type: 'delivery' as const,
+    outcome,
+    id: 1,
+    integration: 'lab',
+    channel,
+    subject: 'Lag',
+    body: 'orders_dt is late',
+    attempt: 1,
+    ...(outcome === 'failed' ? { error: 'HTTP 404' } : {}),
+  });
+  it('counts notebook messages for the badge and turns them and final failures into notifications', () => {
+    let m = emptyNotices;
+    for (const e of [event('NOTEBOOK', 'sent'), event('WEBHOOK', 'sent'), event('NOTEBOOK', 'sent')])
+      m = foldNotices(m, e);
+    expect(m).toEqual({ unread: 2, last: { integration: 'lab', subject: 'Lag', body: 'orders_dt is late' } });
+    expect(readNotices(m).unread).toBe(0);
+    expect(noticeOf(event('NOTEBOOK', 'sent'))).toEqual({
+      kind: 'info',
+      text: 'lab: Lag — orders_dt is late',
+    });
+    expect(noticeOf(event('WEBHOOK', 'sent'))).toBeUndefined();
+    expect(noticeOf(event('WEBHOOK', 'retrying'))).toBeUndefined();
+    expect(noticeOf(event('WEBHOOK', 'failed'))?.kind).toBe('error');
   });
 });
