@@ -8,6 +8,7 @@ import { filter, firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, Value } from '../src/backends/backend.js';
 import { notify } from '../src/delivery/index.js';
+import { claim } from '../src/delivery/store.js';
 import { Engine, type EngineEvent } from '../src/engine/engine.js';
 import { DtError } from '../src/errors.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
@@ -185,6 +186,30 @@ describe.each(BACKEND_KINDS)('delivery on %s', (kind) => {
     expect(
       await q("SELECT count(*) FROM dtlab.notification_outbox WHERE idempotency_key = 'alert-42-2026-01-01'"),
     ).toEqual([[1]]);
+  });
+
+  it('takes over a delivery whose worker died after claiming it, once its lease is over', async () => {
+    const before = http.requests.length;
+    await notify(ctx(), { integration: 'hook', subject: 's', body: 'orphan', key: 'orphan-1' });
+    const [[id]] = await q("SELECT id FROM dtlab.notification_outbox WHERE idempotency_key = 'orphan-1'");
+    // Another worker claimed it with a lease that ended a second ago, and never came back.
+    await q(
+      `UPDATE dtlab.notification_outbox SET state = 'SENDING', attempts = 1, claimed_until_ms = ${Date.now() - 1_000} WHERE id = ${id}`,
+    );
+    // A live claim is not taken over: the row is claimed until ten minutes from now.
+    await notify(ctx(), { integration: 'hook', subject: 's', body: 'held', key: 'held-1' });
+    const [[held]] = await q("SELECT id FROM dtlab.notification_outbox WHERE idempotency_key = 'held-1'");
+    expect(await claim(backend, Number(held), Date.now(), 600_000)).toBeDefined();
+    await engine.flushDeliveries();
+    expect(http.requests.slice(before).map((r) => r.headers['idempotency-key'])).toEqual(['orphan-1']);
+    expect(
+      await q(
+        "SELECT idempotency_key, state, attempts FROM dtlab.notification_outbox WHERE idempotency_key IN ('orphan-1', 'held-1') ORDER BY id",
+      ),
+    ).toEqual([
+      ['orphan-1', 'SENT', 2],
+      ['held-1', 'SENDING', 1],
+    ]);
   });
 
   it('publishes a notebook delivery as an event', async () => {
