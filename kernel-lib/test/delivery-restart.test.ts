@@ -130,3 +130,40 @@ describe.each([
     }
   });
 });
+
+describe('the delivery worker and the Node process', () => {
+  it('never keeps Node alive while a retry waits, and stops on close', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const port = await freePort();
+    const backend = await openBackend('duckdb');
+    const before = timers(); // the worker's timers, if they kept Node alive, would come on top
+    const engine = await Engine.open(backend, {
+      delivery: { baseMs: 3_600_000, maxMs: 3_600_000, pollMs: 3_600_000 },
+    });
+    try {
+      await engine.execute(
+        `CREATE NOTIFICATION INTEGRATION later TYPE = WEBHOOK WEBHOOK_URL = 'http://127.0.0.1:${port}/'`,
+      );
+      await notify(
+        { backend: engine.backend, clock: engine.clock },
+        { integration: 'later', subject: 's', body: 'b' },
+      );
+      await engine.flushDeliveries();
+      await engine.flushDeliveries(); // settled: the failed attempt's retry is an hour away
+      expect(timers()).toBe(before);
+      const events: string[] = [];
+      engine.events$.subscribe((e) => events.push(e.type === 'delivery' ? e.outcome : e.type));
+      await engine.flushDeliveries(); // nothing due: the worker only sets its timer again
+      expect(timers()).toBe(before); // the retry's timer is not one that keeps the process alive
+      expect(events).toEqual([]);
+      const [[state]] = (await engine.execute('SELECT state FROM dtlab.notification_outbox'))[0]?.rows ?? [
+        [],
+      ];
+      expect(state).toBe('PENDING');
+    } finally {
+      await engine.close();
+    }
+    // Closed: kicking it does nothing, and close() again is harmless.
+    await engine.flushDeliveries();
+  });
+});
