@@ -103,6 +103,7 @@ describe('notification grammar', () => {
     });
     // Not ours: other CALLs and CREATEs pass through.
     expect(parseStatement('CALL my_proc()', tokenize('CALL my_proc()')).kind).toBe('passthrough');
+    expect(parseStatement('DESCRIBE integration', tokenize('DESCRIBE integration')).kind).toBe('passthrough');
     expect(parseStatement('CREATE TABLE t (a int)', tokenize('CREATE TABLE t (a int)')).kind).toBe(
       'passthrough',
     );

@@ -51,7 +51,11 @@ export function parseNotificationStatement(c: Cursor): NotificationStatement | u
     return { op: 'show', like };
   }
   for (const verb of ['DESCRIBE', 'DESC']) {
-    if (c.accept(verb, 'NOTIFICATION', 'INTEGRATION') || c.accept(verb, 'INTEGRATION')) {
+    if (
+      c.accept(verb, 'NOTIFICATION', 'INTEGRATION') ||
+      // `DESCRIBE integration` alone describes a table of that name: passed through.
+      (c.peek(2) !== undefined && c.accept(verb, 'INTEGRATION'))
+    ) {
       const name = c.identifier('an integration name');
       end(c);
       return { op: 'describe', name };
