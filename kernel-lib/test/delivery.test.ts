@@ -146,6 +146,27 @@ describe.each(BACKEND_KINDS)('delivery on %s', (kind) => {
     expect(mailHeader(smtp.messages.at(-1)?.raw ?? '', 'Subject')).toBe('Two');
   });
 
+  it('sends HTML email, and gives up at once when the server refuses the recipient for good', async () => {
+    await engine.execute(
+      "CALL SYSTEM$SEND_EMAIL('mail', 'lead@example.com', 'Report', '<p>all <b>fresh</b></p>', 'text/html')",
+    );
+    await engine.flushDeliveries();
+    expect(mailHeader(smtp.messages.at(-1)?.raw ?? '', 'Content-Type')).toMatch(/^text\/html/);
+    expect(mailBody(smtp.messages.at(-1)?.raw ?? '')).toContain('<b>fresh</b>');
+    smtp.refuse.add('ops@example.com');
+    try {
+      const failed = delivered((e) => e.outcome === 'failed' && e.integration === 'mail');
+      const count = smtp.messages.length;
+      await engine.execute("CALL SYSTEM$SEND_EMAIL('mail', 'ops@example.com', 'S', 'B')");
+      const e = await failed;
+      expect(e.attempt).toBe(1);
+      expect(e.error).toMatch(/550/);
+      expect(smtp.messages.length).toBe(count);
+    } finally {
+      smtp.refuse.clear();
+    }
+  });
+
   it('retries while the receiver is down and delivers once when it comes back', async () => {
     const port = await freePort();
     await engine.execute(

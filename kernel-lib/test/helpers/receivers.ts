@@ -64,12 +64,19 @@ export interface ReceivedMail {
 export interface SmtpReceiver {
   port: number;
   messages: ReceivedMail[];
+  /** Recipients it refuses for good (550). */
+  refuse: Set<string>;
   close(): Promise<void>;
 }
 
 export async function smtpReceiver(): Promise<SmtpReceiver> {
   const messages: ReceivedMail[] = [];
+  const refuse = new Set<string>();
   const server = new SMTPServer({
+    onRcptTo(address, _session, callback) {
+      if (!refuse.has(address.address)) return callback();
+      callback(Object.assign(new Error('no such mailbox'), { responseCode: 550 }));
+    },
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
@@ -89,7 +96,12 @@ export async function smtpReceiver(): Promise<SmtpReceiver> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
-  return { port, messages, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    port,
+    messages,
+    refuse,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** A header of a raw message (unfolded). */
