@@ -10,6 +10,7 @@
 
 import { ILayoutRestorer, type JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Notification } from '@jupyterlab/apputils';
+import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 import { auditTime, Observable, of, switchMap } from 'rxjs';
 import {
@@ -67,6 +68,15 @@ function follow(c: Connection): Observable<SidebarState> {
   });
 }
 
+/** The panel's widget: tells when it is shown (opening the panel marks the notifications read). */
+class SidebarWidget extends Widget {
+  onShown: () => void = () => {};
+  protected override onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.onShown();
+  }
+}
+
 export const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   id: '@dtlab/jupyterlab:sidebar',
   description:
@@ -75,7 +85,7 @@ export const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   optional: [ILayoutRestorer],
   activate: (app, restorer: ILayoutRestorer | null) => {
     const panel = new DtlabSidebar();
-    const widget = new Widget({ node: document.createElement('div') });
+    const widget = new SidebarWidget({ node: document.createElement('div') });
     widget.id = 'dtlab-sidebar';
     widget.addClass('dtlab-Sidebar');
     widget.title.iconClass = 'dtlab-SidebarIcon';
@@ -111,12 +121,10 @@ export const sidebarPlugin: JupyterFrontEndPlugin<void> = {
       notices = readNotices(notices);
       showNotices();
     });
-    app.shell.currentChanged?.connect(() => {
-      if (widget.isVisible && notices.unread > 0) {
-        notices = readNotices(notices);
-        showNotices();
-      }
-    });
+    widget.onShown = () => {
+      notices = readNotices(notices);
+      showNotices();
+    };
     app.shell.add(widget, 'left', { rank: 650 });
     restorer?.add(widget, 'dtlab-sidebar');
   },
