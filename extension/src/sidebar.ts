@@ -3,8 +3,14 @@
  * refresh, live. It reads the catalog once per connection and again after each catalog change (create,
  * replace, alter, drop, rename: a `catalog` event); everything else — lag samples, scheduling states,
  * finished refreshes — comes from the engine's events through kernel-lib's pure fold. Nothing polls.
+ * Notifications: a message sent through a NOTEBOOK integration (and any delivery that failed for good) is
+ * shown as a JupyterLab notification; unread notebook messages are counted on a badge on the panel's tab
+ * and in its header (kernel-lib's display/notices.ts), cleared when the panel is opened.
  */
+
 import { ILayoutRestorer, type JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { Notification } from '@jupyterlab/apputils';
+import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 import { auditTime, Observable, of, switchMap } from 'rxjs';
 import {
@@ -13,9 +19,16 @@ import {
   type SidebarModel,
   sidebarFromCatalog,
 } from '../../kernel-lib/dist/display/live.js';
+import {
+  emptyNotices,
+  foldNotices,
+  type NoticeModel,
+  noticeOf,
+  readNotices,
+} from '../../kernel-lib/dist/display/notices.js';
 import type { Connection } from '../../kernel-lib/dist/magics/browser.js';
 import { DtlabSidebar } from './components/sidebar.js';
-import { connection$ } from './connection.js';
+import { connection$, events$ } from './connection.js';
 
 interface SidebarState {
   model: SidebarModel;
@@ -55,6 +68,15 @@ function follow(c: Connection): Observable<SidebarState> {
   });
 }
 
+/** The panel's widget: tells when it is shown (opening the panel marks the notifications read). */
+class SidebarWidget extends Widget {
+  onShown: () => void = () => {};
+  protected override onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.onShown();
+  }
+}
+
 export const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   id: '@dtlab/jupyterlab:sidebar',
   description:
@@ -63,7 +85,7 @@ export const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   optional: [ILayoutRestorer],
   activate: (app, restorer: ILayoutRestorer | null) => {
     const panel = new DtlabSidebar();
-    const widget = new Widget({ node: document.createElement('div') });
+    const widget = new SidebarWidget({ node: document.createElement('div') });
     widget.id = 'dtlab-sidebar';
     widget.addClass('dtlab-Sidebar');
     widget.title.iconClass = 'dtlab-SidebarIcon';
@@ -79,6 +101,30 @@ export const sidebarPlugin: JupyterFrontEndPlugin<void> = {
         panel.clock = s.clock;
         panel.connected = s.clock !== null;
       });
+    // Notifications and the badge: every delivery event of the current connection.
+    let notices: NoticeModel = emptyNotices;
+    const showNotices = () => {
+      panel.notices = notices;
+      widget.title.className = notices.unread > 0 ? 'dtlab-has-notices' : '';
+      widget.title.caption =
+        notices.unread > 0 ? `Dynamic Tables — ${notices.unread} new notification(s)` : 'Dynamic Tables';
+    };
+    events$.subscribe((e) => {
+      const notice = noticeOf(e);
+      if (notice)
+        Notification.emit(notice.text, notice.kind, { autoClose: notice.kind === 'error' ? false : 8000 });
+      notices = foldNotices(notices, e);
+      if (widget.isVisible) notices = readNotices(notices);
+      showNotices();
+    });
+    panel.addEventListener('dtlab-read-notices', () => {
+      notices = readNotices(notices);
+      showNotices();
+    });
+    widget.onShown = () => {
+      notices = readNotices(notices);
+      showNotices();
+    };
     app.shell.add(widget, 'left', { rank: 650 });
     restorer?.add(widget, 'dtlab-sidebar');
   },

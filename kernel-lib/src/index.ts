@@ -3,6 +3,12 @@ export * from './backends/backend.js';
 export { DB_SPEC_HELP, openBackend } from './backends/open.js';
 export type { Clock } from './clock.js';
 export { AcceleratedClock, ManualClock, systemClock } from './clock.js';
+export {
+  type DeliveryEvent,
+  type Notification as NotificationRequest,
+  notify,
+  type RetryPolicy,
+} from './delivery/index.js';
 export { Engine, type EngineEvent, type EngineOptions, type StatementResult } from './engine/engine.js';
 export { DtError, ERROR_CODES, type ErrorCode, isDtError, type SourcePosition } from './errors.js';
 export * as magics from './magics/index.js';

@@ -132,7 +132,9 @@ describe('monitor read on a real engine', () => {
       expect(m.refreshes.length).toBeGreaterThan(1);
       expect(m.lag.length).toBeGreaterThan(0);
       expect(m.runs.length).toBeGreaterThan(0);
-      expect(rowCounts(m).at(-1)?.rows).toBe(Number((await engine.execute('SELECT count(*) FROM d'))[0]?.rows[0]?.[0]));
+      expect(rowCounts(m).at(-1)?.rows).toBe(
+        Number((await engine.execute('SELECT count(*) FROM d'))[0]?.rows[0]?.[0]),
+      );
     } finally {
       await scheduler.stop();
       await engine.close();

@@ -11,6 +11,7 @@ import {
   type SidebarModel,
   type SidebarRow,
 } from '../../../kernel-lib/dist/display/live.js';
+import type { NoticeModel } from '../../../kernel-lib/dist/display/notices.js';
 
 /** 'YYYY-MM-DD HH:MM:SS[.ffffff]' → 'HH:MM:SS' (lesson time, UTC). */
 const clockTime = (ts: string | null) => (ts ? ts.slice(11, 19) : '—');
@@ -20,7 +21,10 @@ export class DtlabSidebar extends LitElement {
     model: { attribute: false },
     connected: { attribute: false },
     clock: { attribute: false },
+    notices: { attribute: false },
   };
+  /** Notebook-channel messages: the unread count (a badge) and the newest one. */
+  declare notices: NoticeModel;
   declare model: SidebarModel;
   declare connected: boolean;
   /** The lesson clock, 'YYYY-MM-DD HH:MM:SS', when an engine is connected. */
@@ -31,6 +35,7 @@ export class DtlabSidebar extends LitElement {
     this.model = { rows: [], last: {} };
     this.connected = false;
     this.clock = null;
+    this.notices = { unread: 0, last: null };
   }
 
   static override styles = css`
@@ -85,6 +90,18 @@ export class DtlabSidebar extends LitElement {
     .lag { margin-top: 2px; }
     .late .lag b { color: var(--jp-warn-color1); }
     .failed { color: var(--jp-error-color1); }
+    .notice { margin-top: 4px; display: flex; gap: 6px; align-items: baseline; }
+    .badge {
+      border: none;
+      cursor: pointer;
+      min-width: 16px;
+      padding: 0 5px;
+      border-radius: 8px;
+      background: var(--jp-brand-color1);
+      color: var(--jp-ui-inverse-font-color1);
+      font-size: var(--jp-ui-font-size0);
+    }
+    .notice .text { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
   `;
 
   override render() {
@@ -93,6 +110,7 @@ export class DtlabSidebar extends LitElement {
       <header>
         <h2>Dynamic Tables</h2>
         <div class="clock">${this.clock ? `lesson clock ${this.clock.slice(0, 19)} UTC` : 'no engine yet'}</div>
+        ${this.notice()}
       </header>
       ${
         rows.length === 0
@@ -104,6 +122,17 @@ export class DtlabSidebar extends LitElement {
           : html`<ul>${rows.map((r) => this.row(r, this.model.last[r.name]))}</ul>`
       }
     `;
+  }
+
+  /** The newest notebook-channel message, with the unread count as a badge (a click marks them read). */
+  private notice() {
+    const { unread, last } = this.notices;
+    if (!last) return '';
+    const read = () => this.dispatchEvent(new CustomEvent('dtlab-read-notices'));
+    return html`<div class="notice sub" title=${last.body}>
+      ${unread > 0 ? html`<button class="badge" title="mark as read" @click=${read}>${unread}</button>` : ''}
+      <span class="text">${last.integration}: ${last.subject ? `${last.subject} — ` : ''}${last.body}</span>
+    </div>`;
   }
 
   private row(r: SidebarRow, last: LastRefresh | undefined) {

@@ -1,5 +1,6 @@
 import type { Backend } from '../backends/backend.js';
 import type { Clock } from '../clock.js';
+import type { DeliveryTrigger } from '../delivery/index.js';
 import type { DynamicTable, Warehouse } from '../types.js';
 
 /** What statement handlers need from the engine: the backend, the clock, and fresh catalog reads. */
@@ -12,4 +13,6 @@ export interface EngineContext {
   relations(): Promise<Map<string, 'TABLE' | 'VIEW'>>;
   /** Engine-clock milliseconds → the catalog's timestamp text. */
   timestamp(ms: number): string;
+  /** Starts delivery of queued notifications (delivery/index.ts `notify`). */
+  delivery: DeliveryTrigger;
 }

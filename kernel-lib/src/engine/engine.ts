@@ -40,6 +40,16 @@ import {
 import { directDependents, topologicalOrder } from '../catalog/graph.js';
 import { KnownCatalog } from '../catalog/known.js';
 import { type Clock, systemClock } from '../clock.js';
+import {
+  type DeliveryEvent,
+  DeliveryWorker,
+  defaultTransports,
+  installDelivery,
+  type RetryPolicy,
+  retryPolicy,
+  runNotificationStatement,
+  type Transports,
+} from '../delivery/index.js';
 import { dialectOf } from '../dialect/index.js';
 import { DtError, messageOf } from '../errors.js';
 import { type RefreshRequest, recordFailedRefresh } from '../refresh/full.js';
@@ -88,13 +98,17 @@ export interface StatementResult {
 export type EngineEvent =
   | { type: 'refresh'; record: RefreshRecord }
   | { type: 'state'; name: string; state: SchedulingState; reason: SuspendReason | null }
-  | { type: 'catalog'; action: 'created' | 'replaced' | 'altered' | 'dropped' | 'renamed'; name: string };
+  | { type: 'catalog'; action: 'created' | 'replaced' | 'altered' | 'dropped' | 'renamed'; name: string }
+  /** A notification was delivered, will be retried, or failed for good (delivery/worker.ts). */
+  | DeliveryEvent;
 
 /** A refresh's outcome as the engine reports it: it ran (and wrote a history row), or was skipped. */
 export type RefreshOutcome = Exclude<RunOutcome, { kind: 'catalog-changed' }>;
 
 export interface EngineOptions {
   clock?: Clock;
+  /** Notification delivery: retry policy (ranges in docs/delivery.md) and, for tests, the transports. */
+  delivery?: Partial<RetryPolicy> & { transports?: Transports };
 }
 
 /** Statements that may write a table (checked against the dynamic tables before they pass through). */
@@ -125,11 +139,22 @@ export class Engine {
   private readonly ledger: WriteLedger;
   /** The database user DDL is audited as (engine/audit.ts). */
   private user: string | null = null;
+  /** Sends what the outbox holds (delivery/worker.ts); started by `open`, stopped by `close`. */
+  private readonly delivery: DeliveryWorker;
 
   private constructor(
     readonly backend: Backend,
     readonly clock: Clock,
+    delivery: EngineOptions['delivery'] = {},
   ) {
+    const { transports, ...policy } = delivery;
+    this.delivery = new DeliveryWorker({
+      backend,
+      policy: retryPolicy(policy),
+      transports: transports ?? defaultTransports,
+      publish: (e) => this.events.next(e),
+      now: () => Date.now(), // wall time: delivery is about the network, not the lesson clock
+    });
     this.catalog = new KnownCatalog(backend, isServer(backend));
     this.ledger = new WriteLedger(dialectOf(backend.family).engineCaptures);
     this.ctx = {
@@ -139,15 +164,17 @@ export class Engine {
       warehouses: () => this.catalog.warehouses(),
       relations: () => relationKinds(backend),
       timestamp: formatTimestamp,
+      delivery: this.delivery,
     };
   }
 
   /** Opens the engine on a backend, installing the catalog (and the default warehouse) if missing. */
   static async open(backend: Backend, options: EngineOptions = {}): Promise<Engine> {
-    const engine = new Engine(backend, options.clock ?? systemClock);
+    const engine = new Engine(backend, options.clock ?? systemClock, options.delivery);
     await backend.transaction(async (tx) => {
       await installCatalog(tx);
       await installCaptureRegistry(tx);
+      await installDelivery(tx);
       for (const ddl of dialectOf(backend.family).engineDdl) await tx.query(ddl);
       engine.user = String((await tx.query('SELECT current_user')).rows[0]?.[0] ?? '') || null;
       if ((await listWarehouses(tx)).length === 0) {
@@ -161,6 +188,7 @@ export class Engine {
         });
       }
     });
+    engine.delivery.kick(); // deliveries a previous run left pending
     return engine;
   }
 
@@ -285,6 +313,10 @@ export class Engine {
       case 'show_warehouses':
         await checkShowScope(this.backend, parsed, stmt.text);
         return table(showWarehousesResult(await listWarehouses(this.backend), parsed));
+      case 'notification': {
+        const r = await runNotificationStatement(this.ctx, parsed.statement, stmt.text);
+        return { ...table(r), ...(r.message ? { message: r.message } : {}) };
+      }
       case 'passthrough': {
         const translation = translateSql(
           stmt.text,
@@ -575,7 +607,13 @@ export class Engine {
     }));
   }
 
+  /** Sends the notifications that are due now and waits for the attempts (retries stay scheduled). */
+  flushDeliveries(): Promise<void> {
+    return this.delivery.flush();
+  }
+
   async close(): Promise<void> {
+    await this.delivery.close();
     this.events.complete();
     await this.backend.close();
   }
@@ -726,6 +764,7 @@ const isReadOnly = (parsed: Statement) =>
   parsed.kind === 'explain_create_dynamic_table' ||
   parsed.kind === 'show_warehouses' ||
   parsed.kind === 'describe_dynamic_table' ||
+  parsed.kind === 'notification' ||
   (parsed.kind === 'alter_dynamic_table' && parsed.action.kind === 'verify');
 
 /** Names every table: how the ledger learns which table a write statement writes (capture/duckdb.ts). */

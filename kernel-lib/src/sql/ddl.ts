@@ -16,6 +16,7 @@ export {
   type WarehouseSize,
 } from './warehouse-ddl.js';
 
+import { type NotificationStatement, parseNotificationStatement } from './integration-ddl.js';
 import { parseLagDuration, type TargetLag } from './lag.js';
 import { isKeyword, significant, stringValue, type Token } from './lexer.js';
 
@@ -106,6 +107,12 @@ export interface ExplainCreate {
   create: CreateDynamicTable;
 }
 
+/** Notification integrations and sends (sql/integration-ddl.ts, run by delivery/statements.ts). */
+export interface Notification {
+  kind: 'notification';
+  statement: NotificationStatement;
+}
+
 export interface Passthrough {
   kind: 'passthrough';
 }
@@ -120,6 +127,7 @@ export type Statement =
   | DropWarehouse
   | ShowWarehouses
   | ExplainCreate
+  | Notification
   | Passthrough;
 
 /** Classifies and parses one statement (its text and tokens as returned by `splitStatements`). */
@@ -141,6 +149,8 @@ export function parseStatement(sql: string, tokens: Token[]): Statement {
       'UNDROP DYNAMIC TABLE is not supported: DT Lab keeps no dropped tables (no Time Travel); create it again with CREATE DYNAMIC TABLE',
       tokens.find((t) => t.kind === 'word'),
     );
+  const notification = parseNotificationStatement(c);
+  if (notification) return { kind: 'notification', statement: notification };
   if (c.accept('CREATE')) {
     const orReplace = c.accept('OR', 'REPLACE');
     // Every DT here is transient already: no Time Travel or Fail-safe is kept for any table.
