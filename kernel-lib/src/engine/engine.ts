@@ -4,6 +4,11 @@
  * Everything that happens is also published on `events$`.
  */
 import { type Observable, Subject } from 'rxjs';
+import type { Notifier } from '../alerts/incidents.js';
+import { deliveryNotifier } from '../alerts/notifier.js';
+import { alertResult } from '../alerts/result.js';
+import { AlertService } from '../alerts/service.js';
+import { ALERT_DDL } from '../alerts/store.js';
 import {
   type Backend,
   formatTimestamp,
@@ -39,7 +44,7 @@ import {
 } from '../catalog/catalog.js';
 import { directDependents, topologicalOrder } from '../catalog/graph.js';
 import { KnownCatalog } from '../catalog/known.js';
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, type ClockJob, systemClock } from '../clock.js';
 import { dialectOf } from '../dialect/index.js';
 import { DtError, messageOf } from '../errors.js';
 import { type RefreshRequest, recordFailedRefresh } from '../refresh/full.js';
@@ -91,6 +96,8 @@ export type RefreshOutcome = Exclude<RunOutcome, { kind: 'catalog-changed' }>;
 
 export interface EngineOptions {
   clock?: Clock;
+  /** Where incidents notify (default: delivery's outbox). */
+  notifier?: Notifier;
 }
 
 /** Statements that may write a table (checked against the dynamic tables before they pass through). */
@@ -119,10 +126,14 @@ export class Engine {
   private readonly catalog: KnownCatalog;
   /** What this engine's refreshes read, and on DuckDB the writes it saw, which make NO_DATA free (capture/ledger.ts). */
   private readonly ledger: WriteLedger;
+  /** Alerts and incidents (alerts/service.ts); the scheduler runs `clockJobs` on the clock. */
+  readonly alerts: AlertService;
+  readonly clockJobs: ClockJob[];
 
   private constructor(
     readonly backend: Backend,
     readonly clock: Clock,
+    notifier?: Notifier,
   ) {
     this.catalog = new KnownCatalog(backend, isServer(backend));
     this.ledger = new WriteLedger(dialectOf(backend.family).engineCaptures);
@@ -134,15 +145,24 @@ export class Engine {
       relations: () => relationKinds(backend),
       timestamp: formatTimestamp,
     };
+    this.alerts = new AlertService({
+      backend,
+      clock,
+      query: async (sql) => (await this.execute(sql)).at(-1) ?? { columns: [], rows: [] },
+      warehouseExists: async (name) => (await this.catalog.warehouses()).some((w) => w.name === name),
+      notifier: notifier ?? deliveryNotifier({ backend, clock }),
+    });
+    this.clockJobs = [this.alerts];
   }
 
   /** Opens the engine on a backend, installing the catalog (and the default warehouse) if missing. */
   static async open(backend: Backend, options: EngineOptions = {}): Promise<Engine> {
-    const engine = new Engine(backend, options.clock ?? systemClock);
+    const engine = new Engine(backend, options.clock ?? systemClock, options.notifier);
     await backend.transaction(async (tx) => {
       await installCatalog(tx);
       await installCaptureRegistry(tx);
       for (const ddl of dialectOf(backend.family).engineDdl) await tx.query(ddl);
+      for (const ddl of ALERT_DDL) await tx.query(ddl);
       if ((await listWarehouses(tx)).length === 0) {
         await insertWarehouse(tx, {
           name: DEFAULT_WAREHOUSE,
@@ -246,6 +266,14 @@ export class Engine {
         return status(await this.dropWarehouse(parsed.name, parsed.ifExists));
       case 'show_warehouses':
         return table(showWarehousesResult(await listWarehouses(this.backend), parsed.like));
+      case 'create_alert':
+      case 'alter_alert':
+      case 'drop_alert':
+      case 'execute_alert':
+      case 'show_alerts':
+      case 'describe_alert':
+      case 'raise_incident': // alerts/service.ts
+        return alertResult(await this.alerts.statement(parsed, stmt.text), status, table);
       case 'passthrough': {
         const translation = translateSql(
           stmt.text,

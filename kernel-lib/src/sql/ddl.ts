@@ -4,6 +4,7 @@
  * text with its offset; node-sql-parser and the backend judge it, not this grammar.
  */
 
+import { type AlertStatement, parseAlertStatement } from './alert-ddl.js';
 import { Cursor } from './cursor.js';
 import { parseLagDuration, type TargetLag } from './lag.js';
 import { isKeyword, significant, stringValue, type Token } from './lexer.js';
@@ -113,6 +114,7 @@ export type Statement =
   | CreateWarehouse
   | DropWarehouse
   | ShowWarehouses
+  | AlertStatement
   | Passthrough;
 
 /** Snowflake's spellings of warehouse sizes → ours. */
@@ -139,6 +141,8 @@ const SIZE_ALIASES: Record<string, WarehouseSize> = {
 
 /** Classifies and parses one statement (its text and tokens as returned by `splitStatements`). */
 export function parseStatement(sql: string, tokens: Token[]): Statement {
+  const alert = parseAlertStatement(sql, tokens); // sql/alert-ddl.ts
+  if (alert) return alert;
   const c = new Cursor(sql, significant(tokens));
   if (c.accept('CREATE')) {
     const orReplace = c.accept('OR', 'REPLACE');

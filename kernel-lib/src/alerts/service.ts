@@ -1,0 +1,336 @@
+/**
+ * Alerts on the lesson clock: the statements (CREATE / ALTER / EXECUTE / SHOW / DESCRIBE / DROP ALERT,
+ * CALL DTLAB$RAISE_INCIDENT) and the runs. The Scheduler asks `nextAt()` for the next instant an alert or an
+ * escalation falls due and calls `run(now)` after each look at the dynamic tables, so `%dt clock +1h` runs
+ * every due alert in order (by instant, then name), after that instant's refreshes, deterministically.
+ */
+import { type Backend, formatTimestamp, type ResultColumn, type Value } from '../backends/backend.js';
+import type { Clock } from '../clock.js';
+import { DtError, messageOf } from '../errors.js';
+import { type AlertStatement, parseAlertStatement, type RaiseIncident } from '../sql/alert-ddl.js';
+import { tokenize } from '../sql/lexer.js';
+import { positionAt } from '../sql/position.js';
+import { IncidentManager, type Notifier } from './incidents.js';
+import { nextRunAfter } from './schedule.js';
+import {
+  type AlertRow,
+  deleteAlert,
+  finishAlertRun,
+  insertAlert,
+  insertAlertRun,
+  listAlerts,
+  updateAlert,
+} from './store.js';
+
+export interface AlertContext {
+  backend: Backend;
+  clock: Clock;
+  /** Runs SQL as a user statement would (translated, on the lesson clock); rows of the last statement. */
+  query(sql: string): Promise<{ columns: ResultColumn[]; rows: Value[][] }>;
+  warehouseExists(name: string): Promise<boolean>;
+  notifier: Notifier;
+  rateLimitMs?: number;
+}
+
+export interface AlertResult {
+  message?: string;
+  columns?: ResultColumn[];
+  rows?: Value[][];
+}
+
+const col = (name: string, type = 'varchar'): ResultColumn => ({ name, type });
+const SHOW_COLUMNS = [
+  'created_on',
+  'name',
+  'warehouse',
+  'schedule',
+  'state',
+  'comment',
+  'condition',
+  'action',
+];
+/** Rows of the condition a triggered alert reports in its incident. */
+const DETAIL_ROWS = 3;
+
+export class AlertService {
+  readonly incidents: IncidentManager;
+  private next: number | null = null;
+
+  constructor(private readonly ctx: AlertContext) {
+    this.incidents = new IncidentManager(ctx.backend, ctx.notifier, ctx.rateLimitMs);
+  }
+
+  /** The next instant an alert or an escalation falls due, as of the last look (null: none). */
+  nextAt(): number | null {
+    return this.next;
+  }
+
+  /** Runs every alert due at `now` (the latest instant of each; missed ones are not made up) and escalations. */
+  async run(now: number): Promise<void> {
+    const alerts = (await listAlerts(this.ctx.backend)).filter((a) => a.state === 'started');
+    const due = alerts
+      .map((a) => ({ a, at: this.dueAt(a, now) }))
+      .filter((d): d is { a: AlertRow; at: number } => d.at !== null)
+      .sort((x, y) => x.at - y.at || (x.a.name < y.a.name ? -1 : 1));
+    for (const { a, at } of due) {
+      await updateAlert(this.ctx.backend, a.name, { last_scheduled_time: formatTimestamp(at) });
+      await this.evaluate(a, at);
+    }
+    await this.incidents.escalateDue(now);
+    await this.plan(now);
+  }
+
+  /** The latest scheduled instant ≤ now not yet run, if any. */
+  private dueAt(a: AlertRow, now: number): number | null {
+    const anchor = a.resumedOn ?? now;
+    let at = nextRunAfter(a.schedule, a.lastScheduled ?? anchor, anchor);
+    if (at === null || at > now) return null;
+    for (let k = 0; k < 100_000; k++) {
+      const after = nextRunAfter(a.schedule, at, anchor);
+      if (after === null || after > now) return at;
+      at = after;
+    }
+    return at;
+  }
+
+  private async plan(now: number): Promise<void> {
+    const times: number[] = [];
+    for (const a of await listAlerts(this.ctx.backend)) {
+      if (a.state !== 'started') continue;
+      const anchor = a.resumedOn ?? now;
+      const t = nextRunAfter(a.schedule, Math.max(a.lastScheduled ?? anchor, now - 1), anchor);
+      if (t !== null) times.push(t);
+    }
+    const esc = await this.incidents.nextEscalationAt();
+    if (esc !== null) times.push(Math.max(esc, now));
+    this.next = times.length > 0 ? Math.min(...times) : null;
+  }
+
+  /** One run: the condition, then (if it returned rows) the action; recorded in dtlab.alert_history. */
+  async evaluate(a: AlertRow, scheduled: number): Promise<string> {
+    const db = this.ctx.backend;
+    const id = await insertAlertRun(db, {
+      name: a.name,
+      condition: a.condition,
+      action: a.action,
+      state: 'EXECUTING',
+      errorCode: null,
+      errorMessage: null,
+      scheduledTime: scheduled,
+      completedTime: null,
+    });
+    let found: { columns: ResultColumn[]; rows: Value[][] };
+    try {
+      found = await this.ctx.query(`SELECT * FROM (${a.condition}) dtlab_condition LIMIT ${DETAIL_ROWS}`);
+    } catch (e) {
+      await finishAlertRun(db, id, 'CONDITION_FAILED', this.ctx.clock.now(), failure(e));
+      return 'CONDITION_FAILED';
+    }
+    if (found.rows.length === 0) {
+      await finishAlertRun(db, id, 'CONDITION_FALSE', this.ctx.clock.now());
+      return 'CONDITION_FALSE';
+    }
+    try {
+      const parsed = parseAlertStatement(a.action, tokenize(a.action));
+      if (parsed?.kind === 'raise_incident')
+        await this.incidents.raise(a.name, raiseOf(parsed, detailOf(found)), this.ctx.clock.now());
+      else await this.ctx.query(a.action);
+    } catch (e) {
+      await finishAlertRun(db, id, 'ACTION_FAILED', this.ctx.clock.now(), failure(e));
+      return 'ACTION_FAILED';
+    }
+    await finishAlertRun(db, id, 'TRIGGERED', this.ctx.clock.now());
+    return 'TRIGGERED';
+  }
+
+  /** Runs an alert statement; `sql` is the statement's text (error positions are offsets in it). */
+  async statement(s: AlertStatement, sql: string): Promise<AlertResult> {
+    const result = await this.dispatch(s, sql);
+    await this.plan(this.ctx.clock.now());
+    return result;
+  }
+
+  private async find(name: string): Promise<AlertRow | undefined> {
+    return (await listAlerts(this.ctx.backend)).find((a) => a.name === name);
+  }
+
+  private async dispatch(s: AlertStatement, sql: string): Promise<AlertResult> {
+    const db = this.ctx.backend;
+    const now = this.ctx.clock.now();
+    switch (s.kind) {
+      case 'create_alert': {
+        const existing = await this.find(s.name);
+        if (existing && s.ifNotExists)
+          return { message: `Alert ${s.name} already exists, statement succeeded.` };
+        if (existing && !s.orReplace)
+          throw new DtError('DT_ERR_EXISTS', `alert ${s.name} already exists`, {
+            hint: 'use CREATE OR REPLACE ALERT',
+          });
+        if (s.warehouse !== undefined && !(await this.ctx.warehouseExists(s.warehouse)))
+          throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${s.warehouse} does not exist`);
+        await this.checkAction(s.action.text, s.action.offset, sql);
+        await db.transaction(async (tx) => {
+          if (existing) await deleteAlert(tx, s.name);
+          await insertAlert(tx, {
+            name: s.name,
+            warehouse: s.warehouse ?? null,
+            schedule: s.schedule,
+            comment: s.comment ?? null,
+            condition: s.condition.text,
+            action: s.action.text,
+            // As in Snowflake, a new alert is suspended until ALTER ALERT … RESUME.
+            state: 'suspended',
+            createdOn: formatTimestamp(now),
+            resumedOn: null,
+            lastScheduled: null,
+          });
+        });
+        return { message: `Alert ${s.name} successfully ${existing ? 'replaced' : 'created'}.` };
+      }
+      case 'alter_alert': {
+        const a = await this.find(s.name);
+        if (!a) {
+          if (s.ifExists) return { message: `Alert ${s.name} does not exist, statement succeeded.` };
+          throw new DtError('DT_ERR_UNKNOWN_OBJECT', `alert ${s.name} does not exist`);
+        }
+        const act = s.action;
+        if (act.kind === 'resume') {
+          if (a.state !== 'started')
+            await updateAlert(db, a.name, {
+              state: 'started',
+              resumed_on: formatTimestamp(now),
+              last_scheduled_time: null,
+            });
+          return { message: `Alert ${a.name} resumed.` };
+        }
+        if (act.kind === 'suspend') {
+          await updateAlert(db, a.name, { state: 'suspended' });
+          return { message: `Alert ${a.name} suspended.` };
+        }
+        if (act.kind === 'condition') await updateAlert(db, a.name, { condition: act.condition.text });
+        else if (act.kind === 'action') {
+          await this.checkAction(act.action.text, act.action.offset, sql);
+          await updateAlert(db, a.name, { action: act.action.text });
+        } else {
+          if (act.warehouse !== undefined && !(await this.ctx.warehouseExists(act.warehouse)))
+            throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${act.warehouse} does not exist`);
+          await updateAlert(db, a.name, {
+            ...(act.schedule
+              ? {
+                  schedule: act.schedule.text,
+                  last_scheduled_time: null,
+                  ...(a.state === 'started' ? { resumed_on: formatTimestamp(now) } : {}),
+                }
+              : {}),
+            ...(act.comment !== undefined ? { comment: act.comment } : {}),
+            ...(act.warehouse !== undefined ? { warehouse: act.warehouse } : {}),
+          });
+        }
+        return { message: `Alert ${a.name} altered.` };
+      }
+      case 'drop_alert': {
+        if (!(await this.find(s.name))) {
+          if (s.ifExists) return { message: `Alert ${s.name} does not exist, statement succeeded.` };
+          throw new DtError('DT_ERR_UNKNOWN_OBJECT', `alert ${s.name} does not exist`);
+        }
+        await deleteAlert(db, s.name);
+        return { message: `${s.name} successfully dropped.` };
+      }
+      case 'execute_alert': {
+        const a = await this.find(s.name);
+        if (!a) throw new DtError('DT_ERR_UNKNOWN_OBJECT', `alert ${s.name} does not exist`);
+        return { message: `Alert ${a.name} executed: ${await this.evaluate(a, now)}.` };
+      }
+      case 'show_alerts': {
+        const re = s.like === undefined ? undefined : likeRegex(s.like);
+        const rows = (await listAlerts(db))
+          .filter((a) => !re || re.test(a.name))
+          .map((a) => [
+            a.createdOn,
+            a.name,
+            a.warehouse,
+            a.schedule.text,
+            a.state,
+            a.comment,
+            a.condition,
+            a.action,
+          ]);
+        return { columns: SHOW_COLUMNS.map((c) => col(c)), rows };
+      }
+      case 'describe_alert': {
+        const a = await this.find(s.name);
+        if (!a) throw new DtError('DT_ERR_UNKNOWN_OBJECT', `alert ${s.name} does not exist`);
+        return {
+          columns: [col('property'), col('value')],
+          rows: [
+            ['name', a.name],
+            ['warehouse', a.warehouse],
+            ['schedule', a.schedule.text],
+            ['state', a.state],
+            ['comment', a.comment],
+            ['condition', a.condition],
+            ['action', a.action],
+            ['created_on', a.createdOn],
+            ['next_scheduled_time', this.nextOf(a, now)],
+          ],
+        };
+      }
+      case 'raise_incident': {
+        await this.checkAction(sql, 0, sql);
+        const id = await this.incidents.raise('(manual)', raiseOf(s, 'raised by CALL'), now);
+        return { message: `Incident ${id} raised.` };
+      }
+    }
+  }
+
+  private nextOf(a: AlertRow, now: number): string | null {
+    if (a.state !== 'started') return null;
+    const anchor = a.resumedOn ?? now;
+    const t = nextRunAfter(a.schedule, Math.max(a.lastScheduled ?? anchor, now - 1), anchor);
+    return t === null ? null : formatTimestamp(t).slice(0, 19);
+  }
+
+  /** An incident action names integrations that exist (the error points at the name in the statement). */
+  private async checkAction(action: string, offset: number, sql: string): Promise<void> {
+    const parsed = parseAlertStatement(action, tokenize(action));
+    if (parsed?.kind !== 'raise_incident') return;
+    for (const ch of [parsed.channel, parsed.escalation?.channel]) {
+      if (ch && !(await this.ctx.notifier.exists(ch.text)))
+        throw new DtError('DT_ERR_UNKNOWN_OBJECT', `notification integration ${ch.text} does not exist`, {
+          position: positionAt(sql, offset + ch.offset),
+          sql,
+          hint: 'create it with CREATE NOTIFICATION INTEGRATION',
+        });
+    }
+  }
+}
+
+function raiseOf(s: RaiseIncident, detail: string) {
+  return {
+    severity: s.severity,
+    summary: s.summary,
+    channel: s.channel.text,
+    ...(s.escalation
+      ? { escalation: { channel: s.escalation.channel.text, minutes: s.escalation.minutes } }
+      : {}),
+    detail,
+  };
+}
+
+function detailOf(r: { columns: ResultColumn[]; rows: Value[][] }): string {
+  return r.rows
+    .map((row) => r.columns.map((c, i) => `${c.name}=${String(row[i] ?? 'NULL')}`).join(', '))
+    .join('\n');
+}
+
+function failure(e: unknown): { code: string; message: string } {
+  return { code: e instanceof DtError ? e.code : 'DT_ERR_INTERNAL', message: messageOf(e) };
+}
+
+function likeRegex(pattern: string): RegExp {
+  const body = pattern
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/%/g, '.*')
+    .replace(/_/g, '.');
+  return new RegExp(`^${body}$`, 'i');
+}

@@ -1,0 +1,171 @@
+/**
+ * Alerts on the lesson clock, on all three backends: Snowflake's ALERT statements, the runs and their states
+ * in dtlab.alert_history, incidents (de-duplication, rate limit, escalation, acknowledge, resolve), and bad
+ * input refused with a positioned error and nothing changed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Notification, Notifier } from '../src/alerts/incidents.js';
+import type { Backend, Value } from '../src/backends/backend.js';
+import { ManualClock } from '../src/clock.js';
+import { Engine } from '../src/engine/engine.js';
+import { DtError } from '../src/errors.js';
+import { Scheduler } from '../src/schedule/scheduler.js';
+import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
+
+const T0 = Date.UTC(2026, 0, 5);
+const S = 1000;
+const MIN = 60 * S;
+
+/** A real notifier for tests: knows a fixed set of integrations and writes every notification to a table. */
+function recordingNotifier(backend: Backend, known: string[]): Notifier {
+  return {
+    exists: async (name) => known.includes(name),
+    notify: async (n: Notification) => {
+      if (!known.includes(n.integration))
+        throw new DtError(
+          'DT_ERR_UNKNOWN_OBJECT',
+          `notification integration ${n.integration} does not exist`,
+        );
+      await backend.query(
+        'CREATE TABLE IF NOT EXISTS sent (integration VARCHAR, subject VARCHAR, body VARCHAR)',
+      );
+      await backend.query('INSERT INTO sent VALUES ($1, $2, $3)', [n.integration, n.subject, n.body]);
+    },
+  };
+}
+
+const rows = async (engine: Engine, sql: string): Promise<Value[][]> =>
+  (await engine.execute(sql)).at(-1)?.rows ?? [];
+const num = (v: Value | undefined) => Number(v);
+
+export async function errorOf(p: Promise<unknown>): Promise<DtError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof DtError) return e;
+    throw e;
+  }
+  throw new Error('expected an error');
+}
+
+describe.each(BACKEND_KINDS)('alerts on %s', (kind) => {
+  let backend: Backend;
+  beforeAll(async () => {
+    backend = await freshBackend(kind);
+  });
+  afterAll(async () => {
+    await backend?.close();
+  });
+
+  const open = async (start = T0) => {
+    const clock = new ManualClock(start);
+    const engine = await Engine.open(backend, {
+      clock,
+      notifier: recordingNotifier(backend, ['ops_email', 'pager']),
+    });
+    return { clock, engine, scheduler: new Scheduler(engine) };
+  };
+
+  it('creates, shows, describes, resumes, runs on schedule and records Snowflake states', async () => {
+    const { engine, scheduler } = await open();
+    await engine.execute('CREATE TABLE a1_src (v INTEGER)');
+    await engine.execute(`CREATE ALERT a1 WAREHOUSE = compute_wh SCHEDULE = '5 MINUTE' COMMENT = 'big values'
+      IF (EXISTS (SELECT v FROM a1_src WHERE v > 10)) THEN INSERT INTO a1_log SELECT max(v) FROM a1_src`);
+    await engine.execute('CREATE TABLE a1_log (v INTEGER)');
+    const shown = await rows(engine, "SHOW ALERTS LIKE 'a1'");
+    expect(shown.map((r) => [r[1], r[3], r[4], r[5]])).toEqual([
+      ['a1', '5 MINUTE', 'suspended', 'big values'],
+    ]);
+    // Suspended: nothing runs.
+    await scheduler.advance(10 * MIN);
+    expect(await rows(engine, "SELECT count(*) FROM dtlab.alert_history WHERE name = 'a1'")).toEqual([[0]]);
+    await engine.execute('ALTER ALERT a1 RESUME');
+    const desc = await rows(engine, 'DESCRIBE ALERT a1');
+    expect(desc.find((r) => r[0] === 'next_scheduled_time')?.[1]).toBe('2026-01-05 00:15:00');
+    await scheduler.advance(4 * MIN + 59 * S);
+    expect(await rows(engine, "SELECT count(*) FROM dtlab.alert_history WHERE name = 'a1'")).toEqual([[0]]);
+    await scheduler.advance(1 * S);
+    await engine.execute('INSERT INTO a1_src VALUES (3), (42)');
+    await scheduler.advance(5 * MIN);
+    const history = await rows(
+      engine,
+      "SELECT state, CAST(scheduled_time AS VARCHAR) FROM dtlab.alert_history WHERE name = 'a1' ORDER BY run_id",
+    );
+    expect(history.map((r) => [r[0], String(r[1]).slice(11, 19)])).toEqual([
+      ['CONDITION_FALSE', '00:15:00'],
+      ['TRIGGERED', '00:20:00'],
+    ]);
+    expect(await rows(engine, 'SELECT v FROM a1_log')).toEqual([[42]]);
+    await engine.execute('ALTER ALERT a1 SUSPEND');
+    await scheduler.advance(30 * MIN);
+    expect(await rows(engine, "SELECT count(*) FROM dtlab.alert_history WHERE name = 'a1'")).toEqual([[2]]);
+    const exec = await engine.execute('EXECUTE ALERT a1');
+    expect(exec[0]?.message).toBe('Alert a1 executed: TRIGGERED.');
+    await engine.execute('DROP ALERT a1');
+    expect(await rows(engine, "SHOW ALERTS LIKE 'a1'")).toEqual([]);
+  });
+
+  it('records CONDITION_FAILED and ACTION_FAILED with their messages', async () => {
+    const { engine, scheduler } = await open();
+    await engine.execute(`CREATE ALERT f1 SCHEDULE = '1 MINUTE' IF (EXISTS (SELECT * FROM no_such_table))
+      THEN SELECT 1`);
+    await engine.execute(`CREATE ALERT f2 SCHEDULE = '1 MINUTE' IF (EXISTS (SELECT 1))
+      THEN INSERT INTO no_such_log VALUES (1)`);
+    await engine.execute('ALTER ALERT f1 RESUME');
+    await engine.execute('ALTER ALERT f2 RESUME');
+    await scheduler.advance(MIN);
+    const h = await rows(
+      engine,
+      "SELECT name, state, sql_error_code, sql_error_message FROM dtlab.alert_history WHERE name IN ('f1', 'f2') ORDER BY name",
+    );
+    expect(h.map((r) => [r[0], r[1], r[2]])).toEqual([
+      ['f1', 'CONDITION_FAILED', 'DT_ERR_QUERY'],
+      ['f2', 'ACTION_FAILED', 'DT_ERR_QUERY'],
+    ]);
+    expect(String(h[0]?.[3])).toMatch(/no_such_table/);
+    expect(String(h[1]?.[3])).toMatch(/no_such_log/);
+  });
+
+  it('refuses bad input with a positioned error and changes nothing', async () => {
+    const { engine } = await open();
+    const bad: [string, string, RegExp, number][] = [
+      ["CREATE ALERT b1 SCHEDULE = '1 MINUTE' IF (SELECT 1) THEN SELECT 1", 'DT_ERR_SYNTAX', /EXISTS/, 43],
+      [
+        "CREATE ALERT b1 SCHEDULE = '0 MINUTE' IF (EXISTS (SELECT 1)) THEN SELECT 1",
+        'DT_ERR_OPTION',
+        /1 to 11520/,
+        28,
+      ],
+      [
+        "CREATE ALERT b1 SCHEDULE = 'USING CRON 61 * * * * UTC' IF (EXISTS (SELECT 1)) THEN SELECT 1",
+        'DT_ERR_OPTION',
+        /minute/,
+        28,
+      ],
+      [
+        "CREATE ALERT b1 SCHEDULE = 'USING CRON 0 9 * * * Mars/Base' IF (EXISTS (SELECT 1)) THEN SELECT 1",
+        'DT_ERR_OPTION',
+        /Mars/,
+        28,
+      ],
+      [
+        "CREATE ALERT b1 SCHEDULE = '1 MINUTE' IF (EXISTS (SELECT 1)) THEN CALL DTLAB$RAISE_INCIDENT('critical', 'x', 'nope')",
+        'DT_ERR_UNKNOWN_OBJECT',
+        /nope/,
+        110,
+      ],
+      [
+        "CREATE ALERT b1 SCHEDULE = '1 MINUTE' IF (EXISTS (SELECT 1)) THEN CALL DTLAB$RAISE_INCIDENT('urgent', 'x', 'pager')",
+        'DT_ERR_OPTION',
+        /severity/,
+        93,
+      ],
+    ];
+    for (const [sql, code, message, column] of bad) {
+      const e = await errorOf(engine.execute(sql));
+      expect([e.code, e.details.position?.column], sql).toEqual([code, column]);
+      expect(e.message).toMatch(message);
+    }
+    expect(await rows(engine, "SHOW ALERTS LIKE 'b1'")).toEqual([]);
+  });
+});
