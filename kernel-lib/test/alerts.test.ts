@@ -4,49 +4,11 @@
  * input refused with a positioned error and nothing changed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Notification, Notifier } from '../src/alerts/incidents.js';
-import type { Backend, Value } from '../src/backends/backend.js';
-import { ManualClock } from '../src/clock.js';
-import { Engine } from '../src/engine/engine.js';
-import { DtError } from '../src/errors.js';
-import { Scheduler } from '../src/schedule/scheduler.js';
+import type { Backend } from '../src/backends/backend.js';
+import { errorOf, MIN, openAlerting, rows, S } from './helpers/alerts.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
 
 const T0 = Date.UTC(2026, 0, 5);
-const S = 1000;
-const MIN = 60 * S;
-
-/** A real notifier for tests: knows a fixed set of integrations and writes every notification to a table. */
-function recordingNotifier(backend: Backend, known: string[]): Notifier {
-  return {
-    exists: async (name) => known.includes(name),
-    notify: async (n: Notification) => {
-      if (!known.includes(n.integration))
-        throw new DtError(
-          'DT_ERR_UNKNOWN_OBJECT',
-          `notification integration ${n.integration} does not exist`,
-        );
-      await backend.query(
-        'CREATE TABLE IF NOT EXISTS sent (integration VARCHAR, subject VARCHAR, body VARCHAR)',
-      );
-      await backend.query('INSERT INTO sent VALUES ($1, $2, $3)', [n.integration, n.subject, n.body]);
-    },
-  };
-}
-
-const rows = async (engine: Engine, sql: string): Promise<Value[][]> =>
-  (await engine.execute(sql)).at(-1)?.rows ?? [];
-const num = (v: Value | undefined) => Number(v);
-
-export async function errorOf(p: Promise<unknown>): Promise<DtError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof DtError) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 describe.each(BACKEND_KINDS)('alerts on %s', (kind) => {
   let backend: Backend;
@@ -57,14 +19,7 @@ describe.each(BACKEND_KINDS)('alerts on %s', (kind) => {
     await backend?.close();
   });
 
-  const open = async (start = T0) => {
-    const clock = new ManualClock(start);
-    const engine = await Engine.open(backend, {
-      clock,
-      notifier: recordingNotifier(backend, ['ops_email', 'pager']),
-    });
-    return { clock, engine, scheduler: new Scheduler(engine) };
-  };
+  const open = () => openAlerting(backend, T0);
 
   it('creates, shows, describes, resumes, runs on schedule and records Snowflake states', async () => {
     const { engine, scheduler } = await open();

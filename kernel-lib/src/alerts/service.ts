@@ -60,6 +60,10 @@ export class AlertService {
     this.incidents = new IncidentManager(ctx.backend, ctx.notifier, ctx.rateLimitMs);
   }
 
+  integrationExists(name: string): Promise<boolean> {
+    return this.ctx.notifier.exists(name);
+  }
+
   /** The next instant an alert or an escalation falls due, as of the last look (null: none). */
   nextAt(): number | null {
     return this.next;

@@ -15,6 +15,7 @@ import { DtError } from '../errors.js';
 import { loadTpch } from '../tpch/load.js';
 import { OrderSimulator } from '../tpch/simulator.js';
 import type { RefreshRecord } from '../types.js';
+import { runAlertCommand } from './alert-commands.js';
 import { longestStep, MAX_REFRESHES_PER_STEP, refreshesInStep } from './bounds.js';
 import type { DtCommand } from './dt-line.js';
 import type { MagicSession } from './session.js';
@@ -128,6 +129,13 @@ export async function runDtCommand(
     }
     case 'compare':
       return [await compare(engine, command.a, command.b)];
+    case 'alert_template':
+    case 'alert_preview':
+    case 'alerts_list':
+    case 'alerts_ack':
+    case 'alerts_resolve':
+    case 'alerts_show':
+      return runAlertCommand(engine, command, cell); // magics/alert-commands.ts
     default:
       throw new DtError('DT_ERR_INTERNAL', `unhandled %dt command ${(command as DtCommand).kind}`);
   }

@@ -2,6 +2,7 @@
  * The `%dt` line magics: `%dt <subcommand> [args] [--option value]`. Pure: a line of a cell → a DtCommand,
  * or a DtError whose position is the offending word's line and column in the cell.
  */
+import { type AlertCommand, parseAlert, parseAlerts } from './alert-line.js';
 import { closest, magicError, splitWords, type Word } from './words.js';
 
 export type DtCommand =
@@ -19,7 +20,8 @@ export type DtCommand =
   | { kind: 'clock_pause' }
   | { kind: 'simulate'; rate: number; seed: number }
   | { kind: 'simulate_stop' }
-  | { kind: 'compare'; a: string; b: string };
+  | { kind: 'compare'; a: string; b: string }
+  | AlertCommand; // magics/alert-line.ts
 
 export const DT_SUBCOMMANDS = [
   'connect',
@@ -33,6 +35,8 @@ export const DT_SUBCOMMANDS = [
   'clock',
   'simulate',
   'compare',
+  'alert',
+  'alerts',
 ] as const;
 
 /** `%dt` usage, shown with errors and by `%dt help` in the docs. */
@@ -46,7 +50,13 @@ export const DT_USAGE = `%dt connect duckdb | pglite | postgres://…
 %dt verify NAME
 %dt clock [show] | %dt clock +6h | %dt clock run x60 | %dt clock pause   (step ≤ 366d and ≤ 20000 refreshes; x1 to x3600)
 %dt simulate orders --rate N [--seed N] | %dt simulate stop   (rate 0.001 to 100; seed 0 to 2147483647)
-%dt compare NAME_A NAME_B`;
+%dt compare NAME_A NAME_B
+%dt alert freshness DT --over 50% | quality DT --below 95 | volume TABLE --deviation 20% [--window 7d]
+          | revenue TABLE --drop 15% | performance DT --over 10s | upstream DT
+          --channel INTEGRATION [--severity info|warning|critical] [--escalate-to INTEGRATION --after 30m]
+          [--every 5m] [--name ALERT] [--column COL] [--amount COL]   (ranges: docs/alerts.md)
+%dt alert preview KIND TARGET --over|--below|--deviation|--drop N   (when it would have fired, charted)
+%dt alerts [--limit N] | %dt alerts ack ID [--note "…"] | resolve ID [--note "…"] | show ID`;
 
 /** A numeric argument's documented range (docs/magics.md): decimal digits only, no sign, exponent or hex. */
 export interface Bound {
@@ -103,7 +113,7 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /** Walks the words after the subcommand; `--name value` options are collected first. */
-class Args {
+export class Args {
   private readonly positional: Word[] = [];
   private readonly options = new Map<string, Word>();
   constructor(
@@ -268,6 +278,10 @@ export function parseDtLine(cell: string, from: number, to: number): DtCommand {
       a.done();
       return { kind: 'compare', a: first.text, b: second.text };
     }
+    case 'alert':
+      return parseAlert(cell, (allowed) => args(allowed), to);
+    case 'alerts':
+      return parseAlerts(cell, (allowed) => args(allowed));
     default: {
       const guess = closest(name, DT_SUBCOMMANDS);
       throw magicError(
