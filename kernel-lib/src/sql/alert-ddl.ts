@@ -236,6 +236,7 @@ function raiseIncident(c: Cursor): RaiseIncident {
   const channel = located(c, 'a notification integration name');
   let escalation: RaiseIncident['escalation'];
   if (c.acceptOp(',')) {
+    if (severity !== 'critical') c.failOption('only critical incidents escalate', c.peek());
     const to = located(c, 'an escalation notification integration name');
     c.expectOp(',');
     const t = c.peek();
