@@ -90,6 +90,11 @@ describe.each(BACKEND_KINDS)('incidents on %s', (kind) => {
   it('does not escalate an acknowledged incident', async () => {
     const { engine, scheduler } = await openAlerting(backend, T0);
     const name = await behind(engine, 'inc_b');
+    const seen: string[] = [];
+    engine.events$.subscribe((e) => {
+      if (e.type === 'incident' && e.incident.alert === name)
+        seen.push(`${e.incident.state} ${e.incident.fireCount}`);
+    });
     await scheduler.advance(5 * MIN);
     await engine.execute('ALTER DYNAMIC TABLE inc_b SUSPEND');
     await scheduler.advance(3 * MIN); // opened at 00:07
@@ -108,5 +113,8 @@ describe.each(BACKEND_KINDS)('incidents on %s', (kind) => {
     const after = await engine.alerts.incidents.get(acked.id);
     expect([after.state, after.escalatedAt, after.fireCount]).toEqual(['ACKNOWLEDGED', null, 12]);
     expect(await sent(engine, 'inc_b')).toHaveLength(1);
+    // Live views follow incidents on the engine's events: opened, fired again, acknowledged, fired again …
+    expect(seen.slice(0, 3)).toEqual(['OPEN 1', 'OPEN 2', 'ACKNOWLEDGED 2']);
+    expect(seen.at(-1)).toBe('ACKNOWLEDGED 12');
   });
 });

@@ -1,7 +1,9 @@
 /** The pure parts of alerts: schedules (croner), the grammar, and the preview's judging. */
 import { describe, expect, it } from 'vitest';
+import type { Incident } from '../src/alerts/incidents.js';
 import { judge } from '../src/alerts/preview.js';
 import { nextRunAfter, parseSchedule } from '../src/alerts/schedule.js';
+import { foldIncidents } from '../src/display/alerts.js';
 import type { DtError } from '../src/errors.js';
 import { parseAlertStatement } from '../src/sql/alert-ddl.js';
 import { parseStatement } from '../src/sql/ddl.js';
@@ -106,5 +108,18 @@ describe('alert preview judging', () => {
       ['2026-01-03', 0, true],
       ['2026-01-04', 10, false],
     ]);
+  });
+});
+
+describe('incidents view', () => {
+  it('replaces an incident by id and keeps open ones first, newest first', () => {
+    const inc = (id: number, state: Incident['state']) => ({ id, state }) as Incident;
+    const view = [inc(3, 'OPEN'), inc(1, 'OPEN'), inc(2, 'RESOLVED')];
+    expect(foldIncidents(view, inc(3, 'RESOLVED')).map((i) => [i.id, i.state])).toEqual([
+      [1, 'OPEN'],
+      [3, 'RESOLVED'],
+      [2, 'RESOLVED'],
+    ]);
+    expect(foldIncidents(view, inc(4, 'OPEN')).map((i) => i.id)).toEqual([4, 3, 1, 2]);
   });
 });

@@ -90,7 +90,13 @@ export class IncidentManager {
     private readonly backend: Backend,
     private readonly notifier: Notifier,
     private readonly rateLimitMs = DEFAULT_RATE_LIMIT_MS,
+    /** Told of every incident as it changes (the engine publishes it on `events$` for live views). */
+    private readonly changed: (i: Incident) => void = () => {},
   ) {}
+
+  private async publish(id: number): Promise<void> {
+    this.changed(await this.get(id));
+  }
 
   private async event(id: number, at: number, event: string, detail: string | null): Promise<void> {
     await this.backend.query(
@@ -122,6 +128,7 @@ export class IncidentManager {
         'FIRED',
         `deduplicated (open since ${formatTimestamp(open.openedAt).slice(0, 19)}): ${r.detail}`,
       );
+      await this.publish(open.id);
       return open.id;
     }
     const { rows } = await this.backend.query(
@@ -139,6 +146,7 @@ export class IncidentManager {
     );
     const id = Number(rows[0]?.[0]);
     await this.event(id, now, 'OPENED', r.detail);
+    await this.publish(id);
     const last = await this.lastNotified(alert);
     if (last !== null && now - last < this.rateLimitMs) {
       await this.event(
@@ -205,6 +213,7 @@ export class IncidentManager {
         body: `Incident ${i.id} of alert ${i.alert} has not been acknowledged for ${i.escalateAfterS} s.`,
         key: `incident-${i.id}-escalation`,
       });
+      await this.publish(i.id);
     }
   }
 
@@ -230,6 +239,7 @@ export class IncidentManager {
       [id, formatTimestamp(now), note],
     );
     await this.event(id, now, 'ACKNOWLEDGED', note);
+    await this.publish(id);
     return this.get(id);
   }
 
@@ -242,6 +252,7 @@ export class IncidentManager {
       [id, formatTimestamp(now), note],
     );
     await this.event(id, now, 'RESOLVED', note);
+    await this.publish(id);
     return this.get(id);
   }
 

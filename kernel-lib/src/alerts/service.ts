@@ -10,7 +10,7 @@ import { DtError, messageOf } from '../errors.js';
 import { type AlertStatement, parseAlertStatement, type RaiseIncident } from '../sql/alert-ddl.js';
 import { tokenize } from '../sql/lexer.js';
 import { positionAt } from '../sql/position.js';
-import { IncidentManager, type Notifier } from './incidents.js';
+import { type Incident, IncidentManager, type Notifier } from './incidents.js';
 import { nextRunAfter } from './schedule.js';
 import {
   type AlertRow,
@@ -30,6 +30,8 @@ export interface AlertContext {
   warehouseExists(name: string): Promise<boolean>;
   notifier: Notifier;
   rateLimitMs?: number;
+  /** Every incident as it changes. */
+  incidentChanged?: (i: Incident) => void;
 }
 
 export interface AlertResult {
@@ -57,7 +59,7 @@ export class AlertService {
   private next: number | null = null;
 
   constructor(private readonly ctx: AlertContext) {
-    this.incidents = new IncidentManager(ctx.backend, ctx.notifier, ctx.rateLimitMs);
+    this.incidents = new IncidentManager(ctx.backend, ctx.notifier, ctx.rateLimitMs, ctx.incidentChanged);
   }
 
   integrationExists(name: string): Promise<boolean> {

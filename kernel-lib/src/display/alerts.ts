@@ -135,3 +135,10 @@ export function previewBundle(p: Preview): OutputBundle {
     metadata: {},
   };
 }
+
+/** The incidents view a live `%dt alerts` output keeps: an incident event replaces its row or adds it on top. */
+export function foldIncidents(incidents: Incident[], incident: Incident): Incident[] {
+  const rest = incidents.filter((i) => i.id !== incident.id);
+  const open = (i: Incident) => i.state !== 'RESOLVED';
+  return [incident, ...rest].sort((a, b) => Number(open(b)) - Number(open(a)) || b.id - a.id);
+}

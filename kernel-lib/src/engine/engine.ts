@@ -4,7 +4,7 @@
  * Everything that happens is also published on `events$`.
  */
 import { type Observable, Subject } from 'rxjs';
-import type { Notifier } from '../alerts/incidents.js';
+import type { Incident, Notifier } from '../alerts/incidents.js';
 import { deliveryNotifier } from '../alerts/notifier.js';
 import { alertResult } from '../alerts/result.js';
 import { AlertService } from '../alerts/service.js';
@@ -89,7 +89,8 @@ export interface StatementResult {
 export type EngineEvent =
   | { type: 'refresh'; record: RefreshRecord }
   | { type: 'state'; name: string; state: SchedulingState; reason: SuspendReason | null }
-  | { type: 'catalog'; action: 'created' | 'replaced' | 'altered' | 'dropped' | 'renamed'; name: string };
+  | { type: 'catalog'; action: 'created' | 'replaced' | 'altered' | 'dropped' | 'renamed'; name: string }
+  | { type: 'incident'; incident: Incident };
 
 /** A refresh's outcome as the engine reports it: it ran (and wrote a history row), or was skipped. */
 export type RefreshOutcome = Exclude<RunOutcome, { kind: 'catalog-changed' }>;
@@ -151,6 +152,7 @@ export class Engine {
       query: async (sql) => (await this.execute(sql)).at(-1) ?? { columns: [], rows: [] },
       warehouseExists: async (name) => (await this.catalog.warehouses()).some((w) => w.name === name),
       notifier: notifier ?? deliveryNotifier({ backend, clock }),
+      incidentChanged: (incident) => this.events.next({ type: 'incident', incident }),
     });
     this.clockJobs = [this.alerts];
   }
