@@ -60,6 +60,23 @@ describe.each(BACKEND_KINDS)('alerts on %s', (kind) => {
     expect(await rows(engine, "SHOW ALERTS LIKE 'a1'")).toEqual([]);
   });
 
+  it('runs each scheduled instant once when two engines share the database', async () => {
+    const one = await open();
+    const two = await open();
+    await one.engine.execute("CREATE ALERT twice SCHEDULE = '2 MINUTE' IF (EXISTS (SELECT 1)) THEN SELECT 1");
+    await one.engine.execute('ALTER ALERT twice RESUME');
+    for (let k = 0; k < 3; k++) {
+      await one.scheduler.advance(2 * MIN);
+      await two.scheduler.advance(2 * MIN);
+    }
+    const runs = await rows(
+      one.engine,
+      "SELECT count(*), count(DISTINCT scheduled_time) FROM dtlab.alert_history WHERE name = 'twice'",
+    );
+    expect(runs.map((r) => r.map(Number))).toEqual([[3, 3]]);
+    await one.engine.execute('DROP ALERT twice');
+  });
+
   it('records CONDITION_FAILED and ACTION_FAILED with their messages', async () => {
     const { engine, scheduler } = await open();
     await engine.execute(`CREATE ALERT f1 SCHEDULE = '1 MINUTE' IF (EXISTS (SELECT * FROM no_such_table))

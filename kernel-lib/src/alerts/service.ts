@@ -12,8 +12,10 @@ import { tokenize } from '../sql/lexer.js';
 import { positionAt } from '../sql/position.js';
 import { type Incident, IncidentManager, type Notifier } from './incidents.js';
 import { nextRunAfter } from './schedule.js';
+import { describeAlert, detailOf, failure, raiseOf, showAlerts } from './show.js';
 import {
   type AlertRow,
+  claimRun,
   deleteAlert,
   finishAlertRun,
   insertAlert,
@@ -78,10 +80,7 @@ export class AlertService {
       .map((a) => ({ a, at: this.dueAt(a, now) }))
       .filter((d): d is { a: AlertRow; at: number } => d.at !== null)
       .sort((x, y) => x.at - y.at || (x.a.name < y.a.name ? -1 : 1));
-    for (const { a, at } of due) {
-      await updateAlert(this.ctx.backend, a.name, { last_scheduled_time: formatTimestamp(at) });
-      await this.evaluate(a, at);
-    }
+    for (const { a, at } of due) if (await claimRun(this.ctx.backend, a.name, at)) await this.evaluate(a, at);
     await this.incidents.escalateDue(now);
     await this.plan(now);
   }
@@ -247,39 +246,12 @@ export class AlertService {
         if (!a) throw new DtError('DT_ERR_UNKNOWN_OBJECT', `alert ${s.name} does not exist`);
         return { message: `Alert ${a.name} executed: ${await this.evaluate(a, now)}.` };
       }
-      case 'show_alerts': {
-        const re = s.like === undefined ? undefined : likeRegex(s.like);
-        const rows = (await listAlerts(db))
-          .filter((a) => !re || re.test(a.name))
-          .map((a) => [
-            a.createdOn,
-            a.name,
-            a.warehouse,
-            a.schedule.text,
-            a.state,
-            a.comment,
-            a.condition,
-            a.action,
-          ]);
-        return { columns: SHOW_COLUMNS.map((c) => col(c)), rows };
-      }
+      case 'show_alerts':
+        return showAlerts(await listAlerts(db), s.like);
       case 'describe_alert': {
         const a = await this.find(s.name);
         if (!a) throw new DtError('DT_ERR_UNKNOWN_OBJECT', `alert ${s.name} does not exist`);
-        return {
-          columns: [col('property'), col('value')],
-          rows: [
-            ['name', a.name],
-            ['warehouse', a.warehouse],
-            ['schedule', a.schedule.text],
-            ['state', a.state],
-            ['comment', a.comment],
-            ['condition', a.condition],
-            ['action', a.action],
-            ['created_on', a.createdOn],
-            ['next_scheduled_time', this.nextOf(a, now)],
-          ],
-        };
+        return describeAlert(a, this.nextOf(a, now));
       }
       case 'raise_incident': {
         await this.checkAction(sql, 0, sql);
@@ -309,34 +281,4 @@ export class AlertService {
         });
     }
   }
-}
-
-function raiseOf(s: RaiseIncident, detail: string) {
-  return {
-    severity: s.severity,
-    summary: s.summary,
-    channel: s.channel.text,
-    ...(s.escalation
-      ? { escalation: { channel: s.escalation.channel.text, minutes: s.escalation.minutes } }
-      : {}),
-    detail,
-  };
-}
-
-function detailOf(r: { columns: ResultColumn[]; rows: Value[][] }): string {
-  return r.rows
-    .map((row) => r.columns.map((c, i) => `${c.name}=${String(row[i] ?? 'NULL')}`).join(', '))
-    .join('\n');
-}
-
-function failure(e: unknown): { code: string; message: string } {
-  return { code: e instanceof DtError ? e.code : 'DT_ERR_INTERNAL', message: messageOf(e) };
-}
-
-function likeRegex(pattern: string): RegExp {
-  const body = pattern
-    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-    .replace(/%/g, '.*')
-    .replace(/_/g, '.');
-  return new RegExp(`^${body}$`, 'i');
 }

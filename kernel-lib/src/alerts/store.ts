@@ -140,3 +140,17 @@ export async function finishAlertRun(
     [id, state, formatTimestamp(completed), error?.code ?? null, error?.message ?? null],
   );
 }
+
+/**
+ * Claims the run of `name` at `at`: true for the one engine whose UPDATE moved the alert's last scheduled time
+ * forward (several engines on one server then run each instant once).
+ */
+export async function claimRun(db: Queryable, name: string, at: number): Promise<boolean> {
+  const t = formatTimestamp(at);
+  const r = await db.query(
+    `UPDATE dtlab.alerts SET last_scheduled_time = $2
+      WHERE name = $1 AND state = 'started' AND (last_scheduled_time IS NULL OR last_scheduled_time < $2)`,
+    [name, t],
+  );
+  return r.rowCount === 1;
+}
