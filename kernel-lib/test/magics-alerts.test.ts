@@ -105,5 +105,12 @@ CREATE DYNAMIC TABLE s_dt TARGET_LAG = '1 minute' REFRESH_MODE = FULL
     expect((await failure('%dt alert preview upstream s_dt')).code).toBe('DT_ERR_USAGE');
     expect((await failure('%dt alerts ack 424242')).code).toBe('DT_ERR_UNKNOWN_OBJECT');
     expect(text(await session.run('%%sql\nSHOW ALERTS'))).toBe(before);
+    // Alert runs count toward the clock step's bound: a 1-minute alert for 30 days is 43200 runs.
+    await session.run('%%sql\nALTER ALERT freshness_s_dt RESUME');
+    const step = await failure('%dt clock +30d');
+    expect([step.code, step.message]).toEqual([
+      'DT_ERR_OPTION',
+      expect.stringMatching(/would run about 4\d{4} refreshes/),
+    ]);
   });
 });

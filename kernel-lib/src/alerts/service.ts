@@ -73,6 +73,25 @@ export class AlertService {
     return this.next;
   }
 
+  /** How many alert runs a clock step of `ms` from now would make (counted up to `cap`), for the step's bound. */
+  async runsInStep(ms: number, cap: number): Promise<number> {
+    const now = this.ctx.clock.now();
+    let total = 0;
+    for (const a of await listAlerts(this.ctx.backend)) {
+      if (a.state !== 'started') continue;
+      const anchor = a.resumedOn ?? now;
+      if (a.schedule.kind === 'interval') total += Math.ceil(ms / (a.schedule.minutes * 60_000));
+      else {
+        let t = nextRunAfter(a.schedule, now, anchor);
+        while (t !== null && t <= now + ms && total <= cap) {
+          total++;
+          t = nextRunAfter(a.schedule, t, anchor);
+        }
+      }
+    }
+    return total;
+  }
+
   /** Runs every alert due at `now` (the latest instant of each; missed ones are not made up) and escalations. */
   async run(now: number): Promise<void> {
     const alerts = (await listAlerts(this.ctx.backend)).filter((a) => a.state === 'started');

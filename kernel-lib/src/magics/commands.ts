@@ -45,7 +45,10 @@ export async function runDtCommand(
       const before = session.clock.now();
       const { engine } = await session.connect();
       const dts = await engine.listDynamicTables();
-      const refreshes = refreshesInStep(command.ms, dts);
+      // Alert runs are steps of the clock too (alerts/service.ts).
+      const refreshes =
+        refreshesInStep(command.ms, dts) +
+        (await engine.alerts.runsInStep(command.ms, MAX_REFRESHES_PER_STEP));
       if (refreshes > MAX_REFRESHES_PER_STEP)
         throw magicError(
           cell,
