@@ -6,8 +6,8 @@
  */
 import { type Backend, formatTimestamp, type ResultColumn, type Value } from '../backends/backend.js';
 import type { Clock } from '../clock.js';
-import { DtError, messageOf } from '../errors.js';
-import { type AlertStatement, parseAlertStatement, type RaiseIncident } from '../sql/alert-ddl.js';
+import { DtError } from '../errors.js';
+import { type AlertStatement, parseAlertStatement } from '../sql/alert-ddl.js';
 import { tokenize } from '../sql/lexer.js';
 import { positionAt } from '../sql/position.js';
 import { type Incident, IncidentManager, type Notifier } from './incidents.js';
@@ -42,17 +42,6 @@ export interface AlertResult {
   rows?: Value[][];
 }
 
-const col = (name: string, type = 'varchar'): ResultColumn => ({ name, type });
-const SHOW_COLUMNS = [
-  'created_on',
-  'name',
-  'warehouse',
-  'schedule',
-  'state',
-  'comment',
-  'condition',
-  'action',
-];
 /** Rows of the condition a triggered alert reports in its incident. */
 const DETAIL_ROWS = 3;
 
