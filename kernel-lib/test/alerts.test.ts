@@ -127,6 +127,19 @@ describe.each(BACKEND_KINDS)('alerts on %s', (kind) => {
         110,
       ],
       [
+        "CREATE ALERT b1 SCHEDULE = '1 MINUTE' IF (EXISTS (SELECT 1)) THEN CALL SYSTEM$SEND_EMAIL('mail', 'a@b.c', 's', 'b')",
+        'DT_ERR_UNKNOWN_OBJECT',
+        /mail/,
+        90,
+      ],
+      [
+        `CREATE ALERT b1 SCHEDULE = '1 MINUTE' IF (EXISTS (SELECT 1)) THEN CALL SYSTEM$SEND_SNOWFLAKE_NOTIFICATION(
+           SNOWFLAKE.NOTIFICATION.TEXT_PLAIN('x'), SNOWFLAKE.NOTIFICATION.INTEGRATION('hook'))`,
+        'DT_ERR_UNKNOWN_OBJECT',
+        /hook/,
+        87,
+      ],
+      [
         "CREATE ALERT b1 SCHEDULE = '1 MINUTE' IF (EXISTS (SELECT 1)) THEN CALL DTLAB$RAISE_INCIDENT('urgent', 'x', 'pager')",
         'DT_ERR_OPTION',
         /severity/,

@@ -7,7 +7,7 @@
 import { type Backend, formatTimestamp, type ResultColumn, type Value } from '../backends/backend.js';
 import type { Clock } from '../clock.js';
 import { DtError } from '../errors.js';
-import { type AlertStatement, parseAlertStatement } from '../sql/alert-ddl.js';
+import { type AlertStatement, actionIntegrations, parseAlertStatement } from '../sql/alert-ddl.js';
 import { tokenize } from '../sql/lexer.js';
 import { positionAt } from '../sql/position.js';
 import { type Incident, IncidentManager, type Notifier } from './incidents.js';
@@ -276,17 +276,14 @@ export class AlertService {
     return t === null ? null : formatTimestamp(t).slice(0, 19);
   }
 
-  /** An incident action names integrations that exist (the error points at the name in the statement). */
+  /** The integrations an action names exist (the error points at the name in the statement). */
   private async checkAction(action: string, offset: number, sql: string): Promise<void> {
-    const parsed = parseAlertStatement(action, tokenize(action));
-    if (parsed?.kind !== 'raise_incident') return;
-    for (const ch of [parsed.channel, parsed.escalation?.channel]) {
-      if (ch && !(await this.ctx.notifier.exists(ch.text)))
+    for (const ch of actionIntegrations(action, tokenize(action)))
+      if (!(await this.ctx.notifier.exists(ch.text)))
         throw new DtError('DT_ERR_UNKNOWN_OBJECT', `notification integration ${ch.text} does not exist`, {
           position: positionAt(sql, offset + ch.offset),
           sql,
           hint: 'create it with CREATE NOTIFICATION INTEGRATION',
         });
-    }
   }
 }

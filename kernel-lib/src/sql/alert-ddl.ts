@@ -259,3 +259,25 @@ function raiseIncident(c: Cursor): RaiseIncident {
     ...(escalation ? { escalation } : {}),
   };
 }
+
+/**
+ * The notification integrations an action names, with their offsets in the action: the channels of
+ * DTLAB$RAISE_INCIDENT, the first argument of SYSTEM$SEND_EMAIL, and the argument of each
+ * SNOWFLAKE.NOTIFICATION.INTEGRATION('…') (SYSTEM$SEND_SNOWFLAKE_NOTIFICATION's destinations).
+ */
+export function actionIntegrations(action: string, tokens: Token[]): Located[] {
+  const sig = significant(tokens);
+  const raise = parseAlertStatement(action, tokens);
+  if (raise?.kind === 'raise_incident')
+    return raise.escalation ? [raise.channel, raise.escalation.channel] : [raise.channel];
+  const found: Located[] = [];
+  sig.forEach((t, i) => {
+    const open = sig[i + 1];
+    const arg = sig[i + 2];
+    if (!(open?.kind === 'op' && open.text === '(' && arg?.kind === 'string' && arg.text.startsWith("'")))
+      return;
+    if (isKeyword(t, 'SYSTEM$SEND_EMAIL') || isKeyword(t, 'INTEGRATION'))
+      found.push({ text: arg.text.slice(1, -1).replace(/''/g, "'"), offset: arg.start });
+  });
+  return found;
+}
