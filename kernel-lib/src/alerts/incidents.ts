@@ -199,10 +199,15 @@ export class IncidentManager {
     return due.length > 0 ? Math.min(...due) : null;
   }
 
-  /** Escalates every unacknowledged critical incident whose delay has passed. */
-  async escalateDue(now: number): Promise<void> {
+  /** Escalates every unacknowledged critical incident whose delay has passed; returns the next one's instant. */
+  async escalateDue(now: number): Promise<number | null> {
+    let next: number | null = null;
     for (const i of await this.candidates()) {
-      if (i.openedAt + (i.escalateAfterS ?? 0) * 1000 > now) continue;
+      const at = i.openedAt + (i.escalateAfterS ?? 0) * 1000;
+      if (at > now) {
+        next = next === null ? at : Math.min(next, at);
+        continue;
+      }
       await this.backend.query('UPDATE dtlab.incidents SET escalated_at = $2 WHERE incident_id = $1', [
         i.id,
         formatTimestamp(now),
@@ -215,6 +220,7 @@ export class IncidentManager {
       });
       await this.publish(i.id);
     }
+    return next;
   }
 
   async get(id: number): Promise<Incident> {

@@ -34,6 +34,11 @@ export interface AlertContext {
   rateLimitMs?: number;
   /** Every incident as it changes. */
   incidentChanged?: (i: Incident) => void;
+  /**
+   * Other processes may change alerts and incidents (a PostgreSQL server): every look reads them. Otherwise this
+   * engine is their only writer and a look before the next known instant reads nothing.
+   */
+  shared: boolean;
 }
 
 export interface AlertResult {
@@ -48,9 +53,14 @@ const DETAIL_ROWS = 3;
 export class AlertService {
   readonly incidents: IncidentManager;
   private next: number | null = null;
+  /** Something changed since `next` was computed (always, until the first look). */
+  private stale = true;
 
   constructor(private readonly ctx: AlertContext) {
-    this.incidents = new IncidentManager(ctx.backend, ctx.notifier, ctx.rateLimitMs, ctx.incidentChanged);
+    this.incidents = new IncidentManager(ctx.backend, ctx.notifier, ctx.rateLimitMs, (i) => {
+      this.stale = true;
+      ctx.incidentChanged?.(i);
+    });
   }
 
   integrationExists(name: string): Promise<boolean> {
@@ -83,14 +93,20 @@ export class AlertService {
 
   /** Runs every alert due at `now` (the latest instant of each; missed ones are not made up) and escalations. */
   async run(now: number): Promise<void> {
-    const alerts = (await listAlerts(this.ctx.backend)).filter((a) => a.state === 'started');
+    // This runs at every look of the scheduler: when only this engine writes, nothing falls due before `next`.
+    if (!this.ctx.shared && !this.stale && (this.next === null || this.next > now)) return;
+    const alerts = await listAlerts(this.ctx.backend);
     const due = alerts
+      .filter((a) => a.state === 'started')
       .map((a) => ({ a, at: this.dueAt(a, now) }))
       .filter((d): d is { a: AlertRow; at: number } => d.at !== null)
       .sort((x, y) => x.at - y.at || (x.a.name < y.a.name ? -1 : 1));
-    for (const { a, at } of due) if (await claimRun(this.ctx.backend, a.name, at)) await this.evaluate(a, at);
-    await this.incidents.escalateDue(now);
-    await this.plan(now);
+    for (const { a, at } of due) {
+      if (await claimRun(this.ctx.backend, a.name, at)) await this.evaluate(a, at);
+      a.lastScheduled = at; // run here, or by another engine that claimed it
+    }
+    this.next = nextInstant(alerts, now, await this.incidents.escalateDue(now));
+    this.stale = false;
   }
 
   /** The latest scheduled instant ≤ now not yet run, if any. */
@@ -107,16 +123,8 @@ export class AlertService {
   }
 
   private async plan(now: number): Promise<void> {
-    const times: number[] = [];
-    for (const a of await listAlerts(this.ctx.backend)) {
-      if (a.state !== 'started') continue;
-      const anchor = a.resumedOn ?? now;
-      const t = nextRunAfter(a.schedule, Math.max(a.lastScheduled ?? anchor, now - 1), anchor);
-      if (t !== null) times.push(t);
-    }
-    const esc = await this.incidents.nextEscalationAt();
-    if (esc !== null) times.push(Math.max(esc, now));
-    this.next = times.length > 0 ? Math.min(...times) : null;
+    this.next = nextInstant(await listAlerts(this.ctx.backend), now, await this.incidents.nextEscalationAt());
+    this.stale = false;
   }
 
   /** One run: the condition, then (if it returned rows) the action; recorded in dtlab.alert_history. */
@@ -286,4 +294,16 @@ export class AlertService {
           hint: 'create it with CREATE NOTIFICATION INTEGRATION',
         });
   }
+}
+
+/** The next instant a started alert or an escalation falls due, after `now` (an overdue escalation: now). */
+function nextInstant(alerts: AlertRow[], now: number, escalation: number | null): number | null {
+  const times = escalation === null ? [] : [Math.max(escalation, now)];
+  for (const a of alerts) {
+    if (a.state !== 'started') continue;
+    const anchor = a.resumedOn ?? now;
+    const t = nextRunAfter(a.schedule, Math.max(a.lastScheduled ?? anchor, now - 1), anchor);
+    if (t !== null) times.push(t);
+  }
+  return times.length > 0 ? Math.min(...times) : null;
 }

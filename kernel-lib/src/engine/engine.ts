@@ -153,6 +153,7 @@ export class Engine {
       warehouseExists: async (name) => (await this.catalog.warehouses()).some((w) => w.name === name),
       notifier: notifier ?? deliveryNotifier({ backend, clock }),
       incidentChanged: (incident) => this.events.next({ type: 'incident', incident }),
+      shared: isServer(backend),
     });
     this.clockJobs = [this.alerts];
   }
