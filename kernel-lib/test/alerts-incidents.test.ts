@@ -6,8 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateSql } from '../src/alerts/templates.js';
 import type { Backend } from '../src/backends/backend.js';
-import type { Engine } from '../src/engine/engine.js';
-import { errorOf, MIN, openAlerting, rows, S } from './helpers/alerts.js';
+import { ManualClock } from '../src/clock.js';
+import { Engine } from '../src/engine/engine.js';
+import { Scheduler } from '../src/schedule/scheduler.js';
+import { errorOf, MIN, openAlerting, recordingNotifier, rows, S } from './helpers/alerts.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
 
 const T0 = Date.UTC(2026, 0, 5);
@@ -116,5 +118,33 @@ describe.each(BACKEND_KINDS)('incidents on %s', (kind) => {
     // Live views follow incidents on the engine's events: opened, fired again, acknowledged, fired again …
     expect(seen.slice(0, 3)).toEqual(['OPEN 1', 'OPEN 2', 'ACKNOWLEDGED 2']);
     expect(seen.at(-1)).toBe('ACKNOWLEDGED 12');
+  });
+
+  it('records ACTION_FAILED when the notification fails, and notifies on a later fire', async () => {
+    const known = ['ops_email', 'pager'];
+    const clock = new ManualClock(T0);
+    const engine = await Engine.open(backend, { clock, notifier: recordingNotifier(backend, known) });
+    for (const r of await rows(engine, 'SHOW ALERTS')) await engine.execute(`ALTER ALERT ${r[1]} SUSPEND`);
+    const scheduler = new Scheduler(engine);
+    const name = await behind(engine, 'inc_c');
+    await scheduler.advance(5 * MIN);
+    await engine.execute('ALTER DYNAMIC TABLE inc_c SUSPEND');
+    known.splice(0, 1); // ops_email is gone (dropped by another session, say)
+    await scheduler.advance(2 * MIN);
+    const failed = await rows(
+      engine,
+      `SELECT state, sql_error_code, sql_error_message FROM dtlab.alert_history WHERE name = '${name}' ORDER BY run_id`,
+    );
+    expect(failed.at(-1)).toEqual([
+      'ACTION_FAILED',
+      'DT_ERR_UNKNOWN_OBJECT',
+      'notification integration ops_email does not exist',
+    ]);
+    known.unshift('ops_email');
+    await scheduler.advance(MIN);
+    const open = await engine.alerts.incidents.openFor(name);
+    const ev = (await engine.alerts.incidents.events(open?.id as number)).map((e) => e.event);
+    expect(ev).toEqual(['OPENED', 'NOTIFY_FAILED', 'FIRED', 'NOTIFIED']);
+    expect(await sent(engine, 'inc_c')).toHaveLength(1);
   });
 });

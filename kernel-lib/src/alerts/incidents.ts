@@ -129,6 +129,9 @@ export class IncidentManager {
         `deduplicated (open since ${formatTimestamp(open.openedAt).slice(0, 19)}): ${r.detail}`,
       );
       await this.publish(open.id);
+      // Its opening notification failed (NOTIFY_FAILED): this fire tries again.
+      if (!(await this.notified(open.id)))
+        await this.send(open.id, now, 'NOTIFIED', this.opening(alert, open.id, r));
       return open.id;
     }
     const { rows } = await this.backend.query(
@@ -157,13 +160,26 @@ export class IncidentManager {
       );
       return id;
     }
-    await this.send(id, now, 'NOTIFIED', {
+    await this.send(id, now, 'NOTIFIED', this.opening(alert, id, r));
+    return id;
+  }
+
+  private opening(alert: string, id: number, r: Raise): Notification {
+    return {
       integration: r.channel,
       subject: `[${r.severity.toUpperCase()}] ${r.summary}`,
       body: `Alert ${alert} opened incident ${id} (${r.severity}).\n${r.detail}`,
       key: `incident-${id}`,
-    });
-    return id;
+    };
+  }
+
+  /** Was the incident's opening notification sent (or held back by the rate limit)? */
+  private async notified(id: number): Promise<boolean> {
+    const { rows } = await this.backend.query(
+      "SELECT count(*) FROM dtlab.incident_events WHERE incident_id = $1 AND event IN ('NOTIFIED', 'SUPPRESSED')",
+      [id],
+    );
+    return Number(rows[0]?.[0]) > 0;
   }
 
   private async send(id: number, now: number, event: string, n: Notification): Promise<void> {
