@@ -21,6 +21,7 @@ import {
   insertAlert,
   insertAlertRun,
   listAlerts,
+  setScheduledRow,
   updateAlert,
 } from './store.js';
 
@@ -102,7 +103,10 @@ export class AlertService {
       .filter((d): d is { a: AlertRow; at: number } => d.at !== null)
       .sort((x, y) => x.at - y.at || (x.a.name < y.a.name ? -1 : 1));
     for (const { a, at } of due) {
-      if (await claimRun(this.ctx.backend, a.name, at)) await this.evaluate(a, at);
+      if (await claimRun(this.ctx.backend, a.name, at)) {
+        await this.evaluate(a, at);
+        await setScheduledRow(this.ctx.backend, a, a.name, nextRunAfter(a.schedule, at, a.resumedOn ?? now));
+      }
       a.lastScheduled = at; // run here, or by another engine that claimed it
     }
     this.next = nextInstant(alerts, now, await this.incidents.escalateDue(now));
@@ -167,7 +171,13 @@ export class AlertService {
   /** Runs an alert statement; `sql` is the statement's text (error positions are offsets in it). */
   async statement(s: AlertStatement, sql: string): Promise<AlertResult> {
     const result = await this.dispatch(s, sql);
-    await this.plan(this.ctx.clock.now());
+    const now = this.ctx.clock.now();
+    if (s.kind === 'create_alert' || s.kind === 'alter_alert' || s.kind === 'drop_alert') {
+      const a = await this.find(s.name);
+      const next = a?.state === 'started' ? nextInstant([a], now, null) : null;
+      await setScheduledRow(this.ctx.backend, a, s.name, next);
+    }
+    await this.plan(now);
     return result;
   }
 

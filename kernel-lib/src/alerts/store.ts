@@ -154,3 +154,27 @@ export async function claimRun(db: Queryable, name: string, at: number): Promise
   );
   return r.rowCount === 1;
 }
+
+/**
+ * Keeps one SCHEDULED row per started alert, for its next run, as Snowflake's ALERT_HISTORY shows it (none for a
+ * suspended or dropped alert). The run itself is a new row (EXECUTING, then its outcome).
+ */
+export async function setScheduledRow(
+  db: Queryable,
+  a: AlertRow | undefined,
+  name: string,
+  next: number | null,
+) {
+  await db.query("DELETE FROM dtlab.alert_history WHERE name = $1 AND state = 'SCHEDULED'", [name]);
+  if (a && a.state === 'started' && next !== null)
+    await insertAlertRun(db, {
+      name,
+      condition: a.condition,
+      action: a.action,
+      state: 'SCHEDULED',
+      errorCode: null,
+      errorMessage: null,
+      scheduledTime: next,
+      completedTime: null,
+    });
+}

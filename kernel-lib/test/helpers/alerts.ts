@@ -45,7 +45,7 @@ export const rows = async (engine: Engine, sql: string): Promise<Value[][]> =>
 export async function runsOf(engine: Engine, name: string): Promise<string[][]> {
   const r = await rows(
     engine,
-    `SELECT state, CAST(scheduled_time AS VARCHAR) FROM dtlab.alert_history WHERE name = '${name}' ORDER BY run_id`,
+    `SELECT state, CAST(scheduled_time AS VARCHAR) FROM dtlab.alert_history WHERE name = '${name}' AND state <> 'SCHEDULED' ORDER BY run_id`,
   );
   return r.map((x) => [String(x[0]), String(x[1]).slice(0, 19)]);
 }
