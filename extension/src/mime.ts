@@ -11,6 +11,7 @@ import type { DagModel, LagPoint, RefreshRecord } from '../../kernel-lib/dist/ma
 import { type CompareData, DtlabCompare } from './components/compare.js';
 import { DtlabDag } from './components/dag.js';
 import { DtlabHistory } from './components/history.js';
+import { DtlabIncidents } from './components/incidents.js';
 import { DtlabLag } from './components/lag.js';
 import { DtlabTable, type TableData } from './components/table.js';
 
@@ -20,6 +21,7 @@ const DAG = 'application/vnd.dtlab.dag+json';
 const HISTORY = 'application/vnd.dtlab.history+json';
 const LAG = 'application/vnd.dtlab.lag+json';
 const COMPARE = 'application/vnd.dtlab.compare+json';
+const INCIDENTS = 'application/vnd.dtlab.incidents+json';
 /** executor.ts's PAGE_OUTPUT (importing it would pull the executor into this chunk). */
 const PAGE_OUTPUT = 'dtlab/page';
 
@@ -108,6 +110,16 @@ const extensions: IRenderMime.IExtension[] = [
     rendererFactory: factory(COMPARE, (data) => {
       const el = new DtlabCompare();
       el.data = data as CompareData;
+      return el;
+    }),
+    rank: 0,
+    dataType: 'json',
+  },
+  {
+    id: '@dtlab/jupyterlab:incidents',
+    rendererFactory: factory(INCIDENTS, (data) => {
+      const el = new DtlabIncidents();
+      el.incidents = (data as { incidents: DtlabIncidents['incidents'] }).incidents;
       return el;
     }),
     rank: 0,

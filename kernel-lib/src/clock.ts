@@ -61,3 +61,13 @@ export function realDelayUntil(clock: Clock, at: number): number {
   if (rate === 0) return Number.POSITIVE_INFINITY;
   return Math.max(0, (at - clock.now()) / rate);
 }
+
+/**
+ * Work other than refreshes that falls due on the clock (alerts and their escalations): the scheduler asks for
+ * its next instant, so a manual clock stops there, and runs it after each look at the dynamic tables.
+ */
+export interface ClockJob {
+  /** The next instant it falls due, as of its last run (null: nothing scheduled). */
+  nextAt(): number | null;
+  run(now: number): Promise<void>;
+}

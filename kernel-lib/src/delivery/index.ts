@@ -50,3 +50,8 @@ export async function notify(ctx: DeliveryContext, n: Notification): Promise<voi
   await enqueue(ctx.backend, { key: n.key ?? null, ...planned }, Date.now());
   ctx.delivery?.kick();
 }
+
+/** Whether a notification integration of that name exists (what an alert's channel must name). */
+export async function integrationExists(ctx: DeliveryContext, name: string): Promise<boolean> {
+  return findIntegration(await listIntegrations(ctx.backend), name) !== undefined;
+}

@@ -4,6 +4,11 @@
  * Everything that happens is also published on `events$`.
  */
 import { type Observable, Subject } from 'rxjs';
+import type { Incident, Notifier } from '../alerts/incidents.js';
+import { deliveryNotifier } from '../alerts/notifier.js';
+import { alertResult } from '../alerts/result.js';
+import { AlertService } from '../alerts/service.js';
+import { ALERT_DDL } from '../alerts/store.js';
 import {
   type Backend,
   formatTimestamp,
@@ -39,7 +44,7 @@ import {
 } from '../catalog/catalog.js';
 import { directDependents, topologicalOrder } from '../catalog/graph.js';
 import { KnownCatalog } from '../catalog/known.js';
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, type ClockJob, systemClock } from '../clock.js';
 import {
   type DeliveryEvent,
   DeliveryWorker,
@@ -100,7 +105,8 @@ export type EngineEvent =
   | { type: 'state'; name: string; state: SchedulingState; reason: SuspendReason | null }
   | { type: 'catalog'; action: 'created' | 'replaced' | 'altered' | 'dropped' | 'renamed'; name: string }
   /** A notification was delivered, will be retried, or failed for good (delivery/worker.ts). */
-  | DeliveryEvent;
+  | DeliveryEvent
+  | { type: 'incident'; incident: Incident };
 
 /** A refresh's outcome as the engine reports it: it ran (and wrote a history row), or was skipped. */
 export type RefreshOutcome = Exclude<RunOutcome, { kind: 'catalog-changed' }>;
@@ -109,6 +115,8 @@ export interface EngineOptions {
   clock?: Clock;
   /** Notification delivery: retry policy (ranges in docs/delivery.md) and, for tests, the transports. */
   delivery?: Partial<RetryPolicy> & { transports?: Transports };
+  /** Where incidents notify (default: delivery's outbox). */
+  notifier?: Notifier;
 }
 
 /** Statements that may write a table (checked against the dynamic tables before they pass through). */
@@ -141,11 +149,15 @@ export class Engine {
   private user: string | null = null;
   /** Sends what the outbox holds (delivery/worker.ts); started by `open`, stopped by `close`. */
   private readonly delivery: DeliveryWorker;
+  /** Alerts and incidents (alerts/service.ts); the scheduler runs `clockJobs` on the clock. */
+  readonly alerts: AlertService;
+  readonly clockJobs: ClockJob[];
 
   private constructor(
     readonly backend: Backend,
     readonly clock: Clock,
     delivery: EngineOptions['delivery'] = {},
+    notifier?: Notifier,
   ) {
     const { transports, ...policy } = delivery;
     this.delivery = new DeliveryWorker({
@@ -166,17 +178,28 @@ export class Engine {
       timestamp: formatTimestamp,
       delivery: this.delivery,
     };
+    this.alerts = new AlertService({
+      backend,
+      clock,
+      query: async (sql) => (await this.execute(sql)).at(-1) ?? { columns: [], rows: [] },
+      warehouseExists: async (name) => (await this.catalog.warehouses()).some((w) => w.name === name),
+      notifier: notifier ?? deliveryNotifier(this.ctx),
+      incidentChanged: (incident) => this.events.next({ type: 'incident', incident }),
+      shared: isServer(backend),
+    });
+    this.clockJobs = [this.alerts];
   }
 
   /** Opens the engine on a backend, installing the catalog (and the default warehouse) if missing. */
   static async open(backend: Backend, options: EngineOptions = {}): Promise<Engine> {
-    const engine = new Engine(backend, options.clock ?? systemClock, options.delivery);
+    const engine = new Engine(backend, options.clock ?? systemClock, options.delivery, options.notifier);
     await backend.transaction(async (tx) => {
       await installCatalog(tx);
       await installCaptureRegistry(tx);
       await installDelivery(tx);
       for (const ddl of dialectOf(backend.family).engineDdl) await tx.query(ddl);
       engine.user = String((await tx.query('SELECT current_user')).rows[0]?.[0] ?? '') || null;
+      for (const ddl of ALERT_DDL) await tx.query(ddl);
       if ((await listWarehouses(tx)).length === 0) {
         await insertWarehouse(tx, {
           name: DEFAULT_WAREHOUSE,
@@ -317,6 +340,14 @@ export class Engine {
         const r = await runNotificationStatement(this.ctx, parsed.statement, stmt.text);
         return { ...table(r), ...(r.message ? { message: r.message } : {}) };
       }
+      case 'create_alert':
+      case 'alter_alert':
+      case 'drop_alert':
+      case 'execute_alert':
+      case 'show_alerts':
+      case 'describe_alert':
+      case 'raise_incident': // alerts/service.ts
+        return alertResult(await this.alerts.statement(parsed, stmt.text), status, table);
       case 'passthrough': {
         const translation = translateSql(
           stmt.text,
@@ -758,8 +789,20 @@ export class Engine {
   }
 }
 
-/** Statements that change neither the catalog nor any table. */
+/** Alert statements: their actions run as statements of their own (through dispatch), so they count there. */
+const ALERT_KINDS = new Set([
+  'create_alert',
+  'alter_alert',
+  'drop_alert',
+  'execute_alert',
+  'show_alerts',
+  'describe_alert',
+  'raise_incident',
+]);
+
+/** Statements that change neither the catalog of DTs and warehouses nor any table. */
 const isReadOnly = (parsed: Statement) =>
+  ALERT_KINDS.has(parsed.kind) ||
   parsed.kind === 'show_dynamic_tables' ||
   parsed.kind === 'explain_create_dynamic_table' ||
   parsed.kind === 'show_warehouses' ||

@@ -16,6 +16,7 @@ import { checkExercise, impactBundle } from '../exercises/magic.js';
 import { loadTpch } from '../tpch/load.js';
 import { OrderSimulator } from '../tpch/simulator.js';
 import type { RefreshRecord } from '../types.js';
+import { runAlertCommand } from './alert-commands.js';
 import { longestStep, MAX_REFRESHES_PER_STEP, refreshesInStep } from './bounds.js';
 import type { DtCommand } from './dt-line.js';
 import type { MagicSession } from './session.js';
@@ -45,7 +46,10 @@ export async function runDtCommand(
       const before = session.clock.now();
       const { engine } = await session.connect();
       const dts = await engine.listDynamicTables();
-      const refreshes = refreshesInStep(command.ms, dts);
+      // Alert runs are steps of the clock too (alerts/service.ts).
+      const refreshes =
+        refreshesInStep(command.ms, dts) +
+        (await engine.alerts.runsInStep(command.ms, MAX_REFRESHES_PER_STEP));
       if (refreshes > MAX_REFRESHES_PER_STEP)
         throw magicError(
           cell,
@@ -133,6 +137,13 @@ export async function runDtCommand(
       return [await checkExercise(engine, command.exercise)];
     case 'impact':
       return [impactBundle(await engine.listDynamicTables(), command.table, command.column)];
+    case 'alert_template':
+    case 'alert_preview':
+    case 'alerts_list':
+    case 'alerts_ack':
+    case 'alerts_resolve':
+    case 'alerts_show':
+      return runAlertCommand(engine, command, cell); // magics/alert-commands.ts
     default:
       throw new DtError('DT_ERR_INTERNAL', `unhandled %dt command ${(command as DtCommand).kind}`);
   }

@@ -3,6 +3,7 @@
  * or a DtError whose position is the offending word's line and column in the cell.
  */
 import { EXERCISES } from '../exercises/registry.js';
+import { type AlertCommand, parseAlert, parseAlerts } from './alert-line.js';
 import { closest, magicError, splitWords, type Word } from './words.js';
 
 export type DtCommand =
@@ -22,7 +23,8 @@ export type DtCommand =
   | { kind: 'simulate_stop' }
   | { kind: 'compare'; a: string; b: string }
   | { kind: 'check'; exercise: string }
-  | { kind: 'impact'; table: string; column: string };
+  | { kind: 'impact'; table: string; column: string }
+  | AlertCommand; // magics/alert-line.ts
 
 export const DT_SUBCOMMANDS = [
   'connect',
@@ -38,6 +40,8 @@ export const DT_SUBCOMMANDS = [
   'compare',
   'check',
   'impact',
+  'alert',
+  'alerts',
 ] as const;
 
 /** `%dt` usage, shown with errors and by `%dt help` in the docs. */
@@ -53,7 +57,13 @@ export const DT_USAGE = `%dt connect duckdb | pglite | postgres://…
 %dt simulate orders --rate N [--seed N] | %dt simulate stop   (rate 0.001 to 100; seed 0 to 2147483647)
 %dt compare NAME_A NAME_B
 %dt impact TABLE.COLUMN                                      (the DTs a rename or drop of the column would break)
-%dt check EXERCISE                                            (a lesson's exercise: pass, or what is wrong and a hint)`;
+%dt check EXERCISE                                            (a lesson's exercise: pass, or what is wrong and a hint)
+%dt alert freshness DT --over 50% | quality DT --below 95 | volume TABLE --deviation 20% [--window 7d]
+          | revenue TABLE --drop 15% | performance DT --over 10s | upstream DT
+          --channel INTEGRATION [--severity info|warning|critical] [--escalate-to INTEGRATION --after 30m]
+          [--every 5m] [--name ALERT] [--column COL] [--amount COL]   (ranges: docs/alerts.md)
+%dt alert preview KIND TARGET --over|--below|--deviation|--drop N   (when it would have fired, charted)
+%dt alerts [--limit N] | %dt alerts ack ID [--note "…"] | resolve ID [--note "…"] | show ID`;
 
 /** A numeric argument's documented range (docs/magics.md): decimal digits only, no sign, exponent or hex. */
 export interface Bound {
@@ -110,7 +120,7 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /** Walks the words after the subcommand; `--name value` options are collected first. */
-class Args {
+export class Args {
   private readonly positional: Word[] = [];
   private readonly options = new Map<string, Word>();
   constructor(
@@ -304,6 +314,10 @@ export function parseDtLine(cell: string, from: number, to: number): DtCommand {
       }
       return { kind: 'check', exercise: exercise.text };
     }
+    case 'alert':
+      return parseAlert(cell, (allowed) => args(allowed), to);
+    case 'alerts':
+      return parseAlerts(cell, (allowed) => args(allowed));
     default: {
       const guess = closest(name, DT_SUBCOMMANDS);
       throw magicError(

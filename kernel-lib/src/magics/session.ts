@@ -9,6 +9,8 @@
  *
  * Cells run one at a time (a queue): a cell run while a refresh is in flight waits for it, never interleaves.
  */
+
+import type { Notifier } from '../alerts/incidents.js';
 import type { Backend, ResultColumn, Value } from '../backends/backend.js';
 import { formatTimestamp } from '../backends/backend.js';
 import { ManualClock } from '../clock.js';
@@ -31,6 +33,8 @@ export interface MagicSessionOptions {
   stepMs?: number;
   /** Called after each new connection is open (the browser runtime marks "DuckDB ready" with it). */
   onConnected?: (connection: Connection) => void;
+  /** Where incidents notify (default: delivery's outbox); tests pass a recording one. */
+  notifier?: (backend: Backend) => Notifier;
 }
 
 export interface Connection {
@@ -82,7 +86,8 @@ export class MagicSession {
     if (this.connection && (spec === undefined || spec === this.connection.spec)) return this.connection;
     const target = spec ?? this.options.defaultSpec;
     const backend = await this.options.open(target); // a failure leaves the previous connection in place
-    const engine = await Engine.open(backend, { clock: this.clock });
+    const notifier = this.options.notifier?.(backend);
+    const engine = await Engine.open(backend, { clock: this.clock, ...(notifier ? { notifier } : {}) });
     await this.disconnect();
     this.connection = { spec: target, engine, scheduler: new Scheduler(engine) };
     this.options.onConnected?.(this.connection);

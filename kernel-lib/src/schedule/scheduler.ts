@@ -154,6 +154,7 @@ export class Scheduler {
     const now = this.clock.now();
     const times = [
       this.nextDueAt,
+      ...this.engine.clockJobs.map((j) => j.nextAt()),
       ...[...this.inflight.values()].map((f) => f.endAt ?? null),
       ...[...this.warehouses.values()].map((w) => w.suspendsAt()),
     ].filter((t): t is number => t !== null && t > now);
@@ -170,6 +171,14 @@ export class Scheduler {
 
   /** Looks once at `now`: retires finished refreshes, bills suspended warehouses, plans and runs a cycle. */
   async tick(): Promise<void> {
+    await this.look();
+    // Then what else falls due on the clock (alerts), after this instant's refreshes (awaited when simulated).
+    const now = this.clock.now();
+    for (const job of this.engine.clockJobs)
+      await job.run(now).catch((e) => this.own.next({ type: 'error', at: now, message: messageOf(e) }));
+  }
+
+  private async look(): Promise<void> {
     const now = this.clock.now();
     try {
       for (const [name, f] of this.inflight)

@@ -4,6 +4,7 @@
  * text with its offset; node-sql-parser and the backend judge it, not this grammar.
  */
 
+import { type AlertStatement, parseAlertStatement } from './alert-ddl.js';
 import { Cursor } from './cursor.js';
 import { type CreateWarehouse, createWarehouse, type DropWarehouse } from './warehouse-ddl.js';
 
@@ -128,10 +129,13 @@ export type Statement =
   | ShowWarehouses
   | ExplainCreate
   | Notification
+  | AlertStatement
   | Passthrough;
 
 /** Classifies and parses one statement (its text and tokens as returned by `splitStatements`). */
 export function parseStatement(sql: string, tokens: Token[]): Statement {
+  const alert = parseAlertStatement(sql, tokens); // sql/alert-ddl.ts
+  if (alert) return alert;
   const c = new Cursor(sql, significant(tokens));
   // EXPLAIN of a CREATE … DYNAMIC TABLE is ours; any other EXPLAIN goes to the backend.
   if (isKeyword(c.peek(), 'EXPLAIN') && isKeyword(c.peek(1), 'CREATE')) {
