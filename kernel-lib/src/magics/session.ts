@@ -16,6 +16,7 @@ import { type OutputBundle, tableBundle, textBundle } from '../display/bundle.js
 import { Engine } from '../engine/engine.js';
 import { DtError, messageOf } from '../errors.js';
 import { Scheduler } from '../schedule/scheduler.js';
+import { TPCH_END } from '../tpch/load.js';
 import type { OrderSimulator } from '../tpch/simulator.js';
 import { runDtCommand } from './commands.js';
 import { type MagicCommand, moveError, parseCell } from './parse.js';
@@ -25,7 +26,10 @@ export interface MagicSessionOptions {
   open: (spec: string) => Promise<Backend>;
   /** The database used until `%dt connect`: duckdb in the browser, pglite in a kernel. */
   defaultSpec: string;
-  /** Where the session clock starts (default: now, to the second). */
+  /**
+   * Where the session clock starts (default: where TPC-H's order dates end, so CURRENT_DATE filters see the
+   * loaded data and simulated orders follow on from it).
+   */
   start?: number;
   /** Real ms between steps of `%dt clock run` (default 250). */
   stepMs?: number;
@@ -55,7 +59,7 @@ export class MagicSession {
   private runFactor = 0;
 
   constructor(private readonly options: MagicSessionOptions) {
-    this.clock = new ManualClock(options.start ?? Math.floor(Date.now() / 1000) * 1000);
+    this.clock = new ManualClock(options.start ?? TPCH_END);
   }
 
   /**

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/**
+ * Times each lesson cell by cell: the lesson's ```dtlab blocks (content/<lesson>.md, the same cells the
+ * notebooks are built from) run in order in a magic session on a fresh in-memory DuckDB database, as the
+ * page runtime runs them (the same kernel-lib magics; the browser adds rendering, not engine work). Prints
+ * each cell's time, then per lesson the total, the median cell and the slowest cell, against the goals
+ * (lesson < 60 s, median cell < 300 ms, no cell > 10 s). Uses this checkout's kernel-lib/dist (build it
+ * first: `npm run build -w kernel-lib` or scripts/setup.sh).
+ *
+ *   node scripts/lesson-timing.mjs [lesson …]      (default: every lesson in content/)
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const lib = await import(pathToFileURL(path.join(root, 'kernel-lib/dist/index.js')).href);
+const { openBackend, TPCH_END } = lib;
+const { MagicSession } = lib.magics;
+
+const GOALS = { lessonMs: 60_000, medianMs: 300, cellMs: 10_000 };
+
+const cellsOf = (source) => [...source.matchAll(/^```dtlab\n([\s\S]*?)^```$/gm)].map((m) => m[1].trim());
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+
+const asked = process.argv.slice(2);
+const lessons = asked.length
+  ? asked
+  : readdirSync(path.join(root, 'content'))
+      .filter((f) => /^scenario-.*\.md$/.test(f))
+      .map((f) => f.replace(/\.md$/, ''));
+let failed = false;
+for (const lesson of lessons) {
+  const cells = cellsOf(readFileSync(path.join(root, 'content', `${lesson}.md`), 'utf8'));
+  const session = new MagicSession({
+    open: async () => openBackend('duckdb'),
+    defaultSpec: 'duckdb',
+    ...(TPCH_END === undefined ? {} : { start: TPCH_END }),
+  });
+  const times = [];
+  console.log(`# ${lesson}: ${cells.length} cells`);
+  for (const [i, cell] of cells.entries()) {
+    const t0 = performance.now();
+    let error = '';
+    try {
+      const out = (await session.run(cell)) ?? [];
+      const err = out.find((b) => b.data['application/vnd.dtlab.error+json']);
+      if (err) error = ` ERROR ${err.data['text/plain']}`;
+    } catch (e) {
+      error = ` ERROR ${e.message}`;
+    }
+    const ms = performance.now() - t0;
+    times.push(ms);
+    if (error) failed = true;
+    console.log(`  ${String(i + 1).padStart(2)} ${fmt(ms).padStart(9)}  ${cell.split('\n')[0]}${error}`);
+  }
+  await session.close();
+  const total = times.reduce((a, b) => a + b, 0);
+  const slowest = times.indexOf(Math.max(...times));
+  const ok = (v, goal) => (v < goal ? 'ok' : 'OVER');
+  console.log(
+    `${lesson}: total ${fmt(total)} (${ok(total, GOALS.lessonMs)}, goal < 60 s); ` +
+      `median cell ${fmt(median(times))} (${ok(median(times), GOALS.medianMs)}, goal < 300 ms); ` +
+      `slowest cell ${slowest + 1} ${fmt(times[slowest])} (${ok(times[slowest], GOALS.cellMs)}, goal < 10 s): ` +
+      `${cells[slowest].split('\n')[0]}`,
+  );
+}
+process.exit(failed ? 1 : 0);
