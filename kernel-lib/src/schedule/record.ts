@@ -5,7 +5,7 @@
 import { formatTimestamp, type Queryable } from '../backends/backend.js';
 import { insertLagSamples, insertMetering, type LagSample } from '../catalog/catalog.js';
 import type { DynamicTable } from '../types.js';
-import { MINIMUM_BILLED_SECONDS, type WarehouseRun } from './warehouse.js';
+import { billedSeconds, type WarehouseRun } from './warehouse.js';
 
 export const parseTimestamp = (s: string): number => Date.parse(`${s.replace(' ', 'T')}Z`);
 
@@ -58,7 +58,7 @@ export async function writeRun(db: Queryable, run: WarehouseRun): Promise<void> 
     startTime: formatTimestamp(run.startMs),
     endTime: formatTimestamp(run.endMs),
     busySeconds: run.busyMs / 1000,
-    billedSeconds: Math.max(MINIMUM_BILLED_SECONDS, (run.endMs - run.startMs) / 1000),
+    billedSeconds: billedSeconds(run.startMs, run.endMs),
     refreshes: run.refreshes,
     creditsUsed: run.credits,
   });
