@@ -20,6 +20,7 @@ import { TPCH_END } from '../tpch/load.js';
 import type { OrderSimulator } from '../tpch/simulator.js';
 import { runDtCommand } from './commands.js';
 import { type MagicCommand, moveError, parseCell } from './parse.js';
+import { statementStatus } from './summary.js';
 
 export interface MagicSessionOptions {
   /** Opens the database `%dt connect SPEC` names (and `defaultSpec` on first use). */
@@ -167,7 +168,13 @@ export class MagicSession {
         .catch((e: unknown) => Promise.reject(moveError(e, cell, (o) => o + command.offset)));
       const last = results.at(-1);
       if (command.save && last) this.saved.set(command.save, { columns: last.columns, rows: last.rows });
-      const out = results.map((r) => (r.message !== undefined ? textBundle(r.message) : tableBundle(r)));
+      const out = results.map((r) =>
+        r.message !== undefined
+          ? textBundle(r.message)
+          : r.columns.length === 0
+            ? textBundle(statementStatus(r.sql, r.rowCount))
+            : tableBundle(r),
+      );
       if (command.save) out.push(textBundle(`saved the last result as ${command.save}`));
       return out;
     }

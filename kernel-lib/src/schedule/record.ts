@@ -63,3 +63,20 @@ export async function writeRun(db: Queryable, run: WarehouseRun): Promise<void> 
     creditsUsed: run.credits,
   });
 }
+
+/** The billed warehouse runs that ended after `sinceMs` (from `dtlab.warehouse_metering_history`). */
+export async function readRunsSince(db: Queryable, sinceMs: number): Promise<Omit<WarehouseRun, 'size'>[]> {
+  const { rows } = await db.query(
+    `SELECT warehouse_name, start_time, end_time, busy_s, refreshes, credits_used
+       FROM dtlab.warehouse_metering_history WHERE end_time > $1 ORDER BY start_time`,
+    [formatTimestamp(sinceMs)],
+  );
+  return rows.map((r) => ({
+    warehouse: String(r[0]),
+    startMs: parseTimestamp(String(r[1])),
+    endMs: parseTimestamp(String(r[2])),
+    busyMs: Number(r[3]) * 1000,
+    refreshes: Number(r[4]),
+    credits: Number(r[5]),
+  }));
+}
