@@ -73,6 +73,8 @@ export interface HistoryView {
   records: RefreshRecord[];
   name: string | null;
   limit: number | null;
+  /** How many refreshes the history holds in all (the view shows the latest `limit`). */
+  total?: number;
 }
 
 /** The refresh history: a finished refresh of a DT it shows goes on top (or replaces its earlier row). */
@@ -82,7 +84,12 @@ export function foldHistory(view: HistoryView, e: SchedulerEvent): HistoryView {
   if (view.name !== null && r.name !== view.name) return view;
   const rest = view.records.filter((x) => x.refreshId !== r.refreshId);
   const records = [r, ...rest].sort((a, b) => b.refreshId - a.refreshId);
-  return { ...view, records: view.limit === null ? records : records.slice(0, view.limit) };
+  const added = rest.length === view.records.length ? 1 : 0;
+  return {
+    ...view,
+    records: view.limit === null ? records : records.slice(0, view.limit),
+    ...(view.total !== undefined ? { total: view.total + added } : {}),
+  };
 }
 
 /** One row of the "Dynamic Tables" sidebar. */

@@ -95,13 +95,16 @@ export async function runDtCommand(
     }
     case 'graph':
       return [dagBundle(dagModel(await engine.listDynamicTables(), engine.clock.now()))];
-    case 'history':
+    case 'history': {
+      const all = await engine.history(command.name);
       return [
-        historyBundle((await engine.history(command.name)).slice(0, command.limit), {
+        historyBundle(all.slice(0, command.limit), {
           name: command.name ?? null,
           limit: command.limit,
+          total: all.length,
         }),
       ];
+    }
     case 'refresh':
       return [historyBundle([await engine.refresh(command.name)])];
     case 'verify': {
