@@ -18,8 +18,18 @@ export function foldDag(model: DagModel, e: SchedulerEvent): DagModel {
       : model;
   if (e.type === 'lag') return update(e.sample.name, { lagSeconds: e.sample.lagSeconds });
   if (e.type === 'state') return update(e.name, { state: e.state });
-  if (e.type === 'refresh' && e.record.state === 'SUCCEEDED')
-    return update(e.record.name, { dataTimestamp: e.record.dataTimestamp });
+  if (e.type === 'refresh' && e.record.state === 'SUCCEEDED') {
+    // A manual refresh brings no lag sample of its own: the lag right after it, as the sidebar shows.
+    const r = e.record;
+    const lag =
+      r.refreshEndTime === null || r.dataTimestamp === null
+        ? undefined
+        : Math.max(0, (timestampMs(r.refreshEndTime) - timestampMs(r.dataTimestamp)) / 1000);
+    return update(r.name, {
+      dataTimestamp: r.dataTimestamp,
+      ...(lag === undefined ? {} : { lagSeconds: lag }),
+    });
+  }
   return model;
 }
 
