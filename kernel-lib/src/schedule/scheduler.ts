@@ -14,6 +14,7 @@
  *   simulated end. The same actions then always give the same history, and a too-small warehouse shows.
  */
 import { merge, type Observable, Subject } from 'rxjs';
+import { formatTimestamp } from '../backends/backend.js';
 import { consecutiveScheduledFailures, type LagSample } from '../catalog/catalog.js';
 import { type Clock, isManual, ManualClock, realDelayUntil } from '../clock.js';
 import type { Engine } from '../engine/engine.js';
@@ -191,8 +192,12 @@ export class Scheduler {
       if (isManual(this.clock)) {
         await cycle;
         // A refresh's simulated duration may be 0 (NO_DATA, a failure): no refresh end then wakes the
-        // clock, so what falls due next (a retry, say) is planned from the catalog as the cycle left it.
-        const after = await this.engine.listDynamicTables();
+        // clock, so what falls due next (a retry, say) is planned again as the cycle left things: the DTs
+        // it refreshed at its instant, the failed ones with their attempt noted (planInput reads it).
+        const at = formatTimestamp(now);
+        const after = dts.map((d) =>
+          plan.refresh.includes(d.name) && !this.attempts.has(d.name) ? { ...d, dataTimestamp: at } : d,
+        );
         this.nextDueAt = planCycle(
           after.map((d) => this.planInput(d, now)),
           now,
