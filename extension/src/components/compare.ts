@@ -13,6 +13,9 @@ export interface CompareData {
   words?: string[];
 }
 
+/** Thousands separated, up to six decimals (credits are small numbers). */
+const fmt = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 6 });
+
 /** "12.5×" when both are positive: how many times more the second did than the first. */
 function ratio(x: number, y: number): string {
   if (!(x > 0 && y > 0)) return '';
@@ -50,7 +53,7 @@ export class DtlabCompare extends LitElement {
           ${Object.entries(d.labels ?? {}).map(([k, label]) => {
             const x = ta[k] ?? 0;
             const y = tb[k] ?? 0;
-            return html`<tr><td>${label}</td><td>${x.toLocaleString('en-US')}</td><td>${y.toLocaleString('en-US')}</td><td>${ratio(x, y)}</td></tr>`;
+            return html`<tr><td>${label}</td><td>${fmt(x)}</td><td>${fmt(y)}</td><td>${ratio(x, y)}</td></tr>`;
           })}
         </tbody>
       </table>
