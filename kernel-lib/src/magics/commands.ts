@@ -1,14 +1,13 @@
 /** What each `%dt` subcommand does with the session's engine; returns the bundles the notebook shows. */
 import type { Value } from '../backends/backend.js';
 import { type OutputBundle, tableBundle, textBundle } from '../display/bundle.js';
-import { dagBundle, dagModel, timestampMs } from '../display/graph.js';
+import { dagBundle, dagModel } from '../display/graph.js';
 import { historyBundle, type LagPoint, lagBundle } from '../display/history.js';
 import type { Engine } from '../engine/engine.js';
 import { DtError } from '../errors.js';
 import { readRunsSince } from '../schedule/record.js';
 import { loadTpch } from '../tpch/load.js';
 import { OrderSimulator } from '../tpch/simulator.js';
-import type { RefreshRecord } from '../types.js';
 import { longestStep, MAX_REFRESHES_PER_STEP, refreshesInStep } from './bounds.js';
 import { compare } from './compare.js';
 import type { DtCommand } from './dt-line.js';

@@ -54,6 +54,8 @@ export class MagicSession {
   /** How long each magic cell took to execute (not counting its wait in the queue), in order. */
   readonly timings: { cell: string; ms: number }[] = [];
   simulator: OrderSimulator | undefined;
+  /** The cell running now (not queued), for a progress display. */
+  current: string | undefined;
   private connection: Connection | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private runTimer: ReturnType<typeof setInterval> | undefined;
@@ -73,9 +75,11 @@ export class MagicSession {
     return this.serialized(async () => {
       const started = performance.now();
       const out: OutputBundle[] = [];
+      this.current = cell;
       try {
         for (const command of commands) out.push(...(await this.execute(command, cell)));
       } finally {
+        this.current = undefined;
         this.timings.push({ cell: cell.trim().split('\n')[0] ?? '', ms: performance.now() - started });
       }
       return out;
