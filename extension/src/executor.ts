@@ -12,6 +12,7 @@ import type { CodeCell } from '@jupyterlab/cells';
 import type { IOutput } from '@jupyterlab/nbformat';
 import { INotebookCellExecutor, runCell } from '@jupyterlab/notebook';
 import { errorOutput, isMagicCell } from '../../kernel-lib/dist/magics/browser.js';
+import { showProgress } from './progress.js';
 import { runtime } from './runtime.js';
 
 /**
@@ -38,6 +39,7 @@ async function runMagicCell(
   cell.setPrompt('*');
   const outputs: IOutput[] = [];
   let success = true;
+  const stopProgress = showProgress(cell, g.session, source);
   try {
     const bundles = (await run) ?? [];
     for (const b of bundles)
@@ -51,6 +53,7 @@ async function runMagicCell(
     success = false;
     outputs.push({ output_type: 'error', ...errorOutput(e) });
   }
+  stopProgress();
   cell.model.outputs.clear();
   for (const o of outputs) cell.model.outputs.add(o);
   cell.model.executionCount = ++executionCount;

@@ -85,9 +85,15 @@ const extensions: IRenderMime.IExtension[] = [
         live?: boolean;
         name?: string | null;
         limit?: number | null;
+        total?: number;
       };
       const el = new DtlabHistory();
-      el.view = { records: d.records, name: d.name ?? null, limit: d.limit ?? null } satisfies HistoryView;
+      el.view = {
+        records: d.records,
+        name: d.name ?? null,
+        limit: d.limit ?? null,
+        ...(d.total !== undefined ? { total: d.total } : {}),
+      } satisfies HistoryView;
       el.live = d.live === true;
       return el;
     }),

@@ -79,6 +79,7 @@ export async function checkScenarioA(page, prefix, { pageEngine = true } = {}) {
   const verdict = await compare.locator('.verdict').textContent();
   if (!/same contents/.test(verdict ?? '')) failures.push(`the comparison says: ${verdict}`);
   await compare.screenshot({ path: `/tmp/${prefix}-compare.png` });
+  if (pageEngine) failures.push(...(await checkCompareAgrees(page)));
 
   // The history widgets' text lives in their shadow roots.
   const histories = page.locator('.dtlab-output dtlab-table', { hasText: 'Refresh history' });
@@ -102,6 +103,74 @@ export async function checkScenarioA(page, prefix, { pageEngine = true } = {}) {
     await h.scrollIntoViewIfNeeded();
     await h.screenshot({ path: `/tmp/${prefix}-${name}.png` });
   }
+  return failures;
+}
+
+/**
+ * The lesson's last comparison (no refresh runs after it) agrees with the refresh history: per DT, the
+ * successful refreshes, source rows read, rows written and credits summed from the engine's history are the
+ * widget's figures, and its words name the DT with fewer rows as the one that did less work and the cheaper
+ * as the one that cost less.
+ */
+async function checkCompareAgrees(page) {
+  const failures = [];
+  const compare = page.locator('dtlab-compare').last();
+  const shown = await compare.evaluate((el) => ({
+    a: el.data.a,
+    b: el.data.b,
+    cells: [...el.shadowRoot.querySelectorAll('tbody tr')].map((tr) =>
+      [...tr.querySelectorAll('td')].map((td) => td.textContent.trim()),
+    ),
+    words: [...el.shadowRoot.querySelectorAll('.words p')].map((p) => p.textContent),
+  }));
+  const history = await page.evaluate(
+    async ([a, b]) => {
+      const engine = window.dtlab?.session.connected?.engine;
+      const sums = async (name) => {
+        const ok = (await engine.history(name)).filter((r) => r.state === 'SUCCEEDED');
+        const sum = (f) => ok.reduce((x, r) => x + f(r), 0);
+        return {
+          refreshes: ok.length,
+          rowsRead: sum((r) => r.rowsRead),
+          rowsWritten: sum((r) => r.rowsInserted + r.rowsDeleted),
+          credits: Math.round(sum((r) => r.creditsUsed) * 1e6) / 1e6,
+        };
+      };
+      return { [a]: await sums(a), [b]: await sums(b) };
+    },
+    [shown.a, shown.b],
+  );
+  const row = (label) => shown.cells.find((c) => c[0] === label);
+  const num = (t) => Number(String(t).replace(/,/g, ''));
+  for (const [label, key] of [
+    ['successful refreshes', 'refreshes'],
+    ['source rows read', 'rowsRead'],
+    ['rows written (inserted + deleted)', 'rowsWritten'],
+    ['credits', 'credits'],
+  ]) {
+    const r = row(label);
+    if (!r) {
+      failures.push(`the comparison has no row "${label}"`);
+      continue;
+    }
+    const [x, y] = [num(r[1]), num(r[2])];
+    const [ea, eb] = [history[shown.a][key], history[shown.b][key]];
+    if (Math.abs(x - ea) > 1e-6 || Math.abs(y - eb) > 1e-6)
+      failures.push(`the comparison's ${label} (${x}, ${y}) differ from the history's (${ea}, ${eb})`);
+  }
+  const work = (t) => t.rowsRead + t.rowsWritten;
+  const [ta, tb] = [history[shown.a], history[shown.b]];
+  const less = work(ta) < work(tb) ? shown.a : shown.b;
+  const cheaper = ta.credits < tb.credits ? shown.a : shown.b;
+  const text = shown.words.join(' ');
+  if (!text.includes(`${less} did less work`))
+    failures.push(`the comparison's words do not say ${less} did less work: ${text}`);
+  if (!text.includes(`${cheaper} cost less`))
+    failures.push(`the comparison's words do not say ${cheaper} cost less: ${text}`);
+  if (less !== 'daily_revenue_inc' || cheaper !== 'daily_revenue_inc')
+    failures.push(
+      `in Scenario A the incremental DT should do less work and cost less: ${JSON.stringify(history)}`,
+    );
   return failures;
 }
 

@@ -26,6 +26,7 @@ export {
   loadTpch,
   loadTpch$,
   shiftDaysToToday,
+  TPCH_END,
   tpchInfo,
 } from './tpch/load.js';
 export { loadTpchFiles } from './tpch/load-files.js';

@@ -81,6 +81,11 @@ export interface RefreshRecord {
   completionTarget: string | null;
   rowsInserted: number;
   rowsDeleted: number;
+  /**
+   * Source rows the refresh read (schedule/cost.ts): every row of every source for FULL / REINITIALIZE, the
+   * change rows for INCREMENTAL, 0 for NO_DATA.
+   */
+  rowsRead: number;
   /** Rows of change read, per source. */
   changesRead: Record<string, number>;
   planningMs: number;

@@ -16,7 +16,9 @@ import {
 } from '../src/display/live.js';
 import { dagSvg, lagSvg } from '../src/display/svg.js';
 import { refreshTimeline, timelineSvg } from '../src/display/timeline.js';
+import { compareWords, totals } from '../src/magics/compare.js';
 import { parseCell } from '../src/magics/parse.js';
+import { billSummary, refreshSummary, simulatorSummary, statementStatus } from '../src/magics/summary.js';
 import type { SchedulerEvent } from '../src/schedule/events.js';
 import type { DynamicTable, RefreshRecord } from '../src/types.js';
 
@@ -202,9 +204,10 @@ describe('static fallbacks: every widget bundle reads without the extension', ()
     expectInert(html);
     expect(html.match(/<polyline /g)).toHaveLength(2);
     expect(html.match(/stroke-dasharray/g)).toHaveLength(2);
-    // dt_a: two samples drawn as a step (3 vertices); the evil-named DT's null lag is left out (1 vertex).
+    // dt_a: two samples joined by a straight line (2 vertices: lag grows linearly between samples, the
+    // sawtooth; a step would hide it); the evil-named DT's null lag is left out (1 vertex).
     const vertices = [...html.matchAll(/points="([^"]*)"/g)].map((m) => m[1]?.split(' ').length);
-    expect(vertices.sort()).toEqual([1, 3]);
+    expect(vertices.sort()).toEqual([1, 2]);
     expect(html).toContain(
       '<td>dt_a</td><td>90 s</td><td>2026-01-01 00:02:00</td><td>90 s</td><td>10 min</td>',
     );
@@ -302,12 +305,18 @@ describe('live folds', () => {
       state: 'SUSPENDED',
       reason: 'USER_SUSPENDED',
     });
-    model = foldDag(model, { type: 'refresh', record: record(5, 'a') });
+    expect(model.nodes.find((n) => n.id === 'a')).toMatchObject({ lagSeconds: 45 });
+    // A refresh (a manual one brings no lag sample) sets the lag right after it: its end − its data timestamp.
+    const r = record(5, 'a');
+    model = foldDag(model, { type: 'refresh', record: r });
+    const after =
+      (Date.parse(`${r.refreshEndTime?.replace(' ', 'T')}Z`) - Date.parse('2026-01-01T00:05:00Z')) / 1000;
     expect(model.nodes.find((n) => n.id === 'a')).toMatchObject({
-      lagSeconds: 45,
+      lagSeconds: after,
       state: 'SUSPENDED',
       dataTimestamp: '2026-01-01 00:05:00',
     });
+    expect(after).not.toBe(45);
     expect(foldDag(model, lagEvent('zz', 9, 1))).toBe(model);
   });
 
@@ -383,5 +392,91 @@ describe('error outputs', () => {
       evalue: 'boom',
       traceback: ['Error: boom'],
     });
+  });
+});
+
+describe('what a step, a stream and a statement did, in words (magics/summary.ts)', () => {
+  const rec = (over: Partial<RefreshRecord>): RefreshRecord => ({
+    refreshId: 1,
+    name: 'a',
+    state: 'SUCCEEDED',
+    stateMessage: null,
+    refreshAction: 'INCREMENTAL',
+    refreshTrigger: 'SCHEDULED',
+    dataTimestamp: '2026-01-01 00:00:00',
+    refreshStartTime: '2026-01-01 00:00:00',
+    refreshEndTime: '2026-01-01 00:00:00',
+    completionTarget: null,
+    rowsInserted: 1,
+    rowsDeleted: 1,
+    rowsRead: 10,
+    changesRead: {},
+    planningMs: 0,
+    executionMs: 1,
+    queuedMs: 0,
+    reason: null,
+    warehouse: 'w',
+    creditsUsed: 0.001,
+    ...over,
+  });
+
+  it('counts only the scheduled refreshes of a clock step, with rows read and credits', () => {
+    const s = refreshSummary([
+      rec({ refreshTrigger: 'CREATION', refreshAction: 'FULL', rowsRead: 1000 }),
+      rec({ refreshTrigger: 'MANUAL' }),
+      rec({}),
+      rec({ refreshAction: 'NO_DATA', rowsRead: 0, creditsUsed: 0 }),
+    ]);
+    expect(s).toBe(
+      '2 scheduled refreshes ran: a 2 (INCREMENTAL 1, NO_DATA 1; 10 source rows read, 0.001 credits)',
+    );
+    expect(refreshSummary([rec({ refreshTrigger: 'MANUAL' })])).toBe('no refresh was due');
+  });
+
+  it('bills each warehouse from its runs', () => {
+    expect(billSummary([])).toMatch(/no warehouse ran/);
+    const run = { warehouse: 'w', startMs: 0, endMs: 3600_000, busyMs: 240_000, refreshes: 120, credits: 1 };
+    expect(billSummary([run])).toBe(
+      'warehouse w: up 3,600 s since it resumed, busy 240 s of it, billed 1 credits',
+    );
+  });
+
+  it('says what the simulator wrote and what a statement without a result did', () => {
+    expect(
+      simulatorSummary({
+        events: { newOrder: 5, statusChange: 1, correction: 2, cancellation: 0 },
+        lineitems: 20,
+        faults: { duplicateKey: 0, nullCustomer: 1, unknownCustomer: 0 } as never,
+      }),
+    ).toBe(
+      'simulation stopped after 8 events: 5 new orders (20 line items), 1 status changes, 2 price corrections, 0 cancellations; faults: nullCustomer 1',
+    );
+    expect(statementStatus('INSERT INTO t VALUES (1), (2)', 2)).toBe('2 rows inserted');
+    expect(statementStatus('-- c\nWITH x AS (SELECT 1) DELETE FROM t', 1)).toBe('1 row deleted');
+    expect(statementStatus('CREATE TABLE t (a INT)', 0)).toBe('CREATE TABLE done');
+  });
+
+  it('compares in words: which did less work, which cost less, and why', () => {
+    const inc = totals([
+      rec({}),
+      rec({ refreshAction: 'NO_DATA', rowsRead: 0, rowsInserted: 0, rowsDeleted: 0, creditsUsed: 0 }),
+    ]);
+    const full = totals([
+      rec({
+        refreshAction: 'FULL',
+        rowsRead: 15_000,
+        rowsInserted: 2400,
+        rowsDeleted: 2400,
+        creditsUsed: 0.5,
+      }),
+    ]);
+    expect(inc).toMatchObject({ refreshes: 2, incremental: 1, noData: 1, rowsRead: 10, rowsWritten: 2 });
+    const words = compareWords('inc', inc, 'full', full).join('\n');
+    expect(words).toContain(
+      'inc did less work: it read 10 source rows and wrote 2, against 15,000 and 4,800 for full',
+    );
+    expect(words).toContain('inc cost less: 0.001 credits against 0.5 for full');
+    expect(words).toContain('1 NO_DATA refresh read nothing and cost nothing');
+    expect(compareWords('full', full, 'inc', inc).join(' ')).toContain('inc did less work');
   });
 });

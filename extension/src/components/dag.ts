@@ -43,10 +43,11 @@ export class DtlabDag extends LitElement {
     svg { max-width: 100%; height: auto; }
     rect { stroke-width: 1.5; cursor: pointer; rx: 6; }
     .source rect { fill: var(--jp-layout-color2, #eee); stroke: var(--jp-border-color1, #999); }
-    .fresh rect { fill: #e3f4e1; stroke: #2e7d32; }
-    .late rect { fill: #fff1dc; stroke: #e65100; }
-    .pending rect { fill: #eef2fb; stroke: #5c6bc0; stroke-dasharray: 4 3; }
-    .suspended rect { fill: #f3f3f3; stroke: #757575; stroke-dasharray: 2 2; }
+    /* Translucent fills over the theme's background, so the nodes read in light and dark themes alike. */
+    .fresh rect { fill: rgba(76, 175, 80, 0.18); stroke: #43a047; }
+    .late rect { fill: rgba(255, 152, 0, 0.2); stroke: #ef6c00; }
+    .pending rect { fill: rgba(92, 107, 192, 0.16); stroke: #7986cb; stroke-dasharray: 4 3; }
+    .suspended rect { fill: rgba(158, 158, 158, 0.16); stroke: #9e9e9e; stroke-dasharray: 2 2; }
     .selected rect { stroke-width: 3; }
     text { fill: var(--jp-content-font-color1, #222); pointer-events: none; }
     .sub { fill: var(--jp-content-font-color2, #555); font-size: 10px; }

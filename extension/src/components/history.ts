@@ -19,6 +19,7 @@ const COLUMNS: [keyof RefreshRecord, string, string][] = [
   ['refreshAction', 'action', 'varchar'],
   ['refreshTrigger', 'trigger', 'varchar'],
   ['dataTimestamp', 'data_timestamp', 'timestamp'],
+  ['rowsRead', 'source_rows_read', 'bigint'],
   ['rowsInserted', 'rows_inserted', 'bigint'],
   ['rowsDeleted', 'rows_deleted', 'bigint'],
   ['executionMs', 'execution_ms', 'double'],
@@ -26,7 +27,7 @@ const COLUMNS: [keyof RefreshRecord, string, string][] = [
   ['reason', 'reason', 'varchar'],
 ];
 
-export function historyTable(records: RefreshRecord[]): TableData {
+export function historyTable(records: RefreshRecord[], total?: number): TableData {
   return {
     columns: COLUMNS.map(([, name, type]) => ({ name, type })),
     rows: records.map((r) =>
@@ -39,7 +40,10 @@ export function historyTable(records: RefreshRecord[]): TableData {
       ),
     ),
     rowCount: records.length,
-    title: 'Refresh history',
+    title:
+      total !== undefined && total > records.length
+        ? `Refresh history: the latest ${records.length} of ${total} refreshes`
+        : 'Refresh history',
   };
 }
 
@@ -77,7 +81,7 @@ export class DtlabHistory extends LitElement {
 
   override render() {
     if (!this.view) return html``;
-    return html`${this.timeline()}<dtlab-table .data=${historyTable(this.view.records)}></dtlab-table>`;
+    return html`${this.timeline()}<dtlab-table .data=${historyTable(this.view.records, this.view.total)}></dtlab-table>`;
   }
 
   private timeline() {

@@ -12,6 +12,12 @@ import { follow } from '../live.js';
 /** Catalog timestamps are UTC 'YYYY-MM-DD HH:MM:SS[.ffffff]'. */
 const time = (ts: string) => new Date(`${ts.replace(' ', 'T')}Z`);
 
+/** "13:05" (24-hour, UTC), with the day when the tick is at midnight. */
+export function hhmm(d: Date): string {
+  const iso = d.toISOString();
+  return iso.slice(11, 16) === '00:00' ? iso.slice(5, 10) : iso.slice(11, 16);
+}
+
 export class DtlabLag extends LitElement {
   static override properties = { view: { attribute: false } };
   declare view: LagView | undefined;
@@ -48,14 +54,27 @@ export class DtlabLag extends LitElement {
     }));
     const chart = Plot.plot({
       width: 720,
-      height: 260,
+      height: 280,
       marginLeft: 50,
-      x: { type: 'utc', label: 'lesson time (UTC)' },
+      marginBottom: 44,
+      // The theme's colours, not Plot's white background and black text (dark themes).
+      style: { background: 'transparent', color: 'var(--jp-ui-font-color1, currentColor)' },
+      x: {
+        type: 'utc',
+        label: 'lesson time (UTC)',
+        labelAnchor: 'center',
+        labelArrow: 'none',
+        labelOffset: 38,
+        ticks: 6,
+        tickFormat: hhmm,
+      },
       y: { label: 'lag (minutes)', grid: true, zero: true },
       color: { legend: true },
       marks: [
         Plot.ruleY(targets, { y: 'target', stroke: 'name', strokeDasharray: '4 3' }),
-        Plot.line(data, { x: 't', y: 'lag', stroke: 'name', curve: 'step-after' }),
+        // Lag grows linearly between samples (now − data timestamp) and drops at a refresh: straight lines
+        // between the samples draw the sawtooth.
+        Plot.line(data, { x: 't', y: 'lag', stroke: 'name', curve: 'linear' }),
         Plot.dot(data, { x: 't', y: 'lag', fill: 'name', r: 1.5 }),
       ],
     });

@@ -178,6 +178,7 @@ export async function insertRefreshRecord(
     r.reason,
     r.warehouse,
     r.creditsUsed,
+    r.rowsRead,
   ];
   const columns = values.map((_v, i) => `$${i + 1}`).join(', ');
   // The id was drawn with the refresh's metadata (catalog/refresh-metadata.ts): the INSERT then waits for the

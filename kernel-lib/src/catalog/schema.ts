@@ -31,6 +31,8 @@ export const CATALOG_DDL = [
      credits_used DOUBLE PRECISION NOT NULL)`,
   // Version 2 (the scheduler). ADD COLUMN IF NOT EXISTS upgrades a catalog made by version 1.
   'ALTER TABLE dtlab.dynamic_tables ADD COLUMN IF NOT EXISTS suspend_reason VARCHAR',
+  // Source rows each refresh read (schedule/cost.ts), the measure of its work beside the rows it wrote.
+  'ALTER TABLE dtlab.refresh_history ADD COLUMN IF NOT EXISTS rows_read BIGINT DEFAULT 0',
   // Lag over time, so a chart can be drawn after a restart. kind: CYCLE (sampled when the scheduler looks),
   // PEAK (just before a refresh completes: the largest lag of that period), REFRESHED (just after).
   `CREATE TABLE IF NOT EXISTS dtlab.lag_samples (
@@ -57,7 +59,8 @@ export const CATALOG_DDL = [
           d.target_lag_s AS target_lag_sec, d.created_on AS graph_history_valid_from,
           h.refresh_id AS refresh_id, h.reason AS refresh_action_reason, h.warehouse AS warehouse,
           h.credits_used AS credits_used, h.queued_ms AS queued_ms, h.planning_ms AS planning_ms,
-          h.execution_ms AS execution_ms, h.changes_read AS changes_read
+          h.execution_ms AS execution_ms, h.changes_read AS changes_read,
+          h.rows_read AS rows_read
      FROM dtlab.refresh_history h LEFT JOIN dtlab.dynamic_tables d ON d.name = h.name`,
   `CREATE OR REPLACE VIEW dtlab.dynamic_table_graph_history AS
    SELECT t.name AS name, current_schema() AS schema_name, current_database() AS database_name,

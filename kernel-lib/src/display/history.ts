@@ -16,12 +16,17 @@ const HISTORY_COLUMNS: [string, string, (r: RefreshRecord) => Value][] = [
   ['action', 'varchar', (r) => r.refreshAction],
   ['trigger', 'varchar', (r) => r.refreshTrigger],
   ['data_timestamp', 'timestamp', (r) => r.dataTimestamp],
+  ['source_rows_read', 'bigint', (r) => r.rowsRead],
   ['rows_inserted', 'bigint', (r) => r.rowsInserted],
   ['rows_deleted', 'bigint', (r) => r.rowsDeleted],
   ['execution_ms', 'double', (r) => Math.round(r.executionMs * 10) / 10],
   ['credits', 'double', (r) => Math.round(r.creditsUsed * 1e6) / 1e6],
   ['reason', 'varchar', (r) => r.reason ?? r.stateMessage],
 ];
+
+/** "\n(the latest 20 of 61 refreshes)" when the history holds more than is shown. */
+export const latestOf = (shown: number, total?: number): string =>
+  total !== undefined && total > shown ? `\n(the latest ${shown} of ${total} refreshes)` : '';
 
 /**
  * A refresh history. With `view` (what `%dt history [NAME] [--limit N]` asked for) the widget stays live:
@@ -30,7 +35,7 @@ const HISTORY_COLUMNS: [string, string, (r: RefreshRecord) => Value][] = [
  */
 export function historyBundle(
   records: RefreshRecord[],
-  view?: { name: string | null; limit: number | null },
+  view?: { name: string | null; limit: number | null; total?: number },
 ): OutputBundle {
   const columns: ResultColumn[] = HISTORY_COLUMNS.map(([name, type]) => ({ name, type }));
   const table = tableBundle({
@@ -42,8 +47,9 @@ export function historyBundle(
       [MIME.history]: {
         records: records as unknown as JsonValue,
         ...(view ? { live: true, name: view.name, limit: view.limit } : {}),
+        ...(view?.total !== undefined ? { total: view.total } : {}),
       },
-      'text/plain': table.data['text/plain'] as string,
+      'text/plain': `${table.data['text/plain'] as string}${latestOf(records.length, view?.total)}`,
       // A timeline (when there are two refreshes or more) over the table.
       'text/html': `${timelineSvg(records)}${table.data['text/html'] as string}`,
     },

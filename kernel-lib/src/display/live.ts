@@ -18,8 +18,18 @@ export function foldDag(model: DagModel, e: SchedulerEvent): DagModel {
       : model;
   if (e.type === 'lag') return update(e.sample.name, { lagSeconds: e.sample.lagSeconds });
   if (e.type === 'state') return update(e.name, { state: e.state });
-  if (e.type === 'refresh' && e.record.state === 'SUCCEEDED')
-    return update(e.record.name, { dataTimestamp: e.record.dataTimestamp });
+  if (e.type === 'refresh' && e.record.state === 'SUCCEEDED') {
+    // A manual refresh brings no lag sample of its own: the lag right after it, as the sidebar shows.
+    const r = e.record;
+    const lag =
+      r.refreshEndTime === null || r.dataTimestamp === null
+        ? undefined
+        : Math.max(0, (timestampMs(r.refreshEndTime) - timestampMs(r.dataTimestamp)) / 1000);
+    return update(r.name, {
+      dataTimestamp: r.dataTimestamp,
+      ...(lag === undefined ? {} : { lagSeconds: lag }),
+    });
+  }
   return model;
 }
 
@@ -73,6 +83,8 @@ export interface HistoryView {
   records: RefreshRecord[];
   name: string | null;
   limit: number | null;
+  /** How many refreshes the history holds in all (the view shows the latest `limit`). */
+  total?: number;
 }
 
 /** The refresh history: a finished refresh of a DT it shows goes on top (or replaces its earlier row). */
@@ -82,7 +94,12 @@ export function foldHistory(view: HistoryView, e: SchedulerEvent): HistoryView {
   if (view.name !== null && r.name !== view.name) return view;
   const rest = view.records.filter((x) => x.refreshId !== r.refreshId);
   const records = [r, ...rest].sort((a, b) => b.refreshId - a.refreshId);
-  return { ...view, records: view.limit === null ? records : records.slice(0, view.limit) };
+  const added = rest.length === view.records.length ? 1 : 0;
+  return {
+    ...view,
+    records: view.limit === null ? records : records.slice(0, view.limit),
+    ...(view.total !== undefined ? { total: view.total + added } : {}),
+  };
 }
 
 /** One row of the "Dynamic Tables" sidebar. */

@@ -106,7 +106,7 @@ function niceTicks(max: number): number[] {
 const ms = (ts: string) => Date.parse(`${ts.replace(' ', 'T')}Z`);
 
 /**
- * Lag (minutes) over lesson time per DT as step lines, each DT's target lag a dashed rule of its colour,
+ * Lag (minutes) over lesson time per DT as lines between its samples (the sawtooth), each DT's target lag a dashed rule of its colour,
  * a legend, y ticks and the first and last sample times. Null lags (never refreshed) are left out.
  */
 export function lagSvg(points: LagPoint[]): string {
@@ -145,11 +145,9 @@ export function lagSvg(points: LagPoint[]): string {
       );
     const series = samples.filter((p) => p.name === name);
     const coords: string[] = [];
-    series.forEach((p, i) => {
+    series.forEach((p) => {
       const x = sx(ms(p.sampleTime));
       const y = sy((p.lagSeconds as number) / 60);
-      const prev = series[i - 1];
-      if (prev) coords.push(`${num(x)},${num(sy((prev.lagSeconds as number) / 60))}`); // step-after
       coords.push(`${num(x)},${num(y)}`);
     });
     parts.push(`<polyline fill="none" stroke="${c}" stroke-width="1.5" points="${coords.join(' ')}"/>`);

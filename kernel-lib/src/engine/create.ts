@@ -19,11 +19,13 @@ import {
   sourceColumns,
 } from '../catalog/catalog.js';
 import { cycleThrough } from '../catalog/graph.js';
+import { isManual } from '../clock.js';
 import { DtError } from '../errors.js';
 import { createStorageSql, type OutputColumn, probeSql, refreshSelect } from '../plan/full.js';
 import { decideRefreshMode } from '../plan/mode.js';
 import { executeRefresh } from '../refresh/full.js';
 import { buildIncrementalState, dropState } from '../refresh/incremental.js';
+import { modelTiming } from '../schedule/cost.js';
 import { analyzeQuery, findIdentifier } from '../sql/analyze.js';
 import type { CreateDynamicTable } from '../sql/ddl.js';
 import { positionAt } from '../sql/position.js';
@@ -255,6 +257,7 @@ async function runCreate(
             warehouseSize,
             planningMs: 0,
             reason: dt.refreshModeReason,
+            ...(isManual(ctx.clock) ? { timing: modelTiming(() => warehouseSize) } : {}),
           },
           () => ctx.clock.now(),
         );

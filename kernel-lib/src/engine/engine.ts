@@ -611,7 +611,7 @@ export class Engine {
     const { rows } = await this.backend.query(
       `SELECT refresh_id, name, state, state_message, refresh_action, refresh_trigger, data_timestamp,
               refresh_start_time, refresh_end_time, completion_target, rows_inserted, rows_deleted, changes_read,
-              planning_ms, execution_ms, queued_ms, reason, warehouse, credits_used
+              planning_ms, execution_ms, queued_ms, reason, warehouse, credits_used, rows_read
          FROM dtlab.refresh_history ${name ? 'WHERE name = $1' : ''} ORDER BY refresh_id DESC`,
       name ? [name] : [],
     );
@@ -635,6 +635,7 @@ export class Engine {
       reason: r[16] === null ? null : String(r[16]),
       warehouse: String(r[17]),
       creditsUsed: Number(r[18]),
+      rowsRead: Number(r[19] ?? 0),
     }));
   }
 

@@ -1,25 +1,21 @@
 /** What each `%dt` subcommand does with the session's engine; returns the bundles the notebook shows. */
-import { quoteIdent, type ResultColumn, type Value } from '../backends/backend.js';
-import {
-  escapeHtml,
-  type JsonValue,
-  MIME,
-  type OutputBundle,
-  tableBundle,
-  textBundle,
-} from '../display/bundle.js';
-import { dagBundle, dagModel, timestampMs } from '../display/graph.js';
+import type { Value } from '../backends/backend.js';
+import { type OutputBundle, tableBundle, textBundle } from '../display/bundle.js';
+import { dagBundle, dagModel } from '../display/graph.js';
 import { historyBundle, type LagPoint, lagBundle } from '../display/history.js';
 import type { Engine } from '../engine/engine.js';
 import { DtError } from '../errors.js';
 import { checkExercise, impactBundle } from '../exercises/magic.js';
+import { readRunsSince } from '../schedule/record.js';
 import { loadTpch } from '../tpch/load.js';
 import { OrderSimulator } from '../tpch/simulator.js';
 import type { RefreshRecord } from '../types.js';
 import { runAlertCommand } from './alert-commands.js';
 import { longestStep, MAX_REFRESHES_PER_STEP, refreshesInStep } from './bounds.js';
+import { compare } from './compare.js';
 import type { DtCommand } from './dt-line.js';
 import type { MagicSession } from './session.js';
+import { billSummary, refreshSummary, simulatorSummary } from './summary.js';
 import { magicError } from './words.js';
 
 /** Runs one `%dt` command; `cell` is the cell it came from (errors point into it). */
@@ -44,7 +40,7 @@ export async function runDtCommand(
       return [textBundle(session.clockText())];
     case 'clock_advance': {
       const before = session.clock.now();
-      const { engine } = await session.connect();
+      const { engine, scheduler } = await session.connect();
       const dts = await engine.listDynamicTables();
       // Alert runs are steps of the clock too (alerts/service.ts).
       const refreshes =
@@ -57,16 +53,18 @@ export async function runDtCommand(
           `%dt clock ${command.text} would run about ${refreshes} refreshes (at most ${MAX_REFRESHES_PER_STEP} per step): use a shorter step such as ${longestStep(dts)}, several times`,
           'DT_ERR_OPTION',
         );
+      const lastId = (await engine.history())[0]?.refreshId ?? 0;
       await session.advance(command.ms);
-      const records = (await engine.history()).filter((r) => timestampMs(r.refreshStartTime) >= before);
-      return [textBundle(`${session.clockText()}\n${refreshSummary(records)}`)];
+      const records = (await engine.history()).filter((r) => r.refreshId > lastId);
+      const runs = [...(await readRunsSince(engine.backend, before)), ...scheduler.openRuns()];
+      return [textBundle(`${session.clockText()}\n${refreshSummary(records)}\n${billSummary(runs)}`)];
     }
     case 'simulate_stop': {
       const sim = session.simulator;
       if (!sim) return [textBundle('no simulation is running')];
       await sim.stop();
       session.simulator = undefined;
-      return [textBundle(`simulation stopped: ${JSON.stringify(sim.counts.events)}`)];
+      return [textBundle(simulatorSummary(sim.counts))];
     }
     default:
       break;
@@ -102,13 +100,16 @@ export async function runDtCommand(
     }
     case 'graph':
       return [dagBundle(dagModel(await engine.listDynamicTables(), engine.clock.now()))];
-    case 'history':
+    case 'history': {
+      const all = await engine.history(command.name);
       return [
-        historyBundle((await engine.history(command.name)).slice(0, command.limit), {
+        historyBundle(all.slice(0, command.limit), {
           name: command.name ?? null,
           limit: command.limit,
+          total: all.length,
         }),
       ];
+    }
     case 'refresh':
       return [historyBundle([await engine.refresh(command.name)])];
     case 'verify': {
@@ -164,82 +165,4 @@ export async function lagPoints(engine: Engine, names: string[]): Promise<LagPoi
     lagSeconds: r[3] === null ? null : Number(r[3]),
     targetLagSeconds: r[4] === null ? null : Number(r[4]),
   }));
-}
-
-interface Totals {
-  refreshes: number;
-  incremental: number;
-  full: number;
-  rowsChanged: number;
-  changesRead: number;
-  executionMs: number;
-  credits: number;
-}
-
-function totals(records: RefreshRecord[]): Totals {
-  const ok = records.filter((r) => r.state === 'SUCCEEDED');
-  const sum = (f: (r: RefreshRecord) => number) => ok.reduce((a, r) => a + f(r), 0);
-  return {
-    refreshes: ok.length,
-    incremental: ok.filter((r) => r.refreshAction === 'INCREMENTAL').length,
-    full: ok.filter((r) => r.refreshAction === 'FULL' || r.refreshAction === 'REINITIALIZE').length,
-    rowsChanged: sum((r) => r.rowsInserted + r.rowsDeleted),
-    changesRead: sum((r) => Object.values(r.changesRead).reduce((a, b) => a + b, 0)),
-    executionMs: Math.round(sum((r) => r.executionMs) * 10) / 10,
-    credits: Math.round(sum((r) => r.creditsUsed) * 1e6) / 1e6,
-  };
-}
-
-/** Two DTs side by side: same contents (EXCEPT ALL both ways), and the work their refreshes did. */
-async function compare(engine: Engine, a: string, b: string): Promise<OutputBundle> {
-  const dts = await engine.listDynamicTables();
-  for (const name of [a, b])
-    if (!dts.some((d) => d.name === name))
-      throw new DtError('DT_ERR_UNKNOWN_OBJECT', `dynamic table ${name} does not exist`);
-  const [qa, qb] = [quoteIdent(a), quoteIdent(b)];
-  const diff = await engine.backend.query(
-    `SELECT count(*) FROM ((SELECT * FROM ${qa} EXCEPT ALL SELECT * FROM ${qb})
-       UNION ALL (SELECT * FROM ${qb} EXCEPT ALL SELECT * FROM ${qa})) d`,
-  );
-  const differing = Number(diff.rows[0]?.[0] ?? 0);
-  const [ta, tb] = [totals(await engine.history(a)), totals(await engine.history(b))];
-  const metrics = Object.keys(ta) as (keyof Totals)[];
-  const columns: ResultColumn[] = [
-    { name: 'metric', type: 'varchar' },
-    { name: a, type: 'double' },
-    { name: b, type: 'double' },
-  ];
-  const table = tableBundle({ columns, rows: metrics.map((m) => [m, ta[m], tb[m]]) });
-  const verdict = differing === 0 ? 'contents equal' : `contents differ in ${differing} rows`;
-  return {
-    data: {
-      [MIME.compare]: {
-        a,
-        b,
-        equal: differing === 0,
-        differingRows: differing,
-        totals: { [a]: { ...ta }, [b]: { ...tb } },
-      } as JsonValue,
-      'text/plain': `${a} vs ${b}: ${verdict}\n${table.data['text/plain']}`,
-      'text/html': `<p>${escapeHtml(`${a} vs ${b}: ${verdict}`)}</p>${table.data['text/html']}`,
-    },
-    metadata: {},
-  };
-}
-
-/** "12 refreshes: a 6 (INCREMENTAL 3, NO_DATA 3), b 1 (FULL 1)": what a clock move did, per DT. */
-export function refreshSummary(records: RefreshRecord[]): string {
-  const per = new Map<string, Map<string, number>>();
-  for (const r of records) {
-    const counts = per.get(r.name) ?? new Map<string, number>();
-    const key = r.state === 'SUCCEEDED' ? (r.refreshAction ?? r.state) : r.state;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-    per.set(r.name, counts);
-  }
-  if (per.size === 0) return 'no refresh was due';
-  const parts = [...per].map(([name, counts]) => {
-    const total = [...counts.values()].reduce((a, b) => a + b, 0);
-    return `${name} ${total} (${[...counts].map(([k, n]) => `${k} ${n}`).join(', ')})`;
-  });
-  return `${records.length} refreshes ran: ${parts.join('; ')}`;
 }

@@ -160,9 +160,20 @@ function parseDynamicTable(
       throw magicError(cell, headerFrom, 'expected a dynamic table name and options');
     return { kind: 'dynamic_table', ddl, statement, toCell };
   } catch (e) {
+    // The DDL's "before AS" means nothing in a cell that has no AS: the options go on the first line.
+    if (isDtError(e) && e.code === 'DT_ERR_OPTION' && /^TARGET_LAG is required/.test(e.message))
+      throw magicError(
+        cell,
+        headerEnd,
+        `TARGET_LAG is required: add it to the first line, e.g. %%dynamic_table ${statementName(header)} TARGET_LAG = '1 minute' (or TARGET_LAG = DOWNSTREAM)`,
+        'DT_ERR_OPTION',
+      );
     throw moveError(e, cell, toCell);
   }
 }
+
+/** The DT name a `%%dynamic_table` header starts with (for messages). */
+const statementName = (header: string): string => header.trim().split(/[\s(]/)[0] ?? 'NAME';
 
 /** Re-raises a DtError positioned in generated text at the matching place of the cell. */
 export function moveError(e: unknown, cell: string, toCell: (offset: number) => number): unknown {

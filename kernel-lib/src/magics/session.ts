@@ -18,16 +18,21 @@ import { type OutputBundle, tableBundle, textBundle } from '../display/bundle.js
 import { Engine } from '../engine/engine.js';
 import { DtError, messageOf } from '../errors.js';
 import { Scheduler } from '../schedule/scheduler.js';
+import { TPCH_END } from '../tpch/load.js';
 import type { OrderSimulator } from '../tpch/simulator.js';
 import { runDtCommand } from './commands.js';
 import { type MagicCommand, moveError, parseCell } from './parse.js';
+import { statementStatus } from './summary.js';
 
 export interface MagicSessionOptions {
   /** Opens the database `%dt connect SPEC` names (and `defaultSpec` on first use). */
   open: (spec: string) => Promise<Backend>;
   /** The database used until `%dt connect`: duckdb in the browser, pglite in a kernel. */
   defaultSpec: string;
-  /** Where the session clock starts (default: now, to the second). */
+  /**
+   * Where the session clock starts (default: where TPC-H's order dates end, so CURRENT_DATE filters see the
+   * loaded data and simulated orders follow on from it).
+   */
   start?: number;
   /** Real ms between steps of `%dt clock run` (default 250). */
   stepMs?: number;
@@ -53,13 +58,15 @@ export class MagicSession {
   /** How long each magic cell took to execute (not counting its wait in the queue), in order. */
   readonly timings: { cell: string; ms: number }[] = [];
   simulator: OrderSimulator | undefined;
+  /** The cell running now (not queued), for a progress display. */
+  current: string | undefined;
   private connection: Connection | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private runTimer: ReturnType<typeof setInterval> | undefined;
   private runFactor = 0;
 
   constructor(private readonly options: MagicSessionOptions) {
-    this.clock = new ManualClock(options.start ?? Math.floor(Date.now() / 1000) * 1000);
+    this.clock = new ManualClock(options.start ?? TPCH_END);
   }
 
   /**
@@ -72,9 +79,11 @@ export class MagicSession {
     return this.serialized(async () => {
       const started = performance.now();
       const out: OutputBundle[] = [];
+      this.current = cell;
       try {
         for (const command of commands) out.push(...(await this.execute(command, cell)));
       } finally {
+        this.current = undefined;
         this.timings.push({ cell: cell.trim().split('\n')[0] ?? '', ms: performance.now() - started });
       }
       return out;
@@ -168,7 +177,13 @@ export class MagicSession {
         .catch((e: unknown) => Promise.reject(moveError(e, cell, (o) => o + command.offset)));
       const last = results.at(-1);
       if (command.save && last) this.saved.set(command.save, { columns: last.columns, rows: last.rows });
-      const out = results.map((r) => (r.message !== undefined ? textBundle(r.message) : tableBundle(r)));
+      const out = results.map((r) =>
+        r.message !== undefined
+          ? textBundle(r.message)
+          : r.columns.length === 0
+            ? textBundle(statementStatus(r.sql, r.rowCount))
+            : tableBundle(r),
+      );
       if (command.save) out.push(textBundle(`saved the last result as ${command.save}`));
       return out;
     }

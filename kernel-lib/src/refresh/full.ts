@@ -8,6 +8,7 @@
 import { formatTimestamp, type Queryable } from '../backends/backend.js';
 import { insertRefreshRecord, updateDynamicTable } from '../catalog/catalog.js';
 import { fullRefreshSql } from '../plan/full.js';
+import { changeRows, readsWholeSources, sourceRowsSql } from '../schedule/cost.js';
 import type { WarehouseSize } from '../sql/ddl.js';
 import {
   CREDITS_PER_HOUR,
@@ -44,6 +45,8 @@ export interface Measured {
   executionMs: number;
   rowsInserted: number;
   rowsDeleted: number;
+  /** Source rows the refresh read (schedule/cost.ts): all of them for a recompute, the changes otherwise. */
+  rowsRead: number;
 }
 
 export interface RefreshTiming {
@@ -76,6 +79,7 @@ function record(req: RefreshRequest, startMs: number, endMs: number): Omit<Refre
     completionTarget,
     rowsInserted: 0,
     rowsDeleted: 0,
+    rowsRead: 0,
     changesRead: {},
     planningMs: req.planningMs,
     executionMs: 0,
@@ -124,6 +128,7 @@ export async function executeRefresh(
     executionMs: performance.now() - t0,
     rowsInserted: done.rowsInserted,
     rowsDeleted: done.rowsDeleted,
+    rowsRead: await sourceRowsRead(tx, req.dt, work),
   };
   const t = req.timing?.(measured) ?? { ...measured, queuedMs: 0 };
   const row = {
@@ -131,6 +136,7 @@ export async function executeRefresh(
     ...(work ? { refreshAction: work.action, reason: work.reason, changesRead: work.changesRead } : {}),
     rowsDeleted: done.rowsDeleted,
     rowsInserted: done.rowsInserted,
+    rowsRead: measured.rowsRead,
     executionMs: t.executionMs,
     queuedMs: t.queuedMs,
     // Finding that nothing changed needs no warehouse (the scheduler does not bill it either).
@@ -139,6 +145,13 @@ export async function executeRefresh(
   await updateDynamicTable(tx, req.dt.name, { data_timestamp: row.dataTimestamp ?? undefined });
   const refreshId = await insertRefreshRecord(tx, row, req.refreshId);
   return { refreshId, ...row };
+}
+
+/** Source rows a refresh read: every source row for a recompute, its change rows otherwise (cost.ts). */
+async function sourceRowsRead(tx: Queryable, dt: DynamicTable, work?: RefreshWork): Promise<number> {
+  if (!readsWholeSources(work?.action)) return changeRows(work?.changesRead ?? {});
+  const sql = sourceRowsSql(dt.sources.map((s) => s.name));
+  return sql === null ? 0 : Number((await tx.query(sql)).rows[0]?.[0] ?? 0);
 }
 
 /**

@@ -30,9 +30,10 @@ import {
   staticPart,
   withKnown,
 } from '../catalog/refresh-metadata.js';
-import type { Clock } from '../clock.js';
+import { type Clock, isManual } from '../clock.js';
 import { dialectOf } from '../dialect/index.js';
 import { refreshSelect } from '../plan/full.js';
+import { modelTiming } from '../schedule/cost.js';
 import { translateSql, translateType } from '../sql/translate.js';
 import type { DynamicTable, RefreshRecord, RefreshTrigger } from '../types.js';
 import {
@@ -116,8 +117,10 @@ export async function runRefresh(
     warehouseSize: 'XSMALL',
     planningMs: 0,
     reason: dt.refreshModeReason,
-    ...(options.timing ? { timing: options.timing } : {}),
   };
+  // A scheduled refresh is timed by the scheduler; any other under a manual clock by the cost model.
+  if (options.timing) request.timing = options.timing;
+  else if (isManual(clock)) request.timing = modelTiming(() => request.warehouseSize);
   // DuckDB takes the timeout as a transaction option (the Backend interface's options do not declare it yet,
   // hence the typed variable rather than a literal); the Postgres family sets statement_timeout below.
   const txOptions: DuckDbTransactionOptions = { isolation: 'repeatable read' };
@@ -212,6 +215,7 @@ export async function runRefresh(
       executionMs: performance.now() - t0,
       rowsInserted: 0,
       rowsDeleted: 0,
+      rowsRead: 0,
     };
     const t = options.timing?.(measured) ?? { ...measured, queuedMs: 0 };
     const wh = (await listWarehouses(backend)).find((w) => w.name === dt.warehouse);

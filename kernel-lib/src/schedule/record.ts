@@ -5,7 +5,7 @@
 import { formatTimestamp, type Queryable } from '../backends/backend.js';
 import { insertLagSamples, insertMetering, type LagSample } from '../catalog/catalog.js';
 import type { DynamicTable } from '../types.js';
-import { MINIMUM_BILLED_SECONDS, type WarehouseRun } from './warehouse.js';
+import { billedSeconds, type WarehouseRun } from './warehouse.js';
 
 export const parseTimestamp = (s: string): number => Date.parse(`${s.replace(' ', 'T')}Z`);
 
@@ -58,8 +58,25 @@ export async function writeRun(db: Queryable, run: WarehouseRun): Promise<void> 
     startTime: formatTimestamp(run.startMs),
     endTime: formatTimestamp(run.endMs),
     busySeconds: run.busyMs / 1000,
-    billedSeconds: Math.max(MINIMUM_BILLED_SECONDS, (run.endMs - run.startMs) / 1000),
+    billedSeconds: billedSeconds(run.startMs, run.endMs),
     refreshes: run.refreshes,
     creditsUsed: run.credits,
   });
+}
+
+/** The billed warehouse runs that ended after `sinceMs` (from `dtlab.warehouse_metering_history`). */
+export async function readRunsSince(db: Queryable, sinceMs: number): Promise<Omit<WarehouseRun, 'size'>[]> {
+  const { rows } = await db.query(
+    `SELECT warehouse_name, start_time, end_time, busy_s, refreshes, credits_used
+       FROM dtlab.warehouse_metering_history WHERE end_time > $1 ORDER BY start_time`,
+    [formatTimestamp(sinceMs)],
+  );
+  return rows.map((r) => ({
+    warehouse: String(r[0]),
+    startMs: parseTimestamp(String(r[1])),
+    endMs: parseTimestamp(String(r[2])),
+    busyMs: Number(r[3]) * 1000,
+    refreshes: Number(r[4]),
+    credits: Number(r[5]),
+  }));
 }

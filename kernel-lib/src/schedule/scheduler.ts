@@ -9,18 +9,21 @@
  * - Manual clock: `advance(ms)` / `advanceToNextRefresh()` step the clock from event to event and simulate.
  *   Each refresh runs on the database at its cycle's instant (so it reads the snapshot of its data timestamp,
  *   like Snowflake's time travel to the data timestamp) but *takes* a simulated duration (option
- *   `simulatedDuration`, default 1 s + 1 ms per 100 rows written): it occupies a warehouse slot, starts when
+ *   `simulatedDuration`, by default derived from the rows it read and wrote: cost.ts): it occupies a warehouse slot, starts when
  *   its upstreams of the cycle have ended and a slot is free, and its new contents count for lag only from its
  *   simulated end. The same actions then always give the same history, and a too-small warehouse shows.
  */
 import { merge, type Observable, Subject } from 'rxjs';
+import { formatTimestamp } from '../backends/backend.js';
 import { consecutiveScheduledFailures, type LagSample } from '../catalog/catalog.js';
 import { type Clock, isManual, ManualClock, realDelayUntil } from '../clock.js';
 import type { Engine } from '../engine/engine.js';
 import { isServer, withSourcesLocked } from '../engine/fence.js';
 import { messageOf } from '../errors.js';
 import type { Measured, RefreshTiming } from '../refresh/full.js';
+import type { WarehouseSize } from '../sql/ddl.js';
 import type { DynamicTable } from '../types.js';
+import { type Work, workDurationMs } from './cost.js';
 import type { SchedulerEvent } from './events.js';
 
 import { type CyclePlan, type PlanInput, planCycle } from './plan.js';
@@ -28,8 +31,8 @@ import { cycleSamples, lagSample, parseTimestamp, writeRun, writeSamples } from 
 import { type WarehouseRun, WarehouseState } from './warehouse.js';
 
 export interface SchedulerOptions {
-  /** Under a manual clock: how long a refresh takes, in clock ms. */
-  simulatedDuration?: (r: { name: string; rowsInserted: number; rowsDeleted: number }) => number;
+  /** Under a manual clock: how long a refresh takes, in clock ms (default: cost.ts `workDurationMs`). */
+  simulatedDuration?: (r: { name: string; size: WarehouseSize } & Work) => number;
   /** Cancel a scheduled refresh that runs longer than this (real ms). */
   refreshTimeoutMs?: number;
   /** Consecutive failed scheduled refreshes that suspend a DT (Snowflake: 5). */
@@ -45,8 +48,7 @@ export interface SchedulerOptions {
   fenceLockTimeoutMs?: number;
 }
 
-const defaultDuration = (r: { rowsInserted: number; rowsDeleted: number }) =>
-  1000 + Math.floor((r.rowsInserted + r.rowsDeleted) / 100);
+const defaultDuration = (r: { size: WarehouseSize } & Work) => workDurationMs(r.size, r);
 
 interface Flight {
   /** Clock ms when the refresh's new contents count; undefined while queued or running. */
@@ -196,7 +198,21 @@ export class Scheduler {
       this.lastCycleAt = now;
       this.own.next({ type: 'cycle', at: now, ...plan });
       const cycle = this.runCycle(plan, new Map(dts.map((d) => [d.name, d])));
-      if (isManual(this.clock)) return await cycle;
+      if (isManual(this.clock)) {
+        await cycle;
+        // A refresh's simulated duration may be 0 (NO_DATA, a failure): no refresh end then wakes the
+        // clock, so what falls due next (a retry, say) is planned again as the cycle left things: the DTs
+        // it refreshed at its instant, the failed ones with their attempt noted (planInput reads it).
+        const at = formatTimestamp(now);
+        const after = dts.map((d) =>
+          plan.refresh.includes(d.name) && !this.attempts.has(d.name) ? { ...d, dataTimestamp: at } : d,
+        );
+        this.nextDueAt = planCycle(
+          after.map((d) => this.planInput(d, now)),
+          now,
+        ).nextDueAt;
+        return;
+      }
       this.cycles.add(cycle);
       void cycle
         .catch((e) => this.own.next({ type: 'error', at: now, message: messageOf(e) }))
@@ -313,7 +329,11 @@ export class Scheduler {
     let placed: RefreshTiming | undefined;
     const timing = (m: Measured) => {
       if (simulated) {
-        const d = (this.options.simulatedDuration ?? defaultDuration)({ name: dt.name, ...m });
+        const d = (this.options.simulatedDuration ?? defaultDuration)({
+          name: dt.name,
+          size: wh?.spec.size ?? 'XSMALL',
+          ...m,
+        });
         const slot = wh ? wh.reserve(readyAt, d) : { startMs: readyAt, endMs: readyAt + d };
         placed = { ...slot, executionMs: d, queuedMs: slot.startMs - cycleAt };
       } else {

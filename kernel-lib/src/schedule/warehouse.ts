@@ -4,7 +4,7 @@
  *
  * - A warehouse is suspended until a refresh needs it; it then resumes and runs until it has been idle for
  *   AUTO_SUSPEND seconds after its last refresh ended, then suspends.
- * - Each run (resume → suspend) is billed per second at the size's credits per hour, with Snowflake's
+ * - Each run (resume → suspend) is billed per second (rounded up) at the size's credits per hour, with Snowflake's
  *   minimum of 60 seconds per resume. The idle tail before auto-suspend is billed too: that is what a short
  *   AUTO_SUSPEND saves and what a lag short enough to keep the warehouse always up costs.
  * - Concurrent refreshes share the run: a warehouse is billed for being up, not per query. Each refresh's
@@ -16,10 +16,14 @@ import { CREDITS_PER_HOUR, type Warehouse } from '../types.js';
 
 export const MINIMUM_BILLED_SECONDS = 60;
 
+/** Seconds billed for a run from resume to suspend: whole seconds (rounded up), at least 60. */
+export function billedSeconds(startMs: number, endMs: number): number {
+  return Math.max(MINIMUM_BILLED_SECONDS, Math.ceil((endMs - startMs) / 1000 - 1e-9));
+}
+
 /** Credits for one run of a warehouse from resume to suspend. */
 export function creditsForRun(size: WarehouseSize, startMs: number, endMs: number): number {
-  const billedSeconds = Math.max(MINIMUM_BILLED_SECONDS, (endMs - startMs) / 1000);
-  return (CREDITS_PER_HOUR[size] * billedSeconds) / 3600;
+  return (CREDITS_PER_HOUR[size] * billedSeconds(startMs, endMs)) / 3600;
 }
 
 export interface WarehouseRun {

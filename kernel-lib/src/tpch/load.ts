@@ -58,6 +58,12 @@ export type LoadResult =
 
 /** dbgen's last order date: 1998-08-02 (its END_DATE minus 151 days). */
 export const LAST_ORDER_DATE = '1998-08-02';
+/**
+ * Where a lesson's clock starts: noon UTC of the day TPC-H's order dates end, so a query's CURRENT_DATE sees
+ * the loaded data as current (order_analytics_incremental keeps the last 30 days) and simulated orders,
+ * dated by the lesson clock, follow on from the loaded ones.
+ */
+export const TPCH_END = Date.parse(`${LAST_ORDER_DATE}T12:00:00Z`);
 const DAY_MS = 86_400_000;
 
 /** The shift that moves the latest order date to the UTC day of `nowMs`. */

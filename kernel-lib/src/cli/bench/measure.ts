@@ -1,6 +1,6 @@
 /** Timing helpers of `dtlab bench`: wall-clock milliseconds, medians, ratios, the load average. */
 import { loadavg } from 'node:os';
-import { LAST_ORDER_DATE } from '../../tpch/load.js';
+import { TPCH_END } from '../../tpch/load.js';
 
 export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const t0 = performance.now();
@@ -20,8 +20,5 @@ export function median(xs: number[]): number {
 /** "load average 1.23 (1 min)": how busy the machine was while the figures were taken. */
 export const loadAverage = () => `load average ${loadavg()[0]?.toFixed(2)} (1 min)`;
 
-/**
- * Where the bench's clock starts: the day TPC-H's order dates end (noon UTC), so a query's CURRENT_DATE
- * sees the data as current (order_analytics_incremental keeps the last 30 days).
- */
-export const TPCH_END = Date.parse(`${LAST_ORDER_DATE}T12:00:00Z`);
+/** Where the bench's clock starts: where TPC-H's order dates end (tpch/load.ts). */
+export { TPCH_END };

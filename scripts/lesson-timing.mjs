@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+/**
+ * Times each lesson cell by cell: the lesson's ```dtlab blocks (content/<lesson>.md, the same cells the
+ * notebooks are built from) run in order in a magic session on a fresh in-memory DuckDB database, as the
+ * page runtime runs them (the same kernel-lib magics; the browser adds rendering, not engine work). Prints
+ * each cell's time, then per lesson the total, the median cell and the slowest cell, against the goals
+ * (lesson < 60 s, median cell < 300 ms, no cell > 10 s). Uses this checkout's kernel-lib/dist (build it
+ * first: `npm run build -w kernel-lib` or scripts/setup.sh).
+ *
+ *   node scripts/lesson-timing.mjs [--print] [lesson …]   (default: every lesson in content/)
+ *
+ * --print also prints each cell's text output.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const lib = await import(pathToFileURL(path.join(root, 'kernel-lib/dist/index.js')).href);
+const { openBackend, TPCH_END, translateSql, translateType } = lib;
+const { refreshSelect } = await import(pathToFileURL(path.join(root, 'kernel-lib/dist/plan/full.js')).href);
+const { MagicSession } = lib.magics;
+
+const GOALS = { lessonMs: 60_000, medianMs: 300, cellMs: 10_000 };
+
+const cellsOf = (source) => [...source.matchAll(/^```dtlab\n([\s\S]*?)^```$/gm)].map((m) => m[1].trim());
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+
+const print = process.argv.includes('--print');
+const asked = process.argv.slice(2).filter((a) => a !== '--print');
+const lessons = asked.length
+  ? asked
+  : readdirSync(path.join(root, 'content'))
+      .filter((f) => /^scenario-.*\.md$/.test(f))
+      .map((f) => f.replace(/\.md$/, ''));
+let failed = false;
+for (const lesson of lessons) {
+  const cells = cellsOf(readFileSync(path.join(root, 'content', `${lesson}.md`), 'utf8'));
+  const session = new MagicSession({
+    open: async () => openBackend('duckdb'),
+    defaultSpec: 'duckdb',
+    ...(TPCH_END === undefined ? {} : { start: TPCH_END }),
+  });
+  const times = [];
+  console.log(`# ${lesson}: ${cells.length} cells`);
+  for (const [i, cell] of cells.entries()) {
+    const t0 = performance.now();
+    let error = '';
+    try {
+      const out = (await session.run(cell)) ?? [];
+      if (print)
+        for (const b of out) console.log(String(b.data['text/plain'] ?? '').replace(/^/gm, '      | '));
+      const err = out.find((b) => b.data['application/vnd.dtlab.error+json']);
+      if (err) error = ` ERROR ${err.data['text/plain']}`;
+    } catch (e) {
+      error = ` ERROR ${e.message}`;
+    }
+    const ms = performance.now() - t0;
+    times.push(ms);
+    if (error) failed = true;
+    console.log(`  ${String(i + 1).padStart(2)} ${fmt(ms).padStart(9)}  ${cell.split('\n')[0]}${error}`);
+  }
+  // Acceptance: after the lesson, every DT (brought up to date) holds exactly its query's rows, and none is
+  // empty (a CURRENT_DATE filter must see the lesson's data).
+  const { engine } = await session.connect();
+  for (const dt of await engine.listDynamicTables()) {
+    await engine.execute(`ALTER DYNAMIC TABLE ${dt.name} REFRESH`);
+    const columns = (dt.columns ?? []).map((c) => ({
+      name: c.name,
+      type: translateType(c.type, engine.backend.family),
+    }));
+    const query = translateSql(dt.query, engine.backend.family, { now: engine.clock.now() }).text;
+    const expected = columns.length ? refreshSelect(query, columns) : query;
+    const q = `"${dt.name}"`;
+    const { rows } = await engine.backend.query(
+      `SELECT (SELECT count(*) FROM ${q}),
+              (SELECT count(*) FROM ((SELECT * FROM ${q} EXCEPT ALL ${expected})
+                 UNION ALL (${expected} EXCEPT ALL SELECT * FROM ${q})) d)`,
+    );
+    const [count, differing] = rows[0].map(Number);
+    if (count === 0 || differing !== 0) failed = true;
+    console.log(
+      `  check ${dt.name}: ${count} rows, ${differing} differ from its query${count === 0 ? ' (EMPTY)' : ''}`,
+    );
+  }
+  await session.close();
+  const total = times.reduce((a, b) => a + b, 0);
+  const slowest = times.indexOf(Math.max(...times));
+  const ok = (v, goal) => (v < goal ? 'ok' : 'OVER');
+  console.log(
+    `${lesson}: total ${fmt(total)} (${ok(total, GOALS.lessonMs)}, goal < 60 s); ` +
+      `median cell ${fmt(median(times))} (${ok(median(times), GOALS.medianMs)}, goal < 300 ms); ` +
+      `slowest cell ${slowest + 1} ${fmt(times[slowest])} (${ok(times[slowest], GOALS.cellMs)}, goal < 10 s): ` +
+      `${cells[slowest].split('\n')[0]}`,
+  );
+  console.log(
+    `(load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} on ${(await import('node:os')).cpus().length} cores)`,
+  );
+}
+process.exit(failed ? 1 : 0);
