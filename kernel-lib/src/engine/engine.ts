@@ -678,12 +678,15 @@ export class Engine {
   }
 }
 
-/** Statements that change neither the catalog nor any table. */
+/**
+ * Statements that change neither the catalog nor any table, or only as a refresh does: the refresh writes
+ * through to the known catalog and the ledger itself (refreshOne), so it starts no new epoch.
+ */
 const isReadOnly = (parsed: Statement) =>
   parsed.kind === 'show_dynamic_tables' ||
   parsed.kind === 'show_warehouses' ||
   parsed.kind === 'describe_dynamic_table' ||
-  (parsed.kind === 'alter_dynamic_table' && parsed.action.kind === 'verify');
+  (parsed.kind === 'alter_dynamic_table' && ['verify', 'refresh'].includes(parsed.action.kind));
 
 /** Names every table: how the ledger learns which table a write statement writes (capture/duckdb.ts). */
 const EVERY_TABLE = { has: (_name: string) => true };
