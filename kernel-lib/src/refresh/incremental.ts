@@ -245,7 +245,7 @@ export async function runIncremental(
   let rowsInserted = 0;
   // A whole-table aggregate has one row: it is replaced.
   const condition = (withNulls: boolean) =>
-    shape.global ? '1 = 1' : dtKeyCondition(keyColumns, keyTypes, withNulls);
+    shape.global ? '1 = 1' : dtKeyCondition(keyColumns, keyTypes, withNulls, quoteIdent(dt.name));
   for (const withNulls of hasNullKeys ? [false, true] : [false]) {
     if (emits)
       await exec(
