@@ -245,6 +245,8 @@ function aggregate(rnd: Rng, tables: string[], linearOnly = false): string {
     `SUM(${m})`,
     `AVG(${m})`,
     `SUM(${m} * 2 - 1)`,
+    `SUM(CASE WHEN ${predicate(rnd, tables)} THEN ${m} ELSE 0 END)`,
+    `AVG(COALESCE(${m}, 0))`,
     `MIN(${any})`,
     `MAX(${m})`,
   ];
@@ -302,6 +304,29 @@ function leftJoinQuery(rnd: Rng): GeneratedQuery {
   };
 }
 
+function outerRows(rnd: Rng): GeneratedQuery {
+  const pick = pickOf(rnd);
+  const [a, ac, b, bc] = pick(EDGES);
+  const join = pick(['LEFT JOIN', 'RIGHT JOIN', 'FULL JOIN']);
+  const cols = [ref(pick(colsOf([a], ['key', 'dec', 'cat']))), ref(pick(colsOf([b], ['key', 'cat'])))];
+  const where = rnd() < 0.3 ? ` WHERE ${predicate(rnd, [a, b])}` : '';
+  return {
+    family: `outer join rows (${join})`,
+    sql: `SELECT ${cols[0]} AS p0, ${cols[1]} AS p1 FROM ${a} ${ALIAS[a]} ${join} ${b} ${ALIAS[b]} ON ${ALIAS[a]}.${ac} = ${ALIAS[b]}.${bc}${where}`,
+  };
+}
+
+function windowed(rnd: Rng): GeneratedQuery {
+  const pick = pickOf(rnd);
+  const t = pick(TABLES.filter((x) => colsOf([x], ['dec']).length > 0));
+  const key = ref(pick(colsOf([t], ['key', 'cat'])));
+  const m = ref(pick(colsOf([t], ['dec'])));
+  return {
+    family: 'window',
+    sql: `SELECT ${key} AS p0, ${m} AS p1, SUM(${m}) OVER (PARTITION BY ${key}) AS w0, COUNT(*) OVER (PARTITION BY ${key}) AS w1 FROM ${t} ${ALIAS[t]}`,
+  };
+}
+
 function projection(rnd: Rng, distinct = rnd() < 0.25): GeneratedQuery {
   const pick = pickOf(rnd);
   const ch = chain(rnd, 3);
@@ -314,7 +339,12 @@ function projection(rnd: Rng, distinct = rnd() < 0.25): GeneratedQuery {
   ];
   const exprs = cols.map((c, i) => `${c} AS p${i}`);
   const dec = colsOf(ch.tables, ['dec']);
-  if (dec.length && rnd() < 0.4) exprs.push(`${ref(pick(dec))} * 2 AS p${cols.length}`);
+  if (dec.length && rnd() < 0.4)
+    exprs.push(
+      rnd() < 0.5
+        ? `${ref(pick(dec))} * 2 AS p${cols.length}`
+        : `CASE WHEN ${ref(pick(dec))} > 10 THEN 'big' ELSE 'small' END AS p${cols.length}`,
+    );
   const where = rnd() < 0.6 ? ` WHERE ${predicate(rnd, ch.tables)}` : '';
   return {
     family: distinct ? 'distinct' : 'projection',
@@ -384,26 +414,59 @@ function derivedQuery(rnd: Rng): GeneratedQuery {
   };
 }
 
+/**
+ * A query over an earlier generated DT `g<j>` (which the caller creates first): its rows grouped by its first
+ * column, or counted, or filtered.
+ */
+function onDt(rnd: Rng, earlier: GeneratedQuery[]): GeneratedQuery | undefined {
+  const pick = pickOf(rnd);
+  const candidates = earlier
+    .map((q, j) => ({ q, j }))
+    .filter(({ q }) => /^SELECT (DISTINCT )?\S+ AS (k0|p0)\b/.test(q.sql) && !q.sql.startsWith('WITH'));
+  if (candidates.length === 0) return undefined;
+  const { q, j } = pick(candidates);
+  const first = /AS k0\b/.test(q.sql) ? 'k0' : 'p0';
+  const shapes = [
+    `SELECT ${first}, COUNT(*) AS n FROM g${j} GROUP BY ${first}`,
+    `SELECT COUNT(*) AS n, COUNT(DISTINCT ${first}) AS nd FROM g${j}`,
+    `SELECT ${first} FROM g${j} WHERE ${first} IS NOT NULL`,
+  ];
+  return { family: 'DT over DT', sql: pick(shapes) };
+}
+
 const FAMILIES: [number, (rnd: Rng) => GeneratedQuery][] = [
   [5, aggQuery],
   [2, leftJoinQuery],
+  [1, outerRows],
   [3, (rnd) => projection(rnd)],
   [3, subqueryQuery],
   [1, cteQuery],
   [2, setOpQuery],
   [1, derivedQuery],
+  [1, windowed],
 ];
 
-/** `count` queries from `seed`. */
+/** `count` queries from `seed`; query i is meant to be DT `g<i>` (a DT over a DT reads an earlier one). */
 export function generateQueries(seed: number, count: number): GeneratedQuery[] {
   const rnd = random(seed);
   const total = FAMILIES.reduce((s, [w]) => s + w, 0);
-  return Array.from({ length: count }, () => {
+  const out: GeneratedQuery[] = [];
+  for (let i = 0; i < count; i++) {
+    const over = rnd() < 0.1 ? onDt(rnd, out) : undefined;
+    if (over) {
+      out.push(over);
+      continue;
+    }
     let r = rnd() * total;
+    let q: GeneratedQuery | undefined;
     for (const [w, f] of FAMILIES) {
       r -= w;
-      if (r < 0) return f(rnd);
+      if (r < 0) {
+        q = f(rnd);
+        break;
+      }
     }
-    return aggQuery(rnd);
-  });
+    out.push(q ?? aggQuery(rnd));
+  }
+  return out;
 }
