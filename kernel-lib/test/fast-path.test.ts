@@ -104,6 +104,28 @@ describe.each(BACKEND_KINDS)('refresh fast path on %s', (kind) => {
     ]);
   });
 
+  it('ALTER DYNAMIC TABLE … REFRESH run as SQL keeps the known catalog: the next refresh stays on the fast path', async () => {
+    await engine.execute('INSERT INTO src VALUES (11, 1, 2, NULL)');
+    expect(await rows('ALTER DYNAMIC TABLE totals REFRESH')).toEqual([
+      ['Dynamic table totals refreshed (INCREMENTAL, 1 rows).'],
+    ]);
+    const sent = record(backend);
+    clock.advance(1000);
+    expect(await action('totals')).toBe('NO_DATA');
+    expect(sent.filter((s) => CATALOG_READ.test(s) && !s.includes('dtlab.changes_since'))).toEqual([]);
+    const before = sent.findIndex((s) => /refresh_history/.test(s));
+    const work = sent
+      .slice(0, before)
+      .filter((s) => !/^(BEGIN|SET LOCAL|LOCK TABLE|UPDATE dtlab\.dynamic_tables)/.test(s));
+    expect(work).toHaveLength(kind === 'duckdb' ? 0 : 1);
+    // And a change after it is still seen.
+    await engine.execute('INSERT INTO src VALUES (12, 2, 2, NULL)');
+    expect(await action('totals')).toBe('INCREMENTAL');
+    expect(await rows('ALTER DYNAMIC TABLE totals VERIFY')).toEqual([
+      ['Dynamic table totals equals its query.'],
+    ]);
+  });
+
   it('a write through the engine, then nothing: INCREMENTAL, then NO_DATA, always equal', async () => {
     for (const [i, write] of [
       'INSERT INTO src VALUES (10, 3, 4, NULL)',

@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../src/engine/engine.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
 
-const DTS: [string, string][] = [
+/** Name, query, and REFRESH_MODE where it is not INCREMENTAL. */
+const DTS: [string, string, string?][] = [
   [
     'agg',
     'SELECT g, COUNT(*) AS c, SUM(v) AS sv, AVG(v) AS av, MIN(v) AS mn, MAX(v) AS mx FROM a GROUP BY g',
@@ -80,7 +81,10 @@ const DTS: [string, string][] = [
     'avg_join',
     'SELECT b.w, AVG(a.v) AS av, SUM(a.v * b.w) + 1 AS p, COUNT(*) AS n FROM a JOIN b ON a.k = b.k GROUP BY b.w',
   ],
-  ['on_linear', 'SELECT COUNT(*) AS groups, SUM(n) AS total, AVG(av) AS mean FROM avg_join'],
+  // AUTO: on PostgreSQL an AVG over avg_join's unconstrained NUMERIC `av` is not kept by running sums
+  // (plan/avg-scale.ts; seed -1089678441), so this whole-table aggregate refreshes in full there.
+  ['on_linear', 'SELECT COUNT(*) AS groups, SUM(n) AS total, AVG(av) AS mean FROM avg_join', 'AUTO'],
+  ['on_linear_by', 'SELECT n % 2 AS odd, AVG(av) AS mean, AVG(n) AS an FROM avg_join GROUP BY n % 2'],
   ['on_linear_sum', 'SELECT w IS NULL AS no_w, SUM(n) AS total FROM avg_join GROUP BY w IS NULL'],
   ['on_dt', 'SELECT c % 2 AS parity, SUM(sv) AS total, COUNT(*) AS groups FROM agg GROUP BY c % 2'],
   // Projections kept as Z-sets (plan/rows.ts): duplicate rows, NULL join keys (a.g), NULL values.
@@ -103,7 +107,7 @@ const DTS: [string, string][] = [
 ];
 
 /** Seeds of failing cases found earlier, replayed on every run. */
-const REGRESSION_SEEDS: number[] = [];
+const REGRESSION_SEEDS: number[] = [-1089678441];
 
 const small = (max: number) => fc.option(fc.integer({ min: -max, max }), { nil: null, freq: 5 });
 const aRow = fc.tuple(fc.integer({ min: 0, max: 5 }), small(3), small(3), fc.constantFrom('x', 'y', null));
@@ -141,9 +145,9 @@ describe.each(BACKEND_KINDS)('oracle on %s', (kind) => {
     await engine.execute(
       'CREATE TABLE a (k INTEGER, g INTEGER, v INTEGER, s VARCHAR(5)); CREATE TABLE b (k INTEGER, w INTEGER)',
     );
-    for (const [name, query] of DTS) {
+    for (const [name, query, mode] of DTS) {
       await engine.execute(
-        `CREATE DYNAMIC TABLE ${name} TARGET_LAG = '1 minute' REFRESH_MODE = INCREMENTAL AS ${query}`,
+        `CREATE DYNAMIC TABLE ${name} TARGET_LAG = '1 minute' REFRESH_MODE = ${mode ?? 'INCREMENTAL'} AS ${query}`,
       );
     }
   });
@@ -175,7 +179,7 @@ describe.each(BACKEND_KINDS)('oracle on %s', (kind) => {
   );
 
   it('every DT equals its query after every refresh, under random changes', async () => {
-    for (const seed of REGRESSION_SEEDS) await fc.assert(property, { seed, numRuns: 1 });
+    for (const seed of REGRESSION_SEEDS) await fc.assert(property, { seed, numRuns: 12 });
     await fc.assert(property, { numRuns: Number(process.env.DTLAB_ORACLE_RUNS ?? 12) });
     console.log(`${kind} refresh actions: ${JSON.stringify(Object.fromEntries(actions))}`);
     // The point is incremental maintenance: most refreshes must have been incremental or no-ops.

@@ -274,26 +274,28 @@ export async function describeColumns(
   return rows.map((r) => ({ name: String(r[0]), type: String(r[1]).toUpperCase(), nullable: r[2] === true }));
 }
 
-/** Column names of each source (tables, views, DTs): how planning tells which table an unqualified column is in. */
-export async function sourceColumns(
+/**
+ * Columns of each source (tables, views, DTs) with their types as the backend spells them (names lower-cased),
+ * in one round trip: how planning tells which table an unqualified column is in, and an AVG argument's type.
+ */
+export async function sourceColumnTypes(
   db: Queryable,
   family: SqlFamily,
   sources: { name: string }[],
-): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>(sources.map((s) => [s.name, []]));
+): Promise<Map<string, { name: string; type: string }[]>> {
+  const out = new Map<string, { name: string; type: string }[]>(sources.map((s) => [s.name, []]));
   if (sources.length === 0) return out;
   const known = refreshMetadata(db)?.columns;
   if (known && sources.every((s) => known.has(s.name))) {
     for (const s of sources)
       out.set(
         s.name,
-        (known.get(s.name) ?? []).map((c) => c.name.toLowerCase()),
+        (known.get(s.name) ?? []).map((c) => ({ name: c.name.toLowerCase(), type: c.type })),
       );
     return out;
   }
-  // One round trip for all sources.
   const names = [...out.keys()].map((n) => sqlLiteral(n)).join(', ');
   const { rows } = await db.query(dialectOf(family).sourceColumnsSql(names));
-  for (const r of rows) out.get(String(r[0]))?.push(String(r[1]).toLowerCase());
+  for (const r of rows) out.get(String(r[0]))?.push({ name: String(r[1]).toLowerCase(), type: String(r[2]) });
   return out;
 }

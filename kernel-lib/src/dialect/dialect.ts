@@ -40,7 +40,7 @@ export interface Dialect {
   readonly capture: CaptureDialect;
   /** A table's columns in the current schema (name, type, nullable), `$1` = table, in order. */
   readonly describeColumnsSql: string;
-  /** Column names of the tables `names` (a list of literals): (table, column), in order. */
+  /** Columns of the tables `names` (a list of literals): (table, column, type), in order. */
   sourceColumnsSql(names: string): string;
   /** A table's row count as the dictionary estimates it (negative or no row: unknown), `$1` = table. */
   readonly estimatedRowsSql: string;
@@ -66,6 +66,11 @@ export interface Dialect {
   deleteByAddress(table: string, select: string): string;
   /** AVG from a sum and a count, typed as the family's own avg is. */
   avg(sum: string, count: string): string;
+  /**
+   * The family's AVG is a NUMERIC division whose result scale follows the sum's display scale: a linear AVG
+   * is kept only over arguments whose values all have one scale (plan/avg-scale.ts).
+   */
+  readonly avgFollowsScale: boolean;
   /**
    * Statements that make a capture reinstall give up after 2 s of waiting for a lock (a refresh cycle's share
    * lock, engine/fence.ts), and reset it; none where nothing else can hold a lock.

@@ -28,7 +28,7 @@ export const duckdbDialect: Dialect = {
   },
   describeColumnsSql: `SELECT column_name, data_type, is_nullable = 'YES' FROM information_schema.columns
     WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
-  sourceColumnsSql: (names) => `SELECT table_name, column_name FROM information_schema.columns
+  sourceColumnsSql: (names) => `SELECT table_name, column_name, data_type FROM information_schema.columns
     WHERE table_schema = current_schema() AND table_name IN (${names}) ORDER BY table_name, ordinal_position`,
   estimatedRowsSql:
     'SELECT estimated_size FROM duckdb_tables() WHERE table_name = $1 AND schema_name = current_schema()',
@@ -52,4 +52,5 @@ export const duckdbDialect: Dialect = {
   deleteByAddress: (table, select) => `DELETE FROM ${table} WHERE rowid IN (${select})`,
   // DuckDB's avg is a DOUBLE.
   avg: (sum, count) => `CAST(${sum} AS DOUBLE) / ${count}`,
+  avgFollowsScale: false,
 };

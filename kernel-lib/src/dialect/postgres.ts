@@ -35,7 +35,7 @@ export const postgresDialect: Dialect = {
     ORDER BY a.attnum`,
   sourceColumnsSql: (
     names,
-  ) => `SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+  ) => `SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
     WHERE c.relname IN (${names}) AND c.relnamespace = current_schema()::regnamespace AND a.attnum > 0
       AND NOT a.attisdropped
     ORDER BY c.relname, a.attnum`,
@@ -74,5 +74,7 @@ export const postgresDialect: Dialect = {
   deleteByAddress: (table, select) => `DELETE FROM ${table} WHERE ctid = ANY (ARRAY(${select}))`,
   // PostgreSQL's avg is a numeric division (a float for floats).
   avg: (sum, count) => `${sum} / CAST(${count} AS NUMERIC)`,
+  // … whose scale follows the dividend's display scale (plan/avg-scale.ts).
+  avgFollowsScale: true,
   reinstallLockTimeout: { set: "SET LOCAL lock_timeout = '2s'", reset: 'SET LOCAL lock_timeout TO DEFAULT' },
 };

@@ -16,11 +16,13 @@ import {
   deleteDynamicTable,
   getDynamicTable,
   insertDynamicTable,
-  sourceColumns,
+  sourceColumnTypes,
 } from '../catalog/catalog.js';
 import { cycleThrough } from '../catalog/graph.js';
 import { isManual } from '../clock.js';
+import { dialectOf } from '../dialect/index.js';
 import { DtError } from '../errors.js';
+import { typeLookup } from '../plan/avg-scale.js';
 import { createStorageSql, type OutputColumn, probeSql, refreshSelect } from '../plan/full.js';
 import { decideRefreshMode } from '../plan/mode.js';
 import { executeRefresh } from '../refresh/full.js';
@@ -157,7 +159,9 @@ export async function planCreate(
     );
   }
 
-  const columns = await sourceColumns(ctx.backend, ctx.backend.family, sources);
+  const typed = await sourceColumnTypes(ctx.backend, ctx.backend.family, sources);
+  const columns = new Map([...typed].map(([t, cols]) => [t, cols.map((c) => c.name)]));
+  const typeOf = dialectOf(ctx.backend.family).avgFollowsScale ? typeLookup(typed) : undefined;
   const allColumns = new Set([...columns.values()].flat());
   const volatile = volatileFinding(analysis.walk, 'failed' in db ? undefined : db, allColumns);
   const mustFull = volatile?.reason ?? resolved.fullReason;
@@ -171,7 +175,7 @@ export async function planCreate(
   const decision =
     mustFull && stmt.refreshMode === 'AUTO'
       ? { mode: 'FULL' as const, reason: `AUTO chose FULL: ${mustFull}` }
-      : decideRefreshMode(stmt.refreshMode, stmt.query, analysis, sources, (t) => columns.get(t));
+      : decideRefreshMode(stmt.refreshMode, stmt.query, analysis, sources, (t) => columns.get(t), typeOf);
   if ('error' in decision)
     throw new DtError('DT_ERR_INCREMENTAL_UNSUPPORTED', `${stmt.name}: ${decision.error}`);
 

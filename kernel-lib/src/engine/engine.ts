@@ -801,7 +801,10 @@ const ALERT_KINDS = new Set([
   'raise_incident',
 ]);
 
-/** Statements that change neither the catalog of DTs and warehouses nor any table. */
+/**
+ * Statements that change neither the catalog of DTs and warehouses nor any table, or only as a refresh does: the refresh writes
+ * through to the known catalog and the ledger itself (refreshOne), so it starts no new epoch.
+ */
 const isReadOnly = (parsed: Statement) =>
   ALERT_KINDS.has(parsed.kind) ||
   parsed.kind === 'show_dynamic_tables' ||
@@ -809,7 +812,7 @@ const isReadOnly = (parsed: Statement) =>
   parsed.kind === 'show_warehouses' ||
   parsed.kind === 'describe_dynamic_table' ||
   parsed.kind === 'notification' ||
-  (parsed.kind === 'alter_dynamic_table' && parsed.action.kind === 'verify');
+  (parsed.kind === 'alter_dynamic_table' && ['verify', 'refresh'].includes(parsed.action.kind));
 
 /** Names every table: how the ledger learns which table a write statement writes (capture/duckdb.ts). */
 const EVERY_TABLE = { has: (_name: string) => true };

@@ -175,11 +175,20 @@ export function restrictedQuery(
   ]);
 }
 
-/** The DT's rows of the affected keys; `columns[i]` is the DT column of key i, `types[i]` its declared type. */
-export function dtKeyCondition(columns: string[], types: (string | undefined)[], nullKeys: boolean): string {
+/**
+ * The DT's rows of the affected keys; `columns[i]` is the DT column of key i, `types[i]` its declared type.
+ * `table` qualifies the columns: a DT column named like a column of the keys table (`k1`) would otherwise
+ * mean the keys table's inside the EXISTS.
+ */
+export function dtKeyCondition(
+  columns: string[],
+  types: (string | undefined)[],
+  nullKeys: boolean,
+  table?: string,
+): string {
   const k = (i: number) => `${KEYS_TABLE}.k${i + 1}`;
   const key = (i: number) => (types[i] ? `CAST(${k(i)} AS ${types[i]})` : k(i));
-  const col = (i: number) => quoteIdent(columns[i] as string);
+  const col = (i: number) => `${table ? `${table}.` : ''}${quoteIdent(columns[i] as string)}`;
   if (!nullKeys)
     return `EXISTS (SELECT 1 FROM ${KEYS_TABLE} WHERE ${columns.map((_c, i) => `${key(i)} = ${col(i)}`).join(' AND ')})`;
   const anyNull = columns.map((_c, i) => `${k(i)} IS NULL`).join(' OR ');

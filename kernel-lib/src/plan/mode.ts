@@ -7,6 +7,7 @@
 import type { QueryAnalysis } from '../sql/analyze.js';
 import type { RefreshMode } from '../sql/ddl.js';
 import type { EffectiveMode, SourceKind } from '../types.js';
+import type { TypeOf } from './avg-scale.js';
 import type { ColumnsOf } from './shape.js';
 import { chooseStrategy } from './strategy.js';
 
@@ -18,6 +19,7 @@ export function incrementalVerdict(
   analysis: QueryAnalysis,
   sources: { name: string; kind: SourceKind }[],
   columnsOf?: ColumnsOf,
+  typeOf?: TypeOf,
 ): { ok: true; reason: string } | { ok: false; reason: string } {
   if (analysis.parseError) {
     return { ok: false, reason: `the query could not be analysed (${analysis.parseError})` };
@@ -25,7 +27,7 @@ export function incrementalVerdict(
   const views = sources.filter((s) => s.kind === 'VIEW').map((s) => s.name);
   if (views.length > 0)
     return { ok: false, reason: `it reads view ${views.join(', ')}, whose changes are not captured` };
-  const strategy = chooseStrategy(query, analysis.ast, columnsOf);
+  const strategy = chooseStrategy(query, analysis.ast, columnsOf, typeOf);
   return { ok: strategy.kind !== 'full', reason: strategy.reason };
 }
 
@@ -35,9 +37,10 @@ export function decideRefreshMode(
   analysis: QueryAnalysis,
   sources: { name: string; kind: SourceKind }[],
   columnsOf?: ColumnsOf,
+  typeOf?: TypeOf,
 ): ModeDecision {
   if (requested === 'FULL') return { mode: 'FULL', reason: 'REFRESH_MODE = FULL was requested' };
-  const verdict = incrementalVerdict(query, analysis, sources, columnsOf);
+  const verdict = incrementalVerdict(query, analysis, sources, columnsOf, typeOf);
   if (verdict.ok) {
     return { mode: 'INCREMENTAL', reason: verdict.reason };
   }

@@ -3,6 +3,7 @@
  * refresh): linear deltas (cheapest: the work follows the change), affected-key recompute, or full refresh
  * with the reason. Pure.
  */
+import { avgScaleReason, type TypeOf } from './avg-scale.js';
 import { type LinearPlan, linearPlan } from './linear.js';
 import { describeNested, type NestedPlan } from './nested.js';
 import { type ColumnsOf, describeQuery, type QueryShape } from './shape.js';
@@ -32,7 +33,16 @@ function linearReason(shape: QueryShape, plan: LinearPlan): string {
   return `changes are merged into per-group counts and sums (linear delta${left}): work follows the change${extremes}`;
 }
 
-export function chooseStrategy(query: string, ast: unknown, columnsOf?: ColumnsOf): Strategy {
+/**
+ * `typeOf` is given on a family whose AVG's scale follows its values' (PostgreSQL, plan/avg-scale.ts): the
+ * linear strategy then keeps AVG only over arguments of one scale.
+ */
+export function chooseStrategy(
+  query: string,
+  ast: unknown,
+  columnsOf?: ColumnsOf,
+  typeOf?: TypeOf,
+): Strategy {
   const root = (Array.isArray(ast) ? ast[0] : ast) as Record<string, unknown> | undefined;
   if (root?.type === 'select' && root._next) {
     const union = describeUnion(query, root, columnsOf);
@@ -64,13 +74,21 @@ export function chooseStrategy(query: string, ast: unknown, columnsOf?: ColumnsO
     };
   }
   const linear = linearPlan(query, shape);
-  if (!('reason' in linear))
+  const scale =
+    'reason' in linear || !typeOf ? undefined : avgScaleReason(linear.aggregates, shape.tables, typeOf);
+  if (!('reason' in linear) && !scale)
     return { kind: 'linear', shape, plan: linear, reason: linearReason(shape, linear) };
   if (shape.global) {
     return {
       kind: 'full',
-      reason: `an aggregate over the whole table is maintained only with COUNT, SUM and AVG over inner joins (${linear.reason})`,
+      reason: scale
+        ? `an aggregate over the whole table is maintained only by counts and sums, and ${scale}`
+        : `an aggregate over the whole table is maintained only with COUNT, SUM and AVG over inner joins (${'reason' in linear ? linear.reason : ''})`,
     };
   }
-  return { kind: 'keys', shape, reason: 'changes are applied by recomputing only the groups they touch' };
+  return {
+    kind: 'keys',
+    shape,
+    reason: `changes are applied by recomputing only the groups they touch${scale ? ` (not by running sums: ${scale})` : ''}`,
+  };
 }

@@ -22,9 +22,10 @@ import {
   setPositions,
 } from '../capture/capture.js';
 import { changeTable } from '../capture/duckdb.js';
-import { sourceColumns } from '../catalog/catalog.js';
+import { sourceColumnTypes } from '../catalog/catalog.js';
 import { refreshMetadata } from '../catalog/refresh-metadata.js';
 import { dialectOf } from '../dialect/index.js';
+import { typeLookup } from '../plan/avg-scale.js';
 import type { OutputColumn } from '../plan/full.js';
 import { refreshSelect } from '../plan/full.js';
 import {
@@ -246,7 +247,7 @@ export async function runIncremental(
   let rowsInserted = 0;
   // A whole-table aggregate has one row: it is replaced.
   const condition = (withNulls: boolean) =>
-    shape.global ? '1 = 1' : dtKeyCondition(keyColumns, keyTypes, withNulls);
+    shape.global ? '1 = 1' : dtKeyCondition(keyColumns, keyTypes, withNulls, quoteIdent(dt.name));
   for (const withNulls of hasNullKeys ? [false, true] : [false]) {
     if (emits)
       await exec(
@@ -380,10 +381,13 @@ async function strategyOf(
   dt: DynamicTable,
 ): Promise<{ strategy: Strategy; columns: Map<string, string[]> }> {
   const analysis = analyzeQuery(dt.query, () => false);
-  const columns = await sourceColumns(tx, family, dt.sources);
+  const typed = await sourceColumnTypes(tx, family, dt.sources);
+  const columns = new Map([...typed].map(([t, cols]) => [t, cols.map((c) => c.name)]));
   if (!analysis.ast || dt.effectiveMode !== 'INCREMENTAL')
     return { strategy: { kind: 'full', reason: dt.refreshModeReason }, columns };
-  return { strategy: chooseStrategy(dt.query, analysis.ast, (t) => columns.get(t)), columns };
+  // The same inputs as at CREATE (engine/create.ts), so the same strategy.
+  const typeOf = dialectOf(family).avgFollowsScale ? typeLookup(typed) : undefined;
+  return { strategy: chooseStrategy(dt.query, analysis.ast, (t) => columns.get(t), typeOf), columns };
 }
 
 /** After the initial refresh at CREATE: builds the state a linear DT is maintained from. */
