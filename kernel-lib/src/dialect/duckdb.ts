@@ -50,7 +50,11 @@ export const duckdbDialect: Dialect = {
   engineDdl: DUCKDB_MONITORING_DDL,
   rowAddress: 'rowid',
   deleteByAddress: (table, select) => `DELETE FROM ${table} WHERE rowid IN (${select})`,
-  // DuckDB's avg is a DOUBLE.
-  avg: (sum, count) => `CAST(${sum} AS DOUBLE) / ${count}`,
+  // DuckDB's avg is a DOUBLE. Of a DECIMAL it divides the unscaled sum by count × 10^scale, once (so the result is
+  // the quotient correctly rounded); converting the sum to DOUBLE first rounds twice and can differ in the last
+  // bit — which a DECIMAL(…, 2) column then rounds to a different cent. The unscaled sum is the decimal's text
+  // without its point (exact for any scale), the scale its digits after the point.
+  avg: (sum, count) =>
+    `(CASE WHEN typeof(${sum}) LIKE 'DECIMAL%' THEN CAST(CAST(replace(CAST(${sum} AS VARCHAR), '.', '') AS HUGEINT) AS DOUBLE) / (${count} * (10 ** length(split_part(CAST(${sum} AS VARCHAR), '.', 2)))) ELSE CAST(${sum} AS DOUBLE) / ${count} END)`,
   avgFollowsScale: false,
 };
