@@ -31,8 +31,12 @@ async function shootAll(page, theme) {
   await shoot(page.locator('dtlab-compare'), 'compare');
   await shoot(page.locator('.jp-OutputArea-output:has(dtlab-table):not(:has(dtlab-history))').last(), 'sql');
   await shoot(page.locator('.jp-OutputArea-output pre', { hasText: 'scheduled refreshes ran' }), 'clock');
-  await page.locator('.jp-SideBar .lm-TabBar-tab[title="Dynamic Tables"]').first().click();
   const sidebar = page.locator('#dtlab-sidebar');
+  // The tab toggles the panel: click until it shows (it may be open already, or open from the last theme).
+  for (let i = 0; i < 2 && !(await sidebar.isVisible()); i++) {
+    await page.locator('.jp-SideBar .lm-TabBar-tab[title="Dynamic Tables"]').first().click();
+    await page.waitForTimeout(1000);
+  }
   await sidebar.waitFor({ state: 'visible', timeout: 10_000 });
   await shoot(sidebar, 'sidebar');
   return shots;

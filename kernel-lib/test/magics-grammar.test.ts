@@ -68,7 +68,14 @@ describe('%%dynamic_table', () => {
   });
 
   it('refuses a missing TARGET_LAG, a missing name and a missing query', () => {
-    expect(errorOf('%%dynamic_table d\nSELECT 1').message).toMatch(/TARGET_LAG is required/);
+    // The cell has no AS: the message says where the option goes in a cell, and points at the first line's end.
+    const lag = errorOf('%%dynamic_table d WAREHOUSE = w\nSELECT 1');
+    expect(lag.code).toBe('DT_ERR_OPTION');
+    expect(lag.message).toMatch(
+      /TARGET_LAG is required: add it to the first line, e.g. %%dynamic_table d TARGET_LAG/,
+    );
+    expect(lag.message).not.toMatch(/\bAS\b/);
+    expect(where(lag)).toEqual([1, 32]);
     expect(where(errorOf('%%dynamic_table\nSELECT 1'))).toEqual([1, 16]);
     expect(errorOf("%%dynamic_table d TARGET_LAG = '1 minute'").message).toMatch(/needs the query/);
   });

@@ -93,6 +93,5 @@ describe.each(BACKEND_KINDS)('cost model on %s', (kind) => {
       `SELECT rows_read FROM dtlab.dynamic_table_refresh_history WHERE refresh_id = ${manual?.refreshId}`,
     );
     expect(view.map((r) => Number(r[0]))).toEqual([2003]);
-    await engine.close();
   });
 });

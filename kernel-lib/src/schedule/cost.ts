@@ -19,7 +19,7 @@ import { CREDITS_PER_HOUR, type RefreshAction } from '../types.js';
 /**
  * Rows an XSMALL warehouse processes per second in the model. Deliberately slow — TPC-H SF 0.01 (the
  * lessons' scale) then takes the seconds SF 1 would take at 1,000,000 rows per second — so a lesson's full
- * refresh visibly holds the warehouse while an incremental one that touches a few dozen rows does not.
+ * refresh visibly holds the warehouse while an incremental one that touches a hundred rows does not.
  */
 export const ROWS_PER_SECOND_XSMALL = 10_000;
 
