@@ -20,18 +20,22 @@ import {
 } from '../catalog/catalog.js';
 import { cycleThrough } from '../catalog/graph.js';
 import { DtError } from '../errors.js';
+import { createQuarantineSql } from '../plan/expectations.js';
 import { createStorageSql, type OutputColumn, probeSql, refreshSelect } from '../plan/full.js';
 import { decideRefreshMode } from '../plan/mode.js';
+import { ExpectationRun } from '../refresh/expectations.js';
 import { executeRefresh } from '../refresh/full.js';
 import { buildIncrementalState, dropState } from '../refresh/incremental.js';
 import { analyzeQuery, findIdentifier } from '../sql/analyze.js';
 import type { CreateDynamicTable } from '../sql/ddl.js';
+import { stored } from '../sql/expectations.js';
 import { positionAt } from '../sql/position.js';
 import { translateSql, translateType } from '../sql/translate.js';
 import { volatileFinding } from '../sql/volatile.js';
 import { DEFAULT_WAREHOUSE, type DynamicTable, type RefreshRecord } from '../types.js';
 import type { EngineContext } from './context.js';
 import { databaseView } from './dependencies.js';
+import { dropQuarantine, validateExpectations } from './expectations.js';
 import { queryError } from './query-error.js';
 import { resolveSources } from './sources.js';
 
@@ -159,6 +163,8 @@ export async function createDynamicTable(
 
   const output = outputColumns(stmt, resultColumns, backend);
   const select = refreshSelect(translation.text, output);
+  // Each expectation runs over the DT's columns and is boolean (engine/expectations.ts).
+  if (stmt.expectations) await validateExpectations(backend, backend.family, sql, stmt.expectations, select);
   const dt: DynamicTable = {
     name: stmt.name,
     query: stmt.query,
@@ -171,6 +177,7 @@ export async function createDynamicTable(
     initialize: stmt.initialize,
     scheduler: stmt.scheduler,
     ...(stmt.comment !== undefined ? { comment: stmt.comment } : {}),
+    ...(stmt.expectations ? { expectations: stmt.expectations.map(stored) } : {}),
     schedulingState: 'ACTIVE',
     createdOn: ctx.timestamp(now),
     dataTimestamp: null,
@@ -208,7 +215,12 @@ export async function createDynamicTable(
           }
         }
         if (existing) await dropState(tx, stmt.name);
+        if (existing) await dropQuarantine(tx, stmt.name);
+        if (dt.expectations?.some((e) => e.action === 'QUARANTINE'))
+          await tx.query(createQuarantineSql(stmt.name));
         if (stmt.initialize !== 'ON_CREATE') return undefined;
+        const expectations = dt.expectations ? new ExpectationRun(dt, backend.family, now) : undefined;
+        if (expectations) expectations.columns = output.map((c) => c.name);
         const record = await executeRefresh(
           tx,
           {
@@ -219,6 +231,7 @@ export async function createDynamicTable(
             warehouseSize: wh.size,
             planningMs: 0,
             reason: decision.reason,
+            ...(expectations ? { expectations } : {}),
           },
           () => ctx.clock.now(),
         );

@@ -65,6 +65,7 @@ import {
 import type { EngineContext } from './context.js';
 import { createDynamicTable } from './create.js';
 import { refuseBreakingSources } from './drop-guard.js';
+import { addConstraint, dropConstraint, dropQuarantine, renameQuarantine } from './expectations.js';
 import { isServer, WriteFence } from './fence.js';
 import { queryError } from './query-error.js';
 import { describeResult, showDynamicTablesResult, showWarehousesResult } from './show.js';
@@ -226,7 +227,7 @@ export class Engine {
         return status(outcome.message);
       }
       case 'alter_dynamic_table': {
-        if (parsed.action.kind !== 'verify') return status(await this.alter(parsed));
+        if (parsed.action.kind !== 'verify') return status(await this.alter(parsed, stmt.text));
         const v = await this.verify(parsed.name);
         return v.equal ? status(`Dynamic table ${parsed.name} equals its query.`) : table(v);
       }
@@ -348,7 +349,12 @@ export class Engine {
     });
     if (outcome.kind === 'ran') {
       const r = outcome.record;
-      if (r.state === 'SUCCEEDED' && r.dataTimestamp) this.catalog.refreshed(r.name, r.dataTimestamp);
+      if (r.state === 'SUCCEEDED' && r.dataTimestamp)
+        this.catalog.refreshed(
+          r.name,
+          r.dataTimestamp,
+          r.refreshAction !== 'INCREMENTAL' && r.refreshAction !== 'NO_DATA',
+        );
       this.events.next({ type: 'refresh', record: r });
     }
     return outcome;
@@ -547,7 +553,7 @@ export class Engine {
     return dt;
   }
 
-  private async alter(stmt: AlterDynamicTable): Promise<string> {
+  private async alter(stmt: AlterDynamicTable, sql: string): Promise<string> {
     const dt = await this.catalog.get(stmt.name);
     if (!dt) {
       if (stmt.ifExists) return `Dynamic table ${stmt.name} does not exist, statement succeeded.`;
@@ -603,9 +609,20 @@ export class Engine {
           await renamePositions(tx, dt.name, action.newName);
           // The incremental state is named after the DT: the next refresh builds it anew.
           await dropState(tx, dt.name);
+          await renameQuarantine(tx, dt.name, action.newName);
         });
         this.catalogChanged({ type: 'catalog', action: 'renamed', name: action.newName });
         return `Dynamic table ${dt.name} renamed to ${action.newName}.`;
+      }
+      // Expectations (engine/expectations.ts).
+      case 'add_constraint':
+      case 'drop_constraint': {
+        const message =
+          action.kind === 'add_constraint'
+            ? await addConstraint(this.backend, dt, action.expectation, sql)
+            : await dropConstraint(this.backend, dt, action.name, action.nameOffset, sql);
+        this.catalogChanged({ type: 'catalog', action: 'altered', name: dt.name });
+        return message;
       }
     }
   }
@@ -632,6 +649,7 @@ export class Engine {
       await tx.query(`DROP TABLE ${quoteIdent(name)}`);
       await deleteDynamicTable(tx, name);
       await dropState(tx, name);
+      await dropQuarantine(tx, name);
       for (const source of await dropPositions(tx, name))
         await releaseCapture(tx, this.backend.family, source);
     });

@@ -35,6 +35,7 @@ import { dialectOf } from '../dialect/index.js';
 import { refreshSelect } from '../plan/full.js';
 import { translateSql, translateType } from '../sql/translate.js';
 import type { DynamicTable, RefreshRecord, RefreshTrigger } from '../types.js';
+import { ExpectationFailed, ExpectationRun, writeResults } from './expectations.js';
 import {
   executeRefresh,
   type Measured,
@@ -118,6 +119,8 @@ export async function runRefresh(
     reason: dt.refreshModeReason,
     ...(options.timing ? { timing: options.timing } : {}),
   };
+  const run = dt.expectations?.length ? new ExpectationRun(dt, backend.family, dataTimestamp) : undefined;
+  if (run) request.expectations = run;
   // DuckDB takes the timeout as a transaction option (the Backend interface's options do not declare it yet,
   // hence the typed variable rather than a literal); the Postgres family sets statement_timeout below.
   const txOptions: DuckDbTransactionOptions = { isolation: 'repeatable read' };
@@ -189,8 +192,15 @@ export async function runRefresh(
             : { name: c.name };
         });
         request.select = refreshSelect(translation.text, output);
-        const work = await chooseWork(rtx, backend.family, dt, dataTimestamp, output, (t) =>
-          recomputeWork(t, request),
+        if (run) run.columns = output.map((c) => c.name);
+        const work = await chooseWork(
+          rtx,
+          backend.family,
+          dt,
+          dataTimestamp,
+          output,
+          (t) => recomputeWork(t, request),
+          run,
         );
         return { kind: 'ran', record: await executeRefresh(rtx, request, () => clock.now(), work) };
       }, txOptions);
@@ -228,6 +238,11 @@ export async function runRefresh(
       cancelled ? 'CANCELLED' : 'FAILED',
       t.queuedMs,
     );
+    // A FAIL UPDATE expectation: the counts that failed it, for the failed refresh's history row.
+    if (e instanceof ExpectationFailed) {
+      await writeResults(backend, dt.name, record.refreshId, e.counts, null);
+      return { kind: 'ran', record: { ...record, expectations: e.counts } };
+    }
     return { kind: 'ran', record };
   }
 }

@@ -5,6 +5,7 @@
  */
 
 import { Cursor } from './cursor.js';
+import { atConstraint, checkDistinct, type ParsedExpectation, parseConstraint } from './expectations.js';
 import { parseLagDuration, type TargetLag } from './lag.js';
 import { isKeyword, significant, stringValue, type Token } from './lexer.js';
 
@@ -30,6 +31,8 @@ export interface CreateDynamicTable {
   initialize: InitializeMode;
   scheduler: SchedulerMode;
   comment?: string;
+  /** Expectations (CONSTRAINT … EXPECT …) from the column list: sql/expectations.ts. */
+  expectations?: ParsedExpectation[];
   /** The defining query, verbatim, and where it starts in the statement. */
   query: string;
   queryOffset: number;
@@ -41,7 +44,9 @@ export type AlterAction =
   | { kind: 'refresh' }
   | { kind: 'verify' }
   | { kind: 'set'; targetLag?: TargetLag; warehouse?: string }
-  | { kind: 'rename'; newName: string };
+  | { kind: 'rename'; newName: string }
+  | { kind: 'add_constraint'; expectation: ParsedExpectation }
+  | { kind: 'drop_constraint'; name: string; nameOffset: number };
 
 export interface AlterDynamicTable {
   kind: 'alter_dynamic_table';
@@ -147,7 +152,7 @@ export function parseStatement(sql: string, tokens: Token[]): Statement {
     if (c.accept('WAREHOUSE')) return createWarehouse(c, orReplace, earlyIfNotExists);
     return { kind: 'passthrough' };
   }
-  if (c.accept('ALTER', 'DYNAMIC', 'TABLE')) return alterDynamicTable(c);
+  if (c.accept('ALTER', 'DYNAMIC', 'TABLE')) return alterDynamicTable(c, sql);
   if (c.accept('DROP', 'DYNAMIC', 'TABLE')) {
     const ifExists = c.accept('IF', 'EXISTS');
     const name = c.identifier('a dynamic table name');
@@ -193,7 +198,9 @@ function createDynamicTable(
   const ifNotExists = c.accept('IF', 'NOT', 'EXISTS') || earlyIfNotExists;
   if (orReplace && ifNotExists) c.fail('OR REPLACE and IF NOT EXISTS cannot be used together', undefined);
   const name = c.identifier('a dynamic table name');
-  const columns = c.acceptOp('(') ? columnList(c, sql) : undefined;
+  const list = c.acceptOp('(') ? columnList(c, sql) : undefined;
+  const columns = list && list.columns.length > 0 ? list.columns : undefined;
+  const expectations = list && list.expectations.length > 0 ? list.expectations : undefined;
 
   const seen = new Map<string, Token>();
   let targetLag: TargetLag | undefined;
@@ -260,14 +267,27 @@ function createDynamicTable(
     initialize,
     scheduler,
     ...(comment !== undefined ? { comment } : {}),
+    ...(expectations ? { expectations } : {}),
     query: query.text,
     queryOffset: query.offset,
   };
 }
 
-function columnList(c: Cursor, sql: string): ColumnSpec[] {
+/**
+ * `( column [type], …, CONSTRAINT name EXPECT (…) [ON VIOLATION …], … )`: column specs and expectations in any
+ * order; a list of expectations alone leaves the columns to the query (as Databricks allows).
+ */
+function columnList(c: Cursor, sql: string): { columns: ColumnSpec[]; expectations: ParsedExpectation[] } {
   const columns: ColumnSpec[] = [];
+  const expectations: ParsedExpectation[] = [];
   for (;;) {
+    if (atConstraint(c)) {
+      c.next();
+      expectations.push(parseConstraint(c, sql));
+      if (c.acceptOp(')')) break;
+      c.expectOp(',');
+      continue;
+    }
     const name = c.identifier('a column name');
     // The type is everything up to the next top-level ',' or ')', kept as written.
     let depth = 0;
@@ -289,7 +309,8 @@ function columnList(c: Cursor, sql: string): ColumnSpec[] {
   }
   const dup = columns.find((col, k) => columns.findIndex((o) => o.name === col.name) !== k);
   if (dup) c.fail(`column ${dup.name} is listed twice`);
-  return columns;
+  checkDistinct(c, expectations);
+  return { columns, expectations };
 }
 
 function lagValue(c: Cursor): TargetLag {
@@ -312,7 +333,7 @@ function choice<T extends string>(c: Cursor, option: string, allowed: readonly T
   return value as T;
 }
 
-function alterDynamicTable(c: Cursor): AlterDynamicTable {
+function alterDynamicTable(c: Cursor, sql: string): AlterDynamicTable {
   const ifExists = c.accept('IF', 'EXISTS');
   const name = c.identifier('a dynamic table name');
   let action: AlterAction;
@@ -321,7 +342,12 @@ function alterDynamicTable(c: Cursor): AlterDynamicTable {
   else if (c.accept('REFRESH')) action = { kind: 'refresh' };
   else if (c.accept('VERIFY')) action = { kind: 'verify' };
   else if (c.accept('RENAME', 'TO')) action = { kind: 'rename', newName: c.identifier('the new name') };
-  else if (c.accept('SET')) {
+  else if (c.accept('ADD', 'CONSTRAINT'))
+    action = { kind: 'add_constraint', expectation: parseConstraint(c, sql) };
+  else if (c.accept('DROP', 'CONSTRAINT')) {
+    const nameOffset = c.peek()?.start ?? sql.length;
+    action = { kind: 'drop_constraint', name: c.identifier('an expectation name'), nameOffset };
+  } else if (c.accept('SET')) {
     const set: { kind: 'set'; targetLag?: TargetLag; warehouse?: string } = { kind: 'set' };
     do {
       const t = c.peek();
@@ -342,7 +368,7 @@ function alterDynamicTable(c: Cursor): AlterDynamicTable {
     } while (!c.atEnd());
     action = set;
   } else {
-    c.fail('expected SUSPEND, RESUME, REFRESH, VERIFY, SET or RENAME TO');
+    c.fail('expected SUSPEND, RESUME, REFRESH, VERIFY, SET, RENAME TO, ADD CONSTRAINT or DROP CONSTRAINT');
   }
   end(c);
   return { kind: 'alter_dynamic_table', ifExists, name, action };
