@@ -106,3 +106,15 @@ export function quarantineInsertSql(
   ];
   return `INSERT INTO ${quarantineTable(dt)} (${target}) SELECT ${values.join(', ')} FROM ${from}`;
 }
+
+/** The rows of `rowsSql` that belong to the DT (`query filtered by its DROP ROW / QUARANTINE expectations`). */
+export function filteredSql(rowsSql: string, list: Expectation[], family: SqlFamily, columns: string[]) {
+  const cols = columns.map(quoteIdent).join(', ');
+  return `SELECT ${cols} FROM (${evaluatedSql(rowsSql, list, family)}) AS dtlab_f WHERE ${keepSql(list)}`;
+}
+
+/** The rows of `rowsSql` that belong to the quarantine (they fail a QUARANTINE expectation). */
+export function violatingSql(rowsSql: string, list: Expectation[], family: SqlFamily, columns: string[]) {
+  const cols = columns.map(quoteIdent).join(', ');
+  return `SELECT ${cols} FROM (${evaluatedSql(rowsSql, list, family)}) AS dtlab_f WHERE ${quarantinedSql(list)}`;
+}
