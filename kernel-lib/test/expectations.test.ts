@@ -28,7 +28,8 @@ const failure = async (p: Promise<unknown> | (() => unknown)) => {
 
 describe('expectation grammar', () => {
   it('parses constraints mixed with columns, each action, WARN by default', () => {
-    const s = parse(`CREATE DYNAMIC TABLE t (id, CONSTRAINT pos EXPECT (price > 0 AND (id IS NOT NULL)) ON VIOLATION DROP ROW,
+    const s =
+      parse(`CREATE DYNAMIC TABLE t (id, CONSTRAINT pos EXPECT (price > 0 AND (id IS NOT NULL)) ON VIOLATION DROP ROW,
       price, CONSTRAINT w EXPECT (id < 100), CONSTRAINT q EXPECT (price < 1000) ON VIOLATION QUARANTINE,
       CONSTRAINT f EXPECT (id <> 7) ON VIOLATION FAIL UPDATE, CONSTRAINT w2 EXPECT (TRUE) ON VIOLATION WARN)
       TARGET_LAG = '1 minute' AS SELECT id, price FROM src`);
@@ -46,14 +47,21 @@ describe('expectation grammar', () => {
   });
 
   it('takes a list of constraints alone (the columns come from the query)', () => {
-    const s = parse(`CREATE DYNAMIC TABLE t (CONSTRAINT c EXPECT (a > 0)) TARGET_LAG = '1 minute' AS SELECT a FROM s`);
+    const s = parse(
+      `CREATE DYNAMIC TABLE t (CONSTRAINT c EXPECT (a > 0)) TARGET_LAG = '1 minute' AS SELECT a FROM s`,
+    );
     expect(s).toMatchObject({ expectations: [{ name: 'c', action: 'WARN' }] });
     expect('columns' in s).toBe(false);
   });
 
   it('parses ALTER … ADD CONSTRAINT and DROP CONSTRAINT', () => {
-    expect(parse('ALTER DYNAMIC TABLE t ADD CONSTRAINT c EXPECT (a > 0) ON VIOLATION QUARANTINE')).toMatchObject({
-      action: { kind: 'add_constraint', expectation: { name: 'c', condition: 'a > 0', action: 'QUARANTINE' } },
+    expect(
+      parse('ALTER DYNAMIC TABLE t ADD CONSTRAINT c EXPECT (a > 0) ON VIOLATION QUARANTINE'),
+    ).toMatchObject({
+      action: {
+        kind: 'add_constraint',
+        expectation: { name: 'c', condition: 'a > 0', action: 'QUARANTINE' },
+      },
     });
     expect(parse('ALTER DYNAMIC TABLE t DROP CONSTRAINT c')).toMatchObject({
       action: { kind: 'drop_constraint', name: 'c' },
@@ -62,13 +70,21 @@ describe('expectation grammar', () => {
 
   it('refuses bad constraints with their position', async () => {
     const cases: [string, number, RegExp][] = [
-      ["CREATE DYNAMIC TABLE t (CONSTRAINT c (a > 0)) TARGET_LAG = '1 minute' AS SELECT 1", 38, /expected EXPECT/],
+      [
+        "CREATE DYNAMIC TABLE t (CONSTRAINT c (a > 0)) TARGET_LAG = '1 minute' AS SELECT 1",
+        38,
+        /expected EXPECT/,
+      ],
       [
         "CREATE DYNAMIC TABLE t (CONSTRAINT c EXPECT (a > 0) ON VIOLATION IGNORE) TARGET_LAG = '1 minute' AS SELECT 1",
         66,
         /WARN, DROP ROW, FAIL UPDATE or QUARANTINE/,
       ],
-      ["CREATE DYNAMIC TABLE t (CONSTRAINT c EXPECT ()) TARGET_LAG = '1 minute' AS SELECT 1", 46, /a condition/],
+      [
+        "CREATE DYNAMIC TABLE t (CONSTRAINT c EXPECT ()) TARGET_LAG = '1 minute' AS SELECT 1",
+        46,
+        /a condition/,
+      ],
       [
         "CREATE DYNAMIC TABLE t (CONSTRAINT c EXPECT (a > 0), CONSTRAINT c EXPECT (a < 9)) TARGET_LAG = '1 minute' AS SELECT 1",
         65,
@@ -88,7 +104,8 @@ describe('expectation grammar', () => {
 describe.each(BACKEND_KINDS)('expectations on %s', (kind) => {
   let engine: Engine;
   const rows = async (sql: string): Promise<Value[][]> => (await engine.execute(sql)).at(-1)?.rows ?? [];
-  const sorted = async (sql: string) => (await rows(sql)).map((r) => r.map((v) => (v === null ? null : String(v))));
+  const sorted = async (sql: string) =>
+    (await rows(sql)).map((r) => r.map((v) => (v === null ? null : String(v))));
 
   beforeAll(async () => {
     engine = await Engine.open(await freshBackend(kind));
@@ -213,7 +230,9 @@ describe.each(BACKEND_KINDS)('expectations on %s', (kind) => {
     expect(unknown.code).toBe('DT_ERR_EXPECTATION');
     expect(unknown.message).toMatch(/nosuch/);
     expect(unknown.details.position).toMatchObject({ line: 1, column: 60 });
-    const onAlter = await failure(engine.execute('ALTER DYNAMIC TABLE priced ADD CONSTRAINT c2 EXPECT (note)'));
+    const onAlter = await failure(
+      engine.execute('ALTER DYNAMIC TABLE priced ADD CONSTRAINT c2 EXPECT (note)'),
+    );
     expect(onAlter.code).toBe('DT_ERR_EXPECTATION');
     expect(onAlter.details.position).toMatchObject({ line: 1, column: 54 });
     const names = (await engine.listDynamicTables()).map((d) => d.name);

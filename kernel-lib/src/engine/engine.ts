@@ -48,6 +48,7 @@ import { DtMutex, type RunOptions, type RunOutcome, runRefresh } from '../refres
 import { type Verification, verifyDynamicTable } from '../refresh/verify.js';
 import { resumeChanges, suspendChanges } from '../schedule/states.js';
 import { type AlterDynamicTable, type CreateWarehouse, parseStatement, type Statement } from '../sql/ddl.js';
+import type { ReviewAction } from '../sql/expectations.js';
 import { formatLag } from '../sql/lag.js';
 import { type Token, tokenize } from '../sql/lexer.js';
 import { positionAt } from '../sql/position.js';
@@ -67,6 +68,7 @@ import { createDynamicTable } from './create.js';
 import { refuseBreakingSources } from './drop-guard.js';
 import { addConstraint, dropConstraint, dropQuarantine, renameQuarantine } from './expectations.js';
 import { isServer, WriteFence } from './fence.js';
+import { type IdPosition, listQuarantine, reviewQuarantine } from './quarantine.js';
 import { queryError } from './query-error.js';
 import { describeResult, showDynamicTablesResult, showWarehousesResult } from './show.js';
 import { guardWrite, mayWrite, readOnlyError } from './write-guard.js';
@@ -247,6 +249,10 @@ export class Engine {
         return status(await this.dropWarehouse(parsed.name, parsed.ifExists));
       case 'show_warehouses':
         return table(showWarehousesResult(await listWarehouses(this.backend), parsed.like));
+      case 'show_quarantine': {
+        const page = await this.quarantine(parsed.name, parsed.limit, parsed.offset);
+        return table(page);
+      }
       case 'passthrough': {
         const translation = translateSql(
           stmt.text,
@@ -500,6 +506,24 @@ export class Engine {
     return verifyDynamicTable(this.backend, await this.requireDynamicTable(name), this.clock.now());
   }
 
+  /** Quarantined rows of a DT, one page (engine/quarantine.ts). */
+  async quarantine(name: string, limit = 100, offset = 0) {
+    return listQuarantine(this.backend, await this.requireDynamicTable(name), limit, offset);
+  }
+
+  /** Re-admits or discards quarantined rows; `at` positions an error at the i-th id (engine/quarantine.ts). */
+  async reviewQuarantine(name: string, action: ReviewAction, ids: number[], at: IdPosition = () => ({})) {
+    const dt = await this.requireDynamicTable(name);
+    const ctx = {
+      backend: this.backend,
+      now: this.clock.now(),
+      timestamp: (ms: number) => formatTimestamp(ms),
+    };
+    const message = await reviewQuarantine({ ...ctx, refresh: (n) => this.refresh(n) }, dt, action, ids, at);
+    this.ledger.wrote(undefined);
+    return message;
+  }
+
   /** The dynamic tables as the database has them (from memory where this engine is the only writer). */
   listDynamicTables(): Promise<DynamicTable[]> {
     return this.catalog.list();
@@ -614,6 +638,12 @@ export class Engine {
         this.catalogChanged({ type: 'catalog', action: 'renamed', name: action.newName });
         return `Dynamic table ${dt.name} renamed to ${action.newName}.`;
       }
+      // Review of quarantined rows (engine/quarantine.ts), positioned at each id.
+      case 'review':
+        return this.reviewQuarantine(dt.name, action.review, action.ids, (i) => ({
+          position: positionAt(sql, action.offsets[i] ?? 0),
+          sql,
+        }));
       // Expectations (engine/expectations.ts).
       case 'add_constraint':
       case 'drop_constraint': {
@@ -701,6 +731,7 @@ const isReadOnly = (parsed: Statement) =>
   parsed.kind === 'show_dynamic_tables' ||
   parsed.kind === 'show_warehouses' ||
   parsed.kind === 'describe_dynamic_table' ||
+  parsed.kind === 'show_quarantine' ||
   (parsed.kind === 'alter_dynamic_table' && parsed.action.kind === 'verify');
 
 /** Names every table: how the ledger learns which table a write statement writes (capture/duckdb.ts). */

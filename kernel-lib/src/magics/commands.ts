@@ -17,6 +17,7 @@ import { OrderSimulator } from '../tpch/simulator.js';
 import type { RefreshRecord } from '../types.js';
 import { longestStep, MAX_REFRESHES_PER_STEP, refreshesInStep } from './bounds.js';
 import type { DtCommand } from './dt-line.js';
+import { quarantineCommand } from './quarantine.js';
 import type { MagicSession } from './session.js';
 import { magicError } from './words.js';
 
@@ -128,6 +129,9 @@ export async function runDtCommand(
     }
     case 'compare':
       return [await compare(engine, command.a, command.b)];
+    case 'quarantine':
+    case 'quarantine_review':
+      return quarantineCommand(engine, command, cell);
     default:
       throw new DtError('DT_ERR_INTERNAL', `unhandled %dt command ${(command as DtCommand).kind}`);
   }

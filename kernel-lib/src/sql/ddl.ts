@@ -5,7 +5,16 @@
  */
 
 import { Cursor } from './cursor.js';
-import { atConstraint, checkDistinct, type ParsedExpectation, parseConstraint } from './expectations.js';
+import {
+  atConstraint,
+  checkDistinct,
+  type ParsedExpectation,
+  parseConstraint,
+  parsePage,
+  parseReviewIds,
+  type ReviewAction,
+  type ReviewIds,
+} from './expectations.js';
 import { parseLagDuration, type TargetLag } from './lag.js';
 import { isKeyword, significant, stringValue, type Token } from './lexer.js';
 
@@ -46,7 +55,8 @@ export type AlterAction =
   | { kind: 'set'; targetLag?: TargetLag; warehouse?: string }
   | { kind: 'rename'; newName: string }
   | { kind: 'add_constraint'; expectation: ParsedExpectation }
-  | { kind: 'drop_constraint'; name: string; nameOffset: number };
+  | { kind: 'drop_constraint'; name: string; nameOffset: number }
+  | ({ kind: 'review'; review: ReviewAction } & ReviewIds);
 
 export interface AlterDynamicTable {
   kind: 'alter_dynamic_table';
@@ -105,6 +115,14 @@ export interface ShowWarehouses {
   like?: string;
 }
 
+/** SHOW QUARANTINED ROWS IN [DYNAMIC TABLE] name [LIMIT n] [OFFSET n] (docs/quality.md). */
+export interface ShowQuarantine {
+  kind: 'show_quarantine';
+  name: string;
+  limit: number;
+  offset: number;
+}
+
 export interface Passthrough {
   kind: 'passthrough';
 }
@@ -118,6 +136,7 @@ export type Statement =
   | CreateWarehouse
   | DropWarehouse
   | ShowWarehouses
+  | ShowQuarantine
   | Passthrough;
 
 /** Snowflake's spellings of warehouse sizes → ours. */
@@ -166,6 +185,14 @@ export function parseStatement(sql: string, tokens: Token[]): Statement {
     return { kind: 'drop_warehouse', ifExists, name };
   }
   if (c.accept('SHOW', 'DYNAMIC', 'TABLES')) return { kind: 'show_dynamic_tables', ...like(c) };
+  if (c.accept('SHOW', 'QUARANTINED', 'ROWS')) {
+    c.expect('IN');
+    c.accept('DYNAMIC', 'TABLE');
+    const name = c.identifier('a dynamic table name');
+    const page = parsePage(c);
+    end(c);
+    return { kind: 'show_quarantine', name, ...page };
+  }
   if (c.accept('SHOW', 'WAREHOUSES')) return { kind: 'show_warehouses', ...like(c) };
   if (c.accept('DESCRIBE', 'DYNAMIC', 'TABLE') || c.accept('DESC', 'DYNAMIC', 'TABLE')) {
     const name = c.identifier('a dynamic table name');
@@ -344,6 +371,8 @@ function alterDynamicTable(c: Cursor, sql: string): AlterDynamicTable {
   else if (c.accept('RENAME', 'TO')) action = { kind: 'rename', newName: c.identifier('the new name') };
   else if (c.accept('ADD', 'CONSTRAINT'))
     action = { kind: 'add_constraint', expectation: parseConstraint(c, sql) };
+  else if (c.accept('READMIT')) action = { kind: 'review', review: 'READMIT', ...parseReviewIds(c) };
+  else if (c.accept('DISCARD')) action = { kind: 'review', review: 'DISCARD', ...parseReviewIds(c) };
   else if (c.accept('DROP', 'CONSTRAINT')) {
     const nameOffset = c.peek()?.start ?? sql.length;
     action = { kind: 'drop_constraint', name: c.identifier('an expectation name'), nameOffset };
@@ -368,7 +397,9 @@ function alterDynamicTable(c: Cursor, sql: string): AlterDynamicTable {
     } while (!c.atEnd());
     action = set;
   } else {
-    c.fail('expected SUSPEND, RESUME, REFRESH, VERIFY, SET, RENAME TO, ADD CONSTRAINT or DROP CONSTRAINT');
+    c.fail(
+      'expected SUSPEND, RESUME, REFRESH, VERIFY, SET, RENAME TO, ADD CONSTRAINT, DROP CONSTRAINT, READMIT or DISCARD',
+    );
   }
   end(c);
   return { kind: 'alter_dynamic_table', ifExists, name, action };

@@ -94,3 +94,53 @@ export const stored = (e: Expectation): Expectation => ({
   condition: e.condition,
   action: e.action,
 });
+
+/** Review actions on quarantined rows (docs/quality.md). */
+export type ReviewAction = 'READMIT' | 'DISCARD';
+
+/** At most this many ids in one review statement or `%dt quarantine … readmit|discard`. */
+export const MAX_REVIEW_IDS = 1000;
+/** LIMIT of SHOW QUARANTINED ROWS (and the magic's --page-size): 1 to 10000. */
+export const MAX_QUARANTINE_PAGE = 10_000;
+
+export interface ReviewIds {
+  ids: number[];
+  /** Offset of each id in the statement. */
+  offsets: number[];
+}
+
+/** `QUARANTINED ROWS ( id [, id …] )`, after READMIT / DISCARD. */
+export function parseReviewIds(c: Cursor): ReviewIds {
+  c.expect('QUARANTINED', 'ROWS');
+  c.expectOp('(');
+  const ids: number[] = [];
+  const offsets: number[] = [];
+  do {
+    const t = c.peek();
+    if (t?.kind !== 'number' || !/^\d{1,15}$/.test(t.text))
+      c.fail('expected a quarantined row id (a whole number)');
+    if (ids.length >= MAX_REVIEW_IDS) c.failOption(`at most ${MAX_REVIEW_IDS} ids at once`, t);
+    ids.push(Number(t.text));
+    offsets.push(t.start);
+    c.next();
+  } while (c.acceptOp(','));
+  c.expectOp(')');
+  return { ids, offsets };
+}
+
+/** `[LIMIT n] [OFFSET n]` of SHOW QUARANTINED ROWS, within their ranges. */
+export function parsePage(c: Cursor): { limit: number; offset: number } {
+  let limit = 100;
+  let offset = 0;
+  if (c.accept('LIMIT')) limit = wholeNumber(c, 'LIMIT', 1, MAX_QUARANTINE_PAGE);
+  if (c.accept('OFFSET')) offset = wholeNumber(c, 'OFFSET', 0, 1_000_000_000);
+  return { limit, offset };
+}
+
+function wholeNumber(c: Cursor, what: string, min: number, max: number): number {
+  const t = c.peek();
+  const n = t?.kind === 'number' && /^\d{1,12}$/.test(t.text) ? Number(t.text) : Number.NaN;
+  if (!(n >= min && n <= max)) c.failOption(`${what} must be a whole number from ${min} to ${max}`, t);
+  c.next();
+  return n;
+}
