@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Value } from '../src/backends/backend.js';
 import { Engine } from '../src/engine/engine.js';
 import { DtError } from '../src/errors.js';
+import { type MagicCommand, parseCell } from '../src/magics/parse.js';
+import { quarantineCommand } from '../src/magics/quarantine.js';
 import { parseStatement } from '../src/sql/ddl.js';
 import { splitStatements } from '../src/sql/split.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
@@ -101,9 +103,54 @@ describe('expectation grammar', () => {
   });
 });
 
+describe('%dt quarantine and %%dynamic_table grammar', () => {
+  const one = (cell: string) => (parseCell(cell) as MagicCommand[])[0] as MagicCommand;
+  it('parses listing (paged) and review lines, with ids positioned', () => {
+    expect(one('%dt quarantine orders_dt')).toMatchObject({
+      kind: 'quarantine',
+      name: 'orders_dt',
+      page: 1,
+      pageSize: 20,
+    });
+    expect(one('%dt quarantine orders_dt --page 3 --page-size 50')).toMatchObject({ page: 3, pageSize: 50 });
+    expect(one('%dt quarantine orders_dt readmit 4 7')).toMatchObject({
+      kind: 'quarantine_review',
+      action: 'READMIT',
+      ids: [4, 7],
+      at: [33, 35],
+    });
+    expect(one('%dt quarantine orders_dt discard 9')).toMatchObject({ action: 'DISCARD', ids: [9] });
+  });
+  it('refuses bad lines at the word at fault', async () => {
+    const cases: [string, number, string][] = [
+      ['%dt quarantine', 15, 'DT_ERR_SYNTAX'],
+      ['%dt quarantine t admit 1', 18, 'DT_ERR_SYNTAX'],
+      ['%dt quarantine t readmit', 25, 'DT_ERR_SYNTAX'],
+      ['%dt quarantine t readmit x1', 26, 'DT_ERR_OPTION'],
+      ['%dt quarantine t --page 0', 25, 'DT_ERR_OPTION'],
+      ['%dt quarantine t --page-size 1001', 30, 'DT_ERR_OPTION'],
+    ];
+    for (const [cell, column, code] of cases) {
+      const e = await failure(() => parseCell(cell));
+      expect(e.code, cell).toBe(code);
+      expect(e.details.position?.column, cell).toBe(column);
+    }
+  });
+  it("takes expectations in %%dynamic_table's first line", () => {
+    const c = one(
+      "%%dynamic_table t (CONSTRAINT c EXPECT (v > 0) ON VIOLATION QUARANTINE) TARGET_LAG = '1 minute'\nSELECT v FROM s",
+    );
+    expect(c).toMatchObject({
+      kind: 'dynamic_table',
+      statement: { expectations: [{ name: 'c', action: 'QUARANTINE' }] },
+    });
+  });
+});
+
 describe.each(BACKEND_KINDS)('expectations on %s', (kind) => {
   let engine: Engine;
   const rows = async (sql: string): Promise<Value[][]> => (await engine.execute(sql)).at(-1)?.rows ?? [];
+  const one_ = (cell: string) => (parseCell(cell) as MagicCommand[])[0] as never;
   const sorted = async (sql: string) =>
     (await rows(sql)).map((r) => r.map((v) => (v === null ? null : String(v))));
 
@@ -210,6 +257,8 @@ describe.each(BACKEND_KINDS)('expectations on %s', (kind) => {
     expect(d.refreshAction).toBe('REINITIALIZE');
     expect(d.reason).toMatch(/expectation pos was dropped/);
     expect(await sorted('SELECT id FROM alt ORDER BY id')).toEqual([['1'], ['2']]);
+    // The last QUARANTINE expectation gone, that recompute dropped the quarantine.
+    expect((await failure(engine.execute('SELECT * FROM dtlab.quarantine_alt'))).code).toBe('DT_ERR_QUERY');
     const e = await failure(engine.execute('ALTER DYNAMIC TABLE alt DROP CONSTRAINT nope'));
     expect(e.code).toBe('DT_ERR_EXPECTATION');
     expect(e.details.position).toMatchObject({ line: 1, column: 41 });
@@ -239,5 +288,85 @@ describe.each(BACKEND_KINDS)('expectations on %s', (kind) => {
     expect(names).not.toContain('bad1');
     expect(names).not.toContain('bad2');
     expect((await engine.listDynamicTables()).find((d) => d.name === 'priced')?.expectations).toHaveLength(3);
+  });
+
+  it('lists quarantined rows, re-admits fixed ones, refuses those still violating, discards; records each', async () => {
+    await engine.execute(`CREATE TABLE rv_src (id INTEGER, v INTEGER);
+      INSERT INTO rv_src VALUES (1, -1), (2, 5), (3, -2);
+      CREATE DYNAMIC TABLE rv (CONSTRAINT pos EXPECT (v > 0) ON VIOLATION QUARANTINE)
+        TARGET_LAG = '1 minute' REFRESH_MODE = INCREMENTAL AS SELECT id, v FROM rv_src`);
+    const listed = (await engine.execute('SHOW QUARANTINED ROWS IN rv LIMIT 10')).at(-1);
+    expect(listed?.columns.map((c) => c.name)).toEqual([
+      'id',
+      'failed_expectations',
+      'refresh_id',
+      'data_timestamp',
+      'id',
+      'v',
+    ]);
+    const idOf = async (v: number) =>
+      Number((await rows(`SELECT dtlab_id FROM dtlab.quarantine_rv WHERE v = ${v}`))[0]?.[0]);
+    const one = await idOf(-1);
+    const three = await idOf(-2);
+    // Still in the result and still failing pos: refused at the id, nothing recorded.
+    const sql = `ALTER DYNAMIC TABLE rv READMIT QUARANTINED ROWS (${three}, ${one})`;
+    const refused = await failure(engine.execute(sql));
+    expect(refused.code).toBe('DT_ERR_EXPECTATION');
+    expect(refused.message).toMatch(/still violates pos/);
+    expect(refused.details.position?.column).toBe(sql.indexOf(`(${three}`) + 2);
+    expect(await sorted('SELECT count(*) FROM dtlab.quarantine_reviews')).toEqual([['0']]);
+    // The magic: positioned in the cell.
+    const cell = `%dt quarantine rv readmit ${one}`;
+    const magic = await failure(quarantineCommand(engine, one_(cell), cell));
+    expect(magic.details.position).toMatchObject({ line: 1, column: 27 });
+    // Fix the source: re-admit refreshes, the fixed row enters, the stale one leaves the quarantine.
+    await engine.execute('UPDATE rv_src SET v = 1 WHERE id = 1');
+    await engine.execute(`ALTER DYNAMIC TABLE rv READMIT QUARANTINED ROWS (${one})`);
+    expect(await sorted('SELECT id, v FROM rv ORDER BY id')).toEqual([
+      ['1', '1'],
+      ['2', '5'],
+    ]);
+    expect(await sorted('SELECT id FROM dtlab.quarantine_rv')).toEqual([['3']]);
+    // Change the expectation: the row passes now, re-admitting it recomputes the DT.
+    await engine.execute('ALTER DYNAMIC TABLE rv DROP CONSTRAINT pos');
+    await engine.execute('ALTER DYNAMIC TABLE rv ADD CONSTRAINT pos EXPECT (v > -5) ON VIOLATION QUARANTINE');
+    await engine.execute(`ALTER DYNAMIC TABLE rv READMIT QUARANTINED ROWS (${three})`);
+    expect(await sorted('SELECT id FROM rv ORDER BY id')).toEqual([['1'], ['2'], ['3']]);
+    expect(await sorted('SELECT count(*) FROM dtlab.quarantine_rv')).toEqual([['0']]);
+    // Discard: out of the quarantine, not into the DT.
+    await engine.execute('INSERT INTO rv_src VALUES (4, -9)');
+    await engine.refresh('rv');
+    const four = await idOf(-9);
+    const page = await quarantineCommand(engine, one_('%dt quarantine rv --page 1'), '');
+    expect(String(page[0]?.data['text/plain'])).toMatch(/^1 quarantined row\(s\) in rv/);
+    await engine.execute(`ALTER DYNAMIC TABLE rv DISCARD QUARANTINED ROWS (${four})`);
+    expect(await sorted('SELECT count(*) FROM dtlab.quarantine_rv')).toEqual([['0']]);
+    expect(await sorted('SELECT id FROM rv ORDER BY id')).toEqual([['1'], ['2'], ['3']]);
+    expect(
+      await sorted(
+        'SELECT quarantine_id, review_action, expectations FROM dtlab.quarantine_reviews ORDER BY review_action, quarantine_id',
+      ),
+    ).toEqual([
+      [String(four), 'DISCARD', 'pos'],
+      [String(one), 'READMIT', 'pos'],
+      [String(three), 'READMIT', 'pos'],
+    ]);
+    const unknown = await failure(engine.execute('ALTER DYNAMIC TABLE rv DISCARD QUARANTINED ROWS (999999)'));
+    expect(unknown.code).toBe('DT_ERR_EXPECTATION');
+    expect(unknown.details.position?.column).toBe(50);
+    // DESCRIBE and the history show the expectations.
+    const described = await sorted('DESCRIBE DYNAMIC TABLE rv');
+    expect(described).toContainEqual(['pos', 'v > -5', 'EXPECTATION', 'ON VIOLATION QUARANTINE']);
+    const [last] = await engine.history('rv');
+    expect(last?.expectations).toEqual([
+      { expectation: 'pos', action: 'QUARANTINE', rowsPassed: 0, rowsFailed: 1 },
+    ]);
+    // RENAME moves the quarantine; DROP drops it.
+    await engine.execute('ALTER DYNAMIC TABLE rv RENAME TO rv2');
+    expect(await sorted('SELECT count(*) FROM dtlab.quarantine_rv2')).toEqual([['0']]);
+    await engine.execute('DROP DYNAMIC TABLE rv2');
+    expect((await failure(engine.execute('SELECT count(*) FROM dtlab.quarantine_rv2'))).code).toBe(
+      'DT_ERR_QUERY',
+    );
   });
 });

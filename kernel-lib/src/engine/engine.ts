@@ -66,7 +66,13 @@ import {
 import type { EngineContext } from './context.js';
 import { createDynamicTable } from './create.js';
 import { refuseBreakingSources } from './drop-guard.js';
-import { addConstraint, dropConstraint, dropQuarantine, renameQuarantine } from './expectations.js';
+import {
+  addConstraint,
+  dropConstraint,
+  dropQuarantine,
+  renameQuarantine,
+  withExpectationCounts,
+} from './expectations.js';
 import { isServer, WriteFence } from './fence.js';
 import { type IdPosition, listQuarantine, reviewQuarantine } from './quarantine.js';
 import { queryError } from './query-error.js';
@@ -240,8 +246,9 @@ export class Engine {
           await showDynamicTablesResult(this.backend, await listDynamicTables(this.backend), parsed.like),
         );
       case 'describe_dynamic_table': {
-        await this.requireDynamicTable(parsed.name);
-        return table(describeResult(await describeColumns(this.backend, this.backend.family, parsed.name)));
+        const dt = await this.requireDynamicTable(parsed.name);
+        const columns = await describeColumns(this.backend, this.backend.family, parsed.name);
+        return table(describeResult(columns, dt.expectations));
       }
       case 'create_warehouse':
         return status(await this.createWarehouse(parsed));
@@ -543,7 +550,7 @@ export class Engine {
          FROM dtlab.refresh_history ${name ? 'WHERE name = $1' : ''} ORDER BY refresh_id DESC`,
       name ? [name] : [],
     );
-    return rows.map((r) => ({
+    const records = rows.map((r) => ({
       refreshId: Number(r[0]),
       name: String(r[1]),
       state: String(r[2]) as RefreshRecord['state'],
@@ -564,6 +571,7 @@ export class Engine {
       warehouse: String(r[17]),
       creditsUsed: Number(r[18]),
     }));
+    return withExpectationCounts(this.backend, records, name);
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,7 @@ import { DtError } from '../errors.js';
 import { conditionSql, createQuarantineSql, quarantineTable } from '../plan/expectations.js';
 import { type Expectation, MAX_EXPECTATIONS, type ParsedExpectation, stored } from '../sql/expectations.js';
 import { positionAt } from '../sql/position.js';
-import type { DynamicTable } from '../types.js';
+import type { DynamicTable, ExpectationCount, RefreshRecord } from '../types.js';
 
 const BOOLEAN = /^(bool|boolean)$/i;
 
@@ -91,7 +91,11 @@ export async function addConstraint(
   return `Expectation ${e.name} added to ${dt.name} (ON VIOLATION ${e.action}); its next refresh recomputes it.`;
 }
 
-/** ALTER DYNAMIC TABLE … DROP CONSTRAINT: the last QUARANTINE expectation gone, the quarantine goes too. */
+/**
+ * ALTER DYNAMIC TABLE … DROP CONSTRAINT. The quarantine stays until the next refresh recomputes the DT (rows
+ * quarantined under the old expectation can be re-admitted meanwhile); without QUARANTINE expectations left,
+ * that refresh drops it.
+ */
 export async function dropConstraint(
   backend: Backend,
   dt: DynamicTable,
@@ -107,11 +111,7 @@ export async function dropConstraint(
       { position: positionAt(sql, nameOffset), sql },
     );
   const next = list.filter((x) => x.name !== name);
-  await backend.transaction(async (tx) => {
-    await save(tx, dt.name, next, recomputeReason('dropped', name));
-    if (!next.some((x) => x.action === 'QUARANTINE'))
-      await exec(tx, `DROP TABLE IF EXISTS ${quarantineTable(dt.name)}`);
-  });
+  await save(backend, dt.name, next, recomputeReason('dropped', name));
   return `Expectation ${name} dropped from ${dt.name}; its next refresh recomputes it.`;
 }
 
@@ -133,4 +133,33 @@ export async function renameQuarantine(tx: Queryable, from: string, to: string):
     tx,
     `ALTER TABLE IF EXISTS ${quarantineTable(from)} RENAME TO ${quoteIdent(`quarantine_${to}`)}`,
   );
+}
+
+/** History rows with their per-expectation counts (dtlab.expectation_results), where they have any. */
+export async function withExpectationCounts(
+  db: Queryable,
+  records: RefreshRecord[],
+  name?: string,
+): Promise<RefreshRecord[]> {
+  if (records.length === 0) return records;
+  const { rows } = await db.query(
+    `SELECT refresh_id, expectation, action, rows_passed, rows_failed FROM dtlab.expectation_results
+      ${name ? 'WHERE name = $1' : ''} ORDER BY refresh_id, expectation`,
+    name ? [name] : [],
+  );
+  const byId = new Map<number, ExpectationCount[]>();
+  for (const r of rows) {
+    const list = byId.get(Number(r[0])) ?? [];
+    list.push({
+      expectation: String(r[1]),
+      action: String(r[2]) as ExpectationCount['action'],
+      rowsPassed: Number(r[3]),
+      rowsFailed: Number(r[4]),
+    });
+    byId.set(Number(r[0]), list);
+  }
+  return records.map((r) => {
+    const counts = byId.get(r.refreshId);
+    return counts ? { ...r, expectations: counts } : r;
+  });
 }

@@ -162,8 +162,13 @@ export class ExpectationRun {
     await exec(tx, `DROP TABLE ${EVAL_TABLE}`);
   }
 
-  /** A full recompute: the quarantine is made if missing and emptied (it is recomputed with the DT). */
+  /**
+   * A full recompute: the quarantine is made if missing and emptied (it is recomputed with the DT). After DROP
+   * CONSTRAINT took the last QUARANTINE expectation, it is dropped.
+   */
   async clearQuarantine(tx: Queryable): Promise<void> {
+    if (!this.hasQuarantine && this.dt.pendingRecompute !== undefined)
+      await exec(tx, `DROP TABLE IF EXISTS ${quarantineTable(this.dt.name)}`);
     if (!this.hasQuarantine) return;
     await exec(tx, createQuarantineSql(this.dt.name));
     await exec(tx, `DELETE FROM ${quarantineTable(this.dt.name)}`);

@@ -105,8 +105,8 @@ export async function recomputeWork(tx: Queryable, req: RefreshRequest) {
   const sql = fullRefreshSql(req.dt.name, req.select);
   const deleted = await tx.query(sql.clear);
   const run = req.expectations;
+  if (run) await run.clearQuarantine(tx);
   if (run?.active) {
-    await run.clearQuarantine(tx);
     return { rowsInserted: await run.insert(tx, run.columns, req.select), rowsDeleted: deleted.rowCount };
   }
   const inserted = await tx.query(sql.fill);

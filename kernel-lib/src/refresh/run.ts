@@ -119,7 +119,11 @@ export async function runRefresh(
     reason: dt.refreshModeReason,
     ...(options.timing ? { timing: options.timing } : {}),
   };
-  const run = dt.expectations?.length ? new ExpectationRun(dt, backend.family, dataTimestamp) : undefined;
+  // Expectations to judge rows by, or a quarantine to drop after the last QUARANTINE expectation went.
+  const run =
+    dt.expectations?.length || dt.pendingRecompute !== undefined
+      ? new ExpectationRun(dt, backend.family, dataTimestamp)
+      : undefined;
   if (run) request.expectations = run;
   // DuckDB takes the timeout as a transaction option (the Backend interface's options do not declare it yet,
   // hence the typed variable rather than a literal); the Postgres family sets statement_timeout below.
