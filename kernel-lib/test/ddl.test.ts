@@ -145,7 +145,7 @@ describe('other dynamic-table statements', () => {
 
   it.each([
     ['ALTER DYNAMIC TABLE x SET REFRESH_MODE = FULL', /CREATE OR REPLACE/],
-    ['ALTER DYNAMIC TABLE x EXPLODE', /expected SUSPEND, RESUME, REFRESH, VERIFY, SET or RENAME TO/],
+    ['ALTER DYNAMIC TABLE x EXPLODE', /expected SUSPEND, RESUME, REFRESH, VERIFY, SET, RENAME TO, ADD CONSTRAINT, DROP CONSTRAINT, READMIT or DISCARD/],
     ['DROP DYNAMIC TABLE x y', /expected end of statement/],
     ['CREATE WAREHOUSE w WAREHOUSE_SIZE = HUGE', /invalid WAREHOUSE_SIZE HUGE/],
   ])('%s fails', (sql, message) => {
