@@ -8,8 +8,9 @@ import { quoteIdent, type SqlFamily, sqlLiteral } from '../backends/backend.js';
 import type { Expectation } from '../sql/expectations.js';
 import { translateSql } from '../sql/translate.js';
 
-/** The evaluated rows of one step: the DT's columns, then `dtlab_e1…` (TRUE = passed), then extras. */
-export const EVAL_TABLE = 'dtlab_eval';
+/** `rowsSql` evaluated, as a FROM item: the DT's columns, then `dtlab_e1…` (TRUE = passed), then extras. */
+export const evaluatedFrom = (rowsSql: string, list: Expectation[], family: SqlFamily) =>
+  `(${evaluatedSql(rowsSql, list, family)}) AS dtlab_x`;
 
 /** The quarantine table of a DT: `dtlab.quarantine_<dt>` (documented in docs/quality.md). */
 export const quarantineTable = (dt: string) => `dtlab.${quoteIdent(quarantineTableName(dt))}`;
@@ -40,39 +41,57 @@ export function evaluatedSql(rowsSql: string, list: Expectation[], family: SqlFa
 const indexes = (list: Expectation[], actions: string[]) =>
   list.flatMap((e, i) => (actions.includes(e.action) ? [i] : []));
 
-/** Over EVAL_TABLE: the row belongs to the DT. */
+/** Over evaluated rows: the row belongs to the DT. */
 export function keepSql(list: Expectation[]): string {
   const ks = indexes(list, ['DROP ROW', 'QUARANTINE']);
   return ks.length === 0 ? 'TRUE' : ks.map(passed).join(' AND ');
 }
 
-/** Over EVAL_TABLE: the row belongs to the quarantine. */
+/** Over the DT's own columns (not evaluated): the row belongs to the DT. */
+export function keepConditionSql(list: Expectation[], family: SqlFamily): string {
+  const ks = indexes(list, ['DROP ROW', 'QUARANTINE']);
+  if (ks.length === 0) return 'TRUE';
+  return ks
+    .map((i) => `coalesce((${conditionSql((list[i] as Expectation).condition, family)}), FALSE)`)
+    .join(' AND ');
+}
+
+/** Over evaluated rows: the row belongs to the quarantine. */
 export function quarantinedSql(list: Expectation[]): string {
   const qs = indexes(list, ['QUARANTINE']);
   return qs.length === 0 ? 'FALSE' : qs.map((i) => `NOT ${passed(i)}`).join(' OR ');
 }
 
-/** Over EVAL_TABLE: the names of every expectation the row fails, comma-separated. */
+/** Over evaluated rows: the names of every expectation the row fails, comma-separated. */
 export function reasonsSql(list: Expectation[]): string {
   const parts = list.map((e, i) => `CASE WHEN NOT ${passed(i)} THEN ${sqlLiteral(e.name)} END`);
   return `concat_ws(', ', ${parts.join(', ')})`;
 }
 
 /**
- * One statement: per expectation, rows passed then failed, counted with `weight` (1, or a change's weight) over
- * the rows `where` selects; then, per FAIL UPDATE expectation, nothing more (the caller samples a failing row).
+ * One statement over evaluated rows (`from`): per expectation, rows passed then failed, counted with `weight`
+ * (1, or a change's weight) over the rows `where` selects; then the `extra` sums (conditions counted as 1).
  */
-export function countsSql(list: Expectation[], weight: string, where: string): string {
-  const sums = list.flatMap((_e, i) => [
-    `coalesce(sum(CASE WHEN ${passed(i)} THEN ${weight} ELSE 0 END), 0)`,
-    `coalesce(sum(CASE WHEN ${passed(i)} THEN 0 ELSE ${weight} END), 0)`,
-  ]);
-  return `SELECT ${sums.join(', ')} FROM ${EVAL_TABLE} WHERE ${where}`;
+export function countsSql(
+  list: Expectation[],
+  from: string,
+  weight: string,
+  where: string,
+  extra: string[] = [],
+): string {
+  const sums = [
+    ...list.flatMap((_e, i) => [
+      `sum(CASE WHEN ${where} AND ${passed(i)} THEN ${weight} ELSE 0 END)`,
+      `sum(CASE WHEN ${where} AND NOT ${passed(i)} THEN ${weight} ELSE 0 END)`,
+    ]),
+    ...extra.map((c) => `sum(CASE WHEN ${c} THEN 1 ELSE 0 END)`),
+  ];
+  return `SELECT ${sums.map((x) => `coalesce(${x}, 0)`).join(', ')} FROM ${from}`;
 }
 
-/** A row failing expectation `i`, as text for a message. */
-export function sampleSql(columns: string[], i: number, where: string): string {
-  return `SELECT ${columns.map(quoteIdent).join(', ')} FROM ${EVAL_TABLE} WHERE ${where} AND NOT ${passed(i)} LIMIT 1`;
+/** A row of `from` failing expectation `i`, as text for a message. */
+export function sampleSql(columns: string[], i: number, from: string, where: string): string {
+  return `SELECT ${columns.map(quoteIdent).join(', ')} FROM ${from} WHERE ${where} AND NOT ${passed(i)} LIMIT 1`;
 }
 
 /** The quarantine table, created empty with the DT's columns and its own. */
@@ -81,7 +100,7 @@ export function createQuarantineSql(dt: string): string {
 }
 
 /**
- * Inserts EVAL_TABLE's quarantined rows (each `copies` times: 1, or a change's weight) into the quarantine,
+ * Inserts the quarantined rows of `from` (each `copies` times: 1, or a change's weight) into the quarantine,
  * with a fresh id, the reasons, the refresh and the data timestamp.
  */
 export function quarantineInsertSql(
@@ -90,13 +109,14 @@ export function quarantineInsertSql(
   list: Expectation[],
   refreshId: number,
   dataTimestamp: string,
+  from: string,
   copies?: string,
 ): string {
   const cols = columns.map(quoteIdent);
   const target = [...cols, ...QUARANTINE_COLUMNS].join(', ');
-  const from = copies
-    ? `${EVAL_TABLE} CROSS JOIN LATERAL generate_series(1, ${copies}) AS dtlab_g(i) WHERE ${copies} > 0 AND (${quarantinedSql(list)})`
-    : `${EVAL_TABLE} WHERE ${quarantinedSql(list)}`;
+  const rows = copies
+    ? `${from} CROSS JOIN LATERAL generate_series(1, ${copies}) AS dtlab_g(i) WHERE ${copies} > 0 AND (${quarantinedSql(list)})`
+    : `${from} WHERE ${quarantinedSql(list)}`;
   const values = [
     ...cols,
     "nextval('dtlab.quarantine_id_seq')",
@@ -104,7 +124,7 @@ export function quarantineInsertSql(
     String(refreshId),
     `CAST(${sqlLiteral(dataTimestamp)} AS TIMESTAMP)`,
   ];
-  return `INSERT INTO ${quarantineTable(dt)} (${target}) SELECT ${values.join(', ')} FROM ${from}`;
+  return `INSERT INTO ${quarantineTable(dt)} (${target}) SELECT ${values.join(', ')} FROM ${rows}`;
 }
 
 /** The rows of `rowsSql` that belong to the DT (`query filtered by its DROP ROW / QUARANTINE expectations`). */

@@ -19,9 +19,10 @@ import { takeRefreshId } from '../catalog/refresh-metadata.js';
 import {
   countsSql,
   createQuarantineSql,
-  EVAL_TABLE,
-  evaluatedSql,
+  evaluatedFrom,
+  keepConditionSql,
   keepSql,
+  quarantinedSql,
   quarantineInsertSql,
   quarantineTable,
   sampleSql,
@@ -82,60 +83,59 @@ export class ExpectationRun {
   }
 
   /**
-   * Evaluates EVAL_TABLE (already built): counts (weighted), fails on a FAIL UPDATE expectation, quarantines.
-   * `columns`: the DT's; `weight`/`copies`: '1' and undefined for plain rows, the change's weight for a delta.
+   * Judges the evaluated rows of `from` (plan/expectations.ts `evaluatedFrom`): counts (weighted) the rows
+   * `where` selects, fails on a FAIL UPDATE expectation (with a sample row), quarantines. `copies`: each row's
+   * number of copies (a change's weight); absent: one. Returns the `extra` sums.
    */
-  async judge(tx: Queryable, columns: string[], weight: string, where: string, copies?: string) {
-    const row = (await tx.query(countsSql(this.list, weight, where))).rows[0] ?? [];
+  private async judge(
+    tx: Queryable,
+    columns: string[],
+    from: string,
+    weight: string,
+    where: string,
+    extra: string[],
+    copies?: string,
+  ): Promise<number[]> {
+    const row = (await tx.query(countsSql(this.list, from, weight, where, extra))).rows[0] ?? [];
+    const failed = (i: number) => Number(row[2 * i + 1] ?? 0);
     this.list.forEach((_e, i) => {
       this.passedN[i] = (this.passedN[i] as number) + Number(row[2 * i] ?? 0);
-      this.failedN[i] = (this.failedN[i] as number) + Number(row[2 * i + 1] ?? 0);
+      this.failedN[i] = (this.failedN[i] as number) + failed(i);
     });
     for (const [i, e] of this.list.entries()) {
-      if (e.action !== 'FAIL UPDATE' || Number(row[2 * i + 1] ?? 0) === 0) continue;
-      const sample = (await tx.query(sampleSql(columns, i, where))).rows[0] ?? [];
+      if (e.action !== 'FAIL UPDATE' || failed(i) === 0) continue;
+      const sample = (await tx.query(sampleSql(columns, i, from, where))).rows[0] ?? [];
       throw new ExpectationFailed(
-        `expectation ${e.name} (${e.condition}) failed ON VIOLATION FAIL UPDATE for ${Number(row[2 * i + 1])} row(s), e.g. (${columns.map((c, k) => `${c}=${show(sample[k])}`).join(', ')}); the previous contents are kept`,
+        `expectation ${e.name} (${e.condition}) failed ON VIOLATION FAIL UPDATE for ${failed(i)} row(s), e.g. (${columns.map((c, k) => `${c}=${show(sample[k])}`).join(', ')}); the previous contents are kept`,
         this.counts(),
       );
     }
-    const anyQuarantined = this.list.some(
-      (e, i) => e.action === 'QUARANTINE' && Number(row[2 * i + 1] ?? 0) > 0,
-    );
-    if (anyQuarantined) {
+    if (this.list.some((e, i) => e.action === 'QUARANTINE' && failed(i) > 0)) {
       const id = await this.id(tx);
-      await exec(
-        tx,
-        quarantineInsertSql(
-          this.dt.name,
-          columns,
-          this.list,
-          id,
-          formatTimestamp(this.dataTimestamp),
-          copies,
-        ),
-      );
+      const ts = formatTimestamp(this.dataTimestamp);
+      await exec(tx, quarantineInsertSql(this.dt.name, columns, this.list, id, ts, from, copies));
     }
+    return extra.map((_x, k) => Number(row[2 * this.list.length + k] ?? 0));
   }
 
   /**
-   * Writes `rowsSql` (the DT's columns, by name) into the DT, filtered and judged. Without expectations, the
-   * plain INSERT. Returns the rows inserted into the DT.
+   * Writes `rowsSql` (the DT's columns in order) into the DT, then judges the rows written — those `inserted`
+   * selects in the DT (the affected keys; TRUE for a full recompute) — and deletes those that do not belong.
+   * Without expectations, the plain INSERT. Returns the rows the DT gained.
    */
-  async insert(tx: Queryable, columns: string[], rowsSql: string): Promise<number> {
+  async insert(tx: Queryable, rowsSql: string, inserted: string): Promise<number> {
     const target = quoteIdent(this.dt.name);
-    if (!this.active) return (await tx.query(`INSERT INTO ${target} ${rowsSql}`)).rowCount;
-    await exec(tx, `DROP TABLE IF EXISTS ${EVAL_TABLE}`);
-    await exec(tx, `CREATE TEMP TABLE ${EVAL_TABLE} AS ${evaluatedSql(rowsSql, this.list, this.family)}`);
-    await this.judge(tx, columns, '1', 'TRUE');
-    const cols = columns.map(quoteIdent).join(', ');
-    const n = (
-      await tx.query(
-        `INSERT INTO ${target} (${cols}) SELECT ${cols} FROM ${EVAL_TABLE} WHERE ${keepSql(this.list)}`,
-      )
-    ).rowCount;
-    await exec(tx, `DROP TABLE ${EVAL_TABLE}`);
-    return n;
+    const n = (await tx.query(`INSERT INTO ${target} ${rowsSql}`)).rowCount;
+    if (!this.active) return n;
+    const cols = this.columns.map(quoteIdent).join(', ');
+    const from = evaluatedFrom(`SELECT ${cols} FROM ${target} WHERE ${inserted}`, this.list, this.family);
+    const [out = 0] = await this.judge(tx, this.columns, from, '1', 'TRUE', [`NOT (${keepSql(this.list)})`]);
+    if (out === 0) return n;
+    await exec(
+      tx,
+      `DELETE FROM ${target} WHERE (${inserted}) AND NOT (${keepConditionSql(this.list, this.family)})`,
+    );
+    return n - out;
   }
 
   /**
@@ -147,19 +147,27 @@ export class ExpectationRun {
   async judgeDelta(tx: Queryable, output: OutputColumn[]): Promise<void> {
     const names = output.map((c) => c.name);
     const rows = `SELECT ${names.map((n, i) => `dtlab_d.k${i + 1} AS ${quoteIdent(n)}`).join(', ')}, dtlab_d.dtlab_w, dtlab_d.dtlab_i FROM ${ROWS_TABLE} AS dtlab_d`;
-    await exec(tx, `DROP TABLE IF EXISTS ${EVAL_TABLE}`);
-    await exec(tx, `CREATE TEMP TABLE ${EVAL_TABLE} AS ${evaluatedSql(rows, this.list, this.family)}`);
-    await this.judge(tx, names, 'dtlab_w', 'dtlab_w > 0', 'dtlab_w');
-    if (this.hasQuarantine) {
+    const from = evaluatedFrom(rows, this.list, this.family);
+    const keep = keepSql(this.list);
+    const [out = 0, unquarantined = 0] = await this.judge(
+      tx,
+      names,
+      from,
+      'dtlab_w',
+      'dtlab_w > 0',
+      [`NOT (${keep})`, `dtlab_w < 0 AND (${quarantinedSql(this.list)})`],
+      'dtlab_w',
+    );
+    if (unquarantined > 0) {
       const target = quarantineTable(this.dt.name);
       for (const withNulls of [false, true])
         await exec(tx, deleteRowsSql(this.dt.name, this.family, output, withNulls, target));
     }
-    await exec(
-      tx,
-      `DELETE FROM ${ROWS_TABLE} WHERE dtlab_i IN (SELECT dtlab_i FROM ${EVAL_TABLE} WHERE NOT (${keepSql(this.list)}))`,
-    );
-    await exec(tx, `DROP TABLE ${EVAL_TABLE}`);
+    if (out > 0)
+      await exec(
+        tx,
+        `DELETE FROM ${ROWS_TABLE} WHERE dtlab_i IN (SELECT dtlab_i FROM ${from} WHERE NOT (${keep}))`,
+      );
   }
 
   /**

@@ -107,7 +107,7 @@ export async function recomputeWork(tx: Queryable, req: RefreshRequest) {
   const run = req.expectations;
   if (run) await run.clearQuarantine(tx);
   if (run?.active) {
-    return { rowsInserted: await run.insert(tx, run.columns, req.select), rowsDeleted: deleted.rowCount };
+    return { rowsInserted: await run.insert(tx, req.select, 'TRUE'), rowsDeleted: deleted.rowCount };
   }
   const inserted = await tx.query(sql.fill);
   return { rowsInserted: inserted.rowCount, rowsDeleted: deleted.rowCount };

@@ -262,7 +262,7 @@ export async function runIncremental(
   for (const withNulls of hasNullKeys ? [false, true] : [false]) {
     const rows = refreshSelect(rowsFor(withNulls), output);
     rowsInserted += work.expectations?.active
-      ? await work.expectations.insert(tx, work.expectations.columns, rows)
+      ? await work.expectations.insert(tx, rows, condition(withNulls))
       : (await tx.query(`INSERT INTO ${quoteIdent(dt.name)} ${rows}`)).rowCount;
   }
   if (emits) {
