@@ -370,3 +370,65 @@ describe.each(BACKEND_KINDS)('expectations on %s', (kind) => {
     );
   });
 });
+
+describe('expectations through the magic session (DuckDB, as in the browser)', () => {
+  it('%%dynamic_table with expectations, %dt quarantine listing and review, errors positioned in the cell', async () => {
+    const { openBackend } = await import('../src/backends/open.js');
+    const { MagicSession } = await import('../src/magics/session.js');
+    const session = new MagicSession({
+      defaultSpec: 'duckdb',
+      open: (spec) => openBackend(spec),
+      start: Date.UTC(2026, 0, 1),
+    });
+    try {
+      await session.run(
+        '%%sql\nCREATE TABLE s (id INTEGER, v INTEGER); INSERT INTO s VALUES (1, 3), (2, -1)',
+      );
+      const bad = await failure(
+        session.run(
+          "%%dynamic_table q (CONSTRAINT c EXPECT (v + 1) ON VIOLATION QUARANTINE) TARGET_LAG = '1 minute'\nSELECT id, v FROM s",
+        ),
+      );
+      expect(bad.code).toBe('DT_ERR_EXPECTATION');
+      expect(bad.details.position).toMatchObject({ line: 1, column: 41 });
+      await session.run(
+        "%%dynamic_table q (CONSTRAINT c EXPECT (v > 0) ON VIOLATION QUARANTINE) TARGET_LAG = '1 minute'\nSELECT id, v FROM s",
+      );
+      const listed = (await session.run('%dt quarantine q')) ?? [];
+      expect(String(listed[0]?.data['text/plain'])).toMatch(/^1 quarantined row\(s\) in q/);
+      expect(String(listed[1]?.data['text/plain'])).toMatch(/-1/);
+      const refused = await failure(session.run('%dt show\n%dt quarantine q readmit 1'));
+      expect(refused.code).toBe('DT_ERR_EXPECTATION');
+      expect(refused.details.position).toMatchObject({ line: 2, column: 26 });
+      const done = (await session.run('%dt quarantine q discard 1')) ?? [];
+      expect(String(done[0]?.data['text/plain'])).toMatch(/Discarded 1/);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe('expectations with two engines on one PostgreSQL server', () => {
+  it("a refresh sees another engine's ADD CONSTRAINT (the definition the probe compares includes expectations)", async () => {
+    const { openBackend } = await import('../src/backends/open.js');
+    const { serverUrlOf } = await import('./helpers/backends.js');
+    const backend = await freshBackend('postgres');
+    const a = await Engine.open(backend);
+    const b = await Engine.open(await openBackend(serverUrlOf(backend) as string));
+    try {
+      await a.execute(`CREATE TABLE s (x INTEGER); INSERT INTO s VALUES (1), (-2);
+        CREATE DYNAMIC TABLE d TARGET_LAG = '1 minute' REFRESH_MODE = INCREMENTAL AS SELECT x FROM s`);
+      expect((await a.refresh('d')).refreshAction).toBe('NO_DATA');
+      await b.execute('ALTER DYNAMIC TABLE d ADD CONSTRAINT pos EXPECT (x > 0) ON VIOLATION DROP ROW');
+      // Nothing changed in s, yet a's refresh must not say NO_DATA from what it knew.
+      const r = await a.refresh('d');
+      expect(r.refreshAction).toBe('REINITIALIZE');
+      expect(r.reason).toMatch(/expectation pos was added/);
+      expect((await a.execute('SELECT x FROM d')).at(-1)?.rows).toEqual([[1]]);
+      expect((await b.refresh('d')).refreshAction).toBe('NO_DATA');
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
+});
