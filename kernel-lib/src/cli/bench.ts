@@ -129,7 +129,7 @@ export async function benchRefresh(given: Engine, options: BenchOptions, out: (s
 /** Section 4 (also `dtlab bench expectations`): five expectations' cost in an incremental refresh. */
 export async function benchExpectations(backend: Engine['backend'], out: (s: string) => void, sf = 0.01) {
   out(
-    `\nexpectations at SF ${sf} (a fresh database; incremental refreshes after 100 new and 100 updated orders, medians of 9):`,
+    `\nexpectations at SF ${sf} (a fresh database; incremental refreshes after 100 new and 100 updated orders, medians of 15):`,
   );
   out(formatTable(EXPECTATION_COLUMNS, await expectationsOverhead(backend, sf)));
   out(`  ${loadAverage()}`);

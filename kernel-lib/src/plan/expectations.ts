@@ -47,13 +47,45 @@ export function keepSql(list: Expectation[]): string {
   return ks.length === 0 ? 'TRUE' : ks.map(passed).join(' AND ');
 }
 
+/** Over the DT's own columns: expectation `e` passed (NULL fails). */
+export const okSql = (e: Expectation, family: SqlFamily) =>
+  `((${conditionSql(e.condition, family)}) IS TRUE)`;
+
 /** Over the DT's own columns (not evaluated): the row belongs to the DT. */
 export function keepConditionSql(list: Expectation[], family: SqlFamily): string {
   const ks = indexes(list, ['DROP ROW', 'QUARANTINE']);
   if (ks.length === 0) return 'TRUE';
-  return ks
-    .map((i) => `coalesce((${conditionSql((list[i] as Expectation).condition, family)}), FALSE)`)
-    .join(' AND ');
+  return ks.map((i) => okSql(list[i] as Expectation, family)).join(' AND ');
+}
+
+/** Over the DT's own columns: the row belongs to the quarantine. */
+export function quarantinedConditionSql(list: Expectation[], family: SqlFamily): string {
+  const qs = indexes(list, ['QUARANTINE']);
+  if (qs.length === 0) return 'FALSE';
+  return qs.map((i) => `NOT ${okSql(list[i] as Expectation, family)}`).join(' OR ');
+}
+
+/**
+ * One statement over plain rows (`from`, the DT's columns; the conditions inline, cheaper than evaluated
+ * flags): per expectation, rows passed then failed, counted with `weight` (1, or a change's weight) over the
+ * rows `where` selects; then the `extra` conditions, each counted as 1.
+ */
+export function inlineCountsSql(
+  list: Expectation[],
+  family: SqlFamily,
+  from: string,
+  weight: string,
+  where: string,
+  extra: string[] = [],
+): string {
+  const sums = [
+    ...list.flatMap((e) => [
+      `sum(CASE WHEN ${where} AND ${okSql(e, family)} THEN ${weight} ELSE 0 END)`,
+      `sum(CASE WHEN ${where} AND NOT ${okSql(e, family)} THEN ${weight} ELSE 0 END)`,
+    ]),
+    ...extra.map((c) => `sum(CASE WHEN ${c} THEN 1 ELSE 0 END)`),
+  ];
+  return `SELECT ${sums.map((x) => `coalesce(${x}, 0)`).join(', ')} FROM ${from}`;
 }
 
 /** Over evaluated rows: the row belongs to the quarantine. */
@@ -66,27 +98,6 @@ export function quarantinedSql(list: Expectation[]): string {
 export function reasonsSql(list: Expectation[]): string {
   const parts = list.map((e, i) => `CASE WHEN NOT ${passed(i)} THEN ${sqlLiteral(e.name)} END`);
   return `concat_ws(', ', ${parts.join(', ')})`;
-}
-
-/**
- * One statement over evaluated rows (`from`): per expectation, rows passed then failed, counted with `weight`
- * (1, or a change's weight) over the rows `where` selects; then the `extra` sums (conditions counted as 1).
- */
-export function countsSql(
-  list: Expectation[],
-  from: string,
-  weight: string,
-  where: string,
-  extra: string[] = [],
-): string {
-  const sums = [
-    ...list.flatMap((_e, i) => [
-      `sum(CASE WHEN ${where} AND ${passed(i)} THEN ${weight} ELSE 0 END)`,
-      `sum(CASE WHEN ${where} AND NOT ${passed(i)} THEN ${weight} ELSE 0 END)`,
-    ]),
-    ...extra.map((c) => `sum(CASE WHEN ${c} THEN 1 ELSE 0 END)`),
-  ];
-  return `SELECT ${sums.map((x) => `coalesce(${x}, 0)`).join(', ')} FROM ${from}`;
 }
 
 /** A row of `from` failing expectation `i`, as text for a message. */

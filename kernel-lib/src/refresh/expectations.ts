@@ -17,12 +17,11 @@ import {
 } from '../backends/backend.js';
 import { takeRefreshId } from '../catalog/refresh-metadata.js';
 import {
-  countsSql,
   createQuarantineSql,
   evaluatedFrom,
+  inlineCountsSql,
   keepConditionSql,
-  keepSql,
-  quarantinedSql,
+  quarantinedConditionSql,
   quarantineInsertSql,
   quarantineTable,
   sampleSql,
@@ -83,28 +82,30 @@ export class ExpectationRun {
   }
 
   /**
-   * Judges the evaluated rows of `from` (plan/expectations.ts `evaluatedFrom`): counts (weighted) the rows
+   * Judges the rows of `rowsSql` (the DT's columns by name, and `weight`'s column): counts (weighted) those
    * `where` selects, fails on a FAIL UPDATE expectation (with a sample row), quarantines. `copies`: each row's
-   * number of copies (a change's weight); absent: one. Returns the `extra` sums.
+   * number of copies (a change's weight); absent: one. Returns the `extra` conditions' counts.
    */
   private async judge(
     tx: Queryable,
     columns: string[],
-    from: string,
+    rowsSql: string,
     weight: string,
     where: string,
     extra: string[],
     copies?: string,
   ): Promise<number[]> {
-    const row = (await tx.query(countsSql(this.list, from, weight, where, extra))).rows[0] ?? [];
+    const counts = inlineCountsSql(this.list, this.family, `(${rowsSql}) AS dtlab_x`, weight, where, extra);
+    const row = (await tx.query(counts)).rows[0] ?? [];
     const failed = (i: number) => Number(row[2 * i + 1] ?? 0);
     this.list.forEach((_e, i) => {
       this.passedN[i] = (this.passedN[i] as number) + Number(row[2 * i] ?? 0);
       this.failedN[i] = (this.failedN[i] as number) + failed(i);
     });
+    const evaluated = evaluatedFrom(rowsSql, this.list, this.family);
     for (const [i, e] of this.list.entries()) {
       if (e.action !== 'FAIL UPDATE' || failed(i) === 0) continue;
-      const sample = (await tx.query(sampleSql(columns, i, from, where))).rows[0] ?? [];
+      const sample = (await tx.query(sampleSql(columns, i, evaluated, where))).rows[0] ?? [];
       throw new ExpectationFailed(
         `expectation ${e.name} (${e.condition}) failed ON VIOLATION FAIL UPDATE for ${failed(i)} row(s), e.g. (${columns.map((c, k) => `${c}=${show(sample[k])}`).join(', ')}); the previous contents are kept`,
         this.counts(),
@@ -113,7 +114,7 @@ export class ExpectationRun {
     if (this.list.some((e, i) => e.action === 'QUARANTINE' && failed(i) > 0)) {
       const id = await this.id(tx);
       const ts = formatTimestamp(this.dataTimestamp);
-      await exec(tx, quarantineInsertSql(this.dt.name, columns, this.list, id, ts, from, copies));
+      await exec(tx, quarantineInsertSql(this.dt.name, columns, this.list, id, ts, evaluated, copies));
     }
     return extra.map((_x, k) => Number(row[2 * this.list.length + k] ?? 0));
   }
@@ -128,13 +129,11 @@ export class ExpectationRun {
     const n = (await tx.query(`INSERT INTO ${target} ${rowsSql}`)).rowCount;
     if (!this.active) return n;
     const cols = this.columns.map(quoteIdent).join(', ');
-    const from = evaluatedFrom(`SELECT ${cols} FROM ${target} WHERE ${inserted}`, this.list, this.family);
-    const [out = 0] = await this.judge(tx, this.columns, from, '1', 'TRUE', [`NOT (${keepSql(this.list)})`]);
+    const keep = keepConditionSql(this.list, this.family);
+    const written = `SELECT ${cols} FROM ${target} WHERE ${inserted}`;
+    const [out = 0] = await this.judge(tx, this.columns, written, '1', 'TRUE', [`NOT (${keep})`]);
     if (out === 0) return n;
-    await exec(
-      tx,
-      `DELETE FROM ${target} WHERE (${inserted}) AND NOT (${keepConditionSql(this.list, this.family)})`,
-    );
+    await exec(tx, `DELETE FROM ${target} WHERE (${inserted}) AND NOT (${keep})`);
     return n - out;
   }
 
@@ -147,15 +146,15 @@ export class ExpectationRun {
   async judgeDelta(tx: Queryable, output: OutputColumn[]): Promise<void> {
     const names = output.map((c) => c.name);
     const rows = `SELECT ${names.map((n, i) => `dtlab_d.k${i + 1} AS ${quoteIdent(n)}`).join(', ')}, dtlab_d.dtlab_w, dtlab_d.dtlab_i FROM ${ROWS_TABLE} AS dtlab_d`;
-    const from = evaluatedFrom(rows, this.list, this.family);
-    const keep = keepSql(this.list);
+    const keep = keepConditionSql(this.list, this.family);
+    const quarantined = quarantinedConditionSql(this.list, this.family);
     const [out = 0, unquarantined = 0] = await this.judge(
       tx,
       names,
-      from,
+      rows,
       'dtlab_w',
       'dtlab_w > 0',
-      [`NOT (${keep})`, `dtlab_w < 0 AND (${quarantinedSql(this.list)})`],
+      [`NOT (${keep})`, `dtlab_w < 0 AND (${quarantined})`],
       'dtlab_w',
     );
     if (unquarantined > 0) {
@@ -166,7 +165,7 @@ export class ExpectationRun {
     if (out > 0)
       await exec(
         tx,
-        `DELETE FROM ${ROWS_TABLE} WHERE dtlab_i IN (SELECT dtlab_i FROM ${from} WHERE NOT (${keep}))`,
+        `DELETE FROM ${ROWS_TABLE} WHERE dtlab_i IN (SELECT dtlab_i FROM (${rows}) AS dtlab_x WHERE NOT (${keep}))`,
       );
   }
 
