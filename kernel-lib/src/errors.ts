@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   DT_ERR_BUSY:
     'The dynamic table is being refreshed or changed by another session at the same moment; try again.',
   DT_ERR_REFRESH_FAILED: 'A refresh failed; the previous contents are kept.',
+  DT_ERR_EXPECTATION:
+    "An expectation (CONSTRAINT … EXPECT) is not a boolean condition over the dynamic table's columns, or a review of quarantined rows is not possible.",
   DT_ERR_BACKEND: 'The database backend could not be opened or used.',
   DT_ERR_USAGE: 'A command-line or API call was used incorrectly.',
   DT_ERR_UNSUPPORTED:

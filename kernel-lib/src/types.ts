@@ -12,6 +12,7 @@
  * - warehouse: the named compute pool refreshes run on; its size sets the credits a refresh costs.
  */
 import type { ColumnSpec, InitializeMode, RefreshMode, SchedulerMode, WarehouseSize } from './sql/ddl.js';
+import type { Expectation, ViolationAction } from './sql/expectations.js';
 import type { TargetLag } from './sql/lag.js';
 
 export type SourceKind = 'TABLE' | 'VIEW' | 'DYNAMIC TABLE';
@@ -45,6 +46,18 @@ export interface DynamicTable {
   /** Null until the first successful refresh. */
   dataTimestamp: string | null;
   sources: { name: string; kind: SourceKind }[];
+  /** Expectations on the DT's rows (CONSTRAINT … EXPECT …), in the order defined. */
+  expectations?: Expectation[];
+  /** Set by ADD / DROP CONSTRAINT: the next refresh recomputes everything, for this reason. */
+  pendingRecompute?: string;
+}
+
+/** One expectation's count in one refresh (dtlab.expectation_results). */
+export interface ExpectationCount {
+  expectation: string;
+  action: ViolationAction;
+  rowsPassed: number;
+  rowsFailed: number;
 }
 
 export interface Warehouse {
@@ -94,6 +107,8 @@ export interface RefreshRecord {
   reason: string | null;
   warehouse: string;
   creditsUsed: number;
+  /** Per expectation of the DT: rows evaluated that passed and failed (absent: the DT has none). */
+  expectations?: ExpectationCount[];
 }
 
 /** Snowflake's credits per hour for each warehouse size. */

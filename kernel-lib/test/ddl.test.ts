@@ -161,7 +161,7 @@ describe('other dynamic-table statements', () => {
     ['ALTER DYNAMIC TABLE x SET REFRESH_MODE = FULL', /CREATE OR REPLACE/],
     [
       'ALTER DYNAMIC TABLE x EXPLODE',
-      /expected SUSPEND, RESUME, REFRESH, VERIFY, SET, UNSET COMMENT, RENAME TO or SWAP WITH/,
+      /expected SUSPEND, RESUME, REFRESH, VERIFY, SET, UNSET COMMENT, RENAME TO, SWAP WITH, ADD CONSTRAINT, DROP CONSTRAINT, READMIT or DISCARD/,
     ],
     ['DROP DYNAMIC TABLE x y', /expected end of statement/],
     ['SHOW DYNAMIC TABLES LIMIT -1', /invalid LIMIT/],

@@ -1,11 +1,12 @@
 /**
  * <dtlab-history>: a refresh history as a timeline (a lane per DT, a mark per refresh coloured by what it did;
- * hover for the details) over a paged table (action, trigger, reason, rows, time, credits). Live
+ * hover for the details) over a paged table (action, trigger, reason, rows, time, credits, expectations). Live
  * when the output says so (`%dt history [NAME] [--limit N]`): each refresh that finishes afterwards goes on
  * top, so a history drawn before `%dt clock +1h` shows that hour's refreshes.
  */
 import { css, html, LitElement, svg } from 'lit';
 import type { Subscription } from 'rxjs';
+import { expectationsText } from '../../../kernel-lib/dist/display/history.js';
 import { foldHistory, type HistoryView } from '../../../kernel-lib/dist/display/live.js';
 import { LANE_HEIGHT, MARK_COLOURS, refreshTimeline } from '../../../kernel-lib/dist/display/timeline.js';
 import type { RefreshRecord } from '../../../kernel-lib/dist/magics/browser.js';
@@ -25,6 +26,7 @@ const COLUMNS: [keyof RefreshRecord, string, string][] = [
   ['executionMs', 'execution_ms', 'double'],
   ['creditsUsed', 'credits', 'double'],
   ['reason', 'reason', 'varchar'],
+  ['expectations', 'expectations', 'varchar'],
 ];
 
 export function historyTable(records: RefreshRecord[], total?: number): TableData {
@@ -36,7 +38,9 @@ export function historyTable(records: RefreshRecord[], total?: number): TableDat
           ? Math.round(r.executionMs * 10) / 10
           : k === 'reason'
             ? (r.reason ?? r.stateMessage)
-            : r[k],
+            : k === 'expectations'
+              ? expectationsText(r)
+              : r[k],
       ),
     ),
     rowCount: records.length,

@@ -23,7 +23,8 @@ export async function listDynamicTables(db: Queryable): Promise<DynamicTable[]> 
   // One round trip: each DT's sources come along as one text, `name US kind` joined by RS (ASCII 31, 30).
   const { rows } = await db.query(
     `SELECT name, query, columns, target_lag_s, warehouse, refresh_mode, effective_mode, refresh_mode_reason,
-            initialize, scheduler, comment, scheduling_state, created_on, data_timestamp, suspend_reason, d.sources
+            initialize, scheduler, comment, scheduling_state, created_on, data_timestamp, suspend_reason, d.sources,
+            expectations, pending_recompute
        FROM dtlab.dynamic_tables t
        LEFT JOIN (SELECT dt_name, string_agg(source_name || chr(31) || source_kind, chr(30) ORDER BY source_name) AS sources
                     FROM dtlab.dependencies GROUP BY dt_name) d ON d.dt_name = t.name
@@ -50,6 +51,8 @@ export async function listDynamicTables(db: Queryable): Promise<DynamicTable[]> 
         : {}),
       createdOn: str(r[12]),
       dataTimestamp: optional(r[13]) ?? null,
+      ...(optional(r[16]) ? { expectations: JSON.parse(str(r[16])) } : {}),
+      ...(optional(r[17]) ? { pendingRecompute: str(r[17]) } : {}),
       sources: (optional(r[15])?.split('\u001e') ?? []).map((d) => {
         const [name, kind] = d.split('\u001f');
         return { name: str(name), kind: str(kind) as SourceKind };
@@ -64,7 +67,10 @@ export async function getDynamicTable(db: Queryable, name: string): Promise<Dyna
 
 export async function insertDynamicTable(db: Queryable, dt: DynamicTable): Promise<void> {
   await db.query(
-    `INSERT INTO dtlab.dynamic_tables VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+    `INSERT INTO dtlab.dynamic_tables (name, query, columns, target_lag_s, warehouse, refresh_mode, effective_mode,
+       refresh_mode_reason, initialize, scheduler, comment, scheduling_state, created_on, data_timestamp,
+       suspend_reason, expectations, pending_recompute)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
     [
       dt.name,
       dt.query,
@@ -81,12 +87,18 @@ export async function insertDynamicTable(db: Queryable, dt: DynamicTable): Promi
       dt.createdOn,
       dt.dataTimestamp,
       dt.suspendReason ?? null,
+      expectationsText(dt.expectations),
+      dt.pendingRecompute ?? null,
     ],
   );
   for (const s of dt.sources) {
     await db.query('INSERT INTO dtlab.dependencies VALUES ($1, $2, $3)', [dt.name, s.name, s.kind]);
   }
 }
+
+/** A DT's expectations as the catalog stores them (JSON, NULL for none): also what `definitionOf` compares. */
+export const expectationsText = (list: DynamicTable['expectations']): string | null =>
+  list && list.length > 0 ? JSON.stringify(list) : null;
 
 export async function deleteDynamicTable(db: Queryable, name: string): Promise<void> {
   await db.query('DELETE FROM dtlab.dynamic_tables WHERE name = $1', [name]);
@@ -105,6 +117,8 @@ export async function updateDynamicTable(
     scheduling_state?: string;
     suspend_reason?: string | null;
     data_timestamp?: string;
+    expectations?: string | null;
+    pending_recompute?: string | null;
   },
 ): Promise<void> {
   const entries = Object.entries(changes);

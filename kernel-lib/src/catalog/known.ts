@@ -12,7 +12,7 @@
  */
 import type { Backend } from '../backends/backend.js';
 import type { DynamicTable, Warehouse } from '../types.js';
-import { listDynamicTables, listWarehouses } from './catalog.js';
+import { expectationsText, listDynamicTables, listWarehouses } from './catalog.js';
 
 export class KnownCatalog {
   private dts: Map<string, DynamicTable> | undefined;
@@ -50,10 +50,13 @@ export class KnownCatalog {
     this.whs = undefined;
   }
 
-  /** Write-through of a committed refresh: the DT's new data timestamp. */
-  refreshed(name: string, dataTimestamp: string): void {
+  /** Write-through of a committed refresh: the DT's new data timestamp (a recompute settles ADD/DROP CONSTRAINT). */
+  refreshed(name: string, dataTimestamp: string, recomputed = false): void {
     const dt = this.dts?.get(name);
-    if (dt) this.dts?.set(name, { ...dt, dataTimestamp });
+    if (!dt) return;
+    const next = { ...dt, dataTimestamp };
+    if (recomputed) delete next.pendingRecompute;
+    this.dts?.set(name, next);
   }
 
   private async load(): Promise<void> {
@@ -68,5 +71,13 @@ export class KnownCatalog {
  * What a refresh is planned from: the query, the declared columns and the mode. The same text is computed by
  * the probe from the stored row (refresh/probe.ts), so a DT redefined elsewhere is noticed.
  */
-export const definitionOf = (dt: Pick<DynamicTable, 'query' | 'columns' | 'effectiveMode'>): string =>
-  [dt.query, dt.columns ? JSON.stringify(dt.columns) : '', dt.effectiveMode].join('\u001e');
+export const definitionOf = (
+  dt: Pick<DynamicTable, 'query' | 'columns' | 'effectiveMode' | 'expectations' | 'pendingRecompute'>,
+): string =>
+  [
+    dt.query,
+    dt.columns ? JSON.stringify(dt.columns) : '',
+    dt.effectiveMode,
+    expectationsText(dt.expectations) ?? '',
+    dt.pendingRecompute ?? '',
+  ].join('\u001e');

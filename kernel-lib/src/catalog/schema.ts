@@ -4,7 +4,7 @@
  * transactions rather than by PRIMARY KEY, because DuckDB rejects delete-then-insert of one key within a
  * transaction.
  */
-export const CATALOG_VERSION = '2';
+export const CATALOG_VERSION = '3';
 
 export const CATALOG_DDL = [
   'CREATE SCHEMA IF NOT EXISTS dtlab',
@@ -33,6 +33,18 @@ export const CATALOG_DDL = [
   'ALTER TABLE dtlab.dynamic_tables ADD COLUMN IF NOT EXISTS suspend_reason VARCHAR',
   // Source rows each refresh read (schedule/cost.ts), the measure of its work beside the rows it wrote.
   'ALTER TABLE dtlab.refresh_history ADD COLUMN IF NOT EXISTS rows_read BIGINT DEFAULT 0',
+  // Version 3 (expectations, docs/quality.md): a DT's expectations as JSON, and why its next refresh must
+  // recompute (ADD / DROP CONSTRAINT); per refresh and expectation, rows passed and failed; review actions on
+  // quarantined rows. Quarantine tables are dtlab.quarantine_<dt>, made with the DT.
+  'ALTER TABLE dtlab.dynamic_tables ADD COLUMN IF NOT EXISTS expectations VARCHAR',
+  'ALTER TABLE dtlab.dynamic_tables ADD COLUMN IF NOT EXISTS pending_recompute VARCHAR',
+  `CREATE TABLE IF NOT EXISTS dtlab.expectation_results (
+     refresh_id BIGINT NOT NULL, name VARCHAR NOT NULL, expectation VARCHAR NOT NULL, action VARCHAR NOT NULL,
+     rows_passed BIGINT NOT NULL, rows_failed BIGINT NOT NULL, data_timestamp TIMESTAMP)`,
+  'CREATE SEQUENCE IF NOT EXISTS dtlab.quarantine_id_seq',
+  `CREATE TABLE IF NOT EXISTS dtlab.quarantine_reviews (
+     review_time TIMESTAMP NOT NULL, name VARCHAR NOT NULL, quarantine_id BIGINT NOT NULL,
+     review_action VARCHAR NOT NULL, expectations VARCHAR, detail VARCHAR)`,
   // Lag over time, so a chart can be drawn after a restart. kind: CYCLE (sampled when the scheduler looks),
   // PEAK (just before a refresh completes: the largest lag of that period), REFRESHED (just after).
   `CREATE TABLE IF NOT EXISTS dtlab.lag_samples (

@@ -15,6 +15,7 @@ import { DtError } from '../errors.js';
 import { loadTpch, tpchInfo } from '../tpch/load.js';
 import { applyRf1, applyRf2 } from '../tpch/refresh-functions.js';
 import { captureOverhead, type Overhead } from './bench/capture.js';
+import { EXPECTATION_COLUMNS, expectationsOverhead } from './bench/expectations.js';
 import { loadAverage, ms, TPCH_END, timed } from './bench/measure.js';
 import { batchInsert, pipelineScripts, ROUND_COLUMNS, refreshRound } from './bench/pipelines.js';
 import { tracer } from './bench/profile.js';
@@ -121,6 +122,16 @@ export async function benchRefresh(given: Engine, options: BenchOptions, out: (s
   out('\ncapture overhead (medians of 5 alternating rounds):');
   out(overheadText('a bare copy of orders', batch, await captureOverhead(engine, batch, false)));
   out(overheadText("a copy with orders' primary key", batch, await captureOverhead(engine, batch, true)));
+  out(`  ${loadAverage()}`);
+  await benchExpectations(backend, out);
+}
+
+/** Section 4 (also `dtlab bench expectations`): five expectations' cost in an incremental refresh. */
+export async function benchExpectations(backend: Engine['backend'], out: (s: string) => void, sf = 0.01) {
+  out(
+    `\nexpectations at SF ${sf} (a fresh database; incremental refreshes after 100 new and 100 updated orders, medians of 15):`,
+  );
+  out(formatTable(EXPECTATION_COLUMNS, await expectationsOverhead(backend, sf)));
   out(`  ${loadAverage()}`);
 }
 

@@ -43,7 +43,10 @@ Usage:
                                             customer_ltv) and M minutes (default 60) of two lessons (Scenario
                                             A at rate 2; the seven pipelines at 1-minute lags, rate 10); at
                                             SF, full ÷ incremental per pipeline after RF1+RF2 and after a
-                                            batch of N new orders (default 100000); capture's write overhead
+                                            batch of N new orders (default 100000); capture's write overhead;
+                                            the cost of five expectations (as bench expectations)
+  dtlab bench expectations [--db DB]        at SF 0.01 on a fresh database: an incremental refresh without
+                                            and with five expectations (docs/quality.md), medians and ratio
   dtlab --help                              this text
 
 The Jupyter kernel (magics and TypeScript cells in Node, on PGlite or PostgreSQL) is a command of its own:
@@ -174,7 +177,12 @@ async function benchCommand(
   values: { db?: string; sf?: string; batch?: string; minutes?: string },
   out: (s: string) => void,
 ) {
-  if (sub !== 'refresh') throw new DtError('DT_ERR_USAGE', `unknown bench '${sub ?? ''}': expected refresh`);
+  if (sub === 'expectations') {
+    const { benchExpectations } = await import('./bench.js');
+    return withEngine(values.db, (e) => benchExpectations(e.backend, out));
+  }
+  if (sub !== 'refresh')
+    throw new DtError('DT_ERR_USAGE', `unknown bench '${sub ?? ''}': expected refresh or expectations`);
   const [{ benchRefresh, parseBatch, parseMinutes }, { parseScaleFactor }] = await Promise.all([
     import('./bench.js'),
     import('./tpch.js'),

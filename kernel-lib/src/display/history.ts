@@ -22,11 +22,19 @@ const HISTORY_COLUMNS: [string, string, (r: RefreshRecord) => Value][] = [
   ['execution_ms', 'double', (r) => Math.round(r.executionMs * 10) / 10],
   ['credits', 'double', (r) => Math.round(r.creditsUsed * 1e6) / 1e6],
   ['reason', 'varchar', (r) => r.reason ?? r.stateMessage],
+  ['expectations', 'varchar', (r) => expectationsText(r)],
 ];
 
 /** "\n(the latest 20 of 61 refreshes)" when the history holds more than is shown. */
 export const latestOf = (shown: number, total?: number): string =>
   total !== undefined && total > shown ? `\n(the latest ${shown} of ${total} refreshes)` : '';
+/** Per expectation: `name passed✓ failed✗ (ACTION)`; null for a DT without expectations. */
+export function expectationsText(r: RefreshRecord): string | null {
+  if (!r.expectations?.length) return null;
+  return r.expectations
+    .map((e) => `${e.expectation} ${e.rowsPassed}✓ ${e.rowsFailed}✗ (${e.action})`)
+    .join('; ');
+}
 
 /**
  * A refresh history. With `view` (what `%dt history [NAME] [--limit N]` asked for) the widget stays live:

@@ -35,6 +35,7 @@ export function definitionJson(dt: DynamicTable | undefined): string | null {
   return JSON.stringify({
     query: dt.query,
     ...(dt.columns ? { columns: dt.columns } : {}),
+    ...(dt.expectations?.length ? { expectations: dt.expectations } : {}),
     target_lag: formatLag(dt.targetLag),
     warehouse: dt.warehouse,
     refresh_mode: dt.refreshMode,
@@ -96,7 +97,7 @@ export function auditRows(
 function redefined(old: string, now: string): boolean {
   const a = JSON.parse(old);
   const b = JSON.parse(now);
-  return ['query', 'columns', 'refresh_mode', 'initialize'].some(
+  return ['query', 'columns', 'expectations', 'refresh_mode', 'initialize'].some(
     (k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]),
   );
 }

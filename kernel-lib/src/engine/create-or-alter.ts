@@ -5,6 +5,7 @@
  * REPLACE); a definition that already matches is a no-op. `alteration` is pure.
  */
 import type { AlterAction, CreateDynamicTable } from '../sql/ddl.js';
+import { stored } from '../sql/expectations.js';
 import { formatLag } from '../sql/lag.js';
 import type { DynamicTable } from '../types.js';
 
@@ -28,6 +29,8 @@ export function alteration(
     return { kind: 'replace', because: 'the column list changed' };
   if (existing.refreshMode !== stmt.refreshMode) return { kind: 'replace', because: 'REFRESH_MODE changed' };
   if (existing.initialize !== stmt.initialize) return { kind: 'replace', because: 'INITIALIZE changed' };
+  if (JSON.stringify(existing.expectations ?? []) !== JSON.stringify((stmt.expectations ?? []).map(stored)))
+    return { kind: 'replace', because: 'the expectations changed' };
   const set: Extract<AlterAction, { kind: 'set' }> = { kind: 'set' };
   if (formatLag(existing.targetLag) !== formatLag(stmt.targetLag)) set.targetLag = stmt.targetLag;
   const warehouse = stmt.warehouse ?? defaultWarehouse;

@@ -23,19 +23,23 @@ import { isManual } from '../clock.js';
 import { dialectOf } from '../dialect/index.js';
 import { DtError } from '../errors.js';
 import { typeLookup } from '../plan/avg-scale.js';
+import { createQuarantineSql } from '../plan/expectations.js';
 import { createStorageSql, type OutputColumn, probeSql, refreshSelect } from '../plan/full.js';
 import { decideRefreshMode } from '../plan/mode.js';
+import { ExpectationRun } from '../refresh/expectations.js';
 import { executeRefresh } from '../refresh/full.js';
 import { buildIncrementalState, dropState } from '../refresh/incremental.js';
 import { modelTiming } from '../schedule/cost.js';
 import { analyzeQuery, findIdentifier } from '../sql/analyze.js';
 import type { CreateDynamicTable } from '../sql/ddl.js';
+import { stored } from '../sql/expectations.js';
 import { positionAt } from '../sql/position.js';
 import { type Translation, translateSql, translateType } from '../sql/translate.js';
 import { volatileFinding } from '../sql/volatile.js';
 import { DEFAULT_WAREHOUSE, type DynamicTable, type RefreshRecord, type Warehouse } from '../types.js';
 import type { EngineContext } from './context.js';
 import { databaseView } from './dependencies.js';
+import { dropQuarantine, validateExpectations } from './expectations.js';
 import { queryError } from './query-error.js';
 import { resolveSources } from './sources.js';
 
@@ -55,6 +59,8 @@ export interface CreatePlan {
   translation: Translation;
   /** The clock reading the query was translated at: the initial refresh's data timestamp. */
   now: number;
+  /** The DT's columns (what its expectations read). */
+  output: OutputColumn[];
 }
 
 export async function createDynamicTable(
@@ -191,6 +197,8 @@ export async function planCreate(
 
   const output = outputColumns(stmt, resultColumns, backend);
   const select = refreshSelect(translation.text, output);
+  // Each expectation runs over the DT's columns and is boolean (engine/expectations.ts).
+  if (stmt.expectations) await validateExpectations(backend, backend.family, sql, stmt.expectations, select);
   const dt: DynamicTable = {
     name: stmt.name,
     query: stmt.query,
@@ -203,19 +211,20 @@ export async function planCreate(
     initialize: stmt.initialize,
     scheduler: stmt.scheduler,
     ...(stmt.comment !== undefined ? { comment: stmt.comment } : {}),
+    ...(stmt.expectations ? { expectations: stmt.expectations.map(stored) } : {}),
     schedulingState: 'ACTIVE',
     createdOn: ctx.timestamp(now),
     dataTimestamp: null,
     sources,
   };
-  return { dt, ...(existing ? { existing } : {}), warehouseSize: wh.size, select, translation, now };
+  return { dt, ...(existing ? { existing } : {}), warehouseSize: wh.size, select, translation, now, output };
 }
 
 async function runCreate(
   ctx: EngineContext,
   stmt: CreateDynamicTable,
   sql: string,
-  { dt, existing, warehouseSize, select, translation, now }: CreatePlan,
+  { dt, existing, warehouseSize, select, translation, now, output }: CreatePlan,
 ): Promise<CreateOutcome> {
   const { backend } = ctx;
   const sources = dt.sources;
@@ -250,7 +259,12 @@ async function runCreate(
           }
         }
         if (existing) await dropState(tx, stmt.name);
+        if (existing) await dropQuarantine(tx, stmt.name);
+        if (dt.expectations?.some((e) => e.action === 'QUARANTINE'))
+          await tx.query(createQuarantineSql(stmt.name));
         if (stmt.initialize !== 'ON_CREATE') return undefined;
+        const expectations = dt.expectations ? new ExpectationRun(dt, backend.family, now) : undefined;
+        if (expectations) expectations.columns = output.map((c) => c.name);
         const record = await executeRefresh(
           tx,
           {
@@ -262,6 +276,7 @@ async function runCreate(
             planningMs: 0,
             reason: dt.refreshModeReason,
             ...(isManual(ctx.clock) ? { timing: modelTiming(() => warehouseSize) } : {}),
+            ...(expectations ? { expectations } : {}),
           },
           () => ctx.clock.now(),
         );

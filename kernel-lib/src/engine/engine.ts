@@ -63,6 +63,7 @@ import { DtMutex, type RunOptions, type RunOutcome, runRefresh } from '../refres
 import { type Verification, verifyDynamicTable } from '../refresh/verify.js';
 import { resumeChanges, suspendChanges } from '../schedule/states.js';
 import { type AlterDynamicTable, type CreateWarehouse, parseStatement, type Statement } from '../sql/ddl.js';
+import type { ReviewAction } from '../sql/expectations.js';
 import { formatLag } from '../sql/lag.js';
 import { type Token, tokenize } from '../sql/lexer.js';
 import { positionAt } from '../sql/position.js';
@@ -82,8 +83,16 @@ import type { EngineContext } from './context.js';
 import { createDynamicTable } from './create.js';
 import { alteration } from './create-or-alter.js';
 import { refuseBreakingSources } from './drop-guard.js';
+import {
+  addConstraint,
+  dropConstraint,
+  dropQuarantine,
+  renameQuarantine,
+  withExpectationCounts,
+} from './expectations.js';
 import { explainCreate } from './explain.js';
 import { isServer, WriteFence } from './fence.js';
+import { type IdPosition, listQuarantine, reviewQuarantine } from './quarantine.js';
 import { queryError } from './query-error.js';
 import { refuseReaders, renameSteps, swapSteps } from './rename.js';
 import { checkShowScope, describeResult, showDynamicTablesResult, showWarehousesResult } from './show.js';
@@ -291,12 +300,15 @@ export class Engine {
             return status(`Dynamic table ${parsed.name} already matches, nothing changed.`);
           if (change?.kind === 'alter')
             return status(
-              await this.alter({
-                kind: 'alter_dynamic_table',
-                ifExists: false,
-                name: parsed.name,
-                action: change.set,
-              }),
+              await this.alter(
+                {
+                  kind: 'alter_dynamic_table',
+                  ifExists: false,
+                  name: parsed.name,
+                  action: change.set,
+                },
+                stmt.text,
+              ),
             );
           parsed = { ...parsed, orReplace: existing !== undefined };
         }
@@ -312,7 +324,7 @@ export class Engine {
         return status(outcome.message);
       }
       case 'alter_dynamic_table': {
-        if (parsed.action.kind !== 'verify') return status(await this.alter(parsed));
+        if (parsed.action.kind !== 'verify') return status(await this.alter(parsed, stmt.text));
         const v = await this.verify(parsed.name);
         return v.equal ? status(`Dynamic table ${parsed.name} equals its query.`) : table(v);
       }
@@ -326,8 +338,9 @@ export class Engine {
           await showDynamicTablesResult(this.backend, await listDynamicTables(this.backend), parsed),
         );
       case 'describe_dynamic_table': {
-        await this.requireDynamicTable(parsed.name);
-        return table(describeResult(await describeColumns(this.backend, this.backend.family, parsed.name)));
+        const dt = await this.requireDynamicTable(parsed.name);
+        const columns = await describeColumns(this.backend, this.backend.family, parsed.name);
+        return table(describeResult(columns, dt.expectations));
       }
       case 'create_warehouse':
         return status(await this.createWarehouse(parsed));
@@ -348,6 +361,10 @@ export class Engine {
       case 'describe_alert':
       case 'raise_incident': // alerts/service.ts
         return alertResult(await this.alerts.statement(parsed, stmt.text), status, table);
+      case 'show_quarantine': {
+        const page = await this.quarantine(parsed.name, parsed.limit, parsed.offset);
+        return table(page);
+      }
       case 'passthrough': {
         const translation = translateSql(
           stmt.text,
@@ -450,7 +467,12 @@ export class Engine {
     });
     if (outcome.kind === 'ran') {
       const r = outcome.record;
-      if (r.state === 'SUCCEEDED' && r.dataTimestamp) this.catalog.refreshed(r.name, r.dataTimestamp);
+      if (r.state === 'SUCCEEDED' && r.dataTimestamp)
+        this.catalog.refreshed(
+          r.name,
+          r.dataTimestamp,
+          r.refreshAction !== 'INCREMENTAL' && r.refreshAction !== 'NO_DATA',
+        );
       this.events.next({ type: 'refresh', record: r });
     }
     return outcome;
@@ -596,6 +618,24 @@ export class Engine {
     return verifyDynamicTable(this.backend, await this.requireDynamicTable(name), this.clock.now());
   }
 
+  /** Quarantined rows of a DT, one page (engine/quarantine.ts). */
+  async quarantine(name: string, limit = 100, offset = 0) {
+    return listQuarantine(this.backend, await this.requireDynamicTable(name), limit, offset);
+  }
+
+  /** Re-admits or discards quarantined rows; `at` positions an error at the i-th id (engine/quarantine.ts). */
+  async reviewQuarantine(name: string, action: ReviewAction, ids: number[], at: IdPosition = () => ({})) {
+    const dt = await this.requireDynamicTable(name);
+    const ctx = {
+      backend: this.backend,
+      now: this.clock.now(),
+      timestamp: (ms: number) => formatTimestamp(ms),
+    };
+    const message = await reviewQuarantine({ ...ctx, refresh: (n) => this.refresh(n) }, dt, action, ids, at);
+    this.ledger.wrote(undefined);
+    return message;
+  }
+
   /** The dynamic tables as the database has them (from memory where this engine is the only writer). */
   listDynamicTables(): Promise<DynamicTable[]> {
     return this.catalog.list();
@@ -615,7 +655,7 @@ export class Engine {
          FROM dtlab.refresh_history ${name ? 'WHERE name = $1' : ''} ORDER BY refresh_id DESC`,
       name ? [name] : [],
     );
-    return rows.map((r) => ({
+    const records = rows.map((r) => ({
       refreshId: Number(r[0]),
       name: String(r[1]),
       state: String(r[2]) as RefreshRecord['state'],
@@ -637,6 +677,7 @@ export class Engine {
       creditsUsed: Number(r[18]),
       rowsRead: Number(r[19] ?? 0),
     }));
+    return withExpectationCounts(this.backend, records, name);
   }
 
   /** Sends the notifications that are due now and waits for the attempts (retries stay scheduled). */
@@ -656,7 +697,7 @@ export class Engine {
     return dt;
   }
 
-  private async alter(stmt: AlterDynamicTable): Promise<string> {
+  private async alter(stmt: AlterDynamicTable, sql: string): Promise<string> {
     const dt = await this.catalog.get(stmt.name);
     if (!dt) {
       if (stmt.ifExists) return `Dynamic table ${stmt.name} does not exist, statement succeeded.`;
@@ -719,6 +760,22 @@ export class Engine {
         this.catalogChanged({ type: 'catalog', action: 'renamed', name: other.name });
         return `Dynamic tables ${dt.name} and ${other.name} swapped.`;
       }
+      // Review of quarantined rows (engine/quarantine.ts), positioned at each id.
+      case 'review':
+        return this.reviewQuarantine(dt.name, action.review, action.ids, (i) => ({
+          position: positionAt(sql, action.offsets[i] ?? 0),
+          sql,
+        }));
+      // Expectations (engine/expectations.ts).
+      case 'add_constraint':
+      case 'drop_constraint': {
+        const message =
+          action.kind === 'add_constraint'
+            ? await addConstraint(this.backend, dt, action.expectation, sql)
+            : await dropConstraint(this.backend, dt, action.name, action.nameOffset, sql);
+        this.catalogChanged({ type: 'catalog', action: 'altered', name: dt.name });
+        return message;
+      }
     }
   }
 
@@ -744,6 +801,7 @@ export class Engine {
       await tx.query(`DROP TABLE ${quoteIdent(name)}`);
       await deleteDynamicTable(tx, name);
       await dropState(tx, name);
+      await dropQuarantine(tx, name);
       for (const source of await dropPositions(tx, name))
         await releaseCapture(tx, this.backend.family, source);
     });
@@ -812,6 +870,7 @@ const isReadOnly = (parsed: Statement) =>
   parsed.kind === 'show_warehouses' ||
   parsed.kind === 'describe_dynamic_table' ||
   parsed.kind === 'notification' ||
+  parsed.kind === 'show_quarantine' ||
   (parsed.kind === 'alter_dynamic_table' && ['verify', 'refresh'].includes(parsed.action.kind));
 
 /** Names every table: how the ledger learns which table a write statement writes (capture/duckdb.ts). */

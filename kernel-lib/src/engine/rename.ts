@@ -10,6 +10,7 @@ import { renameDynamicTable } from '../catalog/catalog.js';
 import { directDependents } from '../catalog/graph.js';
 import { DtError } from '../errors.js';
 import { dropState } from '../refresh/incremental.js';
+import { renameQuarantine } from './expectations.js';
 
 /** Fails when a DT in `names` is read by another DT (outside `names`: a swap's pair may read each other). */
 export function refuseReaders(edges: Map<string, string[]>, names: string[], verb: string): void {
@@ -29,6 +30,7 @@ export async function renameSteps(tx: Queryable, from: string, to: string): Prom
   await renameDynamicTable(tx, from, to);
   await renamePositions(tx, from, to);
   await dropState(tx, from);
+  await renameQuarantine(tx, from, to);
 }
 
 /** Swaps two DTs' names inside `tx`, through a name no relation has. */

@@ -2,6 +2,7 @@
 import { type Backend, quoteIdent, type ResultColumn, type Value } from '../backends/backend.js';
 import { DtError } from '../errors.js';
 import type { ShowFilters } from '../sql/ddl.js';
+import type { Expectation } from '../sql/expectations.js';
 import { formatLag } from '../sql/lag.js';
 import { positionAt } from '../sql/position.js';
 import type { DynamicTable, Warehouse } from '../types.js';
@@ -109,12 +110,19 @@ export function showWarehousesResult(
   };
 }
 
-export function describeResult(columns: { name: string; type: string; nullable: boolean }[]): {
+export function describeResult(
+  columns: { name: string; type: string; nullable: boolean }[],
+  expectations: Expectation[] = [],
+): {
   columns: ResultColumn[];
   rows: Value[][];
 } {
+  // Expectations follow the columns: name, condition, EXPECTATION, the action on violation.
   return {
     columns: [col('name'), col('type'), col('kind'), col('null?')],
-    rows: columns.map((c) => [c.name, c.type, 'COLUMN', c.nullable ? 'Y' : 'N']),
+    rows: [
+      ...columns.map((c) => [c.name, c.type, 'COLUMN', c.nullable ? 'Y' : 'N']),
+      ...expectations.map((e) => [e.name, e.condition, 'EXPECTATION', `ON VIOLATION ${e.action}`]),
+    ],
   };
 }

@@ -14,6 +14,7 @@ import { runAlertCommand } from './alert-commands.js';
 import { longestStep, MAX_REFRESHES_PER_STEP, refreshesInStep } from './bounds.js';
 import { compare } from './compare.js';
 import type { DtCommand } from './dt-line.js';
+import { quarantineCommand } from './quarantine.js';
 import type { MagicSession } from './session.js';
 import { billSummary, refreshSummary, simulatorSummary } from './summary.js';
 import { magicError } from './words.js';
@@ -145,6 +146,9 @@ export async function runDtCommand(
     case 'alerts_resolve':
     case 'alerts_show':
       return runAlertCommand(engine, command, cell); // magics/alert-commands.ts
+    case 'quarantine':
+    case 'quarantine_review':
+      return quarantineCommand(engine, command, cell);
     default:
       throw new DtError('DT_ERR_INTERNAL', `unhandled %dt command ${(command as DtCommand).kind}`);
   }

@@ -24,6 +24,8 @@ export type DtCommand =
   | { kind: 'compare'; a: string; b: string }
   | { kind: 'check'; exercise: string }
   | { kind: 'impact'; table: string; column: string }
+  | { kind: 'quarantine'; name: string; page: number; pageSize: number }
+  | { kind: 'quarantine_review'; name: string; action: 'READMIT' | 'DISCARD'; ids: number[]; at: number[] }
   | AlertCommand; // magics/alert-line.ts
 
 export const DT_SUBCOMMANDS = [
@@ -42,6 +44,7 @@ export const DT_SUBCOMMANDS = [
   'impact',
   'alert',
   'alerts',
+  'quarantine',
 ] as const;
 
 /** `%dt` usage, shown with errors and by `%dt help` in the docs. */
@@ -63,7 +66,10 @@ export const DT_USAGE = `%dt connect duckdb | pglite | postgres://…
           --channel INTEGRATION [--severity info|warning|critical] [--escalate-to INTEGRATION --after 30m]
           [--every 5m] [--name ALERT] [--column COL] [--amount COL]   (ranges: docs/alerts.md)
 %dt alert preview KIND TARGET --over|--below|--deviation|--drop N   (when it would have fired, charted)
-%dt alerts [--limit N] | %dt alerts ack ID [--note "…"] | resolve ID [--note "…"] | show ID`;
+%dt alerts [--limit N] | %dt alerts ack ID [--note "…"] | resolve ID [--note "…"] | show ID
+
+%dt quarantine NAME [--page N] [--page-size N]                (N 1 to 1000000; size 1 to 1000)
+%dt quarantine NAME readmit|discard ID [ID …]                 (at most 1000 ids)`;
 
 /** A numeric argument's documented range (docs/magics.md): decimal digits only, no sign, exponent or hex. */
 export interface Bound {
@@ -80,6 +86,9 @@ export const BOUNDS = {
   seed: { min: 0, max: 2_147_483_647, integer: true, what: 'a seed' },
   limit: { min: 1, max: 10_000, integer: true, what: 'a number of history rows' },
   speed: { min: 1, max: 3600, integer: false, what: 'a clock speed' },
+  page: { min: 1, max: 1_000_000, integer: true, what: 'a page number' },
+  'page-size': { min: 1, max: 1000, integer: true, what: 'rows per page' },
+  id: { min: 0, max: 999_999_999_999, integer: true, what: 'a quarantined row id' },
 } satisfies Record<string, Bound>;
 
 /** The longest `%dt clock +DURATION` step: 366 days. */
@@ -318,6 +327,8 @@ export function parseDtLine(cell: string, from: number, to: number): DtCommand {
       return parseAlert(cell, (allowed) => args(allowed), to);
     case 'alerts':
       return parseAlerts(cell, (allowed) => args(allowed));
+    case 'quarantine':
+      return parseQuarantine(cell, args(['page', 'page-size']), to);
     default: {
       const guess = closest(name, DT_SUBCOMMANDS);
       throw magicError(
@@ -327,6 +338,44 @@ export function parseDtLine(cell: string, from: number, to: number): DtCommand {
       );
     }
   }
+}
+
+/** `%dt quarantine NAME [--page N] [--page-size N]` or `%dt quarantine NAME readmit|discard ID …`. */
+function parseQuarantine(cell: string, a: Args, end: number): DtCommand {
+  const dt = a.required('a dynamic table name');
+  const verb = a.optional();
+  if (!verb) {
+    return {
+      kind: 'quarantine',
+      name: dt.text,
+      page: a.number('page') ?? 1,
+      pageSize: a.number('page-size') ?? 20,
+    };
+  }
+  const action = verb.text.toLowerCase();
+  if (action !== 'readmit' && action !== 'discard')
+    throw magicError(
+      cell,
+      verb.start,
+      `unknown quarantine action '${verb.text}': expected readmit or discard`,
+    );
+  if (a.option('page') || a.option('page-size'))
+    throw magicError(
+      cell,
+      (a.option('page') ?? (a.option('page-size') as Word)).start,
+      `--page and --page-size only list rows`,
+    );
+  const ids = a.rest();
+  if (ids.length === 0) throw magicError(cell, end, `expected the ids of the rows to ${action}`);
+  if (ids.length > 1000)
+    throw magicError(cell, (ids[1000] as Word).start, 'at most 1000 ids at once', 'DT_ERR_OPTION');
+  return {
+    kind: 'quarantine_review',
+    name: dt.text,
+    action: action === 'readmit' ? 'READMIT' : 'DISCARD',
+    ids: ids.map((w) => boundedNumber(cell, w, 'a row id', BOUNDS.id)),
+    at: ids.map((w) => w.start),
+  };
 }
 
 function parseClock(cell: string, a: Args, end: number): DtCommand {

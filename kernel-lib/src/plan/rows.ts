@@ -50,6 +50,7 @@ export function deleteRowsSql(
   family: SqlFamily,
   output: OutputColumn[],
   withNulls: boolean,
+  target = quoteIdent(dt),
 ): string {
   const col = (i: number) => `dtlab_t.${quoteIdent((output[i] as OutputColumn).name)}`;
   const anyNull = output.map((_c, i) => `dtlab_d.k${i + 1} IS NULL`).join(' OR ');
@@ -60,9 +61,9 @@ export function deleteRowsSql(
     .join(' AND ');
   const dialect = dialectOf(family);
   const address = dialect.rowAddress;
-  const copies = `SELECT dtlab_t.${address} AS dtlab_a, dtlab_d.dtlab_w, row_number() OVER (PARTITION BY dtlab_d.dtlab_i) AS dtlab_n FROM ${quoteIdent(dt)} AS dtlab_t JOIN ${ROWS_TABLE} AS dtlab_d ON ${match} WHERE dtlab_d.dtlab_w < 0 AND ${withNulls ? '' : 'NOT '}(${anyNull})`;
+  const copies = `SELECT dtlab_t.${address} AS dtlab_a, dtlab_d.dtlab_w, row_number() OVER (PARTITION BY dtlab_d.dtlab_i) AS dtlab_n FROM ${target} AS dtlab_t JOIN ${ROWS_TABLE} AS dtlab_d ON ${match} WHERE dtlab_d.dtlab_w < 0 AND ${withNulls ? '' : 'NOT '}(${anyNull})`;
   const chosen = `SELECT dtlab_a FROM (${copies}) AS dtlab_c WHERE dtlab_n <= -dtlab_w`;
-  return dialect.deleteByAddress(quoteIdent(dt), chosen);
+  return dialect.deleteByAddress(target, chosen);
 }
 
 /** The change rows of one sign, each repeated as many times as its weight: `k1…kn` (for inserts, capture). */

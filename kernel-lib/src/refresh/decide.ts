@@ -81,6 +81,8 @@ export function decideAction(
   const base = { changes, insertsOnly, position: facts.position, changed, reinstall };
   const decided = (action: RefreshAction, reason: string): ActionDecision => ({ ...base, action, reason });
   if (untracked) return decided('REINITIALIZE', untracked);
+  // ADD / DROP CONSTRAINT changed which of the query's rows belong to the DT (and to its quarantine).
+  if (dt.pendingRecompute !== undefined) return decided('REINITIALIZE', dt.pendingRecompute);
   if (previousDataTimestamp === undefined) return decided('FULL', 'first refresh');
   const views = dt.sources.filter((s) => s.kind === 'VIEW').map((s) => s.name);
   if (views.length > 0)

@@ -17,6 +17,7 @@ import {
   type RefreshRecord,
   type RefreshTrigger,
 } from '../types.js';
+import type { ExpectationRun } from './expectations.js';
 
 export interface RefreshRequest {
   dt: DynamicTable;
@@ -36,6 +37,8 @@ export interface RefreshRequest {
    * its clock (simulated durations under a manual clock, queueing on a warehouse); absent: measured times.
    */
   timing?: (measured: Measured) => RefreshTiming;
+  /** The DT's expectations for this refresh (refresh/expectations.ts): rows judged, counts kept. */
+  expectations?: ExpectationRun;
 }
 
 export interface Measured {
@@ -105,6 +108,11 @@ export interface RefreshWork {
 export async function recomputeWork(tx: Queryable, req: RefreshRequest) {
   const sql = fullRefreshSql(req.dt.name, req.select);
   const deleted = await tx.query(sql.clear);
+  const run = req.expectations;
+  if (run) await run.clearQuarantine(tx);
+  if (run?.active) {
+    return { rowsInserted: await run.insert(tx, req.select, 'TRUE'), rowsDeleted: deleted.rowCount };
+  }
   const inserted = await tx.query(sql.fill);
   return { rowsInserted: inserted.rowCount, rowsDeleted: deleted.rowCount };
 }
@@ -142,9 +150,17 @@ export async function executeRefresh(
     // Finding that nothing changed needs no warehouse (the scheduler does not bill it either).
     creditsUsed: work?.action === 'NO_DATA' ? 0 : creditsFor(req.warehouseSize, t.executionMs),
   };
-  await updateDynamicTable(tx, req.dt.name, { data_timestamp: row.dataTimestamp ?? undefined });
-  const refreshId = await insertRefreshRecord(tx, row, req.refreshId);
-  return { refreshId, ...row };
+  // A recompute settles ADD / DROP CONSTRAINT (the DT's rows are judged by its expectations as they are now).
+  const settles = req.dt.pendingRecompute !== undefined && row.refreshAction !== 'INCREMENTAL';
+  await updateDynamicTable(tx, req.dt.name, {
+    data_timestamp: row.dataTimestamp ?? undefined,
+    ...(settles && row.refreshAction !== 'NO_DATA' ? { pending_recompute: null } : {}),
+  });
+  const refreshId = await insertRefreshRecord(tx, row, req.refreshId ?? req.expectations?.refreshId);
+  const run = req.expectations;
+  if (!run?.active) return { refreshId, ...row };
+  await run.record(tx, refreshId);
+  return { refreshId, ...row, expectations: run.counts() };
 }
 
 /** Source rows a refresh read: every source row for a recompute, its change rows otherwise (cost.ts). */

@@ -59,6 +59,7 @@ import {
   decideAction,
   type SourceChanges,
 } from './decide.js';
+import type { ExpectationRun } from './expectations.js';
 import type { RefreshWork } from './full.js';
 import { applyRows, mergeDelta } from './linear-exec.js';
 
@@ -147,6 +148,8 @@ export interface IncrementalWork {
   /** Storage columns of the DT (names, declared backend types). */
   output: OutputColumn[];
   now: number;
+  /** The DT's expectations (refresh/expectations.ts): the rows written are judged; absent: none. */
+  expectations?: ExpectationRun;
 }
 
 /**
@@ -175,6 +178,7 @@ export async function runIncremental(
       insertsOnly: decision.insertsOnly,
       output,
       bind,
+      ...(work.expectations ? { expectations: work.expectations } : {}),
     });
   // Statements whose results are not read go through `exec`: deferred into the next round trip (PostgreSQL
   // server, DuckDB), so a refresh costs fewer calls.
@@ -256,11 +260,13 @@ export async function runIncremental(
       );
     rowsDeleted += (await tx.query(`DELETE FROM ${quoteIdent(dt.name)} WHERE ${condition(withNulls)}`))
       .rowCount;
+    await work.expectations?.deleteQuarantined(tx, condition(withNulls));
   }
   for (const withNulls of hasNullKeys ? [false, true] : [false]) {
-    rowsInserted += (
-      await tx.query(`INSERT INTO ${quoteIdent(dt.name)} ${refreshSelect(rowsFor(withNulls), output)}`)
-    ).rowCount;
+    const rows = refreshSelect(rowsFor(withNulls), output);
+    rowsInserted += work.expectations?.active
+      ? await work.expectations.insert(tx, rows, condition(withNulls))
+      : (await tx.query(`INSERT INTO ${quoteIdent(dt.name)} ${rows}`)).rowCount;
   }
   if (emits) {
     for (const withNulls of hasNullKeys ? [false, true] : [false]) {
@@ -437,6 +443,7 @@ export async function chooseWork(
   dataTimestamp: number,
   output: OutputColumn[],
   full: (tx: Queryable) => Promise<{ rowsInserted: number; rowsDeleted: number }>,
+  expectations?: ExpectationRun,
 ): Promise<RefreshWork> {
   const { strategy, columns } = await strategyOf(tx, family, dt);
   const shape = strategy.kind === 'full' ? undefined : strategy.shape;
@@ -475,6 +482,7 @@ export async function chooseWork(
               decision,
               output,
               now: dataTimestamp,
+              ...(expectations ? { expectations } : {}),
             }),
           ),
       };

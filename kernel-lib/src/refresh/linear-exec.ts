@@ -23,6 +23,7 @@ import {
 import { deleteRowsSql, expandedRowsSql, ROWS_TABLE, rowsDeltaSql, rowsSummarySql } from '../plan/rows.js';
 import type { QueryShape } from '../plan/shape.js';
 import { translateSql } from '../sql/translate.js';
+import type { ExpectationRun } from './expectations.js';
 
 /** What the rows strategy needs from the refresh. */
 export interface RowsWork {
@@ -34,6 +35,8 @@ export interface RowsWork {
   output: OutputColumn[];
   /** Makes a statement of the plan ready to send: translated, the position bound. */
   bind: (sql: string) => string;
+  /** The DT's expectations: the change's rows are judged, and those not in the DT leave the change. */
+  expectations?: ExpectationRun;
 }
 
 /**
@@ -52,6 +55,7 @@ export async function applyRows(
     tx,
     `CREATE TEMP TABLE ${ROWS_TABLE} AS ${work.bind(rowsDeltaSql(work.query, work.shape, input, output))}`,
   );
+  if (work.expectations?.active) await work.expectations.judgeDelta(tx, output);
   const summary = (await tx.query(rowsSummarySql(output.length))).rows[0] ?? [];
   const [withNulls, rowsDeleted, rowsInserted] = summary.map(Number) as [number, number, number];
   const emits = dialectOf(family).engineCaptures && (await duckdbCapturedSources(tx)).has(dt);

@@ -58,6 +58,7 @@ export function pgProbeSql(dt: DynamicTable): string {
   });
   // The definition as definitionOf (catalog/known.ts) spells it, '' when the DT is gone.
   return `SELECT coalesce((SELECT query || chr(30) || coalesce(columns, '') || chr(30) || effective_mode
+      || chr(30) || coalesce(expectations, '') || chr(30) || coalesce(pending_recompute, '')
       FROM dtlab.dynamic_tables WHERE name = ${name}), ''),
     (SELECT CAST(data_timestamp AS VARCHAR) FROM dtlab.dynamic_tables WHERE name = ${name}),
     nextval('dtlab.refresh_id_seq'), CAST(pg_current_snapshot() AS TEXT)${perSource.map((p) => `,\n    ${p}`).join('')}`;
@@ -141,6 +142,7 @@ export function noDataWithoutLooking(f: NoDataFacts): boolean {
   return (
     f.unchanged &&
     f.previous !== undefined &&
+    f.dt.pendingRecompute === undefined &&
     !f.dt.sources.some((s) => s.kind === 'VIEW') &&
     currentDateMoved(f.dt.query, f.previous, f.now) === undefined
   );

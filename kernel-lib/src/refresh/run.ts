@@ -36,6 +36,7 @@ import { refreshSelect } from '../plan/full.js';
 import { modelTiming } from '../schedule/cost.js';
 import { translateSql, translateType } from '../sql/translate.js';
 import type { DynamicTable, RefreshRecord, RefreshTrigger } from '../types.js';
+import { ExpectationFailed, ExpectationRun, writeResults } from './expectations.js';
 import {
   executeRefresh,
   type Measured,
@@ -121,6 +122,12 @@ export async function runRefresh(
   // A scheduled refresh is timed by the scheduler; any other under a manual clock by the cost model.
   if (options.timing) request.timing = options.timing;
   else if (isManual(clock)) request.timing = modelTiming(() => request.warehouseSize);
+  // Expectations to judge rows by, or a quarantine to drop after the last QUARANTINE expectation went.
+  const run =
+    dt.expectations?.length || dt.pendingRecompute !== undefined
+      ? new ExpectationRun(dt, backend.family, dataTimestamp)
+      : undefined;
+  if (run) request.expectations = run;
   // DuckDB takes the timeout as a transaction option (the Backend interface's options do not declare it yet,
   // hence the typed variable rather than a literal); the Postgres family sets statement_timeout below.
   const txOptions: DuckDbTransactionOptions = { isolation: 'repeatable read' };
@@ -192,8 +199,15 @@ export async function runRefresh(
             : { name: c.name };
         });
         request.select = refreshSelect(translation.text, output);
-        const work = await chooseWork(rtx, backend.family, dt, dataTimestamp, output, (t) =>
-          recomputeWork(t, request),
+        if (run) run.columns = output.map((c) => c.name);
+        const work = await chooseWork(
+          rtx,
+          backend.family,
+          dt,
+          dataTimestamp,
+          output,
+          (t) => recomputeWork(t, request),
+          run,
         );
         return { kind: 'ran', record: await executeRefresh(rtx, request, () => clock.now(), work) };
       }, txOptions);
@@ -232,6 +246,11 @@ export async function runRefresh(
       cancelled ? 'CANCELLED' : 'FAILED',
       t.queuedMs,
     );
+    // A FAIL UPDATE expectation: the counts that failed it, for the failed refresh's history row.
+    if (e instanceof ExpectationFailed) {
+      await writeResults(backend, dt.name, record.refreshId, e.counts, null);
+      return { kind: 'ran', record: { ...record, expectations: e.counts } };
+    }
     return { kind: 'ran', record };
   }
 }

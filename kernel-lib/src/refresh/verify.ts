@@ -6,6 +6,7 @@
 import { type Backend, quoteIdent, type ResultColumn, type Value } from '../backends/backend.js';
 import { describeColumns } from '../catalog/catalog.js';
 import { dialectOf } from '../dialect/index.js';
+import { filteredSql } from '../plan/expectations.js';
 import { refreshSelect } from '../plan/full.js';
 import { translateSql, translateType } from '../sql/translate.js';
 import type { DynamicTable } from '../types.js';
@@ -34,6 +35,15 @@ export async function verifyDynamicTable(
       return declared ? { name: c.name, type: translateType(declared, backend.family) } : { name: c.name };
     }),
   );
+  // The DT holds its query's rows that pass its DROP ROW and QUARANTINE expectations (docs/quality.md).
+  const expected = dt.expectations?.length
+    ? filteredSql(
+        select,
+        dt.expectations,
+        backend.family,
+        storage.map((c) => c.name),
+      )
+    : select;
   const compare = storage
     .map((c) => {
       const col = quoteIdent(c.name);
@@ -42,7 +52,7 @@ export async function verifyDynamicTable(
     })
     .join(', ');
   const sql = `WITH dt AS (SELECT ${compare} FROM ${quoteIdent(dt.name)}),
-      q AS (SELECT ${compare} FROM (${select}) AS q)
+      q AS (SELECT ${compare} FROM (${expected}) AS q)
     SELECT '+' AS diff, * FROM (SELECT * FROM dt EXCEPT ALL SELECT * FROM q) AS extra
     UNION ALL
     SELECT '-' AS diff, * FROM (SELECT * FROM q EXCEPT ALL SELECT * FROM dt) AS missing

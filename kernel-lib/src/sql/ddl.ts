@@ -17,6 +17,16 @@ export {
   type WarehouseSize,
 } from './warehouse-ddl.js';
 
+import {
+  atConstraint,
+  checkDistinct,
+  type ParsedExpectation,
+  parseConstraint,
+  parsePage,
+  parseReviewIds,
+  type ReviewAction,
+  type ReviewIds,
+} from './expectations.js';
 import { type NotificationStatement, parseNotificationStatement } from './integration-ddl.js';
 import { parseLagDuration, type TargetLag } from './lag.js';
 import { isKeyword, significant, stringValue, type Token } from './lexer.js';
@@ -45,6 +55,8 @@ export interface CreateDynamicTable {
   initialize: InitializeMode;
   scheduler: SchedulerMode;
   comment?: string;
+  /** Expectations (CONSTRAINT … EXPECT …) from the column list: sql/expectations.ts. */
+  expectations?: ParsedExpectation[];
   /** The defining query, verbatim, and where it starts in the statement. */
   query: string;
   queryOffset: number;
@@ -64,7 +76,10 @@ export type AlterAction =
       scheduler?: SchedulerMode;
     }
   | { kind: 'rename'; newName: string }
-  | { kind: 'swap'; other: string };
+  | { kind: 'swap'; other: string }
+  | { kind: 'add_constraint'; expectation: ParsedExpectation }
+  | { kind: 'drop_constraint'; name: string; nameOffset: number }
+  | ({ kind: 'review'; review: ReviewAction } & ReviewIds);
 
 export interface AlterDynamicTable {
   kind: 'alter_dynamic_table';
@@ -114,6 +129,14 @@ export interface Notification {
   statement: NotificationStatement;
 }
 
+/** SHOW QUARANTINED ROWS IN [DYNAMIC TABLE] name [LIMIT n] [OFFSET n] (docs/quality.md). */
+export interface ShowQuarantine {
+  kind: 'show_quarantine';
+  name: string;
+  limit: number;
+  offset: number;
+}
+
 export interface Passthrough {
   kind: 'passthrough';
 }
@@ -130,6 +153,7 @@ export type Statement =
   | ExplainCreate
   | Notification
   | AlertStatement
+  | ShowQuarantine
   | Passthrough;
 
 /** Classifies and parses one statement (its text and tokens as returned by `splitStatements`). */
@@ -169,7 +193,7 @@ export function parseStatement(sql: string, tokens: Token[]): Statement {
     if (c.accept('WAREHOUSE')) return createWarehouse(c, orReplace, earlyIfNotExists);
     return { kind: 'passthrough' };
   }
-  if (c.accept('ALTER', 'DYNAMIC', 'TABLE')) return alterDynamicTable(c);
+  if (c.accept('ALTER', 'DYNAMIC', 'TABLE')) return alterDynamicTable(c, sql);
   if (c.accept('DROP', 'DYNAMIC', 'TABLE')) {
     const ifExists = c.accept('IF', 'EXISTS');
     const name = c.identifier('a dynamic table name');
@@ -183,6 +207,14 @@ export function parseStatement(sql: string, tokens: Token[]): Statement {
     return { kind: 'drop_warehouse', ifExists, name };
   }
   if (c.accept('SHOW', 'DYNAMIC', 'TABLES')) return { kind: 'show_dynamic_tables', ...showFilters(c) };
+  if (c.accept('SHOW', 'QUARANTINED', 'ROWS')) {
+    c.expect('IN');
+    c.accept('DYNAMIC', 'TABLE');
+    const name = c.identifier('a dynamic table name');
+    const page = parsePage(c);
+    end(c);
+    return { kind: 'show_quarantine', name, ...page };
+  }
   if (c.accept('SHOW', 'WAREHOUSES')) return { kind: 'show_warehouses', ...showFilters(c) };
   if (c.accept('DESCRIBE', 'DYNAMIC', 'TABLE') || c.accept('DESC', 'DYNAMIC', 'TABLE')) {
     const name = c.identifier('a dynamic table name');
@@ -265,7 +297,9 @@ function createDynamicTable(
   if (orReplace && ifNotExists) c.fail('OR REPLACE and IF NOT EXISTS cannot be used together', undefined);
   const name = c.identifier('a dynamic table name');
   if (isKeyword(c.peek(), 'CLONE')) unsupportedClause(c, c.peek() as Token);
-  const columns = c.acceptOp('(') ? columnList(c, sql) : undefined;
+  const list = c.acceptOp('(') ? columnList(c, sql) : undefined;
+  const columns = list && list.columns.length > 0 ? list.columns : undefined;
+  const expectations = list && list.expectations.length > 0 ? list.expectations : undefined;
 
   const seen = new Map<string, Token>();
   let targetLag: TargetLag | undefined;
@@ -333,14 +367,27 @@ function createDynamicTable(
     initialize,
     scheduler,
     ...(comment !== undefined ? { comment } : {}),
+    ...(expectations ? { expectations } : {}),
     query: query.text,
     queryOffset: query.offset,
   };
 }
 
-function columnList(c: Cursor, sql: string): ColumnSpec[] {
+/**
+ * `( column [type], …, CONSTRAINT name EXPECT (…) [ON VIOLATION …], … )`: column specs and expectations in any
+ * order; a list of expectations alone leaves the columns to the query (as Databricks allows).
+ */
+function columnList(c: Cursor, sql: string): { columns: ColumnSpec[]; expectations: ParsedExpectation[] } {
   const columns: ColumnSpec[] = [];
+  const expectations: ParsedExpectation[] = [];
   for (;;) {
+    if (atConstraint(c)) {
+      c.next();
+      expectations.push(parseConstraint(c, sql));
+      if (c.acceptOp(')')) break;
+      c.expectOp(',');
+      continue;
+    }
     const name = c.identifier('a column name');
     // The type is everything up to the next top-level ',' or ')', kept as written.
     let depth = 0;
@@ -362,7 +409,8 @@ function columnList(c: Cursor, sql: string): ColumnSpec[] {
   }
   const dup = columns.find((col, k) => columns.findIndex((o) => o.name === col.name) !== k);
   if (dup) c.fail(`column ${dup.name} is listed twice`);
-  return columns;
+  checkDistinct(c, expectations);
+  return { columns, expectations };
 }
 
 function lagValue(c: Cursor): TargetLag {
@@ -379,7 +427,7 @@ function lagValue(c: Cursor): TargetLag {
   return { kind: 'duration', seconds: parsed.seconds };
 }
 
-function alterDynamicTable(c: Cursor): AlterDynamicTable {
+function alterDynamicTable(c: Cursor, sql: string): AlterDynamicTable {
   const ifExists = c.accept('IF', 'EXISTS');
   const name = c.identifier('a dynamic table name');
   let action: AlterAction;
@@ -389,7 +437,14 @@ function alterDynamicTable(c: Cursor): AlterDynamicTable {
   else if (c.accept('VERIFY')) action = { kind: 'verify' };
   else if (c.accept('RENAME', 'TO')) action = { kind: 'rename', newName: c.identifier('the new name') };
   else if (c.accept('SWAP', 'WITH')) action = { kind: 'swap', other: c.identifier('a dynamic table name') };
-  else if (c.accept('SET')) {
+  else if (c.accept('ADD', 'CONSTRAINT'))
+    action = { kind: 'add_constraint', expectation: parseConstraint(c, sql) };
+  else if (c.accept('READMIT')) action = { kind: 'review', review: 'READMIT', ...parseReviewIds(c) };
+  else if (c.accept('DISCARD')) action = { kind: 'review', review: 'DISCARD', ...parseReviewIds(c) };
+  else if (c.accept('DROP', 'CONSTRAINT')) {
+    const nameOffset = c.peek()?.start ?? sql.length;
+    action = { kind: 'drop_constraint', name: c.identifier('an expectation name'), nameOffset };
+  } else if (c.accept('SET')) {
     const set: Extract<AlterAction, { kind: 'set' }> = { kind: 'set' };
     do {
       const t = c.peek();
@@ -417,7 +472,9 @@ function alterDynamicTable(c: Cursor): AlterDynamicTable {
     c.expect('COMMENT');
     action = { kind: 'set', comment: null };
   } else {
-    c.fail('expected SUSPEND, RESUME, REFRESH, VERIFY, SET, UNSET COMMENT, RENAME TO or SWAP WITH');
+    c.fail(
+      'expected SUSPEND, RESUME, REFRESH, VERIFY, SET, UNSET COMMENT, RENAME TO, SWAP WITH, ADD CONSTRAINT, DROP CONSTRAINT, READMIT or DISCARD',
+    );
   }
   end(c);
   return { kind: 'alter_dynamic_table', ifExists, name, action };

@@ -22,7 +22,9 @@ const SMALL_SF = 0.01;
 const ROUNDS = 9;
 
 /** A fresh, empty database like `main`'s: in memory for DuckDB and PGlite, a new database on a server. */
-async function freshBackend(main: Backend): Promise<{ backend: Backend; dispose: () => Promise<void> }> {
+export async function freshBackend(
+  main: Backend,
+): Promise<{ backend: Backend; dispose: () => Promise<void> }> {
   if (main.family === 'duckdb') return { backend: await openBackend('duckdb'), dispose: async () => {} };
   const url = (main as { url?: unknown }).url;
   if (typeof url !== 'string') return { backend: await openBackend('pglite'), dispose: async () => {} };
