@@ -42,6 +42,9 @@ import { KnownCatalog } from '../catalog/known.js';
 import { type Clock, systemClock } from '../clock.js';
 import { dialectOf } from '../dialect/index.js';
 import { DtError, messageOf } from '../errors.js';
+import { QUALITY_DDL } from '../quality/catalog.js';
+import { type QualityEvent, QualityService } from '../quality/service.js';
+import { isQualityStatement, qualityResult } from '../quality/statements.js';
 import { type RefreshRequest, recordFailedRefresh } from '../refresh/full.js';
 import { dropState } from '../refresh/incremental.js';
 import { DtMutex, type RunOptions, type RunOutcome, runRefresh } from '../refresh/run.js';
@@ -84,7 +87,9 @@ export interface StatementResult {
 export type EngineEvent =
   | { type: 'refresh'; record: RefreshRecord }
   | { type: 'state'; name: string; state: SchedulingState; reason: SuspendReason | null }
-  | { type: 'catalog'; action: 'created' | 'replaced' | 'altered' | 'dropped' | 'renamed'; name: string };
+  | { type: 'catalog'; action: 'created' | 'replaced' | 'altered' | 'dropped' | 'renamed'; name: string }
+  /** Data metric functions measured, or failing to (quality/service.ts). */
+  | QualityEvent;
 
 /** A refresh's outcome as the engine reports it: it ran (and wrote a history row), or was skipped. */
 export type RefreshOutcome = Exclude<RunOutcome, { kind: 'catalog-changed' }>;
@@ -119,6 +124,8 @@ export class Engine {
   private readonly catalog: KnownCatalog;
   /** What this engine's refreshes read, and on DuckDB the writes it saw, which make NO_DATA free (capture/ledger.ts). */
   private readonly ledger: WriteLedger;
+  /** Data metric functions: statements, schedules on the clock, evaluations on changes (quality/service.ts). */
+  readonly quality: QualityService;
 
   private constructor(
     readonly backend: Backend,
@@ -134,6 +141,11 @@ export class Engine {
       relations: () => relationKinds(backend),
       timestamp: formatTimestamp,
     };
+    this.quality = new QualityService(
+      backend,
+      () => clock.now(),
+      (e) => this.events.next(e),
+    );
   }
 
   /** Opens the engine on a backend, installing the catalog (and the default warehouse) if missing. */
@@ -143,6 +155,7 @@ export class Engine {
       await installCatalog(tx);
       await installCaptureRegistry(tx);
       for (const ddl of dialectOf(backend.family).engineDdl) await tx.query(ddl);
+      for (const ddl of QUALITY_DDL) await tx.query(ddl);
       if ((await listWarehouses(tx)).length === 0) {
         await insertWarehouse(tx, {
           name: DEFAULT_WAREHOUSE,
@@ -181,7 +194,11 @@ export class Engine {
   private async dispatch(stmt: ScriptStatement): Promise<StatementResult> {
     const parsed = await this.guardWrite(stmt, parseStatement(stmt.text, stmt.tokens));
     try {
-      return await this.run(stmt, parsed);
+      const result = await this.run(stmt, parsed);
+      // DMFs scheduled TRIGGER_ON_CHANGES measure the table a statement wrote (quality/service.ts).
+      if (parsed.kind === 'passthrough' && WRITES.test(stmt.text))
+        await this.quality.changed([planCapture(stmt.text, stmt.tokens, EVERY_TABLE)?.table]);
+      return result;
     } finally {
       // What this statement may have changed: the catalog (DT and warehouse DDL) is read again when next
       // needed, and DuckDB's ledger counts the write (a DT's DDL makes every DT look at the database again).
@@ -212,6 +229,11 @@ export class Engine {
       ...r,
       rowCount: r.rows.length,
     });
+    if (isQualityStatement(parsed)) {
+      const r = await qualityResult(this.qualityContext(), parsed, stmt.text);
+      this.quality.forget();
+      return 'message' in r ? status(r.message) : table(r);
+    }
     switch (parsed.kind) {
       case 'create_dynamic_table': {
         const outcome = await createDynamicTable(this.ctx, parsed, stmt.text);
@@ -350,6 +372,7 @@ export class Engine {
       const r = outcome.record;
       if (r.state === 'SUCCEEDED' && r.dataTimestamp) this.catalog.refreshed(r.name, r.dataTimestamp);
       this.events.next({ type: 'refresh', record: r });
+      await this.quality.refreshed(r);
     }
     return outcome;
   }
@@ -439,6 +462,9 @@ export class Engine {
       // Counted once committed (capture/ledger.ts).
       for (const sql of statements)
         await this.countWrite(planCapture(sql, tokenize(sql), EVERY_TABLE)?.table, captured);
+      await this.quality.changed(
+        statements.map((sql) => planCapture(sql, tokenize(sql), EVERY_TABLE)?.table),
+      );
       return rows;
     };
     return this.fence.write(() => withCaptureLock(this.backend, run));
@@ -487,6 +513,12 @@ export class Engine {
     // Nor may a statement break the graph: dropping a relation a DT reads (engine/drop-guard.ts).
     await refuseBreakingSources(dts, stmt.text, stmt.tokens);
     return parsed;
+  }
+
+  /** What the DMF statements need of the engine (quality/statements.ts). */
+  private qualityContext() {
+    const names = async () => (await this.catalog.list()).map((d) => d.name);
+    return { backend: this.backend, now: () => this.clock.now(), dynamicTables: names };
   }
 
   /** Compares a DT with its query on one snapshot (the incremental engine's oracle, as a command). */
@@ -683,6 +715,7 @@ const isReadOnly = (parsed: Statement) =>
   parsed.kind === 'show_dynamic_tables' ||
   parsed.kind === 'show_warehouses' ||
   parsed.kind === 'describe_dynamic_table' ||
+  parsed.kind === 'show_dmfs' ||
   (parsed.kind === 'alter_dynamic_table' && parsed.action.kind === 'verify');
 
 /** Names every table: how the ledger learns which table a write statement writes (capture/duckdb.ts). */

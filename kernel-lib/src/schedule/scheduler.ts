@@ -156,6 +156,7 @@ export class Scheduler {
       this.nextDueAt,
       ...[...this.inflight.values()].map((f) => f.endAt ?? null),
       ...[...this.warehouses.values()].map((w) => w.suspendsAt()),
+      this.engine.quality.nextDueAt(now),
     ].filter((t): t is number => t !== null && t > now);
     return times.length > 0 ? Math.min(...times) : null;
   }
@@ -171,6 +172,12 @@ export class Scheduler {
   /** Looks once at `now`: retires finished refreshes, bills suspended warehouses, plans and runs a cycle. */
   async tick(): Promise<void> {
     const now = this.clock.now();
+    await this.lookAt(now);
+    // Data metric functions due by now, after this instant's refreshes (quality/service.ts).
+    await this.engine.quality.tick(now);
+  }
+
+  private async lookAt(now: number): Promise<void> {
     try {
       for (const [name, f] of this.inflight)
         if (f.endAt !== undefined && f.endAt <= now) this.inflight.delete(name);

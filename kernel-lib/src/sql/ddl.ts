@@ -7,6 +7,7 @@
 import { Cursor } from './cursor.js';
 import { parseLagDuration, type TargetLag } from './lag.js';
 import { isKeyword, significant, stringValue, type Token } from './lexer.js';
+import { parseQualityStatement, type QualityStatement } from './quality-ddl.js';
 
 export type RefreshMode = 'AUTO' | 'FULL' | 'INCREMENTAL';
 export type InitializeMode = 'ON_CREATE' | 'ON_SCHEDULE';
@@ -113,6 +114,7 @@ export type Statement =
   | CreateWarehouse
   | DropWarehouse
   | ShowWarehouses
+  | QualityStatement
   | Passthrough;
 
 /** Snowflake's spellings of warehouse sizes → ours. */
@@ -139,6 +141,9 @@ const SIZE_ALIASES: Record<string, WarehouseSize> = {
 
 /** Classifies and parses one statement (its text and tokens as returned by `splitStatements`). */
 export function parseStatement(sql: string, tokens: Token[]): Statement {
+  // Data metric function statements (sql/quality-ddl.ts) first: ALTER [DYNAMIC] TABLE … DATA METRIC ….
+  const quality = parseQualityStatement(sql, tokens);
+  if (quality) return quality;
   const c = new Cursor(sql, significant(tokens));
   if (c.accept('CREATE')) {
     const orReplace = c.accept('OR', 'REPLACE');
