@@ -10,8 +10,10 @@ import {
 } from '../display/bundle.js';
 import { dagBundle, dagModel, timestampMs } from '../display/graph.js';
 import { historyBundle, type LagPoint, lagBundle } from '../display/history.js';
+import { qualityBundle } from '../display/quality.js';
 import type { Engine } from '../engine/engine.js';
 import { DtError } from '../errors.js';
+import { qualityView } from '../quality/report.js';
 import { loadTpch } from '../tpch/load.js';
 import { OrderSimulator } from '../tpch/simulator.js';
 import type { RefreshRecord } from '../types.js';
@@ -61,7 +63,11 @@ export async function runDtCommand(
       if (!sim) return [textBundle('no simulation is running')];
       await sim.stop();
       session.simulator = undefined;
-      return [textBundle(`simulation stopped: ${JSON.stringify(sim.counts.events)}`)];
+      return [
+        textBundle(
+          `simulation stopped: ${JSON.stringify(sim.counts.events)}; faults injected: ${JSON.stringify(sim.counts.faults)}`,
+        ),
+      ];
     }
     default:
       break;
@@ -119,15 +125,23 @@ export async function runDtCommand(
     case 'simulate': {
       if (session.simulator)
         throw new DtError('DT_ERR_USAGE', 'a simulation is already running: %dt simulate stop first');
-      session.simulator = await OrderSimulator.create(engine, { rate: command.rate, seed: command.seed });
+      session.simulator = await OrderSimulator.create(engine, {
+        rate: command.rate,
+        seed: command.seed,
+        ...(command.faults ? { faults: command.faults } : {}),
+      });
+      const faults = Object.entries(command.faults ?? {}).map(([k, p]) => `${k} ${p}`);
       return [
         textBundle(
-          `simulating ${command.rate} order events per clock second; they arrive as the clock moves (%dt clock +1h or run x60)`,
+          `simulating ${command.rate} order events per clock second${faults.length ? ` with faults (${faults.join(', ')} per new order)` : ''}; they arrive as the clock moves (%dt clock +1h or run x60)`,
         ),
       ];
     }
     case 'compare':
       return [await compare(engine, command.a, command.b)];
+    case 'quality':
+      if (command.evaluate && command.name) await engine.quality.measure(command.name);
+      return [qualityBundle(await qualityView(engine.backend, command.name))];
     default:
       throw new DtError('DT_ERR_INTERNAL', `unhandled %dt command ${(command as DtCommand).kind}`);
   }

@@ -12,7 +12,8 @@
  * `quality-error`, without failing the write that triggered it.
  */
 import { type Backend, formatTimestamp } from '../backends/backend.js';
-import { messageOf } from '../errors.js';
+import { describeColumns } from '../catalog/catalog.js';
+import { DtError, messageOf } from '../errors.js';
 import { parseTimestamp } from '../schedule/record.js';
 import type { RefreshRecord } from '../types.js';
 import { listAssociations, listSchedules } from './catalog.js';
@@ -144,6 +145,8 @@ export class QualityService {
 
   /** Evaluates `table` now, as asked (`%dt quality NAME --evaluate`): publishes it; an error is thrown. */
   async measure(table: string): Promise<QualityEvaluation> {
+    if ((await describeColumns(this.backend, this.backend.family, table)).length === 0)
+      throw new DtError('DT_ERR_UNKNOWN_OBJECT', `table ${table} does not exist`);
     const evaluation = await evaluateTable(this.backend, table, {
       now: this.now(),
       scheduledTime: null,
