@@ -75,7 +75,9 @@ ALTER TABLE orders ADD
     // Measured once more now (MANUAL), to compare with the table as it is.
     const out = (await run('%dt quality orders --evaluate'))[0] as OutputBundle;
     const [counted] = await run('%%sql\nSELECT COUNT(*) - COUNT(o_custkey) FROM orders');
-    const nullRows = (counted?.data['application/vnd.dtlab.table+json'] as { rows: number[][] }).rows[0]?.[0];
+    const nullRows = (
+      (counted as OutputBundle).data['application/vnd.dtlab.table+json'] as { rows: number[][] }
+    ).rows[0]?.[0];
     expect(nullRows).toBeGreaterThan(0);
     view = out.data[QUALITY_MIME] as unknown as QualityView;
     const orders = view.tables[0];
@@ -105,7 +107,8 @@ ALTER TABLE orders ADD
     // The seeds' dashboard, verbatim, sees the same faults.
     await run('%dt refresh data_quality_dashboard');
     const [dash] = await run('%%sql\nSELECT null_count, duplicate_count, status FROM data_quality_dashboard');
-    const row = (dash?.data['application/vnd.dtlab.table+json'] as { rows: unknown[][] }).rows[0];
+    const row = ((dash as OutputBundle).data['application/vnd.dtlab.table+json'] as { rows: unknown[][] })
+      .rows[0];
     expect(row).toEqual([nullRows, expect.any(Number), 'WARNING']);
     expect(Number(row?.[1])).toBeGreaterThan(0);
   });

@@ -6,6 +6,7 @@
  * fallback (an SVG trend chart over tables) whose colours are JupyterLab's CSS variables with `currentColor`
  * fallbacks, so it reads in light and dark themes and outside JupyterLab.
  */
+import { HEALTHY_AT as HEALTHY_LINE, WARNING_AT as WARNING_LINE } from '../quality/score.js';
 import type { SchedulerEvent } from '../schedule/events.js';
 import { escapeHtml, htmlTable, type JsonValue, type OutputBundle, tableBundle } from './bundle.js';
 
@@ -107,9 +108,9 @@ export function ruleName(metric: string, args: string[], expectation: string | n
   return `${m}(${args.join(', ')})${expectation ? ` ${expectation}` : ''}`;
 }
 
-const iso = (ms: number | null) =>
+export const iso = (ms: number | null) =>
   ms === null ? '' : new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
-const pct = (x: number | null) => (x === null ? '—' : `${Math.round(x * 1000) / 10} %`);
+export const pct = (x: number | null) => (x === null ? '—' : `${Math.round(x * 1000) / 10} %`);
 
 export function qualityBundle(view: QualityView, live = true): OutputBundle {
   const scorecard = tableBundle(
@@ -170,40 +171,84 @@ const LINE = [
   '--jp-error-color1',
 ];
 
-/** The score trend: one line per table over lesson time, 0..100, with the 80 and 95 thresholds. */
-export function trendSvg(view: QualityView): string {
+/** The trend chart's geometry (shared by the static SVG and the widget). */
+export interface TrendChart {
+  width: number;
+  height: number;
+  left: number;
+  right: number;
+  /** Horizontal rules at these scores (0, the thresholds, 100) with their y. */
+  grid: { score: number; y: number; threshold: boolean }[];
+  lines: {
+    table: string;
+    colour: string;
+    stateColour: string;
+    label: string;
+    d: string;
+    points: { x: number; y: number; title: string }[];
+  }[];
+  from: string;
+  to: string;
+}
+
+export function trendChart(view: QualityView): TrendChart | null {
   const lines = view.tables.map((t) => t.trend.filter((p): p is [number, number] => p[1] !== null));
   const all = lines.flat();
-  if (all.length === 0) return '';
-  const [w, h, left, top, bottom] = [640, 200, 40, 10, 30];
+  if (all.length === 0) return null;
+  const [width, height, left, top, bottom, legend] = [640, 200, 40, 10, 30, 130];
+  const right = width - legend;
   const t0 = Math.min(...all.map((p) => p[0]));
   const t1 = Math.max(...all.map((p) => p[0]), t0 + 1);
-  const x = (t: number) => left + ((t - t0) / (t1 - t0)) * (w - left - 130);
-  const y = (s: number) => top + (1 - s / 100) * (h - top - bottom);
+  const x = (t: number) => Math.round((left + ((t - t0) / (t1 - t0)) * (right - left)) * 10) / 10;
+  const y = (s: number) => Math.round((top + (1 - s / 100) * (height - top - bottom)) * 10) / 10;
+  return {
+    width,
+    height,
+    left,
+    right,
+    grid: [0, WARNING_LINE, HEALTHY_LINE, 100].map((score) => ({
+      score,
+      y: y(score),
+      threshold: score === WARNING_LINE || score === HEALTHY_LINE,
+    })),
+    lines: lines.map((pts, i) => {
+      const t = view.tables[i] as TableQuality;
+      return {
+        table: t.table,
+        colour: `var(${LINE[i % LINE.length]}, currentColor)`,
+        stateColour: STATE_COLOUR[t.state] ?? 'currentColor',
+        label: `${t.table} ${t.score ?? '—'} ${t.state}`,
+        d: pts.map((p, j) => `${j === 0 ? 'M' : 'L'}${x(p[0])},${y(p[1])}`).join(' '),
+        points: pts.map((p) => ({ x: x(p[0]), y: y(p[1]), title: `${t.table} ${iso(p[0])}: ${p[1]}` })),
+      };
+    }),
+    from: iso(t0),
+    to: iso(t1),
+  };
+}
+
+/** The score trend as static SVG: one line per table over lesson time, 0..100, with the 80 and 95 thresholds. */
+export function trendSvg(view: QualityView): string {
+  const c = trendChart(view);
+  if (!c) return '';
   const text = 'style="fill: var(--jp-ui-font-color1, currentColor)"';
-  const grid = [0, 80, 95, 100]
+  const grid = c.grid
     .map(
-      (s) =>
-        `<line x1="${left}" x2="${w - 130}" y1="${y(s)}" y2="${y(s)}" style="stroke: var(--jp-border-color2, currentColor)" stroke-opacity="0.5" stroke-dasharray="${s === 80 || s === 95 ? '4 3' : ''}"/><text x="${left - 4}" y="${y(s) + 4}" text-anchor="end" ${text}>${s}</text>`,
+      (g) =>
+        `<line x1="${c.left}" x2="${c.right}" y1="${g.y}" y2="${g.y}" style="stroke: var(--jp-border-color2, currentColor)" stroke-opacity="0.5"${g.threshold ? ' stroke-dasharray="4 3"' : ''}/><text x="${c.left - 4}" y="${g.y + 4}" text-anchor="end" ${text}>${g.score}</text>`,
     )
     .join('');
-  const paths = lines
-    .map((pts, i) => {
-      const t = view.tables[i] as TableQuality;
-      const colour = `var(${LINE[i % LINE.length]}, currentColor)`;
-      const d = pts
-        .map((p, j) => `${j === 0 ? 'M' : 'L'}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`)
-        .join(' ');
-      const dots = pts
+  const lines = c.lines
+    .map((l, i) => {
+      const dots = l.points
         .map(
           (p) =>
-            `<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="2.5" style="fill: ${colour}"><title>${escapeHtml(`${t.table} ${iso(p[0])}: ${p[1]}`)}</title></circle>`,
+            `<circle cx="${p.x}" cy="${p.y}" r="2.5" style="fill: ${l.colour}"><title>${escapeHtml(p.title)}</title></circle>`,
         )
         .join('');
-      const legend = `<text x="${w - 124}" y="${top + 12 + i * 14}" style="fill: ${STATE_COLOUR[t.state] ?? 'currentColor'}">● ${escapeHtml(`${t.table} ${t.score ?? '—'} ${t.state}`)}</text>`;
-      return `<path d="${d}" fill="none" style="stroke: ${colour}" stroke-width="2"/>${dots}${legend}`;
+      return `<path d="${l.d}" fill="none" style="stroke: ${l.colour}" stroke-width="2"/>${dots}<text x="${c.right + 6}" y="${22 + i * 14}" style="fill: ${l.stateColour}">● ${escapeHtml(l.label)}</text>`;
     })
     .join('');
-  const axis = `<text x="${left}" y="${h - 8}" ${text}>${iso(t0)}</text><text x="${w - 130}" y="${h - 8}" text-anchor="end" ${text}>${iso(t1)} UTC</text>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif" font-size="11" role="img" aria-label="quality score over lesson time">${grid}${paths}${axis}</svg>`;
+  const axis = `<text x="${c.left}" y="${c.height - 8}" ${text}>${c.from}</text><text x="${c.right}" y="${c.height - 8}" text-anchor="end" ${text}>${c.to} UTC</text>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${c.width}" height="${c.height}" viewBox="0 0 ${c.width} ${c.height}" font-family="sans-serif" font-size="11" role="img" aria-label="quality score over lesson time">${grid}${lines}${axis}</svg>`;
 }

@@ -110,7 +110,8 @@ export async function evaluateTable(
     (await db.query(translateSql(sql, db.family, { now: at.now }).text)).rows;
 
   const values = new Map<string, number | null>();
-  const system = assocs.filter((a) => a.schema === 'CORE');
+  const own = (a: Association) => SYSTEM_METRICS[a.metric]?.own;
+  const system = assocs.filter((a) => a.schema === 'CORE' && !own(a));
   const items: ScanItem[] = [
     { alias: 'm_rows', expr: 'COUNT(*)' },
     ...system.map((a, i) => ({ alias: `m${i}`, expr: systemExpr(a) })),
@@ -118,6 +119,11 @@ export async function evaluateTable(
   const [scan] = await run(scanSql(table, items));
   const rows = num(scan?.[0]);
   for (const [i, a] of system.entries()) values.set(a.referenceId, num(scan?.[i + 1]));
+  for (const a of assocs.filter((x) => x.schema === 'CORE' && own(x)))
+    values.set(
+      a.referenceId,
+      num((await run(own(a)?.(quotedColumns(a), quoteIdent(table)) as string))[0]?.[0]),
+    );
   for (const a of assocs.filter((x) => x.schema === 'PUBLIC')) {
     const f = customs.get(a.metric);
     values.set(a.referenceId, f ? num((await run(customQuery(a, f)))[0]?.[0]) : null);
