@@ -113,6 +113,44 @@ ALTER TABLE orders ADD
     expect(Number(row?.[1])).toBeGreaterThan(0);
   });
 
+  it('ships the richer example: DMFs with expectations on every TPC-H table and the extended dashboard', async () => {
+    const example = readFileSync(new URL('../../data/pipelines/quality_tpch.sql', import.meta.url), 'utf8');
+    const fresh = new MagicSession({
+      defaultSpec: 'duckdb',
+      open: (spec) => openBackend(spec),
+      start: Date.UTC(2026, 0, 1),
+    });
+    try {
+      await fresh.run('%dt load tpch --sf 0.01 --keys none');
+      await fresh.run(`%%sql\n${example}`);
+      await fresh.run('%dt clock +1h');
+      const out = (await fresh.run('%dt quality'))?.[0] as OutputBundle;
+      const view = out.data[QUALITY_MIME] as unknown as QualityView;
+      expect(view.tables.map((t) => t.table).sort()).toEqual([
+        'customer',
+        'lineitem',
+        'nation',
+        'orders',
+        'part',
+        'partsupp',
+        'region',
+        'supplier',
+      ]);
+      // Clean TPC-H data meets every expectation; orders and lineitem were measured every 5 minutes.
+      for (const t of view.tables) expect([t.table, t.state, t.failing]).toEqual([t.table, 'HEALTHY', 0]);
+      expect(view.tables.find((t) => t.table === 'orders')?.trend.length).toBe(12);
+      expect(view.tables.find((t) => t.table === 'region')?.trend.length).toBe(1);
+      const [dash] =
+        (await fresh.run('%%sql\nSELECT table_name, status FROM tpch_quality_dashboard ORDER BY 1')) ?? [];
+      const rows = (dash?.data['application/vnd.dtlab.table+json'] as { rows: unknown[][] } | undefined)
+        ?.rows;
+      expect(rows?.length).toBe(8);
+      expect(rows?.every((r) => r[1] === 'HEALTHY')).toBe(true);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('refuses bad fault options and unknown tables with positioned errors', async () => {
     const bad = '%dt simulate orders --rate 1 --faults nulls=0.1,negative=2';
     const e1 = await failure(bad);
