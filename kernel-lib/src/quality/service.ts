@@ -16,9 +16,14 @@ import { describeColumns } from '../catalog/catalog.js';
 import { DtError, messageOf } from '../errors.js';
 import { parseTimestamp } from '../schedule/record.js';
 import type { RefreshRecord } from '../types.js';
-import { listAssociations, listSchedules } from './catalog.js';
 import { evaluateTable, latestExpectations, type QualityEvaluation, recordScore } from './evaluate.js';
 import { expectationCheck, scoreOf } from './score.js';
+
+const LOOK_SQL = `SELECT 'S', s.table_name, s.schedule, CAST(s.last_scheduled AS VARCHAR), CAST(s.set_on AS VARCHAR)
+    FROM dtlab.dmf_schedules s
+   WHERE EXISTS (SELECT 1 FROM dtlab.dmf_associations a WHERE a.table_name = s.table_name)
+  UNION ALL
+  SELECT DISTINCT 'E', name, NULL, NULL, NULL FROM dtlab.expectation_results`;
 
 export type QualityEvent =
   | { type: 'quality'; evaluation: QualityEvaluation }
@@ -35,6 +40,8 @@ export class QualityService {
   /** What the last look read: minute schedules (for nextDueAt) and TRIGGER_ON_CHANGES tables. */
   private minuteSchedules: Due[] = [];
   private triggerTables = new Set<string>();
+  /** DTs that have expectation results (as of the last look). */
+  private withExpectations = new Set<string>();
   private known = false;
 
   constructor(
@@ -48,29 +55,26 @@ export class QualityService {
     this.known = false;
   }
 
+  /** One query (the scheduler looks at every instant): schedules of tables with DMFs, DTs with expectations. */
   private async look(): Promise<void> {
-    const [schedules, assocs] = await Promise.all([
-      listSchedules(this.backend),
-      listAssociations(this.backend),
-    ]);
-    const withDmfs = new Set(assocs.map((a) => a.table));
-    this.minuteSchedules = schedules.flatMap((s) => {
-      const m = /^(\d+) MINUTE$/.exec(s.schedule);
-      if (!m || !withDmfs.has(s.table)) return [];
+    const { rows } = await this.backend.query(LOOK_SQL);
+    const schedules = rows.filter((r) => r[0] === 'S');
+    this.minuteSchedules = schedules.flatMap((r) => {
+      const m = /^(\d+) MINUTE$/.exec(String(r[2]));
+      if (!m) return [];
       return [
         {
-          table: s.table,
+          table: String(r[1]),
           periodMs: Number(m[1]) * 60_000,
-          lastScheduled: s.lastScheduled === null ? null : parseTimestamp(s.lastScheduled),
-          setOn: parseTimestamp(s.setOn),
+          lastScheduled: r[3] === null ? null : parseTimestamp(String(r[3])),
+          setOn: parseTimestamp(String(r[4])),
         },
       ];
     });
     this.triggerTables = new Set(
-      schedules
-        .filter((s) => s.schedule === 'TRIGGER_ON_CHANGES' && withDmfs.has(s.table))
-        .map((s) => s.table),
+      schedules.filter((r) => r[2] === 'TRIGGER_ON_CHANGES').map((r) => String(r[1])),
     );
+    this.withExpectations = new Set(rows.filter((r) => r[0] === 'E').map((r) => String(r[1])));
     this.known = true;
   }
 
@@ -115,6 +119,8 @@ export class QualityService {
     if (r.state !== 'SUCCEEDED') return;
     if (!this.known) await this.look().catch(() => {});
     if (this.triggerTables.has(r.name) && r.rowsInserted + r.rowsDeleted > 0) return this.changed([r.name]);
+    // A DT whose expectations never wrote results (as of the last look) has no score to record.
+    if (!this.withExpectations.has(r.name)) return;
     try {
       const { rows } = await this.backend.query(
         'SELECT count(*) FROM dtlab.expectation_results WHERE name = $1 AND refresh_id = $2',

@@ -3,7 +3,8 @@
  * runs on lineitem. Loads TPC-H at SF (unless that load is there already), then measures lineitem ROUNDS
  * times (median) with two sets of associations:
  * 1. every system function once (13, each on a column it takes: the issue's "full evaluation");
- * 2. every system function on every column whose type it takes (about 80 metrics).
+ * 2. every single-scan system function (all but the distinct counts, which are a GROUP BY query each) on
+ *    every column whose type it takes (about 80 metrics).
  * It prints rows of lineitem per second of evaluation for each (the one-scan design: quality/evaluate.ts).
  */
 import { describeColumns } from '../../catalog/catalog.js';
@@ -31,13 +32,13 @@ export const EACH_ONCE = [
   'STDDEV ON (l_extendedprice)',
 ];
 
-/** Every single-column system function on every lineitem column it takes, beyond EACH_ONCE. */
+/** Every single-scan system function on every lineitem column it takes, beyond EACH_ONCE. */
 export async function everyColumn(engine: Engine): Promise<string[]> {
   const cols = await describeColumns(engine.backend, engine.backend.family, 'lineitem');
   const uses: string[] = [];
   for (const c of cols)
     for (const [name, m] of Object.entries(SYSTEM_METRICS))
-      if (m.columns !== 0 && !m.lambda && m.types.includes(typeClass(c.type))) {
+      if (m.columns !== 0 && !m.lambda && !m.own && m.types.includes(typeClass(c.type))) {
         const use = `${name} ON (${c.name})`;
         if (!EACH_ONCE.includes(use)) uses.push(use);
       }
@@ -71,5 +72,5 @@ export async function benchQuality(engine: Engine, sf: number, out: (s: string) 
   await engine.execute(alter(EACH_ONCE));
   await measure(engine, 'each system function once', out);
   await engine.execute(alter(await everyColumn(engine)));
-  await measure(engine, 'every system function on every column it takes', out);
+  await measure(engine, 'every single-scan system function on every column it takes', out);
 }
