@@ -111,7 +111,7 @@ ALTER TABLE orders ADD
       .rows[0];
     expect(row).toEqual([nullRows, expect.any(Number), 'WARNING']);
     expect(Number(row?.[1])).toBeGreaterThan(0);
-  });
+  }, 240_000);
 
   it('ships the richer example: DMFs with expectations on every TPC-H table and the extended dashboard', async () => {
     const example = readFileSync(new URL('../../data/pipelines/quality_tpch.sql', import.meta.url), 'utf8');
@@ -149,7 +149,7 @@ ALTER TABLE orders ADD
     } finally {
       await fresh.close();
     }
-  });
+  }, 240_000);
 
   it('refuses bad fault options and unknown tables with positioned errors', async () => {
     const bad = '%dt simulate orders --rate 1 --faults nulls=0.1,negative=2';
