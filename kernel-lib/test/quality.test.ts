@@ -184,6 +184,35 @@ describe.each(BACKEND_KINDS)('data metric functions on %s', (kind) => {
     ]);
   });
 
+  it('records a REFRESH score for a DT whose expectations wrote results at that refresh', async () => {
+    const { clock, engine, events } = await open('f');
+    await engine.execute(
+      "CREATE DYNAMIC TABLE f_dt TARGET_LAG = '1 minute' AS SELECT id FROM f_orders WHERE id > 1",
+    );
+    const [next] = await engine.execute('SELECT max(refresh_id) + 1 FROM dtlab.refresh_history');
+    const id = num(next?.rows[0]?.[0]);
+    // What the DT's expectations write during that refresh (their feature's contract).
+    await engine.execute(
+      `INSERT INTO dtlab.expectation_results VALUES (${id}, 'f_dt', 'id_small', 'WARN', 3, 1, '2026-01-05 00:01:00')`,
+    );
+    await engine.quality.tick(clock.now()); // the scheduler's look: f_dt has expectation results
+    clock.advance(MIN);
+    expect((await engine.refresh('f_dt')).refreshId).toBe(id);
+    const [scores] = await engine.execute(
+      "SELECT score, state, trigger FROM dtlab.quality_scores WHERE table_name = 'f_dt'",
+    );
+    expect(scores?.rows.map((r) => [num(r[0]), r[1], r[2]])).toEqual([[75, 'ERROR', 'REFRESH']]);
+    expect(events.some((e) => e.type === 'quality' && e.evaluation.trigger === 'REFRESH')).toBe(true);
+    // A refresh without results of its own records nothing.
+    clock.advance(MIN);
+    await engine.execute('INSERT INTO f_orders VALUES (20, 10, NULL, 1, NULL)');
+    await engine.refresh('f_dt');
+    const [again] = await engine.execute(
+      "SELECT count(*) FROM dtlab.quality_scores WHERE table_name = 'f_dt'",
+    );
+    expect(num(again?.rows[0]?.[0])).toBe(1);
+  });
+
   it('refuses bad input with a positioned error and changes nothing', async () => {
     const { engine } = await open('e');
     /** Refused at the first occurrence of `at` in the statement. */
