@@ -2,13 +2,7 @@
  * The DMF statements, executed: each checks everything first (the table, the function, its arguments and the
  * columns' types) and then writes the catalog in one transaction, so a refused statement changes nothing.
  */
-import {
-  type Backend,
-  formatTimestamp,
-  type Queryable,
-  type ResultColumn,
-  type Value,
-} from '../backends/backend.js';
+import { type Backend, formatTimestamp, type ResultColumn, type Value } from '../backends/backend.js';
 import { describeColumns } from '../catalog/catalog.js';
 import { DtError, type ErrorCode, messageOf, type SourcePosition } from '../errors.js';
 import { closest } from '../magics/words.js';
@@ -24,6 +18,7 @@ import {
   setSchedule,
 } from './catalog.js';
 import { customProbeSql, declaredClass, SYSTEM_METRIC_NAMES, SYSTEM_METRICS, typeClass } from './metrics.js';
+import { showDmfs } from './show.js';
 
 export interface QualityContext {
   backend: Backend;
@@ -156,7 +151,7 @@ export async function runQualityStatement(
       return { kind: 'status', message: `${s.name.toUpperCase()} successfully dropped.` };
     }
     case 'show_dmfs':
-      return showDmfs(db, s.like);
+      return { kind: 'table', ...(await showDmfs(db, s.like)) };
   }
 }
 
@@ -282,50 +277,6 @@ async function checkUse(
       );
   }
   return assoc('PUBLIC');
-}
-
-async function showDmfs(db: Queryable, like?: string): Promise<QualityOutcome> {
-  const columns: ResultColumn[] = [
-    { name: 'created_on', type: 'varchar' },
-    { name: 'name', type: 'varchar' },
-    { name: 'schema_name', type: 'varchar' },
-    { name: 'is_builtin', type: 'varchar' },
-    { name: 'arguments', type: 'varchar' },
-    { name: 'returns', type: 'varchar' },
-    { name: 'description', type: 'varchar' },
-  ];
-  const rows: Value[][] = SYSTEM_METRIC_NAMES.map((n) => {
-    const m = SYSTEM_METRICS[n] as (typeof SYSTEM_METRICS)[string];
-    const args =
-      m.columns === 0
-        ? '()'
-        : m.lambda
-          ? '(column, column -> condition)'
-          : m.columns === 1
-            ? '(column)'
-            : '(column, …)';
-    return [null, n, 'CORE', 'Y', `${n}${args}`, 'NUMBER', m.description];
-  });
-  for (const f of await listCustomDmfs(db))
-    rows.push([
-      f.createdOn,
-      f.name,
-      'PUBLIC',
-      'N',
-      `${f.name.toUpperCase()}(${f.args.map((a) => `TABLE(${a.columns.map((c) => c.type).join(', ')})`).join(', ')})`,
-      f.returns,
-      f.comment ?? 'user-defined function',
-    ]);
-  const re = like === undefined ? null : likeRegex(like);
-  return { kind: 'table', columns, rows: re ? rows.filter((r) => re.test(String(r[1]))) : rows };
-}
-
-function likeRegex(like: string): RegExp {
-  const body = like
-    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-    .replace(/%/g, '.*')
-    .replace(/_/g, '.');
-  return new RegExp(`^${body}$`, 'i');
 }
 
 const QUALITY_KINDS = new Set([

@@ -15,7 +15,11 @@
  * `c -> <condition>` (ACCEPTED_VALUES). Parsing is pure; whether names and types fit is quality/*'s job.
  */
 import type { SourcePosition } from '../errors.js';
+
+export { type Expectation, type ExpectationTerm, expectationMet } from './expectation.js';
+
 import { Cursor } from './cursor.js';
+import { type Expectation, expectation } from './expectation.js';
 import { identifierName, isKeyword, significant, type Token } from './lexer.js';
 import { positionAt } from './position.js';
 
@@ -32,19 +36,6 @@ export type DmfArg =
   | { kind: 'column'; name: string; position: SourcePosition }
   | { kind: 'table'; table: string; columns: string[]; position: SourcePosition }
   | { kind: 'lambda'; param: string; body: string; position: SourcePosition };
-
-/** `VALUE <op> <number>` terms joined by AND (binds tighter) and OR. */
-export interface ExpectationTerm {
-  op: '=' | '!=' | '<' | '<=' | '>' | '>=';
-  value: number;
-}
-export interface Expectation {
-  name: string;
-  /** Disjunction of conjunctions. */
-  anyOf: ExpectationTerm[][];
-  /** As written, for the results view. */
-  text: string;
-}
 
 export interface DmfUse {
   /** Upper case; SNOWFLAKE.CORE.X for system functions, else the custom function's (lower-case) name. */
@@ -94,7 +85,7 @@ export function parseQualityStatement(sql: string, tokens: Token[]): QualityStat
     const orReplace = c.accept('OR', 'REPLACE');
     c.accept('SECURE');
     if (!c.accept('DATA', 'METRIC', 'FUNCTION')) return undefined;
-    return createDmf(c, sql, orReplace, at);
+    return createDmf(c, orReplace, at);
   }
   if (c.accept('DROP', 'DATA', 'METRIC', 'FUNCTION')) {
     const ifExists = c.accept('IF', 'EXISTS');
@@ -254,59 +245,8 @@ function dmfArg(c: Cursor, sql: string, at: (t: Token | undefined) => SourcePosi
   };
 }
 
-const OPS = new Set(['=', '!=', '<>', '<', '<=', '>', '>=']);
-
-function expectation(c: Cursor, sql: string): Expectation {
-  const name = c.identifier('an expectation name');
-  c.expectOp('(');
-  const from = c.peek();
-  const anyOf: ExpectationTerm[][] = [[]];
-  let last: Token | undefined;
-  for (;;) {
-    if (!c.accept('VALUE')) c.fail('expected VALUE (an expectation compares VALUE with a number)');
-    const op = c.peek();
-    if (op?.kind !== 'op' || !OPS.has(op.text)) c.fail('expected a comparison (=, !=, <, <=, >, >=)');
-    c.next();
-    const neg = c.acceptOp('-');
-    const n = c.peek();
-    if (n?.kind !== 'number') c.fail('expected a number');
-    c.next();
-    last = n;
-    const value = Number(n.text) * (neg ? -1 : 1);
-    const term: ExpectationTerm = { op: (op.text === '<>' ? '!=' : op.text) as ExpectationTerm['op'], value };
-    (anyOf[anyOf.length - 1] as ExpectationTerm[]).push(term);
-    if (c.accept('AND')) continue;
-    if (c.accept('OR')) {
-      anyOf.push([]);
-      continue;
-    }
-    break;
-  }
-  c.expectOp(')');
-  return { name, anyOf, text: sql.slice((from as Token).start, (last as Token).end) };
-}
-
-/** Whether `value` meets the expectation (a NULL value never does). */
-export function expectationMet(e: Expectation, value: number | null): boolean {
-  if (value === null || Number.isNaN(value)) return false;
-  const ok = (t: ExpectationTerm) =>
-    t.op === '='
-      ? value === t.value
-      : t.op === '!='
-        ? value !== t.value
-        : t.op === '<'
-          ? value < t.value
-          : t.op === '<='
-            ? value <= t.value
-            : t.op === '>'
-              ? value > t.value
-              : value >= t.value;
-  return e.anyOf.some((all) => all.every(ok));
-}
-
 function createDmf(
   c: Cursor,
-  sql: string,
   orReplace: boolean,
   at: (t: Token | undefined) => SourcePosition,
 ): QualityStatement {
