@@ -7,12 +7,14 @@
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 import type { HistoryView, LagView } from '../../kernel-lib/dist/display/live.js';
+import type { QualityView } from '../../kernel-lib/dist/display/quality.js';
 import type { DagModel, LagPoint, RefreshRecord } from '../../kernel-lib/dist/magics/browser.js';
 import { type CompareData, DtlabCompare } from './components/compare.js';
 import { DtlabDag } from './components/dag.js';
 import { DtlabHistory } from './components/history.js';
 import { DtlabIncidents } from './components/incidents.js';
 import { DtlabLag } from './components/lag.js';
+import { DtlabQuality } from './components/quality.js';
 import { DtlabTable, type TableData } from './components/table.js';
 
 // Literal copies of kernel-lib's MIME constants: importing them would pull the engine into this small chunk.
@@ -22,6 +24,7 @@ const HISTORY = 'application/vnd.dtlab.history+json';
 const LAG = 'application/vnd.dtlab.lag+json';
 const COMPARE = 'application/vnd.dtlab.compare+json';
 const INCIDENTS = 'application/vnd.dtlab.incidents+json';
+const QUALITY = 'application/vnd.dtlab.quality+json';
 /** executor.ts's PAGE_OUTPUT (importing it would pull the executor into this chunk). */
 const PAGE_OUTPUT = 'dtlab/page';
 
@@ -126,6 +129,13 @@ const extensions: IRenderMime.IExtension[] = [
     rendererFactory: factory(INCIDENTS, (data) => {
       const el = new DtlabIncidents();
       el.incidents = (data as { incidents: DtlabIncidents['incidents'] }).incidents;
+    id: '@dtlab/jupyterlab:quality',
+    rendererFactory: factory(QUALITY, (data) => {
+      // `%dt quality` follows later evaluations (quality events) of the tables it shows.
+      const d = data as QualityView & { live?: boolean };
+      const el = new DtlabQuality();
+      el.view = { name: d.name ?? null, tables: d.tables ?? [] };
+      el.live = d.live === true;
       return el;
     }),
     rank: 0,

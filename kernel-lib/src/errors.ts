@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   DT_ERR_READ_ONLY:
     'A dynamic table was the target of INSERT / UPDATE / DELETE / TRUNCATE / ALTER TABLE / DROP TABLE; its contents come from its query.',
   DT_ERR_QUERY: 'The backend rejected the query (while validating or refreshing it).',
+  DT_ERR_METRIC:
+    'A data metric function does not fit: an unknown function, the wrong arguments, a column of a type it does not take, or a function still in use.',
   DT_ERR_BUSY:
     'The dynamic table is being refreshed or changed by another session at the same moment; try again.',
   DT_ERR_REFRESH_FAILED: 'A refresh failed; the previous contents are kept.',

@@ -35,7 +35,8 @@ Usage:
   dtlab tpch rf2  --set K [--db DB]         TPC-H RF2: delete update set K's orders and line items
   dtlab tpch simulate [--db DB] [--rate R] [--seconds S] [--faults kind=p,…] [--seed N]
                                             stream new orders, status changes, corrections, cancellations
-                                            (faults: nullCustomer, duplicateKey, negativePrice, unknownCustomer)
+                                            (faults, as in %dt simulate: nulls, duplicates, negative, unknown;
+                                            or nullCustomer, duplicateKey, negativePrice, unknownCustomer)
   dtlab bench refresh --sf SF [--db DB] [--batch N] [--minutes M]
                                             what a refresh costs, one backend, one run (1-minute load
                                             average with each section): at SF 0.01 on fresh databases, the
@@ -47,6 +48,11 @@ Usage:
                                             the cost of five expectations (as bench expectations)
   dtlab bench expectations [--db DB]        at SF 0.01 on a fresh database: an incremental refresh without
                                             and with five expectations (docs/quality.md), medians and ratio
+  dtlab bench quality --sf SF [--db DB]     a full evaluation of every system data metric function on
+                                            lineitem (loads TPC-H at SF if needed): rows per second
+  dtlab quality [TABLE] [--db DB] [--evaluate]
+                                            the data-quality scorecard (score, state, rules, pass rates);
+                                            --evaluate measures TABLE's data metric functions now
   dtlab --help                              this text
 
 The Jupyter kernel (magics and TypeScript cells in Node, on PGlite or PostgreSQL) is a command of its own:
@@ -181,8 +187,19 @@ async function benchCommand(
     const { benchExpectations } = await import('./bench.js');
     return withEngine(values.db, (e) => benchExpectations(e.backend, out));
   }
+  if (sub === 'quality') {
+    const [{ benchQuality }, { parseScaleFactor }] = await Promise.all([
+      import('./bench/quality.js'),
+      import('./tpch.js'),
+    ]);
+    const sf = parseScaleFactor(values.sf);
+    return withEngine(values.db, (e) => benchQuality(e, sf, out));
+  }
   if (sub !== 'refresh')
-    throw new DtError('DT_ERR_USAGE', `unknown bench '${sub ?? ''}': expected refresh or expectations`);
+    throw new DtError(
+      'DT_ERR_USAGE',
+      `unknown bench '${sub ?? ''}': expected refresh, expectations or quality`,
+    );
   const [{ benchRefresh, parseBatch, parseMinutes }, { parseScaleFactor }] = await Promise.all([
     import('./bench.js'),
     import('./tpch.js'),
@@ -193,6 +210,25 @@ async function benchCommand(
     minutes: parseMinutes(values.minutes),
   };
   await withEngine(values.db, (e) => benchRefresh(e, options, out));
+}
+
+/** `dtlab quality [TABLE] [--evaluate]`: the scorecard as text (the `%dt quality` bundle's text/plain). */
+async function qualityCommand(
+  rest: string[],
+  values: { db?: string; evaluate?: boolean },
+  out: (s: string) => void,
+) {
+  const name = rest[0]?.startsWith('-') ? undefined : rest[0];
+  if (values.evaluate && !name)
+    throw new DtError('DT_ERR_USAGE', 'dtlab quality --evaluate needs a table name');
+  const [{ qualityView }, { qualityBundle }] = await Promise.all([
+    import('../quality/report.js'),
+    import('../display/quality.js'),
+  ]);
+  await withEngine(values.db, async (e) => {
+    if (values.evaluate && name) await e.quality.measure(name);
+    out(String(qualityBundle(await qualityView(e.backend, name), false).data['text/plain']));
+  });
 }
 
 /** Runs the CLI; returns the exit status. */
@@ -208,7 +244,11 @@ export async function main(
       return command === undefined ? 2 : 0;
     }
     const { values } = parseArgs({
-      args: command === 'tpch' || command === 'bench' ? rest.slice(1) : rest,
+      // `tpch SUB`, `bench SUB` and `quality TABLE` take one word before their options.
+      args:
+        command === 'tpch' || command === 'bench' || (command === 'quality' && !rest[0]?.startsWith('-'))
+          ? rest.slice(1)
+          : rest,
       options: {
         db: { type: 'string' },
         command: { type: 'string', short: 'c' },
@@ -229,6 +269,7 @@ export async function main(
         seed: { type: 'string' },
         batch: { type: 'string' },
         minutes: { type: 'string' },
+        evaluate: { type: 'boolean' },
       },
     });
     if (values.help) {
@@ -239,6 +280,7 @@ export async function main(
     else if (command === 'demo') await demoCommand(values, out);
     else if (command === 'tpch') await tpchCommand(rest[0], values, out, err);
     else if (command === 'bench') await benchCommand(rest[0], values, out);
+    else if (command === 'quality') await qualityCommand(rest, values, out);
     else throw new DtError('DT_ERR_USAGE', `unknown command '${command}' (see dtlab --help)`);
     return 0;
   } catch (e) {

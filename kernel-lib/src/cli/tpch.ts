@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Engine } from '../engine/engine.js';
 import { DtError } from '../errors.js';
+import { FAULT_NAMES } from '../magics/faults.js';
 import {
   formatDeleteKey,
   formatTbl,
@@ -206,11 +207,13 @@ function parseFaults(text: string | undefined): Partial<Record<FaultKind, number
   const kinds: FaultKind[] = ['nullCustomer', 'duplicateKey', 'negativePrice', 'unknownCustomer'];
   return Object.fromEntries(
     text.split(',').map((part) => {
-      const [name, p] = part.split('=');
+      const [given, p] = part.split('=');
+      // The magics' lesson names (nulls, duplicates, …) or the simulator's own.
+      const name = FAULT_NAMES[given ?? ''] ?? given;
       if (!kinds.includes(name as FaultKind) || p === undefined || Number.isNaN(Number(p))) {
         throw new DtError(
           'DT_ERR_USAGE',
-          `--faults takes kind=probability pairs of ${kinds.join(', ')}, got '${part}'`,
+          `--faults takes kind=probability pairs of ${Object.keys(FAULT_NAMES).join(', ')} (or ${kinds.join(', ')}), got '${part}'`,
         );
       }
       return [name, Number(p)];

@@ -57,6 +57,9 @@ import {
 } from '../delivery/index.js';
 import { dialectOf } from '../dialect/index.js';
 import { DtError, messageOf } from '../errors.js';
+import { QUALITY_DDL } from '../quality/catalog.js';
+import { type QualityEvent, QualityService } from '../quality/service.js';
+import { isQualityStatement, qualityResult } from '../quality/statements.js';
 import { type RefreshRequest, recordFailedRefresh } from '../refresh/full.js';
 import { dropState } from '../refresh/incremental.js';
 import { DtMutex, type RunOptions, type RunOutcome, runRefresh } from '../refresh/run.js';
@@ -115,7 +118,9 @@ export type EngineEvent =
   | { type: 'catalog'; action: 'created' | 'replaced' | 'altered' | 'dropped' | 'renamed'; name: string }
   /** A notification was delivered, will be retried, or failed for good (delivery/worker.ts). */
   | DeliveryEvent
-  | { type: 'incident'; incident: Incident };
+  | { type: 'incident'; incident: Incident }
+  /** Data metric functions measured, or failing to (quality/service.ts). */
+  | QualityEvent;
 
 /** A refresh's outcome as the engine reports it: it ran (and wrote a history row), or was skipped. */
 export type RefreshOutcome = Exclude<RunOutcome, { kind: 'catalog-changed' }>;
@@ -161,6 +166,8 @@ export class Engine {
   /** Alerts and incidents (alerts/service.ts); the scheduler runs `clockJobs` on the clock. */
   readonly alerts: AlertService;
   readonly clockJobs: ClockJob[];
+  /** Data metric functions: statements, schedules on the clock, evaluations on changes (quality/service.ts). */
+  readonly quality: QualityService;
 
   private constructor(
     readonly backend: Backend,
@@ -197,6 +204,11 @@ export class Engine {
       shared: isServer(backend),
     });
     this.clockJobs = [this.alerts];
+    this.quality = new QualityService(
+      backend,
+      () => clock.now(),
+      (e) => this.events.next(e),
+    );
   }
 
   /** Opens the engine on a backend, installing the catalog (and the default warehouse) if missing. */
@@ -209,6 +221,7 @@ export class Engine {
       for (const ddl of dialectOf(backend.family).engineDdl) await tx.query(ddl);
       engine.user = String((await tx.query('SELECT current_user')).rows[0]?.[0] ?? '') || null;
       for (const ddl of ALERT_DDL) await tx.query(ddl);
+      for (const ddl of QUALITY_DDL) await tx.query(ddl);
       if ((await listWarehouses(tx)).length === 0) {
         await insertWarehouse(tx, {
           name: DEFAULT_WAREHOUSE,
@@ -260,6 +273,9 @@ export class Engine {
         const rows = auditRows(audited, before, after, parsed);
         await recordAudit(this.backend, rows, formatTimestamp(this.clock.now()), this.user, stmt.text);
       }
+      // DMFs scheduled TRIGGER_ON_CHANGES measure the table a statement wrote (quality/service.ts).
+      if (parsed.kind === 'passthrough' && WRITES.test(stmt.text))
+        await this.quality.changed([planCapture(stmt.text, stmt.tokens, EVERY_TABLE)?.table]);
       return result;
     } finally {
       // What this statement may have changed: the catalog (DT and warehouse DDL) is read again when next
@@ -291,6 +307,11 @@ export class Engine {
       ...r,
       rowCount: r.rows.length,
     });
+    if (isQualityStatement(parsed)) {
+      const r = await qualityResult(this.qualityContext(), parsed, stmt.text);
+      this.quality.forget();
+      return 'message' in r ? status(r.message) : table(r);
+    }
     switch (parsed.kind) {
       case 'create_dynamic_table': {
         if (parsed.orAlter) {
@@ -474,6 +495,7 @@ export class Engine {
           r.refreshAction !== 'INCREMENTAL' && r.refreshAction !== 'NO_DATA',
         );
       this.events.next({ type: 'refresh', record: r });
+      await this.quality.refreshed(r);
     }
     return outcome;
   }
@@ -563,6 +585,9 @@ export class Engine {
       // Counted once committed (capture/ledger.ts).
       for (const sql of statements)
         await this.countWrite(planCapture(sql, tokenize(sql), EVERY_TABLE)?.table, captured);
+      await this.quality.changed(
+        statements.map((sql) => planCapture(sql, tokenize(sql), EVERY_TABLE)?.table),
+      );
       return rows;
     };
     return this.fence.write(() => withCaptureLock(this.backend, run));
@@ -611,6 +636,12 @@ export class Engine {
     // Nor may a statement break the graph: dropping a relation a DT reads (engine/drop-guard.ts).
     await refuseBreakingSources(dts, stmt.text, stmt.tokens);
     return parsed;
+  }
+
+  /** What the DMF statements need of the engine (quality/statements.ts). */
+  private qualityContext() {
+    const names = async () => (await this.catalog.list()).map((d) => d.name);
+    return { backend: this.backend, now: () => this.clock.now(), dynamicTables: names };
   }
 
   /** Compares a DT with its query on one snapshot (the incremental engine's oracle, as a command). */
@@ -871,6 +902,7 @@ const isReadOnly = (parsed: Statement) =>
   parsed.kind === 'describe_dynamic_table' ||
   parsed.kind === 'notification' ||
   parsed.kind === 'show_quarantine' ||
+  parsed.kind === 'show_dmfs' ||
   (parsed.kind === 'alter_dynamic_table' && ['verify', 'refresh'].includes(parsed.action.kind));
 
 /** Names every table: how the ledger learns which table a write statement writes (capture/duckdb.ts). */

@@ -15,6 +15,7 @@ import { MIME, type OutputBundle } from '../display/bundle.js';
 import { type DagModel, dagBundle } from '../display/graph.js';
 import { historyBundle, lagBundle } from '../display/history.js';
 import { foldDag, foldHistory, foldLag, type HistoryView, type LagView } from '../display/live.js';
+import { foldQuality, QUALITY_MIME, type QualityView, qualityBundle } from '../display/quality.js';
 import type { Connection } from '../magics/session.js';
 import type { SchedulerEvent } from '../schedule/events.js';
 
@@ -22,6 +23,7 @@ type Live = { id: string; dirty: boolean } & (
   | { kind: 'dag'; model: DagModel }
   | { kind: 'lag'; model: LagView }
   | { kind: 'history'; model: HistoryView }
+  | { kind: 'quality'; model: QualityView }
 );
 
 /** Live displays kept at most (the oldest stop updating): a notebook rarely shows more. */
@@ -61,7 +63,10 @@ export class LiveDisplays {
         kind: 'lag',
         model: { points: lag.points, names: lag.names ?? [] },
       });
-    else if (history?.live)
+    else if (bundle.data[QUALITY_MIME]) {
+      const q = bundle.data[QUALITY_MIME] as unknown as QualityView;
+      this.displays.push({ id, dirty: false, kind: 'quality', model: { name: q.name, tables: q.tables } });
+    } else if (history?.live)
       this.displays.push({
         id,
         dirty: false,
@@ -102,6 +107,7 @@ export class LiveDisplays {
       const before = d.model;
       if (d.kind === 'dag') d.model = foldDag(d.model, e);
       else if (d.kind === 'lag') d.model = foldLag(d.model, e);
+      else if (d.kind === 'quality') d.model = foldQuality(d.model, e);
       else d.model = foldHistory(d.model, e);
       if (d.model === before) continue;
       d.dirty = true;
@@ -114,5 +120,6 @@ export class LiveDisplays {
 function bundleOf(d: Live): OutputBundle {
   if (d.kind === 'dag') return dagBundle(d.model);
   if (d.kind === 'lag') return lagBundle(d.model.points, d.model.names);
+  if (d.kind === 'quality') return qualityBundle(d.model);
   return historyBundle(d.model.records, { name: d.model.name, limit: d.model.limit });
 }

@@ -3,9 +3,11 @@ import type { Value } from '../backends/backend.js';
 import { type OutputBundle, tableBundle, textBundle } from '../display/bundle.js';
 import { dagBundle, dagModel } from '../display/graph.js';
 import { historyBundle, type LagPoint, lagBundle } from '../display/history.js';
+import { qualityBundle } from '../display/quality.js';
 import type { Engine } from '../engine/engine.js';
 import { DtError } from '../errors.js';
 import { checkExercise, impactBundle } from '../exercises/magic.js';
+import { qualityView } from '../quality/report.js';
 import { readRunsSince } from '../schedule/record.js';
 import { loadTpch } from '../tpch/load.js';
 import { OrderSimulator } from '../tpch/simulator.js';
@@ -126,10 +128,15 @@ export async function runDtCommand(
     case 'simulate': {
       if (session.simulator)
         throw new DtError('DT_ERR_USAGE', 'a simulation is already running: %dt simulate stop first');
-      session.simulator = await OrderSimulator.create(engine, { rate: command.rate, seed: command.seed });
+      session.simulator = await OrderSimulator.create(engine, {
+        rate: command.rate,
+        seed: command.seed,
+        ...(command.faults ? { faults: command.faults } : {}),
+      });
+      const faults = Object.entries(command.faults ?? {}).map(([k, p]) => `${k} ${p}`);
       return [
         textBundle(
-          `simulating ${command.rate} order events per clock second; they arrive as the clock moves (%dt clock +1h or run x60)`,
+          `simulating ${command.rate} order events per clock second${faults.length ? ` with faults (${faults.join(', ')} per new order)` : ''}; they arrive as the clock moves (%dt clock +1h or run x60)`,
         ),
       ];
     }
@@ -149,6 +156,9 @@ export async function runDtCommand(
     case 'quarantine':
     case 'quarantine_review':
       return quarantineCommand(engine, command, cell);
+    case 'quality':
+      if (command.evaluate && command.name) await engine.quality.measure(command.name);
+      return [qualityBundle(await qualityView(engine.backend, command.name))];
     default:
       throw new DtError('DT_ERR_INTERNAL', `unhandled %dt command ${(command as DtCommand).kind}`);
   }

@@ -3,7 +3,9 @@
  * or a DtError whose position is the offending word's line and column in the cell.
  */
 import { EXERCISES } from '../exercises/registry.js';
+import type { FaultKind } from '../tpch/simulator.js';
 import { type AlertCommand, parseAlert, parseAlerts } from './alert-line.js';
+import { parseFaults } from './faults.js';
 import { closest, magicError, splitWords, type Word } from './words.js';
 
 export type DtCommand =
@@ -19,7 +21,8 @@ export type DtCommand =
   | { kind: 'clock_advance'; ms: number; text: string /** Offset of the step in the cell. */; at: number }
   | { kind: 'clock_run'; factor: number }
   | { kind: 'clock_pause' }
-  | { kind: 'simulate'; rate: number; seed: number }
+  | { kind: 'simulate'; rate: number; seed: number; faults?: Partial<Record<FaultKind, number>> }
+  | { kind: 'quality'; name?: string; evaluate: boolean }
   | { kind: 'simulate_stop' }
   | { kind: 'compare'; a: string; b: string }
   | { kind: 'check'; exercise: string }
@@ -45,6 +48,7 @@ export const DT_SUBCOMMANDS = [
   'alert',
   'alerts',
   'quarantine',
+  'quality',
 ] as const;
 
 /** `%dt` usage, shown with errors and by `%dt help` in the docs. */
@@ -57,7 +61,8 @@ export const DT_USAGE = `%dt connect duckdb | pglite | postgres://…
 %dt refresh NAME
 %dt verify NAME
 %dt clock [show] | %dt clock +6h | %dt clock run x60 | %dt clock pause   (step ≤ 366d and ≤ 20000 refreshes; x1 to x3600)
-%dt simulate orders --rate N [--seed N] | %dt simulate stop   (rate 0.001 to 100; seed 0 to 2147483647)
+%dt simulate orders --rate N [--seed N] [--faults nulls=P,duplicates=P,negative=P,unknown=P] | %dt simulate stop
+    (rate 0.001 to 100; seed 0 to 2147483647; each fault P 0 to 1 per new order; duplicates need --keys none)
 %dt compare NAME_A NAME_B
 %dt impact TABLE.COLUMN                                      (the DTs a rename or drop of the column would break)
 %dt check EXERCISE                                            (a lesson's exercise: pass, or what is wrong and a hint)
@@ -67,9 +72,9 @@ export const DT_USAGE = `%dt connect duckdb | pglite | postgres://…
           [--every 5m] [--name ALERT] [--column COL] [--amount COL]   (ranges: docs/alerts.md)
 %dt alert preview KIND TARGET --over|--below|--deviation|--drop N   (when it would have fired, charted)
 %dt alerts [--limit N] | %dt alerts ack ID [--note "…"] | resolve ID [--note "…"] | show ID
-
 %dt quarantine NAME [--page N] [--page-size N]                (N 1 to 1000000; size 1 to 1000)
-%dt quarantine NAME readmit|discard ID [ID …]                 (at most 1000 ids)`;
+%dt quarantine NAME readmit|discard ID [ID …]                 (at most 1000 ids)
+%dt quality [NAME] [--evaluate]      (scorecard, expectations and score trend; --evaluate measures NAME now)`;
 
 /** A numeric argument's documented range (docs/magics.md): decimal digits only, no sign, exponent or hex. */
 export interface Bound {
@@ -276,7 +281,7 @@ export function parseDtLine(cell: string, from: number, to: number): DtCommand {
     case 'clock':
       return parseClock(cell, args(), to);
     case 'simulate': {
-      const a = args(['rate', 'seed']);
+      const a = args(['rate', 'seed', 'faults']);
       const what = a.required("'orders' or 'stop'");
       a.done();
       if (what.text === 'stop') return { kind: 'simulate_stop' };
@@ -285,7 +290,19 @@ export function parseDtLine(cell: string, from: number, to: number): DtCommand {
       const rate = a.number('rate');
       if (rate === undefined)
         throw magicError(cell, to, '%dt simulate orders needs --rate N (events per second)');
-      return { kind: 'simulate', rate, seed: a.number('seed') ?? 1 };
+      const faults = a.option('faults');
+      const seed = a.number('seed') ?? 1;
+      return faults
+        ? { kind: 'simulate', rate, seed, faults: parseFaults(cell, faults) }
+        : { kind: 'simulate', rate, seed };
+    }
+    case 'quality': {
+      const a = args([], ['evaluate']);
+      const table = a.optional();
+      a.done();
+      const evaluate = a.flag('evaluate');
+      if (evaluate && !table) throw magicError(cell, to, '%dt quality --evaluate needs a table name');
+      return table ? { kind: 'quality', name: table.text, evaluate } : { kind: 'quality', evaluate };
     }
     case 'compare': {
       const a = args();

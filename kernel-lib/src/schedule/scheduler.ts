@@ -159,6 +159,7 @@ export class Scheduler {
       ...this.engine.clockJobs.map((j) => j.nextAt()),
       ...[...this.inflight.values()].map((f) => f.endAt ?? null),
       ...[...this.warehouses.values()].map((w) => w.suspendsAt()),
+      this.engine.quality.nextDueAt(now),
     ].filter((t): t is number => t !== null && t > now);
     return times.length > 0 ? Math.min(...times) : null;
   }
@@ -182,6 +183,12 @@ export class Scheduler {
 
   private async look(): Promise<void> {
     const now = this.clock.now();
+    await this.lookAt(now);
+    // Data metric functions due by now, after this instant's refreshes (quality/service.ts).
+    await this.engine.quality.tick(now);
+  }
+
+  private async lookAt(now: number): Promise<void> {
     try {
       for (const [name, f] of this.inflight)
         if (f.endAt !== undefined && f.endAt <= now) this.inflight.delete(name);

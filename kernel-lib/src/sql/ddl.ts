@@ -30,6 +30,7 @@ import {
 import { type NotificationStatement, parseNotificationStatement } from './integration-ddl.js';
 import { parseLagDuration, type TargetLag } from './lag.js';
 import { isKeyword, significant, stringValue, type Token } from './lexer.js';
+import { parseQualityStatement, type QualityStatement } from './quality-ddl.js';
 
 export type RefreshMode = 'AUTO' | 'FULL' | 'INCREMENTAL';
 export type InitializeMode = 'ON_CREATE' | 'ON_SCHEDULE';
@@ -154,12 +155,16 @@ export type Statement =
   | Notification
   | AlertStatement
   | ShowQuarantine
+  | QualityStatement
   | Passthrough;
 
 /** Classifies and parses one statement (its text and tokens as returned by `splitStatements`). */
 export function parseStatement(sql: string, tokens: Token[]): Statement {
   const alert = parseAlertStatement(sql, tokens); // sql/alert-ddl.ts
   if (alert) return alert;
+  // Data metric function statements (sql/quality-ddl.ts) first: ALTER [DYNAMIC] TABLE … DATA METRIC ….
+  const quality = parseQualityStatement(sql, tokens);
+  if (quality) return quality;
   const c = new Cursor(sql, significant(tokens));
   // EXPLAIN of a CREATE … DYNAMIC TABLE is ours; any other EXPLAIN goes to the backend.
   if (isKeyword(c.peek(), 'EXPLAIN') && isKeyword(c.peek(1), 'CREATE')) {

@@ -179,6 +179,14 @@ const REWRITES: Record<string, Rewrite> = {
       : pgDateDiff(unit, a[1] as string, a[2] as string);
   },
   timestampdiff: (a, family) => REWRITES.datediff?.(a, family),
+  // Snowflake's REGEXP_LIKE matches the whole subject.
+  regexp_like: (a, family) =>
+    a.length !== 2
+      ? undefined
+      : family === 'duckdb'
+        ? `regexp_full_match(${a[0]}, ${a[1]})`
+        : `(${a[0]} ~ ('^(?:' || ${a[1]} || ')$'))`,
+  rlike: (a, family) => REWRITES.regexp_like?.(a, family),
 };
 
 /** The names `translateSql` rewrites, for docs and tests. */

@@ -1,0 +1,181 @@
+/**
+ * Data metric functions on the lesson clock. The engine owns one QualityService:
+ * - `run` executes the DMF statements (quality/statements.ts);
+ * - `tick(now)` is called by the scheduler at every look: each table with an '<n> MINUTE' schedule is
+ *   evaluated at every multiple of n minutes since the epoch (UTC) that has passed since its last one (once,
+ *   at the latest such instant, if several passed in one step), and `nextDueAt` tells the scheduler's manual
+ *   clock where the next one is;
+ * - `changed(tables)` is called after a write the engine ran (a statement or `Engine.write`) and after a
+ *   dynamic table's refresh that changed rows: tables whose schedule is TRIGGER_ON_CHANGES are evaluated;
+ * - `refreshed(record)` records a score for a DT whose expectations wrote results at that refresh.
+ * Every evaluation is published as a `quality` event; one that fails (a column dropped since) as
+ * `quality-error`, without failing the write that triggered it.
+ */
+import { type Backend, formatTimestamp } from '../backends/backend.js';
+import { describeColumns } from '../catalog/catalog.js';
+import { DtError, messageOf } from '../errors.js';
+import { parseTimestamp } from '../schedule/record.js';
+import type { RefreshRecord } from '../types.js';
+import { evaluateTable, latestExpectations, type QualityEvaluation, recordScore } from './evaluate.js';
+import { expectationCheck, scoreOf } from './score.js';
+
+const LOOK_SQL = `SELECT 'S', s.table_name, s.schedule, CAST(s.last_scheduled AS VARCHAR), CAST(s.set_on AS VARCHAR)
+    FROM dtlab.dmf_schedules s
+   WHERE EXISTS (SELECT 1 FROM dtlab.dmf_associations a WHERE a.table_name = s.table_name)
+  UNION ALL
+  SELECT DISTINCT 'E', name, NULL, NULL, NULL FROM dtlab.expectation_results`;
+
+export type QualityEvent =
+  | { type: 'quality'; evaluation: QualityEvaluation }
+  | { type: 'quality-error'; table: string; at: number; message: string };
+
+interface Due {
+  table: string;
+  periodMs: number;
+  lastScheduled: number | null;
+  setOn: number;
+}
+
+export class QualityService {
+  /** What the last look read: minute schedules (for nextDueAt) and TRIGGER_ON_CHANGES tables. */
+  private minuteSchedules: Due[] = [];
+  private triggerTables = new Set<string>();
+  /** DTs that have expectation results (as of the last look). */
+  private withExpectations = new Set<string>();
+  private known = false;
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly now: () => number,
+    private readonly publish: (e: QualityEvent) => void,
+  ) {}
+
+  /** Forget what the last look read (after a DMF statement of this engine). */
+  forget(): void {
+    this.known = false;
+  }
+
+  /** One query (the scheduler looks at every instant): schedules of tables with DMFs, DTs with expectations. */
+  private async look(): Promise<void> {
+    const { rows } = await this.backend.query(LOOK_SQL);
+    const schedules = rows.filter((r) => r[0] === 'S');
+    this.minuteSchedules = schedules.flatMap((r) => {
+      const m = /^(\d+) MINUTE$/.exec(String(r[2]));
+      if (!m) return [];
+      return [
+        {
+          table: String(r[1]),
+          periodMs: Number(m[1]) * 60_000,
+          lastScheduled: r[3] === null ? null : parseTimestamp(String(r[3])),
+          setOn: parseTimestamp(String(r[4])),
+        },
+      ];
+    });
+    this.triggerTables = new Set(
+      schedules.filter((r) => r[2] === 'TRIGGER_ON_CHANGES').map((r) => String(r[1])),
+    );
+    this.withExpectations = new Set(rows.filter((r) => r[0] === 'E').map((r) => String(r[1])));
+    this.known = true;
+  }
+
+  /** The next instant after `now` a minute schedule falls due (null: none). */
+  nextDueAt(now: number): number | null {
+    const times = this.minuteSchedules.map((d) => (Math.floor(now / d.periodMs) + 1) * d.periodMs);
+    return times.length > 0 ? Math.min(...times) : null;
+  }
+
+  /** Evaluates every table whose schedule fell due by `now`. */
+  async tick(now: number): Promise<void> {
+    try {
+      await this.look();
+    } catch (e) {
+      this.publish({ type: 'quality-error', table: '', at: now, message: messageOf(e) });
+      return;
+    }
+    for (const d of this.minuteSchedules) {
+      const due = Math.floor(now / d.periodMs) * d.periodMs;
+      const after = d.lastScheduled ?? d.setOn;
+      if (due <= after) continue;
+      await this.backend.query(
+        'UPDATE dtlab.dmf_schedules SET last_scheduled = CAST($1 AS TIMESTAMP) WHERE table_name = $2',
+        [formatTimestamp(due), d.table],
+      );
+      d.lastScheduled = due;
+      await this.evaluate(d.table, { scheduledTime: due, changeCommitTime: null, trigger: 'SCHEDULED' });
+    }
+  }
+
+  /** After a write: tables with TRIGGER_ON_CHANGES are evaluated now. */
+  async changed(tables: Iterable<string | undefined>): Promise<void> {
+    if (!this.known) await this.look().catch(() => {});
+    const now = this.now();
+    for (const t of new Set(tables))
+      if (t !== undefined && this.triggerTables.has(t))
+        await this.evaluate(t, { scheduledTime: null, changeCommitTime: now, trigger: 'TRIGGER_ON_CHANGES' });
+  }
+
+  /** After a successful refresh of a DT: on changes (TRIGGER_ON_CHANGES) or for its expectations' score. */
+  async refreshed(r: RefreshRecord): Promise<void> {
+    if (r.state !== 'SUCCEEDED') return;
+    if (!this.known) await this.look().catch(() => {});
+    if (this.triggerTables.has(r.name) && r.rowsInserted + r.rowsDeleted > 0) return this.changed([r.name]);
+    // A DT whose expectations never wrote results (as of the last look) has no score to record.
+    if (!this.withExpectations.has(r.name)) return;
+    try {
+      const { rows } = await this.backend.query(
+        'SELECT count(*) FROM dtlab.expectation_results WHERE name = $1 AND refresh_id = $2',
+        [r.name, r.refreshId],
+      );
+      if (Number(rows[0]?.[0] ?? 0) === 0) return;
+      const expectations = await latestExpectations(this.backend, r.name);
+      const score = scoreOf(expectations.map((e) => expectationCheck(e.name, e.rowsPassed, e.rowsFailed)));
+      const at = this.now();
+      await recordScore(this.backend, r.name, at, score, 'REFRESH');
+      this.publish({
+        type: 'quality',
+        evaluation: {
+          table: r.name,
+          measurementTime: at,
+          trigger: 'REFRESH',
+          rows: null,
+          metrics: [],
+          expectations,
+          score,
+          elapsedMs: 0,
+        },
+      });
+    } catch (e) {
+      this.publish({ type: 'quality-error', table: r.name, at: this.now(), message: messageOf(e) });
+    }
+  }
+
+  /** Evaluates `table` now, as asked (`%dt quality NAME --evaluate`): publishes it; an error is thrown. */
+  async measure(table: string): Promise<QualityEvaluation> {
+    if ((await describeColumns(this.backend, this.backend.family, table)).length === 0)
+      throw new DtError('DT_ERR_UNKNOWN_OBJECT', `table ${table} does not exist`);
+    const evaluation = await evaluateTable(this.backend, table, {
+      now: this.now(),
+      scheduledTime: null,
+      changeCommitTime: null,
+      trigger: 'MANUAL',
+    });
+    this.publish({ type: 'quality', evaluation });
+    return evaluation;
+  }
+
+  /** Evaluates `table` now for a schedule or a change; publishes the result or the error. */
+  private async evaluate(
+    table: string,
+    at: { scheduledTime: number | null; changeCommitTime: number | null; trigger: string },
+  ): Promise<QualityEvaluation | undefined> {
+    const now = this.now();
+    try {
+      const evaluation = await evaluateTable(this.backend, table, { now, ...at });
+      this.publish({ type: 'quality', evaluation });
+      return evaluation;
+    } catch (e) {
+      this.publish({ type: 'quality-error', table, at: now, message: messageOf(e) });
+      return undefined;
+    }
+  }
+}
