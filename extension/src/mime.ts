@@ -129,6 +129,12 @@ const extensions: IRenderMime.IExtension[] = [
     rendererFactory: factory(INCIDENTS, (data) => {
       const el = new DtlabIncidents();
       el.incidents = (data as { incidents: DtlabIncidents['incidents'] }).incidents;
+      return el;
+    }),
+    rank: 0,
+    dataType: 'json',
+  },
+  {
     id: '@dtlab/jupyterlab:quality',
     rendererFactory: factory(QUALITY, (data) => {
       // `%dt quality` follows later evaluations (quality events) of the tables it shows.
