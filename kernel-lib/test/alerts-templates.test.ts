@@ -60,6 +60,10 @@ describe.each(BACKEND_KINDS)('alert templates on %s', (kind) => {
     await engine.execute(
       "INSERT INTO dtlab.expectation_results VALUES (2, 'q_dt', 'positive', 'WARN', 90, 10, '2026-01-05 00:07:00')",
     );
+    // A later refresh that found nothing to evaluate (NO_DATA: 0 / 0) does not hide the failing one.
+    await engine.execute(
+      "INSERT INTO dtlab.expectation_results VALUES (3, 'q_dt', 'positive', 'WARN', 0, 0, '2026-01-05 00:08:00')",
+    );
     await scheduler.advance(5 * MIN);
     expect(await runsOf(engine, name)).toEqual([
       ['CONDITION_FALSE', '2026-01-05 00:05:00'],
