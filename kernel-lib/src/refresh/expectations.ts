@@ -181,9 +181,13 @@ export class ExpectationRun {
     await exec(tx, `DELETE FROM ${quarantineTable(this.dt.name)}`);
   }
 
-  /** An incremental step deleting the DT's rows where `condition`: the quarantine's too. */
-  async deleteQuarantined(tx: Queryable, condition: string): Promise<void> {
-    if (this.hasQuarantine) await exec(tx, `DELETE FROM ${quarantineTable(this.dt.name)} WHERE ${condition}`);
+  /**
+   * An incremental step deleting the DT's rows where `condition` (of the table its columns are qualified by):
+   * the quarantine's too.
+   */
+  async deleteQuarantined(tx: Queryable, condition: (table: string) => string): Promise<void> {
+    const q = quarantineTable(this.dt.name);
+    if (this.hasQuarantine) await exec(tx, `DELETE FROM ${q} WHERE ${condition(q)}`);
   }
 
   /** After the history row is written: its per-expectation counts. */

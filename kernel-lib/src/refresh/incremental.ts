@@ -250,8 +250,8 @@ export async function runIncremental(
   let rowsDeleted = 0;
   let rowsInserted = 0;
   // A whole-table aggregate has one row: it is replaced.
-  const condition = (withNulls: boolean) =>
-    shape.global ? '1 = 1' : dtKeyCondition(keyColumns, keyTypes, withNulls, quoteIdent(dt.name));
+  const condition = (withNulls: boolean, table = quoteIdent(dt.name)) =>
+    shape.global ? '1 = 1' : dtKeyCondition(keyColumns, keyTypes, withNulls, table);
   for (const withNulls of hasNullKeys ? [false, true] : [false]) {
     if (emits)
       await exec(
@@ -260,7 +260,7 @@ export async function runIncremental(
       );
     rowsDeleted += (await tx.query(`DELETE FROM ${quoteIdent(dt.name)} WHERE ${condition(withNulls)}`))
       .rowCount;
-    await work.expectations?.deleteQuarantined(tx, condition(withNulls));
+    await work.expectations?.deleteQuarantined(tx, (table) => condition(withNulls, table));
   }
   for (const withNulls of hasNullKeys ? [false, true] : [false]) {
     const rows = refreshSelect(rowsFor(withNulls), output);
