@@ -14,7 +14,7 @@ import { EXERCISES } from '../src/exercises/registry.js';
 import { BACKEND_KINDS, type BackendKind, TEST_PG_URL } from './helpers/backends.js';
 import { lessonCells, runLesson } from './lessons/run-lesson.js';
 
-const LESSONS = ['scenario-a-exercises', 'scenario-b', 'gallery'] as const;
+const LESSONS = ['scenario-a-exercises', 'scenario-b', 'scenario-c', 'gallery'] as const;
 
 /** Runs `work` with the session spec of a fresh database; on the server a new database, dropped after. */
 async function withSpec<T>(kind: BackendKind, work: (spec: string) => Promise<T>): Promise<T> {

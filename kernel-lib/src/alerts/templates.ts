@@ -57,7 +57,8 @@ export function templateCondition(s: TemplateSpec): string {
       return `SELECT name, expectation, rows_passed, rows_failed
     FROM dtlab.expectation_results
    WHERE name = ${t}
-     AND data_timestamp = (SELECT max(data_timestamp) FROM dtlab.expectation_results WHERE name = ${t})
+     AND data_timestamp = (SELECT max(data_timestamp) FROM dtlab.expectation_results
+                            WHERE name = ${t} AND rows_passed + rows_failed > 0)
      AND rows_passed + rows_failed > 0
      AND 100.0 * rows_passed / (rows_passed + rows_failed) < ${num(s.threshold)}`;
     case 'volume': {
