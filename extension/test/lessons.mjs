@@ -4,15 +4,59 @@
  * cell must finish without an error and every `%dt check` cell must say "passed" (a wrong answer would be an
  * error). The reference solutions are in the notebooks, collapsed; Run All runs them.
  */
+import { createServer } from 'node:http';
 import { dismissKernelDialogs, dumpFailure, openAndRunAll, watchPage } from './notebook.mjs';
 
-export const OTHER_LESSONS = ['scenario-a-exercises.ipynb', 'scenario-b.ipynb', 'gallery.ipynb'];
+export const OTHER_LESSONS = [
+  'scenario-a-exercises.ipynb',
+  'scenario-b.ipynb',
+  'scenario-c.ipynb',
+  'gallery.ipynb',
+];
+
+/** Scenario C's webhook integration posts to this receiver (scripts/webhook_receiver.py for learners). */
+const WEBHOOK = 'http://127.0.0.1:8765/';
+
+/**
+ * A webhook receiver as the page needs it: it answers the CORS preflight (the page posts JSON with an
+ * Idempotency-Key header) and records each POST.
+ */
+async function webhookReceiver() {
+  const posts = [];
+  const server = createServer((req, res) => {
+    const cors = {
+      'Access-Control-Allow-Origin': '*',
+      'Access-Control-Allow-Methods': 'POST, OPTIONS',
+      'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] ?? 'content-type',
+      'Access-Control-Allow-Private-Network': 'true',
+    };
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      if (req.method === 'POST') posts.push({ url: req.url, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(req.method === 'OPTIONS' ? 204 : 200, cors).end(req.method === 'POST' ? 'ok' : '');
+    });
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(8765, '127.0.0.1', resolve);
+  });
+  return {
+    posts,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
 
 /** Runs each lesson at `urlFor(name)`; returns the failures. `prefix` names the screenshots. */
 export async function checkOtherLessons(browser, urlFor, origin, prefix) {
   const failures = [];
   for (const name of OTHER_LESSONS) {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const webhook = name === 'scenario-c.ipynb' ? await webhookReceiver() : undefined;
     const outside = watchPage(page, origin);
     const started = Date.now();
     try {
@@ -28,8 +72,15 @@ export async function checkOtherLessons(browser, urlFor, origin, prefix) {
       if (checks.length === 0) failures.push(`${name}: no %dt check cell ran`);
       for (const out of checks)
         if (!/: passed/.test(out)) failures.push(`${name}: a check did not pass: ${out.slice(0, 300)}`);
-      if (outside.length)
-        failures.push(`${name}: requests left the server: ${outside.slice(0, 5).join(', ')}`);
+      if (webhook) {
+        // The escalation is delivered by the page's fetch, after the cell that escalated: wait for it.
+        const escalated = () => webhook.posts.some((p) => p.body.includes('quality_clean_orders'));
+        for (let i = 0; i < 100 && !escalated(); i++) await page.waitForTimeout(100);
+        if (!escalated())
+          failures.push(`${name}: the webhook receiver got no escalation (${webhook.posts.length} POSTs)`);
+      }
+      const left = outside.filter((u) => !(webhook && u.startsWith(WEBHOOK)));
+      if (left.length) failures.push(`${name}: requests left the server: ${left.slice(0, 5).join(', ')}`);
       await page.screenshot({ path: `/tmp/${prefix}-${name.replace('.ipynb', '')}.png`, fullPage: true });
       console.log(
         `${name}: ${cells.length} code cells, ${checks.length} checks, ${((Date.now() - started) / 1000).toFixed(1)} s`,
@@ -38,6 +89,7 @@ export async function checkOtherLessons(browser, urlFor, origin, prefix) {
       await dumpFailure(page, `/tmp/${prefix}-${name.replace('.ipynb', '')}-failure.png`);
       failures.push(`${name}: ${e.message ?? e}`);
     } finally {
+      await webhook?.close();
       await page.close();
     }
   }

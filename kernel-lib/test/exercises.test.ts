@@ -52,13 +52,32 @@ describe('planChecks', () => {
     expect(plan[1]?.hint).toMatch(/read daily_orders/); // the exercise's own hint replaces the generic one
     expect(plan[3]?.hint).toMatch(/TARGET_LAG = '1 hour'/);
   });
+  it("runs an exercise's catalog facts after its tables' checks, each with its own hint", () => {
+    const plan = planChecks(EXERCISES.find((e) => e.name === 'c_close') as (typeof EXERCISES)[number]);
+    expect(plan.map((p) => p.id)).toEqual([
+      'clean_orders.exists',
+      'clean_orders.state',
+      'clean_orders.up_to_date',
+      'orders.fixed',
+      'clean_orders.quarantine',
+      'incident.resolved',
+    ]);
+    expect(plan.at(-1)?.check).toEqual(
+      expect.objectContaining({
+        kind: 'fact',
+        dt: 'incident',
+        fact: expect.objectContaining({ query: expect.stringContaining('dtlab.incidents') }),
+      }),
+    );
+    expect(plan.at(-1)?.hint).toMatch(/%dt alerts resolve 1/);
+  });
   it('every exercise has a unique name and at least one check per table', () => {
     const names = EXERCISES.map((e) => e.name);
     expect(new Set(names).size).toBe(names.length);
     for (const e of EXERCISES) expect(planChecks(e).length).toBeGreaterThan(e.dts.length);
   });
   it('at least three exercises for each scenario', () => {
-    for (const lesson of ['scenario-a-exercises', 'scenario-b'])
+    for (const lesson of ['scenario-a-exercises', 'scenario-b', 'scenario-c'])
       expect(EXERCISES.filter((e) => e.lesson === lesson).length).toBeGreaterThanOrEqual(3);
   });
 });

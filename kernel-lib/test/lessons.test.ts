@@ -12,9 +12,10 @@ import { describe, expect, it } from 'vitest';
 import { pgConfig } from '../src/backends/postgres.js';
 import { EXERCISES } from '../src/exercises/registry.js';
 import { BACKEND_KINDS, type BackendKind, TEST_PG_URL } from './helpers/backends.js';
+import { httpReceiver } from './helpers/receivers.js';
 import { lessonCells, runLesson } from './lessons/run-lesson.js';
 
-const LESSONS = ['scenario-a-exercises', 'scenario-b', 'gallery'] as const;
+const LESSONS = ['scenario-a-exercises', 'scenario-b', 'scenario-c', 'gallery'] as const;
 
 /** Runs `work` with the session spec of a fresh database; on the server a new database, dropped after. */
 async function withSpec<T>(kind: BackendKind, work: (spec: string) => Promise<T>): Promise<T> {
@@ -43,7 +44,17 @@ describe.each(BACKEND_KINDS)('%s', (kind) => {
   it.each(LESSONS)(
     '%s runs top to bottom; its checks pass',
     async (lesson) => {
-      const run = await withSpec(kind, (spec) => runLesson(lesson, spec));
+      // Scenario C's webhook integration posts to 127.0.0.1:8765 (scripts/webhook_receiver.py for learners).
+      const receiver = lesson === 'scenario-c' ? await httpReceiver(8765) : undefined;
+      const run = await withSpec(kind, (spec) => runLesson(lesson, spec)).finally(() => receiver?.close());
+      if (receiver) {
+        const escalations = receiver.requests.filter(
+          (r) => r.method === 'POST' && r.url === '/dtlab' && r.body.includes('quality_clean_orders'),
+        );
+        expect(escalations.map((r) => JSON.parse(r.body).subject)).toEqual([
+          '[ESCALATED CRITICAL] clean_orders: fewer than 99% of rows pass an expectation',
+        ]);
+      }
       console.log(
         `${lesson} on ${kind}: ${run.cells} cells, checks passed ${run.checksPassed.join(', ') || 'none'}, ${run.wrongAnswersTried} wrong answers refused, ${(run.ms / 1000).toFixed(1)} s`,
       );

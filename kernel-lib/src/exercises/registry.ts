@@ -3,7 +3,7 @@
  * solutions are the collapsed cells in content/<lesson>.md, and kernel-lib/test/lessons.test.ts runs every
  * lesson with them (every check passes) and with typical wrong answers (each fails with its hint).
  */
-import type { Exercise } from './spec.js';
+import type { Exercise, ExpectedFact } from './spec.js';
 
 const MONTHLY = `SELECT DATE_TRUNC('month', o_orderdate) AS month, SUM(orders) AS orders, SUM(revenue) AS revenue
 FROM daily_orders GROUP BY DATE_TRUNC('month', o_orderdate)`;
@@ -114,6 +114,96 @@ FROM orders GROUP BY o_custkey`,
     },
   },
   {
+    name: 'c_guard',
+    lesson: 'scenario-c',
+    task: "clean_orders (o_orderkey, o_custkey, o_orderdate, o_totalprice of orders), TARGET_LAG '1 minute': drops orders without a customer, quarantines negative prices, warns about prices over 500000.",
+    dts: [
+      {
+        name: 'clean_orders',
+        reads: ['orders'],
+        lag: 60,
+        query: `SELECT o_orderkey, o_custkey, o_orderdate, o_totalprice FROM orders
+WHERE o_custkey IS NOT NULL AND o_totalprice >= 0`,
+      },
+    ],
+    facts: [
+      expectationFact('clean_orders', 'QUARANTINE', 'o_totalprice', 'negative prices'),
+      expectationFact('clean_orders', 'DROP ROW', 'o_custkey', 'orders without a customer'),
+      expectationFact('clean_orders', 'WARN', '500000', 'prices over 500000'),
+    ],
+    hints: {
+      'clean_orders.equals':
+        'the table must hold the orders that pass: DROP ROW leaves out orders without a customer, QUARANTINE sets the negative prices aside, WARN keeps its rows',
+    },
+  },
+  {
+    name: 'c_alert',
+    lesson: 'scenario-c',
+    task: 'quality_clean_orders: pass rate under 99 %, a critical incident to lab, escalating to ops_hook after 10 minutes, started.',
+    dts: [],
+    facts: [
+      {
+        id: 'quality_clean_orders.exists',
+        holds: 'the alert quality_clean_orders exists',
+        fails: 'there is no alert quality_clean_orders',
+        query: "SELECT 1 FROM dtlab.alerts WHERE name = 'quality_clean_orders'",
+        hint: '%dt alert quality clean_orders --below 99 --channel lab … (the template names it quality_clean_orders)',
+      },
+      {
+        id: 'quality_clean_orders.threshold',
+        holds: 'it fires under a 99 % pass rate',
+        fails: 'its condition does not compare the pass rate with 99',
+        query: "SELECT 1 FROM dtlab.alerts WHERE name = 'quality_clean_orders' AND condition LIKE '%< 99'",
+        hint: '--below 99',
+      },
+      {
+        id: 'quality_clean_orders.action',
+        holds: 'it opens a critical incident on lab, escalating to ops_hook after 10 minutes',
+        fails: "its action is not DTLAB$RAISE_INCIDENT('critical', …, 'lab', 'ops_hook', 10)",
+        query: `SELECT 1 FROM dtlab.alerts WHERE name = 'quality_clean_orders'
+AND action LIKE '%DTLAB$RAISE_INCIDENT(''critical'', %, ''lab'', ''ops_hook'', 10)%'`,
+        hint: '--channel lab --severity critical --escalate-to ops_hook --after 10m',
+      },
+      {
+        id: 'quality_clean_orders.state',
+        holds: 'it is started',
+        fails: 'it is suspended (a new alert is, until it is resumed)',
+        query: "SELECT 1 FROM dtlab.alerts WHERE name = 'quality_clean_orders' AND state = 'started'",
+        hint: 'ALTER ALERT quality_clean_orders RESUME (the %dt alert template does it for you)',
+      },
+    ],
+  },
+  {
+    name: 'c_close',
+    lesson: 'scenario-c',
+    task: 'Fix the source, bring clean_orders up to date (its quarantine empties), resolve the incident.',
+    dts: [{ name: 'clean_orders', state: 'ACTIVE', upToDate: true }],
+    facts: [
+      {
+        id: 'orders.fixed',
+        holds: 'orders has no negative price and no order without a customer',
+        fails: 'orders still has negative prices or orders without a customer',
+        query: 'SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM orders WHERE o_totalprice < 0 OR o_custkey IS NULL)',
+        hint: 'UPDATE orders SET o_totalprice = -o_totalprice WHERE o_totalprice < 0; DELETE FROM orders WHERE o_custkey IS NULL',
+      },
+      {
+        id: 'clean_orders.quarantine',
+        holds: 'the quarantine of clean_orders is empty',
+        fails: 'the quarantine of clean_orders still holds rows',
+        query: 'SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM dtlab.quarantine_clean_orders)',
+        hint: 'refresh clean_orders after fixing the source (%dt refresh clean_orders): fixed rows leave the quarantine',
+      },
+      {
+        id: 'incident.resolved',
+        holds: 'the incident of quality_clean_orders is resolved',
+        fails: 'the incident of quality_clean_orders is not resolved',
+        query: `SELECT 1 FROM dtlab.incidents WHERE alert_name = 'quality_clean_orders' AND state = 'RESOLVED'
+AND NOT EXISTS (SELECT 1 FROM dtlab.incidents WHERE alert_name = 'quality_clean_orders' AND state <> 'RESOLVED')`,
+        hint: '%dt alerts resolve 1 --note "…"',
+      },
+    ],
+  },
+  {
     name: 'gallery_fresh',
     lesson: 'gallery',
     lessonCheck: true,
@@ -130,6 +220,18 @@ FROM orders GROUP BY o_custkey`,
     ].map((name) => ({ name, nonEmpty: true, upToDate: true })),
   },
 ];
+
+/** The DT has an expectation with this action whose condition names `word`. */
+function expectationFact(dt: string, action: string, word: string, what: string): ExpectedFact {
+  return {
+    id: `${dt}.${action.toLowerCase().replace(' ', '_')}`,
+    holds: `${dt} has a ${action} expectation on ${word}`,
+    fails: `${dt} has no ${action} expectation on ${word}`,
+    query: `SELECT 1 FROM dtlab.dynamic_tables WHERE name = '${dt}'
+AND expectations LIKE '%"condition":"%${word}%","action":"${action}"%'`,
+    hint: `add CONSTRAINT name EXPECT (…) ON VIOLATION ${action} for ${what}, in the list before TARGET_LAG`,
+  };
+}
 
 /** The exercise called `name`, or undefined. */
 export function findExercise(name: string): Exercise | undefined {

@@ -66,11 +66,17 @@ function passedText(c: Check): string {
       return `${c.dt} equals its query on the current data`;
     case 'non_empty':
       return `${c.dt} has rows`;
+    case 'fact':
+      return c.fact.holds;
   }
 }
 
 /** One check: undefined when it passes, else what is wrong. */
 async function runCheck(engine: Engine, c: Check): Promise<string | undefined> {
+  if (c.kind === 'fact') {
+    const sql = translateSql(c.fact.query, engine.backend.family, { now: engine.clock.now() }).text;
+    return (await engine.backend.query(sql)).rows.length > 0 ? undefined : c.fact.fails;
+  }
   const dts = await engine.listDynamicTables();
   const dt = dts.find((d) => d.name === c.dt);
   if (!dt) {

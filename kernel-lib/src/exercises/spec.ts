@@ -27,6 +27,22 @@ export interface ExpectedDt {
   nonEmpty?: boolean;
 }
 
+/**
+ * A fact about the lesson's objects that are not dynamic tables' contents (an expectation, an alert, an
+ * incident, the quarantine): a query over the engine's catalog (Snowflake SQL, translated per backend) that
+ * returns at least one row when the fact holds.
+ */
+export interface ExpectedFact {
+  /** `<object>.<what>`, e.g. `clean_orders.quarantine`: how it is reported and how its hint is keyed. */
+  id: string;
+  /** Said when it holds. */
+  holds: string;
+  /** Said when it does not. */
+  fails: string;
+  query: string;
+  hint: string;
+}
+
 export interface Exercise {
   name: string;
   /** The lesson it belongs to (content/<lesson>.md). */
@@ -34,6 +50,8 @@ export interface Exercise {
   /** One sentence: what the learner does. */
   task: string;
   dts: ExpectedDt[];
+  /** Checked after the dynamic tables, in order. */
+  facts?: ExpectedFact[];
   /** A check of the lesson's own result (the gallery's), not a task for the learner: it has no solution. */
   lessonCheck?: boolean;
   /** Hints for particular checks, by check id (`<dt>.<kind>`), replacing the generic one. */
@@ -49,7 +67,8 @@ export type Check =
   | { kind: 'state'; dt: string; state: SchedulingState; reason?: SuspendReason }
   | { kind: 'equals'; dt: string; query: string }
   | { kind: 'up_to_date'; dt: string }
-  | { kind: 'non_empty'; dt: string };
+  | { kind: 'non_empty'; dt: string }
+  | { kind: 'fact'; dt: string; fact: ExpectedFact };
 
 export interface PlannedCheck {
   /** `<dt>.<kind>`: how hints are keyed. */
@@ -63,7 +82,7 @@ export interface PlannedCheck {
 export function planChecks(exercise: Exercise): PlannedCheck[] {
   const out: PlannedCheck[] = [];
   const add = (check: Check, hint: string) => {
-    const id = `${check.dt}.${check.kind}`;
+    const id = check.kind === 'fact' ? check.fact.id : `${check.dt}.${check.kind}`;
     out.push({ id, check, hint: exercise.hints?.[id] ?? hint });
   };
   for (const d of exercise.dts) {
@@ -110,6 +129,8 @@ export function planChecks(exercise: Exercise): PlannedCheck[] {
         `let the scheduler catch up (%dt clock +10m) or refresh it (%dt refresh ${dt})`,
       );
   }
+  for (const fact of exercise.facts ?? [])
+    add({ kind: 'fact', dt: fact.id.split('.')[0] ?? fact.id, fact }, fact.hint);
   return out;
 }
 

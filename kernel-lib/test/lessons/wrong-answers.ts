@@ -29,6 +29,11 @@ SELECT o_custkey, SUM(o_totalprice) AS spent, RANK() OVER (ORDER BY SUM(o_totalp
 FROM orders
 GROUP BY o_custkey`;
 
+const CLEAN = (list: string) => `%%sql
+CREATE DYNAMIC TABLE clean_orders ${list}
+  TARGET_LAG = '1 minute'
+  AS SELECT o_orderkey, o_custkey, o_orderdate, o_totalprice FROM orders`;
+
 export const WRONG_ANSWERS: Record<string, WrongAnswer[]> = {
   a_by_status: [
     {
@@ -157,6 +162,97 @@ export const WRONG_ANSWERS: Record<string, WrongAnswer[]> = {
       cells: [],
       message: /✘ order_facts is SUSPENDED \(SUSPENDED_DUE_TO_ERRORS\), expected ACTIVE/,
       hint: /RESUME/,
+    },
+  ],
+  c_guard: [
+    {
+      what: 'nothing written yet',
+      cells: [],
+      message: /✘ there is no dynamic table clean_orders/,
+      hint: /create it with a %%dynamic_table clean_orders/,
+    },
+    {
+      what: 'a WHERE clause instead of expectations (nothing to review)',
+      cells: [
+        `${CLEAN('')}
+  WHERE o_custkey IS NOT NULL AND o_totalprice >= 0`,
+      ],
+      message:
+        /✔ clean_orders holds the expected rows\n✘ clean_orders has no QUARANTINE expectation on o_totalprice/,
+      hint: /ON VIOLATION QUARANTINE for negative prices/,
+      cleanup: ['%%sql\nDROP DYNAMIC TABLE clean_orders'],
+    },
+    {
+      what: 'negative prices only warned about',
+      cells: [
+        CLEAN(`(
+    CONSTRAINT has_customer   EXPECT (o_custkey IS NOT NULL) ON VIOLATION DROP ROW,
+    CONSTRAINT positive_price EXPECT (o_totalprice >= 0),
+    CONSTRAINT plausible      EXPECT (o_totalprice < 500000)
+  )`),
+      ],
+      message:
+        /✘ clean_orders has \d+ rows the expected result has not and lacks 0 of its rows; e\.g\. extra \(\d+, \d+, [^,]+, -/,
+      hint: /QUARANTINE sets the negative prices aside/,
+      cleanup: ['%%sql\nDROP DYNAMIC TABLE clean_orders'],
+    },
+  ],
+  c_alert: [
+    {
+      what: 'nothing written yet',
+      cells: [],
+      message: /✘ there is no alert quality_clean_orders/,
+      hint: /%dt alert quality clean_orders --below 99 --channel lab/,
+    },
+    {
+      what: 'the 95 % threshold',
+      cells: [
+        '%dt alert quality clean_orders --below 95 --channel lab --severity critical --escalate-to ops_hook --after 10m',
+      ],
+      message: /✘ its condition does not compare the pass rate with 99/,
+      hint: /--below 99/,
+    },
+    {
+      what: 'no escalation',
+      cells: ['%dt alert quality clean_orders --below 99 --channel lab'],
+      message: /✘ its action is not DTLAB\$RAISE_INCIDENT\('critical'/,
+      hint: /--severity critical --escalate-to ops_hook --after 10m/,
+    },
+    {
+      what: 'written in SQL and left suspended',
+      cells: [
+        `%%sql
+CREATE OR REPLACE ALERT quality_clean_orders SCHEDULE = '5 MINUTE'
+  IF (EXISTS (SELECT name FROM dtlab.expectation_results
+              WHERE rows_passed + rows_failed > 0 AND 100.0 * rows_passed / (rows_passed + rows_failed) < 99))
+  THEN CALL DTLAB$RAISE_INCIDENT('critical', 'clean_orders: rows fail', 'lab', 'ops_hook', 10)`,
+      ],
+      message:
+        /✔ it opens a critical incident on lab, escalating to ops_hook after 10 minutes\n✘ it is suspended/,
+      hint: /ALTER ALERT quality_clean_orders RESUME/,
+    },
+  ],
+  c_close: [
+    {
+      what: 'refreshed without fixing the source',
+      cells: ['%dt refresh clean_orders'],
+      message: /✘ orders still has negative prices or orders without a customer/,
+      hint: /UPDATE orders SET o_totalprice = -o_totalprice/,
+    },
+    {
+      what: 'the source fixed, clean_orders not refreshed',
+      cells: [
+        '%%sql\nUPDATE orders SET o_totalprice = -o_totalprice WHERE o_totalprice < 0;\nDELETE FROM orders WHERE o_custkey IS NULL',
+      ],
+      message: /✘ clean_orders differs from its own query/,
+      hint: /%dt refresh clean_orders/,
+    },
+    {
+      what: 'refreshed, the incident left open',
+      cells: ['%dt refresh clean_orders'],
+      message:
+        /✔ the quarantine of clean_orders is empty\n✘ the incident of quality_clean_orders is not resolved/,
+      hint: /%dt alerts resolve 1/,
     },
   ],
 };
