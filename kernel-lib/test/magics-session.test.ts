@@ -106,7 +106,7 @@ SELECT count(*) AS n FROM orders`);
     await run('%dt simulate orders --rate 2');
     await run('%dt clock +5m');
     const [stopped] = await run('%dt simulate stop');
-    expect(stopped?.data['text/plain']).toMatch(/"newOrder":[1-9]/);
+    expect(stopped?.data['text/plain']).toMatch(/ [1-9][\d,]* new orders/);
     const [hist] = await run('%dt history revenue_inc --limit 10');
     const records = data<{ records: RefreshRecord[] }>(hist, MIME.history).records;
     // Orders are written at the end of each simulated minute; the next scheduled refresh picks them up.
