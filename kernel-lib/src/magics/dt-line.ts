@@ -4,6 +4,7 @@
  */
 import { EXERCISES } from '../exercises/registry.js';
 import { type AlertCommand, parseAlert, parseAlerts } from './alert-line.js';
+import { CALC_OPTIONS, type CalcCommand, parseAdvise, parseCalc } from './calc-line.js';
 import { closest, magicError, splitWords, type Word } from './words.js';
 
 export type DtCommand =
@@ -24,7 +25,8 @@ export type DtCommand =
   | { kind: 'compare'; a: string; b: string }
   | { kind: 'check'; exercise: string }
   | { kind: 'impact'; table: string; column: string }
-  | AlertCommand; // magics/alert-line.ts
+  | AlertCommand // magics/alert-line.ts
+  | CalcCommand; // magics/calc-line.ts
 
 export const DT_SUBCOMMANDS = [
   'connect',
@@ -42,6 +44,8 @@ export const DT_SUBCOMMANDS = [
   'impact',
   'alert',
   'alerts',
+  'calc',
+  'advise',
 ] as const;
 
 /** `%dt` usage, shown with errors and by `%dt help` in the docs. */
@@ -63,7 +67,10 @@ export const DT_USAGE = `%dt connect duckdb | pglite | postgres://…
           --channel INTEGRATION [--severity info|warning|critical] [--escalate-to INTEGRATION --after 30m]
           [--every 5m] [--name ALERT] [--column COL] [--amount COL]   (ranges: docs/alerts.md)
 %dt alert preview KIND TARGET --over|--below|--deviation|--drop N   (when it would have fired, charted)
-%dt alerts [--limit N] | %dt alerts ack ID [--note "…"] | resolve ID [--note "…"] | show ID`;
+%dt alerts [--limit N] | %dt alerts ack ID [--note "…"] | resolve ID [--note "…"] | show ID
+%dt calc --lag 10m --mode incremental|full --rows N [--out N] [--change-rate N[/s|/min|/h]] [--size XSMALL]
+          [--auto-suspend S]   (a DT's refreshes, credits and worst lag a day; ranges: docs/magics.md)
+%dt advise [NAME …]                                           (recommendations with estimated savings)`;
 
 /** A numeric argument's documented range (docs/magics.md): decimal digits only, no sign, exponent or hex. */
 export interface Bound {
@@ -318,6 +325,10 @@ export function parseDtLine(cell: string, from: number, to: number): DtCommand {
       return parseAlert(cell, (allowed) => args(allowed), to);
     case 'alerts':
       return parseAlerts(cell, (allowed) => args(allowed));
+    case 'calc':
+      return parseCalc(cell, args(CALC_OPTIONS), to);
+    case 'advise':
+      return parseAdvise(args());
     default: {
       const guess = closest(name, DT_SUBCOMMANDS);
       throw magicError(

@@ -1,0 +1,205 @@
+/**
+ * `%dt advise`: recommendations from facts (the catalog, the refresh history, the warehouses' bills). Pure:
+ * facts in (advise/facts.ts gathers them) → recommendations out, each with its reason and an estimated saving
+ * in credits a day computed by the calculator's model (advise/calc.ts `estimate`): the DT's settings now vs
+ * the settings recommended, with the change rate, source and table sizes observed, the DT alone on its
+ * warehouse. Rules, in docs/scheduler.md ("The advisor"):
+ *
+ * - incremental: REFRESH_MODE = FULL, yet AUTO would refresh it incrementally (plan/mode.ts incrementalVerdict).
+ * - downstream: its lag is tighter than every DT that reads it needs: TARGET_LAG = DOWNSTREAM.
+ * - idle_warehouse: its lag brings a refresh before the warehouse's AUTO_SUSPEND ends, so a warehouse busy a
+ *   small part of the time is billed the whole time: a lag whose period outlasts the idle tail.
+ * - no_data: most of its refreshes found no change: the data changes less often than the lag.
+ * - full_small_changes: a FULL refresh (that cannot be incremental: why) reads far more rows than change.
+ */
+import type { WarehouseSize } from '../sql/warehouse-ddl.js';
+import { type CalcInput, type CalcMode, estimate } from './calc.js';
+
+export interface DtFacts {
+  name: string;
+  /** Null: DOWNSTREAM. */
+  lagSeconds: number | null;
+  mode: CalcMode;
+  warehouse: string;
+  size: WarehouseSize;
+  autoSuspendSeconds: number;
+  /** The DTs that read it, with their lags (null: DOWNSTREAM). */
+  readers: { name: string; lagSeconds: number | null }[];
+  /** For a FULL DT: what REFRESH_MODE = AUTO would choose for its query, and why. */
+  auto?: { mode: CalcMode; reason: string };
+  /** Scheduled refreshes over the window. */
+  refreshes: number;
+  noData: number;
+  rowsReadPerWorkingRefresh: number;
+  sourceRows: number;
+  outputRows: number;
+  /** Change rows per minute in its sources, observed (for a FULL DT: the sources' net growth, a lower bound). */
+  changesPerMinute: number;
+}
+
+export interface WarehouseFacts {
+  name: string;
+  /** Seconds it was up (billed runs) and busy with refreshes over the window. */
+  upSeconds: number;
+  busySeconds: number;
+}
+
+export interface AdviseFacts {
+  windowSeconds: number;
+  dts: DtFacts[];
+  warehouses: WarehouseFacts[];
+}
+
+export type RecommendationKind =
+  | 'incremental'
+  | 'downstream'
+  | 'idle_warehouse'
+  | 'no_data'
+  | 'full_small_changes';
+
+export interface Recommendation {
+  dt: string;
+  kind: RecommendationKind;
+  action: string;
+  reason: string;
+  creditsPerDayNow: number;
+  creditsPerDayAfter: number;
+  savingPerDay: number;
+}
+
+const lagText = (s: number) =>
+  s % 86_400 === 0
+    ? `${s / 86_400} day${s === 86_400 ? '' : 's'}`
+    : s % 3600 === 0
+      ? `${s / 3600} hour${s === 3600 ? '' : 's'}`
+      : s % 60 === 0
+        ? `${s / 60} minute${s === 60 ? '' : 's'}`
+        : `${s} seconds`;
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** The calculator's input for a DT as observed; `lagSeconds` null (DOWNSTREAM) is priced at `effectiveLag`. */
+function inputOf(d: DtFacts, over: Partial<CalcInput> = {}): CalcInput {
+  return {
+    lagSeconds: d.lagSeconds ?? 60,
+    mode: d.mode,
+    size: d.size,
+    changesPerMinute: d.changesPerMinute,
+    sourceRows: d.sourceRows,
+    outputRows: d.outputRows,
+    autoSuspendSeconds: d.autoSuspendSeconds,
+    ...over,
+  };
+}
+
+function rec(
+  d: DtFacts,
+  kind: RecommendationKind,
+  action: string,
+  reason: string,
+  after: Partial<CalcInput>,
+): Recommendation {
+  const now = estimate(inputOf(d)).creditsPerDay;
+  const later = estimate(inputOf(d, after)).creditsPerDay;
+  return {
+    dt: d.name,
+    kind,
+    action,
+    reason,
+    creditsPerDayNow: r3(now),
+    creditsPerDayAfter: r3(later),
+    savingPerDay: r3(now - later),
+  };
+}
+
+/** The shortest lag (a whole number of minutes, ≥ 1) whose refresh period outlasts `seconds`. */
+export function lagOutlasting(seconds: number): number {
+  let period = 15;
+  while (period <= seconds) period *= 2;
+  return Math.max(60, Math.ceil((2 * period) / 60) * 60);
+}
+
+export function advise(facts: AdviseFacts): Recommendation[] {
+  const out: Recommendation[] = [];
+  const byWarehouse = new Map(facts.warehouses.map((w) => [w.name, w]));
+  for (const d of facts.dts) {
+    if (d.lagSeconds === null) continue; // DOWNSTREAM: its readers' lags decide
+    const working = d.refreshes - d.noData;
+    if (d.mode === 'FULL' && d.auto?.mode === 'INCREMENTAL')
+      out.push(
+        rec(
+          d,
+          'incremental',
+          `CREATE OR REPLACE DYNAMIC TABLE ${d.name} … REFRESH_MODE = INCREMENTAL (same query)`,
+          `REFRESH_MODE = FULL re-reads all ${d.sourceRows} source rows every refresh, but its query can be maintained incrementally (${d.auto.reason}); at about ${r3(d.changesPerMinute)} change rows a minute an incremental refresh reads only those`,
+          { mode: 'INCREMENTAL' },
+        ),
+      );
+    const lags = d.readers.map((r) => r.lagSeconds);
+    if (lags.length > 0 && lags.every((l) => l !== null && l > (d.lagSeconds as number))) {
+      const need = Math.min(...(lags as number[]));
+      out.push(
+        rec(
+          d,
+          'downstream',
+          `ALTER DYNAMIC TABLE ${d.name} SET TARGET_LAG = DOWNSTREAM`,
+          `its lag of ${lagText(d.lagSeconds)} is tighter than its readers need (${d.readers.map((r) => r.name).join(', ')}: at least ${lagText(need)}); with DOWNSTREAM it refreshes when they do (keep the lag if people query it directly)`,
+          { lagSeconds: need },
+        ),
+      );
+    }
+    const wh = byWarehouse.get(d.warehouse);
+    const e = estimate(inputOf(d));
+    if (
+      wh &&
+      facts.windowSeconds > 0 &&
+      working > 0 &&
+      e.alwaysUp &&
+      wh.upSeconds >= 0.9 * facts.windowSeconds &&
+      wh.busySeconds < 0.25 * wh.upSeconds
+    ) {
+      const lag = lagOutlasting(e.secondsPerRefresh + d.autoSuspendSeconds);
+      if (lag > d.lagSeconds)
+        out.push(
+          rec(
+            d,
+            'idle_warehouse',
+            `ALTER DYNAMIC TABLE ${d.name} SET TARGET_LAG = '${lagText(lag)}'`,
+            `a refresh every ${e.periodSeconds} s comes before ${d.warehouse}'s AUTO_SUSPEND of ${d.autoSuspendSeconds} s ends, so the warehouse never suspends: up ${Math.round((100 * wh.upSeconds) / facts.windowSeconds)}% of the time, busy ${Math.round((100 * wh.busySeconds) / Math.max(1, wh.upSeconds))}% of that (or lower AUTO_SUSPEND)`,
+            { lagSeconds: lag },
+          ),
+        );
+    }
+    if (d.refreshes >= 4 && d.noData >= 0.5 * d.refreshes && working > 0) {
+      const every = facts.windowSeconds / working;
+      const lag = Math.max(d.lagSeconds * 2, lagOutlasting(every / 2));
+      out.push(
+        rec(
+          d,
+          'no_data',
+          `ALTER DYNAMIC TABLE ${d.name} SET TARGET_LAG = '${lagText(lag)}'`,
+          `${d.noData} of its ${d.refreshes} refreshes found no change: its data changes about every ${Math.round(every)} s, less often than its lag of ${lagText(d.lagSeconds)} (NO_DATA refreshes are free; the saving is in batching the changes)`,
+          { lagSeconds: lag },
+        ),
+      );
+    }
+    if (
+      d.mode === 'FULL' &&
+      d.auto?.mode !== 'INCREMENTAL' &&
+      working > 0 &&
+      d.rowsReadPerWorkingRefresh >= 100 * Math.max(1, e.changesPerRefresh) &&
+      d.lagSeconds < 86_400
+    ) {
+      const lag = Math.min(86_400, d.lagSeconds * 4);
+      out.push(
+        rec(
+          d,
+          'full_small_changes',
+          `ALTER DYNAMIC TABLE ${d.name} SET TARGET_LAG = '${lagText(lag)}'`,
+          `each FULL refresh reads about ${Math.round(d.rowsReadPerWorkingRefresh)} rows for about ${Math.round(e.changesPerRefresh)} changed; it cannot be incremental (${d.auto?.reason ?? 'REFRESH_MODE = FULL'}), so only a longer lag reads less`,
+          { lagSeconds: lag },
+        ),
+      );
+    }
+  }
+  return out.sort((a, b) => b.savingPerDay - a.savingPerDay || a.dt.localeCompare(b.dt));
+}
