@@ -6,7 +6,12 @@
  */
 import { dismissKernelDialogs, dumpFailure, openAndRunAll, watchPage } from './notebook.mjs';
 
-export const OTHER_LESSONS = ['scenario-a-exercises.ipynb', 'scenario-b.ipynb', 'gallery.ipynb'];
+export const OTHER_LESSONS = [
+  'scenario-a-exercises.ipynb',
+  'scenario-b.ipynb',
+  'gallery.ipynb',
+  'scenario-d.ipynb',
+];
 
 /** Runs each lesson at `urlFor(name)`; returns the failures. `prefix` names the screenshots. */
 export async function checkOtherLessons(browser, urlFor, origin, prefix) {

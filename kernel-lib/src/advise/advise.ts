@@ -7,12 +7,15 @@
  *
  * - incremental: REFRESH_MODE = FULL, yet AUTO would refresh it incrementally (plan/mode.ts incrementalVerdict).
  * - downstream: its lag is tighter than every DT that reads it needs: TARGET_LAG = DOWNSTREAM.
- * - idle_warehouse: its lag brings a refresh before the warehouse's AUTO_SUSPEND ends, so a warehouse busy a
- *   small part of the time is billed the whole time: a lag whose period outlasts the idle tail.
+ * - idle_warehouse: a warehouse up nearly all the time and busy a small part of it, because refreshes come
+ *   before its AUTO_SUSPEND ends: AUTO_SUSPEND = 60 (saving: its bill now vs its DTs' estimates after).
+ * - tight_lag: one DT alone keeps its warehouse up (its refreshes come before AUTO_SUSPEND ends): a lag whose
+ *   period outlasts the idle tail.
  * - no_data: most of its refreshes found no change: the data changes less often than the lag.
  * - full_small_changes: a FULL refresh (that cannot be incremental: why) reads far more rows than change.
  */
 import type { WarehouseSize } from '../sql/warehouse-ddl.js';
+import { CREDITS_PER_HOUR } from '../types.js';
 import { type CalcInput, type CalcMode, estimate } from './calc.js';
 
 export interface DtFacts {
@@ -39,6 +42,8 @@ export interface DtFacts {
 
 export interface WarehouseFacts {
   name: string;
+  size: WarehouseSize;
+  autoSuspendSeconds: number;
   /** Seconds it was up (billed runs) and busy with refreshes over the window. */
   upSeconds: number;
   busySeconds: number;
@@ -54,11 +59,13 @@ export type RecommendationKind =
   | 'incremental'
   | 'downstream'
   | 'idle_warehouse'
+  | 'tight_lag'
   | 'no_data'
   | 'full_small_changes';
 
 export interface Recommendation {
-  dt: string;
+  /** The DT, or for idle_warehouse the warehouse. */
+  target: string;
   kind: RecommendationKind;
   action: string;
   reason: string;
@@ -87,6 +94,7 @@ function inputOf(d: DtFacts, over: Partial<CalcInput> = {}): CalcInput {
     sourceRows: d.sourceRows,
     outputRows: d.outputRows,
     autoSuspendSeconds: d.autoSuspendSeconds,
+    workingShare: d.refreshes > 0 ? (d.refreshes - d.noData) / d.refreshes : 1,
     ...over,
   };
 }
@@ -101,7 +109,7 @@ function rec(
   const now = estimate(inputOf(d)).creditsPerDay;
   const later = estimate(inputOf(d, after)).creditsPerDay;
   return {
-    dt: d.name,
+    target: d.name,
     kind,
     action,
     reason,
@@ -117,6 +125,12 @@ export function lagOutlasting(seconds: number): number {
   while (period <= seconds) period *= 2;
   return Math.max(60, Math.ceil((2 * period) / 60) * 60);
 }
+
+const pct = (x: number, of: number) => `${Math.round((100 * x) / Math.max(1e-9, of))}%`;
+
+/** Up nearly all of the window and busy a small part of it. */
+const idle = (w: WarehouseFacts, window: number) =>
+  window > 0 && w.upSeconds >= 0.9 * window && w.busySeconds < 0.25 * w.upSeconds;
 
 export function advise(facts: AdviseFacts): Recommendation[] {
   const out: Recommendation[] = [];
@@ -147,24 +161,19 @@ export function advise(facts: AdviseFacts): Recommendation[] {
         ),
       );
     }
-    const wh = byWarehouse.get(d.warehouse);
     const e = estimate(inputOf(d));
-    if (
-      wh &&
-      facts.windowSeconds > 0 &&
-      working > 0 &&
-      e.alwaysUp &&
-      wh.upSeconds >= 0.9 * facts.windowSeconds &&
-      wh.busySeconds < 0.25 * wh.upSeconds
-    ) {
+    const wh = byWarehouse.get(d.warehouse);
+    const keepsUp = (x: DtFacts) => x.refreshes > x.noData && estimate(inputOf(x)).alwaysUp;
+    const alone = facts.dts.filter((x) => x.warehouse === d.warehouse && keepsUp(x)).length === 1;
+    if (wh && keepsUp(d) && alone && idle(wh, facts.windowSeconds)) {
       const lag = lagOutlasting(e.secondsPerRefresh + d.autoSuspendSeconds);
       if (lag > d.lagSeconds)
         out.push(
           rec(
             d,
-            'idle_warehouse',
+            'tight_lag',
             `ALTER DYNAMIC TABLE ${d.name} SET TARGET_LAG = '${lagText(lag)}'`,
-            `a refresh every ${e.periodSeconds} s comes before ${d.warehouse}'s AUTO_SUSPEND of ${d.autoSuspendSeconds} s ends, so the warehouse never suspends: up ${Math.round((100 * wh.upSeconds) / facts.windowSeconds)}% of the time, busy ${Math.round((100 * wh.busySeconds) / Math.max(1, wh.upSeconds))}% of that (or lower AUTO_SUSPEND)`,
+            `${d.name} alone keeps ${d.warehouse} up: a refresh every ${e.periodSeconds} s comes before its AUTO_SUSPEND of ${d.autoSuspendSeconds} s ends, so it never suspends (busy ${pct(wh.busySeconds, wh.upSeconds)} of the time it is billed)`,
             { lagSeconds: lag },
           ),
         );
@@ -172,6 +181,12 @@ export function advise(facts: AdviseFacts): Recommendation[] {
     if (d.refreshes >= 4 && d.noData >= 0.5 * d.refreshes && working > 0) {
       const every = facts.windowSeconds / working;
       const lag = Math.max(d.lagSeconds * 2, lagOutlasting(every / 2));
+      // As many refreshes find changes as before while their period is shorter than the changes' interval.
+      const share = Math.min(
+        1,
+        (working / d.refreshes) *
+          (estimate(inputOf(d, { lagSeconds: lag })).periodSeconds / (facts.windowSeconds / d.refreshes)),
+      );
       out.push(
         rec(
           d,
@@ -201,5 +216,24 @@ export function advise(facts: AdviseFacts): Recommendation[] {
       );
     }
   }
-  return out.sort((a, b) => b.savingPerDay - a.savingPerDay || a.dt.localeCompare(b.dt));
+  for (const w of facts.warehouses) {
+    if (!idle(w, facts.windowSeconds) || w.autoSuspendSeconds <= 60) continue;
+    const rate = CREDITS_PER_HOUR[w.size];
+    const now = (w.upSeconds / facts.windowSeconds) * 24 * rate;
+    const mine = facts.dts.filter((d) => d.warehouse === w.name && d.lagSeconds !== null);
+    const after = Math.min(
+      24 * rate,
+      mine.reduce((a, d) => a + estimate(inputOf(d, { autoSuspendSeconds: 60 })).creditsPerDay, 0),
+    );
+    out.push({
+      target: w.name,
+      kind: 'idle_warehouse',
+      action: `CREATE OR REPLACE WAREHOUSE ${w.name} WAREHOUSE_SIZE = ${w.size} AUTO_SUSPEND = 60`,
+      reason: `${w.name} was up ${pct(w.upSeconds, facts.windowSeconds)} of the time and busy ${pct(w.busySeconds, w.upSeconds)} of that: its DTs' refreshes come before its AUTO_SUSPEND of ${w.autoSuspendSeconds} s ends; with 60 s it suspends between them (after: the sum of its DTs' estimates, each alone, at most the whole day)`,
+      creditsPerDayNow: r3(now),
+      creditsPerDayAfter: r3(after),
+      savingPerDay: r3(now - after),
+    });
+  }
+  return out.sort((a, b) => b.savingPerDay - a.savingPerDay || a.target.localeCompare(b.target));
 }

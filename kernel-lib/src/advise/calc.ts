@@ -10,8 +10,10 @@
  *                  table); INCREMENTAL: changes + min(2 × changes, 2 × output rows); none when changes = 0
  *                  (NO_DATA: free, no warehouse)
  *   d (s)        = ⌈work rows × 1000 / (10,000 × credits per hour)⌉ / 1000       (schedule/cost.ts)
- *   billed s/day = 86,400 when P ≤ d + AUTO_SUSPEND (the warehouse never suspends), otherwise
- *                  refreshes × max(60, ⌈d + AUTO_SUSPEND⌉) (one run per refresh, 60 s minimum)
+ *   working      = refreshes × working share (1 unless given: the share of refreshes that find changes)
+ *   gap          = 86,400 / working: the time between refreshes that need the warehouse
+ *   billed s/day = 86,400 when gap ≤ d + AUTO_SUSPEND (the warehouse never suspends), otherwise
+ *                  working × max(60, ⌈d + AUTO_SUSPEND⌉) (one run per working refresh, 60 s minimum)
  *   credits/day  = billed s/day × credits per hour / 3,600
  *   worst lag    = P + d (just before a refresh completes, with no queueing)
  *
@@ -38,6 +40,11 @@ export interface CalcInput {
   outputRows?: number;
   /** AUTO_SUSPEND of the warehouse, seconds (Snowflake's default 600). */
   autoSuspendSeconds?: number;
+  /**
+   * The share of refreshes that find changes (0 to 1; default 1 when changes arrive): changes that come in
+   * bursts leave NO_DATA refreshes between them. The advisor sets it from the history.
+   */
+  workingShare?: number;
 }
 
 export interface CalcEstimate {
@@ -74,8 +81,9 @@ export function estimate(input: CalcInput): CalcEstimate {
         ? input.sourceRows + 2 * out
         : changes + Math.min(2 * changes, 2 * out);
   const seconds = Math.ceil((work * 1000) / (ROWS_PER_SECOND_XSMALL * rate)) / 1000;
-  const working = work > 0 ? refreshes : 0;
-  const alwaysUp = working > 0 && period <= seconds + suspend;
+  const share = Math.min(1, Math.max(0, input.workingShare ?? 1));
+  const working = work > 0 ? refreshes * share : 0;
+  const alwaysUp = working > 0 && DAY_S / working <= seconds + suspend;
   const billed =
     working === 0
       ? 0

@@ -67,13 +67,25 @@ export async function gatherFacts(
   const windowSeconds = (now - start) / 1000;
   const minutes = Math.max(windowSeconds / 60, 1 / 60);
 
+  // Change rows per minute of each source, as the incremental refreshes read them (the largest reading).
+  const tableRates = new Map<string, number>();
+  for (const d of all) {
+    const sums = new Map<string, number>();
+    for (const r of history.filter((h) => h.name === d.name && h.refreshAction === 'INCREMENTAL'))
+      for (const [t, n] of Object.entries(r.changesRead)) sums.set(t, (sums.get(t) ?? 0) + n);
+    for (const [t, n] of sums) tableRates.set(t, Math.max(tableRates.get(t) ?? 0, n / minutes));
+  }
   const dts: DtFacts[] = [];
   for (const d of all.filter((x) => names.length === 0 || names.includes(x.name))) {
     const spec = specs.get(d.warehouse) ?? { size: 'XSMALL' as WarehouseSize, autoSuspend: 600 };
     const mine = history.filter((r) => r.name === d.name);
     const working = mine.filter((r) => r.refreshAction !== 'NO_DATA');
     const fulls = working.filter((r) => r.refreshAction !== 'INCREMENTAL');
-    const changes = changesPerMinute(d.effectiveMode, working, fulls, minutes);
+    const known = d.sources.map((x) => tableRates.get(x.name));
+    const changes =
+      d.effectiveMode === 'FULL' && known.some((k) => k !== undefined)
+        ? known.reduce<number>((a, k) => a + (k ?? 0), 0)
+        : changesPerMinute(d.effectiveMode, working, fulls, minutes);
     const auto = d.effectiveMode === 'FULL' ? await autoMode(engine, d) : undefined;
     dts.push({
       name: d.name,
@@ -96,7 +108,7 @@ export async function gatherFacts(
       changesPerMinute: changes,
     });
   }
-  return { windowSeconds, dts, warehouses: await warehouseFacts(engine, openRuns, start, now) };
+  return { windowSeconds, dts, warehouses: await warehouseFacts(engine, openRuns, start, now, specs) };
 }
 
 /** INCREMENTAL: the change rows its refreshes read; FULL: its sources' net growth between its first and last. */
@@ -121,6 +133,7 @@ async function warehouseFacts(
   openRuns: readonly Omit<WarehouseRun, 'size'>[],
   start: number,
   now: number,
+  specs: Map<string, { size: WarehouseSize; autoSuspend: number }>,
 ): Promise<WarehouseFacts[]> {
   const { rows } = await engine.backend.query(
     'SELECT warehouse_name, start_time, end_time, busy_s FROM dtlab.warehouse_metering_history',
@@ -138,7 +151,15 @@ async function warehouseFacts(
   for (const r of runs) {
     const up = Math.max(0, Math.min(now, r.endMs) - Math.max(start, r.startMs)) / 1000;
     if (up <= 0) continue;
-    const w = per.get(r.warehouse) ?? { name: r.warehouse, upSeconds: 0, busySeconds: 0 };
+    const spec = specs.get(r.warehouse);
+    if (!spec) continue; // dropped since
+    const w = per.get(r.warehouse) ?? {
+      name: r.warehouse,
+      size: spec.size,
+      autoSuspendSeconds: spec.autoSuspend,
+      upSeconds: 0,
+      busySeconds: 0,
+    };
     w.upSeconds += up;
     w.busySeconds += Math.min(up, r.busyMs / 1000);
     per.set(r.warehouse, w);

@@ -47,7 +47,7 @@ export function calcBundle(input: CalcInput): OutputBundle {
   };
 }
 
-const COLUMNS = ['dt', 'recommendation', 'credits/day now', 'after', 'saving/day', 'action', 'why'];
+const COLUMNS = ['target', 'recommendation', 'credits/day now', 'after', 'saving/day', 'action', 'why'];
 
 export function adviceBundle(recs: readonly Recommendation[]): OutputBundle {
   if (recs.length === 0)
@@ -63,7 +63,7 @@ export function adviceBundle(recs: readonly Recommendation[]): OutputBundle {
     {
       columns: COLUMNS.map((name, i) => ({ name, type: i >= 2 && i <= 4 ? 'double' : 'varchar' })),
       rows: recs.map((r) => [
-        r.dt,
+        r.target,
         r.kind,
         r.creditsPerDayNow,
         r.creditsPerDayAfter,
@@ -75,7 +75,7 @@ export function adviceBundle(recs: readonly Recommendation[]): OutputBundle {
     `${recs.length} recommendation${recs.length === 1 ? '' : 's'} (savings estimated by %dt calc's model, each DT alone on its warehouse; they do not add up when they concern one DT)`,
   );
   const words = recs.map(
-    (r) => `${r.dt} (${r.kind}, saves about ${r.savingPerDay} credits/day): ${r.reason}. ${r.action}`,
+    (r) => `${r.target} (${r.kind}, saves about ${r.savingPerDay} credits/day): ${r.reason}. ${r.action}`,
   );
   return {
     data: {
