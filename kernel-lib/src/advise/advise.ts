@@ -99,15 +99,24 @@ function inputOf(d: DtFacts, over: Partial<CalcInput> = {}): CalcInput {
   };
 }
 
+/**
+ * A recommendation for DT `d`, priced by the calculator now and after. `shared`: another DT keeps its warehouse
+ * up anyway, so the bill does not move with `d`'s schedule; only its work does (busy seconds × rate).
+ */
 function rec(
   d: DtFacts,
   kind: RecommendationKind,
   action: string,
   reason: string,
   after: Partial<CalcInput>,
+  shared: boolean,
 ): Recommendation {
-  const now = estimate(inputOf(d)).creditsPerDay;
-  const later = estimate(inputOf(d, after)).creditsPerDay;
+  const price = (i: CalcInput) => {
+    const e = estimate(i);
+    return shared ? (e.busySecondsPerDay * CREDITS_PER_HOUR[i.size]) / 3600 : e.creditsPerDay;
+  };
+  const now = price(inputOf(d));
+  const later = price(inputOf(d, after));
   return {
     target: d.name,
     kind,
@@ -132,12 +141,18 @@ const pct = (x: number, of: number) => `${Math.round((100 * x) / Math.max(1e-9, 
 const idle = (w: WarehouseFacts, window: number) =>
   window > 0 && w.upSeconds >= 0.9 * window && w.busySeconds < 0.25 * w.upSeconds;
 
+/** Its refreshes alone would keep its warehouse up (the next working refresh comes before AUTO_SUSPEND ends). */
+const keepsUp = (x: DtFacts) =>
+  x.lagSeconds !== null && x.refreshes > x.noData && estimate(inputOf(x)).alwaysUp;
+
 export function advise(facts: AdviseFacts): Recommendation[] {
   const out: Recommendation[] = [];
   const byWarehouse = new Map(facts.warehouses.map((w) => [w.name, w]));
   for (const d of facts.dts) {
     if (d.lagSeconds === null) continue; // DOWNSTREAM: its readers' lags decide
     const working = d.refreshes - d.noData;
+    // Another DT keeps its warehouse up anyway: d's schedule moves its work, not the bill.
+    const shared = facts.dts.some((x) => x !== d && x.warehouse === d.warehouse && keepsUp(x));
     if (d.mode === 'FULL' && d.auto?.mode === 'INCREMENTAL')
       out.push(
         rec(
@@ -146,6 +161,7 @@ export function advise(facts: AdviseFacts): Recommendation[] {
           `CREATE OR REPLACE DYNAMIC TABLE ${d.name} … REFRESH_MODE = INCREMENTAL (same query)`,
           `REFRESH_MODE = FULL re-reads all ${d.sourceRows} source rows every refresh, but its query can be maintained incrementally (${d.auto.reason}); at about ${r3(d.changesPerMinute)} change rows a minute an incremental refresh reads only those`,
           { mode: 'INCREMENTAL' },
+          shared,
         ),
       );
     const lags = d.readers.map((r) => r.lagSeconds);
@@ -158,12 +174,12 @@ export function advise(facts: AdviseFacts): Recommendation[] {
           `ALTER DYNAMIC TABLE ${d.name} SET TARGET_LAG = DOWNSTREAM`,
           `its lag of ${lagText(d.lagSeconds)} is tighter than its readers need (${d.readers.map((r) => r.name).join(', ')}: at least ${lagText(need)}); with DOWNSTREAM it refreshes when they do (keep the lag if people query it directly)`,
           { lagSeconds: need },
+          shared,
         ),
       );
     }
     const e = estimate(inputOf(d));
     const wh = byWarehouse.get(d.warehouse);
-    const keepsUp = (x: DtFacts) => x.refreshes > x.noData && estimate(inputOf(x)).alwaysUp;
     const alone = facts.dts.filter((x) => x.warehouse === d.warehouse && keepsUp(x)).length === 1;
     if (wh && keepsUp(d) && alone && idle(wh, facts.windowSeconds)) {
       const lag = lagOutlasting(e.secondsPerRefresh + d.autoSuspendSeconds);
@@ -175,6 +191,7 @@ export function advise(facts: AdviseFacts): Recommendation[] {
             `ALTER DYNAMIC TABLE ${d.name} SET TARGET_LAG = '${lagText(lag)}'`,
             `${d.name} alone keeps ${d.warehouse} up: a refresh every ${e.periodSeconds} s comes before its AUTO_SUSPEND of ${d.autoSuspendSeconds} s ends, so it never suspends (busy ${pct(wh.busySeconds, wh.upSeconds)} of the time it is billed)`,
             { lagSeconds: lag },
+            false,
           ),
         );
     }
@@ -193,7 +210,8 @@ export function advise(facts: AdviseFacts): Recommendation[] {
           'no_data',
           `ALTER DYNAMIC TABLE ${d.name} SET TARGET_LAG = '${lagText(lag)}'`,
           `${d.noData} of its ${d.refreshes} refreshes found no change: its data changes about every ${Math.round(every)} s, less often than its lag of ${lagText(d.lagSeconds)} (NO_DATA refreshes are free; the saving is in batching the changes)`,
-          { lagSeconds: lag },
+          { lagSeconds: lag, workingShare: share },
+          shared,
         ),
       );
     }
@@ -212,6 +230,7 @@ export function advise(facts: AdviseFacts): Recommendation[] {
           `ALTER DYNAMIC TABLE ${d.name} SET TARGET_LAG = '${lagText(lag)}'`,
           `each FULL refresh reads about ${Math.round(d.rowsReadPerWorkingRefresh)} rows for about ${Math.round(e.changesPerRefresh)} changed; it cannot be incremental (${d.auto?.reason ?? 'REFRESH_MODE = FULL'}), so only a longer lag reads less`,
           { lagSeconds: lag },
+          shared,
         ),
       );
     }
@@ -225,6 +244,7 @@ export function advise(facts: AdviseFacts): Recommendation[] {
       24 * rate,
       mine.reduce((a, d) => a + estimate(inputOf(d, { autoSuspendSeconds: 60 })).creditsPerDay, 0),
     );
+    if (after >= now) continue; // a refresh still comes within 60 s: only a longer lag helps (tight_lag)
     out.push({
       target: w.name,
       kind: 'idle_warehouse',
@@ -235,5 +255,8 @@ export function advise(facts: AdviseFacts): Recommendation[] {
       savingPerDay: r3(now - after),
     });
   }
-  return out.sort((a, b) => b.savingPerDay - a.savingPerDay || a.target.localeCompare(b.target));
+  // A change the model prices higher than the present is not recommended (e.g. incremental on a daily lag).
+  return out
+    .filter((r) => r.savingPerDay >= 0)
+    .sort((a, b) => b.savingPerDay - a.savingPerDay || a.target.localeCompare(b.target));
 }

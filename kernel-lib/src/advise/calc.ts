@@ -5,7 +5,7 @@
  *
  *   P            = the refresh period of the lag (the largest 15 s × 2ⁿ ≤ lag / 2)
  *   refreshes    = 86,400 / P a day
- *   changes      = change rate × P / 60 change rows arrive per period
+ *   changes      = change rate × P / 60 / working share: the change rows a working refresh reads
  *   work rows    = FULL: source rows + 2 × output rows (it reads every source row, deletes and reinserts the
  *                  table); INCREMENTAL: changes + min(2 × changes, 2 × output rows); none when changes = 0
  *                  (NO_DATA: free, no warehouse)
@@ -73,7 +73,9 @@ export function estimate(input: CalcInput): CalcEstimate {
   const rate = CREDITS_PER_HOUR[input.size];
   const out = input.outputRows ?? input.sourceRows;
   const suspend = input.autoSuspendSeconds ?? DEFAULT_AUTO_SUSPEND_SECONDS;
-  const changes = (input.changesPerMinute * period) / 60;
+  const share = Math.min(1, Math.max(0, input.workingShare ?? 1));
+  // The changes of the NO_DATA periods arrive with the next working refresh.
+  const changes = share > 0 ? (input.changesPerMinute * period) / 60 / share : 0;
   const work =
     changes <= 0
       ? 0
@@ -81,7 +83,6 @@ export function estimate(input: CalcInput): CalcEstimate {
         ? input.sourceRows + 2 * out
         : changes + Math.min(2 * changes, 2 * out);
   const seconds = Math.ceil((work * 1000) / (ROWS_PER_SECOND_XSMALL * rate)) / 1000;
-  const share = Math.min(1, Math.max(0, input.workingShare ?? 1));
   const working = work > 0 ? refreshes * share : 0;
   const alwaysUp = working > 0 && DAY_S / working <= seconds + suspend;
   const billed =
