@@ -6,8 +6,10 @@
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
+import type { CalcInput } from '../../kernel-lib/dist/advise/calc.js';
 import type { HistoryView, LagView } from '../../kernel-lib/dist/display/live.js';
 import type { DagModel, LagPoint, RefreshRecord } from '../../kernel-lib/dist/magics/browser.js';
+import { DtlabCalc } from './components/calc.js';
 import { type CompareData, DtlabCompare } from './components/compare.js';
 import { DtlabDag } from './components/dag.js';
 import { DtlabHistory } from './components/history.js';
@@ -21,6 +23,7 @@ const DAG = 'application/vnd.dtlab.dag+json';
 const HISTORY = 'application/vnd.dtlab.history+json';
 const LAG = 'application/vnd.dtlab.lag+json';
 const COMPARE = 'application/vnd.dtlab.compare+json';
+const CALC = 'application/vnd.dtlab.calc+json';
 const INCIDENTS = 'application/vnd.dtlab.incidents+json';
 /** executor.ts's PAGE_OUTPUT (importing it would pull the executor into this chunk). */
 const PAGE_OUTPUT = 'dtlab/page';
@@ -116,6 +119,16 @@ const extensions: IRenderMime.IExtension[] = [
     rendererFactory: factory(COMPARE, (data) => {
       const el = new DtlabCompare();
       el.data = data as CompareData;
+      return el;
+    }),
+    rank: 0,
+    dataType: 'json',
+  },
+  {
+    id: '@dtlab/jupyterlab:calc',
+    rendererFactory: factory(CALC, (data) => {
+      const el = new DtlabCalc();
+      el.input = { ...(data as { input: CalcInput }).input };
       return el;
     }),
     rank: 0,
