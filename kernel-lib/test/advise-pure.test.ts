@@ -106,6 +106,18 @@ describe('advise', () => {
     );
   });
 
+  it('a FULL DT with no scheduled refresh yet: the saving is said to be unknown', () => {
+    const d = dt({
+      mode: 'FULL',
+      refreshes: 0,
+      changesPerMinute: 0,
+      auto: { mode: 'INCREMENTAL', reason: 'r' },
+    });
+    const r = advise({ ...facts([d]), warehouses: [] }).find((x) => x.kind === 'incremental');
+    expect(r?.reason).toContain('are not known');
+    expect(r?.savingPerDay).toBe(0);
+  });
+
   it('a FULL DT that cannot be incremental is not told to be, but a long read for few changes is flagged', () => {
     const d = dt({
       name: 'f',

@@ -159,7 +159,7 @@ export function advise(facts: AdviseFacts): Recommendation[] {
           d,
           'incremental',
           `CREATE OR REPLACE DYNAMIC TABLE ${d.name} … REFRESH_MODE = INCREMENTAL (same query)`,
-          `REFRESH_MODE = FULL re-reads all ${d.sourceRows} source rows every refresh, but its query can be maintained incrementally (${d.auto.reason}); at about ${r3(d.changesPerMinute)} change rows a minute an incremental refresh reads only those`,
+          `REFRESH_MODE = FULL re-reads all ${d.sourceRows} source rows every refresh, but its query can be maintained incrementally (${d.auto.reason}); ${d.refreshes === 0 ? 'it has not refreshed on schedule yet, so its change rate, and the saving, are not known' : `at about ${r3(d.changesPerMinute)} change rows a minute an incremental refresh reads only those`}`,
           { mode: 'INCREMENTAL' },
           shared,
         ),
