@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type AdviseFacts, advise, type DtFacts, lagOutlasting } from '../src/advise/advise.js';
-import { estimate } from '../src/advise/calc.js';
+import { estimate, warehouseCreditsPerDay } from '../src/advise/calc.js';
 import { DtError } from '../src/errors.js';
 import { calcBundle } from '../src/magics/advise.js';
 import { CALC_BOUNDS } from '../src/magics/calc-line.js';
@@ -87,6 +87,17 @@ const facts = (dts: DtFacts[], up = 3500, busy = 10): AdviseFacts => ({
   warehouses: [{ name: 'w', size: 'XSMALL', autoSuspendSeconds: 600, upSeconds: up, busySeconds: busy }],
 });
 
+describe('warehouseCreditsPerDay', () => {
+  it('one DT: the same as its estimate; DTs meet at the shortest period, their work added', () => {
+    expect(warehouseCreditsPerDay([base], 60)).toBeCloseTo(estimate(base).creditsPerDay, 9);
+    // 240 s and 480 s: 360 instants a day, each with 1.98 + 1.98 / 2 s of work → ⌈62.97⌉ = 63 s billed.
+    const both = warehouseCreditsPerDay([base, { ...base, lagSeconds: 1200 }], 60);
+    expect(both).toBeCloseTo((360 * 63) / 3600, 9);
+    expect(warehouseCreditsPerDay([{ ...base, lagSeconds: 60 }, base], 60)).toBe(24);
+    expect(warehouseCreditsPerDay([{ ...base, changesPerMinute: 0 }], 60)).toBe(0);
+  });
+});
+
 describe('advise', () => {
   it('a FULL DT AUTO would refresh incrementally: incremental, with the reason and a positive saving', () => {
     const d = dt({
@@ -160,6 +171,24 @@ describe('advise', () => {
     const r = advise(facts([dt({ lagSeconds: 600 })])).find((x) => x.kind === 'idle_warehouse');
     expect(r?.action).toBe('CREATE OR REPLACE WAREHOUSE w WAREHOUSE_SIZE = XSMALL AUTO_SUSPEND = 60');
     expect(r?.savingPerDay).toBeGreaterThan(10);
+  });
+
+  it('an idle warehouse kept up by a 2-minute FULL: AUTO_SUSPEND = 60 and the lag that lets it suspend', () => {
+    const dash = dt({
+      name: 'dash',
+      mode: 'FULL',
+      lagSeconds: 120,
+      rowsReadPerWorkingRefresh: 17_000,
+      sourceRows: 17_000,
+      outputRows: 1,
+    });
+    const slow = dt({ name: 'slow', lagSeconds: 600 });
+    const r = advise(facts([dash, slow])).find((x) => x.kind === 'idle_warehouse');
+    expect(r?.action).toBe(
+      "CREATE OR REPLACE WAREHOUSE w WAREHOUSE_SIZE = XSMALL AUTO_SUSPEND = 60; ALTER DYNAMIC TABLE dash SET TARGET_LAG = '4 minutes'",
+    );
+    expect(r?.reason).toContain('dash refreshes too often');
+    expect(r?.creditsPerDayAfter).toBeLessThan(r?.creditsPerDayNow ?? 0);
   });
 
   it('NO_DATA-heavy: says how often the data changes; never recommends what the model prices higher', () => {

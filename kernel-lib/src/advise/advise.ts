@@ -8,7 +8,8 @@
  * - incremental: REFRESH_MODE = FULL, yet AUTO would refresh it incrementally (plan/mode.ts incrementalVerdict).
  * - downstream: its lag is tighter than every DT that reads it needs: TARGET_LAG = DOWNSTREAM.
  * - idle_warehouse: a warehouse up nearly all the time and busy a small part of it, because refreshes come
- *   before its AUTO_SUSPEND ends: AUTO_SUSPEND = 60 (saving: its bill now vs its DTs' estimates after).
+ *   before its AUTO_SUSPEND ends: AUTO_SUSPEND = 60 and, for the DTs that refresh within 60 s, the shortest
+ *   lag that lets it suspend (saving: its bill now vs calc.ts warehouseCreditsPerDay for its DTs after).
  * - tight_lag: one DT alone keeps its warehouse up (its refreshes come before AUTO_SUSPEND ends): a lag whose
  *   period outlasts the idle tail.
  * - no_data: most of its refreshes found no change: the data changes less often than the lag.
@@ -16,7 +17,7 @@
  */
 import type { WarehouseSize } from '../sql/warehouse-ddl.js';
 import { CREDITS_PER_HOUR } from '../types.js';
-import { type CalcInput, type CalcMode, estimate } from './calc.js';
+import { type CalcInput, type CalcMode, estimate, warehouseCreditsPerDay } from './calc.js';
 
 export interface DtFacts {
   name: string;
@@ -236,20 +237,39 @@ export function advise(facts: AdviseFacts): Recommendation[] {
     }
   }
   for (const w of facts.warehouses) {
-    if (!idle(w, facts.windowSeconds) || w.autoSuspendSeconds <= 60) continue;
+    if (!idle(w, facts.windowSeconds)) continue;
     const rate = CREDITS_PER_HOUR[w.size];
     const now = (w.upSeconds / facts.windowSeconds) * 24 * rate;
     const mine = facts.dts.filter((d) => d.warehouse === w.name && d.lagSeconds !== null);
-    const after = Math.min(
-      24 * rate,
-      mine.reduce((a, d) => a + estimate(inputOf(d, { autoSuspendSeconds: 60 })).creditsPerDay, 0),
+    // With AUTO_SUSPEND = 60, each DT whose refreshes come within 60 s gets the shortest lag that lets the
+    // warehouse suspend between them.
+    const suspend = Math.min(60, w.autoSuspendSeconds);
+    const plan = mine.map((d) => {
+      const e = estimate(inputOf(d, { autoSuspendSeconds: suspend }));
+      const lag =
+        e.workingRefreshesPerDay > 0 && e.periodSeconds <= e.secondsPerRefresh + suspend
+          ? lagOutlasting(e.secondsPerRefresh + suspend)
+          : (d.lagSeconds as number);
+      return { d, lag };
+    });
+    const after = warehouseCreditsPerDay(
+      plan.map(({ d, lag }) => inputOf(d, { autoSuspendSeconds: suspend, lagSeconds: lag })),
+      suspend,
     );
-    if (after >= now) continue; // a refresh still comes within 60 s: only a longer lag helps (tight_lag)
+    if (after >= now) continue;
+    const lags = plan.filter(({ d, lag }) => lag !== d.lagSeconds);
+    const steps = [
+      ...(suspend < w.autoSuspendSeconds
+        ? [`CREATE OR REPLACE WAREHOUSE ${w.name} WAREHOUSE_SIZE = ${w.size} AUTO_SUSPEND = ${suspend}`]
+        : []),
+      ...lags.map(({ d, lag }) => `ALTER DYNAMIC TABLE ${d.name} SET TARGET_LAG = '${lagText(lag)}'`),
+    ];
+    if (steps.length === 0) continue;
     out.push({
       target: w.name,
       kind: 'idle_warehouse',
-      action: `CREATE OR REPLACE WAREHOUSE ${w.name} WAREHOUSE_SIZE = ${w.size} AUTO_SUSPEND = 60`,
-      reason: `${w.name} was up ${pct(w.upSeconds, facts.windowSeconds)} of the time and busy ${pct(w.busySeconds, w.upSeconds)} of that: its DTs' refreshes come before its AUTO_SUSPEND of ${w.autoSuspendSeconds} s ends; with 60 s it suspends between them (after: the sum of its DTs' estimates, each alone, at most the whole day)`,
+      action: steps.join('; '),
+      reason: `${w.name} was up ${pct(w.upSeconds, facts.windowSeconds)} of the time and busy ${pct(w.busySeconds, w.upSeconds)} of that: a refresh always comes before its AUTO_SUSPEND of ${w.autoSuspendSeconds} s ends${lags.length ? ` (${lags.map(({ d }) => d.name).join(', ')} ${lags.length === 1 ? 'refreshes' : 'refresh'} too often for it to suspend)` : ''}; after, it suspends between its DTs' aligned refreshes (now: its bill; after: the model for its DTs together)`,
       creditsPerDayNow: r3(now),
       creditsPerDayAfter: r3(after),
       savingPerDay: r3(now - after),

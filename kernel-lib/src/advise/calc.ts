@@ -125,3 +125,24 @@ export function estimateRows(e: CalcEstimate): [string, string][] {
     ['worst lag', `${round(e.worstLagSeconds, 1)} s`],
   ];
 }
+
+/**
+ * Several DTs on one warehouse: their refresh instants are aligned (every period is 15 s × 2ⁿ), so they meet at
+ * the instants of the shortest period P; each instant carries on average Σ dᵢ × share × P / Pᵢ seconds of
+ * work. The warehouse is billed all day when P ≤ that work + AUTO_SUSPEND, otherwise one run of
+ * max(60, ⌈work + AUTO_SUSPEND⌉) s per instant. Credits a day. Pure.
+ */
+export function warehouseCreditsPerDay(inputs: readonly CalcInput[], autoSuspendSeconds: number): number {
+  const working = inputs.map((i) => estimate(i)).filter((e) => e.workingRefreshesPerDay > 0);
+  if (working.length === 0 || inputs.length === 0) return 0;
+  const rate = CREDITS_PER_HOUR[(inputs[0] as CalcInput).size];
+  const period = Math.min(...working.map((e) => e.periodSeconds));
+  const work = working.reduce(
+    (a, e) => a + (e.secondsPerRefresh * e.workingRefreshesPerDay * period) / DAY_S,
+    0,
+  );
+  if (period <= work + autoSuspendSeconds) return 24 * rate;
+  const billed =
+    (DAY_S / period) * Math.max(MINIMUM_BILLED_SECONDS, Math.ceil(work + autoSuspendSeconds - 1e-9));
+  return (billed * rate) / 3600;
+}
