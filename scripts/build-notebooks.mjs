@@ -12,7 +12,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-export const LESSONS = ['scenario-a', 'scenario-a-exercises', 'scenario-b', 'scenario-c', 'gallery'];
+export const LESSONS = [
+  'scenario-a',
+  'scenario-a-exercises',
+  'scenario-b',
+  'scenario-c',
+  'gallery',
+  'scenario-d',
+];
 
 /** A solution cell: collapsed (JupyterLab's source_hidden) and tagged. */
 const SOLUTION_METADATA = { jupyter: { source_hidden: true }, tags: ['solution'] };

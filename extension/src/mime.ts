@@ -6,9 +6,11 @@
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
+import type { CalcInput } from '../../kernel-lib/dist/advise/calc.js';
 import type { HistoryView, LagView } from '../../kernel-lib/dist/display/live.js';
 import type { QualityView } from '../../kernel-lib/dist/display/quality.js';
 import type { DagModel, LagPoint, RefreshRecord } from '../../kernel-lib/dist/magics/browser.js';
+import { DtlabCalc } from './components/calc.js';
 import { type CompareData, DtlabCompare } from './components/compare.js';
 import { DtlabDag } from './components/dag.js';
 import { DtlabHistory } from './components/history.js';
@@ -23,6 +25,7 @@ const DAG = 'application/vnd.dtlab.dag+json';
 const HISTORY = 'application/vnd.dtlab.history+json';
 const LAG = 'application/vnd.dtlab.lag+json';
 const COMPARE = 'application/vnd.dtlab.compare+json';
+const CALC = 'application/vnd.dtlab.calc+json';
 const INCIDENTS = 'application/vnd.dtlab.incidents+json';
 const QUALITY = 'application/vnd.dtlab.quality+json';
 /** executor.ts's PAGE_OUTPUT (importing it would pull the executor into this chunk). */
@@ -119,6 +122,16 @@ const extensions: IRenderMime.IExtension[] = [
     rendererFactory: factory(COMPARE, (data) => {
       const el = new DtlabCompare();
       el.data = data as CompareData;
+      return el;
+    }),
+    rank: 0,
+    dataType: 'json',
+  },
+  {
+    id: '@dtlab/jupyterlab:calc',
+    rendererFactory: factory(CALC, (data) => {
+      const el = new DtlabCalc();
+      el.input = { ...(data as { input: CalcInput }).input };
       return el;
     }),
     rank: 0,

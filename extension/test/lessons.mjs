@@ -12,6 +12,7 @@ export const OTHER_LESSONS = [
   'scenario-b.ipynb',
   'scenario-c.ipynb',
   'gallery.ipynb',
+  'scenario-d.ipynb',
 ];
 
 /** Scenario C's webhook integration posts to this receiver (scripts/webhook_receiver.py for learners). */

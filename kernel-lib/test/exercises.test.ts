@@ -77,7 +77,7 @@ describe('planChecks', () => {
     for (const e of EXERCISES) expect(planChecks(e).length).toBeGreaterThan(e.dts.length);
   });
   it('at least three exercises for each scenario', () => {
-    for (const lesson of ['scenario-a-exercises', 'scenario-b', 'scenario-c'])
+    for (const lesson of ['scenario-a-exercises', 'scenario-b', 'scenario-c', 'scenario-d'])
       expect(EXERCISES.filter((e) => e.lesson === lesson).length).toBeGreaterThanOrEqual(3);
   });
 });

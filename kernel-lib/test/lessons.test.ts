@@ -15,7 +15,7 @@ import { BACKEND_KINDS, type BackendKind, TEST_PG_URL } from './helpers/backends
 import { httpReceiver } from './helpers/receivers.js';
 import { lessonCells, runLesson } from './lessons/run-lesson.js';
 
-const LESSONS = ['scenario-a-exercises', 'scenario-b', 'scenario-c', 'gallery'] as const;
+const LESSONS = ['scenario-a-exercises', 'scenario-b', 'scenario-c', 'gallery', 'scenario-d'] as const;
 
 /** Runs `work` with the session spec of a fresh database; on the server a new database, dropped after. */
 async function withSpec<T>(kind: BackendKind, work: (spec: string) => Promise<T>): Promise<T> {
@@ -40,6 +40,20 @@ async function withSpec<T>(kind: BackendKind, work: (spec: string) => Promise<T>
   }
 }
 
+/**
+ * Scenario D's calculator case: the estimate for the FULL, 10-minute table (credits a day / 24) and what its
+ * warehouse calc_wh was billed for the hour the lesson then runs (the `%dt clock` bill summary).
+ */
+function calcVsRun(outputs: string[]): { estimated: number; measured: number } {
+  const calc = outputs.find((o) => o.startsWith('estimate for lag 600 s, FULL'));
+  const perDay = Number(/credits per day\s*\|\s*([\d.]+)/.exec(calc ?? '')?.[1]);
+  const bill = outputs.findLast((o) => o.includes('warehouse calc_wh:'));
+  const measured = Number(/warehouse calc_wh: .*billed ([\d.]+) credits/.exec(bill ?? '')?.[1]);
+  expect(perDay, 'the calc output').toBeGreaterThan(0);
+  expect(measured, 'the calc_wh bill').toBeGreaterThan(0);
+  return { estimated: perDay / 24, measured };
+}
+
 describe.each(BACKEND_KINDS)('%s', (kind) => {
   it.each(LESSONS)(
     '%s runs top to bottom; its checks pass',
@@ -61,6 +75,11 @@ describe.each(BACKEND_KINDS)('%s', (kind) => {
       if (process.env.DTLAB_LESSON_PRINT) console.log(run.outputs.join('\n----\n'));
       const expected = EXERCISES.filter((e) => e.lesson === lesson).map((e) => e.name);
       expect(run.checksPassed.sort()).toEqual(expected.sort());
+      if (lesson === 'scenario-d') {
+        const { estimated, measured } = calcVsRun(run.outputs);
+        console.log(`scenario-d on ${kind}: estimate ${estimated} credits/h, measured ${measured} credits/h`);
+        expect(Math.abs(estimated - measured) / measured).toBeLessThan(0.25);
+      }
     },
     600_000,
   );

@@ -12,6 +12,7 @@ export const MIME = {
   history: 'application/vnd.dtlab.history+json',
   lag: 'application/vnd.dtlab.lag+json',
   compare: 'application/vnd.dtlab.compare+json',
+  calc: 'application/vnd.dtlab.calc+json',
 } as const;
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };

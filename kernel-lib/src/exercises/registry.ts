@@ -204,6 +204,41 @@ AND NOT EXISTS (SELECT 1 FROM dtlab.incidents WHERE alert_name = 'quality_clean_
     ],
   },
   {
+    name: 'd_downstream',
+    lesson: 'scenario-d',
+    task: 'daily_order_base refreshes only when weekly_trends needs it: TARGET_LAG = DOWNSTREAM, still active.',
+    dts: [{ name: 'daily_order_base', lag: 'DOWNSTREAM', state: 'ACTIVE', mode: 'INCREMENTAL' }],
+    hints: { 'daily_order_base.lag': 'ALTER DYNAMIC TABLE daily_order_base SET TARGET_LAG = DOWNSTREAM' },
+  },
+  {
+    name: 'd_dashboard_lag',
+    lesson: 'scenario-d',
+    task: "Relax data_quality_dashboard to TARGET_LAG = '8 minutes' without recreating it.",
+    dts: [{ name: 'data_quality_dashboard', lag: 480, state: 'ACTIVE', reads: ['orders'] }],
+    hints: {
+      'data_quality_dashboard.lag': "ALTER DYNAMIC TABLE data_quality_dashboard SET TARGET_LAG = '8 minutes'",
+    },
+  },
+  {
+    name: 'd_simple_query',
+    lesson: 'scenario-d',
+    task: 'priority_orders_simple: orders per o_orderpriority from orders alone, incremental, TARGET_LAG 1 minute.',
+    dts: [
+      {
+        name: 'priority_orders_simple',
+        reads: ['orders'],
+        notReads: ['lineitem'],
+        lag: 60,
+        mode: 'INCREMENTAL',
+        query: 'SELECT o_orderpriority, COUNT(*) AS orders FROM orders GROUP BY o_orderpriority',
+      },
+    ],
+    hints: {
+      'priority_orders_simple.not_reads':
+        'every order has line items: the join adds nothing; count the orders themselves (COUNT(*) FROM orders)',
+    },
+  },
+  {
     name: 'gallery_fresh',
     lesson: 'gallery',
     lessonCheck: true,

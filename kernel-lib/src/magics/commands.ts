@@ -12,6 +12,7 @@ import { readRunsSince } from '../schedule/record.js';
 import { loadTpch } from '../tpch/load.js';
 import { OrderSimulator } from '../tpch/simulator.js';
 import type { RefreshRecord } from '../types.js';
+import { adviseCommand, calcBundle } from './advise.js';
 import { runAlertCommand } from './alert-commands.js';
 import { longestStep, MAX_REFRESHES_PER_STEP, refreshesInStep } from './bounds.js';
 import { compare } from './compare.js';
@@ -62,6 +63,8 @@ export async function runDtCommand(
       const runs = [...(await readRunsSince(engine.backend, before)), ...scheduler.openRuns()];
       return [textBundle(`${session.clockText()}\n${refreshSummary(records)}\n${billSummary(runs)}`)];
     }
+    case 'calc':
+      return [calcBundle(command.input)]; // magics/advise.ts
     case 'simulate_stop': {
       const sim = session.simulator;
       if (!sim) return [textBundle('no simulation is running')];
@@ -159,6 +162,8 @@ export async function runDtCommand(
     case 'quality':
       if (command.evaluate && command.name) await engine.quality.measure(command.name);
       return [qualityBundle(await qualityView(engine.backend, command.name))];
+    case 'advise':
+      return [await adviseCommand(engine, (await session.connect()).scheduler.openRuns(), command.names)];
     default:
       throw new DtError('DT_ERR_INTERNAL', `unhandled %dt command ${(command as DtCommand).kind}`);
   }

@@ -5,6 +5,7 @@
 import { EXERCISES } from '../exercises/registry.js';
 import type { FaultKind } from '../tpch/simulator.js';
 import { type AlertCommand, parseAlert, parseAlerts } from './alert-line.js';
+import { CALC_OPTIONS, type CalcCommand, parseAdvise, parseCalc } from './calc-line.js';
 import { parseFaults } from './faults.js';
 import { closest, magicError, splitWords, type Word } from './words.js';
 
@@ -29,7 +30,8 @@ export type DtCommand =
   | { kind: 'impact'; table: string; column: string }
   | { kind: 'quarantine'; name: string; page: number; pageSize: number }
   | { kind: 'quarantine_review'; name: string; action: 'READMIT' | 'DISCARD'; ids: number[]; at: number[] }
-  | AlertCommand; // magics/alert-line.ts
+  | AlertCommand // magics/alert-line.ts
+  | CalcCommand; // magics/calc-line.ts
 
 export const DT_SUBCOMMANDS = [
   'connect',
@@ -49,6 +51,8 @@ export const DT_SUBCOMMANDS = [
   'alerts',
   'quarantine',
   'quality',
+  'calc',
+  'advise',
 ] as const;
 
 /** `%dt` usage, shown with errors and by `%dt help` in the docs. */
@@ -74,7 +78,11 @@ export const DT_USAGE = `%dt connect duckdb | pglite | postgres://…
 %dt alerts [--limit N] | %dt alerts ack ID [--note "…"] | resolve ID [--note "…"] | show ID
 %dt quarantine NAME [--page N] [--page-size N]                (N 1 to 1000000; size 1 to 1000)
 %dt quarantine NAME readmit|discard ID [ID …]                 (at most 1000 ids)
-%dt quality [NAME] [--evaluate]      (scorecard, expectations and score trend; --evaluate measures NAME now)`;
+%dt quality [NAME] [--evaluate]      (scorecard, expectations and score trend; --evaluate measures NAME now)
+
+%dt calc --lag 10m --mode incremental|full --rows N [--out N] [--change-rate N[/s|/min|/h]] [--size XSMALL]
+          [--auto-suspend S]   (a DT's refreshes, credits and worst lag a day; ranges: docs/magics.md)
+%dt advise [NAME …]                                           (recommendations with estimated savings)`;
 
 /** A numeric argument's documented range (docs/magics.md): decimal digits only, no sign, exponent or hex. */
 export interface Bound {
@@ -346,6 +354,10 @@ export function parseDtLine(cell: string, from: number, to: number): DtCommand {
       return parseAlerts(cell, (allowed) => args(allowed));
     case 'quarantine':
       return parseQuarantine(cell, args(['page', 'page-size']), to);
+    case 'calc':
+      return parseCalc(cell, args(CALC_OPTIONS), to);
+    case 'advise':
+      return parseAdvise(args());
     default: {
       const guess = closest(name, DT_SUBCOMMANDS);
       throw magicError(

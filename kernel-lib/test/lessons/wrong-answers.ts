@@ -255,4 +255,34 @@ CREATE OR REPLACE ALERT quality_clean_orders SCHEDULE = '5 MINUTE'
       hint: /%dt alerts resolve 1/,
     },
   ],
+  d_downstream: [
+    {
+      what: 'a longer lag instead of DOWNSTREAM',
+      cells: ["%%sql\nALTER DYNAMIC TABLE daily_order_base SET TARGET_LAG = '10 minutes'"],
+      message: /✘ daily_order_base/,
+      hint: /TARGET_LAG = DOWNSTREAM/,
+    },
+  ],
+  d_dashboard_lag: [
+    {
+      what: 'a lag that is still too tight',
+      cells: ["%%sql\nALTER DYNAMIC TABLE data_quality_dashboard SET TARGET_LAG = '4 minutes'"],
+      message: /✘ data_quality_dashboard/,
+      hint: /8 minutes/,
+    },
+  ],
+  d_simple_query: [
+    {
+      what: 'the join kept',
+      cells: [
+        `%%dynamic_table priority_orders_simple TARGET_LAG = '1 minute'
+SELECT o.o_orderpriority, COUNT(DISTINCT o.o_orderkey) AS orders
+FROM orders o JOIN lineitem l ON l.l_orderkey = o.o_orderkey
+GROUP BY o.o_orderpriority`,
+      ],
+      message: /✘ priority_orders_simple/,
+      hint: /count the orders themselves/,
+      cleanup: ['%%sql\nDROP DYNAMIC TABLE priority_orders_simple'],
+    },
+  ],
 };
