@@ -74,9 +74,8 @@ describe.each([
       { integration: 'later', subject: 's', body: 'kept', key: 'k1' },
     );
     await first.flushDeliveries(); // the receiver is down: attempt 1 fails, a retry is scheduled
-    const [[state, attempts]] = (
-      await first.execute('SELECT state, attempts FROM dtlab.notification_outbox')
-    )[0]?.rows ?? [[]];
+    const [state, attempts] =
+      (await first.execute('SELECT state, attempts FROM dtlab.notification_outbox'))[0]?.rows[0] ?? [];
     expect(state).toBe('PENDING');
     expect(Number(attempts)).toBeGreaterThanOrEqual(1);
     await first.close(); // the engine stops with the delivery still pending
@@ -156,9 +155,7 @@ describe('the delivery worker and the Node process', () => {
       await engine.flushDeliveries(); // nothing due: the worker only sets its timer again
       expect(timers()).toBe(before); // the retry's timer is not one that keeps the process alive
       expect(events).toEqual([]);
-      const [[state]] = (await engine.execute('SELECT state FROM dtlab.notification_outbox'))[0]?.rows ?? [
-        [],
-      ];
+      const [state] = (await engine.execute('SELECT state FROM dtlab.notification_outbox'))[0]?.rows[0] ?? [];
       expect(state).toBe('PENDING');
     } finally {
       await engine.close();

@@ -111,6 +111,7 @@ describe('graph and history bundles', () => {
       reason: 'changes in orders',
       warehouse: 'compute_wh',
       creditsUsed: 0.0001,
+      rowsRead: 0,
     };
     const b = historyBundle([r]);
     expect(b.data['text/plain']).toMatch(/INCREMENTAL.*SCHEDULED.*changes in orders/);
@@ -138,6 +139,7 @@ const record = (refreshId: number, name: string, patch: Partial<RefreshRecord> =
   reason: null,
   warehouse: 'compute_wh',
   creditsUsed: 0.001,
+  rowsRead: 1,
   ...patch,
 });
 

@@ -36,6 +36,7 @@ const record = (over: Partial<RefreshRecord>): RefreshRecord => ({
   reason: null,
   warehouse: 'compute_wh',
   creditsUsed: 0,
+  rowsRead: 0,
   ...over,
 });
 
