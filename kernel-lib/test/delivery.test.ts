@@ -212,14 +212,18 @@ describe.each(BACKEND_KINDS)('delivery on %s', (kind) => {
   it('takes over a delivery whose worker died after claiming it, once its lease is over', async () => {
     const before = http.requests.length;
     await notify(ctx(), { integration: 'hook', subject: 's', body: 'orphan', key: 'orphan-1' });
-    const id = (await q("SELECT id FROM dtlab.notification_outbox WHERE idempotency_key = 'orphan-1'"))[0]?.[0];
+    const id = (
+      await q("SELECT id FROM dtlab.notification_outbox WHERE idempotency_key = 'orphan-1'")
+    )[0]?.[0];
     // Another worker claimed it with a lease that ended a second ago, and never came back.
     await q(
       `UPDATE dtlab.notification_outbox SET state = 'SENDING', attempts = 1, claimed_until_ms = ${Date.now() - 1_000} WHERE id = ${id}`,
     );
     // A live claim is not taken over: the row is claimed until ten minutes from now.
     await notify(ctx(), { integration: 'hook', subject: 's', body: 'held', key: 'held-1' });
-    const [[held]] = await q("SELECT id FROM dtlab.notification_outbox WHERE idempotency_key = 'held-1'");
+    const held = (
+      await q("SELECT id FROM dtlab.notification_outbox WHERE idempotency_key = 'held-1'")
+    )[0]?.[0];
     expect(await claim(backend, Number(held), Date.now(), 600_000)).toBeDefined();
     await engine.flushDeliveries();
     expect(http.requests.slice(before).map((r) => r.headers['idempotency-key'])).toEqual(['orphan-1']);
