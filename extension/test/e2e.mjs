@@ -49,7 +49,14 @@ async function main() {
     failures.push(...(await checkMonitor(page, 'dtlab-e2e')));
     await page.screenshot({ path: '/tmp/dtlab-e2e-notebook.png', fullPage: true });
     if (outside.length) failures.push(`requests left the server: ${outside.slice(0, 5).join(', ')}`);
-    failures.push(...(await checkOtherLessons(browser, lab.url, lab.base, 'dtlab-e2e')));
+    failures.push(
+      ...(await checkOtherLessons(
+        browser,
+        (name) => lab.url(name, `lesson-${name.replace('.ipynb', '')}`),
+        lab.base,
+        'dtlab-e2e',
+      )),
+    );
   } catch (e) {
     await dumpFailure(pageForFailure, '/tmp/dtlab-e2e-failure.png');
     throw e;

@@ -75,7 +75,10 @@ export async function startLab(notebooks) {
     await stop();
     throw new Error(`jupyter lab: ${e.message}\n${log}`);
   });
-  return { base, token, url: (name) => `${base}/lab/tree/${name}?token=${token}`, log: () => log, stop };
+  // A named workspace opens the notebook alone (the default one restores the tabs left open before).
+  const url = (name, workspace) =>
+    `${base}/lab/${workspace ? `workspaces/${workspace}/` : ''}tree/${name}?token=${token}`;
+  return { base, token, url, log: () => log, stop };
 }
 
 /** A notebook of notebooks/, parsed. */

@@ -56,7 +56,9 @@ async function webhookReceiver() {
 export async function checkOtherLessons(browser, urlFor, origin, prefix) {
   const failures = [];
   for (const name of OTHER_LESSONS) {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    // A context of its own: no state of the lessons before (JupyterLite keeps its workspace in the browser).
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
     const webhook = name === 'scenario-c.ipynb' ? await webhookReceiver() : undefined;
     const outside = watchPage(page, origin);
     const started = Date.now();
@@ -91,7 +93,7 @@ export async function checkOtherLessons(browser, urlFor, origin, prefix) {
       failures.push(`${name}: ${e.message ?? e}`);
     } finally {
       await webhook?.close();
-      await page.close();
+      await context.close();
     }
   }
   return failures;
