@@ -273,6 +273,11 @@ export async function dismissKernelDialogs(page) {
 }
 
 export async function runAll(page) {
+  // Solution cells are collapsed (their input hidden, so no prompt shows their execution count): expand them.
+  if (await page.locator('.jp-InputPlaceholder').count()) {
+    await page.locator('.lm-MenuBar-itemLabel', { hasText: /^View$/ }).click();
+    await page.locator('.lm-Menu-itemLabel', { hasText: /^Expand All Code$/ }).click();
+  }
   await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Run$/ }).click();
   await page.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }).click();
 }

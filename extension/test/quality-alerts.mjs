@@ -4,7 +4,7 @@
  * orders, a DT with QUARANTINE / DROP ROW expectations, a quality alert to the notebook channel, a faulty order
  * stream for half a lesson hour; then the validation console shows the score fall, the quarantine lists rows,
  * the alert opened an incident that a JupyterLab notification announced, and Acknowledge in the incidents widget
- * acknowledges it. Screenshots of the console, the quarantine, the incidents and the notification in the light
+ * acknowledges it. Then the DT falls behind (suspended) and a freshness alert fires and notifies too. Screenshots of the console, the quarantine, the incidents and the notification in the light
  * and the dark theme: /tmp/dtlab-qa-<theme>-<what>.png. Exits non-zero on any failure. Needs what e2e.mjs needs.
  */
 import { launchChromium } from '../../scripts/browser.mjs';
@@ -41,6 +41,11 @@ SELECT o_orderkey, o_custkey, o_totalprice FROM orders`,
     '%dt quality orders',
     '%dt quarantine clean_orders',
     '%dt alerts',
+    // A DT falls behind: suspended, its lag grows past 1.5 × its target; the freshness alert fires.
+    '%dt alert freshness clean_orders --over 50% --channel lab',
+    '%%sql\nALTER DYNAMIC TABLE clean_orders SUSPEND',
+    '%dt clock +5m',
+    '%dt alerts',
   ].map(cell),
 };
 
@@ -50,6 +55,7 @@ async function shoot(page, theme) {
     ['console', page.locator('dtlab-quality').last()],
     ['quarantine', page.locator('.jp-Cell').nth(8).locator('.jp-OutputArea-output').last()],
     ['incidents', page.locator('dtlab-incidents').last()],
+    ['incidents-quality', page.locator('dtlab-incidents').first()],
   ]) {
     await locator.scrollIntoViewIfNeeded();
     const file = `/tmp/dtlab-qa-${theme}-${what}.png`;
@@ -70,13 +76,17 @@ export async function checkQualityAlerts(page) {
   const quarantine = await page.locator('.jp-Cell').nth(8).locator('.jp-OutputArea-output').allTextContents();
   if (!/quarantined row/.test(quarantine.join(' ')))
     failures.push(`no quarantined rows listed: ${quarantine.join(' ').slice(0, 200)}`);
-  await page
-    .locator('.Toastify__toast', { hasText: /quality/i })
-    .first()
-    .waitFor({ timeout: 30_000 })
-    .catch(() => failures.push('no JupyterLab notification of the incident'));
+  for (const text of [/fewer than 99% of rows pass/, /lag more than 50% over its target/])
+    await page
+      .locator('.Toastify__toast', { hasText: text })
+      .first()
+      .waitFor({ timeout: 30_000 })
+      .catch(() => failures.push(`no JupyterLab notification of the incident (${text})`));
   await page.screenshot({ path: '/tmp/dtlab-qa-light-notification.png' });
   const incidents = page.locator('dtlab-incidents').last();
+  const listed = await incidents.evaluate((e) => e.shadowRoot?.textContent ?? '');
+  if (!/freshness_clean_orders/.test(listed))
+    failures.push(`the freshness incident is not listed: ${listed.slice(0, 200)}`);
   const ack = incidents.locator('button', { hasText: 'Acknowledge' }).first();
   if ((await ack.count()) === 0) failures.push('the incidents widget has no Acknowledge button');
   else {
