@@ -58,7 +58,9 @@ it('binder/environment.yml gives the Node and Python the project needs', () => {
 it('every lesson is built into notebooks/, which the JupyterLite site ships whole', () => {
   const builder = read('scripts/build-notebooks.mjs');
   const lessons = JSON.parse(
-    (/export const LESSONS = (\[[^\]]*\])/.exec(builder)?.[1] ?? '[]').replace(/'/g, '"'),
+    (/export const LESSONS = (\[[^\]]*\])/.exec(builder)?.[1] ?? '[]')
+      .replace(/'/g, '"')
+      .replace(/,\s*\]$/, ']'),
   ) as string[];
   expect(lessons).toEqual(expect.arrayContaining(['scenario-a', 'scenario-b', 'gallery']));
   for (const l of lessons) expect(() => read(`notebooks/${l}.ipynb`)).not.toThrow();
