@@ -4,14 +4,15 @@
  * lesson in a throwaway JupyterLab (as e2e.mjs does), then shoots the DAG, the lag chart, each history, each
  * comparison, a %%sql table, the clock summaries and the Dynamic Tables sidebar; switches to JupyterLab Dark
  * (Settings → Theme) and shoots them again. Files: /tmp/<prefix>-<theme>-<widget>.png (prefix: argv[2],
- * default dtlab-shots). Needs what e2e.mjs needs.
+ * default dtlab-shots). Another lesson: its notebook as argv[3] (its calculators, quality consoles, incident
+ * lists and advice are shot too). Needs what e2e.mjs needs.
  */
 import { launchChromium } from '../../scripts/browser.mjs';
 import { checkInstalled, lessonNotebook, startLab } from './lab.mjs';
 import { openAndRunAll } from './notebook.mjs';
 
-const NOTEBOOK = 'scenario-a.ipynb';
 const prefix = process.argv[2] ?? 'dtlab-shots';
+const NOTEBOOK = process.argv[3] ?? 'scenario-a.ipynb';
 
 async function shootAll(page, theme) {
   const shots = [];
@@ -29,6 +30,10 @@ async function shootAll(page, theme) {
   await shoot(page.locator('dtlab-lag'), 'lag');
   await shoot(page.locator('dtlab-history'), 'history');
   await shoot(page.locator('dtlab-compare'), 'compare');
+  await shoot(page.locator('dtlab-calc'), 'calc');
+  await shoot(page.locator('dtlab-quality'), 'quality');
+  await shoot(page.locator('dtlab-incidents'), 'incidents');
+  await shoot(page.locator('.jp-CodeCell:has-text("%dt advise") .jp-OutputArea'), 'advise');
   await shoot(page.locator('.jp-OutputArea-output:has(dtlab-table):not(:has(dtlab-history))').last(), 'sql');
   await shoot(page.locator('.jp-OutputArea-output pre', { hasText: 'scheduled refreshes ran' }), 'clock');
   const sidebar = page.locator('#dtlab-sidebar');

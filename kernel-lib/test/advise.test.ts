@@ -28,6 +28,9 @@ SELECT kind, COUNT(*) AS n, SUM(amount) AS total FROM events GROUP BY kind`);
 SELECT id, kind FROM events`);
       await session.run(`%%dynamic_table reader TARGET_LAG = '10 minutes'
 SELECT kind, COUNT(*) AS n FROM base GROUP BY kind`);
+      // FULL over a DT whose rows are updated, not added: its change rate is what by_kind writes.
+      await session.run(`%%dynamic_table kinds_full TARGET_LAG = '1 minute' REFRESH_MODE = FULL
+SELECT kind, n FROM by_kind`);
       for (let i = 0; i < 20; i++) {
         await session.run(`%%sql\nINSERT INTO events VALUES (${5000 + i}, 'c', ${i})`);
         await session.run('%dt clock +1m');
@@ -44,6 +47,7 @@ SELECT kind, COUNT(*) AS n FROM base GROUP BY kind`);
         sourceRows: 3020,
       });
       expect(f?.auto?.mode).toBe('INCREMENTAL');
+      expect(facts.dts.find((d) => d.name === 'kinds_full')?.changesPerMinute).toBeGreaterThan(1);
       expect(facts.dts.find((d) => d.name === 'base')?.readers).toEqual([
         { name: 'reader', lagSeconds: 600 },
       ]);

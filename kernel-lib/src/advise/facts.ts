@@ -75,6 +75,14 @@ export async function gatherFacts(
       for (const [t, n] of Object.entries(r.changesRead)) sums.set(t, (sums.get(t) ?? 0) + n);
     for (const [t, n] of sums) tableRates.set(t, Math.max(tableRates.get(t) ?? 0, n / minutes));
   }
+  // A DT read by others changes by the rows its own refreshes write (an update moves no row count, so a
+  // FULL reader's growth would miss it).
+  for (const d of all) {
+    const written = history
+      .filter((h) => h.name === d.name)
+      .reduce((a, h) => a + h.rowsInserted + h.rowsDeleted, 0);
+    if (written > 0) tableRates.set(d.name, Math.max(tableRates.get(d.name) ?? 0, written / minutes));
+  }
   const dts: DtFacts[] = [];
   for (const d of all.filter((x) => names.length === 0 || names.includes(x.name))) {
     const spec = specs.get(d.warehouse) ?? { size: 'XSMALL' as WarehouseSize, autoSuspend: 600 };

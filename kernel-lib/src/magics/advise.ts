@@ -72,7 +72,7 @@ export function adviceBundle(recs: readonly Recommendation[]): OutputBundle {
         r.reason,
       ]),
     },
-    `${recs.length} recommendation${recs.length === 1 ? '' : 's'} (savings estimated by %dt calc's model, each DT alone on its warehouse; they do not add up when they concern one DT)`,
+    `${recs.length} recommendation${recs.length === 1 ? '' : 's'} (savings estimated by %dt calc's model; a DT on a warehouse another DT keeps up is priced by its work alone; they do not add up when they concern one DT)`,
   );
   const words = recs.map(
     (r) => `${r.target} (${r.kind}, saves about ${r.savingPerDay} credits/day): ${r.reason}. ${r.action}`,
