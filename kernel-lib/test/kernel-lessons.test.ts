@@ -15,11 +15,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgConfig } from '../src/backends/postgres.js';
 import { installKernelSpec, KERNEL_NAME } from '../src/kernel/install.js';
 import { TEST_PG_URL } from './helpers/backends.js';
+import { httpReceiver } from './helpers/receivers.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const python = path.join(root, '.venv/bin/python');
 const driver = path.join(root, 'kernel-lib/test/kernel/run_notebook.py');
-const LESSONS = ['scenario-a-exercises', 'scenario-b', 'gallery'];
+const LESSONS = ['scenario-a-exercises', 'scenario-b', 'scenario-c', 'gallery', 'scenario-d'];
 
 interface CellRun {
   source: string;
@@ -83,12 +84,31 @@ function checkRun(lesson: string, label: string, cells: CellRun[]): void {
   for (const c of checks) expect(c.outputs.map((o) => o.text).join('\n')).toMatch(/exercise \w+: passed/);
 }
 
-describe.each(LESSONS)('DT Lab kernel runs %s', (lesson) => {
+/**
+ * Runs `lesson` on `db`; Scenario C's webhook integration posts to 127.0.0.1:8765 (the port lessons.test.ts
+ * also takes, so it is waited for), and its escalation must arrive there.
+ */
+async function runLesson(lesson: string, db: string): Promise<CellRun[]> {
   const notebook = path.join(root, 'notebooks', `${lesson}.ipynb`);
-  it('on PGlite, the default', { timeout: 900_000 }, async () => {
-    checkRun(lesson, 'PGlite', await runNotebook(notebook, ''));
+  if (lesson !== 'scenario-c') return runNotebook(notebook, db);
+  const receiver = await httpReceiver(8765, 900_000);
+  try {
+    const cells = await runNotebook(notebook, db);
+    const escalated = () =>
+      receiver.requests.some((r) => r.method === 'POST' && r.body.includes('quality_clean_orders'));
+    for (let i = 0; i < 100 && !escalated(); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(escalated(), 'the webhook receiver got the escalation').toBe(true);
+    return cells;
+  } finally {
+    await receiver.close();
+  }
+}
+
+describe.each(LESSONS)('DT Lab kernel runs %s', (lesson) => {
+  it('on PGlite, the default', { timeout: 1_200_000 }, async () => {
+    checkRun(lesson, 'PGlite', await runLesson(lesson, ''));
   });
-  it('on a fresh database of the PostgreSQL server', { timeout: 900_000 }, async () => {
-    await withDatabase(async (url) => checkRun(lesson, 'PostgreSQL', await runNotebook(notebook, url)));
+  it('on a fresh database of the PostgreSQL server', { timeout: 1_200_000 }, async () => {
+    await withDatabase(async (url) => checkRun(lesson, 'PostgreSQL', await runLesson(lesson, url)));
   });
 });

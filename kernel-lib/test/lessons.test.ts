@@ -59,7 +59,7 @@ describe.each(BACKEND_KINDS)('%s', (kind) => {
     '%s runs top to bottom; its checks pass',
     async (lesson) => {
       // Scenario C's webhook integration posts to 127.0.0.1:8765 (scripts/webhook_receiver.py for learners).
-      const receiver = lesson === 'scenario-c' ? await httpReceiver(8765) : undefined;
+      const receiver = lesson === 'scenario-c' ? await httpReceiver(8765, 900_000) : undefined;
       const run = await withSpec(kind, (spec) => runLesson(lesson, spec)).finally(() => receiver?.close());
       if (receiver) {
         const escalations = receiver.requests.filter(

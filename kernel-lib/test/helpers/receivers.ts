@@ -21,8 +21,11 @@ export interface HttpReceiver {
   close(): Promise<void>;
 }
 
-/** Starts an HTTP receiver on `port` (0: any free port). */
-export async function httpReceiver(port = 0): Promise<HttpReceiver> {
+/**
+ * Starts an HTTP receiver on `port` (0: any free port). A fixed port another test file holds (the lessons'
+ * webhook, 8765) is waited for, up to `waitMs`.
+ */
+export async function httpReceiver(port = 0, waitMs = 0): Promise<HttpReceiver> {
   const requests: ReceivedRequest[] = [];
   const receiver = { port: 0, requests, status: 200 } as HttpReceiver;
   const server: Server = createServer((req, res) => {
@@ -38,7 +41,19 @@ export async function httpReceiver(port = 0): Promise<HttpReceiver> {
       res.writeHead(receiver.status).end('ok');
     });
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+      server.once('error', resolve);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', resolve);
+        resolve(undefined);
+      });
+    });
+    if (!error) break;
+    if (error.code !== 'EADDRINUSE' || Date.now() > deadline) throw error;
+    await new Promise((r) => setTimeout(r, 500));
+  }
   receiver.port = (server.address() as AddressInfo).port;
   receiver.close = () =>
     new Promise<void>((resolve) => {
