@@ -40,20 +40,46 @@ const small = fc.option(fc.integer({ min: -3, max: 3 }), { nil: null, freq: 6 })
 const day = fc.integer({ min: 0, max: 5 });
 const lit = (v: number | null) => (v === null ? 'NULL' : String(v));
 const step = fc.oneof(
-  { weight: 4, arbitrary: fc.array(fc.tuple(fc.integer({ min: 0, max: 6 }), day, small), { minLength: 1, maxLength: 3 }).map(
-    (rs) => `INSERT INTO t VALUES ${rs.map((r) => `(${r.map(lit).join(', ')})`).join(', ')}`,
-  ) },
-  { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 0, max: 6 }), small).map(([k, w]) => `INSERT INTO u VALUES (${k}, ${lit(w)})`) },
-  { weight: 3, arbitrary: fc.tuple(day, fc.integer({ min: 1, max: 3 })).map(([d, x]) => `UPDATE t SET v = v + ${x} WHERE day = ${d}`) },
-  { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 0, max: 6 }), day).map(([k, d]) => `UPDATE t SET day = ${d} WHERE k = ${k}`) },
-  { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 0, max: 6 }), small).map(([k, w]) => `UPDATE u SET w = ${lit(w)} WHERE k = ${k}`) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .array(fc.tuple(fc.integer({ min: 0, max: 6 }), day, small), { minLength: 1, maxLength: 3 })
+      .map((rs) => `INSERT INTO t VALUES ${rs.map((r) => `(${r.map(lit).join(', ')})`).join(', ')}`),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 0, max: 6 }), small)
+      .map(([k, w]) => `INSERT INTO u VALUES (${k}, ${lit(w)})`),
+  },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(day, fc.integer({ min: 1, max: 3 }))
+      .map(([d, x]) => `UPDATE t SET v = v + ${x} WHERE day = ${d}`),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 0, max: 6 }), day)
+      .map(([k, d]) => `UPDATE t SET day = ${d} WHERE k = ${k}`),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 0, max: 6 }), small)
+      .map(([k, w]) => `UPDATE u SET w = ${lit(w)} WHERE k = ${k}`),
+  },
   { weight: 3, arbitrary: fc.integer({ min: 0, max: 6 }).map((k) => `DELETE FROM t WHERE k = ${k}`) },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 6 }).map((k) => `DELETE FROM u WHERE k = ${k}`) },
   { weight: 1, arbitrary: fc.constant('TRUNCATE u') },
   {
     weight: 1,
     arbitrary: fc
-      .tuple(fc.integer({ min: 0, max: DTS.length - 1 }), fc.option(fc.integer({ min: 0, max: 6 }), { nil: null, freq: 4 }))
+      .tuple(
+        fc.integer({ min: 0, max: DTS.length - 1 }),
+        fc.option(fc.integer({ min: 0, max: 6 }), { nil: null, freq: 4 }),
+      )
       .map(([i, n]) =>
         n === null
           ? `ALTER DYNAMIC TABLE ${DTS[i]?.name} UNSET IMMUTABLE WHERE`
@@ -67,7 +93,8 @@ const BATCHES = fc.sample(fc.array(step, { minLength: 1, maxLength: 4 }), { numR
 describe.each(BACKEND_KINDS)('IMMUTABLE WHERE oracle on %s', (kind) => {
   let engine: Engine;
   const rows = async (sql: string): Promise<Value[][]> => (await engine.execute(sql)).at(-1)?.rows ?? [];
-  const sorted = (rs: Value[][]) => rs.map((r) => JSON.stringify(r.map((v) => (v === null ? null : String(v))))).sort();
+  const sorted = (rs: Value[][]) =>
+    rs.map((r) => JSON.stringify(r.map((v) => (v === null ? null : String(v))))).sort();
 
   beforeAll(async () => {
     engine = await Engine.open(await freshBackend(kind));
@@ -100,13 +127,16 @@ describe.each(BACKEND_KINDS)('IMMUTABLE WHERE oracle on %s', (kind) => {
         expect(sorted(await rows(region)), `${d.name} immutable region after ${context}`).toEqual(before);
         frozenRows += before.length;
         const v = await engine.verify(d.name);
-        if (!v.equal) throw new Error(`${d.name} mutable region differs after ${context}: ${JSON.stringify(v.rows)}`);
+        if (!v.equal)
+          throw new Error(`${d.name} mutable region differs after ${context}: ${JSON.stringify(v.rows)}`);
       }
       await engine.refresh(READER.name);
       const v = await engine.verify(READER.name);
       if (!v.equal) throw new Error(`${READER.name} differs after ${context}: ${JSON.stringify(v.rows)}`);
     }
-    console.log(`[immutable oracle ${kind}] refresh actions ${JSON.stringify(Object.fromEntries(actions))}, immutable rows checked ${frozenRows}`);
+    console.log(
+      `[immutable oracle ${kind}] refresh actions ${JSON.stringify(Object.fromEntries(actions))}, immutable rows checked ${frozenRows}`,
+    );
     expect(frozenRows).toBeGreaterThan(0);
   });
 });

@@ -74,7 +74,9 @@ describe.each(BACKEND_KINDS)('IMMUTABLE WHERE on %s', (kind) => {
     expect(v.equal).toBe(true);
     expect(v.immutableRows).toBe(2);
     const said = await engine.execute('ALTER DYNAMIC TABLE joined_data VERIFY');
-    expect(said.at(-1)?.message ?? JSON.stringify(said.at(-1))).toMatch(/outside its immutable region \(2 rows/);
+    expect(said.at(-1)?.message ?? JSON.stringify(said.at(-1))).toMatch(
+      /outside its immutable region \(2 rows/,
+    );
     // A day later rows 3 and 4 are immutable too: the next dimension change reaches nothing.
     clock.advance(DAY);
     await engine.execute("UPDATE dimension_table SET value = 'z'");
@@ -165,7 +167,9 @@ describe.each(BACKEND_KINDS)('IMMUTABLE WHERE on %s', (kind) => {
   });
 
   it('refuses a BACKFILL table whose columns do not match, creating nothing', async () => {
-    await engine.execute('CREATE TABLE hist_bad (k INTEGER, v INTEGER); CREATE TABLE hist_typ (k INTEGER, day VARCHAR(5), v INTEGER)');
+    await engine.execute(
+      'CREATE TABLE hist_bad (k INTEGER, v INTEGER); CREATE TABLE hist_typ (k INTEGER, day VARCHAR(5), v INTEGER)',
+    );
     const e = await fails(`CREATE DYNAMIC TABLE ev_x TARGET_LAG = '1 minute'
       IMMUTABLE WHERE (day < 3) BACKFILL FROM hist_bad AS SELECT k, day, v FROM ev`);
     expect(e.code).toBe('DT_ERR_COLUMNS');
@@ -178,13 +182,21 @@ describe.each(BACKEND_KINDS)('IMMUTABLE WHERE on %s', (kind) => {
     const missing = await fails(`CREATE DYNAMIC TABLE ev_x TARGET_LAG = '1 minute'
       IMMUTABLE WHERE (day < 3) BACKFILL FROM nowhere AS SELECT k, day, v FROM ev`);
     expect(missing.code).toBe('DT_ERR_UNKNOWN_OBJECT');
-    const alone = await fails(`CREATE DYNAMIC TABLE ev_x TARGET_LAG = '1 minute' BACKFILL FROM hist AS SELECT k, day, v FROM ev`);
+    const alone = await fails(
+      `CREATE DYNAMIC TABLE ev_x TARGET_LAG = '1 minute' BACKFILL FROM hist AS SELECT k, day, v FROM ev`,
+    );
     expect(alone.code).toBe('DT_ERR_OPTION');
     expect(await names()).not.toContain('ev_x');
   });
 
   it.each([
-    ['a volatile function', '(random() < 0.5)', 'DT_ERR_UNSUPPORTED', 20, /random\(\): it is not deterministic/],
+    [
+      'a volatile function',
+      '(random() < 0.5)',
+      'DT_ERR_UNSUPPORTED',
+      20,
+      /random\(\): it is not deterministic/,
+    ],
     ['a subquery', '(day IN (SELECT day FROM ev))', 'DT_ERR_UNSUPPORTED', 28, /subquery/],
     ['an unknown column', '(days < 3)', 'DT_ERR_QUERY', 20, /IMMUTABLE WHERE/],
     ['a source column the DT does not have', '(v < 3)', 'DT_ERR_QUERY', 20, /IMMUTABLE WHERE/],
@@ -203,7 +215,9 @@ describe.each(BACKEND_KINDS)('IMMUTABLE WHERE on %s', (kind) => {
       IMMUTABLE WHERE (day < 3) AS SELECT k, day FROM ev`);
     expect(e.code).toBe('DT_ERR_UNSUPPORTED');
     expect(e.details.position).toMatchObject({ line: 2, column: 24 });
-    const b = await fails(`CREATE DYNAMIC TABLE ev_p TARGET_LAG = '1 minute' IMMUTABLE WHERE (day + 1) AS SELECT k, day FROM ev`);
+    const b = await fails(
+      `CREATE DYNAMIC TABLE ev_p TARGET_LAG = '1 minute' IMMUTABLE WHERE (day + 1) AS SELECT k, day FROM ev`,
+    );
     expect(b.code).toBe('DT_ERR_QUERY');
     expect(await names()).not.toContain('ev_p');
   });
@@ -211,7 +225,9 @@ describe.each(BACKEND_KINDS)('IMMUTABLE WHERE on %s', (kind) => {
   it('ALTER … SET / UNSET IMMUTABLE WHERE moves the region; UNSET recomputes everything', async () => {
     await engine.execute(`INSERT INTO ev VALUES (1, 1, 1), (2, 2, 2), (3, 3, 3);
       CREATE DYNAMIC TABLE ev_a TARGET_LAG = '1 minute' AS SELECT k, day, v FROM ev`);
-    expect((await engine.listDynamicTables()).find((d) => d.name === 'ev_a')?.effectiveMode).toBe('INCREMENTAL');
+    expect((await engine.listDynamicTables()).find((d) => d.name === 'ev_a')?.effectiveMode).toBe(
+      'INCREMENTAL',
+    );
     const inc = await fails('ALTER DYNAMIC TABLE ev_a SET IMMUTABLE WHERE (day < 2)');
     expect(inc.code).toBe('DT_ERR_UNSUPPORTED');
     await engine.execute(`CREATE OR REPLACE DYNAMIC TABLE ev_a TARGET_LAG = '1 minute' REFRESH_MODE = FULL

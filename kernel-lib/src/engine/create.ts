@@ -253,7 +253,13 @@ async function runCreate(
         }
         await tx.query(createStorageSql(stmt.name, select));
         await insertDynamicTable(tx, dt);
-        await runBackfill(tx, backend.family, dt, output.map((c) => c.name), now);
+        await runBackfill(
+          tx,
+          backend.family,
+          dt,
+          output.map((c) => c.name),
+          now,
+        );
         // Capture every table source (even for FULL: it is how a refresh knows nothing changed), and start
         // consuming from this transaction's snapshot, which the initial refresh reads.
         for (const s of tracked) await ensureCapture(tx, backend.family, s);

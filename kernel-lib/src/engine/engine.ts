@@ -82,7 +82,6 @@ import {
   type Warehouse,
 } from '../types.js';
 import { auditedNames, auditRows, recordAudit } from './audit.js';
-import { alterImmutable } from './immutable.js';
 import type { EngineContext } from './context.js';
 import { createDynamicTable } from './create.js';
 import { alteration } from './create-or-alter.js';
@@ -96,6 +95,7 @@ import {
 } from './expectations.js';
 import { explainCreate } from './explain.js';
 import { isServer, WriteFence } from './fence.js';
+import { alterImmutable } from './immutable.js';
 import { type IdPosition, listQuarantine, reviewQuarantine } from './quarantine.js';
 import { queryError } from './query-error.js';
 import { refuseReaders, renameSteps, swapSteps } from './rename.js';

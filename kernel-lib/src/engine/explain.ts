@@ -59,8 +59,8 @@ export async function explainCreate(
       dt.backfillFrom !== undefined
         ? `${dt.backfillFrom}'s rows in the immutable region (BACKFILL), then ${counts.join(', ') || 'no table'} for the mutable region${dt.initialize === 'ON_CREATE' ? ' at CREATE' : ' (INITIALIZE = ON_SCHEDULE)'}`
         : dt.initialize === 'ON_CREATE'
-        ? `${counts.join(', ') || 'no table'} (a full refresh at CREATE)`
-        : `nothing at CREATE (INITIALIZE = ON_SCHEDULE); then ${counts.join(', ')}`,
+          ? `${counts.join(', ') || 'no table'} (a full refresh at CREATE)`
+          : `nothing at CREATE (INITIALIZE = ON_SCHEDULE); then ${counts.join(', ')}`,
     ],
   ];
   return { columns, rows };

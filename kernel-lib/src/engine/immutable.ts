@@ -108,7 +108,11 @@ export async function checkImmutable(
   const columns = (await backend.query(probeSql(select))).columns;
   const kind = tables.get(backfill.table);
   if (kind === undefined)
-    throw new DtError('DT_ERR_UNKNOWN_OBJECT', `BACKFILL FROM: table ${backfill.table} does not exist`, at(backfill.offset));
+    throw new DtError(
+      'DT_ERR_UNKNOWN_OBJECT',
+      `BACKFILL FROM: table ${backfill.table} does not exist`,
+      at(backfill.offset),
+    );
   const from = await describeColumns(backend, backend.family, backfill.table);
   const want = columns.map((c) => `${c.name} ${c.type}`).join(', ');
   const have = from.map((c) => `${c.name} ${c.type}`).join(', ');
@@ -117,7 +121,10 @@ export async function checkImmutable(
       ? `it has ${from.length} columns, the dynamic table ${columns.length}`
       : columns
           .map((c, i) => ({ c, b: from[i] as { name: string; type: string } }))
-          .filter(({ c, b }) => c.name.toLowerCase() !== b.name.toLowerCase() || typeFamily(c.type) !== typeFamily(b.type))
+          .filter(
+            ({ c, b }) =>
+              c.name.toLowerCase() !== b.name.toLowerCase() || typeFamily(c.type) !== typeFamily(b.type),
+          )
           .map(({ c, b }) => `column ${c.name} ${c.type} is ${b.name} ${b.type} there`)[0];
   if (mismatch)
     throw new DtError(
@@ -136,7 +143,9 @@ export async function runBackfill(
   now: number,
 ): Promise<void> {
   if (dt.backfillFrom === undefined || dt.immutableWhere === undefined) return;
-  await tx.query(backfillSql(dt.name, columns, dt.backfillFrom, predicateSql(dt.immutableWhere, family, now)));
+  await tx.query(
+    backfillSql(dt.name, columns, dt.backfillFrom, predicateSql(dt.immutableWhere, family, now)),
+  );
 }
 
 /**
@@ -157,8 +166,10 @@ export async function alterImmutable(
       `${dt.name} refreshes incrementally, and DT Lab keeps an immutable region only by recomputing the rest: recreate it with CREATE OR REPLACE DYNAMIC TABLE … IMMUTABLE WHERE ( … ) (REFRESH_MODE AUTO or FULL)`,
       { position: positionAt(sql, where.offset), sql },
     );
-  if (where) await checkPredicate(backend, backend.family, sql, where, `SELECT * FROM ${quoteIdent(dt.name)}`, now);
-  if (!where && dt.immutableWhere === undefined) return `Dynamic table ${dt.name} has no IMMUTABLE WHERE, statement succeeded.`;
+  if (where)
+    await checkPredicate(backend, backend.family, sql, where, `SELECT * FROM ${quoteIdent(dt.name)}`, now);
+  if (!where && dt.immutableWhere === undefined)
+    return `Dynamic table ${dt.name} has no IMMUTABLE WHERE, statement succeeded.`;
   await updateDynamicTable(backend, dt.name, {
     immutable_where: where ? where.text : null,
     pending_recompute: where

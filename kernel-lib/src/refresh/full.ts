@@ -119,7 +119,10 @@ export async function recomputeWork(tx: Queryable, req: RefreshRequest) {
   const run = req.expectations;
   if (run) await run.clearQuarantine(tx);
   if (run?.active) {
-    return { rowsInserted: await run.insert(tx, sql.rows, req.mutable ?? 'TRUE'), rowsDeleted: deleted.rowCount };
+    return {
+      rowsInserted: await run.insert(tx, sql.rows, req.mutable ?? 'TRUE'),
+      rowsDeleted: deleted.rowCount,
+    };
   }
   const inserted = await tx.query(sql.fill);
   return { rowsInserted: inserted.rowCount, rowsDeleted: deleted.rowCount };

@@ -491,7 +491,7 @@ function alterDynamicTable(c: Cursor, sql: string): AlterDynamicTable {
     action = { kind: 'set', comment: null };
   } else {
     c.fail(
-      'expected SUSPEND, RESUME, REFRESH, VERIFY, SET, UNSET COMMENT, UNSET IMMUTABLE WHERE, RENAME TO, SWAP WITH, ADD CONSTRAINT, DROP CONSTRAINT, READMIT or DISCARD',
+      'expected SUSPEND, RESUME, REFRESH, VERIFY, SET, UNSET COMMENT, RENAME TO, SWAP WITH, ADD CONSTRAINT, DROP CONSTRAINT, READMIT or DISCARD',
     );
   }
   end(c);

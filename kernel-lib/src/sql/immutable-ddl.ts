@@ -23,7 +23,15 @@ export interface Backfill {
 }
 
 /** Functions that read something other than the row and the clock: never in an immutability predicate. */
-const NOT_DETERMINISTIC = new Set([...VOLATILE_FUNCTIONS, 'seq1', 'seq2', 'seq4', 'seq8', 'uniform', 'normal']);
+const NOT_DETERMINISTIC = new Set([
+  ...VOLATILE_FUNCTIONS,
+  'seq1',
+  'seq2',
+  'seq4',
+  'seq8',
+  'uniform',
+  'normal',
+]);
 
 /** `WHERE ( predicate )`, the cursor just after IMMUTABLE. */
 export function parseImmutableWhere(c: Cursor, sql: string): ImmutableWhere {
