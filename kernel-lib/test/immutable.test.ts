@@ -227,6 +227,20 @@ describe.each(BACKEND_KINDS)('IMMUTABLE WHERE on %s', (kind) => {
     expect((await engine.verify('checked_events')).equal).toBe(true);
   });
 
+  it('with INITIALIZE = ON_SCHEDULE holds the backfilled region until its first refresh fills the rest', async () => {
+    await engine.execute(`CREATE DYNAMIC TABLE later_events TARGET_LAG = '1 minute' INITIALIZE = ON_SCHEDULE
+      IMMUTABLE WHERE (day < 3) BACKFILL FROM events_fixed AS SELECT k, day, v FROM raw_events`);
+    expect(await rows('SELECT k, v FROM later_events ORDER BY k')).toEqual([[1, 0]]);
+    await engine.refresh('later_events');
+    expect(await rows('SELECT k, v FROM later_events ORDER BY k')).toEqual([
+      [1, 0],
+      [2, -1],
+      [3, 107],
+      [5, 1],
+    ]);
+    expect((await engine.verify('later_events')).equal).toBe(true);
+  });
+
   it('refuses a BACKFILL table whose columns do not match, creating nothing', async () => {
     await engine.execute(
       'CREATE TABLE hist_bad (k INTEGER, v INTEGER); CREATE TABLE hist_typ (k INTEGER, day VARCHAR(5), v INTEGER)',
