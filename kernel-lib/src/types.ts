@@ -50,6 +50,10 @@ export interface DynamicTable {
   expectations?: Expectation[];
   /** Set by ADD / DROP CONSTRAINT: the next refresh recomputes everything, for this reason. */
   pendingRecompute?: string;
+  /** IMMUTABLE WHERE's predicate as written: rows matching it are kept as they are (plan/immutable.ts). */
+  immutableWhere?: string;
+  /** BACKFILL FROM: the table the immutable region was copied from at CREATE. */
+  backfillFrom?: string;
 }
 
 /** One expectation's count in one refresh (dtlab.expectation_results). */

@@ -216,12 +216,12 @@ describe('Snowflake clauses DT Lab does not have', () => {
       46,
       /CLUSTER BY is not supported/,
     ],
+    ["CREATE DYNAMIC TABLE d TARGET_LAG = '1 hour' FROZEN WHERE (a < 1) AS SELECT 1", 46, /FROZEN WHERE/],
     [
-      "CREATE DYNAMIC TABLE d TARGET_LAG = '1 hour' IMMUTABLE WHERE (a < 1) AS SELECT 1",
-      46,
-      /IMMUTABLE WHERE/,
+      "CREATE DYNAMIC TABLE d TARGET_LAG = '1 hour' IMMUTABLE WHERE (a < 1) BACKFILL FROM t AT (OFFSET => -60) AS SELECT 1",
+      86,
+      /BACKFILL FROM … AT/,
     ],
-    ["CREATE DYNAMIC TABLE d TARGET_LAG = '1 hour' BACKFILL FROM t AS SELECT 1", 46, /BACKFILL FROM/],
     ['CREATE DYNAMIC TABLE d CLONE e', 24, /CLONE is not supported/],
     ["CREATE DYNAMIC TABLE d TARGET_LAG = '1 hour' COPY GRANTS AS SELECT 1", 46, /COPY GRANTS/],
     [

@@ -72,7 +72,10 @@ export class KnownCatalog {
  * the probe from the stored row (refresh/probe.ts), so a DT redefined elsewhere is noticed.
  */
 export const definitionOf = (
-  dt: Pick<DynamicTable, 'query' | 'columns' | 'effectiveMode' | 'expectations' | 'pendingRecompute'>,
+  dt: Pick<
+    DynamicTable,
+    'query' | 'columns' | 'effectiveMode' | 'expectations' | 'pendingRecompute' | 'immutableWhere'
+  >,
 ): string =>
   [
     dt.query,
@@ -80,4 +83,5 @@ export const definitionOf = (
     dt.effectiveMode,
     expectationsText(dt.expectations) ?? '',
     dt.pendingRecompute ?? '',
+    dt.immutableWhere ?? '',
   ].join('\u001e');

@@ -43,6 +43,8 @@ export function definitionJson(dt: DynamicTable | undefined): string | null {
     scheduler: dt.scheduler,
     scheduling_state: dt.schedulingState,
     ...(dt.comment !== undefined ? { comment: dt.comment } : {}),
+    ...(dt.immutableWhere !== undefined ? { immutable_where: dt.immutableWhere } : {}),
+    ...(dt.backfillFrom !== undefined ? { backfill_from: dt.backfillFrom } : {}),
   });
 }
 

@@ -31,6 +31,9 @@ export function alteration(
   if (existing.initialize !== stmt.initialize) return { kind: 'replace', because: 'INITIALIZE changed' };
   if (JSON.stringify(existing.expectations ?? []) !== JSON.stringify((stmt.expectations ?? []).map(stored)))
     return { kind: 'replace', because: 'the expectations changed' };
+  if ((existing.immutableWhere ?? '') !== (stmt.immutableWhere?.text ?? ''))
+    return { kind: 'replace', because: 'IMMUTABLE WHERE changed' };
+  if (stmt.backfill) return { kind: 'replace', because: 'BACKFILL FROM fills a new dynamic table' };
   const set: Extract<AlterAction, { kind: 'set' }> = { kind: 'set' };
   if (formatLag(existing.targetLag) !== formatLag(stmt.targetLag)) set.targetLag = stmt.targetLag;
   const warehouse = stmt.warehouse ?? defaultWarehouse;

@@ -25,6 +25,7 @@ import { DtError } from '../errors.js';
 import { typeLookup } from '../plan/avg-scale.js';
 import { createQuarantineSql } from '../plan/expectations.js';
 import { createStorageSql, type OutputColumn, probeSql, refreshSelect } from '../plan/full.js';
+import { recomputedRegion } from '../plan/immutable.js';
 import { decideRefreshMode } from '../plan/mode.js';
 import { ExpectationRun } from '../refresh/expectations.js';
 import { executeRefresh } from '../refresh/full.js';
@@ -40,6 +41,7 @@ import { DEFAULT_WAREHOUSE, type DynamicTable, type RefreshRecord, type Warehous
 import type { EngineContext } from './context.js';
 import { databaseView } from './dependencies.js';
 import { dropQuarantine, validateExpectations } from './expectations.js';
+import { checkImmutable, checkImmutableOptions, IMMUTABLE_FULL_REASON, runBackfill } from './immutable.js';
 import { queryError } from './query-error.js';
 import { resolveSources } from './sources.js';
 
@@ -103,6 +105,7 @@ export async function planCreate(
     );
   }
 
+  checkImmutableOptions(stmt, sql);
   const warehouse = stmt.warehouse ?? DEFAULT_WAREHOUSE;
   const wh = (await ctx.warehouses()).find((w) => w.name === warehouse);
   if (!wh) {
@@ -170,7 +173,8 @@ export async function planCreate(
   const typeOf = dialectOf(ctx.backend.family).avgFollowsScale ? typeLookup(typed) : undefined;
   const allColumns = new Set([...columns.values()].flat());
   const volatile = volatileFinding(analysis.walk, 'failed' in db ? undefined : db, allColumns);
-  const mustFull = volatile?.reason ?? resolved.fullReason;
+  const mustFull =
+    volatile?.reason ?? resolved.fullReason ?? (stmt.immutableWhere ? IMMUTABLE_FULL_REASON : undefined);
   if (mustFull && stmt.refreshMode === 'INCREMENTAL') {
     throw new DtError(
       'DT_ERR_INCREMENTAL_UNSUPPORTED',
@@ -199,6 +203,7 @@ export async function planCreate(
   const select = refreshSelect(translation.text, output);
   // Each expectation runs over the DT's columns and is boolean (engine/expectations.ts).
   if (stmt.expectations) await validateExpectations(backend, backend.family, sql, stmt.expectations, select);
+  await checkImmutable(backend, stmt, sql, select, now, relations);
   const dt: DynamicTable = {
     name: stmt.name,
     query: stmt.query,
@@ -212,6 +217,8 @@ export async function planCreate(
     scheduler: stmt.scheduler,
     ...(stmt.comment !== undefined ? { comment: stmt.comment } : {}),
     ...(stmt.expectations ? { expectations: stmt.expectations.map(stored) } : {}),
+    ...(stmt.immutableWhere ? { immutableWhere: stmt.immutableWhere.text } : {}),
+    ...(stmt.backfill ? { backfillFrom: stmt.backfill.table } : {}),
     schedulingState: 'ACTIVE',
     createdOn: ctx.timestamp(now),
     dataTimestamp: null,
@@ -246,6 +253,13 @@ async function runCreate(
         }
         await tx.query(createStorageSql(stmt.name, select));
         await insertDynamicTable(tx, dt);
+        await runBackfill(
+          tx,
+          backend.family,
+          dt,
+          output.map((c) => c.name),
+          now,
+        );
         // Capture every table source (even for FULL: it is how a refresh knows nothing changed), and start
         // consuming from this transaction's snapshot, which the initial refresh reads.
         for (const s of tracked) await ensureCapture(tx, backend.family, s);
@@ -265,6 +279,7 @@ async function runCreate(
         if (stmt.initialize !== 'ON_CREATE') return undefined;
         const expectations = dt.expectations ? new ExpectationRun(dt, backend.family, now) : undefined;
         if (expectations) expectations.columns = output.map((c) => c.name);
+        const mutable = recomputedRegion(dt, backend.family, now);
         const record = await executeRefresh(
           tx,
           {
@@ -277,6 +292,7 @@ async function runCreate(
             reason: dt.refreshModeReason,
             ...(isManual(ctx.clock) ? { timing: modelTiming(() => warehouseSize) } : {}),
             ...(expectations ? { expectations } : {}),
+            ...(mutable ? { mutable } : {}),
           },
           () => ctx.clock.now(),
         );

@@ -95,6 +95,7 @@ import {
 } from './expectations.js';
 import { explainCreate } from './explain.js';
 import { isServer, WriteFence } from './fence.js';
+import { alterImmutable } from './immutable.js';
 import { type IdPosition, listQuarantine, reviewQuarantine } from './quarantine.js';
 import { queryError } from './query-error.js';
 import { refuseReaders, renameSteps, swapSteps } from './rename.js';
@@ -347,7 +348,11 @@ export class Engine {
       case 'alter_dynamic_table': {
         if (parsed.action.kind !== 'verify') return status(await this.alter(parsed, stmt.text));
         const v = await this.verify(parsed.name);
-        return v.equal ? status(`Dynamic table ${parsed.name} equals its query.`) : table(v);
+        const frozen =
+          v.immutableRows === undefined
+            ? ''
+            : ` outside its immutable region (${v.immutableRows} rows there, kept as they were, not compared)`;
+        return v.equal ? status(`Dynamic table ${parsed.name} equals its query${frozen}.`) : table(v);
       }
       case 'drop_dynamic_table':
         return status(await this.drop(parsed.name, parsed.ifExists));
@@ -361,7 +366,7 @@ export class Engine {
       case 'describe_dynamic_table': {
         const dt = await this.requireDynamicTable(parsed.name);
         const columns = await describeColumns(this.backend, this.backend.family, parsed.name);
-        return table(describeResult(columns, dt.expectations));
+        return table(describeResult(columns, dt.expectations, dt));
       }
       case 'create_warehouse':
         return status(await this.createWarehouse(parsed));
@@ -797,6 +802,12 @@ export class Engine {
           position: positionAt(sql, action.offsets[i] ?? 0),
           sql,
         }));
+      // IMMUTABLE WHERE (engine/immutable.ts).
+      case 'immutable': {
+        const message = await alterImmutable(this.backend, dt, action.where, sql, this.clock.now());
+        this.catalogChanged({ type: 'catalog', action: 'altered', name: dt.name });
+        return message;
+      }
       // Expectations (engine/expectations.ts).
       case 'add_constraint':
       case 'drop_constraint': {

@@ -43,14 +43,24 @@ export async function explainCreate(
     ['refresh_mode_reason', dt.refreshModeReason],
     ['target_lag', formatLag(dt.targetLag)],
     ['warehouse', dt.warehouse],
+    ...(dt.immutableWhere !== undefined
+      ? [
+          [
+            'immutable_where',
+            `${dt.immutableWhere} (rows matching it are kept as they are; each refresh recomputes the rest)`,
+          ],
+        ]
+      : []),
     ['reads', dt.sources.map((s) => `${s.name} (${s.kind.toLowerCase()})`).join(', ') || '(nothing)'],
     ['upstream dynamic tables', upstream.join(', ') || '(none)'],
     ['feeds', feeds.length > 0 ? `${feeds.join(', ')} (they reinitialize)` : '(none)'],
     [
       'first refresh reads',
-      dt.initialize === 'ON_CREATE'
-        ? `${counts.join(', ') || 'no table'} (a full refresh at CREATE)`
-        : `nothing at CREATE (INITIALIZE = ON_SCHEDULE); then ${counts.join(', ')}`,
+      dt.backfillFrom !== undefined
+        ? `${dt.backfillFrom}'s rows in the immutable region (BACKFILL), then ${counts.join(', ') || 'no table'} for the mutable region${dt.initialize === 'ON_CREATE' ? ' at CREATE' : ' (INITIALIZE = ON_SCHEDULE)'}`
+        : dt.initialize === 'ON_CREATE'
+          ? `${counts.join(', ') || 'no table'} (a full refresh at CREATE)`
+          : `nothing at CREATE (INITIALIZE = ON_SCHEDULE); then ${counts.join(', ')}`,
     ],
   ];
   return { columns, rows };

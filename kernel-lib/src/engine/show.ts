@@ -66,6 +66,7 @@ export async function showDynamicTablesResult(
       Number(count.rows[0]?.[0] ?? 0),
       dt.comment ?? null,
       dt.query,
+      dt.immutableWhere ?? null,
     ]);
   }
   return {
@@ -81,6 +82,7 @@ export async function showDynamicTablesResult(
       col('rows', 'bigint'),
       col('comment'),
       col('text'),
+      col('immutable_where'),
     ],
     rows,
   };
@@ -113,6 +115,7 @@ export function showWarehousesResult(
 export function describeResult(
   columns: { name: string; type: string; nullable: boolean }[],
   expectations: Expectation[] = [],
+  frozen: { immutableWhere?: string; backfillFrom?: string } = {},
 ): {
   columns: ResultColumn[];
   rows: Value[][];
@@ -123,6 +126,17 @@ export function describeResult(
     rows: [
       ...columns.map((c) => [c.name, c.type, 'COLUMN', c.nullable ? 'Y' : 'N']),
       ...expectations.map((e) => [e.name, e.condition, 'EXPECTATION', `ON VIOLATION ${e.action}`]),
+      // IMMUTABLE WHERE: the predicate, and the table the immutable region was backfilled from.
+      ...(frozen.immutableWhere !== undefined
+        ? [
+            [
+              'immutable region',
+              frozen.immutableWhere,
+              'IMMUTABLE WHERE',
+              frozen.backfillFrom !== undefined ? `BACKFILL FROM ${frozen.backfillFrom}` : null,
+            ],
+          ]
+        : []),
     ],
   };
 }

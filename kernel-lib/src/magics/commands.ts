@@ -120,7 +120,12 @@ export async function runDtCommand(
       return [historyBundle([await engine.refresh(command.name)])];
     case 'verify': {
       const v = await engine.verify(command.name);
-      if (v.equal) return [textBundle(`${command.name} equals its query: verified`)];
+      // IMMUTABLE WHERE: only the mutable region is compared (refresh/verify.ts).
+      const frozen =
+        v.immutableRows === undefined
+          ? ''
+          : ` outside its immutable region (${v.immutableRows} rows there, kept as they were, not compared)`;
+      if (v.equal) return [textBundle(`${command.name} equals its query${frozen}: verified`)];
       return [
         textBundle(`${command.name} differs from its query ('+' only in the table, '-' only in the query):`),
         tableBundle(v),

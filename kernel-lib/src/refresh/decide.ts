@@ -3,6 +3,8 @@
  * capture says (gathered by refresh/incremental.ts `gatherChanges`, the only I/O): NO_DATA, INCREMENTAL, or a
  * FULL / REINITIALIZE recompute, always with the reason the history shows.
  */
+
+import { immutableClockMoved } from '../plan/immutable.js';
 import type { QueryShape } from '../plan/shape.js';
 import type { DynamicTable, RefreshAction } from '../types.js';
 import { currentDateMoved } from './probe.js';
@@ -90,8 +92,11 @@ export function decideAction(
   // CURRENT_DATE moving changes the result of a query reading it even when no source changed.
   const dateMoved = currentDateMoved(dt.query, previousDataTimestamp, now);
   if (dateMoved) return decided('FULL', dateMoved);
+  const clockMoved = immutableClockMoved(dt, previousDataTimestamp, now);
+  if (clockMoved) return decided('FULL', clockMoved);
   if (changed.length === 0) return decided('NO_DATA', 'no source changed since the last refresh');
-  if (dt.effectiveMode === 'FULL' || !shape) return decided('FULL', dt.refreshModeReason);
+  if (dt.effectiveMode === 'FULL' || !shape || dt.immutableWhere !== undefined)
+    return decided('FULL', dt.refreshModeReason);
   const inSubquery = changed.filter((s) => shape.subqueryTables.includes(s));
   if (inSubquery.length > 0)
     return decided(

@@ -8,6 +8,7 @@
 import { formatTimestamp, type Queryable } from '../backends/backend.js';
 import { insertRefreshRecord, updateDynamicTable } from '../catalog/catalog.js';
 import { fullRefreshSql } from '../plan/full.js';
+import { mutableRecomputeSql } from '../plan/immutable.js';
 import { changeRows, readsWholeSources, sourceRowsSql } from '../schedule/cost.js';
 import type { WarehouseSize } from '../sql/ddl.js';
 import {
@@ -39,6 +40,8 @@ export interface RefreshRequest {
   timing?: (measured: Measured) => RefreshTiming;
   /** The DT's expectations for this refresh (refresh/expectations.ts): rows judged, counts kept. */
   expectations?: ExpectationRun;
+  /** IMMUTABLE WHERE: the mutable region's condition, the only rows a recompute replaces (plan/immutable.ts). */
+  mutable?: string;
 }
 
 export interface Measured {
@@ -104,14 +107,22 @@ export interface RefreshWork {
   run(tx: Queryable): Promise<{ rowsInserted: number; rowsDeleted: number }>;
 }
 
-/** The full recompute: readers see the old contents or the new (one transaction). */
+/**
+ * The full recompute: readers see the old contents or the new (one transaction). With an immutable region
+ * (`req.mutable`), only the mutable region is recomputed (plan/immutable.ts).
+ */
 export async function recomputeWork(tx: Queryable, req: RefreshRequest) {
-  const sql = fullRefreshSql(req.dt.name, req.select);
+  const sql = req.mutable
+    ? mutableRecomputeSql(req.dt.name, req.select, req.mutable)
+    : { ...fullRefreshSql(req.dt.name, req.select), rows: req.select };
   const deleted = await tx.query(sql.clear);
   const run = req.expectations;
   if (run) await run.clearQuarantine(tx);
   if (run?.active) {
-    return { rowsInserted: await run.insert(tx, req.select, 'TRUE'), rowsDeleted: deleted.rowCount };
+    return {
+      rowsInserted: await run.insert(tx, sql.rows, req.mutable ?? 'TRUE'),
+      rowsDeleted: deleted.rowCount,
+    };
   }
   const inserted = await tx.query(sql.fill);
   return { rowsInserted: inserted.rowCount, rowsDeleted: deleted.rowCount };

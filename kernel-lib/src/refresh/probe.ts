@@ -11,6 +11,7 @@
  */
 import { sqlLiteral, type Value } from '../backends/backend.js';
 import type { ChangeSummary } from '../capture/capture.js';
+import { immutableClockMoved } from '../plan/immutable.js';
 import type { DynamicTable } from '../types.js';
 
 /**
@@ -58,7 +59,7 @@ export function pgProbeSql(dt: DynamicTable): string {
   });
   // The definition as definitionOf (catalog/known.ts) spells it, '' when the DT is gone.
   return `SELECT coalesce((SELECT query || chr(30) || coalesce(columns, '') || chr(30) || effective_mode
-      || chr(30) || coalesce(expectations, '') || chr(30) || coalesce(pending_recompute, '')
+      || chr(30) || coalesce(expectations, '') || chr(30) || coalesce(pending_recompute, '') || chr(30) || coalesce(immutable_where, '')
       FROM dtlab.dynamic_tables WHERE name = ${name}), ''),
     (SELECT CAST(data_timestamp AS VARCHAR) FROM dtlab.dynamic_tables WHERE name = ${name}),
     nextval('dtlab.refresh_id_seq'), CAST(pg_current_snapshot() AS TEXT)${perSource.map((p) => `,\n    ${p}`).join('')}`;
@@ -144,7 +145,8 @@ export function noDataWithoutLooking(f: NoDataFacts): boolean {
     f.previous !== undefined &&
     f.dt.pendingRecompute === undefined &&
     !f.dt.sources.some((s) => s.kind === 'VIEW') &&
-    currentDateMoved(f.dt.query, f.previous, f.now) === undefined
+    currentDateMoved(f.dt.query, f.previous, f.now) === undefined &&
+    immutableClockMoved(f.dt, f.previous, f.now) === undefined
   );
 }
 

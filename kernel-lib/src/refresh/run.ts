@@ -33,6 +33,7 @@ import {
 import { type Clock, isManual } from '../clock.js';
 import { dialectOf } from '../dialect/index.js';
 import { refreshSelect } from '../plan/full.js';
+import { recomputedRegion } from '../plan/immutable.js';
 import { modelTiming } from '../schedule/cost.js';
 import { translateSql, translateType } from '../sql/translate.js';
 import type { DynamicTable, RefreshRecord, RefreshTrigger } from '../types.js';
@@ -119,6 +120,8 @@ export async function runRefresh(
     planningMs: 0,
     reason: dt.refreshModeReason,
   };
+  const mutable = recomputedRegion(dt, backend.family, dataTimestamp);
+  if (mutable) request.mutable = mutable;
   // A scheduled refresh is timed by the scheduler; any other under a manual clock by the cost model.
   if (options.timing) request.timing = options.timing;
   else if (isManual(clock)) request.timing = modelTiming(() => request.warehouseSize);

@@ -8,6 +8,7 @@ import { describeColumns } from '../catalog/catalog.js';
 import { dialectOf } from '../dialect/index.js';
 import { filteredSql } from '../plan/expectations.js';
 import { refreshSelect } from '../plan/full.js';
+import { immutableCountSql, mutableCondition, predicateSql } from '../plan/immutable.js';
 import { translateSql, translateType } from '../sql/translate.js';
 import type { DynamicTable } from '../types.js';
 
@@ -18,6 +19,11 @@ export interface Verification {
   columns: ResultColumn[];
   /** First column `diff`: '+' (only in the DT) or '-' (only in the query result). */
   rows: Value[][];
+  /**
+   * IMMUTABLE WHERE: the DT's rows in its immutable region, which VERIFY leaves out of the comparison (the DT
+   * keeps them as they were, whatever the query says now); only the mutable region is compared.
+   */
+  immutableRows?: number;
 }
 
 export async function verifyDynamicTable(
@@ -51,12 +57,31 @@ export async function verifyDynamicTable(
       return `${dialectOf(backend.family).round6(col)} AS ${col}`;
     })
     .join(', ');
-  const sql = `WITH dt AS (SELECT ${compare} FROM ${quoteIdent(dt.name)}),
-      q AS (SELECT ${compare} FROM (${expected}) AS q)
+  // The regions as the DT's last refresh drew them (its predicate at its data timestamp).
+  const stamp = dt.dataTimestamp ? Date.parse(`${dt.dataTimestamp.replace(' ', 'T')}Z`) : now;
+  const predicate =
+    dt.immutableWhere === undefined ? undefined : predicateSql(dt.immutableWhere, backend.family, stamp);
+  const only = predicate === undefined ? '' : ` WHERE ${mutableCondition(predicate)}`;
+  const sql = `WITH dt AS (SELECT ${compare} FROM ${quoteIdent(dt.name)}${only}),
+      q AS (SELECT ${compare} FROM (${expected}) AS q${only})
     SELECT '+' AS diff, * FROM (SELECT * FROM dt EXCEPT ALL SELECT * FROM q) AS extra
     UNION ALL
     SELECT '-' AS diff, * FROM (SELECT * FROM q EXCEPT ALL SELECT * FROM dt) AS missing
     LIMIT ${limit}`;
-  const result = await backend.transaction((tx) => tx.query(sql), { isolation: 'repeatable read' });
-  return { equal: result.rows.length === 0, columns: result.columns, rows: result.rows };
+  const { result, frozen } = await backend.transaction(
+    async (tx) => ({
+      result: await tx.query(sql),
+      frozen:
+        predicate === undefined
+          ? undefined
+          : Number((await tx.query(immutableCountSql(dt.name, predicate))).rows[0]?.[0] ?? 0),
+    }),
+    { isolation: 'repeatable read' },
+  );
+  return {
+    equal: result.rows.length === 0,
+    columns: result.columns,
+    rows: result.rows,
+    ...(frozen !== undefined ? { immutableRows: frozen } : {}),
+  };
 }

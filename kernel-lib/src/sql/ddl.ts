@@ -6,6 +6,7 @@
 
 import { type AlertStatement, parseAlertStatement } from './alert-ddl.js';
 import { Cursor } from './cursor.js';
+import { type Backfill, type ImmutableWhere, parseBackfill, parseImmutableWhere } from './immutable-ddl.js';
 import { type CreateWarehouse, createWarehouse, type DropWarehouse } from './warehouse-ddl.js';
 
 export {
@@ -58,6 +59,9 @@ export interface CreateDynamicTable {
   comment?: string;
   /** Expectations (CONSTRAINT … EXPECT …) from the column list: sql/expectations.ts. */
   expectations?: ParsedExpectation[];
+  /** IMMUTABLE WHERE ( … ) and BACKFILL FROM … (sql/immutable-ddl.ts, engine/immutable.ts). */
+  immutableWhere?: ImmutableWhere;
+  backfill?: Backfill;
   /** The defining query, verbatim, and where it starts in the statement. */
   query: string;
   queryOffset: number;
@@ -78,6 +82,8 @@ export type AlterAction =
     }
   | { kind: 'rename'; newName: string }
   | { kind: 'swap'; other: string }
+  /** SET IMMUTABLE WHERE ( … ); UNSET IMMUTABLE WHERE: `where` null. */
+  | { kind: 'immutable'; where: ImmutableWhere | null }
   | { kind: 'add_constraint'; expectation: ParsedExpectation }
   | { kind: 'drop_constraint'; name: string; nameOffset: number }
   | ({ kind: 'review'; review: ReviewAction } & ReviewIds);
@@ -238,9 +244,7 @@ const endOfScope = (c: Cursor) => c.atEnd() || isKeyword(c.peek(), 'STARTS') || 
 /** Snowflake clauses of CREATE DYNAMIC TABLE that DT Lab does not have, and what to do instead. */
 const UNSUPPORTED_CLAUSES: Record<string, string> = {
   CLUSTER: 'CLUSTER BY is not supported: the backends here have no clustering keys; leave it out',
-  IMMUTABLE: 'IMMUTABLE WHERE (frozen regions) is not supported yet: every row is maintained; leave it out',
   FROZEN: 'FROZEN WHERE (frozen regions) is not supported yet: every row is maintained; leave it out',
-  BACKFILL: 'BACKFILL FROM is not supported: the first refresh computes the DT from its query',
   CLONE: 'CREATE DYNAMIC TABLE … CLONE is not supported: create it from its query instead',
   COPY: 'COPY GRANTS is not supported: DT Lab has no access control; leave it out',
   WITH: 'WITH … POLICY / TAG / CONTACT is not supported: DT Lab has no access control or tags; leave it out',
@@ -313,6 +317,7 @@ function createDynamicTable(
   let initialize: InitializeMode = 'ON_CREATE';
   let scheduler: SchedulerMode = 'ENABLE';
   let comment: string | undefined;
+  const frozen: Pick<CreateDynamicTable, 'immutableWhere' | 'backfill'> = {};
 
   let asToken: Token;
   for (;;) {
@@ -328,6 +333,9 @@ function createDynamicTable(
     if (seen.has(option)) c.failOption(`option ${option} is given twice`, t);
     seen.set(option, t);
     c.next();
+    if (option === 'IMMUTABLE') frozen.immutableWhere = parseImmutableWhere(c, sql);
+    if (option === 'BACKFILL') frozen.backfill = parseBackfill(c);
+    if (option === 'IMMUTABLE' || option === 'BACKFILL') continue;
     c.expectOp('=');
     switch (option) {
       case 'TARGET_LAG':
@@ -373,6 +381,7 @@ function createDynamicTable(
     scheduler,
     ...(comment !== undefined ? { comment } : {}),
     ...(expectations ? { expectations } : {}),
+    ...frozen,
     query: query.text,
     queryOffset: query.offset,
   };
@@ -449,6 +458,10 @@ function alterDynamicTable(c: Cursor, sql: string): AlterDynamicTable {
   else if (c.accept('DROP', 'CONSTRAINT')) {
     const nameOffset = c.peek()?.start ?? sql.length;
     action = { kind: 'drop_constraint', name: c.identifier('an expectation name'), nameOffset };
+  } else if (c.accept('SET', 'IMMUTABLE')) {
+    action = { kind: 'immutable', where: parseImmutableWhere(c, sql) };
+  } else if (c.accept('UNSET', 'IMMUTABLE', 'WHERE')) {
+    action = { kind: 'immutable', where: null };
   } else if (c.accept('SET')) {
     const set: Extract<AlterAction, { kind: 'set' }> = { kind: 'set' };
     do {

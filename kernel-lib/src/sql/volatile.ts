@@ -9,7 +9,7 @@
 import type { RelationWalk } from './relations.js';
 
 /** Built-in functions whose result changes between calls or sessions (by name, both families). */
-const VOLATILE_FUNCTIONS = new Set([
+export const VOLATILE_FUNCTIONS: ReadonlySet<string> = new Set([
   'nextval',
   'currval',
   'lastval',
