@@ -29,6 +29,14 @@ describe('windows over groups', () => {
     );
     expect(s.reason).toMatch(/window step is recomputed over the kept groups/);
   });
+  it('maintains order-sensitive windows that name every group key, and peer-based ones over ties', () => {
+    for (const q of [
+      'SELECT g, h, ROW_NUMBER() OVER (PARTITION BY g ORDER BY SUM(v), h) AS r FROM a GROUP BY g, h',
+      'SELECT g, RANK() OVER (ORDER BY SUM(v)) AS r, SUM(COUNT(*)) OVER (ORDER BY MAX(v)) AS run FROM a GROUP BY g',
+      'SELECT g, SUM(SUM(v)) OVER (ORDER BY g ROWS UNBOUNDED PRECEDING) AS run FROM a GROUP BY g',
+    ])
+      expect(strategyOf(q).kind, q).toBe('keys');
+  });
   it('resolves GROUP BY positions and aliases, keeps HAVING and FILTER in the aggregate step', () => {
     const s = strategyOf(
       'SELECT g AS grp, COUNT(*) FILTER (WHERE v > 0) AS pos, RANK() OVER (ORDER BY SUM(v)) AS r FROM a WHERE v IS NOT NULL GROUP BY 1 HAVING COUNT(*) > 1 ORDER BY r',
@@ -45,6 +53,19 @@ describe('windows over groups', () => {
     ['SELECT g, RANK() OVER w FROM a GROUP BY g WINDOW w AS (ORDER BY g)', /WINDOW/],
     ['SELECT a.g, RANK() OVER (ORDER BY g) FROM a GROUP BY a.g', /reads g other than by a group key/],
     ['SELECT g, SUM(v), LAG(SUM(v)) OVER (ORDER BY g) FROM a GROUP BY g LIMIT 3', /LIMIT/],
+    // Ties: an order-sensitive window must name every group key, or its answer depends on the read order.
+    [
+      'SELECT g, ROW_NUMBER() OVER (ORDER BY SUM(v)) AS r FROM a GROUP BY g',
+      /ROW_NUMBER depends on how rows that tie/,
+    ],
+    [
+      'SELECT g, h, LAG(SUM(v)) OVER (PARTITION BY g ORDER BY COUNT(*)) AS p FROM a GROUP BY g, h',
+      /LAG depends/,
+    ],
+    [
+      'SELECT g, SUM(SUM(v)) OVER (ORDER BY MAX(v) ROWS UNBOUNDED PRECEDING) AS run FROM a GROUP BY g',
+      /SUM over a ROWS frame depends/,
+    ],
   ])('%s: full', (query, reason) => {
     const s = strategyOf(query);
     expect(s.kind).toBe('full');

@@ -43,6 +43,10 @@ const DTS: [string, string, string?][] = [
     'SELECT g AS grp, LAG(COUNT(*)) OVER (ORDER BY g) AS prev, LEAD(SUM(v), 1, 0) OVER (ORDER BY g) AS next_sum FROM a GROUP BY 1',
   ],
   [
+    'moving',
+    'SELECT g, SUM(SUM(v)) OVER (ORDER BY g ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS moving, LAST_VALUE(MIN(v)) OVER (ORDER BY COUNT(*), g) AS last_lo FROM a GROUP BY g',
+  ],
+  [
     'partitioned',
     'SELECT g, k, MIN(v) AS lo, RANK() OVER (PARTITION BY g ORDER BY MIN(v)) AS r FROM a GROUP BY g, k',
   ],

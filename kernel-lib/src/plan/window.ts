@@ -56,6 +56,58 @@ export function isWindowOverGroups(root: Node): boolean {
   return window && (aggregate || Boolean((root.groupby as { columns?: unknown } | null)?.columns));
 }
 
+/** Window functions whose values depend on the order of rows that tie in the window's ORDER BY. */
+const ORDER_SENSITIVE = new Set([
+  'row_number',
+  'lag',
+  'lead',
+  'first_value',
+  'last_value',
+  'nth_value',
+  'ntile',
+  'array_agg',
+  'string_agg',
+  'listagg',
+  'list',
+]);
+
+const columnName = (n: Node | undefined) => {
+  if (n?.type !== 'column_ref' || n.table) return undefined;
+  const c = n.column as string | { expr?: { value?: unknown } };
+  return String(typeof c === 'string' ? c : c?.expr?.value);
+};
+
+/**
+ * Why a window of the window step depends on how ties are broken, if one does: an order-sensitive function
+ * (or a ROWS frame) whose PARTITION BY and ORDER BY do not name every group key (`keys`), which together
+ * identify a row of the grouped result. Such a window's answer depends on the order rows are read in: the
+ * kept result is read in another order than the query's own run, so the DT would hold another valid answer
+ * than VERIFY's run of the query — it is left to a full refresh, which runs the query itself.
+ */
+function tieReason(columns: unknown, keys: string[]): string | undefined {
+  let reason: string | undefined;
+  walk(columns, (n) => {
+    if (!n.over || reason) return;
+    const spec = ((n.over as Node).as_window_specification as Node | undefined)?.window_specification as
+      | Node
+      | undefined;
+    const fn = String(n.name).toLowerCase();
+    const rowsFrame = /"rows"|\brows\b/i.test(JSON.stringify(spec?.window_frame_clause ?? null));
+    if (!ORDER_SENSITIVE.has(fn) && !rowsFrame) return;
+    const named = new Set<string>();
+    for (const e of [
+      ...((spec?.partitionby as Node[] | null) ?? []),
+      ...((spec?.orderby as Node[] | null) ?? []),
+    ]) {
+      const name = columnName(e.expr as Node);
+      if (name) named.add(name);
+    }
+    if (keys.some((k) => !named.has(k)))
+      reason = `${fn.toUpperCase()}${rowsFrame ? ' over a ROWS frame' : ''} depends on how rows that tie in its ORDER BY are ordered, which differs from run to run: name every group key in its PARTITION BY or ORDER BY (they identify a row) to maintain it incrementally`;
+  });
+  return reason;
+}
+
 /** The plan, or why the query cannot be maintained so. */
 export function describeWindow(
   query: string,
@@ -196,5 +248,10 @@ export function describeWindow(
     return {
       reason: `the window reads ${stray ?? 'an expression'} other than by a group key or an aggregate: refreshed in full`,
     };
+  const ties = tieReason(
+    (Array.isArray(outerAst) ? outerAst[0] : outerAst)?.columns,
+    names.slice(0, groups.length),
+  );
+  if (ties) return { reason: ties };
   return { ...plan, outer, outerShape: inner, whole: true };
 }
