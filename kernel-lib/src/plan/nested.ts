@@ -27,6 +27,8 @@ export interface NestedPlan {
   /** The state's columns as the outer query names them: `c1 AS name1, …`. */
   stateColumns: string;
   width: number;
+  /** The outer query is recomputed over the whole state (a window over groups, plan/window.ts). */
+  whole?: true;
 }
 
 type Node = Record<string, unknown>;

@@ -54,6 +54,9 @@ export interface QueryShape {
   readsCurrentDate: boolean;
 }
 
+/** Why describeQuery leaves a window over groups to plan/window.ts. */
+export const WINDOW_OVER_GROUPS = 'window functions over groups are maintained by plan/window.ts';
+
 /** The columns of a source table, to tell which table an unqualified column belongs to. */
 export type ColumnsOf = (table: string) => readonly string[] | undefined;
 
@@ -224,7 +227,10 @@ export function describeQuery(
     const grouped = (root.groupby as { columns?: unknown } | null)?.columns ?? null;
     if (window && (sel !== root || grouped || hasAggregate(root.columns)))
       return {
-        reason: 'window functions over groups or in subqueries are refreshed in full in this version',
+        reason:
+          sel === root
+            ? WINDOW_OVER_GROUPS
+            : 'window functions in subqueries are refreshed in full in this version',
       };
     windowed ||= window;
     if (sel !== root && hasAggregate(sel.columns))

@@ -6,8 +6,9 @@
 import { avgScaleReason, type TypeOf } from './avg-scale.js';
 import { type LinearPlan, linearPlan } from './linear.js';
 import { describeNested, type NestedPlan } from './nested.js';
-import { type ColumnsOf, describeQuery, type QueryShape } from './shape.js';
+import { type ColumnsOf, describeQuery, type QueryShape, WINDOW_OVER_GROUPS } from './shape.js';
 import { describeUnion, type UnionPlan, unionShape } from './union.js';
+import { describeWindow } from './window.js';
 
 export type Strategy =
   | { kind: 'linear'; shape: QueryShape; plan: LinearPlan; reason: string }
@@ -56,6 +57,18 @@ export function chooseStrategy(
     };
   }
   const shape = describeQuery(query, ast, columnsOf);
+  if ('reason' in shape && shape.reason === WINDOW_OVER_GROUPS && root) {
+    const window = describeWindow(query, root, columnsOf);
+    if ('reason' in window) return { kind: 'full', reason: window.reason };
+    return {
+      kind: 'keys',
+      // The DT is replaced whole (one row per group): no keys of its own.
+      shape: { ...window.inner.shape, keys: [], global: true, window: true },
+      nested: window,
+      reason:
+        'the aggregate under the window is kept beside the DT and maintained by affected keys; the window step is recomputed over the kept groups, never over the sources',
+    };
+  }
   if ('reason' in shape) {
     const nested = root ? describeNested(query, root, columnsOf) : undefined;
     if (!nested) return { kind: 'full', reason: shape.reason };

@@ -226,10 +226,8 @@ export async function runIncremental(
   /** The DT's new rows for the affected keys: from the state, or the query restricted to the keys. */
   const rowsFor = (withNulls: boolean) => {
     if (nested) {
-      const sql = restrictedQuery(nested.outer, nested.outerShape, withNulls).replaceAll(
-        STATE,
-        stateTable(dt.name),
-      );
+      const outer = nested.whole ? nested.outer : restrictedQuery(nested.outer, nested.outerShape, withNulls);
+      const sql = outer.replaceAll(STATE, stateTable(dt.name));
       return translateSql(sql, family, { now: work.now }).text;
     }
     if (union) {
@@ -322,6 +320,15 @@ async function updateNestedState(
   const state = stateTable(work.dt.name);
   const sql = (text: string) => translateSql(text.replaceAll(STATE, state), family, { now: work.now }).text;
   const variants = nullKeys ? [false, true] : [false];
+  if (plan.whole) {
+    // A window over the kept groups (plan/window.ts): the DT is recomputed whole from the state.
+    for (const withNulls of variants) {
+      await exec(tx, `DELETE FROM ${state} WHERE ${dtKeyCondition(innerKeyColumns(plan), [], withNulls)}`);
+      const rows = restrictedQuery(plan.inner.text, plan.inner.shape, withNulls);
+      await exec(tx, `INSERT INTO ${state} ${sql(stateSql(plan, rows))}`);
+    }
+    return;
+  }
   const outerKeys = (withNulls: boolean) =>
     sql(outerKeysSql(plan, dtKeyCondition(innerKeyColumns(plan), [], withNulls)));
   await exec(tx, 'DROP TABLE IF EXISTS dtlab_outer_keys');
