@@ -90,17 +90,24 @@ export class Scheduler {
 
   // ---- manual clock -------------------------------------------------------------------------------------
 
-  /** Moves a manual clock forward by `ms`, running every cycle, refresh end and suspension on the way. */
-  async advance(ms: number): Promise<void> {
+  /**
+   * Moves a manual clock forward by `ms`, running every cycle, refresh end and suspension on the way. Once
+   * `signal` is aborted it stops before the next event and returns false: the clock stays at the last instant
+   * whose work (every refresh of its cycle) completed, as if the step had been that long.
+   */
+  async advance(ms: number, signal?: AbortSignal): Promise<boolean> {
     const clock = this.manualClock();
     const target = clock.now() + ms;
     await this.tick();
     for (let next = this.nextEventAt(); next !== null && next <= target; next = this.nextEventAt()) {
+      if (signal?.aborted) return false;
       clock.set(next);
       await this.tick();
     }
+    if (signal?.aborted && clock.now() < target) return false;
     clock.set(target);
     await this.tick();
+    return true;
   }
 
   /**

@@ -6,7 +6,7 @@
  */
 import { Observable } from 'rxjs';
 import type { Backend, Value } from '../backends/backend.js';
-import { DtError, messageOf } from '../errors.js';
+import { DtError, messageOf, throwIfInterrupted } from '../errors.js';
 import {
   generateOrdersWithLineitems,
   generateRows,
@@ -33,6 +33,11 @@ export interface LoadOptions {
   /** How many dbgen refresh sets (RF1/RF2) this load prepares for; `tpch rf1 --set K` needs K ≤ this. */
   updates?: number;
   onProgress?: (p: LoadProgress) => void;
+  /**
+   * Aborted: the load stops after the chunk under way and fails with DT_ERR_INTERRUPTED, keeping nothing
+   * (as any failed load).
+   */
+  signal?: AbortSignal;
 }
 
 export interface LoadProgress {
@@ -211,6 +216,11 @@ export async function loadTpch(backend: Backend, options: LoadOptions): Promise<
     loaded[table] += n;
     done += n;
     options.onProgress?.({ table, tableRows: loaded[table], tableTotal: totals[table], rows: done, total });
+    throwIfInterrupted(
+      options.signal,
+      () =>
+        `interrupted after loading ${done} of ${total} rows of TPC-H SF ${sf}; nothing was kept (its tables were dropped)`,
+    );
   };
   const shift = dateShifter(shiftDays);
   const columns = (t: TpchTable) => TPCH_COLUMNS[t].map((c) => c.name);
