@@ -83,6 +83,23 @@ export function throwIfInterrupted(signal: AbortSignal | undefined, message: () 
   if (signal?.aborted) throw new InterruptedError(message());
 }
 
+/**
+ * Lets the event loop run: what aborts a signal (a SIGINT handler, a click) and progress timers are macrotasks,
+ * and a loop of queries that resolve as microtasks (PGlite runs in the same thread) never lets them in.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof setImmediate === 'function') return void setImmediate(resolve);
+    // In a page: a message, which browsers do not clamp to 4 ms as they do nested setTimeout(0).
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
 export function isDtError(e: unknown): e is DtError {
   return e instanceof DtError;
 }

@@ -44,12 +44,12 @@ describe.each(BACKEND_KINDS)('interrupting magics on %s', (kind) => {
     expect(await text('%dt verify total')).toBe('total equals its query: verified');
   };
 
-  beforeAll(async () => {
+  beforeAll(() => {
     session = new MagicSession({ defaultSpec: kind, open: () => freshBackend(kind), start: START });
   });
   afterAll(() => session.close());
 
-  it('an interrupted TPC-H load stops after a chunk and keeps nothing', async () => {
+  it('an interrupted TPC-H load stops after a chunk and keeps nothing', { timeout: 240_000 }, async () => {
     const empty = await tables();
     const reports: MagicProgress[] = [];
     const abort = new AbortController();
@@ -71,7 +71,7 @@ describe.each(BACKEND_KINDS)('interrupting magics on %s', (kind) => {
     );
     expect(first.rows).toBeLessThan(first.total);
     expect(await tables()).toBe(empty);
-    expect(await text("%%sql\nSELECT count(*) AS n FROM dtlab.tpch")).toMatch(/\b0\b/);
+    expect(await text('%%sql\nSELECT count(*) AS n FROM dtlab.tpch')).toMatch(/\b0\b/);
     expect(errorOutput(e)).toEqual({
       ename: 'KeyboardInterrupt',
       evalue: e.message,
@@ -79,7 +79,9 @@ describe.each(BACKEND_KINDS)('interrupting magics on %s', (kind) => {
     });
   });
 
-  it('an interrupted clock step stops between instants with every DT whole, and goes on from there', async () => {
+  it('an interrupted clock step stops between instants with every DT whole, and goes on from there', {
+    timeout: 240_000,
+  }, async () => {
     await session.run('%dt load tpch --sf 0.01');
     await session.run(`%%dynamic_table by_status TARGET_LAG = '1 minute'
 SELECT o_orderstatus, COUNT(*) AS n, SUM(o_totalprice) AS revenue FROM orders GROUP BY o_orderstatus`);
@@ -103,9 +105,10 @@ SELECT SUM(n) AS n FROM by_status`);
       }),
     );
     expect(e.code, e.message).toBe('DT_ERR_INTERRUPTED');
-    const m = /^interrupted after (\d+) of about (\d+) refreshes; clock at (\S+ \S+) UTC \((.+) of \+6h\)/.exec(
-      e.message,
-    );
+    const m =
+      /^interrupted after (\d+) of about (\d+) refreshes; clock at (\S+ \S+) UTC \((.+) of \+6h\)/.exec(
+        e.message,
+      );
     expect(m, e.message).not.toBeNull();
     const [, done, expected, clockAt] = m as RegExpExecArray;
     // The estimate: a 1-minute DT refreshes every 30 s (720 in 6 h), a 2-minute one every minute (360).
@@ -132,7 +135,9 @@ SELECT SUM(n) AS n FROM by_status`);
     await whole();
   });
 
-  it('interrupt() stops the running cell and the queued ones do not start', async () => {
+  it('interrupt() stops the running cell and the queued ones do not start', {
+    timeout: 240_000,
+  }, async () => {
     const before = session.clock.now();
     let interrupted = false;
     const running = session.run('%dt clock +2h', {

@@ -88,7 +88,8 @@ export async function runDtCommand(
         keys: command.keys,
         replace: command.replace,
         ...(control.signal ? { signal: control.signal } : {}),
-        onProgress: (p) => control.onProgress?.({ kind: 'load', table: p.table, rows: p.rows, total: p.total }),
+        onProgress: (p) =>
+          control.onProgress?.({ kind: 'load', table: p.table, rows: p.rows, total: p.total }),
       });
       if (r.status === 'unchanged')
         return [textBundle(`TPC-H SF ${r.info.sf} is already loaded (use --replace to load it again)`)];

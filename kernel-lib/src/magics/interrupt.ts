@@ -51,8 +51,7 @@ const clockText = (ms: number) => `${formatTimestamp(ms).slice(0, 19)} UTC`;
 
 /** What a progress report says, e.g. "lesson clock 1998-08-02 14:14:30 UTC (2h 14m of 6h) · 58 of about 120 refreshes". */
 export function describeProgress(p: MagicProgress): string {
-  if (p.kind === 'load')
-    return `loading TPC-H: ${p.rows} of ${p.total} rows (${p.table})`;
+  if (p.kind === 'load') return `loading TPC-H: ${p.rows} of ${p.total} rows (${p.table})`;
   return `lesson clock ${clockText(p.clock)} (${spanText(p.clock - p.from)} of ${spanText(p.to - p.from)}) · ${p.refreshes} of about ${p.expected} refreshes`;
 }
 

@@ -97,7 +97,10 @@ export class MagicSession {
       this.current = cell;
       try {
         for (const [i, command] of commands.entries()) {
-          throwIfInterrupted(signal, () => `interrupted after ${i} of the cell's ${commands.length} commands`);
+          throwIfInterrupted(
+            signal,
+            () => `interrupted after ${i} of the cell's ${commands.length} commands`,
+          );
           out.push(...(await this.execute(command, cell, { ...control, signal })));
         }
       } finally {
@@ -147,10 +150,7 @@ export class MagicSession {
    * after each refresh and simulator step; once `control.signal` is aborted it stops after the clock instant
    * (or simulator step) under way and throws a DT_ERR_INTERRUPTED saying how far it got.
    */
-  async advance(
-    ms: number,
-    control: RunControl & { step?: string; expected?: number } = {},
-  ): Promise<void> {
+  async advance(ms: number, control: RunControl & { step?: string; expected?: number } = {}): Promise<void> {
     const { scheduler } = await this.connect();
     const { signal, onProgress } = control;
     const from = this.clock.now();

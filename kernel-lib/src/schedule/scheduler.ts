@@ -19,7 +19,7 @@ import { consecutiveScheduledFailures, type LagSample } from '../catalog/catalog
 import { type Clock, isManual, ManualClock, realDelayUntil } from '../clock.js';
 import type { Engine } from '../engine/engine.js';
 import { isServer, withSourcesLocked } from '../engine/fence.js';
-import { messageOf } from '../errors.js';
+import { messageOf, yieldToEventLoop } from '../errors.js';
 import type { Measured, RefreshTiming } from '../refresh/full.js';
 import type { WarehouseSize } from '../sql/ddl.js';
 import type { DynamicTable } from '../types.js';
@@ -100,6 +100,7 @@ export class Scheduler {
     const target = clock.now() + ms;
     await this.tick();
     for (let next = this.nextEventAt(); next !== null && next <= target; next = this.nextEventAt()) {
+      if (signal) await yieldToEventLoop(); // where an interrupt (and a progress display) gets its turn
       if (signal?.aborted) return false;
       clock.set(next);
       await this.tick();
