@@ -30,7 +30,6 @@ def execute(client, code, on_output=None, timeout=300):
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
         kind, content = msg["msg_type"], msg["content"]
-        print(kind, str(content)[:200], file=sys.stderr, flush=True)
         if kind in ("display_data", "update_display_data", "stream", "error", "execute_result", "clear_output"):
             out = {"type": kind, "text": text_of(content)}
             if kind == "error":
