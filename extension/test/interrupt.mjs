@@ -78,7 +78,17 @@ async function main() {
     await dismissKernelDialogs(page);
     if (!requests.some((u) => u.includes('@dtlab/jupyterlab') && u.endsWith(load.replace(/^static\//, ''))))
       throw new Error(`the page did not load this checkout's build (${load})`);
-    await runAll(page);
+    // JupyterLab may ask for a kernel again while its plugins activate (slowly on a busy machine).
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await runAll(page);
+        break;
+      } catch (e) {
+        if (attempt === 3) throw e;
+        await page.keyboard.press('Escape');
+        await dismissKernelDialogs(page);
+      }
+    }
     const cell = page.locator('.jp-Notebook .jp-CodeCell').nth(LONG);
     const output = cell.locator('.jp-OutputArea');
     // The progress line, then the stop button.

@@ -40,6 +40,8 @@ def execute(client, code, on_output=None, timeout=300):
         if kind == "status" and content["execution_state"] == "idle":
             break
     reply = client.get_shell_msg(timeout=60)
+    while reply["parent_header"].get("msg_id") != msg_id or reply["msg_type"] != "execute_reply":
+        reply = client.get_shell_msg(timeout=60)
     return {"code": code, "outputs": outputs, "reply": {k: reply["content"].get(k) for k in ("status", "ename", "evalue")}}
 
 
