@@ -11,7 +11,8 @@ import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import type { CodeCell } from '@jupyterlab/cells';
 import type { IOutput } from '@jupyterlab/nbformat';
 import { INotebookCellExecutor, runCell } from '@jupyterlab/notebook';
-import { errorOutput, isMagicCell } from '../../kernel-lib/dist/magics/browser.js';
+import { errorOutput, InterruptedError, isMagicCell } from '../../kernel-lib/dist/magics/browser.js';
+import { interruptible } from './interrupt.js';
 import { showProgress } from './progress.js';
 import { runtime } from './runtime.js';
 
@@ -30,8 +31,12 @@ async function runMagicCell(
 ): Promise<boolean> {
   const source = cell.model.sharedModel.getSource();
   const g = runtime();
+  // The stop button aborts it (interrupt.ts); the progress line follows what it reports (progress.ts).
+  const { signal, done } = interruptible(options.notebook);
+  const progress = showProgress(cell, g.session, source);
   // Queued now, before any await: Run All calls every cell at once and the session runs them in call order.
-  const run = (async () => g.session.run(source))(); // a syntax error becomes a rejection, not a throw
+  // A syntax error becomes a rejection, not a throw.
+  const run = (async () => g.session.run(source, { signal, onProgress: progress.report }))();
   options.onCellExecutionScheduled({ cell });
   cell.model.sharedModel.transact(() => {
     cell.model.clearExecution();
@@ -39,7 +44,6 @@ async function runMagicCell(
   cell.setPrompt('*');
   const outputs: IOutput[] = [];
   let success = true;
-  const stopProgress = showProgress(cell, g.session, source);
   try {
     const bundles = (await run) ?? [];
     for (const b of bundles)
@@ -51,9 +55,19 @@ async function runMagicCell(
     g.marks.push({ name: source.trim().split('\n')[0] ?? '', at: performance.now() });
   } catch (e) {
     success = false;
+    progress.stop();
+    done();
+    // Queued behind an interrupted cell: not run, shown as a kernel shows an aborted cell (no output, no count).
+    if (e instanceof InterruptedError && e.notStarted) {
+      cell.model.outputs.clear();
+      cell.setPrompt('');
+      options.onCellExecuted({ cell, success });
+      return success;
+    }
     outputs.push({ output_type: 'error', ...errorOutput(e) });
   }
-  stopProgress();
+  progress.stop();
+  done();
   cell.model.outputs.clear();
   for (const o of outputs) cell.model.outputs.add(o);
   cell.model.executionCount = ++executionCount;

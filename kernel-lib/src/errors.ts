@@ -31,6 +31,8 @@ export const ERROR_CODES = {
     'A Snowflake clause or statement DT Lab does not have; the message names it and says what to do instead.',
   DT_ERR_CHECK:
     "An exercise's check (%dt check) found the answer not yet right; the message says what and gives a hint.",
+  DT_ERR_INTERRUPTED:
+    'A long magic cell was interrupted (the stop button, Kernel → Interrupt); the message says how far it got.',
   DT_ERR_INTERNAL: 'A bug in DT Lab; please report it with the statement that caused it.',
 } as const;
 
@@ -63,6 +65,39 @@ export class DtError extends Error {
   get isUserError(): boolean {
     return this.code !== 'DT_ERR_INTERNAL' && this.code !== 'DT_ERR_BACKEND';
   }
+}
+
+/** A long magic cell's interruption (code DT_ERR_INTERRUPTED; a cell shows it as a KeyboardInterrupt). */
+export class InterruptedError extends DtError {
+  constructor(
+    message: string,
+    /** It was queued behind an interrupted cell and never began (the page shows it as not run). */
+    readonly notStarted = false,
+  ) {
+    super('DT_ERR_INTERRUPTED', message);
+  }
+}
+
+/** Throws an InterruptedError saying `message()` if `signal` was aborted: called between units of work. */
+export function throwIfInterrupted(signal: AbortSignal | undefined, message: () => string): void {
+  if (signal?.aborted) throw new InterruptedError(message());
+}
+
+/**
+ * Lets the event loop run: what aborts a signal (a SIGINT handler, a click) and progress timers are macrotasks,
+ * and a loop of queries that resolve as microtasks (PGlite runs in the same thread) never lets them in.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof setImmediate === 'function') return void setImmediate(resolve);
+    // In a page: a message, which browsers do not clamp to 4 ms as they do nested setTimeout(0).
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 export function isDtError(e: unknown): e is DtError {

@@ -284,3 +284,82 @@ describe('DT Lab kernel failure paths and TypeScript cells', () => {
     expect(cell(8).execution_count).toBe(9);
   });
 });
+
+interface Exchange {
+  code: string;
+  outputs: { type: string; text: string; ename?: string; evalue?: string }[];
+  reply: { status: string; ename?: string; evalue?: string };
+}
+
+describe('DT Lab kernel: Kernel → Interrupt stops a long %dt clock', () => {
+  it('shows progress, stops on SIGINT with what it did, every DT whole', { timeout: 300_000 }, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dtlab-kernel-int-'));
+    const spec = path.join(dir, 'spec.json');
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        setup: [
+          '%dt load tpch --sf 0.01',
+          "%%dynamic_table by_status TARGET_LAG = '1 minute'\nSELECT o_orderstatus, COUNT(*) AS n, SUM(o_totalprice) AS revenue FROM orders GROUP BY o_orderstatus",
+          "%%dynamic_table total TARGET_LAG = '2 minutes'\nSELECT SUM(n) AS n FROM by_status",
+          '%dt simulate orders --rate 1',
+        ],
+        long: '%dt clock +12h',
+        after: [
+          '%dt clock',
+          '%dt refresh by_status',
+          '%dt refresh total',
+          '%dt verify by_status',
+          '%dt verify total',
+        ],
+      }),
+    );
+    const out = await new Promise<{
+      setup: Exchange[];
+      long: Exchange & { progress: string | null; s: number };
+      after: Exchange[];
+    }>((resolve, reject) =>
+      execFile(
+        python,
+        [path.join(root, 'kernel-lib/test/kernel/interrupt.py'), KERNEL_NAME, spec],
+        {
+          cwd: dir,
+          env: { ...process.env, JUPYTER_PATH: path.join(jupyterPath, 'share/jupyter'), DTLAB_KERNEL_DB: '' },
+          maxBuffer: 64 * 1024 * 1024,
+          timeout: 280_000,
+        },
+        (error, stdout, stderr) => {
+          rmSync(dir, { recursive: true, force: true });
+          if (error) reject(new Error(`${error.message}\n${stderr}`));
+          else resolve(JSON.parse(stdout));
+        },
+      ),
+    );
+    for (const s of out.setup) expect(s.reply.status, `${s.code}: ${JSON.stringify(s.outputs)}`).toBe('ok');
+    const { long } = out;
+    // The progress line the kernel showed (and updated) before the interrupt.
+    expect(long.progress).toMatch(
+      /^running \d+ s · lesson clock 1998-08-\d\d \d\d:\d\d:\d\d UTC \(.+ of 12h\) · \d+ of about 2160 refreshes/,
+    );
+    const error = long.outputs.find((o) => o.type === 'error');
+    expect(error?.ename).toBe('KeyboardInterrupt');
+    const m =
+      /^interrupted after (\d+) of about 2160 refreshes; clock at (\S+ \S+) UTC \((.+) of \+12h\)/.exec(
+        error?.evalue ?? '',
+      );
+    expect(m, error?.evalue).not.toBeNull();
+    expect(Number(m?.[1])).toBeLessThan(2160);
+    // The progress went (clear_output) before the error came.
+    const types = long.outputs.map((o) => o.type);
+    expect(types.lastIndexOf('clear_output')).toBeLessThan(types.indexOf('error'));
+    expect(types.lastIndexOf('clear_output')).toBeGreaterThan(-1);
+    expect(long.reply).toMatchObject({ status: 'error', ename: 'KeyboardInterrupt' });
+    console.log(`kernel interrupt: ${error?.evalue} (the cell ran ${long.s.toFixed(1)} s)`);
+    // The clock is where the message says; the DTs are whole: refreshed by hand, they equal their queries.
+    const texts = out.after.map((a) => a.outputs.map((o) => o.text).join('\n'));
+    for (const a of out.after) expect(a.reply.status, a.code).toBe('ok');
+    expect(texts[0]).toContain(`clock ${m?.[2]} UTC, paused`);
+    expect(texts[3]).toBe('by_status equals its query: verified');
+    expect(texts[4]).toBe('total equals its query: verified');
+  });
+});

@@ -10,6 +10,9 @@ export interface ErrorOutput {
 
 export function errorOutput(e: unknown): ErrorOutput {
   if (!isDtError(e)) return { ename: 'Error', evalue: messageOf(e), traceback: [`Error: ${messageOf(e)}`] };
+  // An interruption reads as Jupyter users know it from every kernel.
+  if (e.code === 'DT_ERR_INTERRUPTED')
+    return { ename: 'KeyboardInterrupt', evalue: e.message, traceback: [`KeyboardInterrupt: ${e.message}`] };
   const { position, sql, hint } = e.details;
   const where = position ? ` at line ${position.line}, column ${position.column}` : '';
   const lines = [`${e.code}${where}: ${e.message}`];

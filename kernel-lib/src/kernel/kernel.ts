@@ -29,6 +29,7 @@ import { nodeSession } from '../magics/node.js';
 import { isMagicCell } from '../magics/parse.js';
 import type { MagicSession } from '../magics/session.js';
 import { LiveDisplays } from './live.js';
+import { followProgress } from './progress.js';
 
 const require = createRequire(import.meta.url);
 const jupyter = require('tslab/dist/jupyter.js') as typeof TslabJupyter;
@@ -110,14 +111,23 @@ export function startKernel(options: KernelOptions): DtLabKernel {
 
   async function runMagic(src: string): Promise<boolean> {
     const write = currentWriter();
+    const request = write ? requests.get(write) : undefined;
+    // A long cell shows its progress; SIGINT (Jupyter's interrupt) stops it: executor.interrupt below.
+    const progress = followProgress(
+      {
+        show: (text, id, update) =>
+          write?.(displayData({ data: { 'text/plain': text }, metadata: {} }, id), update),
+        clear: () => request?.clear(),
+      },
+      () => session.clock.now(),
+    );
     try {
-      const bundles = (await session.run(src)) ?? [];
+      const bundles = (await session.run(src, { onProgress: progress.report }).finally(progress.stop)) ?? [];
       for (const b of bundles) write?.(displayData(b, live.register(b)), false);
       live.flush();
       return true;
     } catch (e) {
       live.flush();
-      const request = write ? requests.get(write) : undefined;
       if (request) request.failure = errorOutput(e);
       return false;
     }
@@ -161,7 +171,9 @@ export function startKernel(options: KernelOptions): DtLabKernel {
       return true;
     },
     interrupt: () => {
-      session.stopRunning(); // an interrupt pauses `%dt clock run`
+      // Stops the magic cell running (a clock step, a load) between two units of work, and those queued in the
+      // session; pauses `%dt clock run` (magics/session.ts).
+      session.interrupt();
       inner.interrupt();
     },
     close: () => {
@@ -202,6 +214,12 @@ export function startKernel(options: KernelOptions): DtLabKernel {
       const req = msg.content as { code: string; stop_on_error?: boolean };
       const request: RequestContext = {
         stopOnError: req.stop_on_error !== false,
+        clear: () => {
+          const m = msg.createReply();
+          m.header.msg_type = 'clear_output';
+          m.content = { wait: true };
+          m.signAndSend(key, this.iopub);
+        },
         announce: (count) => {
           const m = msg.createReply();
           m.header.msg_type = 'execute_input';
@@ -251,6 +269,8 @@ interface RequestContext {
   stopOnError: boolean;
   /** Sends the request's execute_input (the cell's prompt number) once tslab has counted it. */
   announce: (count: number) => void;
+  /** Sends clear_output (wait): the progress line goes when the cell's outputs come. */
+  clear: () => void;
   failure?: ErrorOutput;
 }
 

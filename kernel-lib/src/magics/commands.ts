@@ -17,16 +17,21 @@ import { runAlertCommand } from './alert-commands.js';
 import { longestStep, MAX_REFRESHES_PER_STEP, refreshesInStep } from './bounds.js';
 import { compare } from './compare.js';
 import type { DtCommand } from './dt-line.js';
+import type { RunControl } from './interrupt.js';
 import { quarantineCommand } from './quarantine.js';
 import type { MagicSession } from './session.js';
 import { billSummary, refreshSummary, simulatorSummary } from './summary.js';
 import { magicError } from './words.js';
 
-/** Runs one `%dt` command; `cell` is the cell it came from (errors point into it). */
+/**
+ * Runs one `%dt` command; `cell` is the cell it came from (errors point into it). The long ones (a clock step,
+ * a TPC-H load) report progress to `control` and stop when its signal is aborted (magics/interrupt.ts).
+ */
 export async function runDtCommand(
   session: MagicSession,
   command: DtCommand,
   cell = '',
+  control: RunControl = {},
 ): Promise<OutputBundle[]> {
   switch (command.kind) {
     case 'connect': {
@@ -58,7 +63,7 @@ export async function runDtCommand(
           'DT_ERR_OPTION',
         );
       const lastId = (await engine.history())[0]?.refreshId ?? 0;
-      await session.advance(command.ms);
+      await session.advance(command.ms, { ...control, step: command.text, expected: refreshes });
       const records = (await engine.history()).filter((r) => r.refreshId > lastId);
       const runs = [...(await readRunsSince(engine.backend, before)), ...scheduler.openRuns()];
       return [textBundle(`${session.clockText()}\n${refreshSummary(records)}\n${billSummary(runs)}`)];
@@ -82,6 +87,9 @@ export async function runDtCommand(
         sf: command.sf,
         keys: command.keys,
         replace: command.replace,
+        ...(control.signal ? { signal: control.signal } : {}),
+        onProgress: (p) =>
+          control.onProgress?.({ kind: 'load', table: p.table, rows: p.rows, total: p.total }),
       });
       if (r.status === 'unchanged')
         return [textBundle(`TPC-H SF ${r.info.sf} is already loaded (use --replace to load it again)`)];

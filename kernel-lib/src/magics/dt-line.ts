@@ -67,6 +67,7 @@ export const DT_USAGE = `%dt connect duckdb | pglite | postgres://…
 %dt clock [show] | %dt clock +6h | %dt clock run x60 | %dt clock pause   (step ≤ 366d and ≤ 20000 refreshes; x1 to x3600)
 %dt simulate orders --rate N [--seed N] [--faults nulls=P,duplicates=P,negative=P,unknown=P] | %dt simulate stop
     (rate 0.001 to 100; seed 0 to 2147483647; each fault P 0 to 1 per new order; duplicates need --keys none)
+    (a long clock step or load shows progress; the stop button ■ / Kernel → Interrupt stops it, every DT whole)
 %dt compare NAME_A NAME_B
 %dt impact TABLE.COLUMN                                      (the DTs a rename or drop of the column would break)
 %dt check EXERCISE                                            (a lesson's exercise: pass, or what is wrong and a hint)

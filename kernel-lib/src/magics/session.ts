@@ -16,11 +16,12 @@ import { formatTimestamp } from '../backends/backend.js';
 import { ManualClock } from '../clock.js';
 import { type OutputBundle, tableBundle, textBundle } from '../display/bundle.js';
 import { Engine } from '../engine/engine.js';
-import { DtError, messageOf } from '../errors.js';
+import { DtError, InterruptedError, messageOf, throwIfInterrupted } from '../errors.js';
 import { Scheduler } from '../schedule/scheduler.js';
 import { TPCH_END } from '../tpch/load.js';
 import type { OrderSimulator } from '../tpch/simulator.js';
 import { runDtCommand } from './commands.js';
+import { clockInterrupted, type MagicProgress, type RunControl } from './interrupt.js';
 import { type MagicCommand, moveError, parseCell } from './parse.js';
 import { statementStatus } from './summary.js';
 
@@ -64,6 +65,10 @@ export class MagicSession {
   private queue: Promise<unknown> = Promise.resolve();
   private runTimer: ReturnType<typeof setInterval> | undefined;
   private runFactor = 0;
+  /** `%dt clock run`'s steps stop with it. */
+  private runAbort: AbortController | undefined;
+  /** One per cell running or queued: `interrupt()` aborts them. */
+  private readonly pending = new Set<AbortController>();
 
   constructor(private readonly options: MagicSessionOptions) {
     this.clock = new ManualClock(options.start ?? TPCH_END);
@@ -71,23 +76,48 @@ export class MagicSession {
 
   /**
    * Runs a cell: its output bundles, or null when the cell is not a magic (the kernel's business). Cells run
-   * in the order of the calls (JupyterLab's Run All starts every cell at once).
+   * in the order of the calls (JupyterLab's Run All starts every cell at once). Aborting `control.signal` (or
+   * `interrupt()`) stops a long command between two units of work with a DT_ERR_INTERRUPTED saying how far it
+   * got; a cell still queued then does not start. `control.onProgress` hears how a long command is going.
    */
-  run(cell: string): Promise<OutputBundle[] | null> {
+  run(cell: string, control: RunControl = {}): Promise<OutputBundle[] | null> {
     const commands = parseCell(cell); // syntax errors throw at once, without waiting for the queue
     if (commands === null) return Promise.resolve(null);
+    const own = new AbortController();
+    const outer = control.signal;
+    const forward = () => own.abort();
+    if (outer?.aborted) own.abort();
+    else outer?.addEventListener('abort', forward, { once: true });
+    this.pending.add(own);
+    const { signal } = own;
     return this.serialized(async () => {
+      if (signal.aborted) throw new InterruptedError('not run: interrupted before it started', true);
       const started = performance.now();
       const out: OutputBundle[] = [];
       this.current = cell;
       try {
-        for (const command of commands) out.push(...(await this.execute(command, cell)));
+        for (const [i, command] of commands.entries()) {
+          throwIfInterrupted(
+            signal,
+            () => `interrupted after ${i} of the cell's ${commands.length} commands`,
+          );
+          out.push(...(await this.execute(command, cell, { ...control, signal })));
+        }
       } finally {
         this.current = undefined;
         this.timings.push({ cell: cell.trim().split('\n')[0] ?? '', ms: performance.now() - started });
       }
       return out;
+    }).finally(() => {
+      this.pending.delete(own);
+      outer?.removeEventListener('abort', forward);
     });
+  }
+
+  /** Interrupts every cell running or queued now (see `run`) and pauses `%dt clock run`. */
+  interrupt(): void {
+    for (const c of this.pending) c.abort();
+    this.stopRunning();
   }
 
   /** The current connection, opening the default database on first use. */
@@ -115,16 +145,44 @@ export class MagicSession {
     await this.serialized(() => this.disconnect());
   }
 
-  /** Moves the clock by `ms`, writing simulated orders and running the scheduler on the way. */
-  async advance(ms: number): Promise<void> {
+  /**
+   * Moves the clock by `ms`, writing simulated orders and running the scheduler on the way. Reports progress
+   * after each refresh and simulator step; once `control.signal` is aborted it stops after the clock instant
+   * (or simulator step) under way and throws a DT_ERR_INTERRUPTED saying how far it got.
+   */
+  async advance(ms: number, control: RunControl & { step?: string; expected?: number } = {}): Promise<void> {
     const { scheduler } = await this.connect();
-    let left = ms;
-    while (left > 0) {
-      const step = this.simulator ? Math.min(left, SIM_STEP_MS) : left;
-      await scheduler.advance(step);
-      // The orders of the step are written at its end; the next step's refreshes pick them up.
-      if (this.simulator) await this.simulator.tick();
-      left -= step;
+    const { signal, onProgress } = control;
+    const from = this.clock.now();
+    let refreshes = 0;
+    const progress = (): Extract<MagicProgress, { kind: 'clock' }> => ({
+      kind: 'clock',
+      refreshes,
+      expected: control.expected ?? 0,
+      clock: this.clock.now(),
+      from,
+      to: from + ms,
+    });
+    const counting = scheduler.events$.subscribe((e) => {
+      if (e.type !== 'refresh') return;
+      refreshes++;
+      onProgress?.(progress());
+    });
+    try {
+      let left = ms;
+      while (left > 0) {
+        const step = this.simulator ? Math.min(left, SIM_STEP_MS) : left;
+        if (!(await scheduler.advance(step, signal))) break;
+        // The orders of the step are written at its end (one transaction); the next step's refreshes read them.
+        if (this.simulator) await this.simulator.tick();
+        left -= step;
+        onProgress?.(progress());
+        if (signal?.aborted) break;
+      }
+      if (this.clock.now() < from + ms)
+        throw new InterruptedError(clockInterrupted(control.step ?? `+${ms / 1000}s`, progress()));
+    } finally {
+      counting.unsubscribe();
     }
   }
 
@@ -133,18 +191,27 @@ export class MagicSession {
     this.stopRunning();
     this.runFactor = factor;
     const stepMs = this.options.stepMs ?? 250;
+    const abort = new AbortController();
+    this.runAbort = abort;
     let busy = false;
     this.runTimer = setInterval(() => {
-      if (busy) return; // a slow step delays the next one instead of piling up
+      if (busy || abort.signal.aborted) return; // a slow step delays the next one instead of piling up
       busy = true;
-      void this.serialized(() => this.advance(stepMs * factor)).finally(() => {
-        busy = false;
-      });
+      void this.serialized(() =>
+        abort.signal.aborted ? Promise.resolve() : this.advance(stepMs * factor, { signal: abort.signal }),
+      )
+        .catch(() => undefined) // a pause mid-step ends it early (InterruptedError); failures show as events
+        .finally(() => {
+          busy = false;
+        });
     }, stepMs);
   }
 
+  /** Pauses `%dt clock run`: no further steps, and the one under way stops after its current instant. */
   stopRunning(): void {
     if (this.runTimer !== undefined) clearInterval(this.runTimer);
+    this.runAbort?.abort();
+    this.runAbort = undefined;
     this.runTimer = undefined;
     this.runFactor = 0;
   }
@@ -169,7 +236,7 @@ export class MagicSession {
     if (old) await old.engine.close();
   }
 
-  private async execute(command: MagicCommand, cell: string): Promise<OutputBundle[]> {
+  private async execute(command: MagicCommand, cell: string, control: RunControl): Promise<OutputBundle[]> {
     if (command.kind === 'sql') {
       const { engine } = await this.connect();
       const results = await engine
@@ -197,7 +264,7 @@ export class MagicSession {
       return [textBundle(`${result?.message ?? ''}${how}`)];
     }
     try {
-      return await runDtCommand(this, command, cell);
+      return await runDtCommand(this, command, cell, control);
     } catch (e) {
       if (e instanceof DtError) throw e;
       throw new DtError('DT_ERR_INTERNAL', `line ${command.line}: ${messageOf(e)}`, { cause: e });

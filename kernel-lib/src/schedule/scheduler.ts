@@ -19,7 +19,7 @@ import { consecutiveScheduledFailures, type LagSample } from '../catalog/catalog
 import { type Clock, isManual, ManualClock, realDelayUntil } from '../clock.js';
 import type { Engine } from '../engine/engine.js';
 import { isServer, withSourcesLocked } from '../engine/fence.js';
-import { messageOf } from '../errors.js';
+import { messageOf, yieldToEventLoop } from '../errors.js';
 import type { Measured, RefreshTiming } from '../refresh/full.js';
 import type { WarehouseSize } from '../sql/ddl.js';
 import type { DynamicTable } from '../types.js';
@@ -90,17 +90,25 @@ export class Scheduler {
 
   // ---- manual clock -------------------------------------------------------------------------------------
 
-  /** Moves a manual clock forward by `ms`, running every cycle, refresh end and suspension on the way. */
-  async advance(ms: number): Promise<void> {
+  /**
+   * Moves a manual clock forward by `ms`, running every cycle, refresh end and suspension on the way. Once
+   * `signal` is aborted it stops before the next event and returns false: the clock stays at the last instant
+   * whose work (every refresh of its cycle) completed, as if the step had been that long.
+   */
+  async advance(ms: number, signal?: AbortSignal): Promise<boolean> {
     const clock = this.manualClock();
     const target = clock.now() + ms;
     await this.tick();
     for (let next = this.nextEventAt(); next !== null && next <= target; next = this.nextEventAt()) {
+      if (signal) await yieldToEventLoop(); // where an interrupt (and a progress display) gets its turn
+      if (signal?.aborted) return false;
       clock.set(next);
       await this.tick();
     }
+    if (signal?.aborted && clock.now() < target) return false;
     clock.set(target);
     await this.tick();
+    return true;
   }
 
   /**

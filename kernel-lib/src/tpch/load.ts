@@ -6,7 +6,7 @@
  */
 import { Observable } from 'rxjs';
 import type { Backend, Value } from '../backends/backend.js';
-import { DtError, messageOf } from '../errors.js';
+import { DtError, messageOf, throwIfInterrupted, yieldToEventLoop } from '../errors.js';
 import {
   generateOrdersWithLineitems,
   generateRows,
@@ -33,6 +33,11 @@ export interface LoadOptions {
   /** How many dbgen refresh sets (RF1/RF2) this load prepares for; `tpch rf1 --set K` needs K ≤ this. */
   updates?: number;
   onProgress?: (p: LoadProgress) => void;
+  /**
+   * Aborted: the load stops after the chunk under way and fails with DT_ERR_INTERRUPTED, keeping nothing
+   * (as any failed load).
+   */
+  signal?: AbortSignal;
 }
 
 export interface LoadProgress {
@@ -207,10 +212,16 @@ export async function loadTpch(backend: Backend, options: LoadOptions): Promise<
   const total = Object.values(totals).reduce((a, b) => a + b, 0);
   const loaded = Object.fromEntries(TPCH_TABLES.map((t) => [t, 0])) as Record<TpchTableName, number>;
   let done = 0;
-  const report = (table: TpchTableName, n: number) => {
+  const report = async (table: TpchTableName, n: number) => {
     loaded[table] += n;
     done += n;
     options.onProgress?.({ table, tableRows: loaded[table], tableTotal: totals[table], rows: done, total });
+    if (options.signal) await yieldToEventLoop(); // where an interrupt gets its turn
+    throwIfInterrupted(
+      options.signal,
+      () =>
+        `interrupted after loading ${done} of ${total} rows of TPC-H SF ${sf}; nothing was kept (its tables were dropped)`,
+    );
   };
   const shift = dateShifter(shiftDays);
   const columns = (t: TpchTable) => TPCH_COLUMNS[t].map((c) => c.name);
@@ -223,18 +234,18 @@ export async function loadTpch(backend: Backend, options: LoadOptions): Promise<
       for (const row of generateRows(t, sf)) {
         chunk.push(row as Value[]);
         if (chunk.length === CHUNK_ROWS) {
-          report(t, await backend.copyRows(t, columns(t), chunk));
+          await report(t, await backend.copyRows(t, columns(t), chunk));
           chunk = [];
         }
       }
-      if (chunk.length > 0) report(t, await backend.copyRows(t, columns(t), chunk));
+      if (chunk.length > 0) await report(t, await backend.copyRows(t, columns(t), chunk));
     }
     // Orders and their line items come from one pass of the generator.
     let orders: Value[][] = [];
     let lineitems: Value[][] = [];
     const flush = async () => {
-      report('orders', await backend.copyRows('orders', columns('orders'), orders));
-      report('lineitem', await backend.copyRows('lineitem', columns('lineitem'), lineitems));
+      await report('orders', await backend.copyRows('orders', columns('orders'), orders));
+      await report('lineitem', await backend.copyRows('lineitem', columns('lineitem'), lineitems));
       orders = [];
       lineitems = [];
     };

@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+/**
+ * JupyterLab's stop button on a page-run magic cell, in Debian's Chromium with no kernel (as in JupyterLite):
+ * Run All on a notebook that loads TPC-H, makes two DTs, starts the order simulator and runs `%dt clock +12h`;
+ * once the cell shows its progress line, the toolbar's stop button (notebook:interrupt-kernel) is clicked.
+ * Checks: the cell ends with a KeyboardInterrupt saying how many refreshes ran and where the clock is; the
+ * clock is there; the cell queued after it did not run; both DTs, refreshed by hand, equal their queries.
+ * Screenshots of the progress and of the interrupted cell, light and dark theme: /tmp/dtlab-interrupt-*.png.
+ *
+ * The labextension under test is this checkout's build (extension/dtlab_jupyterlab/labextension), put first
+ * on JUPYTER_PATH, so nothing is installed into .venv; the script checks that the page loaded that build.
+ * Exits non-zero on any failure.
+ */
+import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { launchChromium, need } from '../../scripts/browser.mjs';
+import { JUPYTER, ROOT, startLab } from './lab.mjs';
+import { dismissKernelDialogs, dumpFailure, runAll, watchPage } from './notebook.mjs';
+
+const NOTEBOOK = 'interrupt.ipynb';
+const CELLS = [
+  '%dt load tpch --sf 0.01',
+  "%%dynamic_table by_status TARGET_LAG = '1 minute'\nSELECT o_orderstatus, COUNT(*) AS n, SUM(o_totalprice) AS revenue\nFROM orders GROUP BY o_orderstatus",
+  "%%dynamic_table total TARGET_LAG = '2 minutes'\nSELECT SUM(n) AS n FROM by_status",
+  '%dt simulate orders --rate 1',
+  '%dt clock +12h',
+  '%dt clock',
+];
+const LONG = 4; // the index of `%dt clock +12h`
+
+const notebook = {
+  cells: CELLS.map((source, i) => ({
+    cell_type: 'code',
+    id: `cell-${i}`,
+    metadata: {},
+    source,
+    outputs: [],
+    execution_count: null,
+  })),
+  metadata: {},
+  nbformat: 4,
+  nbformat_minor: 5,
+};
+
+async function palette(page, label) {
+  await page.keyboard.press('Control+Shift+C');
+  const input = page.locator('.lm-CommandPalette-input');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(label);
+  await page.locator('.lm-CommandPalette-item', { hasText: label }).first().click({ timeout: 10_000 });
+}
+
+async function main() {
+  need(JUPYTER, 'run `npm run setup`');
+  const built = path.join(ROOT, 'extension/dtlab_jupyterlab/labextension');
+  need(path.join(built, 'package.json'), 'run `npm run build:extension`');
+  const { load } = JSON.parse(await readFile(path.join(built, 'package.json'), 'utf8')).jupyterlab._build;
+  // This checkout's build first on JUPYTER_PATH: it wins over the copy installed in .venv.
+  const jupyterPath = await mkdtemp(path.join(os.tmpdir(), 'dtlab-int-path-'));
+  await mkdir(path.join(jupyterPath, 'labextensions/@dtlab'), { recursive: true });
+  await symlink(built, path.join(jupyterPath, 'labextensions/@dtlab/jupyterlab'));
+  process.env.JUPYTER_PATH = jupyterPath;
+
+  let lab;
+  let browser;
+  let page;
+  const failures = [];
+  try {
+    lab = await startLab({ [NOTEBOOK]: notebook });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+    const requests = [];
+    page.on('request', (r) => requests.push(r.url()));
+    watchPage(page, lab.base);
+    await page.goto(lab.url(NOTEBOOK, 'interrupt'));
+    await page.locator('.jp-Notebook .jp-Cell').first().waitFor({ timeout: 120_000 });
+    await dismissKernelDialogs(page);
+    if (!requests.some((u) => u.includes('@dtlab/jupyterlab') && u.endsWith(load.replace(/^static\//, ''))))
+      throw new Error(`the page did not load this checkout's build (${load})`);
+    // JupyterLab may ask for a kernel again while its plugins activate (slowly on a busy machine).
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await runAll(page);
+        break;
+      } catch (e) {
+        if (attempt === 3) throw e;
+        await page.keyboard.press('Escape');
+        await dismissKernelDialogs(page);
+      }
+    }
+    const cell = page.locator('.jp-Notebook .jp-CodeCell').nth(LONG);
+    const output = cell.locator('.jp-OutputArea');
+    // The progress line, then the stop button.
+    await page.waitForFunction(
+      (i) =>
+        /running \d+ s · lesson clock .* of about \d+ refreshes/.test(
+          document.querySelectorAll('.jp-Notebook .jp-CodeCell')[i]?.querySelector('.jp-OutputArea')
+            ?.textContent ?? '',
+        ),
+      LONG,
+      { timeout: 300_000, polling: 200 },
+    );
+    const progress = (await output.textContent()) ?? '';
+    console.log(`interrupt: progress shown: ${progress.trim()}`);
+    await cell.screenshot({ path: '/tmp/dtlab-interrupt-progress-light.png' });
+    const clickedAt = Date.now();
+    await page.locator('.jp-NotebookPanel-toolbar [data-command="notebook:interrupt-kernel"]').click();
+    await page.waitForFunction(
+      (i) =>
+        /KeyboardInterrupt/.test(
+          document.querySelectorAll('.jp-Notebook .jp-CodeCell')[i]?.querySelector('.jp-OutputArea')
+            ?.textContent ?? '',
+        ),
+      LONG,
+      { timeout: 60_000, polling: 100 },
+    );
+    console.log(`interrupt: the cell stopped ${Date.now() - clickedAt} ms after the click`);
+    const text = (await output.textContent()) ?? '';
+    console.log(`interrupt: the cell says: ${text.trim()}`);
+    const m = /interrupted after (\d+) of about (\d+) refreshes; clock at (\S+ \S+) UTC/.exec(text);
+    if (!m) failures.push(`the interrupted cell does not say how far it got: ${text}`);
+    if (m && Number(m[1]) >= Number(m[2])) failures.push(`it ran every refresh: ${m[0]}`);
+    await cell.screenshot({ path: '/tmp/dtlab-interrupt-light.png' });
+    // The next cell was queued behind it: it does not run.
+    await page.waitForTimeout(1500);
+    const next = page.locator('.jp-Notebook .jp-CodeCell').nth(LONG + 1);
+    const nextPrompt = (await next.locator('.jp-InputPrompt').textContent()) ?? '';
+    const nextOut = (await next.locator('.jp-OutputArea').textContent()) ?? '';
+    if (/\d/.test(nextPrompt) || nextOut.trim())
+      failures.push(`the queued cell ran: ${nextPrompt} ${nextOut}`);
+    // The clock is where the message says, and the DTs are whole.
+    const after = await page.evaluate(async () => {
+      const run = async (c) =>
+        ((await window.dtlab.session.run(c)) ?? []).map((b) => b.data['text/plain']).join('\n');
+      const clock = await run('%dt clock');
+      await run('%dt refresh by_status');
+      await run('%dt refresh total');
+      return [clock, await run('%dt verify by_status'), await run('%dt verify total')];
+    });
+    if (m && !after[0].includes(`clock ${m[3]} UTC`)) failures.push(`the clock moved on: ${after[0]}`);
+    if (after[1] !== 'by_status equals its query: verified') failures.push(after[1]);
+    if (after[2] !== 'total equals its query: verified') failures.push(after[2]);
+    await palette(page, 'Use Theme: JupyterLab Dark');
+    await page.waitForTimeout(1500);
+    await cell.screenshot({ path: '/tmp/dtlab-interrupt-dark.png' });
+  } catch (e) {
+    await dumpFailure(page, '/tmp/dtlab-interrupt-failure.png');
+    throw e;
+  } finally {
+    await browser?.close();
+    await lab?.stop();
+    await rm(jupyterPath, { recursive: true, force: true });
+  }
+  if (failures.length) throw new Error(failures.join('\n'));
+  console.log('interrupt: the stop button stopped `%dt clock +12h` in the page, with the DTs whole');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
