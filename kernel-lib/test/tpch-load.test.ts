@@ -12,7 +12,7 @@ import { main } from '../src/cli/main.js';
 import type { Clock } from '../src/clock.js';
 import { Engine } from '../src/engine/engine.js';
 import { DtError } from '../src/errors.js';
-import { TPCH_COLUMNS } from '../src/tpch/gen/index.js';
+import { distinctPartSuppliers, scaleInfo, TPCH_COLUMNS } from '../src/tpch/gen/index.js';
 import { LAST_ORDER_DATE, loadTpch, loadTpch$, shiftDaysToToday } from '../src/tpch/load.js';
 import { applyRf1, applyRf2 } from '../src/tpch/refresh-functions.js';
 import { TPCH_TABLES, tpchColumns } from '../src/tpch/schema.js';
@@ -41,6 +41,15 @@ async function rejects(p: Promise<unknown>, code: DtError['code'], message: RegE
   expect((e as DtError).code).toBe(code);
   expect((e as DtError).message).toMatch(message);
 }
+
+it("knows the scale factors at which dbgen's part-supplier bridge repeats a supplier", () => {
+  const at = (sf: number) => {
+    const { parts, suppliers } = scaleInfo(sf);
+    return distinctPartSuppliers(parts, suppliers);
+  };
+  expect([0.001, 0.002, 0.005, 0.015].map(at)).toEqual([false, false, false, false]);
+  expect([0.01, 0.02, 0.03, 0.1, 1].map(at)).toEqual([true, true, true, true, true]);
+});
 
 it("the generator's columns are the schema's columns", () => {
   for (const t of TPCH_TABLES) expect(TPCH_COLUMNS[t].map((c) => c.name)).toEqual(tpchColumns(t));
@@ -156,6 +165,22 @@ describe.each(BACKEND_KINDS)('TPC-H on %s', (kind) => {
   });
   afterAll(async () => {
     await engine?.close();
+  });
+
+  it('refuses a scale factor whose partsupp would repeat a key, unless loaded without keys', async () => {
+    const small = await freshBackend(kind);
+    try {
+      await rejects(
+        loadTpch(small, { sf: 0.001, updates: 0 }),
+        'DT_ERR_USAGE',
+        /^at SF 0\.001 \(10 suppliers\) TPC-H's generator gives some parts the same supplier twice/,
+      );
+      await expect(small.query('SELECT count(*) FROM partsupp')).rejects.toThrow();
+      await loadTpch(small, { sf: 0.001, updates: 0, keys: 'none' });
+      expect(Number((await small.query('SELECT count(*) FROM partsupp')).rows[0]?.[0])).toBe(800);
+    } finally {
+      await small.close();
+    }
   });
 
   it('refuses to load over a table of the same name that it did not create', async () => {

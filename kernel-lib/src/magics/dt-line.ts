@@ -57,7 +57,7 @@ export const DT_SUBCOMMANDS = [
 
 /** `%dt` usage, shown with errors and by `%dt help` in the docs. */
 export const DT_USAGE = `%dt connect duckdb | pglite | postgres://…
-%dt load tpch --sf 0.01 [--keys primary|none] [--replace]     (--sf 0.001 to 1)
+%dt load tpch --sf 0.01 [--keys primary|none] [--replace]     (--sf 0.01 to 1)
 %dt show [LIKE_PATTERN]
 %dt graph
 %dt lag [NAME …]

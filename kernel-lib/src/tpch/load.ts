@@ -8,9 +8,11 @@ import { Observable } from 'rxjs';
 import type { Backend, Value } from '../backends/backend.js';
 import { DtError, messageOf, throwIfInterrupted, yieldToEventLoop } from '../errors.js';
 import {
+  distinctPartSuppliers,
   generateOrdersWithLineitems,
   generateRows,
   rowCount,
+  scaleInfo,
   TPCH_COLUMNS,
   type TpchTable,
   validateScaleFactor,
@@ -163,6 +165,13 @@ export async function loadTpch(backend: Backend, options: LoadOptions): Promise<
     throw new DtError('DT_ERR_USAGE', messageOf(e));
   }
   const keys = options.keys ?? 'primary';
+  const { parts, suppliers } = scaleInfo(sf);
+  if (keys === 'primary' && !distinctPartSuppliers(parts, suppliers))
+    throw new DtError(
+      'DT_ERR_USAGE',
+      `at SF ${sf} (${suppliers} suppliers) TPC-H's generator gives some parts the same supplier twice, so partsupp's primary key would not hold`,
+      { hint: 'use a scale factor such as 0.01, 0.02 or 0.1, or load without keys (--keys none)' },
+    );
   const shiftDays = options.shiftDays ?? 0;
   const updates = options.updates ?? DEFAULT_UPDATE_SETS;
   if (!Number.isSafeInteger(updates) || updates < 0) {

@@ -7,8 +7,9 @@
 
 export { TPCH_COLUMNS, type TpchColumn, type TpchColumnType } from './columns.js';
 export { type FormatOptions, formatDeleteKey, formatMoney, formatTbl } from './format.js';
+export { distinctPartSuppliers } from './keys.js';
 export { generateOrdersWithLineitems, generateRows, rowCount } from './rows.js';
-export { validateScaleFactor } from './scale.js';
+export { scaleInfo, validateScaleFactor } from './scale.js';
 export { releaseTextPool } from './text.js';
 export {
   type CustomerRow,

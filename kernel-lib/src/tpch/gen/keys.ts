@@ -21,6 +21,21 @@ export function partSupplierKey(partKey: number, i: number, suppliers: number): 
   );
 }
 
+/**
+ * Whether every part gets four different suppliers. dbgen's bridge repeats a supplier when a multiple (1–3) of
+ * its step is a multiple of the supplier count, which happens for some counts up to 228 (10 suppliers,
+ * SF 0.001, among them): partsupp then has duplicate primary keys. Above 228 suppliers the step (a quarter
+ * of the count plus at most 19) can never wrap that way, so the scan stops there.
+ */
+export function distinctPartSuppliers(parts: number, suppliers: number): boolean {
+  if (suppliers > 228) return true;
+  for (let p = 1; p <= parts; p++) {
+    const keys = new Set([0, 1, 2, 3].map((i) => partSupplierKey(p, i, suppliers)));
+    if (keys.size < 4) return false;
+  }
+  return true;
+}
+
 /** dbgen's rpb_routine(): a part's retail price in cents, a pure function of its key. */
 export function retailPriceCents(partKey: number): number {
   return 90_000 + (Math.floor(partKey / 10) % 20_001) + (partKey % 1000) * 100;
