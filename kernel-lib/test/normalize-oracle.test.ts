@@ -30,7 +30,10 @@ export const NORMALIZE_DTS: [string, string][] = [
     'WITH x AS (SELECT k, g FROM a), y AS (SELECT x.k, x.g, b.w FROM x JOIN b ON x.k = b.k) SELECT * FROM y',
   ],
   ['cte_agg', 'WITH t AS (SELECT g, COUNT(*) AS n, MAX(v) AS mx FROM a GROUP BY g) SELECT * FROM t'],
-  ['cte_join', 'WITH bb AS (SELECT k, w FROM b WHERE w IS NOT NULL) SELECT a.g, bb.w, COUNT(*) AS n FROM a JOIN bb ON a.k = bb.k GROUP BY a.g, bb.w'],
+  [
+    'cte_join',
+    'WITH bb AS (SELECT k, w FROM b WHERE w IS NOT NULL) SELECT a.g, bb.w, COUNT(*) AS n FROM a JOIN bb ON a.k = bb.k GROUP BY a.g, bb.w',
+  ],
   ['view_rows', 'SELECT * FROM va'],
   ['view_agg', 'SELECT g, COUNT(*) AS n, MIN(v) AS mn FROM va GROUP BY g'],
   ['view_join', 'SELECT x.g, b.w, SUM(x.v) AS s FROM va AS x JOIN b ON x.k = b.k GROUP BY x.g, b.w'],
@@ -38,7 +41,10 @@ export const NORMALIZE_DTS: [string, string][] = [
   ['view_star_def', 'SELECT w, COUNT(*) AS n FROM vstar GROUP BY w'],
   ['view_aggregating', 'SELECT * FROM vagg'],
   ['union_rows', 'SELECT k, v FROM a WHERE v > 0 UNION SELECT k, w FROM b'],
-  ['union_groups', 'SELECT g AS key, COUNT(*) AS n FROM a GROUP BY g UNION SELECT k, COUNT(*) FROM b GROUP BY k'],
+  [
+    'union_groups',
+    'SELECT g AS key, COUNT(*) AS n FROM a GROUP BY g UNION SELECT k, COUNT(*) FROM b GROUP BY k',
+  ],
   ['union_three', 'SELECT g FROM a UNION SELECT w FROM b UNION SELECT k FROM a WHERE v IS NULL'],
 ];
 
@@ -55,11 +61,15 @@ const step = fc.oneof(
   fc
     .array(bRow, { minLength: 1, maxLength: 3 })
     .map((rows) => `INSERT INTO b VALUES ${rows.map((r) => `(${r.map(lit).join(', ')})`).join(', ')}`),
-  fc.tuple(small(3), fc.integer({ min: 0, max: 5 })).map(([g, k]) => `UPDATE a SET g = ${lit(g)} WHERE k = ${k}`),
+  fc
+    .tuple(small(3), fc.integer({ min: 0, max: 5 }))
+    .map(([g, k]) => `UPDATE a SET g = ${lit(g)} WHERE k = ${k}`),
   fc.integer({ min: 0, max: 3 }).map((g) => `UPDATE a SET v = v + 1 WHERE g = ${g}`),
   fc.integer({ min: 0, max: 5 }).map((k) => `DELETE FROM a WHERE k = ${k}`),
   fc.integer({ min: 0, max: 5 }).map((k) => `DELETE FROM b WHERE k = ${k}`),
-  fc.tuple(fc.integer({ min: 0, max: 5 }), small(2)).map(([k, w]) => `UPDATE b SET w = ${lit(w)} WHERE k = ${k}`),
+  fc
+    .tuple(fc.integer({ min: 0, max: 5 }), small(2))
+    .map(([k, w]) => `UPDATE b SET w = ${lit(w)} WHERE k = ${k}`),
 );
 
 describe.each(BACKEND_KINDS)('normalized shapes on %s', (kind) => {
@@ -89,7 +99,8 @@ describe.each(BACKEND_KINDS)('normalized shapes on %s', (kind) => {
       if (action === 'FULL' || action === 'REINITIALIZE')
         throw new Error(`${name} refreshed ${action} after ${context}: ${record.reason}`);
       const v = await engine.verify(name);
-      if (!v.equal) throw new Error(`${name} differs from its query after ${context}:\n${JSON.stringify(v.rows)}`);
+      if (!v.equal)
+        throw new Error(`${name} differs from its query after ${context}:\n${JSON.stringify(v.rows)}`);
     }
   };
 
