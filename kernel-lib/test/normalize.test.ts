@@ -22,6 +22,7 @@ const VIEWS: Record<string, string> = {
   vb: 'CREATE VIEW vb AS SELECT * FROM b;',
   vab: 'CREATE VIEW vab AS SELECT va.k, vb.w FROM va INNER JOIN vb ON ((va.k = vb.k));',
   vcount: 'CREATE VIEW vcount AS SELECT g, count_star() AS n FROM a GROUP BY g;',
+  vrange: 'CREATE VIEW vrange AS SELECT range AS x FROM range(10);',
 };
 const catalog = { columnsOf: (t: string) => COLUMNS[t], viewOf: (v: string) => VIEWS[v] };
 const planned = (q: string) => {
@@ -91,6 +92,7 @@ describe('the planning text', () => {
     ['SELECT * FROM a JOIN b USING (k)', /USING or NATURAL/],
     ['SELECT * FROM nosuch', /columns of nosuch are not known/],
     ['WITH x (c) AS (SELECT k FROM a) SELECT c FROM x', /column list/],
+    ['SELECT count(*) AS n FROM vrange', /view vrange reads a table function \(range\)/],
   ])('%s → full, with the reason', (q, reason) => {
     expect(planned(q)).toMatch(reason);
   });

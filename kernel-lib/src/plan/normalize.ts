@@ -82,6 +82,8 @@ interface Scope {
   catalog: PlanningCatalog;
   views: Set<string>;
   depth: number;
+  /** The view whose definition is being written out, if any. */
+  view?: string;
 }
 
 /** Splits a leading `WITH` off: its CTEs (bodies normalized in order) and the rest of the text. */
@@ -153,6 +155,11 @@ function substitute(text: string, scope: Scope, ctes: Map<string, string>): stri
       (isKeyword(prev, 'FROM') ||
         isKeyword(prev, 'JOIN') ||
         (prev?.text === ',' && inFrom[inFrom.length - 1] === true));
+    if (position && next?.text === '(' && scope.view)
+      // A table function's rows (range, read_csv, …) have no captured changes.
+      return {
+        reason: `view ${scope.view} reads a table function (${t.text}), whose changes are not captured`,
+      };
     if (!position || next?.text === '.' || next?.text === '(') continue;
     const name = identifierName(t);
     let body = ctes.get(name);
@@ -162,7 +169,7 @@ function substitute(text: string, scope: Scope, ctes: Map<string, string>): stri
       const select = viewBody(definition);
       if (select === undefined) return { reason: `the definition of view ${name} could not be read` };
       if (scope.depth >= MAX_DEPTH) return { reason: 'views nest too deeply' };
-      const inner = normalizeText(select, { ...scope, ctes: new Map(), depth: scope.depth + 1 });
+      const inner = normalizeText(select, { ...scope, ctes: new Map(), depth: scope.depth + 1, view: name });
       if ('reason' in inner) return { reason: `view ${name}: ${inner.reason}` };
       scope.views.add(name);
       body = inner.text;
