@@ -71,6 +71,10 @@ describe('the planning text', () => {
     ['SELECT * FROM vcount', 'SELECT g, count(*) AS n FROM a GROUP BY g'],
     ['SELECT extract(year FROM va) FROM b', 'SELECT extract(year FROM va) FROM b'],
     [
+      'SELECT CAST(k AS TIMESTAMP WITH TIME ZONE) AS t FROM va',
+      'SELECT CAST(k AS TIMESTAMP WITH TIME ZONE) AS t FROM (SELECT a.k,\n    a.v\n   FROM a\n  WHERE a.v > 0) AS va',
+    ],
+    [
       'WITH x AS (SELECT k FROM a) SELECT * FROM x JOIN b ON x.k = b.k',
       'SELECT x.k, b.k, b.w FROM (SELECT k FROM a) AS x JOIN b ON x.k = b.k',
     ],
@@ -92,6 +96,7 @@ describe('the planning text', () => {
     ['SELECT * FROM a JOIN b USING (k)', /USING or NATURAL/],
     ['SELECT * FROM nosuch', /columns of nosuch are not known/],
     ['WITH x (c) AS (SELECT k FROM a) SELECT c FROM x', /column list/],
+    ['SELECT k FROM (WITH x AS (SELECT k FROM a) SELECT k FROM x) y', /WITH inside a subquery/],
     ['SELECT count(*) AS n FROM vrange', /view vrange reads a table function \(range\)/],
   ])('%s → full, with the reason', (q, reason) => {
     expect(planned(q)).toMatch(reason);

@@ -143,7 +143,7 @@ function substitute(text: string, scope: Scope, ctes: Map<string, string>): stri
           : false,
       );
     else if (t.text === ')') inFrom.pop();
-    else if (isKeyword(t, 'WITH'))
+    else if (isKeyword(t, 'WITH') && before?.text === '(')
       return { reason: 'WITH inside a subquery is refreshed in full in this version' };
     else if (inFrom[inFrom.length - 1] === null) continue;
     else if (isKeyword(t, 'FROM')) inFrom[inFrom.length - 1] = true;
