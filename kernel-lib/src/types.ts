@@ -45,7 +45,8 @@ export interface DynamicTable {
   createdOn: string;
   /** Null until the first successful refresh. */
   dataTimestamp: string | null;
-  sources: { name: string; kind: SourceKind }[];
+  /** `definition`: a plain view's definition when the DT was created (plan/normalize.ts inlines it). */
+  sources: { name: string; kind: SourceKind; definition?: string }[];
   /** Expectations on the DT's rows (CONSTRAINT … EXPECT …), in the order defined. */
   expectations?: Expectation[];
   /** Set by ADD / DROP CONSTRAINT: the next refresh recomputes everything, for this reason. */

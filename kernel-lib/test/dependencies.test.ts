@@ -143,10 +143,12 @@ describe.each(BACKEND_KINDS)('dependencies on %s', (kind) => {
     await engine.execute('CREATE VIEW over_dt AS SELECT a FROM base_dt');
     await engine.execute("CREATE DYNAMIC TABLE top_dt TARGET_LAG = '1 minute' AS SELECT a FROM over_dt");
     const top = (await engine.listDynamicTables()).find((d) => d.name === 'top_dt');
-    expect(top?.sources).toEqual([
+    expect(top?.sources.map((s) => ({ name: s.name, kind: s.kind }))).toEqual([
       { name: 'base_dt', kind: 'DYNAMIC TABLE' },
       { name: 'over_dt', kind: 'VIEW' },
     ]);
+    // The view is written out for planning (plan/normalize.ts): its definition is kept with the source.
+    expect(top?.sources.find((s) => s.name === 'over_dt')?.definition).toMatch(/base_dt/);
     // Refreshing top_dt refreshes base_dt first (it is upstream through the view).
     await engine.execute('INSERT INTO t1 VALUES (9, 9)');
     await engine.refresh('top_dt');

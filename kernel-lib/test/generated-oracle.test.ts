@@ -34,6 +34,7 @@ describe('the query generator (pure)', () => {
       'cte',
       'set operation',
       'aggregate over aggregate',
+      'star or view',
     ])
       expect(families, f).toContain(f);
     const steps = (seed: number) => Array.from({ length: 20 }, (_x, _i, r = random(seed)) => changeStep(r));

@@ -20,13 +20,14 @@ const optional = (v: Value | undefined): string | undefined =>
   v === null || v === undefined ? undefined : String(v);
 
 export async function listDynamicTables(db: Queryable): Promise<DynamicTable[]> {
-  // One round trip: each DT's sources come along as one text, `name US kind` joined by RS (ASCII 31, 30).
+  // One round trip: each DT's sources come along as one text, `name US kind US definition` joined by RS
+  // (ASCII 31, 30).
   const { rows } = await db.query(
     `SELECT name, query, columns, target_lag_s, warehouse, refresh_mode, effective_mode, refresh_mode_reason,
             initialize, scheduler, comment, scheduling_state, created_on, data_timestamp, suspend_reason, d.sources,
             expectations, pending_recompute, immutable_where, backfill_from
        FROM dtlab.dynamic_tables t
-       LEFT JOIN (SELECT dt_name, string_agg(source_name || chr(31) || source_kind, chr(30) ORDER BY source_name) AS sources
+       LEFT JOIN (SELECT dt_name, string_agg(source_name || chr(31) || source_kind || chr(31) || coalesce(definition, ''), chr(30) ORDER BY source_name) AS sources
                     FROM dtlab.dependencies GROUP BY dt_name) d ON d.dt_name = t.name
       ORDER BY name`,
   );
@@ -56,8 +57,8 @@ export async function listDynamicTables(db: Queryable): Promise<DynamicTable[]> 
       ...(optional(r[18]) ? { immutableWhere: str(r[18]) } : {}),
       ...(optional(r[19]) ? { backfillFrom: str(r[19]) } : {}),
       sources: (optional(r[15])?.split('\u001e') ?? []).map((d) => {
-        const [name, kind] = d.split('\u001f');
-        return { name: str(name), kind: str(kind) as SourceKind };
+        const [name, kind, definition] = d.split('\u001f');
+        return { name: str(name), kind: str(kind) as SourceKind, ...(definition ? { definition } : {}) };
       }),
     };
   });
@@ -96,7 +97,10 @@ export async function insertDynamicTable(db: Queryable, dt: DynamicTable): Promi
     ],
   );
   for (const s of dt.sources) {
-    await db.query('INSERT INTO dtlab.dependencies VALUES ($1, $2, $3)', [dt.name, s.name, s.kind]);
+    await db.query(
+      'INSERT INTO dtlab.dependencies (dt_name, source_name, source_kind, definition) VALUES ($1, $2, $3, $4)',
+      [dt.name, s.name, s.kind, s.definition ?? null],
+    );
   }
 }
 

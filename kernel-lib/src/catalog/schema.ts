@@ -41,6 +41,9 @@ export const CATALOG_DDL = [
   // IMMUTABLE WHERE's predicate and BACKFILL FROM's table (plan/immutable.ts).
   'ALTER TABLE dtlab.dynamic_tables ADD COLUMN IF NOT EXISTS immutable_where VARCHAR',
   'ALTER TABLE dtlab.dynamic_tables ADD COLUMN IF NOT EXISTS backfill_from VARCHAR',
+  // A view source's definition when the DT was created (plan/normalize.ts inlines it; a view redefined since
+  // makes the DT refresh in full, saying so).
+  'ALTER TABLE dtlab.dependencies ADD COLUMN IF NOT EXISTS definition VARCHAR',
   `CREATE TABLE IF NOT EXISTS dtlab.expectation_results (
      refresh_id BIGINT NOT NULL, name VARCHAR NOT NULL, expectation VARCHAR NOT NULL, action VARCHAR NOT NULL,
      rows_passed BIGINT NOT NULL, rows_failed BIGINT NOT NULL, data_timestamp TIMESTAMP)`,

@@ -42,6 +42,8 @@ export interface Dialect {
   readonly describeColumnsSql: string;
   /** Columns of the tables `names` (a list of literals): (table, column, type), in order. */
   sourceColumnsSql(names: string): string;
+  /** Definitions of the plain views among `names` (literals): (view, defining SELECT); no materialized views. */
+  viewDefinitionsSql(names: string): string;
   /** A table's row count as the dictionary estimates it (negative or no row: unknown), `$1` = table. */
   readonly estimatedRowsSql: string;
   /** Whether relation `$1` exists in schema dtlab (a count). */

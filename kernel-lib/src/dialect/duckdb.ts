@@ -30,6 +30,8 @@ export const duckdbDialect: Dialect = {
     WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
   sourceColumnsSql: (names) => `SELECT table_name, column_name, data_type FROM information_schema.columns
     WHERE table_schema = current_schema() AND table_name IN (${names}) ORDER BY table_name, ordinal_position`,
+  viewDefinitionsSql: (names) => `SELECT view_name, sql FROM duckdb_views()
+    WHERE NOT internal AND schema_name = current_schema() AND view_name IN (${names})`,
   estimatedRowsSql:
     'SELECT estimated_size FROM duckdb_tables() WHERE table_name = $1 AND schema_name = current_schema()',
   dtlabRelationSql: "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'dtlab' AND table_name = $1",

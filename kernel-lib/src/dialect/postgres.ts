@@ -39,6 +39,8 @@ export const postgresDialect: Dialect = {
     WHERE c.relname IN (${names}) AND c.relnamespace = current_schema()::regnamespace AND a.attnum > 0
       AND NOT a.attisdropped
     ORDER BY c.relname, a.attnum`,
+  viewDefinitionsSql: (names) => `SELECT c.relname, pg_get_viewdef(c.oid, true) FROM pg_class c
+    WHERE c.relkind = 'v' AND c.relname IN (${names}) AND c.relnamespace = current_schema()::regnamespace`,
   estimatedRowsSql: `SELECT CASE WHEN reltuples >= 0 THEN reltuples ELSE pg_relation_size(oid) / 64 END FROM pg_class
     WHERE relname = $1 AND relnamespace = CAST(current_schema() AS regnamespace)`,
   dtlabRelationSql:

@@ -19,6 +19,7 @@ import {
   sourceColumnTypes,
 } from '../catalog/catalog.js';
 import { cycleThrough } from '../catalog/graph.js';
+import { viewDefinitions } from '../catalog/views.js';
 import { isManual } from '../clock.js';
 import { dialectOf } from '../dialect/index.js';
 import { DtError } from '../errors.js';
@@ -149,7 +150,19 @@ export async function planCreate(
       at(name === undefined ? undefined : findIdentifier(stmt.query, name)),
     );
   }
-  const sources = resolved.sources;
+  // Plain views are inlined for planning (plan/normalize.ts); their definitions are kept to notice a redefinition.
+  const definitions = await viewDefinitions(
+    ctx.backend,
+    ctx.backend.family,
+    resolved.sources.filter((s) => s.kind === 'VIEW').map((s) => s.name),
+  );
+  const sources = resolved.sources.map((s) => {
+    const definition = definitions.get(s.name);
+    return definition === undefined ? s : { ...s, definition };
+  });
+  // Views read through other views (DuckDB's plan names only base tables): sources too, with their definition.
+  for (const [name, definition] of definitions)
+    if (!sources.some((s) => s.name === name)) sources.push({ name, kind: 'VIEW', definition });
   if (sources.some((s) => s.name === stmt.name))
     throw new DtError('DT_ERR_CYCLE', `dynamic table ${stmt.name} cannot read itself`);
 
@@ -185,7 +198,15 @@ export async function planCreate(
   const decision =
     mustFull && stmt.refreshMode === 'AUTO'
       ? { mode: 'FULL' as const, reason: `AUTO chose FULL: ${mustFull}` }
-      : decideRefreshMode(stmt.refreshMode, stmt.query, analysis, sources, (t) => columns.get(t), typeOf);
+      : decideRefreshMode(
+          stmt.refreshMode,
+          stmt.query,
+          analysis,
+          sources,
+          (t) => columns.get(t),
+          typeOf,
+          (v) => definitions.get(v),
+        );
   if ('error' in decision)
     throw new DtError('DT_ERR_INCREMENTAL_UNSUPPORTED', `${stmt.name}: ${decision.error}`);
 

@@ -52,8 +52,7 @@ export function chooseStrategy(
       kind: 'keys',
       shape: unionShape(union),
       union,
-      reason:
-        'changes are applied by recomputing, in every UNION ALL branch, only the rows of the keys they touch',
+      reason: `changes are applied by recomputing, in every ${union.distinct ? 'UNION' : 'UNION ALL'} branch, only the rows of the keys they touch`,
     };
   }
   const shape = describeQuery(query, ast, columnsOf);

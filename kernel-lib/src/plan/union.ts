@@ -17,16 +17,25 @@ export interface UnionBranch {
 
 export interface UnionPlan {
   branches: UnionBranch[];
+  /**
+   * `UNION` (distinct): the rows of the affected keys are recomputed as the UNION of the branches' rows of
+   * those keys. Rows of different keys differ, so removing duplicates among them removes all there are.
+   */
+  distinct: boolean;
   /** Result positions that identify the rows a change may touch. */
   keys: number[];
 }
 
 type Node = Record<string, unknown>;
 
-/** [start, end) of each branch of a depth-0 `UNION ALL` chain, or undefined for another set operation. */
-function branchSpans(query: string): [number, number][] | undefined {
+/**
+ * [start, end) of each branch of a depth-0 chain of `UNION ALL`, or of `UNION` (distinct), and which; or
+ * undefined for another set operation or a mix.
+ */
+function branchSpans(query: string): { spans: [number, number][]; distinct: boolean } | undefined {
   const tokens = significant(tokenize(query));
   const spans: [number, number][] = [];
+  const kinds = new Set<boolean>();
   let depth = 0;
   let start = 0;
   for (let i = 0; i < tokens.length; i++) {
@@ -34,14 +43,17 @@ function branchSpans(query: string): [number, number][] | undefined {
     if (t.text === '(') depth++;
     else if (t.text === ')') depth--;
     else if (depth === 0 && ['UNION', 'EXCEPT', 'INTERSECT', 'MINUS'].some((k) => isKeyword(t, k))) {
-      if (!isKeyword(t, 'UNION') || !isKeyword(tokens[i + 1], 'ALL')) return undefined;
+      if (!isKeyword(t, 'UNION')) return undefined;
+      const all = isKeyword(tokens[i + 1], 'ALL');
+      const skip = all || isKeyword(tokens[i + 1], 'DISTINCT') ? 1 : 0;
+      kinds.add(!all);
       spans.push([start, t.start]);
-      start = (tokens[i + 2] as Token | undefined)?.start ?? query.length;
-      i++;
+      start = (tokens[i + 1 + skip] as Token | undefined)?.start ?? query.length;
+      i += skip;
     }
   }
   spans.push([start, query.length]);
-  return spans;
+  return kinds.size === 1 ? { spans, distinct: kinds.has(true) } : undefined;
 }
 
 /** The branches of a UNION ALL query and their common key, or why it is refreshed in full. */
@@ -50,18 +62,23 @@ export function describeUnion(
   root: Node,
   columnsOf?: ColumnsOf,
 ): UnionPlan | { reason: string } {
-  const spans = branchSpans(query);
-  if (!spans)
-    return { reason: 'UNION (without ALL), EXCEPT and INTERSECT are refreshed in full in this version' };
+  const chain = branchSpans(query);
+  if (!chain)
+    return {
+      reason: 'EXCEPT, INTERSECT and a mix of UNION with UNION ALL are refreshed in full in this version',
+    };
+  const { spans, distinct } = chain;
   const nodes: Node[] = [];
   for (let n: Node | undefined = root; n; n = n._next as Node | undefined) {
+    const op = String(n.set_op ?? '').toLowerCase();
     if (
       n !== root &&
       n.set_op !== undefined &&
       n.set_op !== null &&
-      String(n.set_op).toLowerCase() !== 'union all'
+      op !== (distinct ? 'union' : 'union all')
     )
-      return { reason: 'only UNION ALL is maintained incrementally' };
+      if (!(distinct && op === 'union distinct'))
+        return { reason: 'only UNION and UNION ALL are maintained incrementally' };
     nodes.push(n);
   }
   if (nodes.length !== spans.length) return { reason: 'the UNION ALL could not be analysed' };
@@ -83,7 +100,7 @@ export function describeUnion(
   const keys = branches[0]?.shape.keys.filter((k) => branches.every((b) => b.shape.keys.includes(k))) ?? [];
   if (keys.length === 0)
     return { reason: 'no result column is a key (GROUP BY column) of every UNION ALL branch' };
-  return { branches: branches.map((b) => ({ ...b, shape: { ...b.shape, keys } })), keys };
+  return { branches: branches.map((b) => ({ ...b, shape: { ...b.shape, keys } })), keys, distinct };
 }
 
 /**

@@ -62,6 +62,7 @@ import {
 import type { ExpectationRun } from './expectations.js';
 import type { RefreshWork } from './full.js';
 import { applyRows, mergeDelta } from './linear-exec.js';
+import { planningQuery } from './planning.js';
 
 /**
  * What capture says of each source since the DT's position (the I/O behind the pure `decideAction`,
@@ -232,7 +233,8 @@ export async function runIncremental(
     }
     if (union) {
       const branches = union.branches.map((b) => restrictedQuery(b.text, b.shape, withNulls));
-      return translateSql(branches.join('\nUNION ALL\n'), family, { now: work.now }).text;
+      const op = union.distinct ? '\nUNION\n' : '\nUNION ALL\n';
+      return translateSql(branches.join(op), family, { now: work.now }).text;
     }
     if (!linear)
       return translateSql(restrictedQuery(dt.query, shape, withNulls), family, { now: work.now }).text;
@@ -387,25 +389,37 @@ async function stateExists(tx: Queryable, family: SqlFamily, dt: string): Promis
   return Number(rows[0]?.[0]) > 0;
 }
 
-/** The strategy a DT is maintained by (decided from its text, as at CREATE). */
+/**
+ * The strategy a DT is maintained by (decided from its text, as at CREATE), and the text its plans are
+ * built from (`query`: the DT's own, or with CTEs, views and `*` written out; `views`: the views inlined).
+ */
 async function strategyOf(
   tx: Queryable,
   family: SqlFamily,
   dt: DynamicTable,
-): Promise<{ strategy: Strategy; columns: Map<string, string[]> }> {
+): Promise<{ strategy: Strategy; columns: Map<string, string[]>; query: string; views: string[] }> {
   const analysis = analyzeQuery(dt.query, () => false);
   const typed = await sourceColumnTypes(tx, family, dt.sources);
   const columns = new Map([...typed].map(([t, cols]) => [t, cols.map((c) => c.name)]));
-  if (!analysis.ast || dt.effectiveMode !== 'INCREMENTAL')
-    return { strategy: { kind: 'full', reason: dt.refreshModeReason }, columns };
+  const full = (reason: string) => ({
+    strategy: { kind: 'full' as const, reason },
+    columns,
+    query: dt.query,
+    views: [],
+  });
+  if (!analysis.ast || dt.effectiveMode !== 'INCREMENTAL') return full(dt.refreshModeReason);
   // The same inputs as at CREATE (engine/create.ts), so the same strategy.
   const typeOf = dialectOf(family).avgFollowsScale ? typeLookup(typed) : undefined;
-  return { strategy: chooseStrategy(dt.query, analysis.ast, (t) => columns.get(t), typeOf), columns };
+  const planned = await planningQuery(tx, family, dt, analysis.ast, columns);
+  if ('reason' in planned) return full(planned.reason);
+  const strategy = chooseStrategy(planned.text, planned.ast, (t) => columns.get(t), typeOf);
+  return { strategy, columns, query: planned.text, views: planned.views };
 }
 
 /** After the initial refresh at CREATE: builds the state a linear DT is maintained from. */
 export async function buildIncrementalState(tx: Queryable, family: SqlFamily, dt: DynamicTable, now: number) {
-  await rebuildState(tx, family, dt, (await strategyOf(tx, family, dt)).strategy, now);
+  const { strategy, query } = await strategyOf(tx, family, dt);
+  await rebuildState(tx, family, { ...dt, query }, strategy, now);
 }
 
 /** Drops a DT's incremental state, if it has one (DROP, RENAME, CREATE OR REPLACE). */
@@ -452,10 +466,17 @@ export async function chooseWork(
   full: (tx: Queryable) => Promise<{ rowsInserted: number; rowsDeleted: number }>,
   expectations?: ExpectationRun,
 ): Promise<RefreshWork> {
-  const { strategy, columns } = await strategyOf(tx, family, dt);
+  const { strategy, columns, query, views } = await strategyOf(tx, family, dt);
   const shape = strategy.kind === 'full' ? undefined : strategy.shape;
   const previous = dt.dataTimestamp ? Date.parse(`${dt.dataTimestamp.replace(' ', 'T')}Z`) : undefined;
-  let decision = decideAction(dt, shape, await gatherChanges(tx, family, dt), dataTimestamp, previous);
+  let decision = decideAction(dt, shape, await gatherChanges(tx, family, dt), dataTimestamp, previous, {
+    inlinedViews: views,
+    ...(strategy.kind === 'full' && dt.effectiveMode === 'INCREMENTAL'
+      ? { fullReason: strategy.reason }
+      : {}),
+  });
+  // Plans are built from the planning text (plan/normalize.ts); the DT keeps its own.
+  const planned = { ...dt, query };
   if (decision.action === 'INCREMENTAL' && keepsState(strategy) && !(await stateExists(tx, family, dt.name)))
     decision = {
       ...decision,
@@ -480,7 +501,7 @@ export async function chooseWork(
         run: async (t) =>
           finish(
             await runIncremental(t, family, {
-              dt,
+              dt: planned,
               shape: shape as QueryShape,
               ...(strategy.kind === 'linear' ? { linear: strategy.plan } : {}),
               ...(strategy.kind === 'keys' && strategy.union ? { union: strategy.union } : {}),
@@ -501,7 +522,7 @@ export async function chooseWork(
           await emitFullRefresh(t, family, dt.name, 'before');
           const done = await full(t);
           await emitFullRefresh(t, family, dt.name, 'after');
-          await rebuildState(t, family, dt, strategy, dataTimestamp);
+          await rebuildState(t, family, planned, strategy, dataTimestamp);
           return finish(done);
         },
       };

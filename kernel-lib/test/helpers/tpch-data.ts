@@ -107,7 +107,22 @@ export const pickOf =
 
 /** CREATE TABLE statements: the TPC-H tables used, without keys or NOT NULL. */
 export function tpchSetup(): string[] {
-  return TABLES.map((t) => tpchDdl(t, 'none').replace(/ NOT NULL/g, ''));
+  return [...TABLES.map((t) => tpchDdl(t, 'none').replace(/ NOT NULL/g, '')), ...tpchViews()];
+}
+
+/**
+ * Views the generated queries read (plan/normalize.ts writes them out): per table `v_<t>`, its rows whose
+ * first measure or category is not NULL, by `SELECT *`; and `v_order_lines`, a view over two views.
+ */
+export function tpchViews(): string[] {
+  const views = TABLES.map((t) => {
+    const c = (T[t] ?? []).find((x) => x.kind === 'dec' || x.kind === 'cat') as Col;
+    return `CREATE VIEW v_${t} AS SELECT * FROM ${t} WHERE ${c.name} IS NOT NULL`;
+  });
+  views.push(
+    'CREATE VIEW v_order_lines AS SELECT o.o_orderkey, o.o_custkey, o.o_orderstatus, l.l_quantity, l.l_extendedprice FROM v_orders o JOIN v_lineitem l ON l.l_orderkey = o.o_orderkey',
+  );
+  return views;
 }
 
 export function value(rnd: Rng, c: Col, nulls: number): string {

@@ -4,7 +4,7 @@
  * rows drawn from small domains so joins match. Queries: aggregates over inner-join chains along the foreign
  * keys (grouped and whole-table, COUNT/SUM/AVG/MIN/MAX/COUNT(DISTINCT), HAVING), LEFT JOINs, projections
  * (also DISTINCT), subqueries (IN, EXISTS, NOT EXISTS, correlated scalar), CTEs, set operations (UNION [ALL],
- * EXCEPT, INTERSECT) and aggregates over aggregating subqueries in FROM. Changes: inserts (with NULLs),
+ * EXCEPT, INTERSECT), aggregates over aggregating subqueries in FROM, `SELECT *` and views (tpchViews()). Changes: inserts (with NULLs),
  * updates of keys, measures and categories (also to NULL), deletes. Pure: the seed decides everything.
  */
 import { random } from '../../src/tpch/simulator.js';
@@ -270,7 +270,35 @@ function onDt(rnd: Rng, earlier: GeneratedQuery[]): GeneratedQuery | undefined {
   return { family: 'DT over DT', sql: pick(shapes) };
 }
 
+/** `SELECT *` / `t.*`, and queries over the views of tpchViews() (views of views included). */
+function starOrView(rnd: Rng): GeneratedQuery {
+  const pick = pickOf(rnd);
+  const t = pick(TABLES);
+  const a = ALIAS[t] as string;
+  const where = rnd() < 0.5 ? ` WHERE ${predicate(rnd, [t])}` : '';
+  const key = ref(pick(colsOf([t], ['key', 'cat'])));
+  const m = measure(rnd, [t]);
+  const shapes: [string, string][] = [
+    ['star', `SELECT * FROM ${t} ${a}${where}`],
+    ['star', `SELECT DISTINCT * FROM ${t} ${a}${where}`],
+    ['star', `SELECT ${a}.*, ${a}.${m.c.name} * 2 AS m2 FROM ${t} ${a}${where}`],
+    ['view', `SELECT * FROM v_${t} ${a}${where}`],
+    [
+      'view',
+      `SELECT ${key} AS k0, COUNT(*) AS n, SUM(${ref(m)}) AS s FROM v_${t} ${a}${where} GROUP BY ${key}`,
+    ],
+    [
+      'view',
+      'SELECT o.o_orderstatus AS k0, COUNT(*) AS n, SUM(o.l_quantity) AS q FROM v_order_lines o GROUP BY o.o_orderstatus',
+    ],
+    ['view', `SELECT * FROM v_order_lines o WHERE o.l_quantity > ${Math.floor(rnd() * 30)}`],
+  ];
+  const [family, sql] = pick(shapes);
+  return { family: `star or view (${family})`, sql };
+}
+
 const FAMILIES: [number, (rnd: Rng) => GeneratedQuery][] = [
+  [2, starOrView],
   [5, aggQuery],
   [2, leftJoinQuery],
   [1, outerRows],

@@ -1,0 +1,49 @@
+/**
+ * The text a refresh plans from (plan/normalize.ts): the DT's query with its CTEs, views and `*` written
+ * out, the views' definitions read from the catalog now. A view redefined since CREATE (its definition
+ * differs from the one stored with the DT's sources) is not planned through: the DT refreshes in full and
+ * says why; and when the new definition reads a table the DT does not track, the refresh fails (its changes
+ * would never reach the DT) and says to re-create the DT.
+ */
+import { BackendError, type Queryable, type SqlFamily } from '../backends/backend.js';
+import { viewDefinitions } from '../catalog/views.js';
+import { type Normalized, normalizeQuery, plannedReadsUntracked } from '../plan/normalize.js';
+import { analyzeQuery } from '../sql/analyze.js';
+import type { DynamicTable } from '../types.js';
+
+export async function planningQuery(
+  tx: Queryable,
+  family: SqlFamily,
+  dt: DynamicTable,
+  ast: unknown,
+  columns: ReadonlyMap<string, string[]>,
+): Promise<Normalized> {
+  const views = dt.sources.filter((s) => s.kind === 'VIEW');
+  const current = await viewDefinitions(
+    tx,
+    family,
+    views.map((s) => s.name),
+  );
+  const planned = normalizeQuery(dt.query, ast, {
+    columnsOf: (t) => columns.get(t),
+    viewOf: (v) => current.get(v),
+  });
+  const redefined = views
+    .filter((s) => s.definition !== undefined && current.get(s.name) !== s.definition)
+    .map((s) => s.name);
+  if (redefined.length === 0) {
+    const untracked = 'reason' in planned ? undefined : plannedReadsUntracked(planned.text, dt.sources);
+    return untracked ? { reason: untracked } : planned;
+  }
+  if (!('reason' in planned)) {
+    const tracked = new Set(dt.sources.map((s) => s.name));
+    const untracked = analyzeQuery(planned.text, () => false).sources.filter((t) => !tracked.has(t));
+    if (untracked.length > 0)
+      throw new BackendError(
+        `view ${redefined.join(', ')} was redefined and now reads ${untracked.join(', ')}, which ${dt.name} does not track; CREATE OR REPLACE the dynamic table`,
+      );
+  }
+  return {
+    reason: `view ${redefined.join(', ')} was redefined after ${dt.name} was created, so its changes are recomputed in full (CREATE OR REPLACE the dynamic table to maintain it incrementally again)`,
+  };
+}
