@@ -72,6 +72,12 @@ export interface Dialect {
    */
   readonly avgFollowsScale: boolean;
   /**
+   * COUNT(DISTINCT …) is a hashed aggregate that runs beside the others in one scan (DuckDB). Where it sorts its
+   * input once per aggregate instead (PostgreSQL: 2.5× slower than a hashed GROUP BY at SF 1), a table's data
+   * metric functions take one hashed GROUP BY per distinct column set besides the scan (quality/metrics.ts).
+   */
+  readonly distinctInScan: boolean;
+  /**
    * Statements that make a capture reinstall give up after 2 s of waiting for a lock (a refresh cycle's share
    * lock, engine/fence.ts), and reset it; none where nothing else can hold a lock.
    */

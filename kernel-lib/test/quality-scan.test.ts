@@ -1,0 +1,127 @@
+/**
+ * The shape of a data metric evaluation (quality/plan.ts): every system metric of a table in ONE scan on
+ * DuckDB (COUNT(DISTINCT …) is hashed there); on PostgreSQL and PGlite the scan plus one hashed GROUP BY per
+ * distinct column set, shared by DUPLICATE_COUNT and UNIQUE_COUNT. Counts the statements that read the table
+ * during one evaluation, and checks the distinct counts against a count made here on random data with NULLs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/clock.js';
+import { dialectOf } from '../src/dialect/index.js';
+import { Engine } from '../src/engine/engine.js';
+import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
+
+const ALL = [
+  'NULL_COUNT ON (a)',
+  'NULL_PERCENT ON (b)',
+  'BLANK_COUNT ON (s)',
+  'BLANK_PERCENT ON (s)',
+  'DUPLICATE_COUNT ON (a)',
+  'UNIQUE_COUNT ON (a)',
+  'DUPLICATE_COUNT ON (a, b)',
+  'UNIQUE_COUNT ON (a, b)',
+  'DUPLICATE_COUNT ON (s)',
+  'UNIQUE_COUNT ON (b, s)',
+  'DUPLICATE_COUNT ON (b, s)',
+  'ROW_COUNT ON ()',
+  'FRESHNESS ON (t)',
+  "ACCEPTED_VALUES ON (s, s -> s IN ('x', 'y'))",
+  'AVG ON (a)',
+  'MIN ON (a)',
+  'MAX ON (b)',
+  'STDDEV ON (b)',
+];
+
+/** A seeded generator (mulberry32), so a failure can be replayed. */
+function rng(seed: number) {
+  let x = seed;
+  return () => {
+    x = (x + 0x6d2b79f5) | 0;
+    let t = Math.imul(x ^ (x >>> 15), 1 | x);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Row = [number | null, number | null, string | null];
+
+/** DUPLICATE_COUNT and UNIQUE_COUNT of some columns of `rows`, counted here. */
+function expected(rows: Row[], idx: number[]) {
+  const keys = rows.map((r) => JSON.stringify(idx.map((i) => r[i])));
+  const distinct = new Set(keys);
+  const uniques = new Set(
+    rows.filter((r) => idx.every((i) => r[i] !== null)).map((r) => JSON.stringify(idx.map((i) => r[i]))),
+  );
+  return { duplicates: rows.length - distinct.size, uniques: uniques.size };
+}
+
+describe.each(BACKEND_KINDS)('data metric evaluation shape on %s', (kind) => {
+  let backend: Awaited<ReturnType<typeof freshBackend>>;
+  let engine: Engine;
+  const statements: string[] = [];
+  beforeAll(async () => {
+    backend = await freshBackend(kind);
+    engine = await Engine.open(backend, { clock: new ManualClock(Date.UTC(2026, 0, 5)) });
+    const query = backend.query.bind(backend);
+    backend.query = (sql, params) => {
+      statements.push(sql);
+      return query(sql, params);
+    };
+  });
+  afterAll(async () => {
+    await engine?.close();
+  });
+
+  const reads = (table: string) => statements.filter((s) => s.includes(`FROM "${table}"`)).length;
+
+  it('reads the table once on DuckDB, once plus once per distinct column set on PostgreSQL', async () => {
+    await engine.execute(`CREATE TABLE shape_t (a INTEGER, b INTEGER, s VARCHAR(5), t TIMESTAMP);
+      INSERT INTO shape_t VALUES (1, 1, 'x', '2026-01-04 10:00:00'), (1, NULL, ' ', NULL), (NULL, NULL, NULL, NULL);
+      ALTER TABLE shape_t ADD ${ALL.map((u) => `DATA METRIC FUNCTION SNOWFLAKE.CORE.${u}`).join(', ')}`);
+    statements.length = 0;
+    const ev = await engine.quality.measure('shape_t');
+    expect(ev.metrics.length).toBe(ALL.length);
+    // Column sets of the distinct counts: (a), (a, b), (s), (b, s).
+    expect(reads('shape_t')).toBe(dialectOf(backend.family).distinctInScan ? 1 : 1 + 4);
+    const v = (name: string) =>
+      ev.metrics.find(
+        (m) => `${m.metric.replace('SNOWFLAKE.CORE.', '')} ON (${m.arguments.join(', ')})` === name,
+      )?.value;
+    expect(v('DUPLICATE_COUNT ON (a)')).toBe(1);
+    expect(v('UNIQUE_COUNT ON (a)')).toBe(1);
+    expect(v('DUPLICATE_COUNT ON (a, b)')).toBe(0);
+    expect(v('UNIQUE_COUNT ON (a, b)')).toBe(1);
+    expect(v('DUPLICATE_COUNT ON (s)')).toBe(0);
+    expect(v('UNIQUE_COUNT ON (b, s)')).toBe(1);
+  });
+
+  it('counts duplicates and uniques as a GROUP BY would, NULLs included, on random data', async () => {
+    const next = rng(14);
+    const pick = (n: number) => (next() < 0.2 ? null : Math.floor(next() * n));
+    const rows: Row[] = Array.from({ length: 300 }, () => {
+      const s = pick(4);
+      return [pick(40), pick(3), s === null ? null : `v${s}`];
+    });
+    const values = rows.map(
+      ([a, b, s]) => `(${a ?? 'NULL'}, ${b ?? 'NULL'}, ${s === null ? 'NULL' : `'${s}'`}, NULL)`,
+    );
+    await engine.execute(`CREATE TABLE rand_t (a INTEGER, b INTEGER, s VARCHAR(5), t TIMESTAMP);
+      INSERT INTO rand_t VALUES ${values.join(', ')};
+      ALTER TABLE rand_t ADD ${ALL.map((u) => `DATA METRIC FUNCTION SNOWFLAKE.CORE.${u}`).join(', ')}`);
+    const ev = await engine.quality.measure('rand_t');
+    const idx: Record<string, number> = { a: 0, b: 1, s: 2 };
+    for (const m of ev.metrics) {
+      const name = m.metric.replace('SNOWFLAKE.CORE.', '');
+      if (name !== 'DUPLICATE_COUNT' && name !== 'UNIQUE_COUNT') continue;
+      const e = expected(
+        rows,
+        m.arguments.map((c) => idx[c] as number),
+      );
+      expect([name, m.arguments, m.value]).toEqual([
+        name,
+        m.arguments,
+        name === 'DUPLICATE_COUNT' ? e.duplicates : e.uniques,
+      ]);
+    }
+    expect(ev.rows).toBe(300);
+  });
+});
