@@ -2,7 +2,7 @@
  * The data-metric-function grammar (Snowflake's spelling), parsed on the shared Cursor so every error is
  * positioned:
  *
- *   ALTER [DYNAMIC] TABLE t SET DATA_METRIC_SCHEDULE = '5 MINUTE' | 'TRIGGER_ON_CHANGES' | ''
+ *   ALTER [DYNAMIC] TABLE t SET DATA_METRIC_SCHEDULE = '5 MINUTE' | 'USING CRON …' | 'TRIGGER_ON_CHANGES' | ''
  *   ALTER [DYNAMIC] TABLE t UNSET DATA_METRIC_SCHEDULE
  *   ALTER [DYNAMIC] TABLE t ADD DATA METRIC FUNCTION f ON (args) [EXPECTATION e (VALUE = 0)] [, f ON (…) …]
  *   ALTER [DYNAMIC] TABLE t DROP DATA METRIC FUNCTION f ON (args) [, …]
