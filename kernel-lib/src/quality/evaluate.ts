@@ -1,6 +1,6 @@
 /**
  * One evaluation of a table's data metric functions at one instant of the lesson clock: every system metric
- * in one scan (quality/plan.ts: beside one hashed GROUP BY per distinct column set on PostgreSQL), each custom one in its own query, failing-row samples for violated expectations, then the
+ * in one scan (one statement, quality/plan.ts: with one hashed GROUP BY per distinct column set on PostgreSQL), each custom one in its own query, failing-row samples for violated expectations, then the
  * results, the table's score (with its DT expectations' latest results) and one `quality` event.
  */
 import { type Backend, formatTimestamp, quoteIdent, type Value } from '../backends/backend.js';
@@ -124,12 +124,9 @@ export async function evaluateTable(
       })),
     dialectOf(db.family).distinctInScan,
   );
-  let rows: number | null = null;
-  for (const st of [plan.scan, ...plan.groups]) {
-    const [row] = await run(st.sql);
-    if (st === plan.scan) rows = num(row?.[0]);
-    for (const r of st.reads) values.set(r.referenceId, num(row?.[r.column]));
-  }
+  const [row] = await run(plan.sql);
+  const rows = num(row?.[0]);
+  for (const r of plan.reads) values.set(r.referenceId, num(row?.[r.column]));
   for (const a of assocs.filter((x) => x.schema === 'PUBLIC')) {
     const f = customs.get(a.metric);
     values.set(a.referenceId, f ? num((await run(customQuery(a, f)))[0]?.[0]) : null);

@@ -90,8 +90,8 @@ const uniques = (cols: string[]) =>
  * The distinct counts of one column set as ONE hashed GROUP BY (its groups are the distinct values, NULL one of
  * them): its row is (duplicates, uniques), for every DUPLICATE_COUNT and UNIQUE_COUNT on those columns.
  */
-export function distinctGroupSql(table: string, cols: string[]): string {
-  return `SELECT COALESCE(SUM(dtlab_n - 1), 0), COUNT(CASE WHEN dtlab_all THEN 1 END) FROM (SELECT COUNT(*) AS dtlab_n, ${notNull(cols)} AS dtlab_all FROM ${quoteIdent(table)} GROUP BY ${cols.join(', ')}) AS dtlab_groups`;
+export function distinctGroupSql(table: string, cols: string[], alias: string): string {
+  return `SELECT COALESCE(SUM(dtlab_n - 1), 0) AS ${alias}_duplicates, COUNT(CASE WHEN dtlab_all THEN 1 END) AS ${alias}_uniques FROM (SELECT COUNT(*) AS dtlab_n, ${notNull(cols)} AS dtlab_all FROM ${quoteIdent(table)} GROUP BY ${cols.join(', ')}) AS dtlab_groups`;
 }
 
 export const SYSTEM_METRICS: Record<string, SystemMetric> = {
