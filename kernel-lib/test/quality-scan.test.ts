@@ -1,14 +1,17 @@
 /**
  * The shape of a data metric evaluation (quality/plan.ts): every system metric of a table in ONE statement —
- * one scan on DuckDB (COUNT(DISTINCT …) is hashed there); on PostgreSQL and PGlite the scan cross-joined with
- * one hashed GROUP BY per distinct column set, shared by DUPLICATE_COUNT and UNIQUE_COUNT. Counts the
- * statements that read the table during one evaluation, and checks the distinct counts against a count made
- * here on random data with NULLs.
+ * the scan, cross-joined with one hashed GROUP BY per distinct column set (shared by DUPLICATE_COUNT and
+ * UNIQUE_COUNT) unless the dialect puts the distinct counts in the scan (Dialect.distinctInScan). Counts the
+ * statements that read the table during one evaluation, and checks the distinct counts of both plans against
+ * counts made here on random data with NULLs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quoteIdent } from '../src/backends/backend.js';
 import { ManualClock } from '../src/clock.js';
 import { dialectOf } from '../src/dialect/index.js';
 import { Engine } from '../src/engine/engine.js';
+import { SYSTEM_METRICS } from '../src/quality/metrics.js';
+import { planMeasure } from '../src/quality/plan.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
 
 const ALL = [
@@ -75,7 +78,7 @@ describe.each(BACKEND_KINDS)('data metric evaluation shape on %s', (kind) => {
   const reading = (table: string) => statements.filter((s) => s.includes(`FROM "${table}"`));
   const scans = (sql: string, table: string) => sql.split(`FROM "${table}"`).length - 1;
 
-  it('measures in one statement: one scan on DuckDB, plus one GROUP BY per distinct column set on PostgreSQL', async () => {
+  it('measures in one statement: the scan, plus one GROUP BY per distinct column set', async () => {
     await engine.execute(`CREATE TABLE shape_t (a INTEGER, b INTEGER, s VARCHAR(5), t TIMESTAMP);
       INSERT INTO shape_t VALUES (1, 1, 'x', '2026-01-04 10:00:00'), (1, NULL, ' ', NULL), (NULL, NULL, NULL, NULL);
       ALTER TABLE shape_t ADD ${ALL.map((u) => `DATA METRIC FUNCTION SNOWFLAKE.CORE.${u}`).join(', ')}`);
@@ -128,5 +131,33 @@ describe.each(BACKEND_KINDS)('data metric evaluation shape on %s', (kind) => {
       ]);
     }
     expect(ev.rows).toBe(300);
+    // Both plans give the same counts: the distinct counts as COUNT(DISTINCT …) inside the scan, too.
+    const sets = [['a'], ['b'], ['s'], ['a', 'b'], ['b', 's'], ['a', 'b', 's']];
+    const planned = sets.flatMap((cols) =>
+      (['DUPLICATE_COUNT', 'UNIQUE_COUNT'] as const).map((name) => {
+        const metric = SYSTEM_METRICS[name] as (typeof SYSTEM_METRICS)[string];
+        const quoted = cols.map(quoteIdent);
+        return { referenceId: `${name}(${cols})`, metric, columns: quoted, expr: metric.sql(quoted) };
+      }),
+    );
+    for (const inScan of [true, false]) {
+      const plan = planMeasure('rand_t', planned, inScan);
+      const [row] = (await backend.query(plan.sql)).rows;
+      for (const r of plan.reads) {
+        const [name, cols] = r.referenceId.split('(') as [string, string];
+        const e = expected(
+          rows,
+          cols
+            .slice(0, -1)
+            .split(',')
+            .map((c) => idx[c] as number),
+        );
+        expect([inScan, r.referenceId, Number(row?.[r.column])]).toEqual([
+          inScan,
+          r.referenceId,
+          name === 'DUPLICATE_COUNT' ? e.duplicates : e.uniques,
+        ]);
+      }
+    }
   });
 });
