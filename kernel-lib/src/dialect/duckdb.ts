@@ -59,4 +59,5 @@ export const duckdbDialect: Dialect = {
   avg: (sum, count) =>
     `(CASE WHEN typeof(${sum}) LIKE 'DECIMAL%' THEN CAST(CAST(replace(CAST(${sum} AS VARCHAR), '.', '') AS HUGEINT) AS DOUBLE) / (${count} * (10 ** length(split_part(CAST(${sum} AS VARCHAR), '.', 2)))) ELSE CAST(${sum} AS DOUBLE) / ${count} END)`,
   avgFollowsScale: false,
+  distinctInScan: false,
 };

@@ -78,5 +78,6 @@ export const postgresDialect: Dialect = {
   avg: (sum, count) => `${sum} / CAST(${count} AS NUMERIC)`,
   // … whose scale follows the dividend's display scale (plan/avg-scale.ts).
   avgFollowsScale: true,
+  distinctInScan: false,
   reinstallLockTimeout: { set: "SET LOCAL lock_timeout = '2s'", reset: 'SET LOCAL lock_timeout TO DEFAULT' },
 };

@@ -57,6 +57,7 @@ import {
 } from '../delivery/index.js';
 import { dialectOf } from '../dialect/index.js';
 import { DtError, messageOf } from '../errors.js';
+import { quarantineTableName } from '../plan/expectations.js';
 import { QUALITY_DDL } from '../quality/catalog.js';
 import { type QualityEvent, QualityService } from '../quality/service.js';
 import { isQualityStatement, qualityResult } from '../quality/statements.js';
@@ -100,7 +101,7 @@ import { type IdPosition, listQuarantine, reviewQuarantine } from './quarantine.
 import { queryError } from './query-error.js';
 import { refuseReaders, renameSteps, swapSteps } from './rename.js';
 import { checkShowScope, describeResult, showDynamicTablesResult, showWarehousesResult } from './show.js';
-import { guardWrite, mayWrite, readOnlyError } from './write-guard.js';
+import { guardedNames, guardWrite, mayWrite, readOnlyError } from './write-guard.js';
 
 export interface StatementResult {
   /** The statement as written. */
@@ -635,7 +636,11 @@ export class Engine {
   private async guardWrite(stmt: ScriptStatement, parsed: Statement): Promise<Statement> {
     if (parsed.kind !== 'passthrough' || !mayWrite(stmt.tokens)) return parsed;
     const dts = await this.catalog.list();
-    const verdict = guardWrite(stmt.text, stmt.tokens, new Set(dts.map((d) => d.name)));
+    const names = guardedNames(
+      dts.map((d) => d.name),
+      quarantineTableName,
+    );
+    const verdict = guardWrite(stmt.text, stmt.tokens, names);
     if (verdict.kind === 'drop') return { kind: 'drop_dynamic_table', name: verdict.table, ifExists: false };
     if (verdict.kind !== 'allow') throw readOnlyError(verdict, stmt.text);
     // Nor may a statement break the graph: dropping a relation a DT reads (engine/drop-guard.ts).

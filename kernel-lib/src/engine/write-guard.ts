@@ -10,6 +10,10 @@
  * catalog, as DROP DYNAMIC TABLE does (and as Snowflake does). Where the text cannot tell what runs (a DO
  * block, EXECUTE of a prepared statement, CALL of a procedure, a function or rule body) a statement that
  * mentions a DT's name is refused rather than allowed.
+ *
+ * A DT's quarantine (`dtlab.quarantine_<dt>`, docs/quality.md) is guarded the same way: its rows are the
+ * violating rows of the DT's query, written by refreshes and removed by review (READMIT / DISCARD, which are
+ * recorded). The guarded set names it qualified (`dtlab.quarantine_x`), as `guardedNames` makes it.
  */
 import { DtError } from '../errors.js';
 import { identifierName, isKeyword, LexError, significant, type Token, tokenize } from '../sql/lexer.js';
@@ -24,6 +28,16 @@ export type WriteVerdict =
 
 /** Schemas a DT lives in (the current schema on each family); a name qualified by another is not a DT. */
 const DT_SCHEMAS = new Set(['public', 'main']);
+/** The engine's schema: its names in the guarded set are qualified (the quarantines). */
+const ENGINE_SCHEMA = 'dtlab';
+
+/** The names `guardWrite` protects: each DT, and its quarantine as `dtlab.quarantine_<dt>`. */
+export function guardedNames(dts: readonly string[], quarantineOf: (dt: string) => string): Set<string> {
+  return new Set([...dts, ...dts.map((d) => `${ENGINE_SCHEMA}.${quarantineOf(d)}`)]);
+}
+
+/** The DT whose quarantine `name` is (a qualified guarded name), if it is one. */
+const isQuarantine = (name: string) => name.startsWith(`${ENGINE_SCHEMA}.`);
 
 /** A table name at `i`: `name`, `schema.name` or `db.schema.name` (the last part, and the token after it). */
 function nameAt(tokens: Token[], i: number): { name: string; token: Token; next: number } | undefined {
@@ -39,6 +53,7 @@ function nameAt(tokens: Token[], i: number): { name: string; token: Token; next:
   }
   const last = parts[parts.length - 1] as Token;
   const schema = parts.length > 1 ? identifierName(parts[parts.length - 2] as Token) : undefined;
+  if (schema === ENGINE_SCHEMA) return { name: `${schema}.${identifierName(last)}`, token: last, next: j };
   if (schema !== undefined && !DT_SCHEMAS.has(schema)) return { name: '', token: last, next: j };
   return { name: identifierName(last), token: last, next: j };
 }
@@ -178,6 +193,8 @@ function dropTable(tokens: Token[], dts: ReadonlySet<string>): WriteVerdict | un
   const names = nameList(tokens, skipWords(tokens, 2, ['IF', 'EXISTS']));
   const hit = names.find((n) => dts.has(n.name));
   if (!hit) return undefined;
+  if (isQuarantine(hit.name))
+    return { kind: 'refuse', table: hit.name, offset: hit.token.start, why: 'DROP TABLE' };
   if (names.length === 1) return { kind: 'drop', table: hit.name, offset: hit.token.start };
   return {
     kind: 'refuse',
@@ -326,6 +343,12 @@ function bodyVerdict(t: Token, dts: ReadonlySet<string>): WriteVerdict | undefin
 
 /** The DT_ERR_READ_ONLY error of a refusal, positioned at the DT's name in `sql`. */
 export function readOnlyError(verdict: Extract<WriteVerdict, { kind: 'refuse' }>, sql: string): DtError {
+  if (isQuarantine(verdict.table))
+    return new DtError(
+      'DT_ERR_READ_ONLY',
+      `${verdict.table} is a dynamic table's quarantine: refreshes write its rows (${verdict.why} is refused); review them with ALTER DYNAMIC TABLE … READMIT | DISCARD QUARANTINED ROWS, which are recorded`,
+      { position: positionAt(sql, verdict.offset), sql },
+    );
   return new DtError(
     'DT_ERR_READ_ONLY',
     `${verdict.table} is a dynamic table: its contents come from its query and cannot be written directly (${verdict.why}); change its sources, or redefine it with CREATE OR REPLACE DYNAMIC TABLE (DROP DYNAMIC TABLE removes it)`,

@@ -1,9 +1,10 @@
 /**
  * One evaluation of a table's data metric functions at one instant of the lesson clock: every system metric
- * in one scan, each custom one in its own query, failing-row samples for violated expectations, then the
+ * in one scan (one statement, quality/plan.ts: with one hashed GROUP BY per distinct column set on PostgreSQL), each custom one in its own query, failing-row samples for violated expectations, then the
  * results, the table's score (with its DT expectations' latest results) and one `quality` event.
  */
 import { type Backend, formatTimestamp, quoteIdent, type Value } from '../backends/backend.js';
+import { dialectOf } from '../dialect/index.js';
 import { expectationMet } from '../sql/quality-ddl.js';
 import { translateSql } from '../sql/translate.js';
 import {
@@ -14,7 +15,8 @@ import {
   listCustomDmfs,
   type ResultRow,
 } from './catalog.js';
-import { customSql, lambdaCondition, type ScanItem, SYSTEM_METRICS, scanSql } from './metrics.js';
+import { customSql, lambdaCondition, SYSTEM_METRICS } from './metrics.js';
+import { planMeasure } from './plan.js';
 import { type Check, expectationCheck, type Score, scoreOf } from './score.js';
 
 /** Rows a failing-row sample keeps. */
@@ -110,20 +112,21 @@ export async function evaluateTable(
     (await db.query(translateSql(sql, db.family, { now: at.now }).text)).rows;
 
   const values = new Map<string, number | null>();
-  const own = (a: Association) => SYSTEM_METRICS[a.metric]?.own;
-  const system = assocs.filter((a) => a.schema === 'CORE' && !own(a));
-  const items: ScanItem[] = [
-    { alias: 'm_rows', expr: 'COUNT(*)' },
-    ...system.map((a, i) => ({ alias: `m${i}`, expr: systemExpr(a) })),
-  ];
-  const [scan] = await run(scanSql(table, items));
-  const rows = num(scan?.[0]);
-  for (const [i, a] of system.entries()) values.set(a.referenceId, num(scan?.[i + 1]));
-  for (const a of assocs.filter((x) => x.schema === 'CORE' && own(x)))
-    values.set(
-      a.referenceId,
-      num((await run(own(a)?.(quotedColumns(a), quoteIdent(table)) as string))[0]?.[0]),
-    );
+  const plan = planMeasure(
+    table,
+    assocs
+      .filter((a) => a.schema === 'CORE')
+      .map((a) => ({
+        referenceId: a.referenceId,
+        metric: SYSTEM_METRICS[a.metric] as (typeof SYSTEM_METRICS)[string],
+        columns: quotedColumns(a),
+        expr: systemExpr(a),
+      })),
+    dialectOf(db.family).distinctInScan,
+  );
+  const [row] = await run(plan.sql);
+  const rows = num(row?.[0]);
+  for (const r of plan.reads) values.set(r.referenceId, num(row?.[r.column]));
   for (const a of assocs.filter((x) => x.schema === 'PUBLIC')) {
     const f = customs.get(a.metric);
     values.set(a.referenceId, f ? num((await run(customQuery(a, f)))[0]?.[0]) : null);

@@ -1,7 +1,8 @@
 /**
  * The system data metric functions (SNOWFLAKE.CORE.*): which arguments and column types each takes, and the
  * SQL aggregate that measures it. Pure. A table's system metrics are measured together in ONE scan (one
- * SELECT of every metric's aggregate), which is what makes a full evaluation fast; the SQL is Snowflake-
+ * SELECT of every metric's aggregate, the distinct counts too where the dialect hashes COUNT(DISTINCT …); else
+ * one hashed GROUP BY per distinct column set beside it), which is what makes a full evaluation fast; the SQL is Snowflake-
  * flavoured where the families differ (DATEDIFF) and goes through translateSql with the lesson clock's now.
  */
 import { quoteIdent } from '../backends/backend.js';
@@ -48,11 +49,11 @@ export interface SystemMetric {
   /** The aggregate over the table (one row of output), measured in the table's one scan. */
   sql(cols: string[], lambda?: string): string;
   /**
-   * A query of its own instead (its first column of its one row is the value): the distinct counts, as a
-   * hash GROUP BY. In one scan with the others, COUNT(DISTINCT …) sorts the table per metric on PostgreSQL
-   * (and keeps the scan from running in parallel): ten times slower at SF 1.
+   * A distinct count: `sql` is its COUNT(DISTINCT …) in the scan where the dialect hashes that
+   * (Dialect.distinctInScan); elsewhere it is read from the one hashed GROUP BY of its column set
+   * (distinctGroupSql), shared by every distinct count on those columns.
    */
-  own?(cols: string[], table: string): string;
+  distinct?: 'duplicates' | 'uniques';
   /**
    * A condition that picks the rows a violated expectation is about (for failing-row samples), if the metric
    * counts rows.
@@ -68,12 +69,30 @@ const pct = (count: string) => `CASE WHEN COUNT(*) = 0 THEN 0 ELSE 100.0 * (${co
 /** Blank: '' or only spaces. TRIM only where the first character is a space (TRIM of every row cost 2x). */
 const isBlank = (c: string) => `(${c} = '' OR (ASCII(${c}) = 32 AND TRIM(${c}) = ''))`;
 const blank = (c: string) => `COUNT(CASE WHEN ${isBlank(c)} THEN 1 END)`;
-/** Rows minus distinct values, a NULL counting as one value (GROUP BY puts NULLs in one group). */
-const duplicates = (cols: string[], table: string) =>
-  `SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM ${table} GROUP BY ${cols.join(', ')}) AS groups`;
+const notNull = (cols: string[]) => cols.map((c) => `${c} IS NOT NULL`).join(' AND ');
+/** One value of several columns together (a row value: NULL fields compare equal under DISTINCT). */
+const rowOf = (cols: string[]) => (cols.length === 1 ? (cols[0] as string) : `ROW(${cols.join(', ')})`);
+/**
+ * Rows minus distinct values, a NULL counting as one value. COUNT(DISTINCT c) leaves NULL out, so one column
+ * adds it back when there is one; a row value is never NULL itself, so several columns need nothing more.
+ */
+const duplicates = (cols: string[]) =>
+  cols.length === 1
+    ? `COUNT(*) - COUNT(DISTINCT ${cols[0]}) - CASE WHEN COUNT(*) > COUNT(${cols[0]}) THEN 1 ELSE 0 END`
+    : `COUNT(*) - COUNT(DISTINCT ${rowOf(cols)})`;
 /** Distinct values none of whose columns is NULL. */
-const uniques = (cols: string[], table: string) =>
-  `SELECT COUNT(*) FROM (SELECT 1 AS one FROM ${table} WHERE ${cols.map((c) => `${c} IS NOT NULL`).join(' AND ')} GROUP BY ${cols.join(', ')}) AS groups`;
+const uniques = (cols: string[]) =>
+  cols.length === 1
+    ? `COUNT(DISTINCT ${cols[0]})`
+    : `COUNT(DISTINCT CASE WHEN ${notNull(cols)} THEN ${rowOf(cols)} END)`;
+
+/**
+ * The distinct counts of one column set as ONE hashed GROUP BY (its groups are the distinct values, NULL one of
+ * them): its row is (duplicates, uniques), for every DUPLICATE_COUNT and UNIQUE_COUNT on those columns.
+ */
+export function distinctGroupSql(table: string, cols: string[], alias: string): string {
+  return `SELECT COALESCE(SUM(dtlab_n - 1), 0) AS ${alias}_duplicates, COUNT(CASE WHEN dtlab_all THEN 1 END) AS ${alias}_uniques FROM (SELECT COUNT(*) AS dtlab_n, ${notNull(cols)} AS dtlab_all FROM ${quoteIdent(table)} GROUP BY ${cols.join(', ')}) AS dtlab_groups`;
+}
 
 export const SYSTEM_METRICS: Record<string, SystemMetric> = {
   NULL_COUNT: {
@@ -109,15 +128,15 @@ export const SYSTEM_METRICS: Record<string, SystemMetric> = {
     types: KEYS,
     description:
       'rows minus distinct values (of the column, or of the columns together); NULL counts as a value',
-    sql: () => 'NULL',
-    own: duplicates,
+    sql: duplicates,
+    distinct: 'duplicates',
   },
   UNIQUE_COUNT: {
     columns: 'many',
     types: KEYS,
     description: 'distinct non-NULL values (of the column, or of the columns together)',
-    sql: () => 'NULL',
-    own: uniques,
+    sql: uniques,
+    distinct: 'uniques',
   },
   ROW_COUNT: { columns: 0, types: ANY, description: 'rows in the table', sql: () => 'COUNT(*)' },
   FRESHNESS: {

@@ -2,15 +2,17 @@
  * Data metric functions on the lesson clock. The engine owns one QualityService:
  * - `run` executes the DMF statements (quality/statements.ts);
  * - `tick(now)` is called by the scheduler at every look: each table with an '<n> MINUTE' schedule is
- *   evaluated at every multiple of n minutes since the epoch (UTC) that has passed since its last one (once,
- *   at the latest such instant, if several passed in one step), and `nextDueAt` tells the scheduler's manual
- *   clock where the next one is;
+ *   evaluated at every multiple of n minutes since the epoch (UTC), one with 'USING CRON <expr> <tz>' at each
+ *   instant of its cron expression (croner), that has passed since its last one (once, at the latest such
+ *   instant, if several passed in one step), and `nextDueAt` tells the scheduler's manual clock where the
+ *   next one is;
  * - `changed(tables)` is called after a write the engine ran (a statement or `Engine.write`) and after a
  *   dynamic table's refresh that changed rows: tables whose schedule is TRIGGER_ON_CHANGES are evaluated;
  * - `refreshed(record)` records a score for a DT whose expectations wrote results at that refresh.
  * Every evaluation is published as a `quality` event; one that fails (a column dropped since) as
  * `quality-error`, without failing the write that triggered it.
  */
+import { nextRunAfter, parseSchedule as parseAlertSchedule } from '../alerts/schedule.js';
 import { type Backend, formatTimestamp } from '../backends/backend.js';
 import { describeColumns } from '../catalog/catalog.js';
 import { DtError, messageOf } from '../errors.js';
@@ -31,14 +33,42 @@ export type QualityEvent =
 
 interface Due {
   table: string;
-  periodMs: number;
+  /** The schedule's first instant strictly after `after` (null: none). */
+  next(after: number): number | null;
   lastScheduled: number | null;
   setOn: number;
 }
 
+/** At most this many instants are stepped over when the clock jumps past several (a cron every minute: 69 days). */
+const MAX_STEPS = 100_000;
+
+/** The schedule's latest instant in (after, now], or null. */
+export function latestDue(next: (after: number) => number | null, after: number, now: number): number | null {
+  let due = next(after);
+  if (due === null || due > now) return null;
+  for (let i = 0; i < MAX_STEPS; i++) {
+    const n = next(due);
+    if (n === null || n > now) break;
+    due = n;
+  }
+  return due;
+}
+
+/** The instants of a stored schedule: '<n> MINUTE' (multiples of n minutes since the epoch) or a cron. */
+export function scheduleTimes(text: string): ((after: number) => number | null) | undefined {
+  const m = /^(\d+) MINUTE$/.exec(text);
+  if (m) {
+    const period = Number(m[1]) * 60_000;
+    return (after) => (Math.floor(after / period) + 1) * period;
+  }
+  if (!/^USING CRON /.test(text)) return undefined;
+  const cron = parseAlertSchedule(text);
+  return (after) => nextRunAfter(cron, after, 0);
+}
+
 export class QualityService {
   /** What the last look read: minute schedules (for nextDueAt) and TRIGGER_ON_CHANGES tables. */
-  private minuteSchedules: Due[] = [];
+  private timedSchedules: Due[] = [];
   private triggerTables = new Set<string>();
   /** DTs that have expectation results (as of the last look). */
   private withExpectations = new Set<string>();
@@ -59,13 +89,13 @@ export class QualityService {
   private async look(): Promise<void> {
     const { rows } = await this.backend.query(LOOK_SQL);
     const schedules = rows.filter((r) => r[0] === 'S');
-    this.minuteSchedules = schedules.flatMap((r) => {
-      const m = /^(\d+) MINUTE$/.exec(String(r[2]));
-      if (!m) return [];
+    this.timedSchedules = schedules.flatMap((r) => {
+      const next = scheduleTimes(String(r[2]));
+      if (!next) return [];
       return [
         {
           table: String(r[1]),
-          periodMs: Number(m[1]) * 60_000,
+          next,
           lastScheduled: r[3] === null ? null : parseTimestamp(String(r[3])),
           setOn: parseTimestamp(String(r[4])),
         },
@@ -80,7 +110,7 @@ export class QualityService {
 
   /** The next instant after `now` a minute schedule falls due (null: none). */
   nextDueAt(now: number): number | null {
-    const times = this.minuteSchedules.map((d) => (Math.floor(now / d.periodMs) + 1) * d.periodMs);
+    const times = this.timedSchedules.flatMap((d) => d.next(now) ?? []);
     return times.length > 0 ? Math.min(...times) : null;
   }
 
@@ -92,10 +122,9 @@ export class QualityService {
       this.publish({ type: 'quality-error', table: '', at: now, message: messageOf(e) });
       return;
     }
-    for (const d of this.minuteSchedules) {
-      const due = Math.floor(now / d.periodMs) * d.periodMs;
-      const after = d.lastScheduled ?? d.setOn;
-      if (due <= after) continue;
+    for (const d of this.timedSchedules) {
+      const due = latestDue(d.next, d.lastScheduled ?? d.setOn, now);
+      if (due === null) continue;
       await this.backend.query(
         'UPDATE dtlab.dmf_schedules SET last_scheduled = CAST($1 AS TIMESTAMP) WHERE table_name = $2',
         [formatTimestamp(due), d.table],

@@ -54,7 +54,9 @@ export async function runQualityStatement(
             ? ''
             : s.schedule.kind === 'trigger_on_changes'
               ? 'TRIGGER_ON_CHANGES'
-              : `${s.schedule.minutes} MINUTE`;
+              : s.schedule.kind === 'cron'
+                ? s.schedule.text
+                : `${s.schedule.minutes} MINUTE`;
       await db.transaction((tx) => setSchedule(tx, s.table, text, ctx.now()));
       return { kind: 'status', message: `Statement executed successfully.`, table: s.table };
     }

@@ -2,7 +2,7 @@
  * The data-metric-function grammar (Snowflake's spelling), parsed on the shared Cursor so every error is
  * positioned:
  *
- *   ALTER [DYNAMIC] TABLE t SET DATA_METRIC_SCHEDULE = '5 MINUTE' | 'TRIGGER_ON_CHANGES' | ''
+ *   ALTER [DYNAMIC] TABLE t SET DATA_METRIC_SCHEDULE = '5 MINUTE' | 'USING CRON …' | 'TRIGGER_ON_CHANGES' | ''
  *   ALTER [DYNAMIC] TABLE t UNSET DATA_METRIC_SCHEDULE
  *   ALTER [DYNAMIC] TABLE t ADD DATA METRIC FUNCTION f ON (args) [EXPECTATION e (VALUE = 0)] [, f ON (…) …]
  *   ALTER [DYNAMIC] TABLE t DROP DATA METRIC FUNCTION f ON (args) [, …]
@@ -18,6 +18,7 @@ import type { SourcePosition } from '../errors.js';
 
 export { type Expectation, type ExpectationTerm, expectationMet } from './expectation.js';
 
+import { parseSchedule as parseCron } from '../alerts/schedule.js';
 import { Cursor } from './cursor.js';
 import { type Expectation, expectation } from './expectation.js';
 import { identifierName, isKeyword, significant, type Token } from './lexer.js';
@@ -29,6 +30,8 @@ export const DMF_SCHEDULE_MINUTES = [5, 15, 30, 60, 720, 1440] as const;
 export type DmfSchedule =
   | { kind: 'minutes'; minutes: number }
   | { kind: 'trigger_on_changes' }
+  /** 'USING CRON <min> <hour> <day> <month> <weekday> <time zone>' (parsed by croner, as alerts' schedules). */
+  | { kind: 'cron'; text: string }
   /** '' : every DMF of the table is suspended. */
   | { kind: 'none' };
 
@@ -147,18 +150,24 @@ function skipParens(c: Cursor): void {
   }
 }
 
-/** '5 MINUTE' | 'TRIGGER_ON_CHANGES' | '' (Snowflake's CRON form is not supported). */
+/** '5 MINUTE' | 'USING CRON <expr> <time zone>' | 'TRIGGER_ON_CHANGES' | ''. */
 export function parseSchedule(c: Cursor, text: string, at: Token | undefined): DmfSchedule {
   const s = text.trim().toUpperCase();
   if (s === '') return { kind: 'none' };
   if (s === 'TRIGGER_ON_CHANGES') return { kind: 'trigger_on_changes' };
+  if (/^USING\s+CRON\b/.test(s)) {
+    try {
+      const cron = parseCron(text);
+      if (cron.kind === 'cron') return { kind: 'cron', text: cron.text };
+    } catch (e) {
+      c.failOption(`invalid DATA_METRIC_SCHEDULE: ${e instanceof Error ? e.message : String(e)}`, at);
+    }
+  }
   const m = /^(\d{1,6})\s+MINUTES?$/.exec(s);
   const allowed = DMF_SCHEDULE_MINUTES.join(', ');
   if (!m) {
     c.failOption(
-      /^USING\s+CRON/.test(s)
-        ? `DATA_METRIC_SCHEDULE 'USING CRON …' is not supported here: use '<n> MINUTE' (n one of ${allowed}) or 'TRIGGER_ON_CHANGES'`
-        : `invalid DATA_METRIC_SCHEDULE '${text}': expected '<n> MINUTE' (n one of ${allowed}) or 'TRIGGER_ON_CHANGES'`,
+      `invalid DATA_METRIC_SCHEDULE '${text}': expected '<n> MINUTE' (n one of ${allowed}), 'USING CRON <expression> <time zone>' or 'TRIGGER_ON_CHANGES'`,
       at,
     );
   }
