@@ -71,6 +71,19 @@ const step = fc.oneof(
   fc.tuple(small(2), small(2)).map(([to, w]) => `UPDATE c SET w = ${lit(to)} WHERE w = ${lit(w ?? 0)}`),
   fc.integer({ min: -2, max: 2 }).map((w) => `DELETE FROM c WHERE w = ${w}`),
   fc.constant('DELETE FROM b WHERE w IS NULL'),
+  // Both sides of a match at once: a join tuple whose every row goes (or moves) in one refresh.
+  fc.integer({ min: 0, max: 4 }).map((k) => `DELETE FROM a WHERE k = ${k}; DELETE FROM b WHERE k = ${k}`),
+  fc
+    .tuple(key, fc.integer({ min: 0, max: 4 }))
+    .map(
+      ([to, k]) => `UPDATE a SET k = ${lit(to)} WHERE k = ${k}; UPDATE b SET k = ${lit(to)} WHERE k = ${k}`,
+    ),
+  fc
+    .tuple(small(2), small(2))
+    .map(
+      ([to, w]) =>
+        `UPDATE b SET w = ${lit(to)} WHERE w = ${lit(w ?? 1)}; DELETE FROM c WHERE w = ${lit(w ?? 1)}`,
+    ),
 );
 
 describe.each(BACKEND_KINDS)('outer-join oracle on %s', (kind) => {
@@ -103,7 +116,8 @@ describe.each(BACKEND_KINDS)('outer-join oracle on %s', (kind) => {
       const action = record.refreshAction ?? 'none';
       actions.set(action, (actions.get(action) ?? 0) + 1);
       const v = await engine.verify(name);
-      if (!v.equal) throw new Error(`${name} differs from its query after ${context}:\n${JSON.stringify(v.rows)}`);
+      if (!v.equal)
+        throw new Error(`${name} differs from its query after ${context}:\n${JSON.stringify(v.rows)}`);
     }
   };
 

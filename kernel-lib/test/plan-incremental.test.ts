@@ -155,7 +155,10 @@ describe('linear deltas', () => {
     ['SELECT u.b, count(*) FROM t LEFT JOIN u ON u.b = t.a GROUP BY u.b', 'keys'],
     ['SELECT t.a, b FROM t LEFT JOIN u ON u.b = t.a', 'keys'],
     ['SELECT t.a, u.b, v.c FROM t LEFT JOIN u ON u.k = t.k LEFT JOIN v ON v.j = u.j', 'keys'],
-    ['SELECT t.g, v.c, COUNT(*) FROM t FULL JOIN u ON u.k = t.k FULL JOIN v ON v.j = u.j GROUP BY t.g, v.c', 'keys'],
+    [
+      'SELECT t.g, v.c, COUNT(*) FROM t FULL JOIN u ON u.k = t.k FULL JOIN v ON v.j = u.j GROUP BY t.g, v.c',
+      'keys',
+    ],
     ['SELECT t.a, v.c FROM t JOIN u ON u.k = t.k RIGHT JOIN v ON v.j = u.j AND v.i = u.i', 'keys'],
     ['SELECT DISTINCT t.a, u.b FROM t FULL JOIN u ON t.a = u.a', 'keys'],
     ['SELECT u.b, SUM(t.v) FROM t RIGHT JOIN u ON t.a = u.a GROUP BY u.b', 'keys'],
@@ -251,7 +254,8 @@ describe('linear deltas', () => {
 });
 
 describe('outer joins followed along their join keys', () => {
-  const q = 'SELECT t.g, v.c, COUNT(*) AS n FROM t FULL JOIN u ON u.k = t.k LEFT JOIN v ON v.j = u.j GROUP BY t.g, v.c';
+  const q =
+    'SELECT t.g, v.c, COUNT(*) AS n FROM t FULL JOIN u ON u.k = t.k LEFT JOIN v ON v.j = u.j GROUP BY t.g, v.c';
   it('keeps the join tree: each table, its parent and the key columns', () => {
     const s = shapeOf(q) as QueryShape;
     expect(s.outer?.edges).toEqual([

@@ -30,7 +30,12 @@ function rowsOf(
   if (state === 'new' || !columns) return `SELECT ${as}.* FROM ${quoteIdent(ref.name)} AS ${as}${where}`;
   const cols = columns.map(quoteIdent).join(', ');
   if (state !== 'old') {
-    const rows = netChange(family, ref.name, cols, state === 'inserted' ? '> 0' : state === 'deleted' ? '< 0' : '<> 0');
+    const rows = netChange(
+      family,
+      ref.name,
+      cols,
+      state === 'inserted' ? '> 0' : state === 'deleted' ? '< 0' : '<> 0',
+    );
     return `SELECT ${as}.* FROM (${rows}) AS ${as}${where}`;
   }
   // The old state: current rows with the change taken back, as a set, over the rows `cond` admits only.
@@ -85,7 +90,9 @@ export function outerSlices(
         const as = `dtlab_s${w}`;
         const e = `dtlab_e${w}`;
         // pairs: [column of u, column of w]
-        const match = pairs.map(([cu, cw]) => `${e}.${quoteIdent(cu)} = ${as}.${quoteIdent(cw)}`).join(' AND ');
+        const match = pairs
+          .map(([cu, cw]) => `${e}.${quoteIdent(cu)} = ${as}.${quoteIdent(cw)}`)
+          .join(' AND ');
         const cond = `EXISTS (SELECT 1 FROM (${ext.get(u)}) AS ${e} WHERE ${match})`;
         const slice = rowsOf(family, ref, changed.get(ref.name), stateOf(w), as, cond);
         ext.set(w, slice);

@@ -78,7 +78,12 @@ export function outerJoins(
       const bad = {
         reason: `${what} is maintained incrementally when each ON is column = column terms joined by AND, between its table and one earlier table`,
       };
-      if (term.type !== 'binary_expr' || term.operator !== '=' || l?.type !== 'column_ref' || r?.type !== 'column_ref')
+      if (
+        term.type !== 'binary_expr' ||
+        term.operator !== '=' ||
+        l?.type !== 'column_ref' ||
+        r?.type !== 'column_ref'
+      )
         return bad;
       const lo = ownerOf(l, tables, columnsOf);
       const ro = ownerOf(r, tables, columnsOf);

@@ -360,7 +360,9 @@ export function describeQuery(
     return n;
   });
   if (outer && conjuncts.length > 0)
-    return { reason: 'outer joins with correlated subqueries in WHERE are refreshed in full in this version' };
+    return {
+      reason: 'outer joins with correlated subqueries in WHERE are refreshed in full in this version',
+    };
   const side = outer ? undefined : optionalSide(root, tables, fromEndAt, columnsOf);
   return {
     ...(side ? { optional: side } : {}),
