@@ -68,7 +68,7 @@ export function outerSlices(
   changed: ReadonlyMap<string, string[]>,
 ): Map<TableRef, string>[] {
   const adj = neighbours(joins, tables.length);
-  const steps = tables.map((t, i) => i).filter((i) => changed.has((tables[i] as TableRef).name));
+  const steps = tables.map((_t, i) => i).filter((i) => changed.has((tables[i] as TableRef).name));
   const parts: Map<TableRef, string>[] = [];
   for (const seed of steps) {
     const stateOf = (i: number): State => {
