@@ -1,7 +1,7 @@
 /**
  * The oracle for outer joins (plan/outer.ts): RIGHT and FULL joins, chains of outer joins (also mixed with
  * inner joins, and a star), a LEFT JOIN whose key comes from its optional side, NULL join keys, a
- * two-column join key and a self-join — projections and aggregates — created with REFRESH_MODE =
+ * two-column join key, a self-join and ON filters with constants — projections and aggregates — created with REFRESH_MODE =
  * INCREMENTAL (CREATE fails if the planner would refresh them in full), refreshed and VERIFYed after every
  * batch of random changes: inserts with NULL keys and duplicate rows, updates of join keys that move rows
  * between matched and NULL-extended, deletes. On DuckDB, PGlite and PostgreSQL.
@@ -40,6 +40,12 @@ export const OUTER_DTS: [string, string][] = [
     'SELECT b.w, COUNT(a.k) AS n FROM a RIGHT JOIN b ON a.k = b.k WHERE a.v IS NULL OR a.v > 0 GROUP BY b.w HAVING COUNT(*) > 0',
   ],
   ['unqualified', 'SELECT z, v, s FROM c FULL JOIN a ON z = v'],
+  // ON filters comparing a column with a constant, on either side.
+  ['left_filtered', 'SELECT a.k, a.v, b.w FROM a LEFT JOIN b ON b.k = a.k AND b.w > 0 AND a.v <> 1'],
+  [
+    'full_filtered',
+    "SELECT a.g, a.s, b.w, COUNT(*) AS n FROM a FULL JOIN b ON a.k = b.k AND b.w >= 0 AND a.s <> 'x' GROUP BY a.g, a.s, b.w",
+  ],
 ];
 
 /** Seeds of failing cases found earlier, replayed on every run. */

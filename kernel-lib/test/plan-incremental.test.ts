@@ -163,6 +163,9 @@ describe('linear deltas', () => {
     ['SELECT DISTINCT t.a, u.b FROM t FULL JOIN u ON t.a = u.a', 'keys'],
     ['SELECT u.b, SUM(t.v) FROM t RIGHT JOIN u ON t.a = u.a GROUP BY u.b', 'keys'],
     ['SELECT COUNT(*) FROM t FULL JOIN u ON t.a = u.a', 'full'],
+    ["SELECT t.a, u.b FROM t FULL JOIN u ON t.a = u.a AND u.b > 0 AND t.c <> 'x'", 'keys'],
+    ['SELECT t.a, u.b FROM t FULL JOIN u ON t.a = u.a AND u.b IS NULL', 'full'],
+    ['SELECT t.a, u.b FROM t FULL JOIN u ON t.a = u.a AND coalesce(u.b, 0) = 0', 'full'],
     ['SELECT t.a FROM t WHERE t.k IN (SELECT u.k FROM u)', 'keys'],
     [
       'SELECT t.g, COUNT(u.v), MIN(u.v) FROM t JOIN s ON s.k = t.k LEFT JOIN u ON u.k = t.k GROUP BY t.g',

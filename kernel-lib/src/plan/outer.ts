@@ -1,6 +1,7 @@
 /**
  * Outer joins (LEFT, RIGHT, FULL, in chains, mixed with inner joins) maintained by affected keys, found by
- * following join keys from the changed rows. Pure: parse tree in, the join tree out (this file), and the
+ * following join keys from the changed rows. An ON may also compare a column of its table or of the parent
+ * with a constant (strict: NULL for a NULL, so a NULL-extended row still matches nothing). Pure: parse tree in, the join tree out (this file), and the
  * SQL of the rows a change can reach (plan/outer-keys.ts).
  *
  * The rule. Every join `… [LEFT|RIGHT|FULL|INNER] JOIN t ON t.c1 = p.d1 AND …` must link its table to ONE
@@ -34,6 +35,10 @@ export interface OuterJoins {
 }
 
 type Node = Record<string, unknown>;
+
+/** Comparisons that are NULL when an operand is. */
+const STRICT = new Set(['=', '<>', '!=', '<', '>', '<=', '>=', 'LIKE', 'NOT LIKE']);
+const CONSTANT = new Set(['number', 'single_quote_string', 'string']);
 
 const columnName = (ref: Node): string | undefined => {
   const c = ref.column as string | { expr?: { value?: unknown } } | undefined;
@@ -72,19 +77,18 @@ export function outerJoins(
       };
     let parent: number | undefined;
     const pairs: [string, string][] = [];
+    const filters: Node[] = [];
+    const bad = {
+      reason: `${what} is maintained incrementally when each ON is column = column terms joined by AND, between its table and one earlier table (besides comparisons of their columns with constants)`,
+    };
     for (const term of conjuncts(item.on as Node)) {
       const l = term.left as Node | undefined;
       const r = term.right as Node | undefined;
-      const bad = {
-        reason: `${what} is maintained incrementally when each ON is column = column terms joined by AND, between its table and one earlier table`,
-      };
-      if (
-        term.type !== 'binary_expr' ||
-        term.operator !== '=' ||
-        l?.type !== 'column_ref' ||
-        r?.type !== 'column_ref'
-      )
-        return bad;
+      if (term.type !== 'binary_expr' || l?.type !== 'column_ref' || r?.type !== 'column_ref') {
+        filters.push(term);
+        continue;
+      }
+      if (term.operator !== '=') return bad;
       const lo = ownerOf(l, tables, columnsOf);
       const ro = ownerOf(r, tables, columnsOf);
       const li = lo ? tables.indexOf(lo) : -1;
@@ -97,6 +101,22 @@ export function outerJoins(
       const b = columnName(other);
       if (!a || !b) return bad;
       pairs.push([a, b]);
+    }
+    if (parent === undefined) return bad;
+    // A comparison of a column of the table or its parent with a constant is strict (NULL for a NULL).
+    for (const f of filters) {
+      const l = f.left as Node | undefined;
+      const r = f.right as Node | undefined;
+      const [col, constant] = l?.type === 'column_ref' ? [l, r] : [r, l];
+      const owner = col?.type === 'column_ref' ? ownerOf(col, tables, columnsOf) : undefined;
+      const at = owner ? tables.indexOf(owner) : -1;
+      if (
+        f.type !== 'binary_expr' ||
+        !STRICT.has(String(f.operator).toUpperCase()) ||
+        !CONSTANT.has(String(constant?.type)) ||
+        (at !== j && at !== parent)
+      )
+        return bad;
     }
     if (parent === undefined) return { reason: `${what}: a join without a condition` };
     edges.push({ parent, pairs });
