@@ -107,5 +107,5 @@ describe.each(BACKEND_KINDS)('generated oracle on %s', (kind) => {
         `${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
     expect(failures, failures.join('\n')).toEqual([]);
-  }, 300_000);
+  }, 900_000);
 });

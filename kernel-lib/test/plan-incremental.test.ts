@@ -42,15 +42,19 @@ GROUP BY c.c_custkey, c.c_name, n.n_name`;
     ['SELECT s.x FROM (SELECT count(*) AS x FROM t) s', /aggregating subquery in FROM/],
     ['SELECT t.a FROM t LEFT JOIN (SELECT b FROM u) s ON s.b = t.a', /LEFT JOIN to a subquery/],
     [
-      'SELECT u.b, count(*) FROM t LEFT JOIN u ON u.b = t.a GROUP BY u.b',
-      /u\.b comes from the optional side/,
+      'SELECT u.b, count(*) FROM t LEFT JOIN u ON u.b < t.a GROUP BY u.b',
+      /u\.b comes from the optional side .*ON is column = column/,
     ],
-    ['SELECT t.a, b FROM t LEFT JOIN u ON u.b = t.a', /b may come from the optional side/],
+    ['SELECT t.a FROM t FULL JOIN u USING (a)', /not a comma, CROSS JOIN or USING/],
+    ['SELECT t.a FROM t, v RIGHT JOIN u ON u.a = v.a', /not a comma, CROSS JOIN or USING/],
+    ['SELECT t.a FROM t FULL JOIN u ON u.a = t.a OR u.b = t.b', /ON is column = column/],
+    ['SELECT t.a FROM t JOIN u ON u.a = t.a FULL JOIN v ON v.a = t.a AND v.b = u.b', /one earlier table/],
+    ['SELECT t.a FROM t NATURAL JOIN u', /NATURAL joins/],
+    ['SELECT x.a FROM (SELECT a FROM t) x FULL JOIN u ON u.a = x.a', /FULL joins over subqueries in FROM/],
     ['SELECT a FROM t UNION ALL SELECT a FROM u', /UNION/],
     ['SELECT a FROM t LIMIT 5', /LIMIT/],
     ['SELECT * FROM t', /SELECT \*/],
     ['SELECT a, now() FROM t', /clock/],
-    ['SELECT t.a FROM t RIGHT JOIN u ON t.a = u.a', /RIGHT joins/],
     ['SELECT a, sum(b) FROM t GROUP BY c', /group key c is not a column/],
   ])('%s → full (%s)', (q, reason) => {
     expect((shapeOf(q) as { reason: string }).reason).toMatch(reason);
@@ -145,6 +149,23 @@ describe('linear deltas', () => {
     ['SELECT DISTINCT a, b FROM t', 'keys'],
     ['SELECT a FROM t GROUP BY a', 'keys'],
     ['SELECT t.a, t.b FROM t LEFT JOIN u ON t.k = u.k', 'keys'],
+    // Outer joins followed along their join keys (plan/outer.ts).
+    ['SELECT t.a FROM t RIGHT JOIN u ON t.a = u.a', 'keys'],
+    ['SELECT t.a, u.b FROM t FULL OUTER JOIN u ON t.a = u.a', 'keys'],
+    ['SELECT u.b, count(*) FROM t LEFT JOIN u ON u.b = t.a GROUP BY u.b', 'keys'],
+    ['SELECT t.a, b FROM t LEFT JOIN u ON u.b = t.a', 'keys'],
+    ['SELECT t.a, u.b, v.c FROM t LEFT JOIN u ON u.k = t.k LEFT JOIN v ON v.j = u.j', 'keys'],
+    [
+      'SELECT t.g, v.c, COUNT(*) FROM t FULL JOIN u ON u.k = t.k FULL JOIN v ON v.j = u.j GROUP BY t.g, v.c',
+      'keys',
+    ],
+    ['SELECT t.a, v.c FROM t JOIN u ON u.k = t.k RIGHT JOIN v ON v.j = u.j AND v.i = u.i', 'keys'],
+    ['SELECT DISTINCT t.a, u.b FROM t FULL JOIN u ON t.a = u.a', 'keys'],
+    ['SELECT u.b, SUM(t.v) FROM t RIGHT JOIN u ON t.a = u.a GROUP BY u.b', 'keys'],
+    ['SELECT COUNT(*) FROM t FULL JOIN u ON t.a = u.a', 'full'],
+    ["SELECT t.a, u.b FROM t FULL JOIN u ON t.a = u.a AND u.b > 0 AND t.c <> 'x'", 'keys'],
+    ['SELECT t.a, u.b FROM t FULL JOIN u ON t.a = u.a AND u.b IS NULL', 'full'],
+    ['SELECT t.a, u.b FROM t FULL JOIN u ON t.a = u.a AND coalesce(u.b, 0) = 0', 'full'],
     ['SELECT t.a FROM t WHERE t.k IN (SELECT u.k FROM u)', 'keys'],
     [
       'SELECT t.g, COUNT(u.v), MIN(u.v) FROM t JOIN s ON s.k = t.k LEFT JOIN u ON u.k = t.k GROUP BY t.g',
@@ -233,5 +254,36 @@ describe('linear deltas', () => {
     expect(second).toContain(
       'FROM orders o JOIN (SELECT "k", "q", sum(_w) AS dtlab_w FROM dtlab."chg_lineitem"',
     );
+  });
+});
+
+describe('outer joins followed along their join keys', () => {
+  const q =
+    'SELECT t.g, v.c, COUNT(*) AS n FROM t FULL JOIN u ON u.k = t.k LEFT JOIN v ON v.j = u.j GROUP BY t.g, v.c';
+  it('keeps the join tree: each table, its parent and the key columns', () => {
+    const s = shapeOf(q) as QueryShape;
+    expect(s.outer?.edges).toEqual([
+      undefined,
+      { parent: 0, pairs: [['k', 'k']] },
+      { parent: 1, pairs: [['j', 'j']] },
+    ]);
+    expect(s.optional).toBeUndefined();
+  });
+  it('reads, per changed table and state, its change and the rows its keys reach (later tables old)', () => {
+    const s = shapeOf(q) as QueryShape;
+    const changed = new Map([
+      ['t', ['k', 'g']],
+      ['v', ['j', 'c']],
+    ]);
+    const parts = affectedKeysSql(q, s, 'duckdb', changed).split('\nUNION\n');
+    // Two steps (t, then v), each before (deleted rows) and after (inserted rows).
+    expect(parts).toHaveLength(4);
+    expect(parts[0]).toMatch(/HAVING sum\(_w\) < 0/);
+    expect(parts[1]).toMatch(/HAVING sum\(_w\) > 0/);
+    // In t's step v is read in its old state (the change taken back), reached from u's rows by j.
+    expect(parts[0]).toMatch(/HAVING sum\(dtlab_s2\.dtlab_n\) > 0/);
+    expect(parts[0]).toMatch(/dtlab_e2\."j" = dtlab_s2\."j"/);
+    // In v's step t is current: no old state is built.
+    expect(parts[2]).not.toMatch(/dtlab_n/);
   });
 });

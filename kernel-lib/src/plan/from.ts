@@ -13,7 +13,7 @@ export interface TableRef {
   end: number;
   alias?: string;
   /** How it joins the tables before it (within its own FROM clause). */
-  join: 'first' | 'inner' | 'left' | 'cross';
+  join: 'first' | 'inner' | 'left' | 'right' | 'full' | 'cross';
   /** Span of the LEFT [OUTER] JOIN keywords (to make the join inner when this side is the change). */
   joinSpan?: [number, number];
   /** The SELECT whose FROM names it: 0 the query itself, k the k-th subquery in FROM (depth first). */
@@ -109,8 +109,12 @@ export function fromTables(
       join = 'cross';
       continue;
     }
-    if (isKeyword(t, 'RIGHT') || isKeyword(t, 'FULL') || isKeyword(t, 'NATURAL')) {
-      return `${t.text.toUpperCase()} joins are refreshed in full in this version`;
+    if (isKeyword(t, 'NATURAL')) return 'NATURAL joins are refreshed in full in this version';
+    if (isKeyword(t, 'RIGHT') || isKeyword(t, 'FULL')) {
+      // Maintained by following join keys (plan/outer.ts); the join keyword comes next.
+      join = isKeyword(t, 'RIGHT') ? 'right' : 'full';
+      i = isKeyword(top[i + 1], 'OUTER') ? i + 2 : i + 1;
+      continue;
     }
     if (isKeyword(t, 'LEFT')) {
       const j = isKeyword(top[i + 1], 'OUTER') ? i + 2 : i + 1;
@@ -125,7 +129,7 @@ export function fromTables(
       continue;
     }
     if (isKeyword(t, 'INNER') || isKeyword(t, 'JOIN')) {
-      if (join !== 'left' && join !== 'cross') join = 'inner';
+      if (join === 'first' || join === 'inner') join = 'inner';
       if (isKeyword(t, 'INNER')) i++;
       continue;
     }
@@ -141,7 +145,8 @@ export function fromTables(
     if (t.kind === 'op' && t.text === '(') {
       // A subquery in FROM: maintained when it only selects, projects and joins (no grouping).
       const close = top[i + 1] as Token;
-      if (thisJoin === 'left') return 'a LEFT JOIN to a subquery is refreshed in full in this version';
+      if (thisJoin === 'left' || thisJoin === 'right' || thisJoin === 'full')
+        return `a ${thisJoin.toUpperCase()} JOIN to a subquery is refreshed in full in this version`;
       const reason = derivedTables(all, inside(all, t, close), into);
       if (reason) return reason;
       i++;
@@ -203,7 +208,8 @@ function derivedTables(all: Token[], tokens: Token[], into: FromContents): strin
   const scope = into.levels.length;
   const reason = fromTables(all, level, into, scope);
   if (reason) return reason;
-  if (into.tables.some((r) => r.scope === scope && r.join === 'left'))
-    return 'a LEFT JOIN inside a subquery in FROM is refreshed in full in this version';
+  const outer = into.tables.find((r) => r.scope === scope && ['left', 'right', 'full'].includes(r.join));
+  if (outer)
+    return `a ${outer.join.toUpperCase()} JOIN inside a subquery in FROM is refreshed in full in this version`;
   return undefined;
 }

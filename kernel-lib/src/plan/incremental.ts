@@ -12,6 +12,7 @@
 
 import { quoteIdent, type SqlFamily } from '../backends/backend.js';
 import { dialectOf } from '../dialect/index.js';
+import { outerSlices } from './outer-keys.js';
 import type { QueryShape, TableRef } from './shape.js';
 
 /** Name of the per-refresh table of affected keys. */
@@ -108,6 +109,12 @@ export function affectedKeysSql(
     return `SELECT DISTINCT ${keyList} FROM ${edited.slice(shape.fromStart, end + shift)}`;
   };
   const parts: string[] = [];
+  if (shape.outer) {
+    // Outer joins: every table read as the rows the change reaches along the join keys (plan/outer.ts).
+    for (const slices of outerSlices(shape.tables, shape.outer, family, changed))
+      parts.push(part([...slices].map(([ref, rows]) => substitute(ref, rows))));
+    return parts.join('\nUNION\n');
+  }
   for (const ref of shape.tables) {
     const columns = changed.get(ref.name);
     if (!columns) continue;

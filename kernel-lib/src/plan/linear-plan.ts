@@ -32,6 +32,7 @@ export function linearPlan(query: string, shape: QueryShape): LinearPlan | { rea
   if (shape.subqueryTables.length > 0 || (shape.conjuncts.length > 0 && !shape.global))
     return { reason: 'subqueries need whole groups' };
   if (shape.derived) return { reason: 'subqueries in FROM' };
+  if (shape.outer) return { reason: 'outer joins whose rows come and go with the other side' };
   const left = shape.tables.some((t) => t.join === 'left');
   if (!shape.grouped && !shape.global && shape.aggregateCounts.every((n) => n === 0))
     return left

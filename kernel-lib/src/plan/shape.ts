@@ -9,6 +9,7 @@
 import { isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
 import { type FromContents, fromTables, selectLevel, type TableRef } from './from.js';
 import { type OptionalSide, optionalSide, ownerOf } from './optional.js';
+import { type OuterJoins, outerJoins } from './outer.js';
 import { andSpans, andTerms, correlate, type SubqueryConjunct } from './subquery.js';
 
 export type { TableRef } from './from.js';
@@ -43,6 +44,11 @@ export interface QueryShape {
   grouped: boolean;
   /** The query's LEFT JOIN, when its optional table comes last in FROM (plan/optional.ts). */
   optional?: OptionalSide;
+  /**
+   * The join tree of a query with RIGHT / FULL joins, or a LEFT JOIN whose key comes from its optional side:
+   * its changes are followed along the join keys (plan/outer.ts).
+   */
+  outer?: OuterJoins;
   /** Window functions (partitioned by the keys): whole partitions are recomputed. */
   window: boolean;
   /** SELECT DISTINCT, HAVING: both need whole groups (the affected-key strategy). */
@@ -305,7 +311,12 @@ export function describeQuery(
     tables,
     columnsOf,
   );
-  if (optional) return { reason: optional };
+  let outer: OuterJoins | undefined;
+  if (optional || tables.some((t) => t.join === 'right' || t.join === 'full')) {
+    const joins = outerJoins(root, tables, columnsOf);
+    if ('reason' in joins) return { reason: optional ? `${optional} (${joins.reason})` : joins.reason };
+    outer = joins;
+  }
 
   const fromEndAt = (top[fromEnd - 1] as Token).end;
   const tailAt = top.findIndex(
@@ -354,9 +365,14 @@ export function describeQuery(
     });
     return n;
   });
-  const side = optionalSide(root, tables, fromEndAt, columnsOf);
+  if (outer && conjuncts.length > 0)
+    return {
+      reason: 'outer joins with correlated subqueries in WHERE are refreshed in full in this version',
+    };
+  const side = outer ? undefined : optionalSide(root, tables, fromEndAt, columnsOf);
   return {
     ...(side ? { optional: side } : {}),
+    ...(outer ? { outer } : {}),
     items,
     itemStarts,
     aggregateCounts,

@@ -98,6 +98,13 @@ export function chooseStrategy(
         : `an aggregate over the whole table is maintained only with COUNT, SUM and AVG over inner joins (${'reason' in linear ? linear.reason : ''})`,
     };
   }
+  if (shape.outer)
+    return {
+      kind: 'keys',
+      shape,
+      reason:
+        'outer joins: changes are applied by recomputing only the groups of the rows that share a join key with a changed row, NULL-extended rows included (followed along the join keys)',
+    };
   return {
     kind: 'keys',
     shape,

@@ -2,7 +2,8 @@
  * A seeded generator of defining queries and change sequences over a small TPC-H: the TPC-H tables' column
  * names and types (tpch/schema.ts, without keys or NOT NULL, so NULLs and duplicate keys happen), a few dozen
  * rows drawn from small domains so joins match. Queries: aggregates over inner-join chains along the foreign
- * keys (grouped and whole-table, COUNT/SUM/AVG/MIN/MAX/COUNT(DISTINCT), HAVING), LEFT JOINs, projections
+ * keys (grouped and whole-table, COUNT/SUM/AVG/MIN/MAX/COUNT(DISTINCT), HAVING), LEFT JOINs, chains of
+ * LEFT / RIGHT / FULL joins (rows, and groups keyed by any side), projections
  * (also DISTINCT), subqueries (IN, EXISTS, NOT EXISTS, correlated scalar), CTEs, set operations (UNION [ALL],
  * EXCEPT, INTERSECT), aggregates over aggregating subqueries in FROM, `SELECT *` and views (tpchViews()). Changes: inserts (with NULLs),
  * updates of keys, measures and categories (also to NULL), deletes. Pure: the seed decides everything.
@@ -32,8 +33,8 @@ interface Chain {
   from: string;
 }
 
-/** A chain of 1–`max` tables joined along foreign keys (inner joins). */
-function chain(rnd: Rng, max: number, start?: string): Chain {
+/** A chain of 1–`max` tables joined along foreign keys (inner joins, or any of `joins`). */
+function chain(rnd: Rng, max: number, start?: string, joins = ['JOIN']): Chain {
   const pick = pickOf(rnd);
   const tables = [start ?? pick(TABLES)];
   let from = `${tables[0]} ${ALIAS[tables[0] as string]}`;
@@ -47,7 +48,7 @@ function chain(rnd: Rng, max: number, start?: string): Chain {
     const [a, ac, b, bc] = pick(next);
     const added = tables.includes(a) ? b : a;
     tables.push(added);
-    from += ` JOIN ${added} ${ALIAS[added]} ON ${ALIAS[a]}.${ac} = ${ALIAS[b]}.${bc}`;
+    from += ` ${pick(joins)} ${added} ${ALIAS[added]} ON ${ALIAS[a]}.${ac} = ${ALIAS[b]}.${bc}`;
   }
   return { tables, from };
 }
@@ -149,6 +150,29 @@ function outerRows(rnd: Rng): GeneratedQuery {
   return {
     family: `outer join rows (${join})`,
     sql: `SELECT ${cols[0]} AS p0, ${cols[1]} AS p1 FROM ${a} ${ALIAS[a]} ${join} ${b} ${ALIAS[b]} ON ${ALIAS[a]}.${ac} = ${ALIAS[b]}.${bc}${where}`,
+  };
+}
+
+/** A chain of 2–3 tables joined by LEFT / RIGHT / FULL / inner joins: rows, or groups keyed by any side. */
+function outerChain(rnd: Rng): GeneratedQuery {
+  const pick = pickOf(rnd);
+  let ch = chain(rnd, 3, undefined, ['LEFT JOIN', 'RIGHT JOIN', 'FULL JOIN', 'FULL OUTER JOIN', 'JOIN']);
+  while (ch.tables.length < 2) ch = chain(rnd, 3, undefined, ['LEFT JOIN', 'RIGHT JOIN', 'FULL JOIN']);
+  const keys = [
+    ...new Set(
+      Array.from({ length: 1 + Math.floor(rnd() * 2) }, () =>
+        ref(pick(colsOf(ch.tables, ['key', 'cat', 'date']))),
+      ),
+    ),
+  ];
+  const where = rnd() < 0.3 ? ` WHERE ${predicate(rnd, ch.tables)}` : '';
+  const select = keys.map((k, i) => `${k} AS k${i}`);
+  if (rnd() < 0.4)
+    return { family: 'outer join chain rows', sql: `SELECT ${select.join(', ')} FROM ${ch.from}${where}` };
+  const aggs = [`${aggregate(rnd, ch.tables)} AS a0`, `${aggregate(rnd, ch.tables)} AS a1`];
+  return {
+    family: 'outer join chain aggregate',
+    sql: `SELECT ${[...select, ...aggs].join(', ')} FROM ${ch.from}${where} GROUP BY ${keys.join(', ')}`,
   };
 }
 
@@ -302,6 +326,7 @@ const FAMILIES: [number, (rnd: Rng) => GeneratedQuery][] = [
   [5, aggQuery],
   [2, leftJoinQuery],
   [1, outerRows],
+  [2, outerChain],
   [3, (rnd) => projection(rnd)],
   [3, subqueryQuery],
   [1, cteQuery],
