@@ -34,13 +34,14 @@ import { analyzeQuery, findIdentifier } from '../sql/analyze.js';
 import type { CreateDynamicTable } from '../sql/ddl.js';
 import { stored } from '../sql/expectations.js';
 import { positionAt } from '../sql/position.js';
+import { expandLateralAliases } from '../sql/select-rewrite.js';
 import { type Translation, translateSql, translateType } from '../sql/translate.js';
 import { volatileFinding } from '../sql/volatile.js';
 import { DEFAULT_WAREHOUSE, type DynamicTable, type RefreshRecord, type Warehouse } from '../types.js';
 import type { EngineContext } from './context.js';
 import { databaseView } from './dependencies.js';
 import { dropQuarantine, validateExpectations } from './expectations.js';
-import { queryError } from './query-error.js';
+import { inStatement, queryError } from './query-error.js';
 import { resolveSources } from './sources.js';
 
 export interface CreateOutcome {
@@ -122,7 +123,11 @@ export async function planCreate(
   }
   // The parse's relations, checked against the database's own view of the query (engine/sources.ts).
   const now = ctx.clock.now();
-  const translation = translateSql(stmt.query, backend.family, { now });
+  const translation = inStatement(
+    () => translateSql(stmt.query, backend.family, { now }),
+    sql,
+    stmt.queryOffset,
+  );
   const views = analysis.sources.filter((n) => relations.get(n) === 'VIEW');
   const db = await databaseView(backend, translation.text, views, analysis.walk?.functions ?? []).catch(
     (e: unknown) => {
@@ -178,10 +183,14 @@ export async function planCreate(
       at(volatile ? findIdentifier(stmt.query, volatile.name) : undefined),
     );
   }
+  // The planner reads lateral column aliases expanded (sql/select-rewrite.ts), as refreshes do.
+  const planned = expandLateralAliases(stmt.query);
+  const plannedAnalysis =
+    planned === stmt.query ? analysis : analyzeQuery(planned, (n) => relations.has(n) || dtNames.has(n));
   const decision =
     mustFull && stmt.refreshMode === 'AUTO'
       ? { mode: 'FULL' as const, reason: `AUTO chose FULL: ${mustFull}` }
-      : decideRefreshMode(stmt.refreshMode, stmt.query, analysis, sources, (t) => columns.get(t), typeOf);
+      : decideRefreshMode(stmt.refreshMode, planned, plannedAnalysis, sources, (t) => columns.get(t), typeOf);
   if ('error' in decision)
     throw new DtError('DT_ERR_INCREMENTAL_UNSUPPORTED', `${stmt.name}: ${decision.error}`);
 

@@ -7,7 +7,9 @@
  * The table of translations is documented in docs/sql-dialect.md; keep the two in step.
  */
 import { formatTimestamp, type SqlFamily } from '../backends/backend.js';
+import { dialectOf } from '../dialect/index.js';
 import { type Token, tokenize } from './lexer.js';
+import { rewriteSelects } from './select-rewrite.js';
 import { monitoringCall } from './table-functions.js';
 
 export interface Translation {
@@ -202,7 +204,8 @@ export interface TranslateOptions {
 }
 
 export function translateSql(sql: string, family: SqlFamily, options: TranslateOptions = {}): Translation {
-  const tokens = tokenize(sql);
+  // QUALIFY and lateral column aliases where the family lacks them (sql/select-rewrite.ts).
+  const tokens = rewriteSelects(tokenize(sql), sql, dialectOf(family).selectRewrites);
   const pieces = translateTokens(tokens, 0, tokens.length, { family, sql, ...options });
   const starts: number[] = [];
   let text = '';
