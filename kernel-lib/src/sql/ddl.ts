@@ -477,6 +477,9 @@ function alterDynamicTable(c: Cursor, sql: string): AlterDynamicTable {
     c.expect('COMMENT');
     action = { kind: 'set', comment: null };
   } else {
+    // ALTER … CLUSTER BY and the like: refused naming the clause.
+    const t = c.peek();
+    if (t) unsupportedClause(c, t);
     c.fail(
       'expected SUSPEND, RESUME, REFRESH, VERIFY, SET, UNSET COMMENT, RENAME TO, SWAP WITH, ADD CONSTRAINT, DROP CONSTRAINT, READMIT or DISCARD',
     );
