@@ -115,7 +115,6 @@ const CASES: Case[] = [
     sql: `CREATE DYNAMIC TABLE init_on_big TARGET_LAG = '1 hour' WAREHOUSE = compute_wh
   INITIALIZATION_WAREHOUSE = reporting_wh
   AS SELECT order_id FROM raw_orders`,
-    refused: { clause: /INITIALIZATION_WAREHOUSE/ },
   },
   { sql: `CREATE DYNAMIC TABLE spend_copy CLONE customer_spend`, refused: { clause: /CLONE/ } },
   {

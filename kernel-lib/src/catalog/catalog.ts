@@ -24,7 +24,7 @@ export async function listDynamicTables(db: Queryable): Promise<DynamicTable[]> 
   const { rows } = await db.query(
     `SELECT name, query, columns, target_lag_s, warehouse, refresh_mode, effective_mode, refresh_mode_reason,
             initialize, scheduler, comment, scheduling_state, created_on, data_timestamp, suspend_reason, d.sources,
-            expectations, pending_recompute
+            expectations, pending_recompute, initialization_warehouse
        FROM dtlab.dynamic_tables t
        LEFT JOIN (SELECT dt_name, string_agg(source_name || chr(31) || source_kind, chr(30) ORDER BY source_name) AS sources
                     FROM dtlab.dependencies GROUP BY dt_name) d ON d.dt_name = t.name
@@ -53,6 +53,7 @@ export async function listDynamicTables(db: Queryable): Promise<DynamicTable[]> 
       dataTimestamp: optional(r[13]) ?? null,
       ...(optional(r[16]) ? { expectations: JSON.parse(str(r[16])) } : {}),
       ...(optional(r[17]) ? { pendingRecompute: str(r[17]) } : {}),
+      ...(optional(r[18]) ? { initializationWarehouse: str(r[18]) } : {}),
       sources: (optional(r[15])?.split('\u001e') ?? []).map((d) => {
         const [name, kind] = d.split('\u001f');
         return { name: str(name), kind: str(kind) as SourceKind };
@@ -69,8 +70,8 @@ export async function insertDynamicTable(db: Queryable, dt: DynamicTable): Promi
   await db.query(
     `INSERT INTO dtlab.dynamic_tables (name, query, columns, target_lag_s, warehouse, refresh_mode, effective_mode,
        refresh_mode_reason, initialize, scheduler, comment, scheduling_state, created_on, data_timestamp,
-       suspend_reason, expectations, pending_recompute)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+       suspend_reason, expectations, pending_recompute, initialization_warehouse)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
     [
       dt.name,
       dt.query,
@@ -89,6 +90,7 @@ export async function insertDynamicTable(db: Queryable, dt: DynamicTable): Promi
       dt.suspendReason ?? null,
       expectationsText(dt.expectations),
       dt.pendingRecompute ?? null,
+      dt.initializationWarehouse ?? null,
     ],
   );
   for (const s of dt.sources) {
@@ -112,6 +114,7 @@ export async function updateDynamicTable(
   changes: {
     target_lag_s?: number | null;
     warehouse?: string;
+    initialization_warehouse?: string | null;
     comment?: string | null;
     scheduler?: string;
     scheduling_state?: string;

@@ -38,6 +38,8 @@ export const CATALOG_DDL = [
   // quarantined rows. Quarantine tables are dtlab.quarantine_<dt>, made with the DT.
   'ALTER TABLE dtlab.dynamic_tables ADD COLUMN IF NOT EXISTS expectations VARCHAR',
   'ALTER TABLE dtlab.dynamic_tables ADD COLUMN IF NOT EXISTS pending_recompute VARCHAR',
+  // INITIALIZATION_WAREHOUSE (NULL: the initial refresh runs on the DT's warehouse).
+  'ALTER TABLE dtlab.dynamic_tables ADD COLUMN IF NOT EXISTS initialization_warehouse VARCHAR',
   `CREATE TABLE IF NOT EXISTS dtlab.expectation_results (
      refresh_id BIGINT NOT NULL, name VARCHAR NOT NULL, expectation VARCHAR NOT NULL, action VARCHAR NOT NULL,
      rows_passed BIGINT NOT NULL, rows_failed BIGINT NOT NULL, data_timestamp TIMESTAMP)`,

@@ -112,6 +112,19 @@ export async function planCreate(
     });
   }
 
+  // INITIALIZATION_WAREHOUSE: the initial refresh is billed to it, at its size.
+  const initWh =
+    stmt.initializationWarehouse === undefined
+      ? wh
+      : (await ctx.warehouses()).find((w) => w.name === stmt.initializationWarehouse);
+  if (!initWh) {
+    const option = /\bINITIALIZATION_WAREHOUSE\b/i.exec(sql.slice(0, stmt.queryOffset));
+    throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${stmt.initializationWarehouse} does not exist`, {
+      ...(option ? { position: positionAt(sql, option.index), sql } : {}),
+      hint: `create it first, or leave INITIALIZATION_WAREHOUSE out (the initial refresh then runs on ${warehouse})`,
+    });
+  }
+
   const dtNames = new Set(dts.map((d) => d.name));
   const analysis = analyzeQuery(stmt.query, (n) => relations.has(n) || dtNames.has(n));
   if (analysis.sources.includes(stmt.name)) {
@@ -214,6 +227,7 @@ export async function planCreate(
     ...(stmt.columns ? { columns: stmt.columns } : {}),
     targetLag: stmt.targetLag,
     warehouse,
+    ...(stmt.initializationWarehouse ? { initializationWarehouse: stmt.initializationWarehouse } : {}),
     refreshMode: stmt.refreshMode,
     effectiveMode: decision.mode,
     refreshModeReason: decision.reason,
@@ -226,7 +240,15 @@ export async function planCreate(
     dataTimestamp: null,
     sources,
   };
-  return { dt, ...(existing ? { existing } : {}), warehouseSize: wh.size, select, translation, now, output };
+  return {
+    dt,
+    ...(existing ? { existing } : {}),
+    warehouseSize: initWh.size,
+    select,
+    translation,
+    now,
+    output,
+  };
 }
 
 async function runCreate(
@@ -282,6 +304,7 @@ async function runCreate(
             trigger: 'CREATION',
             dataTimestamp: now,
             warehouseSize,
+            ...(dt.initializationWarehouse ? { warehouse: dt.initializationWarehouse } : {}),
             planningMs: 0,
             reason: dt.refreshModeReason,
             ...(isManual(ctx.clock) ? { timing: modelTiming(() => warehouseSize) } : {}),

@@ -751,15 +751,19 @@ export class Engine {
         return `Dynamic table ${dt.name} ${verb}${others.length > 0 ? ` (also ${verb}: ${others.join(', ')})` : ''}.`;
       }
       case 'set': {
-        if (action.warehouse && !(await this.catalog.warehouses()).some((w) => w.name === action.warehouse)) {
-          throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${action.warehouse} does not exist`);
+        for (const named of [action.warehouse, action.initializationWarehouse]) {
+          if (named && !(await this.catalog.warehouses()).some((w) => w.name === named))
+            throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${named} does not exist`);
         }
-        const { targetLag, warehouse, comment, scheduler } = action;
+        const { targetLag, warehouse, comment, scheduler, initializationWarehouse } = action;
         await updateDynamicTable(this.backend, dt.name, {
           ...(targetLag ? { target_lag_s: targetLag.kind === 'duration' ? targetLag.seconds : null } : {}),
           ...(warehouse ? { warehouse } : {}),
           ...(comment !== undefined ? { comment } : {}),
           ...(scheduler ? { scheduler } : {}),
+          ...(initializationWarehouse !== undefined
+            ? { initialization_warehouse: initializationWarehouse }
+            : {}),
         });
         this.catalogChanged({ type: 'catalog', action: 'altered', name: dt.name });
         const what = [
@@ -767,6 +771,11 @@ export class Engine {
           warehouse ? `WAREHOUSE = ${warehouse}` : '',
           comment === null ? 'COMMENT unset' : comment !== undefined ? 'COMMENT' : '',
           scheduler ? `SCHEDULER = ${scheduler}` : '',
+          initializationWarehouse === null
+            ? 'INITIALIZATION_WAREHOUSE unset'
+            : initializationWarehouse
+              ? `INITIALIZATION_WAREHOUSE = ${initializationWarehouse}`
+              : '',
         ].filter(Boolean);
         return `Dynamic table ${dt.name} altered: ${what.join(', ')}.`;
       }

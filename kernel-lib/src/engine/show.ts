@@ -66,6 +66,7 @@ export async function showDynamicTablesResult(
       Number(count.rows[0]?.[0] ?? 0),
       dt.comment ?? null,
       dt.query,
+      dt.initializationWarehouse ?? null,
     ]);
   }
   return {
@@ -81,6 +82,7 @@ export async function showDynamicTablesResult(
       col('rows', 'bigint'),
       col('comment'),
       col('text'),
+      col('initialization_warehouse'),
     ],
     rows,
   };

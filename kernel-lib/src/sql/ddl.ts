@@ -52,6 +52,8 @@ export interface CreateDynamicTable {
   columns?: ColumnSpec[];
   targetLag: TargetLag;
   warehouse?: string;
+  /** INITIALIZATION_WAREHOUSE: the warehouse the initial refresh is billed to. */
+  initializationWarehouse?: string;
   refreshMode: RefreshMode;
   initialize: InitializeMode;
   scheduler: SchedulerMode;
@@ -75,6 +77,8 @@ export type AlterAction =
       comment?: string | null;
       /** Only through CREATE OR ALTER. */
       scheduler?: SchedulerMode;
+      /** Only through CREATE OR ALTER (null: unset). */
+      initializationWarehouse?: string | null;
     }
   | { kind: 'rename'; newName: string }
   | { kind: 'swap'; other: string }
@@ -251,8 +255,6 @@ const UNSUPPORTED_CLAUSES: Record<string, string> = {
     'DATA_RETENTION_TIME_IN_DAYS is not supported: DT Lab keeps no Time Travel; leave it out',
   MAX_DATA_EXTENSION_TIME_IN_DAYS:
     'MAX_DATA_EXTENSION_TIME_IN_DAYS is not supported: DT Lab keeps no Time Travel; leave it out',
-  INITIALIZATION_WAREHOUSE:
-    'INITIALIZATION_WAREHOUSE is not supported yet: the first refresh runs on WAREHOUSE; leave it out',
 };
 
 function unsupportedClause(c: Cursor, t: Token): void {
@@ -309,6 +311,7 @@ function createDynamicTable(
   const seen = new Map<string, Token>();
   let targetLag: TargetLag | undefined;
   let warehouse: string | undefined;
+  let initializationWarehouse: string | undefined;
   let refreshMode: RefreshMode = 'AUTO';
   let initialize: InitializeMode = 'ON_CREATE';
   let scheduler: SchedulerMode = 'ENABLE';
@@ -336,6 +339,9 @@ function createDynamicTable(
       case 'WAREHOUSE':
         warehouse = c.identifier('a warehouse name');
         break;
+      case 'INITIALIZATION_WAREHOUSE':
+        initializationWarehouse = c.identifier('a warehouse name');
+        break;
       case 'REFRESH_MODE':
         refreshMode = c.choice('REFRESH_MODE', ['AUTO', 'FULL', 'INCREMENTAL']);
         break;
@@ -350,7 +356,7 @@ function createDynamicTable(
         break;
       default:
         c.failOption(
-          `unknown option ${t.text}: expected TARGET_LAG, WAREHOUSE, REFRESH_MODE, INITIALIZE, SCHEDULER or COMMENT`,
+          `unknown option ${t.text}: expected TARGET_LAG, WAREHOUSE, INITIALIZATION_WAREHOUSE, REFRESH_MODE, INITIALIZE, SCHEDULER or COMMENT`,
           t,
         );
     }
@@ -368,6 +374,7 @@ function createDynamicTable(
     ...(columns ? { columns } : {}),
     targetLag,
     ...(warehouse ? { warehouse } : {}),
+    ...(initializationWarehouse ? { initializationWarehouse } : {}),
     refreshMode,
     initialize,
     scheduler,
