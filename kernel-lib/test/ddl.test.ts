@@ -229,12 +229,15 @@ describe('Snowflake clauses DT Lab does not have', () => {
       46,
       /Time Travel/,
     ],
-    ['UNDROP DYNAMIC TABLE d', 1, /UNDROP DYNAMIC TABLE is not supported/],
   ])('%s → DT_ERR_UNSUPPORTED at column %d', (sql, column, message) => {
     const err = fails(sql);
     expect(err.code).toBe('DT_ERR_UNSUPPORTED');
     expect(err.message).toMatch(message);
     expect(err.details.position?.column).toBe(column);
+  });
+
+  it('UNDROP DYNAMIC TABLE parses (engine: test/undrop.test.ts)', () => {
+    expect(parse('UNDROP DYNAMIC TABLE d')).toEqual({ kind: 'undrop_dynamic_table', name: 'd' });
   });
 
   it('INITIALIZATION_WAREHOUSE is an option (engine: test/initialization-warehouse.test.ts)', () => {

@@ -99,6 +99,7 @@ import { type IdPosition, listQuarantine, reviewQuarantine } from './quarantine.
 import { queryError } from './query-error.js';
 import { refuseReaders, renameSteps, swapSteps } from './rename.js';
 import { checkShowScope, describeResult, showDynamicTablesResult, showWarehousesResult } from './show.js';
+import { keepDropped, undropDynamicTable } from './undrop.js';
 import { guardWrite, mayWrite, readOnlyError } from './write-guard.js';
 
 export interface StatementResult {
@@ -351,6 +352,11 @@ export class Engine {
       }
       case 'drop_dynamic_table':
         return status(await this.drop(parsed.name, parsed.ifExists));
+      case 'undrop_dynamic_table': {
+        const message = await undropDynamicTable(this.ctx, parsed.name);
+        this.catalogChanged({ type: 'catalog', action: 'created', name: parsed.name });
+        return status(message);
+      }
       case 'explain_create_dynamic_table':
         return table(await explainCreate(this.ctx, parsed.create, stmt.text));
       case 'show_dynamic_tables':
@@ -838,6 +844,7 @@ export class Engine {
       );
     }
     await this.backend.transaction(async (tx) => {
+      await keepDropped(tx, dt, this.clock.now()); // UNDROP restores it (engine/undrop.ts)
       await tx.query(`DROP TABLE ${quoteIdent(name)}`);
       await deleteDynamicTable(tx, name);
       await dropState(tx, name);

@@ -93,6 +93,12 @@ export interface AlterDynamicTable {
   action: AlterAction;
 }
 
+/** UNDROP DYNAMIC TABLE name: restores the last dropped DT of that name (engine/undrop.ts). */
+export interface UndropDynamicTable {
+  kind: 'undrop_dynamic_table';
+  name: string;
+}
+
 export interface DropDynamicTable {
   kind: 'drop_dynamic_table';
   ifExists: boolean;
@@ -150,6 +156,7 @@ export type Statement =
   | CreateDynamicTable
   | AlterDynamicTable
   | DropDynamicTable
+  | UndropDynamicTable
   | ShowDynamicTables
   | DescribeDynamicTable
   | CreateWarehouse
@@ -181,11 +188,11 @@ export function parseStatement(sql: string, tokens: Token[]): Statement {
       return { kind: 'explain_create_dynamic_table', create: create as CreateDynamicTable };
     }
   }
-  if (c.accept('UNDROP', 'DYNAMIC', 'TABLE'))
-    c.unsupported(
-      'UNDROP DYNAMIC TABLE is not supported: DT Lab keeps no dropped tables (no Time Travel); create it again with CREATE DYNAMIC TABLE',
-      tokens.find((t) => t.kind === 'word'),
-    );
+  if (c.accept('UNDROP', 'DYNAMIC', 'TABLE')) {
+    const name = c.identifier('a dynamic table name');
+    end(c);
+    return { kind: 'undrop_dynamic_table', name };
+  }
   const notification = parseNotificationStatement(c);
   if (notification) return { kind: 'notification', statement: notification };
   if (c.accept('CREATE')) {
