@@ -174,7 +174,8 @@ function rewriteBlock(block: Item[], opts: SelectRewrites, sql: string): Item[] 
       if (i === undefined) continue;
       const from = i - offset + 1;
       const to = Math.min(clauseEnd(i), offset + tail.length) - offset;
-      const replaced = substitute(tail.slice(from, to), aliases, false);
+      const region = tail.slice(from, to);
+      const replaced = substitute(region, aliases, false);
       tail = [...tail.slice(0, from), ...replaced, ...tail.slice(to)];
       // Later clause indices shift by the change in length.
       const delta = replaced.length - (to - from);
