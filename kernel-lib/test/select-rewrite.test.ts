@@ -21,6 +21,12 @@ describe('select rewrites (pure)', () => {
       'SELECT a + 1 AS x, (a + 1) * 2 AS y, t.x, (SELECT x FROM u) AS s FROM t WHERE (a + 1) > 3 GROUP BY (a + 1), (a + 1) % 2',
     );
   });
+  it('keeps a name inside an aggregate, or in WHERE, as the source column when the alias is an aggregate', () => {
+    const sql = 'SELECT SUM(v) AS s, COUNT(s) AS cs FROM a WHERE s > 0 GROUP BY g HAVING s > 1';
+    expect(translateSql(sql, 'postgres').text).toBe(
+      'SELECT SUM(v) AS s, COUNT(s) AS cs FROM a WHERE s > 0 GROUP BY g HAVING (SUM(v)) > 1',
+    );
+  });
   it('keeps a name that is also a source column (SUM(amount) AS amount) as the column', () => {
     const sql = 'SELECT sum(amount) AS amount, amount + 1 AS b FROM t GROUP BY amount';
     expect(translateSql(sql, 'postgres').text).toBe(sql);

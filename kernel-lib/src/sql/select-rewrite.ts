@@ -175,7 +175,9 @@ function rewriteBlock(block: Item[], opts: SelectRewrites, sql: string): Item[] 
       const from = i - offset + 1;
       const to = Math.min(clauseEnd(i), offset + tail.length) - offset;
       const region = tail.slice(from, to);
-      const replaced = substitute(region, aliases, false);
+      // WHERE and GROUP BY cannot hold an aggregate or window: an aggregate alias's name there is a column.
+      const usable = w === 'WHERE' || w === 'GROUP' ? withoutAggregates(aliases) : aliases;
+      const replaced = substitute(region, usable, false);
       tail = [...tail.slice(0, from), ...replaced, ...tail.slice(to)];
       // Later clause indices shift by the change in length.
       const delta = replaced.length - (to - from);
@@ -360,7 +362,9 @@ function substitute(items: Item[], aliases: Map<string, Item[]>, skipAlias: bool
       const isSubquery = ['SELECT', 'WITH'].includes(word(x.slice(1).find((t) => !blank(t))));
       if (isSubquery) out.push(x);
       else {
-        const inner = substitute(x.slice(1, -1), aliases, false);
+        // An aggregate's argument never holds an aggregate: there the name is a source column.
+        const inAggregate = AGGREGATES.has(word(prevSignificant(items, i)).toLowerCase());
+        const inner = substitute(x.slice(1, -1), inAggregate ? withoutAggregates(aliases) : aliases, false);
         out.push([x[0] as Token, ...flat(inner), ...(x.length > 1 ? [x[x.length - 1] as Token] : [])]);
       }
       return;
@@ -384,4 +388,50 @@ function substitute(items: Item[], aliases: Map<string, Item[]>, skipAlias: bool
 
 function mentions(items: Item[], name: string): boolean {
   return flat(items).some((t) => (t.kind === 'word' || t.kind === 'quoted') && identifierName(t) === name);
+}
+
+const AGGREGATES = new Set([
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'stddev',
+  'stddev_samp',
+  'stddev_pop',
+  'variance',
+  'var_samp',
+  'var_pop',
+  'median',
+  'listagg',
+  'string_agg',
+  'array_agg',
+  'any_value',
+  'bool_and',
+  'bool_or',
+  'count_if',
+  'mode',
+  'approx_count_distinct',
+  'percentile_cont',
+  'percentile_disc',
+  'corr',
+  'covar_samp',
+  'covar_pop',
+]);
+
+/** Aliases whose expression holds no aggregate call and no window (OVER). */
+function withoutAggregates(aliases: Map<string, Item[]>): Map<string, Item[]> {
+  const out = new Map<string, Item[]>();
+  for (const [name, expr] of aliases) {
+    const tokens = flat(expr);
+    const aggregate = tokens.some(
+      (t, i) =>
+        t.kind === 'word' &&
+        (AGGREGATES.has(t.text.toLowerCase()) || t.text.toUpperCase() === 'OVER') &&
+        (t.text.toUpperCase() === 'OVER' ||
+          tokens.slice(i + 1).find((u) => u.kind !== 'space')?.text === '('),
+    );
+    if (!aggregate) out.set(name, expr);
+  }
+  return out;
 }
