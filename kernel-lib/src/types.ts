@@ -31,6 +31,8 @@ export interface DynamicTable {
   columns?: ColumnSpec[];
   targetLag: TargetLag;
   warehouse: string;
+  /** INITIALIZATION_WAREHOUSE: the warehouse the initial refresh is billed to (default: `warehouse`). */
+  initializationWarehouse?: string;
   /** What the user asked for. */
   refreshMode: RefreshMode;
   /** What the engine does, and why. */

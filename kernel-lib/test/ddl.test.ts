@@ -229,17 +229,21 @@ describe('Snowflake clauses DT Lab does not have', () => {
       46,
       /Time Travel/,
     ],
-    [
-      "CREATE DYNAMIC TABLE d TARGET_LAG = '1 hour' INITIALIZATION_WAREHOUSE = w AS SELECT 1",
-      46,
-      /INITIALIZATION_WAREHOUSE/,
-    ],
-    ['UNDROP DYNAMIC TABLE d', 1, /UNDROP DYNAMIC TABLE is not supported/],
   ])('%s → DT_ERR_UNSUPPORTED at column %d', (sql, column, message) => {
     const err = fails(sql);
     expect(err.code).toBe('DT_ERR_UNSUPPORTED');
     expect(err.message).toMatch(message);
     expect(err.details.position?.column).toBe(column);
+  });
+
+  it('UNDROP DYNAMIC TABLE parses (engine: test/undrop.test.ts)', () => {
+    expect(parse('UNDROP DYNAMIC TABLE d')).toEqual({ kind: 'undrop_dynamic_table', name: 'd' });
+  });
+
+  it('INITIALIZATION_WAREHOUSE is an option (engine: test/initialization-warehouse.test.ts)', () => {
+    expect(
+      parse("CREATE DYNAMIC TABLE d TARGET_LAG = '1 hour' INITIALIZATION_WAREHOUSE = w AS SELECT 1"),
+    ).toMatchObject({ kind: 'create_dynamic_table', initializationWarehouse: 'w' });
   });
 
   it('CREATE TRANSIENT DYNAMIC TABLE is a dynamic table (every DT here is transient)', () => {

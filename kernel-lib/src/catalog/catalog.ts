@@ -25,7 +25,7 @@ export async function listDynamicTables(db: Queryable): Promise<DynamicTable[]> 
   const { rows } = await db.query(
     `SELECT name, query, columns, target_lag_s, warehouse, refresh_mode, effective_mode, refresh_mode_reason,
             initialize, scheduler, comment, scheduling_state, created_on, data_timestamp, suspend_reason, d.sources,
-            expectations, pending_recompute, immutable_where, backfill_from
+            expectations, pending_recompute, immutable_where, backfill_from, initialization_warehouse
        FROM dtlab.dynamic_tables t
        LEFT JOIN (SELECT dt_name, string_agg(source_name || chr(31) || source_kind || chr(31) || coalesce(definition, ''), chr(30) ORDER BY source_name) AS sources
                     FROM dtlab.dependencies GROUP BY dt_name) d ON d.dt_name = t.name
@@ -56,6 +56,7 @@ export async function listDynamicTables(db: Queryable): Promise<DynamicTable[]> 
       ...(optional(r[17]) ? { pendingRecompute: str(r[17]) } : {}),
       ...(optional(r[18]) ? { immutableWhere: str(r[18]) } : {}),
       ...(optional(r[19]) ? { backfillFrom: str(r[19]) } : {}),
+      ...(optional(r[20]) ? { initializationWarehouse: str(r[20]) } : {}),
       sources: (optional(r[15])?.split('\u001e') ?? []).map((d) => {
         const [name, kind, definition] = d.split('\u001f');
         return { name: str(name), kind: str(kind) as SourceKind, ...(definition ? { definition } : {}) };
@@ -72,8 +73,8 @@ export async function insertDynamicTable(db: Queryable, dt: DynamicTable): Promi
   await db.query(
     `INSERT INTO dtlab.dynamic_tables (name, query, columns, target_lag_s, warehouse, refresh_mode, effective_mode,
        refresh_mode_reason, initialize, scheduler, comment, scheduling_state, created_on, data_timestamp,
-       suspend_reason, expectations, pending_recompute, immutable_where, backfill_from)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+       suspend_reason, expectations, pending_recompute, immutable_where, backfill_from, initialization_warehouse)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
     [
       dt.name,
       dt.query,
@@ -94,6 +95,7 @@ export async function insertDynamicTable(db: Queryable, dt: DynamicTable): Promi
       dt.pendingRecompute ?? null,
       dt.immutableWhere ?? null,
       dt.backfillFrom ?? null,
+      dt.initializationWarehouse ?? null,
     ],
   );
   for (const s of dt.sources) {
@@ -120,6 +122,7 @@ export async function updateDynamicTable(
   changes: {
     target_lag_s?: number | null;
     warehouse?: string;
+    initialization_warehouse?: string | null;
     comment?: string | null;
     scheduler?: string;
     scheduling_state?: string;

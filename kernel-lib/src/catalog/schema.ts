@@ -44,6 +44,12 @@ export const CATALOG_DDL = [
   // A view source's definition when the DT was created (plan/normalize.ts inlines it; a view redefined since
   // makes the DT refresh in full, saying so).
   'ALTER TABLE dtlab.dependencies ADD COLUMN IF NOT EXISTS definition VARCHAR',
+  // INITIALIZATION_WAREHOUSE (NULL: the initial refresh runs on the DT's warehouse).
+  'ALTER TABLE dtlab.dynamic_tables ADD COLUMN IF NOT EXISTS initialization_warehouse VARCHAR',
+  // The last dropped version of each DT name (engine/undrop.ts): its definition as JSON and its rows, kept in
+  // dtlab.<storage>.
+  `CREATE TABLE IF NOT EXISTS dtlab.dropped_dynamic_tables (
+     name VARCHAR NOT NULL, dropped_on TIMESTAMP NOT NULL, storage VARCHAR NOT NULL, definition VARCHAR NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS dtlab.expectation_results (
      refresh_id BIGINT NOT NULL, name VARCHAR NOT NULL, expectation VARCHAR NOT NULL, action VARCHAR NOT NULL,
      rows_passed BIGINT NOT NULL, rows_failed BIGINT NOT NULL, data_timestamp TIMESTAMP)`,

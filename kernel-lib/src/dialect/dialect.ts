@@ -35,6 +35,8 @@ export interface Dialect {
    * (capture/ledger.ts), and captured writes and refreshes take turns (capture/lock.ts).
    */
   readonly engineCaptures: boolean;
+  /** Snowflake SELECT features the family lacks, rewritten by translation (sql/select-rewrite.ts). */
+  readonly selectRewrites: { qualify: boolean; lateralAliases: boolean };
   /** PostgreSQL merges a small delta into state by index lookups; DuckDB hash-joins either way. */
   readonly indexesState: boolean;
   readonly capture: CaptureDialect;

@@ -11,6 +11,8 @@ const columnsText = (schema: string, table: string, skip: number) =>
 
 export const duckdbDialect: Dialect = {
   family: 'duckdb',
+  // DuckDB has QUALIFY; lateral aliases are expanded on every family so all backends agree on which name wins.
+  selectRewrites: { qualify: false, lateralAliases: true },
   engineCaptures: true,
   indexesState: false,
   capture: {

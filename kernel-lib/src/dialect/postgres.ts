@@ -11,6 +11,7 @@ const after = (column: string) =>
 
 export const postgresDialect: Dialect = {
   family: 'postgres',
+  selectRewrites: { qualify: true, lateralAliases: true },
   engineCaptures: false,
   indexesState: true,
   capture: {

@@ -16,6 +16,7 @@ export function auditedNames(parsed: Statement): string[] {
   switch (parsed.kind) {
     case 'create_dynamic_table':
     case 'drop_dynamic_table':
+    case 'undrop_dynamic_table':
       return [parsed.name];
     case 'alter_dynamic_table': {
       const a = parsed.action;

@@ -1,6 +1,6 @@
 /**
  * CREATE OR ALTER DYNAMIC TABLE (Snowflake): creates the DT when it does not exist; otherwise brings it to the
- * statement's definition. TARGET_LAG, WAREHOUSE, COMMENT and SCHEDULER change in place and keep the data; a
+ * statement's definition. TARGET_LAG, WAREHOUSE, INITIALIZATION_WAREHOUSE, COMMENT and SCHEDULER change in place and keep the data; a
  * different query, column list, REFRESH_MODE or INITIALIZE recreates it (reinitialization, as CREATE OR
  * REPLACE); a definition that already matches is a no-op. `alteration` is pure.
  */
@@ -40,5 +40,7 @@ export function alteration(
   if (existing.warehouse !== warehouse) set.warehouse = warehouse;
   if ((existing.comment ?? null) !== (stmt.comment ?? null)) set.comment = stmt.comment ?? null;
   if (existing.scheduler !== stmt.scheduler) set.scheduler = stmt.scheduler;
+  if ((existing.initializationWarehouse ?? null) !== (stmt.initializationWarehouse ?? null))
+    set.initializationWarehouse = stmt.initializationWarehouse ?? null;
   return Object.keys(set).length === 1 ? { kind: 'same' } : { kind: 'alter', set };
 }

@@ -36,6 +36,7 @@ import { analyzeQuery, findIdentifier } from '../sql/analyze.js';
 import type { CreateDynamicTable } from '../sql/ddl.js';
 import { stored } from '../sql/expectations.js';
 import { positionAt } from '../sql/position.js';
+import { expandLateralAliases } from '../sql/select-rewrite.js';
 import { type Translation, translateSql, translateType } from '../sql/translate.js';
 import { volatileFinding } from '../sql/volatile.js';
 import { DEFAULT_WAREHOUSE, type DynamicTable, type RefreshRecord, type Warehouse } from '../types.js';
@@ -43,7 +44,7 @@ import type { EngineContext } from './context.js';
 import { databaseView } from './dependencies.js';
 import { dropQuarantine, validateExpectations } from './expectations.js';
 import { checkImmutable, checkImmutableOptions, IMMUTABLE_FULL_REASON, runBackfill } from './immutable.js';
-import { queryError } from './query-error.js';
+import { inStatement, queryError } from './query-error.js';
 import { resolveSources } from './sources.js';
 
 export interface CreateOutcome {
@@ -115,6 +116,19 @@ export async function planCreate(
     });
   }
 
+  // INITIALIZATION_WAREHOUSE: the initial refresh is billed to it, at its size.
+  const initWh =
+    stmt.initializationWarehouse === undefined
+      ? wh
+      : (await ctx.warehouses()).find((w) => w.name === stmt.initializationWarehouse);
+  if (!initWh) {
+    const option = /\bINITIALIZATION_WAREHOUSE\b/i.exec(sql.slice(0, stmt.queryOffset));
+    throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${stmt.initializationWarehouse} does not exist`, {
+      ...(option ? { position: positionAt(sql, option.index), sql } : {}),
+      hint: `create it first, or leave INITIALIZATION_WAREHOUSE out (the initial refresh then runs on ${warehouse})`,
+    });
+  }
+
   const dtNames = new Set(dts.map((d) => d.name));
   const analysis = analyzeQuery(stmt.query, (n) => relations.has(n) || dtNames.has(n));
   if (analysis.sources.includes(stmt.name)) {
@@ -126,7 +140,11 @@ export async function planCreate(
   }
   // The parse's relations, checked against the database's own view of the query (engine/sources.ts).
   const now = ctx.clock.now();
-  const translation = translateSql(stmt.query, backend.family, { now });
+  const translation = inStatement(
+    () => translateSql(stmt.query, backend.family, { now }),
+    sql,
+    stmt.queryOffset,
+  );
   const views = analysis.sources.filter((n) => relations.get(n) === 'VIEW');
   const db = await databaseView(backend, translation.text, views, analysis.walk?.functions ?? []).catch(
     (e: unknown) => {
@@ -195,13 +213,17 @@ export async function planCreate(
       at(volatile ? findIdentifier(stmt.query, volatile.name) : undefined),
     );
   }
+  // The planner reads lateral column aliases expanded (sql/select-rewrite.ts), as refreshes do.
+  const planned = expandLateralAliases(stmt.query);
+  const plannedAnalysis =
+    planned === stmt.query ? analysis : analyzeQuery(planned, (n) => relations.has(n) || dtNames.has(n));
   const decision =
     mustFull && stmt.refreshMode === 'AUTO'
       ? { mode: 'FULL' as const, reason: `AUTO chose FULL: ${mustFull}` }
       : decideRefreshMode(
           stmt.refreshMode,
-          stmt.query,
-          analysis,
+          planned,
+          plannedAnalysis,
           sources,
           (t) => columns.get(t),
           typeOf,
@@ -231,6 +253,7 @@ export async function planCreate(
     ...(stmt.columns ? { columns: stmt.columns } : {}),
     targetLag: stmt.targetLag,
     warehouse,
+    ...(stmt.initializationWarehouse ? { initializationWarehouse: stmt.initializationWarehouse } : {}),
     refreshMode: stmt.refreshMode,
     effectiveMode: decision.mode,
     refreshModeReason: decision.reason,
@@ -245,7 +268,15 @@ export async function planCreate(
     dataTimestamp: null,
     sources,
   };
-  return { dt, ...(existing ? { existing } : {}), warehouseSize: wh.size, select, translation, now, output };
+  return {
+    dt,
+    ...(existing ? { existing } : {}),
+    warehouseSize: initWh.size,
+    select,
+    translation,
+    now,
+    output,
+  };
 }
 
 async function runCreate(
@@ -309,6 +340,7 @@ async function runCreate(
             trigger: 'CREATION',
             dataTimestamp: now,
             warehouseSize,
+            ...(dt.initializationWarehouse ? { warehouse: dt.initializationWarehouse } : {}),
             planningMs: 0,
             reason: dt.refreshModeReason,
             ...(isManual(ctx.clock) ? { timing: modelTiming(() => warehouseSize) } : {}),

@@ -101,6 +101,7 @@ import { type IdPosition, listQuarantine, reviewQuarantine } from './quarantine.
 import { queryError } from './query-error.js';
 import { refuseReaders, renameSteps, swapSteps } from './rename.js';
 import { checkShowScope, describeResult, showDynamicTablesResult, showWarehousesResult } from './show.js';
+import { keepDropped, undropDynamicTable } from './undrop.js';
 import { guardedNames, guardWrite, mayWrite, readOnlyError } from './write-guard.js';
 
 export interface StatementResult {
@@ -357,6 +358,11 @@ export class Engine {
       }
       case 'drop_dynamic_table':
         return status(await this.drop(parsed.name, parsed.ifExists));
+      case 'undrop_dynamic_table': {
+        const message = await undropDynamicTable(this.ctx, parsed.name);
+        this.catalogChanged({ type: 'catalog', action: 'created', name: parsed.name });
+        return status(message);
+      }
       case 'explain_create_dynamic_table':
         return table(await explainCreate(this.ctx, parsed.create, stmt.text));
       case 'show_dynamic_tables':
@@ -761,15 +767,19 @@ export class Engine {
         return `Dynamic table ${dt.name} ${verb}${others.length > 0 ? ` (also ${verb}: ${others.join(', ')})` : ''}.`;
       }
       case 'set': {
-        if (action.warehouse && !(await this.catalog.warehouses()).some((w) => w.name === action.warehouse)) {
-          throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${action.warehouse} does not exist`);
+        for (const named of [action.warehouse, action.initializationWarehouse]) {
+          if (named && !(await this.catalog.warehouses()).some((w) => w.name === named))
+            throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${named} does not exist`);
         }
-        const { targetLag, warehouse, comment, scheduler } = action;
+        const { targetLag, warehouse, comment, scheduler, initializationWarehouse } = action;
         await updateDynamicTable(this.backend, dt.name, {
           ...(targetLag ? { target_lag_s: targetLag.kind === 'duration' ? targetLag.seconds : null } : {}),
           ...(warehouse ? { warehouse } : {}),
           ...(comment !== undefined ? { comment } : {}),
           ...(scheduler ? { scheduler } : {}),
+          ...(initializationWarehouse !== undefined
+            ? { initialization_warehouse: initializationWarehouse }
+            : {}),
         });
         this.catalogChanged({ type: 'catalog', action: 'altered', name: dt.name });
         const what = [
@@ -777,6 +787,11 @@ export class Engine {
           warehouse ? `WAREHOUSE = ${warehouse}` : '',
           comment === null ? 'COMMENT unset' : comment !== undefined ? 'COMMENT' : '',
           scheduler ? `SCHEDULER = ${scheduler}` : '',
+          initializationWarehouse === null
+            ? 'INITIALIZATION_WAREHOUSE unset'
+            : initializationWarehouse
+              ? `INITIALIZATION_WAREHOUSE = ${initializationWarehouse}`
+              : '',
         ].filter(Boolean);
         return `Dynamic table ${dt.name} altered: ${what.join(', ')}.`;
       }
@@ -845,6 +860,7 @@ export class Engine {
       );
     }
     await this.backend.transaction(async (tx) => {
+      await keepDropped(tx, dt, this.clock.now()); // UNDROP restores it (engine/undrop.ts)
       await tx.query(`DROP TABLE ${quoteIdent(name)}`);
       await deleteDynamicTable(tx, name);
       await dropState(tx, name);

@@ -26,3 +26,18 @@ export function queryError(
   const position = positionAt(sql, queryOffset + translation.toSource(inTranslation));
   return new DtError('DT_ERR_QUERY', message, { position, sql, cause: e });
 }
+
+/** Runs `f` on a query that starts at `queryOffset` of `sql`: a positioned DtError it throws points into `sql`. */
+export function inStatement<T>(f: () => T, sql: string, queryOffset: number): T {
+  try {
+    return f();
+  } catch (e) {
+    const at = e instanceof DtError ? e.details.position : undefined;
+    if (!(e instanceof DtError) || !at) throw e;
+    throw new DtError(e.code, e.message, {
+      ...e.details,
+      position: positionAt(sql, queryOffset + at.offset),
+      sql,
+    });
+  }
+}

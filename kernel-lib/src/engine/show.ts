@@ -67,6 +67,7 @@ export async function showDynamicTablesResult(
       dt.comment ?? null,
       dt.query,
       dt.immutableWhere ?? null,
+      dt.initializationWarehouse ?? null,
     ]);
   }
   return {
@@ -83,6 +84,7 @@ export async function showDynamicTablesResult(
       col('comment'),
       col('text'),
       col('immutable_where'),
+      col('initialization_warehouse'),
     ],
     rows,
   };

@@ -28,6 +28,8 @@ export interface RefreshRequest {
   /** The snapshot time the refresh's contents will reflect (engine clock, ms). */
   dataTimestamp: number;
   warehouseSize: WarehouseSize;
+  /** The warehouse billed when it is not the DT's own (the initial refresh on INITIALIZATION_WAREHOUSE). */
+  warehouse?: string;
   planningMs: number;
   /** Why this action, in words (shown in history). */
   reason: string;
@@ -91,7 +93,7 @@ function record(req: RefreshRequest, startMs: number, endMs: number): Omit<Refre
     executionMs: 0,
     queuedMs: 0,
     reason: req.reason,
-    warehouse: req.dt.warehouse,
+    warehouse: req.warehouse ?? req.dt.warehouse,
     creditsUsed: 0,
   };
 }

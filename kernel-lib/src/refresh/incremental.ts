@@ -50,6 +50,7 @@ import type { QueryShape } from '../plan/shape.js';
 import { chooseStrategy, keepsState, type Strategy } from '../plan/strategy.js';
 import type { UnionPlan } from '../plan/union.js';
 import { analyzeQuery } from '../sql/analyze.js';
+import { expandLateralAliases as plannedQuery } from '../sql/select-rewrite.js';
 import { translateSql } from '../sql/translate.js';
 import type { DynamicTable, RefreshAction } from '../types.js';
 import {
@@ -173,7 +174,7 @@ export async function runIncremental(
   if (linear?.rows)
     return applyRows(tx, family, {
       dt: dt.name,
-      query: dt.query,
+      query: plannedQuery(dt.query),
       shape,
       changed,
       insertsOnly: decision.insertsOnly,
@@ -188,7 +189,7 @@ export async function runIncremental(
   // The keys a change touches: the groups of the delta (linear), or those the change rows lead to.
   const keysSql =
     linear && !hidden
-      ? deltaSql(dt.query, shape, linear, family, changed, decision.insertsOnly)
+      ? deltaSql(plannedQuery(dt.query), shape, linear, family, changed, decision.insertsOnly)
       : union
         ? union.branches
             .map((b) => affectedKeysSql(b.text, b.shape, family, changed))
@@ -196,7 +197,7 @@ export async function runIncremental(
             .join('\nUNION\n')
         : nested
           ? affectedKeysSql(nested.inner.text, nested.inner.shape, family, changed)
-          : affectedKeysSql(dt.query, hidden ?? shape, family, changed);
+          : affectedKeysSql(plannedQuery(dt.query), hidden ?? shape, family, changed);
   await exec(tx, `CREATE TEMP TABLE ${KEYS_TABLE} AS ${bind(keysSql)}`);
   const anyNullKey = async (s: QueryShape) =>
     !s.global &&
@@ -213,7 +214,7 @@ export async function runIncremental(
       tx,
       {
         dt: dt.name,
-        query: dt.query,
+        query: plannedQuery(dt.query),
         shape,
         plan: linear,
         family,
@@ -237,7 +238,9 @@ export async function runIncremental(
       return translateSql(branches.join(op), family, { now: work.now }).text;
     }
     if (!linear)
-      return translateSql(restrictedQuery(dt.query, shape, withNulls), family, { now: work.now }).text;
+      return translateSql(restrictedQuery(plannedQuery(dt.query), shape, withNulls), family, {
+        now: work.now,
+      }).text;
     const keys = shape.keys.map((_k, i) => `dtlab_s.k${i + 1}`);
     const where = shape.global ? '' : keyMatch(keys, withNulls);
     const state = hidden ? rolledUpState(linear, stateTable(dt.name)) : stateTable(dt.name);
@@ -298,10 +301,10 @@ async function recomputeState(
     const condition = dtKeyCondition(columns, [], withNulls);
     await tx.query(`DELETE FROM ${state} WHERE ${condition}`);
     const select = stateSelectSql(
-      work.dt.query,
+      plannedQuery(work.dt.query),
       work.shape,
       plan,
-      restrictedQuery(work.dt.query, hidden, withNulls),
+      restrictedQuery(plannedQuery(work.dt.query), hidden, withNulls),
     );
     await tx.query(`INSERT INTO ${state} ${translateSql(select, family, { now: work.now }).text}`);
   }
@@ -372,7 +375,9 @@ async function rebuildState(
   }
   if (strategy.kind !== 'linear' || strategy.plan.rows) return;
   await tx.query(`DROP TABLE IF EXISTS ${state}`);
-  const select = translateSql(stateSelectSql(dt.query, strategy.shape, strategy.plan), family, { now }).text;
+  const select = translateSql(stateSelectSql(plannedQuery(dt.query), strategy.shape, strategy.plan), family, {
+    now,
+  }).text;
   await tx.query(`CREATE TABLE ${state} AS ${select}`);
   const keys = [
     ...strategy.shape.keys.map((_k, i) => `k${i + 1}`),
@@ -398,7 +403,9 @@ async function strategyOf(
   family: SqlFamily,
   dt: DynamicTable,
 ): Promise<{ strategy: Strategy; columns: Map<string, string[]>; query: string; views: string[] }> {
-  const analysis = analyzeQuery(dt.query, () => false);
+  // Lateral column aliases expanded (sql/select-rewrite.ts), then CTEs, views and `*` written out.
+  const text = plannedQuery(dt.query);
+  const analysis = analyzeQuery(text, () => false);
   const typed = await sourceColumnTypes(tx, family, dt.sources);
   const columns = new Map([...typed].map(([t, cols]) => [t, cols.map((c) => c.name)]));
   const full = (reason: string) => ({
@@ -410,7 +417,7 @@ async function strategyOf(
   if (!analysis.ast || dt.effectiveMode !== 'INCREMENTAL') return full(dt.refreshModeReason);
   // The same inputs as at CREATE (engine/create.ts), so the same strategy.
   const typeOf = dialectOf(family).avgFollowsScale ? typeLookup(typed) : undefined;
-  const planned = await planningQuery(tx, family, dt, analysis.ast, columns);
+  const planned = await planningQuery(tx, family, { ...dt, query: text }, analysis.ast, columns);
   if ('reason' in planned) return full(planned.reason);
   const strategy = chooseStrategy(planned.text, planned.ast, (t) => columns.get(t), typeOf);
   return { strategy, columns, query: planned.text, views: planned.views };

@@ -53,6 +53,8 @@ export interface CreateDynamicTable {
   columns?: ColumnSpec[];
   targetLag: TargetLag;
   warehouse?: string;
+  /** INITIALIZATION_WAREHOUSE: the warehouse the initial refresh is billed to. */
+  initializationWarehouse?: string;
   refreshMode: RefreshMode;
   initialize: InitializeMode;
   scheduler: SchedulerMode;
@@ -79,6 +81,8 @@ export type AlterAction =
       comment?: string | null;
       /** Only through CREATE OR ALTER. */
       scheduler?: SchedulerMode;
+      /** Only through CREATE OR ALTER (null: unset). */
+      initializationWarehouse?: string | null;
     }
   | { kind: 'rename'; newName: string }
   | { kind: 'swap'; other: string }
@@ -93,6 +97,12 @@ export interface AlterDynamicTable {
   ifExists: boolean;
   name: string;
   action: AlterAction;
+}
+
+/** UNDROP DYNAMIC TABLE name: restores the last dropped DT of that name (engine/undrop.ts). */
+export interface UndropDynamicTable {
+  kind: 'undrop_dynamic_table';
+  name: string;
 }
 
 export interface DropDynamicTable {
@@ -152,6 +162,7 @@ export type Statement =
   | CreateDynamicTable
   | AlterDynamicTable
   | DropDynamicTable
+  | UndropDynamicTable
   | ShowDynamicTables
   | DescribeDynamicTable
   | CreateWarehouse
@@ -183,11 +194,11 @@ export function parseStatement(sql: string, tokens: Token[]): Statement {
       return { kind: 'explain_create_dynamic_table', create: create as CreateDynamicTable };
     }
   }
-  if (c.accept('UNDROP', 'DYNAMIC', 'TABLE'))
-    c.unsupported(
-      'UNDROP DYNAMIC TABLE is not supported: DT Lab keeps no dropped tables (no Time Travel); create it again with CREATE DYNAMIC TABLE',
-      tokens.find((t) => t.kind === 'word'),
-    );
+  if (c.accept('UNDROP', 'DYNAMIC', 'TABLE')) {
+    const name = c.identifier('a dynamic table name');
+    end(c);
+    return { kind: 'undrop_dynamic_table', name };
+  }
   const notification = parseNotificationStatement(c);
   if (notification) return { kind: 'notification', statement: notification };
   if (c.accept('CREATE')) {
@@ -255,8 +266,6 @@ const UNSUPPORTED_CLAUSES: Record<string, string> = {
     'DATA_RETENTION_TIME_IN_DAYS is not supported: DT Lab keeps no Time Travel; leave it out',
   MAX_DATA_EXTENSION_TIME_IN_DAYS:
     'MAX_DATA_EXTENSION_TIME_IN_DAYS is not supported: DT Lab keeps no Time Travel; leave it out',
-  INITIALIZATION_WAREHOUSE:
-    'INITIALIZATION_WAREHOUSE is not supported yet: the first refresh runs on WAREHOUSE; leave it out',
 };
 
 function unsupportedClause(c: Cursor, t: Token): void {
@@ -313,6 +322,7 @@ function createDynamicTable(
   const seen = new Map<string, Token>();
   let targetLag: TargetLag | undefined;
   let warehouse: string | undefined;
+  let initializationWarehouse: string | undefined;
   let refreshMode: RefreshMode = 'AUTO';
   let initialize: InitializeMode = 'ON_CREATE';
   let scheduler: SchedulerMode = 'ENABLE';
@@ -344,6 +354,9 @@ function createDynamicTable(
       case 'WAREHOUSE':
         warehouse = c.identifier('a warehouse name');
         break;
+      case 'INITIALIZATION_WAREHOUSE':
+        initializationWarehouse = c.identifier('a warehouse name');
+        break;
       case 'REFRESH_MODE':
         refreshMode = c.choice('REFRESH_MODE', ['AUTO', 'FULL', 'INCREMENTAL']);
         break;
@@ -358,7 +371,7 @@ function createDynamicTable(
         break;
       default:
         c.failOption(
-          `unknown option ${t.text}: expected TARGET_LAG, WAREHOUSE, REFRESH_MODE, INITIALIZE, SCHEDULER or COMMENT`,
+          `unknown option ${t.text}: expected TARGET_LAG, WAREHOUSE, INITIALIZATION_WAREHOUSE, REFRESH_MODE, INITIALIZE, SCHEDULER or COMMENT`,
           t,
         );
     }
@@ -376,6 +389,7 @@ function createDynamicTable(
     ...(columns ? { columns } : {}),
     targetLag,
     ...(warehouse ? { warehouse } : {}),
+    ...(initializationWarehouse ? { initializationWarehouse } : {}),
     refreshMode,
     initialize,
     scheduler,
@@ -490,6 +504,9 @@ function alterDynamicTable(c: Cursor, sql: string): AlterDynamicTable {
     c.expect('COMMENT');
     action = { kind: 'set', comment: null };
   } else {
+    // ALTER … CLUSTER BY and the like: refused naming the clause.
+    const t = c.peek();
+    if (t) unsupportedClause(c, t);
     c.fail(
       'expected SUSPEND, RESUME, REFRESH, VERIFY, SET, UNSET COMMENT, RENAME TO, SWAP WITH, ADD CONSTRAINT, DROP CONSTRAINT, READMIT or DISCARD',
     );

@@ -7,7 +7,11 @@
  * The table of translations is documented in docs/sql-dialect.md; keep the two in step.
  */
 import { formatTimestamp, type SqlFamily } from '../backends/backend.js';
+import { dialectOf } from '../dialect/index.js';
+import { DtError } from '../errors.js';
 import { type Token, tokenize } from './lexer.js';
+import { positionAt } from './position.js';
+import { rewriteSelects } from './select-rewrite.js';
 import { monitoringCall } from './table-functions.js';
 
 export interface Translation {
@@ -187,6 +191,23 @@ const REWRITES: Record<string, Rewrite> = {
         ? `regexp_full_match(${a[0]}, ${a[1]})`
         : `(${a[0]} ~ ('^(?:' || ${a[1]} || ')$'))`,
   rlike: (a, family) => REWRITES.regexp_like?.(a, family),
+  parse_json: (a) => (a.length === 1 ? `CAST(${a[0]} AS JSONB)` : undefined),
+};
+
+/** Snowflake functions a family cannot express: refused at the call, naming it. */
+const REFUSED: Record<string, (family: SqlFamily) => { message: string; hint: string } | undefined> = {
+  flatten: () => ({
+    message: 'FLATTEN is not supported: DT Lab has no VARIANT type to flatten',
+    hint: 'store the elements as rows of a table (one row per element) and join it',
+  }),
+  // DuckDB's JSON type lives in its json extension, which DT Lab does not load.
+  parse_json: (family) =>
+    family === 'duckdb'
+      ? {
+          message: 'PARSE_JSON is not supported on DuckDB: its JSON type needs the json extension',
+          hint: 'keep the text as VARCHAR, or use PostgreSQL/PGlite (PARSE_JSON becomes a jsonb cast)',
+        }
+      : undefined,
 };
 
 /** The names `translateSql` rewrites, for docs and tests. */
@@ -202,7 +223,8 @@ export interface TranslateOptions {
 }
 
 export function translateSql(sql: string, family: SqlFamily, options: TranslateOptions = {}): Translation {
-  const tokens = tokenize(sql);
+  // QUALIFY and lateral column aliases where the family lacks them (sql/select-rewrite.ts).
+  const tokens = rewriteSelects(tokenize(sql), sql, dialectOf(family).selectRewrites);
   const pieces = translateTokens(tokens, 0, tokens.length, { family, sql, ...options });
   const starts: number[] = [];
   let text = '';
@@ -286,6 +308,14 @@ function translateTokens(tokens: Token[], from: number, to: number, ctx: Context
         i = call.close;
         continue;
       }
+    }
+    const refusal = REFUSED[word]?.(family);
+    if (refusal && !isQualified(tokens, i) && callAt(tokens, i, to)) {
+      throw new DtError('DT_ERR_UNSUPPORTED', refusal.message, {
+        position: positionAt(ctx.sql, t.start),
+        sql: ctx.sql,
+        hint: refusal.hint,
+      });
     }
     const rewrite = t.kind === 'word' ? REWRITES[t.text.toLowerCase()] : undefined;
     if (rewrite && !isQualified(tokens, i)) {
