@@ -13,6 +13,7 @@ export const duckdbDialect: Dialect = {
   family: 'duckdb',
   engineCaptures: true,
   indexesState: false,
+  replaceRows: 'counted-ahead',
   capture: {
     changeTable: duck.changeTable,
     install: duck.duckdbInstallCapture,

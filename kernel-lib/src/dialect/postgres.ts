@@ -13,6 +13,7 @@ export const postgresDialect: Dialect = {
   family: 'postgres',
   engineCaptures: false,
   indexesState: true,
+  replaceRows: 'one-statement',
   capture: {
     changeTable: pgc.changeTable,
     install: pgc.pgInstallCapture,

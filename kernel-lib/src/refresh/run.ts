@@ -107,7 +107,6 @@ export async function runRefresh(
   options: RunOptions,
 ): Promise<RunOutcome> {
   const dataTimestamp = options.dataTimestamp ?? clock.now();
-  const translation = translateSql(dt.query, backend.family, { now: dataTimestamp });
   // The storage columns and the warehouse's size are read with the rest of the refresh's metadata, in its
   // transaction (catalog/refresh-metadata.ts); `select` is set there.
   const request: RefreshRequest = {
@@ -198,6 +197,8 @@ export async function runRefresh(
             ? { name: c.name, type: translateType(declared, backend.family) }
             : { name: c.name };
         });
+        // Translated only now: a refresh that found nothing changed never needs the query's text.
+        const translation = translateSql(dt.query, backend.family, { now: dataTimestamp });
         request.select = refreshSelect(translation.text, output);
         if (run) run.columns = output.map((c) => c.name);
         const work = await chooseWork(
