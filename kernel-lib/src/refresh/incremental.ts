@@ -51,7 +51,7 @@ import { chooseStrategy, keepsState, type Strategy } from '../plan/strategy.js';
 import type { UnionPlan } from '../plan/union.js';
 import { analyzeQuery } from '../sql/analyze.js';
 import { translateSql } from '../sql/translate.js';
-import type { DynamicTable, RefreshAction } from '../types.js';
+import type { DynamicTable } from '../types.js';
 import {
   type ActionDecision,
   type ChangeFacts,
