@@ -265,8 +265,17 @@ export interface DuckDbOpenOptions {
   compressed?: boolean;
 }
 
+/** Idle transaction connections kept for the next transaction (each connect and close is a worker call). */
+const IDLE_CONNECTIONS = 2;
+
 export class DuckDbBackend implements Backend {
   readonly family = 'duckdb' as const;
+  /**
+   * Connections whose transaction ended (committed or rolled back) and that the next transaction may take: a
+   * connection holds no state between transactions that this code relies on (its temporary tables are
+   * dropped by the transaction that made them, or rolled back with it).
+   */
+  private readonly idle: AsyncDuckDBConnection[] = [];
 
   private constructor(
     private readonly db: AsyncDuckDB,
@@ -299,8 +308,10 @@ export class DuckDbBackend implements Backend {
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: DuckDbTransactionOptions): Promise<T> {
     // A connection of its own: DuckDB's MVCC then lets others read the committed state meanwhile.
-    // DuckDB transactions are always snapshot-isolated, which is what every caller asks for.
-    const conn = await this.db.connect();
+    // DuckDB transactions are always snapshot-isolated, which is what every caller asks for. An idle one
+    // from an earlier transaction saves the two worker calls of connecting and closing.
+    const conn = this.idle.pop() ?? (await this.db.connect());
+    let reusable = options?.timeoutMs === undefined;
     const deadline = options?.timeoutMs !== undefined ? new Deadline(conn, options.timeoutMs) : undefined;
     // Each call into the worker costs about as much as a small statement: statements whose results nobody
     // reads (BEGIN, position and catalog updates …) wait here and go with the next query in one call (a
@@ -343,11 +354,15 @@ export class DuckDbBackend implements Backend {
       else await run(conn, 'COMMIT');
       return value;
     } catch (e) {
-      await conn.query('ROLLBACK').catch(() => {});
+      await conn.query('ROLLBACK').catch(() => {
+        reusable = false;
+      });
       throw e;
     } finally {
       deadline?.clear();
-      await conn.close();
+      // A connection a deadline may have cancelled on, or whose rollback failed, is not handed on.
+      if (reusable && !this.closed && this.idle.length < IDLE_CONNECTIONS) this.idle.push(conn);
+      else await conn.close();
     }
   }
 
@@ -393,7 +408,11 @@ export class DuckDbBackend implements Backend {
     for await (const batch of reader) yield toRows(batch as ArrowTable).rows;
   }
 
+  private closed = false;
+
   async close(): Promise<void> {
+    this.closed = true;
+    for (const conn of this.idle.splice(0)) await conn.close();
     await this.conn.close();
     await this.onClose();
   }

@@ -39,6 +39,12 @@ export interface Dialect {
   readonly selectRewrites: { qualify: boolean; lateralAliases: boolean };
   /** PostgreSQL merges a small delta into state by index lookups; DuckDB hash-joins either way. */
   readonly indexesState: boolean;
+  /**
+   * How a keyed refresh replaces the DT's rows of the affected keys (refresh/replace.ts): in one statement
+   * of data-modifying CTEs (PostgreSQL), or with the rows to delete counted ahead, so that the DELETE and
+   * the INSERT go to the backend in one call (DuckDB, which has no data-modifying CTEs).
+   */
+  readonly replaceRows: 'one-statement' | 'counted-ahead';
   readonly capture: CaptureDialect;
   /** A table's columns in the current schema (name, type, nullable), `$1` = table, in order. */
   readonly describeColumnsSql: string;

@@ -15,6 +15,7 @@ export const duckdbDialect: Dialect = {
   selectRewrites: { qualify: false, lateralAliases: true },
   engineCaptures: true,
   indexesState: false,
+  replaceRows: 'counted-ahead',
   capture: {
     changeTable: duck.changeTable,
     install: duck.duckdbInstallCapture,

@@ -14,6 +14,7 @@ export const postgresDialect: Dialect = {
   selectRewrites: { qualify: true, lateralAliases: true },
   engineCaptures: false,
   indexesState: true,
+  replaceRows: 'one-statement',
   capture: {
     changeTable: pgc.changeTable,
     install: pgc.pgInstallCapture,

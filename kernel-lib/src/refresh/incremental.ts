@@ -52,7 +52,7 @@ import type { UnionPlan } from '../plan/union.js';
 import { analyzeQuery } from '../sql/analyze.js';
 import { expandLateralAliases as plannedQuery } from '../sql/select-rewrite.js';
 import { translateSql } from '../sql/translate.js';
-import type { DynamicTable, RefreshAction } from '../types.js';
+import type { DynamicTable } from '../types.js';
 import {
   type ActionDecision,
   type ChangeFacts,
@@ -64,6 +64,7 @@ import type { ExpectationRun } from './expectations.js';
 import type { RefreshWork } from './full.js';
 import { applyRows, mergeDelta } from './linear-exec.js';
 import { planningQuery } from './planning.js';
+import { keysLookSql, replaceRowsSql } from './replace.js';
 
 /**
  * What capture says of each source since the DT's position (the I/O behind the pure `decideAction`,
@@ -199,15 +200,26 @@ export async function runIncremental(
           ? affectedKeysSql(nested.inner.text, nested.inner.shape, family, changed)
           : affectedKeysSql(plannedQuery(dt.query), hidden ?? shape, family, changed);
   await exec(tx, `CREATE TEMP TABLE ${KEYS_TABLE} AS ${bind(keysSql)}`);
+  const keyColumns = shape.keys.map((k) => (output[k] as OutputColumn).name);
+  const keyTypes = shape.keys.map((k) => output[k]?.type);
+  // A whole-table aggregate has one row: it is replaced.
+  const condition = (withNulls: boolean, table = quoteIdent(dt.name)) =>
+    shape.global ? '1 = 1' : dtKeyCondition(keyColumns, keyTypes, withNulls, table);
   const anyNullKey = async (s: QueryShape) =>
-    !s.global &&
-    (
-      await tx.query(
-        `SELECT count(*) FROM ${KEYS_TABLE} WHERE ${s.keys.map((_k, i) => `k${i + 1} IS NULL`).join(' OR ')}`,
-      )
-    ).rows[0]?.[0] !== 0;
+    !s.global && Number((await tx.query(keysLookSql(s.keys.length))).rows[0]?.[0]) !== 0;
   if (nested) await updateNestedState(tx, family, work, nested, await anyNullKey(nested.inner.shape));
-  const hasNullKeys = await anyNullKey(shape);
+  // Where the family counts the rows to delete ahead (refresh/replace.ts), the keys' NULL check counts them
+  // too, and the DELETE then goes to the backend with the INSERT.
+  const replace = dialectOf(family).replaceRows;
+  const countAhead = !shape.global && !work.expectations && replace === 'counted-ahead';
+  let hasNullKeys = false;
+  let rowsToDelete: number | undefined;
+  if (!shape.global) {
+    const rowsOf = { table: dt.name, condition: `${condition(false)} OR ${condition(true)}` };
+    const look = (await tx.query(keysLookSql(shape.keys.length, countAhead ? rowsOf : undefined))).rows[0];
+    hasNullKeys = Number(look?.[0]) !== 0;
+    if (countAhead) rowsToDelete = Number(look?.[1]);
+  }
   if (linear && hidden) await recomputeState(tx, family, work, linear, hidden, await anyNullKey(hidden));
   else if (linear)
     await mergeDelta(
@@ -246,25 +258,29 @@ export async function runIncremental(
     const state = hidden ? rolledUpState(linear, stateTable(dt.name)) : stateTable(dt.name);
     return translateSql(outputFromStateSql(shape, linear, family, state, where), family).text;
   };
-  const keyColumns = shape.keys.map((k) => (output[k] as OutputColumn).name);
-  const keyTypes = shape.keys.map((k) => output[k]?.type);
   const emits = dialectOf(family).engineCaptures && (await duckdbCapturedSources(tx)).has(dt.name);
   const seq = emits ? Number((await tx.query("SELECT nextval('dtlab.capture_seq')")).rows[0]?.[0]) : 0;
   let rowsDeleted = 0;
   let rowsInserted = 0;
-  // A whole-table aggregate has one row: it is replaced.
-  const condition = (withNulls: boolean, table = quoteIdent(dt.name)) =>
-    shape.global ? '1 = 1' : dtKeyCondition(keyColumns, keyTypes, withNulls, table);
+  if (replace === 'one-statement' && !shape.global && !hasNullKeys && !work.expectations && !emits) {
+    // One statement deletes the keys' rows and inserts their new ones, answering both counts.
+    const sql = replaceRowsSql(dt.name, condition(false), refreshSelect(rowsFor(false), output));
+    const counts = (await tx.query(sql)).rows[0];
+    await exec(tx, `DROP TABLE IF EXISTS ${KEYS_TABLE}`);
+    return { rowsDeleted: Number(counts?.[0]), rowsInserted: Number(counts?.[1]) };
+  }
   for (const withNulls of hasNullKeys ? [false, true] : [false]) {
     if (emits)
       await exec(
         tx,
         `INSERT INTO ${changeTable(dt.name)} SELECT ${seq}, -1, * FROM ${quoteIdent(dt.name)} WHERE ${condition(withNulls)}`,
       );
-    rowsDeleted += (await tx.query(`DELETE FROM ${quoteIdent(dt.name)} WHERE ${condition(withNulls)}`))
-      .rowCount;
+    const remove = `DELETE FROM ${quoteIdent(dt.name)} WHERE ${condition(withNulls)}`;
+    if (rowsToDelete !== undefined) await exec(tx, remove);
+    else rowsDeleted += (await tx.query(remove)).rowCount;
     await work.expectations?.deleteQuarantined(tx, (table) => condition(withNulls, table));
   }
+  if (rowsToDelete !== undefined) rowsDeleted = rowsToDelete;
   for (const withNulls of hasNullKeys ? [false, true] : [false]) {
     const rows = refreshSelect(rowsFor(withNulls), output);
     rowsInserted += work.expectations?.active

@@ -16,7 +16,7 @@
  * pending queries and cancels the one running when the deadline passes (backends/duckdb.ts). PGlite cannot
  * be interrupted mid-statement (it runs on the JavaScript thread), so there a timeout is not enforced.
  */
-import { type Backend, BackendError, exec, type Queryable, quoteIdent } from '../backends/backend.js';
+import { type Backend, BackendError, exec } from '../backends/backend.js';
 import type { DuckDbTransactionOptions } from '../backends/duckdb.js';
 import { type LedgerMark, WriteLedger } from '../capture/ledger.js';
 import { withCaptureLock } from '../capture/lock.js';
@@ -108,7 +108,6 @@ export async function runRefresh(
   options: RunOptions,
 ): Promise<RunOutcome> {
   const dataTimestamp = options.dataTimestamp ?? clock.now();
-  const translation = translateSql(dt.query, backend.family, { now: dataTimestamp });
   // The storage columns and the warehouse's size are read with the rest of the refresh's metadata, in its
   // transaction (catalog/refresh-metadata.ts); `select` is set there.
   const request: RefreshRequest = {
@@ -201,6 +200,8 @@ export async function runRefresh(
             ? { name: c.name, type: translateType(declared, backend.family) }
             : { name: c.name };
         });
+        // Translated only now: a refresh that found nothing changed never needs the query's text.
+        const translation = translateSql(dt.query, backend.family, { now: dataTimestamp });
         request.select = refreshSelect(translation.text, output);
         if (run) run.columns = output.map((c) => c.name);
         const work = await chooseWork(

@@ -1,0 +1,37 @@
+/**
+ * How a keyed incremental refresh replaces the DT's rows of the affected keys (those in KEYS_TABLE) in as
+ * few calls as the backend allows. Pure SQL builders; refresh/incremental.ts runs them.
+ *
+ * - `look`: one statement answers whether a key has a NULL part (such keys are matched apart, by
+ *   IS NOT DISTINCT FROM) and, where the family replaces rows by `counted-ahead`, how many DT rows the
+ *   affected keys hold — the rows the DELETE will remove in the same transaction, so the DELETE's count
+ *   need not come back and the DELETE goes with the INSERT in one call (DuckDB-WASM, where every call into
+ *   the worker costs 1.5–5 ms).
+ * - `one-statement` (PostgreSQL family): the DELETE and the INSERT are data-modifying CTEs of one statement
+ *   answering both counts. Both see the statement's snapshot: the DELETE never sees the rows the INSERT
+ *   writes, and the INSERT reads the sources or the state, never the DT.
+ */
+import { quoteIdent } from '../backends/backend.js';
+import { KEYS_TABLE } from '../plan/incremental.js';
+
+/** A key with a NULL part in KEYS_TABLE, of `keyCount` key columns k1…kn. */
+const nullKeyTest = (keyCount: number) =>
+  Array.from({ length: keyCount }, (_v, i) => `k${i + 1} IS NULL`).join(' OR ');
+
+/**
+ * One row: the number of keys with a NULL part, then (when `rowsOf` is given: the DT's rows of every
+ * affected key, NULL-part keys included) the number of such rows.
+ */
+export function keysLookSql(keyCount: number, rowsOf?: { table: string; condition: string }): string {
+  const nulls = `SELECT count(*) FROM ${KEYS_TABLE} WHERE ${nullKeyTest(keyCount)}`;
+  if (!rowsOf) return nulls;
+  return `SELECT (${nulls}), (SELECT count(*) FROM ${quoteIdent(rowsOf.table)} WHERE ${rowsOf.condition})`;
+}
+
+/** PostgreSQL family: deletes the DT's rows matching `condition` and inserts `rows`; answers (deleted, inserted). */
+export function replaceRowsSql(table: string, condition: string, rows: string): string {
+  const t = quoteIdent(table);
+  return `WITH dtlab_deleted AS (DELETE FROM ${t} WHERE ${condition} RETURNING 1),
+  dtlab_inserted AS (INSERT INTO ${t} ${rows} RETURNING 1)
+SELECT (SELECT count(*) FROM dtlab_deleted), (SELECT count(*) FROM dtlab_inserted)`;
+}
