@@ -59,10 +59,13 @@ export function linearPlan(query: string, shape: QueryShape): LinearPlan | { rea
     aggregates.push(...found);
   }
   if (aggregates.length === 0) return { reason: 'no aggregate' };
-  const extreme = aggregates.find((a) => a.fn === 'min' || a.fn === 'max');
-  if (extreme && shape.global)
-    return { reason: `${extreme.fn.toUpperCase()} over the whole table needs every row after a delete` };
   const hidden = [...new Set(shape.conjuncts.flatMap((c) => c.correlations.map((k) => k.outer)))];
+  // Kept per hidden key and rolled up by sums, an extreme would be summed: only a plain whole-table one is kept.
+  const extreme = aggregates.find((a) => a.fn === 'min' || a.fn === 'max');
+  if (extreme && hidden.length > 0)
+    return {
+      reason: `${extreme.fn.toUpperCase()} over the whole table is not kept beside correlated subqueries`,
+    };
   return { aggregates, hidden };
 }
 

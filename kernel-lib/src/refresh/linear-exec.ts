@@ -125,11 +125,20 @@ export async function mergeDelta(tx: Queryable, work: MergeWork, nullKeys: boole
   const state = stateTable(work.dt);
   const set = mergeSet(plan);
   const keys = shape.keys.map((_k, i) => `k${i + 1}`);
+  const hit = work.mayDelete ? extremeHit(plan) : undefined;
   if (keys.length === 0) {
+    // The one row of a whole-table aggregate: its extremes are recomputed, from every row, only when a
+    // deleted value reached one of them.
+    const redo =
+      hit !== undefined &&
+      Number(
+        (await tx.query(`SELECT count(*) FROM ${KEYS_TABLE} AS dtlab_d, ${state} AS dtlab_s WHERE ${hit}`))
+          .rows[0]?.[0],
+      ) > 0;
     await exec(tx, `UPDATE ${state} AS dtlab_s SET ${set} FROM ${KEYS_TABLE} AS dtlab_d`);
+    if (redo) await recomputeWholeExtremes(tx, work);
     return;
   }
-  const hit = work.mayDelete ? extremeHit(plan) : undefined;
   const equal = keys.map((k) => `dtlab_s.${k} = dtlab_d.${k}`).join(' AND ');
   if (hit) {
     // Before the merge: compared with the old extremes. A NULL key never matches here, so its group counts
@@ -165,6 +174,19 @@ export async function mergeDelta(tx: Queryable, work: MergeWork, nullKeys: boole
       );
   }
   if (hit) await recomputeExtremes(tx, work, nullKeys);
+}
+
+/** The extremes of a whole-table aggregate's one state row, from the sources. */
+async function recomputeWholeExtremes(tx: Queryable, work: MergeWork) {
+  const { query, shape, plan } = work;
+  const extremes = plan.aggregates.flatMap((a, j) =>
+    a.fn === 'min' || a.fn === 'max' ? [`a${j + 1}_m`] : [],
+  );
+  const sql = translateSql(extremesSql(query, shape, plan, joinedText(query, shape)), work.family, {
+    now: work.now,
+  }).text;
+  const set = extremes.map((c) => `${c} = dtlab_d.${c}`).join(', ');
+  await exec(tx, `UPDATE ${stateTable(work.dt)} SET ${set} FROM (${sql}) AS dtlab_d`);
 }
 
 /** The extremes of the groups in dtlab_redo, from the sources (the inner join, restricted to them). */
