@@ -78,7 +78,10 @@ const DTS: [string, string, string?][] = [
   ],
   ['global', 'SELECT COUNT(*) AS n, SUM(v) AS s, AVG(v) AS av, COUNT(s) AS cs FROM a WHERE g IS NOT NULL'],
   // A whole-table MIN/MAX: deletes of the extreme recompute it from every row.
-  ['global_extremes', 'SELECT MIN(v) AS lo, MAX(v + 1) AS hi, COUNT(*) AS n, MIN(s) AS ls FROM a WHERE k < 6'],
+  [
+    'global_extremes',
+    'SELECT MIN(v) AS lo, MAX(v + 1) AS hi, COUNT(*) AS n, MIN(s) AS ls FROM a WHERE k < 6',
+  ],
   [
     'avg_join',
     'SELECT b.w, AVG(a.v) AS av, SUM(a.v * b.w) + 1 AS p, COUNT(*) AS n FROM a JOIN b ON a.k = b.k GROUP BY b.w',
