@@ -47,19 +47,22 @@ describe.each(BACKEND_KINDS)('one snapshot per cycle on %s', (kind) => {
     });
     scheduler.start();
     let id = 1;
-    const until = Date.now() + 6000;
+    // Writers run until the scheduler has run five cycles of `diff` among 50 writes (not for a fixed time:
+    // a loaded machine runs fewer of both in one); the deadline only bounds a hung scheduler.
+    const deadline = Date.now() + 45_000;
+    const writing = () => (cycles < 5 || id <= 50) && Date.now() < deadline;
     // Each writer yields to the event loop between inserts (a loop of back-to-back PGlite transactions
     // would keep the scheduler's own queries waiting).
     const tick = () => new Promise((r) => setTimeout(r, 0));
     const writers = [
       (async () => {
-        while (Date.now() < until) {
+        while (writing()) {
           await engine.write([`INSERT INTO t VALUES (${id++}, 1)`]);
           await tick();
         }
       })(),
       (async () => {
-        while (other && Date.now() < until) {
+        while (other && writing()) {
           await other.query(`INSERT INTO t VALUES (${-id++}, 2)`);
           await tick();
         }

@@ -9,6 +9,8 @@ the cell's messages until its execute_reply. Then the after cells run on the sam
 """
 
 import json
+import signal
+import subprocess
 import sys
 import time
 
@@ -46,10 +48,17 @@ def execute(client, code, on_output=None, timeout=300):
 
 
 def main():
+    # Killed on a timeout by the test: shut the kernel down on the way out (finally below), or the kernel would
+    # outlive us holding our stdout, and the test would wait for it to close.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     kernel_name, spec_path = sys.argv[1], sys.argv[2]
     with open(spec_path) as f:
         spec = json.load(f)
-    km, client = start_new_kernel(kernel_name=kernel_name, startup_timeout=120)
+    # The kernel's own stdout/stderr are not ours: a kernel (or a process of its) that outlived us would hold
+    # our stdout open, and the test would wait for it to close.
+    km, client = start_new_kernel(
+        kernel_name=kernel_name, startup_timeout=120, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         setup = [execute(client, c) for c in spec["setup"]]
         interrupted_at = {}
