@@ -86,6 +86,14 @@ describe.each(BACKEND_KINDS)('calls per incremental refresh on %s', (kind) => {
       expect(deferred.filter(deletesDt)).toHaveLength(1);
       expect(queries[1]).toMatch(/count\(\*\) FROM "per_ck"/);
       expect(queries.filter((q) => /FROM "per_ck"/.test(q))).toHaveLength(1);
+      // The rows to delete are counted by one condition (IS NOT DISTINCT FROM hashes on DuckDB), not two ORed.
+      expect(queries[1]).not.toMatch(/\) OR EXISTS/);
+      // The state absorbs the delta in one MERGE (counts added, new groups inserted, emptied ones deleted).
+      const stateWrites = deferred.filter((s) =>
+        /^\s*(UPDATE|INSERT|DELETE|MERGE)\b[^(]*state_per_ck/i.test(s),
+      );
+      expect(stateWrites).toHaveLength(1);
+      expect(stateWrites[0]).toMatch(/^MERGE INTO/);
     } else {
       expect(last).toMatch(/^WITH dtlab_deleted AS \(DELETE FROM "per_ck"/);
     }
@@ -100,6 +108,37 @@ describe.each(BACKEND_KINDS)('calls per incremental refresh on %s', (kind) => {
     await engine.execute('DELETE FROM ords WHERE ck = 1');
     const gone = await refresh();
     expect([gone.record.rowsDeleted, gone.record.rowsInserted]).toEqual([1, 0]);
+  });
+
+  it('collects change rows only of the sources whose changes the refresh read, and moves positions in one UPDATE', async () => {
+    await engine.execute(`
+      CREATE TABLE cks (ck INTEGER, region INTEGER);
+      INSERT INTO cks VALUES (1, 10), (2, 20), (3, 30);
+      CREATE DYNAMIC TABLE per_region TARGET_LAG = '1 minute' REFRESH_MODE = INCREMENTAL AS
+        SELECT c.region, SUM(o.price) AS total FROM ords o JOIN cks c ON o.ck = c.ck GROUP BY c.region`);
+    await engine.refresh('per_region');
+    const once = async () => {
+      rec.queries.length = 0;
+      rec.deferred.length = 0;
+      rec.on = true;
+      const record = await engine.refresh('per_region').finally(() => {
+        rec.on = false;
+      });
+      expect(record.refreshAction).toBe('INCREMENTAL');
+      expect((await engine.verify('per_region')).equal).toBe(true);
+      return [...rec.queries, ...rec.deferred];
+    };
+    await engine.execute('INSERT INTO ords VALUES (20, 3, 4)');
+    await once();
+    await engine.execute('INSERT INTO ords VALUES (21, 3, 4)');
+    const all = await once();
+    const collects = (source: string) =>
+      all.filter((s) => new RegExp(`DELETE FROM dtlab\\."chg_${source}"`).test(s));
+    expect(collects('ords')).toHaveLength(1);
+    expect(collects('cks')).toEqual([]);
+    expect(all.filter((s) => /^(UPDATE|INSERT|DELETE)[^(]*capture_positions/.test(s))).toEqual([
+      'UPDATE dtlab.capture_positions SET position = $2 WHERE dt_name = $1',
+    ]);
   });
 
   it.runIf(kind === 'duckdb')(

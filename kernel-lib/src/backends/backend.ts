@@ -64,11 +64,15 @@ export interface Backend extends Queryable {
    * Other callers keep reading the last committed state meanwhile (MVCC on every backend).
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: { isolation?: Isolation }): Promise<T>;
-  /** Bulk-loads rows into an existing table through the backend's COPY path. Returns the rows written. */
+  /**
+   * Bulk-loads rows into an existing table (of `schema`, else the current one) through the backend's COPY
+   * path. Returns the rows written.
+   */
   copyRows(
     table: string,
     columns: string[],
     rows: Iterable<Value[]> | AsyncIterable<Value[]>,
+    schema?: string,
   ): Promise<number>;
   /** Streams a result in batches instead of materialising it. */
   stream(sql: string, batchRows?: number): AsyncIterable<Value[][]>;
@@ -167,3 +171,7 @@ export function parseInt8(text: string): number | bigint {
   const n = Number(text);
   return Number.isSafeInteger(n) ? n : BigInt(text);
 }
+
+/** `table`, quoted, in `schema` when one is given. */
+export const qualifiedName = (table: string, schema?: string): string =>
+  schema === undefined ? quoteIdent(table) : `${quoteIdent(schema)}.${quoteIdent(table)}`;

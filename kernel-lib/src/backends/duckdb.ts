@@ -18,6 +18,7 @@ import {
   formatTimestamp,
   type Isolation,
   type Queryable,
+  qualifiedName,
   type QueryResult,
   quoteIdent,
   type ResultColumn,
@@ -375,9 +376,10 @@ export class DuckDbBackend implements Backend {
     table: string,
     columns: string[],
     rows: Iterable<Value[]> | AsyncIterable<Value[]>,
+    schema?: string,
   ): Promise<number> {
     const { arrowChunks } = await import('./arrow-rows.js');
-    const target = `${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')})`;
+    const target = `${qualifiedName(table, schema)} (${columns.map(quoteIdent).join(', ')})`;
     let total = 0;
     for await (const chunk of arrowChunks(rows, columns.length)) {
       const stage = `dtlab_copy_${++stageCounter}`;

@@ -5,6 +5,7 @@ import {
   csvChunks,
   type Isolation,
   type Queryable,
+  qualifiedName,
   type QueryResult,
   quoteIdent,
   type Value,
@@ -56,8 +57,9 @@ export class PgliteBackend implements Backend {
     table: string,
     columns: string[],
     rows: Iterable<Value[]> | AsyncIterable<Value[]>,
+    schema?: string,
   ): Promise<number> {
-    const target = `${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')})`;
+    const target = `${qualifiedName(table, schema)} (${columns.map(quoteIdent).join(', ')})`;
     let total = 0;
     for await (const chunk of csvChunks(rows)) {
       try {

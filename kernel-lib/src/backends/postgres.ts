@@ -9,6 +9,7 @@ import {
   type Isolation,
   inlineParams,
   type Queryable,
+  qualifiedName,
   type QueryResult,
   quoteIdent,
   redactSpec,
@@ -131,9 +132,10 @@ export class PostgresBackend implements Backend {
     table: string,
     columns: string[],
     rows: Iterable<Value[]> | AsyncIterable<Value[]>,
+    schema?: string,
   ): Promise<number> {
     const client = await this.pool.connect();
-    const target = `${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')})`;
+    const target = `${qualifiedName(table, schema)} (${columns.map(quoteIdent).join(', ')})`;
     let total = 0;
     try {
       for await (const chunk of csvChunks(rows)) {

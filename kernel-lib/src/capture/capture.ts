@@ -156,7 +156,14 @@ export async function setPositions(
   position: string,
 ): Promise<void> {
   // Nobody reads these statements' results: deferred into the next round trip where the backend can.
+  const stored = refreshMetadata(db)?.dt === dt ? refreshMetadata(db)?.positions : undefined;
   forgetPositions(db);
+  // The refresh read this DT's positions, one per source it reads now: they move in one statement.
+  if (stored && stored.size === sources.length && sources.every((s) => stored.has(s))) {
+    if (sources.length > 0)
+      await exec(db, 'UPDATE dtlab.capture_positions SET position = $2 WHERE dt_name = $1', [dt, position]);
+    return;
+  }
   await exec(db, 'DELETE FROM dtlab.capture_positions WHERE dt_name = $1', [dt]);
   if (sources.length === 0) return;
   await exec(

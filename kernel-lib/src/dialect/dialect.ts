@@ -40,6 +40,18 @@ export interface Dialect {
   /** PostgreSQL merges a small delta into state by index lookups; DuckDB hash-joins either way. */
   readonly indexesState: boolean;
   /**
+   * `IS NOT DISTINCT FROM` is a hash-join condition (DuckDB), so keys with a NULL part are matched with the
+   * others in one statement: the state absorbs a delta in one MERGE and the DT's rows of the affected keys are
+   * counted by one condition. PostgreSQL hashes only `=`, so there NULL-part keys are matched apart.
+   */
+  readonly hashesNotDistinct: boolean;
+  /**
+   * The engine's own bulk inserts (the order simulator, TPC-H's RF1) stage their rows through the backend's
+   * bulk path first (engine/bulk.ts): DuckDB binds a VALUES list value by value, which in DuckDB-WASM cost
+   * ~0.3 ms a row of lineitem. PostgreSQL parses a VALUES list quickly and needs no table per write.
+   */
+  readonly stagesRows: boolean;
+  /**
    * How a keyed refresh replaces the DT's rows of the affected keys (refresh/replace.ts): in one statement
    * of data-modifying CTEs (PostgreSQL), or with the rows to delete counted ahead, so that the DELETE and
    * the INSERT go to the backend in one call (DuckDB, which has no data-modifying CTEs).

@@ -15,6 +15,8 @@ export const duckdbDialect: Dialect = {
   selectRewrites: { qualify: false, lateralAliases: true },
   engineCaptures: true,
   indexesState: false,
+  hashesNotDistinct: true,
+  stagesRows: true,
   replaceRows: 'counted-ahead',
   capture: {
     changeTable: duck.changeTable,

@@ -14,6 +14,8 @@ export const postgresDialect: Dialect = {
   selectRewrites: { qualify: true, lateralAliases: true },
   engineCaptures: false,
   indexesState: true,
+  hashesNotDistinct: false,
+  stagesRows: false,
   replaceRows: 'one-statement',
   capture: {
     changeTable: pgc.changeTable,

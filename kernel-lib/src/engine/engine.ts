@@ -84,6 +84,7 @@ import {
 } from '../types.js';
 import { auditedNames, auditRows, recordAudit } from './audit.js';
 import type { EngineContext } from './context.js';
+import { prepareWrite, type WriteItem } from './bulk.js';
 import { createDynamicTable } from './create.js';
 import { alteration } from './create-or-alter.js';
 import { refuseBreakingSources } from './drop-guard.js';
@@ -571,36 +572,50 @@ export class Engine {
   }
 
   /**
-   * Runs DML statements as one transaction of the engine's own (the TPC-H refresh functions and the order
-   * simulator write through here). Returns the rows each statement touched.
+   * Runs DML statements, and inserts of rows (engine/bulk.ts), as one transaction of the engine's own (the
+   * TPC-H refresh functions and the order simulator write through here). Returns the rows each item touched.
    */
-  async write(statements: string[]): Promise<number[]> {
+  async write(items: readonly WriteItem[]): Promise<number[]> {
     const now = this.clock.now();
     const run = async () => {
-      let captured = new Set<string>();
-      const rows = await this.backend.transaction(async (tx) => {
-        if (this.ledger.seesEveryWrite) captured = await duckdbCapturedSources(tx);
-        const texts = statements.map((sql) => translateSql(sql, this.backend.family, { now }).text);
-        const tokens = texts.map((text) => tokenize(text));
-        // One call for every captured statement's sequence number.
-        const plans = texts.map((text, i) => planCapture(text, tokens[i] as Token[], captured));
-        const seqs = await drawCaptureSeqs(tx, plans.filter((p) => p !== undefined).length);
-        const rows: number[] = [];
-        for (const [i, text] of texts.entries()) {
-          const seq = plans[i] ? seqs.shift() : undefined;
-          const result =
-            (await capturedWrite(tx, text, tokens[i] as Token[], captured, seq)) ?? (await tx.query(text));
-          rows.push(result.rowCount);
-        }
+      const { statements, release } = await prepareWrite(this.backend, items);
+      try {
+        let captured = new Set<string>();
+        const texts = statements.map((sql) =>
+          sql === undefined ? undefined : translateSql(sql, this.backend.family, { now }).text,
+        );
+        const tokens = texts.map((text) => (text === undefined ? [] : tokenize(text)));
+        const written = texts.map((text, i) =>
+          text === undefined ? undefined : planCapture(text, tokens[i] as Token[], EVERY_TABLE)?.table,
+        );
+        const rows = await this.backend.transaction(async (tx) => {
+          if (this.ledger.seesEveryWrite) captured = await duckdbCapturedSources(tx);
+          // One call for every captured statement's sequence number.
+          const plans = texts.map((text, i) =>
+            text === undefined ? undefined : planCapture(text, tokens[i] as Token[], captured),
+          );
+          const seqs = await drawCaptureSeqs(tx, plans.filter((p) => p !== undefined).length);
+          const rows: number[] = [];
+          for (const [i, text] of texts.entries()) {
+            if (text === undefined) {
+              rows.push(0);
+              continue;
+            }
+            const seq = plans[i] ? seqs.shift() : undefined;
+            const result =
+              (await capturedWrite(tx, text, tokens[i] as Token[], captured, seq)) ?? (await tx.query(text));
+            rows.push(result.rowCount);
+          }
+          return rows;
+        });
+        // Counted once committed (capture/ledger.ts).
+        for (const [i, text] of texts.entries())
+          if (text !== undefined) await this.countWrite(written[i], captured);
+        await this.quality.changed(written.filter((_t, i) => texts[i] !== undefined));
         return rows;
-      });
-      // Counted once committed (capture/ledger.ts).
-      for (const sql of statements)
-        await this.countWrite(planCapture(sql, tokenize(sql), EVERY_TABLE)?.table, captured);
-      await this.quality.changed(
-        statements.map((sql) => planCapture(sql, tokenize(sql), EVERY_TABLE)?.table),
-      );
-      return rows;
+      } finally {
+        await release();
+      }
     };
     return this.fence.write(() => withCaptureLock(this.backend, run));
   }

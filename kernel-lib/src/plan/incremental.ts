@@ -185,20 +185,22 @@ export function restrictedQuery(
 /**
  * The DT's rows of the affected keys; `columns[i]` is the DT column of key i, `types[i]` its declared type.
  * `table` qualifies the columns: a DT column named like a column of the keys table (`k1`) would otherwise
- * mean the keys table's inside the EXISTS.
+ * mean the keys table's inside the EXISTS. `nullKeys`: false matches keys without a NULL part (by `=`), true
+ * only keys with one; 'all' matches every key by IS NOT DISTINCT FROM (for a family that hashes it).
  */
 export function dtKeyCondition(
   columns: string[],
   types: (string | undefined)[],
-  nullKeys: boolean,
+  nullKeys: boolean | 'all',
   table?: string,
 ): string {
   const k = (i: number) => `${KEYS_TABLE}.k${i + 1}`;
   const key = (i: number) => (types[i] ? `CAST(${k(i)} AS ${types[i]})` : k(i));
   const col = (i: number) => `${table ? `${table}.` : ''}${quoteIdent(columns[i] as string)}`;
-  if (!nullKeys)
-    return `EXISTS (SELECT 1 FROM ${KEYS_TABLE} WHERE ${columns.map((_c, i) => `${key(i)} = ${col(i)}`).join(' AND ')})`;
+  const match = (op: string) => columns.map((_c, i) => `${key(i)} ${op} ${col(i)}`).join(' AND ');
+  if (nullKeys === false) return `EXISTS (SELECT 1 FROM ${KEYS_TABLE} WHERE ${match('=')})`;
+  if (nullKeys === 'all')
+    return `EXISTS (SELECT 1 FROM ${KEYS_TABLE} WHERE ${match('IS NOT DISTINCT FROM')})`;
   const anyNull = columns.map((_c, i) => `${k(i)} IS NULL`).join(' OR ');
-  const same = columns.map((_c, i) => `${key(i)} IS NOT DISTINCT FROM ${col(i)}`).join(' AND ');
-  return `EXISTS (SELECT 1 FROM ${KEYS_TABLE} WHERE (${anyNull}) AND ${same})`;
+  return `EXISTS (SELECT 1 FROM ${KEYS_TABLE} WHERE (${anyNull}) AND ${match('IS NOT DISTINCT FROM')})`;
 }

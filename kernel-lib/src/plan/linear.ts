@@ -136,6 +136,30 @@ export function mergeSet(plan: LinearPlan): string {
     .join(', ');
 }
 
+/**
+ * The per-group delta in `delta` merged into `state` in one statement, keys matched by IS NOT DISTINCT FROM
+ * (for a family that hashes it, dialect `hashesNotDistinct`): a group's counts and sums are added and its
+ * extremes grown, a new group is inserted, and with `dropEmptied` a group whose row count reaches 0 is
+ * deleted (a new one of count 0 is not inserted).
+ */
+export function mergeStateSql(
+  state: string,
+  delta: string,
+  plan: LinearPlan,
+  keys: string[],
+  dropEmptied: boolean,
+): string {
+  const on = keys.map((k) => `dtlab_s.${k} IS NOT DISTINCT FROM dtlab_d.${k}`).join(' AND ');
+  const columns = [...keys, ...stateAggregateColumns(plan)];
+  const emptied = dropEmptied
+    ? '\n  WHEN MATCHED AND coalesce(dtlab_s.dtlab_n, 0) + coalesce(dtlab_d.dtlab_n, 0) = 0 THEN DELETE'
+    : '';
+  return `MERGE INTO ${state} AS dtlab_s USING ${delta} AS dtlab_d ON ${on}${emptied}
+  WHEN MATCHED THEN UPDATE SET ${mergeSet(plan)}
+  WHEN NOT MATCHED${dropEmptied ? ' AND (dtlab_d.dtlab_n = 0) IS NOT TRUE' : ''} THEN INSERT (${columns.join(', ')})
+    VALUES (${columns.map((c) => `dtlab_d.${c}`).join(', ')})`;
+}
+
 /** The state of a DT with hidden keys, rolled up to its one row (`state` for the output's FROM). */
 export function rolledUpState(plan: LinearPlan, state: string): string {
   const cols = stateAggregateColumns(plan).map((c) => `coalesce(sum(${c}), 0) AS ${c}`);

@@ -215,7 +215,12 @@ export async function runIncremental(
   let hasNullKeys = false;
   let rowsToDelete: number | undefined;
   if (!shape.global) {
-    const rowsOf = { table: dt.name, condition: `${condition(false)} OR ${condition(true)}` };
+    const rowsOf = {
+      table: dt.name,
+      condition: dialectOf(family).hashesNotDistinct
+        ? dtKeyCondition(keyColumns, keyTypes, 'all', quoteIdent(dt.name))
+        : `${condition(false)} OR ${condition(true)}`,
+    };
     const look = (await tx.query(keysLookSql(shape.keys.length, countAhead ? rowsOf : undefined))).rows[0];
     hasNullKeys = Number(look?.[0]) !== 0;
     if (countAhead) rowsToDelete = Number(look?.[1]);
@@ -456,10 +461,13 @@ export async function advancePositions(
   family: SqlFamily,
   dt: DynamicTable,
   position: string,
+  changed: readonly string[],
 ): Promise<void> {
   const sources = dt.sources.filter((s) => s.kind !== 'VIEW').map((s) => s.name);
   await setPositions(tx, dt.name, sources, position);
-  for (const s of sources) await collectGarbage(tx, family, s);
+  // Change rows between the old position and the new one exist only for a source whose window had some, so
+  // only such a source's change table can have rows nobody needs now.
+  for (const s of sources) if (changed.includes(s)) await collectGarbage(tx, family, s);
 }
 
 /** DuckDB full refresh of a DT that others read: record all old rows out and all new rows in. */
@@ -511,7 +519,7 @@ export async function chooseWork(
     };
   if (decision.action === 'INCREMENTAL') decision = { ...decision, reason: strategy.reason };
   const finish = async <T>(result: T) => {
-    await advancePositions(tx, family, dt, decision.position);
+    await advancePositions(tx, family, dt, decision.position, decision.changed);
     return result;
   };
   const base = { action: decision.action, reason: decision.reason, changesRead: decision.changes };

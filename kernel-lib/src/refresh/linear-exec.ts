@@ -17,6 +17,7 @@ import {
   joinedText,
   type LinearPlan,
   mergeSet,
+  mergeStateSql,
   stateAggregateColumns,
   stateTable,
 } from '../plan/linear.js';
@@ -148,6 +149,11 @@ export async function mergeDelta(tx: Queryable, work: MergeWork, nullKeys: boole
       tx,
       `CREATE TEMP TABLE dtlab_redo AS SELECT ${keys.map((k) => `dtlab_d.${k}`).join(', ')} FROM ${KEYS_TABLE} AS dtlab_d LEFT JOIN ${state} AS dtlab_s ON ${equal} WHERE ${hit}`,
     );
+  }
+  if (dialectOf(work.family).hashesNotDistinct) {
+    await exec(tx, mergeStateSql(state, KEYS_TABLE, plan, keys, work.mayDelete));
+    if (hit) await recomputeExtremes(tx, work, nullKeys);
+    return;
   }
   await updateByKeys(tx, state, set, KEYS_TABLE, keys, nullKeys);
   const columns = [...keys, ...stateAggregateColumns(plan)].join(', ');

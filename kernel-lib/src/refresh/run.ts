@@ -216,7 +216,7 @@ export async function runRefresh(
         return { kind: 'ran', record: await executeRefresh(rtx, request, () => clock.now(), work) };
       }, txOptions);
     });
-    settleLedger(ledger, dt.name, outcome, mark, read, definitionOf(dt));
+    settleLedger(ledger, dt, outcome, mark, read, definitionOf(dt));
     return outcome;
   } catch (e) {
     ledger.settle(dt.name, undefined);
@@ -265,21 +265,26 @@ export async function runRefresh(
  */
 function settleLedger(
   ledger: WriteLedger,
-  name: string,
+  dt: DynamicTable,
   outcome: RunOutcome,
   mark: LedgerMark | undefined,
   read: RefreshMetadata | undefined,
   definition: string,
 ) {
   if (outcome.kind !== 'ran') return;
+  const { name } = dt;
   const r = outcome.record;
   if (r.state !== 'SUCCEEDED') {
     ledger.keepStatics(name, undefined);
     return ledger.settle(name, undefined);
   }
   ledger.settle(name, mark);
-  // A FULL or REINITIALIZE refresh may have made what it read stale (a state table built, capture reinstalled).
-  const unchanged = r.refreshAction === 'INCREMENTAL' || r.refreshAction === 'NO_DATA';
+  // A REINITIALIZE refresh may have made what it read stale (capture reinstalled), and so may a FULL one of an
+  // incremental DT (its state built anew); a FULL refresh of a DT refreshed in full builds and installs nothing.
+  const unchanged =
+    r.refreshAction === 'INCREMENTAL' ||
+    r.refreshAction === 'NO_DATA' ||
+    (r.refreshAction === 'FULL' && dt.effectiveMode === 'FULL');
   if (read) ledger.keepStatics(name, unchanged ? staticPart(read) : undefined, definition);
   else if (!unchanged) ledger.keepStatics(name, undefined);
   if (r.refreshAction === 'REINITIALIZE') ledger.wrote(undefined);

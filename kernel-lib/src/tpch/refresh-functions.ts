@@ -3,7 +3,7 @@
  * RF1 inserts refresh set K's new orders with their line items, RF2 deletes set K's orders and line items.
  * Each group of orders is one transaction, as the spec allows (§2.5.2).
  */
-import { formatTimestamp, sqlLiteral, type Value } from '../backends/backend.js';
+import { formatTimestamp, type Value } from '../backends/backend.js';
 import type { Engine } from '../engine/engine.js';
 import { DtError } from '../errors.js';
 import { updateDeletes, updateOrdersWithLineitems } from './gen/index.js';
@@ -21,8 +21,6 @@ export interface RefreshFunctionResult {
 
 /** Orders per transaction. */
 export const ORDERS_PER_GROUP = 100;
-
-const values = (rows: Value[][]) => rows.map((r) => `(${r.map(sqlLiteral).join(', ')})`).join(',\n');
 
 async function checkSet(engine: Engine, rf: RefreshFunction, set: number) {
   const info = await tpchInfo(engine.backend);
@@ -64,8 +62,8 @@ export async function applyRf1(engine: Engine, set: number): Promise<RefreshFunc
   let total = { orders: 0, lineitems: 0 };
   const flush = async () => {
     await engine.write([
-      `INSERT INTO orders VALUES ${values(orders)}`,
-      `INSERT INTO lineitem VALUES ${values(lineitems)}`,
+      { insert: 'orders', rows: orders },
+      { insert: 'lineitem', rows: lineitems },
     ]);
     total = { orders: total.orders + orders.length, lineitems: total.lineitems + lineitems.length };
     orders = [];

@@ -8,7 +8,8 @@
  * key and today's date on the engine clock, so their distributions match the loaded data.
  */
 import { type Observable, Subject } from 'rxjs';
-import { sqlLiteral, type Value } from '../backends/backend.js';
+import type { Value } from '../backends/backend.js';
+import type { WriteItem } from '../engine/bulk.js';
 import type { Engine } from '../engine/engine.js';
 import { DtError } from '../errors.js';
 import { generateOrdersWithLineitems, rowCount } from './gen/index.js';
@@ -198,11 +199,11 @@ export class OrderSimulator {
   }
 
   /** Pure with respect to the database: decides the events and their SQL. */
-  private plan(count: number, now: number): { statements: string[]; counts: SimulatorCounts } {
+  private plan(count: number, now: number): { statements: WriteItem[]; counts: SimulatorCounts } {
     const counts = zeroCounts();
     const orders: Value[][] = [];
     const lineitems: Value[][] = [];
-    const statements: string[] = [];
+    const statements: WriteItem[] = [];
     /** Per kind of event, the orders it hits (corrections: their factors in turn). */
     const corrections = new Map<number, string[]>();
     // Sets: an order may be open twice (a duplicate-key fault), and a key listed twice in IN makes DuckDB
@@ -270,12 +271,11 @@ export class OrderSimulator {
         }
       }
     }
-    const values = (rows: Value[][]) => rows.map((r) => `(${r.map(sqlLiteral).join(', ')})`).join(', ');
     // New rows first, so an update or cancellation in the same tick can find an order created in it. Then one
     // statement per kind of change: an order's corrections come before its status change or cancellation (after
     // either it is no longer open), so one UPDATE and then the deletes end where the events in turn would.
-    if (orders.length > 0) statements.push(`INSERT INTO orders VALUES ${values(orders)}`);
-    if (lineitems.length > 0) statements.push(`INSERT INTO lineitem VALUES ${values(lineitems)}`);
+    if (orders.length > 0) statements.push({ insert: 'orders', rows: orders });
+    if (lineitems.length > 0) statements.push({ insert: 'lineitem', rows: lineitems });
     // An UPDATE touches each order once; orders created in this tick are updated apart from older ones
     // (DuckDB refuses, with a false duplicate-key error, an UPDATE of a keyed table that mixes rows inserted in
     // its own transaction with older rows). A cancelled order's corrections do not matter: it goes.

@@ -1,0 +1,65 @@
+/**
+ * The engine's own bulk inserts (the order simulator, TPC-H's RF1): rows for every column of a table, in
+ * order. As SQL text they are one `INSERT INTO t VALUES …`; where the family binds such a list value by value
+ * (dialect `stagesRows`: DuckDB), the rows go first through the backend's bulk path (Arrow on DuckDB) into a
+ * stage table in schema dtlab, and the write is `INSERT INTO t SELECT * FROM dtlab.<stage>` — a statement of a
+ * few bytes that capture and translation handle like any INSERT … SELECT. Stages are dropped after the write.
+ */
+import { type Backend, qualifiedName, quoteIdent, sqlLiteral, type Value } from '../backends/backend.js';
+import { dialectOf } from '../dialect/index.js';
+
+/** Rows for every column of `insert`, in the table's column order. */
+export interface RowsInsert {
+  readonly insert: string;
+  readonly rows: readonly Value[][];
+}
+
+/** What the engine writes in one transaction: statements, and rows to insert. */
+export type WriteItem = string | RowsInsert;
+
+/** One INSERT … VALUES of `rows`. Pure. */
+export function valuesInsertSql(table: string, rows: readonly Value[][]): string {
+  return `INSERT INTO ${quoteIdent(table)} VALUES ${rows.map((r) => `(${r.map(sqlLiteral).join(', ')})`).join(',\n')}`;
+}
+
+const STAGE_SCHEMA = 'dtlab';
+let stages = 0;
+
+/**
+ * The statement that writes each of `items` (none for an insert of no rows), after staging the rows of each
+ * RowsInsert where the family stages rows; `release` drops the stages (call it whether the write committed).
+ */
+export async function prepareWrite(
+  backend: Backend,
+  items: readonly WriteItem[],
+): Promise<{ statements: (string | undefined)[]; release: () => Promise<void> }> {
+  const staged: string[] = [];
+  const release = async () => {
+    for (const stage of staged.splice(0))
+      await backend.query(`DROP TABLE IF EXISTS ${qualifiedName(stage, STAGE_SCHEMA)}`);
+  };
+  const statements: (string | undefined)[] = [];
+  try {
+    for (const item of items) {
+      if (typeof item === 'string') statements.push(item);
+      else if (item.rows.length === 0) statements.push(undefined);
+      else if (!dialectOf(backend.family).stagesRows)
+        statements.push(valuesInsertSql(item.insert, item.rows));
+      else {
+        const stage = `stage_${item.insert}_${++stages}`;
+        const name = qualifiedName(stage, STAGE_SCHEMA);
+        staged.push(stage);
+        await backend.query(
+          `CREATE OR REPLACE TABLE ${name} AS SELECT * FROM ${quoteIdent(item.insert)} LIMIT 0`,
+        );
+        const columns = (await backend.query(`SELECT * FROM ${name} LIMIT 0`)).columns.map((c) => c.name);
+        await backend.copyRows(stage, columns, item.rows, STAGE_SCHEMA);
+        statements.push(`INSERT INTO ${quoteIdent(item.insert)} SELECT * FROM ${name}`);
+      }
+    }
+  } catch (e) {
+    await release();
+    throw e;
+  }
+  return { statements, release };
+}
