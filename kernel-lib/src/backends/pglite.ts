@@ -5,8 +5,8 @@ import {
   csvChunks,
   type Isolation,
   type Queryable,
-  qualifiedName,
   type QueryResult,
+  qualifiedName,
   quoteIdent,
   type Value,
 } from './backend.js';

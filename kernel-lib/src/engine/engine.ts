@@ -83,8 +83,8 @@ import {
   type Warehouse,
 } from '../types.js';
 import { auditedNames, auditRows, recordAudit } from './audit.js';
-import type { EngineContext } from './context.js';
 import { prepareWrite, type WriteItem } from './bulk.js';
+import type { EngineContext } from './context.js';
 import { createDynamicTable } from './create.js';
 import { alteration } from './create-or-alter.js';
 import { refuseBreakingSources } from './drop-guard.js';
