@@ -147,7 +147,7 @@ describe.each(BACKEND_KINDS)('QUALIFY maintained incrementally on %s', (kind) =>
       per.set(action, (per.get(action) ?? 0) + 1);
       actions.set(name, per);
       if (action !== 'INCREMENTAL' && action !== 'NO_DATA')
-        throw new Error(`${name} refreshed ${action} after ${context}: ${record.refreshActionReason}`);
+        throw new Error(`${name} refreshed ${action} after ${context}: ${record.reason}`);
       const v = await engine.verify(name);
       if (!v.equal)
         throw new Error(`${name} differs from its query after ${context}:\n${JSON.stringify(v.rows)}`);

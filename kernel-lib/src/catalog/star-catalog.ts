@@ -14,7 +14,8 @@ export async function qualifyStarColumns(
   family: SqlFamily,
   sql: string,
 ): Promise<ColumnsOf | undefined> {
-  if (!dialectOf(family).selectRewrites.qualify) return undefined;
+  if (!dialectOf(family).selectRewrites.qualify || !/qualify/i.test(sql) || !sql.includes('*'))
+    return undefined;
   let tokens: Token[];
   try {
     tokens = significant(tokenize(sql));
