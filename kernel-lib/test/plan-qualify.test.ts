@@ -91,6 +91,11 @@ describe('QUALIFY over a table’s rows (partition recompute)', () => {
     ['SELECT g, id FROM t QUALIFY ROW_NUMBER() OVER (ORDER BY id) = 1', /without PARTITION BY/],
     ['SELECT id, v FROM t QUALIFY RANK() OVER (PARTITION BY g ORDER BY v) = 1', /not a column of the result/],
     ['SELECT g, id FROM t QUALIFY id > 1', /QUALIFY without a window function/],
+    [
+      'SELECT g, v, SUM(v) OVER (PARTITION BY g) AS s, SUM(v) OVER w AS run FROM t WINDOW w AS (ORDER BY v)',
+      /named window/,
+    ],
+    ['SELECT g, v FROM t QUALIFY RANK() OVER w = 1 WINDOW w AS (PARTITION BY g ORDER BY v)', /named window/],
     ['SELECT g, SUM(v) AS s FROM t GROUP BY g QUALIFY SUM(v) > 1', /QUALIFY without a window function/],
     ['SELECT g, v FROM t QUALIFY RANK() OVER (PARTITION BY g ORDER BY v) = 1 LIMIT 3', /LIMIT/],
     [

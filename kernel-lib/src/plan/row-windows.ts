@@ -43,7 +43,10 @@ function partitionKeys(
 ): { keys: number[] } | { reason: string } {
   let shared: string[] | undefined;
   for (let i = 0; i < tokens.length; i++) {
-    if (!isKeyword(tokens[i], 'OVER') || tokens[i + 1]?.text !== '(') continue;
+    if (!isKeyword(tokens[i], 'OVER')) continue;
+    // `OVER w` names a window of the WINDOW clause, whose partition this does not read.
+    if (tokens[i + 1]?.text !== '(')
+      return { reason: 'a named window (OVER name, WINDOW clause) is refreshed in full in this version' };
     if (!isKeyword(tokens[i + 2], 'PARTITION'))
       return { reason: 'a window without PARTITION BY needs the whole result' };
     const exprs: string[] = [];
