@@ -131,6 +131,10 @@ describe('QUALIFY over groups (the window step)', () => {
     ],
     ['SELECT g, NTILE(2) OVER (ORDER BY SUM(v)) AS n FROM t GROUP BY g', /NTILE depends/],
     [
+      'SELECT g, SUM(v) AS s FROM t GROUP BY g QUALIFY RANK() OVER (ORDER BY SUM(v)) <= (SELECT MAX(w) FROM u)',
+      /a subquery in the select list or QUALIFY/,
+    ],
+    [
       'SELECT t.g, SUM(v) AS s FROM t GROUP BY t.g QUALIFY RANK() OVER (ORDER BY g) = 1',
       /reads g other than/,
     ],

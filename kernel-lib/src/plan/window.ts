@@ -107,12 +107,19 @@ export function describeWindow(
   // Aggregate calls in the select list (not window functions: a call followed by OVER).
   const aggregateNames = new Set<string>();
   let expected = 0;
+  let subquery = false;
   walk([root.columns, root.qualify], (n) => {
+    if (n.type === 'select') subquery = true;
     if (n.type === 'aggr_func' && !n.over) {
       expected++;
       aggregateNames.add(String(n.name).toLowerCase());
     }
   });
+  // Its aggregates would be taken for the query's own (they read the subquery's tables, not the groups).
+  if (subquery)
+    return {
+      reason: 'a subquery in the select list or QUALIFY of a window over groups is refreshed in full',
+    };
   const aggregates: string[] = [];
   let calls = 0;
   const edits: { start: number; end: number; text: string }[] = [];
