@@ -40,6 +40,29 @@ describe('select rewrites (pure)', () => {
       'SELECT "k", "val" FROM (SELECT k, v AS val , ( row_number() OVER (PARTITION BY k ORDER BY v DESC) = 1 ) AS "__dt_qualify" FROM t ) AS "__dt_q" WHERE "__dt_qualify" ORDER BY k LIMIT 5',
     );
   });
+  it('names the columns of * and t.* under QUALIFY from the catalog when it is given', () => {
+    const columnsOf = (t: string) => ({ t: ['k', 'v'], u: ['k', 'w'] })[t];
+    expect(
+      translateSql('SELECT * FROM t QUALIFY row_number() OVER (PARTITION BY k ORDER BY v) = 1', 'postgres', {
+        columnsOf,
+      }).text,
+    ).toBe(
+      'SELECT "k", "v" FROM (SELECT * , ( row_number() OVER (PARTITION BY k ORDER BY v) = 1) AS "__dt_qualify" FROM t ) AS "__dt_q" WHERE "__dt_qualify" ',
+    );
+    expect(
+      translateSql(
+        'SELECT u.*, t.v AS tv FROM t JOIN u ON u.k = t.k QUALIFY rank() OVER (PARTITION BY u.k ORDER BY t.v) = 1',
+        'postgres',
+        { columnsOf },
+      ).text,
+    ).toMatch(/^SELECT "k", "w", "tv" FROM \(SELECT u\.\*, t\.v AS tv ,/);
+    // A star over a USING join has no columns the catalog can give: still refused at the item.
+    expect(() =>
+      translateSql('SELECT * FROM t JOIN u USING (k) QUALIFY rank() OVER (ORDER BY v) = 1', 'postgres', {
+        columnsOf,
+      }),
+    ).toThrow(/columns of this \* could not be read from the catalog/);
+  });
   it('refuses QUALIFY over * with the item position', () => {
     const sql = 'SELECT\n  *\nFROM t QUALIFY row_number() OVER (ORDER BY k) = 1';
     const err = (() => {
@@ -97,7 +120,8 @@ describe.each(BACKEND_KINDS)('QUALIFY and lateral aliases on %s', (kind) => {
     const modes = Object.fromEntries(
       (await engine.listDynamicTables()).map((d) => [d.name, d.effectiveMode]),
     );
-    expect(modes.latest).toBe('FULL');
+    // Top-1 per k, ordered by v: recomputing the touched partitions with the QUALIFY applied (plan/row-windows.ts).
+    expect(modes.latest).toBe('INCREMENTAL');
     expect(modes.amounts).toBe('INCREMENTAL');
     // GROUP BY an alias is expanded too: the planner then sees a key that is no column of the result.
     expect(modes.per_k).toBe('FULL');
@@ -121,9 +145,33 @@ describe.each(BACKEND_KINDS)('QUALIFY and lateral aliases on %s', (kind) => {
     ]);
   });
 
-  it('positions a refused QUALIFY over * at the item in a DT definition (PostgreSQL family)', async () => {
+  it('names * under QUALIFY from the catalog, in %%sql and in a DT', async () => {
+    await engine.execute(`CREATE TABLE ew (k INTEGER, v INTEGER, price INTEGER);
+      INSERT INTO ew VALUES (1, 10, 5), (1, 30, 6), (2, 20, 7), (2, 5, 8), (3, 1, 9)`);
+    expect(
+      await rows(
+        'SELECT * FROM ew QUALIFY row_number() OVER (PARTITION BY k ORDER BY v DESC, price) = 1 ORDER BY k',
+      ),
+    ).toEqual([
+      [1, 30, 6],
+      [2, 20, 7],
+      [3, 1, 9],
+    ]);
+    await engine.execute(`CREATE DYNAMIC TABLE top_star TARGET_LAG = '1 minute' REFRESH_MODE = INCREMENTAL AS
+      SELECT ew.* FROM ew QUALIFY row_number() OVER (PARTITION BY k ORDER BY v DESC, price) = 1`);
+    await engine.execute('INSERT INTO ew VALUES (3, 50, 1)');
+    expect((await engine.refresh('top_star')).refreshAction).toBe('INCREMENTAL');
+    expect((await engine.verify('top_star')).equal).toBe(true);
+    expect(await rows('SELECT k, v, price FROM top_star ORDER BY k')).toEqual([
+      [1, 30, 6],
+      [2, 20, 7],
+      [3, 50, 1],
+    ]);
+  });
+
+  it('positions a QUALIFY over a * it cannot name at the item in a DT definition (PostgreSQL family)', async () => {
     const sql =
-      "CREATE DYNAMIC TABLE bad TARGET_LAG = '1 minute' AS\nSELECT *\nFROM ev QUALIFY row_number() OVER (ORDER BY k) = 1";
+      "CREATE DYNAMIC TABLE bad TARGET_LAG = '1 minute' AS\nSELECT *\nFROM ev JOIN ev AS e2 USING (k) QUALIFY row_number() OVER (ORDER BY k) = 1";
     const result = await engine.execute(sql).catch((e: unknown) => e);
     if (kind === 'duckdb') {
       expect(result).not.toBeInstanceOf(Error);

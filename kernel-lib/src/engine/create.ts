@@ -19,6 +19,7 @@ import {
   sourceColumnTypes,
 } from '../catalog/catalog.js';
 import { cycleThrough } from '../catalog/graph.js';
+import { qualifyStarColumns } from '../catalog/star-catalog.js';
 import { viewDefinitions } from '../catalog/views.js';
 import { isManual } from '../clock.js';
 import { dialectOf } from '../dialect/index.js';
@@ -140,8 +141,9 @@ export async function planCreate(
   }
   // The parse's relations, checked against the database's own view of the query (engine/sources.ts).
   const now = ctx.clock.now();
+  const columnsOf = await qualifyStarColumns(backend, backend.family, stmt.query);
   const translation = inStatement(
-    () => translateSql(stmt.query, backend.family, { now }),
+    () => translateSql(stmt.query, backend.family, { now, ...(columnsOf ? { columnsOf } : {}) }),
     sql,
     stmt.queryOffset,
   );

@@ -44,6 +44,7 @@ import {
 } from '../catalog/catalog.js';
 import { directDependents, topologicalOrder } from '../catalog/graph.js';
 import { KnownCatalog } from '../catalog/known.js';
+import { qualifyStarColumns } from '../catalog/star-catalog.js';
 import { type Clock, type ClockJob, systemClock } from '../clock.js';
 import {
   type DeliveryEvent,
@@ -400,11 +401,11 @@ export class Engine {
         return table(page);
       }
       case 'passthrough': {
-        const translation = translateSql(
-          stmt.text,
-          this.backend.family,
-          CLOCKED.test(stmt.text) ? { now: this.clock.now() } : {},
-        );
+        const columnsOf = await qualifyStarColumns(this.backend, this.backend.family, stmt.text);
+        const translation = translateSql(stmt.text, this.backend.family, {
+          ...(CLOCKED.test(stmt.text) ? { now: this.clock.now() } : {}),
+          ...(columnsOf ? { columnsOf } : {}),
+        });
         try {
           const result = await this.captured(translation.text);
           return {

@@ -14,6 +14,7 @@
  */
 import { type Backend, exec, quoteIdent, sqlLiteral, type Value } from '../backends/backend.js';
 import { describeColumns } from '../catalog/catalog.js';
+import { qualifyStarColumns } from '../catalog/star-catalog.js';
 import { DtError, type SourcePosition } from '../errors.js';
 import { evaluatedSql, passed, quarantineTable } from '../plan/expectations.js';
 import { refreshSelect } from '../plan/full.js';
@@ -133,7 +134,11 @@ async function stillViolating(
     const declared = dt.columns?.[i]?.type;
     return declared ? { name: c.name, type: translateType(declared, backend.family) } : { name: c.name };
   });
-  const select = refreshSelect(translateSql(dt.query, backend.family, { now }).text, output);
+  const columnsOf = await qualifyStarColumns(backend, backend.family, dt.query);
+  const select = refreshSelect(
+    translateSql(dt.query, backend.family, { now, ...(columnsOf ? { columnsOf } : {}) }).text,
+    output,
+  );
   const cols = storage.map((c) => quoteIdent(c.name));
   const same = cols.map((c) => `dtlab_q.${c} IS NOT DISTINCT FROM dtlab_r.${c}`).join(' AND ');
   const rows = `SELECT dtlab_id, ${cols.join(', ')} FROM ${quarantineTable(dt.name)} WHERE dtlab_id IN (${ids.join(', ')})`;

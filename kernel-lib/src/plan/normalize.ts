@@ -18,6 +18,7 @@
  */
 import { analyzeQuery } from '../sql/analyze.js';
 import { identifierName, isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
+import { starColumns } from '../sql/star-columns.js';
 import type { ColumnsOf } from './shape.js';
 
 export interface PlanningCatalog {
@@ -185,48 +186,6 @@ function substitute(text: string, scope: Scope, ctes: Map<string, string>): stri
   return out;
 }
 
-/** The names of a select's result columns, when each is a column or has an alias. */
-function outputNames(select: Node): string[] | undefined {
-  const names: string[] = [];
-  for (const c of (select.columns as { expr: Node; as: string | null }[] | undefined) ?? []) {
-    if (c.as) names.push(String(c.as));
-    else if (c.expr.type === 'column_ref') {
-      const col = c.expr.column as string | { expr?: { value?: unknown } };
-      const name = typeof col === 'string' ? col : String(col?.expr?.value);
-      if (name === '*') return undefined;
-      names.push(name);
-    } else return undefined;
-  }
-  return names.length > 0 ? names : undefined;
-}
-
-/** The columns `*` (or `qualifier.*`) stands for in a select, qualified; or why they are not known. */
-function starColumns(
-  select: Node,
-  qualifier: string | undefined,
-  catalog: PlanningCatalog,
-): string[] | { reason: string } {
-  const out: string[] = [];
-  for (const f of (select.from as Node[] | null) ?? []) {
-    if (f.using || /natural/i.test(String(f.join ?? '')))
-      return { reason: 'SELECT * over a USING or NATURAL join is refreshed in full; name the columns' };
-    const sub = (f.expr as Node | undefined)?.ast as Node | undefined;
-    const q = String(f.as ?? f.table ?? '');
-    if (qualifier !== undefined && q.toLowerCase() !== qualifier.toLowerCase()) continue;
-    const names = sub
-      ? outputNames(sub)
-      : typeof f.table === 'string'
-        ? catalog.columnsOf(f.table.toLowerCase())?.slice()
-        : undefined;
-    if (!names || names.length === 0 || !q)
-      return {
-        reason: `the columns of ${q || 'a FROM item'} are not known, so SELECT * cannot be expanded; name the columns`,
-      };
-    out.push(...names.map((n) => `${ident(q)}.${ident(n)}`));
-  }
-  return out.length > 0 ? out : { reason: 'SELECT * could not be expanded; name the columns' };
-}
-
 /** Expands `*` and `t.*` in the select list of each depth-0 SELECT (each UNION branch). */
 function expandStars(text: string, catalog: PlanningCatalog): string | { reason: string } {
   const tokens = significant(tokenize(text));
@@ -272,9 +231,12 @@ function expandStars(text: string, catalog: PlanningCatalog): string | { reason:
   if (selects.length !== branch + 1) return { reason: 'the query could not be analysed to expand SELECT *' };
   let out = text;
   for (const s of stars.reverse()) {
-    const columns = starColumns(selects[s.branch] as Node, s.qualifier, catalog);
+    const columns = starColumns(selects[s.branch] as Node, s.qualifier, catalog.columnsOf);
     if (!Array.isArray(columns)) return columns;
-    out = out.slice(0, s.start) + columns.join(', ') + out.slice(s.end);
+    out =
+      out.slice(0, s.start) +
+      columns.map((c) => `${ident(c.from)}.${ident(c.name)}`).join(', ') +
+      out.slice(s.end);
   }
   return out;
 }

@@ -10,6 +10,7 @@ import { isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
 import { type FromContents, fromTables, selectLevel, type TableRef } from './from.js';
 import { type OptionalSide, optionalSide, ownerOf } from './optional.js';
 import { type OuterJoins, outerJoins } from './outer.js';
+import { QUALIFY_WITHOUT_WINDOW, rowWindowKeys } from './row-windows.js';
 import { andSpans, andTerms, correlate, type SubqueryConjunct } from './subquery.js';
 
 export type { TableRef } from './from.js';
@@ -147,50 +148,6 @@ function optionalSideKey(keyExprs: unknown[], tables: TableRef[], columnsOf?: Co
   return reason;
 }
 
-/**
- * The result positions of the PARTITION BY expressions shared by every window of the query, or why there
- * are none (a window over the whole result, or windows partitioned differently).
- */
-function partitionKeys(
-  tokens: Token[],
-  query: string,
-  items: string[],
-): { keys: number[] } | { reason: string } {
-  let shared: string[] | undefined;
-  for (let i = 0; i < tokens.length; i++) {
-    if (!isKeyword(tokens[i], 'OVER') || tokens[i + 1]?.text !== '(') continue;
-    if (!isKeyword(tokens[i + 2], 'PARTITION'))
-      return { reason: 'a window without PARTITION BY needs the whole result' };
-    const exprs: string[] = [];
-    let depth = 0;
-    let start = (tokens[i + 4] as Token).start;
-    let j = i + 4;
-    for (; j < tokens.length; j++) {
-      const t = tokens[j] as Token;
-      if (t.text === '(') depth++;
-      else if (t.text === ')' && depth-- === 0) break;
-      else if (
-        depth === 0 &&
-        (t.text === ',' || ['ORDER', 'ROWS', 'RANGE', 'GROUPS'].some((k) => isKeyword(t, k)))
-      ) {
-        exprs.push(norm(query.slice(start, (tokens[j - 1] as Token).end)));
-        start = (tokens[j + 1] as Token).start;
-        if (t.text !== ',') break;
-      }
-    }
-    if (exprs.length === 0 || tokens[j]?.text === ')')
-      exprs.push(norm(query.slice(start, (tokens[j - 1] as Token).end)));
-    const list = [...new Set(exprs)].sort();
-    if (shared && shared.join() !== list.join())
-      return { reason: 'windows partitioned differently are refreshed in full in this version' };
-    shared = list;
-  }
-  const keys = (shared ?? []).map((e) => items.findIndex((it) => norm(it) === e));
-  if (keys.some((k) => k < 0))
-    return { reason: 'a PARTITION BY expression that is not a column of the result needs the whole result' };
-  return { keys };
-}
-
 /** Splits the depth-0 range between tokens a and b (exclusive) at commas: [start, end) text spans. */
 function splitAtCommas(top: Token[], from: number, to: number, textEnd: number): [number, number][] {
   const spans: [number, number][] = [];
@@ -227,7 +184,8 @@ export function describeQuery(
   let windowed = false;
   for (const sel of rows.selects) {
     let window = false;
-    walk(sel.columns, (n) => {
+    // The root's QUALIFY (sql/analyze.ts keeps it as `qualify`) filters on windows like its select list.
+    walk(sel === root ? [sel.columns, sel.qualify] : sel.columns, (n) => {
       if (n.over) window = true;
     });
     const grouped = (root.groupby as { columns?: unknown } | null)?.columns ?? null;
@@ -242,6 +200,7 @@ export function describeQuery(
     if (sel !== root && hasAggregate(sel.columns))
       return { reason: 'an aggregating subquery in FROM is refreshed in full in this version' };
   }
+  if (root.qualify && !windowed) return { reason: QUALIFY_WITHOUT_WINDOW };
 
   const tokens = significant(tokenize(query));
   const level = selectLevel(tokens);
@@ -298,7 +257,7 @@ export function describeQuery(
     }
   } else if (windowed) {
     // Window functions with PARTITION BY: a partition is recomputed whole, so its key is the row group.
-    const partition = partitionKeys(tokens, query, items);
+    const partition = rowWindowKeys(tokens, query, items, root);
     if ('reason' in partition) return partition;
     keys = partition.keys;
   } else if (hasAggregate(root.columns)) {

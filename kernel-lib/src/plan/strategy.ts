@@ -64,8 +64,7 @@ export function chooseStrategy(
       // The DT is replaced whole (one row per group): no keys of its own.
       shape: { ...window.inner.shape, keys: [], global: true, window: true },
       nested: window,
-      reason:
-        'the aggregate under the window is kept beside the DT and maintained by affected keys; the window step is recomputed over the kept groups, never over the sources',
+      reason: `the aggregate under the window is kept beside the DT and maintained by affected keys; the window step${root.qualify ? ' and its QUALIFY are' : ' is'} recomputed over the kept groups, never over the sources`,
     };
   }
   if ('reason' in shape) {
@@ -104,6 +103,12 @@ export function chooseStrategy(
       shape,
       reason:
         'outer joins: changes are applied by recomputing only the groups of the rows that share a join key with a changed row, NULL-extended rows included (followed along the join keys)',
+    };
+  if (shape.window)
+    return {
+      kind: 'keys',
+      shape,
+      reason: `changes are applied by recomputing whole only the window partitions they touch${root?.qualify ? ', QUALIFY applied' : ''}`,
     };
   return {
     kind: 'keys',

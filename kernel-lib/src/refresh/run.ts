@@ -30,6 +30,7 @@ import {
   staticPart,
   withKnown,
 } from '../catalog/refresh-metadata.js';
+import { qualifyStarColumns } from '../catalog/star-catalog.js';
 import { type Clock, isManual } from '../clock.js';
 import { dialectOf } from '../dialect/index.js';
 import { refreshSelect } from '../plan/full.js';
@@ -201,7 +202,11 @@ export async function runRefresh(
             : { name: c.name };
         });
         // Translated only now: a refresh that found nothing changed never needs the query's text.
-        const translation = translateSql(dt.query, backend.family, { now: dataTimestamp });
+        const columnsOf = await qualifyStarColumns(rtx, backend.family, dt.query);
+        const translation = translateSql(dt.query, backend.family, {
+          now: dataTimestamp,
+          ...(columnsOf ? { columnsOf } : {}),
+        });
         request.select = refreshSelect(translation.text, output);
         if (run) run.columns = output.map((c) => c.name);
         const work = await chooseWork(

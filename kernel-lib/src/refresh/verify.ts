@@ -5,6 +5,7 @@
  */
 import { type Backend, quoteIdent, type ResultColumn, type Value } from '../backends/backend.js';
 import { describeColumns } from '../catalog/catalog.js';
+import { qualifyStarColumns } from '../catalog/star-catalog.js';
 import { dialectOf } from '../dialect/index.js';
 import { filteredSql } from '../plan/expectations.js';
 import { refreshSelect } from '../plan/full.js';
@@ -33,7 +34,8 @@ export async function verifyDynamicTable(
   limit = 100,
 ): Promise<Verification> {
   const storage = await describeColumns(backend, backend.family, dt.name);
-  const query = translateSql(dt.query, backend.family, { now }).text;
+  const columnsOf = await qualifyStarColumns(backend, backend.family, dt.query);
+  const query = translateSql(dt.query, backend.family, { now, ...(columnsOf ? { columnsOf } : {}) }).text;
   const select = refreshSelect(
     query,
     storage.map((c, i) => {

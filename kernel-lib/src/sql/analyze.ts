@@ -6,6 +6,7 @@
  */
 import nodeSqlParser from 'node-sql-parser/build/postgresql.js';
 import { isKeyword, significant, type Token, tokenize } from './lexer.js';
+import { mentionsQualify, qualifyClause } from './qualify.js';
 import { type RelationWalk, walkRelations } from './relations.js';
 
 const parser = new nodeSqlParser.Parser();
@@ -54,7 +55,12 @@ export function analyzeQuery(query: string, relationExists: (name: string) => bo
     parsed.set(query, analysis);
     return analysis;
   } catch (e) {
-    const parseError = (e instanceof Error ? e.message : String(e)).split('\n')[0] as string;
+    const message = (e instanceof Error ? e.message : String(e)).split('\n')[0] as string;
+    // node-sql-parser knows no QUALIFY: only the outermost SELECT's is read (see parse below).
+    const parseError =
+      mentionsQualify(query) && !qualifyClause(query)
+        ? `QUALIFY is read only in the outermost SELECT, not in a subquery, a CTE or a UNION branch (${message})`
+        : message;
     const sources = new Set<string>();
     const tokens = significant(tokenize(query));
     tokens.forEach((t, i) => {
@@ -92,9 +98,30 @@ export function forParser(query: string): string {
   return out;
 }
 
+/**
+ * The outermost SELECT's QUALIFY, which node-sql-parser does not know, is blanked out (offsets hold) and its
+ * condition parsed on its own: the tree's root then carries it as `qualify` (an expression), where every walk
+ * over the tree (relations, functions, columns) sees it.
+ */
 function parse(query: string): QueryAnalysis {
-  const text = forParser(query);
+  let text = forParser(query);
+  const qualify = qualifyClause(text);
+  let condition: unknown;
+  if (qualify) {
+    const cond = parser.astify(`SELECT ${text.slice(qualify.condStart, qualify.condEnd)}`, {
+      database: 'PostgresQL',
+    }) as unknown as { columns?: { expr: unknown }[] } | { columns?: { expr: unknown }[] }[];
+    const select = Array.isArray(cond) ? cond[0] : cond;
+    if (select?.columns?.length !== 1) throw new Error('the QUALIFY condition could not be parsed');
+    condition = select.columns[0]?.expr;
+    text = text.slice(0, qualify.start) + ' '.repeat(qualify.end - qualify.start) + text.slice(qualify.end);
+  }
   const ast = parser.astify(text, { database: 'PostgresQL' });
+  if (qualify) {
+    const root = (Array.isArray(ast) ? ast[0] : ast) as unknown as Record<string, unknown> | undefined;
+    if (root?.type !== 'select') throw new Error('QUALIFY outside a SELECT');
+    root.qualify = condition;
+  }
   const list = parser.tableList(text, { database: 'PostgresQL' });
   const ctes = new Set<string>();
   cteNames(ast, ctes);

@@ -7,8 +7,8 @@
  *   expression in parentheses.
  * - QUALIFY: `SELECT … FROM … QUALIFY cond [ORDER BY …] [LIMIT …]` becomes
  *   `SELECT <names> FROM (SELECT …, (cond) AS "__dt_qualify" FROM …) AS "__dt_q" WHERE "__dt_qualify" [ORDER BY …]`.
- *   Every output column must have a name the rewrite can see (an alias or a column); `*` and unnamed
- *   expressions are refused at the item.
+ *   Every output column must have a name the rewrite can see (an alias or a column, or for `*` and `t.*`
+ *   the columns the catalog gives, `starNames`); other stars and unnamed expressions are refused at the item.
  *
  * Works on tokens and returns tokens: inserted text carries the offset of the user's text it stands for, so
  * errors keep their line:column (sql/translate.ts maps them back).
@@ -20,6 +20,12 @@ import { positionAt } from './position.js';
 export interface SelectRewrites {
   qualify: boolean;
   lateralAliases: boolean;
+  /**
+   * The output names of `*` (or `qualifier.*`) in the SELECT whose text is `block`, from the catalog
+   * (sql/star-columns.ts): QUALIFY over a star then names them. Without it, or when it cannot tell, such an
+   * item is refused at its position.
+   */
+  starNames?: (block: string, qualifier: string | undefined) => string[] | undefined;
 }
 
 /**
@@ -186,7 +192,22 @@ function rewriteBlock(block: Item[], opts: SelectRewrites, sql: string): Item[] 
   }
   const q = at.get('QUALIFY');
   if (!opts.qualify || q === undefined) return [...rebuilt, ...tail];
-  return wrapQualify(rebuilt, list, tail, q - listEnd, at, listEnd, block, sql);
+  return wrapQualify(rebuilt, list, tail, q - listEnd, at, listEnd, block, sql, opts.starNames);
+}
+
+/** A select item that is `*` or `qualifier.*`: its qualifier (null for a bare `*`), else undefined. */
+function starOf(item: SelectItem): string | null | undefined {
+  const sig = flat(item.items).filter((t) => t.kind !== 'space' && t.kind !== 'comment');
+  if (sig.length === 1 && sig[0]?.text === '*') return null;
+  const [q, dot, star] = sig;
+  if (
+    sig.length === 3 &&
+    dot?.text === '.' &&
+    star?.text === '*' &&
+    (q?.kind === 'word' || q?.kind === 'quoted')
+  )
+    return identifierName(q);
+  return undefined;
 }
 
 function wrapQualify(
@@ -198,18 +219,33 @@ function wrapQualify(
   listEnd: number,
   block: Item[],
   sql: string,
+  starNames?: SelectRewrites['starNames'],
 ): Item[] {
   const names: string[] = [];
+  // The SELECT's own text (the user's), for the catalog to read its FROM items from.
+  const original = flat(block).filter((t) => t.end > t.start);
+  const blockText = sql.slice(original[0]?.start ?? 0, original[original.length - 1]?.end ?? 0);
   for (const item of list) {
+    const star = starOf(item);
+    const expanded = star === undefined ? undefined : starNames?.(blockText, star ?? undefined);
+    if (expanded) {
+      names.push(...expanded);
+      continue;
+    }
     if (item.name === undefined) {
       const start = firstStart(item.items);
       throw new DtError(
         'DT_ERR_UNSUPPORTED',
-        'QUALIFY on this backend needs every output column named: this select item has no name the rewrite can see',
+        star === undefined
+          ? 'QUALIFY on this backend needs every output column named: this select item has no name the rewrite can see'
+          : 'QUALIFY on this backend needs every output column named: the columns of this * could not be read from the catalog',
         {
           position: positionAt(sql, start),
           sql,
-          hint: 'list the columns instead of *, and give expressions an alias (expr AS name)',
+          hint:
+            star === undefined
+              ? 'give expressions an alias (expr AS name)'
+              : 'list the columns instead of * (the columns of a FROM item could not be read from the catalog: a USING or NATURAL join, a subquery column without a name, or a relation of another schema)',
         },
       );
     }

@@ -12,6 +12,7 @@ import { DtError } from '../errors.js';
 import { type Token, tokenize } from './lexer.js';
 import { positionAt } from './position.js';
 import { rewriteSelects } from './select-rewrite.js';
+import { type ColumnsOf, starNames } from './star-columns.js';
 import { monitoringCall } from './table-functions.js';
 
 export interface Translation {
@@ -220,11 +221,22 @@ export interface TranslateOptions {
    * and DuckDB needs no ICU extension for them.
    */
   now?: number;
+  /**
+   * The catalog's column lists (catalog/star-catalog.ts): where QUALIFY is rewritten (the PostgreSQL family),
+   * `*` and `t.*` under it are named from them instead of refused.
+   */
+  columnsOf?: ColumnsOf;
 }
 
 export function translateSql(sql: string, family: SqlFamily, options: TranslateOptions = {}): Translation {
   // QUALIFY and lateral column aliases where the family lacks them (sql/select-rewrite.ts).
-  const tokens = rewriteSelects(tokenize(sql), sql, dialectOf(family).selectRewrites);
+  const rewrites = dialectOf(family).selectRewrites;
+  const { columnsOf } = options;
+  const tokens = rewriteSelects(
+    tokenize(sql),
+    sql,
+    columnsOf ? { ...rewrites, starNames: (block, q) => starNames(block, q, columnsOf) } : rewrites,
+  );
   const pieces = translateTokens(tokens, 0, tokens.length, { family, sql, ...options });
   const starts: number[] = [];
   let text = '';
