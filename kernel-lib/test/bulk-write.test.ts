@@ -1,0 +1,117 @@
+/**
+ * The engine's own bulk inserts (engine/bulk.ts: the order simulator and TPC-H's RF1 write rows, not SQL
+ * text). On DuckDB the rows go through Arrow into a stage table and the write is `INSERT … SELECT` from it (a
+ * VALUES list is bound value by value there); on the PostgreSQL family one INSERT … VALUES. Either way the
+ * table gets exactly the rows, typed as its columns, the write is captured (a DT reading the table refreshes
+ * incrementally and equals its query), nothing is left behind, and a failing write changes nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Backend, Queryable, Value } from '../src/backends/backend.js';
+import { Engine } from '../src/engine/engine.js';
+import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
+
+/** Every statement a transaction runs or defers, while `on`. */
+function recording(backend: Backend) {
+  const state = { on: false, statements: [] as string[] };
+  const transaction = backend.transaction.bind(backend);
+  backend.transaction = (fn, options) =>
+    transaction((tx) => {
+      const out: Queryable = {
+        query: (sql, params) => {
+          if (state.on) state.statements.push(sql);
+          return tx.query(sql, params);
+        },
+      };
+      if (tx.defer) {
+        const defer = tx.defer.bind(tx);
+        out.defer = (sql, params) => {
+          if (state.on) state.statements.push(sql);
+          defer(sql, params);
+        };
+      }
+      return fn(out);
+    }, options);
+  return state;
+}
+
+const ROWS: Value[][] = [
+  [1, 'plain', '12.50', '2024-02-29', true],
+  [2, 'it\'s "quoted" ; -- not a comment', '-0.01', '1998-08-02', false],
+  [3, null, null, null, null],
+  [4, 'ünïcødé ✓', '99999999.99', '1970-01-01', true],
+  [5, '', '0', '2000-12-31', false],
+];
+
+describe.each(BACKEND_KINDS)('bulk inserts on %s', (kind) => {
+  let backend: Backend;
+  let engine: Engine;
+  let rec: ReturnType<typeof recording>;
+
+  beforeAll(async () => {
+    backend = await freshBackend(kind);
+    rec = recording(backend);
+    engine = await Engine.open(backend);
+    await engine.execute(`
+      CREATE TABLE items (id INTEGER PRIMARY KEY, label VARCHAR(60), price DECIMAL(10,2), day DATE, ok BOOLEAN);
+      INSERT INTO items VALUES (100, 'before', 1, DATE '2020-01-01', true);
+      CREATE DYNAMIC TABLE item_totals TARGET_LAG = '1 minute' REFRESH_MODE = INCREMENTAL AS
+        SELECT ok, COUNT(*) AS n, SUM(price) AS total FROM items GROUP BY ok`);
+  });
+  afterAll(async () => {
+    await engine?.close();
+  });
+
+  const stages = async () =>
+    Number(
+      (
+        await backend.query(
+          kind === 'duckdb'
+            ? "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'dtlab' AND table_name LIKE 'stage%'"
+            : "SELECT count(*) FROM pg_tables WHERE schemaname = 'dtlab' AND tablename LIKE 'stage%'",
+        )
+      ).rows[0]?.[0],
+    );
+
+  it('writes exactly the rows, captured, and leaves no stage behind', async () => {
+    rec.statements.length = 0;
+    rec.on = true;
+    const counts = await engine.write([{ insert: 'items', rows: ROWS }, 'DELETE FROM items WHERE id = 100']);
+    rec.on = false;
+    expect(counts).toEqual([ROWS.length, 1]);
+    const { rows } = await backend.query(
+      'SELECT id, label, CAST(price AS VARCHAR), CAST(day AS VARCHAR), ok FROM items ORDER BY id',
+    );
+    expect(rows.map((r) => [Number(r[0]), r[1], r[2] === null ? null : Number(r[2]), r[3], r[4]])).toEqual(
+      ROWS.map((r) => [r[0], r[1], r[2] === null ? null : Number(r[2]), r[3], r[4]]),
+    );
+    const inserts = rec.statements.filter((s) => /^INSERT INTO "?items"?\b/i.test(s.trim()));
+    expect(inserts).toHaveLength(1);
+    // DuckDB: the rows never travel as SQL text; elsewhere they are one VALUES list.
+    if (kind === 'duckdb')
+      expect(inserts[0]).toMatch(/SELECT \* EXCLUDE \(_seq, _w\) FROM dtlab\."chg_items"/);
+    else expect(inserts[0]).toMatch(/VALUES/);
+    if (kind === 'duckdb') expect(rec.statements.join('\n')).not.toContain('ünïcødé');
+    expect(await stages()).toBe(0);
+    const refreshed = await engine.refresh('item_totals');
+    expect(refreshed.refreshAction).toBe('INCREMENTAL');
+    expect(refreshed.changesRead.items).toBe(ROWS.length + 1);
+    expect((await engine.verify('item_totals')).equal).toBe(true);
+  });
+
+  it('a failing write changes nothing and leaves no stage behind', async () => {
+    const before = (await backend.query('SELECT count(*) FROM items')).rows[0]?.[0];
+    // Row 6 is new; row 1 breaks the primary key: the whole write fails.
+    await expect(
+      engine.write([{ insert: 'items', rows: [[6, 'new', '1', '2021-01-01', true], ROWS[0] as Value[]] }]),
+    ).rejects.toThrow();
+    expect((await backend.query('SELECT count(*) FROM items')).rows[0]?.[0]).toEqual(before);
+    expect(await stages()).toBe(0);
+    const refreshed = await engine.refresh('item_totals');
+    expect([refreshed.refreshAction, refreshed.changesRead]).toEqual(['NO_DATA', { items: 0 }]);
+    expect((await engine.verify('item_totals')).equal).toBe(true);
+  });
+
+  it('an insert of no rows writes nothing and counts 0', async () => {
+    expect(await engine.write([{ insert: 'items', rows: [] }])).toEqual([0]);
+  });
+});
