@@ -15,6 +15,7 @@ import { Engine } from '../src/engine/engine.js';
 import { DtError } from '../src/errors.js';
 import { keepConditionSql, violatingSql } from '../src/plan/expectations.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
+import { AB_TABLES, aRow, bRow, insertSql, lit, small } from './helpers/oracle.js';
 
 const DTS: { name: string; columns: string[]; ddl: string; query: string }[] = [
   {
@@ -49,23 +50,13 @@ const DTS: { name: string; columns: string[]; ddl: string; query: string }[] = [
 const STRICT = { name: 'strict_q', query: 'SELECT k, w FROM b' };
 const DOWN = { name: 'down_q', query: 'SELECT w, COUNT(*) AS n, SUM(v) AS sv FROM rows_q GROUP BY w' };
 
-const small = (max: number) => fc.option(fc.integer({ min: -max, max }), { nil: null, freq: 5 });
-const aRow = fc.tuple(fc.integer({ min: 0, max: 5 }), small(3), small(3), fc.constantFrom('x', 'y', null));
-const bRow = fc.tuple(fc.integer({ min: 0, max: 5 }), small(2));
-const lit = (v: number | string | null) =>
-  v === null ? 'NULL' : typeof v === 'string' ? `'${v}'` : String(v);
-
 type Step =
   | { kind: 'sql'; sql: string }
   | { kind: 'readmit'; dt: number; pick: number }
   | { kind: 'alter'; limit: number };
 const write = fc.oneof(
-  fc
-    .array(aRow, { minLength: 1, maxLength: 4 })
-    .map((rows) => `INSERT INTO a VALUES ${rows.map((r) => `(${r.map(lit).join(', ')})`).join(', ')}`),
-  fc
-    .array(bRow, { minLength: 1, maxLength: 3 })
-    .map((rows) => `INSERT INTO b VALUES ${rows.map((r) => `(${r.map(lit).join(', ')})`).join(', ')}`),
+  fc.array(aRow, { minLength: 1, maxLength: 4 }).map((rows) => insertSql('a', rows)),
+  fc.array(bRow, { minLength: 1, maxLength: 3 }).map((rows) => insertSql('b', rows)),
   fc
     .tuple(small(3), fc.integer({ min: 0, max: 5 }))
     .map(([g, k]) => `UPDATE a SET g = ${lit(g)} WHERE k = ${k}`),
@@ -103,9 +94,7 @@ describe.each(BACKEND_KINDS)('expectations oracle on %s', (kind) => {
 
   beforeAll(async () => {
     engine = await Engine.open(await freshBackend(kind));
-    await engine.execute(
-      'CREATE TABLE a (k INTEGER, g INTEGER, v INTEGER, s VARCHAR(5)); CREATE TABLE b (k INTEGER, w INTEGER)',
-    );
+    await engine.execute(AB_TABLES);
     for (const d of DTS) await engine.execute(`CREATE DYNAMIC TABLE ${d.name} ${d.ddl} AS ${d.query}`);
     // A DT reading a DT with expectations reads its filtered rows.
     await engine.execute(
