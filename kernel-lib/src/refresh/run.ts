@@ -37,6 +37,7 @@ import { recomputedRegion } from '../plan/immutable.js';
 import { modelTiming } from '../schedule/cost.js';
 import { translateSql, translateType } from '../sql/translate.js';
 import type { DynamicTable, RefreshRecord, RefreshTrigger } from '../types.js';
+import { chooseWork } from './choose-work.js';
 import { ExpectationFailed, ExpectationRun, writeResults } from './expectations.js';
 import {
   executeRefresh,
@@ -46,7 +47,6 @@ import {
   recomputeWork,
   recordFailedRefresh,
 } from './full.js';
-import { chooseWork } from './incremental.js';
 import { noDataWithoutLooking, pgProbeSql, readProbe, timestampMs, trackedSources } from './probe.js';
 
 export interface RunOptions {
