@@ -15,7 +15,7 @@ import { Engine } from '../src/engine/engine.js';
 import { DtError } from '../src/errors.js';
 import { keepConditionSql, violatingSql } from '../src/plan/expectations.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
-import { AB_TABLES, aRow, bRow, insertSql, lit, small } from './helpers/oracle.js';
+import { AB_TABLES, AB_WRITES } from './helpers/oracle.js';
 
 const DTS: { name: string; columns: string[]; ddl: string; query: string }[] = [
   {
@@ -54,19 +54,16 @@ type Step =
   | { kind: 'sql'; sql: string }
   | { kind: 'readmit'; dt: number; pick: number }
   | { kind: 'alter'; limit: number };
+const { insertA, insertB, moveGroup, deleteA, deleteB, setW } = AB_WRITES;
 const write = fc.oneof(
-  fc.array(aRow, { minLength: 1, maxLength: 4 }).map((rows) => insertSql('a', rows)),
-  fc.array(bRow, { minLength: 1, maxLength: 3 }).map((rows) => insertSql('b', rows)),
-  fc
-    .tuple(small(3), fc.integer({ min: 0, max: 5 }))
-    .map(([g, k]) => `UPDATE a SET g = ${lit(g)} WHERE k = ${k}`),
+  insertA,
+  insertB,
+  moveGroup,
   fc.integer({ min: 0, max: 3 }).map((g) => `UPDATE a SET v = v + 2 WHERE g = ${g}`),
   fc.integer({ min: 0, max: 5 }).map((k) => `UPDATE a SET s = 'z' WHERE k = ${k}`),
-  fc.integer({ min: 0, max: 5 }).map((k) => `DELETE FROM a WHERE k = ${k}`),
-  fc.integer({ min: 0, max: 5 }).map((k) => `DELETE FROM b WHERE k = ${k}`),
-  fc
-    .tuple(fc.integer({ min: 0, max: 5 }), small(2))
-    .map(([k, w]) => `UPDATE b SET w = ${lit(w)} WHERE k = ${k}`),
+  deleteA,
+  deleteB,
+  setW,
 );
 /** A re-admit at the end of a batch: after the writes that may have fixed (or removed) quarantined rows. */
 const readmitStep: fc.Arbitrary<Step> = fc

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKEND_KINDS } from './helpers/backends.js';
-import { AB_TABLES, aRow, bRow, insertSql, lit, Oracle, small } from './helpers/oracle.js';
+import { AB_TABLES, AB_WRITES, Oracle } from './helpers/oracle.js';
 
 export const NORMALIZE_VIEWS = [
   'CREATE VIEW va AS SELECT k, g, v FROM a WHERE v IS NULL OR v > -2',
@@ -49,19 +49,8 @@ export const NORMALIZE_DTS: [string, string][] = [
 ];
 
 /** One step of writes: rows repeat (small domains), so duplicates are frequent. */
-const step = fc.oneof(
-  fc.array(aRow, { minLength: 1, maxLength: 4 }).map((rows) => insertSql('a', rows)),
-  fc.array(bRow, { minLength: 1, maxLength: 3 }).map((rows) => insertSql('b', rows)),
-  fc
-    .tuple(small(3), fc.integer({ min: 0, max: 5 }))
-    .map(([g, k]) => `UPDATE a SET g = ${lit(g)} WHERE k = ${k}`),
-  fc.integer({ min: 0, max: 3 }).map((g) => `UPDATE a SET v = v + 1 WHERE g = ${g}`),
-  fc.integer({ min: 0, max: 5 }).map((k) => `DELETE FROM a WHERE k = ${k}`),
-  fc.integer({ min: 0, max: 5 }).map((k) => `DELETE FROM b WHERE k = ${k}`),
-  fc
-    .tuple(fc.integer({ min: 0, max: 5 }), small(2))
-    .map(([k, w]) => `UPDATE b SET w = ${lit(w)} WHERE k = ${k}`),
-);
+const { insertA, insertB, moveGroup, bumpGroup, deleteA, deleteB, setW } = AB_WRITES;
+const step = fc.oneof(insertA, insertB, moveGroup, bumpGroup, deleteA, deleteB, setW);
 
 describe.each(BACKEND_KINDS)('normalized shapes on %s', (kind) => {
   let oracle: Oracle;

@@ -12,7 +12,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKEND_KINDS } from './helpers/backends.js';
-import { AB_TABLES, aRow, bRow, type DtSpec, insertSql, lit, Oracle, small } from './helpers/oracle.js';
+import { AB_TABLES, AB_WRITES, type DtSpec, Oracle } from './helpers/oracle.js';
 
 /** Name, query, and REFRESH_MODE where it is not INCREMENTAL. */
 const DTS: DtSpec[] = [
@@ -115,19 +115,16 @@ const DTS: DtSpec[] = [
 const REGRESSION_SEEDS: number[] = [-1089678441];
 
 /** One step of writes, as SQL. */
+const { insertA, insertB, moveGroup, bumpGroup, deleteA, deleteB, setW } = AB_WRITES;
 const step = fc.oneof(
-  fc.array(aRow, { minLength: 1, maxLength: 4 }).map((rows) => insertSql('a', rows)),
-  fc.array(bRow, { minLength: 1, maxLength: 3 }).map((rows) => insertSql('b', rows)),
-  fc
-    .tuple(small(3), fc.integer({ min: 0, max: 5 }))
-    .map(([g, k]) => `UPDATE a SET g = ${lit(g)} WHERE k = ${k}`),
-  fc.integer({ min: 0, max: 3 }).map((g) => `UPDATE a SET v = v + 1 WHERE g = ${g}`),
-  fc.integer({ min: 0, max: 5 }).map((k) => `DELETE FROM a WHERE k = ${k}`),
+  insertA,
+  insertB,
+  moveGroup,
+  bumpGroup,
+  deleteA,
   fc.constant('DELETE FROM a WHERE v = (SELECT min(v) FROM a)'),
-  fc.integer({ min: 0, max: 5 }).map((k) => `DELETE FROM b WHERE k = ${k}`),
-  fc
-    .tuple(fc.integer({ min: 0, max: 5 }), small(2))
-    .map(([k, w]) => `UPDATE b SET w = ${lit(w)} WHERE k = ${k}`),
+  deleteB,
+  setW,
 );
 
 describe.each(BACKEND_KINDS)('oracle on %s', (kind) => {

@@ -26,13 +26,29 @@ export const insertSql = (table: string, rows: readonly (readonly Lit[])[]): str
 /** The two tables most oracles write to, and rows for them: small domains, so duplicates are frequent. */
 export const AB_TABLES =
   'CREATE TABLE a (k INTEGER, g INTEGER, v INTEGER, s VARCHAR(5)); CREATE TABLE b (k INTEGER, w INTEGER)';
-export const aRow = fc.tuple(
+const aRow = fc.tuple(
   fc.integer({ min: 0, max: 5 }),
   small(3),
   small(3),
   fc.constantFrom('x', 'y', null),
 );
-export const bRow = fc.tuple(fc.integer({ min: 0, max: 5 }), small(2));
+const bRow = fc.tuple(fc.integer({ min: 0, max: 5 }), small(2));
+
+/** Writes to a and b, each an arbitrary of SQL; an oracle picks among them (fc.oneof) in an order of its own. */
+export const AB_WRITES = {
+  insertA: fc.array(aRow, { minLength: 1, maxLength: 4 }).map((rows) => insertSql('a', rows)),
+  insertB: fc.array(bRow, { minLength: 1, maxLength: 3 }).map((rows) => insertSql('b', rows)),
+  /** A row of a moved to another group (or to the NULL group). */
+  moveGroup: fc
+    .tuple(small(3), fc.integer({ min: 0, max: 5 }))
+    .map(([g, k]) => `UPDATE a SET g = ${lit(g)} WHERE k = ${k}`),
+  bumpGroup: fc.integer({ min: 0, max: 3 }).map((g) => `UPDATE a SET v = v + 1 WHERE g = ${g}`),
+  deleteA: fc.integer({ min: 0, max: 5 }).map((k) => `DELETE FROM a WHERE k = ${k}`),
+  deleteB: fc.integer({ min: 0, max: 5 }).map((k) => `DELETE FROM b WHERE k = ${k}`),
+  setW: fc
+    .tuple(fc.integer({ min: 0, max: 5 }), small(2))
+    .map(([k, w]) => `UPDATE b SET w = ${lit(w)} WHERE k = ${k}`),
+};
 
 /** Name, query, and REFRESH_MODE where it is not the default. */
 export type DtSpec = readonly [name: string, query: string, mode?: string];
