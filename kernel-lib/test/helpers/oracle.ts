@@ -26,12 +26,7 @@ export const insertSql = (table: string, rows: readonly (readonly Lit[])[]): str
 /** The two tables most oracles write to, and rows for them: small domains, so duplicates are frequent. */
 export const AB_TABLES =
   'CREATE TABLE a (k INTEGER, g INTEGER, v INTEGER, s VARCHAR(5)); CREATE TABLE b (k INTEGER, w INTEGER)';
-const aRow = fc.tuple(
-  fc.integer({ min: 0, max: 5 }),
-  small(3),
-  small(3),
-  fc.constantFrom('x', 'y', null),
-);
+const aRow = fc.tuple(fc.integer({ min: 0, max: 5 }), small(3), small(3), fc.constantFrom('x', 'y', null));
 const bRow = fc.tuple(fc.integer({ min: 0, max: 5 }), small(2));
 
 /** Writes to a and b, each an arbitrary of SQL; an oracle picks among them (fc.oneof) in an order of its own. */
