@@ -1,23 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DtError } from '../src/errors.js';
-import { parseStatement } from '../src/sql/ddl.js';
+import type { DtError } from '../src/errors.js';
 import { formatLag, parseLagDuration } from '../src/sql/lag.js';
 import { splitStatements } from '../src/sql/split.js';
-
-const parse = (sql: string) => {
-  const [stmt] = splitStatements(sql);
-  if (!stmt) throw new Error('no statement');
-  return parseStatement(stmt.text, stmt.tokens);
-};
-const fails = (sql: string) => {
-  try {
-    parse(sql);
-  } catch (e) {
-    expect(e).toBeInstanceOf(DtError);
-    return e as DtError;
-  }
-  throw new Error(`expected ${sql} to fail`);
-};
+import { fails, parse } from './helpers/parse.js';
 
 describe('CREATE DYNAMIC TABLE', () => {
   it('parses every option, the column list and the query verbatim', () => {

@@ -15,6 +15,7 @@ import { Engine } from '../src/engine/engine.js';
 import { DtError } from '../src/errors.js';
 import { keepConditionSql, violatingSql } from '../src/plan/expectations.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
+import { AB_TABLES, AB_WRITES } from './helpers/oracle.js';
 
 const DTS: { name: string; columns: string[]; ddl: string; query: string }[] = [
   {
@@ -49,33 +50,20 @@ const DTS: { name: string; columns: string[]; ddl: string; query: string }[] = [
 const STRICT = { name: 'strict_q', query: 'SELECT k, w FROM b' };
 const DOWN = { name: 'down_q', query: 'SELECT w, COUNT(*) AS n, SUM(v) AS sv FROM rows_q GROUP BY w' };
 
-const small = (max: number) => fc.option(fc.integer({ min: -max, max }), { nil: null, freq: 5 });
-const aRow = fc.tuple(fc.integer({ min: 0, max: 5 }), small(3), small(3), fc.constantFrom('x', 'y', null));
-const bRow = fc.tuple(fc.integer({ min: 0, max: 5 }), small(2));
-const lit = (v: number | string | null) =>
-  v === null ? 'NULL' : typeof v === 'string' ? `'${v}'` : String(v);
-
 type Step =
   | { kind: 'sql'; sql: string }
   | { kind: 'readmit'; dt: number; pick: number }
   | { kind: 'alter'; limit: number };
+const { insertA, insertB, moveGroup, deleteA, deleteB, setW } = AB_WRITES;
 const write = fc.oneof(
-  fc
-    .array(aRow, { minLength: 1, maxLength: 4 })
-    .map((rows) => `INSERT INTO a VALUES ${rows.map((r) => `(${r.map(lit).join(', ')})`).join(', ')}`),
-  fc
-    .array(bRow, { minLength: 1, maxLength: 3 })
-    .map((rows) => `INSERT INTO b VALUES ${rows.map((r) => `(${r.map(lit).join(', ')})`).join(', ')}`),
-  fc
-    .tuple(small(3), fc.integer({ min: 0, max: 5 }))
-    .map(([g, k]) => `UPDATE a SET g = ${lit(g)} WHERE k = ${k}`),
+  insertA,
+  insertB,
+  moveGroup,
   fc.integer({ min: 0, max: 3 }).map((g) => `UPDATE a SET v = v + 2 WHERE g = ${g}`),
   fc.integer({ min: 0, max: 5 }).map((k) => `UPDATE a SET s = 'z' WHERE k = ${k}`),
-  fc.integer({ min: 0, max: 5 }).map((k) => `DELETE FROM a WHERE k = ${k}`),
-  fc.integer({ min: 0, max: 5 }).map((k) => `DELETE FROM b WHERE k = ${k}`),
-  fc
-    .tuple(fc.integer({ min: 0, max: 5 }), small(2))
-    .map(([k, w]) => `UPDATE b SET w = ${lit(w)} WHERE k = ${k}`),
+  deleteA,
+  deleteB,
+  setW,
 );
 /** A re-admit at the end of a batch: after the writes that may have fixed (or removed) quarantined rows. */
 const readmitStep: fc.Arbitrary<Step> = fc
@@ -103,9 +91,7 @@ describe.each(BACKEND_KINDS)('expectations oracle on %s', (kind) => {
 
   beforeAll(async () => {
     engine = await Engine.open(await freshBackend(kind));
-    await engine.execute(
-      'CREATE TABLE a (k INTEGER, g INTEGER, v INTEGER, s VARCHAR(5)); CREATE TABLE b (k INTEGER, w INTEGER)',
-    );
+    await engine.execute(AB_TABLES);
     for (const d of DTS) await engine.execute(`CREATE DYNAMIC TABLE ${d.name} ${d.ddl} AS ${d.query}`);
     // A DT reading a DT with expectations reads its filtered rows.
     await engine.execute(

@@ -9,15 +9,9 @@ import { Engine } from '../src/engine/engine.js';
 import { DtError } from '../src/errors.js';
 import { type MagicCommand, parseCell } from '../src/magics/parse.js';
 import { quarantineCommand } from '../src/magics/quarantine.js';
-import { parseStatement } from '../src/sql/ddl.js';
-import { splitStatements } from '../src/sql/split.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
+import { parse } from './helpers/parse.js';
 
-const parse = (sql: string) => {
-  const [stmt] = splitStatements(sql);
-  if (!stmt) throw new Error('no statement');
-  return parseStatement(stmt.text, stmt.tokens);
-};
 const failure = async (p: Promise<unknown> | (() => unknown)) => {
   try {
     await (typeof p === 'function' ? p() : p);

@@ -1,23 +1,6 @@
 /** The grammar of IMMUTABLE WHERE / BACKFILL FROM and ALTER … SET / UNSET IMMUTABLE WHERE (sql/immutable-ddl.ts). */
 import { describe, expect, it } from 'vitest';
-import { DtError } from '../src/errors.js';
-import { parseStatement } from '../src/sql/ddl.js';
-import { splitStatements } from '../src/sql/split.js';
-
-const parse = (sql: string) => {
-  const [stmt] = splitStatements(sql);
-  if (!stmt) throw new Error('no statement');
-  return parseStatement(stmt.text, stmt.tokens);
-};
-const fails = (sql: string) => {
-  try {
-    parse(sql);
-  } catch (e) {
-    expect(e).toBeInstanceOf(DtError);
-    return e as DtError;
-  }
-  throw new Error(`expected ${sql} to fail`);
-};
+import { fails, parse } from './helpers/parse.js';
 
 describe('IMMUTABLE WHERE and BACKFILL FROM', () => {
   it('parses both, in any order among the options, keeping the predicate verbatim with its offset', () => {

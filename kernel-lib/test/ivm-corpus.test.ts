@@ -13,8 +13,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { Engine } from '../src/engine/engine.js';
-import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
+import { BACKEND_KINDS } from './helpers/backends.js';
+import { insertSql, lit, Oracle } from './helpers/oracle.js';
 
 /** Name, construct, query. */
 const CORPUS: [string, string, string][] = [
@@ -170,25 +170,21 @@ const CORPUS: [string, string, string][] = [
 ];
 
 const small = (max: number) => fc.option(fc.integer({ min: 0, max }), { nil: null, freq: 6 });
-const lit = (v: number | string | null) =>
-  v === null ? 'NULL' : typeof v === 'string' ? `'${v}'` : String(v);
-const values = (rows: (number | string | null)[][]) =>
-  rows.map((r) => `(${r.map(lit).join(', ')})`).join(', ');
 
 /** One write, as SQL (pg_ivm's kinds: inserts, updates of join and group columns, deletes). */
 const step = fc.oneof(
   fc
     .array(fc.tuple(fc.integer({ min: 0, max: 6 }), small(3), small(6)), { minLength: 1, maxLength: 3 })
-    .map((rows) => `INSERT INTO item VALUES ${values(rows)}`),
+    .map((rows) => insertSql('item', rows)),
   fc
     .array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.constantFrom('n1', 'n2', null), small(2)), {
       minLength: 1,
       maxLength: 2,
     })
-    .map((rows) => `INSERT INTO cat VALUES ${values(rows)}`),
+    .map((rows) => insertSql('cat', rows)),
   fc
     .array(fc.tuple(small(6), fc.integer({ min: 1, max: 3 })), { minLength: 1, maxLength: 3 })
-    .map((rows) => `INSERT INTO sale VALUES ${values(rows)}`),
+    .map((rows) => insertSql('sale', rows)),
   fc
     .tuple(small(3), fc.integer({ min: 0, max: 6 }))
     .map(([c, id]) => `UPDATE item SET cat = ${lit(c)} WHERE id = ${id}`),
@@ -209,53 +205,40 @@ const SEED = [
 ];
 
 describe.each(BACKEND_KINDS)('pg_ivm-style corpus on %s', (kind) => {
-  let engine: Engine;
-  const actions = new Map<string, number>();
+  let oracle: Oracle;
 
   beforeAll(async () => {
-    engine = await Engine.open(await freshBackend(kind));
-    await engine.execute(
-      'CREATE TABLE item (id INTEGER, cat INTEGER, price INTEGER); CREATE TABLE cat (id INTEGER, name VARCHAR(5), zone INTEGER); CREATE TABLE sale (item INTEGER, qty INTEGER)',
-    );
-    await engine.execute('CREATE VIEW cheap AS SELECT id, cat, price FROM item WHERE price < 5');
-    for (const sql of SEED) await engine.execute(sql);
-    for (const [name, , query] of CORPUS)
-      await engine.execute(
-        `CREATE DYNAMIC TABLE ${name} TARGET_LAG = '1 minute' REFRESH_MODE = AUTO AS ${query}`,
-      );
+    oracle = await Oracle.open(kind, {
+      setup: [
+        'CREATE TABLE item (id INTEGER, cat INTEGER, price INTEGER); CREATE TABLE cat (id INTEGER, name VARCHAR(5), zone INTEGER); CREATE TABLE sale (item INTEGER, qty INTEGER)',
+        'CREATE VIEW cheap AS SELECT id, cat, price FROM item WHERE price < 5',
+        ...SEED,
+      ],
+      dts: CORPUS.map(([name, , query]) => [name, query]),
+      mode: 'AUTO',
+    });
   }, 300_000);
   afterAll(async () => {
-    await engine?.close();
+    await oracle?.close();
   });
 
-  const refreshAndVerify = async (context: string) => {
-    for (const [name] of CORPUS) {
-      const record = await engine.refresh(name);
-      if (record.state === 'FAILED')
-        throw new Error(`${name}: refresh failed after ${context}: ${record.stateMessage}`);
-      actions.set(record.refreshAction ?? 'none', (actions.get(record.refreshAction ?? 'none') ?? 0) + 1);
-      const v = await engine.verify(name);
-      if (!v.equal)
-        throw new Error(`${name} differs from its query after ${context}:\n${JSON.stringify(v.rows)}`);
-    }
-  };
-
   it('every DT equals its query after every step; prints the INCREMENTAL share', async () => {
-    await refreshAndVerify('creation');
+    const { engine } = oracle;
+    await oracle.check('creation');
     const property = fc.asyncProperty(
       fc.array(step, { minLength: 2, maxLength: 6 }),
       fc.constantFrom('item', 'cat', 'sale'),
       async (steps, truncated) => {
         for (const [i, sql] of steps.entries()) {
           await engine.execute(sql);
-          await refreshAndVerify(`step ${i + 1}: ${steps.slice(0, i + 1).join('; ')}`);
+          await oracle.check(`step ${i + 1}: ${steps.slice(0, i + 1).join('; ')}`);
         }
         await engine.execute(`TRUNCATE ${truncated}`);
-        await refreshAndVerify(`TRUNCATE ${truncated} after ${steps.join('; ')}`);
+        await oracle.check(`TRUNCATE ${truncated} after ${steps.join('; ')}`);
         // Back to the seed rows for the next run.
         await engine.execute('DELETE FROM item; DELETE FROM cat; DELETE FROM sale');
         for (const sql of SEED) await engine.execute(sql);
-        await refreshAndVerify('reseed');
+        await oracle.check('reseed');
       },
     );
     await fc.assert(property, { numRuns: Number(process.env.DTLAB_CORPUS_RUNS ?? 3) });
@@ -265,7 +248,7 @@ describe.each(BACKEND_KINDS)('pg_ivm-style corpus on %s', (kind) => {
     const incremental = CORPUS.length - full.length;
     const lines = [
       `${kind}: corpus ${CORPUS.length} DTs, INCREMENTAL ${incremental} (${((100 * incremental) / CORPUS.length).toFixed(1)} %), FULL ${full.length}`,
-      `${kind}: refresh actions ${JSON.stringify(Object.fromEntries(actions))}`,
+      `${kind}: refresh actions ${JSON.stringify(oracle.tally.totals())}`,
       ...full.map(
         ([name, construct]) => `${kind}:   FULL ${name} [${construct}]: ${dts.get(name)?.refreshModeReason}`,
       ),

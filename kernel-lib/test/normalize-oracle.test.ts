@@ -8,8 +8,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../src/engine/engine.js';
-import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
+import { BACKEND_KINDS } from './helpers/backends.js';
+import { AB_TABLES, AB_WRITES, Oracle } from './helpers/oracle.js';
 
 export const NORMALIZE_VIEWS = [
   'CREATE VIEW va AS SELECT k, g, v FROM a WHERE v IS NULL OR v > -2',
@@ -48,79 +48,34 @@ export const NORMALIZE_DTS: [string, string][] = [
   ['union_three', 'SELECT g FROM a UNION SELECT w FROM b UNION SELECT k FROM a WHERE v IS NULL'],
 ];
 
-const small = (max: number) => fc.option(fc.integer({ min: -max, max }), { nil: null, freq: 5 });
-const aRow = fc.tuple(fc.integer({ min: 0, max: 5 }), small(3), small(3), fc.constantFrom('x', 'y', null));
-const bRow = fc.tuple(fc.integer({ min: 0, max: 5 }), small(2));
-const lit = (v: number | string | null) =>
-  v === null ? 'NULL' : typeof v === 'string' ? `'${v}'` : String(v);
 /** One step of writes: rows repeat (small domains), so duplicates are frequent. */
-const step = fc.oneof(
-  fc
-    .array(aRow, { minLength: 1, maxLength: 4 })
-    .map((rows) => `INSERT INTO a VALUES ${rows.map((r) => `(${r.map(lit).join(', ')})`).join(', ')}`),
-  fc
-    .array(bRow, { minLength: 1, maxLength: 3 })
-    .map((rows) => `INSERT INTO b VALUES ${rows.map((r) => `(${r.map(lit).join(', ')})`).join(', ')}`),
-  fc
-    .tuple(small(3), fc.integer({ min: 0, max: 5 }))
-    .map(([g, k]) => `UPDATE a SET g = ${lit(g)} WHERE k = ${k}`),
-  fc.integer({ min: 0, max: 3 }).map((g) => `UPDATE a SET v = v + 1 WHERE g = ${g}`),
-  fc.integer({ min: 0, max: 5 }).map((k) => `DELETE FROM a WHERE k = ${k}`),
-  fc.integer({ min: 0, max: 5 }).map((k) => `DELETE FROM b WHERE k = ${k}`),
-  fc
-    .tuple(fc.integer({ min: 0, max: 5 }), small(2))
-    .map(([k, w]) => `UPDATE b SET w = ${lit(w)} WHERE k = ${k}`),
-);
+const { insertA, insertB, moveGroup, bumpGroup, deleteA, deleteB, setW } = AB_WRITES;
+const step = fc.oneof(insertA, insertB, moveGroup, bumpGroup, deleteA, deleteB, setW);
 
 describe.each(BACKEND_KINDS)('normalized shapes on %s', (kind) => {
-  let engine: Engine;
-  const actions = new Map<string, number>();
+  let oracle: Oracle;
 
   beforeAll(async () => {
-    engine = await Engine.open(await freshBackend(kind));
-    await engine.execute(
-      'CREATE TABLE a (k INTEGER, g INTEGER, v INTEGER, s VARCHAR(5)); CREATE TABLE b (k INTEGER, w INTEGER)',
-    );
-    for (const v of NORMALIZE_VIEWS) await engine.execute(v);
-    for (const [name, query] of NORMALIZE_DTS)
-      await engine.execute(
-        `CREATE DYNAMIC TABLE ${name} TARGET_LAG = '1 minute' REFRESH_MODE = INCREMENTAL AS ${query}`,
-      );
+    oracle = await Oracle.open(kind, {
+      setup: [AB_TABLES, ...NORMALIZE_VIEWS],
+      dts: NORMALIZE_DTS,
+      onRefresh: (name, record, context) => {
+        const action = record.refreshAction;
+        if (action === 'FULL' || action === 'REINITIALIZE')
+          throw new Error(`${name} refreshed ${action} after ${context}: ${record.reason}`);
+      },
+    });
   });
   afterAll(async () => {
-    await engine?.close();
+    await oracle?.close();
   });
 
-  const refreshAndCheck = async (context: string) => {
-    for (const [name] of NORMALIZE_DTS) {
-      const record = await engine.refresh(name);
-      const action = record.refreshAction ?? 'none';
-      actions.set(action, (actions.get(action) ?? 0) + 1);
-      if (action === 'FULL' || action === 'REINITIALIZE')
-        throw new Error(`${name} refreshed ${action} after ${context}: ${record.reason}`);
-      const v = await engine.verify(name);
-      if (!v.equal)
-        throw new Error(`${name} differs from its query after ${context}:\n${JSON.stringify(v.rows)}`);
-    }
-  };
-
-  const property = fc.asyncProperty(
-    fc.array(fc.array(step, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 4 }),
-    async (batches) => {
-      await engine.execute('DELETE FROM a; DELETE FROM b');
-      await refreshAndCheck('reset');
-      for (const [i, batch] of batches.entries()) {
-        for (const sql of batch) await engine.execute(sql);
-        await refreshAndCheck(`batch ${i + 1}: ${batch.join('; ')}`);
-      }
-    },
-  );
-
   it('every DT is INCREMENTAL and equals its query after every refresh, under random changes', async () => {
-    const shown = await engine.execute('SHOW DYNAMIC TABLES');
+    const shown = await oracle.engine.execute('SHOW DYNAMIC TABLES');
     expect(shown[0]?.rows.length).toBeGreaterThanOrEqual(NORMALIZE_DTS.length);
+    const property = oracle.batches(step, { writes: 3, batches: 4 }, 'DELETE FROM a; DELETE FROM b');
     await fc.assert(property, { numRuns: Number(process.env.DTLAB_ORACLE_RUNS ?? 12) });
-    console.log(`${kind} refresh actions: ${JSON.stringify(Object.fromEntries(actions))}`);
-    expect(actions.get('INCREMENTAL') ?? 0).toBeGreaterThan(0);
+    console.log(`${kind} refresh actions: ${JSON.stringify(oracle.tally.totals())}`);
+    expect(oracle.tally.count('INCREMENTAL')).toBeGreaterThan(0);
   }, 600_000);
 });

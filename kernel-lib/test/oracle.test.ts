@@ -11,11 +11,11 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../src/engine/engine.js';
-import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
+import { BACKEND_KINDS } from './helpers/backends.js';
+import { AB_TABLES, AB_WRITES, type DtSpec, Oracle } from './helpers/oracle.js';
 
 /** Name, query, and REFRESH_MODE where it is not INCREMENTAL. */
-const DTS: [string, string, string?][] = [
+const DTS: DtSpec[] = [
   [
     'agg',
     'SELECT g, COUNT(*) AS c, SUM(v) AS sv, AVG(v) AS av, MIN(v) AS mn, MAX(v) AS mx FROM a GROUP BY g',
@@ -114,80 +114,35 @@ const DTS: [string, string, string?][] = [
 /** Seeds of failing cases found earlier, replayed on every run. */
 const REGRESSION_SEEDS: number[] = [-1089678441];
 
-const small = (max: number) => fc.option(fc.integer({ min: -max, max }), { nil: null, freq: 5 });
-const aRow = fc.tuple(fc.integer({ min: 0, max: 5 }), small(3), small(3), fc.constantFrom('x', 'y', null));
-const bRow = fc.tuple(fc.integer({ min: 0, max: 5 }), small(2));
-
-const lit = (v: number | string | null) =>
-  v === null ? 'NULL' : typeof v === 'string' ? `'${v}'` : String(v);
-
 /** One step of writes, as SQL. */
+const { insertA, insertB, moveGroup, bumpGroup, deleteA, deleteB, setW } = AB_WRITES;
 const step = fc.oneof(
-  fc
-    .array(aRow, { minLength: 1, maxLength: 4 })
-    .map((rows) => `INSERT INTO a VALUES ${rows.map((r) => `(${r.map(lit).join(', ')})`).join(', ')}`),
-  fc
-    .array(bRow, { minLength: 1, maxLength: 3 })
-    .map((rows) => `INSERT INTO b VALUES ${rows.map((r) => `(${r.map(lit).join(', ')})`).join(', ')}`),
-  fc
-    .tuple(small(3), fc.integer({ min: 0, max: 5 }))
-    .map(([g, k]) => `UPDATE a SET g = ${lit(g)} WHERE k = ${k}`),
-  fc.integer({ min: 0, max: 3 }).map((g) => `UPDATE a SET v = v + 1 WHERE g = ${g}`),
-  fc.integer({ min: 0, max: 5 }).map((k) => `DELETE FROM a WHERE k = ${k}`),
+  insertA,
+  insertB,
+  moveGroup,
+  bumpGroup,
+  deleteA,
   fc.constant('DELETE FROM a WHERE v = (SELECT min(v) FROM a)'),
-  fc.integer({ min: 0, max: 5 }).map((k) => `DELETE FROM b WHERE k = ${k}`),
-  fc
-    .tuple(fc.integer({ min: 0, max: 5 }), small(2))
-    .map(([k, w]) => `UPDATE b SET w = ${lit(w)} WHERE k = ${k}`),
+  deleteB,
+  setW,
 );
 
 describe.each(BACKEND_KINDS)('oracle on %s', (kind) => {
-  let engine: Engine;
-  const actions = new Map<string, number>();
+  let oracle: Oracle;
 
   beforeAll(async () => {
-    engine = await Engine.open(await freshBackend(kind));
-    await engine.execute(
-      'CREATE TABLE a (k INTEGER, g INTEGER, v INTEGER, s VARCHAR(5)); CREATE TABLE b (k INTEGER, w INTEGER)',
-    );
-    for (const [name, query, mode] of DTS) {
-      await engine.execute(
-        `CREATE DYNAMIC TABLE ${name} TARGET_LAG = '1 minute' REFRESH_MODE = ${mode ?? 'INCREMENTAL'} AS ${query}`,
-      );
-    }
+    oracle = await Oracle.open(kind, { setup: [AB_TABLES], dts: DTS });
   });
   afterAll(async () => {
-    await engine?.close();
+    await oracle?.close();
   });
 
-  const refreshAndCheck = async (context: string) => {
-    for (const [name] of DTS) {
-      const record = await engine.refresh(name);
-      actions.set(record.refreshAction ?? 'none', (actions.get(record.refreshAction ?? 'none') ?? 0) + 1);
-      const v = await engine.verify(name);
-      if (!v.equal) {
-        throw new Error(`${name} differs from its query after ${context}:\n${JSON.stringify(v.rows)}`);
-      }
-    }
-  };
-
-  const property = fc.asyncProperty(
-    fc.array(fc.array(step, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 4 }),
-    async (batches) => {
-      await engine.execute('DELETE FROM a; DELETE FROM b');
-      await refreshAndCheck('reset');
-      for (const [i, batch] of batches.entries()) {
-        for (const sql of batch) await engine.execute(sql);
-        await refreshAndCheck(`batch ${i + 1}: ${batch.join('; ')}`);
-      }
-    },
-  );
-
   it('every DT equals its query after every refresh, under random changes', async () => {
+    const property = oracle.batches(step, { writes: 3, batches: 4 }, 'DELETE FROM a; DELETE FROM b');
     for (const seed of REGRESSION_SEEDS) await fc.assert(property, { seed, numRuns: 12 });
     await fc.assert(property, { numRuns: Number(process.env.DTLAB_ORACLE_RUNS ?? 12) });
-    console.log(`${kind} refresh actions: ${JSON.stringify(Object.fromEntries(actions))}`);
+    console.log(`${kind} refresh actions: ${JSON.stringify(oracle.tally.totals())}`);
     // The point is incremental maintenance: most refreshes must have been incremental or no-ops.
-    expect(actions.get('INCREMENTAL') ?? 0).toBeGreaterThan(actions.get('FULL') ?? 0);
+    expect(oracle.tally.count('INCREMENTAL')).toBeGreaterThan(oracle.tally.count('FULL'));
   }, 600_000);
 });

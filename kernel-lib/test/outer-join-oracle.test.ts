@@ -10,8 +10,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../src/engine/engine.js';
-import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
+import { BACKEND_KINDS } from './helpers/backends.js';
+import { insertSql, lit, Oracle, small } from './helpers/oracle.js';
 
 export const OUTER_DTS: [string, string][] = [
   ['right_rows', 'SELECT a.k AS ak, a.v, b.k AS bk, b.w FROM a RIGHT JOIN b ON a.k = b.k'],
@@ -51,22 +51,16 @@ export const OUTER_DTS: [string, string][] = [
 /** Seeds of failing cases found earlier, replayed on every run. */
 const REGRESSION_SEEDS: number[] = [];
 
-const small = (max: number) => fc.option(fc.integer({ min: -max, max }), { nil: null, freq: 5 });
 const key = fc.option(fc.integer({ min: 0, max: 4 }), { nil: null, freq: 6 });
 const aRow = fc.tuple(key, small(2), small(3), fc.constantFrom('x', 'y', null));
 const bRow = fc.tuple(key, small(2));
 const cRow = fc.tuple(small(2), small(3));
 
-const lit = (v: number | string | null) =>
-  v === null ? 'NULL' : typeof v === 'string' ? `'${v}'` : String(v);
-const insert = (table: string, rows: (number | string | null)[][]) =>
-  `INSERT INTO ${table} VALUES ${rows.map((r) => `(${r.map(lit).join(', ')})`).join(', ')}`;
-
 /** One step of writes, as SQL: rows move between matched and NULL-extended by their join keys. */
 const step = fc.oneof(
-  fc.array(aRow, { minLength: 1, maxLength: 3 }).map((rows) => insert('a', rows)),
-  fc.array(bRow, { minLength: 1, maxLength: 3 }).map((rows) => insert('b', rows)),
-  fc.array(cRow, { minLength: 1, maxLength: 3 }).map((rows) => insert('c', rows)),
+  fc.array(aRow, { minLength: 1, maxLength: 3 }).map((rows) => insertSql('a', rows)),
+  fc.array(bRow, { minLength: 1, maxLength: 3 }).map((rows) => insertSql('b', rows)),
+  fc.array(cRow, { minLength: 1, maxLength: 3 }).map((rows) => insertSql('c', rows)),
   fc.tuple(key, key).map(([to, k]) => `UPDATE a SET k = ${lit(to)} WHERE k = ${lit(k ?? 0)}`),
   fc.tuple(small(2), key).map(([g, k]) => `UPDATE a SET g = ${lit(g)} WHERE k = ${lit(k ?? 1)}`),
   fc.integer({ min: -2, max: 2 }).map((g) => `UPDATE a SET v = v + 1 WHERE g = ${g}`),
@@ -93,56 +87,35 @@ const step = fc.oneof(
 );
 
 describe.each(BACKEND_KINDS)('outer-join oracle on %s', (kind) => {
-  let engine: Engine;
-  const actions = new Map<string, number>();
+  let oracle: Oracle;
 
   beforeAll(async () => {
-    engine = await Engine.open(await freshBackend(kind));
-    await engine.execute(
-      'CREATE TABLE a (k INTEGER, g INTEGER, v INTEGER, s VARCHAR(5)); CREATE TABLE b (k INTEGER, w INTEGER); CREATE TABLE c (w INTEGER, z INTEGER)',
-    );
-    for (const [name, query] of OUTER_DTS)
-      await engine.execute(
-        `CREATE DYNAMIC TABLE ${name} TARGET_LAG = '1 minute' REFRESH_MODE = INCREMENTAL AS ${query}`,
-      );
+    oracle = await Oracle.open(kind, {
+      setup: [
+        'CREATE TABLE a (k INTEGER, g INTEGER, v INTEGER, s VARCHAR(5)); CREATE TABLE b (k INTEGER, w INTEGER); CREATE TABLE c (w INTEGER, z INTEGER)',
+      ],
+      dts: OUTER_DTS,
+    });
   });
   afterAll(async () => {
-    await engine?.close();
+    await oracle?.close();
   });
 
   it('every outer-join DT is maintained incrementally', async () => {
-    const dts = await engine.listDynamicTables();
+    const dts = await oracle.engine.listDynamicTables();
     for (const [name] of OUTER_DTS)
       expect([name, dts.find((d) => d.name === name)?.effectiveMode]).toEqual([name, 'INCREMENTAL']);
   });
 
-  const refreshAndCheck = async (context: string) => {
-    for (const [name] of OUTER_DTS) {
-      const record = await engine.refresh(name);
-      const action = record.refreshAction ?? 'none';
-      actions.set(action, (actions.get(action) ?? 0) + 1);
-      const v = await engine.verify(name);
-      if (!v.equal)
-        throw new Error(`${name} differs from its query after ${context}:\n${JSON.stringify(v.rows)}`);
-    }
-  };
-
-  const property = fc.asyncProperty(
-    fc.array(fc.array(step, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 4 }),
-    async (batches) => {
-      await engine.execute('DELETE FROM a; DELETE FROM b; DELETE FROM c');
-      await refreshAndCheck('reset');
-      for (const [i, batch] of batches.entries()) {
-        for (const sql of batch) await engine.execute(sql);
-        await refreshAndCheck(`batch ${i + 1}: ${batch.join('; ')}`);
-      }
-    },
-  );
-
   it('every DT equals its query after every refresh, under random changes', async () => {
+    const property = oracle.batches(
+      step,
+      { writes: 4, batches: 4 },
+      'DELETE FROM a; DELETE FROM b; DELETE FROM c',
+    );
     for (const seed of REGRESSION_SEEDS) await fc.assert(property, { seed, numRuns: 12 });
     await fc.assert(property, { numRuns: Number(process.env.DTLAB_ORACLE_RUNS ?? 12) });
-    console.log(`${kind} outer-join refresh actions: ${JSON.stringify(Object.fromEntries(actions))}`);
-    expect(actions.get('INCREMENTAL') ?? 0).toBeGreaterThan(actions.get('FULL') ?? 0);
+    console.log(`${kind} outer-join refresh actions: ${JSON.stringify(oracle.tally.totals())}`);
+    expect(oracle.tally.count('INCREMENTAL')).toBeGreaterThan(oracle.tally.count('FULL'));
   }, 900_000);
 });

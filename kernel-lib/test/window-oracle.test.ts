@@ -13,11 +13,11 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../src/engine/engine.js';
-import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
+import { BACKEND_KINDS } from './helpers/backends.js';
+import { type DtSpec, insertSql, lit, Oracle, small } from './helpers/oracle.js';
 
 /** Name, query, mode (INCREMENTAL unless given: CREATE refuses what the planner cannot maintain). */
-const DTS: [string, string, string?][] = [
+const DTS: DtSpec[] = [
   ['daily', 'SELECT d AS day, COUNT(*) AS n, SUM(amount) AS revenue FROM o GROUP BY d'],
   [
     'weekly_trends',
@@ -57,18 +57,15 @@ const DTS: [string, string, string?][] = [
   ['row_window', 'SELECT k, v, SUM(v) OVER (ORDER BY k) AS run FROM a', 'AUTO'],
 ];
 
-const small = (max: number) => fc.option(fc.integer({ min: -max, max }), { nil: null, freq: 5 });
-const lit = (v: number | string | null) =>
-  v === null ? 'NULL' : typeof v === 'string' ? `'${v}'` : String(v);
 const day = (n: number) => `DATE '2024-01-${String(n + 1).padStart(2, '0')}'`;
 
 const step = fc.oneof(
   fc
     .array(fc.tuple(fc.integer({ min: 0, max: 5 }), small(3), small(3)), { minLength: 1, maxLength: 4 })
-    .map((rows) => `INSERT INTO a VALUES ${rows.map((r) => `(${r.map(lit).join(', ')})`).join(', ')}`),
+    .map((rows) => insertSql('a', rows)),
   fc
     .array(fc.tuple(fc.integer({ min: 0, max: 5 }), small(2)), { minLength: 1, maxLength: 3 })
-    .map((rows) => `INSERT INTO b VALUES ${rows.map((r) => `(${r.map(lit).join(', ')})`).join(', ')}`),
+    .map((rows) => insertSql('b', rows)),
   fc
     .tuple(small(3), fc.integer({ min: 0, max: 5 }))
     .map(([g, k]) => `UPDATE a SET g = ${lit(g)} WHERE k = ${k}`),
@@ -86,25 +83,22 @@ const step = fc.oneof(
 );
 
 describe.each(BACKEND_KINDS)('windows over groups on %s', (kind) => {
-  let engine: Engine;
-  const actions = new Map<string, Map<string, number>>();
+  let oracle: Oracle;
 
   beforeAll(async () => {
-    engine = await Engine.open(await freshBackend(kind));
-    await engine.execute(
-      'CREATE TABLE a (k INTEGER, g INTEGER, v INTEGER); CREATE TABLE b (k INTEGER, w INTEGER); CREATE TABLE o (d DATE, amount DECIMAL(10,2))',
-    );
-    for (const [name, query, mode] of DTS)
-      await engine.execute(
-        `CREATE DYNAMIC TABLE ${name} TARGET_LAG = '1 minute' REFRESH_MODE = ${mode ?? 'INCREMENTAL'} AS ${query}`,
-      );
+    oracle = await Oracle.open(kind, {
+      setup: [
+        'CREATE TABLE a (k INTEGER, g INTEGER, v INTEGER); CREATE TABLE b (k INTEGER, w INTEGER); CREATE TABLE o (d DATE, amount DECIMAL(10,2))',
+      ],
+      dts: DTS,
+    });
   });
   afterAll(async () => {
-    await engine?.close();
+    await oracle?.close();
   });
 
   it('plans the windows over groups incrementally, a window over rows in full with the reason', async () => {
-    const dts = await engine.listDynamicTables();
+    const dts = await oracle.engine.listDynamicTables();
     const of = (name: string) => dts.find((d) => d.name === name);
     for (const [name, , mode] of DTS)
       expect(of(name)?.effectiveMode, name).toBe(mode ? 'FULL' : 'INCREMENTAL');
@@ -112,35 +106,16 @@ describe.each(BACKEND_KINDS)('windows over groups on %s', (kind) => {
     expect(of('row_window')?.refreshModeReason).toMatch(/without PARTITION BY/);
   });
 
-  const refreshAndCheck = async (context: string) => {
-    for (const [name] of DTS) {
-      const record = await engine.refresh(name);
-      const per = actions.get(name) ?? new Map<string, number>();
-      per.set(record.refreshAction ?? 'none', (per.get(record.refreshAction ?? 'none') ?? 0) + 1);
-      actions.set(name, per);
-      const v = await engine.verify(name);
-      if (!v.equal)
-        throw new Error(`${name} differs from its query after ${context}:\n${JSON.stringify(v.rows)}`);
-    }
-  };
-
   it('every DT equals its query after every refresh, under random changes', async () => {
-    const property = fc.asyncProperty(
-      fc.array(fc.array(step, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 5 }),
-      async (batches) => {
-        await engine.execute('DELETE FROM a; DELETE FROM b; DELETE FROM o');
-        await refreshAndCheck('reset');
-        for (const [i, batch] of batches.entries()) {
-          for (const sql of batch) await engine.execute(sql);
-          await refreshAndCheck(`batch ${i + 1}: ${batch.join('; ')}`);
-        }
-      },
+    const property = oracle.batches(
+      step,
+      { writes: 3, batches: 5 },
+      'DELETE FROM a; DELETE FROM b; DELETE FROM o',
     );
     await fc.assert(property, { numRuns: Number(process.env.DTLAB_ORACLE_RUNS ?? 10) });
-    const summary = Object.fromEntries([...actions].map(([n, m]) => [n, Object.fromEntries(m)]));
-    console.log(`${kind} refresh actions per DT: ${JSON.stringify(summary)}`);
+    console.log(`${kind} refresh actions per DT: ${JSON.stringify(oracle.tally.perDt())}`);
     // The windows over groups were maintained incrementally, not by full refreshes.
     for (const [name, , mode] of DTS)
-      if (!mode) expect(actions.get(name)?.get('INCREMENTAL') ?? 0, name).toBeGreaterThan(0);
+      if (!mode) expect(oracle.tally.count('INCREMENTAL', name), name).toBeGreaterThan(0);
   }, 600_000);
 });

@@ -9,17 +9,13 @@
  * Delivery is not done here: a `Notifier` is injected (production: delivery's `notify`; tests: a recording one).
  */
 import { type Backend, formatTimestamp, type Value } from '../backends/backend.js';
+import type { Notification } from '../delivery/index.js';
 import { DtError } from '../errors.js';
 import { parseTimestamp } from '../schedule/record.js';
 import type { Severity } from '../sql/alert-ddl.js';
 
-export interface Notification {
-  integration: string;
-  subject: string;
-  body: string;
-  to?: string[];
-  key?: string;
-}
+/** What an alert sends: delivery's notification (delivery/index.ts). */
+export type { Notification };
 
 /** Sends (or durably enqueues) a notification; throws DT_ERR_UNKNOWN_OBJECT for an unknown integration. */
 export interface Notifier {
@@ -255,25 +251,29 @@ export class IncidentManager {
         'DT_ERR_USAGE',
         `incident ${id} is ${i.state}: only an OPEN incident can be acknowledged`,
       );
-    await this.backend.query(
-      `UPDATE dtlab.incidents SET state = 'ACKNOWLEDGED', acknowledged_at = $2, note = COALESCE($3, note)
-        WHERE incident_id = $1`,
-      [id, formatTimestamp(now), note],
-    );
-    await this.event(id, now, 'ACKNOWLEDGED', note);
-    await this.publish(id);
-    return this.get(id);
+    return this.moveTo(id, 'ACKNOWLEDGED', 'acknowledged_at', note, now);
   }
 
   async resolve(id: number, note: string | null, now: number): Promise<Incident> {
     const i = await this.get(id);
     if (i.state === 'RESOLVED') throw new DtError('DT_ERR_USAGE', `incident ${id} is already RESOLVED`);
+    return this.moveTo(id, 'RESOLVED', 'resolved_at', note, now);
+  }
+
+  /** An incident moved to `state` at `now` (stamped in `column`), with the note if given; the event recorded. */
+  private async moveTo(
+    id: number,
+    state: 'ACKNOWLEDGED' | 'RESOLVED',
+    column: 'acknowledged_at' | 'resolved_at',
+    note: string | null,
+    now: number,
+  ): Promise<Incident> {
     await this.backend.query(
-      `UPDATE dtlab.incidents SET state = 'RESOLVED', resolved_at = $2, note = COALESCE($3, note)
+      `UPDATE dtlab.incidents SET state = '${state}', ${column} = $2, note = COALESCE($3, note)
         WHERE incident_id = $1`,
       [id, formatTimestamp(now), note],
     );
-    await this.event(id, now, 'RESOLVED', note);
+    await this.event(id, now, state, note);
     await this.publish(id);
     return this.get(id);
   }

@@ -4,6 +4,7 @@
  * after it through these, so it follows the lesson clock without reading the database again. The catalog is
  * re-read only when the catalog changes (a `catalog` event): see `sidebarFromCatalog`.
  */
+import type { LagSample } from '../catalog/catalog.js';
 import type { SchedulerEvent } from '../schedule/events.js';
 import { formatLag } from '../sql/lag.js';
 import type { DynamicTable, RefreshRecord } from '../types.js';
@@ -63,19 +64,20 @@ export interface LagView {
   names: string[];
 }
 
+/** A scheduler's lag sample as a chart point. */
+export const lagPoint = (s: LagSample): LagPoint => ({
+  name: s.name,
+  sampleTime: s.sampleTime,
+  kind: s.kind,
+  lagSeconds: s.lagSeconds,
+  targetLagSeconds: s.targetLagSeconds,
+});
+
 /** The lag chart: each new lag sample of a DT it shows becomes a point. */
 export function foldLag(view: LagView, e: SchedulerEvent): LagView {
   if (e.type !== 'lag') return view;
-  const s = e.sample;
-  if (view.names.length > 0 && !view.names.includes(s.name)) return view;
-  const point: LagPoint = {
-    name: s.name,
-    sampleTime: s.sampleTime,
-    kind: s.kind,
-    lagSeconds: s.lagSeconds,
-    targetLagSeconds: s.targetLagSeconds,
-  };
-  return { ...view, points: [...view.points, point] };
+  if (view.names.length > 0 && !view.names.includes(e.sample.name)) return view;
+  return { ...view, points: [...view.points, lagPoint(e.sample)] };
 }
 
 /** What a refresh history shows: its records (newest first), of one DT or all, at most `limit` of them. */

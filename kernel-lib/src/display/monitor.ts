@@ -9,6 +9,7 @@ import type { SchedulerEvent } from '../schedule/events.js';
 import type { RefreshRecord } from '../types.js';
 import { timestampMs } from './graph.js';
 import type { LagPoint } from './history.js';
+import { lagPoint } from './live.js';
 
 export const MONITOR_LIMIT = 20_000;
 
@@ -60,17 +61,7 @@ export function monitorFrom(history: RefreshRecord[], lag: LagPoint[], runs: Mon
 
 export function foldMonitor(model: MonitorModel, e: SchedulerEvent): MonitorModel {
   if (e.type === 'refresh') return { ...model, refreshes: newest([...model.refreshes, asRefresh(e.record)]) };
-  if (e.type === 'lag') {
-    const s = e.sample;
-    const point: LagPoint = {
-      name: s.name,
-      sampleTime: s.sampleTime,
-      kind: s.kind,
-      lagSeconds: s.lagSeconds,
-      targetLagSeconds: s.targetLagSeconds,
-    };
-    return { ...model, lag: newest([...model.lag, point]) };
-  }
+  if (e.type === 'lag') return { ...model, lag: newest([...model.lag, lagPoint(e.sample)]) };
   if (e.type === 'warehouse' && e.action === 'suspended') {
     const run = { warehouse: e.run.warehouse, endMs: e.run.endMs, credits: e.run.credits };
     return { ...model, runs: newest([...model.runs, run]) };

@@ -31,7 +31,7 @@ import { recomputedRegion } from '../plan/immutable.js';
 import { decideRefreshMode } from '../plan/mode.js';
 import { ExpectationRun } from '../refresh/expectations.js';
 import { executeRefresh } from '../refresh/full.js';
-import { buildIncrementalState, dropState } from '../refresh/incremental.js';
+import { buildIncrementalState, dropState } from '../refresh/state.js';
 import { modelTiming } from '../schedule/cost.js';
 import { analyzeQuery, findIdentifier } from '../sql/analyze.js';
 import type { CreateDynamicTable } from '../sql/ddl.js';

@@ -4,15 +4,14 @@
  * and nothing changes), and ALTER DYNAMIC TABLE … ADD / DROP CONSTRAINT, which marks the DT for a recompute
  * at its next refresh (refresh/decide.ts: which rows belong changed).
  */
-import { type Backend, BackendError, exec, type Queryable, quoteIdent } from '../backends/backend.js';
+import { type Backend, exec, type Queryable, quoteIdent } from '../backends/backend.js';
 import { updateDynamicTable } from '../catalog/catalog.js';
 import { DtError } from '../errors.js';
 import { conditionSql, createQuarantineSql, quarantineTable } from '../plan/expectations.js';
 import { type Expectation, MAX_EXPECTATIONS, type ParsedExpectation, stored } from '../sql/expectations.js';
 import { positionAt } from '../sql/position.js';
 import type { DynamicTable, ExpectationCount, RefreshRecord } from '../types.js';
-
-const BOOLEAN = /^(bool|boolean)$/i;
+import { checkCondition } from './condition-check.js';
 
 /**
  * Runs each condition over `rowsSql` (the DT's rows, by column name) with LIMIT 0. A backend error (an unknown
@@ -25,39 +24,18 @@ export async function validateExpectations(
   list: ParsedExpectation[],
   rowsSql: string,
 ): Promise<void> {
-  for (const e of list) {
-    const at = (offset: number) => ({ position: positionAt(sql, offset), sql });
-    let type: string | undefined;
-    try {
-      const r = await db.query(
-        `SELECT (${conditionSql(e.condition, family)}) AS dtlab_ok FROM (${rowsSql}) AS dtlab_v LIMIT 0`,
-      );
-      type = r.columns[0]?.type;
-    } catch (err) {
-      if (!(err instanceof BackendError)) throw err;
-      const first = err.message.split('\n')[0] as string;
-      // Point at the name the backend complains of, when the condition has it.
-      const named = /column "?([A-Za-z_][\w$]*)"?|"([A-Za-z_][\w$]*)" not found/i.exec(first);
-      const word = named?.[1] ?? named?.[2];
-      const inCondition = word ? findWord(e.condition, word) : -1;
-      throw new DtError(
-        'DT_ERR_EXPECTATION',
-        `expectation ${e.name}: ${first}`,
-        at(e.conditionOffset + Math.max(0, inCondition)),
-      );
-    }
-    if (type !== undefined && !BOOLEAN.test(type))
-      throw new DtError(
-        'DT_ERR_EXPECTATION',
-        `expectation ${e.name}: its condition ${e.condition} is of type ${type}, not BOOLEAN`,
-        at(e.conditionOffset),
-      );
-  }
-}
-
-function findWord(text: string, word: string): number {
-  const m = new RegExp(`(?<![\\w$"])"?${word.replace(/\$/g, '\\$')}"?(?![\\w$])`, 'i').exec(text);
-  return m ? m.index : -1;
+  for (const e of list)
+    await checkCondition(
+      db,
+      `SELECT (${conditionSql(e.condition, family)}) AS dtlab_ok FROM (${rowsSql}) AS dtlab_v LIMIT 0`,
+      { text: e.condition, offset: e.conditionOffset, sql },
+      'DT_ERR_EXPECTATION',
+      {
+        failed: (first) => `expectation ${e.name}: ${first}`,
+        notBoolean: (type) =>
+          `expectation ${e.name}: its condition ${e.condition} is of type ${type}, not BOOLEAN`,
+      },
+    );
 }
 
 /** The reason the next refresh recomputes (refresh/decide.ts), in the history's words. */

@@ -5,7 +5,7 @@
  * types), the backfill itself, and ALTER DYNAMIC TABLE … SET / UNSET IMMUTABLE WHERE. Every refusal is
  * positioned and changes nothing.
  */
-import { type Backend, BackendError, type Queryable, quoteIdent } from '../backends/backend.js';
+import { type Backend, type Queryable, quoteIdent } from '../backends/backend.js';
 import { describeColumns, updateDynamicTable } from '../catalog/catalog.js';
 import { DtError } from '../errors.js';
 import { probeSql } from '../plan/full.js';
@@ -14,8 +14,7 @@ import type { CreateDynamicTable } from '../sql/ddl.js';
 import type { ImmutableWhere } from '../sql/immutable-ddl.js';
 import { positionAt } from '../sql/position.js';
 import type { DynamicTable } from '../types.js';
-
-const BOOLEAN = /^(bool|boolean)$/i;
+import { checkCondition } from './condition-check.js';
 
 /** Why a DT with IMMUTABLE WHERE is refreshed by recomputing (its mode's reason; INCREMENTAL is refused). */
 export const IMMUTABLE_FULL_REASON =
@@ -47,34 +46,17 @@ export async function checkPredicate(
   rowsSql: string,
   now: number,
 ): Promise<void> {
-  const at = (offset: number) => ({ position: positionAt(sql, offset), sql });
-  let type: string | undefined;
-  try {
-    const r = await db.query(predicateCheckSql(predicateSql(where.text, family, now), rowsSql));
-    type = r.columns[0]?.type;
-  } catch (err) {
-    if (!(err instanceof BackendError)) throw err;
-    const first = err.message.split('\n')[0] as string;
-    const named = /column "?([A-Za-z_][\w$]*)"?|"([A-Za-z_][\w$]*)" not found/i.exec(first);
-    const word = named?.[1] ?? named?.[2];
-    const inPredicate = word ? findWord(where.text, word) : -1;
-    throw new DtError(
-      'DT_ERR_QUERY',
-      `IMMUTABLE WHERE: ${first} (the predicate may read only the dynamic table's own columns, row by row)`,
-      at(where.offset + Math.max(0, inPredicate)),
-    );
-  }
-  if (type !== undefined && !BOOLEAN.test(type))
-    throw new DtError(
-      'DT_ERR_QUERY',
-      `IMMUTABLE WHERE: the predicate ${where.text} is of type ${type}, not BOOLEAN`,
-      at(where.offset),
-    );
-}
-
-function findWord(text: string, word: string): number {
-  const m = new RegExp(`(?<![\\w$"])"?${word.replace(/\$/g, '\\$')}"?(?![\\w$])`, 'i').exec(text);
-  return m ? m.index : -1;
+  await checkCondition(
+    db,
+    predicateCheckSql(predicateSql(where.text, family, now), rowsSql),
+    { ...where, sql },
+    'DT_ERR_QUERY',
+    {
+      failed: (first) =>
+        `IMMUTABLE WHERE: ${first} (the predicate may read only the dynamic table's own columns, row by row)`,
+      notBoolean: (type) => `IMMUTABLE WHERE: the predicate ${where.text} is of type ${type}, not BOOLEAN`,
+    },
+  );
 }
 
 /** A type's family for BACKFILL's compatibility check (numbers with numbers, text with text, …). */

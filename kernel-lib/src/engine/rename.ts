@@ -9,7 +9,7 @@ import { renamePositions } from '../capture/capture.js';
 import { renameDynamicTable } from '../catalog/catalog.js';
 import { directDependents } from '../catalog/graph.js';
 import { DtError } from '../errors.js';
-import { dropState } from '../refresh/incremental.js';
+import { dropState } from '../refresh/state.js';
 import { renameQuarantine } from './expectations.js';
 
 /** Fails when a DT in `names` is read by another DT (outside `names`: a swap's pair may read each other). */

@@ -1,6 +1,6 @@
 /**
  * A refresh's action, decided by a pure function of the DT, its query's shape and what its sources' change
- * capture says (gathered by refresh/incremental.ts `gatherChanges`, the only I/O): NO_DATA, INCREMENTAL, or a
+ * capture says (gathered by refresh/changes.ts `gatherChanges`, the only I/O): NO_DATA, INCREMENTAL, or a
  * FULL / REINITIALIZE recompute, always with the reason the history shows.
  */
 

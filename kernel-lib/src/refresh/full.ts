@@ -99,7 +99,7 @@ function record(req: RefreshRequest, startMs: number, endMs: number): Omit<Refre
 }
 
 /**
- * What a refresh does, decided from the captured changes (refresh/incremental.ts): the action for the history
+ * What a refresh does, decided from the captured changes (refresh/choose-work.ts): the action for the history
  * row, why, the changes read, and the work itself. Absent: a full refresh.
  */
 export interface RefreshWork {
@@ -131,7 +131,7 @@ export async function recomputeWork(tx: Queryable, req: RefreshRequest) {
 }
 
 /**
- * Runs a refresh's work (`work`, chosen by refresh/incremental.ts `chooseWork`; absent: the full recompute)
+ * Runs a refresh's work (`work`, chosen by refresh/choose-work.ts `chooseWork`; absent: the full recompute)
  * inside the caller's transaction and writes its history row and data timestamp. Returns the row.
  */
 export async function executeRefresh(

@@ -3,12 +3,18 @@
  * out, the views' definitions read from the catalog now. A view redefined since CREATE (its definition
  * differs from the one stored with the DT's sources) is not planned through: the DT refreshes in full and
  * says why; and when the new definition reads a table the DT does not track, the refresh fails (its changes
- * would never reach the DT) and says to re-create the DT.
+ * would never reach the DT) and says to re-create the DT. And the strategy a DT is maintained by, chosen from
+ * that text as at CREATE.
  */
 import { BackendError, type Queryable, type SqlFamily } from '../backends/backend.js';
+import { sourceColumnTypes } from '../catalog/catalog.js';
 import { viewDefinitions } from '../catalog/views.js';
+import { dialectOf } from '../dialect/index.js';
+import { typeLookup } from '../plan/avg-scale.js';
 import { type Normalized, normalizeQuery, plannedReadsUntracked } from '../plan/normalize.js';
+import { chooseStrategy, type Strategy } from '../plan/strategy.js';
 import { analyzeQuery } from '../sql/analyze.js';
+import { expandLateralAliases as plannedQuery } from '../sql/select-rewrite.js';
 import type { DynamicTable } from '../types.js';
 
 export async function planningQuery(
@@ -46,4 +52,33 @@ export async function planningQuery(
   return {
     reason: `view ${redefined.join(', ')} was redefined after ${dt.name} was created, so its changes are recomputed in full (CREATE OR REPLACE the dynamic table to maintain it incrementally again)`,
   };
+}
+
+/**
+ * The strategy a DT is maintained by (decided from its text, as at CREATE), and the text its plans are
+ * built from (`query`: the DT's own, or with CTEs, views and `*` written out; `views`: the views inlined).
+ */
+export async function strategyOf(
+  tx: Queryable,
+  family: SqlFamily,
+  dt: DynamicTable,
+): Promise<{ strategy: Strategy; columns: Map<string, string[]>; query: string; views: string[] }> {
+  // Lateral column aliases expanded (sql/select-rewrite.ts), then CTEs, views and `*` written out.
+  const text = plannedQuery(dt.query);
+  const analysis = analyzeQuery(text, () => false);
+  const typed = await sourceColumnTypes(tx, family, dt.sources);
+  const columns = new Map([...typed].map(([t, cols]) => [t, cols.map((c) => c.name)]));
+  const full = (reason: string) => ({
+    strategy: { kind: 'full' as const, reason },
+    columns,
+    query: dt.query,
+    views: [],
+  });
+  if (!analysis.ast || dt.effectiveMode !== 'INCREMENTAL') return full(dt.refreshModeReason);
+  // The same inputs as at CREATE (engine/create.ts), so the same strategy.
+  const typeOf = dialectOf(family).avgFollowsScale ? typeLookup(typed) : undefined;
+  const planned = await planningQuery(tx, family, { ...dt, query: text }, analysis.ast, columns);
+  if ('reason' in planned) return full(planned.reason);
+  const strategy = chooseStrategy(planned.text, planned.ast, (t) => columns.get(t), typeOf);
+  return { strategy, columns, query: planned.text, views: planned.views };
 }

@@ -7,7 +7,7 @@
  * the catalog, the probe is all an incremental refresh needs to decide (catalog/refresh-metadata.ts
  * `adoptProbe`). Anything unusual — a source whose capture is not intact, a missing position, a first
  * refresh, a view, CURRENT_DATE moving, a DT another process redefined — takes the long way
- * (refresh/incremental.ts), which reads everything and says why.
+ * (refresh/choose-work.ts), which reads everything and says why.
  */
 import { sqlLiteral, type Value } from '../backends/backend.js';
 import type { ChangeSummary } from '../capture/capture.js';

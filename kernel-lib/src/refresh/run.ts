@@ -38,6 +38,7 @@ import { recomputedRegion } from '../plan/immutable.js';
 import { modelTiming } from '../schedule/cost.js';
 import { translateSql, translateType } from '../sql/translate.js';
 import type { DynamicTable, RefreshRecord, RefreshTrigger } from '../types.js';
+import { chooseWork } from './choose-work.js';
 import { ExpectationFailed, ExpectationRun, writeResults } from './expectations.js';
 import {
   executeRefresh,
@@ -47,7 +48,6 @@ import {
   recomputeWork,
   recordFailedRefresh,
 } from './full.js';
-import { chooseWork } from './incremental.js';
 import { noDataWithoutLooking, pgProbeSql, readProbe, timestampMs, trackedSources } from './probe.js';
 
 export interface RunOptions {

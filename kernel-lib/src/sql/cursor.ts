@@ -91,6 +91,36 @@ export class Cursor {
     return { text: this.sql.slice(offset), offset };
   }
 
+  /**
+   * `( … )` with its parentheses balanced: the text inside, verbatim, and where it starts. `look` sees each
+   * token inside (with the one after it) before it is taken, to refuse what may not stand there. `errors`
+   * say what is missing: the closing ')' (at the opening one), or anything between the two.
+   */
+  parenthesized(
+    errors: { unclosed: string; empty: string },
+    look?: (t: Token, after: Token | undefined) => void,
+  ): { text: string; offset: number } {
+    const open = this.peek();
+    this.expectOp('(');
+    let depth = 0;
+    let first: Token | undefined;
+    let last: Token | undefined;
+    for (;;) {
+      const t = this.peek();
+      if (!t) this.fail(errors.unclosed, open);
+      if (t.kind === 'op' && t.text === ')' && depth === 0) break;
+      if (t.kind === 'op' && t.text === '(') depth++;
+      if (t.kind === 'op' && t.text === ')') depth--;
+      look?.(t, this.peek(1));
+      first ??= t;
+      last = t;
+      this.next();
+    }
+    if (!first || !last) this.fail(errors.empty);
+    this.expectOp(')');
+    return { text: this.sql.slice(first.start, last.end), offset: first.start };
+  }
+
   /** Fails at the current token (or at the end of the statement). */
   fail(message: string, at: Token | undefined = this.peek()): never {
     const offset = at ? at.start : this.sql.length;

@@ -343,7 +343,7 @@ function createDynamicTable(
     if (seen.has(option)) c.failOption(`option ${option} is given twice`, t);
     seen.set(option, t);
     c.next();
-    if (option === 'IMMUTABLE') frozen.immutableWhere = parseImmutableWhere(c, sql);
+    if (option === 'IMMUTABLE') frozen.immutableWhere = parseImmutableWhere(c);
     if (option === 'BACKFILL') frozen.backfill = parseBackfill(c);
     if (option === 'IMMUTABLE' || option === 'BACKFILL') continue;
     c.expectOp('=');
@@ -411,7 +411,7 @@ function columnList(c: Cursor, sql: string): { columns: ColumnSpec[]; expectatio
   for (;;) {
     if (atConstraint(c)) {
       c.next();
-      expectations.push(parseConstraint(c, sql));
+      expectations.push(parseConstraint(c));
       if (c.acceptOp(')')) break;
       c.expectOp(',');
       continue;
@@ -466,14 +466,14 @@ function alterDynamicTable(c: Cursor, sql: string): AlterDynamicTable {
   else if (c.accept('RENAME', 'TO')) action = { kind: 'rename', newName: c.identifier('the new name') };
   else if (c.accept('SWAP', 'WITH')) action = { kind: 'swap', other: c.identifier('a dynamic table name') };
   else if (c.accept('ADD', 'CONSTRAINT'))
-    action = { kind: 'add_constraint', expectation: parseConstraint(c, sql) };
+    action = { kind: 'add_constraint', expectation: parseConstraint(c) };
   else if (c.accept('READMIT')) action = { kind: 'review', review: 'READMIT', ...parseReviewIds(c) };
   else if (c.accept('DISCARD')) action = { kind: 'review', review: 'DISCARD', ...parseReviewIds(c) };
   else if (c.accept('DROP', 'CONSTRAINT')) {
     const nameOffset = c.peek()?.start ?? sql.length;
     action = { kind: 'drop_constraint', name: c.identifier('an expectation name'), nameOffset };
   } else if (c.accept('SET', 'IMMUTABLE')) {
-    action = { kind: 'immutable', where: parseImmutableWhere(c, sql) };
+    action = { kind: 'immutable', where: parseImmutableWhere(c) };
   } else if (c.accept('UNSET', 'IMMUTABLE', 'WHERE')) {
     action = { kind: 'immutable', where: null };
   } else if (c.accept('SET')) {

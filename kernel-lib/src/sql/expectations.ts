@@ -30,27 +30,14 @@ export interface ParsedExpectation extends Expectation {
 export const MAX_EXPECTATIONS = 32;
 
 /** Parses `name EXPECT (condition) [ON VIOLATION action]`; the cursor is just after CONSTRAINT. */
-export function parseConstraint(c: Cursor, sql: string): ParsedExpectation {
+export function parseConstraint(c: Cursor): ParsedExpectation {
   const nameToken = c.peek();
   const name = c.identifier('an expectation name');
   c.expect('EXPECT');
-  const open = c.peek();
-  c.expectOp('(');
-  let depth = 0;
-  let first: Token | undefined;
-  let last: Token | undefined;
-  for (;;) {
-    const t = c.peek();
-    if (!t) c.fail("expected ')' to close the expectation's condition", open);
-    if (t.kind === 'op' && t.text === ')' && depth === 0) break;
-    if (t.kind === 'op' && t.text === '(') depth++;
-    if (t.kind === 'op' && t.text === ')') depth--;
-    first ??= t;
-    last = t;
-    c.next();
-  }
-  if (!first || !last) c.fail('expected a condition inside EXPECT ( … )');
-  c.expectOp(')');
+  const condition = c.parenthesized({
+    unclosed: "expected ')' to close the expectation's condition",
+    empty: 'expected a condition inside EXPECT ( … )',
+  });
   let action: ViolationAction = 'WARN';
   if (c.accept('ON', 'VIOLATION')) {
     if (c.accept('WARN')) action = 'WARN';
@@ -61,9 +48,9 @@ export function parseConstraint(c: Cursor, sql: string): ParsedExpectation {
   }
   return {
     name,
-    condition: sql.slice(first.start, last.end),
+    condition: condition.text,
     action,
-    conditionOffset: first.start,
+    conditionOffset: condition.offset,
     nameOffset: (nameToken as Token).start,
   };
 }

@@ -34,27 +34,15 @@ const NOT_DETERMINISTIC = new Set([
 ]);
 
 /** `WHERE ( predicate )`, the cursor just after IMMUTABLE. */
-export function parseImmutableWhere(c: Cursor, sql: string): ImmutableWhere {
+export function parseImmutableWhere(c: Cursor): ImmutableWhere {
   c.expect('WHERE');
-  const open = c.peek();
-  c.expectOp('(');
-  let depth = 0;
-  let first: Token | undefined;
-  let last: Token | undefined;
-  for (;;) {
-    const t = c.peek();
-    if (!t) c.fail("expected ')' to close IMMUTABLE WHERE's predicate", open);
-    if (t.kind === 'op' && t.text === ')' && depth === 0) break;
-    if (t.kind === 'op' && t.text === '(') depth++;
-    if (t.kind === 'op' && t.text === ')') depth--;
-    checkToken(c, t, c.peek(1));
-    first ??= t;
-    last = t;
-    c.next();
-  }
-  if (!first || !last) c.fail('expected a predicate inside IMMUTABLE WHERE ( … )');
-  c.expectOp(')');
-  return { text: sql.slice(first.start, last.end), offset: first.start };
+  return c.parenthesized(
+    {
+      unclosed: "expected ')' to close IMMUTABLE WHERE's predicate",
+      empty: 'expected a predicate inside IMMUTABLE WHERE ( … )',
+    },
+    (t, after) => checkToken(c, t, after),
+  );
 }
 
 function checkToken(c: Cursor, t: Token, after: Token | undefined): void {

@@ -1,0 +1,127 @@
+/**
+ * What capture says of a DT's sources, and what a refresh leaves it: the changes since the DT's position (the
+ * I/O behind the pure `decideAction`, refresh/decide.ts), a lost capture reinstalled, the positions advanced
+ * after a refresh, and on DuckDB a full refresh's rows recorded for the DTs that read this one. All run inside
+ * the refresh's transaction (REPEATABLE READ on Postgres), so the changes read and the new position belong to
+ * one snapshot.
+ */
+import { BackendError, type Queryable, quoteIdent, type SqlFamily } from '../backends/backend.js';
+import {
+  captureIntact,
+  changesSince,
+  collectGarbage,
+  currentPosition,
+  duckdbCapturedSources,
+  positionsOf,
+  reinstallCapture,
+  setPositions,
+} from '../capture/capture.js';
+import { changeTable } from '../capture/duckdb.js';
+import { refreshMetadata } from '../catalog/refresh-metadata.js';
+import { dialectOf } from '../dialect/index.js';
+import type { DynamicTable } from '../types.js';
+import { type ChangeFacts, COST_RULE_MIN_ROWS, type SourceChanges } from './decide.js';
+
+/**
+ * What capture says of each source since the DT's position (the I/O behind the pure `decideAction`,
+ * refresh/decide.ts): whether it still stands, the changes' counts, and the source's size estimate where the
+ * cost rule may need it.
+ */
+export async function gatherChanges(
+  tx: Queryable,
+  family: SqlFamily,
+  dt: DynamicTable,
+): Promise<ChangeFacts> {
+  const position = await currentPosition(tx, family);
+  const positions = await positionsOf(tx, dt.name);
+  const sources: SourceChanges[] = [];
+  for (const s of dt.sources.filter((x) => x.kind !== 'VIEW')) {
+    const since = positions.get(s.name);
+    if (since === undefined) sources.push({ source: s.name, kind: 'no-position' });
+    else if (!(await captureIntact(tx, family, s.name))) sources.push({ source: s.name, kind: 'lost' });
+    else {
+      const summary = await changesSince(tx, family, s.name, since);
+      const n = summary.inserted + summary.deleted;
+      sources.push({
+        source: s.name,
+        kind: 'read',
+        ...summary,
+        ...(n >= COST_RULE_MIN_ROWS && dt.refreshMode === 'AUTO'
+          ? { estimatedRows: await estimatedRows(tx, family, s.name) }
+          : {}),
+      });
+    }
+  }
+  return { position, sources };
+}
+
+/**
+ * Reinstalls a source's capture. A cycle of the scheduler may hold a share lock on the table (engine/fence.ts),
+ * which the trigger's reinstall waits for: after 2 s this refresh fails, saying why, instead of waiting
+ * forever (the next cycle, finding capture broken, runs without that lock).
+ */
+export async function reinstallWithin(
+  tx: Queryable,
+  family: SqlFamily,
+  source: string,
+  dt: string,
+): Promise<void> {
+  const timeout = dialectOf(family).reinstallLockTimeout;
+  if (!timeout) return reinstallCapture(tx, family, source, dt);
+  await tx.query(timeout.set);
+  try {
+    await reinstallCapture(tx, family, source, dt);
+  } catch (e) {
+    if (e instanceof BackendError && e.sqlState === '55P03')
+      // A BackendError without the lock code: recorded as a FAILED refresh (not as 'skipped').
+      throw new BackendError(
+        `capture on ${source} must be reinstalled, and a lock on ${source} (a refresh cycle's, or another transaction's) was not released within 2 s; the next refresh tries again`,
+      );
+    throw e;
+  }
+  await tx.query(timeout.reset);
+}
+
+/**
+ * A table's row count as the catalog estimates it (the cost rule needs a size, not an exact count, and
+ * counting a large table would cost more than the refresh). On PostgreSQL, a table never analysed has no
+ * estimate: its size on disk over 64 bytes a row stands in (an overestimate, which favours incremental).
+ * Counted only when there is nothing to estimate from.
+ */
+async function estimatedRows(tx: Queryable, family: SqlFamily, table: string): Promise<number> {
+  const known = refreshMetadata(tx)?.estimatedRows.get(table);
+  if (known !== undefined && known >= 0) return known;
+  const estimate = await tx.query(dialectOf(family).estimatedRowsSql, [table]);
+  const n = Number(estimate.rows[0]?.[0] ?? -1);
+  if (n >= 0) return n;
+  return Number((await tx.query(`SELECT count(*) FROM ${quoteIdent(table)}`)).rows[0]?.[0]);
+}
+
+/** After any successful refresh: the DT has consumed its sources' changes up to `position`. */
+export async function advancePositions(
+  tx: Queryable,
+  family: SqlFamily,
+  dt: DynamicTable,
+  position: string,
+  changed: readonly string[],
+): Promise<void> {
+  const sources = dt.sources.filter((s) => s.kind !== 'VIEW').map((s) => s.name);
+  await setPositions(tx, dt.name, sources, position);
+  // Change rows between the old position and the new one exist only for a source whose window had some, so
+  // only such a source's change table can have rows nobody needs now.
+  for (const s of sources) if (changed.includes(s)) await collectGarbage(tx, family, s);
+}
+
+/** DuckDB full refresh of a DT that others read: record all old rows out and all new rows in. */
+export async function emitFullRefresh(
+  tx: Queryable,
+  family: SqlFamily,
+  dt: string,
+  phase: 'before' | 'after',
+): Promise<void> {
+  if (!dialectOf(family).engineCaptures || !(await duckdbCapturedSources(tx)).has(dt)) return;
+  const seq = Number((await tx.query("SELECT nextval('dtlab.capture_seq')")).rows[0]?.[0]);
+  await tx.query(
+    `INSERT INTO ${changeTable(dt)} SELECT ${seq}, ${phase === 'before' ? -1 : 1}, * FROM ${quoteIdent(dt)}`,
+  );
+}

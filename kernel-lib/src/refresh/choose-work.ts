@@ -1,0 +1,93 @@
+/**
+ * Deciding a refresh's action from the captured changes (refresh/decide.ts) and the work it runs: nothing,
+ * the incremental executor (refresh/incremental.ts), or a full recompute that rebuilds the state. It runs
+ * inside the refresh's transaction, so what it reads and the new position belong to one snapshot.
+ */
+import type { Queryable, SqlFamily } from '../backends/backend.js';
+import type { OutputColumn } from '../plan/full.js';
+import type { QueryShape } from '../plan/shape.js';
+import { keepsState } from '../plan/strategy.js';
+import type { DynamicTable } from '../types.js';
+import { advancePositions, emitFullRefresh, gatherChanges, reinstallWithin } from './changes.js';
+import { decideAction } from './decide.js';
+import type { ExpectationRun } from './expectations.js';
+import type { RefreshWork } from './full.js';
+import { runIncremental } from './incremental.js';
+import { strategyOf } from './planning.js';
+import { rebuildState, stateExists } from './state.js';
+
+/**
+ * The refresh's work, decided inside its transaction: NO_DATA, INCREMENTAL (affected-key recompute), or a
+ * FULL / REINITIALIZE recompute; afterwards the DT has consumed its sources' changes up to this snapshot.
+ */
+export async function chooseWork(
+  tx: Queryable,
+  family: SqlFamily,
+  dt: DynamicTable,
+  dataTimestamp: number,
+  output: OutputColumn[],
+  full: (tx: Queryable) => Promise<{ rowsInserted: number; rowsDeleted: number }>,
+  expectations?: ExpectationRun,
+): Promise<RefreshWork> {
+  const { strategy, columns, query, views } = await strategyOf(tx, family, dt);
+  const shape = strategy.kind === 'full' ? undefined : strategy.shape;
+  const previous = dt.dataTimestamp ? Date.parse(`${dt.dataTimestamp.replace(' ', 'T')}Z`) : undefined;
+  let decision = decideAction(dt, shape, await gatherChanges(tx, family, dt), dataTimestamp, previous, {
+    inlinedViews: views,
+    ...(strategy.kind === 'full' && dt.effectiveMode === 'INCREMENTAL'
+      ? { fullReason: strategy.reason }
+      : {}),
+  });
+  // Plans are built from the planning text (plan/normalize.ts); the DT keeps its own.
+  const planned = { ...dt, query };
+  if (decision.action === 'INCREMENTAL' && keepsState(strategy) && !(await stateExists(tx, family, dt.name)))
+    decision = {
+      ...decision,
+      action: 'FULL',
+      reason:
+        strategy.kind === 'linear'
+          ? 'the per-group counts and sums are built anew'
+          : "the subquery's result kept beside the DT is built anew",
+    };
+  if (decision.action === 'INCREMENTAL') decision = { ...decision, reason: strategy.reason };
+  const finish = async <T>(result: T) => {
+    await advancePositions(tx, family, dt, decision.position, decision.changed);
+    return result;
+  };
+  const base = { action: decision.action, reason: decision.reason, changesRead: decision.changes };
+  switch (decision.action) {
+    case 'NO_DATA':
+      return { ...base, run: () => finish({ rowsInserted: 0, rowsDeleted: 0 }) };
+    case 'INCREMENTAL':
+      return {
+        ...base,
+        run: async (t) =>
+          finish(
+            await runIncremental(t, family, {
+              dt: planned,
+              shape: shape as QueryShape,
+              ...(strategy.kind === 'linear' ? { linear: strategy.plan } : {}),
+              ...(strategy.kind === 'keys' && strategy.union ? { union: strategy.union } : {}),
+              ...(strategy.kind === 'keys' && strategy.nested ? { nested: strategy.nested } : {}),
+              columns,
+              decision,
+              output,
+              now: dataTimestamp,
+              ...(expectations ? { expectations } : {}),
+            }),
+          ),
+      };
+    default:
+      return {
+        ...base,
+        run: async (t) => {
+          for (const source of decision.reinstall) await reinstallWithin(t, family, source, dt.name);
+          await emitFullRefresh(t, family, dt.name, 'before');
+          const done = await full(t);
+          await emitFullRefresh(t, family, dt.name, 'after');
+          await rebuildState(t, family, planned, strategy, dataTimestamp);
+          return finish(done);
+        },
+      };
+  }
+}
