@@ -18,6 +18,7 @@
  */
 import { analyzeQuery } from '../sql/analyze.js';
 import { identifierName, isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
+import { flattenItemColumns } from './flatten.js';
 import type { ColumnsOf } from './shape.js';
 
 export interface PlanningCatalog {
@@ -217,7 +218,7 @@ function starColumns(
       ? outputNames(sub)
       : typeof f.table === 'string'
         ? catalog.columnsOf(f.table.toLowerCase())?.slice()
-        : undefined;
+        : flattenItemColumns(f);
     if (!names || names.length === 0 || !q)
       return {
         reason: `the columns of ${q || 'a FROM item'} are not known, so SELECT * cannot be expanded; name the columns`,

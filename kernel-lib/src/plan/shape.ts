@@ -7,6 +7,7 @@
  * Anything this cannot describe exactly is reported as a reason, and the DT refreshes in full.
  */
 import { isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
+import { flattenReason } from './flatten.js';
 import { type FromContents, fromTables, selectLevel, type TableRef } from './from.js';
 import { type OptionalSide, optionalSide, ownerOf } from './optional.js';
 import { type OuterJoins, outerJoins } from './outer.js';
@@ -271,10 +272,15 @@ export function describeQuery(
   }
 
   // FROM clause: table references (also inside subqueries in FROM) and join kinds.
-  const contents: FromContents = { tables: [], levels: [] };
+  const contents: FromContents = { tables: [], levels: [], laterals: [] };
   const fromReason = fromTables(tokens, level, contents);
   const { tables } = contents;
-  if (fromReason) return { reason: fromReason };
+  const flattenWhy = flattenReason(
+    tokens,
+    contents.laterals,
+    tables.map((t) => t.join),
+  );
+  if (fromReason || flattenWhy) return { reason: (fromReason ?? flattenWhy) as string };
   if (rows.tables.join() !== tables.map((t) => t.name).join()) {
     return { reason: 'the FROM clause could not be analysed' };
   }
