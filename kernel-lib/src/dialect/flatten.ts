@@ -53,7 +53,7 @@ export function postgresFlatten(c: FlattenCall): FlattenSql {
       : `${json} #> CAST(ARRAY[${c.path.map((s) => sqlLiteral(String(s))).join(', ')}] AS TEXT[])`;
   const kind = (type: string) => `CASE WHEN jsonb_typeof(dtlab_fx.x) = '${type}' THEN dtlab_fx.x END`;
   const arrays = `SELECT CAST(NULL AS TEXT) AS k, dtlab_fa.o - 1 AS i, dtlab_fa.v FROM jsonb_array_elements(${kind('array')}) WITH ORDINALITY AS dtlab_fa(v, o)`;
-  const objects = `SELECT dtlab_fo.key, CAST(NULL AS BIGINT), dtlab_fo.value FROM jsonb_each(${kind('object')}) AS dtlab_fo`;
+  const objects = `SELECT dtlab_fo.key AS k, CAST(NULL AS BIGINT) AS i, dtlab_fo.value AS v FROM jsonb_each(${kind('object')}) AS dtlab_fo`;
   const elements =
     c.mode === 'ARRAY' ? arrays : c.mode === 'OBJECT' ? objects : `${arrays} UNION ALL ${objects}`;
   return { sql: select('dtlab_fe.k', pgPath(c.pathText), input, c.outer, elements) };
@@ -61,7 +61,7 @@ export function postgresFlatten(c: FlattenCall): FlattenSql {
 
 export function duckdbFlatten(c: FlattenCall): FlattenSql {
   const why =
-    'DT Lab flattens LIST columns on DuckDB (its JSON type needs the json extension, which is not loaded)';
+    'DT Lab flattens LIST columns there (a JSON type needs the json extension, which DT Lab does not load)';
   if (c.path.length > 0)
     return {
       unsupported: `FLATTEN's PATH is not supported on DuckDB: ${why}, and a LIST has no paths`,
