@@ -2,9 +2,10 @@
  * FLATTEN on the three backends: what it returns (PostgreSQL and PGlite over jsonb, DuckDB over LISTs), that
  * refusals inside CREATE DYNAMIC TABLE point at the statement's line:column, and the oracle — dynamic tables
  * over `t, LATERAL FLATTEN(t.arr) f` (rows, OUTER rows, per-group aggregates, a join, DISTINCT, a group key from
- * the flattened values, on PostgreSQL an object's fields) created with REFRESH_MODE = INCREMENTAL, under random
- * inserts, updates and deletes of rows holding arrays, empty arrays, NULLs (and objects and scalars on
- * PostgreSQL): every refresh must be INCREMENTAL (or NO_DATA when nothing it reads changed) and VERIFY equal.
+ * the flattened values, on PostgreSQL an object's fields and a FLATTEN of FLATTEN's values) created with
+ * REFRESH_MODE = INCREMENTAL, under random inserts, updates and deletes of rows holding arrays, empty arrays,
+ * NULLs (and nested arrays, objects and scalars on PostgreSQL): every refresh must be INCREMENTAL (or NO_DATA
+ * when nothing it reads changed) and VERIFY equal.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { Engine } from '../src/engine/engine.js';
 import { DtError } from '../src/errors.js';
 import { BACKEND_KINDS, type BackendKind, freshBackend } from './helpers/backends.js';
 
-type Json = null | number | (number | null)[] | Record<string, number | null>;
+type Json = null | number | (number | null | number[])[] | Record<string, number | null>;
 
 const rowsOf = async (engine: Engine, sql: string) => (await engine.execute(sql))[0]?.rows ?? [];
 const plain = (rows: unknown[][]) => rows.map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v)));
@@ -27,8 +28,8 @@ function dialect(kind: BackendKind) {
         ? 'NULL'
         : pg
           ? `'${JSON.stringify(v)}'`
-          : `[${(v as (number | null)[]).map((x) => (x === null ? 'NULL' : x)).join(', ')}]`,
-    num: pg ? "CAST(f.value #>> '{}' AS INTEGER)" : 'f.value',
+          : `[${(v as (number | null)[]).map((x) => x ?? 'NULL').join(', ')}]`,
+    num: pg ? "CASE WHEN jsonb_typeof(f.value) = 'number' THEN CAST(f.value AS INTEGER) END" : 'f.value',
     text: (col: string) => (pg ? `CAST(${col} AS TEXT)` : `CAST(${col} AS VARCHAR)`),
   };
 }
@@ -181,6 +182,10 @@ describe.each(BACKEND_KINDS)('FLATTEN on %s', (kind) => {
       ...(pg
         ? ([
             [
+              'fl_nested',
+              'SELECT t.id, f.index, g.index AS gi, g.value FROM t, LATERAL FLATTEN(t.arr) f, LATERAL FLATTEN(input => f.value, outer => TRUE) g',
+            ],
+            [
               'fl_fields',
               "SELECT t.id, f.key, f.path, f.value FROM t, LATERAL FLATTEN(input => t.arr, mode => 'OBJECT') f",
             ],
@@ -190,9 +195,13 @@ describe.each(BACKEND_KINDS)('FLATTEN on %s', (kind) => {
 
     const small = fc.option(fc.integer({ min: -2, max: 3 }), { nil: null, freq: 5 });
     const list = fc.array(small, { maxLength: 3 });
+    const nested = fc.array(fc.oneof(small, fc.array(fc.integer({ min: 0, max: 2 }), { maxLength: 2 })), {
+      maxLength: 3,
+    });
     const value: fc.Arbitrary<Json> = pg
       ? fc.oneof(
-          { arbitrary: list, weight: 5 },
+          { arbitrary: list, weight: 4 },
+          { arbitrary: nested, weight: 2 },
           { arbitrary: fc.constant(null), weight: 1 },
           { arbitrary: fc.dictionary(fc.constantFrom('a', 'b', 'c'), small, { maxKeys: 2 }), weight: 2 },
           { arbitrary: fc.integer({ min: 0, max: 3 }), weight: 1 },
