@@ -288,6 +288,10 @@ describe('FLATTEN in the planner', () => {
       'SELECT x.n, f.value FROM (SELECT g, COUNT(*) AS n FROM u GROUP BY g) AS x, t, LATERAL FLATTEN(t.c) f',
       /aggregating subquery in FROM/,
     ],
+    [
+      'SELECT n, COUNT(*) AS c FROM (SELECT t.g, COUNT(*) AS n FROM t, LATERAL FLATTEN(t.c) f GROUP BY t.g) AS x GROUP BY n',
+      /FLATTEN with an aggregating subquery in FROM/,
+    ],
     ['SELECT t.id, f.value FROM t, LATERAL FLATTEN(t.c) AS f (s, k, p, i, v, th)', /column list on FLATTEN/],
   ])('refreshes %s in full', (query, reason) => {
     const s = strategy(query);

@@ -75,8 +75,9 @@ export function chooseStrategy(
     };
   }
   if ('reason' in shape) {
-    const nested = root && !flatten ? describeNested(query, root, columnsOf) : undefined;
+    const nested = root ? describeNested(query, root, columnsOf) : undefined;
     if (!nested) return { kind: 'full', reason: shape.reason };
+    if (flatten) return { kind: 'full', reason: flattenShapeReason('with an aggregating subquery in FROM') };
     if ('reason' in nested) return { kind: 'full', reason: nested.reason };
     const inner = nested.inner.shape;
     return {
