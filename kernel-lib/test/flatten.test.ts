@@ -51,6 +51,13 @@ describe('FLATTEN translation', () => {
     expect(body('SELECT f.value FROM t, TABLE(FLATTEN(INPUT => t.col)) AS f')).toBe(named);
     expect(body('SELECT f.value FROM t, LATERAL TABLE(FLATTEN(t.col)) AS f')).toBe(named);
     expect(body('SELECT f.value FROM t, flatten(input => t.col) AS f')).toBe(named);
+    // After a join's ON, behind a comma, it is a FROM item; inside the ON condition it is not.
+    expect(body('SELECT f.value FROM t JOIN u ON u.k = t.k, FLATTEN(t.col) AS f')).toBe(
+      named.replace('FROM t, LATERAL', 'FROM t JOIN u ON u.k = t.k, LATERAL'),
+    );
+    expect(body('SELECT 1 FROM t JOIN u ON flatten(u.l) = t.l')).toBe(
+      'SELECT 1 FROM t JOIN u ON flatten(u.l) = t.l',
+    );
     // Without an alias the item is called flatten; OUTER => TRUE keeps input rows by a LEFT JOIN inside.
     expect(body('SELECT value FROM t, LATERAL FLATTEN(t.col)')).toMatch(/\) AS dtlab_fe\) AS flatten$/);
     const outer = body('SELECT f.value FROM t, LATERAL FLATTEN(input => t.col, outer => TRUE) f');

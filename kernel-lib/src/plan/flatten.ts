@@ -43,17 +43,16 @@ export function flattenCalls(tokens: Token[]): number {
   ).length;
 }
 
-/** Why a query whose FROM holds `laterals` is refreshed in full, if it is. */
+/** Why a query (its significant tokens, and what its FROM clause holds) is refreshed in full, if FLATTEN is why. */
 export function flattenReason(
   tokens: Token[],
-  laterals: LateralRef[],
-  joins: readonly string[],
+  from: { laterals: LateralRef[]; tables: { join: string }[] },
 ): string | undefined {
   const calls = flattenCalls(tokens);
   if (calls === 0) return undefined;
-  if (laterals.filter((l) => l.scope === 0).length !== calls)
+  if (from.laterals.filter((l) => l.scope === 0).length !== calls)
     return "FLATTEN anywhere but the query's own FROM clause is refreshed in full in this version";
-  if (joins.some((j) => j === 'left' || j === 'right' || j === 'full'))
+  if (from.tables.some((t) => t.join === 'left' || t.join === 'right' || t.join === 'full'))
     return 'FLATTEN beside an outer join is refreshed in full in this version';
   return undefined;
 }

@@ -273,14 +273,9 @@ export function describeQuery(
 
   // FROM clause: table references (also inside subqueries in FROM) and join kinds.
   const contents: FromContents = { tables: [], levels: [], laterals: [] };
-  const fromReason = fromTables(tokens, level, contents);
+  const fromReason = fromTables(tokens, level, contents) ?? flattenReason(tokens, contents);
   const { tables } = contents;
-  const flattenWhy = flattenReason(
-    tokens,
-    contents.laterals,
-    tables.map((t) => t.join),
-  );
-  if (fromReason || flattenWhy) return { reason: (fromReason ?? flattenWhy) as string };
+  if (fromReason) return { reason: fromReason };
   if (rows.tables.join() !== tables.map((t) => t.name).join()) {
     return { reason: 'the FROM clause could not be analysed' };
   }

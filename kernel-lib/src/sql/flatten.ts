@@ -30,9 +30,7 @@ const NOT_ALIAS = new Set(
   ),
 );
 /** Clause keywords that end a search back for FROM. */
-const CLAUSES = new Set(
-  'SELECT WHERE GROUP HAVING ORDER LIMIT OFFSET QUALIFY WINDOW ON USING SET VALUES'.split(' '),
-);
+const CLAUSES = new Set('SELECT WHERE GROUP HAVING ORDER LIMIT OFFSET QUALIFY WINDOW SET VALUES'.split(' '));
 
 const blank = (t: Token | undefined) => t !== undefined && (t.kind === 'space' || t.kind === 'comment');
 const next = (tokens: Token[], k: number) => {
@@ -66,16 +64,22 @@ function callAt(tokens: Token[], open: number): { close: number; args: [number, 
   return undefined;
 }
 
-/** Whether tokens[i] stands in a FROM clause: the nearest clause keyword before it, at its depth, is FROM or JOIN. */
+/**
+ * Whether tokens[i] stands in a FROM clause: the nearest clause keyword before it, at its depth, is FROM, JOIN
+ * or LATERAL, or an ON / USING with a comma after it (`JOIN u ON …, FLATTEN(…)`).
+ */
 function inFrom(tokens: Token[], i: number): boolean {
   let depth = 0;
+  let comma = false;
   for (let k = i - 1; k >= 0; k--) {
     const t = tokens[k] as Token;
     if (t.kind === 'op' && t.text === ')') depth++;
     else if (t.kind === 'op' && t.text === '(' && depth-- === 0) return false;
+    else if (depth === 0 && t.kind === 'op' && t.text === ',') comma = true;
     else if (depth === 0 && t.kind === 'word') {
       const w = t.text.toUpperCase();
       if (w === 'FROM' || w === 'JOIN' || w === 'LATERAL') return true;
+      if (w === 'ON' || w === 'USING') return comma;
       if (CLAUSES.has(w)) return false;
     }
   }
