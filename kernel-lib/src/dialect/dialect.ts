@@ -2,9 +2,11 @@
  * Where the two SQL families differ, in one object each (dialect/postgres.ts, dialect/duckdb.ts): change
  * capture's statements, the dictionary queries the engine needs, and the few expressions that are spelt
  * differently. Code that builds SQL asks `dialectOf(family)` instead of branching on the family.
- * (Function translation for learners' SQL — TO_CHAR, DATEADD, … — is sql/translate.ts.)
+ * (Function translation for learners' SQL — TO_CHAR, DATEADD, … — is sql/translate.ts; Snowflake's FLATTEN
+ * is read by sql/flatten.ts and spelt per family here, dialect/flatten.ts.)
  */
 import type { SqlFamily } from '../backends/backend.js';
+import type { FlattenCall, FlattenSql } from './flatten.js';
 
 export interface CaptureDialect {
   /** The change table of `source`, in schema dtlab. */
@@ -105,4 +107,6 @@ export interface Dialect {
    * lock, engine/fence.ts), and reset it; none where nothing else can hold a lock.
    */
   readonly reinstallLockTimeout?: { set: string; reset: string };
+  /** Snowflake's FLATTEN as a lateral subquery of the family, or what of the call it cannot express. */
+  flatten(call: FlattenCall): FlattenSql;
 }

@@ -3,6 +3,7 @@
 import * as duck from '../capture/duckdb.js';
 import { DUCKDB_MONITORING_DDL } from '../catalog/monitoring.js';
 import type { Dialect } from './dialect.js';
+import { duckdbFlatten } from './flatten.js';
 
 /** A relation's columns as one text (names and types), past the first `skip`. */
 const columnsText = (schema: string, table: string, skip: number) =>
@@ -65,4 +66,5 @@ export const duckdbDialect: Dialect = {
     `(CASE WHEN typeof(${sum}) LIKE 'DECIMAL%' THEN CAST(CAST(replace(CAST(${sum} AS VARCHAR), '.', '') AS HUGEINT) AS DOUBLE) / (${count} * (10 ** length(split_part(CAST(${sum} AS VARCHAR), '.', 2)))) ELSE CAST(${sum} AS DOUBLE) / ${count} END)`,
   avgFollowsScale: false,
   distinctInScan: false,
+  flatten: duckdbFlatten,
 };

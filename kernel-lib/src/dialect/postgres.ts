@@ -5,6 +5,7 @@ import * as pgc from '../capture/postgres.js';
 import { PG_MONITORING_DDL } from '../catalog/monitoring.js';
 import { PG_PROBE_DDL } from '../refresh/probe.js';
 import type { Dialect } from './dialect.js';
+import { postgresFlatten } from './flatten.js';
 
 const after = (column: string) =>
   `${column} >= pg_snapshot_xmin(CAST($1 AS pg_snapshot)) AND NOT pg_visible_in_snapshot(${column}, CAST($1 AS pg_snapshot))`;
@@ -84,4 +85,5 @@ export const postgresDialect: Dialect = {
   avgFollowsScale: true,
   distinctInScan: false,
   reinstallLockTimeout: { set: "SET LOCAL lock_timeout = '2s'", reset: 'SET LOCAL lock_timeout TO DEFAULT' },
+  flatten: postgresFlatten,
 };

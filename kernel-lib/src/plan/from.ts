@@ -5,6 +5,7 @@
  * plan can substitute change rows for it by editing the user's own text. Pure; tokens in, references out.
  */
 import { identifierName, isKeyword, type Token } from '../sql/lexer.js';
+import { flattenItem, type LateralRef } from './flatten.js';
 
 export interface TableRef {
   name: string;
@@ -20,10 +21,14 @@ export interface TableRef {
   scope: number;
 }
 
-/** What a FROM clause holds: table references, and the SELECT levels of its subqueries (depth first). */
+/**
+ * What a FROM clause holds: table references, the SELECT levels of its subqueries (depth first), and its
+ * FLATTEN items (plan/flatten.ts).
+ */
 export interface FromContents {
   tables: TableRef[];
   levels: SelectLevel[];
+  laterals: LateralRef[];
 }
 
 /** Keywords that end a clause of a SELECT at its own depth. */
@@ -142,7 +147,22 @@ export function fromTables(
       continue;
     }
     const thisJoin = count === 0 ? 'first' : join;
-    if (t.kind === 'op' && t.text === '(') {
+    const flat = flattenItem(all, top, i);
+    if (flat !== undefined) {
+      // A lateral expansion of the rows before it (plan/flatten.ts), not a table.
+      if (count === 0 || top[i - 1]?.text !== ',')
+        return 'FLATTEN is maintained after a comma, following the table it flattens (FROM t, LATERAL FLATTEN(…) f)';
+      i = flat;
+      let next = top[i + 1];
+      if (isKeyword(next, 'AS')) next = top[++i + 1];
+      const alias =
+        next && (next.kind === 'word' || next.kind === 'quoted') && !NOT_ALIAS.has(next.text.toUpperCase())
+          ? next.text
+          : undefined;
+      into.laterals.push({ ...(alias ? { alias } : {}), start: t.start, scope });
+      if (alias) i++;
+      if (top[i + 1]?.text === '(') return 'a column list on FLATTEN is refreshed in full in this version';
+    } else if (t.kind === 'op' && t.text === '(') {
       // A subquery in FROM: maintained when it only selects, projects and joins (no grouping).
       const close = top[i + 1] as Token;
       if (thisJoin === 'left' || thisJoin === 'right' || thisJoin === 'full')

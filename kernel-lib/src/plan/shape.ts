@@ -7,6 +7,7 @@
  * Anything this cannot describe exactly is reported as a reason, and the DT refreshes in full.
  */
 import { isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
+import { flattenReason } from './flatten.js';
 import { type FromContents, fromTables, selectLevel, type TableRef } from './from.js';
 import { type OptionalSide, optionalSide, ownerOf } from './optional.js';
 import { type OuterJoins, outerJoins } from './outer.js';
@@ -230,8 +231,8 @@ export function describeQuery(
   }
 
   // FROM clause: table references (also inside subqueries in FROM) and join kinds.
-  const contents: FromContents = { tables: [], levels: [] };
-  const fromReason = fromTables(tokens, level, contents);
+  const contents: FromContents = { tables: [], levels: [], laterals: [] };
+  const fromReason = fromTables(tokens, level, contents) ?? flattenReason(tokens, contents);
   const { tables } = contents;
   if (fromReason) return { reason: fromReason };
   if (rows.tables.join() !== tables.map((t) => t.name).join()) {

@@ -3,7 +3,9 @@
  * refresh): linear deltas (cheapest: the work follows the change), affected-key recompute, or full refresh
  * with the reason. Pure.
  */
+import { significant, tokenize } from '../sql/lexer.js';
 import { avgScaleReason, type TypeOf } from './avg-scale.js';
+import { flattenCalls, flattenShapeReason } from './flatten.js';
 import { type LinearPlan, linearPlan } from './linear.js';
 import { describeNested, type NestedPlan } from './nested.js';
 import { type ColumnsOf, describeQuery, type QueryShape, WINDOW_OVER_GROUPS } from './shape.js';
@@ -45,7 +47,10 @@ export function chooseStrategy(
   typeOf?: TypeOf,
 ): Strategy {
   const root = (Array.isArray(ast) ? ast[0] : ast) as Record<string, unknown> | undefined;
+  // FLATTEN is maintained by the linear and affected-key strategies over one SELECT (plan/flatten.ts).
+  const flatten = flattenCalls(significant(tokenize(query))) > 0;
   if (root?.type === 'select' && root._next) {
+    if (flatten) return { kind: 'full', reason: flattenShapeReason('under UNION') };
     const union = describeUnion(query, root, columnsOf);
     if ('reason' in union) return { kind: 'full', reason: union.reason };
     return {
@@ -57,6 +62,7 @@ export function chooseStrategy(
   }
   const shape = describeQuery(query, ast, columnsOf);
   if ('reason' in shape && shape.reason === WINDOW_OVER_GROUPS && root) {
+    if (flatten) return { kind: 'full', reason: flattenShapeReason('under a window over groups') };
     const window = describeWindow(query, root, columnsOf);
     if ('reason' in window) return { kind: 'full', reason: window.reason };
     return {
@@ -70,6 +76,7 @@ export function chooseStrategy(
   if ('reason' in shape) {
     const nested = root ? describeNested(query, root, columnsOf) : undefined;
     if (!nested) return { kind: 'full', reason: shape.reason };
+    if (flatten) return { kind: 'full', reason: flattenShapeReason('with an aggregating subquery in FROM') };
     if ('reason' in nested) return { kind: 'full', reason: nested.reason };
     const inner = nested.inner.shape;
     return {

@@ -5,6 +5,7 @@
  * superset), and the reason is kept so refresh-mode decisions can say why they fell back.
  */
 import nodeSqlParser from 'node-sql-parser/build/postgresql.js';
+import { flattenForParser } from './flatten.js';
 import { isKeyword, significant, type Token, tokenize } from './lexer.js';
 import { mentionsQualify, qualifyClause } from './qualify.js';
 import { type RelationWalk, walkRelations } from './relations.js';
@@ -76,7 +77,8 @@ export function analyzeQuery(query: string, relationExists: (name: string) => bo
 
 /**
  * The SQL-standard `SUBSTRING(x FROM a FOR b)` (TPC-H Q22), which node-sql-parser does not know, as
- * `SUBSTRING(x ,    a ,   b)`: the same length, so every offset in the text still holds.
+ * `SUBSTRING(x ,    a ,   b)`, and FLATTEN's named arguments by position (sql/flatten.ts): the same length,
+ * so every offset in the text still holds.
  */
 export function forParser(query: string): string {
   const tokens = tokenize(query);
@@ -95,7 +97,7 @@ export function forParser(query: string): string {
         out = out.slice(0, u.start) + ','.padEnd(u.text.length) + out.slice(u.end);
     }
   }
-  return out;
+  return flattenForParser(out);
 }
 
 /**

@@ -5,6 +5,7 @@
  * column (sql/select-rewrite.ts). Pure: a parse tree and the catalog's column lists in.
  */
 import { analyzeQuery } from './analyze.js';
+import { FLATTEN_COLUMNS } from './flatten.js';
 
 /** The columns of a relation of the current schema, in order (undefined when it is not known). */
 export type ColumnsOf = (table: string) => readonly string[] | undefined;
@@ -46,7 +47,7 @@ export function starColumns(
       ? outputNames(sub)
       : typeof f.table === 'string'
         ? columnsOf(f.table.toLowerCase())?.slice()
-        : undefined;
+        : flattenItemColumns(f);
     if (!names || names.length === 0 || !q)
       return {
         reason: `the columns of ${q || 'a FROM item'} are not known, so SELECT * cannot be expanded; name the columns`,
@@ -70,4 +71,18 @@ export function starNames(
   if (root?.type !== 'select' || root._next) return undefined;
   const columns = starColumns(root, qualifier, columnsOf);
   return Array.isArray(columns) ? columns.map((c) => c.name) : undefined;
+}
+
+const functionName = (n: Node | undefined) =>
+  String((n?.name as { name?: { value?: unknown }[] } | undefined)?.name?.[0]?.value ?? '').toUpperCase();
+
+/** FLATTEN's columns when a parse tree's FROM item is FLATTEN (`*` stands for them), else undefined. */
+function flattenItemColumns(item: Node): string[] | undefined {
+  const expr = item.expr as Node | undefined;
+  if (item.type !== 'expr' || expr?.type !== 'function') return undefined;
+  const inner = ((expr.args as { value?: Node[] } | undefined)?.value ?? [])[0];
+  const name = functionName(expr);
+  return name === 'FLATTEN' || (name === 'TABLE' && functionName(inner) === 'FLATTEN')
+    ? [...FLATTEN_COLUMNS]
+    : undefined;
 }

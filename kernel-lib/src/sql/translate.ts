@@ -2,18 +2,22 @@
  * Snowflake-flavoured SQL → the backend's family. Learners write `IFF`, `NVL`, `TO_CHAR(d, 'YYYY-MM')`,
  * `CURRENT_TIMESTAMP()`, `DATEADD`, `DATEDIFF` …; this rewrites those calls, token by token, and leaves
  * everything else exactly as written. Rewriting tokens rather than re-printing an AST keeps the user's text
- * (and so error positions) intact; `toSource` maps an offset in the output back to the input.
+ * (and so error positions) intact; `toSource` maps an offset in the output back to the input. FLATTEN in
+ * FROM is sql/flatten.ts's.
  *
  * The table of translations is documented in docs/sql-dialect.md; keep the two in step.
  */
 import { formatTimestamp, type SqlFamily } from '../backends/backend.js';
 import { dialectOf } from '../dialect/index.js';
 import { DtError } from '../errors.js';
+import { flattenAt } from './flatten.js';
 import { type Token, tokenize } from './lexer.js';
 import { positionAt } from './position.js';
 import { rewriteSelects } from './select-rewrite.js';
 import { type ColumnsOf, starNames } from './star-columns.js';
 import { monitoringCall } from './table-functions.js';
+
+export { translateType } from './column-types.js';
 
 export interface Translation {
   text: string;
@@ -197,10 +201,6 @@ const REWRITES: Record<string, Rewrite> = {
 
 /** Snowflake functions a family cannot express: refused at the call, naming it. */
 const REFUSED: Record<string, (family: SqlFamily) => { message: string; hint: string } | undefined> = {
-  flatten: () => ({
-    message: 'FLATTEN is not supported: DT Lab has no VARIANT type to flatten',
-    hint: 'store the elements as rows of a table (one row per element) and join it',
-  }),
   // DuckDB's JSON type lives in its json extension, which DT Lab does not load.
   parse_json: (family) =>
     family === 'duckdb'
@@ -301,6 +301,14 @@ function translateTokens(tokens: Token[], from: number, to: number, ctx: Context
         continue;
       }
     }
+    const translate = (a: number, b: number) => joinPieces(translateTokens(tokens, a, b, ctx));
+    const flat =
+      word === 'flatten' || word === 'table' ? flattenAt(tokens, i, { ...ctx, translate }) : undefined;
+    if (flat) {
+      out.push({ text: flat.text, source: t.start, verbatim: false });
+      i = flat.close;
+      continue;
+    }
     if (word === 'table') {
       const call = callAt(tokens, i, to);
       const [a, b] = call?.args.length === 1 ? (call.args[0] as [number, number]) : [0, 0];
@@ -386,38 +394,4 @@ function callAt(
     }
   }
   return undefined;
-}
-
-/** Snowflake column types → the family's. Unknown types pass through for the backend to judge. */
-export function translateType(type: string, family: SqlFamily): string {
-  const m = /^\s*([A-Za-z_][A-Za-z_0-9]*)\s*(\(.*\))?\s*$/s.exec(type);
-  if (!m) return type;
-  const base = (m[1] as string).toUpperCase();
-  const args = m[2] ?? '';
-  switch (base) {
-    case 'NUMBER':
-    case 'NUMERIC':
-    case 'DECIMAL':
-      return `${family === 'duckdb' ? 'DECIMAL' : 'NUMERIC'}${args || '(38,0)'}`;
-    case 'STRING':
-    case 'TEXT':
-      return 'VARCHAR';
-    case 'FLOAT':
-    case 'FLOAT4':
-    case 'FLOAT8':
-    case 'DOUBLE':
-    case 'REAL':
-      return family === 'duckdb' ? 'DOUBLE' : 'DOUBLE PRECISION';
-    case 'TIMESTAMP_NTZ':
-    case 'DATETIME':
-      return `TIMESTAMP${args}`;
-    case 'TIMESTAMP_LTZ':
-    case 'TIMESTAMP_TZ':
-      return `TIMESTAMPTZ${args}`;
-    case 'BINARY':
-    case 'VARBINARY':
-      return family === 'duckdb' ? 'BLOB' : 'BYTEA';
-    default:
-      return type.trim();
-  }
 }
