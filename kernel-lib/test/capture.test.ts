@@ -46,12 +46,30 @@ describe('DuckDB write planning (pure)', () => {
       },
     ],
     [
+      // The condition reads no assigned column: the new rows are read back by it, inside the database.
       "UPDATE orders SET s = 'F' WHERE k = 2",
       {
         kind: 'captured',
         before: ['INSERT INTO dtlab."chg_orders" SELECT $seq, -1, * FROM orders  WHERE k = 2'],
-        returning: 1,
+        write: "UPDATE orders SET s = 'F' WHERE k = 2",
+        after: ['INSERT INTO dtlab."chg_orders" SELECT $seq, 1, * FROM orders  WHERE k = 2'],
       },
+    ],
+    // Otherwise the new rows come back through RETURNING: the condition reads an assigned column, calls a
+    // function, or has a subquery; or the SET is a column list.
+    ["UPDATE orders SET s = 'F' WHERE s = 'O'", { kind: 'captured', returning: 1 }],
+    ['UPDATE orders SET "S" = 1 WHERE "S" > 0', { kind: 'captured', returning: 1 }],
+    ['UPDATE orders o SET s = 1 WHERE o.s > 0', { kind: 'captured', returning: 1 }],
+    ['UPDATE orders SET v = v + 1 WHERE random() < 0.5', { kind: 'captured', returning: 1 }],
+    [
+      'UPDATE orders SET v = 1 WHERE k IN (SELECT k FROM orders WHERE v = 0)',
+      { kind: 'captured', returning: 1 },
+    ],
+    ['UPDATE orders SET (v, s) = (1, 2) WHERE k = 1', { kind: 'captured', returning: 1 }],
+    ['UPDATE orders SET v = v * 2', { kind: 'captured', write: 'UPDATE orders SET v = v * 2' }],
+    [
+      'UPDATE orders SET v = CASE k WHEN 1 THEN 2 ELSE v END WHERE k IN (1, 2) AND NOT (k = 3)',
+      { kind: 'captured', after: [expect.stringContaining('SELECT $seq, 1, *')] },
     ],
     ['UPDATE orders SET s = x.s FROM x WHERE x.k = orders.k', { kind: 'untracked' }],
     ['INSERT OR REPLACE INTO orders VALUES (1)', { kind: 'untracked' }],

@@ -225,6 +225,7 @@ export async function capturedWrite(
   }
   for (const before of plan.before) await exec(tx, before.replace('$seq', String(n)));
   const result = await tx.query(plan.write.replace('$seq', String(n)));
+  for (const after of plan.after ?? []) await exec(tx, after.replace('$seq', String(n)));
   if (!plan.returning) return result;
   for (const insert of duck.recordRows(plan.table, n, plan.returning, result.rows)) await exec(tx, insert);
   return { columns: [], rows: [], rowCount: result.rows.length };

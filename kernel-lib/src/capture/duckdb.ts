@@ -10,6 +10,7 @@
  */
 import { quoteIdent, sqlLiteral, type Value } from '../backends/backend.js';
 import { identifierName, isKeyword, significant, type Token } from '../sql/lexer.js';
+import { sameRowsAfterUpdate } from './update-rows.js';
 
 export const changeTable = (source: string) => `dtlab.${quoteIdent(`chg_${source}`)}`;
 
@@ -67,6 +68,8 @@ export type CapturePlan =
       write: string;
       /** Weight of the rows RETURNING gives back, if any are to be recorded. */
       returning?: 1 | -1;
+      /** Statements to run after the write (`$seq` as in `before`). */
+      after?: string[];
     }
   | { kind: 'untracked'; table: string; reason: string; ddl?: boolean };
 
@@ -167,13 +170,13 @@ export function planCapture(
     const where = top.find((t) => isKeyword(t, 'WHERE'));
     const target = sql.slice((second as Token).start, set.start);
     const condition = where ? sql.slice(where.start) : '';
-    return {
-      kind: 'captured',
-      table,
-      before: [`INSERT INTO ${changeTable(table)} SELECT $seq, -1, * FROM ${target} ${condition}`],
-      write: `${sql} RETURNING *`,
-      returning: 1,
-    };
+    const copy = (weight: number) =>
+      `INSERT INTO ${changeTable(table)} SELECT $seq, ${weight}, * FROM ${target} ${condition}`;
+    const setAt = tokens.indexOf(set);
+    const whereAt = where ? tokens.indexOf(where) : tokens.length;
+    if (sameRowsAfterUpdate(tokens.slice(setAt + 1, whereAt), tokens.slice(whereAt + 1)))
+      return { kind: 'captured', table, before: [copy(-1)], write: sql, after: [copy(1)] };
+    return { kind: 'captured', table, before: [copy(-1)], write: `${sql} RETURNING *`, returning: 1 };
   }
   // A write under a WITH clause, or a MERGE: not captured row by row, so recorded as an untracked change of
   // the captured table it writes (its readers reinitialize) rather than missed.
