@@ -58,6 +58,7 @@ import {
 } from '../delivery/index.js';
 import { dialectOf } from '../dialect/index.js';
 import { DtError, messageOf } from '../errors.js';
+import { discardedTableName } from '../plan/discards.js';
 import { quarantineTableName } from '../plan/expectations.js';
 import { QUALITY_DDL } from '../quality/catalog.js';
 import { type QualityEvent, QualityService } from '../quality/service.js';
@@ -93,6 +94,7 @@ import {
   addConstraint,
   dropConstraint,
   dropQuarantine,
+  installDiscardTables,
   renameQuarantine,
   withExpectationCounts,
 } from './expectations.js';
@@ -221,6 +223,7 @@ export class Engine {
     const engine = new Engine(backend, options.clock ?? systemClock, options.delivery, options.notifier);
     await backend.transaction(async (tx) => {
       await installCatalog(tx);
+      await installDiscardTables(tx, backend.family);
       await installCaptureRegistry(tx);
       await installDelivery(tx);
       for (const ddl of dialectOf(backend.family).engineDdl) await tx.query(ddl);
@@ -660,7 +663,7 @@ export class Engine {
     const dts = await this.catalog.list();
     const names = guardedNames(
       dts.map((d) => d.name),
-      quarantineTableName,
+      (d) => [quarantineTableName(d), discardedTableName(d)],
     );
     const verdict = guardWrite(stmt.text, stmt.tokens, names);
     if (verdict.kind === 'drop') return { kind: 'drop_dynamic_table', name: verdict.table, ifExists: false };

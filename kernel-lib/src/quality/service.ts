@@ -148,15 +148,28 @@ export class QualityService {
     if (r.state !== 'SUCCEEDED') return;
     if (!this.known) await this.look().catch(() => {});
     if (this.triggerTables.has(r.name) && r.rowsInserted + r.rowsDeleted > 0) return this.changed([r.name]);
-    // A DT whose expectations never wrote results (as of the last look) has no score to record.
-    if (!this.withExpectations.has(r.name)) return;
+    // The refresh's own counts come with its record (its expectations' results): nothing to read. Otherwise a
+    // DT whose expectations never wrote results (as of the last look) has no score to record.
+    const own = r.expectations?.length ? r.expectations : undefined;
+    if (!own && !this.withExpectations.has(r.name)) return;
     try {
-      const { rows } = await this.backend.query(
-        'SELECT count(*) FROM dtlab.expectation_results WHERE name = $1 AND refresh_id = $2',
-        [r.name, r.refreshId],
-      );
-      if (Number(rows[0]?.[0] ?? 0) === 0) return;
-      const expectations = await latestExpectations(this.backend, r.name);
+      if (!own) {
+        const { rows } = await this.backend.query(
+          'SELECT count(*) FROM dtlab.expectation_results WHERE name = $1 AND refresh_id = $2',
+          [r.name, r.refreshId],
+        );
+        if (Number(rows[0]?.[0] ?? 0) === 0) return;
+      }
+      const expectations = own
+        ? own
+            .map((e) => ({
+              name: e.expectation,
+              action: e.action,
+              rowsPassed: e.rowsPassed,
+              rowsFailed: e.rowsFailed,
+            }))
+            .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        : await latestExpectations(this.backend, r.name);
       const score = scoreOf(expectations.map((e) => expectationCheck(e.name, e.rowsPassed, e.rowsFailed)));
       const at = this.now();
       await recordScore(this.backend, r.name, at, score, 'REFRESH');
