@@ -12,6 +12,7 @@ import { ALERT_DDL } from '../alerts/store.js';
 import {
   type Backend,
   formatTimestamp,
+  type Queryable,
   type QueryResult,
   quoteIdent,
   type ResultColumn,
@@ -488,8 +489,10 @@ export class Engine {
   /** One refresh of one DT (no upstreams), serialised with other refreshes of it; publishes the record. */
   async refreshOne(dt: DynamicTable, options: RunOptions): Promise<RefreshOutcome> {
     const known = { ledger: this.ledger };
+    // A refresh's quality score goes in with it (quality/service.ts), published after the commit.
+    const beforeCommit = (tx: Queryable, r: RefreshRecord) => this.quality.scoreInRefresh(tx, r);
     const outcome = await this.refreshLocks.run(dt.name, async () => {
-      const first = await runRefresh(this.backend, this.clock, dt, { ...options, known });
+      const first = await runRefresh(this.backend, this.clock, dt, { ...options, known, beforeCommit });
       if (first.kind !== 'catalog-changed') return first;
       // Another process changed the catalog: the DT as it is now, if it still is.
       this.catalog.forget();
@@ -498,6 +501,7 @@ export class Engine {
       const again = await runRefresh(this.backend, this.clock, now, {
         ...options,
         known,
+        beforeCommit,
       });
       return again.kind === 'catalog-changed'
         ? { kind: 'skipped' as const, reason: 'another session is changing the catalog' }

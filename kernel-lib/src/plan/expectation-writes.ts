@@ -44,13 +44,15 @@ export interface EvaluatedWrite {
   where: (table: string) => string;
   /** Delete the DT's rows `where` selects in the same statement (they are being replaced). */
   remove: boolean;
+  /** Answer the DT's discarded rows in the part written (else 0: the caller knows them). */
+  discards: boolean;
   /** The quarantine's refresh id and data timestamp, when the DT has a QUARANTINE expectation. */
   quarantine?: { refreshId: number; dataTimestamp: string };
 }
 
 /**
  * One statement of data-modifying CTEs. Answers one row: rows deleted, rows inserted into the DT, the tally
- * (`tallySql`), and the DT's discarded rows in the part written (0 without a quarantine).
+ * (`tallySql`), and the DT's discarded rows in the part written (when `discards`, else 0).
  */
 export function writeEvaluatedSql(w: EvaluatedWrite): string {
   const t = quoteIdent(w.dt);
@@ -69,7 +71,7 @@ export function writeEvaluatedSql(w: EvaluatedWrite): string {
     w.remove ? '(SELECT count(*) FROM dtlab_deleted)' : '0',
     '(SELECT count(*) FROM dtlab_inserted)',
     ...tallySql(w.list),
-    w.quarantine ? discardedCountSql(w.dt, w.where) : '0',
+    w.discards ? discardedCountSql(w.dt, w.where) : '0',
   ];
   return `WITH ${ctes.join(',\n')}\nSELECT ${items.join(', ')} FROM dtlab_rows`;
 }

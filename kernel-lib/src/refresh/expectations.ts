@@ -18,7 +18,13 @@ import {
 } from '../backends/backend.js';
 import { takeRefreshId } from '../catalog/refresh-metadata.js';
 import { dialectOf } from '../dialect/index.js';
-import { createDiscardedSql, discardedTable, reconcileSql, removeDiscardedSql } from '../plan/discards.js';
+import {
+  createDiscardedSql,
+  discardedCountSql,
+  discardedTable,
+  reconcileSql,
+  removeDiscardedSql,
+} from '../plan/discards.js';
 import {
   deltaRowsSql,
   judgeDeltaSql,
@@ -27,6 +33,7 @@ import {
   writtenRowsSql,
 } from '../plan/expectation-writes.js';
 import {
+  conditionSql,
   createQuarantineSql,
   evaluatedFrom,
   keepConditionSql,
@@ -55,6 +62,12 @@ export class ExpectationFailed extends BackendError {
 /** A part of the DT being written, as a condition on the columns of `table` (an alias or a name). */
 export type Part = (table: string) => string;
 
+/**
+ * Up to this many affected keys, an incremental write on a family without data-modifying CTEs has its rows'
+ * flags come back with its INSERT (RETURNING), counted here; more, and one statement judges them where written.
+ */
+const RETURNED_ROWS = 5000;
+
 export class ExpectationRun {
   readonly list: Expectation[];
   private readonly passedN: number[];
@@ -64,6 +77,11 @@ export class ExpectationRun {
   readonly hasQuarantine: boolean;
   /** The DT's storage columns, set when the refresh has read them. */
   columns: string[] = [];
+  /**
+   * What an incremental refresh's first look counted of the part it rewrites (`lookSql`): its keys (about
+   * the rows it writes), the quarantined and the discarded rows there. Absent: unknown (a full recompute).
+   */
+  private seen: { keys: number; quarantined: number; discarded: number } | undefined;
 
   constructor(
     readonly dt: DynamicTable,
@@ -119,6 +137,26 @@ export class ExpectationRun {
     }
   }
 
+  /** Scalar subqueries for the refresh's first look: the quarantined and discarded rows of `part`. */
+  lookSql(part: Part): string[] {
+    if (!this.hasQuarantine) return [];
+    const q = quarantineTable(this.dt.name);
+    return [
+      `(SELECT count(*) FROM ${q} AS dtlab_t WHERE ${part('dtlab_t')})`,
+      discardedCountSql(this.dt.name, part),
+    ];
+  }
+
+  /** The look's answers: the keys' count, then `lookSql`'s. */
+  saw(counts: Value[]): void {
+    const [keys, quarantined, discarded] = [0, 1, 2].map((i) => Number(counts[i] ?? 0)) as number[];
+    this.seen = { keys: keys as number, quarantined: quarantined as number, discarded: discarded as number };
+  }
+
+  /** Whether the part written may hold discarded rows: as the look counted, else as the statement answered. */
+  private discardsIn = (answered: Value | undefined) =>
+    (this.seen ? this.seen.discarded : Number(answered ?? 0)) > 0;
+
   private quarantines = (failed: number[]) =>
     this.list.some((e, i) => e.action === 'QUARANTINE' && (failed[i] as number) > 0);
 
@@ -142,36 +180,34 @@ export class ExpectationRun {
   ): Promise<{ inserted: number; deleted: number }> {
     const n = this.list.length;
     const target = quoteIdent(this.dt.name);
+    // The discarded rows of the part are counted by the statement unless the first look counted them.
+    const discards = this.hasQuarantine && !this.seen;
     if (dialectOf(this.family).replaceRows === 'one-statement') {
       const quarantine = this.hasQuarantine
         ? { refreshId: await this.id(tx), dataTimestamp: formatTimestamp(this.dataTimestamp) }
         : undefined;
       const sql = writeEvaluatedSql({
-        dt: this.dt.name,
-        columns: this.columns,
-        list: this.list,
-        family: this.family,
-        rows: rowsSql,
-        where: part,
-        remove,
+        ...{ dt: this.dt.name, columns: this.columns, list: this.list, family: this.family },
+        ...{ rows: rowsSql, where: part, remove, discards },
         ...(quarantine ? { quarantine } : {}),
       });
       const row = (await tx.query(sql)).rows[0] ?? [];
       await this.failUpdate(tx, this.tally(row, 2), evaluatedFrom(rowsSql, this.list, this.family), 'TRUE');
-      if (Number(row[3 + n] ?? 0) > 0) await this.reconcile(tx, part);
+      if (this.discardsIn(row[3 + n])) await this.reconcile(tx, part);
       return { deleted: Number(row[0] ?? 0), inserted: Number(row[1] ?? 0) };
     }
     if (remove) throw new Error('a family without data-modifying CTEs deletes the rows it replaces first');
-    await exec(tx, `INSERT INTO ${target} ${rowsSql}`);
-    const judged = judgeWrittenSql(
-      this.dt.name,
-      this.columns,
-      this.list,
-      this.family,
-      part,
-      this.hasQuarantine,
-    );
-    const row = (await tx.query(judged)).rows[0] ?? [];
+    let row: Value[];
+    if (this.seen && this.seen.keys <= RETURNED_ROWS) {
+      // The INSERT answers each row's flags, counted here in `judgeWrittenSql`'s layout.
+      const flags = this.list.map((e) => `coalesce((${conditionSql(e.condition, this.family)}), FALSE)`);
+      const back = await tx.query(`INSERT INTO ${target} ${rowsSql} RETURNING ${flags.join(', ')}`);
+      row = tallyRows(this.list, back.rows);
+    } else {
+      await exec(tx, `INSERT INTO ${target} ${rowsSql}`);
+      const judge = judgeWrittenSql(this.dt.name, this.columns, this.list, this.family, part, discards);
+      row = (await tx.query(judge)).rows[0] ?? [];
+    }
     const failed = this.tally(row, 0);
     const written = evaluatedFrom(writtenRowsSql(this.dt.name, this.columns, part), this.list, this.family);
     await this.failUpdate(tx, failed, written, 'TRUE');
@@ -181,12 +217,9 @@ export class ExpectationRun {
       await exec(tx, quarantineInsertSql(this.dt.name, this.columns, this.list, id, ts, written));
     }
     const out = Number(row[1 + n] ?? 0);
-    if (out > 0)
-      await exec(
-        tx,
-        `DELETE FROM ${target} WHERE (${part(target)}) AND NOT (${keepConditionSql(this.list, this.family)})`,
-      );
-    if (Number(row[2 + n] ?? 0) > 0) await this.reconcile(tx, part);
+    const keep = keepConditionSql(this.list, this.family);
+    if (out > 0) await exec(tx, `DELETE FROM ${target} WHERE (${part(target)}) AND NOT (${keep})`);
+    if (this.discardsIn(row[2 + n])) await this.reconcile(tx, part);
     return { inserted: Number(row[0] ?? 0) - out, deleted: 0 };
   }
 
@@ -247,7 +280,8 @@ export class ExpectationRun {
    */
   async deleteQuarantined(tx: Queryable, condition: (table: string) => string): Promise<void> {
     const q = quarantineTable(this.dt.name);
-    if (this.hasQuarantine) await exec(tx, `DELETE FROM ${q} WHERE ${condition(q)}`);
+    if (this.hasQuarantine && this.seen?.quarantined !== 0)
+      await exec(tx, `DELETE FROM ${q} WHERE ${condition(q)}`);
   }
 
   /** After the history row is written: its per-expectation counts. */
@@ -255,6 +289,14 @@ export class ExpectationRun {
     if (!this.active) return;
     await writeResults(tx, this.dt.name, refreshId, this.counts(), formatTimestamp(this.dataTimestamp));
   }
+}
+
+/** Rows of flags (one per expectation), counted as `judgeWrittenSql` answers: rows, passed each, rows out. */
+function tallyRows(list: Expectation[], rows: Value[][]): Value[] {
+  const kept = list.flatMap((e, i) => (e.action === 'DROP ROW' || e.action === 'QUARANTINE' ? [i] : []));
+  const passedN = list.map((_e, i) => rows.filter((r) => r[i] === true).length);
+  const out = rows.filter((r) => kept.some((i) => r[i] !== true)).length;
+  return [rows.length, ...passedN, out];
 }
 
 const show = (v: Value | undefined) =>

@@ -212,18 +212,23 @@ export async function runIncremental(
   // too, and the DELETE then goes to the backend with the INSERT.
   const replace = dialectOf(family).replaceRows;
   const countAhead = !shape.global && replace === 'counted-ahead';
+  const judged = work.expectations?.active ? work.expectations : undefined;
   let hasNullKeys = false;
   let rowsToDelete: number | undefined;
   if (!shape.global) {
-    const rowsOf = {
-      table: dt.name,
-      condition: dialectOf(family).hashesNotDistinct
-        ? dtKeyCondition(keyColumns, keyTypes, 'all', quoteIdent(dt.name))
-        : `${condition(false)} OR ${condition(true)}`,
-    };
-    const look = (await tx.query(keysLookSql(shape.keys.length, countAhead ? rowsOf : undefined))).rows[0];
-    hasNullKeys = Number(look?.[0]) !== 0;
-    if (countAhead) rowsToDelete = Number(look?.[1]);
+    // Every affected key's rows (of `table`), NULL-part keys included.
+    const anyKey = (table: string) =>
+      dialectOf(family).hashesNotDistinct
+        ? dtKeyCondition(keyColumns, keyTypes, 'all', table)
+        : `${condition(false, table)} OR ${condition(true, table)}`;
+    const rowsOf = { table: dt.name, condition: anyKey(quoteIdent(dt.name)) };
+    // With expectations, the same look counts the keys and their quarantined and discarded rows.
+    const extra = judged ? [`(SELECT count(*) FROM ${KEYS_TABLE})`, ...judged.lookSql(anyKey)] : [];
+    const sql = keysLookSql(shape.keys.length, countAhead ? rowsOf : undefined, extra);
+    const look = (await tx.query(sql)).rows[0] ?? [];
+    hasNullKeys = Number(look[0]) !== 0;
+    if (countAhead) rowsToDelete = Number(look[1]);
+    judged?.saw(look.slice(countAhead ? 2 : 1));
   }
   if (linear && hidden) await recomputeState(tx, family, work, linear, hidden, await anyNullKey(hidden));
   else if (linear)
@@ -267,7 +272,6 @@ export async function runIncremental(
   const seq = emits ? Number((await tx.query("SELECT nextval('dtlab.capture_seq')")).rows[0]?.[0]) : 0;
   let rowsDeleted = 0;
   let rowsInserted = 0;
-  const judged = work.expectations?.active ? work.expectations : undefined;
   if (replace === 'one-statement' && !shape.global && !hasNullKeys && !emits) {
     // One statement deletes the keys' rows and inserts their new ones, answering both counts (with
     // expectations: judging the new ones as it writes them, refresh/expectations.ts).
