@@ -1,16 +1,18 @@
 /**
- * A DT's quarantine (dtlab.quarantine_<dt>) is write-guarded like the DT: a pass-through write is refused with
- * DT_ERR_READ_ONLY at its name and changes nothing; reads pass, and review (DISCARD) still works.
+ * A DT's quarantine (dtlab.quarantine_<dt>) and its discarded rows (dtlab.discarded_<dt>) are write-guarded
+ * like the DT: a pass-through write is refused with DT_ERR_READ_ONLY at its name and changes nothing; reads
+ * pass, and review (DISCARD) still works.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../src/engine/engine.js';
 import { guardedNames, guardWrite } from '../src/engine/write-guard.js';
 import { DtError } from '../src/errors.js';
+import { discardedTableName } from '../src/plan/discards.js';
 import { quarantineTableName } from '../src/plan/expectations.js';
 import { tokenize } from '../src/sql/lexer.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
 
-const NAMES = guardedNames(['dt'], quarantineTableName);
+const NAMES = guardedNames(['dt'], (d) => [quarantineTableName(d), discardedTableName(d)]);
 const verdict = (sql: string) => guardWrite(sql, tokenize(sql), NAMES);
 
 describe('guardWrite on quarantines', () => {
@@ -36,6 +38,14 @@ describe('guardWrite on quarantines', () => {
     const v = verdict(sql);
     expect(v).toMatchObject({ kind: 'refuse', table: 'dtlab.quarantine_dt' });
     expect(sql.slice((v as { offset: number }).offset)).toMatch(/^"?quarantine_dt/);
+  });
+
+  it.each([
+    'DELETE FROM dtlab.discarded_dt',
+    'INSERT INTO dtlab.discarded_dt SELECT * FROM dtlab.quarantine_other',
+    'DROP TABLE dtlab.discarded_dt',
+  ])('refuses %s (the discarded rows)', (sql) => {
+    expect(verdict(sql)).toMatchObject({ kind: 'refuse', table: 'dtlab.discarded_dt' });
   });
 });
 
@@ -73,5 +83,13 @@ describe.each(BACKEND_KINDS)('quarantine write guard on %s', (kind) => {
     const [ids] = await engine.execute('SELECT dtlab_id FROM dtlab.quarantine_priced ORDER BY id');
     await engine.reviewQuarantine('priced', 'DISCARD', [Number(ids?.rows[0]?.[0])]);
     expect(await count()).toBe(1);
+    const e = await engine.execute('DELETE FROM dtlab.discarded_priced').then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect((e as DtError).code).toBe('DT_ERR_READ_ONLY');
+    expect((e as DtError).message).toMatch(/discarded rows of a dynamic table's quarantine/);
+    const [kept] = await engine.execute('SELECT id, price FROM dtlab.discarded_priced');
+    expect(kept?.rows.map((r) => r.map(Number))).toEqual([[2, 5000]]);
   });
 });

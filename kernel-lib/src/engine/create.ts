@@ -25,7 +25,7 @@ import { isManual } from '../clock.js';
 import { dialectOf } from '../dialect/index.js';
 import { DtError } from '../errors.js';
 import { typeLookup } from '../plan/avg-scale.js';
-import { createQuarantineSql } from '../plan/expectations.js';
+import { quarantineTablesSql } from '../plan/discards.js';
 import { createStorageSql, type OutputColumn, probeSql, refreshSelect } from '../plan/full.js';
 import { recomputedRegion } from '../plan/immutable.js';
 import { decideRefreshMode } from '../plan/mode.js';
@@ -329,7 +329,7 @@ async function runCreate(
         if (existing) await dropState(tx, stmt.name);
         if (existing) await dropQuarantine(tx, stmt.name);
         if (dt.expectations?.some((e) => e.action === 'QUARANTINE'))
-          await tx.query(createQuarantineSql(stmt.name));
+          for (const sql of quarantineTablesSql(stmt.name)) await tx.query(sql);
         if (stmt.initialize !== 'ON_CREATE') return undefined;
         const expectations = dt.expectations ? new ExpectationRun(dt, backend.family, now) : undefined;
         if (expectations) expectations.columns = output.map((c) => c.name);

@@ -12,6 +12,7 @@ import { ALERT_DDL } from '../alerts/store.js';
 import {
   type Backend,
   formatTimestamp,
+  type Queryable,
   type QueryResult,
   quoteIdent,
   type ResultColumn,
@@ -58,6 +59,7 @@ import {
 } from '../delivery/index.js';
 import { dialectOf } from '../dialect/index.js';
 import { DtError, messageOf } from '../errors.js';
+import { discardedTableName } from '../plan/discards.js';
 import { quarantineTableName } from '../plan/expectations.js';
 import { QUALITY_DDL } from '../quality/catalog.js';
 import { type QualityEvent, QualityService } from '../quality/service.js';
@@ -93,6 +95,7 @@ import {
   addConstraint,
   dropConstraint,
   dropQuarantine,
+  installDiscardTables,
   renameQuarantine,
   withExpectationCounts,
 } from './expectations.js';
@@ -221,6 +224,7 @@ export class Engine {
     const engine = new Engine(backend, options.clock ?? systemClock, options.delivery, options.notifier);
     await backend.transaction(async (tx) => {
       await installCatalog(tx);
+      await installDiscardTables(tx, backend.family);
       await installCaptureRegistry(tx);
       await installDelivery(tx);
       for (const ddl of dialectOf(backend.family).engineDdl) await tx.query(ddl);
@@ -485,8 +489,10 @@ export class Engine {
   /** One refresh of one DT (no upstreams), serialised with other refreshes of it; publishes the record. */
   async refreshOne(dt: DynamicTable, options: RunOptions): Promise<RefreshOutcome> {
     const known = { ledger: this.ledger };
+    // A refresh's quality score goes in with it (quality/service.ts), published after the commit.
+    const beforeCommit = (tx: Queryable, r: RefreshRecord) => this.quality.scoreInRefresh(tx, r);
     const outcome = await this.refreshLocks.run(dt.name, async () => {
-      const first = await runRefresh(this.backend, this.clock, dt, { ...options, known });
+      const first = await runRefresh(this.backend, this.clock, dt, { ...options, known, beforeCommit });
       if (first.kind !== 'catalog-changed') return first;
       // Another process changed the catalog: the DT as it is now, if it still is.
       this.catalog.forget();
@@ -495,6 +501,7 @@ export class Engine {
       const again = await runRefresh(this.backend, this.clock, now, {
         ...options,
         known,
+        beforeCommit,
       });
       return again.kind === 'catalog-changed'
         ? { kind: 'skipped' as const, reason: 'another session is changing the catalog' }
@@ -660,7 +667,7 @@ export class Engine {
     const dts = await this.catalog.list();
     const names = guardedNames(
       dts.map((d) => d.name),
-      quarantineTableName,
+      (d) => [quarantineTableName(d), discardedTableName(d)],
     );
     const verdict = guardWrite(stmt.text, stmt.tokens, names);
     if (verdict.kind === 'drop') return { kind: 'drop_dynamic_table', name: verdict.table, ifExists: false };

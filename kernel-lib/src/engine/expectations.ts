@@ -6,8 +6,10 @@
  */
 import { type Backend, exec, type Queryable, quoteIdent } from '../backends/backend.js';
 import { updateDynamicTable } from '../catalog/catalog.js';
+import { dialectOf } from '../dialect/index.js';
 import { DtError } from '../errors.js';
-import { conditionSql, createQuarantineSql, quarantineTable } from '../plan/expectations.js';
+import { discardedTable, discardedTableName, quarantineTablesSql } from '../plan/discards.js';
+import { conditionSql, quarantineTable, quarantineTableName } from '../plan/expectations.js';
 import { type Expectation, MAX_EXPECTATIONS, type ParsedExpectation, stored } from '../sql/expectations.js';
 import { positionAt } from '../sql/position.js';
 import type { DynamicTable, ExpectationCount, RefreshRecord } from '../types.js';
@@ -64,7 +66,7 @@ export async function addConstraint(
   const next = [...list, stored(e)];
   await backend.transaction(async (tx) => {
     await save(tx, dt.name, next, recomputeReason('added', e.name));
-    if (e.action === 'QUARANTINE') await exec(tx, createQuarantineSql(dt.name));
+    if (e.action === 'QUARANTINE') for (const sql of quarantineTablesSql(dt.name)) await exec(tx, sql);
   });
   return `Expectation ${e.name} added to ${dt.name} (ON VIOLATION ${e.action}); its next refresh recomputes it.`;
 }
@@ -100,17 +102,40 @@ async function save(tx: Queryable, dt: string, list: Expectation[], reason: stri
   });
 }
 
-/** DROP and CREATE OR REPLACE: the DT's quarantine goes with it. */
+/** DROP and CREATE OR REPLACE: the DT's quarantine (and its discarded rows) go with it. */
 export async function dropQuarantine(tx: Queryable, dt: string): Promise<void> {
   await exec(tx, `DROP TABLE IF EXISTS ${quarantineTable(dt)}`);
+  await exec(tx, `DROP TABLE IF EXISTS ${discardedTable(dt)}`);
 }
 
-/** RENAME: the quarantine follows the DT's name. */
+/** RENAME: the quarantine and the discarded rows follow the DT's name. */
 export async function renameQuarantine(tx: Queryable, from: string, to: string): Promise<void> {
   await exec(
     tx,
-    `ALTER TABLE IF EXISTS ${quarantineTable(from)} RENAME TO ${quoteIdent(`quarantine_${to}`)}`,
+    `ALTER TABLE IF EXISTS ${quarantineTable(from)} RENAME TO ${quoteIdent(quarantineTableName(to))}`,
   );
+  await exec(
+    tx,
+    `ALTER TABLE IF EXISTS ${discardedTable(from)} RENAME TO ${quoteIdent(discardedTableName(to))}`,
+  );
+}
+
+/**
+ * At open: a DT with a QUARANTINE expectation made before discarded rows were remembered gets its table of
+ * them (one look at the catalog; nothing else when every DT has it).
+ */
+export async function installDiscardTables(tx: Queryable, family: Backend['family']): Promise<void> {
+  const { rows } = await tx.query(
+    'SELECT name, expectations FROM dtlab.dynamic_tables WHERE expectations IS NOT NULL',
+  );
+  for (const r of rows) {
+    const dt = String(r[0]);
+    const list = JSON.parse(String(r[1])) as Expectation[];
+    if (!list.some((e) => e.action === 'QUARANTINE')) continue;
+    const exists = await tx.query(dialectOf(family).dtlabRelationSql, [discardedTableName(dt)]);
+    if (Number(exists.rows[0]?.[0] ?? 0) > 0) continue;
+    for (const sql of quarantineTablesSql(dt)) await tx.query(sql);
+  }
 }
 
 /** History rows with their per-expectation counts (dtlab.expectation_results), where they have any. */

@@ -9,13 +9,16 @@
  * stale row out of the quarantine and brings the fixed row (or, after a changed expectation, the row itself)
  * into the DT, so the quarantine stays exactly the violating rows of the current result.
  *
- * Discard removes the row from the quarantine (a clean-up: nothing enters the DT). While the row is still in
- * the query result and still violates, a later recompute of its group (or a full refresh) quarantines it again.
+ * Discard removes the row from the quarantine (nothing enters the DT) and remembers it in
+ * dtlab.discarded_<dt>: while the query result still holds the same row failing the same expectations, later
+ * refreshes (a recompute of its group, a full refresh) keep it out of the quarantine; when it leaves the
+ * result (its source row changed or went), it is forgotten, and a new version that violates is quarantined.
  */
 import { type Backend, exec, quoteIdent, sqlLiteral, type Value } from '../backends/backend.js';
 import { describeColumns } from '../catalog/catalog.js';
 import { qualifyStarColumns } from '../catalog/star-catalog.js';
 import { DtError, type SourcePosition } from '../errors.js';
+import { discardSql } from '../plan/discards.js';
 import { evaluatedSql, passed, quarantineTable } from '../plan/expectations.js';
 import { refreshSelect } from '../plan/full.js';
 import type { ReviewAction } from '../sql/expectations.js';
@@ -110,7 +113,11 @@ export async function reviewQuarantine(
       tx,
       `INSERT INTO dtlab.quarantine_reviews (review_time, name, quarantine_id, review_action, expectations, detail) VALUES ${values.join(', ')}`,
     );
-    if (action === 'DISCARD') await tx.query(`DELETE FROM ${q} WHERE dtlab_id IN (${ids.join(', ')})`);
+    if (action === 'DISCARD') {
+      // Remembered (plan/discards.ts): a later recompute does not quarantine the same row again.
+      await exec(tx, discardSql(dt.name, names, ids));
+      await tx.query(`DELETE FROM ${q} WHERE dtlab_id IN (${ids.join(', ')})`);
+    }
   });
   if (action === 'DISCARD') return `Discarded ${ids.length} quarantined row(s) of ${dt.name}.`;
   // The refresh moves the rows: the stale ones leave the quarantine, the fixed (or now passing) ones enter.

@@ -12,7 +12,7 @@ import { formatTimestamp, type Queryable, quoteIdent } from '../backends/backend
 import { currentPosition, ensureCapture, setPositions } from '../capture/capture.js';
 import { insertDynamicTable, relationKinds } from '../catalog/catalog.js';
 import { DtError } from '../errors.js';
-import { createQuarantineSql } from '../plan/expectations.js';
+import { quarantineTablesSql } from '../plan/discards.js';
 import type { DynamicTable } from '../types.js';
 import type { EngineContext } from './context.js';
 
@@ -79,7 +79,8 @@ export async function undropDynamicTable(ctx: EngineContext, name: string): Prom
     const tracked = dt.sources.filter((s) => s.kind !== 'VIEW').map((s) => s.name);
     for (const s of tracked) await ensureCapture(tx, backend.family, s);
     if (tracked.length > 0) await setPositions(tx, name, tracked, await currentPosition(tx, backend.family));
-    if (dt.expectations?.some((e) => e.action === 'QUARANTINE')) await tx.query(createQuarantineSql(name));
+    if (dt.expectations?.some((e) => e.action === 'QUARANTINE'))
+      for (const sql of quarantineTablesSql(name)) await tx.query(sql);
     await forgetDropped(tx, name);
   });
   return `Dynamic table ${name} successfully restored.`;

@@ -13,7 +13,8 @@
  *
  * A DT's quarantine (`dtlab.quarantine_<dt>`, docs/quality.md) is guarded the same way: its rows are the
  * violating rows of the DT's query, written by refreshes and removed by review (READMIT / DISCARD, which are
- * recorded). The guarded set names it qualified (`dtlab.quarantine_x`), as `guardedNames` makes it.
+ * recorded); so are the discarded rows DISCARD keeps (`dtlab.discarded_<dt>`). The guarded set names them
+ * qualified (`dtlab.quarantine_x`), as `guardedNames` makes it.
  */
 import { DtError } from '../errors.js';
 import { identifierName, isKeyword, LexError, significant, type Token, tokenize } from '../sql/lexer.js';
@@ -31,9 +32,18 @@ const DT_SCHEMAS = new Set(['public', 'main']);
 /** The engine's schema: its names in the guarded set are qualified (the quarantines). */
 const ENGINE_SCHEMA = 'dtlab';
 
-/** The names `guardWrite` protects: each DT, and its quarantine as `dtlab.quarantine_<dt>`. */
-export function guardedNames(dts: readonly string[], quarantineOf: (dt: string) => string): Set<string> {
-  return new Set([...dts, ...dts.map((d) => `${ENGINE_SCHEMA}.${quarantineOf(d)}`)]);
+/**
+ * The names `guardWrite` protects: each DT, and its quarantine tables (`dtlab.quarantine_<dt>` and
+ * `dtlab.discarded_<dt>`, as `quarantineOf` names them) qualified.
+ */
+export function guardedNames(
+  dts: readonly string[],
+  quarantineOf: (dt: string) => string | string[],
+): Set<string> {
+  return new Set([
+    ...dts,
+    ...dts.flatMap((d) => [quarantineOf(d)].flat().map((q) => `${ENGINE_SCHEMA}.${q}`)),
+  ]);
 }
 
 /** The DT whose quarantine `name` is (a qualified guarded name), if it is one. */
@@ -346,7 +356,7 @@ export function readOnlyError(verdict: Extract<WriteVerdict, { kind: 'refuse' }>
   if (isQuarantine(verdict.table))
     return new DtError(
       'DT_ERR_READ_ONLY',
-      `${verdict.table} is a dynamic table's quarantine: refreshes write its rows (${verdict.why} is refused); review them with ALTER DYNAMIC TABLE … READMIT | DISCARD QUARANTINED ROWS, which are recorded`,
+      `${verdict.table} is ${verdict.table.startsWith(`${ENGINE_SCHEMA}.discarded_`) ? "the discarded rows of a dynamic table's quarantine" : "a dynamic table's quarantine"}: refreshes write its rows (${verdict.why} is refused); review them with ALTER DYNAMIC TABLE … READMIT | DISCARD QUARANTINED ROWS, which are recorded`,
       { position: positionAt(sql, verdict.offset), sql },
     );
   return new DtError(

@@ -3,7 +3,14 @@
  * in one scan (one statement, quality/plan.ts: with one hashed GROUP BY per distinct column set on PostgreSQL), each custom one in its own query, failing-row samples for violated expectations, then the
  * results, the table's score (with its DT expectations' latest results) and one `quality` event.
  */
-import { type Backend, formatTimestamp, quoteIdent, type Value } from '../backends/backend.js';
+import {
+  type Backend,
+  exec,
+  formatTimestamp,
+  type Queryable,
+  quoteIdent,
+  type Value,
+} from '../backends/backend.js';
 import { dialectOf } from '../dialect/index.js';
 import { expectationMet } from '../sql/quality-ddl.js';
 import { translateSql } from '../sql/translate.js';
@@ -220,14 +227,16 @@ export async function latestExpectations(
   }));
 }
 
+/** A score row; deferred into `db`'s next call where it defers (a refresh's transaction). */
 export async function recordScore(
-  db: { query: Backend['query'] },
+  db: Queryable,
   table: string,
   at: number,
   score: Score,
   trigger: string,
 ): Promise<void> {
-  await db.query(
+  await exec(
+    db,
     `INSERT INTO dtlab.quality_scores (table_name, measurement_time, score, state, checks, failing, trigger)
      VALUES ($1, CAST($2 AS TIMESTAMP), $3, $4, $5, $6, $7)`,
     [table, formatTimestamp(at), score.score, score.state, score.checks, score.failing, trigger],

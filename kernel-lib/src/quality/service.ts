@@ -8,12 +8,13 @@
  *   next one is;
  * - `changed(tables)` is called after a write the engine ran (a statement or `Engine.write`) and after a
  *   dynamic table's refresh that changed rows: tables whose schedule is TRIGGER_ON_CHANGES are evaluated;
- * - `refreshed(record)` records a score for a DT whose expectations wrote results at that refresh.
+ * - `refreshed(record)` records a score for a DT whose expectations wrote results at that refresh (written
+ *   inside the refresh's own transaction when it can: `scoreInRefresh`).
  * Every evaluation is published as a `quality` event; one that fails (a column dropped since) as
  * `quality-error`, without failing the write that triggered it.
  */
 import { nextRunAfter, parseSchedule as parseAlertSchedule } from '../alerts/schedule.js';
-import { type Backend, formatTimestamp } from '../backends/backend.js';
+import { type Backend, formatTimestamp, type Queryable } from '../backends/backend.js';
 import { describeColumns } from '../catalog/catalog.js';
 import { DtError, messageOf } from '../errors.js';
 import { parseTimestamp } from '../schedule/record.js';
@@ -72,6 +73,8 @@ export class QualityService {
   private triggerTables = new Set<string>();
   /** DTs that have expectation results (as of the last look). */
   private withExpectations = new Set<string>();
+  /** REFRESH scores written inside a refresh's transaction (`scoreInRefresh`), published by `refreshed`. */
+  private readonly scoredInRefresh = new Map<string, { refreshId: number; evaluation: QualityEvaluation }>();
   private known = false;
 
   constructor(
@@ -143,36 +146,46 @@ export class QualityService {
         await this.evaluate(t, { scheduledTime: null, changeCommitTime: now, trigger: 'TRIGGER_ON_CHANGES' });
   }
 
+  /**
+   * Inside a refresh's transaction, before it commits: the REFRESH score of a DT whose expectations counted
+   * rows in it, from the record's own counts (nothing to read), written with the refresh (a deferred
+   * statement, no call of its own); `refreshed` publishes it once committed. Only when this service knows
+   * the schedules already (a TRIGGER_ON_CHANGES DT whose refresh changed rows is evaluated after instead);
+   * otherwise `refreshed` scores it after the commit.
+   */
+  async scoreInRefresh(tx: Queryable, r: RefreshRecord): Promise<void> {
+    if (!this.known || !r.expectations?.length) return;
+    if (this.triggerTables.has(r.name) && r.rowsInserted + r.rowsDeleted > 0) return;
+    const evaluation = refreshEvaluation(r.name, this.now(), fromRecord(r.expectations));
+    await recordScore(tx, r.name, evaluation.measurementTime, evaluation.score, 'REFRESH');
+    this.scoredInRefresh.set(r.name, { refreshId: r.refreshId, evaluation });
+  }
+
   /** After a successful refresh of a DT: on changes (TRIGGER_ON_CHANGES) or for its expectations' score. */
   async refreshed(r: RefreshRecord): Promise<void> {
+    const scored = this.scoredInRefresh.get(r.name);
+    this.scoredInRefresh.delete(r.name);
     if (r.state !== 'SUCCEEDED') return;
+    if (scored?.refreshId === r.refreshId)
+      return this.publish({ type: 'quality', evaluation: scored.evaluation });
     if (!this.known) await this.look().catch(() => {});
     if (this.triggerTables.has(r.name) && r.rowsInserted + r.rowsDeleted > 0) return this.changed([r.name]);
-    // A DT whose expectations never wrote results (as of the last look) has no score to record.
-    if (!this.withExpectations.has(r.name)) return;
+    // The refresh's own counts come with its record: nothing to read. Otherwise a DT whose expectations never
+    // wrote results (as of the last look) has no score to record.
+    const own = r.expectations?.length ? fromRecord(r.expectations) : undefined;
+    if (!own && !this.withExpectations.has(r.name)) return;
     try {
-      const { rows } = await this.backend.query(
-        'SELECT count(*) FROM dtlab.expectation_results WHERE name = $1 AND refresh_id = $2',
-        [r.name, r.refreshId],
-      );
-      if (Number(rows[0]?.[0] ?? 0) === 0) return;
-      const expectations = await latestExpectations(this.backend, r.name);
-      const score = scoreOf(expectations.map((e) => expectationCheck(e.name, e.rowsPassed, e.rowsFailed)));
-      const at = this.now();
-      await recordScore(this.backend, r.name, at, score, 'REFRESH');
-      this.publish({
-        type: 'quality',
-        evaluation: {
-          table: r.name,
-          measurementTime: at,
-          trigger: 'REFRESH',
-          rows: null,
-          metrics: [],
-          expectations,
-          score,
-          elapsedMs: 0,
-        },
-      });
+      if (!own) {
+        const { rows } = await this.backend.query(
+          'SELECT count(*) FROM dtlab.expectation_results WHERE name = $1 AND refresh_id = $2',
+          [r.name, r.refreshId],
+        );
+        if (Number(rows[0]?.[0] ?? 0) === 0) return;
+      }
+      const expectations = own ?? (await latestExpectations(this.backend, r.name));
+      const evaluation = refreshEvaluation(r.name, this.now(), expectations);
+      await recordScore(this.backend, r.name, evaluation.measurementTime, evaluation.score, 'REFRESH');
+      this.publish({ type: 'quality', evaluation });
     } catch (e) {
       this.publish({ type: 'quality-error', table: r.name, at: this.now(), message: messageOf(e) });
     }
@@ -207,4 +220,35 @@ export class QualityService {
       return undefined;
     }
   }
+}
+
+/** A refresh's expectation counts as an evaluation lists them (by name). */
+function fromRecord(counts: NonNullable<RefreshRecord['expectations']>): QualityEvaluation['expectations'] {
+  return counts
+    .map((e) => ({
+      name: e.expectation,
+      action: e.action,
+      rowsPassed: e.rowsPassed,
+      rowsFailed: e.rowsFailed,
+    }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The evaluation a REFRESH score publishes: the DT's expectations of that refresh, scored. */
+function refreshEvaluation(
+  table: string,
+  at: number,
+  expectations: QualityEvaluation['expectations'],
+): QualityEvaluation {
+  const score = scoreOf(expectations.map((e) => expectationCheck(e.name, e.rowsPassed, e.rowsFailed)));
+  return {
+    table,
+    measurementTime: at,
+    trigger: 'REFRESH',
+    rows: null,
+    metrics: [],
+    expectations,
+    score,
+    elapsedMs: 0,
+  };
 }

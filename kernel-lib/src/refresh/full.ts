@@ -119,12 +119,11 @@ export async function recomputeWork(tx: Queryable, req: RefreshRequest) {
     : { ...fullRefreshSql(req.dt.name, req.select), rows: req.select };
   const deleted = await tx.query(sql.clear);
   const run = req.expectations;
-  if (run) await run.clearQuarantine(tx);
+  const part = req.mutable ?? 'TRUE';
+  if (run) await run.clearQuarantine(tx, part);
   if (run?.active) {
-    return {
-      rowsInserted: await run.insert(tx, sql.rows, req.mutable ?? 'TRUE'),
-      rowsDeleted: deleted.rowCount,
-    };
+    const written = await run.write(tx, sql.rows, () => part);
+    return { rowsInserted: written.inserted, rowsDeleted: deleted.rowCount };
   }
   const inserted = await tx.query(sql.fill);
   return { rowsInserted: inserted.rowCount, rowsDeleted: deleted.rowCount };

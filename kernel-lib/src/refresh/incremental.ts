@@ -111,19 +111,24 @@ export async function runIncremental(
   // Where the family counts the rows to delete ahead (refresh/replace.ts), the keys' NULL check counts them
   // too, and the DELETE then goes to the backend with the INSERT.
   const replace = dialectOf(family).replaceRows;
-  const countAhead = !shape.global && !work.expectations && replace === 'counted-ahead';
+  const countAhead = !shape.global && replace === 'counted-ahead';
+  const judged = work.expectations?.active ? work.expectations : undefined;
   let hasNullKeys = false;
   let rowsToDelete: number | undefined;
   if (!shape.global) {
-    const rowsOf = {
-      table: dt.name,
-      condition: dialectOf(family).hashesNotDistinct
-        ? dtKeyCondition(keyColumns, keyTypes, 'all', quoteIdent(dt.name))
-        : `${condition(false)} OR ${condition(true)}`,
-    };
-    const look = (await tx.query(keysLookSql(shape.keys.length, countAhead ? rowsOf : undefined))).rows[0];
-    hasNullKeys = Number(look?.[0]) !== 0;
-    if (countAhead) rowsToDelete = Number(look?.[1]);
+    // Every affected key's rows (of `table`), NULL-part keys included.
+    const anyKey = (table: string) =>
+      dialectOf(family).hashesNotDistinct
+        ? dtKeyCondition(keyColumns, keyTypes, 'all', table)
+        : `${condition(false, table)} OR ${condition(true, table)}`;
+    const rowsOf = { table: dt.name, condition: anyKey(quoteIdent(dt.name)) };
+    // With expectations, the same look counts the keys and their quarantined and discarded rows.
+    const extra = judged ? [`(SELECT count(*) FROM ${KEYS_TABLE})`, ...judged.lookSql(anyKey)] : [];
+    const sql = keysLookSql(shape.keys.length, countAhead ? rowsOf : undefined, extra);
+    const look = (await tx.query(sql)).rows[0] ?? [];
+    hasNullKeys = Number(look[0]) !== 0;
+    if (countAhead) rowsToDelete = Number(look[1]);
+    judged?.saw(look.slice(countAhead ? 2 : 1));
   }
   if (linear && hidden) await recomputeState(tx, family, work, linear, hidden, await anyNullKey(hidden));
   else if (linear)
@@ -167,12 +172,20 @@ export async function runIncremental(
   const seq = emits ? Number((await tx.query("SELECT nextval('dtlab.capture_seq')")).rows[0]?.[0]) : 0;
   let rowsDeleted = 0;
   let rowsInserted = 0;
-  if (replace === 'one-statement' && !shape.global && !hasNullKeys && !work.expectations && !emits) {
-    // One statement deletes the keys' rows and inserts their new ones, answering both counts.
-    const sql = replaceRowsSql(dt.name, condition(false), refreshSelect(rowsFor(false), output));
-    const counts = (await tx.query(sql)).rows[0];
+  if (replace === 'one-statement' && !shape.global && !hasNullKeys && !emits) {
+    // One statement deletes the keys' rows and inserts their new ones, answering both counts (with
+    // expectations: judging the new ones as it writes them, refresh/expectations.ts).
+    const rows = refreshSelect(rowsFor(false), output);
+    let counts: { deleted: number; inserted: number };
+    if (judged) {
+      await judged.deleteQuarantined(tx, (table) => condition(false, table));
+      counts = await judged.write(tx, rows, (table) => condition(false, table), true);
+    } else {
+      const r = (await tx.query(replaceRowsSql(dt.name, condition(false), rows))).rows[0];
+      counts = { deleted: Number(r?.[0]), inserted: Number(r?.[1]) };
+    }
     await exec(tx, `DROP TABLE IF EXISTS ${KEYS_TABLE}`);
-    return { rowsDeleted: Number(counts?.[0]), rowsInserted: Number(counts?.[1]) };
+    return { rowsDeleted: counts.deleted, rowsInserted: counts.inserted };
   }
   for (const withNulls of hasNullKeys ? [false, true] : [false]) {
     if (emits)
@@ -188,8 +201,8 @@ export async function runIncremental(
   if (rowsToDelete !== undefined) rowsDeleted = rowsToDelete;
   for (const withNulls of hasNullKeys ? [false, true] : [false]) {
     const rows = refreshSelect(rowsFor(withNulls), output);
-    rowsInserted += work.expectations?.active
-      ? await work.expectations.insert(tx, rows, condition(withNulls))
+    rowsInserted += judged
+      ? (await judged.write(tx, rows, (table) => condition(withNulls, table))).inserted
       : (await tx.query(`INSERT INTO ${quoteIdent(dt.name)} ${rows}`)).rowCount;
   }
   if (emits) {

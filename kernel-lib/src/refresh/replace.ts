@@ -20,12 +20,17 @@ const nullKeyTest = (keyCount: number) =>
 
 /**
  * One row: the number of keys with a NULL part, then (when `rowsOf` is given: the DT's rows of every
- * affected key, NULL-part keys included) the number of such rows.
+ * affected key, NULL-part keys included) the number of such rows, then the `extra` scalar subqueries.
  */
-export function keysLookSql(keyCount: number, rowsOf?: { table: string; condition: string }): string {
+export function keysLookSql(
+  keyCount: number,
+  rowsOf?: { table: string; condition: string },
+  extra: string[] = [],
+): string {
   const nulls = `SELECT count(*) FROM ${KEYS_TABLE} WHERE ${nullKeyTest(keyCount)}`;
-  if (!rowsOf) return nulls;
-  return `SELECT (${nulls}), (SELECT count(*) FROM ${quoteIdent(rowsOf.table)} WHERE ${rowsOf.condition})`;
+  if (!rowsOf && extra.length === 0) return nulls;
+  const rows = rowsOf ? [`(SELECT count(*) FROM ${quoteIdent(rowsOf.table)} WHERE ${rowsOf.condition})`] : [];
+  return `SELECT ${[`(${nulls})`, ...rows, ...extra].join(', ')}`;
 }
 
 /** PostgreSQL family: deletes the DT's rows matching `condition` and inserts `rows`; answers (deleted, inserted). */

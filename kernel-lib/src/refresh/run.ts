@@ -16,7 +16,7 @@
  * pending queries and cancels the one running when the deadline passes (backends/duckdb.ts). PGlite cannot
  * be interrupted mid-statement (it runs on the JavaScript thread), so there a timeout is not enforced.
  */
-import { type Backend, BackendError, exec } from '../backends/backend.js';
+import { type Backend, BackendError, exec, type Queryable } from '../backends/backend.js';
 import type { DuckDbTransactionOptions } from '../backends/duckdb.js';
 import { type LedgerMark, WriteLedger } from '../capture/ledger.js';
 import { withCaptureLock } from '../capture/lock.js';
@@ -63,6 +63,8 @@ export interface RunOptions {
   timing?: (measured: Measured) => RefreshTiming;
   /** What the engine knows, so that a refresh finding nothing changed need not read the catalog. */
   known?: KnownState;
+  /** Inside the refresh's transaction, after its history row: what else goes with it (a quality score). */
+  beforeCommit?: (tx: Queryable, record: RefreshRecord) => Promise<void>;
 }
 
 export interface KnownState {
@@ -170,7 +172,9 @@ export async function runRefresh(
             changesRead: Object.fromEntries(tracked.map((s) => [s, 0])),
             run: async () => ({ rowsInserted: 0, rowsDeleted: 0 }),
           };
-          return { kind: 'ran', record: await executeRefresh(tx, request, () => clock.now(), work) };
+          const record = await executeRefresh(tx, request, () => clock.now(), work);
+          await options.beforeCommit?.(tx, record);
+          return { kind: 'ran', record };
         }
         // The rest of what the refresh needs to know. While the engine knows what the DT's previous refresh
         // read of the catalog (no DDL since), the probe was all of it (PostgreSQL family) or one statement of
@@ -218,7 +222,9 @@ export async function runRefresh(
           (t) => recomputeWork(t, request),
           run,
         );
-        return { kind: 'ran', record: await executeRefresh(rtx, request, () => clock.now(), work) };
+        const record = await executeRefresh(rtx, request, () => clock.now(), work);
+        await options.beforeCommit?.(rtx, record);
+        return { kind: 'ran', record };
       }, txOptions);
     });
     settleLedger(ledger, dt, outcome, mark, read, definitionOf(dt));
