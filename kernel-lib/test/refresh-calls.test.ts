@@ -8,33 +8,10 @@
  * The counts of deleted and inserted rows stay exact (history row against the DT), NULL keys included.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend, Queryable } from '../src/backends/backend.js';
+import type { Backend } from '../src/backends/backend.js';
 import { Engine } from '../src/engine/engine.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
-
-/** Records, while `on`, the statements whose answer a transaction waits for and those it defers. */
-function recording(backend: Backend) {
-  const state = { on: false, queries: [] as string[], deferred: [] as string[] };
-  const wrap = (tx: Queryable): Queryable => {
-    const out: Queryable = {
-      query: (sql, params) => {
-        if (state.on) state.queries.push(sql);
-        return tx.query(sql, params);
-      },
-    };
-    if (tx.defer) {
-      const defer = tx.defer.bind(tx);
-      out.defer = (sql, params) => {
-        if (state.on) state.deferred.push(sql);
-        defer(sql, params);
-      };
-    }
-    return out;
-  };
-  const transaction = backend.transaction.bind(backend);
-  backend.transaction = (fn, options) => transaction((tx) => fn(wrap(tx)), options);
-  return state;
-}
+import { recording } from './helpers/recording.js';
 
 describe.each(BACKEND_KINDS)('calls per incremental refresh on %s', (kind) => {
   let engine: Engine;

@@ -7,6 +7,7 @@
  * over the inner join. Pure: parse tree and token positions in.
  */
 
+import { walkNodes } from '../sql/ast-walk.js';
 import type { TableRef } from './from.js';
 import type { ColumnsOf } from './shape.js';
 
@@ -21,13 +22,7 @@ export interface OptionalSide {
 
 type Node = Record<string, unknown>;
 
-function walk(node: unknown, visit: (n: Node) => void): void {
-  if (Array.isArray(node)) for (const n of node) walk(n, visit);
-  else if (node !== null && typeof node === 'object') {
-    visit(node as Node);
-    for (const v of Object.values(node as Node)) walk(v, visit);
-  }
-}
+const walk = walkNodes;
 
 const columnName = (ref: Node): string | undefined => {
   const c = ref.column as string | { expr?: { value?: unknown } } | undefined;

@@ -9,15 +9,11 @@
  * in all of them are interchangeable, so the order they are read in changes nothing). Pure: parse trees in.
  */
 
+import { walkNodes } from '../sql/ast-walk.js';
+
 type Node = Record<string, unknown>;
 
-function walk(node: unknown, visit: (n: Node) => void): void {
-  if (Array.isArray(node)) for (const n of node) walk(n, visit);
-  else if (node !== null && typeof node === 'object') {
-    visit(node as Node);
-    for (const v of Object.values(node as Node)) walk(v, visit);
-  }
-}
+const walk = walkNodes;
 
 /** Window functions whose values depend on the order of rows that tie in the window's ORDER BY. */
 const ORDER_SENSITIVE = new Set([

@@ -14,6 +14,7 @@
  * with any change, and it refreshes in full (plan/shape.ts says why).
  */
 import { analyzeQuery } from '../sql/analyze.js';
+import { walkNodes } from '../sql/ast-walk.js';
 import { isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
 import { qualifyClause } from '../sql/qualify.js';
 import { selectLevel } from './from.js';
@@ -26,13 +27,7 @@ export type WindowPlan = NestedPlan & { whole: true };
 
 type Node = Record<string, unknown>;
 
-function walk(node: unknown, visit: (n: Node) => void): void {
-  if (Array.isArray(node)) for (const n of node) walk(n, visit);
-  else if (node !== null && typeof node === 'object') {
-    visit(node as Node);
-    for (const v of Object.values(node as Node)) walk(v, visit);
-  }
-}
+const walk = walkNodes;
 
 /** Index of the ')' closing the '(' at `open` in `tokens`, or -1. */
 function closing(tokens: Token[], open: number): number {
