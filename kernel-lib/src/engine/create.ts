@@ -110,24 +110,27 @@ export async function planCreate(
 
   checkImmutableOptions(stmt, sql);
   const warehouse = stmt.warehouse ?? DEFAULT_WAREHOUSE;
-  const wh = (await ctx.warehouses()).find((w) => w.name === warehouse);
-  if (!wh) {
-    throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${warehouse} does not exist`, {
-      hint: `create it first: CREATE WAREHOUSE ${warehouse} WAREHOUSE_SIZE = XSMALL`,
+  const warehouses = await ctx.warehouses();
+  const unknown = (name: string, offset: number | undefined, hint: string) =>
+    new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${name} does not exist`, {
+      ...(offset !== undefined ? { position: positionAt(sql, offset), sql } : {}),
+      hint,
     });
+  if (!warehouses.some((w) => w.name === warehouse)) {
+    throw unknown(
+      warehouse,
+      stmt.warehouseAt?.warehouse,
+      `create it first: CREATE WAREHOUSE ${warehouse} WAREHOUSE_SIZE = XSMALL`,
+    );
   }
-
-  // INITIALIZATION_WAREHOUSE: the initial refresh is billed to it, at its size.
-  const initWh =
-    stmt.initializationWarehouse === undefined
-      ? wh
-      : (await ctx.warehouses()).find((w) => w.name === stmt.initializationWarehouse);
+  // INITIALIZATION_WAREHOUSE: the initial refresh runs on it, at its size (refresh/billing.ts).
+  const initWh = warehouses.find((w) => w.name === (stmt.initializationWarehouse ?? warehouse));
   if (!initWh) {
-    const option = /\bINITIALIZATION_WAREHOUSE\b/i.exec(sql.slice(0, stmt.queryOffset));
-    throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${stmt.initializationWarehouse} does not exist`, {
-      ...(option ? { position: positionAt(sql, option.index), sql } : {}),
-      hint: `create it first, or leave INITIALIZATION_WAREHOUSE out (the initial refresh then runs on ${warehouse})`,
-    });
+    throw unknown(
+      stmt.initializationWarehouse as string,
+      stmt.warehouseAt?.initializationWarehouse,
+      `create it first, or leave INITIALIZATION_WAREHOUSE out (the initial refresh then runs on ${warehouse})`,
+    );
   }
 
   const dtNames = new Set(dts.map((d) => d.name));

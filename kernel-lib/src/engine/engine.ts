@@ -69,7 +69,6 @@ import { type Verification, verifyDynamicTable } from '../refresh/verify.js';
 import { resumeChanges, suspendChanges } from '../schedule/states.js';
 import { type AlterDynamicTable, type CreateWarehouse, parseStatement, type Statement } from '../sql/ddl.js';
 import type { ReviewAction } from '../sql/expectations.js';
-import { formatLag } from '../sql/lag.js';
 import { type Token, tokenize } from '../sql/lexer.js';
 import { positionAt } from '../sql/position.js';
 import { type ScriptStatement, splitStatements } from '../sql/split.js';
@@ -83,6 +82,7 @@ import {
   type SuspendReason,
   type Warehouse,
 } from '../types.js';
+import { alterSet } from './alter-set.js';
 import { auditedNames, auditRows, recordAudit } from './audit.js';
 import { prepareWrite, type WriteItem } from './bulk.js';
 import type { EngineContext } from './context.js';
@@ -783,33 +783,9 @@ export class Engine {
         return `Dynamic table ${dt.name} ${verb}${others.length > 0 ? ` (also ${verb}: ${others.join(', ')})` : ''}.`;
       }
       case 'set': {
-        for (const named of [action.warehouse, action.initializationWarehouse]) {
-          if (named && !(await this.catalog.warehouses()).some((w) => w.name === named))
-            throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${named} does not exist`);
-        }
-        const { targetLag, warehouse, comment, scheduler, initializationWarehouse } = action;
-        await updateDynamicTable(this.backend, dt.name, {
-          ...(targetLag ? { target_lag_s: targetLag.kind === 'duration' ? targetLag.seconds : null } : {}),
-          ...(warehouse ? { warehouse } : {}),
-          ...(comment !== undefined ? { comment } : {}),
-          ...(scheduler ? { scheduler } : {}),
-          ...(initializationWarehouse !== undefined
-            ? { initialization_warehouse: initializationWarehouse }
-            : {}),
-        });
+        const answer = await alterSet(this.backend, dt.name, action, await this.catalog.warehouses(), sql);
         this.catalogChanged({ type: 'catalog', action: 'altered', name: dt.name });
-        const what = [
-          targetLag ? `TARGET_LAG = ${formatLag(targetLag)}` : '',
-          warehouse ? `WAREHOUSE = ${warehouse}` : '',
-          comment === null ? 'COMMENT unset' : comment !== undefined ? 'COMMENT' : '',
-          scheduler ? `SCHEDULER = ${scheduler}` : '',
-          initializationWarehouse === null
-            ? 'INITIALIZATION_WAREHOUSE unset'
-            : initializationWarehouse
-              ? `INITIALIZATION_WAREHOUSE = ${initializationWarehouse}`
-              : '',
-        ].filter(Boolean);
-        return `Dynamic table ${dt.name} altered: ${what.join(', ')}.`;
+        return answer;
       }
       case 'rename': {
         refuseReaders(await this.edges(), [dt.name], 'rename');
@@ -915,7 +891,9 @@ export class Engine {
       if (ifExists) return `Warehouse ${name} does not exist, statement succeeded.`;
       throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${name} does not exist`);
     }
-    const users = (await this.catalog.list()).filter((d) => d.warehouse === name).map((d) => d.name);
+    const users = (await this.catalog.list())
+      .filter((d) => d.warehouse === name || d.initializationWarehouse === name)
+      .map((d) => d.name);
     if (users.length > 0) {
       throw new DtError(
         'DT_ERR_HAS_DEPENDENTS',

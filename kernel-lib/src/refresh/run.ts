@@ -16,7 +16,7 @@
  * pending queries and cancels the one running when the deadline passes (backends/duckdb.ts). PGlite cannot
  * be interrupted mid-statement (it runs on the JavaScript thread), so there a timeout is not enforced.
  */
-import { type Backend, BackendError, exec } from '../backends/backend.js';
+import { type Backend, BackendError, exec, type Queryable } from '../backends/backend.js';
 import type { DuckDbTransactionOptions } from '../backends/duckdb.js';
 import { type LedgerMark, WriteLedger } from '../capture/ledger.js';
 import { withCaptureLock } from '../capture/lock.js';
@@ -37,7 +37,8 @@ import { refreshSelect } from '../plan/full.js';
 import { recomputedRegion } from '../plan/immutable.js';
 import { modelTiming } from '../schedule/cost.js';
 import { translateSql, translateType } from '../sql/translate.js';
-import type { DynamicTable, RefreshRecord, RefreshTrigger } from '../types.js';
+import type { DynamicTable, RefreshAction, RefreshRecord, RefreshTrigger } from '../types.js';
+import { refreshWarehouse } from './billing.js';
 import { ExpectationFailed, ExpectationRun, writeResults } from './expectations.js';
 import {
   executeRefresh,
@@ -143,6 +144,8 @@ export async function runRefresh(
   const tracked = trackedSources(dt);
   let mark: LedgerMark | undefined;
   let read: RefreshMetadata | undefined;
+  // The action chosen, once it is (an initializing one runs on INITIALIZATION_WAREHOUSE: billing.ts).
+  let action: RefreshAction | undefined;
   try {
     // On DuckDB a refresh takes turns with captured writes (see capture/lock.ts).
     const outcome = await withCaptureLock(backend, () => {
@@ -218,6 +221,8 @@ export async function runRefresh(
           (t) => recomputeWork(t, request),
           run,
         );
+        action = work.action;
+        await onWarehouse(rtx, request, refreshWarehouse(dt, action));
         return { kind: 'ran', record: await executeRefresh(rtx, request, () => clock.now(), work) };
       }, txOptions);
     });
@@ -239,10 +244,10 @@ export async function runRefresh(
       rowsInserted: 0,
       rowsDeleted: 0,
       rowsRead: 0,
+      warehouse: refreshWarehouse(dt, action),
     };
+    await onWarehouse(backend, request, measured.warehouse, true);
     const t = options.timing?.(measured) ?? { ...measured, queuedMs: 0 };
-    const wh = (await listWarehouses(backend)).find((w) => w.name === dt.warehouse);
-    request.warehouseSize = wh?.size ?? 'XSMALL';
     const message = cancelled
       ? `refresh cancelled after exceeding its timeout of ${options.timeoutMs} ms: ${e.message}`
       : e.message;
@@ -262,6 +267,18 @@ export async function runRefresh(
     }
     return { kind: 'ran', record };
   }
+}
+
+/**
+ * Puts the refresh on warehouse `name` (with its size) when that is not the DT's own, whose size the refresh's
+ * metadata carries; `always`: read the size in any case (a failed refresh, whose metadata is gone).
+ */
+async function onWarehouse(db: Queryable, request: RefreshRequest, name: string, always = false) {
+  const own = name === request.dt.warehouse;
+  if (!own) request.warehouse = name;
+  if (own && !always) return;
+  const wh = (await listWarehouses(db)).find((w) => w.name === name);
+  request.warehouseSize = wh?.size ?? 'XSMALL';
 }
 
 /**
