@@ -68,14 +68,16 @@ export interface CreatePlan {
   output: OutputColumn[];
 }
 
+/** `signal`: aborting it cancels the creating transaction (nothing is created). */
 export async function createDynamicTable(
   ctx: EngineContext,
   stmt: CreateDynamicTable,
   sql: string,
+  signal?: AbortSignal,
 ): Promise<CreateOutcome> {
   const plan = await planCreate(ctx, stmt, sql);
   if ('message' in plan) return plan;
-  return runCreate(ctx, stmt, sql, plan);
+  return runCreate(ctx, stmt, sql, plan, signal);
 }
 
 /**
@@ -289,6 +291,7 @@ async function runCreate(
   stmt: CreateDynamicTable,
   sql: string,
   { dt, existing, warehouseSize, select, translation, now, output }: CreatePlan,
+  signal?: AbortSignal,
 ): Promise<CreateOutcome> {
   const { backend } = ctx;
   const sources = dt.sources;
@@ -357,7 +360,7 @@ async function runCreate(
         await buildIncrementalState(tx, backend.family, dt, now);
         return record;
       },
-      { isolation: 'repeatable read' },
+      { isolation: 'repeatable read', ...(signal ? { signal } : {}) },
     );
   } catch (e) {
     if (e instanceof BackendError) {

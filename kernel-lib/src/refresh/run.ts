@@ -16,7 +16,7 @@
  * pending queries and cancels the one running when the deadline passes (backends/duckdb.ts). PGlite cannot
  * be interrupted mid-statement (it runs on the JavaScript thread), so there a timeout is not enforced.
  */
-import { type Backend, BackendError, exec, type Queryable } from '../backends/backend.js';
+import { type Backend, BackendError, exec, QUERY_CANCELED, type Queryable } from '../backends/backend.js';
 import type { DuckDbTransactionOptions } from '../backends/duckdb.js';
 import { type LedgerMark, WriteLedger } from '../capture/ledger.js';
 import { withCaptureLock } from '../capture/lock.js';
@@ -61,6 +61,8 @@ export interface RunOptions {
   skipIfCurrent?: boolean;
   /** Cancel the refresh after this many real milliseconds (PostgreSQL server and DuckDB; not PGlite). */
   timeoutMs?: number;
+  /** Aborting it cancels the refresh (PostgreSQL server and DuckDB mid-statement; PGlite between statements). */
+  signal?: AbortSignal;
   timing?: (measured: Measured) => RefreshTiming;
   /** What the engine knows, so that a refresh finding nothing changed need not read the catalog. */
   known?: KnownState;
@@ -101,7 +103,6 @@ export class DtMutex {
 
 const LOCK_NOT_AVAILABLE = '55P03';
 const SERIALIZATION_FAILURE = '40001';
-const QUERY_CANCELED = '57014';
 
 export async function runRefresh(
   backend: Backend,
@@ -134,7 +135,10 @@ export async function runRefresh(
   if (run) request.expectations = run;
   // DuckDB takes the timeout as a transaction option (the Backend interface's options do not declare it yet,
   // hence the typed variable rather than a literal); the Postgres family sets statement_timeout below.
-  const txOptions: DuckDbTransactionOptions = { isolation: 'repeatable read' };
+  const txOptions: DuckDbTransactionOptions = {
+    isolation: 'repeatable read',
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
   const dialect = dialectOf(backend.family);
   if (dialect.timeoutAsTransactionOption && options.timeoutMs !== undefined)
     txOptions.timeoutMs = options.timeoutMs;
@@ -248,9 +252,11 @@ export async function runRefresh(
     };
     await onWarehouse(backend, request, measured.warehouse, true);
     const t = options.timing?.(measured) ?? { ...measured, queuedMs: 0 };
-    const message = cancelled
-      ? `refresh cancelled after exceeding its timeout of ${options.timeoutMs} ms: ${e.message}`
-      : e.message;
+    const message = !cancelled
+      ? e.message
+      : options.signal?.aborted
+        ? 'refresh interrupted: cancelled on request while it ran; previous contents kept'
+        : `refresh cancelled after exceeding its timeout of ${options.timeoutMs} ms: ${e.message}`;
     const record = await recordFailedRefresh(
       backend,
       request,
