@@ -32,7 +32,7 @@ export const ERROR_CODES = {
   DT_ERR_CHECK:
     "An exercise's check (%dt check) found the answer not yet right; the message says what and gives a hint.",
   DT_ERR_INTERRUPTED:
-    'A long magic cell was interrupted (the stop button, Kernel → Interrupt); the message says how far it got.',
+    'A magic cell was interrupted (the stop button, Kernel → Interrupt), or a statement while it ran; the message says how far it got.',
   DT_ERR_INTERNAL: 'A bug in DT Lab; please report it with the statement that caused it.',
 } as const;
 

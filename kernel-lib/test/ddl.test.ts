@@ -105,6 +105,21 @@ describe('other dynamic-table statements', () => {
     ],
     ['ALTER DYNAMIC TABLE x SET WAREHOUSE = big', { action: { kind: 'set', warehouse: 'big' } }],
     [
+      'ALTER DYNAMIC TABLE x SET INITIALIZATION_WAREHOUSE = \'4XL_WH\', WAREHOUSE = "Small"',
+      {
+        action: {
+          kind: 'set',
+          initializationWarehouse: '4xl_wh',
+          warehouse: 'Small',
+          warehouseAt: { initializationWarehouse: 53, warehouse: 75 },
+        },
+      },
+    ],
+    [
+      'ALTER DYNAMIC TABLE x UNSET INITIALIZATION_WAREHOUSE, COMMENT',
+      { action: { kind: 'set', initializationWarehouse: null, comment: null } },
+    ],
+    [
       'ALTER DYNAMIC TABLE IF EXISTS x RENAME TO y',
       { ifExists: true, action: { kind: 'rename', newName: 'y' } },
     ],
@@ -146,8 +161,15 @@ describe('other dynamic-table statements', () => {
     ['ALTER DYNAMIC TABLE x SET REFRESH_MODE = FULL', /CREATE OR REPLACE/],
     [
       'ALTER DYNAMIC TABLE x EXPLODE',
-      /expected SUSPEND, RESUME, REFRESH, VERIFY, SET, UNSET COMMENT, RENAME TO, SWAP WITH, ADD CONSTRAINT, DROP CONSTRAINT, READMIT or DISCARD/,
+      /expected SUSPEND, RESUME, REFRESH, VERIFY, SET, UNSET, RENAME TO, SWAP WITH, ADD CONSTRAINT, DROP CONSTRAINT, READMIT or DISCARD/,
     ],
+    ['ALTER DYNAMIC TABLE x UNSET TARGET_LAG', /expected COMMENT or INITIALIZATION_WAREHOUSE after UNSET/],
+    ['ALTER DYNAMIC TABLE x SET WAREHOUSE = a WAREHOUSE = b', /option WAREHOUSE is given twice/],
+    [
+      'ALTER DYNAMIC TABLE x SET TARGET_LAG = DOWNSTREAM,',
+      /expected TARGET_LAG, WAREHOUSE, INITIALIZATION_WAREHOUSE/,
+    ],
+    ["ALTER DYNAMIC TABLE x SET INITIALIZATION_WAREHOUSE = ''", /an empty string is not a name/],
     ['DROP DYNAMIC TABLE x y', /expected end of statement/],
     ['SHOW DYNAMIC TABLES LIMIT -1', /invalid LIMIT/],
     ['SHOW DYNAMIC TABLES IN SCHEMA a.b.c', /expected LIKE, IN, STARTS WITH, LIMIT/],

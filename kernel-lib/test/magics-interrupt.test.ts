@@ -163,3 +163,115 @@ SELECT SUM(n) AS n FROM by_status`);
     await whole();
   });
 });
+
+/**
+ * A statement interrupted while it runs: on DuckDB (cancelled between two execution slices) and on a PostgreSQL
+ * server (pg_cancel_backend) a `%%sql` statement, a `%%sql` ALTER … REFRESH and `%dt refresh` answer
+ * DT_ERR_INTERRUPTED soon after the abort, the statement having changed nothing. PGlite runs a statement to its
+ * end (docs/kernel.md). The long statements count a three-way cross join of 100,000 rows each: 10^15 rows, days
+ * of work on either backend (DuckDB counts some 4·10^9 rows a second here, the server some 3·10^7), so an
+ * answer within the bound below can only come from the interrupt.
+ */
+const ANSWER_WITHIN_MS = 5000;
+const LONG = 'SELECT count(*) AS n FROM src a, src b, src c';
+
+describe.each(['duckdb', 'postgres'] as const)('interrupting a running statement on %s', (kind) => {
+  let session: MagicSession;
+  const text = async (cell: string) =>
+    ((await session.run(cell)) ?? []).map((b) => String(b.data['text/plain'])).join('\n');
+  /** Runs `cell`, aborting it `afterMs` after it started; the error and how long after the abort it came. */
+  const interrupted = async (cell: string, afterMs = 1500) => {
+    const abort = new AbortController();
+    let abortedAt = Number.NaN;
+    const timer = setTimeout(() => {
+      abortedAt = performance.now();
+      abort.abort();
+    }, afterMs);
+    const e = await rejection(session.run(cell, { signal: abort.signal })).finally(() => clearTimeout(timer));
+    return { e, answeredAfterMs: performance.now() - abortedAt };
+  };
+
+  beforeAll(async () => {
+    session = new MagicSession({ defaultSpec: kind, open: () => freshBackend(kind), start: START });
+    await session.run(`%%sql
+CREATE TABLE src (k INTEGER, v INTEGER);
+INSERT INTO src SELECT i, i FROM generate_series(1, 3) AS g(i)`);
+    // Three source rows: the first refresh counts 27. 100,000 make the next one count 10^15.
+    await session.run(`%%dynamic_table slow TARGET_LAG = '1 hour' REFRESH_MODE = FULL\n${LONG}`);
+    await session.run(`%%dynamic_table sums TARGET_LAG = '1 hour'
+SELECT k % 10 AS g, COUNT(*) AS n, SUM(v) AS s FROM src GROUP BY k % 10`);
+    await session.run('%%sql\nINSERT INTO src SELECT i, i FROM generate_series(4, 100000) AS g(i)');
+  }, 120_000);
+  afterAll(() => session.close());
+
+  it('a long %%sql query stops mid-statement, and the session goes on', { timeout: 60_000 }, async () => {
+    const { e, answeredAfterMs } = await interrupted(`%%sql\n${LONG}`);
+    expect(e).toBeInstanceOf(InterruptedError);
+    expect(e.code).toBe('DT_ERR_INTERRUPTED');
+    expect(e.message).toBe('interrupted: the statement was cancelled while it ran and changed nothing');
+    expect(answeredAfterMs).toBeLessThan(ANSWER_WITHIN_MS);
+    expect(await text('%%sql\nSELECT 40 + 2 AS answer')).toMatch(/\b42\b/);
+  });
+
+  it('a cell interrupted in its second statement keeps the first, nothing of the second, not the third', {
+    timeout: 60_000,
+  }, async () => {
+    // The second statement inserts 1,000 rows at once, then waits for the long count: all or nothing.
+    const { e, answeredAfterMs } = await interrupted(`%%sql
+INSERT INTO src VALUES (-1, 1);
+INSERT INTO src SELECT i, i FROM generate_series(200001, 201000) AS g(i) UNION ALL ${LONG.replace('AS n', ', 0')};
+INSERT INTO src VALUES (-3, 3)`);
+    expect(e.code).toBe('DT_ERR_INTERRUPTED');
+    expect(e.message).toBe(
+      'interrupted: statement 2 of 3 was cancelled while it ran and changed nothing; the one before it ran to completion, the 1 after it did not run',
+    );
+    expect(answeredAfterMs).toBeLessThan(ANSWER_WITHIN_MS);
+    expect(await text('%%sql\nSELECT count(*) AS n, min(k) AS lo, max(k) AS hi FROM src')).toMatch(
+      /\b100,?001\s*\|\s*-1\s*\|\s*100,?000\b/,
+    );
+    // Capture saw exactly the committed write: the DT refreshes to its query.
+    await session.run('%dt refresh sums');
+    expect(await text('%dt verify sums')).toBe('sums equals its query: verified');
+  });
+
+  it('%dt refresh and ALTER … REFRESH stop mid-refresh: CANCELLED, previous contents kept', {
+    timeout: 60_000,
+  }, async () => {
+    const engine = session.connected?.engine;
+    if (!engine) throw new Error('not connected');
+    for (const cell of ['%dt refresh slow', '%%sql\nALTER DYNAMIC TABLE slow REFRESH']) {
+      const { e, answeredAfterMs } = await interrupted(cell);
+      expect(e.code, cell).toBe('DT_ERR_INTERRUPTED');
+      expect(e.message).toBe(
+        'interrupted: the refresh of slow was cancelled; slow keeps its previous contents',
+      );
+      expect(answeredAfterMs).toBeLessThan(ANSWER_WITHIN_MS);
+      expect(await text('%%sql\nSELECT n FROM slow')).toMatch(/\b27\b/);
+      const [last] = await engine.history('slow');
+      expect(last).toMatchObject({
+        state: 'CANCELLED',
+        stateMessage: 'refresh interrupted: cancelled on request while it ran; previous contents kept',
+      });
+    }
+    expect((await engine.listDynamicTables()).find((d) => d.name === 'slow')?.dataTimestamp).toBe(
+      '2026-01-01 00:00:00',
+    );
+  });
+
+  it('a CREATE DYNAMIC TABLE interrupted in its initial refresh creates nothing', {
+    timeout: 60_000,
+  }, async () => {
+    const engine = session.connected?.engine;
+    if (!engine) throw new Error('not connected');
+    const { e, answeredAfterMs } = await interrupted(
+      `%%sql\nCREATE DYNAMIC TABLE slow2 TARGET_LAG = '1 hour' REFRESH_MODE = FULL AS ${LONG}`,
+    );
+    expect(e.code).toBe('DT_ERR_INTERRUPTED');
+    expect(e.message).toBe('interrupted: the statement was cancelled while it ran and changed nothing');
+    expect(answeredAfterMs).toBeLessThan(ANSWER_WITHIN_MS);
+    expect((await engine.listDynamicTables()).map((d) => d.name).sort()).toEqual(['slow', 'sums']);
+    expect(
+      await text("%%sql\nSELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'slow2'"),
+    ).toMatch(/\b0\b/);
+  });
+});

@@ -119,6 +119,13 @@ const CASES: Case[] = [
   INITIALIZATION_WAREHOUSE = reporting_wh
   AS SELECT order_id FROM raw_orders`,
   },
+  {
+    sql: `CREATE DYNAMIC TABLE init_quoted
+  TARGET_LAG = 'DOWNSTREAM'
+  WAREHOUSE = 'COMPUTE_WH'
+  INITIALIZATION_WAREHOUSE = 'REPORTING_WH'
+  AS SELECT order_id, amount FROM raw_orders`,
+  },
   { sql: `CREATE DYNAMIC TABLE spend_copy CLONE customer_spend`, refused: { clause: /CLONE/ } },
   {
     sql: `CREATE DYNAMIC TABLE latest_order_per_customer TARGET_LAG = '10 minutes' WAREHOUSE = compute_wh
@@ -202,6 +209,8 @@ const CASES: Case[] = [
   { sql: `ALTER DYNAMIC TABLE region_revenue SET TARGET_LAG = '2 hours'` },
   { sql: `ALTER DYNAMIC TABLE IF EXISTS region_revenue SET WAREHOUSE = reporting_wh` },
   { sql: `ALTER DYNAMIC TABLE open_orders SET COMMENT = 'open orders only'` },
+  { sql: `ALTER DYNAMIC TABLE open_orders SET INITIALIZATION_WAREHOUSE = 'REPORTING_WH'` },
+  { sql: `ALTER DYNAMIC TABLE init_on_big UNSET INITIALIZATION_WAREHOUSE` },
   { sql: `ALTER DYNAMIC TABLE open_orders UNSET COMMENT` },
   { sql: `ALTER DYNAMIC TABLE scratch_orders RENAME TO scratch_orders_v2` },
   { sql: `ALTER DYNAMIC TABLE spend_full SWAP WITH typed_spend` },

@@ -55,15 +55,32 @@ export function inlineParams(sql: string, params: Value[]): string {
 
 export type Isolation = 'read committed' | 'repeatable read' | 'serializable';
 
+/**
+ * `signal`: aborting it cancels the statement running (DuckDB between two execution slices, a PostgreSQL server
+ * by pg_cancel_backend; PGlite runs every statement to its end), which then fails with SQLSTATE 57014 having
+ * changed nothing; a statement not yet sent is not sent.
+ */
+export interface StatementOptions {
+  signal?: AbortSignal;
+}
+
+export interface TransactionOptions extends StatementOptions {
+  isolation?: Isolation;
+}
+
 export interface Backend extends Queryable {
   readonly family: SqlFamily;
   /** A short description for humans: 'duckdb (in memory)', 'pglite (./data)', 'postgres://…'. */
   readonly description: string;
+  /** Runs one statement (`Queryable.query`); `options.signal` cancels it (StatementOptions). */
+  query(sql: string, params?: Value[], options?: StatementOptions): Promise<QueryResult>;
   /**
    * Runs `fn` in one transaction on one connection: committed if it resolves, rolled back if it throws.
-   * Other callers keep reading the last committed state meanwhile (MVCC on every backend).
+   * Other callers keep reading the last committed state meanwhile (MVCC on every backend). Aborting
+   * `options.signal` cancels the statement under way (StatementOptions); the transaction then rolls back.
+   * COMMIT itself is never cancelled.
    */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: { isolation?: Isolation }): Promise<T>;
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Bulk-loads rows into an existing table (of `schema`, else the current one) through the backend's COPY
    * path. Returns the rows written.
@@ -93,6 +110,55 @@ export class BackendError extends Error {
     super(message);
   }
 }
+
+/** SQLSTATE query_canceled: a statement cancelled (by a timeout or on request) that changed nothing. */
+export const QUERY_CANCELED = '57014';
+
+/** The error of a statement cancelled because its signal was aborted. */
+export function cancelledByRequest(): BackendError {
+  return new BackendError('canceling statement due to user request', undefined, QUERY_CANCELED);
+}
+
+/**
+ * Runs `work` (one statement on a connection nobody else uses meanwhile) so that aborting `signal` cancels it:
+ * `cancel` is sent at the abort and again every `everyMs` while the statement runs (a cancel that reaches the
+ * database before the statement does is lost). Before settling, waits for the cancels in flight, so none
+ * reaches the connection's next statement. Aborted before the start: not run at all.
+ */
+export async function cancellable<T>(
+  signal: AbortSignal | undefined,
+  work: () => Promise<T>,
+  cancel: () => Promise<unknown>,
+  everyMs = 1000,
+): Promise<T> {
+  if (!signal) return work();
+  if (signal.aborted) throw cancelledByRequest();
+  let settled = false;
+  let inFlight: Promise<unknown> = Promise.resolve();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const fire = () => {
+    if (settled) return;
+    inFlight = inFlight.then(() => (settled ? undefined : cancel().catch(() => undefined)));
+    timer = setTimeout(fire, everyMs);
+  };
+  signal.addEventListener('abort', fire, { once: true });
+  try {
+    return await work();
+  } catch (e) {
+    throw signal.aborted &&
+      !(e instanceof BackendError && e.sqlState === QUERY_CANCELED) &&
+      isCancelMessage(e)
+      ? cancelledByRequest()
+      : e;
+  } finally {
+    settled = true;
+    clearTimeout(timer);
+    signal.removeEventListener('abort', fire);
+    await inFlight;
+  }
+}
+
+const isCancelMessage = (e: unknown) => /cancel/i.test(e instanceof Error ? e.message : String(e));
 
 /** A database spec or URL as it may be shown: the password of `postgres://user:password@…` masked. */
 export const redactSpec = (spec: string) => spec.replace(/:[^:@/]*@/, ':***@');

@@ -6,23 +6,29 @@
  * while a blocking `query` runs, so such a query cannot be stopped. A *pending* query (`conn.send`) is run by
  * the worker in slices (it executes pipeline tasks for ~100 ms, then returns to its message loop); between
  * slices a `cancelSent` message drops the query, and the next poll fails with "query was canceled". A
- * transaction given `timeoutMs` sends its statements that way and cancels the running one when the deadline
- * passes, so the worker really stops (at the end of the pipeline task under way: usually milliseconds, but a
- * single task can be long, e.g. a nested-loop join of two large inputs).
+ * transaction given `timeoutMs` or a `signal`, and a session statement given a `signal`, send their statements
+ * that way and cancel the running one when the deadline passes or the signal is aborted, so the worker really
+ * stops (at the end of the pipeline task under way: usually milliseconds, but a single task can be long, e.g.
+ * a nested-loop join of two large inputs). A cancelled statement changes nothing (its transaction, or the
+ * session statement's own, rolls back).
  */
 import type { AsyncDuckDB, AsyncDuckDBConnection } from '@duckdb/duckdb-wasm';
 import {
   type Backend,
   BackendError,
+  cancellable,
+  cancelledByRequest,
   formatDate,
   formatTimestamp,
-  type Isolation,
+  QUERY_CANCELED,
   type Queryable,
   type QueryResult,
   qualifiedName,
   quoteIdent,
   type ResultColumn,
+  type StatementOptions,
   sqlLiteral,
+  type TransactionOptions,
   type Value,
 } from './backend.js';
 
@@ -134,11 +140,27 @@ function toRows(table: ArrowTable): { columns: ResultColumn[]; rows: Value[][] }
 }
 
 /**
+ * A pending query (`conn.send`) reports some errors (the parser's) as JSON, `{"exception_type": "Parser",
+ * "exception_message": "…"}`: the text `conn.query` reports for them, "Parser Error: …".
+ */
+function errorText(text: string): string {
+  if (!text.startsWith('{')) return text;
+  try {
+    const json = JSON.parse(text) as { exception_type?: unknown; exception_message?: unknown };
+    if (typeof json.exception_message !== 'string') return text;
+    const type = typeof json.exception_type === 'string' ? `${json.exception_type} Error: ` : '';
+    return `${type}${json.exception_message}`;
+  } catch {
+    return text;
+  }
+}
+
+/**
  * DuckDB reports positions as "LINE n: <snippet>" and a caret line; turn that into an offset in `sql`
  * and strip it from the message (we print our own caret).
  */
 export function duckdbError(e: unknown, sql: string): BackendError {
-  const text = e instanceof Error ? e.message : String(e);
+  const text = errorText(e instanceof Error ? e.message : String(e));
   const cut = text.indexOf('\n\nLINE ');
   const message = (cut < 0 ? text : text.slice(0, cut)).trim();
   const m = /\n\nLINE (\d+): (.*)\n( *)\^/.exec(text);
@@ -186,33 +208,54 @@ async function run(conn: AsyncDuckDBConnection, sql: string, params?: Value[]): 
   }
 }
 
-/** SQLSTATE query_canceled, as PostgreSQL reports a statement_timeout: callers treat both alike. */
-const QUERY_CANCELED = '57014';
+/** One statement as a pending query (`conn.send`), which `conn.cancelSent()` can stop between two slices. */
+async function runPending(conn: AsyncDuckDBConnection, sql: string, params?: Value[]): Promise<QueryResult> {
+  const text = bind(sql, params);
+  try {
+    const reader = (await conn.send(text)) as unknown as AsyncIterable<ArrowTable>;
+    // Every result has at least one record batch (possibly empty) carrying the schema.
+    let columns: ResultColumn[] = [];
+    const rows: Value[][] = [];
+    for await (const batch of reader) {
+      const part = toRows(batch);
+      columns = part.columns;
+      for (const row of part.rows) rows.push(row);
+    }
+    return result(sql, columns, rows);
+  } catch (e) {
+    throw duckdbError(e, text);
+  }
+}
 
 /**
- * A transaction's deadline: past it, the statement running on `conn` is cancelled and every later one
- * fails at once, all with SQLSTATE 57014.
+ * A transaction's cancellation: its statements run as pending queries on `conn`, and the one running is
+ * cancelled when `signal` is aborted or `timeoutMs` (a deadline) passes; after a deadline every later one fails
+ * at once. Both fail with SQLSTATE 57014.
  */
-class Deadline {
+class Cancellation {
   expired = false;
   private running = false;
-  private readonly timer: ReturnType<typeof setTimeout>;
+  private readonly timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly conn: AsyncDuckDBConnection,
-    readonly timeoutMs: number,
+    readonly timeoutMs: number | undefined,
+    private readonly signal: AbortSignal | undefined,
   ) {
-    this.timer = setTimeout(() => {
-      this.expired = true;
-      if (this.running) void this.conn.cancelSent().catch(() => {});
-    }, timeoutMs);
+    this.timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            this.expired = true;
+            if (this.running) void this.conn.cancelSent().catch(() => {});
+          }, timeoutMs);
   }
 
   clear(): void {
     clearTimeout(this.timer);
   }
 
-  private cancelled(): BackendError {
+  private timedOut(): BackendError {
     return new BackendError(
       `canceling statement: the transaction exceeded its timeout of ${this.timeoutMs} ms`,
       undefined,
@@ -220,25 +263,18 @@ class Deadline {
     );
   }
 
-  /** Runs one statement as a pending query, so that the deadline can cancel it between execution slices. */
+  /** Runs one statement as a pending query, so that it can be cancelled between execution slices. */
   async run(sql: string, params?: Value[]): Promise<QueryResult> {
-    if (this.expired) throw this.cancelled();
-    const text = bind(sql, params);
+    if (this.expired) throw this.timedOut();
     this.running = true;
     try {
-      const reader = (await this.conn.send(text)) as unknown as AsyncIterable<ArrowTable>;
-      // Every result has at least one record batch (possibly empty) carrying the schema.
-      let columns: ResultColumn[] = [];
-      const rows: Value[][] = [];
-      for await (const batch of reader) {
-        const part = toRows(batch);
-        columns = part.columns;
-        for (const row of part.rows) rows.push(row);
-      }
-      return result(sql, columns, rows);
+      return await cancellable(
+        this.signal,
+        () => runPending(this.conn, sql, params),
+        () => this.conn.cancelSent(),
+      );
     } catch (e) {
-      if (this.expired) throw this.cancelled();
-      throw duckdbError(e, text);
+      throw this.expired ? this.timedOut() : e;
     } finally {
       this.running = false;
     }
@@ -246,8 +282,7 @@ class Deadline {
 }
 
 /** DuckDB transactions are snapshot-isolated whatever is asked; `timeoutMs` cancels the transaction's work. */
-export interface DuckDbTransactionOptions {
-  isolation?: Isolation;
+export interface DuckDbTransactionOptions extends TransactionOptions {
   /** Real milliseconds after which the running statement is cancelled (SQLSTATE 57014) and the rest fail. */
   timeoutMs?: number;
 }
@@ -303,8 +338,22 @@ export class DuckDbBackend implements Backend {
     return new DuckDbBackend(db, conn, description, onClose, use);
   }
 
-  query(sql: string, params?: Value[]): Promise<QueryResult> {
-    return run(this.conn, sql, params);
+  /** The session connection's statements, one after the other (a pending query must have it to itself). */
+  private sessionTail: Promise<unknown> = Promise.resolve();
+
+  query(sql: string, params?: Value[], options: StatementOptions = {}): Promise<QueryResult> {
+    const { signal } = options;
+    const next = this.sessionTail.then(() =>
+      signal
+        ? cancellable(
+            signal,
+            () => runPending(this.conn, sql, params),
+            () => this.conn.cancelSent(),
+          )
+        : run(this.conn, sql, params),
+    );
+    this.sessionTail = next.catch(() => {});
+    return next;
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: DuckDbTransactionOptions): Promise<T> {
@@ -312,12 +361,13 @@ export class DuckDbBackend implements Backend {
     // DuckDB transactions are always snapshot-isolated, which is what every caller asks for. An idle one
     // from an earlier transaction saves the two worker calls of connecting and closing.
     const conn = this.idle.pop() ?? (await this.db.connect());
+    const interruptible = options?.timeoutMs !== undefined || options?.signal !== undefined;
     let reusable = options?.timeoutMs === undefined;
-    const deadline = options?.timeoutMs !== undefined ? new Deadline(conn, options.timeoutMs) : undefined;
+    const deadline = interruptible ? new Cancellation(conn, options?.timeoutMs, options?.signal) : undefined;
     // Each call into the worker costs about as much as a small statement: statements whose results nobody
     // reads (BEGIN, position and catalog updates …) wait here and go with the next query in one call (a
-    // multi-statement text, whose last result is returned). Not under a deadline: a pending query (what
-    // makes a statement cancellable) takes one statement.
+    // multi-statement text, whose last result is returned). Not when cancellable (a deadline or a signal): a
+    // pending query (what makes a statement cancellable) takes one statement.
     const queue: string[] = this.use ? [this.use, 'BEGIN TRANSACTION'] : ['BEGIN TRANSACTION'];
     const single = deadline
       ? (sql: string, params?: Value[]) => deadline.run(sql, params)
@@ -349,10 +399,15 @@ export class DuckDbBackend implements Backend {
       : (sql: string, params?: Value[]) => void queue.push(bind(sql, params));
     try {
       const value = await fn(defer ? { query, defer } : { query });
-      // COMMIT is never cancelled: a transaction whose work all finished in time is kept.
+      // COMMIT is never cancelled: a transaction whose work all finished in time is kept. One interrupted
+      // before its COMMIT rolls back.
       deadline?.clear();
-      if (queue.length > 0) await query('COMMIT');
-      else await run(conn, 'COMMIT');
+      if (options?.signal?.aborted) throw cancelledByRequest();
+      if (queue.length > 0 && !deadline) await query('COMMIT');
+      else {
+        for (const q of queue.splice(0)) await run(conn, q);
+        await run(conn, 'COMMIT');
+      }
       return value;
     } catch (e) {
       await conn.query('ROLLBACK').catch(() => {
@@ -361,7 +416,8 @@ export class DuckDbBackend implements Backend {
       throw e;
     } finally {
       deadline?.clear();
-      // A connection a deadline may have cancelled on, or whose rollback failed, is not handed on.
+      // A connection a deadline or a signal may have cancelled on, or whose rollback failed, is not handed on.
+      if (options?.signal?.aborted) reusable = false;
       if (reusable && !this.closed && this.idle.length < IDLE_CONNECTIONS) this.idle.push(conn);
       else await conn.close();
     }

@@ -2,12 +2,14 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import {
   type Backend,
+  cancelledByRequest,
   csvChunks,
-  type Isolation,
   type Queryable,
   type QueryResult,
   qualifiedName,
   quoteIdent,
+  type StatementOptions,
+  type TransactionOptions,
   type Value,
 } from './backend.js';
 import { isolationSql, normaliseRow, PG_PARSERS, pgColumns, toBackendError } from './postgres-common.js';
@@ -42,14 +44,30 @@ export class PgliteBackend implements Backend {
     return new PgliteBackend(db, dataDir);
   }
 
-  query(sql: string, params?: Value[]): Promise<QueryResult> {
+  /**
+   * PGlite runs a statement on this thread to its end: `options.signal` cannot cancel one under way (nothing
+   * else runs meanwhile, not even the abort); a statement whose signal was aborted before it starts does not run.
+   */
+  query(sql: string, params?: Value[], options: StatementOptions = {}): Promise<QueryResult> {
+    if (options.signal?.aborted) return Promise.reject(cancelledByRequest());
     return run(this.db, sql, params);
   }
 
-  transaction<T>(fn: (tx: Queryable) => Promise<T>, options: { isolation?: Isolation } = {}): Promise<T> {
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const { signal } = options;
+    const unlessAborted = () => {
+      if (signal?.aborted) throw cancelledByRequest();
+    };
     return this.db.transaction(async (tx) => {
       if (options.isolation) await run(tx, isolationSql(options.isolation));
-      return fn({ query: (sql, params) => run(tx, sql, params) });
+      const value = await fn({
+        query: async (sql, params) => {
+          unlessAborted();
+          return run(tx, sql, params);
+        },
+      });
+      unlessAborted(); // interrupted before COMMIT: rolled back
+      return value;
     });
   }
 

@@ -5,14 +5,17 @@ import { from as copyFrom } from 'pg-copy-streams';
 import {
   type Backend,
   BackendError,
+  cancellable,
+  cancelledByRequest,
   csvChunks,
-  type Isolation,
   inlineParams,
   type Queryable,
   type QueryResult,
   qualifiedName,
   quoteIdent,
   redactSpec,
+  type StatementOptions,
+  type TransactionOptions,
   type Value,
 } from './backend.js';
 import { normaliseRow, PG_PARSERS, pgColumns, toBackendError } from './postgres-common.js';
@@ -69,25 +72,47 @@ export class PostgresBackend implements Backend {
     this.description = redactSpec(url);
   }
 
-  async query(sql: string, params?: Value[]): Promise<QueryResult> {
+  async query(sql: string, params?: Value[], options: StatementOptions = {}): Promise<QueryResult> {
     this.session ??= this.pool.connect();
     const session = this.session;
-    const result = this.sessionTail.then(async () => run(await session, sql, params));
+    const result = this.sessionTail.then(async () => {
+      const client = await session;
+      return cancellable(
+        options.signal,
+        () => run(client, sql, params),
+        () => this.cancel(client),
+      );
+    });
     this.sessionTail = result.catch(() => {});
     return result;
   }
 
-  async transaction<T>(
-    fn: (tx: Queryable) => Promise<T>,
-    options: { isolation?: Isolation } = {},
-  ): Promise<T> {
+  /**
+   * Cancels the statement `client` is running, from a connection of its own (the pool's may all be busy):
+   * pg_cancel_backend, which the server turns into "canceling statement due to user request" (57014).
+   */
+  private async cancel(client: pg.PoolClient): Promise<void> {
+    const pid = (client as unknown as { processID: number | null }).processID;
+    if (pid === null) return;
+    const canceller = new pg.Client(pgConfig(this.url));
+    canceller.on('error', () => {});
+    try {
+      await canceller.connect();
+      await canceller.query('SELECT pg_cancel_backend($1)', [pid]);
+    } finally {
+      await canceller.end().catch(() => {});
+    }
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const { signal } = options;
     const client = await this.pool.connect();
     // Statements whose results nobody reads (BEGIN itself, LOCK, catalog and position updates …) wait here
     // and go with the next query as one multi-statement simple-protocol message: one round trip for all.
     const queue: string[] = [
       options.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}` : 'BEGIN',
     ];
-    const query = async (sql: string, params?: Value[]): Promise<QueryResult> => {
+    const send = async (sql: string, params?: Value[]): Promise<QueryResult> => {
       if (queue.length === 0) return run(client, sql, params);
       const prefix = `${queue.join(';\n')};\n`;
       queue.length = 0;
@@ -111,6 +136,14 @@ export class PostgresBackend implements Backend {
         throw relocated(e, prefix.length);
       }
     };
+    // The transaction's statements are cancelled when `signal` is aborted; COMMIT is not (one interrupted
+    // before its COMMIT rolls back).
+    const query = (sql: string, params?: Value[]) =>
+      cancellable(
+        signal,
+        () => send(sql, params),
+        () => this.cancel(client),
+      );
     try {
       const result = await fn({
         query,
@@ -118,7 +151,8 @@ export class PostgresBackend implements Backend {
           queue.push(params?.length ? inlineParams(sql, params) : sql);
         },
       });
-      await query('COMMIT');
+      if (signal?.aborted) throw cancelledByRequest();
+      await send('COMMIT');
       return result;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});

@@ -42,5 +42,6 @@ export function alteration(
   if (existing.scheduler !== stmt.scheduler) set.scheduler = stmt.scheduler;
   if ((existing.initializationWarehouse ?? null) !== (stmt.initializationWarehouse ?? null))
     set.initializationWarehouse = stmt.initializationWarehouse ?? null;
-  return Object.keys(set).length === 1 ? { kind: 'same' } : { kind: 'alter', set };
+  if (Object.keys(set).length === 1) return { kind: 'same' };
+  return { kind: 'alter', set: stmt.warehouseAt ? { ...set, warehouseAt: stmt.warehouseAt } : set };
 }

@@ -68,14 +68,16 @@ export interface CreatePlan {
   output: OutputColumn[];
 }
 
+/** `signal`: aborting it cancels the creating transaction (nothing is created). */
 export async function createDynamicTable(
   ctx: EngineContext,
   stmt: CreateDynamicTable,
   sql: string,
+  signal?: AbortSignal,
 ): Promise<CreateOutcome> {
   const plan = await planCreate(ctx, stmt, sql);
   if ('message' in plan) return plan;
-  return runCreate(ctx, stmt, sql, plan);
+  return runCreate(ctx, stmt, sql, plan, signal);
 }
 
 /**
@@ -110,24 +112,27 @@ export async function planCreate(
 
   checkImmutableOptions(stmt, sql);
   const warehouse = stmt.warehouse ?? DEFAULT_WAREHOUSE;
-  const wh = (await ctx.warehouses()).find((w) => w.name === warehouse);
-  if (!wh) {
-    throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${warehouse} does not exist`, {
-      hint: `create it first: CREATE WAREHOUSE ${warehouse} WAREHOUSE_SIZE = XSMALL`,
+  const warehouses = await ctx.warehouses();
+  const unknown = (name: string, offset: number | undefined, hint: string) =>
+    new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${name} does not exist`, {
+      ...(offset !== undefined ? { position: positionAt(sql, offset), sql } : {}),
+      hint,
     });
+  if (!warehouses.some((w) => w.name === warehouse)) {
+    throw unknown(
+      warehouse,
+      stmt.warehouseAt?.warehouse,
+      `create it first: CREATE WAREHOUSE ${warehouse} WAREHOUSE_SIZE = XSMALL`,
+    );
   }
-
-  // INITIALIZATION_WAREHOUSE: the initial refresh is billed to it, at its size.
-  const initWh =
-    stmt.initializationWarehouse === undefined
-      ? wh
-      : (await ctx.warehouses()).find((w) => w.name === stmt.initializationWarehouse);
+  // INITIALIZATION_WAREHOUSE: the initial refresh runs on it, at its size (refresh/billing.ts).
+  const initWh = warehouses.find((w) => w.name === (stmt.initializationWarehouse ?? warehouse));
   if (!initWh) {
-    const option = /\bINITIALIZATION_WAREHOUSE\b/i.exec(sql.slice(0, stmt.queryOffset));
-    throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${stmt.initializationWarehouse} does not exist`, {
-      ...(option ? { position: positionAt(sql, option.index), sql } : {}),
-      hint: `create it first, or leave INITIALIZATION_WAREHOUSE out (the initial refresh then runs on ${warehouse})`,
-    });
+    throw unknown(
+      stmt.initializationWarehouse as string,
+      stmt.warehouseAt?.initializationWarehouse,
+      `create it first, or leave INITIALIZATION_WAREHOUSE out (the initial refresh then runs on ${warehouse})`,
+    );
   }
 
   const dtNames = new Set(dts.map((d) => d.name));
@@ -286,6 +291,7 @@ async function runCreate(
   stmt: CreateDynamicTable,
   sql: string,
   { dt, existing, warehouseSize, select, translation, now, output }: CreatePlan,
+  signal?: AbortSignal,
 ): Promise<CreateOutcome> {
   const { backend } = ctx;
   const sources = dt.sources;
@@ -354,7 +360,7 @@ async function runCreate(
         await buildIncrementalState(tx, backend.family, dt, now);
         return record;
       },
-      { isolation: 'repeatable read' },
+      { isolation: 'repeatable read', ...(signal ? { signal } : {}) },
     );
   } catch (e) {
     if (e instanceof BackendError) {

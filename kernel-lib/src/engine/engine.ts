@@ -58,7 +58,7 @@ import {
   type Transports,
 } from '../delivery/index.js';
 import { dialectOf } from '../dialect/index.js';
-import { DtError, messageOf } from '../errors.js';
+import { DtError, InterruptedError, messageOf } from '../errors.js';
 import { discardedTableName } from '../plan/discards.js';
 import { quarantineTableName } from '../plan/expectations.js';
 import { QUALITY_DDL } from '../quality/catalog.js';
@@ -71,7 +71,6 @@ import { type Verification, verifyDynamicTable } from '../refresh/verify.js';
 import { resumeChanges, suspendChanges } from '../schedule/states.js';
 import { type AlterDynamicTable, type CreateWarehouse, parseStatement, type Statement } from '../sql/ddl.js';
 import type { ReviewAction } from '../sql/expectations.js';
-import { formatLag } from '../sql/lag.js';
 import { type Token, tokenize } from '../sql/lexer.js';
 import { positionAt } from '../sql/position.js';
 import { type ScriptStatement, splitStatements } from '../sql/split.js';
@@ -85,6 +84,7 @@ import {
   type SuspendReason,
   type Warehouse,
 } from '../types.js';
+import { alterSet } from './alter-set.js';
 import { auditedNames, auditRows, recordAudit } from './audit.js';
 import { prepareWrite, type WriteItem } from './bulk.js';
 import type { EngineContext } from './context.js';
@@ -102,6 +102,7 @@ import {
 import { explainCreate } from './explain.js';
 import { isServer, WriteFence } from './fence.js';
 import { alterImmutable } from './immutable.js';
+import { interruptedBetween, refreshInterrupted, statementInterrupted, wasCancelled } from './interrupted.js';
 import { type IdPosition, listQuarantine, reviewQuarantine } from './quarantine.js';
 import { queryError } from './query-error.js';
 import { refuseReaders, renameSteps, swapSteps } from './rename.js';
@@ -132,6 +133,14 @@ export type EngineEvent =
 
 /** A refresh's outcome as the engine reports it: it ran (and wrote a history row), or was skipped. */
 export type RefreshOutcome = Exclude<RunOutcome, { kind: 'catalog-changed' }>;
+
+/**
+ * `signal`: aborting it interrupts the statement under way (the backend cancels it where it can; PGlite runs
+ * it to its end) and the rest of the script, with DT_ERR_INTERRUPTED (engine/interrupted.ts).
+ */
+export interface ExecuteOptions {
+  signal?: AbortSignal;
+}
 
 export interface EngineOptions {
   clock?: Clock;
@@ -250,31 +259,46 @@ export class Engine {
    * Runs every statement of `script` in order and returns their results. Stops at the first error, which is
    * thrown as a DtError whose position (if any) is a line and column of `script`.
    */
-  async execute(script: string): Promise<StatementResult[]> {
+  async execute(script: string, options: ExecuteOptions = {}): Promise<StatementResult[]> {
+    const { signal } = options;
     const results: StatementResult[] = [];
-    for (const stmt of splitStatements(script)) results.push(await this.executeOne(stmt, script));
+    const statements = splitStatements(script);
+    for (const [i, stmt] of statements.entries()) {
+      if (signal?.aborted) throw interruptedBetween(i, statements.length);
+      try {
+        results.push(await this.executeOne(stmt, script, signal));
+      } catch (e) {
+        if (signal?.aborted && wasCancelled(e))
+          throw e instanceof InterruptedError ? e : statementInterrupted(i, statements.length);
+        throw e;
+      }
+    }
     return results;
   }
 
-  private async executeOne(stmt: ScriptStatement, script: string): Promise<StatementResult> {
+  private async executeOne(
+    stmt: ScriptStatement,
+    script: string,
+    signal: AbortSignal | undefined,
+  ): Promise<StatementResult> {
     try {
       // A writing statement waits for a refresh cycle under way (one snapshot per cycle: engine/fence.ts).
       return WRITES.test(stmt.text)
-        ? await this.fence.write(() => this.dispatch(stmt))
-        : await this.dispatch(stmt);
+        ? await this.fence.write(() => this.dispatch(stmt, signal))
+        : await this.dispatch(stmt, signal);
     } catch (e) {
-      throw relocate(e, stmt, script);
+      throw e instanceof InterruptedError ? e : relocate(e, stmt, script);
     }
   }
 
-  private async dispatch(stmt: ScriptStatement): Promise<StatementResult> {
+  private async dispatch(stmt: ScriptStatement, signal?: AbortSignal): Promise<StatementResult> {
     const parsed = await this.guardWrite(stmt, parseStatement(stmt.text, stmt.tokens));
     const audited = auditedNames(parsed);
     const before = new Map(
       await Promise.all(audited.map(async (n) => [n, await this.catalog.get(n)] as const)),
     );
     try {
-      const result = await this.run(stmt, parsed);
+      const result = await this.run(stmt, parsed, signal);
       if (audited.length > 0) {
         const after = new Map(
           await Promise.all(audited.map(async (n) => [n, await this.catalog.get(n)] as const)),
@@ -301,7 +325,11 @@ export class Engine {
     }
   }
 
-  private async run(stmt: ScriptStatement, parsed: Statement): Promise<StatementResult> {
+  private async run(
+    stmt: ScriptStatement,
+    parsed: Statement,
+    signal?: AbortSignal,
+  ): Promise<StatementResult> {
     const status = (message: string): StatementResult => ({
       sql: stmt.text,
       kind: parsed.kind,
@@ -342,7 +370,7 @@ export class Engine {
             );
           parsed = { ...parsed, orReplace: existing !== undefined };
         }
-        const outcome = await createDynamicTable(this.ctx, parsed, stmt.text);
+        const outcome = await createDynamicTable(this.ctx, parsed, stmt.text, signal);
         if (outcome.created) {
           this.catalogChanged({
             type: 'catalog',
@@ -354,7 +382,7 @@ export class Engine {
         return status(outcome.message);
       }
       case 'alter_dynamic_table': {
-        if (parsed.action.kind !== 'verify') return status(await this.alter(parsed, stmt.text));
+        if (parsed.action.kind !== 'verify') return status(await this.alter(parsed, stmt.text, signal));
         const v = await this.verify(parsed.name);
         const frozen =
           v.immutableRows === undefined
@@ -411,11 +439,11 @@ export class Engine {
           ...(columnsOf ? { columnsOf } : {}),
         });
         try {
-          const result = await this.captured(translation.text);
+          const result = await this.captured(translation.text, signal);
           return {
             sql: stmt.text,
             kind: parsed.kind,
-            ...(result ?? (await this.backend.query(translation.text))),
+            ...(result ?? (await this.backend.query(translation.text, undefined, { signal }))),
           };
         } catch (e) {
           throw queryError(e, translation, 0, stmt.text, 0);
@@ -429,7 +457,12 @@ export class Engine {
    * to one data timestamp, as Snowflake does. Throws DT_ERR_REFRESH_FAILED if it or an upstream fails; every
    * DT keeps its previous contents then, and those that could not run record UPSTREAM_FAILED.
    */
-  async refresh(name: string, trigger: RefreshTrigger = 'MANUAL'): Promise<RefreshRecord> {
+  async refresh(
+    name: string,
+    trigger: RefreshTrigger = 'MANUAL',
+    options: ExecuteOptions = {},
+  ): Promise<RefreshRecord> {
+    const { signal } = options;
     // What the engine knows: each refresh checks it against the database's catalog (refresh/run.ts).
     const all = await this.catalog.list({ fresh: false });
     const dt = all.find((d) => d.name === name);
@@ -441,7 +474,10 @@ export class Engine {
     const dataTimestamp = this.clock.now();
     const failed = new Map<string, string>();
     let last: RefreshRecord | undefined;
+    const done: string[] = [];
     for (const n of topologicalOrder(edges).filter((x) => needed.has(x))) {
+      // Interrupted: what refreshed so far stays (each whole); the rest does not run.
+      if (signal?.aborted) throw refreshInterrupted(n, done);
       const target = all.find((d) => d.name === n) as DynamicTable;
       const broken = target.sources.map((s) => failed.get(s.name)).find((f) => f !== undefined);
       if (broken !== undefined) {
@@ -449,8 +485,10 @@ export class Engine {
         last = await this.recordNotRun(target, 'UPSTREAM_FAILED', `upstream ${broken} failed`, trigger);
         continue;
       }
-      last = await this.refreshWaiting(target, { trigger, dataTimestamp });
+      last = await this.refreshWaiting(target, { trigger, dataTimestamp, ...(signal ? { signal } : {}) });
+      if (last.state !== 'SUCCEEDED' && signal?.aborted) throw refreshInterrupted(n, done);
       if (last.state !== 'SUCCEEDED') failed.set(n, n);
+      else done.push(n);
     }
     if (last?.state !== 'SUCCEEDED') {
       throw new DtError(
@@ -644,7 +682,7 @@ export class Engine {
    * DuckDB has no triggers: a write to a captured table runs here, in its own transaction, with its changes
    * recorded (see capture/duckdb.ts). Returns undefined for anything else, which then runs as it is.
    */
-  private async captured(sql: string): Promise<QueryResult | undefined> {
+  private async captured(sql: string, signal?: AbortSignal): Promise<QueryResult | undefined> {
     if (!this.ledger.seesEveryWrite) return undefined;
     const captured = await duckdbCapturedSources(this.backend);
     const tokens = tokenize(sql);
@@ -654,7 +692,12 @@ export class Engine {
       return undefined;
     }
     return withCaptureLock(this.backend, () =>
-      this.backend.transaction(async (tx) => (await capturedWrite(tx, sql, tokens, captured)) as QueryResult),
+      this.backend.transaction(
+        async (tx) => (await capturedWrite(tx, sql, tokens, captured)) as QueryResult,
+        {
+          signal,
+        },
+      ),
     );
   }
 
@@ -767,7 +810,7 @@ export class Engine {
     return dt;
   }
 
-  private async alter(stmt: AlterDynamicTable, sql: string): Promise<string> {
+  private async alter(stmt: AlterDynamicTable, sql: string, signal?: AbortSignal): Promise<string> {
     const dt = await this.catalog.get(stmt.name);
     if (!dt) {
       if (stmt.ifExists) return `Dynamic table ${stmt.name} does not exist, statement succeeded.`;
@@ -778,7 +821,7 @@ export class Engine {
       case 'verify':
         return (await this.verify(dt.name)).equal ? 'equal' : 'different';
       case 'refresh': {
-        const r = await this.refresh(dt.name);
+        const r = await this.refresh(dt.name, 'MANUAL', { signal });
         return `Dynamic table ${dt.name} refreshed (${r.refreshAction}, ${r.rowsInserted} rows).`;
       }
       case 'suspend':
@@ -790,33 +833,9 @@ export class Engine {
         return `Dynamic table ${dt.name} ${verb}${others.length > 0 ? ` (also ${verb}: ${others.join(', ')})` : ''}.`;
       }
       case 'set': {
-        for (const named of [action.warehouse, action.initializationWarehouse]) {
-          if (named && !(await this.catalog.warehouses()).some((w) => w.name === named))
-            throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${named} does not exist`);
-        }
-        const { targetLag, warehouse, comment, scheduler, initializationWarehouse } = action;
-        await updateDynamicTable(this.backend, dt.name, {
-          ...(targetLag ? { target_lag_s: targetLag.kind === 'duration' ? targetLag.seconds : null } : {}),
-          ...(warehouse ? { warehouse } : {}),
-          ...(comment !== undefined ? { comment } : {}),
-          ...(scheduler ? { scheduler } : {}),
-          ...(initializationWarehouse !== undefined
-            ? { initialization_warehouse: initializationWarehouse }
-            : {}),
-        });
+        const answer = await alterSet(this.backend, dt.name, action, await this.catalog.warehouses(), sql);
         this.catalogChanged({ type: 'catalog', action: 'altered', name: dt.name });
-        const what = [
-          targetLag ? `TARGET_LAG = ${formatLag(targetLag)}` : '',
-          warehouse ? `WAREHOUSE = ${warehouse}` : '',
-          comment === null ? 'COMMENT unset' : comment !== undefined ? 'COMMENT' : '',
-          scheduler ? `SCHEDULER = ${scheduler}` : '',
-          initializationWarehouse === null
-            ? 'INITIALIZATION_WAREHOUSE unset'
-            : initializationWarehouse
-              ? `INITIALIZATION_WAREHOUSE = ${initializationWarehouse}`
-              : '',
-        ].filter(Boolean);
-        return `Dynamic table ${dt.name} altered: ${what.join(', ')}.`;
+        return answer;
       }
       case 'rename': {
         refuseReaders(await this.edges(), [dt.name], 'rename');
@@ -922,7 +941,9 @@ export class Engine {
       if (ifExists) return `Warehouse ${name} does not exist, statement succeeded.`;
       throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${name} does not exist`);
     }
-    const users = (await this.catalog.list()).filter((d) => d.warehouse === name).map((d) => d.name);
+    const users = (await this.catalog.list())
+      .filter((d) => d.warehouse === name || d.initializationWarehouse === name)
+      .map((d) => d.name);
     if (users.length > 0) {
       throw new DtError(
         'DT_ERR_HAS_DEPENDENTS',

@@ -43,6 +43,14 @@ export async function explainCreate(
     ['refresh_mode_reason', dt.refreshModeReason],
     ['target_lag', formatLag(dt.targetLag)],
     ['warehouse', dt.warehouse],
+    ...(dt.initializationWarehouse !== undefined
+      ? [
+          [
+            'initialization_warehouse',
+            `${dt.initializationWarehouse} (the first refresh and every reinitialization)`,
+          ],
+        ]
+      : []),
     ...(dt.immutableWhere !== undefined
       ? [
           [

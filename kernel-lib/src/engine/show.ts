@@ -117,7 +117,12 @@ export function showWarehousesResult(
 export function describeResult(
   columns: { name: string; type: string; nullable: boolean }[],
   expectations: Expectation[] = [],
-  frozen: { immutableWhere?: string; backfillFrom?: string } = {},
+  props: {
+    immutableWhere?: string;
+    backfillFrom?: string;
+    warehouse?: string;
+    initializationWarehouse?: string;
+  } = {},
 ): {
   columns: ResultColumn[];
   rows: Value[][];
@@ -129,13 +134,24 @@ export function describeResult(
       ...columns.map((c) => [c.name, c.type, 'COLUMN', c.nullable ? 'Y' : 'N']),
       ...expectations.map((e) => [e.name, e.condition, 'EXPECTATION', `ON VIOLATION ${e.action}`]),
       // IMMUTABLE WHERE: the predicate, and the table the immutable region was backfilled from.
-      ...(frozen.immutableWhere !== undefined
+      ...(props.immutableWhere !== undefined
         ? [
             [
               'immutable region',
-              frozen.immutableWhere,
+              props.immutableWhere,
               'IMMUTABLE WHERE',
-              frozen.backfillFrom !== undefined ? `BACKFILL FROM ${frozen.backfillFrom}` : null,
+              props.backfillFrom !== undefined ? `BACKFILL FROM ${props.backfillFrom}` : null,
+            ],
+          ]
+        : []),
+      // INITIALIZATION_WAREHOUSE: the warehouse of initializations, and the one of every other refresh.
+      ...(props.initializationWarehouse !== undefined
+        ? [
+            [
+              'initialization warehouse',
+              props.initializationWarehouse,
+              'INITIALIZATION_WAREHOUSE',
+              props.warehouse !== undefined ? `other refreshes on ${props.warehouse}` : null,
             ],
           ]
         : []),

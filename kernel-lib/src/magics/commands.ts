@@ -125,7 +125,11 @@ export async function runDtCommand(
       ];
     }
     case 'refresh':
-      return [historyBundle([await engine.refresh(command.name)])];
+      return [
+        historyBundle([
+          await engine.refresh(command.name, 'MANUAL', control.signal ? { signal: control.signal } : {}),
+        ]),
+      ];
     case 'verify': {
       const v = await engine.verify(command.name);
       // IMMUTABLE WHERE: only the mutable region is compared (refresh/verify.ts).

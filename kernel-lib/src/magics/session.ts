@@ -239,8 +239,9 @@ export class MagicSession {
   private async execute(command: MagicCommand, cell: string, control: RunControl): Promise<OutputBundle[]> {
     if (command.kind === 'sql') {
       const { engine } = await this.connect();
+      // Interruptible while a statement runs (engine/interrupted.ts), not only between commands.
       const results = await engine
-        .execute(command.sql)
+        .execute(command.sql, control.signal ? { signal: control.signal } : {})
         .catch((e: unknown) => Promise.reject(moveError(e, cell, (o) => o + command.offset)));
       const last = results.at(-1);
       if (command.save && last) this.saved.set(command.save, { columns: last.columns, rows: last.rows });
@@ -257,7 +258,7 @@ export class MagicSession {
     if (command.kind === 'dynamic_table') {
       const { engine } = await this.connect();
       const [result] = await engine
-        .execute(command.ddl)
+        .execute(command.ddl, control.signal ? { signal: control.signal } : {})
         .catch((e: unknown) => Promise.reject(moveError(e, cell, command.toCell)));
       const dt = (await engine.listDynamicTables()).find((d) => d.name === command.statement.name);
       const how = dt ? `\nrefresh mode ${dt.effectiveMode}: ${dt.refreshModeReason}` : '';

@@ -27,8 +27,12 @@ export interface RefreshRequest {
   trigger: RefreshTrigger;
   /** The snapshot time the refresh's contents will reflect (engine clock, ms). */
   dataTimestamp: number;
+  /** The size of the warehouse the refresh runs on (`warehouse`, else the DT's). */
   warehouseSize: WarehouseSize;
-  /** The warehouse billed when it is not the DT's own (the initial refresh on INITIALIZATION_WAREHOUSE). */
+  /**
+   * The warehouse the refresh runs on and is billed to when it is not the DT's WAREHOUSE: its
+   * INITIALIZATION_WAREHOUSE, for an initial refresh or a REINITIALIZE (refresh/billing.ts).
+   */
   warehouse?: string;
   planningMs: number;
   /** Why this action, in words (shown in history). */
@@ -55,6 +59,8 @@ export interface Measured {
   rowsDeleted: number;
   /** Source rows the refresh read (schedule/cost.ts): all of them for a recompute, the changes otherwise. */
   rowsRead: number;
+  /** The warehouse it ran on (the scheduler places it in that warehouse's run). */
+  warehouse: string;
 }
 
 export interface RefreshTiming {
@@ -149,6 +155,7 @@ export async function executeRefresh(
     rowsInserted: done.rowsInserted,
     rowsDeleted: done.rowsDeleted,
     rowsRead: await sourceRowsRead(tx, req.dt, work),
+    warehouse: req.warehouse ?? req.dt.warehouse,
   };
   const t = req.timing?.(measured) ?? { ...measured, queuedMs: 0 };
   const row = {

@@ -16,7 +16,7 @@
  * pending queries and cancels the one running when the deadline passes (backends/duckdb.ts). PGlite cannot
  * be interrupted mid-statement (it runs on the JavaScript thread), so there a timeout is not enforced.
  */
-import { type Backend, BackendError, exec, type Queryable } from '../backends/backend.js';
+import { type Backend, BackendError, exec, QUERY_CANCELED, type Queryable } from '../backends/backend.js';
 import type { DuckDbTransactionOptions } from '../backends/duckdb.js';
 import { type LedgerMark, WriteLedger } from '../capture/ledger.js';
 import { withCaptureLock } from '../capture/lock.js';
@@ -37,7 +37,8 @@ import { refreshSelect } from '../plan/full.js';
 import { recomputedRegion } from '../plan/immutable.js';
 import { modelTiming } from '../schedule/cost.js';
 import { translateSql, translateType } from '../sql/translate.js';
-import type { DynamicTable, RefreshRecord, RefreshTrigger } from '../types.js';
+import type { DynamicTable, RefreshAction, RefreshRecord, RefreshTrigger } from '../types.js';
+import { refreshWarehouse } from './billing.js';
 import { chooseWork } from './choose-work.js';
 import { ExpectationFailed, ExpectationRun, writeResults } from './expectations.js';
 import {
@@ -60,6 +61,8 @@ export interface RunOptions {
   skipIfCurrent?: boolean;
   /** Cancel the refresh after this many real milliseconds (PostgreSQL server and DuckDB; not PGlite). */
   timeoutMs?: number;
+  /** Aborting it cancels the refresh (PostgreSQL server and DuckDB mid-statement; PGlite between statements). */
+  signal?: AbortSignal;
   timing?: (measured: Measured) => RefreshTiming;
   /** What the engine knows, so that a refresh finding nothing changed need not read the catalog. */
   known?: KnownState;
@@ -102,7 +105,6 @@ export class DtMutex {
 
 const LOCK_NOT_AVAILABLE = '55P03';
 const SERIALIZATION_FAILURE = '40001';
-const QUERY_CANCELED = '57014';
 
 export async function runRefresh(
   backend: Backend,
@@ -135,7 +137,10 @@ export async function runRefresh(
   if (run) request.expectations = run;
   // DuckDB takes the timeout as a transaction option (the Backend interface's options do not declare it yet,
   // hence the typed variable rather than a literal); the Postgres family sets statement_timeout below.
-  const txOptions: DuckDbTransactionOptions = { isolation: 'repeatable read' };
+  const txOptions: DuckDbTransactionOptions = {
+    isolation: 'repeatable read',
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
   const dialect = dialectOf(backend.family);
   if (dialect.timeoutAsTransactionOption && options.timeoutMs !== undefined)
     txOptions.timeoutMs = options.timeoutMs;
@@ -145,6 +150,8 @@ export async function runRefresh(
   const tracked = trackedSources(dt);
   let mark: LedgerMark | undefined;
   let read: RefreshMetadata | undefined;
+  // The action chosen, once it is (an initializing one runs on INITIALIZATION_WAREHOUSE: billing.ts).
+  let action: RefreshAction | undefined;
   try {
     // On DuckDB a refresh takes turns with captured writes (see capture/lock.ts).
     const outcome = await withCaptureLock(backend, () => {
@@ -222,6 +229,8 @@ export async function runRefresh(
           (t) => recomputeWork(t, request),
           run,
         );
+        action = work.action;
+        await onWarehouse(rtx, request, refreshWarehouse(dt, action));
         const record = await executeRefresh(rtx, request, () => clock.now(), work);
         await options.beforeCommit?.(rtx, record);
         return { kind: 'ran', record };
@@ -245,13 +254,15 @@ export async function runRefresh(
       rowsInserted: 0,
       rowsDeleted: 0,
       rowsRead: 0,
+      warehouse: refreshWarehouse(dt, action),
     };
+    await onWarehouse(backend, request, measured.warehouse, true);
     const t = options.timing?.(measured) ?? { ...measured, queuedMs: 0 };
-    const wh = (await listWarehouses(backend)).find((w) => w.name === dt.warehouse);
-    request.warehouseSize = wh?.size ?? 'XSMALL';
-    const message = cancelled
-      ? `refresh cancelled after exceeding its timeout of ${options.timeoutMs} ms: ${e.message}`
-      : e.message;
+    const message = !cancelled
+      ? e.message
+      : options.signal?.aborted
+        ? 'refresh interrupted: cancelled on request while it ran; previous contents kept'
+        : `refresh cancelled after exceeding its timeout of ${options.timeoutMs} ms: ${e.message}`;
     const record = await recordFailedRefresh(
       backend,
       request,
@@ -268,6 +279,18 @@ export async function runRefresh(
     }
     return { kind: 'ran', record };
   }
+}
+
+/**
+ * Puts the refresh on warehouse `name` (with its size) when that is not the DT's own, whose size the refresh's
+ * metadata carries; `always`: read the size in any case (a failed refresh, whose metadata is gone).
+ */
+async function onWarehouse(db: Queryable, request: RefreshRequest, name: string, always = false) {
+  const own = name === request.dt.warehouse;
+  if (!own) request.warehouse = name;
+  if (own && !always) return;
+  const wh = (await listWarehouses(db)).find((w) => w.name === name);
+  request.warehouseSize = wh?.size ?? 'XSMALL';
 }
 
 /**

@@ -20,6 +20,7 @@ import { type Clock, isManual, ManualClock, realDelayUntil } from '../clock.js';
 import type { Engine } from '../engine/engine.js';
 import { isServer, withSourcesLocked } from '../engine/fence.js';
 import { messageOf, yieldToEventLoop } from '../errors.js';
+import { refreshWarehouse } from '../refresh/billing.js';
 import type { Measured, RefreshTiming } from '../refresh/full.js';
 import type { WarehouseSize } from '../sql/ddl.js';
 import type { DynamicTable } from '../types.js';
@@ -338,11 +339,16 @@ export class Scheduler {
       return finish({ ok: false, endAt: readyAt });
     }
 
-    const wh = this.warehouses.get(dt.warehouse);
-    const release = simulated || !wh ? () => {} : await wh.acquire();
+    // The warehouse the refresh runs on: INITIALIZATION_WAREHOUSE for an initial refresh or a REINITIALIZE
+    // (refresh/billing.ts). Its concurrency slot is taken before the refresh, when only an initial refresh can
+    // be foreseen; the refresh says where it ran (`m.warehouse`), and is placed and billed there.
+    const slot = this.warehouses.get(refreshWarehouse(dt, undefined));
+    const release = simulated || !slot ? () => {} : await slot.acquire();
     const startAt = this.clock.now();
     let placed: RefreshTiming | undefined;
+    let wh = slot;
     const timing = (m: Measured) => {
+      wh = this.warehouses.get(m.warehouse);
       if (simulated) {
         const d = (this.options.simulatedDuration ?? defaultDuration)({
           name: dt.name,
@@ -391,6 +397,7 @@ export class Scheduler {
     // Like Snowflake, finding that nothing changed (NO_DATA) needs no warehouse: it neither resumes a
     // suspended one nor keeps a running one awake.
     const noData = outcome.record.refreshAction === 'NO_DATA';
+    wh = this.warehouses.get(outcome.record.warehouse) ?? wh;
     if (!noData && wh?.noteBusy(t.startMs, t.endMs).resumed)
       this.own.next({ type: 'warehouse', action: 'resumed', warehouse: wh.spec.name, at: t.startMs });
     const ok = outcome.record.state === 'SUCCEEDED';

@@ -18,6 +18,7 @@ export {
   type WarehouseSize,
 } from './warehouse-ddl.js';
 
+import { alterSet, alterUnset, lagValue, unsupportedClause, warehouseName } from './dt-options.js';
 import {
   atConstraint,
   checkDistinct,
@@ -29,8 +30,8 @@ import {
   type ReviewIds,
 } from './expectations.js';
 import { type NotificationStatement, parseNotificationStatement } from './integration-ddl.js';
-import { parseLagDuration, type TargetLag } from './lag.js';
-import { isKeyword, significant, stringValue, type Token } from './lexer.js';
+import type { TargetLag } from './lag.js';
+import { isKeyword, significant, type Token } from './lexer.js';
 import { parseQualityStatement, type QualityStatement } from './quality-ddl.js';
 
 export type RefreshMode = 'AUTO' | 'FULL' | 'INCREMENTAL';
@@ -53,8 +54,10 @@ export interface CreateDynamicTable {
   columns?: ColumnSpec[];
   targetLag: TargetLag;
   warehouse?: string;
-  /** INITIALIZATION_WAREHOUSE: the warehouse the initial refresh is billed to. */
+  /** INITIALIZATION_WAREHOUSE: the warehouse of the initial refresh and of every REINITIALIZE. */
   initializationWarehouse?: string;
+  /** Where each warehouse name stands in the statement (for a positioned unknown-warehouse error). */
+  warehouseAt?: WarehouseOffsets;
   refreshMode: RefreshMode;
   initialize: InitializeMode;
   scheduler: SchedulerMode;
@@ -69,6 +72,12 @@ export interface CreateDynamicTable {
   queryOffset: number;
 }
 
+/** Offsets of the warehouse names a statement gives. */
+export interface WarehouseOffsets {
+  warehouse?: number;
+  initializationWarehouse?: number;
+}
+
 export type AlterAction =
   | { kind: 'suspend' }
   | { kind: 'resume' }
@@ -81,8 +90,10 @@ export type AlterAction =
       comment?: string | null;
       /** Only through CREATE OR ALTER. */
       scheduler?: SchedulerMode;
-      /** Only through CREATE OR ALTER (null: unset). */
+      /** INITIALIZATION_WAREHOUSE (null: UNSET). */
       initializationWarehouse?: string | null;
+      /** Where each warehouse name stands in the statement (for a positioned unknown-warehouse error). */
+      warehouseAt?: WarehouseOffsets;
     }
   | { kind: 'rename'; newName: string }
   | { kind: 'swap'; other: string }
@@ -252,27 +263,6 @@ function end(c: Cursor): void {
 
 const endOfScope = (c: Cursor) => c.atEnd() || isKeyword(c.peek(), 'STARTS') || isKeyword(c.peek(), 'LIMIT');
 
-/** Snowflake clauses of CREATE DYNAMIC TABLE that DT Lab does not have, and what to do instead. */
-const UNSUPPORTED_CLAUSES: Record<string, string> = {
-  CLUSTER: 'CLUSTER BY is not supported: the backends here have no clustering keys; leave it out',
-  FROZEN: 'FROZEN WHERE (frozen regions) is not supported yet: every row is maintained; leave it out',
-  CLONE: 'CREATE DYNAMIC TABLE … CLONE is not supported: create it from its query instead',
-  COPY: 'COPY GRANTS is not supported: DT Lab has no access control; leave it out',
-  WITH: 'WITH … POLICY / TAG / CONTACT is not supported: DT Lab has no access control or tags; leave it out',
-  ROW: 'ROW ACCESS POLICY is not supported: DT Lab has no access control; leave it out',
-  AGGREGATION: 'AGGREGATION POLICY is not supported: DT Lab has no access control; leave it out',
-  TAG: 'TAG is not supported: DT Lab has no object tags; leave it out',
-  DATA_RETENTION_TIME_IN_DAYS:
-    'DATA_RETENTION_TIME_IN_DAYS is not supported: DT Lab keeps no Time Travel; leave it out',
-  MAX_DATA_EXTENSION_TIME_IN_DAYS:
-    'MAX_DATA_EXTENSION_TIME_IN_DAYS is not supported: DT Lab keeps no Time Travel; leave it out',
-};
-
-function unsupportedClause(c: Cursor, t: Token): void {
-  const message = UNSUPPORTED_CLAUSES[t.text.toUpperCase()];
-  if (message) c.unsupported(message, t);
-}
-
 function showFilters(c: Cursor): ShowFilters {
   const out: ShowFilters = {};
   if (c.accept('LIKE')) out.like = c.string('a LIKE pattern');
@@ -323,6 +313,7 @@ function createDynamicTable(
   let targetLag: TargetLag | undefined;
   let warehouse: string | undefined;
   let initializationWarehouse: string | undefined;
+  const warehouseAt: WarehouseOffsets = {};
   let refreshMode: RefreshMode = 'AUTO';
   let initialize: InitializeMode = 'ON_CREATE';
   let scheduler: SchedulerMode = 'ENABLE';
@@ -352,10 +343,12 @@ function createDynamicTable(
         targetLag = lagValue(c);
         break;
       case 'WAREHOUSE':
-        warehouse = c.identifier('a warehouse name');
+        warehouseAt.warehouse = c.peek()?.start ?? 0;
+        warehouse = warehouseName(c);
         break;
       case 'INITIALIZATION_WAREHOUSE':
-        initializationWarehouse = c.identifier('a warehouse name');
+        warehouseAt.initializationWarehouse = c.peek()?.start ?? 0;
+        initializationWarehouse = warehouseName(c);
         break;
       case 'REFRESH_MODE':
         refreshMode = c.choice('REFRESH_MODE', ['AUTO', 'FULL', 'INCREMENTAL']);
@@ -390,6 +383,7 @@ function createDynamicTable(
     targetLag,
     ...(warehouse ? { warehouse } : {}),
     ...(initializationWarehouse ? { initializationWarehouse } : {}),
+    ...(Object.keys(warehouseAt).length > 0 ? { warehouseAt } : {}),
     refreshMode,
     initialize,
     scheduler,
@@ -441,20 +435,6 @@ function columnList(c: Cursor, sql: string): { columns: ColumnSpec[]; expectatio
   return { columns, expectations };
 }
 
-function lagValue(c: Cursor): TargetLag {
-  if (c.accept('DOWNSTREAM')) return { kind: 'downstream' };
-  const t = c.peek();
-  // Snowflake's documentation writes it quoted too: TARGET_LAG = 'DOWNSTREAM'.
-  if (t?.kind === 'string' && stringValue(t).trim().toUpperCase() === 'DOWNSTREAM') {
-    c.next();
-    return { kind: 'downstream' };
-  }
-  const text = c.string("a target lag such as '1 minute' or DOWNSTREAM");
-  const parsed = parseLagDuration(text);
-  if ('error' in parsed) c.failOption(parsed.error, t);
-  return { kind: 'duration', seconds: parsed.seconds };
-}
-
 function alterDynamicTable(c: Cursor, sql: string): AlterDynamicTable {
   const ifExists = c.accept('IF', 'EXISTS');
   const name = c.identifier('a dynamic table name');
@@ -477,38 +457,15 @@ function alterDynamicTable(c: Cursor, sql: string): AlterDynamicTable {
   } else if (c.accept('UNSET', 'IMMUTABLE', 'WHERE')) {
     action = { kind: 'immutable', where: null };
   } else if (c.accept('SET')) {
-    const set: Extract<AlterAction, { kind: 'set' }> = { kind: 'set' };
-    do {
-      const t = c.peek();
-      const option = t?.kind === 'word' ? t.text.toUpperCase() : '';
-      if (option === 'TARGET_LAG' || option === 'LAG') {
-        c.next();
-        c.expectOp('=');
-        set.targetLag = lagValue(c);
-      } else if (option === 'WAREHOUSE') {
-        c.next();
-        c.expectOp('=');
-        set.warehouse = c.identifier('a warehouse name');
-      } else if (option === 'COMMENT') {
-        c.next();
-        c.expectOp('=');
-        set.comment = c.string('a comment');
-      } else if (option === 'REFRESH_MODE' || option === 'INITIALIZE') {
-        c.failOption(`${option} cannot be altered: use CREATE OR REPLACE DYNAMIC TABLE`, t);
-      } else {
-        c.fail('expected TARGET_LAG, WAREHOUSE or COMMENT after SET');
-      }
-    } while (!c.atEnd());
-    action = set;
+    action = alterSet(c);
   } else if (c.accept('UNSET')) {
-    c.expect('COMMENT');
-    action = { kind: 'set', comment: null };
+    action = alterUnset(c);
   } else {
     // ALTER … CLUSTER BY and the like: refused naming the clause.
     const t = c.peek();
     if (t) unsupportedClause(c, t);
     c.fail(
-      'expected SUSPEND, RESUME, REFRESH, VERIFY, SET, UNSET COMMENT, RENAME TO, SWAP WITH, ADD CONSTRAINT, DROP CONSTRAINT, READMIT or DISCARD',
+      'expected SUSPEND, RESUME, REFRESH, VERIFY, SET, UNSET, RENAME TO, SWAP WITH, ADD CONSTRAINT, DROP CONSTRAINT, READMIT or DISCARD',
     );
   }
   end(c);
