@@ -1,13 +1,17 @@
 /**
- * JupyterLab's interrupt for magic cells the page runs. The toolbar's stop button, Kernel → Interrupt Kernel
- * (a semantic command that delegates to the notebook's) and the `I, I` shortcut all execute
- * `notebook:interrupt-kernel`, which interrupts the notebook's kernel if it has one; with no kernel (JupyterLite,
- * a notebook whose magics run in the page) nothing would stop them. This plugin listens to the command
- * registry's `commandExecuted` and aborts the page-run magic cells of the current notebook — the one the command
- * acts on — the running one between two units of its work, the queued ones before they start — and pauses
- * `%dt clock run`.
+ * JupyterLab's interrupt for magic cells the page runs. The toolbar's stop button and the `I, I` shortcut execute
+ * `notebook:interrupt-kernel`; Kernel → Interrupt Kernel executes `kernelmenu:interrupt`, a semantic command that
+ * executes `notebook:interrupt-kernel` for the current notebook (enabled whenever a notebook is the current
+ * widget, with a kernel or not), passing the notebook's id as `semanticWidget`. That command interrupts the
+ * notebook's kernel if it has one; with no kernel (JupyterLite, a notebook whose magics run in the page)
+ * nothing would stop the page's cells. This plugin listens to the command registry's `commandExecuted` and
+ * aborts the page-run magic cells of the notebook the command acts on (the one named by `semanticWidget`, else
+ * the current one) — the running one mid-statement or between two units of its work, the queued ones before
+ * they start — and pauses `%dt clock run`. (JupyterLab 4.5 has no other interrupt command: `console:interrupt-
+ * kernel` is a console's.)
  */
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { SemanticCommand } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import './runtime.js'; // declares window.dtlab
 
@@ -36,8 +40,12 @@ export const interruptPlugin: JupyterFrontEndPlugin<void> = {
   autoStart: true,
   requires: [INotebookTracker],
   activate: (app, tracker: INotebookTracker) => {
-    app.commands.commandExecuted.connect((_, { id }) => {
-      if (id === INTERRUPT_COMMAND) interrupt(tracker.currentWidget?.content.model);
+    app.commands.commandExecuted.connect((_, { id, args }) => {
+      if (id !== INTERRUPT_COMMAND) return;
+      const named = args[SemanticCommand.WIDGET];
+      const panel =
+        (typeof named === 'string' && tracker.find((w) => w.id === named)) || tracker.currentWidget;
+      interrupt(panel?.content.model);
     });
   },
 };

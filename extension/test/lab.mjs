@@ -34,10 +34,11 @@ export async function checkInstalled() {
 }
 
 /**
- * Starts JupyterLab; `notebooks` maps file names to notebook JSON (objects). Resolves to
- * { base, token, url(name), log(), stop() }.
+ * Starts JupyterLab; `notebooks` maps file names to notebook JSON (objects); `exposeApp`: the page gets the
+ * application as `window.jupyterapp` (JupyterLab's `expose_app_in_browser`), for tests that execute commands.
+ * Resolves to { base, token, url(name), log(), stop() }.
  */
-export async function startLab(notebooks) {
+export async function startLab(notebooks, { exposeApp = false } = {}) {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'dtlab-lab-'));
   const rootDir = path.join(tmp, 'root');
   await mkdir(rootDir);
@@ -59,6 +60,7 @@ export async function startLab(notebooks) {
     '--LabApp.news_url=',
     '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate',
   );
+  if (exposeApp) args.push('--LabApp.expose_app_in_browser=True');
   if (process.getuid?.() === 0) args.push('--allow-root'); // CI containers run as root
   const server = spawn(JUPYTER, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
