@@ -104,6 +104,19 @@ describe.each(BACKEND_KINDS)('refresh fast path on %s', (kind) => {
     ]);
   });
 
+  it('a FULL refresh of a DT refreshed in full keeps the known catalog: the next one reads no catalog', async () => {
+    await engine.execute("INSERT INTO src VALUES (7, 1, 2, DATE '2024-01-10')");
+    expect(await action('recent')).toBe('FULL');
+    await engine.execute("INSERT INTO src VALUES (8, 2, 3, DATE '2024-01-10')");
+    const sent = record(backend);
+    expect(await action('recent')).toBe('FULL');
+    const reads = sent.filter((s) => CATALOG_READ.test(s) && !s.includes('dtlab.changes_since'));
+    expect(reads).toEqual([]);
+    expect(await rows('ALTER DYNAMIC TABLE recent VERIFY')).toEqual([
+      ['Dynamic table recent equals its query.'],
+    ]);
+  });
+
   it('ALTER DYNAMIC TABLE … REFRESH run as SQL keeps the known catalog: the next refresh stays on the fast path', async () => {
     await engine.execute('INSERT INTO src VALUES (11, 1, 2, NULL)');
     expect(await rows('ALTER DYNAMIC TABLE totals REFRESH')).toEqual([
