@@ -5,11 +5,18 @@
  * table gets exactly the rows, typed as its columns, the write is captured (a DT reading the table refreshes
  * incrementally and equals its query), nothing is left behind, and a failing write changes nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Backend, Value } from '../src/backends/backend.js';
 import { Engine } from '../src/engine/engine.js';
+import { translateSql } from '../src/sql/translate.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
 import { recording } from './helpers/recording.js';
+
+// The rows' statement is built by the engine in the backend's SQL: counted to prove it is not translated.
+vi.mock(import('../src/sql/translate.js'), async (original) => {
+  const m = await original();
+  return { ...m, translateSql: vi.fn(m.translateSql) };
+});
 
 const ROWS: Value[][] = [
   [1, 'plain', '12.50', '2024-02-29', true],
@@ -87,6 +94,18 @@ describe.each(BACKEND_KINDS)('bulk inserts on %s', (kind) => {
     expect(await stages()).toBe(0);
     const refreshed = await engine.refresh('item_totals');
     expect([refreshed.refreshAction, refreshed.changesRead]).toEqual(['NO_DATA', { items: 0 }]);
+    expect((await engine.verify('item_totals')).equal).toBe(true);
+  });
+
+  it('rows are written without translating or parsing their statement', async () => {
+    vi.mocked(translateSql).mockClear();
+    await engine.write([{ insert: 'items', rows: [[7, 'seven', '7', '2021-07-07', true]] }]);
+    expect(vi.mocked(translateSql)).not.toHaveBeenCalled();
+    // A statement given as text still is.
+    await engine.write(['DELETE FROM items WHERE id = 7']);
+    expect(vi.mocked(translateSql)).toHaveBeenCalledTimes(1);
+    const refreshed = await engine.refresh('item_totals');
+    expect([refreshed.refreshAction, refreshed.changesRead]).toEqual(['INCREMENTAL', { items: 2 }]);
     expect((await engine.verify('item_totals')).equal).toBe(true);
   });
 

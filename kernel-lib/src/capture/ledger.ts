@@ -8,9 +8,12 @@
  * DT's redefinition, a reinitialized capture, a write to a source whose capture is gone) as a new epoch,
  * which makes every DT ask the database again. Until then a DT's refresh also reuses what its previous one
  * read of the catalog (columns, capture standing: `knownStatics`) and reads only what writes move.
- * Ordering is what makes it exact: a writer counts its write after the write committed, and a refresh takes
- * its mark before its transaction (so before its snapshot). A write counted before the mark was committed
- * before the snapshot, and so was read; one counted after the mark makes the next refresh look.
+ * Ordering is what makes it exact: a writer counts its write after the write committed and before it releases
+ * the capture lock (capture/lock.ts), and a refresh takes its mark under that lock, before its transaction (so
+ * before its snapshot). A write counted before the mark was committed before the snapshot, and so was read;
+ * one counted after the mark makes the next refresh look; and none is committed but not yet counted at a
+ * mark. So a source whose count did not move since a DT's last refresh has no change rows past the DT's
+ * position: its summary is empty without a look (catalog/refresh-metadata.ts prefetchMovingMetadata).
  */
 import type { StaticMetadata } from '../catalog/refresh-metadata.js';
 

@@ -182,18 +182,22 @@ export function staticPart(meta: StaticMetadata): StaticMetadata {
 
 /**
  * DuckDB, with the static part known: one statement for the rest — the capture position, the DT's positions,
- * each source's change counts since its position (the summaries) and the history id.
+ * each source's change counts since its position (the summaries) and the history id. `quiet` sources were
+ * written by nobody since the DT's last refresh (capture/ledger.ts, which sees every write): they have no
+ * change rows past its position, so their summaries are empty without a look.
  */
 export async function prefetchMovingMetadata(
   tx: Queryable,
   dt: DynamicTable,
   known: StaticMetadata,
+  quiet: ReadonlySet<string> = new Set(),
 ): Promise<RefreshMetadata> {
   const name = sqlLiteral(dt.name);
   const since = (s: string) =>
     `(SELECT CAST(position AS BIGINT) FROM dtlab.capture_positions WHERE dt_name = ${name} AND source = ${sqlLiteral(s)})`;
-  const summaries = dt.sources
-    .filter((s) => s.kind !== 'VIEW' && known.intact.get(s.name) === true)
+  const intact = dt.sources.filter((s) => s.kind !== 'VIEW' && known.intact.get(s.name) === true);
+  const summaries = intact
+    .filter((s) => !quiet.has(s.name))
     .map(
       (s) => `
     UNION ALL SELECT 'sum', ${sqlLiteral(s.name)}, CAST(count(*) FILTER (WHERE _w > 0) AS VARCHAR),
@@ -216,7 +220,9 @@ export async function prefetchMovingMetadata(
     // The engine that sees every write also made every refresh: the data timestamp it knows is the stored one.
     dataTimestamp: dt.dataTimestamp,
   };
-  const counts: [string, { inserted: number; deleted: number; untracked: boolean }][] = [];
+  const counts: [string, { inserted: number; deleted: number; untracked: boolean }][] = intact
+    .filter((s) => quiet.has(s.name))
+    .map((s) => [s.name, { inserted: 0, deleted: 0, untracked: false }]);
   for (const r of rows) {
     const [kind, a, b, c, d] = [text(r[0]), text(r[1]), text(r[2]), text(r[3]), text(r[4])];
     if (kind === 'snap') meta.position = a ?? '';

@@ -17,6 +17,16 @@ export interface RowsInsert {
 /** What the engine writes in one transaction: statements, and rows to insert. */
 export type WriteItem = string | RowsInsert;
 
+/**
+ * One statement of a write. `rowsInto` is set on the inserts the engine built from a RowsInsert: their text is
+ * already the backend's SQL and names that table, so it is neither translated nor parsed to find the table
+ * (on the PostgreSQL family the rows travel as VALUES text, which is most of a simulated minute's bytes).
+ */
+export interface PreparedWrite {
+  readonly sql: string;
+  readonly rowsInto?: string;
+}
+
 /** One INSERT … VALUES of `rows`. Pure. */
 export function valuesInsertSql(table: string, rows: readonly Value[][]): string {
   return `INSERT INTO ${quoteIdent(table)} VALUES ${rows.map((r) => `(${r.map(sqlLiteral).join(', ')})`).join(',\n')}`;
@@ -32,19 +42,19 @@ let stages = 0;
 export async function prepareWrite(
   backend: Backend,
   items: readonly WriteItem[],
-): Promise<{ statements: (string | undefined)[]; release: () => Promise<void> }> {
+): Promise<{ statements: (PreparedWrite | undefined)[]; release: () => Promise<void> }> {
   const staged: string[] = [];
   const release = async () => {
     for (const stage of staged.splice(0))
       await backend.query(`DROP TABLE IF EXISTS ${qualifiedName(stage, STAGE_SCHEMA)}`);
   };
-  const statements: (string | undefined)[] = [];
+  const statements: (PreparedWrite | undefined)[] = [];
   try {
     for (const item of items) {
-      if (typeof item === 'string') statements.push(item);
+      if (typeof item === 'string') statements.push({ sql: item });
       else if (item.rows.length === 0) statements.push(undefined);
       else if (!dialectOf(backend.family).stagesRows)
-        statements.push(valuesInsertSql(item.insert, item.rows));
+        statements.push({ sql: valuesInsertSql(item.insert, item.rows), rowsInto: item.insert });
       else {
         const stage = `stage_${item.insert}_${++stages}`;
         const name = qualifiedName(stage, STAGE_SCHEMA);
@@ -54,7 +64,10 @@ export async function prepareWrite(
         );
         const columns = (await backend.query(`SELECT * FROM ${name} LIMIT 0`)).columns.map((c) => c.name);
         await backend.copyRows(stage, columns, item.rows, STAGE_SCHEMA);
-        statements.push(`INSERT INTO ${quoteIdent(item.insert)} SELECT * FROM ${name}`);
+        statements.push({
+          sql: `INSERT INTO ${quoteIdent(item.insert)} SELECT * FROM ${name}`,
+          rowsInto: item.insert,
+        });
       }
     }
   } catch (e) {

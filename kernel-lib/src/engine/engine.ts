@@ -627,12 +627,21 @@ export class Engine {
       const { statements, release } = await prepareWrite(this.backend, items);
       try {
         let captured = new Set<string>();
-        const texts = statements.map((sql) =>
-          sql === undefined ? undefined : translateSql(sql, this.backend.family, { now }).text,
+        const texts = statements.map((s) =>
+          s === undefined || s.rowsInto !== undefined
+            ? s?.sql
+            : translateSql(s.sql, this.backend.family, { now }).text,
         );
-        const tokens = texts.map((text) => (text === undefined ? [] : tokenize(text)));
+        // Tokens where they are needed: to find what a statement writes, and to capture it where the engine does.
+        const tokens = texts.map((text, i) =>
+          text === undefined || (statements[i]?.rowsInto !== undefined && !this.ledger.seesEveryWrite)
+            ? []
+            : tokenize(text),
+        );
         const written = texts.map((text, i) =>
-          text === undefined ? undefined : planCapture(text, tokens[i] as Token[], EVERY_TABLE)?.table,
+          text === undefined
+            ? undefined
+            : (statements[i]?.rowsInto ?? planCapture(text, tokens[i] as Token[], EVERY_TABLE)?.table),
         );
         const rows = await this.backend.transaction(async (tx) => {
           if (this.ledger.seesEveryWrite) captured = await duckdbCapturedSources(tx);
@@ -691,14 +700,15 @@ export class Engine {
       await this.countWrite(planCapture(sql, tokens, EVERY_TABLE)?.table, captured);
       return undefined;
     }
-    return withCaptureLock(this.backend, () =>
-      this.backend.transaction(
+    return withCaptureLock(this.backend, async () => {
+      const result = await this.backend.transaction(
         async (tx) => (await capturedWrite(tx, sql, tokens, captured)) as QueryResult,
-        {
-          signal,
-        },
-      ),
-    );
+        { signal },
+      );
+      // Counted before the capture lock is released (capture/ledger.ts); dispatch counts it again, harmlessly.
+      this.ledger.wrote(planCapture(sql, tokens, captured)?.table);
+      return result;
+    });
   }
 
   /**

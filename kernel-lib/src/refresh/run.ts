@@ -154,10 +154,10 @@ export async function runRefresh(
   let action: RefreshAction | undefined;
   try {
     // On DuckDB a refresh takes turns with captured writes (see capture/lock.ts).
-    const outcome = await withCaptureLock(backend, () => {
+    const outcome = await withCaptureLock(backend, async () => {
       // Before the transaction, so before its snapshot (capture/ledger.ts).
       mark = ledger.markFor(tracked);
-      return backend.transaction(async (tx): Promise<RunOutcome> => {
+      const ran = await backend.transaction(async (tx): Promise<RunOutcome> => {
         // Settings and the DT's refresh lock (PostgreSQL family), deferred: sent with the first query.
         for (const sql of dialect.refreshPreamble(dt.name, options)) await exec(tx, sql);
         // What the refresh learns first: one probe statement (PostgreSQL family) or none (DuckDB).
@@ -190,7 +190,7 @@ export async function runRefresh(
         const meta =
           (statics && !ledger.seesEveryWrite ? adoptProbe(dt, statics, look) : undefined) ??
           (statics && ledger.seesEveryWrite
-            ? await prefetchMovingMetadata(tx, dt, statics)
+            ? await prefetchMovingMetadata(tx, dt, statics, quietSources(ledger, dt.name, tracked))
             : await prefetchRefreshMetadata(tx, backend.family, dt));
         if (meta.refreshId === undefined && request.refreshId !== undefined)
           meta.refreshId = request.refreshId;
@@ -235,8 +235,10 @@ export async function runRefresh(
         await options.beforeCommit?.(rtx, record);
         return { kind: 'ran', record };
       }, txOptions);
+      // Committed: counted before the capture lock is released, as every captured write is (capture/ledger.ts).
+      settleLedger(ledger, dt, ran, mark, read, definitionOf(dt));
+      return ran;
     });
-    settleLedger(ledger, dt, outcome, mark, read, definitionOf(dt));
     return outcome;
   } catch (e) {
     ledger.settle(dt.name, undefined);
@@ -291,6 +293,11 @@ async function onWarehouse(db: Queryable, request: RefreshRequest, name: string,
   if (own && !always) return;
   const wh = (await listWarehouses(db)).find((w) => w.name === name);
   request.warehouseSize = wh?.size ?? 'XSMALL';
+}
+
+/** The sources of `dt` nobody wrote since its last successful refresh (none where the ledger cannot tell). */
+function quietSources(ledger: WriteLedger, dt: string, tracked: readonly string[]): Set<string> {
+  return new Set(tracked.filter((s) => ledger.unchangedSince(dt, [s])));
 }
 
 /**
