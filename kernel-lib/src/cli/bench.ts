@@ -10,6 +10,7 @@
  * printed with the machine's 1-minute load average.
  */
 import { ManualClock } from '../clock.js';
+import { dialectOf } from '../dialect/index.js';
 import { Engine } from '../engine/engine.js';
 import { DtError } from '../errors.js';
 import { loadTpch, tpchInfo } from '../tpch/load.js';
@@ -79,7 +80,7 @@ export async function benchRefresh(given: Engine, options: BenchOptions, out: (s
   out(`\nTPC-H SF ${options.sf}:`);
   const load = await timed(() => loadTpch(backend, { sf: options.sf, updates: 1 }));
   out(`loaded TPC-H in ${ms(load.ms)} ms`);
-  if (backend.family === 'postgres') {
+  if (dialectOf(backend.family).indexesState) {
     // The supporting index an affected-key recompute wants on PostgreSQL: customer_ltv recomputes the
     // touched customers from their orders, which without it means a scan of all orders. (DuckDB joins by
     // hashing either way.) The FULL twins scan everything regardless.

@@ -2,11 +2,23 @@
  * Where the two SQL families differ, in one object each (dialect/postgres.ts, dialect/duckdb.ts): change
  * capture's statements, the dictionary queries the engine needs, and the few expressions that are spelt
  * differently. Code that builds SQL asks `dialectOf(family)` instead of branching on the family.
- * (Function translation for learners' SQL — TO_CHAR, DATEADD, … — is sql/translate.ts; Snowflake's FLATTEN
- * is read by sql/flatten.ts and spelt per family here, dialect/flatten.ts.)
+ * (Function translation for learners' SQL — TO_CHAR, DATEADD, … — is read by sql/function-rewrites.ts and
+ * spelt per family here, dialect/functions.ts; likewise Snowflake's FLATTEN, sql/flatten.ts and
+ * dialect/flatten.ts.)
  */
 import type { SqlFamily } from '../backends/backend.js';
 import type { FlattenCall, FlattenSql } from './flatten.js';
+import type { FunctionSpelling } from './functions.js';
+
+/** The family's names of the column types whose Snowflake names it lacks (sql/column-types.ts). */
+export interface TypeNames {
+  /** NUMBER / NUMERIC / DECIMAL. */
+  readonly decimal: string;
+  /** FLOAT, DOUBLE, REAL, … */
+  readonly double: string;
+  /** BINARY / VARBINARY. */
+  readonly binary: string;
+}
 
 export interface CaptureDialect {
   /** The change table of `source`, in schema dtlab. */
@@ -39,7 +51,10 @@ export interface Dialect {
   readonly engineCaptures: boolean;
   /** Snowflake SELECT features the family lacks, rewritten by translation (sql/select-rewrite.ts). */
   readonly selectRewrites: { qualify: boolean; lateralAliases: boolean };
-  /** PostgreSQL merges a small delta into state by index lookups; DuckDB hash-joins either way. */
+  /**
+   * PostgreSQL merges a small delta into state by index lookups, and a recompute of a few affected keys wants
+   * a supporting index on the table it reads them from (the benchmarks create one); DuckDB hash-joins either way.
+   */
   readonly indexesState: boolean;
   /**
    * `IS NOT DISTINCT FROM` is a hash-join condition (DuckDB), so keys with a NULL part are matched with the
@@ -109,4 +124,20 @@ export interface Dialect {
   readonly reinstallLockTimeout?: { set: string; reset: string };
   /** Snowflake's FLATTEN as a lateral subquery of the family, or what of the call it cannot express. */
   flatten(call: FlattenCall): FlattenSql;
+  /** How the family spells the Snowflake functions translation rewrites, and those it refuses. */
+  readonly functions: FunctionSpelling;
+  readonly types: TypeNames;
+  /**
+   * Statements that wait for every open writer of `tables` (not empty) before a
+   * CREATE's transaction takes its snapshot, so that a write is either in the snapshot or captured by the
+   * triggers it installs (engine/create.ts). None where the engine captures every write itself.
+   */
+  awaitWriters(tables: string[]): string[];
+  /** Statements that bring the planner's statistics of `table` up to date after a bulk load. */
+  analyze(table: string): string[];
+  /**
+   * How the database names what a query reads (engine/dependencies.ts): by the dependencies of a temporary
+   * view's rewrite rule (PostgreSQL), or by the scans of an EXPLAIN with the optimizer off (DuckDB).
+   */
+  readonly readsProbe: 'temporary-view' | 'explain';
 }

@@ -4,6 +4,7 @@ import * as duck from '../capture/duckdb.js';
 import { DUCKDB_MONITORING_DDL } from '../catalog/monitoring.js';
 import type { Dialect } from './dialect.js';
 import { duckdbFlatten } from './flatten.js';
+import { duckdbFunctions } from './functions.js';
 
 /** A relation's columns as one text (names and types), past the first `skip`. */
 const columnsText = (schema: string, table: string, skip: number) =>
@@ -67,4 +68,11 @@ export const duckdbDialect: Dialect = {
   avgFollowsScale: false,
   distinctInScan: false,
   flatten: duckdbFlatten,
+  functions: duckdbFunctions,
+  types: { decimal: 'DECIMAL', double: 'DOUBLE', binary: 'BLOB' },
+  // Every write goes through the engine, which captures it (capture/ledger.ts).
+  awaitWriters: () => [],
+  // DuckDB keeps its statistics as it writes.
+  analyze: () => [],
+  readsProbe: 'explain',
 };

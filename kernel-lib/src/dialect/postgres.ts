@@ -6,6 +6,7 @@ import { PG_MONITORING_DDL } from '../catalog/monitoring.js';
 import { PG_PROBE_DDL } from '../refresh/probe.js';
 import type { Dialect } from './dialect.js';
 import { postgresFlatten } from './flatten.js';
+import { postgresFunctions } from './functions.js';
 
 const after = (column: string) =>
   `${column} >= pg_snapshot_xmin(CAST($1 AS pg_snapshot)) AND NOT pg_visible_in_snapshot(${column}, CAST($1 AS pg_snapshot))`;
@@ -86,4 +87,10 @@ export const postgresDialect: Dialect = {
   distinctInScan: false,
   reinstallLockTimeout: { set: "SET LOCAL lock_timeout = '2s'", reset: 'SET LOCAL lock_timeout TO DEFAULT' },
   flatten: postgresFlatten,
+  functions: postgresFunctions,
+  types: { decimal: 'NUMERIC', double: 'DOUBLE PRECISION', binary: 'BYTEA' },
+  // SHARE ROW EXCLUSIVE waits for every writer holding ROW EXCLUSIVE, and lets readers on.
+  awaitWriters: (tables) => [`LOCK TABLE ${tables.map(quoteIdent).join(', ')} IN SHARE ROW EXCLUSIVE MODE`],
+  analyze: (table) => [`ANALYZE ${quoteIdent(table)}`],
+  readsProbe: 'temporary-view',
 };

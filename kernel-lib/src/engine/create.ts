@@ -305,8 +305,8 @@ async function runCreate(
         // waited) or made after the triggers exist, by a transaction this snapshot does not see: the first
         // delta reads it (the PgQ rule). Without the wait, a write made before CREATE TRIGGER and committed
         // after the snapshot is in neither.
-        if (backend.family === 'postgres' && tracked.length > 0)
-          await tx.query(`LOCK TABLE ${tracked.map(quoteIdent).join(', ')} IN SHARE ROW EXCLUSIVE MODE`);
+        if (tracked.length > 0)
+          for (const s of dialectOf(backend.family).awaitWriters(tracked)) await tx.query(s);
         if (existing) {
           await tx.query(`DROP TABLE ${quoteIdent(stmt.name)}`);
           await deleteDynamicTable(tx, stmt.name);

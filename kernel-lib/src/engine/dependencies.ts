@@ -11,6 +11,7 @@
  *   from `duckdb_functions()`.
  */
 import { type Backend, type Queryable, quoteIdent, sqlLiteral } from '../backends/backend.js';
+import { dialectOf } from '../dialect/index.js';
 
 export type DbRelationKind = 'TABLE' | 'VIEW' | 'MATERIALIZED VIEW' | 'OTHER';
 
@@ -203,7 +204,8 @@ export function databaseView(
   views: string[],
   functions: string[],
 ): Promise<DatabaseView> {
+  const probe = dialectOf(backend.family).readsProbe;
   return rolledBack(backend, (tx) =>
-    backend.family === 'postgres' ? postgresView(tx, query) : duckdbView(tx, query, views, functions),
+    probe === 'temporary-view' ? postgresView(tx, query) : duckdbView(tx, query, views, functions),
   );
 }

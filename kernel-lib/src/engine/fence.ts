@@ -91,7 +91,7 @@ export async function withSourcesLocked<T>(
     await backend.transaction(async (tx) => {
       await tx.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
       await tx.query(`LOCK TABLE ${names.map(quoteIdent).join(', ')} IN SHARE MODE`);
-      for (const t of tables) if (!(await captureIntact(tx, 'postgres', t))) return;
+      for (const t of tables) if (!(await captureIntact(tx, backend.family, t))) return;
       try {
         outcome = { ok: true, result: await fn() };
       } catch (error) {

@@ -1,5 +1,6 @@
 /** Snowflake column types in a DT's column list → the family's (docs/sql-dialect.md, "Column types"). */
 import type { SqlFamily } from '../backends/backend.js';
+import { dialectOf } from '../dialect/index.js';
 
 /** Snowflake column types → the family's. Unknown types pass through for the backend to judge. */
 export function translateType(type: string, family: SqlFamily): string {
@@ -7,11 +8,12 @@ export function translateType(type: string, family: SqlFamily): string {
   if (!m) return type;
   const base = (m[1] as string).toUpperCase();
   const args = m[2] ?? '';
+  const { types } = dialectOf(family);
   switch (base) {
     case 'NUMBER':
     case 'NUMERIC':
     case 'DECIMAL':
-      return `${family === 'duckdb' ? 'DECIMAL' : 'NUMERIC'}${args || '(38,0)'}`;
+      return `${types.decimal}${args || '(38,0)'}`;
     case 'STRING':
     case 'TEXT':
       return 'VARCHAR';
@@ -20,7 +22,7 @@ export function translateType(type: string, family: SqlFamily): string {
     case 'FLOAT8':
     case 'DOUBLE':
     case 'REAL':
-      return family === 'duckdb' ? 'DOUBLE' : 'DOUBLE PRECISION';
+      return types.double;
     case 'TIMESTAMP_NTZ':
     case 'DATETIME':
       return `TIMESTAMP${args}`;
@@ -29,7 +31,7 @@ export function translateType(type: string, family: SqlFamily): string {
       return `TIMESTAMPTZ${args}`;
     case 'BINARY':
     case 'VARBINARY':
-      return family === 'duckdb' ? 'BLOB' : 'BYTEA';
+      return types.binary;
     default:
       return type.trim();
   }

@@ -6,6 +6,7 @@
  */
 import { Observable } from 'rxjs';
 import type { Backend, Value } from '../backends/backend.js';
+import { dialectOf } from '../dialect/index.js';
 import { DtError, messageOf, throwIfInterrupted, yieldToEventLoop } from '../errors.js';
 import {
   distinctPartSuppliers,
@@ -265,7 +266,8 @@ export async function loadTpch(backend: Backend, options: LoadOptions): Promise<
     }
     if (orders.length > 0) await flush();
     // Statistics, as after any bulk load: the planner (and the refresh cost rule) need row counts.
-    if (backend.family === 'postgres') for (const t of TPCH_TABLES) await backend.query(`ANALYZE ${t}`);
+    const { analyze } = dialectOf(backend.family);
+    for (const t of TPCH_TABLES) for (const s of analyze(t)) await backend.query(s);
     await backend.query('INSERT INTO dtlab.tpch VALUES ($1, $2, $3, $4)', [sf, keys, shiftDays, updates]);
   } catch (e) {
     // Nothing half-written: a failed load removes what it created.

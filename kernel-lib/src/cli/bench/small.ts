@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import type { Backend, ResultColumn, Value } from '../../backends/backend.js';
 import { openBackend } from '../../backends/open.js';
+import { dialectOf } from '../../dialect/index.js';
 import type { Engine } from '../../engine/engine.js';
 import { MagicSession } from '../../magics/session.js';
 import { repoFile } from '../paths.js';
@@ -116,7 +117,8 @@ export interface SmallScale {
 export async function pipelinesSmall(main: Backend, minutes: number): Promise<SmallScale> {
   const { script } = pipelineScripts('1 minute');
   const cells = [`%dt load tpch --sf ${SMALL_SF}`, `%%sql\n${script}`];
-  if (main.family === 'postgres') cells.push('%%sql\nCREATE INDEX orders_o_custkey ON orders (o_custkey)');
+  if (dialectOf(main.family).indexesState)
+    cells.push('%%sql\nCREATE INDEX orders_o_custkey ON orders (o_custkey)');
   return inSession(main, cells, async (session, engine) => {
     const linear = 'order_analytics_incremental';
     const ltv = 'customer_ltv_incremental';
