@@ -5,7 +5,7 @@
  * where the backend allows (PostgreSQL server, DuckDB). Each step run is recorded in the refresh's log,
  * which the engine publishes with the refresh (EngineEvent `refresh-plan`) and EXPLAIN REFRESH shows.
  */
-import { exec, type Queryable } from '../backends/backend.js';
+import { exec, type Queryable, type Value } from '../backends/backend.js';
 import type { RefreshPlan, RefreshStep, StepAnswer } from './steps.js';
 
 /** A step as it ran. */
@@ -61,4 +61,37 @@ export async function runPlan<T>(tx: Queryable, plan: RefreshPlan<T>, log?: Step
     next = plan.next(answers);
   }
   return next.value;
+}
+
+/** A refresh's executed plan, as the engine publishes it (EngineEvent `refresh-plan`) and EXPLAIN REFRESH shows it. */
+export interface ExecutedPlan {
+  name: string;
+  refreshId: number;
+  action: string;
+  reason: string;
+  dataTimestamp: string | null;
+  steps: StepLog;
+}
+
+const PLAN_COLUMNS = ['step', 'label', 'reads', 'writes', 'ms', 'rows'];
+
+/**
+ * EXPLAIN REFRESH's result: a first row (step 0) with the action and why, then one row per step run. A
+ * deferred step has no time or rows of its own: it went to the backend with the next step that has.
+ */
+export function planTable(plan: ExecutedPlan): {
+  columns: { name: string; type: string }[];
+  rows: Value[][];
+} {
+  const columns = PLAN_COLUMNS.map((name) => ({ name, type: name === 'step' ? 'integer' : 'varchar' }));
+  const head = [0, `${plan.action} at ${plan.dataTimestamp ?? '-'}: ${plan.reason}`, '', '', '', ''];
+  const rows = plan.steps.map((s, i) => [
+    i + 1,
+    s.label,
+    s.reads.join(', '),
+    s.writes.join(', '),
+    s.ms === undefined ? 'deferred' : s.ms.toFixed(1),
+    s.rows === undefined ? '' : String(s.rows),
+  ]);
+  return { columns, rows: [head, ...rows] };
 }

@@ -34,7 +34,7 @@ export function* fullRecomputePlan(req: FullRecompute): RefreshPlan<RowCounts> {
     run('clear the quarantine', s, [], [quarantineTable(name)]),
   );
   if (run_?.active) {
-    const [written] = yield [
+    const written = (yield [
       ...steps,
       {
         label: `insert the query's rows${region}, judged (expectations)`,
@@ -43,7 +43,7 @@ export function* fullRecomputePlan(req: FullRecompute): RefreshPlan<RowCounts> {
         writes: [name],
         call: async (tx) => [(await run_.write(tx, sql.rows, () => part)).inserted],
       },
-    ];
+    ]).at(-1);
     return { rowsInserted: Number(written?.rows[0]?.[0]), rowsDeleted: deleted?.rowCount ?? 0 };
   }
   const [inserted] = (yield [

@@ -247,7 +247,7 @@ export function* incrementalPlan(
     for (const withNulls of variants) {
       if (emits) before.push(record(-1, withNulls));
       const remove = `DELETE FROM ${quoteIdent(dtName)} WHERE ${condition(withNulls)}`;
-      const label = `delete the keys' rows${note(withNulls)}`;
+      const label = shape.global ? "delete the DT's row" : `delete the keys' rows${note(withNulls)}`;
       if (counted !== undefined) before.push(run(label, remove, [KEYS_TABLE], [dtName]));
       else
         rowsDeleted +=
@@ -266,7 +266,7 @@ export function* incrementalPlan(
     let rowsInserted = 0;
     for (const withNulls of variants) {
       const rows = refreshSelect(rowsFor(withNulls), output);
-      const label = `insert the keys' new rows${note(withNulls)}`;
+      const label = shape.global ? "insert the DT's new row" : `insert the keys' new rows${note(withNulls)}`;
       const insert: RefreshStep = judged
         ? {
             label: `${label}, judged (expectations)`,
