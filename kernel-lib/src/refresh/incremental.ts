@@ -173,7 +173,7 @@ export function* incrementalPlan(
     const mayDelete =
       decision.changed.some((s) => !decision.insertsOnly.has(s)) ||
       shape.tables.filter((t) => changed.has(t.name)).length > 1;
-    const merge = { dt: dtName, query: plannedQuery(dt.query), shape, plan: linear, family, now: work.now };
+    const merge = { dt: dtName, query: plannedQuery(dt.query), shape, linear, family, now: work.now };
     yield* mergeDeltaPlan({ ...merge, sources, mayDelete }, hasNullKeys);
   }
   return yield* replacePlan(steps, hasNullKeys, rowsToDelete);

@@ -28,7 +28,7 @@ export interface MergeWork {
   dt: string;
   query: string;
   shape: QueryShape;
-  plan: LinearPlan;
+  linear: LinearPlan;
   family: SqlFamily;
   now: number;
   /** The query's sources (read when extremes are recomputed). */
@@ -66,11 +66,11 @@ function updateByKeys(
  * from the sources, restricted to those groups; no other group is read.
  */
 export function* mergeDeltaPlan(work: MergeWork, nullKeys: boolean): RefreshPlan<void> {
-  const { shape, plan } = work;
+  const { shape, linear } = work;
   const state = stateTable(work.dt);
-  const set = mergeSet(plan);
+  const set = mergeSet(linear);
   const keys = shape.keys.map((_k, i) => `k${i + 1}`);
-  const hit = work.mayDelete ? extremeHit(plan) : undefined;
+  const hit = work.mayDelete ? extremeHit(linear) : undefined;
   const delta = { sql: KEYS_TABLE, reads: [KEYS_TABLE] };
   if (keys.length === 0) {
     // The one row of a whole-table aggregate: its extremes are recomputed, from every row, only when a
@@ -105,14 +105,14 @@ export function* mergeDeltaPlan(work: MergeWork, nullKeys: boolean): RefreshPlan
       ),
     );
   if (dialectOf(work.family).hashesNotDistinct) {
-    const merge = mergeStateSql(state, KEYS_TABLE, plan, keys, work.mayDelete);
+    const merge = mergeStateSql(state, KEYS_TABLE, linear, keys, work.mayDelete);
     steps.push(run('merge the delta into the state', merge, [KEYS_TABLE, state], [state]));
     yield steps;
     if (hit) yield* extremesPlan(work, nullKeys);
     return;
   }
   steps.push(...updateByKeys('add the delta to existing groups', state, set, delta, keys, nullKeys));
-  const columns = [...keys, ...stateAggregateColumns(plan)].join(', ');
+  const columns = [...keys, ...stateAggregateColumns(linear)].join(', ');
   const anyNull = keys.map((k) => `dtlab_d.${k} IS NULL`).join(' OR ');
   const insert = `INSERT INTO ${state} (${columns}) SELECT ${columns} FROM ${KEYS_TABLE} AS dtlab_d WHERE`;
   steps.push(
@@ -145,16 +145,16 @@ export function* mergeDeltaPlan(work: MergeWork, nullKeys: boolean): RefreshPlan
   if (hit) yield* extremesPlan(work, nullKeys);
 }
 
-const extremeColumns = (plan: LinearPlan) =>
-  plan.aggregates.flatMap((a, j) => (a.fn === 'min' || a.fn === 'max' ? [`a${j + 1}_m`] : []));
+const extremeColumns = (linear: LinearPlan) =>
+  linear.aggregates.flatMap((a, j) => (a.fn === 'min' || a.fn === 'max' ? [`a${j + 1}_m`] : []));
 
 /** The extremes of a whole-table aggregate's one state row, from the sources. */
 function wholeExtremesStep(work: MergeWork): RefreshStep {
-  const { query, shape, plan } = work;
-  const sql = translateSql(extremesSql(query, shape, plan, joinedText(query, shape)), work.family, {
+  const { query, shape, linear } = work;
+  const sql = translateSql(extremesSql(query, shape, linear, joinedText(query, shape)), work.family, {
     now: work.now,
   }).text;
-  const set = extremeColumns(plan)
+  const set = extremeColumns(linear)
     .map((c) => `${c} = dtlab_d.${c}`)
     .join(', ');
   const state = stateTable(work.dt);
@@ -165,10 +165,10 @@ function wholeExtremesStep(work: MergeWork): RefreshStep {
 
 /** The extremes of the groups in dtlab_redo, from the sources (the inner join, restricted to them). */
 function* extremesPlan(work: MergeWork, nullKeys: boolean): RefreshPlan<void> {
-  const { query, shape, plan } = work;
+  const { query, shape, linear } = work;
   const state = stateTable(work.dt);
   const keys = shape.keys.map((_k, i) => `k${i + 1}`);
-  const extremes = extremeColumns(plan);
+  const extremes = extremeColumns(linear);
   const drop = run('drop the groups to recompute', `DROP TABLE ${REDO}`, [], [REDO]);
   const [count] = yield [ask('count the groups to recompute', `SELECT count(*) FROM ${REDO}`, [REDO])];
   if (countOf(count) === 0) {
@@ -180,7 +180,7 @@ function* extremesPlan(work: MergeWork, nullKeys: boolean): RefreshPlan<void> {
   const steps = updateByKeys('clear their extremes', state, clear, redo, keys, nullKeys);
   for (const withNulls of nullKeys ? [false, true] : [false]) {
     const restricted = restrictedQuery(joinedText(query, shape), shape, withNulls, REDO);
-    const sql = translateSql(extremesSql(query, shape, plan, restricted), work.family, {
+    const sql = translateSql(extremesSql(query, shape, linear, restricted), work.family, {
       now: work.now,
     }).text;
     const set = extremes.map((c) => `${c} = dtlab_d.${c}`).join(', ');
