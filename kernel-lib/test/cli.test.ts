@@ -44,6 +44,7 @@ describe('dtlab CLI', () => {
       'DROP DYNAMIC TABLE',
       'SHOW DYNAMIC TABLES',
       'DESCRIBE DYNAMIC TABLE',
+      'EXPLAIN REFRESH',
       'CREATE [OR REPLACE] WAREHOUSE',
     ]) {
       expect(r.out).toContain(word);

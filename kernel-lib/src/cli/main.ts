@@ -78,6 +78,8 @@ Statements: every SQL statement of the backend, plus
   ALTER DYNAMIC TABLE name SUSPEND | RESUME | REFRESH | SET TARGET_LAG = … | SET WAREHOUSE = wh | RENAME TO new
   DROP DYNAMIC TABLE [IF EXISTS] name
   SHOW DYNAMIC TABLES [LIKE 'pattern']        DESCRIBE DYNAMIC TABLE name
+  EXPLAIN REFRESH [DYNAMIC TABLE] name        the steps of name's last refresh in this session: label, reads,
+                                              writes, ms and rows of each (docs/incremental.md)
   CREATE [OR REPLACE] WAREHOUSE [IF NOT EXISTS] name [WAREHOUSE_SIZE = XSMALL|SMALL|…|4XLARGE]
   SHOW WAREHOUSES [LIKE 'pattern']            DROP WAREHOUSE [IF EXISTS] name
 

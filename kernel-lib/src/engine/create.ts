@@ -30,7 +30,7 @@ import { createStorageSql, type OutputColumn, probeSql, refreshSelect } from '..
 import { recomputedRegion } from '../plan/immutable.js';
 import { decideRefreshMode } from '../plan/mode.js';
 import { ExpectationRun } from '../refresh/expectations.js';
-import { executeRefresh } from '../refresh/full.js';
+import { runAndRecordRefresh } from '../refresh/full.js';
 import { buildIncrementalState, dropState } from '../refresh/state.js';
 import { modelTiming } from '../schedule/cost.js';
 import { analyzeQuery, findIdentifier } from '../sql/analyze.js';
@@ -340,7 +340,7 @@ async function runCreate(
         const expectations = dt.expectations ? new ExpectationRun(dt, backend.family, now) : undefined;
         if (expectations) expectations.columns = output.map((c) => c.name);
         const mutable = recomputedRegion(dt, backend.family, now);
-        const record = await executeRefresh(
+        const record = await runAndRecordRefresh(
           tx,
           {
             dt,

@@ -64,6 +64,7 @@ import { quarantineTableName } from '../plan/expectations.js';
 import { QUALITY_DDL } from '../quality/catalog.js';
 import { type QualityEvent, QualityService } from '../quality/service.js';
 import { isQualityStatement, qualityResult } from '../quality/statements.js';
+import { type ExecutedPlan, planTable, type StepLog } from '../refresh/executor.js';
 import { type RefreshRequest, recordFailedRefresh } from '../refresh/full.js';
 import { DtMutex, type RunOptions, type RunOutcome, runRefresh } from '../refresh/run.js';
 import { dropState } from '../refresh/state.js';
@@ -123,6 +124,8 @@ export interface StatementResult {
 
 export type EngineEvent =
   | { type: 'refresh'; record: RefreshRecord }
+  /** The steps a successful refresh ran (refresh/executor.ts), published after its record. */
+  | { type: 'refresh-plan'; plan: ExecutedPlan }
   | { type: 'state'; name: string; state: SchedulingState; reason: SuspendReason | null }
   | { type: 'catalog'; action: 'created' | 'replaced' | 'altered' | 'dropped' | 'renamed'; name: string }
   /** A notification was delivered, will be retried, or failed for good (delivery/worker.ts). */
@@ -399,6 +402,8 @@ export class Engine {
       }
       case 'explain_create_dynamic_table':
         return table(await explainCreate(this.ctx, parsed.create, stmt.text));
+      case 'explain_refresh':
+        return table(await this.explainRefresh(parsed.name));
       case 'show_dynamic_tables':
         await checkShowScope(this.backend, parsed, stmt.text);
         return table(
@@ -554,9 +559,37 @@ export class Engine {
           r.refreshAction !== 'INCREMENTAL' && r.refreshAction !== 'NO_DATA',
         );
       this.events.next({ type: 'refresh', record: r });
+      if (outcome.steps && r.state === 'SUCCEEDED') this.publishPlan(r, outcome.steps);
       await this.quality.refreshed(r);
     }
     return outcome;
+  }
+
+  /** The steps of each DT's last refresh run by this engine (EXPLAIN REFRESH). */
+  private readonly lastPlans = new Map<string, ExecutedPlan>();
+
+  private publishPlan(r: RefreshRecord, steps: StepLog): void {
+    const { refreshId, refreshAction: action, reason, dataTimestamp } = r;
+    const plan = {
+      name: r.name,
+      refreshId,
+      action: action ?? 'FULL',
+      reason: reason ?? '',
+      dataTimestamp,
+      steps,
+    };
+    this.lastPlans.set(r.name, plan);
+    this.events.next({ type: 'refresh-plan', plan });
+  }
+
+  /** EXPLAIN REFRESH: the steps of `name`'s last refresh run by this engine. */
+  private async explainRefresh(name: string) {
+    if (!(await this.catalog.get(name)))
+      throw new DtError('DT_ERR_UNKNOWN_OBJECT', `dynamic table ${name} does not exist`);
+    const plan = this.lastPlans.get(name);
+    if (plan) return planTable(plan);
+    const none = `no refresh of ${name} has run in this session (ALTER DYNAMIC TABLE ${name} REFRESH runs one)`;
+    return planTable({ name, refreshId: 0, action: 'NONE', reason: none, dataTimestamp: null, steps: [] });
   }
 
   /**
@@ -984,6 +1017,7 @@ const isReadOnly = (parsed: Statement) =>
   ALERT_KINDS.has(parsed.kind) ||
   parsed.kind === 'show_dynamic_tables' ||
   parsed.kind === 'explain_create_dynamic_table' ||
+  parsed.kind === 'explain_refresh' ||
   parsed.kind === 'show_warehouses' ||
   parsed.kind === 'describe_dynamic_table' ||
   parsed.kind === 'notification' ||

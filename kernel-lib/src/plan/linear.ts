@@ -12,7 +12,7 @@
  * it (new = greatest(old, the change's maximum)). A group whose change has a row of negative weight (a
  * delete, an update's old half, or a join term's cancelling pair) with a value at or beyond its stored
  * extreme — or that is new or has a NULL key and has any such row — has its extremes recomputed from the
- * sources, restricted to those groups (refresh/linear-exec.ts). Every other group is only merged.
+ * sources, restricted to those groups (refresh/merge-plan.ts). Every other group is only merged.
  *
  * A LEFT JOIN whose optional table comes last (plan/optional.ts) is two linear parts: the preserved rows
  * counted per group (`dtlab_n`, the LEFT JOIN clause left out) and the aggregates over the inner join.

@@ -1,7 +1,7 @@
 /**
  * What capture says of a DT's sources, and what a refresh leaves it: the changes since the DT's position (the
  * I/O behind the pure `decideAction`, refresh/decide.ts), a lost capture reinstalled, the positions advanced
- * after a refresh, and on DuckDB a full refresh's rows recorded for the DTs that read this one. All run inside
+ * after a refresh. All run inside
  * the refresh's transaction (REPEATABLE READ on Postgres), so the changes read and the new position belong to
  * one snapshot.
  */
@@ -11,12 +11,10 @@ import {
   changesSince,
   collectGarbage,
   currentPosition,
-  duckdbCapturedSources,
   positionsOf,
   reinstallCapture,
   setPositions,
 } from '../capture/capture.js';
-import { changeTable } from '../capture/duckdb.js';
 import { refreshMetadata } from '../catalog/refresh-metadata.js';
 import { dialectOf } from '../dialect/index.js';
 import type { DynamicTable } from '../types.js';
@@ -110,18 +108,4 @@ export async function advancePositions(
   // Change rows between the old position and the new one exist only for a source whose window had some, so
   // only such a source's change table can have rows nobody needs now.
   for (const s of sources) if (changed.includes(s)) await collectGarbage(tx, family, s);
-}
-
-/** DuckDB full refresh of a DT that others read: record all old rows out and all new rows in. */
-export async function emitFullRefresh(
-  tx: Queryable,
-  family: SqlFamily,
-  dt: string,
-  phase: 'before' | 'after',
-): Promise<void> {
-  if (!dialectOf(family).engineCaptures || !(await duckdbCapturedSources(tx)).has(dt)) return;
-  const seq = Number((await tx.query("SELECT nextval('dtlab.capture_seq')")).rows[0]?.[0]);
-  await tx.query(
-    `INSERT INTO ${changeTable(dt)} SELECT ${seq}, ${phase === 'before' ? -1 : 1}, * FROM ${quoteIdent(dt)}`,
-  );
 }

@@ -1,20 +1,26 @@
 /**
  * Deciding a refresh's action from the captured changes (refresh/decide.ts) and the work it runs: nothing,
- * the incremental executor (refresh/incremental.ts), or a full recompute that rebuilds the state. It runs
- * inside the refresh's transaction, so what it reads and the new position belong to one snapshot.
+ * the incremental plan (refresh/incremental.ts), or a full recompute that rebuilds the state, each run by
+ * the one executor (refresh/executor.ts). It runs inside the refresh's transaction, so what it reads and the
+ * new position belong to one snapshot.
  */
-import type { Queryable, SqlFamily } from '../backends/backend.js';
+import { type Queryable, quoteIdent, type SqlFamily } from '../backends/backend.js';
+import { duckdbCapturedSources } from '../capture/capture.js';
+import { changeTable } from '../capture/duckdb.js';
+import { dialectOf } from '../dialect/index.js';
 import type { OutputColumn } from '../plan/full.js';
 import type { QueryShape } from '../plan/shape.js';
 import { keepsState } from '../plan/strategy.js';
 import type { DynamicTable } from '../types.js';
-import { advancePositions, emitFullRefresh, gatherChanges, reinstallWithin } from './changes.js';
+import { advancePositions, gatherChanges, reinstallWithin } from './changes.js';
 import { decideAction } from './decide.js';
+import { runPlan } from './executor.js';
 import type { ExpectationRun } from './expectations.js';
 import type { RefreshWork } from './full.js';
 import { runIncremental } from './incremental.js';
 import { strategyOf } from './planning.js';
-import { rebuildState, stateExists } from './state.js';
+import { rebuildStateSteps, stateExists } from './state.js';
+import { ask, countOf, type RefreshPlan, type RowCounts, run } from './steps.js';
 
 /**
  * The refresh's work, decided inside its transaction: NO_DATA, INCREMENTAL (affected-key recompute), or a
@@ -26,7 +32,7 @@ export async function chooseWork(
   dt: DynamicTable,
   dataTimestamp: number,
   output: OutputColumn[],
-  full: (tx: Queryable) => Promise<{ rowsInserted: number; rowsDeleted: number }>,
+  full: () => RefreshPlan<RowCounts>,
   expectations?: ExpectationRun,
 ): Promise<RefreshWork> {
   const { strategy, columns, query, views } = await strategyOf(tx, family, dt);
@@ -61,33 +67,58 @@ export async function chooseWork(
     case 'INCREMENTAL':
       return {
         ...base,
-        run: async (t) =>
+        run: async (t, log) =>
           finish(
-            await runIncremental(t, family, {
-              dt: planned,
-              shape: shape as QueryShape,
-              ...(strategy.kind === 'linear' ? { linear: strategy.plan } : {}),
-              ...(strategy.kind === 'keys' && strategy.union ? { union: strategy.union } : {}),
-              ...(strategy.kind === 'keys' && strategy.nested ? { nested: strategy.nested } : {}),
-              columns,
-              decision,
-              output,
-              now: dataTimestamp,
-              ...(expectations ? { expectations } : {}),
-            }),
+            await runIncremental(
+              t,
+              family,
+              {
+                dt: planned,
+                shape: shape as QueryShape,
+                ...(strategy.kind === 'linear' ? { linear: strategy.plan } : {}),
+                ...(strategy.kind === 'keys' && strategy.union ? { union: strategy.union } : {}),
+                ...(strategy.kind === 'keys' && strategy.nested ? { nested: strategy.nested } : {}),
+                columns,
+                decision,
+                output,
+                now: dataTimestamp,
+                ...(expectations ? { expectations } : {}),
+              },
+              log,
+            ),
           ),
       };
     default:
       return {
         ...base,
-        run: async (t) => {
+        run: async (t, log) => {
           for (const source of decision.reinstall) await reinstallWithin(t, family, source, dt.name);
-          await emitFullRefresh(t, family, dt.name, 'before');
-          const done = await full(t);
-          await emitFullRefresh(t, family, dt.name, 'after');
-          await rebuildState(t, family, planned, strategy, dataTimestamp);
-          return finish(done);
+          const emits = dialectOf(family).engineCaptures && (await duckdbCapturedSources(t)).has(dt.name);
+          const state = rebuildStateSteps(family, planned, strategy, dataTimestamp);
+          return finish(await runPlan(t, recomputePlan(dt.name, full, emits, state), log));
         },
       };
   }
+}
+
+/**
+ * A full recompute (`full`) with what goes with it: on DuckDB, a DT that others read records all its old rows
+ * out and all its new rows in; then the state the DT is maintained from is built anew (`state`).
+ */
+function* recomputePlan(
+  dt: string,
+  full: () => RefreshPlan<RowCounts>,
+  emits: boolean,
+  state: ReturnType<typeof rebuildStateSteps>,
+): RefreshPlan<RowCounts> {
+  function* record(sign: 1 | -1): RefreshPlan<void> {
+    const [seq] = yield [ask('draw a change sequence number', "SELECT nextval('dtlab.capture_seq')", [])];
+    const sql = `INSERT INTO ${changeTable(dt)} SELECT ${countOf(seq)}, ${sign}, * FROM ${quoteIdent(dt)}`;
+    yield [run(`record the DT's ${sign < 0 ? 'old rows out' : 'new rows in'}`, sql, [dt], [changeTable(dt)])];
+  }
+  if (emits) yield* record(-1);
+  const done = yield* full();
+  if (emits) yield* record(1);
+  if (state.length > 0) yield state;
+  return done;
 }

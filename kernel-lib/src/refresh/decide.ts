@@ -61,10 +61,11 @@ export function decideAction(
   now: number,
   previousDataTimestamp: number | undefined,
   /**
-   * `inlinedViews`: views the plan reads through their base tables (plan/normalize.ts), whose changes are
-   * captured there; `fullReason`: why an INCREMENTAL DT's plan is full this time (a view redefined).
+   * What planning the query found: `inlinedViews`, views it reads through their base tables
+   * (plan/normalize.ts), whose changes are captured there; `fullReason`, why an INCREMENTAL DT's strategy is
+   * full this time (a view redefined).
    */
-  plan: { inlinedViews?: readonly string[]; fullReason?: string } = {},
+  planning: { inlinedViews?: readonly string[]; fullReason?: string } = {},
 ): ActionDecision {
   const changes: Record<string, number> = {};
   const insertsOnly = new Set<string>();
@@ -92,12 +93,12 @@ export function decideAction(
   if (dt.pendingRecompute !== undefined) return decided('REINITIALIZE', dt.pendingRecompute);
   if (previousDataTimestamp === undefined) return decided('FULL', 'first refresh');
   const views = dt.sources
-    .filter((s) => s.kind === 'VIEW' && !plan.inlinedViews?.includes(s.name))
+    .filter((s) => s.kind === 'VIEW' && !planning.inlinedViews?.includes(s.name))
     .map((s) => s.name);
   if (views.length > 0)
     return decided(
       'FULL',
-      plan.fullReason ?? `reads view ${views.join(', ')}, whose changes are not captured`,
+      planning.fullReason ?? `reads view ${views.join(', ')}, whose changes are not captured`,
     );
   // CURRENT_DATE moving changes the result of a query reading it even when no source changed.
   const dateMoved = currentDateMoved(dt.query, previousDataTimestamp, now);
@@ -106,7 +107,7 @@ export function decideAction(
   if (clockMoved) return decided('FULL', clockMoved);
   if (changed.length === 0) return decided('NO_DATA', 'no source changed since the last refresh');
   if (dt.effectiveMode === 'FULL' || !shape || dt.immutableWhere !== undefined)
-    return decided('FULL', plan.fullReason ?? dt.refreshModeReason);
+    return decided('FULL', planning.fullReason ?? dt.refreshModeReason);
   const inSubquery = changed.filter((s) => shape.subqueryTables.includes(s));
   if (inSubquery.length > 0)
     return decided(

@@ -263,25 +263,29 @@ export class ExpectationRun {
    * discarded rows are reconciled by `write`). After DROP CONSTRAINT took the last QUARANTINE expectation,
    * both are dropped.
    */
-  async clearQuarantine(tx: Queryable, part = 'TRUE'): Promise<void> {
-    if (!this.hasQuarantine && this.dt.pendingRecompute !== undefined) {
-      await exec(tx, `DROP TABLE IF EXISTS ${quarantineTable(this.dt.name)}`);
-      await exec(tx, `DROP TABLE IF EXISTS ${discardedTable(this.dt.name)}`);
-    }
-    if (!this.hasQuarantine) return;
-    await exec(tx, createQuarantineSql(this.dt.name));
-    await exec(tx, createDiscardedSql(this.dt.name));
-    await exec(tx, `DELETE FROM ${quarantineTable(this.dt.name)} WHERE ${part}`);
+  clearQuarantineSql(part = 'TRUE'): string[] {
+    if (!this.hasQuarantine && this.dt.pendingRecompute !== undefined)
+      return [
+        `DROP TABLE IF EXISTS ${quarantineTable(this.dt.name)}`,
+        `DROP TABLE IF EXISTS ${discardedTable(this.dt.name)}`,
+      ];
+    if (!this.hasQuarantine) return [];
+    return [
+      createQuarantineSql(this.dt.name),
+      createDiscardedSql(this.dt.name),
+      `DELETE FROM ${quarantineTable(this.dt.name)} WHERE ${part}`,
+    ];
   }
 
   /**
    * An incremental step deleting the DT's rows where `condition` (of the table its columns are qualified by):
-   * the quarantine's too.
+   * the quarantine's too, when it may hold some.
    */
-  async deleteQuarantined(tx: Queryable, condition: (table: string) => string): Promise<void> {
+  deleteQuarantinedSql(condition: (table: string) => string): string | undefined {
     const q = quarantineTable(this.dt.name);
-    if (this.hasQuarantine && this.seen?.quarantined !== 0)
-      await exec(tx, `DELETE FROM ${q} WHERE ${condition(q)}`);
+    return this.hasQuarantine && this.seen?.quarantined !== 0
+      ? `DELETE FROM ${q} WHERE ${condition(q)}`
+      : undefined;
   }
 
   /** After the history row is written: its per-expectation counts. */

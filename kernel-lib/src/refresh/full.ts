@@ -1,14 +1,10 @@
 /**
- * A refresh's execution and record: the full recompute (`recomputeWork`), which replaces a DT's contents with
- * its query's result in one transaction, so readers see the old contents or the new, never an empty or
- * partial table, and `executeRefresh`, which runs any work so. The history row is written in
- * the same transaction on success; on failure the transaction rolls back (previous contents kept) and the
- * caller records FAILED.
+ * A refresh's run and record: `runAndRecordRefresh` runs any work (by default the full recompute,
+ * refresh/full-plan.ts) inside the caller's transaction and writes the history row in the same transaction
+ * on success; on failure the transaction rolls back (previous contents kept) and the caller records FAILED.
  */
 import { formatTimestamp, type Queryable } from '../backends/backend.js';
 import { insertRefreshRecord, updateDynamicTable } from '../catalog/catalog.js';
-import { fullRefreshSql } from '../plan/full.js';
-import { mutableRecomputeSql } from '../plan/immutable.js';
 import { changeRows, readsWholeSources, sourceRowsSql } from '../schedule/cost.js';
 import type { WarehouseSize } from '../sql/ddl.js';
 import {
@@ -18,7 +14,10 @@ import {
   type RefreshRecord,
   type RefreshTrigger,
 } from '../types.js';
+import { runPlan, type StepLog } from './executor.js';
 import type { ExpectationRun } from './expectations.js';
+import { fullRecomputePlan } from './full-plan.js';
+import type { RowCounts } from './steps.js';
 
 export interface RefreshRequest {
   dt: DynamicTable;
@@ -112,42 +111,25 @@ export interface RefreshWork {
   action: RefreshAction;
   reason: string;
   changesRead: Record<string, number>;
-  run(tx: Queryable): Promise<{ rowsInserted: number; rowsDeleted: number }>;
-}
-
-/**
- * The full recompute: readers see the old contents or the new (one transaction). With an immutable region
- * (`req.mutable`), only the mutable region is recomputed (plan/immutable.ts).
- */
-export async function recomputeWork(tx: Queryable, req: RefreshRequest) {
-  const sql = req.mutable
-    ? mutableRecomputeSql(req.dt.name, req.select, req.mutable)
-    : { ...fullRefreshSql(req.dt.name, req.select), rows: req.select };
-  const deleted = await tx.query(sql.clear);
-  const run = req.expectations;
-  const part = req.mutable ?? 'TRUE';
-  if (run) await run.clearQuarantine(tx, part);
-  if (run?.active) {
-    const written = await run.write(tx, sql.rows, () => part);
-    return { rowsInserted: written.inserted, rowsDeleted: deleted.rowCount };
-  }
-  const inserted = await tx.query(sql.fill);
-  return { rowsInserted: inserted.rowCount, rowsDeleted: deleted.rowCount };
+  /** Runs the work, each step recorded in `log` (refresh/executor.ts). */
+  run(tx: Queryable, log: StepLog): Promise<RowCounts>;
 }
 
 /**
  * Runs a refresh's work (`work`, chosen by refresh/choose-work.ts `chooseWork`; absent: the full recompute)
- * inside the caller's transaction and writes its history row and data timestamp. Returns the row.
+ * inside the caller's transaction and writes its history row and data timestamp. Returns the row; the steps
+ * the work ran are in `log`.
  */
-export async function executeRefresh(
+export async function runAndRecordRefresh(
   tx: Queryable,
   req: RefreshRequest,
   wallClock: () => number,
   work?: RefreshWork,
+  log: StepLog = [],
 ): Promise<RefreshRecord> {
   const start = wallClock();
   const t0 = performance.now();
-  const done = work ? await work.run(tx) : await recomputeWork(tx, req);
+  const done = work ? await work.run(tx, log) : await runPlan(tx, fullRecomputePlan(req), log);
   const measured: Measured = {
     startMs: start,
     endMs: wallClock(),

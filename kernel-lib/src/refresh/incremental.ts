@@ -1,12 +1,15 @@
 /**
- * The incremental executor: an INCREMENTAL refresh's writes to the DT (and its state), inside the refresh's
- * transaction (REPEATABLE READ on Postgres), so the source rows read belong to the snapshot the changes were
- * read in.
+ * The plan of an INCREMENTAL refresh (refresh/steps.ts): the affected keys (of the query, of a UNION ALL's
+ * branches, of a nested aggregate's subquery, or a linear delta's groups), the state they move, and the DT's
+ * rows of those keys replaced. Pure; `runIncremental` reads what the plan needs to know first and runs it
+ * (refresh/executor.ts) inside the refresh's transaction (REPEATABLE READ on Postgres), so the source rows
+ * read belong to the snapshot the changes were read in.
  */
-import { exec, type Queryable, quoteIdent, type SqlFamily, sqlLiteral } from '../backends/backend.js';
+import { type Queryable, quoteIdent, type SqlFamily, sqlLiteral } from '../backends/backend.js';
 import { duckdbCapturedSources, positionsOf } from '../capture/capture.js';
 import { changeTable } from '../capture/duckdb.js';
 import { dialectOf } from '../dialect/index.js';
+import { quarantineTable } from '../plan/expectations.js';
 import type { OutputColumn } from '../plan/full.js';
 import { refreshSelect } from '../plan/full.js';
 import {
@@ -31,10 +34,13 @@ import { expandLateralAliases as plannedQuery } from '../sql/select-rewrite.js';
 import { translateSql } from '../sql/translate.js';
 import type { DynamicTable } from '../types.js';
 import type { ActionDecision } from './decide.js';
+import { runPlan, type StepLog } from './executor.js';
 import type { ExpectationRun } from './expectations.js';
-import { applyRows, mergeDelta } from './linear-exec.js';
+import { mergeDeltaPlan } from './merge-plan.js';
 import { keysLookSql, replaceRowsSql } from './replace.js';
-import { recomputeState, updateNestedState } from './state.js';
+import { rowsPlan } from './rows-plan.js';
+import { nestedStateSteps, recomputeStateSteps } from './state.js';
+import { ask, countOf, type RefreshPlan, type RefreshStep, type RowCounts, run } from './steps.js';
 
 export interface IncrementalWork {
   dt: DynamicTable;
@@ -55,37 +61,50 @@ export interface IncrementalWork {
   expectations?: ExpectationRun;
 }
 
-/**
- * Deletes the DT rows of the affected keys and recomputes them. On DuckDB, a DT that others read records its
- * own changes (Postgres triggers do that by themselves).
- */
+/** What the plan needs to know before it starts: read by `runIncremental`, usually from what the refresh knows. */
+export interface IncrementalFacts {
+  /** The DT's position on its sources: the changes after it are read. */
+  previous: string;
+  /** Whether the DT records its own changes (DuckDB, read by other DTs). */
+  emits: boolean;
+}
+
+/** Reads the facts the plan needs and runs it, each step recorded in `log`. */
 export async function runIncremental(
   tx: Queryable,
   family: SqlFamily,
   work: IncrementalWork,
-): Promise<{ rowsInserted: number; rowsDeleted: number }> {
+  log?: StepLog,
+): Promise<RowCounts> {
+  const previous = (await positionsOf(tx, work.dt.name)).values().next().value as string;
+  const emits = dialectOf(family).engineCaptures && (await duckdbCapturedSources(tx)).has(work.dt.name);
+  return runPlan(tx, incrementalPlan(family, work, { previous, emits }), log);
+}
+
+/**
+ * Deletes the DT rows of the affected keys and recomputes them. On DuckDB, a DT that others read records its
+ * own changes (Postgres triggers do that by themselves).
+ */
+export function* incrementalPlan(
+  family: SqlFamily,
+  work: IncrementalWork,
+  facts: IncrementalFacts,
+): RefreshPlan<RowCounts> {
   const { dt, shape, decision, output, linear, union, nested } = work;
-  const previous = (await positionsOf(tx, dt.name)).values().next().value as string;
+  const { emits } = facts;
+  const dtName = dt.name;
   const changed = new Map<string, string[]>();
   for (const s of decision.changed) changed.set(s, work.columns.get(s) ?? []);
+  const sources = dt.sources.map((s) => s.name);
   // Utility statements take no bind parameters: the position goes in as a literal.
   const bind = (sql: string) =>
-    translateSql(sql, family, { now: work.now }).text.replaceAll('$1', sqlLiteral(previous));
+    translateSql(sql, family, { now: work.now }).text.replaceAll('$1', sqlLiteral(facts.previous));
   // A projection without aggregates: its weighted rows are applied to the DT as they are (no keys, no state).
-  if (linear?.rows)
-    return applyRows(tx, family, {
-      dt: dt.name,
-      query: plannedQuery(dt.query),
-      shape,
-      changed,
-      insertsOnly: decision.insertsOnly,
-      output,
-      bind,
-      ...(work.expectations ? { expectations: work.expectations } : {}),
-    });
-  // Statements whose results are not read go through `exec`: deferred into the next round trip (PostgreSQL
-  // server, DuckDB), so a refresh costs fewer calls.
-  await exec(tx, `DROP TABLE IF EXISTS ${KEYS_TABLE}`);
+  if (linear?.rows) {
+    const rows = { dt: dtName, family, query: plannedQuery(dt.query), shape, changed, output, bind, emits };
+    const judged = work.expectations ? { expectations: work.expectations } : {};
+    return yield* rowsPlan({ ...rows, insertsOnly: decision.insertsOnly, ...judged });
+  }
   const hidden = linear && linear.hidden.length > 0 ? hiddenKeyShape(shape, linear) : undefined;
   // The keys a change touches: the groups of the delta (linear), or those the change rows lead to.
   const keysSql =
@@ -99,15 +118,27 @@ export async function runIncremental(
         : nested
           ? affectedKeysSql(nested.inner.text, nested.inner.shape, family, changed)
           : affectedKeysSql(plannedQuery(dt.query), hidden ?? shape, family, changed);
-  await exec(tx, `CREATE TEMP TABLE ${KEYS_TABLE} AS ${bind(keysSql)}`);
+  const steps: RefreshStep[] = [
+    run('drop the affected keys', `DROP TABLE IF EXISTS ${KEYS_TABLE}`, [], [KEYS_TABLE]),
+    run(
+      linear && !hidden ? "compute the delta's groups" : 'compute the affected keys',
+      `CREATE TEMP TABLE ${KEYS_TABLE} AS ${bind(keysSql)}`,
+      [...changed.keys()],
+      [KEYS_TABLE],
+    ),
+  ];
   const keyColumns = shape.keys.map((k) => (output[k] as OutputColumn).name);
   const keyTypes = shape.keys.map((k) => output[k]?.type);
   // A whole-table aggregate has one row: it is replaced.
-  const condition = (withNulls: boolean, table = quoteIdent(dt.name)) =>
+  const condition = (withNulls: boolean, table = quoteIdent(dtName)) =>
     shape.global ? '1 = 1' : dtKeyCondition(keyColumns, keyTypes, withNulls, table);
-  const anyNullKey = async (s: QueryShape) =>
-    !s.global && Number((await tx.query(keysLookSql(s.keys.length))).rows[0]?.[0]) !== 0;
-  if (nested) await updateNestedState(tx, family, work, nested, await anyNullKey(nested.inner.shape));
+  const nullCheck = (s: QueryShape) =>
+    ask('check the keys for NULLs', keysLookSql(s.keys.length), [KEYS_TABLE]);
+  if (nested) {
+    const s = nested.inner.shape;
+    const nulls = !s.global && countOf((yield [...steps.splice(0), nullCheck(s)]).at(-1)) !== 0;
+    steps.push(...nestedStateSteps(family, work, nested, nulls));
+  }
   // Where the family counts the rows to delete ahead (refresh/replace.ts), the keys' NULL check counts them
   // too, and the DELETE then goes to the backend with the INSERT.
   const replace = dialectOf(family).replaceRows;
@@ -121,37 +152,37 @@ export async function runIncremental(
       dialectOf(family).hashesNotDistinct
         ? dtKeyCondition(keyColumns, keyTypes, 'all', table)
         : `${condition(false, table)} OR ${condition(true, table)}`;
-    const rowsOf = { table: dt.name, condition: anyKey(quoteIdent(dt.name)) };
+    const rowsOf = { table: dtName, condition: anyKey(quoteIdent(dtName)) };
     // With expectations, the same look counts the keys and their quarantined and discarded rows.
     const extra = judged ? [`(SELECT count(*) FROM ${KEYS_TABLE})`, ...judged.lookSql(anyKey)] : [];
     const sql = keysLookSql(shape.keys.length, countAhead ? rowsOf : undefined, extra);
-    const look = (await tx.query(sql)).rows[0] ?? [];
+    const label = countAhead
+      ? "check the keys for NULLs, count the DT's rows of them"
+      : 'check the keys for NULLs';
+    const reads = countAhead || judged ? [KEYS_TABLE, dtName] : [KEYS_TABLE];
+    const look = (yield [...steps.splice(0), ask(label, sql, reads)]).at(-1)?.rows[0] ?? [];
     hasNullKeys = Number(look[0]) !== 0;
     if (countAhead) rowsToDelete = Number(look[1]);
     judged?.saw(look.slice(countAhead ? 2 : 1));
   }
-  if (linear && hidden) await recomputeState(tx, family, work, linear, hidden, await anyNullKey(hidden));
-  else if (linear)
-    await mergeDelta(
-      tx,
-      {
-        dt: dt.name,
-        query: plannedQuery(dt.query),
-        shape,
-        plan: linear,
-        family,
-        now: work.now,
-        mayDelete:
-          decision.changed.some((s) => !decision.insertsOnly.has(s)) ||
-          shape.tables.filter((t) => changed.has(t.name)).length > 1,
-      },
-      hasNullKeys,
-    );
+  if (linear && hidden) {
+    const nulls = !hidden.global && countOf((yield [...steps.splice(0), nullCheck(hidden)]).at(-1)) !== 0;
+    steps.push(...recomputeStateSteps(family, work, linear, hidden, nulls));
+  } else if (linear) {
+    if (steps.length > 0) yield steps.splice(0);
+    const mayDelete =
+      decision.changed.some((s) => !decision.insertsOnly.has(s)) ||
+      shape.tables.filter((t) => changed.has(t.name)).length > 1;
+    const merge = { dt: dtName, query: plannedQuery(dt.query), shape, linear, family, now: work.now };
+    yield* mergeDeltaPlan({ ...merge, sources, mayDelete }, hasNullKeys);
+  }
+  return yield* replacePlan(steps, hasNullKeys, rowsToDelete);
+
   /** The DT's new rows for the affected keys: from the state, or the query restricted to the keys. */
-  const rowsFor = (withNulls: boolean) => {
+  function rowsFor(withNulls: boolean) {
     if (nested) {
       const outer = nested.whole ? nested.outer : restrictedQuery(nested.outer, nested.outerShape, withNulls);
-      const sql = outer.replaceAll(STATE, stateTable(dt.name));
+      const sql = outer.replaceAll(STATE, stateTable(dtName));
       return translateSql(sql, family, { now: work.now }).text;
     }
     if (union) {
@@ -165,54 +196,93 @@ export async function runIncremental(
       }).text;
     const keys = shape.keys.map((_k, i) => `dtlab_s.k${i + 1}`);
     const where = shape.global ? '' : keyMatch(keys, withNulls);
-    const state = hidden ? rolledUpState(linear, stateTable(dt.name)) : stateTable(dt.name);
+    const state = hidden ? rolledUpState(linear, stateTable(dtName)) : stateTable(dtName);
     return translateSql(outputFromStateSql(shape, linear, family, state, where), family).text;
-  };
-  const emits = dialectOf(family).engineCaptures && (await duckdbCapturedSources(tx)).has(dt.name);
-  const seq = emits ? Number((await tx.query("SELECT nextval('dtlab.capture_seq')")).rows[0]?.[0]) : 0;
-  let rowsDeleted = 0;
-  let rowsInserted = 0;
-  if (replace === 'one-statement' && !shape.global && !hasNullKeys && !emits) {
-    // One statement deletes the keys' rows and inserts their new ones, answering both counts (with
-    // expectations: judging the new ones as it writes them, refresh/expectations.ts).
-    const rows = refreshSelect(rowsFor(false), output);
-    let counts: { deleted: number; inserted: number };
-    if (judged) {
-      await judged.deleteQuarantined(tx, (table) => condition(false, table));
-      counts = await judged.write(tx, rows, (table) => condition(false, table), true);
-    } else {
-      const r = (await tx.query(replaceRowsSql(dt.name, condition(false), rows))).rows[0];
-      counts = { deleted: Number(r?.[0]), inserted: Number(r?.[1]) };
+  }
+
+  /** The DT's rows of the affected keys replaced by their new rows, after `before`. */
+  function* replacePlan(
+    before: RefreshStep[],
+    nulls: boolean,
+    counted: number | undefined,
+  ): RefreshPlan<RowCounts> {
+    const rowsReads = linear || nested ? [stateTable(dtName), KEYS_TABLE] : [...sources, KEYS_TABLE];
+    const dropKeys = run('drop the affected keys', `DROP TABLE IF EXISTS ${KEYS_TABLE}`, [], [KEYS_TABLE]);
+    const seqStep = ask('draw a change sequence number', "SELECT nextval('dtlab.capture_seq')", []);
+    const seq = emits ? countOf((yield [...before.splice(0), seqStep]).at(-1)) : 0;
+    const variants = nulls ? [false, true] : [false];
+    const note = (withNulls: boolean) => (withNulls ? ' (NULL keys)' : '');
+    if (replace === 'one-statement' && !shape.global && !nulls && !emits) {
+      // One statement deletes the keys' rows and inserts their new ones, answering both counts (with
+      // expectations: judging the new ones as it writes them, refresh/expectations.ts).
+      const rows = refreshSelect(rowsFor(false), output);
+      const part = (table: string) => condition(false, table);
+      const quarantined = judged?.deleteQuarantinedSql(part);
+      if (quarantined)
+        before.push(run("delete the keys' quarantined rows", quarantined, [], [quarantineTable(dtName)]));
+      const replaceStep: RefreshStep = judged
+        ? {
+            label: "replace the keys' rows, judged (expectations)",
+            sql: `-- refresh/expectations.ts write with DELETE: ${rows}`,
+            reads: rowsReads,
+            writes: [dtName],
+            call: async (tx) => {
+              const c = await judged.write(tx, rows, part, true);
+              return [c.deleted, c.inserted];
+            },
+          }
+        : ask("replace the keys' rows", replaceRowsSql(dtName, condition(false), rows), rowsReads, [dtName]);
+      const r = (yield [...before.splice(0), replaceStep]).at(-1)?.rows[0];
+      yield [dropKeys];
+      return { rowsDeleted: Number(r?.[0]), rowsInserted: Number(r?.[1]) };
     }
-    await exec(tx, `DROP TABLE IF EXISTS ${KEYS_TABLE}`);
-    return { rowsDeleted: counts.deleted, rowsInserted: counts.inserted };
-  }
-  for (const withNulls of hasNullKeys ? [false, true] : [false]) {
-    if (emits)
-      await exec(
-        tx,
-        `INSERT INTO ${changeTable(dt.name)} SELECT ${seq}, -1, * FROM ${quoteIdent(dt.name)} WHERE ${condition(withNulls)}`,
+    const record = (sign: 1 | -1, withNulls: boolean) =>
+      run(
+        `record the DT's own change (${sign})${note(withNulls)}`,
+        `INSERT INTO ${changeTable(dtName)} SELECT ${seq}, ${sign}, * FROM ${quoteIdent(dtName)} WHERE ${condition(withNulls)}`,
+        [dtName, KEYS_TABLE],
+        [changeTable(dtName)],
       );
-    const remove = `DELETE FROM ${quoteIdent(dt.name)} WHERE ${condition(withNulls)}`;
-    if (rowsToDelete !== undefined) await exec(tx, remove);
-    else rowsDeleted += (await tx.query(remove)).rowCount;
-    await work.expectations?.deleteQuarantined(tx, (table) => condition(withNulls, table));
-  }
-  if (rowsToDelete !== undefined) rowsDeleted = rowsToDelete;
-  for (const withNulls of hasNullKeys ? [false, true] : [false]) {
-    const rows = refreshSelect(rowsFor(withNulls), output);
-    rowsInserted += judged
-      ? (await judged.write(tx, rows, (table) => condition(withNulls, table))).inserted
-      : (await tx.query(`INSERT INTO ${quoteIdent(dt.name)} ${rows}`)).rowCount;
-  }
-  if (emits) {
-    for (const withNulls of hasNullKeys ? [false, true] : [false]) {
-      await exec(
-        tx,
-        `INSERT INTO ${changeTable(dt.name)} SELECT ${seq}, 1, * FROM ${quoteIdent(dt.name)} WHERE ${condition(withNulls)}`,
-      );
+    let rowsDeleted = counted ?? 0;
+    for (const withNulls of variants) {
+      if (emits) before.push(record(-1, withNulls));
+      const remove = `DELETE FROM ${quoteIdent(dtName)} WHERE ${condition(withNulls)}`;
+      const label = shape.global ? "delete the DT's row" : `delete the keys' rows${note(withNulls)}`;
+      if (counted !== undefined) before.push(run(label, remove, [KEYS_TABLE], [dtName]));
+      else
+        rowsDeleted +=
+          (yield [...before.splice(0), ask(label, remove, [KEYS_TABLE], [dtName])]).at(-1)?.rowCount ?? 0;
+      const quarantined = work.expectations?.deleteQuarantinedSql((table) => condition(withNulls, table));
+      if (quarantined)
+        before.push(
+          run(
+            `delete the keys' quarantined rows${note(withNulls)}`,
+            quarantined,
+            [],
+            [quarantineTable(dtName)],
+          ),
+        );
     }
+    let rowsInserted = 0;
+    for (const withNulls of variants) {
+      const rows = refreshSelect(rowsFor(withNulls), output);
+      const label = shape.global ? "insert the DT's new row" : `insert the keys' new rows${note(withNulls)}`;
+      const insert: RefreshStep = judged
+        ? {
+            label: `${label}, judged (expectations)`,
+            sql: `-- refresh/expectations.ts write: ${rows}`,
+            reads: rowsReads,
+            writes: [dtName],
+            call: async (tx) => [
+              (await judged.write(tx, rows, (table) => condition(withNulls, table))).inserted,
+            ],
+          }
+        : ask(label, `INSERT INTO ${quoteIdent(dtName)} ${rows}`, rowsReads, [dtName]);
+      const answer = (yield [...before.splice(0), insert]).at(-1);
+      rowsInserted += judged ? Number(answer?.rows[0]?.[0]) : (answer?.rowCount ?? 0);
+    }
+    if (emits) for (const withNulls of variants) before.push(record(1, withNulls));
+    yield [...before, dropKeys];
+    return { rowsInserted, rowsDeleted };
   }
-  await exec(tx, `DROP TABLE IF EXISTS ${KEYS_TABLE}`);
-  return { rowsInserted, rowsDeleted };
 }

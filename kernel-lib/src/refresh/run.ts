@@ -40,15 +40,16 @@ import { translateSql, translateType } from '../sql/translate.js';
 import type { DynamicTable, RefreshAction, RefreshRecord, RefreshTrigger } from '../types.js';
 import { refreshWarehouse } from './billing.js';
 import { chooseWork } from './choose-work.js';
+import type { StepLog } from './executor.js';
 import { ExpectationFailed, ExpectationRun, writeResults } from './expectations.js';
 import {
-  executeRefresh,
   type Measured,
   type RefreshRequest,
   type RefreshTiming,
-  recomputeWork,
   recordFailedRefresh,
+  runAndRecordRefresh,
 } from './full.js';
+import { fullRecomputePlan } from './full-plan.js';
 import { noDataWithoutLooking, pgProbeSql, readProbe, timestampMs, trackedSources } from './probe.js';
 
 export interface RunOptions {
@@ -79,7 +80,8 @@ export interface KnownState {
 }
 
 export type RunOutcome =
-  | { kind: 'ran'; record: RefreshRecord }
+  /** `steps`: the steps the refresh ran (refresh/executor.ts), when it succeeded. */
+  | { kind: 'ran'; record: RefreshRecord; steps?: StepLog }
   | { kind: 'skipped'; reason: string }
   /** Another process redefined or dropped `dt` since it was read: read the catalog again and retry. */
   | { kind: 'catalog-changed' };
@@ -179,9 +181,9 @@ export async function runRefresh(
             changesRead: Object.fromEntries(tracked.map((s) => [s, 0])),
             run: async () => ({ rowsInserted: 0, rowsDeleted: 0 }),
           };
-          const record = await executeRefresh(tx, request, () => clock.now(), work);
+          const record = await runAndRecordRefresh(tx, request, () => clock.now(), work);
           await options.beforeCommit?.(tx, record);
-          return { kind: 'ran', record };
+          return { kind: 'ran', record, steps: [] };
         }
         // The rest of what the refresh needs to know. While the engine knows what the DT's previous refresh
         // read of the catalog (no DDL since), the probe was all of it (PostgreSQL family) or one statement of
@@ -226,14 +228,15 @@ export async function runRefresh(
           dt,
           dataTimestamp,
           output,
-          (t) => recomputeWork(t, request),
+          () => fullRecomputePlan(request),
           run,
         );
         action = work.action;
         await onWarehouse(rtx, request, refreshWarehouse(dt, action));
-        const record = await executeRefresh(rtx, request, () => clock.now(), work);
+        const steps: StepLog = [];
+        const record = await runAndRecordRefresh(rtx, request, () => clock.now(), work, steps);
         await options.beforeCommit?.(rtx, record);
-        return { kind: 'ran', record };
+        return { kind: 'ran', record, steps };
       }, txOptions);
       // Committed: counted before the capture lock is released, as every captured write is (capture/ledger.ts).
       settleLedger(ledger, dt, ran, mark, read, definitionOf(dt));

@@ -3,7 +3,7 @@
  * plan/nested.ts a subquery's result): built at CREATE and after a full refresh, partly recomputed during an
  * incremental one (hidden keys, nested subqueries), dropped with the DT.
  */
-import { exec, type Queryable, type SqlFamily } from '../backends/backend.js';
+import type { Queryable, SqlFamily } from '../backends/backend.js';
 import { refreshMetadata } from '../catalog/refresh-metadata.js';
 import { dialectOf } from '../dialect/index.js';
 import { dtKeyCondition, KEYS_TABLE, restrictedQuery } from '../plan/incremental.js';
@@ -14,34 +14,45 @@ import type { Strategy } from '../plan/strategy.js';
 import { expandLateralAliases as plannedQuery } from '../sql/select-rewrite.js';
 import { translateSql } from '../sql/translate.js';
 import type { DynamicTable } from '../types.js';
+import { runPlan } from './executor.js';
 import type { IncrementalWork } from './incremental.js';
 import { strategyOf } from './planning.js';
+import { onePhase, type RefreshStep, run } from './steps.js';
 
 /**
  * A DT with hidden keys (plan/linear.ts): the state rows of the hidden keys in KEYS_TABLE are deleted and
  * recomputed from the query restricted to those keys.
  */
-export async function recomputeState(
-  tx: Queryable,
+export function recomputeStateSteps(
   family: SqlFamily,
   work: IncrementalWork,
   plan: LinearPlan,
   hidden: QueryShape,
   nullKeys: boolean,
-) {
+): RefreshStep[] {
   const state = stateTable(work.dt.name);
   const columns = plan.hidden.map((_h, i) => `h${i + 1}`);
-  for (const withNulls of nullKeys ? [false, true] : [false]) {
+  const sources = work.dt.sources.map((s) => s.name);
+  return (nullKeys ? [false, true] : [false]).flatMap((withNulls) => {
     const condition = dtKeyCondition(columns, [], withNulls);
-    await tx.query(`DELETE FROM ${state} WHERE ${condition}`);
     const select = stateSelectSql(
       plannedQuery(work.dt.query),
       work.shape,
       plan,
       restrictedQuery(plannedQuery(work.dt.query), hidden, withNulls),
     );
-    await tx.query(`INSERT INTO ${state} ${translateSql(select, family, { now: work.now }).text}`);
-  }
+    const text = translateSql(select, family, { now: work.now }).text;
+    const note = withNulls ? ' (NULL keys)' : '';
+    return [
+      run(
+        `delete the affected groups' state${note}`,
+        `DELETE FROM ${state} WHERE ${condition}`,
+        [KEYS_TABLE],
+        [state],
+      ),
+      run(`recompute their state${note}`, `INSERT INTO ${state} ${text}`, [...sources, KEYS_TABLE], [state]),
+    ];
+  });
 }
 
 /**
@@ -49,76 +60,90 @@ export async function recomputeState(
  * touched. Their state rows are recomputed, and KEYS_TABLE is replaced by the outer keys of those rows before
  * and after — the DT's groups to recompute.
  */
-export async function updateNestedState(
-  tx: Queryable,
+export function nestedStateSteps(
   family: SqlFamily,
   work: IncrementalWork,
   plan: NestedPlan,
   nullKeys: boolean,
-) {
+): RefreshStep[] {
   const state = stateTable(work.dt.name);
+  const sources = work.dt.sources.map((s) => s.name);
   const sql = (text: string) => translateSql(text.replaceAll(STATE, state), family, { now: work.now }).text;
   const variants = nullKeys ? [false, true] : [false];
-  if (plan.whole) {
-    // A window over the kept groups (plan/window.ts): the DT is recomputed whole from the state.
-    for (const withNulls of variants) {
-      await exec(tx, `DELETE FROM ${state} WHERE ${dtKeyCondition(innerKeyColumns(plan), [], withNulls)}`);
-      const rows = restrictedQuery(plan.inner.text, plan.inner.shape, withNulls);
-      await exec(tx, `INSERT INTO ${state} ${sql(stateSql(plan, rows))}`);
-    }
-    return;
-  }
-  const outerKeys = (withNulls: boolean) =>
-    sql(outerKeysSql(plan, dtKeyCondition(innerKeyColumns(plan), [], withNulls)));
-  await exec(tx, 'DROP TABLE IF EXISTS dtlab_outer_keys');
-  for (const [i, withNulls] of variants.entries())
-    await exec(
-      tx,
-      i === 0
-        ? `CREATE TEMP TABLE dtlab_outer_keys AS ${outerKeys(withNulls)}`
-        : `INSERT INTO dtlab_outer_keys ${outerKeys(withNulls)}`,
-    );
-  for (const withNulls of variants) {
-    await exec(tx, `DELETE FROM ${state} WHERE ${dtKeyCondition(innerKeyColumns(plan), [], withNulls)}`);
+  const recompute = variants.flatMap((withNulls) => {
     const rows = restrictedQuery(plan.inner.text, plan.inner.shape, withNulls);
-    await exec(tx, `INSERT INTO ${state} ${sql(stateSql(plan, rows))}`);
-  }
-  for (const withNulls of variants) await exec(tx, `INSERT INTO dtlab_outer_keys ${outerKeys(withNulls)}`);
-  await exec(tx, `DROP TABLE ${KEYS_TABLE}`);
-  await exec(tx, `CREATE TEMP TABLE ${KEYS_TABLE} AS SELECT DISTINCT * FROM dtlab_outer_keys`);
-  await exec(tx, 'DROP TABLE dtlab_outer_keys');
+    const note = withNulls ? ' (NULL keys)' : '';
+    return [
+      run(
+        `delete the affected subquery rows${note}`,
+        `DELETE FROM ${state} WHERE ${dtKeyCondition(innerKeyColumns(plan), [], withNulls)}`,
+        [KEYS_TABLE],
+        [state],
+      ),
+      run(
+        `recompute the subquery rows${note}`,
+        `INSERT INTO ${state} ${sql(stateSql(plan, rows))}`,
+        [...sources, KEYS_TABLE],
+        [state],
+      ),
+    ];
+  });
+  // A window over the kept groups (plan/window.ts): the DT is recomputed whole from the state.
+  if (plan.whole) return recompute;
+  const outer = 'dtlab_outer_keys';
+  const outerKeys = (label: string, withNulls: boolean, create: boolean) =>
+    run(
+      label,
+      `${create ? `CREATE TEMP TABLE ${outer} AS` : `INSERT INTO ${outer}`} ${sql(outerKeysSql(plan, dtKeyCondition(innerKeyColumns(plan), [], withNulls)))}`,
+      [state, KEYS_TABLE],
+      [outer],
+    );
+  return [
+    run('drop the outer keys', `DROP TABLE IF EXISTS ${outer}`, [], [outer]),
+    ...variants.map((withNulls, i) => outerKeys('collect the outer keys before', withNulls, i === 0)),
+    ...recompute,
+    ...variants.map((withNulls) => outerKeys('collect the outer keys after', withNulls, false)),
+    run('drop the subquery keys', `DROP TABLE ${KEYS_TABLE}`, [], [KEYS_TABLE]),
+    run(
+      'keep the outer keys as the affected keys',
+      `CREATE TEMP TABLE ${KEYS_TABLE} AS SELECT DISTINCT * FROM ${outer}`,
+      [outer],
+      [KEYS_TABLE],
+    ),
+    run('drop the outer keys', `DROP TABLE ${outer}`, [], [outer]),
+  ];
 }
 
-/** Builds a linear DT's state from scratch (with a full refresh, which reads the same snapshot). */
-export async function rebuildState(
-  tx: Queryable,
+/** Builds a DT's state from scratch (with a full refresh, which reads the same snapshot). */
+export function rebuildStateSteps(
   family: SqlFamily,
   dt: DynamicTable,
   strategy: Strategy,
   now: number,
-) {
+): RefreshStep[] {
   const state = stateTable(dt.name);
+  const sources = dt.sources.map((s) => s.name);
+  const drop = run('drop the state', `DROP TABLE IF EXISTS ${state}`, [], [state]);
+  const build = (select: string, keys: string[]) => [
+    drop,
+    run('build the state', `CREATE TABLE ${state} AS ${select}`, sources, [state]),
+    ...(keys.length > 0 && dialectOf(family).indexesState
+      ? [run('index the state', `CREATE INDEX ON ${state} (${keys.join(', ')})`, [state], [state])]
+      : []),
+  ];
   if (strategy.kind === 'keys' && strategy.nested) {
     const plan = strategy.nested;
-    await exec(tx, `DROP TABLE IF EXISTS ${state}`);
-    const select = translateSql(stateSql(plan), family, { now }).text;
-    await exec(tx, `CREATE TABLE ${state} AS ${select}`);
-    if (dialectOf(family).indexesState)
-      await exec(tx, `CREATE INDEX ON ${state} (${innerKeyColumns(plan).join(', ')})`);
-    return;
+    return build(translateSql(stateSql(plan), family, { now }).text, innerKeyColumns(plan));
   }
-  if (strategy.kind !== 'linear' || strategy.plan.rows) return;
-  await tx.query(`DROP TABLE IF EXISTS ${state}`);
+  if (strategy.kind !== 'linear' || strategy.plan.rows) return [];
   const select = translateSql(stateSelectSql(plannedQuery(dt.query), strategy.shape, strategy.plan), family, {
     now,
   }).text;
-  await tx.query(`CREATE TABLE ${state} AS ${select}`);
   const keys = [
     ...strategy.shape.keys.map((_k, i) => `k${i + 1}`),
     ...strategy.plan.hidden.map((_h, i) => `h${i + 1}`),
   ];
-  if (keys.length > 0 && dialectOf(family).indexesState)
-    await tx.query(`CREATE INDEX ON ${state} (${keys.join(', ')})`);
+  return build(select, keys);
 }
 
 export async function stateExists(tx: Queryable, family: SqlFamily, dt: string): Promise<boolean> {
@@ -131,7 +156,7 @@ export async function stateExists(tx: Queryable, family: SqlFamily, dt: string):
 /** After the initial refresh at CREATE: builds the state a linear DT is maintained from. */
 export async function buildIncrementalState(tx: Queryable, family: SqlFamily, dt: DynamicTable, now: number) {
   const { strategy, query } = await strategyOf(tx, family, dt);
-  await rebuildState(tx, family, { ...dt, query }, strategy, now);
+  await runPlan(tx, onePhase(rebuildStateSteps(family, { ...dt, query }, strategy, now)));
 }
 
 /** Drops a DT's incremental state, if it has one (DROP, RENAME, CREATE OR REPLACE). */

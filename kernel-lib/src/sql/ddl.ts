@@ -151,6 +151,12 @@ export interface ExplainCreate {
   create: CreateDynamicTable;
 }
 
+/** EXPLAIN REFRESH [DYNAMIC TABLE] name: the steps of the DT's last refresh in this session (refresh/executor.ts). */
+export interface ExplainRefresh {
+  kind: 'explain_refresh';
+  name: string;
+}
+
 /** Notification integrations and sends (sql/integration-ddl.ts, run by delivery/statements.ts). */
 export interface Notification {
   kind: 'notification';
@@ -180,6 +186,7 @@ export type Statement =
   | DropWarehouse
   | ShowWarehouses
   | ExplainCreate
+  | ExplainRefresh
   | Notification
   | AlertStatement
   | ShowQuarantine
@@ -204,6 +211,12 @@ export function parseStatement(sql: string, tokens: Token[]): Statement {
       );
       return { kind: 'explain_create_dynamic_table', create: create as CreateDynamicTable };
     }
+  }
+  if (c.accept('EXPLAIN', 'REFRESH')) {
+    c.accept('DYNAMIC', 'TABLE');
+    const name = c.identifier('a dynamic table name');
+    end(c);
+    return { kind: 'explain_refresh', name };
   }
   if (c.accept('UNDROP', 'DYNAMIC', 'TABLE')) {
     const name = c.identifier('a dynamic table name');

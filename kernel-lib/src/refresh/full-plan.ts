@@ -1,0 +1,54 @@
+/**
+ * The plan of a full recompute: the DT's rows (or, with IMMUTABLE WHERE, its mutable region's: plan/immutable.ts)
+ * deleted and its query's result inserted, in the refresh's one transaction, so readers see the old contents
+ * or the new, never an empty or partial table. Pure: refresh/executor.ts runs it.
+ */
+
+import { quarantineTable } from '../plan/expectations.js';
+import { fullRefreshSql } from '../plan/full.js';
+import { mutableRecomputeSql } from '../plan/immutable.js';
+import type { ExpectationRun } from './expectations.js';
+import { ask, type RefreshPlan, type RefreshStep, type RowCounts, run } from './steps.js';
+
+export interface FullRecompute {
+  /** The DT's name and its sources (what the query reads). */
+  dt: { name: string; sources: { name: string }[] };
+  /** The refresh SELECT in the backend's dialect (see plan/full.ts). */
+  select: string;
+  /** IMMUTABLE WHERE: the mutable region's condition, the only rows a recompute replaces. */
+  mutable?: string;
+  expectations?: ExpectationRun;
+}
+
+export function* fullRecomputePlan(req: FullRecompute): RefreshPlan<RowCounts> {
+  const { name } = req.dt;
+  const sources = req.dt.sources.map((s) => s.name);
+  const region = req.mutable ? ' of the mutable region' : '';
+  const sql = req.mutable
+    ? mutableRecomputeSql(name, req.select, req.mutable)
+    : { ...fullRefreshSql(name, req.select), rows: req.select };
+  const [deleted] = yield [ask(`delete the rows${region}`, sql.clear, [name], [name])];
+  const run_ = req.expectations;
+  const part = req.mutable ?? 'TRUE';
+  const steps: RefreshStep[] = (run_?.clearQuarantineSql(part) ?? []).map((s) =>
+    run('clear the quarantine', s, [], [quarantineTable(name)]),
+  );
+  if (run_?.active) {
+    const written = (yield [
+      ...steps,
+      {
+        label: `insert the query's rows${region}, judged (expectations)`,
+        sql: `-- refresh/expectations.ts write: ${sql.rows}`,
+        reads: sources,
+        writes: [name],
+        call: async (tx) => [(await run_.write(tx, sql.rows, () => part)).inserted],
+      },
+    ]).at(-1);
+    return { rowsInserted: Number(written?.rows[0]?.[0]), rowsDeleted: deleted?.rowCount ?? 0 };
+  }
+  const [inserted] = (yield [
+    ...steps,
+    ask(`insert the query's rows${region}`, sql.fill, sources, [name]),
+  ]).slice(-1);
+  return { rowsInserted: inserted?.rowCount ?? 0, rowsDeleted: deleted?.rowCount ?? 0 };
+}

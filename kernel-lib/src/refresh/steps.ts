@@ -1,0 +1,92 @@
+/**
+ * A refresh's visible shape (docs/incremental.md "Decision → plan → executor"): a plan is an ordered list of
+ * steps, each a SQL text built by pure code with what it reads and writes. Where a later step depends on an
+ * earlier step's answer (the keys' NULL check, the rows a change summary counts, whether an extreme was
+ * reached), the plan comes in phases: a plan is a generator that yields one phase's steps and is resumed with
+ * their answers, from which it builds the next phase. It does no I/O; refresh/executor.ts runs it.
+ */
+import type { Queryable, Value } from '../backends/backend.js';
+
+/** One statement of a plan. */
+export interface SqlStep {
+  /** What it does, in a few words ("delete the affected keys' rows"). */
+  label: string;
+  sql: string;
+  params?: Value[];
+  /** Relations it reads and writes (the DT, its state, the change tables' sources, temp tables). */
+  reads: string[];
+  writes: string[];
+  /**
+   * Whether the plan reads its answer. A step whose answer nobody reads is deferred by the executor: sent
+   * with the next step that is not (one round trip where the backend allows, backends/backend.ts `defer`).
+   */
+  needsResult: boolean;
+}
+
+/**
+ * A step the expectations of a DT run themselves (refresh/expectations.ts: judging rows as they are written,
+ * quarantining the violating ones); `sql` says what, `call` does it and answers one row.
+ */
+export interface DelegatedStep {
+  label: string;
+  sql: string;
+  reads: string[];
+  writes: string[];
+  call: (tx: Queryable) => Promise<Value[]>;
+}
+
+export type RefreshStep = SqlStep | DelegatedStep;
+
+/** What a step answered: the rows of a query (none for a deferred step), the rows a write touched. */
+export interface StepAnswer {
+  rows: Value[][];
+  rowCount: number;
+}
+
+/**
+ * A plan: yields each phase's steps, is resumed with their answers (in the same order), returns its result
+ * (for a refresh: the rows it inserted and deleted).
+ */
+export type RefreshPlan<T> = Generator<RefreshStep[], T, StepAnswer[]>;
+
+export interface RowCounts {
+  rowsInserted: number;
+  rowsDeleted: number;
+}
+
+/** A step whose answer is read. */
+export function ask(label: string, sql: string, reads: string[], writes: string[] = []): SqlStep {
+  return { label, sql, reads, writes, needsResult: true };
+}
+
+/** A step whose answer is not read (deferred where the backend can). */
+export function run(label: string, sql: string, reads: string[], writes: string[]): SqlStep {
+  return { label, sql, reads, writes, needsResult: false };
+}
+
+/** The first value of an answer's first row, as a number (a count). */
+export function countOf(answer: StepAnswer | undefined): number {
+  return Number(answer?.rows[0]?.[0]);
+}
+
+/** A plan with one phase whose steps answer nothing the plan reads. */
+export function* onePhase(steps: RefreshStep[]): RefreshPlan<void> {
+  if (steps.length > 0) yield steps;
+}
+
+/**
+ * Drives a plan without a database (tests, docs): every phase is answered by `answer` (default: zero rows,
+ * counts 0). Returns the steps in order and the plan's result.
+ */
+export function stepsOf<T>(
+  plan: RefreshPlan<T>,
+  answer: (step: RefreshStep) => StepAnswer = () => ({ rows: [[0, 0, 0, 0]], rowCount: 0 }),
+): { steps: RefreshStep[]; result: T } {
+  const steps: RefreshStep[] = [];
+  let next = plan.next([]);
+  while (!next.done) {
+    steps.push(...next.value);
+    next = plan.next(next.value.map(answer));
+  }
+  return { steps, result: next.value };
+}

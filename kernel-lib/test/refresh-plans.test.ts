@@ -1,0 +1,235 @@
+/**
+ * A refresh's visible shape (issue 11): each strategy's plan, built without a database (refresh/steps.ts
+ * `stepsOf` answers every phase), has the expected steps — labels, what they read and write.
+ */
+import { describe, expect, it } from 'vitest';
+import type { SqlFamily } from '../src/backends/backend.js';
+import { chooseStrategy } from '../src/plan/strategy.js';
+import { fullRecomputePlan } from '../src/refresh/full-plan.js';
+import { type IncrementalWork, incrementalPlan } from '../src/refresh/incremental.js';
+import { type RefreshStep, type StepAnswer, stepsOf } from '../src/refresh/steps.js';
+import { analyzeQuery } from '../src/sql/analyze.js';
+import type { DynamicTable } from '../src/types.js';
+
+const COLUMNS = new Map([
+  ['a', ['g', 'h', 'v']],
+  ['b', ['g', 'w']],
+]);
+
+/** The plan of an incremental refresh of `query` after `changed` changed (inserts only unless `deletes`). */
+function planOf(
+  query: string,
+  opts: { family?: SqlFamily; deletes?: boolean; answer?: (s: RefreshStep) => StepAnswer } = {},
+) {
+  const ast = analyzeQuery(query, () => false).ast;
+  const strategy = chooseStrategy(query, ast, (t) => COLUMNS.get(t));
+  if (strategy.kind === 'full') throw new Error(strategy.reason);
+  const sources = [...COLUMNS.keys()].filter((t) => new RegExp(`\\b${t}\\b`).test(query));
+  const dt = { name: 'd', query, sources: sources.map((name) => ({ name, kind: 'TABLE' })) };
+  const work: IncrementalWork = {
+    dt: dt as unknown as DynamicTable,
+    shape: strategy.shape,
+    columns: COLUMNS,
+    ...(strategy.kind === 'linear' ? { linear: strategy.plan } : {}),
+    ...(strategy.kind === 'keys' && strategy.union ? { union: strategy.union } : {}),
+    ...(strategy.kind === 'keys' && strategy.nested ? { nested: strategy.nested } : {}),
+    decision: {
+      action: 'INCREMENTAL',
+      reason: strategy.reason,
+      changes: { a: 1 },
+      insertsOnly: new Set(opts.deletes ? [] : sources),
+      position: '2',
+      changed: sources,
+      reinstall: [],
+    },
+    output: [{ name: 'c1' }, { name: 'c2' }, { name: 'c3' }],
+    now: 0,
+  };
+  const plan = incrementalPlan(opts.family ?? 'duckdb', work, { previous: '1', emits: false });
+  const { steps, result } = stepsOf(plan, opts.answer);
+  return {
+    kind: strategy.kind,
+    result,
+    shape: steps.map((s) => `${s.label} | ${s.reads.join(',')} -> ${s.writes.join(',')}`),
+    steps,
+  };
+}
+
+const labels = (p: { steps: RefreshStep[] }) => p.steps.map((s) => s.label);
+const STATE = 'dtlab."state_d"';
+const KEYS = 'dtlab_keys';
+
+describe('each strategy plans its refresh as steps (labels, reads, writes)', () => {
+  it('linear rows: the weighted change computed, summarised, applied', () => {
+    const answer = (s: RefreshStep) => ({
+      rows: s.label === 'summarise the change' ? [[0, 2, 3]] : [],
+      rowCount: 0,
+    });
+    const p = planOf('SELECT g, v FROM a WHERE v > 0', { answer });
+    expect(p.kind).toBe('linear');
+    expect(p.shape).toEqual([
+      `drop the change rows |  -> ${KEYS}`,
+      `compute the weighted change rows | a -> ${KEYS}`,
+      `summarise the change | ${KEYS} -> `,
+      `delete the removed copies | ${KEYS} -> d`,
+      `insert the added copies | ${KEYS} -> d`,
+      `drop the change rows |  -> ${KEYS}`,
+    ]);
+    expect(p.result).toEqual({ rowsInserted: 3, rowsDeleted: 2 });
+    expect(p.steps.map((s) => 'needsResult' in s && s.needsResult)).toEqual([
+      false,
+      false,
+      true,
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it('linear state merge (DuckDB): the delta merged in one statement, the rows counted ahead', () => {
+    const p = planOf('SELECT g, COUNT(*) AS n, SUM(v) AS s FROM a GROUP BY g', { deletes: true });
+    expect(p.shape).toEqual([
+      `drop the affected keys |  -> ${KEYS}`,
+      `compute the delta's groups | a -> ${KEYS}`,
+      `check the keys for NULLs, count the DT's rows of them | ${KEYS},d -> `,
+      `merge the delta into the state | ${KEYS},${STATE} -> ${STATE}`,
+      `delete the keys' rows | ${KEYS} -> d`,
+      `insert the keys' new rows | ${STATE},${KEYS} -> d`,
+      `drop the affected keys |  -> ${KEYS}`,
+    ]);
+  });
+
+  it('linear state merge (PostgreSQL): update, insert, delete emptied groups; one statement replaces the rows', () => {
+    const p = planOf('SELECT g, COUNT(*) AS n, SUM(v) AS s FROM a GROUP BY g', {
+      family: 'postgres',
+      deletes: true,
+    });
+    expect(labels(p)).toEqual([
+      'drop the affected keys',
+      "compute the delta's groups",
+      'check the keys for NULLs',
+      'add the delta to existing groups',
+      'insert the new groups',
+      'delete the emptied groups',
+      "replace the keys' rows",
+      'drop the affected keys',
+    ]);
+  });
+
+  it('linear extremes: a second phase recomputes the groups a delete reached, only when there are some', () => {
+    const q = 'SELECT g, MAX(v) AS m FROM a GROUP BY g';
+    const none = labels(planOf(q, { deletes: true }));
+    expect(none.slice(3, 8)).toEqual([
+      'drop the groups to recompute',
+      'find the groups whose extremes a delete reached',
+      'merge the delta into the state',
+      'count the groups to recompute',
+      'drop the groups to recompute',
+    ]);
+    const answer = (s: RefreshStep) => ({
+      rows: [[s.label === 'count the groups to recompute' ? 2 : 0]],
+      rowCount: 0,
+    });
+    const some = planOf(q, { deletes: true, answer });
+    const at = labels(some).indexOf('count the groups to recompute');
+    expect(some.shape.slice(at + 1, at + 4)).toEqual([
+      `clear their extremes | dtlab_redo,${STATE} -> ${STATE}`,
+      `recompute their extremes | a,dtlab_redo,${STATE} -> ${STATE}`,
+      'drop the groups to recompute |  -> dtlab_redo',
+    ]);
+    // Inserts only: no extreme can be reached, none is looked at.
+    expect(labels(planOf(q))).not.toContain('count the groups to recompute');
+  });
+
+  it('affected keys and window partitions: the keys found, their rows replaced from the query', () => {
+    for (const q of [
+      'SELECT g, COUNT(DISTINCT v) AS d FROM a GROUP BY g',
+      'SELECT g, h, ROW_NUMBER() OVER (PARTITION BY g ORDER BY h) AS r FROM a',
+    ]) {
+      const p = planOf(q);
+      expect(p.kind).toBe('keys');
+      expect(p.shape).toEqual([
+        `drop the affected keys |  -> ${KEYS}`,
+        `compute the affected keys | a -> ${KEYS}`,
+        `check the keys for NULLs, count the DT's rows of them | ${KEYS},d -> `,
+        `delete the keys' rows | ${KEYS} -> d`,
+        `insert the keys' new rows | a,${KEYS} -> d`,
+        `drop the affected keys |  -> ${KEYS}`,
+      ]);
+      expect(labels(planOf(q, { family: 'postgres' }))).toContain("replace the keys' rows");
+    }
+  });
+
+  it('NULL keys: each write runs again for the keys with a NULL part', () => {
+    const answer = (s: RefreshStep) => ({
+      rows: [[s.label.startsWith('check the keys') ? 1 : 0, 0]],
+      rowCount: 0,
+    });
+    const p = planOf('SELECT g, COUNT(DISTINCT v) AS d FROM a GROUP BY g', { answer });
+    expect(labels(p).slice(3, 7)).toEqual([
+      "delete the keys' rows",
+      "delete the keys' rows (NULL keys)",
+      "insert the keys' new rows",
+      "insert the keys' new rows (NULL keys)",
+    ]);
+  });
+
+  it("union: the branches' keys together, the rows from both branches", () => {
+    const p = planOf(
+      'SELECT g, COUNT(DISTINCT v) AS d FROM a GROUP BY g UNION ALL SELECT g, COUNT(DISTINCT w) AS d FROM b GROUP BY g',
+    );
+    expect(p.shape[1]).toBe(`compute the affected keys | a,b -> ${KEYS}`);
+    expect(p.shape[4]).toBe(`insert the keys' new rows | a,b,${KEYS} -> d`);
+    expect(p.steps[1]?.sql).toContain('UNION');
+  });
+
+  it("nested: the subquery's state rows recomputed, the outer keys before and after become the keys", () => {
+    const p = planOf(
+      'SELECT c, COUNT(*) AS n FROM (SELECT g, COUNT(*) AS c FROM a GROUP BY g) AS s GROUP BY c',
+    );
+    expect(p.shape).toEqual([
+      `drop the affected keys |  -> ${KEYS}`,
+      `compute the affected keys | a -> ${KEYS}`,
+      `check the keys for NULLs | ${KEYS} -> `,
+      'drop the outer keys |  -> dtlab_outer_keys',
+      `collect the outer keys before | ${STATE},${KEYS} -> dtlab_outer_keys`,
+      `delete the affected subquery rows | ${KEYS} -> ${STATE}`,
+      `recompute the subquery rows | a,${KEYS} -> ${STATE}`,
+      `collect the outer keys after | ${STATE},${KEYS} -> dtlab_outer_keys`,
+      `drop the subquery keys |  -> ${KEYS}`,
+      `keep the outer keys as the affected keys | dtlab_outer_keys -> ${KEYS}`,
+      'drop the outer keys |  -> dtlab_outer_keys',
+      `check the keys for NULLs, count the DT's rows of them | ${KEYS},d -> `,
+      `delete the keys' rows | ${KEYS} -> d`,
+      `insert the keys' new rows | ${STATE},${KEYS} -> d`,
+      `drop the affected keys |  -> ${KEYS}`,
+    ]);
+  });
+
+  it('window over groups: the state rows recomputed, the DT recomputed whole from the state', () => {
+    const p = planOf('SELECT g, RANK() OVER (ORDER BY SUM(v)) AS r FROM a GROUP BY g');
+    expect(p.shape.slice(3)).toEqual([
+      `delete the affected subquery rows | ${KEYS} -> ${STATE}`,
+      `recompute the subquery rows | a,${KEYS} -> ${STATE}`,
+      `delete the DT's row | ${KEYS} -> d`,
+      `insert the DT's new row | ${STATE},${KEYS} -> d`,
+      `drop the affected keys |  -> ${KEYS}`,
+    ]);
+  });
+
+  it('full: delete the rows, insert the query result (the mutable region only, with IMMUTABLE WHERE)', () => {
+    const dt = { name: 'd', sources: [{ name: 'a' }] };
+    const answer = () => ({ rows: [], rowCount: 4 });
+    const whole = stepsOf(fullRecomputePlan({ dt, select: 'SELECT g FROM a' }), answer);
+    expect(whole.steps.map((s) => [s.label, s.reads, s.writes, s.sql])).toEqual([
+      ['delete the rows', ['d'], ['d'], 'DELETE FROM "d"'],
+      ["insert the query's rows", ['a'], ['d'], 'INSERT INTO "d" SELECT g FROM a'],
+    ]);
+    expect(whole.result).toEqual({ rowsInserted: 4, rowsDeleted: 4 });
+    const part = stepsOf(fullRecomputePlan({ dt, select: 'SELECT g FROM a', mutable: 'g > 1' }));
+    expect(part.steps.map((s) => s.label)).toEqual([
+      'delete the rows of the mutable region',
+      "insert the query's rows of the mutable region",
+    ]);
+  });
+});
