@@ -197,13 +197,43 @@ describe('linear deltas', () => {
     ['SELECT COUNT(*) FROM t UNION ALL SELECT COUNT(*) FROM u', 'full'],
     ['SELECT n, COUNT(*) FROM (SELECT g, COUNT(*) AS n FROM t GROUP BY g) s GROUP BY n', 'keys'],
     ['SELECT c, COUNT(*) FROM (SELECT g, SUM(v) FROM t GROUP BY g) AS s (g, c) GROUP BY c', 'keys'],
-    ['SELECT COUNT(*) FROM (SELECT g, COUNT(*) AS n FROM t GROUP BY g) s', 'full'],
+    ['SELECT COUNT(*) FROM (SELECT g, COUNT(*) AS n FROM t GROUP BY g) s', 'keys'],
     ['SELECT n FROM (SELECT COUNT(*) AS n FROM t) s', 'full'],
     ['SELECT count, COUNT(*) FROM (SELECT g, COUNT(*) FROM t GROUP BY g) s GROUP BY count', 'full'],
-    ['SELECT n, COUNT(*) FROM (SELECT g, COUNT(*) AS n FROM t GROUP BY g) s, u GROUP BY n', 'full'],
+    ['SELECT n, COUNT(*) FROM (SELECT g, COUNT(*) AS n FROM t GROUP BY g) s, u GROUP BY n', 'keys'],
     ['SELECT g, COUNT(*) FROM t GROUP BY g UNION ALL SELECT COUNT(*), k FROM u GROUP BY k', 'full'],
   ])('%s → %s', (q, kind) => {
     expect(strategy(q)).toBe(kind);
+  });
+
+  // An aggregating subquery joined to other tables (plan/nested.ts): kept as state; what it does not keep says why.
+  const reasonOf = (q: string) => {
+    const s = chooseStrategy(q, parser.astify(q, { database: 'PostgresQL' }));
+    return `${s.kind}: ${s.reason}`;
+  };
+  it.each([
+    [
+      'SELECT u.w, s.n FROM u JOIN (SELECT g, COUNT(*) AS n FROM t GROUP BY g) s ON s.g = u.k',
+      /^keys: .*joined to it/,
+    ],
+    [
+      'SELECT u.w, s.n FROM u, (SELECT g, COUNT(*) AS n FROM t GROUP BY g) s WHERE s.g = u.k AND s.n = (SELECT MAX(n) FROM (SELECT g, COUNT(*) AS n FROM t GROUP BY g) s)',
+      /^keys: .*reads it again in a subquery, the DT is recomputed whole/,
+    ],
+    [
+      'SELECT u.w, s.n FROM u LEFT JOIN (SELECT g, COUNT(*) AS n FROM t GROUP BY g) s ON s.g = u.k',
+      /^full: a LEFT JOIN to a subquery is refreshed in full/,
+    ],
+    [
+      'SELECT s.g, r.k FROM (SELECT g, COUNT(*) AS n FROM t GROUP BY g) s JOIN (SELECT k, SUM(w) AS m FROM u GROUP BY k) r ON r.k = s.g',
+      /^full: more than one aggregating subquery in FROM/,
+    ],
+    [
+      'SELECT u.w, s.n FROM u JOIN (SELECT g, COUNT(*) AS n FROM t GROUP BY g) s ON s.g = u.k WHERE EXISTS (SELECT 1 FROM v WHERE v.k = u.k)',
+      /^full: window functions or correlated subqueries over an aggregating subquery/,
+    ],
+  ])('%s → %s', (q, reason) => {
+    expect(reasonOf(q)).toMatch(reason);
   });
 
   const q =

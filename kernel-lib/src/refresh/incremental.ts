@@ -24,7 +24,7 @@ import {
   rolledUpState,
   stateTable,
 } from '../plan/linear.js';
-import { type NestedPlan, STATE } from '../plan/nested.js';
+import { innerKeysSql, type NestedPlan, STATE } from '../plan/nested.js';
 import type { QueryShape } from '../plan/shape.js';
 import type { UnionPlan } from '../plan/union.js';
 import { expandLateralAliases as plannedQuery } from '../sql/select-rewrite.js';
@@ -97,7 +97,7 @@ export async function runIncremental(
             .filter((part) => part !== '')
             .join('\nUNION\n')
         : nested
-          ? affectedKeysSql(nested.inner.text, nested.inner.shape, family, changed)
+          ? innerKeysSql(nested, family, changed, stateTable(dt.name))
           : affectedKeysSql(plannedQuery(dt.query), hidden ?? shape, family, changed);
   await exec(tx, `CREATE TEMP TABLE ${KEYS_TABLE} AS ${bind(keysSql)}`);
   const keyColumns = shape.keys.map((k) => (output[k] as OutputColumn).name);
@@ -107,7 +107,12 @@ export async function runIncremental(
     shape.global ? '1 = 1' : dtKeyCondition(keyColumns, keyTypes, withNulls, table);
   const anyNullKey = async (s: QueryShape) =>
     !s.global && Number((await tx.query(keysLookSql(s.keys.length))).rows[0]?.[0]) !== 0;
-  if (nested) await updateNestedState(tx, family, work, nested, await anyNullKey(nested.inner.shape));
+  if (nested)
+    await updateNestedState(tx, family, work, nested, {
+      nullKeys: await anyNullKey(nested.inner.shape),
+      changed,
+      bind,
+    });
   // Where the family counts the rows to delete ahead (refresh/replace.ts), the keys' NULL check counts them
   // too, and the DELETE then goes to the backend with the INSERT.
   const replace = dialectOf(family).replaceRows;

@@ -45,45 +45,37 @@ export async function recomputeState(
 }
 
 /**
- * An aggregate over an aggregating subquery (plan/nested.ts): KEYS_TABLE holds the subquery's keys a change
- * touched. Their state rows are recomputed, and KEYS_TABLE is replaced by the outer keys of those rows before
- * and after — the DT's groups to recompute.
+ * An aggregate or join over an aggregating subquery (plan/nested.ts): KEYS_TABLE holds the subquery's keys a
+ * change touched. Their state rows are recomputed, and KEYS_TABLE is replaced by the outer keys the change
+ * touched, found before and after (plan/nested.ts `outerKeysSql`) — the DT's groups to recompute. `bind`
+ * translates a statement and binds the position the changes are read after.
  */
 export async function updateNestedState(
   tx: Queryable,
   family: SqlFamily,
   work: IncrementalWork,
   plan: NestedPlan,
-  nullKeys: boolean,
+  nested: { nullKeys: boolean; changed: ReadonlyMap<string, string[]>; bind: (sql: string) => string },
 ) {
   const state = stateTable(work.dt.name);
-  const sql = (text: string) => translateSql(text.replaceAll(STATE, state), family, { now: work.now }).text;
-  const variants = nullKeys ? [false, true] : [false];
-  if (plan.whole) {
-    // A window over the kept groups (plan/window.ts): the DT is recomputed whole from the state.
+  const sql = (text: string) => nested.bind(text.replaceAll(STATE, state));
+  const variants = nested.nullKeys ? [false, true] : [false];
+  const recompute = async () => {
     for (const withNulls of variants) {
       await exec(tx, `DELETE FROM ${state} WHERE ${dtKeyCondition(innerKeyColumns(plan), [], withNulls)}`);
       const rows = restrictedQuery(plan.inner.text, plan.inner.shape, withNulls);
       await exec(tx, `INSERT INTO ${state} ${sql(stateSql(plan, rows))}`);
     }
-    return;
-  }
-  const outerKeys = (withNulls: boolean) =>
-    sql(outerKeysSql(plan, dtKeyCondition(innerKeyColumns(plan), [], withNulls)));
+  };
+  // A window over the kept groups (plan/window.ts), or a subquery reading the kept rows again: the DT is
+  // recomputed whole from the state.
+  if (plan.whole) return recompute();
+  const touched = variants.map((v) => `(${dtKeyCondition(innerKeyColumns(plan), [], v)})`).join(' OR ');
+  const outerKeys = sql(outerKeysSql(plan, family, nested.changed, touched));
   await exec(tx, 'DROP TABLE IF EXISTS dtlab_outer_keys');
-  for (const [i, withNulls] of variants.entries())
-    await exec(
-      tx,
-      i === 0
-        ? `CREATE TEMP TABLE dtlab_outer_keys AS ${outerKeys(withNulls)}`
-        : `INSERT INTO dtlab_outer_keys ${outerKeys(withNulls)}`,
-    );
-  for (const withNulls of variants) {
-    await exec(tx, `DELETE FROM ${state} WHERE ${dtKeyCondition(innerKeyColumns(plan), [], withNulls)}`);
-    const rows = restrictedQuery(plan.inner.text, plan.inner.shape, withNulls);
-    await exec(tx, `INSERT INTO ${state} ${sql(stateSql(plan, rows))}`);
-  }
-  for (const withNulls of variants) await exec(tx, `INSERT INTO dtlab_outer_keys ${outerKeys(withNulls)}`);
+  await exec(tx, `CREATE TEMP TABLE dtlab_outer_keys AS ${outerKeys}`);
+  await recompute();
+  await exec(tx, `INSERT INTO dtlab_outer_keys ${outerKeys}`);
   await exec(tx, `DROP TABLE ${KEYS_TABLE}`);
   await exec(tx, `CREATE TEMP TABLE ${KEYS_TABLE} AS SELECT DISTINCT * FROM dtlab_outer_keys`);
   await exec(tx, 'DROP TABLE dtlab_outer_keys');
