@@ -4,7 +4,7 @@ import { affectedKeysSql, restrictedQuery } from '../src/plan/incremental.js';
 import { deltaSql, linearPlan, outputFromStateSql, stateSelectSql } from '../src/plan/linear.js';
 import { describeQuery, type QueryShape } from '../src/plan/shape.js';
 import { chooseStrategy } from '../src/plan/strategy.js';
-import { forParser } from '../src/sql/analyze.js';
+import { analyzeQuery, forParser } from '../src/sql/analyze.js';
 
 const parser = new nodeSqlParser.Parser();
 const shapeOf = (q: string) => describeQuery(q, parser.astify(q, { database: 'PostgresQL' }));
@@ -67,6 +67,14 @@ describe('subqueries', () => {
     const text = forParser(q);
     expect(text).toBe("SELECT substring(c_phone ,    1 ,   2) AS cc, 'from' FROM customer");
     expect(text.length).toBe(q.length);
+  });
+  it("reads an interval cast's fields (pg_get_viewdef's `'3 mons'::interval month`) for the parser", () => {
+    const q =
+      "SELECT a FROM t WHERE d < ('1996-01-01'::date + '3 mons'::interval month) AND e > '1 day'::interval day to second";
+    expect(forParser(q)).toBe(
+      "SELECT a FROM t WHERE d < ('1996-01-01'::date + '3 mons'::interval      ) AND e > '1 day'::interval              ",
+    );
+    expect(analyzeQuery(q, () => false).parseError).toBeUndefined();
   });
   it('follows rows through select-project-join subqueries in FROM', () => {
     const q = `SELECT nation, sum(amount) AS profit FROM (

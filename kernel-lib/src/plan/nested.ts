@@ -165,19 +165,19 @@ export function stateSql(plan: NestedPlan, innerQuery = plan.inner.text): string
 export const innerKeyColumns = (plan: NestedPlan) => plan.inner.shape.keys.map((k) => `c${k + 1}`);
 
 /**
- * The subquery's keys a change touches, as columns k1…kn; none (read from the state `state`, for their types)
- * when no table of the subquery changed, only the tables joined to it.
+ * The subquery's keys a change touches, as columns k1…kn (`touched`: some table of the subquery changed);
+ * none, read from the state `state` for their types, when only the tables joined to it changed.
  */
 export function innerKeysSql(
   plan: NestedPlan,
   family: SqlFamily,
   changed: ReadonlyMap<string, string[]>,
   state: string,
-): string {
+): { sql: string; touched: boolean } {
   const keys = affectedKeysSql(plan.inner.text, plan.inner.shape, family, changed);
-  if (keys !== '') return keys;
+  if (keys !== '') return { sql: keys, touched: true };
   const columns = innerKeyColumns(plan).map((c, i) => `${c} AS k${i + 1}`);
-  return `SELECT ${columns.join(', ')} FROM ${state} WHERE 1 = 0`;
+  return { sql: `SELECT ${columns.join(', ')} FROM ${state} WHERE 1 = 0`, touched: false };
 }
 
 /**

@@ -88,6 +88,7 @@ export async function runIncremental(
   await exec(tx, `DROP TABLE IF EXISTS ${KEYS_TABLE}`);
   const hidden = linear && linear.hidden.length > 0 ? hiddenKeyShape(shape, linear) : undefined;
   // The keys a change touches: the groups of the delta (linear), or those the change rows lead to.
+  const inner = nested ? innerKeysSql(nested, family, changed, stateTable(dt.name)) : undefined;
   const keysSql =
     linear && !hidden
       ? deltaSql(plannedQuery(dt.query), shape, linear, family, changed, decision.insertsOnly)
@@ -96,8 +97,8 @@ export async function runIncremental(
             .map((b) => affectedKeysSql(b.text, b.shape, family, changed))
             .filter((part) => part !== '')
             .join('\nUNION\n')
-        : nested
-          ? innerKeysSql(nested, family, changed, stateTable(dt.name))
+        : inner
+          ? inner.sql
           : affectedKeysSql(plannedQuery(dt.query), hidden ?? shape, family, changed);
   await exec(tx, `CREATE TEMP TABLE ${KEYS_TABLE} AS ${bind(keysSql)}`);
   const keyColumns = shape.keys.map((k) => (output[k] as OutputColumn).name);
@@ -110,6 +111,7 @@ export async function runIncremental(
   if (nested)
     await updateNestedState(tx, family, work, nested, {
       nullKeys: await anyNullKey(nested.inner.shape),
+      touched: inner?.touched ?? true,
       changed,
       bind,
     });

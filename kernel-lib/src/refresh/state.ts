@@ -55,13 +55,19 @@ export async function updateNestedState(
   family: SqlFamily,
   work: IncrementalWork,
   plan: NestedPlan,
-  nested: { nullKeys: boolean; changed: ReadonlyMap<string, string[]>; bind: (sql: string) => string },
+  nested: {
+    nullKeys: boolean;
+    /** Some table of the subquery changed (else only the tables joined to it did: the state stands). */
+    touched: boolean;
+    changed: ReadonlyMap<string, string[]>;
+    bind: (sql: string) => string;
+  },
 ) {
   const state = stateTable(work.dt.name);
   const sql = (text: string) => nested.bind(text.replaceAll(STATE, state));
   const variants = nested.nullKeys ? [false, true] : [false];
   const recompute = async () => {
-    for (const withNulls of variants) {
+    for (const withNulls of nested.touched ? variants : []) {
       await exec(tx, `DELETE FROM ${state} WHERE ${dtKeyCondition(innerKeyColumns(plan), [], withNulls)}`);
       const rows = restrictedQuery(plan.inner.text, plan.inner.shape, withNulls);
       await exec(tx, `INSERT INTO ${state} ${sql(stateSql(plan, rows))}`);

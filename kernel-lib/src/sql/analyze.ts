@@ -77,8 +77,8 @@ export function analyzeQuery(query: string, relationExists: (name: string) => bo
 
 /**
  * The SQL-standard `SUBSTRING(x FROM a FOR b)` (TPC-H Q22), which node-sql-parser does not know, as
- * `SUBSTRING(x ,    a ,   b)`, and FLATTEN's named arguments by position (sql/flatten.ts): the same length,
- * so every offset in the text still holds.
+ * `SUBSTRING(x ,    a ,   b)`, FLATTEN's named arguments by position (sql/flatten.ts), and an interval cast's
+ * fields: the same length, so every offset in the text still holds.
  */
 export function forParser(query: string): string {
   const tokens = tokenize(query);
@@ -97,7 +97,31 @@ export function forParser(query: string): string {
         out = out.slice(0, u.start) + ','.padEnd(u.text.length) + out.slice(u.end);
     }
   }
-  return flattenForParser(out);
+  return flattenForParser(intervalFields(out));
+}
+
+const INTERVAL_FIELDS = new Set(['year', 'month', 'day', 'hour', 'minute', 'second', 'to']);
+
+/**
+ * PostgreSQL's interval casts with fields (`'3 mons'::interval month`, as `pg_get_viewdef` prints a view's
+ * `interval '3' month`), which node-sql-parser does not know, read as `::interval` (the fields blanked; the
+ * text that runs keeps them).
+ */
+function intervalFields(query: string): string {
+  const tokens = significant(tokenize(query));
+  let out = query;
+  tokens.forEach((t, i) => {
+    if (!isKeyword(t, 'INTERVAL') || tokens[i - 1]?.text !== '::') return;
+    for (
+      let j = i + 1;
+      tokens[j]?.kind === 'word' && INTERVAL_FIELDS.has(tokens[j]?.text.toLowerCase() ?? '');
+      j++
+    ) {
+      const u = tokens[j] as Token;
+      out = out.slice(0, u.start) + ' '.repeat(u.end - u.start) + out.slice(u.end);
+    }
+  });
+  return out;
 }
 
 /**
