@@ -182,6 +182,10 @@ describe.each(BACKEND_KINDS)('FLATTEN on %s', (kind) => {
         `SELECT u.name, COUNT(*) AS n, SUM(${n}) AS s FROM t JOIN u ON u.g = t.g CROSS JOIN TABLE(FLATTEN(t.arr)) f GROUP BY u.name`,
       ],
       [
+        'fl_on_comma',
+        'SELECT t.id, u.name, f.index FROM t JOIN u ON u.g = t.g, LATERAL FLATTEN(input => t.arr) f',
+      ],
+      [
         'fl_by_value',
         `SELECT ${n} AS v, COUNT(DISTINCT t.id) AS ids, COUNT(*) AS n FROM t, LATERAL FLATTEN(t.arr) f GROUP BY ${n}`,
       ],

@@ -260,8 +260,10 @@ describe('FLATTEN in the planner', () => {
       false,
     ],
     ['SELECT DISTINCT f.value FROM t, LATERAL FLATTEN(t.c, outer => TRUE) f', 'keys', false],
-    // CROSS JOIN is the comma's join.
+    // CROSS JOIN is the comma's join; a comma after a JOIN … ON condition too.
     ['SELECT t.id, f.value FROM t CROSS JOIN LATERAL FLATTEN(t.c) f', 'linear', true],
+    ['SELECT t.id, u.w, f.value FROM t JOIN u ON u.k = t.k, LATERAL FLATTEN(input => t.c) f', 'linear', true],
+    ['SELECT t.id, f.index FROM t JOIN u USING (k), TABLE(FLATTEN(t.c)) f WHERE f.index > 0', 'linear', true],
     [
       'SELECT u.name, f.value, COUNT(*) AS n FROM t JOIN u ON u.k = t.k CROSS JOIN TABLE(FLATTEN(t.c)) f GROUP BY u.name, f.value',
       'linear',
