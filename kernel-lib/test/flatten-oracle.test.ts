@@ -175,6 +175,16 @@ describe.each(BACKEND_KINDS)('FLATTEN on %s', (kind) => {
         `SELECT u.name, f.index, COUNT(*) AS n, SUM(${n}) AS s FROM t, u, LATERAL FLATTEN(input => t.arr) f WHERE u.g = t.g AND f.index < 3 GROUP BY u.name, f.index`,
       ],
       ['fl_distinct', 'SELECT DISTINCT f.value FROM t, LATERAL FLATTEN(t.arr) f WHERE f.index < 2'],
+      // CROSS JOIN is the comma's join: after a JOIN … ON too.
+      ['fl_cross', 'SELECT t.id, f.value, f.index FROM t CROSS JOIN LATERAL FLATTEN(input => t.arr) f'],
+      [
+        'fl_cross_joined',
+        `SELECT u.name, COUNT(*) AS n, SUM(${n}) AS s FROM t JOIN u ON u.g = t.g CROSS JOIN TABLE(FLATTEN(t.arr)) f GROUP BY u.name`,
+      ],
+      [
+        'fl_on_comma',
+        'SELECT t.id, u.name, f.index FROM t JOIN u ON u.g = t.g, LATERAL FLATTEN(input => t.arr) f',
+      ],
       [
         'fl_by_value',
         `SELECT ${n} AS v, COUNT(DISTINCT t.id) AS ids, COUNT(*) AS n FROM t, LATERAL FLATTEN(t.arr) f GROUP BY ${n}`,

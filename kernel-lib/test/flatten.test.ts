@@ -260,6 +260,15 @@ describe('FLATTEN in the planner', () => {
       false,
     ],
     ['SELECT DISTINCT f.value FROM t, LATERAL FLATTEN(t.c, outer => TRUE) f', 'keys', false],
+    // CROSS JOIN is the comma's join; a comma after a JOIN … ON condition too.
+    ['SELECT t.id, f.value FROM t CROSS JOIN LATERAL FLATTEN(t.c) f', 'linear', true],
+    ['SELECT t.id, u.w, f.value FROM t JOIN u ON u.k = t.k, LATERAL FLATTEN(input => t.c) f', 'linear', true],
+    ['SELECT t.id, f.index FROM t JOIN u USING (k), TABLE(FLATTEN(t.c)) f WHERE f.index > 0', 'linear', true],
+    [
+      'SELECT u.name, f.value, COUNT(*) AS n FROM t JOIN u ON u.k = t.k CROSS JOIN TABLE(FLATTEN(t.c)) f GROUP BY u.name, f.value',
+      'linear',
+      false,
+    ],
     // Two levels: the second FLATTEN expands the first one's values.
     ['SELECT t.id, g.value FROM t, LATERAL FLATTEN(t.c) f, LATERAL FLATTEN(f.value) g', 'linear', true],
   ])('maintains %s (%s)', (query, kind, rows) => {
@@ -269,7 +278,7 @@ describe('FLATTEN in the planner', () => {
   });
 
   it.each([
-    ['SELECT t.id, f.value FROM t CROSS JOIN LATERAL FLATTEN(t.c) f', /FLATTEN is maintained after a comma/],
+    ['SELECT t.id, f.value FROM t JOIN LATERAL FLATTEN(t.c) f ON f.index > 0', /after a comma or CROSS JOIN/],
     ['SELECT f.value FROM TABLE(FLATTEN(input => t.c)) f, t', /following the table it flattens/],
     [
       'SELECT t.id, u.k FROM t, LATERAL FLATTEN(t.c) f LEFT JOIN u ON u.k = t.k',

@@ -105,7 +105,15 @@ describe('the planning text', () => {
   it('reads DuckDB and PostgreSQL view definitions', () => {
     expect(viewBody('CREATE VIEW v AS SELECT count_star() AS n FROM t;')).toBe('SELECT count(*) AS n FROM t');
     expect(viewBody(' SELECT t.a\n   FROM t;')).toBe('SELECT t.a\n   FROM t');
-    expect(viewBody('CREATE VIEW v(x) AS SELECT a FROM t;')).toBeUndefined();
+  });
+
+  it("reads a DuckDB view's column list as the select list's aliases", () => {
+    expect(viewBody('CREATE VIEW v(x) AS SELECT a FROM t;')).toBe('SELECT a AS x FROM t');
+    expect(
+      viewBody('CREATE VIEW main.v (x, "Y") AS SELECT DISTINCT a, sum((b * 2)) AS s FROM t GROUP BY a;'),
+    ).toBe('SELECT DISTINCT a AS x, sum((b * 2)) AS "Y" FROM t GROUP BY a');
+    expect(viewBody('CREATE VIEW v (x) AS SELECT a, b FROM t;')).toBeUndefined();
+    expect(viewBody('CREATE VIEW v (x) AS SELECT a FROM t UNION SELECT b FROM u;')).toBeUndefined();
   });
 });
 

@@ -119,7 +119,7 @@ describe('QUALIFY over groups (the window step)', () => {
       'SELECT g, SUM(v), MAX(id) FROM t WHERE v > 0 GROUP BY g HAVING COUNT(*) > 1',
     );
     expect(s.nested.outer).toBe(
-      'SELECT c1, c2 AS s FROM (SELECT c1, c2, c3 FROM dtlab_nested_state) AS dtlab_w QUALIFY RANK() OVER (ORDER BY c2 DESC, c3) <= 2',
+      'SELECT c1, c2 AS s FROM (SELECT c1, c2, c3 FROM dtlab_nested_state AS dtlab_st) AS dtlab_w QUALIFY RANK() OVER (ORDER BY c2 DESC, c3) <= 2',
     );
     expect(s.reason).toMatch(/window step and its QUALIFY are recomputed/);
     expect(translateSql(s.nested.outer, 'postgres').text).toContain('AS "__dt_q" WHERE "__dt_qualify"');

@@ -6,10 +6,10 @@
  * by its change and old rows (plan/incremental.ts) expands those rows the same way, and each expanded row
  * keeps its row's weight. The plans keep the FLATTEN text where it stands; nothing else is needed.
  *
- * Maintained: FLATTEN items of the query's own FROM, each after a comma and after a table (projections,
+ * Maintained: FLATTEN items of the query's own FROM, each after a comma or CROSS JOIN and after a table (projections,
  * filters, inner joins, GROUP BY: the linear and affected-key strategies). Refreshed in full, with the reason:
  * FLATTEN inside a subquery, beside an outer join, under UNION, beside a subquery in FROM, under a window over
- * groups, or joined by a JOIN keyword. Pure: tokens and parse trees in.
+ * groups, or joined by another JOIN (`JOIN LATERAL FLATTEN(…) f ON …`). Pure: tokens and parse trees in.
  */
 import { isKeyword, type Token } from '../sql/lexer.js';
 

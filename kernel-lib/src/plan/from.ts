@@ -150,8 +150,9 @@ export function fromTables(
     const flat = flattenItem(all, top, i);
     if (flat !== undefined) {
       // A lateral expansion of the rows before it (plan/flatten.ts), not a table.
-      if (count === 0 || top[i - 1]?.text !== ',')
-        return 'FLATTEN is maintained after a comma, following the table it flattens (FROM t, LATERAL FLATTEN(…) f)';
+      // After a comma or CROSS JOIN (the same join: every row with each of its expansions).
+      if (count === 0 || thisJoin !== 'cross')
+        return 'FLATTEN is maintained after a comma or CROSS JOIN, following the table it flattens (FROM t, LATERAL FLATTEN(…) f)';
       i = flat;
       let next = top[i + 1];
       if (isKeyword(next, 'AS')) next = top[++i + 1];

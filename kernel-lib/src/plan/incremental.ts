@@ -76,19 +76,24 @@ function whereWith(query: string, shape: QueryShape, extra: string): Edit {
  * part, the WHERE terms whose subqueries read a changed table are taken as TRUE (a superset: their value
  * may differ between the old and the new state), and the other changed references read current rows plus
  * deleted ones, so a row that existed before the change is found too.
+ *
+ * `given`: sources whose change rows are given as SQL (a nested plan's state, plan/nested.ts) and that are
+ * otherwise read as they are (the caller runs the parts before and after they change).
  */
 export function affectedKeysSql(
   query: string,
   shape: QueryShape,
   family: SqlFamily,
-  changed: Map<string, string[]>,
+  changed: ReadonlyMap<string, string[]>,
+  options: { given?: ReadonlyMap<string, string> } = {},
 ): string {
+  const { given } = options;
   const keyList = shape.keys.map((k, i) => `(${shape.items[k]}) AS k${i + 1}`).join(', ');
   const common = (except?: TableRef): Edit[] => {
     const edits: Edit[] = [];
     for (const other of shape.tables) {
       const columns = changed.get(other.name);
-      if (other === except || !columns) continue;
+      if (other === except || !columns || given?.has(other.name)) continue;
       const cols = columns.map(quoteIdent).join(', ');
       edits.push(
         substitute(
@@ -118,7 +123,8 @@ export function affectedKeysSql(
   for (const ref of shape.tables) {
     const columns = changed.get(ref.name);
     if (!columns) continue;
-    const edits = [substitute(ref, changeRows(family, ref.name, columns)), ...common(ref)];
+    const rows = given?.get(ref.name) ?? changeRows(family, ref.name, columns);
+    const edits = [substitute(ref, rows), ...common(ref)];
     // The changed side of a LEFT JOIN: only rows that match a change matter, so join it inner.
     if (ref.join === 'left' && ref.joinSpan)
       edits.push({ start: ref.joinSpan[0], end: ref.joinSpan[1], text: 'JOIN' });

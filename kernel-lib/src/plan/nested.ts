@@ -6,10 +6,11 @@
  * rows before and after, and the DT's rows of those keys are recomputed from the state — never from the
  * sources. Pure: builds SQL text; `STATE` stands for the state table until the DT's name is known.
  */
-import { quoteIdent } from '../backends/backend.js';
+import { quoteIdent, type SqlFamily } from '../backends/backend.js';
 import { analyzeQuery } from '../sql/analyze.js';
 import { isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
 import { depthZero, selectLevel } from './from.js';
+import { affectedKeysSql } from './incremental.js';
 import { type ColumnsOf, describeQuery, type QueryShape } from './shape.js';
 
 /** Placeholder for the state table's name in the SQL this builds. */
@@ -35,24 +36,46 @@ type Node = Record<string, unknown>;
 
 /** `q` with the subquery's body replaced by the state's rows (those matching `where`, if given). */
 export function outerOver(plan: Pick<NestedPlan, 'head' | 'tail' | 'stateColumns'>, where?: string): string {
-  return `${plan.head}SELECT ${plan.stateColumns} FROM ${STATE}${where ? ` WHERE ${where}` : ''}${plan.tail}`;
+  return `${plan.head}SELECT ${plan.stateColumns} FROM ${STATE} AS dtlab_st${where ? ` WHERE ${where}` : ''}${plan.tail}`;
 }
 
-/** The query's plan, or why it is not such a query (undefined: it is not one at all). */
+const aggregates = (sub: Node | undefined) =>
+  sub?.type === 'select' && (!!sub.groupby || JSON.stringify(sub.columns).includes('"aggr_func"'));
+
+/**
+ * The `(` opening each subquery in the outer FROM clause (after FROM, JOIN or a comma), in FROM order; or
+ * undefined when they do not match the tree's subqueries one for one.
+ */
+function derivedOpens(tokens: Token[], derived: number): Token[] | undefined {
+  const { top, fromAt, fromEnd } = selectLevel(tokens);
+  const opens: Token[] = [];
+  for (let i = fromAt + 1; i < fromEnd; i++) {
+    const prev = top[i - 1];
+    if (top[i]?.text === '(' && (isKeyword(prev, 'FROM') || isKeyword(prev, 'JOIN') || prev?.text === ','))
+      opens.push(top[i] as Token);
+  }
+  return opens.length === derived ? opens : undefined;
+}
+
+/**
+ * The query's plan, or why it is not such a query (undefined: it is not one at all). The aggregating
+ * subquery may be joined to other tables (TPC-H Q15's `supplier, revenue0`); its other copies in the query
+ * (a view or CTE read again, `(SELECT max(total_revenue) FROM revenue0)`) read the state too, and then the
+ * DT is recomputed whole from the state (`whole`): such a subquery's value may move with any change.
+ */
 export function describeNested(
   query: string,
   root: Node,
   columnsOf?: ColumnsOf,
 ): NestedPlan | { reason: string } | undefined {
   const from = (root.from as Node[] | null) ?? [];
-  const sub = (from[0]?.expr as Node | undefined)?.ast as Node | undefined;
-  if (from.length !== 1 || !sub || sub.type !== 'select') return undefined;
-  if (!sub.groupby && !JSON.stringify(sub.columns).includes('"aggr_func"')) return undefined;
-  // The subquery's body: the parentheses right after the outer FROM.
+  const subs = from.map((f) => (f.expr as Node | undefined)?.ast as Node | undefined).filter((s) => s);
+  const sub = subs.find(aggregates);
+  if (!sub) return undefined;
+  // The subquery's body: the parentheses of its FROM item.
   const tokens = significant(tokenize(query));
-  const level = selectLevel(tokens);
-  const open = level.top[level.fromAt + 1];
-  if (open?.text !== '(') return { reason: 'the subquery in FROM could not be analysed' };
+  const open = derivedOpens(tokens, subs.length)?.[subs.indexOf(sub)];
+  if (!open) return { reason: 'the subquery in FROM could not be analysed' };
   const close = depthZero(tokens.slice(tokens.indexOf(open)))[1] as Token | undefined;
   if (!close) return { reason: 'the subquery in FROM could not be analysed' };
   const innerText = query.slice(open.end, close.start);
@@ -69,6 +92,7 @@ export function describeNested(
     if (typeof name !== 'string') unnamed = true;
     return `c${i + 1}${typeof name === 'string' ? ` AS ${quoteIdent(name)}` : ''}`;
   });
+  const own = [...names];
   const head = query.slice(0, open.end);
   let tail = query.slice(close.start);
   // `AS alias (a, b)`: the state's columns take those names and the list goes (the planner reads aliases).
@@ -92,10 +116,16 @@ export function describeNested(
     // `count_star()`), which the state cannot reproduce.
     return { reason: 'a column of the subquery in FROM has no name: give it an alias (AS name)' };
   }
+  // Other copies of the subquery (the same text: a view or CTE read twice) read the state too.
+  const copy = `(${innerText})`;
+  const state = `(SELECT ${own.join(', ')} FROM ${STATE} AS dtlab_st)`;
+  const copies = head.split(copy).length + tail.split(copy).length - 2;
+  if (copies > 0 && unnamed)
+    return { reason: 'a column of the subquery in FROM has no name: give it an alias (AS name)' };
   const plan = {
     inner: { text: innerText, shape: inner },
-    head,
-    tail,
+    head: head.replaceAll(copy, state),
+    tail: tail.replaceAll(copy, state),
     stateColumns: names.join(', '),
     width: names.length,
   };
@@ -103,14 +133,26 @@ export function describeNested(
   const ast = analyzeQuery(outer, () => false).ast;
   if (!ast) return { reason: 'the query over the subquery in FROM could not be analysed' };
   const outerShape = describeQuery(outer, ast, (t) => (t === STATE ? [] : columnsOf?.(t)));
-  if ('reason' in outerShape) return { reason: outerShape.reason };
-  if (outerShape.global)
-    return { reason: 'an aggregate of the whole subquery in FROM is refreshed in full in this version' };
-  if (outerShape.window || outerShape.conjuncts.length > 0 || outerShape.subqueryTables.length > 0)
+  if ('reason' in outerShape)
     return {
-      reason: 'window functions or subqueries over an aggregating subquery in FROM are refreshed in full',
+      reason: /aggregating subquery/.test(outerShape.reason)
+        ? 'more than one aggregating subquery in FROM is refreshed in full in this version'
+        : outerShape.reason,
     };
-  return { ...plan, outer, outerShape };
+  if (outerShape.outer)
+    return {
+      reason:
+        'a RIGHT or FULL JOIN, or a LEFT JOIN whose result key comes from its optional side, around an aggregating subquery in FROM is refreshed in full in this version',
+    };
+  if (outerShape.window || outerShape.conjuncts.length > 0)
+    return {
+      reason:
+        'window functions or correlated subqueries over an aggregating subquery in FROM are refreshed in full',
+    };
+  // The subquery read again inside a subquery (Q15's max), or one aggregate of everything: any change may
+  // move every row, so the DT is recomputed whole from the state and the other tables.
+  const whole = outerShape.global || outerShape.subqueryTables.includes(STATE);
+  return { ...plan, outer, outerShape, ...(whole ? { whole: true as const } : {}) };
 }
 
 /** The subquery's result as the state: columns c1…cn. */
@@ -123,14 +165,36 @@ export function stateSql(plan: NestedPlan, innerQuery = plan.inner.text): string
 export const innerKeyColumns = (plan: NestedPlan) => plan.inner.shape.keys.map((k) => `c${k + 1}`);
 
 /**
- * The outer keys of the state's rows of the subquery keys in the keys table (`condition` selects them):
- * run before and after the state changes, the union is every outer group the change touched.
+ * The subquery's keys a change touches, as columns k1…kn (`touched`: some table of the subquery changed);
+ * none, read from the state `state` for their types, when only the tables joined to it changed.
  */
-export function outerKeysSql(plan: NestedPlan, condition: string): string {
-  const s = plan.outerShape;
-  const text = outerOver(plan, condition);
-  const shift = text.length - plan.outer.length;
-  const end = 'insertAt' in s.where ? s.where.insertAt : s.where.end;
-  const keys = s.keys.map((k, i) => `(${s.items[k]}) AS k${i + 1}`).join(', ');
-  return `SELECT DISTINCT ${keys} FROM ${text.slice(s.fromStart, end + shift)}`;
+export function innerKeysSql(
+  plan: NestedPlan,
+  family: SqlFamily,
+  changed: ReadonlyMap<string, string[]>,
+  state: string,
+): { sql: string; touched: boolean } {
+  const keys = affectedKeysSql(plan.inner.text, plan.inner.shape, family, changed);
+  if (keys !== '') return { sql: keys, touched: true };
+  const columns = innerKeyColumns(plan).map((c, i) => `${c} AS k${i + 1}`);
+  return { sql: `SELECT ${columns.join(', ')} FROM ${state} WHERE 1 = 0`, touched: false };
+}
+
+/**
+ * The outer keys a change touches, run before and after the state changes (the union is every DT group to
+ * recompute): those of the state's rows of the subquery keys in the keys table (`condition` selects them),
+ * joined to the other tables as they are and as they were; and those of the other tables' changed rows
+ * (`changed`: every changed source and its columns), joined to the state. Positions bind as `$1`.
+ */
+export function outerKeysSql(
+  plan: NestedPlan,
+  family: SqlFamily,
+  changed: ReadonlyMap<string, string[]>,
+  condition: string,
+): string {
+  const cols = Array.from({ length: plan.width }, (_c, i) => `c${i + 1}`);
+  const rows = `SELECT ${cols.join(', ')} FROM ${STATE} WHERE ${condition}`;
+  return affectedKeysSql(plan.outer, plan.outerShape, family, new Map([...changed, [STATE, cols]]), {
+    given: new Map([[STATE, rows]]),
+  });
 }

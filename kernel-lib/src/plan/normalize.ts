@@ -20,6 +20,7 @@ import { analyzeQuery } from '../sql/analyze.js';
 import { identifierName, isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
 import { starColumns } from '../sql/star-columns.js';
 import type { ColumnsOf } from './shape.js';
+import { viewSelect } from './view-columns.js';
 
 export interface PlanningCatalog {
   columnsOf: ColumnsOf;
@@ -60,16 +61,16 @@ function closing(tokens: Token[], open: number): number {
 
 /**
  * A view's definition as a SELECT: DuckDB gives `CREATE VIEW v AS …;` (re-printed, `COUNT(*)` spelled
- * `count_star()`), PostgreSQL `SELECT …;`. A view with a column list is not read (undefined).
+ * `count_star()`, a column list kept as the list: its names become the select list's aliases,
+ * plan/view-columns.ts), PostgreSQL `SELECT …;`. Undefined when it cannot be read.
  */
 export function viewBody(definition: string): string | undefined {
   let text = definition.trim().replace(/;\s*$/, '');
   const head = significant(tokenize(text));
   if (isKeyword(head[0], 'CREATE')) {
-    const as = head.findIndex((t, i) => isKeyword(t, 'AS') && !head.slice(0, i).some((u) => u.text === '('));
-    const body = head[as + 1];
-    if (as < 0 || head[as - 1]?.text === ')' || !body) return undefined;
-    text = text.slice(body.start);
+    const select = viewSelect(text);
+    if (select === undefined) return undefined;
+    text = select;
   }
   const tokens = significant(tokenize(text));
   for (const [i, t] of [...tokens.entries()].reverse())

@@ -79,16 +79,30 @@ export function chooseStrategy(
     if (flatten) return { kind: 'full', reason: flattenShapeReason('with an aggregating subquery in FROM') };
     if ('reason' in nested) return { kind: 'full', reason: nested.reason };
     const inner = nested.inner.shape;
+    const outer = nested.outerShape;
+    const readsCurrentDate = inner.readsCurrentDate || outer.readsCurrentDate;
+    if (nested.whole)
+      return {
+        kind: 'keys',
+        // The DT is replaced whole: no keys of its own; the other tables' changes only recompute it.
+        shape: { ...outer, keys: [], global: true, subqueryTables: inner.subqueryTables, readsCurrentDate },
+        nested,
+        reason: outer.global
+          ? "the subquery in FROM is kept beside the DT and maintained by affected keys; the aggregate of the whole is recomputed from the kept rows (and the tables joined to them), never from the subquery's sources"
+          : "the subquery in FROM is kept beside the DT and maintained by affected keys; as the query reads it again in a subquery, the DT is recomputed whole from the kept rows (and the tables joined to them), never from the subquery's sources",
+      };
+    const joined = outer.tables.length > 1;
     return {
       kind: 'keys',
       shape: {
-        ...nested.outerShape,
-        subqueryTables: inner.subqueryTables,
-        readsCurrentDate: inner.readsCurrentDate || nested.outerShape.readsCurrentDate,
+        ...outer,
+        subqueryTables: [...new Set([...inner.subqueryTables, ...outer.subqueryTables])],
+        readsCurrentDate,
       },
       nested,
-      reason:
-        "the subquery in FROM is kept beside the DT and maintained by affected keys; the DT's groups its changed rows fall in, before and after, are recomputed from it",
+      reason: joined
+        ? "the subquery in FROM is kept beside the DT and maintained by affected keys; the DT's rows its changed rows join, before and after, and those the changes of the tables joined to it touch, are recomputed from it and those tables"
+        : "the subquery in FROM is kept beside the DT and maintained by affected keys; the DT's groups its changed rows fall in, before and after, are recomputed from it",
     };
   }
   const linear = linearPlan(query, shape);

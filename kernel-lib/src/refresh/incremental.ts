@@ -27,7 +27,7 @@ import {
   rolledUpState,
   stateTable,
 } from '../plan/linear.js';
-import { type NestedPlan, STATE } from '../plan/nested.js';
+import { innerKeysSql, type NestedPlan, STATE } from '../plan/nested.js';
 import type { QueryShape } from '../plan/shape.js';
 import type { UnionPlan } from '../plan/union.js';
 import { expandLateralAliases as plannedQuery } from '../sql/select-rewrite.js';
@@ -107,6 +107,7 @@ export function* incrementalPlan(
   }
   const hidden = linear && linear.hidden.length > 0 ? hiddenKeyShape(shape, linear) : undefined;
   // The keys a change touches: the groups of the delta (linear), or those the change rows lead to.
+  const inner = nested ? innerKeysSql(nested, family, changed, stateTable(dt.name)) : undefined;
   const keysSql =
     linear && !hidden
       ? deltaSql(plannedQuery(dt.query), shape, linear, family, changed, decision.insertsOnly)
@@ -115,8 +116,8 @@ export function* incrementalPlan(
             .map((b) => affectedKeysSql(b.text, b.shape, family, changed))
             .filter((part) => part !== '')
             .join('\nUNION\n')
-        : nested
-          ? affectedKeysSql(nested.inner.text, nested.inner.shape, family, changed)
+        : inner
+          ? inner.sql
           : affectedKeysSql(plannedQuery(dt.query), hidden ?? shape, family, changed);
   const steps: RefreshStep[] = [
     run('drop the affected keys', `DROP TABLE IF EXISTS ${KEYS_TABLE}`, [], [KEYS_TABLE]),
@@ -136,8 +137,9 @@ export function* incrementalPlan(
     ask('check the keys for NULLs', keysLookSql(s.keys.length), [KEYS_TABLE]);
   if (nested) {
     const s = nested.inner.shape;
-    const nulls = !s.global && countOf((yield [...steps.splice(0), nullCheck(s)]).at(-1)) !== 0;
-    steps.push(...nestedStateSteps(family, work, nested, nulls));
+    const nullKeys = !s.global && countOf((yield [...steps.splice(0), nullCheck(s)]).at(-1)) !== 0;
+    const touched = inner?.touched ?? true;
+    steps.push(...nestedStateSteps(family, work, nested, { nullKeys, touched, changed, bind }));
   }
   // Where the family counts the rows to delete ahead (refresh/replace.ts), the keys' NULL check counts them
   // too, and the DELETE then goes to the backend with the INSERT.

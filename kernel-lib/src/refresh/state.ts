@@ -56,21 +56,28 @@ export function recomputeStateSteps(
 }
 
 /**
- * An aggregate over an aggregating subquery (plan/nested.ts): KEYS_TABLE holds the subquery's keys a change
- * touched. Their state rows are recomputed, and KEYS_TABLE is replaced by the outer keys of those rows before
- * and after — the DT's groups to recompute.
+ * An aggregate or join over an aggregating subquery (plan/nested.ts): KEYS_TABLE holds the subquery's keys a
+ * change touched. Their state rows are recomputed, and KEYS_TABLE is replaced by the outer keys the change
+ * touched, found before and after (plan/nested.ts `outerKeysSql`) — the DT's groups to recompute. `bind`
+ * translates a statement and binds the position the changes are read after.
  */
 export function nestedStateSteps(
   family: SqlFamily,
   work: IncrementalWork,
   plan: NestedPlan,
-  nullKeys: boolean,
+  nested: {
+    nullKeys: boolean;
+    /** Some table of the subquery changed (else only the tables joined to it did: the state stands). */
+    touched: boolean;
+    changed: ReadonlyMap<string, string[]>;
+    bind: (sql: string) => string;
+  },
 ): RefreshStep[] {
   const state = stateTable(work.dt.name);
   const sources = work.dt.sources.map((s) => s.name);
-  const sql = (text: string) => translateSql(text.replaceAll(STATE, state), family, { now: work.now }).text;
-  const variants = nullKeys ? [false, true] : [false];
-  const recompute = variants.flatMap((withNulls) => {
+  const sql = (text: string) => nested.bind(text.replaceAll(STATE, state));
+  const variants = nested.nullKeys ? [false, true] : [false];
+  const recompute = (nested.touched ? variants : []).flatMap((withNulls) => {
     const rows = restrictedQuery(plan.inner.text, plan.inner.shape, withNulls);
     const note = withNulls ? ' (NULL keys)' : '';
     return [
@@ -88,21 +95,18 @@ export function nestedStateSteps(
       ),
     ];
   });
-  // A window over the kept groups (plan/window.ts): the DT is recomputed whole from the state.
+  // A window over the kept groups (plan/window.ts), or a subquery reading the kept rows again: the DT is
+  // recomputed whole from the state.
   if (plan.whole) return recompute;
   const outer = 'dtlab_outer_keys';
-  const outerKeys = (label: string, withNulls: boolean, create: boolean) =>
-    run(
-      label,
-      `${create ? `CREATE TEMP TABLE ${outer} AS` : `INSERT INTO ${outer}`} ${sql(outerKeysSql(plan, dtKeyCondition(innerKeyColumns(plan), [], withNulls)))}`,
-      [state, KEYS_TABLE],
-      [outer],
-    );
+  const touched = variants.map((v) => `(${dtKeyCondition(innerKeyColumns(plan), [], v)})`).join(' OR ');
+  const outerKeys = sql(outerKeysSql(plan, family, nested.changed, touched));
+  const reads = [state, KEYS_TABLE, ...nested.changed.keys()];
   return [
     run('drop the outer keys', `DROP TABLE IF EXISTS ${outer}`, [], [outer]),
-    ...variants.map((withNulls, i) => outerKeys('collect the outer keys before', withNulls, i === 0)),
+    run('collect the outer keys before', `CREATE TEMP TABLE ${outer} AS ${outerKeys}`, reads, [outer]),
     ...recompute,
-    ...variants.map((withNulls) => outerKeys('collect the outer keys after', withNulls, false)),
+    run('collect the outer keys after', `INSERT INTO ${outer} ${outerKeys}`, reads, [outer]),
     run('drop the subquery keys', `DROP TABLE ${KEYS_TABLE}`, [], [KEYS_TABLE]),
     run(
       'keep the outer keys as the affected keys',

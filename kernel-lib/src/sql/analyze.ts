@@ -77,8 +77,9 @@ export function analyzeQuery(query: string, relationExists: (name: string) => bo
 
 /**
  * The SQL-standard `SUBSTRING(x FROM a FOR b)` (TPC-H Q22), which node-sql-parser does not know, as
- * `SUBSTRING(x ,    a ,   b)`, and FLATTEN's named arguments by position (sql/flatten.ts): the same length,
- * so every offset in the text still holds.
+ * `SUBSTRING(x ,    a ,   b)`, FLATTEN's named arguments by position (sql/flatten.ts), and an interval cast's
+ * fields: the same length, so every offset in the text still holds; and FLATTEN after a `JOIN … ON`
+ * condition's comma, as `CROSS JOIN`.
  */
 export function forParser(query: string): string {
   const tokens = tokenize(query);
@@ -97,7 +98,63 @@ export function forParser(query: string): string {
         out = out.slice(0, u.start) + ','.padEnd(u.text.length) + out.slice(u.end);
     }
   }
-  return flattenForParser(out);
+  return joinedFlatten(flattenForParser(intervalFields(out)));
+}
+
+/**
+ * A FLATTEN item after a comma that ends a `JOIN … ON` / `USING` condition (`JOIN u ON u.k = t.k, LATERAL
+ * FLATTEN(…) f`), which node-sql-parser reads as part of the condition, written `CROSS JOIN` instead: the
+ * same join. The text grows; nothing reads offsets from the tree.
+ */
+function joinedFlatten(query: string): string {
+  const tokens = significant(tokenize(query));
+  const commas: Token[] = [];
+  tokens.forEach((t, i) => {
+    if (t.text !== ',') return;
+    let k = isKeyword(tokens[i + 1], 'LATERAL') ? i + 2 : i + 1;
+    if (isKeyword(tokens[k], 'TABLE') && tokens[k + 1]?.text === '(') k += 2;
+    if (!isKeyword(tokens[k], 'FLATTEN') || tokens[k + 1]?.text !== '(') return;
+    // The nearest clause keyword before the comma, at its depth.
+    let depth = 0;
+    for (let j = i - 1; j >= 0; j--) {
+      const u = tokens[j] as Token;
+      if (u.text === ')') depth++;
+      else if (u.text === '(' && --depth < 0) return;
+      else if (depth === 0 && u.kind === 'word' && CLAUSE_WORDS.has(u.text.toUpperCase())) {
+        if (u.text.toUpperCase() === 'ON' || u.text.toUpperCase() === 'USING') commas.push(t);
+        return;
+      }
+    }
+  });
+  let out = query;
+  for (const c of commas.reverse()) out = `${out.slice(0, c.start)} CROSS JOIN${out.slice(c.end)}`;
+  return out;
+}
+
+const CLAUSE_WORDS = new Set(['SELECT', 'FROM', 'JOIN', 'ON', 'USING', 'WHERE', 'GROUP', 'HAVING', 'ORDER']);
+
+const INTERVAL_FIELDS = new Set(['year', 'month', 'day', 'hour', 'minute', 'second', 'to']);
+
+/**
+ * PostgreSQL's interval casts with fields (`'3 mons'::interval month`, as `pg_get_viewdef` prints a view's
+ * `interval '3' month`), which node-sql-parser does not know, read as `::interval` (the fields blanked; the
+ * text that runs keeps them).
+ */
+function intervalFields(query: string): string {
+  const tokens = significant(tokenize(query));
+  let out = query;
+  tokens.forEach((t, i) => {
+    if (!isKeyword(t, 'INTERVAL') || tokens[i - 1]?.text !== '::') return;
+    for (
+      let j = i + 1;
+      tokens[j]?.kind === 'word' && INTERVAL_FIELDS.has(tokens[j]?.text.toLowerCase() ?? '');
+      j++
+    ) {
+      const u = tokens[j] as Token;
+      out = out.slice(0, u.start) + ' '.repeat(u.end - u.start) + out.slice(u.end);
+    }
+  });
+  return out;
 }
 
 /**
