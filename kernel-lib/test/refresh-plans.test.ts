@@ -206,6 +206,18 @@ describe('each strategy plans its refresh as steps (labels, reads, writes)', () 
     ]);
   });
 
+  it('nested, joined to a table: the outer keys also read the joined table; the subquery rows are recomputed', () => {
+    const p = planOf(
+      'SELECT s.g, b.w, s.c FROM (SELECT g, COUNT(*) AS c FROM a GROUP BY g) AS s JOIN b ON b.g = s.g',
+    );
+    expect(p.shape.slice(4, 8)).toEqual([
+      `collect the outer keys before | ${STATE},${KEYS},b -> dtlab_outer_keys`,
+      `delete the affected subquery rows | ${KEYS} -> ${STATE}`,
+      `recompute the subquery rows | a,b,${KEYS} -> ${STATE}`,
+      `collect the outer keys after | ${STATE},${KEYS},b -> dtlab_outer_keys`,
+    ]);
+  });
+
   it('window over groups: the state rows recomputed, the DT recomputed whole from the state', () => {
     const p = planOf('SELECT g, RANK() OVER (ORDER BY SUM(v)) AS r FROM a GROUP BY g');
     expect(p.shape.slice(3)).toEqual([

@@ -101,7 +101,9 @@ export function nestedStateSteps(
   const outer = 'dtlab_outer_keys';
   const touched = variants.map((v) => `(${dtKeyCondition(innerKeyColumns(plan), [], v)})`).join(' OR ');
   const outerKeys = sql(outerKeysSql(plan, family, nested.changed, touched));
-  const reads = [state, KEYS_TABLE, ...nested.changed.keys()];
+  // The outer keys read the kept rows and the changes of the tables joined to them.
+  const joined = plan.outerShape.tables.map((t) => t.name).filter((t) => nested.changed.has(t));
+  const reads = [state, KEYS_TABLE, ...new Set(joined)];
   return [
     run('drop the outer keys', `DROP TABLE IF EXISTS ${outer}`, [], [outer]),
     run('collect the outer keys before', `CREATE TEMP TABLE ${outer} AS ${outerKeys}`, reads, [outer]),
