@@ -270,8 +270,9 @@ export class Engine {
     const { signal } = options;
     const results: StatementResult[] = [];
     const statements = splitStatements(script);
-    // A statement may read dtlab.lag_samples (an alert's condition, a user's query): what waits goes first.
-    await this.flushLagSamples();
+    // A statement may read dtlab.lag_samples (an alert's condition, a user's query): what waits goes first
+    // (if that fails, they wait on; the statement runs).
+    await this.flushLagSamples().catch(() => {});
     for (const [i, stmt] of statements.entries()) {
       if (signal?.aborted) throw interruptedBetween(i, statements.length);
       try {
