@@ -5,7 +5,7 @@
  *   evaluated at every multiple of n minutes since the epoch (UTC), one with 'USING CRON <expr> <tz>' at each
  *   instant of its cron expression (croner), that has passed since its last one (once, at the latest such
  *   instant, if several passed in one step), and `nextDueAt` tells the scheduler's manual clock where the
- *   next one is;
+ *   next one is. The schedules are read once and held (again after `forget`), so a look costs no statement;
  * - `changed(tables)` is called after a write the engine ran (a statement or `Engine.write`) and after a
  *   dynamic table's refresh that changed rows: tables whose schedule is TRIGGER_ON_CHANGES are evaluated;
  * - `refreshed(record)` records a score for a DT whose expectations wrote results at that refresh (written
@@ -85,7 +85,7 @@ export class QualityService {
 
   /**
    * Forget what the last look read: after a DMF statement of this engine, or when another process may have
-   * changed the schedules (a PostgreSQL server: engine/catalog-stamps.ts). The next look reads them again.
+   * changed the schedules (a PostgreSQL server: catalog/stamps.ts). The next look reads them again.
    */
   forget(): void {
     this.known = false;
