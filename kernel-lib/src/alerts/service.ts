@@ -35,11 +35,6 @@ export interface AlertContext {
   rateLimitMs?: number;
   /** Every incident as it changes. */
   incidentChanged?: (i: Incident) => void;
-  /**
-   * Other processes may change alerts and incidents (a PostgreSQL server): every look reads them. Otherwise this
-   * engine is their only writer and a look before the next known instant reads nothing.
-   */
-  shared: boolean;
 }
 
 export interface AlertResult {
@@ -54,7 +49,11 @@ const DETAIL_ROWS = 3;
 export class AlertService {
   readonly incidents: IncidentManager;
   private next: number | null = null;
-  /** Something changed since `next` was computed (always, until the first look). */
+  /**
+   * Something changed since `next` was computed (always, until the first look): this engine's alert
+   * statements and incidents say so, and on a PostgreSQL server another process's changes (`forget`, from
+   * catalog/stamps.ts). Until then a look before the next known instant reads nothing.
+   */
   private stale = true;
 
   constructor(private readonly ctx: AlertContext) {
@@ -66,6 +65,11 @@ export class AlertService {
 
   integrationExists(name: string): Promise<boolean> {
     return this.ctx.notifier.exists(name);
+  }
+
+  /** Alerts or incidents may have changed elsewhere: the next look reads them again. */
+  forget(): void {
+    this.stale = true;
   }
 
   /** The next instant an alert or an escalation falls due, as of the last look (null: none). */
@@ -94,8 +98,8 @@ export class AlertService {
 
   /** Runs every alert due at `now` (the latest instant of each; missed ones are not made up) and escalations. */
   async run(now: number): Promise<void> {
-    // This runs at every look of the scheduler: when only this engine writes, nothing falls due before `next`.
-    if (!this.ctx.shared && !this.stale && (this.next === null || this.next > now)) return;
+    // This runs at every look of the scheduler: unless something changed, nothing falls due before `next`.
+    if (!this.stale && (this.next === null || this.next > now)) return;
     const alerts = await listAlerts(this.ctx.backend);
     const due = alerts
       .filter((a) => a.state === 'started')

@@ -246,16 +246,28 @@ export interface LagSample {
   targetLagSeconds: number | null;
 }
 
-export async function insertLagSamples(db: Queryable, samples: readonly LagSample[]): Promise<void> {
-  if (samples.length === 0) return;
-  // One statement for all: a scheduler look writes a sample per DT.
+/** One INSERT of every sample (a look writes a sample per DT; the buffer writes many looks' at once). */
+export function lagSamplesInsert(samples: readonly LagSample[]): { sql: string; params: Value[] } {
   const rows = samples.map(
     (_s, i) => `($${6 * i + 1}, $${6 * i + 2}, $${6 * i + 3}, $${6 * i + 4}, $${6 * i + 5}, $${6 * i + 6})`,
   );
-  await db.query(
-    `INSERT INTO dtlab.lag_samples VALUES ${rows.join(', ')}`,
-    samples.flatMap((s) => [s.sampleTime, s.name, s.kind, s.dataTimestamp, s.lagSeconds, s.targetLagSeconds]),
-  );
+  return {
+    sql: `INSERT INTO dtlab.lag_samples VALUES ${rows.join(', ')}`,
+    params: samples.flatMap((s) => [
+      s.sampleTime,
+      s.name,
+      s.kind,
+      s.dataTimestamp,
+      s.lagSeconds,
+      s.targetLagSeconds,
+    ]),
+  };
+}
+
+export async function insertLagSamples(db: Queryable, samples: readonly LagSample[]): Promise<void> {
+  if (samples.length === 0) return;
+  const { sql, params } = lagSamplesInsert(samples);
+  await db.query(sql, params);
 }
 
 export interface MeteringRow {

@@ -5,14 +5,18 @@
  * - One process per database (DuckDB, PGlite): the engine makes every catalog change itself, so after the
  *   first read the memory is the catalog. Its own DDL drops what it knows (`forget`), and a refresh writes
  *   its new data timestamp through (`refreshed`).
- * - A PostgreSQL server, shared by several engines: a look that must see other processes' work (the
- *   scheduler's, SHOW) reads the database (`list({ fresh: true })`); a refresh uses what is known and checks
+ * - A PostgreSQL server, shared by several engines: a look that must see other processes' work (SHOW)
+ *   reads the database (`list({ fresh: true })`). The scheduler's looks use what is known (`fresh: false`)
+ *   once one statement said nothing moved since the last look (catalog/stamps.ts: what moved is forgotten
+ *   first). A refresh uses what is known and checks
  *   it in its first statement against the DT's definition as stored (`definitionOf`, refresh/probe.ts),
  *   starting again from a fresh read when another process redefined or dropped the DT (refresh/run.ts).
  */
 import type { Backend } from '../backends/backend.js';
 import type { DynamicTable, Warehouse } from '../types.js';
 import { expectationsText, listDynamicTables, listWarehouses } from './catalog.js';
+
+const timestampMs = (s: string): number => Date.parse(`${s.replace(' ', 'T')}Z`);
 
 export class KnownCatalog {
   private dts: Map<string, DynamicTable> | undefined;
@@ -37,10 +41,11 @@ export class KnownCatalog {
     return (await this.list(options)).find((d) => d.name === name);
   }
 
-  async warehouses(): Promise<Warehouse[]> {
+  /** The warehouses; `fresh` as for `list`. */
+  async warehouses(options: { fresh?: boolean } = {}): Promise<Warehouse[]> {
     if (!this.whs) await this.load();
-    // A shared server: the warehouses as they are now (not the DTs too: the scheduler asks on every look).
-    else if (this.shared) this.whs = await listWarehouses(this.backend);
+    // A shared server: the warehouses as they are now (not the DTs too).
+    else if (this.shared && options.fresh !== false) this.whs = await listWarehouses(this.backend);
     return (this.whs as Warehouse[]).map((w) => ({ ...w }));
   }
 
@@ -57,6 +62,19 @@ export class KnownCatalog {
     const next = { ...dt, dataTimestamp };
     if (recomputed) delete next.pendingRecompute;
     this.dts?.set(name, next);
+  }
+
+  /**
+   * Data timestamps as the database has them (a shared server: catalog/stamps.ts), for the DTs known: moved
+   * forward only (a refresh of this engine that committed after they were read wrote a newer one through).
+   */
+  observed(dataTimestamps: ReadonlyMap<string, string | null>): void {
+    for (const [name, ts] of dataTimestamps) {
+      const dt = this.dts?.get(name);
+      if (!dt || ts === null) continue;
+      if (dt.dataTimestamp === null || timestampMs(ts) > timestampMs(dt.dataTimestamp))
+        this.dts?.set(name, { ...dt, dataTimestamp: ts });
+    }
   }
 
   private async load(): Promise<void> {

@@ -37,6 +37,7 @@ import {
   getDynamicTable,
   insertWarehouse,
   installCatalog,
+  type LagSample,
   listDynamicTables,
   listWarehouses,
   relationKinds,
@@ -45,6 +46,7 @@ import {
 } from '../catalog/catalog.js';
 import { directDependents, topologicalOrder } from '../catalog/graph.js';
 import { KnownCatalog } from '../catalog/known.js';
+import { CatalogStamps, type StampedPart } from '../catalog/stamps.js';
 import { qualifyStarColumns } from '../catalog/star-catalog.js';
 import { type Clock, type ClockJob, systemClock } from '../clock.js';
 import {
@@ -69,6 +71,7 @@ import { type RefreshRequest, recordFailedRefresh } from '../refresh/full.js';
 import { DtMutex, type RunOptions, type RunOutcome, runRefresh } from '../refresh/run.js';
 import { dropState } from '../refresh/state.js';
 import { type Verification, verifyDynamicTable } from '../refresh/verify.js';
+import { LagSampleBuffer } from '../schedule/lag-buffer.js';
 import { resumeChanges, suspendChanges } from '../schedule/states.js';
 import { type AlterDynamicTable, type CreateWarehouse, parseStatement, type Statement } from '../sql/ddl.js';
 import type { ReviewAction } from '../sql/expectations.js';
@@ -188,6 +191,10 @@ export class Engine {
   readonly clockJobs: ClockJob[];
   /** Data metric functions: statements, schedules on the clock, evaluations on changes (quality/service.ts). */
   readonly quality: QualityService;
+  /** Lag samples the scheduler took, written with the next refresh or before anything reads them. */
+  readonly lagSamples = new LagSampleBuffer();
+  /** On a PostgreSQL server: what moved in the shared catalog since the scheduler's last look (catalog/stamps.ts). */
+  private readonly stamps?: CatalogStamps;
 
   private constructor(
     readonly backend: Backend,
@@ -221,7 +228,6 @@ export class Engine {
       warehouseExists: async (name) => (await this.catalog.warehouses()).some((w) => w.name === name),
       notifier: notifier ?? deliveryNotifier(this.ctx),
       incidentChanged: (incident) => this.events.next({ type: 'incident', incident }),
-      shared: isServer(backend),
     });
     this.clockJobs = [this.alerts];
     this.quality = new QualityService(
@@ -229,6 +235,7 @@ export class Engine {
       () => clock.now(),
       (e) => this.events.next(e),
     );
+    if (isServer(backend)) this.stamps = new CatalogStamps((part) => this.forgetHeld(part));
   }
 
   /** Opens the engine on a backend, installing the catalog (and the default warehouse) if missing. */
@@ -266,6 +273,9 @@ export class Engine {
     const { signal } = options;
     const results: StatementResult[] = [];
     const statements = splitStatements(script);
+    // A statement may read dtlab.lag_samples (an alert's condition, a user's query): what waits goes first
+    // (if that fails, they wait on; the statement runs).
+    await this.flushLagSamples().catch(() => {});
     for (const [i, stmt] of statements.entries()) {
       if (signal?.aborted) throw interruptedBetween(i, statements.length);
       try {
@@ -320,6 +330,11 @@ export class Engine {
         this.catalog.forget();
         this.ledger.wrote(undefined);
       } else if (parsed.kind === 'passthrough' && WRITES.test(stmt.text)) {
+        // A write to the engine's own tables by hand: what it holds of them is read again.
+        if (DTLAB_TABLE.test(stmt.text)) {
+          for (const part of HELD) this.forgetHeld(part);
+          this.ledger.wrote(undefined);
+        }
         const written = planCapture(stmt.text, stmt.tokens, EVERY_TABLE);
         this.ledger.wrote(written?.table);
         // DDL may change what refreshes read of the catalog (columns, capture): a new epoch.
@@ -532,8 +547,13 @@ export class Engine {
   /** One refresh of one DT (no upstreams), serialised with other refreshes of it; publishes the record. */
   async refreshOne(dt: DynamicTable, options: RunOptions): Promise<RefreshOutcome> {
     const known = { ledger: this.ledger };
-    // A refresh's quality score goes in with it (quality/service.ts), published after the commit.
-    const beforeCommit = (tx: Queryable, r: RefreshRecord) => this.quality.scoreInRefresh(tx, r);
+    // A refresh's quality score goes in with it (quality/service.ts), published after the commit; so do the
+    // lag samples waiting (schedule/lag-buffer.ts), put back if it does not commit.
+    const samples: LagSample[] = [];
+    const beforeCommit = (tx: Queryable, r: RefreshRecord) => {
+      samples.push(...this.lagSamples.deferInto(tx));
+      return this.quality.scoreInRefresh(tx, r);
+    };
     const outcome = await this.refreshLocks.run(dt.name, async () => {
       const first = await runRefresh(this.backend, this.clock, dt, { ...options, known, beforeCommit });
       if (first.kind !== 'catalog-changed') return first;
@@ -550,6 +570,7 @@ export class Engine {
         ? { kind: 'skipped' as const, reason: 'another session is changing the catalog' }
         : again;
     });
+    if (outcome.kind !== 'ran' || outcome.record.state !== 'SUCCEEDED') this.lagSamples.restore(samples);
     if (outcome.kind === 'ran') {
       const r = outcome.record;
       if (r.state === 'SUCCEEDED' && r.dataTimestamp)
@@ -792,14 +813,38 @@ export class Engine {
     return message;
   }
 
-  /** The dynamic tables as the database has them (from memory where this engine is the only writer). */
-  listDynamicTables(): Promise<DynamicTable[]> {
-    return this.catalog.list();
+  /**
+   * The dynamic tables as the database has them (from memory where this engine is the only writer).
+   * `fresh: false`: as this engine knows them (the scheduler, after `lookForChanges`).
+   */
+  listDynamicTables(options: { fresh?: boolean } = {}): Promise<DynamicTable[]> {
+    return this.catalog.list(options);
   }
 
   /** The warehouses as the database has them (from memory where this engine is the only writer). */
-  listWarehouses(): Promise<Warehouse[]> {
-    return this.catalog.warehouses();
+  listWarehouses(options: { fresh?: boolean } = {}): Promise<Warehouse[]> {
+    return this.catalog.warehouses(options);
+  }
+
+  /**
+   * At the start of a scheduler look: on a PostgreSQL server, one statement finds what other processes
+   * changed since the last look (catalog/stamps.ts), and that is read again when next needed; elsewhere this
+   * engine made every change itself and nothing is read.
+   */
+  async lookForChanges(): Promise<void> {
+    if (!this.stamps) return;
+    const dataTimestamps = await this.stamps.check(this.backend);
+    this.catalog.observed(dataTimestamps);
+  }
+
+  /**
+   * Drops what the engine holds of a part of the catalog: read again when next needed. (What refreshes know
+   * stays: each checks the DT's definition in its first statement, refresh/probe.ts.)
+   */
+  private forgetHeld(part: StampedPart): void {
+    if (part === 'catalog') this.catalog.forget();
+    else if (part === 'alerts') this.alerts.forget();
+    else this.quality.forget();
   }
 
   /** Refresh history, newest first, optionally of one DT. */
@@ -841,7 +886,13 @@ export class Engine {
     return this.delivery.flush();
   }
 
+  /** Writes the lag samples waiting (schedule/lag-buffer.ts): before reading dtlab.lag_samples. */
+  flushLagSamples(): Promise<void> {
+    return this.lagSamples.flush(this.backend);
+  }
+
   async close(): Promise<void> {
+    await this.flushLagSamples().catch(() => {});
     await this.delivery.close();
     this.events.complete();
     await this.backend.close();
@@ -1024,6 +1075,10 @@ const isReadOnly = (parsed: Statement) =>
   parsed.kind === 'show_quarantine' ||
   parsed.kind === 'show_dmfs' ||
   (parsed.kind === 'alter_dynamic_table' && ['verify', 'refresh'].includes(parsed.action.kind));
+
+/** A statement naming one of the engine's own tables (dtlab.…). */
+const DTLAB_TABLE = /\bdtlab\s*\.\s*"?[a-z_]/i;
+const HELD: readonly StampedPart[] = ['catalog', 'alerts', 'quality'];
 
 /** Names every table: how the ledger learns which table a write statement writes (capture/duckdb.ts). */
 const EVERY_TABLE = { has: (_name: string) => true };

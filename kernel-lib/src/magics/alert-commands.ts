@@ -37,6 +37,7 @@ export async function runAlertCommand(
     }
     case 'alert_preview': {
       const q = previewQuery(command.spec);
+      await engine.flushLagSamples();
       const { rows } = await engine.backend.query(q.sql, q.params);
       return [previewBundle(judge(command.spec, rows))];
     }

@@ -188,6 +188,7 @@ export async function runDtCommand(
 
 /** Lag samples of `names` (none: every DT), oldest first. */
 export async function lagPoints(engine: Engine, names: string[]): Promise<LagPoint[]> {
+  await engine.flushLagSamples();
   const where = names.length ? `WHERE name IN (${names.map((_, i) => `$${i + 1}`).join(', ')})` : '';
   const { rows } = await engine.backend.query(
     `SELECT name, CAST(sample_time AS VARCHAR), kind, lag_s, target_lag_s FROM dtlab.lag_samples ${where}

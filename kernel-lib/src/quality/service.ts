@@ -5,7 +5,7 @@
  *   evaluated at every multiple of n minutes since the epoch (UTC), one with 'USING CRON <expr> <tz>' at each
  *   instant of its cron expression (croner), that has passed since its last one (once, at the latest such
  *   instant, if several passed in one step), and `nextDueAt` tells the scheduler's manual clock where the
- *   next one is;
+ *   next one is. The schedules are read once and held (again after `forget`), so a look costs no statement;
  * - `changed(tables)` is called after a write the engine ran (a statement or `Engine.write`) and after a
  *   dynamic table's refresh that changed rows: tables whose schedule is TRIGGER_ON_CHANGES are evaluated;
  * - `refreshed(record)` records a score for a DT whose expectations wrote results at that refresh (written
@@ -83,12 +83,19 @@ export class QualityService {
     private readonly publish: (e: QualityEvent) => void,
   ) {}
 
-  /** Forget what the last look read (after a DMF statement of this engine). */
+  /**
+   * Forget what the last look read: after a DMF statement of this engine, or when another process may have
+   * changed the schedules (a PostgreSQL server: catalog/stamps.ts). The next look reads them again.
+   */
   forget(): void {
     this.known = false;
   }
 
-  /** One query (the scheduler looks at every instant): schedules of tables with DMFs, DTs with expectations. */
+  /**
+   * One query: schedules of tables with DMFs, DTs with expectations. Read once and held: this engine writes
+   * its own changes through (`forget` after a DMF statement, `lastScheduled` after a run), so a look at an
+   * instant with nothing due costs no statement.
+   */
   private async look(): Promise<void> {
     const { rows } = await this.backend.query(LOOK_SQL);
     const schedules = rows.filter((r) => r[0] === 'S');
@@ -120,7 +127,7 @@ export class QualityService {
   /** Evaluates every table whose schedule fell due by `now`. */
   async tick(now: number): Promise<void> {
     try {
-      await this.look();
+      if (!this.known) await this.look();
     } catch (e) {
       this.publish({ type: 'quality-error', table: '', at: now, message: messageOf(e) });
       return;
@@ -166,6 +173,7 @@ export class QualityService {
     const scored = this.scoredInRefresh.get(r.name);
     this.scoredInRefresh.delete(r.name);
     if (r.state !== 'SUCCEEDED') return;
+    if (r.expectations?.length) this.withExpectations.add(r.name); // written through, as a look would read it
     if (scored?.refreshId === r.refreshId)
       return this.publish({ type: 'quality', evaluation: scored.evaluation });
     if (!this.known) await this.look().catch(() => {});

@@ -1,9 +1,9 @@
 /**
  * What the scheduler writes down besides refresh history: lag samples (actual vs target per DT over time,
- * so a chart survives a restart) and warehouse bills. Builders are pure; `write…` functions do the I/O.
+ * so a chart survives a restart; they wait in schedule/lag-buffer.ts) and warehouse bills. Builders are pure; `write…` functions do the I/O.
  */
 import { formatTimestamp, type Queryable } from '../backends/backend.js';
-import { insertLagSamples, insertMetering, type LagSample } from '../catalog/catalog.js';
+import { insertMetering, type LagSample } from '../catalog/catalog.js';
 import type { DynamicTable } from '../types.js';
 import { billedSeconds, type WarehouseRun } from './warehouse.js';
 
@@ -46,10 +46,6 @@ export function cycleSamples(
     out.push(lagSample(d, 'CYCLE', now, visible(d)));
   }
   return out;
-}
-
-export async function writeSamples(db: Queryable, samples: LagSample[]): Promise<void> {
-  if (samples.length > 0) await insertLagSamples(db, samples);
 }
 
 export async function writeRun(db: Queryable, run: WarehouseRun): Promise<void> {

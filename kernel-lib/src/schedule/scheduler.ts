@@ -26,9 +26,9 @@ import type { WarehouseSize } from '../sql/ddl.js';
 import type { DynamicTable } from '../types.js';
 import { type Work, workDurationMs } from './cost.js';
 import type { SchedulerEvent } from './events.js';
-
+import { FLUSH_AT } from './lag-buffer.js';
 import { type CyclePlan, type PlanInput, planCycle } from './plan.js';
-import { cycleSamples, lagSample, parseTimestamp, writeRun, writeSamples } from './record.js';
+import { cycleSamples, lagSample, parseTimestamp, writeRun } from './record.js';
 import { type WarehouseRun, WarehouseState } from './warehouse.js';
 
 export interface SchedulerOptions {
@@ -76,6 +76,8 @@ export class Scheduler {
   private readonly lastSample = new Map<string, number>();
   private readonly cycles = new Set<Promise<void>>();
   private nextDueAt: number | null = null;
+  /** Clock ms since which lag samples wait in the engine's buffer. */
+  private waitingSince = 0;
   private lastCycleAt: number | null = null;
   private loop?: Promise<void>;
   private stopped = true;
@@ -106,9 +108,14 @@ export class Scheduler {
       clock.set(next);
       await this.tick();
     }
-    if (signal?.aborted && clock.now() < target) return false;
+    if (signal?.aborted && clock.now() < target) {
+      await this.engine.flushLagSamples();
+      return false;
+    }
     clock.set(target);
     await this.tick();
+    // The move's lag samples that no refresh took along, for whoever reads them next (schedule/lag-buffer.ts).
+    await this.engine.flushLagSamples();
     return true;
   }
 
@@ -156,6 +163,7 @@ export class Scheduler {
     this.wake();
     await this.loop;
     await Promise.all(this.cycles);
+    await this.engine.flushLagSamples();
   }
 
   // ---- one look -----------------------------------------------------------------------------------------
@@ -201,8 +209,11 @@ export class Scheduler {
     try {
       for (const [name, f] of this.inflight)
         if (f.endAt !== undefined && f.endAt <= now) this.inflight.delete(name);
+      // What other processes changed since the last look (one statement on a PostgreSQL server, none
+      // elsewhere); the rest of the look uses what the engine holds (catalog/known.ts, catalog/stamps.ts).
+      await this.engine.lookForChanges();
       await this.syncWarehouses(now);
-      const dts = await this.engine.listDynamicTables();
+      const dts = await this.engine.listDynamicTables({ fresh: false });
       const every = this.options.sampleEveryMs ?? 15_000;
       await this.samples(cycleSamples(dts, now, every, this.lastSample, (d) => this.visible(d, now)));
       const plan = planCycle(
@@ -417,7 +428,7 @@ export class Scheduler {
   }
 
   private async syncWarehouses(now: number): Promise<void> {
-    for (const spec of await this.engine.listWarehouses()) {
+    for (const spec of await this.engine.listWarehouses({ fresh: false })) {
       const w = this.warehouses.get(spec.name);
       if (w) w.update(spec);
       else this.warehouses.set(spec.name, new WarehouseState(spec));
@@ -438,8 +449,17 @@ export class Scheduler {
     return d.dataTimestamp === null ? null : parseTimestamp(d.dataTimestamp);
   }
 
+  /**
+   * Samples wait in the engine's buffer (schedule/lag-buffer.ts): the next refresh writes them, or a read, or
+   * the end of the clock move; a look writes them only when many wait, or (real clock) some waited a while.
+   */
   private async samples(samples: LagSample[]): Promise<void> {
-    await writeSamples(this.engine.backend, samples);
+    const buffer = this.engine.lagSamples;
+    const now = this.clock.now();
+    if (buffer.size === 0) this.waitingSince = now;
+    buffer.add(samples);
+    const waited = !isManual(this.clock) && now - this.waitingSince >= (this.options.sampleEveryMs ?? 15_000);
+    if (buffer.size >= FLUSH_AT || (buffer.size > 0 && waited)) await this.engine.flushLagSamples();
     for (const sample of samples) this.own.next({ type: 'lag', sample });
   }
 

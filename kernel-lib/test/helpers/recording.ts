@@ -1,12 +1,20 @@
 /**
  * Records, while `on`, the statements a backend's transactions send: those whose answer the transaction waits
  * for (`queries`) and those it defers into the next call (`deferred`). For tests that count calls and check
- * which statements a fast path sends.
+ * which statements a fast path sends; with `direct`, also what is sent outside a transaction.
  */
 import type { Backend, Queryable } from '../../src/backends/backend.js';
 
-export function recording(backend: Backend) {
+export function recording(backend: Backend, options: { direct?: boolean } = {}) {
   const state = { on: false, queries: [] as string[], deferred: [] as string[] };
+  // `direct`: statements sent outside a transaction count too (a scheduler look's reads).
+  if (options.direct) {
+    const query = backend.query.bind(backend);
+    backend.query = (sql, params, opts) => {
+      if (state.on) state.queries.push(sql);
+      return query(sql, params, opts);
+    };
+  }
   const wrap = (tx: Queryable): Queryable => {
     const out: Queryable = {
       query: (sql, params) => {
