@@ -13,38 +13,23 @@ import {
   type Backend,
   formatTimestamp,
   type Queryable,
-  type QueryResult,
-  quoteIdent,
   type ResultColumn,
   type Value,
 } from '../backends/backend.js';
-import {
-  capturedWrite,
-  drawCaptureSeqs,
-  dropPositions,
-  duckdbCapturedSources,
-  installCaptureRegistry,
-  releaseCapture,
-  renamePositions,
-} from '../capture/capture.js';
+import { installCaptureRegistry } from '../capture/capture.js';
 import { planCapture } from '../capture/duckdb.js';
 import { WriteLedger } from '../capture/ledger.js';
-import { withCaptureLock } from '../capture/lock.js';
 import {
-  deleteDynamicTable,
-  deleteWarehouse,
   describeColumns,
-  getDynamicTable,
   insertWarehouse,
   installCatalog,
   type LagSample,
   listDynamicTables,
   listWarehouses,
   relationKinds,
-  renameDynamicTable,
   updateDynamicTable,
 } from '../catalog/catalog.js';
-import { directDependents, topologicalOrder } from '../catalog/graph.js';
+import { topologicalOrder } from '../catalog/graph.js';
 import { KnownCatalog } from '../catalog/known.js';
 import { CatalogStamps, type StampedPart } from '../catalog/stamps.js';
 import { qualifyStarColumns } from '../catalog/star-catalog.js';
@@ -69,13 +54,11 @@ import { isQualityStatement, qualityResult } from '../quality/statements.js';
 import { type ExecutedPlan, planTable, type StepLog } from '../refresh/executor.js';
 import { type RefreshRequest, recordFailedRefresh } from '../refresh/full.js';
 import { DtMutex, type RunOptions, type RunOutcome, runRefresh } from '../refresh/run.js';
-import { dropState } from '../refresh/state.js';
 import { type Verification, verifyDynamicTable } from '../refresh/verify.js';
 import { LagSampleBuffer } from '../schedule/lag-buffer.js';
 import { resumeChanges, suspendChanges } from '../schedule/states.js';
-import { type AlterDynamicTable, type CreateWarehouse, parseStatement, type Statement } from '../sql/ddl.js';
+import { parseStatement, type Statement } from '../sql/ddl.js';
 import type { ReviewAction } from '../sql/expectations.js';
-import { type Token, tokenize } from '../sql/lexer.js';
 import { positionAt } from '../sql/position.js';
 import { type ScriptStatement, splitStatements } from '../sql/split.js';
 import { translateSql } from '../sql/translate.js';
@@ -88,31 +71,31 @@ import {
   type SuspendReason,
   type Warehouse,
 } from '../types.js';
-import { alterSet } from './alter-set.js';
 import { auditedNames, auditRows, recordAudit } from './audit.js';
-import { prepareWrite, type WriteItem } from './bulk.js';
+import type { WriteItem } from './bulk.js';
 import type { EngineContext } from './context.js';
 import { createDynamicTable } from './create.js';
 import { alteration } from './create-or-alter.js';
-import { refuseBreakingSources } from './drop-guard.js';
 import {
-  addConstraint,
-  dropConstraint,
-  dropQuarantine,
-  installDiscardTables,
-  renameQuarantine,
-  withExpectationCounts,
-} from './expectations.js';
+  alterDynamicTable,
+  type CatalogChange,
+  createWarehouse,
+  type DdlHost,
+  dropDynamicTable,
+  dropWarehouse,
+  requireDynamicTable,
+} from './ddl.js';
+import { refuseBreakingSources } from './drop-guard.js';
+import { installDiscardTables, withExpectationCounts } from './expectations.js';
 import { explainCreate } from './explain.js';
 import { isServer, WriteFence } from './fence.js';
-import { alterImmutable } from './immutable.js';
 import { interruptedBetween, refreshInterrupted, statementInterrupted, wasCancelled } from './interrupted.js';
 import { type IdPosition, listQuarantine, reviewQuarantine } from './quarantine.js';
 import { queryError } from './query-error.js';
-import { refuseReaders, renameSteps, swapSteps } from './rename.js';
 import { checkShowScope, describeResult, showDynamicTablesResult, showWarehousesResult } from './show.js';
-import { keepDropped, undropDynamicTable } from './undrop.js';
+import { undropDynamicTable } from './undrop.js';
 import { guardedNames, guardWrite, mayWrite, readOnlyError } from './write-guard.js';
+import { capturedStatement, EVERY_TABLE, type WriteHost, writeItems } from './writes.js';
 
 export interface StatementResult {
   /** The statement as written. */
@@ -130,7 +113,7 @@ export type EngineEvent =
   /** The steps a successful refresh ran (refresh/executor.ts), published after its record. */
   | { type: 'refresh-plan'; plan: ExecutedPlan }
   | { type: 'state'; name: string; state: SchedulingState; reason: SuspendReason | null }
-  | { type: 'catalog'; action: 'created' | 'replaced' | 'altered' | 'dropped' | 'renamed'; name: string }
+  | CatalogChange
   /** A notification was delivered, will be retried, or failed for good (delivery/worker.ts). */
   | DeliveryEvent
   | { type: 'incident'; incident: Incident }
@@ -195,6 +178,10 @@ export class Engine {
   readonly lagSamples = new LagSampleBuffer();
   /** On a PostgreSQL server: what moved in the shared catalog since the scheduler's last look (catalog/stamps.ts). */
   private readonly stamps?: CatalogStamps;
+  /** What ALTER, DROP and the warehouse statements need of the engine (engine/ddl.ts). */
+  private readonly ddl: DdlHost;
+  /** What the engine's own writes and captured statements need (engine/writes.ts). */
+  private readonly writes: WriteHost;
 
   private constructor(
     readonly backend: Backend,
@@ -236,6 +223,24 @@ export class Engine {
       (e) => this.events.next(e),
     );
     if (isServer(backend)) this.stamps = new CatalogStamps((part) => this.forgetHeld(part));
+    this.writes = {
+      backend,
+      clock,
+      ledger: this.ledger,
+      fence: this.fence,
+      catalog: this.catalog,
+      quality: this.quality,
+    };
+    this.ddl = {
+      backend,
+      clock,
+      catalog: this.catalog,
+      catalogChanged: (e) => this.catalogChanged(e),
+      verify: (name) => this.verify(name),
+      refresh: (name, trigger, options) => this.refresh(name, trigger, options),
+      setSchedulingState: (name, action) => this.setSchedulingState(name, action),
+      reviewQuarantine: (name, action, ids, at) => this.reviewQuarantine(name, action, ids, at),
+    };
   }
 
   /** Opens the engine on a backend, installing the catalog (and the default warehouse) if missing. */
@@ -376,7 +381,8 @@ export class Engine {
             return status(`Dynamic table ${parsed.name} already matches, nothing changed.`);
           if (change?.kind === 'alter')
             return status(
-              await this.alter(
+              await alterDynamicTable(
+                this.ddl,
                 {
                   kind: 'alter_dynamic_table',
                   ifExists: false,
@@ -400,7 +406,8 @@ export class Engine {
         return status(outcome.message);
       }
       case 'alter_dynamic_table': {
-        if (parsed.action.kind !== 'verify') return status(await this.alter(parsed, stmt.text, signal));
+        if (parsed.action.kind !== 'verify')
+          return status(await alterDynamicTable(this.ddl, parsed, stmt.text, signal));
         const v = await this.verify(parsed.name);
         const frozen =
           v.immutableRows === undefined
@@ -409,7 +416,7 @@ export class Engine {
         return v.equal ? status(`Dynamic table ${parsed.name} equals its query${frozen}.`) : table(v);
       }
       case 'drop_dynamic_table':
-        return status(await this.drop(parsed.name, parsed.ifExists));
+        return status(await dropDynamicTable(this.ddl, parsed.name, parsed.ifExists));
       case 'undrop_dynamic_table': {
         const message = await undropDynamicTable(this.ctx, parsed.name);
         this.catalogChanged({ type: 'catalog', action: 'created', name: parsed.name });
@@ -425,14 +432,14 @@ export class Engine {
           await showDynamicTablesResult(this.backend, await listDynamicTables(this.backend), parsed),
         );
       case 'describe_dynamic_table': {
-        const dt = await this.requireDynamicTable(parsed.name);
+        const dt = await requireDynamicTable(this.ddl, parsed.name);
         const columns = await describeColumns(this.backend, this.backend.family, parsed.name);
         return table(describeResult(columns, dt.expectations, dt));
       }
       case 'create_warehouse':
-        return status(await this.createWarehouse(parsed));
+        return status(await createWarehouse(this.ddl, parsed));
       case 'drop_warehouse':
-        return status(await this.dropWarehouse(parsed.name, parsed.ifExists));
+        return status(await dropWarehouse(this.ddl, parsed.name, parsed.ifExists));
       case 'show_warehouses':
         await checkShowScope(this.backend, parsed, stmt.text);
         return table(showWarehousesResult(await listWarehouses(this.backend), parsed));
@@ -459,7 +466,7 @@ export class Engine {
           ...(columnsOf ? { columnsOf } : {}),
         });
         try {
-          const result = await this.captured(translation.text, signal);
+          const result = await capturedStatement(this.writes, translation.text, signal);
           return {
             sql: stmt.text,
             kind: parsed.kind,
@@ -617,7 +624,7 @@ export class Engine {
    * Publishes a change of the catalog, which this engine wrote: what it knows is read again when next needed
    * (before listeners, who may ask at once), and on DuckDB every DT looks at the database again.
    */
-  private catalogChanged(event: Extract<EngineEvent, { type: 'catalog' }>): void {
+  private catalogChanged(event: CatalogChange): void {
     this.catalog.forget();
     this.ledger.wrote(undefined);
     this.events.next(event);
@@ -675,94 +682,8 @@ export class Engine {
    * Runs DML statements, and inserts of rows (engine/bulk.ts), as one transaction of the engine's own (the
    * TPC-H refresh functions and the order simulator write through here). Returns the rows each item touched.
    */
-  async write(items: readonly WriteItem[]): Promise<number[]> {
-    const now = this.clock.now();
-    const run = async () => {
-      const { statements, release } = await prepareWrite(this.backend, items);
-      try {
-        let captured = new Set<string>();
-        const texts = statements.map((s) =>
-          s === undefined || s.rowsInto !== undefined
-            ? s?.sql
-            : translateSql(s.sql, this.backend.family, { now }).text,
-        );
-        // Tokens where they are needed: to find what a statement writes, and to capture it where the engine does.
-        const tokens = texts.map((text, i) =>
-          text === undefined || (statements[i]?.rowsInto !== undefined && !this.ledger.seesEveryWrite)
-            ? []
-            : tokenize(text),
-        );
-        const written = texts.map((text, i) =>
-          text === undefined
-            ? undefined
-            : (statements[i]?.rowsInto ?? planCapture(text, tokens[i] as Token[], EVERY_TABLE)?.table),
-        );
-        const rows = await this.backend.transaction(async (tx) => {
-          if (this.ledger.seesEveryWrite) captured = await duckdbCapturedSources(tx);
-          // One call for every captured statement's sequence number.
-          const plans = texts.map((text, i) =>
-            text === undefined ? undefined : planCapture(text, tokens[i] as Token[], captured),
-          );
-          const seqs = await drawCaptureSeqs(tx, plans.filter((p) => p !== undefined).length);
-          const rows: number[] = [];
-          for (const [i, text] of texts.entries()) {
-            if (text === undefined) {
-              rows.push(0);
-              continue;
-            }
-            const seq = plans[i] ? seqs.shift() : undefined;
-            const result =
-              (await capturedWrite(tx, text, tokens[i] as Token[], captured, seq)) ?? (await tx.query(text));
-            rows.push(result.rowCount);
-          }
-          return rows;
-        });
-        // Counted once committed (capture/ledger.ts).
-        for (const [i, text] of texts.entries())
-          if (text !== undefined) await this.countWrite(written[i], captured);
-        await this.quality.changed(written.filter((_t, i) => texts[i] !== undefined));
-        return rows;
-      } finally {
-        await release();
-      }
-    };
-    return this.fence.write(() => withCaptureLock(this.backend, run));
-  }
-
-  /**
-   * DuckDB: tells the ledger a write to `table` committed. A write to a DT's source whose capture is gone (its
-   * change table deleted by hand) was not captured: a new epoch, so every DT asks the database again.
-   */
-  private async countWrite(table: string | undefined, captured: ReadonlySet<string>): Promise<void> {
-    this.ledger.wrote(table);
-    if (!this.ledger.seesEveryWrite) return;
-    if (table === undefined || captured.has(table)) return;
-    if ((await this.catalog.list()).some((d) => d.sources.some((s) => s.name === table)))
-      this.ledger.wrote(undefined);
-  }
-
-  /**
-   * DuckDB has no triggers: a write to a captured table runs here, in its own transaction, with its changes
-   * recorded (see capture/duckdb.ts). Returns undefined for anything else, which then runs as it is.
-   */
-  private async captured(sql: string, signal?: AbortSignal): Promise<QueryResult | undefined> {
-    if (!this.ledger.seesEveryWrite) return undefined;
-    const captured = await duckdbCapturedSources(this.backend);
-    const tokens = tokenize(sql);
-    if (!planCapture(sql, tokens, captured)) {
-      // Not captured: if it writes a DT's source, that source's capture is gone (counted as a new epoch).
-      await this.countWrite(planCapture(sql, tokens, EVERY_TABLE)?.table, captured);
-      return undefined;
-    }
-    return withCaptureLock(this.backend, async () => {
-      const result = await this.backend.transaction(
-        async (tx) => (await capturedWrite(tx, sql, tokens, captured)) as QueryResult,
-        { signal },
-      );
-      // Counted before the capture lock is released (capture/ledger.ts); dispatch counts it again, harmlessly.
-      this.ledger.wrote(planCapture(sql, tokens, captured)?.table);
-      return result;
-    });
+  write(items: readonly WriteItem[]): Promise<number[]> {
+    return writeItems(this.writes, items);
   }
 
   /**
@@ -792,17 +713,17 @@ export class Engine {
 
   /** Compares a DT with its query on one snapshot (the incremental engine's oracle, as a command). */
   async verify(name: string): Promise<Verification> {
-    return verifyDynamicTable(this.backend, await this.requireDynamicTable(name), this.clock.now());
+    return verifyDynamicTable(this.backend, await requireDynamicTable(this.ddl, name), this.clock.now());
   }
 
   /** Quarantined rows of a DT, one page (engine/quarantine.ts). */
   async quarantine(name: string, limit = 100, offset = 0) {
-    return listQuarantine(this.backend, await this.requireDynamicTable(name), limit, offset);
+    return listQuarantine(this.backend, await requireDynamicTable(this.ddl, name), limit, offset);
   }
 
   /** Re-admits or discards quarantined rows; `at` positions an error at the i-th id (engine/quarantine.ts). */
   async reviewQuarantine(name: string, action: ReviewAction, ids: number[], at: IdPosition = () => ({})) {
-    const dt = await this.requireDynamicTable(name);
+    const dt = await requireDynamicTable(this.ddl, name);
     const ctx = {
       backend: this.backend,
       now: this.clock.now(),
@@ -897,156 +818,6 @@ export class Engine {
     this.events.complete();
     await this.backend.close();
   }
-
-  private async requireDynamicTable(name: string): Promise<DynamicTable> {
-    const dt = await this.catalog.get(name);
-    if (!dt) throw new DtError('DT_ERR_UNKNOWN_OBJECT', `dynamic table ${name} does not exist`);
-    return dt;
-  }
-
-  private async alter(stmt: AlterDynamicTable, sql: string, signal?: AbortSignal): Promise<string> {
-    const dt = await this.catalog.get(stmt.name);
-    if (!dt) {
-      if (stmt.ifExists) return `Dynamic table ${stmt.name} does not exist, statement succeeded.`;
-      throw new DtError('DT_ERR_UNKNOWN_OBJECT', `dynamic table ${stmt.name} does not exist`);
-    }
-    const action = stmt.action;
-    switch (action.kind) {
-      case 'verify':
-        return (await this.verify(dt.name)).equal ? 'equal' : 'different';
-      case 'refresh': {
-        const r = await this.refresh(dt.name, 'MANUAL', { signal });
-        return `Dynamic table ${dt.name} refreshed (${r.refreshAction}, ${r.rowsInserted} rows).`;
-      }
-      case 'suspend':
-      case 'resume': {
-        const changes = await this.setSchedulingState(dt.name, action.kind);
-        this.catalogChanged({ type: 'catalog', action: 'altered', name: dt.name });
-        const others = changes.slice(1).map((c) => c.name);
-        const verb = action.kind === 'suspend' ? 'suspended' : 'resumed';
-        return `Dynamic table ${dt.name} ${verb}${others.length > 0 ? ` (also ${verb}: ${others.join(', ')})` : ''}.`;
-      }
-      case 'set': {
-        const answer = await alterSet(this.backend, dt.name, action, await this.catalog.warehouses(), sql);
-        this.catalogChanged({ type: 'catalog', action: 'altered', name: dt.name });
-        return answer;
-      }
-      case 'rename': {
-        refuseReaders(await this.edges(), [dt.name], 'rename');
-        if ((await relationKinds(this.backend)).has(action.newName)) {
-          throw new DtError('DT_ERR_EXISTS', `an object named ${action.newName} already exists`);
-        }
-        await this.backend.transaction((tx) => renameSteps(tx, dt.name, action.newName));
-        this.catalogChanged({ type: 'catalog', action: 'renamed', name: action.newName });
-        return `Dynamic table ${dt.name} renamed to ${action.newName}.`;
-      }
-      case 'swap': {
-        const other = await this.requireDynamicTable(action.other);
-        if (other.name === dt.name) throw new DtError('DT_ERR_OPTION', `cannot swap ${dt.name} with itself`);
-        refuseReaders(await this.edges(), [dt.name, other.name], 'swap');
-        const taken = await relationKinds(this.backend);
-        let free = `${dt.name}_dtlab_swap`;
-        for (let i = 2; taken.has(free); i++) free = `${dt.name}_dtlab_swap${i}`;
-        await this.backend.transaction((tx) => swapSteps(tx, dt.name, other.name, free));
-        this.catalogChanged({ type: 'catalog', action: 'renamed', name: dt.name });
-        this.catalogChanged({ type: 'catalog', action: 'renamed', name: other.name });
-        return `Dynamic tables ${dt.name} and ${other.name} swapped.`;
-      }
-      // Review of quarantined rows (engine/quarantine.ts), positioned at each id.
-      case 'review':
-        return this.reviewQuarantine(dt.name, action.review, action.ids, (i) => ({
-          position: positionAt(sql, action.offsets[i] ?? 0),
-          sql,
-        }));
-      // IMMUTABLE WHERE (engine/immutable.ts).
-      case 'immutable': {
-        const message = await alterImmutable(this.backend, dt, action.where, sql, this.clock.now());
-        this.catalogChanged({ type: 'catalog', action: 'altered', name: dt.name });
-        return message;
-      }
-      // Expectations (engine/expectations.ts).
-      case 'add_constraint':
-      case 'drop_constraint': {
-        const message =
-          action.kind === 'add_constraint'
-            ? await addConstraint(this.backend, dt, action.expectation, sql)
-            : await dropConstraint(this.backend, dt, action.name, action.nameOffset, sql);
-        this.catalogChanged({ type: 'catalog', action: 'altered', name: dt.name });
-        return message;
-      }
-    }
-  }
-
-  private async edges(): Promise<Map<string, string[]>> {
-    return new Map((await this.catalog.list()).map((d) => [d.name, d.sources.map((s) => s.name)]));
-  }
-
-  private async drop(name: string, ifExists: boolean): Promise<string> {
-    const dt = await this.catalog.get(name);
-    if (!dt) {
-      if (ifExists) return `Dynamic table ${name} does not exist, statement succeeded.`;
-      throw new DtError('DT_ERR_UNKNOWN_OBJECT', `dynamic table ${name} does not exist`);
-    }
-    const readers = directDependents(await this.edges(), name);
-    if (readers.length > 0) {
-      throw new DtError(
-        'DT_ERR_HAS_DEPENDENTS',
-        `cannot drop ${name}: dynamic table${readers.length > 1 ? 's' : ''} ${readers.join(', ')} depend${readers.length > 1 ? '' : 's'} on it`,
-        { hint: `drop ${readers.join(', ')} first` },
-      );
-    }
-    await this.backend.transaction(async (tx) => {
-      await keepDropped(tx, dt, this.clock.now()); // UNDROP restores it (engine/undrop.ts)
-      await tx.query(`DROP TABLE ${quoteIdent(name)}`);
-      await deleteDynamicTable(tx, name);
-      await dropState(tx, name);
-      await dropQuarantine(tx, name);
-      for (const source of await dropPositions(tx, name))
-        await releaseCapture(tx, this.backend.family, source);
-    });
-    this.catalogChanged({ type: 'catalog', action: 'dropped', name });
-    return `${name} successfully dropped.`;
-  }
-
-  private async createWarehouse(stmt: CreateWarehouse): Promise<string> {
-    const existing = (await this.catalog.warehouses()).find((w) => w.name === stmt.name);
-    if (existing && stmt.ifNotExists) return `Warehouse ${stmt.name} already exists, statement succeeded.`;
-    if (existing && !stmt.orReplace) {
-      throw new DtError('DT_ERR_EXISTS', `warehouse ${stmt.name} already exists`, {
-        hint: 'use CREATE OR REPLACE WAREHOUSE',
-      });
-    }
-    await this.backend.transaction(async (tx) => {
-      if (existing) await deleteWarehouse(tx, stmt.name);
-      await insertWarehouse(tx, {
-        name: stmt.name,
-        size: stmt.size,
-        maxConcurrency: stmt.maxConcurrency,
-        autoSuspendSeconds: stmt.autoSuspendSeconds,
-        ...(stmt.comment !== undefined ? { comment: stmt.comment } : {}),
-        createdOn: formatTimestamp(this.clock.now()),
-      });
-    });
-    return `Warehouse ${stmt.name} successfully ${existing ? 'replaced' : 'created'}.`;
-  }
-
-  private async dropWarehouse(name: string, ifExists: boolean): Promise<string> {
-    if (!(await this.catalog.warehouses()).some((w) => w.name === name)) {
-      if (ifExists) return `Warehouse ${name} does not exist, statement succeeded.`;
-      throw new DtError('DT_ERR_UNKNOWN_OBJECT', `warehouse ${name} does not exist`);
-    }
-    const users = (await this.catalog.list())
-      .filter((d) => d.warehouse === name || d.initializationWarehouse === name)
-      .map((d) => d.name);
-    if (users.length > 0) {
-      throw new DtError(
-        'DT_ERR_HAS_DEPENDENTS',
-        `cannot drop warehouse ${name}: used by ${users.join(', ')}`,
-      );
-    }
-    await deleteWarehouse(this.backend, name);
-    return `${name} successfully dropped.`;
-  }
 }
 
 /** Alert statements: their actions run as statements of their own (through dispatch), so they count there. */
@@ -1079,9 +850,6 @@ const isReadOnly = (parsed: Statement) =>
 /** A statement naming one of the engine's own tables (dtlab.…). */
 const DTLAB_TABLE = /\bdtlab\s*\.\s*"?[a-z_]/i;
 const HELD: readonly StampedPart[] = ['catalog', 'alerts', 'quality'];
-
-/** Names every table: how the ledger learns which table a write statement writes (capture/duckdb.ts). */
-const EVERY_TABLE = { has: (_name: string) => true };
 
 /** Positions inside a statement → positions in the whole script the user wrote. */
 function relocate(e: unknown, stmt: ScriptStatement, script: string): DtError {

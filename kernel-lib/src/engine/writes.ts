@@ -1,0 +1,132 @@
+/**
+ * Writes through the engine: its own (the order simulator, TPC-H's refresh functions: `writeItems`) and, on
+ * DuckDB, a learner's statement that writes a captured table (`capturedStatement`). Each is captured where the
+ * engine captures, and counted in the ledger (capture/ledger.ts) before the capture lock is released.
+ */
+import type { Backend, QueryResult } from '../backends/backend.js';
+import { capturedWrite, drawCaptureSeqs, duckdbCapturedSources } from '../capture/capture.js';
+import { planCapture } from '../capture/duckdb.js';
+import type { WriteLedger } from '../capture/ledger.js';
+import { withCaptureLock } from '../capture/lock.js';
+import type { KnownCatalog } from '../catalog/known.js';
+import type { Clock } from '../clock.js';
+import type { QualityService } from '../quality/service.js';
+import { type Token, tokenize } from '../sql/lexer.js';
+import { translateSql } from '../sql/translate.js';
+import { prepareWrite, type WriteItem } from './bulk.js';
+import type { WriteFence } from './fence.js';
+
+/** What writes need of the engine. */
+export interface WriteHost {
+  readonly backend: Backend;
+  readonly clock: Clock;
+  readonly ledger: WriteLedger;
+  readonly fence: WriteFence;
+  readonly catalog: KnownCatalog;
+  readonly quality: Pick<QualityService, 'changed'>;
+}
+
+/** Names every table: how the ledger learns which table a write statement writes (capture/duckdb.ts). */
+export const EVERY_TABLE = { has: (_name: string) => true };
+
+/**
+ * Runs DML statements, and inserts of rows (engine/bulk.ts), as one transaction of the engine's own (the
+ * TPC-H refresh functions and the order simulator write through here). Returns the rows each item touched.
+ */
+export async function writeItems(host: WriteHost, items: readonly WriteItem[]): Promise<number[]> {
+  const now = host.clock.now();
+  const run = async () => {
+    const { statements, release } = await prepareWrite(host.backend, items);
+    try {
+      let captured = new Set<string>();
+      const texts = statements.map((s) =>
+        s === undefined || s.rowsInto !== undefined
+          ? s?.sql
+          : translateSql(s.sql, host.backend.family, { now }).text,
+      );
+      // Tokens where they are needed: to find what a statement writes, and to capture it where the engine does.
+      const tokens = texts.map((text, i) =>
+        text === undefined || (statements[i]?.rowsInto !== undefined && !host.ledger.seesEveryWrite)
+          ? []
+          : tokenize(text),
+      );
+      const written = texts.map((text, i) =>
+        text === undefined
+          ? undefined
+          : (statements[i]?.rowsInto ?? planCapture(text, tokens[i] as Token[], EVERY_TABLE)?.table),
+      );
+      const rows = await host.backend.transaction(async (tx) => {
+        if (host.ledger.seesEveryWrite) captured = await duckdbCapturedSources(tx);
+        // One call for every captured statement's sequence number.
+        const plans = texts.map((text, i) =>
+          text === undefined ? undefined : planCapture(text, tokens[i] as Token[], captured),
+        );
+        const seqs = await drawCaptureSeqs(tx, plans.filter((p) => p !== undefined).length);
+        const rows: number[] = [];
+        for (const [i, text] of texts.entries()) {
+          if (text === undefined) {
+            rows.push(0);
+            continue;
+          }
+          const seq = plans[i] ? seqs.shift() : undefined;
+          const result =
+            (await capturedWrite(tx, text, tokens[i] as Token[], captured, seq)) ?? (await tx.query(text));
+          rows.push(result.rowCount);
+        }
+        return rows;
+      });
+      // Counted once committed (capture/ledger.ts).
+      for (const [i, text] of texts.entries())
+        if (text !== undefined) await countWrite(host, written[i], captured);
+      await host.quality.changed(written.filter((_t, i) => texts[i] !== undefined));
+      return rows;
+    } finally {
+      await release();
+    }
+  };
+  return host.fence.write(() => withCaptureLock(host.backend, run));
+}
+
+/**
+ * DuckDB: tells the ledger a write to `table` committed. A write to a DT's source whose capture is gone (its
+ * change table deleted by hand) was not captured: a new epoch, so every DT asks the database again.
+ */
+async function countWrite(
+  host: WriteHost,
+  table: string | undefined,
+  captured: ReadonlySet<string>,
+): Promise<void> {
+  host.ledger.wrote(table);
+  if (!host.ledger.seesEveryWrite) return;
+  if (table === undefined || captured.has(table)) return;
+  if ((await host.catalog.list()).some((d) => d.sources.some((s) => s.name === table)))
+    host.ledger.wrote(undefined);
+}
+
+/**
+ * DuckDB has no triggers: a write to a captured table runs here, in its own transaction, with its changes
+ * recorded (see capture/duckdb.ts). Returns undefined for anything else, which then runs as it is.
+ */
+export async function capturedStatement(
+  host: WriteHost,
+  sql: string,
+  signal?: AbortSignal,
+): Promise<QueryResult | undefined> {
+  if (!host.ledger.seesEveryWrite) return undefined;
+  const captured = await duckdbCapturedSources(host.backend);
+  const tokens = tokenize(sql);
+  if (!planCapture(sql, tokens, captured)) {
+    // Not captured: if it writes a DT's source, that source's capture is gone (counted as a new epoch).
+    await countWrite(host, planCapture(sql, tokens, EVERY_TABLE)?.table, captured);
+    return undefined;
+  }
+  return withCaptureLock(host.backend, async () => {
+    const result = await host.backend.transaction(
+      async (tx) => (await capturedWrite(tx, sql, tokens, captured)) as QueryResult,
+      { signal },
+    );
+    // Counted before the capture lock is released (capture/ledger.ts); dispatch counts it again, harmlessly.
+    host.ledger.wrote(planCapture(sql, tokens, captured)?.table);
+    return result;
+  });
+}
