@@ -202,6 +202,24 @@ const CASES: Case[] = [
     FROM raw_orders
     GROUP BY customer_id`,
   },
+  // MIN_BY / MAX_BY (on Snowflake's incremental-supported list since March 2026)
+  {
+    sql: `CREATE DYNAMIC TABLE latest_status TARGET_LAG = '10 minutes' WAREHOUSE = compute_wh
+  REFRESH_MODE = INCREMENTAL
+  AS SELECT customer_id, MAX_BY(status, order_ts) AS last_status, MIN_BY(amount, order_ts) AS first_amount
+     FROM raw_orders GROUP BY customer_id`,
+  },
+  {
+    sql: `CREATE DYNAMIC TABLE biggest_order TARGET_LAG = '10 minutes' WAREHOUSE = compute_wh
+  REFRESH_MODE = INCREMENTAL
+  AS SELECT MAX_BY(o.order_id, o.amount) AS order_id, MAX_BY(s.full_name, o.amount) AS shopper
+     FROM raw_orders o JOIN shoppers s ON o.customer_id = s.customer_id`,
+  },
+  {
+    sql: `CREATE DYNAMIC TABLE top_three TARGET_LAG = '10 minutes' WAREHOUSE = compute_wh
+  AS SELECT customer_id, MAX_BY(order_id, amount, 3) AS top_orders FROM raw_orders GROUP BY customer_id`,
+    refused: { clause: /MAX_BY\(x, y, n\)/ },
+  },
   // Changing them
   { sql: `ALTER DYNAMIC TABLE customer_spend SUSPEND` },
   { sql: `ALTER DYNAMIC TABLE customer_spend RESUME` },

@@ -35,6 +35,12 @@ export interface FunctionSpelling {
   dateDiff(unit: string, a: string, b: string): string;
   /** Whether `subject` matches `pattern` as a whole (Snowflake's REGEXP_LIKE). */
   fullMatch(subject: string, pattern: string): string;
+  /**
+   * MIN_BY / MAX_BY (aggregates): `value` of the row with the smallest (`min`) or largest (`max`) `by`, rows
+   * whose `by` is NULL ignored, NULL when none is left; rows that tie in `by` give the smallest `value` (a
+   * NULL one last), so the answer does not depend on the order rows are read in. Of `value`'s type.
+   */
+  valueAtExtreme(value: string, by: string, extreme: 'min' | 'max'): string;
   /** PARSE_JSON(text); absent where the family refuses it. */
   parseJson?(text: string): string;
   /** Snowflake functions (lower case) the family cannot express. */
@@ -74,6 +80,9 @@ export const duckdbFunctions: FunctionSpelling = {
   // DuckDB's date_diff counts boundaries crossed, as Snowflake does.
   dateDiff: (unit, a, b) => `date_diff('${unit}', ${a}, ${b})`,
   fullMatch: (subject, pattern) => `regexp_full_match(${subject}, ${pattern})`,
+  // An ordered aggregate: DuckDB's arg_min / arg_max pick arbitrarily among ties.
+  valueAtExtreme: (value, by, extreme) =>
+    `first((${value}) ORDER BY (${by}) ${extreme === 'min' ? 'ASC' : 'DESC'}, (${value}) ASC NULLS LAST) FILTER (WHERE (${by}) IS NOT NULL)`,
   refused: {
     // DuckDB's JSON type lives in its json extension, which DT Lab does not load.
     parse_json: {
@@ -119,6 +128,9 @@ export const postgresFunctions: FunctionSpelling = {
   toTimestamp: (value, format) => `CAST(to_timestamp(${value}, ${format}) AS TIMESTAMP)`,
   dateDiff: pgDateDiff,
   fullMatch: (subject, pattern) => `(${subject} ~ ('^(?:' || ${pattern} || ')$'))`,
+  // The first element of the ordered array (NULL when no row is left).
+  valueAtExtreme: (value, by, extreme) =>
+    `(array_agg((${value}) ORDER BY (${by}) ${extreme === 'min' ? 'ASC' : 'DESC'}, (${value}) ASC NULLS LAST) FILTER (WHERE (${by}) IS NOT NULL))[1]`,
   parseJson: (text) => `CAST(${text} AS JSONB)`,
   refused: {},
 };

@@ -88,7 +88,11 @@ export function affectedKeysSql(
   options: { given?: ReadonlyMap<string, string> } = {},
 ): string {
   const { given } = options;
-  const keyList = shape.keys.map((k, i) => `(${shape.items[k]}) AS k${i + 1}`).join(', ');
+  // A whole-table aggregate has no keys: whether a change reaches it is all there is to know.
+  const keyList =
+    shape.keys.length > 0
+      ? shape.keys.map((k, i) => `(${shape.items[k]}) AS k${i + 1}`).join(', ')
+      : '1 AS k1';
   const common = (except?: TableRef): Edit[] => {
     const edits: Edit[] = [];
     for (const other of shape.tables) {
@@ -175,6 +179,8 @@ export function restrictedQuery(
   nullKeys: boolean,
   keys = KEYS_TABLE,
 ): string {
+  // A whole-table aggregate (no keys) is its one row, recomputed whole.
+  if (shape.keys.length === 0) return query;
   return applyEdits(query, [
     whereWith(
       query,

@@ -104,7 +104,7 @@ function aggregateCalls(text: string, offset: number): Aggregate[] | { reason: s
     const AGGREGATES = ['count', 'sum', 'avg', 'min', 'max', 'stddev', 'variance', 'string_agg', 'array_agg'];
     if (
       !AGGREGATES.includes(name) &&
-      !/^(stddev|var|bool|bit|every|listagg|median|mode|percentile)/.test(name)
+      !/^(stddev|var|bool|bit|every|listagg|median|mode|percentile|min_by$|max_by$)/.test(name)
     )
       continue;
     if (!['count', 'sum', 'avg', 'min', 'max'].includes(name))

@@ -8,6 +8,7 @@
  */
 import { quoteIdent, type SqlFamily } from '../backends/backend.js';
 import { analyzeQuery } from '../sql/analyze.js';
+import { isAggregateCall, walkNodes } from '../sql/ast-walk.js';
 import { isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
 import { depthZero, selectLevel } from './from.js';
 import { affectedKeysSql } from './incremental.js';
@@ -39,8 +40,14 @@ export function outerOver(plan: Pick<NestedPlan, 'head' | 'tail' | 'stateColumns
   return `${plan.head}SELECT ${plan.stateColumns} FROM ${STATE} AS dtlab_st${where ? ` WHERE ${where}` : ''}${plan.tail}`;
 }
 
-const aggregates = (sub: Node | undefined) =>
-  sub?.type === 'select' && (!!sub.groupby || JSON.stringify(sub.columns).includes('"aggr_func"'));
+const aggregates = (sub: Node | undefined) => {
+  if (sub?.type !== 'select') return false;
+  let found = !!sub.groupby || JSON.stringify(sub.columns).includes('"aggr_func"');
+  walkNodes(sub.columns, (n) => {
+    found ||= isAggregateCall(n);
+  });
+  return found;
+};
 
 /**
  * The `(` opening each subquery in the outer FROM clause (after FROM, JOIN or a comma), in FROM order; or

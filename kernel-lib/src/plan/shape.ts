@@ -6,6 +6,7 @@
  *
  * Anything this cannot describe exactly is reported as a reason, and the DT refreshes in full.
  */
+import { isAggregateCall } from '../sql/ast-walk.js';
 import { isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
 import { flattenReason } from './flatten.js';
 import { type FromContents, fromTables, selectLevel, type TableRef } from './from.js';
@@ -85,7 +86,7 @@ function walk(node: unknown, visit: (n: Node, key: string) => void, key = ''): v
 function hasAggregate(n: unknown): boolean {
   let found = false;
   walk(n, (x) => {
-    if (x.type === 'aggr_func' && !x.over) found = true;
+    if (isAggregateCall(x)) found = true;
   });
   return found;
 }
@@ -321,7 +322,7 @@ export function describeQuery(
   const aggregateCounts = columns.map((c) => {
     let n = 0;
     walk(c.expr, (x) => {
-      if (x.type === 'aggr_func') n++;
+      if (x.type === 'aggr_func' || isAggregateCall(x)) n++;
     });
     return n;
   });

@@ -3,6 +3,7 @@
  * refresh): linear deltas (cheapest: the work follows the change), affected-key recompute, or full refresh
  * with the reason. Pure.
  */
+import { callName, isAggregateCall, walkNodes } from '../sql/ast-walk.js';
 import { significant, tokenize } from '../sql/lexer.js';
 import { avgScaleReason, type TypeOf } from './avg-scale.js';
 import { flattenCalls, flattenShapeReason } from './flatten.js';
@@ -34,6 +35,16 @@ function linearReason(shape: QueryShape, plan: LinearPlan): string {
     ? ", over the LEFT JOIN's matched rows, with the preserved side's rows counted per group"
     : '';
   return `changes are merged into per-group counts and sums (linear delta${left}): work follows the change${extremes}`;
+}
+
+/** The MIN_BY / MAX_BY calls of a select list, as their names (`MIN_BY`), each once. */
+function byAggregates(columns: unknown): string[] {
+  const names = new Set<string>();
+  walkNodes(columns, (n) => {
+    const name = callName(n);
+    if (isAggregateCall(n) && (name === 'min_by' || name === 'max_by')) names.add(name.toUpperCase());
+  });
+  return [...names].sort().reverse();
 }
 
 /**
@@ -110,6 +121,15 @@ export function chooseStrategy(
     'reason' in linear || !typeOf ? undefined : avgScaleReason(linear.aggregates, shape.tables, typeOf);
   if (!('reason' in linear) && !scale)
     return { kind: 'linear', shape, plan: linear, reason: linearReason(shape, linear) };
+  const byNames = byAggregates(root?.columns);
+  const by = byNames.join(' and ');
+  const keep = byNames.length > 1 ? 'keep' : 'keeps';
+  if (shape.global && by)
+    return {
+      kind: 'keys',
+      shape,
+      reason: `${by} over the whole table ${keep} no running state: the DT's one row is recomputed from the sources at a refresh whose sources changed`,
+    };
   if (shape.global) {
     return {
       kind: 'full',
@@ -134,6 +154,6 @@ export function chooseStrategy(
   return {
     kind: 'keys',
     shape,
-    reason: `changes are applied by recomputing only the groups they touch${scale ? ` (not by running sums: ${scale})` : ''}`,
+    reason: `changes are applied by recomputing only the groups they touch${scale ? ` (not by running sums: ${scale})` : by ? ` (${by} ${keep} no running state: a touched group is recomputed from its rows)` : ''}`,
   };
 }

@@ -14,7 +14,7 @@
  * with any change, and it refreshes in full (plan/shape.ts says why).
  */
 import { analyzeQuery } from '../sql/analyze.js';
-import { walkNodes } from '../sql/ast-walk.js';
+import { callName, isAggregateCall, walkNodes } from '../sql/ast-walk.js';
 import { isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
 import { qualifyClause } from '../sql/qualify.js';
 import { selectLevel } from './from.js';
@@ -105,9 +105,9 @@ export function describeWindow(
   let subquery = false;
   walk([root.columns, root.qualify], (n) => {
     if (n.type === 'select') subquery = true;
-    if (n.type === 'aggr_func' && !n.over) {
+    if (isAggregateCall(n)) {
       expected++;
-      aggregateNames.add(String(n.name).toLowerCase());
+      aggregateNames.add(callName(n));
     }
   });
   // Its aggregates would be taken for the query's own (they read the subquery's tables, not the groups).

@@ -5,8 +5,11 @@
  */
 import type { FormatSpelling, FunctionSpelling, Refusal } from '../dialect/functions.js';
 
-/** A call's translated arguments → its rewrite; undefined leaves the call as written. */
-export type Rewrite = (args: string[], spelling: FunctionSpelling) => string | undefined;
+/**
+ * A call's translated arguments → its rewrite; undefined leaves the call as written; a refusal refuses the
+ * call (a form DT Lab does not translate).
+ */
+export type Rewrite = (args: string[], spelling: FunctionSpelling) => string | Refusal | undefined;
 
 const DATE_PARTS: Record<string, string> = {};
 for (const [unit, aliases] of Object.entries({
@@ -104,6 +107,19 @@ const dateDiff: Rewrite = (a, s) => {
 const regexpLike: Rewrite = (a, s) =>
   a.length === 2 ? s.fullMatch(a[0] as string, a[1] as string) : undefined;
 
+/** MIN_BY / MAX_BY: the aggregate of two arguments; the three-argument form (an array of n values) is refused. */
+const valueAtExtreme =
+  (extreme: 'min' | 'max'): Rewrite =>
+  (a, s) => {
+    if (a.length === 2) return s.valueAtExtreme(a[0] as string, a[1] as string, extreme);
+    const name = `${extreme.toUpperCase()}_BY`;
+    if (a.length !== 3) return undefined;
+    return {
+      message: `${name}(x, y, n), returning an array of up to n values, is not supported`,
+      hint: `use ${name}(x, y) for one value, or ROW_NUMBER() OVER (PARTITION BY … ORDER BY y) with QUALIFY for the first n rows`,
+    };
+  };
+
 /** Function name (lower case) → rewrite. */
 const REWRITES: Record<string, Rewrite> = {
   ...Object.fromEntries(
@@ -132,6 +148,8 @@ const REWRITES: Record<string, Rewrite> = {
   timestampdiff: dateDiff,
   regexp_like: regexpLike,
   rlike: regexpLike,
+  min_by: valueAtExtreme('min'),
+  max_by: valueAtExtreme('max'),
   parse_json: (a, s) => (a.length === 1 && s.parseJson ? s.parseJson(a[0] as string) : undefined),
 };
 

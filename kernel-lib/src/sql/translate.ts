@@ -162,6 +162,12 @@ function translateTokens(tokens: Token[], from: number, to: number, ctx: Context
       if (call) {
         const args = call.args.map(([a, b]) => joinPieces(translateTokens(tokens, a, b, ctx)).trim());
         const replaced = rewrite(args, functions);
+        if (typeof replaced === 'object')
+          throw new DtError('DT_ERR_UNSUPPORTED', replaced.message, {
+            position: positionAt(ctx.sql, t.start),
+            sql: ctx.sql,
+            hint: replaced.hint,
+          });
         if (replaced !== undefined) {
           out.push({ text: replaced, source: t.start, verbatim: false });
           i = call.close;
