@@ -118,6 +118,25 @@ describe('MIN_BY / MAX_BY translation and planning', () => {
     }
   });
 
+  it('refuses the window form (… OVER (…)) at the call, with a hint; the aggregate next to a window passes', () => {
+    for (const family of ['duckdb', 'postgres'] as const) {
+      let error: unknown;
+      try {
+        translateSql('SELECT g,\n  min_by(x, y) /* c */ OVER (PARTITION BY g) FROM t', family);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(DtError);
+      const e = error as DtError;
+      expect(e.code).toBe('DT_ERR_UNSUPPORTED');
+      expect(e.message).toContain('MIN_BY(x, y) OVER');
+      expect(e.details.hint).toContain('FIRST_VALUE');
+      expect(e.details.position).toEqual({ offset: 12, line: 2, column: 3 });
+      const sum = translateSql('SELECT g, MIN_BY(x, y), SUM(1) OVER () FROM t GROUP BY g', family).text;
+      expect(sum).toContain('SUM(1) OVER ()');
+    }
+  });
+
   it('leaves a qualified min_by alone', () => {
     expect(translateSql('SELECT s.min_by(x, y) FROM t', 'postgres').text).toBe(
       'SELECT s.min_by(x, y) FROM t',

@@ -120,6 +120,20 @@ const valueAtExtreme =
     };
   };
 
+/** Rewritten as aggregates only: their window form (`… OVER (…)`) is refused at the call, with a hint. */
+export const WINDOW_FORM_REFUSED: Record<string, Refusal> = Object.fromEntries(
+  (['min', 'max'] as const).map((extreme) => {
+    const name = `${extreme.toUpperCase()}_BY`;
+    return [
+      `${extreme}_by`,
+      {
+        message: `${name}(x, y) OVER (…), the window form, is not supported`,
+        hint: `use FIRST_VALUE(x) OVER (PARTITION BY … ORDER BY y ${extreme === 'min' ? 'ASC' : 'DESC'} NULLS LAST), or ${name}(x, y) with GROUP BY joined back`,
+      },
+    ];
+  }),
+);
+
 /** Function name (lower case) → rewrite. */
 const REWRITES: Record<string, Rewrite> = {
   ...Object.fromEntries(

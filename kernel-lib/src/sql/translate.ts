@@ -10,7 +10,7 @@ import { formatTimestamp, type SqlFamily } from '../backends/backend.js';
 import { dialectOf } from '../dialect/index.js';
 import { DtError } from '../errors.js';
 import { flattenAt } from './flatten.js';
-import { refusalOf, rewriteOf } from './function-rewrites.js';
+import { refusalOf, rewriteOf, WINDOW_FORM_REFUSED } from './function-rewrites.js';
 import { type Token, tokenize } from './lexer.js';
 import { positionAt } from './position.js';
 import { rewriteSelects } from './select-rewrite.js';
@@ -161,7 +161,8 @@ function translateTokens(tokens: Token[], from: number, to: number, ctx: Context
       const call = callAt(tokens, i, to);
       if (call) {
         const args = call.args.map(([a, b]) => joinPieces(translateTokens(tokens, a, b, ctx)).trim());
-        const replaced = rewrite(args, functions);
+        const windowed = Object.hasOwn(WINDOW_FORM_REFUSED, word) && overFollows(tokens, call.close, to);
+        const replaced = windowed ? WINDOW_FORM_REFUSED[word] : rewrite(args, functions);
         if (typeof replaced === 'object')
           throw new DtError('DT_ERR_UNSUPPORTED', replaced.message, {
             position: positionAt(ctx.sql, t.start),
@@ -178,6 +179,13 @@ function translateTokens(tokens: Token[], from: number, to: number, ctx: Context
     out.push({ text: t.text, source: t.start, verbatim: true });
   }
   return out;
+}
+
+/** Whether the next word after tokens[close] (a call's `)`) is OVER: the call is a window function. */
+function overFollows(tokens: Token[], close: number, to: number): boolean {
+  let j = close + 1;
+  while (j < to && (tokens[j]?.kind === 'space' || tokens[j]?.kind === 'comment')) j++;
+  return tokens[j]?.kind === 'word' && tokens[j]?.text.toLowerCase() === 'over';
 }
 
 function joinPieces(pieces: Piece[]): string {
