@@ -16,8 +16,11 @@ export async function openBackend(spec = 'pglite'): Promise<Backend> {
       return backend;
     }
     if (kind === 'pglite') {
-      const { PgliteBackend } = await import('./pglite.js');
-      return await PgliteBackend.open(arg);
+      const [{ PgliteBackend }, { readImage }] = await Promise.all([
+        import('./pglite.js'),
+        import('./pglite-image.js'),
+      ]);
+      return await PgliteBackend.open(arg, arg ? undefined : readImage());
     }
     if (kind === 'duckdb') {
       const { openDuckDbNode } = await import('./duckdb-node.js');

@@ -39,8 +39,15 @@ export class PgliteBackend implements Backend {
     this.description = dataDir ? `pglite (${dataDir})` : 'pglite (in memory)';
   }
 
-  static async open(dataDir?: string): Promise<PgliteBackend> {
-    const db = await PGlite.create(dataDir, { parsers: PG_PARSERS });
+  /**
+   * Opens `dataDir`, or a database in memory. An in-memory one starts from `image` when given (a fresh
+   * cluster: pglite-image.ts) instead of running initdb.
+   */
+  static async open(dataDir?: string, image?: Blob): Promise<PgliteBackend> {
+    const db = await PGlite.create(dataDir, {
+      parsers: PG_PARSERS,
+      ...(image && !dataDir ? { loadDataDir: image } : {}),
+    });
     return new PgliteBackend(db, dataDir);
   }
 
