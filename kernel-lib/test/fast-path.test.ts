@@ -120,7 +120,7 @@ describe.each(BACKEND_KINDS)('refresh fast path on %s', (kind) => {
   it('ALTER DYNAMIC TABLE … REFRESH run as SQL keeps the known catalog: the next refresh stays on the fast path', async () => {
     await engine.execute('INSERT INTO src VALUES (11, 1, 2, NULL)');
     expect(await rows('ALTER DYNAMIC TABLE totals REFRESH')).toEqual([
-      ['Dynamic table totals refreshed (INCREMENTAL, 1 rows).'],
+      ['Dynamic table totals refreshed (INCREMENTAL: 1 row inserted, 1 row deleted).'],
     ]);
     const sent = record(backend);
     clock.advance(1000);

@@ -66,7 +66,8 @@ export async function alterDynamicTable(
       return (await host.verify(dt.name)).equal ? 'equal' : 'different';
     case 'refresh': {
       const r = await host.refresh(dt.name, 'MANUAL', { signal });
-      return `Dynamic table ${dt.name} refreshed (${r.refreshAction}, ${r.rowsInserted} rows).`;
+      const rows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;
+      return `Dynamic table ${dt.name} refreshed (${r.refreshAction}: ${rows(r.rowsInserted)} inserted, ${rows(r.rowsDeleted)} deleted).`;
     }
     case 'suspend':
     case 'resume': {
