@@ -32,6 +32,30 @@ describe('the parse walk', () => {
     expect(parsed).toBeGreaterThan(100);
   });
 
+  it('reads a FROM item after a comma that ends a JOIN condition as the join it is', () => {
+    const known = () => true;
+    for (const [sql, sources] of [
+      ['SELECT * FROM t0 JOIN t1 ON t0.a = t1.a, t2 WHERE t2.a = t0.a', ['t0', 't1', 't2']],
+      ['SELECT * FROM t0 JOIN t1 USING (a, b), t2 JOIN t3 ON t3.a = t2.a', ['t0', 't1', 't2', 't3']],
+      ['SELECT * FROM t0 JOIN t1 ON t0.a IN (1, 2), (SELECT a FROM t2) x', ['t0', 't1', 't2']],
+      [
+        'SELECT * FROM t0 JOIN t1 ON t0.a = t1.a, "t2" WINDOW w AS (ORDER BY a), v AS (ORDER BY b)',
+        ['t0', 't1', 't2'],
+      ],
+    ] as const) {
+      const a = analyzeQuery(sql, known);
+      expect(a.parseError, sql).toBeUndefined();
+      expect(a.sources, sql).toEqual(sources);
+    }
+    // Commas inside the condition's brackets, and one before a literal, stay what they are.
+    const inside = analyzeQuery(
+      'SELECT * FROM t0 JOIN t1 ON t0.a = ANY(ARRAY[1, t1.a]) AND t0.b IN (2, 3)',
+      known,
+    );
+    expect(inside.parseError).toBeUndefined();
+    expect(inside.sources).toEqual(['t0', 't1']);
+  });
+
   it('keeps a CTE to its scope: a table of the same name elsewhere is read', () => {
     const a = analyzeQuery('SELECT * FROM (WITH r AS (SELECT 1 AS a) SELECT a FROM r) x, r', () => false);
     expect(a.sources).toEqual(['r']);
@@ -78,6 +102,31 @@ describe.each(BACKEND_KINDS)('dependencies on %s', (kind) => {
     expect((await engine.verify('paren')).equal).toBe(true);
     await engine.execute('DROP DYNAMIC TABLE paren');
     await engine.execute(`DELETE FROM ${written} WHERE b = 10`);
+  });
+
+  it('maintains `t0 JOIN t1 ON …, t2` incrementally: a write to the item after the comma refreshes it', async () => {
+    await engine.execute(
+      `CREATE DYNAMIC TABLE comma_after_on TARGET_LAG = '1 minute' REFRESH_MODE = INCREMENTAL AS
+       SELECT t0.a, t1.b AS b1, t2.b AS b2 FROM t0 JOIN t1 ON t0.a = t1.a, t2 WHERE t2.a = t0.a`,
+    );
+    try {
+      expect(await sourcesOf('comma_after_on')).toEqual(['t0', 't1', 't2']);
+      for (const write of [
+        'INSERT INTO t0 VALUES (7, 70)',
+        'INSERT INTO t1 VALUES (7, 71)',
+        'INSERT INTO t2 VALUES (7, 72)',
+        'UPDATE t2 SET b = 73 WHERE a = 7',
+        'DELETE FROM t1 WHERE a = 7',
+      ]) {
+        await engine.execute(write);
+        const record = await engine.refresh('comma_after_on');
+        expect(record.refreshAction, write).toBe('INCREMENTAL');
+        expect((await engine.verify('comma_after_on')).equal, write).toBe(true);
+      }
+    } finally {
+      await engine.execute('DROP DYNAMIC TABLE comma_after_on');
+      for (const t of ['t0', 't1', 't2']) await engine.execute(`DELETE FROM ${t} WHERE a = 7`);
+    }
   });
 
   it('makes every relation a generated query reads a dependency, and a write to it refreshes the DT', async () => {

@@ -98,28 +98,29 @@ export function forParser(query: string): string {
         out = out.slice(0, u.start) + ','.padEnd(u.text.length) + out.slice(u.end);
     }
   }
-  return joinedFlatten(flattenForParser(intervalFields(out)));
+  return joinedFromItems(flattenForParser(intervalFields(out)));
 }
 
 /**
- * A FLATTEN item after a comma that ends a `JOIN … ON` / `USING` condition (`JOIN u ON u.k = t.k, LATERAL
- * FLATTEN(…) f`), which node-sql-parser reads as part of the condition, written `CROSS JOIN` instead: the
- * same join. The text grows; nothing reads offsets from the tree.
+ * A FROM item after a comma that ends a `JOIN … ON` / `USING` condition (`JOIN u ON u.k = t.k, v`, `…, LATERAL
+ * FLATTEN(…) f`), which node-sql-parser reads as part of the condition (and so misses `v`), written `CROSS
+ * JOIN` instead: the same join (the comma's left side is the whole join before it). A comma followed by
+ * anything but the start of a FROM item (a name, a parenthesis, LATERAL) is left alone. Only the parser reads
+ * this text; the text grows, and nothing reads offsets from the tree.
  */
-function joinedFlatten(query: string): string {
+function joinedFromItems(query: string): string {
   const tokens = significant(tokenize(query));
   const commas: Token[] = [];
   tokens.forEach((t, i) => {
-    if (t.text !== ',') return;
-    let k = isKeyword(tokens[i + 1], 'LATERAL') ? i + 2 : i + 1;
-    if (isKeyword(tokens[k], 'TABLE') && tokens[k + 1]?.text === '(') k += 2;
-    if (!isKeyword(tokens[k], 'FLATTEN') || tokens[k + 1]?.text !== '(') return;
+    const next = tokens[i + 1];
+    if (t.text !== ',' || !next || !(next.kind === 'word' || next.kind === 'quoted' || next.text === '('))
+      return;
     // The nearest clause keyword before the comma, at its depth.
     let depth = 0;
     for (let j = i - 1; j >= 0; j--) {
       const u = tokens[j] as Token;
-      if (u.text === ')') depth++;
-      else if (u.text === '(' && --depth < 0) return;
+      if (CLOSE.has(u.text)) depth++;
+      else if (OPEN.has(u.text) && --depth < 0) return;
       else if (depth === 0 && u.kind === 'word' && CLAUSE_WORDS.has(u.text.toUpperCase())) {
         if (u.text.toUpperCase() === 'ON' || u.text.toUpperCase() === 'USING') commas.push(t);
         return;
@@ -131,7 +132,23 @@ function joinedFlatten(query: string): string {
   return out;
 }
 
-const CLAUSE_WORDS = new Set(['SELECT', 'FROM', 'JOIN', 'ON', 'USING', 'WHERE', 'GROUP', 'HAVING', 'ORDER']);
+const OPEN = new Set(['(', '[', '{']);
+const CLOSE = new Set([')', ']', '}']);
+
+const CLAUSE_WORDS = new Set([
+  'SELECT',
+  'FROM',
+  'JOIN',
+  'ON',
+  'USING',
+  'WHERE',
+  'GROUP',
+  'HAVING',
+  'WINDOW',
+  'QUALIFY',
+  'ORDER',
+  'LIMIT',
+]);
 
 const INTERVAL_FIELDS = new Set(['year', 'month', 'day', 'hour', 'minute', 'second', 'to']);
 
