@@ -5,7 +5,7 @@
  * kernel-lib/dist/pglite-<version>.tar.gz, named by the installed PGlite's version so that an image of
  * another version is never loaded. No image (a source checkout not built yet) means initdb, as before.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,14 +42,15 @@ export function readImage(file = imagePath()): Blob | undefined {
   }
 }
 
-/** Runs initdb once and writes the fresh cluster to `file`; returns its size in bytes. */
+/** Runs initdb once and writes the fresh cluster to `file` (whole or not at all); returns its size in bytes. */
 export async function writeImage(file = imagePath()): Promise<number> {
   const db = await PGlite.create();
   try {
     // A checkpoint first, so that a start from the image has no WAL to replay.
     await db.exec('CHECKPOINT');
     const image = Buffer.from(await (await db.dumpDataDir('gzip')).arrayBuffer());
-    writeFileSync(file, image);
+    writeFileSync(`${file}.partial`, image);
+    renameSync(`${file}.partial`, file);
     return image.length;
   } finally {
     await db.close();
