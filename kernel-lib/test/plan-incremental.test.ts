@@ -201,6 +201,8 @@ describe('linear deltas', () => {
     ['SELECT g, COUNT(*) FROM t GROUP BY g UNION ALL SELECT k, SUM(w) FROM u GROUP BY k', 'keys'],
     ['SELECT g, h, COUNT(*) FROM t GROUP BY g, h UNION ALL SELECT k, w, 1 FROM u', 'keys'],
     ['SELECT a FROM t UNION SELECT b FROM u', 'keys'],
+    ['SELECT a, rank() OVER (ORDER BY a) FROM t UNION ALL SELECT b, 1 FROM u', 'full'],
+    ['SELECT a, rank() OVER (PARTITION BY a ORDER BY b) FROM t UNION ALL SELECT b, 1 FROM u', 'keys'],
     ['SELECT a FROM t UNION SELECT b FROM u UNION ALL SELECT c FROM v', 'full'],
     ['SELECT a FROM t UNION ALL SELECT b FROM u EXCEPT SELECT c FROM v', 'full'],
     ['SELECT COUNT(*) FROM t UNION ALL SELECT COUNT(*) FROM u', 'full'],

@@ -3,18 +3,19 @@
  * The whole result is one partition, but when every window reads only rows ordered before its own row (peers
  * included) — ROW_NUMBER, RANK, DENSE_RANK, LAG, aggregates over the default frame or a frame ending at CURRENT
  * ROW or n PRECEDING — a row ordered strictly before every row a change touches keeps its values: the rows it
- * reads did not change. So the refresh finds the first ORDER BY key a change touches (the old and the new
- * values, from the delete and the insert side: the affected keys of plan/incremental.ts with the ORDER BY
- * columns as keys), deletes the DT's rows at or after it and inserts the query's rows at or after it. The
- * mirrored rule holds when every window reads only rows ordered after its own (LEAD, frames starting at
- * CURRENT ROW or n FOLLOWING): the ORDER BY is read reversed. NULLs sort as the family sorts them
- * (dialect `nullsFirst`). Pure: tokens and the parse tree in, the rule or the reason out; SQL text out.
+ * reads did not change. So the refresh finds the ORDER BY keys a change touches (the old and the new values,
+ * from the delete and the insert side: the affected keys of plan/incremental.ts with the ORDER BY columns as
+ * keys), takes every key of the input ordered at or after the first of them, and replaces the DT's rows of
+ * those keys (matched by equality, as strategy 2 matches keys) by the query's rows of them. The mirrored rule
+ * holds when every window reads only rows ordered after its own (LEAD, frames starting at CURRENT ROW or n
+ * FOLLOWING): the ORDER BY is read reversed. NULLs sort as the family sorts them (dialect `nullsFirst`).
+ * Pure: tokens and the parse tree in, the rule or the reason out; SQL text out.
  */
 import type { SqlFamily } from '../backends/backend.js';
-import { quoteIdent } from '../backends/backend.js';
 import { dialectOf } from '../dialect/index.js';
 import { callName, walkNodes } from '../sql/ast-walk.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
+import type { QueryShape } from './shape.js';
 
 type Node = Record<string, unknown>;
 
@@ -177,12 +178,26 @@ function sorted(tail: OrderTail, family: SqlFamily): { desc: boolean; nullsFirst
   });
 }
 
-/** The first of the keys `keysSql` returns (k1…kn) in the rule's order: one row, or none. */
-export function firstKeySql(keysSql: string, tail: OrderTail, family: SqlFamily): string {
+/** The table of the ORDER BY keys a change touches (before the tail's keys are drawn from the input). */
+export const TOUCHED_TABLE = 'dtlab_touched';
+
+/**
+ * Every ORDER BY key (k1…kn) of the query's input rows (FROM … WHERE, before the windows) ordered at or after
+ * the first key in TOUCHED_TABLE, and the touched keys themselves (a key whose rows are all gone is among
+ * them). The DT's rows of these keys, and only they, can have changed; they are matched by equality, as the
+ * affected keys of strategy 2 are (a declared column type may order values otherwise than the query).
+ */
+export function tailKeysSql(query: string, shape: QueryShape, tail: OrderTail, family: SqlFamily): string {
+  const keys = shape.keys.map((k, i) => `(${shape.items[k]}) AS k${i + 1}`);
+  const end = 'insertAt' in shape.where ? shape.where.insertAt : shape.where.end;
+  const input = `SELECT DISTINCT ${keys.join(', ')} FROM ${query.slice(shape.fromStart, end)}`;
   const by = sorted(tail, family).map(
     (o, i) => `k${i + 1} ${o.desc ? 'DESC' : 'ASC'} NULLS ${o.nullsFirst ? 'FIRST' : 'LAST'}`,
   );
-  return `SELECT * FROM (${keysSql}) AS dtlab_a ORDER BY ${by.join(', ')} LIMIT 1`;
+  const first = `SELECT * FROM ${TOUCHED_TABLE} ORDER BY ${by.join(', ')} LIMIT 1`;
+  const k = (t: string) => shape.keys.map((_k, i) => `${t}.k${i + 1}`);
+  const at = atOrAfter(k('dtlab_i'), k('dtlab_f'), tail, family);
+  return `SELECT dtlab_i.* FROM (${input}) AS dtlab_i, (${first}) AS dtlab_f WHERE ${at}\nUNION\nSELECT * FROM ${TOUCHED_TABLE}`;
 }
 
 /**
@@ -201,39 +216,4 @@ export function atOrAfter(row: string[], key: string[], tail: OrderTail, family:
     before = before ? `(${p.lt}) OR ((${p.eq}) AND (${before}))` : `(${p.lt})`;
   }
   return `NOT (${before})`;
-}
-
-/**
- * The DT's rows at or after the first key in `keysTable`: its key columns `columns` (declared `types`), of
- * `table` when given.
- */
-export function dtTailCondition(
-  keysTable: string,
-  columns: string[],
-  types: (string | undefined)[],
-  tail: OrderTail,
-  family: SqlFamily,
-  table?: string,
-): string {
-  const key = columns.map((_c, i) =>
-    types[i] ? `CAST(${keysTable}.k${i + 1} AS ${types[i]})` : `${keysTable}.k${i + 1}`,
-  );
-  const row = columns.map((c) => `${table ? `${table}.` : ''}${quoteIdent(c)}`);
-  return `EXISTS (SELECT 1 FROM ${keysTable} WHERE ${atOrAfter(row, key, tail, family)})`;
-}
-
-/** The query's rows (`width` columns; its keys at `keys`) at or after the first key in `keysTable`. */
-export function tailRowsSql(
-  query: string,
-  keysTable: string,
-  keys: number[],
-  width: number,
-  tail: OrderTail,
-  family: SqlFamily,
-): string {
-  const names = Array.from({ length: width }, (_v, i) => `dtlab_t${i + 1}`);
-  const row = keys.map((k) => `dtlab_t.dtlab_t${k + 1}`);
-  const key = keys.map((_k, i) => `${keysTable}.k${i + 1}`);
-  const at = atOrAfter(row, key, tail, family);
-  return `SELECT * FROM (\n${query}\n) AS dtlab_t(${names.join(', ')}) WHERE EXISTS (SELECT 1 FROM ${keysTable} WHERE ${at})`;
 }

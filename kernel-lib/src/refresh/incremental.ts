@@ -28,7 +28,7 @@ import {
   stateTable,
 } from '../plan/linear.js';
 import { innerKeysSql, type NestedPlan, STATE } from '../plan/nested.js';
-import { dtTailCondition, firstKeySql, tailRowsSql } from '../plan/order-tail.js';
+import { TOUCHED_TABLE, tailKeysSql } from '../plan/order-tail.js';
 import type { QueryShape } from '../plan/shape.js';
 import type { UnionPlan } from '../plan/union.js';
 import { expandLateralAliases as plannedQuery } from '../sql/select-rewrite.js';
@@ -120,30 +120,35 @@ export function* incrementalPlan(
         : inner
           ? inner.sql
           : affectedKeysSql(plannedQuery(dt.query), hidden ?? shape, family, changed);
-  // Windows without PARTITION BY (plan/order-tail.ts): the first of the touched ORDER BY keys.
-  const tail = shape.orderTail;
-  const steps: RefreshStep[] = [
-    run('drop the affected keys', `DROP TABLE IF EXISTS ${KEYS_TABLE}`, [], [KEYS_TABLE]),
+  const keysStep = (label: string, table: string, sql: string, reads = [...changed.keys()]) => [
     run(
-      linear && !hidden
-        ? "compute the delta's groups"
-        : tail
-          ? 'find the first ORDER BY key a change touches'
-          : 'compute the affected keys',
-      `CREATE TEMP TABLE ${KEYS_TABLE} AS ${bind(tail ? firstKeySql(keysSql, tail, family) : keysSql)}`,
-      [...changed.keys()],
-      [KEYS_TABLE],
+      `drop the ${table === KEYS_TABLE ? 'affected keys' : label}`,
+      `DROP TABLE IF EXISTS ${table}`,
+      [],
+      [table],
     ),
+    run(`compute the ${label}`, `CREATE TEMP TABLE ${table} AS ${bind(sql)}`, reads, [table]),
   ];
+  // Windows without PARTITION BY (plan/order-tail.ts): the ORDER BY keys a change touches, then every key
+  // of the input at or after the first of them.
+  const tail = shape.orderTail;
+  const steps: RefreshStep[] = tail
+    ? [
+        ...keysStep('ORDER BY keys a change touches', TOUCHED_TABLE, keysSql),
+        ...keysStep(
+          'ORDER BY keys at or after the first touched',
+          KEYS_TABLE,
+          tailKeysSql(plannedQuery(dt.query), shape, tail, family),
+          [...sources, TOUCHED_TABLE],
+        ),
+        run('drop the touched keys', `DROP TABLE ${TOUCHED_TABLE}`, [], [TOUCHED_TABLE]),
+      ]
+    : keysStep(linear && !hidden ? "delta's groups" : 'affected keys', KEYS_TABLE, keysSql);
   const keyColumns = shape.keys.map((k) => (output[k] as OutputColumn).name);
   const keyTypes = shape.keys.map((k) => output[k]?.type);
   // A whole-table aggregate has one row: it is replaced.
   const condition = (withNulls: boolean, table = quoteIdent(dtName)) =>
-    shape.global
-      ? '1 = 1'
-      : tail
-        ? dtTailCondition(KEYS_TABLE, keyColumns, keyTypes, tail, family, table)
-        : dtKeyCondition(keyColumns, keyTypes, withNulls, table);
+    shape.global ? '1 = 1' : dtKeyCondition(keyColumns, keyTypes, withNulls, table);
   const nullCheck = (s: QueryShape) =>
     ask('check the keys for NULLs', keysLookSql(s.keys.length), [KEYS_TABLE]);
   if (nested) {
@@ -162,10 +167,8 @@ export function* incrementalPlan(
   if (!shape.global) {
     // Every affected key's rows (of `table`), NULL-part keys included.
     const anyKey = (table: string) =>
-      tail || dialectOf(family).hashesNotDistinct
-        ? tail
-          ? condition(false, table)
-          : dtKeyCondition(keyColumns, keyTypes, 'all', table)
+      dialectOf(family).hashesNotDistinct
+        ? dtKeyCondition(keyColumns, keyTypes, 'all', table)
         : `${condition(false, table)} OR ${condition(true, table)}`;
     const rowsOf = { table: dtName, condition: anyKey(quoteIdent(dtName)) };
     // With expectations, the same look counts the keys and their quarantined and discarded rows.
@@ -176,8 +179,7 @@ export function* incrementalPlan(
       : 'check the keys for NULLs';
     const reads = countAhead || judged ? [KEYS_TABLE, dtName] : [KEYS_TABLE];
     const look = (yield [...steps.splice(0), ask(label, sql, reads)]).at(-1)?.rows[0] ?? [];
-    // The tail's condition places NULLs itself.
-    hasNullKeys = !tail && Number(look[0]) !== 0;
+    hasNullKeys = Number(look[0]) !== 0;
     if (countAhead) rowsToDelete = Number(look[1]);
     judged?.saw(look.slice(countAhead ? 2 : 1));
   }
@@ -206,9 +208,13 @@ export function* incrementalPlan(
       const op = union.distinct ? '\nUNION\n' : '\nUNION ALL\n';
       return translateSql(branches.join(op), family, { now: work.now }).text;
     }
+    // The tail: the query's rows whose keys, as stored (cast to the declared types), are the tail's.
     if (tail) {
-      const query = translateSql(plannedQuery(dt.query), family, { now: work.now }).text;
-      return tailRowsSql(query, KEYS_TABLE, shape.keys, output.length, tail, family);
+      const rows = refreshSelect(
+        translateSql(plannedQuery(dt.query), family, { now: work.now }).text,
+        output,
+      );
+      return `SELECT * FROM (${rows}) AS dtlab_t WHERE ${condition(withNulls, 'dtlab_t')}`;
     }
     if (!linear)
       return translateSql(restrictedQuery(plannedQuery(dt.query), shape, withNulls), family, {
