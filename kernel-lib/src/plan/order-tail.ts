@@ -190,14 +190,14 @@ export const TOUCHED_TABLE = 'dtlab_touched';
 export function tailKeysSql(query: string, shape: QueryShape, tail: OrderTail, family: SqlFamily): string {
   const keys = shape.keys.map((k, i) => `(${shape.items[k]}) AS k${i + 1}`);
   const end = 'insertAt' in shape.where ? shape.where.insertAt : shape.where.end;
-  const input = `SELECT DISTINCT ${keys.join(', ')} FROM ${query.slice(shape.fromStart, end)}`;
+  const input = `SELECT ${keys.join(', ')} FROM ${query.slice(shape.fromStart, end)}`;
   const by = sorted(tail, family).map(
     (o, i) => `k${i + 1} ${o.desc ? 'DESC' : 'ASC'} NULLS ${o.nullsFirst ? 'FIRST' : 'LAST'}`,
   );
   const first = `SELECT * FROM ${TOUCHED_TABLE} ORDER BY ${by.join(', ')} LIMIT 1`;
   const k = (t: string) => shape.keys.map((_k, i) => `${t}.k${i + 1}`);
   const at = atOrAfter(k('dtlab_i'), k('dtlab_f'), tail, family);
-  return `SELECT dtlab_i.* FROM (${input}) AS dtlab_i, (${first}) AS dtlab_f WHERE ${at}\nUNION\nSELECT * FROM ${TOUCHED_TABLE}`;
+  return `SELECT DISTINCT dtlab_i.* FROM (${input}) AS dtlab_i, (${first}) AS dtlab_f WHERE ${at}\nUNION\nSELECT * FROM ${TOUCHED_TABLE}`;
 }
 
 /**
