@@ -33,6 +33,11 @@ export const MIN_BY_DTS: [string, string][] = [
     'SELECT m, COUNT(*) AS n FROM (SELECT g, MAX_BY(k, v) AS m FROM a GROUP BY g) AS x GROUP BY m',
   ],
   ['by_window', 'SELECT g, MIN_BY(k, v) AS m, RANK() OVER (ORDER BY g) AS r FROM a GROUP BY g'],
+  // The window form over a whole partition: maintained like any partitioned window.
+  [
+    'by_over',
+    'SELECT k, g, v, s, MIN_BY(s, v) OVER (PARTITION BY g) AS sv, MAX_BY(k, v) OVER (PARTITION BY g) AS kv FROM a',
+  ],
 ];
 
 const ROWS = `CREATE TABLE t (g INTEGER, x INTEGER, s VARCHAR(5), y INTEGER);
@@ -69,6 +74,19 @@ describe.each(BACKEND_KINDS)('MIN_BY / MAX_BY on %s', (kind) => {
     ]);
     expect(await rows('SELECT MIN_BY(x, y), MAX_BY(s, y) FROM t')).toEqual([['1', 'c']]);
     expect(await rows('SELECT MIN_BY(x, y) FROM t WHERE g = 99')).toEqual([['null']]);
+  });
+
+  it('over a whole partition (OVER (PARTITION BY …) or OVER ()), answer as the aggregate does per group', async () => {
+    const windowed = await rows(
+      'SELECT DISTINCT g, MIN_BY(x, y) OVER (PARTITION BY g), MAX_BY(x, y) OVER (PARTITION BY g), min_by(s, y) over (partition by g), MAX_BY(s, y) OVER (PARTITION BY g) FROM t ORDER BY g',
+    );
+    const grouped = await rows(
+      'SELECT g, MIN_BY(x, y), MAX_BY(x, y), MIN_BY(s, y), MAX_BY(s, y) FROM t GROUP BY g ORDER BY g',
+    );
+    expect(windowed).toEqual(grouped);
+    expect(await rows('SELECT DISTINCT MIN_BY(x, y) OVER (), MAX_BY(s, y) OVER () FROM t')).toEqual([
+      ['1', 'c'],
+    ]);
   });
 
   it("keep the value's type", async () => {
@@ -118,20 +136,22 @@ describe('MIN_BY / MAX_BY translation and planning', () => {
     }
   });
 
-  it('refuses the window form (… OVER (…)) at the call, with a hint; the aggregate next to a window passes', () => {
+  it('refuses the window form with an ORDER BY, a frame or a named window at the call, with a hint; the aggregate next to a window passes', () => {
     for (const family of ['duckdb', 'postgres'] as const) {
-      let error: unknown;
-      try {
-        translateSql('SELECT g,\n  min_by(x, y) /* c */ OVER (PARTITION BY g) FROM t', family);
-      } catch (e) {
-        error = e;
+      for (const over of ['(PARTITION BY g ORDER BY y)', '(ROWS UNBOUNDED PRECEDING)', 'w']) {
+        let error: unknown;
+        try {
+          translateSql(`SELECT g,\n  min_by(x, y) /* c */ OVER ${over} FROM t`, family);
+        } catch (e) {
+          error = e;
+        }
+        expect(error, over).toBeInstanceOf(DtError);
+        const e = error as DtError;
+        expect(e.code).toBe('DT_ERR_UNSUPPORTED');
+        expect(e.message).toContain('MIN_BY(x, y) OVER (…) with an ORDER BY');
+        expect(e.details.hint).toContain('FIRST_VALUE');
+        expect(e.details.position).toEqual({ offset: 12, line: 2, column: 3 });
       }
-      expect(error).toBeInstanceOf(DtError);
-      const e = error as DtError;
-      expect(e.code).toBe('DT_ERR_UNSUPPORTED');
-      expect(e.message).toContain('MIN_BY(x, y) OVER');
-      expect(e.details.hint).toContain('FIRST_VALUE');
-      expect(e.details.position).toEqual({ offset: 12, line: 2, column: 3 });
       const sum = translateSql('SELECT g, MIN_BY(x, y), SUM(1) OVER () FROM t GROUP BY g', family).text;
       expect(sum).toContain('SUM(1) OVER ()');
     }

@@ -32,7 +32,7 @@ GROUP BY c.c_custkey, c.c_name, n.n_name`;
     expect((shapeOf('SELECT DISTINCT a, b + 1 FROM t WHERE c > 0') as QueryShape).keys).toEqual([0, 1]);
   });
   it.each([
-    ['SELECT a, lag(a) OVER (ORDER BY a) FROM t', /window without PARTITION BY/],
+    ['SELECT a, lag(a) OVER (ORDER BY a), lead(a) OVER (ORDER BY a) FROM t', /window without PARTITION BY/],
     ['SELECT a, sum(b), lag(sum(b)) OVER (ORDER BY a) FROM t GROUP BY a', /window functions over groups/],
     ['SELECT x, sum(y) FROM (SELECT DISTINCT a AS x, b AS y FROM t) s GROUP BY x', /DISTINCT/],
     [
@@ -191,7 +191,8 @@ describe('linear deltas', () => {
     ['SELECT t.g, SUM(u.v) FROM t LEFT JOIN u ON u.k = t.k GROUP BY t.g', 'linear'],
     ['SELECT g, SUM(v) FILTER (WHERE v > 0) FROM t GROUP BY g', 'keys'],
     ['SELECT g, v, rank() OVER (PARTITION BY g ORDER BY v) FROM t', 'keys'],
-    ['SELECT g, v, rank() OVER (ORDER BY v) FROM t', 'full'],
+    ['SELECT g, v, rank() OVER (ORDER BY v) FROM t', 'keys'],
+    ['SELECT g, v, rank() OVER (ORDER BY v), count(*) OVER () FROM t', 'full'],
     ['SELECT g, h, v, rank() OVER (PARTITION BY g ORDER BY v), sum(v) OVER (PARTITION BY h) FROM t', 'full'],
     ['SELECT v, rank() OVER (PARTITION BY g ORDER BY v) FROM t', 'full'],
     ['SELECT SUM(v) FROM t WHERE k IN (SELECT k FROM u)', 'full'],
@@ -200,6 +201,8 @@ describe('linear deltas', () => {
     ['SELECT g, COUNT(*) FROM t GROUP BY g UNION ALL SELECT k, SUM(w) FROM u GROUP BY k', 'keys'],
     ['SELECT g, h, COUNT(*) FROM t GROUP BY g, h UNION ALL SELECT k, w, 1 FROM u', 'keys'],
     ['SELECT a FROM t UNION SELECT b FROM u', 'keys'],
+    ['SELECT a, rank() OVER (ORDER BY a) FROM t UNION ALL SELECT b, 1 FROM u', 'full'],
+    ['SELECT a, rank() OVER (PARTITION BY a ORDER BY b) FROM t UNION ALL SELECT b, 1 FROM u', 'keys'],
     ['SELECT a FROM t UNION SELECT b FROM u UNION ALL SELECT c FROM v', 'full'],
     ['SELECT a FROM t UNION ALL SELECT b FROM u EXCEPT SELECT c FROM v', 'full'],
     ['SELECT COUNT(*) FROM t UNION ALL SELECT COUNT(*) FROM u', 'full'],

@@ -88,7 +88,14 @@ describe('QUALIFY over a table’s rows (partition recompute)', () => {
       'SELECT g, id, v, LAG(v) OVER (PARTITION BY g ORDER BY v) AS prev FROM t',
       /LAG depends on how rows that tie .*\(id is not\)/,
     ],
-    ['SELECT g, id FROM t QUALIFY ROW_NUMBER() OVER (ORDER BY id) = 1', /without PARTITION BY/],
+    [
+      'SELECT g, id FROM t QUALIFY ROW_NUMBER() OVER (ORDER BY id) = 1',
+      /ROW_NUMBER depends on how rows that tie .*\(g is not\)/,
+    ],
+    [
+      'SELECT g, id FROM t QUALIFY NTILE(2) OVER (ORDER BY id, g) = 1',
+      /NTILE reads the count of every row .*without PARTITION BY/,
+    ],
     ['SELECT id, v FROM t QUALIFY RANK() OVER (PARTITION BY g ORDER BY v) = 1', /not a column of the result/],
     ['SELECT g, id FROM t QUALIFY id > 1', /QUALIFY without a window function/],
     [

@@ -48,7 +48,7 @@ describe('windows over groups', () => {
     expect(s.nested.outer).toContain('SELECT c1 AS grp, c2 AS pos, RANK() OVER (ORDER BY c3) AS r FROM (');
   });
   it.each([
-    ['SELECT k, SUM(v) OVER (ORDER BY k) FROM a', /window without PARTITION BY/],
+    ['SELECT k, SUM(v) OVER (ORDER BY k), SUM(v) OVER () FROM a', /window without PARTITION BY/],
     ['SELECT SUM(v), RANK() OVER (ORDER BY SUM(v)) FROM a', /whole table/],
     ['SELECT g, RANK() OVER w FROM a GROUP BY g WINDOW w AS (ORDER BY g)', /WINDOW/],
     ['SELECT a.g, RANK() OVER (ORDER BY g) FROM a GROUP BY a.g', /reads g other than by a group key/],

@@ -229,6 +229,26 @@ describe('each strategy plans its refresh as steps (labels, reads, writes)', () 
     ]);
   });
 
+  it('window without PARTITION BY: the touched ORDER BY keys, the tail of the input from the first, its rows replaced', () => {
+    const query = 'SELECT g, v, ROW_NUMBER() OVER (ORDER BY v DESC, g) AS rn FROM a';
+    const p = planOf(query);
+    expect(p.shape.slice(0, 5)).toEqual([
+      'drop the ORDER BY keys a change touches |  -> dtlab_touched',
+      'compute the ORDER BY keys a change touches | a -> dtlab_touched',
+      `drop the affected keys |  -> ${KEYS}`,
+      `compute the ORDER BY keys at or after the first touched | a,dtlab_touched -> ${KEYS}`,
+      'drop the touched keys |  -> dtlab_touched',
+    ]);
+    expect(labels(p)).toContain("delete the keys' rows");
+    // The first touched key, NULLs placed as the family sorts them where the ORDER BY does not say.
+    const first = (family: SqlFamily) => planOf(query, { family }).steps[3]?.sql ?? '';
+    expect(first('duckdb')).toContain('ORDER BY k1 DESC NULLS LAST, k2 ASC NULLS LAST LIMIT 1');
+    expect(first('postgres')).toContain('ORDER BY k1 DESC NULLS FIRST, k2 ASC NULLS LAST LIMIT 1');
+    // The mirror (LEAD): the last touched key, the ORDER BY read reversed.
+    const lead = planOf('SELECT g, v, LEAD(g) OVER (ORDER BY v NULLS FIRST, g) AS nx FROM a');
+    expect(lead.steps[3]?.sql).toContain('ORDER BY k1 DESC NULLS LAST, k2 DESC NULLS FIRST LIMIT 1');
+  });
+
   it('full: delete the rows, insert the query result (the mutable region only, with IMMUTABLE WHERE)', () => {
     const dt = { name: 'd', sources: [{ name: 'a' }] };
     const answer = () => ({ rows: [], rowCount: 4 });

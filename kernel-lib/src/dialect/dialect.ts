@@ -111,6 +111,11 @@ export interface Dialect {
    */
   readonly avgFollowsScale: boolean;
   /**
+   * Whether the family sorts NULLs first where an ORDER BY does not say (`descending` or not): PostgreSQL puts
+   * them last ascending and first descending (NULL is the largest value); DuckDB last either way.
+   */
+  nullsFirst(descending: boolean): boolean;
+  /**
    * The distinct counts (DUPLICATE_COUNT, UNIQUE_COUNT) go into the data metric scan as COUNT(DISTINCT …).
    * False on both families, by measurement at SF 1: PostgreSQL sorts per COUNT(DISTINCT …) (22.6 s against
    * 8.9 s for hashed GROUP BYs), and DuckDB-WASM's took 38 s against 10.7 s. Then the one statement cross-joins

@@ -65,6 +65,7 @@ export const duckdbDialect: Dialect = {
   // without its point (exact for any scale), the scale its digits after the point.
   avg: (sum, count) =>
     `(CASE WHEN typeof(${sum}) LIKE 'DECIMAL%' THEN CAST(CAST(replace(CAST(${sum} AS VARCHAR), '.', '') AS HUGEINT) AS DOUBLE) / (${count} * (10 ** length(split_part(CAST(${sum} AS VARCHAR), '.', 2)))) ELSE CAST(${sum} AS DOUBLE) / ${count} END)`,
+  nullsFirst: () => false,
   avgFollowsScale: false,
   distinctInScan: false,
   flatten: duckdbFlatten,

@@ -83,6 +83,7 @@ export const postgresDialect: Dialect = {
   // PostgreSQL's avg is a numeric division (a float for floats).
   avg: (sum, count) => `${sum} / CAST(${count} AS NUMERIC)`,
   // … whose scale follows the dividend's display scale (plan/avg-scale.ts).
+  nullsFirst: (descending) => descending,
   avgFollowsScale: true,
   distinctInScan: false,
   reinstallLockTimeout: { set: "SET LOCAL lock_timeout = '2s'", reset: 'SET LOCAL lock_timeout TO DEFAULT' },

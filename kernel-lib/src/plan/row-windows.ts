@@ -8,6 +8,7 @@
  * parse tree in, keys or the reason out.
  */
 import { isKeyword, type Token } from '../sql/lexer.js';
+import { describeOrderTail, type OrderTail } from './order-tail.js';
 import { rowTieReason } from './ties.js';
 
 type Node = Record<string, unknown>;
@@ -48,7 +49,9 @@ function partitionKeys(
     if (tokens[i + 1]?.text !== '(')
       return { reason: 'a named window (OVER name, WINDOW clause) is refreshed in full in this version' };
     if (!isKeyword(tokens[i + 2], 'PARTITION'))
-      return { reason: 'a window without PARTITION BY needs the whole result' };
+      return {
+        reason: 'windows with and without PARTITION BY in one query are refreshed in full in this version',
+      };
     const exprs: string[] = [];
     let depth = 0;
     let start = (tokens[i + 4] as Token).start;
@@ -80,17 +83,25 @@ function partitionKeys(
 }
 
 /**
- * The keys of a window query over a table's rows (its shared partition), or why it is refreshed in full:
- * windows partitioned differently or not at all, or a window whose answer depends on how ties are broken
- * (plan/ties.ts: recomputing a partition reads its rows in another order than the query's own run).
+ * The keys of a window query over a table's rows (its shared partition; without PARTITION BY, the shared
+ * ORDER BY of the tail rule, plan/order-tail.ts), or why it is refreshed in full: windows partitioned
+ * differently, windows without PARTITION BY that read both sides of their row, or a window whose answer
+ * depends on how ties are broken (plan/ties.ts: recomputing a partition reads its rows in another order than
+ * the query's own run).
  */
 export function rowWindowKeys(
   tokens: Token[],
   query: string,
   items: string[],
   root: Node,
-): { keys: number[] } | { reason: string } {
-  const partition = partitionKeys(tokens, query, items);
+): { keys: number[]; orderTail?: OrderTail } | { reason: string } {
+  const overs = tokens.flatMap((t, i) => (isKeyword(t, 'OVER') ? [i] : []));
+  if (overs.some((i) => tokens[i + 1]?.text !== '('))
+    return { reason: 'a named window (OVER name, WINDOW clause) is refreshed in full in this version' };
+  const partitioned = overs.some((i) => isKeyword(tokens[i + 2], 'PARTITION'));
+  const partition = partitioned
+    ? partitionKeys(tokens, query, items)
+    : describeOrderTail(tokens, query, items, root, same);
   if ('reason' in partition) return partition;
   const ties = rowTieReason(root);
   return ties ? { reason: ties } : partition;

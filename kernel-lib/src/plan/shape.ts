@@ -11,6 +11,7 @@ import { isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
 import { flattenReason } from './flatten.js';
 import { type FromContents, fromTables, selectLevel, type TableRef } from './from.js';
 import { type OptionalSide, optionalSide, ownerOf } from './optional.js';
+import type { OrderTail } from './order-tail.js';
 import { type OuterJoins, outerJoins } from './outer.js';
 import { QUALIFY_WITHOUT_WINDOW, rowWindowKeys } from './row-windows.js';
 import { andSpans, andTerms, correlate, type SubqueryConjunct } from './subquery.js';
@@ -54,6 +55,11 @@ export interface QueryShape {
   outer?: OuterJoins;
   /** Window functions (partitioned by the keys): whole partitions are recomputed. */
   window: boolean;
+  /**
+   * Windows without PARTITION BY (plan/order-tail.ts): the keys are their shared ORDER BY, and the rows at
+   * or after the first key a change touches are recomputed.
+   */
+  orderTail?: OrderTail;
   /** SELECT DISTINCT, HAVING: both need whole groups (the affected-key strategy). */
   distinct: boolean;
   having: boolean;
@@ -242,6 +248,7 @@ export function describeQuery(
 
   // Keys: the GROUP BY expressions (as result columns), or every column.
   let keys: number[];
+  let orderTail: OrderTail | undefined;
   if (groupAt >= 0) {
     const groupEnd = top.findIndex(
       (t, k) =>
@@ -262,6 +269,7 @@ export function describeQuery(
     const partition = rowWindowKeys(tokens, query, items, root);
     if ('reason' in partition) return partition;
     keys = partition.keys;
+    orderTail = partition.orderTail;
   } else if (hasAggregate(root.columns)) {
     keys = [];
   } else {
@@ -334,6 +342,7 @@ export function describeQuery(
   return {
     ...(side ? { optional: side } : {}),
     ...(outer ? { outer } : {}),
+    ...(orderTail ? { orderTail } : {}),
     items,
     itemStarts,
     aggregateCounts,

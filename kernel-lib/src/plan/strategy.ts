@@ -145,6 +145,14 @@ export function chooseStrategy(
       reason:
         'outer joins: changes are applied by recomputing only the groups of the rows that share a join key with a changed row, NULL-extended rows included (followed along the join keys)',
     };
+  if (shape.orderTail) {
+    const [side, first] = shape.orderTail.reversed ? ['after', 'last'] : ['before', 'first'];
+    return {
+      kind: 'keys',
+      shape,
+      reason: `every window reads only rows ordered ${side} its own: a change rewrites only the rows ordered at or ${side === 'before' ? 'after' : 'before'} the ${first} ORDER BY key it touches${root?.qualify ? ' (QUALIFY applied)' : ''}, their windows computed over the whole input; the rows ordered ${side} keep their values`,
+    };
+  }
   if (shape.window)
     return {
       kind: 'keys',

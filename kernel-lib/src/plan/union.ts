@@ -88,6 +88,11 @@ export function describeUnion(
     const { _next, set_op, ...single } = nodes[i] as Node;
     const shape = describeQuery(text, single, columnsOf);
     if ('reason' in shape) return { reason: `branch ${i + 1} of the UNION ALL: ${shape.reason}` };
+    // Its keys are an ORDER BY's, whose tail is not a key to follow across branches (plan/order-tail.ts).
+    if (shape.orderTail)
+      return {
+        reason: `branch ${i + 1} of the UNION ALL has a window without PARTITION BY: refreshed in full in this version`,
+      };
     if (shape.global)
       return {
         reason: `branch ${i + 1} of the UNION ALL aggregates the whole table: it has no key to follow`,

@@ -10,8 +10,9 @@
  * step's rows, so it goes with the window step, its aggregate calls and group keys rewritten like the select
  * list's. Pure: builds SQL text.
  *
- * A window over the rows of a table (no GROUP BY) is not this: without PARTITION BY its every row may move
- * with any change, and it refreshes in full (plan/shape.ts says why).
+ * A window over the rows of a table (no GROUP BY) is not this: with PARTITION BY, its touched partitions are
+ * recomputed (plan/row-windows.ts); without, the tail from the first touched ORDER BY key when every window
+ * reads one side of its row (plan/order-tail.ts), else it refreshes in full.
  */
 import { analyzeQuery } from '../sql/analyze.js';
 import { callName, isAggregateCall, walkNodes } from '../sql/ast-walk.js';

@@ -28,6 +28,7 @@ import {
   stateTable,
 } from '../plan/linear.js';
 import { innerKeysSql, type NestedPlan, STATE } from '../plan/nested.js';
+import { TOUCHED_TABLE, tailKeysSql } from '../plan/order-tail.js';
 import type { QueryShape } from '../plan/shape.js';
 import type { UnionPlan } from '../plan/union.js';
 import { expandLateralAliases as plannedQuery } from '../sql/select-rewrite.js';
@@ -119,15 +120,30 @@ export function* incrementalPlan(
         : inner
           ? inner.sql
           : affectedKeysSql(plannedQuery(dt.query), hidden ?? shape, family, changed);
-  const steps: RefreshStep[] = [
-    run('drop the affected keys', `DROP TABLE IF EXISTS ${KEYS_TABLE}`, [], [KEYS_TABLE]),
+  const keysStep = (label: string, table: string, sql: string, reads = [...changed.keys()]) => [
     run(
-      linear && !hidden ? "compute the delta's groups" : 'compute the affected keys',
-      `CREATE TEMP TABLE ${KEYS_TABLE} AS ${bind(keysSql)}`,
-      [...changed.keys()],
-      [KEYS_TABLE],
+      `drop the ${table === KEYS_TABLE ? 'affected keys' : label}`,
+      `DROP TABLE IF EXISTS ${table}`,
+      [],
+      [table],
     ),
+    run(`compute the ${label}`, `CREATE TEMP TABLE ${table} AS ${bind(sql)}`, reads, [table]),
   ];
+  // Windows without PARTITION BY (plan/order-tail.ts): the ORDER BY keys a change touches, then every key
+  // of the input at or after the first of them.
+  const tail = shape.orderTail;
+  const steps: RefreshStep[] = tail
+    ? [
+        ...keysStep('ORDER BY keys a change touches', TOUCHED_TABLE, keysSql),
+        ...keysStep(
+          'ORDER BY keys at or after the first touched',
+          KEYS_TABLE,
+          tailKeysSql(plannedQuery(dt.query), shape, tail, family),
+          [...sources, TOUCHED_TABLE],
+        ),
+        run('drop the touched keys', `DROP TABLE ${TOUCHED_TABLE}`, [], [TOUCHED_TABLE]),
+      ]
+    : keysStep(linear && !hidden ? "delta's groups" : 'affected keys', KEYS_TABLE, keysSql);
   const keyColumns = shape.keys.map((k) => (output[k] as OutputColumn).name);
   const keyTypes = shape.keys.map((k) => output[k]?.type);
   // A whole-table aggregate has one row: it is replaced.
@@ -191,6 +207,14 @@ export function* incrementalPlan(
       const branches = union.branches.map((b) => restrictedQuery(b.text, b.shape, withNulls));
       const op = union.distinct ? '\nUNION\n' : '\nUNION ALL\n';
       return translateSql(branches.join(op), family, { now: work.now }).text;
+    }
+    // The tail: the query's rows whose keys, as stored (cast to the declared types), are the tail's.
+    if (tail) {
+      const rows = refreshSelect(
+        translateSql(plannedQuery(dt.query), family, { now: work.now }).text,
+        output,
+      );
+      return `SELECT * FROM (${rows}) AS dtlab_t WHERE ${condition(withNulls, 'dtlab_t')}`;
     }
     if (!linear)
       return translateSql(restrictedQuery(plannedQuery(dt.query), shape, withNulls), family, {

@@ -98,7 +98,36 @@ export function forParser(query: string): string {
         out = out.slice(0, u.start) + ','.padEnd(u.text.length) + out.slice(u.end);
     }
   }
-  return joinedFromItems(flattenForParser(intervalFields(out)));
+  return joinedFromItems(flattenForParser(intervalFields(windowedBy(out))));
+}
+
+/**
+ * The window form `MIN_BY(x, y) OVER (…)` (translated by sql/translate.ts), which node-sql-parser does not
+ * know, read as `MIN   (x + y) OVER (…)`: a window aggregate reading the same columns, the same length.
+ */
+function windowedBy(query: string): string {
+  if (!/_by\s*\(/i.test(query)) return query;
+  const tokens = significant(tokenize(query));
+  let out = query;
+  tokens.forEach((t, i) => {
+    const name = t.kind === 'word' ? t.text.toLowerCase() : '';
+    if ((name !== 'min_by' && name !== 'max_by') || tokens[i - 1]?.text === '.') return;
+    if (tokens[i + 1]?.text !== '(') return;
+    const commas: Token[] = [];
+    let depth = 0;
+    let j = i + 1;
+    for (; j < tokens.length; j++) {
+      const u = tokens[j] as Token;
+      if (u.text === '(') depth++;
+      else if (u.text === ')' && --depth === 0) break;
+      else if (depth === 1 && u.text === ',') commas.push(u);
+    }
+    if (!isKeyword(tokens[j + 1], 'OVER') || commas.length !== 1) return;
+    const comma = commas[0] as Token;
+    out = `${out.slice(0, comma.start)}+${out.slice(comma.end)}`;
+    out = `${out.slice(0, t.start)}${name.slice(0, 3).padEnd(6)}${out.slice(t.end)}`;
+  });
+  return out;
 }
 
 /**

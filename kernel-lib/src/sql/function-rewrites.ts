@@ -120,15 +120,35 @@ const valueAtExtreme =
     };
   };
 
-/** Rewritten as aggregates only: their window form (`… OVER (…)`) is refused at the call, with a hint. */
+/**
+ * The window form `MIN_BY(x, y) OVER (<partition>)` (no ORDER BY, no frame in the OVER), as the aggregate
+ * answers per partition: the first `x` over the whole partition ordered by `y` (NULL `y` last, ties by the
+ * smallest `x`, a NULL `x` last); a partition whose every `y` is NULL gives NULL. The same on both families.
+ */
+export function windowValueAtExtreme(
+  value: string,
+  by: string,
+  extreme: 'min' | 'max',
+  partition: string,
+): string {
+  const dir = extreme === 'min' ? 'ASC' : 'DESC';
+  const order = `ORDER BY (${by}) ${dir} NULLS LAST, (${value}) ASC NULLS LAST`;
+  return `FIRST_VALUE(CASE WHEN (${by}) IS NOT NULL THEN (${value}) END) OVER (${partition ? `${partition} ` : ''}${order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)`;
+}
+
+/**
+ * Rewritten as aggregates, and as windows over a partition (`windowValueAtExtreme`); the window form with an
+ * ORDER BY or a frame of its own (`… OVER (… ORDER BY …)`, a running extreme) or a named window is refused at
+ * the call, with a hint.
+ */
 export const WINDOW_FORM_REFUSED: Record<string, Refusal> = Object.fromEntries(
   (['min', 'max'] as const).map((extreme) => {
     const name = `${extreme.toUpperCase()}_BY`;
     return [
       `${extreme}_by`,
       {
-        message: `${name}(x, y) OVER (…), the window form, is not supported`,
-        hint: `use FIRST_VALUE(x) OVER (PARTITION BY … ORDER BY y ${extreme === 'min' ? 'ASC' : 'DESC'} NULLS LAST), or ${name}(x, y) with GROUP BY joined back`,
+        message: `${name}(x, y) OVER (…) with an ORDER BY, a frame or a named window is not supported (over a whole partition, OVER (PARTITION BY …), it is)`,
+        hint: `use FIRST_VALUE(x) OVER (PARTITION BY … ORDER BY y ${extreme === 'min' ? 'ASC' : 'DESC'} NULLS LAST …), or ${name}(x, y) OVER (PARTITION BY …) for the whole partition`,
       },
     ];
   }),

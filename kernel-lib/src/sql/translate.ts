@@ -10,7 +10,7 @@ import { formatTimestamp, type SqlFamily } from '../backends/backend.js';
 import { dialectOf } from '../dialect/index.js';
 import { DtError } from '../errors.js';
 import { flattenAt } from './flatten.js';
-import { refusalOf, rewriteOf, WINDOW_FORM_REFUSED } from './function-rewrites.js';
+import { refusalOf, rewriteOf, WINDOW_FORM_REFUSED, windowValueAtExtreme } from './function-rewrites.js';
 import { type Token, tokenize } from './lexer.js';
 import { positionAt } from './position.js';
 import { rewriteSelects } from './select-rewrite.js';
@@ -162,6 +162,16 @@ function translateTokens(tokens: Token[], from: number, to: number, ctx: Context
       if (call) {
         const args = call.args.map(([a, b]) => joinPieces(translateTokens(tokens, a, b, ctx)).trim());
         const windowed = Object.hasOwn(WINDOW_FORM_REFUSED, word) && overFollows(tokens, call.close, to);
+        // MIN_BY / MAX_BY over a whole partition: the call and its OVER (…) become one window.
+        const over = windowed && args.length === 2 ? wholePartition(tokens, call.close, to) : undefined;
+        if (over) {
+          const partition = joinPieces(translateTokens(tokens, over.open + 1, over.close, ctx)).trim();
+          const extreme = word === 'min_by' ? 'min' : 'max';
+          const text = windowValueAtExtreme(args[0] as string, args[1] as string, extreme, partition);
+          out.push({ text, source: t.start, verbatim: false });
+          i = over.close;
+          continue;
+        }
         const replaced = windowed ? WINDOW_FORM_REFUSED[word] : rewrite(args, functions);
         if (typeof replaced === 'object')
           throw new DtError('DT_ERR_UNSUPPORTED', replaced.message, {
@@ -179,6 +189,32 @@ function translateTokens(tokens: Token[], from: number, to: number, ctx: Context
     out.push({ text: t.text, source: t.start, verbatim: true });
   }
   return out;
+}
+
+/**
+ * The parentheses of the `OVER (…)` after tokens[close] when they hold at most a PARTITION BY (no ORDER BY,
+ * no frame): the window is the whole partition.
+ */
+function wholePartition(
+  tokens: Token[],
+  close: number,
+  to: number,
+): { open: number; close: number } | undefined {
+  let j = close + 1;
+  while (j < to && (tokens[j]?.kind === 'space' || tokens[j]?.kind === 'comment')) j++;
+  const spec = callAt(tokens, j, to);
+  if (!spec) return undefined;
+  let open = j + 1;
+  while (tokens[open]?.text !== '(') open++;
+  let depth = 0;
+  for (let k = open + 1; k < spec.close; k++) {
+    const t = tokens[k] as Token;
+    if (t.text === '(') depth++;
+    else if (t.text === ')') depth--;
+    else if (depth === 0 && t.kind === 'word' && /^(order|rows|range|groups)$/i.test(t.text))
+      return undefined;
+  }
+  return { open, close: spec.close };
 }
 
 /** Whether the next word after tokens[close] (a call's `)`) is OVER: the call is a window function. */
