@@ -161,23 +161,35 @@ export function affectedKeysSql(
   return parts.join('\nUNION\n');
 }
 
-/** Rows of `table` (or of the query) whose keys are in `keys`: `=` for the hashable case … */
-export function keyMatch(exprs: string[], nullKeys: boolean, keys = KEYS_TABLE): string {
-  const k = (i: number) => `${keys}.k${i + 1}`;
+/**
+ * Rows of `table` (or of the query) whose keys are in `keys`: `=` for the hashable case … `types[i]`, when
+ * the DT declares a type for key i, compares both sides cast to it: the DT stores keys cast, and a cast may
+ * merge distinct values (`1.2` and `1.4` as INTEGER), whose rows are then all the DT's rows of that key.
+ */
+export function keyMatch(
+  exprs: string[],
+  nullKeys: boolean,
+  keys = KEYS_TABLE,
+  types: readonly (string | undefined)[] = [],
+): string {
+  const as = (e: string, i: number) => (types[i] ? `CAST(${e} AS ${types[i]})` : e);
+  const k = (i: number) => as(`${keys}.k${i + 1}`, i);
+  const e = (i: number) => as(`(${exprs[i]})`, i);
   if (!nullKeys)
-    return `EXISTS (SELECT 1 FROM ${keys} WHERE ${exprs.map((e, i) => `${k(i)} = (${e})`).join(' AND ')})`;
+    return `EXISTS (SELECT 1 FROM ${keys} WHERE ${exprs.map((_e, i) => `${k(i)} = ${e(i)}`).join(' AND ')})`;
   // … and, separately and rarely, keys with a NULL part (which `=` never matches).
-  const anyNull = exprs.map((_e, i) => `${k(i)} IS NULL`).join(' OR ');
-  const same = exprs.map((e, i) => `${k(i)} IS NOT DISTINCT FROM (${e})`).join(' AND ');
+  const anyNull = exprs.map((_e, i) => `${keys}.k${i + 1} IS NULL`).join(' OR ');
+  const same = exprs.map((_e, i) => `${k(i)} IS NOT DISTINCT FROM ${e(i)}`).join(' AND ');
   return `EXISTS (SELECT 1 FROM ${keys} WHERE (${anyNull}) AND ${same})`;
 }
 
-/** The defining query restricted to the affected keys (those in `keys`). */
+/** The defining query restricted to the affected keys (those in `keys`; `types` as for keyMatch). */
 export function restrictedQuery(
   query: string,
   shape: QueryShape,
   nullKeys: boolean,
   keys = KEYS_TABLE,
+  types: readonly (string | undefined)[] = [],
 ): string {
   // A whole-table aggregate (no keys) is its one row, recomputed whole.
   if (shape.keys.length === 0) return query;
@@ -189,6 +201,7 @@ export function restrictedQuery(
         shape.keys.map((k) => shape.items[k] as string),
         nullKeys,
         keys,
+        types,
       ),
     ),
   ]);

@@ -145,7 +145,9 @@ export function* incrementalPlan(
       ]
     : keysStep(linear && !hidden ? "delta's groups" : 'affected keys', KEYS_TABLE, keysSql);
   const keyColumns = shape.keys.map((k) => (output[k] as OutputColumn).name);
-  const keyTypes = shape.keys.map((k) => output[k]?.type);
+  // The declared types of the key columns: the DT's rows of a key are matched cast to them (keyMatch).
+  const typesOf = (s: QueryShape) => s.keys.map((k) => output[k]?.type);
+  const keyTypes = typesOf(shape);
   // A whole-table aggregate has one row: it is replaced.
   const condition = (withNulls: boolean, table = quoteIdent(dtName)) =>
     shape.global ? '1 = 1' : dtKeyCondition(keyColumns, keyTypes, withNulls, table);
@@ -199,12 +201,16 @@ export function* incrementalPlan(
   /** The DT's new rows for the affected keys: from the state, or the query restricted to the keys. */
   function rowsFor(withNulls: boolean) {
     if (nested) {
-      const outer = nested.whole ? nested.outer : restrictedQuery(nested.outer, nested.outerShape, withNulls);
+      const outer = nested.whole
+        ? nested.outer
+        : restrictedQuery(nested.outer, nested.outerShape, withNulls, KEYS_TABLE, typesOf(nested.outerShape));
       const sql = outer.replaceAll(STATE, stateTable(dtName));
       return translateSql(sql, family, { now: work.now }).text;
     }
     if (union) {
-      const branches = union.branches.map((b) => restrictedQuery(b.text, b.shape, withNulls));
+      const branches = union.branches.map((b) =>
+        restrictedQuery(b.text, b.shape, withNulls, KEYS_TABLE, typesOf(b.shape)),
+      );
       const op = union.distinct ? '\nUNION\n' : '\nUNION ALL\n';
       return translateSql(branches.join(op), family, { now: work.now }).text;
     }
@@ -217,11 +223,15 @@ export function* incrementalPlan(
       return `SELECT * FROM (${rows}) AS dtlab_t WHERE ${condition(withNulls, 'dtlab_t')}`;
     }
     if (!linear)
-      return translateSql(restrictedQuery(plannedQuery(dt.query), shape, withNulls), family, {
-        now: work.now,
-      }).text;
+      return translateSql(
+        restrictedQuery(plannedQuery(dt.query), shape, withNulls, KEYS_TABLE, keyTypes),
+        family,
+        {
+          now: work.now,
+        },
+      ).text;
     const keys = shape.keys.map((_k, i) => `dtlab_s.k${i + 1}`);
-    const where = shape.global ? '' : keyMatch(keys, withNulls);
+    const where = shape.global ? '' : keyMatch(keys, withNulls, KEYS_TABLE, keyTypes);
     const state = hidden ? rolledUpState(linear, stateTable(dtName)) : stateTable(dtName);
     return translateSql(outputFromStateSql(shape, linear, family, state, where), family).text;
   }

@@ -45,8 +45,8 @@ export const AB_WRITES = {
     .map(([k, w]) => `UPDATE b SET w = ${lit(w)} WHERE k = ${k}`),
 };
 
-/** Name, query, and REFRESH_MODE where it is not the default. */
-export type DtSpec = readonly [name: string, query: string, mode?: string];
+/** Name, query, REFRESH_MODE where it is not the default, and a column list (`g INTEGER, n BIGINT`) if any. */
+export type DtSpec = readonly [name: string, query: string, mode?: string, columns?: string];
 
 /** Refresh actions counted per DT ('none' where a refresh did nothing). */
 export class ActionTally {
@@ -82,8 +82,15 @@ export interface OracleSetup {
   dts: readonly DtSpec[];
   /** REFRESH_MODE of the DTs that name none. */
   mode?: string;
-  /** Sees every refresh's record before VERIFY; throws to fail the run (e.g. on a FULL refresh). */
+  /** Sees every refresh's record before VERIFY; throws to fail the run (e.g. `incrementalOnly`). */
   onRefresh?: (name: string, record: RefreshRecord, context: string) => void;
+}
+
+/** An `onRefresh` that fails the run on a FULL or REINITIALIZE refresh, naming the DT, the writes and why. */
+export function incrementalOnly(name: string, record: RefreshRecord, context: string): void {
+  const action = record.refreshAction;
+  if (action === 'FULL' || action === 'REINITIALIZE')
+    throw new Error(`${name} refreshed ${action} after ${context}: ${record.reason}`);
 }
 
 export class Oracle {
@@ -99,9 +106,9 @@ export class Oracle {
   static async open(kind: BackendKind, options: OracleSetup): Promise<Oracle> {
     const engine = await Engine.open(await freshBackend(kind));
     for (const sql of options.setup) await engine.execute(sql);
-    for (const [name, query, mode] of options.dts)
+    for (const [name, query, mode, columns] of options.dts)
       await engine.execute(
-        `CREATE DYNAMIC TABLE ${name} TARGET_LAG = '1 minute' REFRESH_MODE = ${mode ?? options.mode ?? 'INCREMENTAL'} AS ${query}`,
+        `CREATE DYNAMIC TABLE ${name}${columns ? ` (${columns})` : ''} TARGET_LAG = '1 minute' REFRESH_MODE = ${mode ?? options.mode ?? 'INCREMENTAL'} AS ${query}`,
       );
     return new Oracle(
       engine,
