@@ -27,7 +27,7 @@ import {
   rolledUpState,
   stateTable,
 } from '../plan/linear.js';
-import { innerKeysSql, type NestedPlan, STATE } from '../plan/nested.js';
+import { executable, innerKeysSql, type NestedPlan } from '../plan/nested.js';
 import type { QueryShape } from '../plan/shape.js';
 import type { UnionPlan } from '../plan/union.js';
 import { expandLateralAliases as plannedQuery } from '../sql/select-rewrite.js';
@@ -184,7 +184,7 @@ export function* incrementalPlan(
   function rowsFor(withNulls: boolean) {
     if (nested) {
       const outer = nested.whole ? nested.outer : restrictedQuery(nested.outer, nested.outerShape, withNulls);
-      const sql = outer.replaceAll(STATE, stateTable(dtName));
+      const sql = executable(nested, outer, stateTable(dtName));
       return translateSql(sql, family, { now: work.now }).text;
     }
     if (union) {
