@@ -4,7 +4,8 @@
  * it — those of the keys its changed rows join, before and after, and those the changes of the joined tables
  * touch; or, where the query reads the subquery again in a scalar subquery (Q15's max) or aggregates the
  * whole join, the whole DT from the kept rows. Projections and outer aggregates, a self-join of the
- * subquery's own table, NULL join keys and joins on an aggregate's value;
+ * subquery's own table, NULL join keys and joins on an aggregate's value; and, in a second oracle, outer
+ * joins around it (plan/nested-outer.ts: LEFT to and from it, RIGHT, FULL, keys from either side, a chain);
  * created with REFRESH_MODE = INCREMENTAL (CREATE fails if the planner would refresh them in full), every
  * refresh INCREMENTAL (a FULL fails the run) and VERIFYed after every batch of random changes: inserts with
  * NULL keys and duplicates, updates of group and join keys on both sides, deletes that empty a group. On

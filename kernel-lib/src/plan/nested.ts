@@ -4,7 +4,9 @@
  * (`dtlab.state_<dt>`, columns c1…cn) and maintained like a DT of its own: a change touches some of its
  * groups (its keys), whose rows are recomputed. The outer query's keys touched are those of the subquery's
  * rows before and after, and the DT's rows of those keys are recomputed from the state — never from the
- * sources. Pure: builds SQL text; `STATE` stands for the state table until the DT's name is known.
+ * sources. With an outer join around the subquery, the outer query reads the kept rows as a table and its
+ * keys are followed along the join keys (plan/nested-outer.ts). Pure: builds SQL text; `STATE` stands for the
+ * state table until the DT's name is known.
  */
 import { quoteIdent, type SqlFamily } from '../backends/backend.js';
 import { analyzeQuery } from '../sql/analyze.js';

@@ -59,7 +59,8 @@ export function recomputeStateSteps(
 /**
  * An aggregate or join over an aggregating subquery (plan/nested.ts): KEYS_TABLE holds the subquery's keys a
  * change touched. Their state rows are recomputed, and KEYS_TABLE is replaced by the outer keys the change
- * touched, found before and after (plan/nested.ts `outerKeysSql`) — the DT's groups to recompute. `bind`
+ * touched, found before and after (plan/nested.ts `outerKeysSql`), or around an outer join once, from the
+ * kept rows as they were and as they are (plan/nested-outer.ts) — the DT's groups to recompute. `bind`
  * translates a statement and binds the position the changes are read after.
  */
 export function nestedStateSteps(
@@ -104,17 +105,10 @@ export function nestedStateSteps(
   // The outer keys read the kept rows and the changes of the tables joined to them.
   const joined = plan.outerShape.tables.map((t) => t.name).filter((t) => nested.changed.has(t));
   const reads = [state, KEYS_TABLE, ...new Set(joined)];
+  const at = { state, touched, reads, outer };
   const collect = plan.outerJoined
-    ? outerJoinedKeySteps(family, plan, nested, recompute, { state, touched, reads, outer })
-    : (() => {
-        const outerKeys = sql(outerKeysSql(plan, family, nested.changed, touched));
-        return [
-          run('drop the outer keys', `DROP TABLE IF EXISTS ${outer}`, [], [outer]),
-          run('collect the outer keys before', `CREATE TEMP TABLE ${outer} AS ${outerKeys}`, reads, [outer]),
-          ...recompute,
-          run('collect the outer keys after', `INSERT INTO ${outer} ${outerKeys}`, reads, [outer]),
-        ];
-      })();
+    ? outerJoinedKeySteps(family, plan, nested, recompute, at)
+    : beforeAndAfterKeySteps(family, plan, nested, recompute, at);
   return [
     ...collect,
     run('drop the subquery keys', `DROP TABLE ${KEYS_TABLE}`, [], [KEYS_TABLE]),
@@ -128,6 +122,41 @@ export function nestedStateSteps(
   ];
 }
 
+interface KeyStepsAt {
+  state: string;
+  /** Selects the kept rows of the touched subquery keys (over columns c1…cn). */
+  touched: string;
+  reads: string[];
+  /** The table the outer keys are collected in. */
+  outer: string;
+}
+
+type NestedChange = {
+  touched: boolean;
+  changed: ReadonlyMap<string, string[]>;
+  bind: (sql: string) => string;
+};
+
+/** Joined by inner or comma joins: the outer keys collected before the kept rows are recomputed and after. */
+function beforeAndAfterKeySteps(
+  family: SqlFamily,
+  plan: NestedPlan,
+  nested: NestedChange,
+  recompute: RefreshStep[],
+  at: KeyStepsAt,
+): RefreshStep[] {
+  const { outer, reads } = at;
+  const keys = nested.bind(
+    executable(plan, outerKeysSql(plan, family, nested.changed, at.touched), at.state),
+  );
+  return [
+    run('drop the outer keys', `DROP TABLE IF EXISTS ${outer}`, [], [outer]),
+    run('collect the outer keys before', `CREATE TEMP TABLE ${outer} AS ${keys}`, reads, [outer]),
+    ...recompute,
+    run('collect the outer keys after', `INSERT INTO ${outer} ${keys}`, reads, [outer]),
+  ];
+}
+
 /**
  * Around an outer join (plan/nested-outer.ts): the touched kept rows are set aside, recomputed, and the outer
  * keys collected once from them as they were and as they are.
@@ -135,9 +164,9 @@ export function nestedStateSteps(
 function outerJoinedKeySteps(
   family: SqlFamily,
   plan: NestedPlan,
-  nested: { touched: boolean; changed: ReadonlyMap<string, string[]>; bind: (sql: string) => string },
+  nested: NestedChange,
   recompute: RefreshStep[],
-  at: { state: string; touched: string; reads: string[]; outer: string },
+  at: KeyStepsAt,
 ): RefreshStep[] {
   const { state, touched, outer } = at;
   const moved = nested.touched ? { touched } : undefined;
