@@ -20,7 +20,7 @@ export type State = 'new' | 'old' | 'inserted' | 'deleted' | 'changed';
 export type GivenRows = { changed: string } & Partial<Record<State, string>>;
 
 /** The rows of a given source in `state`, or undefined where it is read as it is. */
-export function givenRows(given: GivenRows, state: State): string | undefined {
+function givenRows(given: GivenRows, state: State): string | undefined {
   return given[state] ?? (state === 'new' || state === 'old' ? undefined : given.changed);
 }
 
