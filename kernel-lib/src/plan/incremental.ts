@@ -12,7 +12,7 @@
 
 import { quoteIdent, type SqlFamily } from '../backends/backend.js';
 import { dialectOf } from '../dialect/index.js';
-import { outerSlices } from './outer-keys.js';
+import { type GivenRows, outerSlices } from './outer-keys.js';
 import type { QueryShape, TableRef } from './shape.js';
 
 /** Name of the per-refresh table of affected keys. */
@@ -77,15 +77,16 @@ function whereWith(query: string, shape: QueryShape, extra: string): Edit {
  * may differ between the old and the new state), and the other changed references read current rows plus
  * deleted ones, so a row that existed before the change is found too.
  *
- * `given`: sources whose change rows are given as SQL (a nested plan's state, plan/nested.ts) and that are
- * otherwise read as they are (the caller runs the parts before and after they change).
+ * `given`: sources whose rows are given as SQL (a nested plan's state, plan/nested.ts): their change rows,
+ * and where given their rows in the other states (plan/outer-keys.ts `GivenRows`); otherwise read as they
+ * are (the caller then runs the parts before and after they change).
  */
 export function affectedKeysSql(
   query: string,
   shape: QueryShape,
   family: SqlFamily,
   changed: ReadonlyMap<string, string[]>,
-  options: { given?: ReadonlyMap<string, string> } = {},
+  options: { given?: ReadonlyMap<string, GivenRows> } = {},
 ): string {
   const { given } = options;
   // A whole-table aggregate has no keys: whether a change reaches it is all there is to know.
@@ -120,14 +121,15 @@ export function affectedKeysSql(
   const parts: string[] = [];
   if (shape.outer) {
     // Outer joins: every table read as the rows the change reaches along the join keys (plan/outer.ts).
-    for (const slices of outerSlices(shape.tables, shape.outer, family, changed))
+    for (const slices of outerSlices(shape.tables, shape.outer, family, changed, given))
       parts.push(part([...slices].map(([ref, rows]) => substitute(ref, rows))));
     return parts.join('\nUNION\n');
   }
   for (const ref of shape.tables) {
     const columns = changed.get(ref.name);
     if (!columns) continue;
-    const rows = given?.get(ref.name) ?? changeRows(family, ref.name, columns);
+    const own = given?.get(ref.name);
+    const rows = own ? own.changed : changeRows(family, ref.name, columns);
     const edits = [substitute(ref, rows), ...common(ref)];
     // The changed side of a LEFT JOIN: only rows that match a change matter, so join it inner.
     if (ref.join === 'left' && ref.joinSpan)

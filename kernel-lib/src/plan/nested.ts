@@ -4,18 +4,25 @@
  * (`dtlab.state_<dt>`, columns c1…cn) and maintained like a DT of its own: a change touches some of its
  * groups (its keys), whose rows are recomputed. The outer query's keys touched are those of the subquery's
  * rows before and after, and the DT's rows of those keys are recomputed from the state — never from the
- * sources. Pure: builds SQL text; `STATE` stands for the state table until the DT's name is known.
+ * sources. With an outer join around the subquery, the outer query reads the kept rows as a table and its
+ * keys are followed along the join keys (plan/nested-outer.ts). Pure: builds SQL text; `STATE` stands for the
+ * state table until the DT's name is known.
  */
 import { quoteIdent, type SqlFamily } from '../backends/backend.js';
 import { analyzeQuery } from '../sql/analyze.js';
 import { isAggregateCall, walkNodes } from '../sql/ast-walk.js';
-import { isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
+import { identifierName, isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
 import { depthZero, selectLevel } from './from.js';
 import { affectedKeysSql } from './incremental.js';
 import { type ColumnsOf, describeQuery, type QueryShape } from './shape.js';
 
 /** Placeholder for the state table's name in the SQL this builds. */
 export const STATE = 'dtlab_nested_state';
+/**
+ * Placeholder for the kept rows under the subquery's column names, read as a table where an outer join
+ * stands around the subquery (plan/nested-outer.ts); `executable` writes it out.
+ */
+export const ROWS = 'dtlab_nested_rows';
 
 export interface NestedPlan {
   /** The subquery's text and shape (offsets into that text). */
@@ -31,14 +38,29 @@ export interface NestedPlan {
   width: number;
   /** The outer query is recomputed over the whole state (a window over groups, plan/window.ts). */
   whole?: true;
+  /**
+   * An outer join stands in the outer query's FROM (plan/nested-outer.ts): the outer query reads the kept
+   * rows as a table (`ROWS`, whose columns are `names`), so its joins are followed along their keys
+   * (plan/outer.ts) like a plain table's.
+   */
+  outerJoined?: { names: string[] };
 }
 
 type Node = Record<string, unknown>;
+
+/** SQL built over the placeholders, as it runs: `ROWS` the state's rows named, `STATE` the table `state`. */
+export function executable(plan: Pick<NestedPlan, 'stateColumns'>, sql: string, state: string): string {
+  return sql
+    .replaceAll(ROWS, `(SELECT ${plan.stateColumns} FROM ${STATE} AS dtlab_st)`)
+    .replaceAll(STATE, state);
+}
 
 /** `q` with the subquery's body replaced by the state's rows (those matching `where`, if given). */
 export function outerOver(plan: Pick<NestedPlan, 'head' | 'tail' | 'stateColumns'>, where?: string): string {
   return `${plan.head}SELECT ${plan.stateColumns} FROM ${STATE} AS dtlab_st${where ? ` WHERE ${where}` : ''}${plan.tail}`;
 }
+
+const OUTER_JOIN = /^(LEFT|RIGHT|FULL)\b/i;
 
 const aggregates = (sub: Node | undefined) => {
   if (sub?.type !== 'select') return false;
@@ -92,11 +114,14 @@ export function describeNested(
     return { reason: 'the subquery in FROM aggregates the whole table: it has no key to follow' };
   const columns = sub.columns as { expr: Node; as: string | null }[];
   let unnamed = false;
+  // The columns' names as the outer query reads them (those of an outer-joined subquery's table).
+  const plain: string[] = [];
   const names = columns.map((c, i) => {
     const ref =
       c.expr.type === 'column_ref' ? (c.expr.column as { expr?: { value?: unknown } } | string) : undefined;
     const name = c.as ?? (typeof ref === 'string' ? ref : ref?.expr?.value);
     if (typeof name !== 'string') unnamed = true;
+    plain.push(String(name).toLowerCase());
     return `c${i + 1}${typeof name === 'string' ? ` AS ${quoteIdent(name)}` : ''}`;
   });
   const own = [...names];
@@ -116,6 +141,7 @@ export function describeNested(
       return { reason: 'the column list of the subquery in FROM could not be analysed' };
     listed.forEach((t, i) => {
       names[i] = `c${i + 1} AS ${t.text}`;
+      plain[i] = identifierName(t);
     });
     tail = tail.slice(0, list.start) + tail.slice((after[end] as Token).end);
   } else if (unnamed) {
@@ -136,21 +162,25 @@ export function describeNested(
     stateColumns: names.join(', '),
     width: names.length,
   };
-  const outer = outerOver(plan);
+  // Around an outer join, the outer query reads the kept rows as a table (ROWS) of the subquery's alias.
+  const outerJoined = from.some((f) => OUTER_JOIN.test(String(f.join ?? '')));
+  const item = from.find((f) => (f.expr as Node | undefined)?.ast === sub);
+  if (outerJoined && !item?.as)
+    return { reason: 'an outer join around an aggregating subquery in FROM needs the subquery aliased' };
+  const outer = outerJoined ? `${plan.head.slice(0, -1)}${ROWS}${plan.tail.slice(1)}` : outerOver(plan);
   const ast = analyzeQuery(outer, () => false).ast;
   if (!ast) return { reason: 'the query over the subquery in FROM could not be analysed' };
-  const outerShape = describeQuery(outer, ast, (t) => (t === STATE ? [] : columnsOf?.(t)));
+  const outerShape = describeQuery(outer, ast, (t) =>
+    t === STATE ? [] : t === ROWS ? plain : columnsOf?.(t),
+  );
   if ('reason' in outerShape)
     return {
       reason: /aggregating subquery/.test(outerShape.reason)
         ? 'more than one aggregating subquery in FROM is refreshed in full in this version'
         : outerShape.reason,
     };
-  if (outerShape.outer)
-    return {
-      reason:
-        'a RIGHT or FULL JOIN, or a LEFT JOIN whose result key comes from its optional side, around an aggregating subquery in FROM is refreshed in full in this version',
-    };
+  if (outerShape.outer && !outerJoined)
+    return { reason: 'the outer joins around the aggregating subquery in FROM could not be analysed' };
   if (outerShape.window || outerShape.conjuncts.length > 0)
     return {
       reason:
@@ -159,7 +189,13 @@ export function describeNested(
   // The subquery read again inside a subquery (Q15's max), or one aggregate of everything: any change may
   // move every row, so the DT is recomputed whole from the state and the other tables.
   const whole = outerShape.global || outerShape.subqueryTables.includes(STATE);
-  return { ...plan, outer, outerShape, ...(whole ? { whole: true as const } : {}) };
+  return {
+    ...plan,
+    outer,
+    outerShape,
+    ...(whole ? { whole: true as const } : {}),
+    ...(outerJoined ? { outerJoined: { names: plain } } : {}),
+  };
 }
 
 /** The subquery's result as the state: columns c1…cn. */
@@ -202,6 +238,6 @@ export function outerKeysSql(
   const cols = Array.from({ length: plan.width }, (_c, i) => `c${i + 1}`);
   const rows = `SELECT ${cols.join(', ')} FROM ${STATE} WHERE ${condition}`;
   return affectedKeysSql(plan.outer, plan.outerShape, family, new Map([...changed, [STATE, cols]]), {
-    given: new Map([[STATE, rows]]),
+    given: new Map([[STATE, { changed: rows }]]),
   });
 }

@@ -9,7 +9,20 @@ import type { TableRef } from './from.js';
 import type { OuterJoins } from './outer.js';
 
 /** Which rows of a table a part reads: its current rows, its old rows, or (the step's table) its change. */
-type State = 'new' | 'old' | 'inserted' | 'deleted' | 'changed';
+export type State = 'new' | 'old' | 'inserted' | 'deleted' | 'changed';
+
+/**
+ * A source whose rows are given as SQL rather than read from it and its change table (a nested plan's kept
+ * rows, plan/nested-outer.ts): its change rows (`changed`), and where known its rows in the other states. A
+ * state not given reads the change rows for `deleted` / `inserted`, and the source as it is for `new` / `old`
+ * (the caller then runs the parts before and after it changes).
+ */
+export type GivenRows = { changed: string } & Partial<Record<State, string>>;
+
+/** The rows of a given source in `state`, or undefined where it is read as it is. */
+function givenRows(given: GivenRows, state: State): string | undefined {
+  return given[state] ?? (state === 'new' || state === 'old' ? undefined : given.changed);
+}
 
 /** The change rows of `source` with a net weight of the given sign (`<> 0`: every changed row). */
 function netChange(family: SqlFamily, source: string, cols: string, having: '> 0' | '< 0' | '<> 0') {
@@ -25,8 +38,11 @@ function rowsOf(
   state: State,
   as: string,
   cond?: string,
+  given?: GivenRows,
 ): string {
   const where = cond ? ` WHERE ${cond}` : '';
+  const rows = given && givenRows(given, state);
+  if (rows) return `SELECT ${as}.* FROM (${rows}) AS ${as}${where}`;
   if (state === 'new' || !columns) return `SELECT ${as}.* FROM ${quoteIdent(ref.name)} AS ${as}${where}`;
   const cols = columns.map(quoteIdent).join(', ');
   if (state !== 'old') {
@@ -59,14 +75,18 @@ function neighbours(joins: OuterJoins, n: number) {
  * For each step (a changed reference, in FROM order) and each of its states (old rows deleted, new rows
  * inserted), the rows each table is read as: the step's table its deleted (or inserted) rows, every other
  * table the rows reached from the step's changed rows by equal join keys along the tree, in its state of
- * that step (changed tables before the step's: current; after it: old).
+ * that step (changed tables before the step's: current; after it: old). `given`: sources whose rows are
+ * given as SQL.
  */
 export function outerSlices(
   tables: TableRef[],
   joins: OuterJoins,
   family: SqlFamily,
   changed: ReadonlyMap<string, string[]>,
+  given?: ReadonlyMap<string, GivenRows>,
 ): Map<TableRef, string>[] {
+  const read = (ref: TableRef, state: State, as: string, cond?: string) =>
+    rowsOf(family, ref, changed.get(ref.name), state, as, cond, given?.get(ref.name));
   const adj = neighbours(joins, tables.length);
   const steps = tables.map((_t, i) => i).filter((i) => changed.has((tables[i] as TableRef).name));
   const parts: Map<TableRef, string>[] = [];
@@ -78,7 +98,7 @@ export function outerSlices(
     // Breadth first from the seed: each table's slice is its rows whose keys match its parent's slice.
     const ext = new Map<number, string>();
     const seedRef = tables[seed] as TableRef;
-    ext.set(seed, rowsOf(family, seedRef, changed.get(seedRef.name), 'changed', `dtlab_s${seed}`));
+    ext.set(seed, read(seedRef, 'changed', `dtlab_s${seed}`));
     const queue = [seed];
     const seen = new Set([seed]);
     while (queue.length > 0) {
@@ -94,7 +114,7 @@ export function outerSlices(
           .map(([cu, cw]) => `${e}.${quoteIdent(cu)} = ${as}.${quoteIdent(cw)}`)
           .join(' AND ');
         const cond = `EXISTS (SELECT 1 FROM (${ext.get(u)}) AS ${e} WHERE ${match})`;
-        const slice = rowsOf(family, ref, changed.get(ref.name), stateOf(w), as, cond);
+        const slice = read(ref, stateOf(w), as, cond);
         ext.set(w, slice);
         queue.push(w);
       }
@@ -105,7 +125,7 @@ export function outerSlices(
         part.set(
           ref,
           i === seed
-            ? rowsOf(family, ref, changed.get(ref.name), own, `dtlab_s${i}`)
+            ? read(ref, own, `dtlab_s${i}`)
             : // The tree is connected: every table was reached.
               (ext.get(i) as string),
         );

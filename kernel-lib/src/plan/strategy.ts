@@ -111,9 +111,11 @@ export function chooseStrategy(
         readsCurrentDate,
       },
       nested,
-      reason: joined
-        ? "the subquery in FROM is kept beside the DT and maintained by affected keys; the DT's rows its changed rows join, before and after, and those the changes of the tables joined to it touch, are recomputed from it and those tables"
-        : "the subquery in FROM is kept beside the DT and maintained by affected keys; the DT's groups its changed rows fall in, before and after, are recomputed from it",
+      reason: nested.outerJoined
+        ? "the subquery in FROM is kept beside the DT and maintained by affected keys; across the outer join, the DT's rows reached along the join keys from its changed rows (as they were and as they are) and from the changes of the tables joined to it, NULL-extended rows included, are recomputed from it and those tables"
+        : joined
+          ? "the subquery in FROM is kept beside the DT and maintained by affected keys; the DT's rows its changed rows join, before and after, and those the changes of the tables joined to it touch, are recomputed from it and those tables"
+          : "the subquery in FROM is kept beside the DT and maintained by affected keys; the DT's groups its changed rows fall in, before and after, are recomputed from it",
     };
   }
   const linear = linearPlan(query, shape);

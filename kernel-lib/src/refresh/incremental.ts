@@ -27,7 +27,7 @@ import {
   rolledUpState,
   stateTable,
 } from '../plan/linear.js';
-import { innerKeysSql, type NestedPlan, STATE } from '../plan/nested.js';
+import { executable, innerKeysSql, type NestedPlan } from '../plan/nested.js';
 import { TOUCHED_TABLE, tailKeysSql } from '../plan/order-tail.js';
 import type { QueryShape } from '../plan/shape.js';
 import type { UnionPlan } from '../plan/union.js';
@@ -204,7 +204,7 @@ export function* incrementalPlan(
       const outer = nested.whole
         ? nested.outer
         : restrictedQuery(nested.outer, nested.outerShape, withNulls, KEYS_TABLE, typesOf(nested.outerShape));
-      const sql = outer.replaceAll(STATE, stateTable(dtName));
+      const sql = executable(nested, outer, stateTable(dtName));
       return translateSql(sql, family, { now: work.now }).text;
     }
     if (union) {

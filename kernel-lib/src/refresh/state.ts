@@ -8,7 +8,8 @@ import { refreshMetadata } from '../catalog/refresh-metadata.js';
 import { dialectOf } from '../dialect/index.js';
 import { dtKeyCondition, KEYS_TABLE, restrictedQuery } from '../plan/incremental.js';
 import { type LinearPlan, stateSelectSql, stateTable, stateTableName } from '../plan/linear.js';
-import { innerKeyColumns, type NestedPlan, outerKeysSql, STATE, stateSql } from '../plan/nested.js';
+import { executable, innerKeyColumns, type NestedPlan, outerKeysSql, stateSql } from '../plan/nested.js';
+import { OLD_ROWS, outerJoinKeysSql } from '../plan/nested-outer.js';
 import type { QueryShape } from '../plan/shape.js';
 import type { Strategy } from '../plan/strategy.js';
 import { expandLateralAliases as plannedQuery } from '../sql/select-rewrite.js';
@@ -58,7 +59,8 @@ export function recomputeStateSteps(
 /**
  * An aggregate or join over an aggregating subquery (plan/nested.ts): KEYS_TABLE holds the subquery's keys a
  * change touched. Their state rows are recomputed, and KEYS_TABLE is replaced by the outer keys the change
- * touched, found before and after (plan/nested.ts `outerKeysSql`) — the DT's groups to recompute. `bind`
+ * touched, found before and after (plan/nested.ts `outerKeysSql`), or around an outer join once, from the
+ * kept rows as they were and as they are (plan/nested-outer.ts) — the DT's groups to recompute. `bind`
  * translates a statement and binds the position the changes are read after.
  */
 export function nestedStateSteps(
@@ -75,7 +77,7 @@ export function nestedStateSteps(
 ): RefreshStep[] {
   const state = stateTable(work.dt.name);
   const sources = work.dt.sources.map((s) => s.name);
-  const sql = (text: string) => nested.bind(text.replaceAll(STATE, state));
+  const sql = (text: string) => nested.bind(executable(plan, text, state));
   const variants = nested.nullKeys ? [false, true] : [false];
   const recompute = (nested.touched ? variants : []).flatMap((withNulls) => {
     const rows = restrictedQuery(plan.inner.text, plan.inner.shape, withNulls);
@@ -100,15 +102,15 @@ export function nestedStateSteps(
   if (plan.whole) return recompute;
   const outer = 'dtlab_outer_keys';
   const touched = variants.map((v) => `(${dtKeyCondition(innerKeyColumns(plan), [], v)})`).join(' OR ');
-  const outerKeys = sql(outerKeysSql(plan, family, nested.changed, touched));
   // The outer keys read the kept rows and the changes of the tables joined to them.
   const joined = plan.outerShape.tables.map((t) => t.name).filter((t) => nested.changed.has(t));
   const reads = [state, KEYS_TABLE, ...new Set(joined)];
+  const at = { state, touched, reads, outer };
+  const collect = plan.outerJoined
+    ? outerJoinedKeySteps(family, plan, nested, recompute, at)
+    : beforeAndAfterKeySteps(family, plan, nested, recompute, at);
   return [
-    run('drop the outer keys', `DROP TABLE IF EXISTS ${outer}`, [], [outer]),
-    run('collect the outer keys before', `CREATE TEMP TABLE ${outer} AS ${outerKeys}`, reads, [outer]),
-    ...recompute,
-    run('collect the outer keys after', `INSERT INTO ${outer} ${outerKeys}`, reads, [outer]),
+    ...collect,
     run('drop the subquery keys', `DROP TABLE ${KEYS_TABLE}`, [], [KEYS_TABLE]),
     run(
       'keep the outer keys as the affected keys',
@@ -117,6 +119,80 @@ export function nestedStateSteps(
       [KEYS_TABLE],
     ),
     run('drop the outer keys', `DROP TABLE ${outer}`, [], [outer]),
+  ];
+}
+
+interface KeyStepsAt {
+  state: string;
+  /** Selects the kept rows of the touched subquery keys (over columns c1…cn). */
+  touched: string;
+  reads: string[];
+  /** The table the outer keys are collected in. */
+  outer: string;
+}
+
+type NestedChange = {
+  touched: boolean;
+  changed: ReadonlyMap<string, string[]>;
+  bind: (sql: string) => string;
+};
+
+/** Joined by inner or comma joins: the outer keys collected before the kept rows are recomputed and after. */
+function beforeAndAfterKeySteps(
+  family: SqlFamily,
+  plan: NestedPlan,
+  nested: NestedChange,
+  recompute: RefreshStep[],
+  at: KeyStepsAt,
+): RefreshStep[] {
+  const { outer, reads } = at;
+  const keys = nested.bind(
+    executable(plan, outerKeysSql(plan, family, nested.changed, at.touched), at.state),
+  );
+  return [
+    run('drop the outer keys', `DROP TABLE IF EXISTS ${outer}`, [], [outer]),
+    run('collect the outer keys before', `CREATE TEMP TABLE ${outer} AS ${keys}`, reads, [outer]),
+    ...recompute,
+    run('collect the outer keys after', `INSERT INTO ${outer} ${keys}`, reads, [outer]),
+  ];
+}
+
+/**
+ * Around an outer join (plan/nested-outer.ts): the touched kept rows are set aside, recomputed, and the outer
+ * keys collected once from them as they were and as they are.
+ */
+function outerJoinedKeySteps(
+  family: SqlFamily,
+  plan: NestedPlan,
+  nested: NestedChange,
+  recompute: RefreshStep[],
+  at: KeyStepsAt,
+): RefreshStep[] {
+  const { state, touched, outer } = at;
+  const moved = nested.touched ? { touched } : undefined;
+  const keys = nested.bind(executable(plan, outerJoinKeysSql(plan, family, nested.changed, moved), state));
+  const aside = nested.touched
+    ? [
+        run('drop the old subquery rows', `DROP TABLE IF EXISTS ${OLD_ROWS}`, [], [OLD_ROWS]),
+        run(
+          'set aside the subquery rows of the keys',
+          `CREATE TEMP TABLE ${OLD_ROWS} AS SELECT * FROM ${state} WHERE ${touched}`,
+          [state, KEYS_TABLE],
+          [OLD_ROWS],
+        ),
+      ]
+    : [];
+  return [
+    ...aside,
+    ...recompute,
+    run('drop the outer keys', `DROP TABLE IF EXISTS ${outer}`, [], [outer]),
+    run(
+      'collect the outer keys along the join keys, from the old and new subquery rows',
+      `CREATE TEMP TABLE ${outer} AS ${keys}`,
+      [...at.reads, ...(nested.touched ? [OLD_ROWS] : [])],
+      [outer],
+    ),
+    ...(nested.touched ? [run('drop the old subquery rows', `DROP TABLE ${OLD_ROWS}`, [], [OLD_ROWS])] : []),
   ];
 }
 

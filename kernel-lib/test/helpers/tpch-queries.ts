@@ -5,7 +5,8 @@
  * keys (grouped and whole-table, COUNT/SUM/AVG/MIN/MAX/COUNT(DISTINCT), HAVING), LEFT JOINs, chains of
  * LEFT / RIGHT / FULL joins (rows, and groups keyed by any side), projections
  * (also DISTINCT), subqueries (IN, EXISTS, NOT EXISTS, correlated scalar), CTEs, set operations (UNION [ALL],
- * EXCEPT, INTERSECT), aggregates over aggregating subqueries in FROM, `SELECT *` and views (tpchViews()). Changes: inserts (with NULLs),
+ * EXCEPT, INTERSECT), aggregates over aggregating subqueries in FROM, aggregating subqueries outer-joined to a
+ * table, `SELECT *` and views (tpchViews()). Changes: inserts (with NULLs),
  * updates of keys, measures and categories (also to NULL), deletes. Pure: the seed decides everything.
  */
 import { random } from '../../src/tpch/simulator.js';
@@ -275,6 +276,29 @@ function derivedQuery(rnd: Rng): GeneratedQuery {
 }
 
 /**
+ * An aggregating subquery outer-joined to the table its key refers to, either way round (plan/nested-outer.ts):
+ * rows, or groups keyed by the table's key.
+ */
+function outerAggregate(rnd: Rng): GeneratedQuery {
+  const pick = pickOf(rnd);
+  const [a, ac, b, bc] = pick(EDGES);
+  const [ta, tb] = [ALIAS[a] as string, ALIAS[b] as string];
+  const m = ref(measure(rnd, [a]));
+  const inner = `SELECT ${ta}.${ac} AS k, COUNT(*) AS cnt, SUM(${m}) AS total FROM ${a} ${ta} GROUP BY ${ta}.${ac}`;
+  const join = pick(['LEFT JOIN', 'RIGHT JOIN', 'FULL JOIN']);
+  const sides = [`${b} ${tb}`, `(${inner}) x`];
+  if (rnd() < 0.5) sides.reverse();
+  const from = `${sides[0]} ${join} ${sides[1]} ON x.k = ${tb}.${bc}`;
+  return {
+    family: `outer join around an aggregate (${join})`,
+    sql:
+      rnd() < 0.3
+        ? `SELECT ${tb}.${bc} AS k0, COUNT(x.k) AS n, SUM(x.total) AS s FROM ${from} GROUP BY ${tb}.${bc}`
+        : `SELECT ${tb}.${bc} AS p0, x.k, x.cnt, x.total FROM ${from}`,
+  };
+}
+
+/**
  * A query over an earlier generated DT `g<j>` (which the caller creates first): its rows grouped by its first
  * column, or counted, or filtered.
  */
@@ -333,6 +357,7 @@ const FAMILIES: [number, (rnd: Rng) => GeneratedQuery][] = [
   [2, setOpQuery],
   [1, derivedQuery],
   [1, windowed],
+  [1, outerAggregate],
 ];
 
 /** `count` queries from `seed`; query i is meant to be DT `g<i>` (a DT over a DT reads an earlier one). */
