@@ -44,7 +44,7 @@ if (!db || db.startsWith('--')) {
   console.error('--db needs a database: duckdb | pglite | postgres://user@host:port/db');
   process.exit(2);
 }
-const asked = args.filter((a, i) => a !== '--print' && i !== dbAt && i !== dbAt + 1);
+const asked = args.filter((a, i) => a !== '--print' && (dbAt < 0 || (i !== dbAt && i !== dbAt + 1)));
 const lessons = asked.length
   ? asked
   : readdirSync(path.join(root, 'content'))
