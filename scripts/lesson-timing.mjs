@@ -7,9 +7,12 @@
  * (lesson < 60 s, median cell < 300 ms, no cell > 10 s). Uses this checkout's kernel-lib/dist (build it
  * first: `npm run build -w kernel-lib` or scripts/setup.sh).
  *
- *   node scripts/lesson-timing.mjs [--print] [lesson …]   (default: every lesson in content/)
+ *   node scripts/lesson-timing.mjs [--print] [--db SPEC] [lesson …]   (default: every lesson in content/)
  *
- * --print also prints each cell's text output.
+ * --print also prints each cell's text output. --db times the lessons on another database, as the DT Lab
+ * kernel runs them: `pglite` (in memory; the kernel's default) or `postgres://user@host:port/db` (an EMPTY
+ * database: each lesson starts by dropping what the previous one left in its schema). Default: duckdb (in
+ * memory), as the page runtime.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -33,23 +36,47 @@ const median = (xs) => {
 };
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 
-const print = process.argv.includes('--print');
-const asked = process.argv.slice(2).filter((a) => a !== '--print');
+const args = process.argv.slice(2);
+const print = args.includes('--print');
+const dbAt = args.indexOf('--db');
+const db = dbAt >= 0 ? args[dbAt + 1] : 'duckdb';
+if (!db || db.startsWith('--')) {
+  console.error('--db needs a database: duckdb | pglite | postgres://user@host:port/db');
+  process.exit(2);
+}
+const asked = args.filter((a, i) => a !== '--print' && (dbAt < 0 || (i !== dbAt && i !== dbAt + 1)));
 const lessons = asked.length
   ? asked
   : readdirSync(path.join(root, 'content'))
       .filter((f) => /^scenario-.*\.md$/.test(f))
       .map((f) => f.replace(/\.md$/, ''));
 let failed = false;
+/** A PostgreSQL database's current schema and dtlab, emptied: each lesson starts on a fresh database. */
+async function emptySchema(spec) {
+  const backend = await openBackend(spec);
+  try {
+    const { rows } = await backend.query('SELECT current_schema()');
+    const schema = String(rows[0][0]).replaceAll('"', '""');
+    for (const sql of [
+      'DROP SCHEMA IF EXISTS dtlab CASCADE',
+      `DROP SCHEMA IF EXISTS "${schema}" CASCADE`,
+      `CREATE SCHEMA "${schema}"`,
+    ])
+      await backend.query(sql);
+  } finally {
+    await backend.close();
+  }
+}
 for (const lesson of lessons) {
   const cells = cellsOf(readFileSync(path.join(root, 'content', `${lesson}.md`), 'utf8'));
+  if (db.startsWith('postgres')) await emptySchema(db);
   const session = new MagicSession({
-    open: async () => openBackend('duckdb'),
-    defaultSpec: 'duckdb',
+    open: async (spec) => openBackend(spec),
+    defaultSpec: db,
     ...(TPCH_END === undefined ? {} : { start: TPCH_END }),
   });
   const times = [];
-  console.log(`# ${lesson}: ${cells.length} cells`);
+  console.log(`# ${lesson} on ${db.replace(/:[^:@/]*@/, ':***@')}: ${cells.length} cells`);
   for (const [i, cell] of cells.entries()) {
     const t0 = performance.now();
     let error = '';
