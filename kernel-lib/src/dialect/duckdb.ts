@@ -67,6 +67,7 @@ export const duckdbDialect: Dialect = {
     `(CASE WHEN typeof(${sum}) LIKE 'DECIMAL%' THEN CAST(CAST(replace(CAST(${sum} AS VARCHAR), '.', '') AS HUGEINT) AS DOUBLE) / (${count} * (10 ** length(split_part(CAST(${sum} AS VARCHAR), '.', 2)))) ELSE CAST(${sum} AS DOUBLE) / ${count} END)`,
   avgFollowsScale: false,
   distinctInScan: false,
+  measurePreamble: [],
   flatten: duckdbFlatten,
   functions: duckdbFunctions,
   types: { decimal: 'DECIMAL', double: 'DOUBLE', binary: 'BLOB' },

@@ -85,6 +85,7 @@ export const postgresDialect: Dialect = {
   // … whose scale follows the dividend's display scale (plan/avg-scale.ts).
   avgFollowsScale: true,
   distinctInScan: false,
+  measurePreamble: ['SET LOCAL jit_inline_above_cost = -1'],
   reinstallLockTimeout: { set: "SET LOCAL lock_timeout = '2s'", reset: 'SET LOCAL lock_timeout TO DEFAULT' },
   flatten: postgresFlatten,
   functions: postgresFunctions,
