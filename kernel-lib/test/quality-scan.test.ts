@@ -6,7 +6,7 @@
  * counts made here on random data with NULLs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { quoteIdent } from '../src/backends/backend.js';
+import { quoteIdent, type Value } from '../src/backends/backend.js';
 import { ManualClock } from '../src/clock.js';
 import { dialectOf } from '../src/dialect/index.js';
 import { Engine } from '../src/engine/engine.js';
@@ -70,6 +70,26 @@ describe.each(BACKEND_KINDS)('data metric evaluation shape on %s', (kind) => {
       statements.push(sql);
       return query(sql, params);
     };
+    // Also inside transactions (the scan runs in one after the dialect's measurePreamble).
+    const transaction = backend.transaction.bind(backend);
+    backend.transaction = (fn, options) =>
+      transaction((tx) => {
+        const txQuery = tx.query.bind(tx);
+        return fn({
+          ...(tx.defer
+            ? {
+                defer: (sql: string, params?: Value[]) => {
+                  statements.push(sql);
+                  tx.defer?.(sql, params);
+                },
+              }
+            : {}),
+          query: (sql, params) => {
+            statements.push(sql);
+            return txQuery(sql, params);
+          },
+        });
+      }, options);
   });
   afterAll(async () => {
     await engine?.close();
@@ -89,6 +109,11 @@ describe.each(BACKEND_KINDS)('data metric evaluation shape on %s', (kind) => {
     // set: (a), (a, b), (s), (b, s).
     const [only, ...more] = reading('shape_t');
     expect(more).toEqual([]);
+    // Right after the dialect's settings for it, in its transaction (PostgreSQL: no JIT inlining).
+    const preamble = dialectOf(backend.family).measurePreamble;
+    const at = statements.indexOf(only as string);
+    expect(statements.slice(at - preamble.length, at)).toEqual(preamble);
+    if (backend.family === 'postgres') expect(preamble).toContain('SET LOCAL jit_inline_above_cost = -1');
     expect(scans(only as string, 'shape_t')).toBe(dialectOf(backend.family).distinctInScan ? 1 : 1 + 4);
     const v = (name: string) =>
       ev.metrics.find(

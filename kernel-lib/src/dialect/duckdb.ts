@@ -68,6 +68,7 @@ export const duckdbDialect: Dialect = {
   nullsFirst: () => false,
   avgFollowsScale: false,
   distinctInScan: false,
+  measurePreamble: [],
   flatten: duckdbFlatten,
   functions: duckdbFunctions,
   types: { decimal: 'DECIMAL', double: 'DOUBLE', binary: 'BLOB' },

@@ -86,6 +86,7 @@ export const postgresDialect: Dialect = {
   nullsFirst: (descending) => descending,
   avgFollowsScale: true,
   distinctInScan: false,
+  measurePreamble: ['SET LOCAL jit_inline_above_cost = -1'],
   reinstallLockTimeout: { set: "SET LOCAL lock_timeout = '2s'", reset: 'SET LOCAL lock_timeout TO DEFAULT' },
   flatten: postgresFlatten,
   functions: postgresFunctions,

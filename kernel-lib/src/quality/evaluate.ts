@@ -1,7 +1,9 @@
 /**
  * One evaluation of a table's data metric functions at one instant of the lesson clock: every system metric
- * in one scan (one statement, quality/plan.ts: with one hashed GROUP BY per distinct column set on PostgreSQL), each custom one in its own query, failing-row samples for violated expectations, then the
- * results, the table's score (with its DT expectations' latest results) and one `quality` event.
+ * in one statement (quality/plan.ts: the scan, with one hashed GROUP BY per distinct column set; after the
+ * dialect's `measurePreamble`, in its transaction), each custom one in its own query, failing-row samples
+ * for violated expectations, then the results, the table's score (with its DT expectations' latest
+ * results) and one `quality` event.
  */
 import {
   type Backend,
@@ -131,7 +133,16 @@ export async function evaluateTable(
       })),
     dialectOf(db.family).distinctInScan,
   );
-  const [row] = await run(plan.sql);
+  // The scan, after the dialect's settings for it (in one transaction where there are some).
+  const preamble = dialectOf(db.family).measurePreamble;
+  const scanText = translateSql(plan.sql, db.family, { now: at.now }).text;
+  const [row] =
+    preamble.length === 0
+      ? (await db.query(scanText)).rows
+      : await db.transaction(async (tx) => {
+          for (const s of preamble) await exec(tx, s);
+          return (await tx.query(scanText)).rows;
+        });
   const rows = num(row?.[0]);
   for (const r of plan.reads) values.set(r.referenceId, num(row?.[r.column]));
   for (const a of assocs.filter((x) => x.schema === 'PUBLIC')) {

@@ -66,8 +66,13 @@ const NUM: readonly TypeClass[] = ['numeric'];
 const KEYS: readonly TypeClass[] = ['numeric', 'string', 'temporal'];
 
 const pct = (count: string) => `CASE WHEN COUNT(*) = 0 THEN 0 ELSE 100.0 * (${count}) / COUNT(*) END`;
-/** Blank: '' or only spaces. TRIM only where the first character is a space (TRIM of every row cost 2x). */
-const isBlank = (c: string) => `(${c} = '' OR (ASCII(${c}) = 32 AND TRIM(${c}) = ''))`;
+/**
+ * Blank: '' or only spaces. TRIM only where the first and the last character are spaces (TRIM of every row
+ * cost 2x), tested with LIKE: prefix and suffix tests that neither family casts or copies the value for (ASCII
+ * of a CHAR(n) column cast every row to text on PostgreSQL: 1.5 s against 0.9 s at SF 1 for l_shipmode; on
+ * DuckDB-WASM 1.1 s against 0.8 s for l_comment, whose values often start with a space).
+ */
+const isBlank = (c: string) => `(${c} = '' OR (${c} LIKE ' %' AND ${c} LIKE '% ' AND TRIM(${c}) = ''))`;
 const blank = (c: string) => `COUNT(CASE WHEN ${isBlank(c)} THEN 1 END)`;
 const notNull = (cols: string[]) => cols.map((c) => `${c} IS NOT NULL`).join(' AND ');
 /** One value of several columns together (a row value: NULL fields compare equal under DISTINCT). */

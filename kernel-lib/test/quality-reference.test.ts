@@ -1,0 +1,133 @@
+/**
+ * Every system data metric function, as the one-statement evaluation measures it (quality/plan.ts, the
+ * expressions of quality/metrics.ts), equals a plain reference query written here from its definition, on
+ * seeded random data with NULLs, blanks ('', spaces only, spaces around text), duplicates and multi-column
+ * keys, on the three backends. The evaluation's forms are chosen for speed (LIKE before TRIM, one GROUP BY
+ * per distinct column set, …); this holds them to the plain meaning.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Value } from '../src/backends/backend.js';
+import { ManualClock } from '../src/clock.js';
+import { Engine } from '../src/engine/engine.js';
+import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
+
+/** A seeded generator (mulberry32), so a failure can be replayed. */
+function rng(seed: number) {
+  let x = seed;
+  return () => {
+    x = (x + 0x6d2b79f5) | 0;
+    let t = Math.imul(x ^ (x >>> 15), 1 | x);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const TEXTS = ['', ' ', '   ', ' x', 'x ', ' x ', 'x', 'y', 'x y', '  y  '];
+const NOW = Date.UTC(2026, 0, 5, 12, 0, 0);
+
+/** Metric use → reference query over ref_t (one value; the table is renamed per seed). */
+const REFERENCE: [string, string][] = [
+  ['NULL_COUNT ON (s)', 'SELECT COUNT(*) FROM ref_t WHERE s IS NULL'],
+  ['NULL_COUNT ON (a)', 'SELECT COUNT(*) FROM ref_t WHERE a IS NULL'],
+  [
+    'NULL_PERCENT ON (n)',
+    'SELECT 100.0 * (SELECT COUNT(*) FROM ref_t WHERE n IS NULL) / (SELECT COUNT(*) FROM ref_t)',
+  ],
+  ['BLANK_COUNT ON (s)', "SELECT COUNT(*) FROM ref_t WHERE TRIM(s) = ''"],
+  ['BLANK_COUNT ON (c)', "SELECT COUNT(*) FROM ref_t WHERE TRIM(c) = ''"],
+  [
+    'BLANK_PERCENT ON (s)',
+    "SELECT 100.0 * (SELECT COUNT(*) FROM ref_t WHERE TRIM(s) = '') / (SELECT COUNT(*) FROM ref_t)",
+  ],
+  [
+    'DUPLICATE_COUNT ON (a)',
+    'SELECT (SELECT COUNT(*) FROM ref_t) - (SELECT COUNT(*) FROM (SELECT DISTINCT a FROM ref_t) AS d)',
+  ],
+  [
+    'DUPLICATE_COUNT ON (a, b)',
+    'SELECT (SELECT COUNT(*) FROM ref_t) - (SELECT COUNT(*) FROM (SELECT DISTINCT a, b FROM ref_t) AS d)',
+  ],
+  [
+    'DUPLICATE_COUNT ON (s)',
+    'SELECT (SELECT COUNT(*) FROM ref_t) - (SELECT COUNT(*) FROM (SELECT DISTINCT s FROM ref_t) AS d)',
+  ],
+  ['UNIQUE_COUNT ON (a)', 'SELECT COUNT(*) FROM (SELECT DISTINCT a FROM ref_t WHERE a IS NOT NULL) AS d'],
+  [
+    'UNIQUE_COUNT ON (a, b)',
+    'SELECT COUNT(*) FROM (SELECT DISTINCT a, b FROM ref_t WHERE a IS NOT NULL AND b IS NOT NULL) AS d',
+  ],
+  [
+    'UNIQUE_COUNT ON (b, s)',
+    'SELECT COUNT(*) FROM (SELECT DISTINCT b, s FROM ref_t WHERE b IS NOT NULL AND s IS NOT NULL) AS d',
+  ],
+  ['ROW_COUNT ON ()', 'SELECT COUNT(*) FROM ref_t'],
+  [
+    "ACCEPTED_VALUES ON (s, s -> s IN ('x', 'y'))",
+    "SELECT COUNT(*) FROM ref_t WHERE s IS NOT NULL AND s NOT IN ('x', 'y')",
+  ],
+  ['AVG ON (n)', 'SELECT AVG(n) FROM ref_t'],
+  ['MIN ON (n)', 'SELECT MIN(n) FROM ref_t'],
+  ['MAX ON (a)', 'SELECT MAX(a) FROM ref_t'],
+  ['STDDEV ON (n)', 'SELECT STDDEV_SAMP(n) FROM ref_t'],
+];
+
+describe.each(BACKEND_KINDS)('every system metric against a reference query on %s', (kind) => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await Engine.open(await freshBackend(kind), { clock: new ManualClock(NOW) });
+  });
+  afterAll(async () => {
+    await engine?.close();
+  });
+
+  const one = async (sql: string): Promise<Value> => (await engine.execute(sql))[0]?.rows[0]?.[0] ?? null;
+  const num = (v: Value) => (v === null ? null : Number(v));
+
+  it.each([7, 8])('seed %i: each value equals its reference', async (seed) => {
+    const next = rng(seed);
+    const maybe = <T>(v: T, p = 0.15): T | null => (next() < p ? null : v);
+    const lit = (v: string | number | null) =>
+      v === null ? 'NULL' : typeof v === 'number' ? String(v) : `'${v}'`;
+    const rows = Array.from({ length: 400 }, () => {
+      const text = TEXTS[Math.floor(next() * TEXTS.length)] as string;
+      const day = Math.floor(next() * 30);
+      return [
+        maybe(Math.floor(next() * 60)),
+        maybe(Math.floor(next() * 4)),
+        maybe(text),
+        maybe(text.trim() === '' ? text : text.slice(0, 4)),
+        maybe(Math.round(next() * 100000) / 100 - 300),
+        maybe(`2026-01-${String(1 + (day % 4)).padStart(2, '0')} 0${day % 10}:00:00`),
+      ].map(lit);
+    });
+    const table = `ref_${seed}`;
+    const on = (sql: string) => sql.replaceAll('ref_t', table);
+    await engine.execute(`CREATE TABLE ${table} (a INTEGER, b INTEGER, s VARCHAR(8), c CHAR(4), n NUMERIC(12, 2), t TIMESTAMP);
+      INSERT INTO ${table} VALUES ${rows.map((r) => `(${r.join(', ')})`).join(', ')};
+      ALTER TABLE ${table} ADD ${[...REFERENCE.map(([u]) => u), 'FRESHNESS ON (t)']
+        .map((u) => `DATA METRIC FUNCTION SNOWFLAKE.CORE.${u}`)
+        .join(', ')}`);
+    const ev = await engine.quality.measure(table);
+    const value = (use: string) =>
+      ev.metrics.find(
+        (m) => `${m.metric.replace('SNOWFLAKE.CORE.', '')} ON (${m.arguments.join(', ')})` === use,
+      )?.value;
+    for (const [use, sql] of REFERENCE) {
+      const want = num(await one(on(sql)));
+      const got = value(use);
+      // AVG, STDDEV and the percentages are doubles in the result: equal to the reference as a double.
+      expect([use, got], sql).toEqual([use, want]);
+    }
+    // FRESHNESS: seconds from the latest t to the lesson clock's now.
+    const latest = Date.parse(
+      `${String(await one(on('SELECT CAST(MAX(t) AS VARCHAR) FROM ref_t'))).replace(' ', 'T')}Z`,
+    );
+    expect(value('FRESHNESS ON (t)')).toBe((NOW - latest) / 1000);
+    expect(ev.rows).toBe(rows.length);
+    // The data has what the metrics are about.
+    expect(num(await one(on("SELECT COUNT(*) FROM ref_t WHERE TRIM(s) = '' AND s <> ''")))).toBeGreaterThan(
+      0,
+    );
+    expect(value('DUPLICATE_COUNT ON (a, b)')).toBeGreaterThan(0);
+  });
+});
