@@ -24,6 +24,23 @@ const T_SETUP = [
 
 const WINDOW_DTS: DtSpec[] = [
   [
+    'w_sub',
+    'SELECT id, rn FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY d DESC, id) AS rn FROM t) x WHERE rn <= 3',
+  ],
+  ['w_coalesce', 'SELECT id, COALESCE(d, 0) AS cd, RANK() OVER (ORDER BY COALESCE(d, 0) DESC) AS r FROM t'],
+  [
+    'q_where',
+    'SELECT id, d, v FROM t WHERE v IS NOT NULL QUALIFY DENSE_RANK() OVER (ORDER BY d NULLS FIRST) <= 2',
+  ],
+  [
+    'w_cte',
+    'WITH u AS (SELECT id, d, v FROM t WHERE d > 0) SELECT id, d, SUM(v) OVER (ORDER BY d) AS s FROM u',
+  ],
+  [
+    'w_union_under',
+    'SELECT k, RANK() OVER (ORDER BY k) AS r FROM (SELECT d AS k FROM t UNION ALL SELECT v FROM t) u',
+  ],
+  [
     'w_desc_nf',
     'SELECT id, d, ROW_NUMBER() OVER (ORDER BY d DESC NULLS FIRST, id) AS rn, SUM(v) OVER (ORDER BY d DESC NULLS FIRST, id) AS run FROM t',
   ],
@@ -162,6 +179,19 @@ describe.each(BACKEND_KINDS)('adversarial windows without PARTITION BY on %s', (
 // ---------------------------------------------------------------- outer joins around an aggregating subquery
 const PER_K = '(SELECT k, COUNT(*) AS n, SUM(v) AS s FROM a GROUP BY k)';
 const NESTED_DTS: DtSpec[] = [
+  ['o_right_anti', `SELECT b.k, b.w FROM ${PER_K} r RIGHT JOIN b ON r.k = b.k WHERE r.k IS NULL`],
+  [
+    'o_full_anti',
+    `SELECT b.k, r.k AS rk FROM b FULL JOIN ${PER_K} r ON r.k = b.k WHERE b.k IS NULL OR r.k IS NULL`,
+  ],
+  [
+    'plain_chain_anti',
+    'SELECT b.k FROM b LEFT JOIN a ON a.k = b.k LEFT JOIN b b2 ON b2.w = a.g WHERE b2.k IS NULL',
+  ],
+  [
+    'plain_count',
+    'SELECT b.k, COUNT(a.k) AS c FROM b LEFT JOIN a ON a.k = b.k WHERE a.v IS NULL OR a.v > 0 GROUP BY b.k',
+  ],
   [
     'o_multi_on',
     'SELECT b.k, b.w, r.s FROM b LEFT JOIN (SELECT k, g, SUM(v) AS s FROM a GROUP BY k, g) r ON r.k = b.k AND r.g = b.w',
