@@ -23,6 +23,23 @@ const T_SETUP = [
 ];
 
 const WINDOW_DTS: DtSpec[] = [
+  [
+    'w_frame_uf',
+    'SELECT id, d, SUM(v) OVER (ORDER BY d, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 FOLLOWING) AS s FROM t',
+  ],
+  [
+    'w_frame_cf',
+    'SELECT id, d, SUM(v) OVER (ORDER BY d RANGE BETWEEN CURRENT ROW AND 1 FOLLOWING) AS s FROM t',
+  ],
+  [
+    'w_nth',
+    'SELECT id, d, NTH_VALUE(id, 2) OVER (ORDER BY d, id) AS n2, LAST_VALUE(id) OVER (ORDER BY d, id) AS lv FROM t',
+  ],
+  ['w_filter', 'SELECT id, d, COUNT(*) FILTER (WHERE v > 0) OVER (ORDER BY d) AS c FROM t'],
+  [
+    'w_cast_key',
+    'SELECT id, CAST(d AS VARCHAR) AS ds, RANK() OVER (ORDER BY CAST(d AS VARCHAR)) AS r FROM t',
+  ],
   // Negative offsets read the other side (found broken, see below).
   ['w_lag_neg', 'SELECT id, d, LAG(id, -1) OVER (ORDER BY d, id) AS nx FROM t'],
   ['w_lead_neg', 'SELECT id, d, LEAD(id, -2, 0) OVER (ORDER BY d DESC, id) AS pv FROM t'],
@@ -352,6 +369,25 @@ describe.each(BACKEND_KINDS)('adversarial outer joins around an aggregating subq
 
 // ---------------------------------------------------------------- declared key types over other strategies
 const DECL_DTS: DtSpec[] = [
+  // Every ts of the writes falls on one date: the declared DATE merges the tail's ORDER BY keys.
+  [
+    'k_tail_date',
+    'SELECT ts, RANK() OVER (ORDER BY ts) AS r, COUNT(*) OVER (ORDER BY ts) AS c FROM t',
+    undefined,
+    'ts DATE, r BIGINT, c BIGINT',
+  ],
+  [
+    'k_tail_lead',
+    'SELECT ts, id, LEAD(id) OVER (ORDER BY ts DESC, id) AS nx FROM t',
+    undefined,
+    'ts DATE, id INTEGER, nx INTEGER',
+  ],
+  [
+    'k_anti',
+    'SELECT c.rank_key FROM c LEFT JOIN t ON t.cid = c.cid WHERE t.id IS NULL',
+    undefined,
+    'rank_key SMALLINT',
+  ],
   [
     'k_date_ts',
     'SELECT ts, COUNT(*) AS n, SUM(v) AS s FROM t GROUP BY ts',
