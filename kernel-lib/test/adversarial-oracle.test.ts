@@ -220,6 +220,14 @@ describe.each(BACKEND_KINDS)('adversarial windows without PARTITION BY on %s', (
 // ---------------------------------------------------------------- outer joins around an aggregating subquery
 const PER_K = '(SELECT k, COUNT(*) AS n, SUM(v) AS s FROM a GROUP BY k)';
 const NESTED_DTS: DtSpec[] = [
+  // Other anti-joins, and NOT IN over a subquery that may yield a NULL (then no row passes).
+  ['not_exists', 'SELECT b.k, b.w FROM b WHERE NOT EXISTS (SELECT 1 FROM a WHERE a.k = b.k)'],
+  ['not_in', 'SELECT b.k, b.w FROM b WHERE b.k NOT IN (SELECT k FROM a)'],
+  ['in_having', 'SELECT b.k, b.w FROM b WHERE b.k IN (SELECT k FROM a GROUP BY k HAVING SUM(v) > 0)'],
+  [
+    'exists_left',
+    'SELECT b.k, r.s FROM b LEFT JOIN (SELECT k, SUM(v) AS s FROM a GROUP BY k) r ON r.k = b.k WHERE EXISTS (SELECT 1 FROM a a2 WHERE a2.g = b.w)',
+  ],
   ['o_right_anti', `SELECT b.k, b.w FROM ${PER_K} r RIGHT JOIN b ON r.k = b.k WHERE r.k IS NULL`],
   [
     'o_full_anti',
