@@ -381,6 +381,12 @@ describe.each(BACKEND_KINDS)('adversarial outer joins around an aggregating subq
 
 // ---------------------------------------------------------------- declared key types over other strategies
 const DECL_DTS: DtSpec[] = [
+  [
+    'k_tail_text',
+    'SELECT s, DENSE_RANK() OVER (ORDER BY s DESC) AS r FROM t',
+    undefined,
+    's VARCHAR(1), r BIGINT',
+  ],
   // Every ts of the writes falls on one date: the declared DATE merges the tail's ORDER BY keys.
   [
     'k_tail_date',
