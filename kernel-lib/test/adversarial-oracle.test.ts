@@ -26,6 +26,10 @@ const T_SETUP = [
 
 const WINDOW_DTS: DtSpec[] = [
   [
+    'w_qualified',
+    'SELECT t.d, t.id, RANK() OVER (ORDER BY d DESC) AS r, LAG(t.id, 0) OVER (ORDER BY t.d DESC) AS same FROM t',
+  ],
+  [
     'w_frame_uf',
     'SELECT id, d, SUM(v) OVER (ORDER BY d, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 FOLLOWING) AS s FROM t',
   ],
