@@ -130,10 +130,18 @@ export function affectedKeysSql(
     if (!columns) continue;
     const own = given?.get(ref.name);
     const rows = own ? own.changed : changeRows(family, ref.name, columns);
-    const edits = [substitute(ref, rows), ...common(ref)];
-    // The changed side of a LEFT JOIN: only rows that match a change matter, so join it inner.
-    if (ref.join === 'left' && ref.joinSpan)
+    let edits = [substitute(ref, rows), ...common(ref)];
+    // The changed side of a LEFT JOIN: only rows that match a change matter, so join it inner. The WHERE
+    // clause is then taken as TRUE (a superset): a term on that side (`WHERE o.k IS NULL`) holds of the
+    // preserved row's NULL-extended row, not of the change rows it now matches or matched before.
+    if (ref.join === 'left' && ref.joinSpan) {
       edits.push({ start: ref.joinSpan[0], end: ref.joinSpan[1], text: 'JOIN' });
+      const w = shape.where;
+      if ('start' in w) {
+        edits = edits.filter((e) => e.end <= w.start || e.start >= w.end);
+        edits.push({ start: w.start, end: w.end, text: 'TRUE' });
+      }
+    }
     parts.push(part(edits));
   }
   for (const c of shape.conjuncts) {

@@ -58,8 +58,17 @@ function reachOf(n: Node): Reach {
     | undefined;
   if (!((spec?.orderby as unknown[] | null) ?? []).length)
     return { what, before: true, after: true, all: `${what} OVER () reads every row of the result` };
-  if (RANKING.has(fn) || fn === 'lag') return { what, before: true, after: false };
-  if (fn === 'lead') return { what, before: false, after: true };
+  if (RANKING.has(fn)) return { what, before: true, after: false };
+  if (fn === 'lag' || fn === 'lead') {
+    // The offset picks the side: LAG(x, -1) reads the next row, as LEAD(x) does.
+    const offset = ((n.args as Node | undefined)?.value as Node[] | undefined)?.[1];
+    const steps = offset === undefined ? 1 : offset.type === 'number' ? Number(offset.value) : Number.NaN;
+    if (Number.isNaN(steps))
+      return { what, before: true, after: true, all: `the offset of ${what} is not a constant` };
+    return (fn === 'lag') === steps >= 0
+      ? { what, before: true, after: false }
+      : { what, before: false, after: true };
+  }
   if (COUNTING.has(fn))
     return { what, before: true, after: true, all: `${what} reads the count of every row of the result` };
   if (n.type !== 'aggr_func' && !FRAMED.has(fn))
