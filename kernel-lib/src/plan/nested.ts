@@ -114,12 +114,19 @@ export function describeNested(
     return { reason: 'the subquery in FROM aggregates the whole table: it has no key to follow' };
   const columns = sub.columns as { expr: Node; as: string | null }[];
   let unnamed = false;
-  // The columns' names as the outer query reads them (those of an outer-joined subquery's table).
+  // The columns' names as the outer query reads them (those of an outer-joined subquery's table). The
+  // parser gives a name as written; unless it was quoted, the database folds it (`Total` is `total`).
+  const quoted = new Set(
+    significant(tokenize(innerText))
+      .filter((t) => t.kind === 'quoted')
+      .map(identifierName),
+  );
   const plain: string[] = [];
   const names = columns.map((c, i) => {
     const ref =
       c.expr.type === 'column_ref' ? (c.expr.column as { expr?: { value?: unknown } } | string) : undefined;
-    const name = c.as ?? (typeof ref === 'string' ? ref : ref?.expr?.value);
+    const written = c.as ?? (typeof ref === 'string' ? ref : ref?.expr?.value);
+    const name = typeof written === 'string' && !quoted.has(written) ? written.toLowerCase() : written;
     if (typeof name !== 'string') unnamed = true;
     plain.push(String(name).toLowerCase());
     return `c${i + 1}${typeof name === 'string' ? ` AS ${quoteIdent(name)}` : ''}`;
