@@ -9,18 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Value } from '../src/backends/backend.js';
 import { ManualClock } from '../src/clock.js';
 import { Engine } from '../src/engine/engine.js';
+import { random } from '../src/tpch/simulator.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
-
-/** A seeded generator (mulberry32), so a failure can be replayed. */
-function rng(seed: number) {
-  let x = seed;
-  return () => {
-    x = (x + 0x6d2b79f5) | 0;
-    let t = Math.imul(x ^ (x >>> 15), 1 | x);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TEXTS = ['', ' ', '   ', ' x', 'x ', ' x ', 'x', 'y', 'x y', '  y  '];
 const NOW = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -84,7 +74,7 @@ describe.each(BACKEND_KINDS)('every system metric against a reference query on %
   const num = (v: Value) => (v === null ? null : Number(v));
 
   it.each([7, 8])('seed %i: each value equals its reference', async (seed) => {
-    const next = rng(seed);
+    const next = random(seed);
     const maybe = <T>(v: T, p = 0.15): T | null => (next() < p ? null : v);
     const lit = (v: string | number | null) =>
       v === null ? 'NULL' : typeof v === 'number' ? String(v) : `'${v}'`;

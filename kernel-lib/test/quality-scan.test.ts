@@ -12,6 +12,7 @@ import { dialectOf } from '../src/dialect/index.js';
 import { Engine } from '../src/engine/engine.js';
 import { SYSTEM_METRICS } from '../src/quality/metrics.js';
 import { planMeasure } from '../src/quality/plan.js';
+import { random } from '../src/tpch/simulator.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
 
 const ALL = [
@@ -34,17 +35,6 @@ const ALL = [
   'MAX ON (b)',
   'STDDEV ON (b)',
 ];
-
-/** A seeded generator (mulberry32), so a failure can be replayed. */
-function rng(seed: number) {
-  let x = seed;
-  return () => {
-    x = (x + 0x6d2b79f5) | 0;
-    let t = Math.imul(x ^ (x >>> 15), 1 | x);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Row = [number | null, number | null, string | null];
 
@@ -128,7 +118,7 @@ describe.each(BACKEND_KINDS)('data metric evaluation shape on %s', (kind) => {
   });
 
   it('counts duplicates and uniques as a GROUP BY would, NULLs included, on random data', async () => {
-    const next = rng(14);
+    const next = random(14);
     const pick = (n: number) => (next() < 0.2 ? null : Math.floor(next() * n));
     const rows: Row[] = Array.from({ length: 300 }, () => {
       const s = pick(4);
