@@ -73,7 +73,7 @@ export const NESTED_OUTER_DTS: [string, string][] = [
   ['left_on_value', `SELECT b.k AS bk, r.k, r.n FROM b LEFT JOIN ${PER_K} r ON b.w = r.n AND r.s > 0`],
   [
     'left_cte',
-    'WITH t AS (SELECT k, SUM(v) AS s FROM a GROUP BY k) SELECT b.k, t.s FROM b LEFT JOIN t ON t.k = b.k',
+    'WITH t AS (SELECT k, SUM(v) AS s FROM a GROUP BY k) SELECT b.k, t.s FROM b LEFT JOIN t ON t.k = b.k WHERE b.w IS NOT NULL',
   ],
   ['left_view', 'SELECT x.g, x.n, b.k FROM vagg x LEFT JOIN b ON b.w = x.g'],
   [

@@ -98,7 +98,14 @@ export function affectedKeysSql(
     const edits: Edit[] = [];
     for (const other of shape.tables) {
       const columns = changed.get(other.name);
-      if (other === except || !columns || given?.has(other.name)) continue;
+      if (other === except || !columns) continue;
+      const rows = given?.get(other.name);
+      if (rows) {
+        // As for a table: its rows now and the rows a change took away (a LEFT JOIN's preserved row that
+        // lost its rows must still meet the optional side's new match, whose step is this one).
+        if (rows.new) edits.push(substitute(other, `${rows.new} UNION ALL ${rows.deleted ?? rows.changed}`));
+        continue;
+      }
       const cols = columns.map(quoteIdent).join(', ');
       edits.push(
         substitute(

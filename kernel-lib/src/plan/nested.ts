@@ -177,13 +177,6 @@ export function describeNested(
   const outer = outerJoined ? `${plan.head.slice(0, -1)}${ROWS}${plan.tail.slice(1)}` : outerOver(plan);
   const ast = analyzeQuery(outer, () => false).ast;
   if (!ast) return { reason: 'the query over the subquery in FROM could not be analysed' };
-  // An anti-join there (`r LEFT JOIN b … WHERE b.w IS NULL`) was found to go stale under random changes
-  // (adversarial-oracle.test.ts, seed -1212409543): until its keys are followed right, refreshed in full.
-  if (outerJoined && (ast as { where?: unknown }).where)
-    return {
-      reason:
-        'an outer join around an aggregating subquery in FROM with a WHERE clause is refreshed in full in this version',
-    };
   const outerShape = describeQuery(outer, ast, (t) =>
     t === STATE ? [] : t === ROWS ? plain : columnsOf?.(t),
   );
