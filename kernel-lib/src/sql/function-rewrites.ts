@@ -165,6 +165,10 @@ const REWRITES: Record<string, Rewrite> = {
   nvl2: (a) => (a.length === 3 ? `CASE WHEN ${a[0]} IS NOT NULL THEN ${a[1]} ELSE ${a[2]} END` : undefined),
   zeroifnull: (a) => (a.length === 1 ? `COALESCE(${a[0]}, 0)` : undefined),
   nullifzero: (a) => (a.length === 1 ? `NULLIF(${a[0]}, 0)` : undefined),
+  // Aggregates PostgreSQL lacks (COUNT_IF) or has only from version 16 (ANY_VALUE): a COUNT of an expression
+  // is maintained like any COUNT; MIN is one of the values ANY_VALUE may give, and the same on every backend.
+  count_if: (a) => (a.length === 1 ? `COUNT(CASE WHEN ${a[0]} THEN 1 END)` : undefined),
+  any_value: (a) => (a.length === 1 ? `MIN(${a[0]})` : undefined),
   div0: (a) => (a.length === 2 ? `CASE WHEN (${a[1]}) = 0 THEN 0 ELSE (${a[0]}) / (${a[1]}) END` : undefined),
   to_char: toChar,
   to_varchar: toChar,
