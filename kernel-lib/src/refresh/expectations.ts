@@ -4,8 +4,8 @@
  * DT those passing every DROP ROW / QUARANTINE expectation, into the quarantine those failing a QUARANTINE
  * one, less the copies discarded by review (plan/discards.ts); a failing FAIL UPDATE expectation fails the
  * refresh (the transaction rolls back, the previous contents stay). Incremental refreshes evaluate only the
- * rows they write. One `ExpectationRun` per refresh carries the counts to the history
- * (dtlab.expectation_results).
+ * rows they write. One `ExpectationRun` per refresh carries the counts to its history row (`counts()`,
+ * catalog/refresh-quality.ts; read as dtlab.expectation_results).
  */
 import {
   BackendError,
@@ -45,9 +45,6 @@ import type { OutputColumn } from '../plan/full.js';
 import { deleteRowsSql, ROWS_TABLE } from '../plan/rows.js';
 import type { Expectation } from '../sql/expectations.js';
 import type { DynamicTable, ExpectationCount } from '../types.js';
-import { writeResults } from './expectation-results.js';
-
-export { writeResults };
 
 /** A FAIL UPDATE expectation failed: the refresh fails (a BackendError, so it is recorded as FAILED). */
 export class ExpectationFailed extends BackendError {
@@ -286,12 +283,6 @@ export class ExpectationRun {
     return this.hasQuarantine && this.seen?.quarantined !== 0
       ? `DELETE FROM ${q} WHERE ${condition(q)}`
       : undefined;
-  }
-
-  /** After the history row is written: its per-expectation counts. */
-  async record(tx: Queryable, refreshId: number): Promise<void> {
-    if (!this.active) return;
-    await writeResults(tx, this.dt.name, refreshId, this.counts(), formatTimestamp(this.dataTimestamp));
   }
 }
 
