@@ -20,7 +20,6 @@ import { takeRefreshId } from '../catalog/refresh-metadata.js';
 import { dialectOf } from '../dialect/index.js';
 import {
   createDiscardedSql,
-  discardedCountSql,
   discardedTable,
   reconcileSql,
   removeDiscardedSql,
@@ -75,8 +74,9 @@ export class ExpectationRun {
   /** The DT's storage columns, set when the refresh has read them. */
   columns: string[] = [];
   /**
-   * What an incremental refresh's first look counted of the part it rewrites (`lookSql`): its keys (about
-   * the rows it writes), the quarantined and the discarded rows there. Absent: unknown (a full recompute).
+   * What an incremental refresh's first look counted (`lookSql`): the keys of the part it rewrites (about the
+   * rows it writes), the DT's quarantined and discarded rows (an upper bound of the part's). Absent: unknown
+   * (a full recompute).
    */
   private seen: { keys: number; quarantined: number; discarded: number } | undefined;
 
@@ -134,13 +134,17 @@ export class ExpectationRun {
     }
   }
 
-  /** Scalar subqueries for the refresh's first look: the quarantined and discarded rows of `part`. */
-  lookSql(part: Part): string[] {
+  /**
+   * Scalar subqueries for the refresh's first look: the DT's quarantined and discarded rows, all of them (a
+   * count of a table, cheap to plan and run; the rows of the part rewritten would need a join with its keys).
+   * None: the part has none either, and its refresh deletes nothing from the quarantine and reconciles no
+   * discards; some: it does both, as if the part had some (statements that then change nothing).
+   */
+  lookSql(): string[] {
     if (!this.hasQuarantine) return [];
-    const q = quarantineTable(this.dt.name);
     return [
-      `(SELECT count(*) FROM ${q} AS dtlab_t WHERE ${part('dtlab_t')})`,
-      discardedCountSql(this.dt.name, part),
+      `(SELECT count(*) FROM ${quarantineTable(this.dt.name)})`,
+      `(SELECT count(*) FROM ${discardedTable(this.dt.name)})`,
     ];
   }
 
@@ -150,7 +154,10 @@ export class ExpectationRun {
     this.seen = { keys: keys as number, quarantined: quarantined as number, discarded: discarded as number };
   }
 
-  /** Whether the part written may hold discarded rows: as the look counted, else as the statement answered. */
+  /**
+   * Whether the part written may hold discarded rows: as the look counted (the DT has some), else as the
+   * statement answered.
+   */
   private discardsIn = (answered: Value | undefined) =>
     (this.seen ? this.seen.discarded : Number(answered ?? 0)) > 0;
 
