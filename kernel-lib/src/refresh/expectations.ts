@@ -18,12 +18,7 @@ import {
 } from '../backends/backend.js';
 import { takeRefreshId } from '../catalog/refresh-metadata.js';
 import { dialectOf } from '../dialect/index.js';
-import {
-  createDiscardedSql,
-  discardedTable,
-  reconcileSql,
-  removeDiscardedSql,
-} from '../plan/discards.js';
+import { createDiscardedSql, discardedTable, reconcileSql, removeDiscardedSql } from '../plan/discards.js';
 import {
   deltaRowsSql,
   judgeDeltaSql,
