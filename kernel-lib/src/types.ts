@@ -116,6 +116,18 @@ export interface RefreshRecord {
   creditsUsed: number;
   /** Per expectation of the DT: rows evaluated that passed and failed (absent: the DT has none). */
   expectations?: ExpectationCount[];
+  /** The REFRESH quality score written with the history row (dtlab.quality_scores; absent: none then). */
+  qualityScore?: RefreshScore;
+}
+
+/** A refresh's quality score from its expectations' counts (quality/score.ts), kept in its history row. */
+export interface RefreshScore {
+  /** Engine clock, ms. */
+  measurementTime: number;
+  score: number | null;
+  state: string;
+  checks: number;
+  failing: number;
 }
 
 /** Snowflake's credits per hour for each warehouse size. */

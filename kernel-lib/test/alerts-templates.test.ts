@@ -8,6 +8,7 @@ import type { Backend } from '../src/backends/backend.js';
 import type { Engine } from '../src/engine/engine.js';
 import { MIN, openAlerting, rows, runsOf } from './helpers/alerts.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
+import { insertExpectationResults } from './helpers/expectation-results.js';
 
 const T0 = Date.UTC(2026, 0, 5);
 const DAY = 86_400_000;
@@ -50,20 +51,15 @@ describe.each(BACKEND_KINDS)('alert templates on %s', (kind) => {
 
   it('quality: fires at the first evaluation after a result below 95 % passes', async () => {
     const { engine, scheduler } = await openAlerting(backend, T0);
-    await engine.execute(`CREATE TABLE IF NOT EXISTS dtlab.expectation_results (refresh_id BIGINT, name VARCHAR,
-      expectation VARCHAR, action VARCHAR, rows_passed BIGINT, rows_failed BIGINT, data_timestamp TIMESTAMP)`);
-    await engine.execute(
-      "INSERT INTO dtlab.expectation_results VALUES (1, 'q_dt', 'positive', 'WARN', 98, 2, '2026-01-05 00:00:00')",
-    );
+    const positive = (rowsPassed: number, rowsFailed: number) => [
+      { expectation: 'positive', action: 'WARN', rowsPassed, rowsFailed },
+    ];
+    await insertExpectationResults(engine, 'q_dt', '2026-01-05 00:00:00', positive(98, 2));
     const name = await create(engine, { ...base, kind: 'quality', target: 'q_dt', threshold: 95 });
     await scheduler.advance(7 * MIN);
-    await engine.execute(
-      "INSERT INTO dtlab.expectation_results VALUES (2, 'q_dt', 'positive', 'WARN', 90, 10, '2026-01-05 00:07:00')",
-    );
+    await insertExpectationResults(engine, 'q_dt', '2026-01-05 00:07:00', positive(90, 10));
     // A later refresh that found nothing to evaluate (NO_DATA: 0 / 0) does not hide the failing one.
-    await engine.execute(
-      "INSERT INTO dtlab.expectation_results VALUES (3, 'q_dt', 'positive', 'WARN', 0, 0, '2026-01-05 00:08:00')",
-    );
+    await insertExpectationResults(engine, 'q_dt', '2026-01-05 00:08:00', positive(0, 0));
     await scheduler.advance(5 * MIN);
     expect(await runsOf(engine, name)).toEqual([
       ['CONDITION_FALSE', '2026-01-05 00:05:00'],

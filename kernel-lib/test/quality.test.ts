@@ -10,6 +10,7 @@ import { Engine, type EngineEvent } from '../src/engine/engine.js';
 import { DtError } from '../src/errors.js';
 import { Scheduler } from '../src/schedule/scheduler.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
+import { insertExpectationResults } from './helpers/expectation-results.js';
 
 const T0 = Date.UTC(2026, 0, 5);
 const MIN = 60_000;
@@ -173,9 +174,15 @@ describe.each(BACKEND_KINDS)('data metric functions on %s', (kind) => {
 
   it('scores a DT with its expectations (dtlab.expectation_results) together with its metrics', async () => {
     const { engine } = await open('d');
-    await engine.execute(`ALTER TABLE d_orders ADD DATA METRIC FUNCTION SNOWFLAKE.CORE.ROW_COUNT ON () EXPECTATION some (VALUE > 0);
-      INSERT INTO dtlab.expectation_results VALUES (7, 'd_orders', 'valid_price', 'DROP', 90, 10, '2026-01-05 00:00:00'),
-        (6, 'd_orders', 'valid_price', 'DROP', 0, 100, '2026-01-04 00:00:00')`);
+    await engine.execute(
+      'ALTER TABLE d_orders ADD DATA METRIC FUNCTION SNOWFLAKE.CORE.ROW_COUNT ON () EXPECTATION some (VALUE > 0)',
+    );
+    const count = (rowsPassed: number, rowsFailed: number) => [
+      { expectation: 'valid_price', action: 'DROP', rowsPassed, rowsFailed },
+    ];
+    // Two refreshes' results, the later one last.
+    await insertExpectationResults(engine, 'd_orders', '2026-01-04 00:00:00', count(0, 100));
+    await insertExpectationResults(engine, 'd_orders', '2026-01-05 00:00:00', count(90, 10));
     const ev = await engine.quality.measure('d_orders');
     // (1 + 0.9) / 2 = 95 %: HEALTHY at the threshold; only the latest refresh's results count.
     expect(ev.score).toEqual({ score: 95, state: 'HEALTHY', checks: 2, failing: 1 });
@@ -186,31 +193,38 @@ describe.each(BACKEND_KINDS)('data metric functions on %s', (kind) => {
 
   it('records a REFRESH score for a DT whose expectations wrote results at that refresh', async () => {
     const { clock, engine, events } = await open('f');
-    await engine.execute(
-      "CREATE DYNAMIC TABLE f_dt TARGET_LAG = '1 minute' AS SELECT id FROM f_orders WHERE id > 1",
-    );
-    const [next] = await engine.execute('SELECT max(refresh_id) + 1 FROM dtlab.refresh_history');
-    const id = num(next?.rows[0]?.[0]);
-    // What the DT's expectations write during that refresh (their feature's contract).
-    await engine.execute(
-      `INSERT INTO dtlab.expectation_results VALUES (${id}, 'f_dt', 'id_small', 'WARN', 3, 1, '2026-01-05 00:01:00')`,
-    );
-    await engine.quality.tick(clock.now()); // the scheduler's look: f_dt has expectation results
+    const query = "TARGET_LAG = '1 minute' AS SELECT id FROM f_orders WHERE id > 1";
+    await engine.execute(`CREATE DYNAMIC TABLE f_dt (CONSTRAINT id_small EXPECT (id < 3)) ${query};
+      CREATE DYNAMIC TABLE f_plain ${query}`);
+    await engine.quality.tick(clock.now()); // the scheduler's look: the service knows the schedules
+    const refreshScores = async (table: string) =>
+      (
+        await engine.execute(
+          `SELECT score, state, checks, failing FROM dtlab.quality_scores WHERE table_name = '${table}' AND trigger = 'REFRESH' ORDER BY measurement_time`,
+        )
+      )[0]?.rows.map((r) => [num(r[0]), r[1], num(r[2]), num(r[3])]) ?? [];
+    const before = (await refreshScores('f_dt')).length;
     clock.advance(MIN);
-    expect((await engine.refresh('f_dt')).refreshId).toBe(id);
-    const [scores] = await engine.execute(
-      "SELECT score, state, trigger FROM dtlab.quality_scores WHERE table_name = 'f_dt'",
+    await engine.execute('INSERT INTO f_orders VALUES (21, 10, NULL, 1, NULL)');
+    const record = await engine.refresh('f_dt');
+    const [own] = record.expectations ?? [];
+    const [passed, failed] = [own?.rowsPassed ?? 0, own?.rowsFailed ?? 0];
+    expect(failed).toBeGreaterThan(0);
+    // Its counts, read back by the view over the history (as the refresh's record has them).
+    const [results] = await engine.execute(
+      `SELECT expectation, action, rows_passed, rows_failed FROM dtlab.expectation_results WHERE refresh_id = ${record.refreshId}`,
     );
-    expect(scores?.rows.map((r) => [num(r[0]), r[1], r[2]])).toEqual([[75, 'ERROR', 'REFRESH']]);
+    expect(results?.rows.map((r) => [r[0], r[1], num(r[2]), num(r[3])])).toEqual([
+      ['id_small', 'WARN', passed, failed],
+    ]);
+    const share = Math.round((10_000 * passed) / (passed + failed)) / 100;
+    const scores = await refreshScores('f_dt');
+    expect(scores.length).toBe(before + 1);
+    expect(scores.at(-1)).toEqual([share, share >= 95 ? 'HEALTHY' : share >= 80 ? 'WARNING' : 'ERROR', 1, 1]);
     expect(events.some((e) => e.type === 'quality' && e.evaluation.trigger === 'REFRESH')).toBe(true);
     // A refresh without results of its own records nothing.
-    clock.advance(MIN);
-    await engine.execute('INSERT INTO f_orders VALUES (20, 10, NULL, 1, NULL)');
-    await engine.refresh('f_dt');
-    const [again] = await engine.execute(
-      "SELECT count(*) FROM dtlab.quality_scores WHERE table_name = 'f_dt'",
-    );
-    expect(num(again?.rows[0]?.[0])).toBe(1);
+    await engine.refresh('f_plain');
+    expect(await refreshScores('f_plain')).toEqual([]);
   });
 
   it('refuses bad input with a positioned error and changes nothing', async () => {

@@ -7,10 +7,12 @@ import { dialectOf } from '../dialect/index.js';
 import type { WarehouseSize } from '../sql/ddl.js';
 import type { DynamicTable, RefreshRecord, SourceKind, Warehouse } from '../types.js';
 import { refreshMetadata, takeRefreshId } from './refresh-metadata.js';
+import { installRefreshQuality, REFRESH_QUALITY_COLUMNS, refreshQualityValues } from './refresh-quality.js';
 import { CATALOG_DDL, CATALOG_VERSION } from './schema.js';
 
 export async function installCatalog(db: Queryable): Promise<void> {
   for (const ddl of CATALOG_DDL) await db.query(ddl);
+  await installRefreshQuality(db);
   const { rows } = await db.query("SELECT value FROM dtlab.meta WHERE key = 'version'");
   if (rows.length === 0) await db.query("INSERT INTO dtlab.meta VALUES ('version', $1)", [CATALOG_VERSION]);
 }
@@ -179,7 +181,34 @@ export async function deleteWarehouse(db: Queryable, name: string): Promise<void
   await db.query('DELETE FROM dtlab.warehouses WHERE name = $1', [name]);
 }
 
-/** Any writer (full refresh today, the incremental executor and scheduler later) records refreshes here. */
+/** refresh_history's columns before those of catalog/refresh-quality.ts, as `insertRefreshRecord` writes them. */
+const HISTORY_COLUMNS = [
+  'refresh_id',
+  'name',
+  'state',
+  'state_message',
+  'refresh_action',
+  'refresh_trigger',
+  'data_timestamp',
+  'refresh_start_time',
+  'refresh_end_time',
+  'completion_target',
+  'rows_inserted',
+  'rows_deleted',
+  'changes_read',
+  'planning_ms',
+  'execution_ms',
+  'queued_ms',
+  'reason',
+  'warehouse',
+  'credits_used',
+  'rows_read',
+];
+
+/**
+ * Any writer (full refresh today, the incremental executor and scheduler later) records refreshes here, with
+ * the expectations' counts and the REFRESH quality score when `r` carries them.
+ */
 export async function insertRefreshRecord(
   db: Queryable,
   r: Omit<RefreshRecord, 'refreshId'>,
@@ -206,17 +235,25 @@ export async function insertRefreshRecord(
     r.creditsUsed,
     r.rowsRead,
   ];
-  const columns = values.map((_v, i) => `$${i + 1}`).join(', ');
+  // The expectations' counts and the REFRESH score (catalog/refresh-quality.ts): the arrays as SQL text.
+  const quality = refreshQualityValues(r.expectations, r.qualityScore);
+  const params = [...values, ...quality.params];
+  const placeholders = [
+    ...values.map((_v, i) => `$${i + 1}`),
+    ...quality.sql,
+    ...quality.params.map((_v, i) => `$${values.length + i + 1}`),
+  ].join(', ');
+  const into = `dtlab.refresh_history (${[...HISTORY_COLUMNS, ...REFRESH_QUALITY_COLUMNS].join(', ')})`;
   // The id was drawn with the refresh's metadata (catalog/refresh-metadata.ts): the INSERT then waits for the
   // next round trip (COMMIT). Otherwise the INSERT draws it.
   const drawn = id ?? takeRefreshId(db);
   if (drawn !== undefined) {
-    await exec(db, `INSERT INTO dtlab.refresh_history VALUES (${drawn}, ${columns})`, values);
+    await exec(db, `INSERT INTO ${into} VALUES (${drawn}, ${placeholders})`, params);
     return drawn;
   }
   const { rows } = await db.query(
-    `INSERT INTO dtlab.refresh_history VALUES (nextval('dtlab.refresh_id_seq'), ${columns}) RETURNING refresh_id`,
-    values,
+    `INSERT INTO ${into} VALUES (nextval('dtlab.refresh_id_seq'), ${placeholders}) RETURNING refresh_id`,
+    params,
   );
   return Number(rows[0]?.[0]);
 }

@@ -34,8 +34,9 @@ export const CATALOG_DDL = [
   // Source rows each refresh read (schedule/cost.ts), the measure of its work beside the rows it wrote.
   'ALTER TABLE dtlab.refresh_history ADD COLUMN IF NOT EXISTS rows_read BIGINT DEFAULT 0',
   // Version 3 (expectations, docs/quality.md): a DT's expectations as JSON, and why its next refresh must
-  // recompute (ADD / DROP CONSTRAINT); per refresh and expectation, rows passed and failed; review actions on
-  // quarantined rows. Quarantine tables are dtlab.quarantine_<dt>, made with the DT.
+  // recompute (ADD / DROP CONSTRAINT); review actions on quarantined rows. Per refresh and expectation, rows
+  // passed and failed are in the history row (catalog/refresh-quality.ts, installed after these).
+  // Quarantine tables are dtlab.quarantine_<dt>, made with the DT.
   'ALTER TABLE dtlab.dynamic_tables ADD COLUMN IF NOT EXISTS expectations VARCHAR',
   'ALTER TABLE dtlab.dynamic_tables ADD COLUMN IF NOT EXISTS pending_recompute VARCHAR',
   // IMMUTABLE WHERE's predicate and BACKFILL FROM's table (plan/immutable.ts).
@@ -50,9 +51,6 @@ export const CATALOG_DDL = [
   // dtlab.<storage>.
   `CREATE TABLE IF NOT EXISTS dtlab.dropped_dynamic_tables (
      name VARCHAR NOT NULL, dropped_on TIMESTAMP NOT NULL, storage VARCHAR NOT NULL, definition VARCHAR NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS dtlab.expectation_results (
-     refresh_id BIGINT NOT NULL, name VARCHAR NOT NULL, expectation VARCHAR NOT NULL, action VARCHAR NOT NULL,
-     rows_passed BIGINT NOT NULL, rows_failed BIGINT NOT NULL, data_timestamp TIMESTAMP)`,
   'CREATE SEQUENCE IF NOT EXISTS dtlab.quarantine_id_seq',
   `CREATE TABLE IF NOT EXISTS dtlab.quarantine_reviews (
      review_time TIMESTAMP NOT NULL, name VARCHAR NOT NULL, quarantine_id BIGINT NOT NULL,

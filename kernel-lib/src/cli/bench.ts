@@ -16,7 +16,7 @@ import { DtError } from '../errors.js';
 import { loadTpch, tpchInfo } from '../tpch/load.js';
 import { applyRf1, applyRf2 } from '../tpch/refresh-functions.js';
 import { captureOverhead, type Overhead } from './bench/capture.js';
-import { EXPECTATION_COLUMNS, expectationsOverhead } from './bench/expectations.js';
+import { EXPECTATION_COLUMNS, expectationsOverhead, ROUNDS } from './bench/expectations.js';
 import { loadAverage, ms, TPCH_END, timed } from './bench/measure.js';
 import { batchInsert, pipelineScripts, ROUND_COLUMNS, refreshRound } from './bench/pipelines.js';
 import { tracer } from './bench/profile.js';
@@ -130,10 +130,11 @@ export async function benchRefresh(given: Engine, options: BenchOptions, out: (s
 /** Section 4 (also `dtlab bench expectations`): five expectations' cost in an incremental refresh. */
 export async function benchExpectations(backend: Engine['backend'], out: (s: string) => void, sf = 0.01) {
   out(
-    `\nexpectations at SF ${sf} (a fresh database; incremental refreshes after 100 new and 100 updated orders, medians of 15):`,
+    `\nexpectations at SF ${sf} (a fresh database; incremental refreshes after 100 new and 100 updated orders, medians of ${ROUNDS}):`,
   );
+  out(`  ${loadAverage()} before`);
   out(formatTable(EXPECTATION_COLUMNS, await expectationsOverhead(backend, sf)));
-  out(`  ${loadAverage()}`);
+  out(`  ${loadAverage()} after`);
 }
 
 export function parseMinutes(text: string | undefined): number {

@@ -554,15 +554,21 @@ export class Engine {
   /** One refresh of one DT (no upstreams), serialised with other refreshes of it; publishes the record. */
   async refreshOne(dt: DynamicTable, options: RunOptions): Promise<RefreshOutcome> {
     const known = { ledger: this.ledger };
-    // A refresh's quality score goes in with it (quality/service.ts), published after the commit; so do the
-    // lag samples waiting (schedule/lag-buffer.ts), put back if it does not commit.
+    // A refresh's quality score goes in with its history row (quality/service.ts), published after the
+    // commit; so do the lag samples waiting (schedule/lag-buffer.ts), put back if it does not commit.
     const samples: LagSample[] = [];
-    const beforeCommit = (tx: Queryable, r: RefreshRecord) => {
+    const score = (r: Omit<RefreshRecord, 'refreshId'>) => this.quality.refreshScore(r);
+    const beforeCommit = async (tx: Queryable, r: RefreshRecord) => {
       samples.push(...this.lagSamples.deferInto(tx));
-      return this.quality.scoreInRefresh(tx, r);
+      this.quality.scoredInRefresh(r);
     };
     const outcome = await this.refreshLocks.run(dt.name, async () => {
-      const first = await runRefresh(this.backend, this.clock, dt, { ...options, known, beforeCommit });
+      const first = await runRefresh(this.backend, this.clock, dt, {
+        ...options,
+        known,
+        beforeCommit,
+        score,
+      });
       if (first.kind !== 'catalog-changed') return first;
       // Another process changed the catalog: the DT as it is now, if it still is.
       this.catalog.forget();
@@ -572,6 +578,7 @@ export class Engine {
         ...options,
         known,
         beforeCommit,
+        score,
       });
       return again.kind === 'catalog-changed'
         ? { kind: 'skipped' as const, reason: 'another session is changing the catalog' }

@@ -1,8 +1,9 @@
 /**
  * Where data metric functions live: custom functions, their associations with tables, each table's schedule,
- * every measured value (and the Snowflake-named view over them), and the score history. Also the
- * `expectation_results` table that DT expectations write (its columns are a contract with that feature; the
- * score reads it). Every statement here is a plain builder or a small read/write; the engine installs the DDL.
+ * every measured value (and the Snowflake-named view over them). The score history (`dtlab.quality_scores`)
+ * and the DT expectations' `dtlab.expectation_results` that the score reads are views over
+ * `dtlab.quality_score_rows` and the refresh history (catalog/refresh-quality.ts, installed with the catalog).
+ * Every statement here is a plain builder or a small read/write; the engine installs the DDL.
  */
 import { formatTimestamp, type Queryable, type Value } from '../backends/backend.js';
 import type { DmfArg, Expectation } from '../sql/quality-ddl.js';
@@ -22,13 +23,6 @@ export const QUALITY_DDL = [
      table_name VARCHAR NOT NULL, metric_name VARCHAR NOT NULL, metric_schema VARCHAR NOT NULL,
      argument_names VARCHAR NOT NULL, reference_id VARCHAR NOT NULL, value DOUBLE PRECISION,
      expectation_name VARCHAR, expectation_expression VARCHAR, expectation_violated BOOLEAN, failing_sample VARCHAR)`,
-  `CREATE TABLE IF NOT EXISTS dtlab.quality_scores (
-     table_name VARCHAR NOT NULL, measurement_time TIMESTAMP NOT NULL, score DOUBLE PRECISION, state VARCHAR NOT NULL,
-     checks INTEGER NOT NULL, failing INTEGER NOT NULL, trigger VARCHAR NOT NULL)`,
-  // The DT expectations' per-refresh results (written by that feature; read by the score).
-  `CREATE TABLE IF NOT EXISTS dtlab.expectation_results (
-     refresh_id BIGINT, name VARCHAR, expectation VARCHAR, action VARCHAR, rows_passed BIGINT, rows_failed BIGINT,
-     data_timestamp TIMESTAMP)`,
   `CREATE OR REPLACE VIEW dtlab.data_quality_monitoring_results AS
      SELECT scheduled_time, change_commit_time, measurement_time, table_name, current_schema() AS table_schema,
             metric_name, metric_schema, 'NUMBER' AS metric_return_type, argument_names, reference_id, value,

@@ -248,7 +248,7 @@ export async function recordScore(
 ): Promise<void> {
   await exec(
     db,
-    `INSERT INTO dtlab.quality_scores (table_name, measurement_time, score, state, checks, failing, trigger)
+    `INSERT INTO dtlab.quality_score_rows (table_name, measurement_time, score, state, checks, failing, trigger)
      VALUES ($1, CAST($2 AS TIMESTAMP), $3, $4, $5, $6, $7)`,
     [table, formatTimestamp(at), score.score, score.state, score.checks, score.failing, trigger],
   );

@@ -9,24 +9,22 @@
  * - `changed(tables)` is called after a write the engine ran (a statement or `Engine.write`) and after a
  *   dynamic table's refresh that changed rows: tables whose schedule is TRIGGER_ON_CHANGES are evaluated;
  * - `refreshed(record)` records a score for a DT whose expectations wrote results at that refresh (written
- *   inside the refresh's own transaction when it can: `scoreInRefresh`).
+ *   with the refresh's own history row when it can: `refreshScore`).
  * Every evaluation is published as a `quality` event; one that fails (a column dropped since) as
  * `quality-error`, without failing the write that triggered it.
  */
 import { nextRunAfter, parseSchedule as parseAlertSchedule } from '../alerts/schedule.js';
-import { type Backend, formatTimestamp, type Queryable } from '../backends/backend.js';
+import { type Backend, formatTimestamp } from '../backends/backend.js';
 import { describeColumns } from '../catalog/catalog.js';
 import { DtError, messageOf } from '../errors.js';
 import { parseTimestamp } from '../schedule/record.js';
-import type { RefreshRecord } from '../types.js';
-import { evaluateTable, latestExpectations, type QualityEvaluation, recordScore } from './evaluate.js';
+import type { RefreshRecord, RefreshScore } from '../types.js';
+import { evaluateTable, type QualityEvaluation, recordScore } from './evaluate.js';
 import { expectationCheck, scoreOf } from './score.js';
 
 const LOOK_SQL = `SELECT 'S', s.table_name, s.schedule, CAST(s.last_scheduled AS VARCHAR), CAST(s.set_on AS VARCHAR)
     FROM dtlab.dmf_schedules s
-   WHERE EXISTS (SELECT 1 FROM dtlab.dmf_associations a WHERE a.table_name = s.table_name)
-  UNION ALL
-  SELECT DISTINCT 'E', name, NULL, NULL, NULL FROM dtlab.expectation_results`;
+   WHERE EXISTS (SELECT 1 FROM dtlab.dmf_associations a WHERE a.table_name = s.table_name)`;
 
 export type QualityEvent =
   | { type: 'quality'; evaluation: QualityEvaluation }
@@ -71,10 +69,8 @@ export class QualityService {
   /** What the last look read: minute schedules (for nextDueAt) and TRIGGER_ON_CHANGES tables. */
   private timedSchedules: Due[] = [];
   private triggerTables = new Set<string>();
-  /** DTs that have expectation results (as of the last look). */
-  private withExpectations = new Set<string>();
-  /** REFRESH scores written inside a refresh's transaction (`scoreInRefresh`), published by `refreshed`. */
-  private readonly scoredInRefresh = new Map<string, { refreshId: number; evaluation: QualityEvaluation }>();
+  /** REFRESH scores written with a refresh's history row (`refreshScore`), published by `refreshed`. */
+  private readonly scored = new Map<string, { refreshId: number; evaluation: QualityEvaluation }>();
   private known = false;
 
   constructor(
@@ -92,7 +88,7 @@ export class QualityService {
   }
 
   /**
-   * One query: schedules of tables with DMFs, DTs with expectations. Read once and held: this engine writes
+   * One query: schedules of tables with DMFs. Read once and held: this engine writes
    * its own changes through (`forget` after a DMF statement, `lastScheduled` after a run), so a look at an
    * instant with nothing due costs no statement.
    */
@@ -114,7 +110,6 @@ export class QualityService {
     this.triggerTables = new Set(
       schedules.filter((r) => r[2] === 'TRIGGER_ON_CHANGES').map((r) => String(r[1])),
     );
-    this.withExpectations = new Set(rows.filter((r) => r[0] === 'E').map((r) => String(r[1])));
     this.known = true;
   }
 
@@ -154,43 +149,41 @@ export class QualityService {
   }
 
   /**
-   * Inside a refresh's transaction, before it commits: the REFRESH score of a DT whose expectations counted
-   * rows in it, from the record's own counts (nothing to read), written with the refresh (a deferred
-   * statement, no call of its own); `refreshed` publishes it once committed. Only when this service knows
-   * the schedules already (a TRIGGER_ON_CHANGES DT whose refresh changed rows is evaluated after instead);
-   * otherwise `refreshed` scores it after the commit.
+   * Inside a refresh's transaction, before its history row is written: the REFRESH score of a DT whose
+   * expectations counted rows in it, from the record's own counts (nothing to read), which the history row
+   * carries (catalog/refresh-quality.ts: no statement of its own); `scoredInRefresh` keeps it for `refreshed`
+   * to publish once committed. Only when this service knows the schedules already (a TRIGGER_ON_CHANGES DT
+   * whose refresh changed rows is evaluated after instead); otherwise `refreshed` scores it after the commit.
    */
-  async scoreInRefresh(tx: Queryable, r: RefreshRecord): Promise<void> {
-    if (!this.known || !r.expectations?.length) return;
-    if (this.triggerTables.has(r.name) && r.rowsInserted + r.rowsDeleted > 0) return;
-    const evaluation = refreshEvaluation(r.name, this.now(), fromRecord(r.expectations));
-    await recordScore(tx, r.name, evaluation.measurementTime, evaluation.score, 'REFRESH');
-    this.scoredInRefresh.set(r.name, { refreshId: r.refreshId, evaluation });
+  refreshScore(r: Omit<RefreshRecord, 'refreshId'>): RefreshScore | undefined {
+    if (!this.known || !r.expectations?.length) return undefined;
+    if (this.triggerTables.has(r.name) && r.rowsInserted + r.rowsDeleted > 0) return undefined;
+    const { measurementTime, score } = refreshEvaluation(r.name, this.now(), fromRecord(r.expectations));
+    return { measurementTime, ...score };
+  }
+
+  /** After the history row: a score it carries, kept for `refreshed` to publish. */
+  scoredInRefresh(r: RefreshRecord): void {
+    const s = r.qualityScore;
+    if (!s || !r.expectations) return;
+    const evaluation = refreshEvaluation(r.name, s.measurementTime, fromRecord(r.expectations));
+    this.scored.set(r.name, { refreshId: r.refreshId, evaluation });
   }
 
   /** After a successful refresh of a DT: on changes (TRIGGER_ON_CHANGES) or for its expectations' score. */
   async refreshed(r: RefreshRecord): Promise<void> {
-    const scored = this.scoredInRefresh.get(r.name);
-    this.scoredInRefresh.delete(r.name);
+    const scored = this.scored.get(r.name);
+    this.scored.delete(r.name);
     if (r.state !== 'SUCCEEDED') return;
-    if (r.expectations?.length) this.withExpectations.add(r.name); // written through, as a look would read it
     if (scored?.refreshId === r.refreshId)
       return this.publish({ type: 'quality', evaluation: scored.evaluation });
     if (!this.known) await this.look().catch(() => {});
     if (this.triggerTables.has(r.name) && r.rowsInserted + r.rowsDeleted > 0) return this.changed([r.name]);
-    // The refresh's own counts come with its record: nothing to read. Otherwise a DT whose expectations never
-    // wrote results (as of the last look) has no score to record.
-    const own = r.expectations?.length ? fromRecord(r.expectations) : undefined;
-    if (!own && !this.withExpectations.has(r.name)) return;
+    // The refresh's own counts come with its record (its history row has them): nothing to read. A refresh
+    // without them wrote no results, and has no score to record.
+    if (!r.expectations?.length) return;
+    const expectations = fromRecord(r.expectations);
     try {
-      if (!own) {
-        const { rows } = await this.backend.query(
-          'SELECT count(*) FROM dtlab.expectation_results WHERE name = $1 AND refresh_id = $2',
-          [r.name, r.refreshId],
-        );
-        if (Number(rows[0]?.[0] ?? 0) === 0) return;
-      }
-      const expectations = own ?? (await latestExpectations(this.backend, r.name));
       const evaluation = refreshEvaluation(r.name, this.now(), expectations);
       await recordScore(this.backend, r.name, evaluation.measurementTime, evaluation.score, 'REFRESH');
       this.publish({ type: 'quality', evaluation });

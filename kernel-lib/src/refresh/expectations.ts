@@ -4,8 +4,8 @@
  * DT those passing every DROP ROW / QUARANTINE expectation, into the quarantine those failing a QUARANTINE
  * one, less the copies discarded by review (plan/discards.ts); a failing FAIL UPDATE expectation fails the
  * refresh (the transaction rolls back, the previous contents stay). Incremental refreshes evaluate only the
- * rows they write. One `ExpectationRun` per refresh carries the counts to the history
- * (dtlab.expectation_results).
+ * rows they write. One `ExpectationRun` per refresh carries the counts to its history row (`counts()`,
+ * catalog/refresh-quality.ts; read as dtlab.expectation_results).
  */
 import {
   BackendError,
@@ -18,13 +18,7 @@ import {
 } from '../backends/backend.js';
 import { takeRefreshId } from '../catalog/refresh-metadata.js';
 import { dialectOf } from '../dialect/index.js';
-import {
-  createDiscardedSql,
-  discardedCountSql,
-  discardedTable,
-  reconcileSql,
-  removeDiscardedSql,
-} from '../plan/discards.js';
+import { createDiscardedSql, discardedTable, reconcileSql, removeDiscardedSql } from '../plan/discards.js';
 import {
   deltaRowsSql,
   judgeDeltaSql,
@@ -45,9 +39,6 @@ import type { OutputColumn } from '../plan/full.js';
 import { deleteRowsSql, ROWS_TABLE } from '../plan/rows.js';
 import type { Expectation } from '../sql/expectations.js';
 import type { DynamicTable, ExpectationCount } from '../types.js';
-import { writeResults } from './expectation-results.js';
-
-export { writeResults };
 
 /** A FAIL UPDATE expectation failed: the refresh fails (a BackendError, so it is recorded as FAILED). */
 export class ExpectationFailed extends BackendError {
@@ -78,8 +69,9 @@ export class ExpectationRun {
   /** The DT's storage columns, set when the refresh has read them. */
   columns: string[] = [];
   /**
-   * What an incremental refresh's first look counted of the part it rewrites (`lookSql`): its keys (about
-   * the rows it writes), the quarantined and the discarded rows there. Absent: unknown (a full recompute).
+   * What an incremental refresh's first look counted (`lookSql`): the keys of the part it rewrites (about the
+   * rows it writes), the DT's quarantined and discarded rows (an upper bound of the part's). Absent: unknown
+   * (a full recompute).
    */
   private seen: { keys: number; quarantined: number; discarded: number } | undefined;
 
@@ -137,13 +129,17 @@ export class ExpectationRun {
     }
   }
 
-  /** Scalar subqueries for the refresh's first look: the quarantined and discarded rows of `part`. */
-  lookSql(part: Part): string[] {
+  /**
+   * Scalar subqueries for the refresh's first look: the DT's quarantined and discarded rows, all of them (a
+   * count of a table, cheap to plan and run; the rows of the part rewritten would need a join with its keys).
+   * None: the part has none either, and its refresh deletes nothing from the quarantine and reconciles no
+   * discards; some: it does both, as if the part had some (statements that then change nothing).
+   */
+  lookSql(): string[] {
     if (!this.hasQuarantine) return [];
-    const q = quarantineTable(this.dt.name);
     return [
-      `(SELECT count(*) FROM ${q} AS dtlab_t WHERE ${part('dtlab_t')})`,
-      discardedCountSql(this.dt.name, part),
+      `(SELECT count(*) FROM ${quarantineTable(this.dt.name)})`,
+      `(SELECT count(*) FROM ${discardedTable(this.dt.name)})`,
     ];
   }
 
@@ -153,7 +149,10 @@ export class ExpectationRun {
     this.seen = { keys: keys as number, quarantined: quarantined as number, discarded: discarded as number };
   }
 
-  /** Whether the part written may hold discarded rows: as the look counted, else as the statement answered. */
+  /**
+   * Whether the part written may hold discarded rows: as the look counted (the DT has some), else as the
+   * statement answered.
+   */
   private discardsIn = (answered: Value | undefined) =>
     (this.seen ? this.seen.discarded : Number(answered ?? 0)) > 0;
 
@@ -286,12 +285,6 @@ export class ExpectationRun {
     return this.hasQuarantine && this.seen?.quarantined !== 0
       ? `DELETE FROM ${q} WHERE ${condition(q)}`
       : undefined;
-  }
-
-  /** After the history row is written: its per-expectation counts. */
-  async record(tx: Queryable, refreshId: number): Promise<void> {
-    if (!this.active) return;
-    await writeResults(tx, this.dt.name, refreshId, this.counts(), formatTimestamp(this.dataTimestamp));
   }
 }
 

@@ -10,8 +10,10 @@ import type { WarehouseSize } from '../sql/ddl.js';
 import {
   CREDITS_PER_HOUR,
   type DynamicTable,
+  type ExpectationCount,
   type RefreshAction,
   type RefreshRecord,
+  type RefreshScore,
   type RefreshTrigger,
 } from '../types.js';
 import { runPlan, type StepLog } from './executor.js';
@@ -47,6 +49,11 @@ export interface RefreshRequest {
   expectations?: ExpectationRun;
   /** IMMUTABLE WHERE: the mutable region's condition, the only rows a recompute replaces (plan/immutable.ts). */
   mutable?: string;
+  /**
+   * The REFRESH quality score of a successful refresh with expectations (quality/service.ts), from its record's
+   * counts: written in its history row (catalog/refresh-quality.ts). Absent or undefined: none.
+   */
+  score?: (record: Omit<RefreshRecord, 'refreshId'>) => RefreshScore | undefined;
 }
 
 export interface Measured {
@@ -157,11 +164,14 @@ export async function runAndRecordRefresh(
     data_timestamp: row.dataTimestamp ?? undefined,
     ...(settles && row.refreshAction !== 'NO_DATA' ? { pending_recompute: null } : {}),
   });
-  const refreshId = await insertRefreshRecord(tx, row, req.refreshId ?? req.expectations?.refreshId);
+  // The expectations' counts go in the history row (catalog/refresh-quality.ts): no statement of their own.
   const run = req.expectations;
-  if (!run?.active) return { refreshId, ...row };
-  await run.record(tx, refreshId);
-  return { refreshId, ...row, expectations: run.counts() };
+  const expectations = run?.active ? run.counts() : undefined;
+  const counted: Omit<RefreshRecord, 'refreshId'> = expectations ? { ...row, expectations } : row;
+  const qualityScore = expectations ? req.score?.(counted) : undefined;
+  if (qualityScore) counted.qualityScore = qualityScore;
+  const refreshId = await insertRefreshRecord(tx, counted, req.refreshId ?? run?.refreshId);
+  return { refreshId, ...counted };
 }
 
 /** Source rows a refresh read: every source row for a recompute, its change rows otherwise (cost.ts). */
@@ -183,6 +193,7 @@ export async function recordFailedRefresh(
   message: string,
   state: 'FAILED' | 'CANCELLED' | 'UPSTREAM_FAILED' | 'SKIPPED' = 'FAILED',
   queuedMs = 0,
+  expectations?: ExpectationCount[],
 ): Promise<RefreshRecord> {
   const ran = state === 'FAILED' || state === 'CANCELLED';
   const row = {
@@ -194,6 +205,8 @@ export async function recordFailedRefresh(
     queuedMs,
     executionMs: ran ? endMs - startMs : 0,
     creditsUsed: ran ? creditsFor(req.warehouseSize, endMs - startMs) : 0,
+    // A FAIL UPDATE expectation's: the counts that failed the refresh.
+    ...(expectations ? { expectations } : {}),
   };
   const refreshId = await insertRefreshRecord(db, row);
   return { refreshId, ...row };

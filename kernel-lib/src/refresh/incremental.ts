@@ -173,8 +173,8 @@ export function* incrementalPlan(
         ? dtKeyCondition(keyColumns, keyTypes, 'all', table)
         : `${condition(false, table)} OR ${condition(true, table)}`;
     const rowsOf = { table: dtName, condition: anyKey(quoteIdent(dtName)) };
-    // With expectations, the same look counts the keys and their quarantined and discarded rows.
-    const extra = judged ? [`(SELECT count(*) FROM ${KEYS_TABLE})`, ...judged.lookSql(anyKey)] : [];
+    // With expectations, the same look counts the keys and the DT's quarantined and discarded rows.
+    const extra = judged ? [`(SELECT count(*) FROM ${KEYS_TABLE})`, ...judged.lookSql()] : [];
     const sql = keysLookSql(shape.keys.length, countAhead ? rowsOf : undefined, extra);
     const label = countAhead
       ? "check the keys for NULLs, count the DT's rows of them"

@@ -41,7 +41,7 @@ import type { DynamicTable, RefreshAction, RefreshRecord, RefreshTrigger } from 
 import { refreshWarehouse } from './billing.js';
 import { chooseWork } from './choose-work.js';
 import type { StepLog } from './executor.js';
-import { ExpectationFailed, ExpectationRun, writeResults } from './expectations.js';
+import { ExpectationFailed, ExpectationRun } from './expectations.js';
 import {
   type Measured,
   type RefreshRequest,
@@ -67,8 +67,10 @@ export interface RunOptions {
   timing?: (measured: Measured) => RefreshTiming;
   /** What the engine knows, so that a refresh finding nothing changed need not read the catalog. */
   known?: KnownState;
-  /** Inside the refresh's transaction, after its history row: what else goes with it (a quality score). */
+  /** Inside the refresh's transaction, after its history row: what else goes with it (lag samples). */
   beforeCommit?: (tx: Queryable, record: RefreshRecord) => Promise<void>;
+  /** The REFRESH quality score its history row carries, from the row's expectation counts (if any). */
+  score?: RefreshRequest['score'];
 }
 
 export interface KnownState {
@@ -137,6 +139,7 @@ export async function runRefresh(
       ? new ExpectationRun(dt, backend.family, dataTimestamp)
       : undefined;
   if (run) request.expectations = run;
+  if (options.score) request.score = options.score;
   // DuckDB takes the timeout as a transaction option (the Backend interface's options do not declare it yet,
   // hence the typed variable rather than a literal); the Postgres family sets statement_timeout below.
   const txOptions: DuckDbTransactionOptions = {
@@ -276,12 +279,9 @@ export async function runRefresh(
       message,
       cancelled ? 'CANCELLED' : 'FAILED',
       t.queuedMs,
+      // A FAIL UPDATE expectation: the counts that failed it, in the failed refresh's history row.
+      e instanceof ExpectationFailed ? e.counts : undefined,
     );
-    // A FAIL UPDATE expectation: the counts that failed it, for the failed refresh's history row.
-    if (e instanceof ExpectationFailed) {
-      await writeResults(backend, dt.name, record.refreshId, e.counts, null);
-      return { kind: 'ran', record: { ...record, expectations: e.counts } };
-    }
     return { kind: 'ran', record };
   }
 }
