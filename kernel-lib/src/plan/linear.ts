@@ -26,6 +26,7 @@
 import { quoteIdent, type SqlFamily } from '../backends/backend.js';
 import { dialectOf } from '../dialect/index.js';
 import { deltaTerms } from './delta.js';
+import { distinctAggregates, distinctState, transitionTerm } from './distinct.js';
 import type { Aggregate, LinearPlan } from './linear-plan.js';
 import type { QueryShape } from './shape.js';
 
@@ -60,6 +61,11 @@ function stateColumns(plan: LinearPlan, w?: string, part: Part = 'all'): string[
       const arg = (sign: string) => (w ? `CASE WHEN ${w} ${sign} 0 THEN (${a.arg}) END` : `(${a.arg})`);
       cols.push(`${preserved ? 'NULL' : `${a.fn}(${arg('>')})`} AS ${name}_m`);
       if (w) cols.push(`${preserved ? 'NULL' : `${a.fn}(${arg('<')})`} AS ${name}_x`);
+      return;
+    }
+    // COUNT(DISTINCT): the change of its count comes from the counted values (plan/distinct.ts).
+    if (a.fn === 'count_distinct') {
+      cols.push(`${w ? '0' : `count(DISTINCT (${a.arg}))`} AS ${name}_c`);
       return;
     }
     // COUNT needs only the count (its argument may not be summable); SUM and AVG need both.
@@ -178,6 +184,7 @@ export function deltaSql(
   family: SqlFamily,
   changed: Map<string, string[]>,
   insertsOnly: ReadonlySet<string> = new Set(),
+  dt = '',
 ): string {
   const input = { family, changed, insertsOnly };
   const select = (part: Part) => (w: string) =>
@@ -196,6 +203,10 @@ export function deltaSql(
         ),
       ]
     : deltaTerms(query, query, shape, shape.tables, input, select('all'));
+  // COUNT(DISTINCT): its count moves where a value's multiplicity leaves or reaches 0 (plan/distinct.ts).
+  const names = stateColumns(plan, 'w').map((c) => c.slice(c.lastIndexOf(' AS ') + 4));
+  for (const { j } of distinctAggregates(plan))
+    terms.push(transitionTerm(shape, j, distinctState(dt, j), names));
   const keys = shape.keys.map((_k, i) => `k${i + 1}`);
   const deleted = plan.aggregates.flatMap((a, j) => (isExtreme(a) ? [`a${j + 1}_x`] : []));
   const cols = [...stateAggregateColumns(plan), ...deleted].map((c) => `${rollUp(plan, c)}(${c}) AS ${c}`);
@@ -238,6 +249,7 @@ export function outputFromStateSql(
       const value = {
         count_star: 'dtlab_s.dtlab_n',
         count: c,
+        count_distinct: c,
         sum: `(CASE WHEN ${c} = 0 THEN NULL ELSE ${s} END)`,
         avg: `(CASE WHEN ${c} = 0 THEN NULL ELSE ${avg} END)`,
         min: `dtlab_s.a${j + 1}_m`,

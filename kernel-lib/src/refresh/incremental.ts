@@ -9,6 +9,7 @@ import { type Queryable, quoteIdent, type SqlFamily, sqlLiteral } from '../backe
 import { duckdbCapturedSources, positionsOf } from '../capture/capture.js';
 import { changeTable } from '../capture/duckdb.js';
 import { dialectOf } from '../dialect/index.js';
+import { distinctAggregates, distinctState } from '../plan/distinct.js';
 import { quarantineTable } from '../plan/expectations.js';
 import type { OutputColumn } from '../plan/full.js';
 import { refreshSelect } from '../plan/full.js';
@@ -35,6 +36,7 @@ import { expandLateralAliases as plannedQuery } from '../sql/select-rewrite.js';
 import { translateSql } from '../sql/translate.js';
 import type { DynamicTable } from '../types.js';
 import type { ActionDecision } from './decide.js';
+import { distinctDeltaSteps, distinctMergeSteps } from './distinct-plan.js';
 import { runPlan, type StepLog } from './executor.js';
 import type { ExpectationRun } from './expectations.js';
 import { mergeDeltaPlan } from './merge-plan.js';
@@ -111,7 +113,7 @@ export function* incrementalPlan(
   const inner = nested ? innerKeysSql(nested, family, changed, stateTable(dt.name)) : undefined;
   const keysSql =
     linear && !hidden
-      ? deltaSql(plannedQuery(dt.query), shape, linear, family, changed, decision.insertsOnly)
+      ? deltaSql(plannedQuery(dt.query), shape, linear, family, changed, decision.insertsOnly, dtName)
       : union
         ? union.branches
             .map((b) => affectedKeysSql(b.text, b.shape, family, changed))
@@ -143,7 +145,22 @@ export function* incrementalPlan(
         ),
         run('drop the touched keys', `DROP TABLE ${TOUCHED_TABLE}`, [], [TOUCHED_TABLE]),
       ]
-    : keysStep(linear && !hidden ? "delta's groups" : 'affected keys', KEYS_TABLE, keysSql);
+    : linear && !hidden
+      ? [
+          // COUNT(DISTINCT): the values' changes of multiplicity first, which the delta's groups read.
+          ...distinctDeltaSteps(
+            plannedQuery(dt.query),
+            shape,
+            linear,
+            { family, changed, insertsOnly: decision.insertsOnly },
+            bind,
+          ),
+          ...keysStep("delta's groups", KEYS_TABLE, keysSql, [
+            ...changed.keys(),
+            ...distinctAggregates(linear).map(({ j }) => distinctState(dtName, j)),
+          ]),
+        ]
+      : keysStep('affected keys', KEYS_TABLE, keysSql);
   const keyColumns = shape.keys.map((k) => (output[k] as OutputColumn).name);
   // The declared types of the key columns: the DT's rows of a key are matched cast to them (keyMatch).
   const typesOf = (s: QueryShape) => s.keys.map((k) => output[k]?.type);
@@ -195,6 +212,7 @@ export function* incrementalPlan(
       shape.tables.filter((t) => changed.has(t.name)).length > 1;
     const merge = { dt: dtName, query: plannedQuery(dt.query), shape, linear, family, now: work.now };
     yield* mergeDeltaPlan({ ...merge, sources, mayDelete }, hasNullKeys);
+    steps.push(...distinctMergeSteps(family, dtName, shape, linear));
   }
   return yield* replacePlan(steps, hasNullKeys, rowsToDelete);
 
