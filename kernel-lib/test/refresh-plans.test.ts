@@ -116,15 +116,18 @@ describe('each strategy plans its refresh as steps (labels, reads, writes)', () 
     ]);
   });
 
-  it('COUNT(DISTINCT): the changed values counted first, the delta reads them, then they are merged', () => {
+  it('COUNT(DISTINCT): the change read once per group and value, the changed values counted from it, merged after', () => {
     const p = planOf('SELECT g, COUNT(DISTINCT v) AS d FROM a GROUP BY g', { deletes: true });
     const COUNTED = 'dtlab."dstate1_d"';
     expect(p.kind).toBe('linear');
     expect(p.shape).toEqual([
+      'drop the finer delta |  -> dtlab_fine',
+      'compute the delta per group and value | a -> dtlab_fine',
       'drop the changed values |  -> dtlab_dv1',
-      'count the changed values | a -> dtlab_dv1',
+      'count the changed values | dtlab_fine -> dtlab_dv1',
       `drop the affected keys |  -> ${KEYS}`,
-      `compute the delta's groups | a,${COUNTED} -> ${KEYS}`,
+      `compute the delta's groups | dtlab_fine,dtlab_dv1,${COUNTED} -> ${KEYS}`,
+      'drop the finer delta |  -> dtlab_fine',
       `check the keys for NULLs, count the DT's rows of them | ${KEYS},d -> `,
       `merge the delta into the state | ${KEYS},${STATE} -> ${STATE}`,
       `merge the changed values | dtlab_dv1,${COUNTED} -> ${COUNTED}`,
@@ -134,7 +137,7 @@ describe('each strategy plans its refresh as steps (labels, reads, writes)', () 
       `drop the affected keys |  -> ${KEYS}`,
     ]);
     // The group's count moves by the values whose count leaves or reaches 0, read from the counted values.
-    expect(p.steps[3]?.sql).toContain(`FROM dtlab_dv1 AS dtlab_v LEFT JOIN ${COUNTED} AS dtlab_o`);
+    expect(p.steps[5]?.sql).toContain(`FROM dtlab_dv1 AS dtlab_v LEFT JOIN ${COUNTED} AS dtlab_o`);
     expect(
       labels(
         planOf('SELECT g, COUNT(DISTINCT v) AS d FROM a GROUP BY g', { family: 'postgres', deletes: true }),

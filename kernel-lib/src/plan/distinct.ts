@@ -8,7 +8,6 @@
  * added, values whose multiplicity reaches 0 dropped. NULLs are never kept (COUNT(DISTINCT) ignores them).
  */
 import { quoteIdent } from '../backends/backend.js';
-import { type DeltaInput, deltaTerms } from './delta.js';
 import type { Aggregate, LinearPlan } from './linear-plan.js';
 import type { QueryShape } from './shape.js';
 
@@ -34,33 +33,31 @@ export function distinctAggregates(plan: LinearPlan): { a: Aggregate; j: number 
 export const distinctKeys = (shape: QueryShape) => [...shape.keys.map((_k, i) => `k${i + 1}`), 'v'];
 
 /** The query's text from FROM to the end of its WHERE (without GROUP BY), as a shape's tail. */
-function ungrouped(shape: QueryShape): QueryShape {
+export function ungrouped(shape: QueryShape): QueryShape {
   const w = shape.where;
   return { ...shape, tailStart: 'insertAt' in w ? w.insertAt : w.end };
 }
 
 const keyItems = (shape: QueryShape) => shape.keys.map((k, i) => `(${shape.items[k]}) AS k${i + 1}`);
 
-/** Per group and value of `a`, its rows counted (NULL values left out). */
-function counted(rows: string[], shape: QueryShape, weight: string, having: string): string {
-  const keys = shape.keys.map((_k, i) => `k${i + 1}`);
-  const group = [...keys, 'v'].join(', ');
-  return `SELECT ${group}, ${weight} AS dtlab_n FROM (\n${rows.join('\nUNION ALL\n')}\n) AS dtlab_q WHERE v IS NOT NULL GROUP BY ${group}${having}`;
-}
-
-/** The counted state of `a` from scratch (CREATE TABLE … AS). */
+/** The counted state of `a` from scratch (CREATE TABLE … AS): per group and non-NULL value, its rows. */
 export function distinctStateSql(query: string, shape: QueryShape, a: Aggregate): string {
   const s = ungrouped(shape);
   const body = query.slice(s.fromStart, s.tailStart);
+  const keys = shape.keys.map((_k, i) => `k${i + 1}`);
+  const group = [...keys, 'v'].join(', ');
   const select = [...keyItems(shape), `(${a.arg}) AS v`].join(', ');
-  return counted([`SELECT ${select} FROM ${body}`], shape, 'count(*)', '');
+  return `SELECT ${group}, count(*) AS dtlab_n FROM (SELECT ${select} FROM ${body}) AS dtlab_q WHERE v IS NOT NULL GROUP BY ${group}`;
 }
 
-/** The change of multiplicity per (group, value) of `a`, from the delta terms (plan/delta.ts). */
-export function distinctDeltaSql(query: string, shape: QueryShape, a: Aggregate, input: DeltaInput): string {
-  const select = (w: string) => [...keyItems(shape), `(${a.arg}) AS v`, `${w} AS dtlab_w`].join(', ');
-  const terms = deltaTerms(query, query, ungrouped(shape), shape.tables, input, select);
-  return counted(terms, shape, 'sum(dtlab_w)', ' HAVING sum(dtlab_w) <> 0');
+/** The per-refresh table of the finer delta: per group and values of every COUNT(DISTINCT) argument. */
+export const FINE_DELTA = 'dtlab_fine';
+
+/** The J-th aggregate's change of multiplicity per (group, value), from the finer delta (`vJ`, `dtlab_n`). */
+export function distinctDeltaSql(shape: QueryShape, j: number): string {
+  const keys = shape.keys.map((_k, i) => `k${i + 1}`);
+  const group = [...keys, `v${j}`].join(', ');
+  return `SELECT ${[...keys, `v${j} AS v`].join(', ')}, sum(dtlab_n) AS dtlab_n FROM ${FINE_DELTA} WHERE v${j} IS NOT NULL GROUP BY ${group} HAVING sum(dtlab_n) <> 0`;
 }
 
 /**

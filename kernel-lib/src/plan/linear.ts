@@ -26,7 +26,7 @@
 import { quoteIdent, type SqlFamily } from '../backends/backend.js';
 import { dialectOf } from '../dialect/index.js';
 import { deltaTerms } from './delta.js';
-import { distinctAggregates, distinctState, transitionTerm } from './distinct.js';
+import { distinctAggregates, distinctState, transitionTerm, ungrouped } from './distinct.js';
 import type { Aggregate, LinearPlan } from './linear-plan.js';
 import type { QueryShape } from './shape.js';
 
@@ -184,34 +184,59 @@ export function deltaSql(
   family: SqlFamily,
   changed: Map<string, string[]>,
   insertsOnly: ReadonlySet<string> = new Set(),
-  dt = '',
 ): string {
   const input = { family, changed, insertsOnly };
+  // With COUNT(DISTINCT), the delta is finer: per group and values of their arguments (plan/distinct.ts).
+  const values = distinctAggregates(plan).map(({ a, j }) => ({
+    arg: `(${a.arg})`,
+    item: `(${a.arg}) AS v${j}`,
+    column: `v${j}`,
+  }));
   const select = (part: Part) => (w: string) =>
-    [...keyList(shape), ...stateColumns(plan, w, part)].join(', ');
+    [...keyList(shape), ...values.map((v) => v.item), ...stateColumns(plan, w, part)].join(', ');
   const optional = shape.optional;
-  const terms = optional
-    ? [
-        ...deltaTerms(query, joinedText(query, shape), shape, shape.tables, input, select('joined')),
-        ...deltaTerms(
-          query,
-          preservedText(query, shape),
-          shape,
-          shape.tables.filter((_t, i) => i !== optional.table),
-          input,
-          select('preserved'),
-        ),
-      ]
-    : deltaTerms(query, query, shape, shape.tables, input, select('all'));
-  // COUNT(DISTINCT): its count moves where a value's multiplicity leaves or reaches 0 (plan/distinct.ts).
-  const names = stateColumns(plan, 'w').map((c) => c.slice(c.lastIndexOf(' AS ') + 4));
-  for (const { j } of distinctAggregates(plan))
-    terms.push(transitionTerm(shape, j, distinctState(dt, j), names));
-  const keys = shape.keys.map((_k, i) => `k${i + 1}`);
-  const deleted = plan.aggregates.flatMap((a, j) => (isExtreme(a) ? [`a${j + 1}_x`] : []));
-  const cols = [...stateAggregateColumns(plan), ...deleted].map((c) => `${rollUp(plan, c)}(${c}) AS ${c}`);
+  // The finer delta's terms group by the keys and the values (the query's GROUP BY left out).
+  const by = [...shape.keys.map((k) => shape.items[k] as string), ...values.map((v) => v.arg)];
+  const [body, regroup] = values.length ? [ungrouped(shape), ` GROUP BY ${by.join(', ')}`] : [shape, ''];
+  const terms = (
+    optional
+      ? [
+          ...deltaTerms(query, joinedText(query, shape), body, shape.tables, input, select('joined')),
+          ...deltaTerms(
+            query,
+            preservedText(query, shape),
+            body,
+            shape.tables.filter((_t, i) => i !== optional.table),
+            input,
+            select('preserved'),
+          ),
+        ]
+      : deltaTerms(query, query, body, shape.tables, input, select('all'))
+  ).map((term) => term + regroup);
+  const keys = [...shape.keys.map((_k, i) => `k${i + 1}`), ...values.map((v) => v.column)];
   const group = keys.length ? ` GROUP BY ${keys.join(', ')}` : '';
-  return `SELECT ${[...keys, ...cols].join(', ')} FROM (\n${terms.join('\nUNION ALL\n')}\n) AS dtlab_d${group}`;
+  return `SELECT ${[...keys, ...rolledUp(plan)].join(', ')} FROM (\n${terms.join('\nUNION ALL\n')}\n) AS dtlab_d${group}`;
+}
+
+/** The delta's columns rolled up (sums, and the extremes inserted and deleted). */
+function rolledUp(plan: LinearPlan): string[] {
+  const deleted = plan.aggregates.flatMap((a, j) => (isExtreme(a) ? [`a${j + 1}_x`] : []));
+  return [...stateAggregateColumns(plan), ...deleted].map((c) => `${rollUp(plan, c)}(${c}) AS ${c}`);
+}
+
+/**
+ * With COUNT(DISTINCT): the per-group delta, from the finer one in `fine` (deltaSql) and, per COUNT(DISTINCT),
+ * the change of its count (plan/distinct.ts `transitionTerm`, reading the counted values as they were).
+ */
+export function groupDeltaSql(shape: QueryShape, plan: LinearPlan, fine: string, dt: string): string {
+  const keys = shape.keys.map((_k, i) => `k${i + 1}`);
+  const names = stateColumns(plan, 'w').map((c) => c.slice(c.lastIndexOf(' AS ') + 4));
+  const terms = [
+    `SELECT ${[...keys, ...names].join(', ')} FROM ${fine}`,
+    ...distinctAggregates(plan).map(({ j }) => transitionTerm(shape, j, distinctState(dt, j), names)),
+  ];
+  const group = keys.length ? ` GROUP BY ${keys.join(', ')}` : '';
+  return `SELECT ${[...keys, ...rolledUp(plan)].join(', ')} FROM (\n${terms.join('\nUNION ALL\n')}\n) AS dtlab_d${group}`;
 }
 
 /** The aggregate columns of the state (for merges). */

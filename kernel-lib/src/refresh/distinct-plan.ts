@@ -5,7 +5,6 @@
  */
 import type { SqlFamily } from '../backends/backend.js';
 import { dialectOf } from '../dialect/index.js';
-import type { DeltaInput } from '../plan/delta.js';
 import {
   distinctAggregates,
   distinctDelta,
@@ -13,8 +12,10 @@ import {
   distinctKeys,
   distinctState,
   distinctStateSql,
+  FINE_DELTA,
 } from '../plan/distinct.js';
-import { type LinearPlan, mergeStateSql } from '../plan/linear.js';
+import { KEYS_TABLE } from '../plan/incremental.js';
+import { groupDeltaSql, type LinearPlan, mergeStateSql } from '../plan/linear.js';
 import type { QueryShape } from '../plan/shape.js';
 import { translateSql } from '../sql/translate.js';
 import { type RefreshStep, run } from './steps.js';
@@ -41,26 +42,51 @@ export function distinctBuildSteps(
   });
 }
 
-/** Each COUNT(DISTINCT)'s change of multiplicity per (group, value), before the delta's groups read it. */
+/**
+ * With COUNT(DISTINCT), the delta's groups in KEYS_TABLE come in three steps: the finer delta (`fine`, the
+ * change's weighted aggregates per group and values of the COUNT(DISTINCT) arguments, bound SQL), each
+ * COUNT(DISTINCT)'s change of multiplicity per (group, value) from it, and the per-group delta rolled up from
+ * the finer one with the changes of the distinct counts. Without COUNT(DISTINCT): none (the delta is direct).
+ */
 export function distinctDeltaSteps(
-  query: string,
   shape: QueryShape,
   plan: LinearPlan,
-  input: DeltaInput,
-  bind: (sql: string) => string,
+  dt: string,
+  fine: { sql: string; reads: string[] },
 ): RefreshStep[] {
-  return distinctAggregates(plan).flatMap(({ a, j }) => {
+  const found = distinctAggregates(plan);
+  if (found.length === 0) return [];
+  const values = found.flatMap(({ j }) => {
     const table = distinctDelta(j);
     return [
       run('drop the changed values', `DROP TABLE IF EXISTS ${table}`, [], [table]),
       run(
         'count the changed values',
-        `CREATE TEMP TABLE ${table} AS ${bind(distinctDeltaSql(query, shape, a, input))}`,
-        [...input.changed.keys()],
+        `CREATE TEMP TABLE ${table} AS ${distinctDeltaSql(shape, j)}`,
+        [FINE_DELTA],
         [table],
       ),
     ];
   });
+  const counted = found.flatMap(({ j }) => [distinctDelta(j), distinctState(dt, j)]);
+  return [
+    run('drop the finer delta', `DROP TABLE IF EXISTS ${FINE_DELTA}`, [], [FINE_DELTA]),
+    run(
+      'compute the delta per group and value',
+      `CREATE TEMP TABLE ${FINE_DELTA} AS ${fine.sql}`,
+      fine.reads,
+      [FINE_DELTA],
+    ),
+    ...values,
+    run('drop the affected keys', `DROP TABLE IF EXISTS ${KEYS_TABLE}`, [], [KEYS_TABLE]),
+    run(
+      "compute the delta's groups",
+      `CREATE TEMP TABLE ${KEYS_TABLE} AS ${groupDeltaSql(shape, plan, FINE_DELTA, dt)}`,
+      [FINE_DELTA, ...counted],
+      [KEYS_TABLE],
+    ),
+    run('drop the finer delta', `DROP TABLE ${FINE_DELTA}`, [], [FINE_DELTA]),
+  ];
 }
 
 /**

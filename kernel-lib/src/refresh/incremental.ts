@@ -9,7 +9,6 @@ import { type Queryable, quoteIdent, type SqlFamily, sqlLiteral } from '../backe
 import { duckdbCapturedSources, positionsOf } from '../capture/capture.js';
 import { changeTable } from '../capture/duckdb.js';
 import { dialectOf } from '../dialect/index.js';
-import { distinctAggregates, distinctState } from '../plan/distinct.js';
 import { quarantineTable } from '../plan/expectations.js';
 import type { OutputColumn } from '../plan/full.js';
 import { refreshSelect } from '../plan/full.js';
@@ -113,7 +112,7 @@ export function* incrementalPlan(
   const inner = nested ? innerKeysSql(nested, family, changed, stateTable(dt.name)) : undefined;
   const keysSql =
     linear && !hidden
-      ? deltaSql(plannedQuery(dt.query), shape, linear, family, changed, decision.insertsOnly, dtName)
+      ? deltaSql(plannedQuery(dt.query), shape, linear, family, changed, decision.insertsOnly)
       : union
         ? union.branches
             .map((b) => affectedKeysSql(b.text, b.shape, family, changed))
@@ -131,6 +130,11 @@ export function* incrementalPlan(
     ),
     run(`compute the ${label}`, `CREATE TEMP TABLE ${table} AS ${bind(sql)}`, reads, [table]),
   ];
+  // COUNT(DISTINCT) in a linear delta: the delta per group and value first (refresh/distinct-plan.ts).
+  const linearDistinct =
+    linear && !hidden && linear.aggregates.some((a) => a.fn === 'count_distinct')
+      ? distinctDeltaSteps(shape, linear, dtName, { sql: bind(keysSql), reads: [...changed.keys()] })
+      : [];
   // Windows without PARTITION BY (plan/order-tail.ts): the ORDER BY keys a change touches, then every key
   // of the input at or after the first of them.
   const tail = shape.orderTail;
@@ -145,22 +149,9 @@ export function* incrementalPlan(
         ),
         run('drop the touched keys', `DROP TABLE ${TOUCHED_TABLE}`, [], [TOUCHED_TABLE]),
       ]
-    : linear && !hidden
-      ? [
-          // COUNT(DISTINCT): the values' changes of multiplicity first, which the delta's groups read.
-          ...distinctDeltaSteps(
-            plannedQuery(dt.query),
-            shape,
-            linear,
-            { family, changed, insertsOnly: decision.insertsOnly },
-            bind,
-          ),
-          ...keysStep("delta's groups", KEYS_TABLE, keysSql, [
-            ...changed.keys(),
-            ...distinctAggregates(linear).map(({ j }) => distinctState(dtName, j)),
-          ]),
-        ]
-      : keysStep('affected keys', KEYS_TABLE, keysSql);
+    : linearDistinct.length > 0
+      ? linearDistinct
+      : keysStep(linear && !hidden ? "delta's groups" : 'affected keys', KEYS_TABLE, keysSql);
   const keyColumns = shape.keys.map((k) => (output[k] as OutputColumn).name);
   // The declared types of the key columns: the DT's rows of a key are matched cast to them (keyMatch).
   const typesOf = (s: QueryShape) => s.keys.map((k) => output[k]?.type);
