@@ -256,7 +256,7 @@ describe('FLATTEN in the planner', () => {
     ],
     [
       'SELECT f.value, COUNT(DISTINCT t.id) AS n FROM t, LATERAL FLATTEN(t.c) f GROUP BY f.value',
-      'keys',
+      'linear',
       false,
     ],
     ['SELECT DISTINCT f.value FROM t, LATERAL FLATTEN(t.c, outer => TRUE) f', 'keys', false],

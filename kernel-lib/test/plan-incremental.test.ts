@@ -186,7 +186,15 @@ describe('linear deltas', () => {
     ['SELECT t.g, SUM(u.v) FROM t LEFT JOIN u ON u.k = t.k JOIN s ON s.k = t.k GROUP BY t.g', 'keys'],
     ['SELECT MAX(v) FROM t', 'linear'],
     ['SELECT MAX(t.v) FROM t WHERE t.k IN (SELECT u.k FROM u)', 'full'],
-    ['SELECT g, COUNT(DISTINCT v) FROM t GROUP BY g', 'keys'],
+    // COUNT(DISTINCT x): counted values per group (plan/distinct.ts); other DISTINCT aggregates and shapes
+    // the counted values do not cover recompute the groups a change touches, as before.
+    ['SELECT g, COUNT(DISTINCT v) FROM t GROUP BY g', 'linear'],
+    ['SELECT COUNT(DISTINCT v), COUNT(DISTINCT g), SUM(v) FROM t', 'linear'],
+    ['SELECT t.g, COUNT(DISTINCT u.v) FROM t JOIN u ON u.k = t.k GROUP BY t.g', 'linear'],
+    ['SELECT g, COUNT(DISTINCT v) FROM t GROUP BY g HAVING COUNT(*) > 1', 'keys'],
+    ['SELECT g, COUNT(DISTINCT coalesce(v, 0)) FROM t GROUP BY g', 'keys'],
+    ['SELECT t.g, COUNT(DISTINCT u.v) FROM t LEFT JOIN u ON u.k = t.k GROUP BY t.g', 'keys'],
+    ['SELECT COUNT(DISTINCT v) FROM t WHERE t.k IN (SELECT u.k FROM u)', 'full'],
     ['SELECT g, SUM(v) FROM t GROUP BY g HAVING SUM(v) > 1', 'keys'],
     ['SELECT t.g, SUM(u.v) FROM t LEFT JOIN u ON u.k = t.k GROUP BY t.g', 'linear'],
     ['SELECT g, SUM(v) FILTER (WHERE v > 0) FROM t GROUP BY g', 'keys'],

@@ -4,10 +4,11 @@
  * (plan/optional.ts); or a projection without aggregates, kept row by row (plan/rows.ts). Pure.
  */
 import { isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
+import { distinctReason } from './distinct.js';
 import type { QueryShape } from './shape.js';
 
 export interface Aggregate {
-  fn: 'count_star' | 'count' | 'sum' | 'avg' | 'min' | 'max';
+  fn: 'count_star' | 'count' | 'count_distinct' | 'sum' | 'avg' | 'min' | 'max';
   /** The argument's text (absent for COUNT(*)). */
   arg?: string;
   /** Span of the whole call in the query text. */
@@ -66,7 +67,9 @@ export function linearPlan(query: string, shape: QueryShape): LinearPlan | { rea
     return {
       reason: `${extreme.fn.toUpperCase()} over the whole table is not kept beside correlated subqueries`,
     };
-  return { aggregates, hidden };
+  const plan = { aggregates, hidden };
+  const distinct = distinctReason(plan, shape);
+  return distinct ? { reason: distinct } : plan;
 }
 
 /** The shape whose keys are the hidden keys (for affected keys and restricted recomputes of the state). */
@@ -118,14 +121,24 @@ function aggregateCalls(text: string, offset: number): Aggregate[] | { reason: s
     }
     const close = tokens[j] as Token;
     const inner = text.slice((next as Token).end, close.start).trim();
-    if (/^distinct\b/i.test(inner)) return { reason: `${name.toUpperCase()}(DISTINCT …) is not linear` };
+    const distinct = /^distinct\b/i.test(inner);
+    // COUNT(DISTINCT x) is kept by counted values (plan/distinct.ts); one argument, no row value.
+    const distinctArg = inner.replace(/^distinct\b/i, '').trim();
+    if (distinct && (name !== 'count' || distinctArg.includes(',') || !distinctArg))
+      return { reason: `${name.toUpperCase()}(DISTINCT …) is not linear` };
     const after = tokens[j + 1];
     if (['FILTER', 'OVER', 'WITHIN'].some((kw) => isKeyword(after, kw)))
       return { reason: `${name.toUpperCase()}(…) ${after?.text.toUpperCase()} is not maintained linearly` };
-    const fn = name === 'count' ? (inner === '*' ? 'count_star' : 'count') : (name as Aggregate['fn']);
+    const fn = distinct
+      ? 'count_distinct'
+      : name === 'count'
+        ? inner === '*'
+          ? 'count_star'
+          : 'count'
+        : (name as Aggregate['fn']);
     out.push({
       fn,
-      ...(fn === 'count_star' ? {} : { arg: inner }),
+      ...(fn === 'count_star' ? {} : { arg: distinct ? distinctArg : inner }),
       start: offset + t.start,
       end: offset + close.end,
     });

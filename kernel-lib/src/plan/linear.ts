@@ -26,6 +26,7 @@
 import { quoteIdent, type SqlFamily } from '../backends/backend.js';
 import { dialectOf } from '../dialect/index.js';
 import { deltaTerms } from './delta.js';
+import { distinctAggregates, distinctState, transitionTerm, ungrouped } from './distinct.js';
 import type { Aggregate, LinearPlan } from './linear-plan.js';
 import type { QueryShape } from './shape.js';
 
@@ -60,6 +61,11 @@ function stateColumns(plan: LinearPlan, w?: string, part: Part = 'all'): string[
       const arg = (sign: string) => (w ? `CASE WHEN ${w} ${sign} 0 THEN (${a.arg}) END` : `(${a.arg})`);
       cols.push(`${preserved ? 'NULL' : `${a.fn}(${arg('>')})`} AS ${name}_m`);
       if (w) cols.push(`${preserved ? 'NULL' : `${a.fn}(${arg('<')})`} AS ${name}_x`);
+      return;
+    }
+    // COUNT(DISTINCT): the change of its count comes from the counted values (plan/distinct.ts).
+    if (a.fn === 'count_distinct') {
+      cols.push(`${w ? '0' : `count(DISTINCT (${a.arg}))`} AS ${name}_c`);
       return;
     }
     // COUNT needs only the count (its argument may not be summable); SUM and AVG need both.
@@ -180,27 +186,57 @@ export function deltaSql(
   insertsOnly: ReadonlySet<string> = new Set(),
 ): string {
   const input = { family, changed, insertsOnly };
+  // With COUNT(DISTINCT), the delta is finer: per group and values of their arguments (plan/distinct.ts).
+  const values = distinctAggregates(plan).map(({ a, j }) => ({
+    arg: `(${a.arg})`,
+    item: `(${a.arg}) AS v${j}`,
+    column: `v${j}`,
+  }));
   const select = (part: Part) => (w: string) =>
-    [...keyList(shape), ...stateColumns(plan, w, part)].join(', ');
+    [...keyList(shape), ...values.map((v) => v.item), ...stateColumns(plan, w, part)].join(', ');
   const optional = shape.optional;
-  const terms = optional
-    ? [
-        ...deltaTerms(query, joinedText(query, shape), shape, shape.tables, input, select('joined')),
-        ...deltaTerms(
-          query,
-          preservedText(query, shape),
-          shape,
-          shape.tables.filter((_t, i) => i !== optional.table),
-          input,
-          select('preserved'),
-        ),
-      ]
-    : deltaTerms(query, query, shape, shape.tables, input, select('all'));
-  const keys = shape.keys.map((_k, i) => `k${i + 1}`);
-  const deleted = plan.aggregates.flatMap((a, j) => (isExtreme(a) ? [`a${j + 1}_x`] : []));
-  const cols = [...stateAggregateColumns(plan), ...deleted].map((c) => `${rollUp(plan, c)}(${c}) AS ${c}`);
+  // The finer delta's terms group by the keys and the values (the query's GROUP BY left out).
+  const by = [...shape.keys.map((k) => shape.items[k] as string), ...values.map((v) => v.arg)];
+  const [body, regroup] = values.length ? [ungrouped(shape), ` GROUP BY ${by.join(', ')}`] : [shape, ''];
+  const terms = (
+    optional
+      ? [
+          ...deltaTerms(query, joinedText(query, shape), body, shape.tables, input, select('joined')),
+          ...deltaTerms(
+            query,
+            preservedText(query, shape),
+            body,
+            shape.tables.filter((_t, i) => i !== optional.table),
+            input,
+            select('preserved'),
+          ),
+        ]
+      : deltaTerms(query, query, body, shape.tables, input, select('all'))
+  ).map((term) => term + regroup);
+  const keys = [...shape.keys.map((_k, i) => `k${i + 1}`), ...values.map((v) => v.column)];
   const group = keys.length ? ` GROUP BY ${keys.join(', ')}` : '';
-  return `SELECT ${[...keys, ...cols].join(', ')} FROM (\n${terms.join('\nUNION ALL\n')}\n) AS dtlab_d${group}`;
+  return `SELECT ${[...keys, ...rolledUp(plan)].join(', ')} FROM (\n${terms.join('\nUNION ALL\n')}\n) AS dtlab_d${group}`;
+}
+
+/** The delta's columns rolled up (sums, and the extremes inserted and deleted). */
+function rolledUp(plan: LinearPlan): string[] {
+  const deleted = plan.aggregates.flatMap((a, j) => (isExtreme(a) ? [`a${j + 1}_x`] : []));
+  return [...stateAggregateColumns(plan), ...deleted].map((c) => `${rollUp(plan, c)}(${c}) AS ${c}`);
+}
+
+/**
+ * With COUNT(DISTINCT): the per-group delta, from the finer one in `fine` (deltaSql) and, per COUNT(DISTINCT),
+ * the change of its count (plan/distinct.ts `transitionTerm`, reading the counted values as they were).
+ */
+export function groupDeltaSql(shape: QueryShape, plan: LinearPlan, fine: string, dt: string): string {
+  const keys = shape.keys.map((_k, i) => `k${i + 1}`);
+  const names = stateColumns(plan, 'w').map((c) => c.slice(c.lastIndexOf(' AS ') + 4));
+  const terms = [
+    `SELECT ${[...keys, ...names].join(', ')} FROM ${fine}`,
+    ...distinctAggregates(plan).map(({ j }) => transitionTerm(shape, j, distinctState(dt, j), names)),
+  ];
+  const group = keys.length ? ` GROUP BY ${keys.join(', ')}` : '';
+  return `SELECT ${[...keys, ...rolledUp(plan)].join(', ')} FROM (\n${terms.join('\nUNION ALL\n')}\n) AS dtlab_d${group}`;
 }
 
 /** The aggregate columns of the state (for merges). */
@@ -238,6 +274,7 @@ export function outputFromStateSql(
       const value = {
         count_star: 'dtlab_s.dtlab_n',
         count: c,
+        count_distinct: c,
         sum: `(CASE WHEN ${c} = 0 THEN NULL ELSE ${s} END)`,
         avg: `(CASE WHEN ${c} = 0 THEN NULL ELSE ${avg} END)`,
         min: `dtlab_s.a${j + 1}_m`,

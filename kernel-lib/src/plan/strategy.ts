@@ -31,10 +31,13 @@ function linearReason(shape: QueryShape, plan: LinearPlan): string {
   const extremes = plan.aggregates.some((a) => a.fn === 'min' || a.fn === 'max')
     ? '; MIN/MAX grow with inserts, and a group whose delete reaches its extreme has the extreme recomputed'
     : '';
+  const distinct = plan.aggregates.some((a) => a.fn === 'count_distinct')
+    ? '; COUNT(DISTINCT) keeps per group each value with its count of rows, and moves only where a value appears or goes'
+    : '';
   const left = shape.optional
     ? ", over the LEFT JOIN's matched rows, with the preserved side's rows counted per group"
     : '';
-  return `changes are merged into per-group counts and sums (linear delta${left}): work follows the change${extremes}`;
+  return `changes are merged into per-group counts and sums (linear delta${left}): work follows the change${extremes}${distinct}`;
 }
 
 /** The MIN_BY / MAX_BY calls of a select list, as their names (`MIN_BY`), each once. */

@@ -35,6 +35,7 @@ import { expandLateralAliases as plannedQuery } from '../sql/select-rewrite.js';
 import { translateSql } from '../sql/translate.js';
 import type { DynamicTable } from '../types.js';
 import type { ActionDecision } from './decide.js';
+import { distinctDeltaSteps, distinctMergeSteps } from './distinct-plan.js';
 import { runPlan, type StepLog } from './executor.js';
 import type { ExpectationRun } from './expectations.js';
 import { mergeDeltaPlan } from './merge-plan.js';
@@ -129,6 +130,11 @@ export function* incrementalPlan(
     ),
     run(`compute the ${label}`, `CREATE TEMP TABLE ${table} AS ${bind(sql)}`, reads, [table]),
   ];
+  // COUNT(DISTINCT) in a linear delta: the delta per group and value first (refresh/distinct-plan.ts).
+  const linearDistinct =
+    linear && !hidden && linear.aggregates.some((a) => a.fn === 'count_distinct')
+      ? distinctDeltaSteps(shape, linear, dtName, { sql: bind(keysSql), reads: [...changed.keys()] })
+      : [];
   // Windows without PARTITION BY (plan/order-tail.ts): the ORDER BY keys a change touches, then every key
   // of the input at or after the first of them.
   const tail = shape.orderTail;
@@ -143,7 +149,9 @@ export function* incrementalPlan(
         ),
         run('drop the touched keys', `DROP TABLE ${TOUCHED_TABLE}`, [], [TOUCHED_TABLE]),
       ]
-    : keysStep(linear && !hidden ? "delta's groups" : 'affected keys', KEYS_TABLE, keysSql);
+    : linearDistinct.length > 0
+      ? linearDistinct
+      : keysStep(linear && !hidden ? "delta's groups" : 'affected keys', KEYS_TABLE, keysSql);
   const keyColumns = shape.keys.map((k) => (output[k] as OutputColumn).name);
   // The declared types of the key columns: the DT's rows of a key are matched cast to them (keyMatch).
   const typesOf = (s: QueryShape) => s.keys.map((k) => output[k]?.type);
@@ -195,6 +203,7 @@ export function* incrementalPlan(
       shape.tables.filter((t) => changed.has(t.name)).length > 1;
     const merge = { dt: dtName, query: plannedQuery(dt.query), shape, linear, family, now: work.now };
     yield* mergeDeltaPlan({ ...merge, sources, mayDelete }, hasNullKeys);
+    steps.push(...distinctMergeSteps(family, dtName, shape, linear));
   }
   return yield* replacePlan(steps, hasNullKeys, rowsToDelete);
 

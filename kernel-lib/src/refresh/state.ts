@@ -6,6 +6,7 @@
 import type { Queryable, SqlFamily } from '../backends/backend.js';
 import { refreshMetadata } from '../catalog/refresh-metadata.js';
 import { dialectOf } from '../dialect/index.js';
+import { allDistinctStates } from '../plan/distinct.js';
 import { dtKeyCondition, KEYS_TABLE, restrictedQuery } from '../plan/incremental.js';
 import { type LinearPlan, stateSelectSql, stateTable, stateTableName } from '../plan/linear.js';
 import { executable, innerKeyColumns, type NestedPlan, outerKeysSql, stateSql } from '../plan/nested.js';
@@ -15,6 +16,7 @@ import type { Strategy } from '../plan/strategy.js';
 import { expandLateralAliases as plannedQuery } from '../sql/select-rewrite.js';
 import { translateSql } from '../sql/translate.js';
 import type { DynamicTable } from '../types.js';
+import { distinctBuildSteps } from './distinct-plan.js';
 import { runPlan } from './executor.js';
 import type { IncrementalWork } from './incremental.js';
 import { strategyOf } from './planning.js';
@@ -225,7 +227,11 @@ export function rebuildStateSteps(
     ...strategy.shape.keys.map((_k, i) => `k${i + 1}`),
     ...strategy.plan.hidden.map((_h, i) => `h${i + 1}`),
   ];
-  return build(select, keys);
+  const context = { now, sources };
+  return [
+    ...build(select, keys),
+    ...distinctBuildSteps(family, dt.name, plannedQuery(dt.query), strategy.shape, strategy.plan, context),
+  ];
 }
 
 export async function stateExists(tx: Queryable, family: SqlFamily, dt: string): Promise<boolean> {
@@ -244,4 +250,6 @@ export async function buildIncrementalState(tx: Queryable, family: SqlFamily, dt
 /** Drops a DT's incremental state, if it has one (DROP, RENAME, CREATE OR REPLACE). */
 export async function dropState(tx: Queryable, dt: string): Promise<void> {
   await tx.query(`DROP TABLE IF EXISTS ${stateTable(dt)}`);
+  // COUNT(DISTINCT)'s counted values (plan/distinct.ts), however many the DT had.
+  for (const table of allDistinctStates(dt)) await tx.query(`DROP TABLE IF EXISTS ${table}`);
 }
