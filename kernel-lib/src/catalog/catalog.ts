@@ -179,13 +179,9 @@ export async function deleteWarehouse(db: Queryable, name: string): Promise<void
   await db.query('DELETE FROM dtlab.warehouses WHERE name = $1', [name]);
 }
 
-/** Any writer (full refresh today, the incremental executor and scheduler later) records refreshes here. */
-export async function insertRefreshRecord(
-  db: Queryable,
-  r: Omit<RefreshRecord, 'refreshId'>,
-  id?: number,
-): Promise<number> {
-  const values = [
+/** A history row's values after its id, in the table's column order (`$1` … `$19` of its INSERT). */
+export function refreshRecordValues(r: Omit<RefreshRecord, 'refreshId'>): Value[] {
+  return [
     r.name,
     r.state,
     r.stateMessage,
@@ -206,6 +202,27 @@ export async function insertRefreshRecord(
     r.creditsUsed,
     r.rowsRead,
   ];
+}
+
+/** One INSERT of history rows whose ids were drawn ahead (refresh/deferred-history.ts). Pure. */
+export function refreshRecordsInsert(records: readonly RefreshRecord[]): { sql: string; params: Value[] } {
+  const params: Value[] = [];
+  const rows = records.map((r) => {
+    const values = refreshRecordValues(r);
+    const first = params.length;
+    params.push(...values);
+    return `(${Math.floor(r.refreshId)}, ${values.map((_v, i) => `$${first + i + 1}`).join(', ')})`;
+  });
+  return { sql: `INSERT INTO dtlab.refresh_history VALUES ${rows.join(', ')}`, params };
+}
+
+/** Any writer (full refresh today, the incremental executor and scheduler later) records refreshes here. */
+export async function insertRefreshRecord(
+  db: Queryable,
+  r: Omit<RefreshRecord, 'refreshId'>,
+  id?: number,
+): Promise<number> {
+  const values = refreshRecordValues(r);
   const columns = values.map((_v, i) => `$${i + 1}`).join(', ');
   // The id was drawn with the refresh's metadata (catalog/refresh-metadata.ts): the INSERT then waits for the
   // next round trip (COMMIT). Otherwise the INSERT draws it.
