@@ -33,13 +33,18 @@ export function flushingBackend(backend: Backend, waiting: DeferredHistory): Bac
     await flush();
     yield* backend.stream(sql, batchRows);
   }
+  // The three that flush, replaceable on the wrapper (a tracer wrapping `engine.backend.query` wraps these).
+  const own: Record<string, unknown> = { query, transaction, stream };
   return new Proxy(backend, {
     get(target, prop) {
-      if (prop === 'query') return query;
-      if (prop === 'transaction') return transaction;
-      if (prop === 'stream') return stream;
+      if (typeof prop === 'string' && Object.hasOwn(own, prop)) return own[prop];
       const value = Reflect.get(target, prop, target);
       return typeof value === 'function' ? value.bind(target) : value;
+    },
+    set(target, prop, value) {
+      if (typeof prop === 'string' && Object.hasOwn(own, prop)) own[prop] = value;
+      else Reflect.set(target, prop, value, target);
+      return true;
     },
   });
 }
