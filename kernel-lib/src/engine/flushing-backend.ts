@@ -4,7 +4,8 @@
  * written before anything else the engine sends, so no reader through the engine misses it.
  * - a transaction: what waits goes first, deferred into its first round trip (no call of its own on DuckDB),
  *   and waits again if the transaction rolls back;
- * - any other statement, a stream: what waits is written first, in a transaction of its own.
+ * - any other statement, a stream: what waits is written first, in a transaction of its own (if that fails,
+ *   the statement runs and the rows wait for the next).
  * Everything else is the backend's own. Statements sent to the backend object the engine was opened on, not
  * through `engine.backend`, do not flush (engine.close does).
  */
@@ -12,7 +13,8 @@ import type { Backend, Queryable, StatementOptions, TransactionOptions, Value } 
 import type { DeferredHistory } from '../refresh/deferred-history.js';
 
 export function flushingBackend(backend: Backend, waiting: DeferredHistory): Backend {
-  const flush = () => waiting.flush(backend);
+  // A flush that fails (the rows wait on, for the next) does not fail the statement that asked for it.
+  const flush = () => waiting.flush(backend).catch(() => {});
   const query = async (sql: string, params?: Value[], options?: StatementOptions) => {
     await flush();
     return backend.query(sql, params, options);
