@@ -13,6 +13,8 @@ import { openBackend } from '../src/backends/open.js';
 import { ManualClock } from '../src/clock.js';
 import { Engine } from '../src/engine/engine.js';
 import { MagicSession } from '../src/magics/session.js';
+import { DeferredHistory, deferredHistoryStatements } from '../src/refresh/deferred-history.js';
+import type { RefreshRecord } from '../src/types.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
 import { recording } from './helpers/recording.js';
 
@@ -168,5 +170,46 @@ describe('NO_DATA for free in a magic session on DuckDB (the scheduler, %%sql, %
     const history = await session.run('%dt history per_grp --limit 1000');
     const text = String(history?.[0]?.data['text/plain']);
     expect(text.match(/NO_DATA/g)?.length).toBe(noData);
+  });
+});
+
+describe('DeferredHistory (pure)', () => {
+  const row = (refreshId: number, name: string, dataTimestamp: string) =>
+    ({ refreshId, name, dataTimestamp, changesRead: {} }) as unknown as RefreshRecord;
+
+  it('writes each DT its latest data timestamp, then every row in one INSERT', () => {
+    const statements = deferredHistoryStatements([
+      row(7, 'a', '2024-01-10 12:01:00'),
+      row(8, 'b', '2024-01-10 12:01:00'),
+      row(9, 'a', '2024-01-10 12:02:00'),
+    ]);
+    expect(statements.map((s) => s.params.slice(0, 2)).slice(0, 2)).toEqual([
+      ['a', '2024-01-10 12:02:00'],
+      ['b', '2024-01-10 12:01:00'],
+    ]);
+    expect(statements).toHaveLength(3);
+    expect(statements[2]?.sql).toMatch(
+      /^INSERT INTO dtlab\.refresh_history VALUES \(7, \$1,.*\), \(8, \$20,.*\), \(9, \$39,/,
+    );
+    expect(deferredHistoryStatements([])).toEqual([]);
+  });
+
+  it('an id drawn elsewhere, above the block, ends the block; one below it does not', async () => {
+    const db = await openBackend('duckdb');
+    try {
+      await db.query('CREATE SCHEMA dtlab');
+      await db.query('CREATE SEQUENCE dtlab.refresh_id_seq');
+      const history = new DeferredHistory();
+      await history.drawIds(db);
+      expect(history.takeId()).toBe(1);
+      history.drawnElsewhere(1);
+      expect(history.takeId()).toBe(2);
+      const [[elsewhere]] = (await db.query("SELECT nextval('dtlab.refresh_id_seq')")).rows as [[number]];
+      expect(elsewhere).toBe(65);
+      history.drawnElsewhere(elsewhere);
+      expect(history.takeId()).toBeUndefined();
+    } finally {
+      await db.close();
+    }
   });
 });
