@@ -205,16 +205,9 @@ const HISTORY_COLUMNS = [
   'rows_read',
 ];
 
-/**
- * Any writer (full refresh today, the incremental executor and scheduler later) records refreshes here, with
- * the expectations' counts and the REFRESH quality score when `r` carries them.
- */
-export async function insertRefreshRecord(
-  db: Queryable,
-  r: Omit<RefreshRecord, 'refreshId'>,
-  id?: number,
-): Promise<number> {
-  const values = [
+/** A history row's values after its id, in HISTORY_COLUMNS' order (`$1` … `$19` of its INSERT). */
+export function refreshRecordValues(r: Omit<RefreshRecord, 'refreshId'>): Value[] {
+  return [
     r.name,
     r.state,
     r.stateMessage,
@@ -235,6 +228,36 @@ export async function insertRefreshRecord(
     r.creditsUsed,
     r.rowsRead,
   ];
+}
+
+/**
+ * One INSERT of history rows whose ids were drawn ahead (refresh/deferred-history.ts): NO_DATA refreshes,
+ * which carry no expectation counts or score. Pure.
+ */
+export function refreshRecordsInsert(records: readonly RefreshRecord[]): { sql: string; params: Value[] } {
+  const params: Value[] = [];
+  const rows = records.map((r) => {
+    const values = refreshRecordValues(r);
+    const first = params.length;
+    params.push(...values);
+    return `(${Math.floor(r.refreshId)}, ${values.map((_v, i) => `$${first + i + 1}`).join(', ')})`;
+  });
+  return {
+    sql: `INSERT INTO dtlab.refresh_history (${HISTORY_COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`,
+    params,
+  };
+}
+
+/**
+ * Any writer (full refresh today, the incremental executor and scheduler later) records refreshes here, with
+ * the expectations' counts and the REFRESH quality score when `r` carries them.
+ */
+export async function insertRefreshRecord(
+  db: Queryable,
+  r: Omit<RefreshRecord, 'refreshId'>,
+  id?: number,
+): Promise<number> {
+  const values = refreshRecordValues(r);
   // The expectations' counts and the REFRESH score (catalog/refresh-quality.ts): the arrays as SQL text.
   const quality = refreshQualityValues(r.expectations, r.qualityScore);
   const params = [...values, ...quality.params];

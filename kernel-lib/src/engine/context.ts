@@ -13,6 +13,8 @@ export interface EngineContext {
   relations(): Promise<Map<string, 'TABLE' | 'VIEW'>>;
   /** Engine-clock milliseconds → the catalog's timestamp text. */
   timestamp(ms: number): string;
+  /** A history id drawn ahead (refresh/deferred-history.ts), so history ids follow refresh order; or none. */
+  refreshId(): number | undefined;
   /** Starts delivery of queued notifications (delivery/index.ts `notify`). */
   delivery: DeliveryTrigger;
 }

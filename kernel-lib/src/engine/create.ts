@@ -340,6 +340,8 @@ async function runCreate(
         const expectations = dt.expectations ? new ExpectationRun(dt, backend.family, now) : undefined;
         if (expectations) expectations.columns = output.map((c) => c.name);
         const mutable = recomputedRegion(dt, backend.family, now);
+        // An id drawn ahead (history in refresh order), unless expectations draw theirs as they judge rows.
+        const refreshId = expectations ? undefined : ctx.refreshId();
         const record = await runAndRecordRefresh(
           tx,
           {
@@ -354,6 +356,7 @@ async function runCreate(
             ...(isManual(ctx.clock) ? { timing: modelTiming(() => warehouseSize) } : {}),
             ...(expectations ? { expectations } : {}),
             ...(mutable ? { mutable } : {}),
+            ...(refreshId !== undefined ? { refreshId } : {}),
           },
           () => ctx.clock.now(),
         );

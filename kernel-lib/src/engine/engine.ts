@@ -51,6 +51,7 @@ import { quarantineTableName } from '../plan/expectations.js';
 import { QUALITY_DDL } from '../quality/catalog.js';
 import { type QualityEvent, QualityService } from '../quality/service.js';
 import { isQualityStatement, qualityResult } from '../quality/statements.js';
+import { DeferredHistory } from '../refresh/deferred-history.js';
 import { type ExecutedPlan, planTable, type StepLog } from '../refresh/executor.js';
 import { type RefreshRequest, recordFailedRefresh } from '../refresh/full.js';
 import { DtMutex, type RunOptions, type RunOutcome, runRefresh } from '../refresh/run.js';
@@ -89,6 +90,7 @@ import { refuseBreakingSources } from './drop-guard.js';
 import { installDiscardTables, withExpectationCounts } from './expectations.js';
 import { explainCreate } from './explain.js';
 import { isServer, WriteFence } from './fence.js';
+import { flushingBackend } from './flushing-backend.js';
 import { interruptedBetween, refreshInterrupted, statementInterrupted, wasCancelled } from './interrupted.js';
 import { type IdPosition, listQuarantine, reviewQuarantine } from './quarantine.js';
 import { queryError } from './query-error.js';
@@ -176,6 +178,13 @@ export class Engine {
   readonly quality: QualityService;
   /** Lag samples the scheduler took, written with the next refresh or before anything reads them. */
   readonly lagSamples = new LagSampleBuffer();
+  /**
+   * NO_DATA refreshes decided and recorded without a statement, written before anything else this engine
+   * sends (refresh/deferred-history.ts); only where the engine sees every write (DuckDB).
+   */
+  readonly deferred = new DeferredHistory();
+  /** The backend, through which whatever `deferred` holds is written before anything else (flushing-backend.ts). */
+  readonly backend: Backend;
   /** On a PostgreSQL server: what moved in the shared catalog since the scheduler's last look (catalog/stamps.ts). */
   private readonly stamps?: CatalogStamps;
   /** What ALTER, DROP and the warehouse statements need of the engine (engine/ddl.ts). */
@@ -184,11 +193,14 @@ export class Engine {
   private readonly writes: WriteHost;
 
   private constructor(
-    readonly backend: Backend,
+    given: Backend,
     readonly clock: Clock,
     delivery: EngineOptions['delivery'] = {},
     notifier?: Notifier,
   ) {
+    const captures = dialectOf(given.family).engineCaptures;
+    const backend = captures ? flushingBackend(given, this.deferred) : given;
+    this.backend = backend;
     const { transports, ...policy } = delivery;
     this.delivery = new DeliveryWorker({
       backend,
@@ -198,7 +210,7 @@ export class Engine {
       now: () => Date.now(), // wall time: delivery is about the network, not the lesson clock
     });
     this.catalog = new KnownCatalog(backend, isServer(backend));
-    this.ledger = new WriteLedger(dialectOf(backend.family).engineCaptures);
+    this.ledger = new WriteLedger(captures);
     this.ctx = {
       backend,
       clock,
@@ -206,6 +218,7 @@ export class Engine {
       warehouses: () => this.catalog.warehouses(),
       relations: () => relationKinds(backend),
       timestamp: formatTimestamp,
+      refreshId: () => this.deferred.takeId(),
       delivery: this.delivery,
     };
     this.alerts = new AlertService({
@@ -222,6 +235,8 @@ export class Engine {
       () => clock.now(),
       (e) => this.events.next(e),
     );
+    // Every history row the engine writes is published: one whose id was not drawn ahead ends the block.
+    this.events$.subscribe((e) => e.type === 'refresh' && this.deferred.drawnElsewhere(e.record.refreshId));
     if (isServer(backend)) this.stamps = new CatalogStamps((part) => this.forgetHeld(part));
     this.writes = {
       backend,
@@ -255,6 +270,8 @@ export class Engine {
       engine.user = String((await tx.query('SELECT current_user')).rows[0]?.[0] ?? '') || null;
       for (const ddl of ALERT_DDL) await tx.query(ddl);
       for (const ddl of QUALITY_DDL) await tx.query(ddl);
+      // History ids for NO_DATA refreshes that send no statement (refresh/deferred-history.ts).
+      if (engine.ledger.seesEveryWrite) await engine.deferred.drawIds(tx);
       if ((await listWarehouses(tx)).length === 0) {
         await insertWarehouse(tx, {
           name: DEFAULT_WAREHOUSE,
@@ -554,6 +571,7 @@ export class Engine {
   /** One refresh of one DT (no upstreams), serialised with other refreshes of it; publishes the record. */
   async refreshOne(dt: DynamicTable, options: RunOptions): Promise<RefreshOutcome> {
     const known = { ledger: this.ledger };
+    const deferred = this.ledger.seesEveryWrite ? { deferred: this.deferred } : {};
     // A refresh's quality score goes in with its history row (quality/service.ts), published after the
     // commit; so do the lag samples waiting (schedule/lag-buffer.ts), put back if it does not commit.
     const samples: LagSample[] = [];
@@ -568,6 +586,7 @@ export class Engine {
         known,
         beforeCommit,
         score,
+        ...deferred,
       });
       if (first.kind !== 'catalog-changed') return first;
       // Another process changed the catalog: the DT as it is now, if it still is.
@@ -579,6 +598,7 @@ export class Engine {
         known,
         beforeCommit,
         score,
+        ...deferred,
       });
       return again.kind === 'catalog-changed'
         ? { kind: 'skipped' as const, reason: 'another session is changing the catalog' }
@@ -820,6 +840,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    await this.deferred.flush(this.backend).catch(() => {});
     await this.flushLagSamples().catch(() => {});
     await this.delivery.close();
     this.events.complete();

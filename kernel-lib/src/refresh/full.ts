@@ -146,18 +146,7 @@ export async function runAndRecordRefresh(
     rowsRead: await sourceRowsRead(tx, req.dt, work),
     warehouse: req.warehouse ?? req.dt.warehouse,
   };
-  const t = req.timing?.(measured) ?? { ...measured, queuedMs: 0 };
-  const row = {
-    ...record(req, t.startMs, t.endMs),
-    ...(work ? { refreshAction: work.action, reason: work.reason, changesRead: work.changesRead } : {}),
-    rowsDeleted: done.rowsDeleted,
-    rowsInserted: done.rowsInserted,
-    rowsRead: measured.rowsRead,
-    executionMs: t.executionMs,
-    queuedMs: t.queuedMs,
-    // Finding that nothing changed needs no warehouse (the scheduler does not bill it either).
-    creditsUsed: work?.action === 'NO_DATA' ? 0 : creditsFor(req.warehouseSize, t.executionMs),
-  };
+  const row = finishedRow(req, measured, work);
   // A recompute settles ADD / DROP CONSTRAINT (the DT's rows are judged by its expectations as they are now).
   const settles = req.dt.pendingRecompute !== undefined && row.refreshAction !== 'INCREMENTAL';
   await updateDynamicTable(tx, req.dt.name, {
@@ -172,6 +161,49 @@ export async function runAndRecordRefresh(
   if (qualityScore) counted.qualityScore = qualityScore;
   const refreshId = await insertRefreshRecord(tx, counted, req.refreshId ?? run?.refreshId);
   return { refreshId, ...counted };
+}
+
+/** The history row of a refresh that succeeded, from what it measured (timed by `req.timing` if set). */
+function finishedRow(req: RefreshRequest, measured: Measured, work?: RefreshWork) {
+  const t = req.timing?.(measured) ?? { ...measured, queuedMs: 0 };
+  return {
+    ...record(req, t.startMs, t.endMs),
+    ...(work ? { refreshAction: work.action, reason: work.reason, changesRead: work.changesRead } : {}),
+    rowsDeleted: measured.rowsDeleted,
+    rowsInserted: measured.rowsInserted,
+    rowsRead: measured.rowsRead,
+    executionMs: t.executionMs,
+    queuedMs: t.queuedMs,
+    // Finding that nothing changed needs no warehouse (the scheduler does not bill it either).
+    creditsUsed: work?.action === 'NO_DATA' ? 0 : creditsFor(req.warehouseSize, t.executionMs),
+  };
+}
+
+/**
+ * The history row of a NO_DATA refresh decided without a statement (refresh/no-data.ts), as
+ * `runAndRecordRefresh` would write it; the caller records it.
+ */
+export function noDataRecord(
+  req: RefreshRequest,
+  wallClock: () => number,
+  work: Pick<RefreshWork, 'reason' | 'changesRead'>,
+  refreshId: number,
+): RefreshRecord {
+  const start = wallClock();
+  const t0 = performance.now();
+  const measured: Measured = {
+    startMs: start,
+    endMs: wallClock(),
+    executionMs: performance.now() - t0,
+    rowsInserted: 0,
+    rowsDeleted: 0,
+    rowsRead: 0,
+    warehouse: req.warehouse ?? req.dt.warehouse,
+  };
+  return {
+    refreshId,
+    ...finishedRow(req, measured, { ...work, action: 'NO_DATA', run: async () => measured }),
+  };
 }
 
 /** Source rows a refresh read: every source row for a recompute, its change rows otherwise (cost.ts). */

@@ -40,6 +40,7 @@ import { translateSql, translateType } from '../sql/translate.js';
 import type { DynamicTable, RefreshAction, RefreshRecord, RefreshTrigger } from '../types.js';
 import { refreshWarehouse } from './billing.js';
 import { chooseWork } from './choose-work.js';
+import type { DeferredHistory } from './deferred-history.js';
 import type { StepLog } from './executor.js';
 import { ExpectationFailed, ExpectationRun } from './expectations.js';
 import {
@@ -50,6 +51,7 @@ import {
   runAndRecordRefresh,
 } from './full.js';
 import { fullRecomputePlan } from './full-plan.js';
+import { deferredNoData, NO_CHANGE } from './no-data.js';
 import { noDataWithoutLooking, pgProbeSql, readProbe, timestampMs, trackedSources } from './probe.js';
 
 export interface RunOptions {
@@ -67,6 +69,8 @@ export interface RunOptions {
   timing?: (measured: Measured) => RefreshTiming;
   /** What the engine knows, so that a refresh finding nothing changed need not read the catalog. */
   known?: KnownState;
+  /** Where a NO_DATA refresh records itself without a statement, and history ids drawn ahead (no-data.ts). */
+  deferred?: DeferredHistory;
   /** Inside the refresh's transaction, after its history row: what else goes with it (lag samples). */
   beforeCommit?: (tx: Queryable, record: RefreshRecord) => Promise<void>;
   /** The REFRESH quality score its history row carries, from the row's expectation counts (if any). */
@@ -87,8 +91,6 @@ export type RunOutcome =
   | { kind: 'skipped'; reason: string }
   /** Another process redefined or dropped `dt` since it was read: read the catalog again and retry. */
   | { kind: 'catalog-changed' };
-
-const NO_CHANGE = 'no source changed since the last refresh';
 
 /** Serialises async work per key (here: per DT) within one engine. */
 export class DtMutex {
@@ -152,6 +154,19 @@ export async function runRefresh(
   const start = clock.now();
   const t0 = performance.now();
   const ledger = options.known?.ledger ?? new WriteLedger(dialect.engineCaptures);
+  const { deferred } = options;
+  const free =
+    deferred &&
+    (await deferredNoData({
+      backend,
+      clock,
+      dt,
+      request,
+      ledger,
+      history: deferred,
+      skipIfCurrent: options.skipIfCurrent,
+    }));
+  if (free) return free;
   const tracked = trackedSources(dt);
   let mark: LedgerMark | undefined;
   let read: RefreshMetadata | undefined;
@@ -176,7 +191,9 @@ export async function runRefresh(
         const stored = timestampMs(look.stored);
         if (options.skipIfCurrent && stored !== undefined && stored >= dataTimestamp)
           return { kind: 'skipped', reason: 'already refreshed to this data timestamp' };
-        if (look.refreshId !== undefined) request.refreshId = look.refreshId;
+        // The history row's id: the probe's (PostgreSQL family), else one drawn ahead (deferred-history.ts).
+        const ahead = look.refreshId ?? deferred?.takeId();
+        if (ahead !== undefined) request.refreshId = ahead;
         if (noDataWithoutLooking({ dt, unchanged: look.unchanged, previous: stored, now: dataTimestamp })) {
           const work = {
             action: 'NO_DATA' as const,
@@ -197,7 +214,7 @@ export async function runRefresh(
           (statics && ledger.seesEveryWrite
             ? await prefetchMovingMetadata(tx, dt, statics, quietSources(ledger, dt.name, tracked))
             : await prefetchRefreshMetadata(tx, backend.family, dt));
-        if (meta.refreshId === undefined && request.refreshId !== undefined)
+        if (request.refreshId !== undefined && (meta.refreshId === undefined || look.refreshId === undefined))
           meta.refreshId = request.refreshId;
         delete request.refreshId;
         read = meta;

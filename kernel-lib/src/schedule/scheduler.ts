@@ -257,7 +257,11 @@ export class Scheduler {
    * committed after the read did (the look's queries and a cycle's refreshes interleave), so the catalog may
    * still show its old data timestamp: it counts as busy, and the next look sees it done. (Judging by the
    * clock at planning time instead planned such a DT again from its stale data timestamp: a second,
-   * off-grid refresh right after the first, seen in a real-clock soak on PGlite.)
+   * off-grid refresh right after the first, seen in a real-clock soak on PGlite.) Under a real or accelerated
+   * clock a refresh ending at the look's very instant counts as busy too: flights that ended before the look
+   * began are gone (lookAt), so this one ended during it, maybe after the read — a NO_DATA refresh that sends
+   * no statement (DuckDB) ends within the millisecond it started. Under a manual clock cycles run inside
+   * the look, so nothing ends during its read.
    */
   private planInput(d: DynamicTable, now: number): PlanInput {
     const f = this.inflight.get(d.name);
@@ -269,7 +273,9 @@ export class Scheduler {
       dataTimestamp: d.dataTimestamp === null ? null : parseTimestamp(d.dataTimestamp),
       lastAttempt: this.attempts.get(d.name) ?? null,
       createdOn: parseTimestamp(d.createdOn),
-      busy: f !== undefined && (f.endAt === undefined || f.endAt > now),
+      busy:
+        f !== undefined &&
+        (f.endAt === undefined || f.endAt > now || (f.endAt === now && !isManual(this.clock))),
     };
   }
 
