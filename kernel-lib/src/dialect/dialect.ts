@@ -32,12 +32,15 @@ export interface CaptureDialect {
   after(column: string): string;
   /** The condition on a change table's rows: written after position `$1`. */
   readonly since: string;
-  /** Inserted and deleted counts since position `$1`, and whether an uncapturable write happened ($2 = source). */
+  /**
+   * Inserted and deleted counts since position `$1`, whether an uncapturable write happened, and whether
+   * change rows past `$1` were pruned ($2 = source; capture/marks.ts).
+   */
   windowSummary(source: string): string;
   /** The change rows since position `$1`. */
   windowRows(source: string): string;
-  /** Deletes the change rows every consumer has read. */
-  collectGarbage(source: string): string;
+  /** Deletes the change rows every incrementally refreshed consumer has read, keeping a pruning mark. */
+  collectGarbage(source: string): readonly string[];
   /** Whether capture on `$1` stands (one boolean). */
   readonly intactSql: string;
 }
