@@ -193,6 +193,19 @@ export async function dropPositions(db: Queryable, dt: string): Promise<string[]
 }
 
 /**
+ * Reclaims the space of pruned change rows where the database leaves it (PGlite: no autovacuum), outside any
+ * transaction: after a scheduler cycle. Returns the change tables vacuumed.
+ */
+export async function reclaimChangeRows(db: Queryable, family: SqlFamily): Promise<string[]> {
+  const { reclaim } = dialectOf(family).capture;
+  if (!reclaim) return [];
+  await db.query(reclaim.flushStats);
+  const tables = (await db.query(reclaim.candidatesSql)).rows.map((r) => String(r[0]));
+  for (const table of tables) await db.query(reclaim.vacuum(table));
+  return tables;
+}
+
+/**
  * Deletes the change rows of `source` that every incrementally refreshed consumer has read, keeping a pruning
  * mark for the others (capture/marks.ts; deferred where the backend can).
  */

@@ -141,6 +141,19 @@ export function pgCollectGarbage(source: string): string[] {
   ];
 }
 
+/**
+ * Reclaiming pruned change rows: PGlite has no autovacuum, so deleted change rows stay in the heap and every
+ * read of the change table scans them. A change table with at least 1000 dead rows and more dead than live
+ * ones is vacuumed (on the server autovacuum usually came first, and then nothing qualifies).
+ */
+export const PG_RECLAIM = {
+  // Statistics reach pg_stat_user_tables when the session is idle, at most once a second (PostgreSQL 15+).
+  flushStats: 'SELECT pg_stat_force_next_flush()',
+  candidatesSql: `SELECT relname FROM pg_stat_user_tables WHERE schemaname = 'dtlab'
+      AND relname LIKE 'chg\\_%' ESCAPE '\\' AND n_dead_tup >= greatest(1000, n_live_tup)`,
+  vacuum: (table: string) => `VACUUM dtlab.${quoteIdent(table)}`,
+};
+
 /** Whether the sentinel row of `source`'s change table is there (a crash empties an unlogged table). */
 export function pgSentinelPresent(source: string): string {
   return `SELECT EXISTS (SELECT 1 FROM ${changeTable(source)} WHERE _w = 0)`;

@@ -43,6 +43,17 @@ export interface CaptureDialect {
   collectGarbage(source: string): readonly string[];
   /** Whether capture on `$1` stands (one boolean). */
   readonly intactSql: string;
+  /**
+   * Reclaiming the space of pruned change rows (capture/marks.ts): `flushStats` makes this session's counts
+   * of dead rows visible to the next statement, `candidatesSql` names the change tables (in schema dtlab)
+   * whose dead rows are worth a VACUUM, `vacuum` reclaims one, outside any transaction. Absent where deleted
+   * rows' space is reused without it (DuckDB).
+   */
+  readonly reclaim?: {
+    readonly flushStats: string;
+    readonly candidatesSql: string;
+    vacuum(table: string): string;
+  };
 }
 
 export interface Dialect {
