@@ -67,6 +67,26 @@ async function emptySchema(spec) {
     await backend.close();
   }
 }
+/** `chg_<source>` rows (dead rows where the database counts them), one entry per change table. */
+async function changeTableSizes({ engine }) {
+  const db = engine.backend;
+  const { rows } = await db.query(
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'dtlab' AND table_name LIKE 'chg_%' ORDER BY 1",
+  );
+  const sizes = [];
+  for (const [name] of rows) {
+    const n = Number((await db.query(`SELECT count(*) FROM dtlab."${name}"`)).rows[0][0]);
+    let dead = '';
+    if (db.family !== 'duckdb') {
+      const d = await db.query(
+        `SELECT n_dead_tup FROM pg_stat_user_tables WHERE schemaname = 'dtlab' AND relname = '${name}'`,
+      );
+      if (d.rows.length) dead = ` (${Number(d.rows[0][0])} dead)`;
+    }
+    sizes.push(`${name} ${n}${dead}`);
+  }
+  return sizes.join(', ') || 'none';
+}
 for (const lesson of lessons) {
   const cells = cellsOf(readFileSync(path.join(root, 'content', `${lesson}.md`), 'utf8'));
   if (db.startsWith('postgres')) await emptySchema(db);
@@ -94,6 +114,9 @@ for (const lesson of lessons) {
     if (error) failed = true;
     console.log(`  ${String(i + 1).padStart(2)} ${fmt(ms).padStart(9)}  ${cell.split('\n')[0]}${error}`);
   }
+  // The change tables as the lesson leaves them: rows (and, on the PostgreSQL family, dead rows not yet
+  // reclaimed), which every incremental refresh reading them scans.
+  console.log(`  change tables: ${await changeTableSizes(await session.connect())}`);
   // Acceptance: after the lesson, every DT (brought up to date) holds exactly its query's rows (filtered by
   // its DROP ROW and QUARANTINE expectations: VERIFY's comparison), and none is empty (a CURRENT_DATE filter
   // must see the lesson's data).

@@ -18,6 +18,7 @@ import {
   setPositions,
 } from '../src/capture/capture.js';
 import { planCapture } from '../src/capture/duckdb.js';
+import { installCatalog } from '../src/catalog/catalog.js';
 import { tokenize } from '../src/sql/lexer.js';
 import { splitStatements } from '../src/sql/split.js';
 import { BACKEND_KINDS, freshBackend, serverUrlOf } from './helpers/backends.js';
@@ -103,6 +104,8 @@ describe.each(BACKEND_KINDS)('change capture on %s', (kind) => {
 
   beforeAll(async () => {
     db = await freshBackend(kind);
+    // Garbage collection reads the catalog (which consumers refresh in FULL mode: capture/marks.ts).
+    await installCatalog(db);
     await db.query('CREATE TABLE t (k INTEGER, v VARCHAR(10), d DECIMAL(10,2))');
     await db.query("INSERT INTO t VALUES (1, 'one', 1.50), (2, 'two', 2.00)");
     await ensureCapture(db, db.family, 't');
@@ -117,7 +120,7 @@ describe.each(BACKEND_KINDS)('change capture on %s', (kind) => {
     await write("INSERT INTO t VALUES (3, 'three', 3.00), (4, NULL, NULL)");
     await write("UPDATE t SET v = 'uno' WHERE k = 1");
     await write('DELETE FROM t WHERE k = 2');
-    expect(await since(p0)).toEqual({ inserted: 3, deleted: 2, untracked: false });
+    expect(await since(p0)).toEqual({ inserted: 3, deleted: 2, untracked: false, pruned: false });
     const rows = (await db.query(`${changeRowsSql(db.family, 't')} ORDER BY 2, 3`, [p0])).rows.map((r) =>
       r.slice(1),
     );
@@ -133,7 +136,7 @@ describe.each(BACKEND_KINDS)('change capture on %s', (kind) => {
       write("INSERT INTO t SELECT 9, 'x', 1.00 UNION ALL SELECT 10, 'y', CAST('bad' AS DECIMAL(10,2))"),
     ).rejects.toThrow();
     const p1 = await currentPosition(db, db.family);
-    expect(await since(p1)).toEqual({ inserted: 0, deleted: 0, untracked: false });
+    expect(await since(p1)).toEqual({ inserted: 0, deleted: 0, untracked: false, pruned: false });
   });
 
   it('marks TRUNCATE as an untracked change', async () => {

@@ -25,7 +25,15 @@ const dt = (over: Partial<DynamicTable> = {}): DynamicTable => ({
 });
 const shape = { subqueryTables: [] as string[] } as unknown as QueryShape;
 const read = (inserted: number, deleted = 0, extra: Partial<SourceChanges> = {}): SourceChanges =>
-  ({ source: 's', kind: 'read', inserted, deleted, untracked: false, ...extra }) as SourceChanges;
+  ({
+    source: 's',
+    kind: 'read',
+    inserted,
+    deleted,
+    untracked: false,
+    pruned: false,
+    ...extra,
+  }) as SourceChanges;
 const facts = (...sources: SourceChanges[]): ChangeFacts => ({ position: 'p', sources });
 const decide = (
   f: ChangeFacts,
@@ -61,6 +69,17 @@ describe('decideAction', () => {
     expect(decide(facts(read(1)), dt({ effectiveMode: 'FULL' })).action).toBe('FULL');
     const sub = { subqueryTables: ['s'] } as unknown as QueryShape;
     expect(decide(facts(read(1)), dt(), NOW - 1000, sub).reason).toMatch(/inside a subquery/);
+  });
+  it('pruned change rows (capture/marks.ts): a change for a FULL-mode DT, a recompute for an incremental one', () => {
+    const full = dt({ effectiveMode: 'FULL' });
+    expect(decide(facts(read(0, 0, { pruned: true })), full).action).toBe('FULL');
+    expect(decide(facts(read(0, 0, { pruned: true }))).changed).toEqual(['s']);
+    // The rows left are not the DT's window: never INCREMENTAL from them.
+    const inc = decide(facts(read(2, 0, { pruned: true })));
+    expect([inc.action, inc.reason]).toEqual([
+      'FULL',
+      expect.stringMatching(/change rows of s .* were pruned/),
+    ]);
   });
   it('CURRENT_DATE moving recomputes even without a change; holding, it does not', () => {
     const d = dt({ query: 'SELECT * FROM s WHERE day >= CURRENT_DATE - 1' });

@@ -15,6 +15,11 @@ export interface ChangeSummary {
   deleted: number;
   /** A write the engine could not capture row by row happened (TRUNCATE, COPY, …): reinitialize. */
   untracked: boolean;
+  /**
+   * Change rows past the position were pruned (capture/marks.ts): the source changed, and the rows left do
+   * not say how, so only a recompute can follow.
+   */
+  pruned: boolean;
 }
 
 const REGISTRY_DDL = [
@@ -96,8 +101,9 @@ export async function captureIntact(db: Queryable, family: SqlFamily, source: st
       inserted: Number(r[0]),
       deleted: Number(r[1]),
       untracked: r[2] === true,
+      pruned: r[3] === true,
     });
-    return r[3] === true;
+    return r[4] === true;
   }
   const dialect = dialectOf(family);
   const { rows } = await db.query(dialect.capture.intactSql, [source]);
@@ -132,7 +138,7 @@ export async function changesSince(
   if (known) return { ...known };
   const r =
     (await db.query(dialectOf(family).capture.windowSummary(source), [position, source])).rows[0] ?? [];
-  return { inserted: Number(r[0]), deleted: Number(r[1]), untracked: r[2] === true };
+  return { inserted: Number(r[0]), deleted: Number(r[1]), untracked: r[2] === true, pruned: r[3] === true };
 }
 
 /** The change rows themselves, `(_xid|_seq, _w, columns…)`. */
@@ -186,9 +192,25 @@ export async function dropPositions(db: Queryable, dt: string): Promise<string[]
   return sources;
 }
 
-/** Deletes the change rows of `source` that every consumer has read (deferred where the backend can). */
+/**
+ * Reclaims the space of pruned change rows where the database leaves it (PGlite: no autovacuum), outside any
+ * transaction: after a scheduler cycle. Returns the change tables vacuumed.
+ */
+export async function reclaimChangeRows(db: Queryable, family: SqlFamily): Promise<string[]> {
+  const { reclaim } = dialectOf(family).capture;
+  if (!reclaim) return [];
+  await db.query(reclaim.flushStats);
+  const tables = (await db.query(reclaim.candidatesSql)).rows.map((r) => String(r[0]));
+  for (const table of tables) await db.query(reclaim.vacuum(table));
+  return tables;
+}
+
+/**
+ * Deletes the change rows of `source` that every incrementally refreshed consumer has read, keeping a pruning
+ * mark for the others (capture/marks.ts; deferred where the backend can).
+ */
 export async function collectGarbage(db: Queryable, family: SqlFamily, source: string): Promise<void> {
-  await exec(db, dialectOf(family).capture.collectGarbage(source));
+  for (const sql of dialectOf(family).capture.collectGarbage(source)) await exec(db, sql);
 }
 
 /**

@@ -10,6 +10,7 @@
  */
 import { quoteIdent, sqlLiteral, type Value } from '../backends/backend.js';
 import { identifierName, isKeyword, significant, type Token } from '../sql/lexer.js';
+import { notMark, PRUNED } from './marks.js';
 import { sameRowsAfterUpdate } from './update-rows.js';
 
 export const changeTable = (source: string) => `dtlab.${quoteIdent(`chg_${source}`)}`;
@@ -39,11 +40,17 @@ export function duckdbRemoveCapture(source: string): string[] {
 export const DUCKDB_POSITION = `SELECT CAST(coalesce(max(last_value), 0) AS VARCHAR) FROM duckdb_sequences()
   WHERE schema_name = 'dtlab' AND sequence_name = 'capture_seq'`;
 
+/**
+ * Inserted and deleted counts since position `$1`, whether an uncapturable write happened, and whether change
+ * rows past `$1` were pruned (capture/marks.ts).
+ */
 export function duckdbWindowSummary(source: string): string {
   const chg = changeTable(source);
+  const event = (kind: string) =>
+    `EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = $2 AND ${kind} AND _seq > CAST($1 AS BIGINT))`;
   // One scan of the change table for both counts.
   return `SELECT count(*) FILTER (WHERE _w > 0), count(*) FILTER (WHERE _w < 0),
-      EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = $2 AND _seq > CAST($1 AS BIGINT))
+      ${event(notMark)}, ${event(`kind = '${PRUNED}'`)}
       FROM ${chg} WHERE _seq > CAST($1 AS BIGINT)`;
 }
 
@@ -51,10 +58,25 @@ export function duckdbWindowRows(source: string): string {
   return `SELECT * FROM ${changeTable(source)} WHERE _seq > CAST($1 AS BIGINT)`;
 }
 
-/** Rows at or before every consumer's position are consumed (none while the source has no consumer). */
-export function duckdbCollectGarbage(source: string): string {
-  return `DELETE FROM ${changeTable(source)} WHERE _seq <=
-      (SELECT min(CAST(position AS BIGINT)) FROM dtlab.capture_positions WHERE source = ${sqlLiteral(source)})`;
+/**
+ * Garbage collection (capture/marks.ts): rows at or before every incrementally refreshed consumer's position
+ * are deleted (every row, when all consumers refresh in FULL mode), and the newest deleted `_seq` is kept
+ * as the source's pruning mark.
+ */
+export function duckdbCollectGarbage(source: string): string[] {
+  const name = sqlLiteral(source);
+  const cutoff = `coalesce(
+      (SELECT min(CAST(p.position AS BIGINT)) FROM dtlab.capture_positions p
+         LEFT JOIN dtlab.dynamic_tables d ON d.name = p.dt_name
+        WHERE p.source = ${name} AND d.effective_mode IS DISTINCT FROM 'FULL'),
+      (SELECT max(last_value) FROM duckdb_sequences() WHERE schema_name = 'dtlab' AND sequence_name = 'capture_seq'))`;
+  const marks = `dtlab.capture_events WHERE source = ${name} AND kind = '${PRUNED}'`;
+  return [
+    `INSERT INTO dtlab.capture_events SELECT ${name}, max(_seq), '${PRUNED}'
+       FROM ${changeTable(source)} WHERE _seq <= ${cutoff} HAVING count(*) > 0`,
+    `DELETE FROM ${marks} AND _seq < (SELECT max(_seq) FROM ${marks})`,
+    `DELETE FROM ${changeTable(source)} WHERE _seq <= ${cutoff}`,
+  ];
 }
 
 /** How to run one write on a captured table. */

@@ -10,6 +10,7 @@
  * TRUNCATE cannot be captured row by row; it is recorded as an event that forces dependents to REINITIALIZE.
  */
 import { quoteIdent, sqlLiteral } from '../backends/backend.js';
+import { notMark, PRUNED } from './marks.js';
 
 /** The change table of `source`, in schema dtlab. */
 export const changeTable = (source: string) => `dtlab.${quoteIdent(`chg_${source}`)}`;
@@ -94,16 +95,21 @@ export const PG_POSITION = 'SELECT CAST(pg_current_snapshot() AS TEXT)';
 const after = (column: string) =>
   `${column} >= pg_snapshot_xmin(CAST($1 AS pg_snapshot)) AND NOT pg_visible_in_snapshot(${column}, CAST($1 AS pg_snapshot))`;
 
-/** Counts of the changes of `source` since position `$1`: inserted, deleted, and whether it was truncated. */
+/**
+ * Counts of the changes of `source` since position `$1`: inserted, deleted, whether it was truncated (or its
+ * columns changed), and whether change rows past `$1` were pruned (capture/marks.ts).
+ */
 export function pgWindowSummary(source: string, sentinel = false): string {
-  // One scan of the change table for both counts; with `sentinel`, a fourth column: the sentinel is there.
+  // One scan of the change table for both counts; with `sentinel`, a fifth column: the sentinel is there.
   return `SELECT count(*) FILTER (WHERE _w > 0), count(*) FILTER (WHERE _w < 0),
-      EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = $2 AND ${after('_xid')})${
-        sentinel
-          ? `,
+      EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = $2 AND ${notMark} AND ${after('_xid')}),
+      EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = $2 AND kind = '${PRUNED}'
+                 AND _xid >= pg_snapshot_xmin(CAST($1 AS pg_snapshot)))${
+                   sentinel
+                     ? `,
       EXISTS (SELECT 1 FROM ${changeTable(source)} WHERE _w = 0)`
-          : ''
-      }
+                     : ''
+                 }
       FROM ${changeTable(source)} WHERE ${after('_xid')}`;
 }
 
@@ -113,15 +119,40 @@ export function pgWindowRows(source: string): string {
 }
 
 /**
- * Garbage collection: rows every consumer has passed. A row whose transaction precedes the oldest
- * consumer's xmin was visible to every consumer's last snapshot, so nobody will read it again. Without
- * consumers, everything committed before the current snapshot goes. The sentinel row stays.
+ * Garbage collection (capture/marks.ts): a row whose transaction precedes the oldest incrementally refreshed
+ * consumer's xmin was visible to every such consumer's last snapshot, so none will read it again; without
+ * such consumers, everything committed before the current snapshot goes. The newest deleted transaction id
+ * becomes the source's pruning mark (older marks go). The sentinel row stays.
  */
-export function pgCollectGarbage(source: string): string {
-  return `DELETE FROM ${changeTable(source)} WHERE _w <> 0 AND _xid < coalesce(
-      (SELECT min(pg_snapshot_xmin(CAST(position AS pg_snapshot))) FROM dtlab.capture_positions WHERE source = ${sqlLiteral(source)}),
-      pg_snapshot_xmin(pg_current_snapshot()))`;
+export function pgCollectGarbage(source: string): string[] {
+  const name = sqlLiteral(source);
+  return [
+    `WITH dtlab_gone AS (
+       DELETE FROM ${changeTable(source)} WHERE _w <> 0 AND _xid < coalesce(
+         (SELECT min(pg_snapshot_xmin(CAST(p.position AS pg_snapshot))) FROM dtlab.capture_positions p
+            LEFT JOIN dtlab.dynamic_tables d ON d.name = p.dt_name
+           WHERE p.source = ${name} AND d.effective_mode IS DISTINCT FROM 'FULL'),
+         pg_snapshot_xmin(pg_current_snapshot()))
+       RETURNING _xid),
+     dtlab_mark AS (SELECT _xid FROM dtlab_gone ORDER BY _xid DESC LIMIT 1),
+     dtlab_old AS (DELETE FROM dtlab.capture_events WHERE source = ${name} AND kind = '${PRUNED}'
+                     AND _xid < (SELECT _xid FROM dtlab_mark))
+     INSERT INTO dtlab.capture_events SELECT ${name}, _xid, '${PRUNED}' FROM dtlab_mark`,
+  ];
 }
+
+/**
+ * Reclaiming pruned change rows: PGlite has no autovacuum, so deleted change rows stay in the heap and every
+ * read of the change table scans them. A change table with at least 1000 dead rows and more dead than live
+ * ones is vacuumed (on the server autovacuum usually came first, and then nothing qualifies).
+ */
+export const PG_RECLAIM = {
+  // Statistics reach pg_stat_user_tables when the session is idle, at most once a second (PostgreSQL 15+).
+  flushStats: 'SELECT pg_stat_force_next_flush()',
+  candidatesSql: `SELECT relname FROM pg_stat_user_tables WHERE schemaname = 'dtlab'
+      AND relname LIKE 'chg\\_%' ESCAPE '\\' AND n_dead_tup >= greatest(1000, n_live_tup)`,
+  vacuum: (table: string) => `VACUUM dtlab.${quoteIdent(table)}`,
+};
 
 /** Whether the sentinel row of `source`'s change table is there (a crash empties an unlogged table). */
 export function pgSentinelPresent(source: string): string {

@@ -14,6 +14,7 @@
  * BEGIN and LOCK; on DuckDB one scan of duckdb_columns() instead of one per question.
  */
 import { type Queryable, quoteIdent, type SqlFamily, sqlLiteral, type Value } from '../backends/backend.js';
+import { notMark, PRUNED } from '../capture/marks.js';
 import { dialectOf } from '../dialect/index.js';
 import type { DynamicTable } from '../types.js';
 
@@ -40,7 +41,7 @@ export interface RefreshMetadata {
   /** PostgreSQL: each tracked source's size as the catalog estimates it (the cost rule's denominator). */
   estimatedRows: Map<string, number>;
   /** Change summaries read along with the sentinel check, by `source@position`. */
-  summaries: Map<string, { inserted: number; deleted: number; untracked: boolean }>;
+  summaries: Map<string, ChangeSummaryLike>;
   warehouseSize?: string;
   dataTimestamp: string | null;
   /** The id drawn for this refresh's history row (used once). */
@@ -202,15 +203,16 @@ export async function prefetchMovingMetadata(
       (s) => `
     UNION ALL SELECT 'sum', ${sqlLiteral(s.name)}, CAST(count(*) FILTER (WHERE _w > 0) AS VARCHAR),
       CAST(count(*) FILTER (WHERE _w < 0) AS VARCHAR),
-      CAST(EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = ${sqlLiteral(s.name)} AND _seq > ${since(s.name)}) AS VARCHAR)
+      CAST(EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = ${sqlLiteral(s.name)} AND ${notMark} AND _seq > ${since(s.name)}) AS VARCHAR),
+      CAST(EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = ${sqlLiteral(s.name)} AND kind = '${PRUNED}' AND _seq > ${since(s.name)}) AS VARCHAR)
       FROM dtlab.${quoteIdent(`chg_${s.name}`)} WHERE _seq > ${since(s.name)}`,
     )
     .join('');
   const { rows } = await tx.query(`
-    SELECT 'snap', CAST(coalesce(max(last_value), 0) AS VARCHAR), NULL, NULL, NULL
+    SELECT 'snap', CAST(coalesce(max(last_value), 0) AS VARCHAR), NULL, NULL, NULL, NULL
       FROM duckdb_sequences() WHERE schema_name = 'dtlab' AND sequence_name = 'capture_seq'
-    UNION ALL SELECT 'pos', source, position, NULL, NULL FROM dtlab.capture_positions WHERE dt_name = ${name}
-    UNION ALL SELECT 'id', CAST(nextval('dtlab.refresh_id_seq') AS VARCHAR), NULL, NULL, NULL${summaries}`);
+    UNION ALL SELECT 'pos', source, position, NULL, NULL, NULL FROM dtlab.capture_positions WHERE dt_name = ${name}
+    UNION ALL SELECT 'id', CAST(nextval('dtlab.refresh_id_seq') AS VARCHAR), NULL, NULL, NULL, NULL${summaries}`);
   const meta: RefreshMetadata = {
     dt: dt.name,
     ...staticPart(known),
@@ -220,16 +222,19 @@ export async function prefetchMovingMetadata(
     // The engine that sees every write also made every refresh: the data timestamp it knows is the stored one.
     dataTimestamp: dt.dataTimestamp,
   };
-  const counts: [string, { inserted: number; deleted: number; untracked: boolean }][] = intact
+  const counts: [string, ChangeSummaryLike][] = intact
     .filter((s) => quiet.has(s.name))
-    .map((s) => [s.name, { inserted: 0, deleted: 0, untracked: false }]);
+    .map((s) => [s.name, { inserted: 0, deleted: 0, untracked: false, pruned: false }]);
   for (const r of rows) {
-    const [kind, a, b, c, d] = [text(r[0]), text(r[1]), text(r[2]), text(r[3]), text(r[4])];
+    const [kind, a, b, c, d, e] = [text(r[0]), text(r[1]), text(r[2]), text(r[3]), text(r[4]), text(r[5])];
     if (kind === 'snap') meta.position = a ?? '';
     else if (kind === 'pos' && a !== null && b !== null) meta.positions?.set(a, b);
     else if (kind === 'id') meta.refreshId = Number(a);
     else if (kind === 'sum' && a !== null)
-      counts.push([a, { inserted: Number(b), deleted: Number(c), untracked: d === 'true' }]);
+      counts.push([
+        a,
+        { inserted: Number(b), deleted: Number(c), untracked: d === 'true', pruned: e === 'true' },
+      ]);
   }
   for (const [source, summary] of counts) {
     const at = meta.positions?.get(source);
@@ -275,4 +280,6 @@ interface ChangeSummaryLike {
   inserted: number;
   deleted: number;
   untracked: boolean;
+  /** Change rows past the position were pruned (capture/marks.ts). */
+  pruned: boolean;
 }

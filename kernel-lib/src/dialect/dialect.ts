@@ -32,14 +32,28 @@ export interface CaptureDialect {
   after(column: string): string;
   /** The condition on a change table's rows: written after position `$1`. */
   readonly since: string;
-  /** Inserted and deleted counts since position `$1`, and whether an uncapturable write happened ($2 = source). */
+  /**
+   * Inserted and deleted counts since position `$1`, whether an uncapturable write happened, and whether
+   * change rows past `$1` were pruned ($2 = source; capture/marks.ts).
+   */
   windowSummary(source: string): string;
   /** The change rows since position `$1`. */
   windowRows(source: string): string;
-  /** Deletes the change rows every consumer has read. */
-  collectGarbage(source: string): string;
+  /** Deletes the change rows every incrementally refreshed consumer has read, keeping a pruning mark. */
+  collectGarbage(source: string): readonly string[];
   /** Whether capture on `$1` stands (one boolean). */
   readonly intactSql: string;
+  /**
+   * Reclaiming the space of pruned change rows (capture/marks.ts): `flushStats` makes this session's counts
+   * of dead rows visible to the next statement, `candidatesSql` names the change tables (in schema dtlab)
+   * whose dead rows are worth a VACUUM, `vacuum` reclaims one, outside any transaction. Absent where deleted
+   * rows' space is reused without it (DuckDB).
+   */
+  readonly reclaim?: {
+    readonly flushStats: string;
+    readonly candidatesSql: string;
+    vacuum(table: string): string;
+  };
 }
 
 export interface Dialect {

@@ -29,6 +29,8 @@ export type SourceChanges =
       deleted: number;
       /** A write that could not be captured row by row (TRUNCATE, COPY, …). */
       untracked: boolean;
+      /** Change rows past the DT's position were pruned (capture/marks.ts): changed, and only a recompute can say how. */
+      pruned: boolean;
       /** The source's size as the dictionary estimates it: read only when the cost rule may apply. */
       estimatedRows?: number;
     };
@@ -72,6 +74,7 @@ export function decideAction(
   const changed: string[] = [];
   const reinstall: string[] = [];
   let untracked: string | undefined;
+  const pruned: string[] = [];
   for (const s of facts.sources) {
     if (s.kind === 'no-position') {
       untracked ??= `capture on ${s.source} was reinstalled (its table was replaced or altered), so its changes are not known`;
@@ -83,7 +86,8 @@ export function decideAction(
       if (s.deleted === 0) insertsOnly.add(s.source);
       if (s.untracked)
         untracked ??= `${s.source} was changed by a write that could not be captured (TRUNCATE, COPY, …)`;
-      if (changes[s.source]) changed.push(s.source);
+      if (s.pruned) pruned.push(s.source);
+      if (changes[s.source] || s.pruned) changed.push(s.source);
     }
   }
   const base = { changes, insertsOnly, position: facts.position, changed, reinstall };
@@ -108,6 +112,12 @@ export function decideAction(
   if (changed.length === 0) return decided('NO_DATA', 'no source changed since the last refresh');
   if (dt.effectiveMode === 'FULL' || !shape || dt.immutableWhere !== undefined)
     return decided('FULL', planning.fullReason ?? dt.refreshModeReason);
+  // The DT's window lost rows to pruning (it was refreshed in FULL mode then): what is left is not its changes.
+  if (pruned.length > 0)
+    return decided(
+      'FULL',
+      `change rows of ${pruned.join(', ')} since the last refresh were pruned (only incrementally refreshed DTs keep them): recomputed`,
+    );
   const inSubquery = changed.filter((s) => shape.subqueryTables.includes(s));
   if (inSubquery.length > 0)
     return decided(

@@ -11,11 +11,13 @@
  */
 import { sqlLiteral, type Value } from '../backends/backend.js';
 import type { ChangeSummary } from '../capture/capture.js';
+import { notMark, PRUNED } from '../capture/marks.js';
 import { immutableClockMoved } from '../plan/immutable.js';
 import type { DynamicTable } from '../types.js';
 
 /**
- * PostgreSQL family: `source`'s changes committed after snapshot `pos` as 'inserted,deleted,untracked', or
+ * PostgreSQL family: `source`'s changes committed after snapshot `pos` as 'inserted,deleted,untracked,pruned'
+ * (pruned: change rows past `pos` were pruned, capture/marks.ts), or
  * NULL when capture does not stand (table, trigger, change table with the source's columns, sentinel row) or
  * there is no position. Never an error: a table or change table dropped by hand gives NULL, and the long way
  * reinstalls capture.
@@ -39,8 +41,10 @@ export const PG_PROBE_DDL = `CREATE OR REPLACE FUNCTION dtlab.changes_since(src 
                       FROM %s WHERE _w <> 0 AND _xid >= pg_snapshot_xmin($1) AND NOT pg_visible_in_snapshot(_xid, $1)',
                    chg, chg) INTO counts USING snap;
     IF counts IS NULL THEN RETURN NULL; END IF;
-    RETURN counts || ',' || EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = src
-                                     AND _xid >= pg_snapshot_xmin(snap) AND NOT pg_visible_in_snapshot(_xid, snap));
+    RETURN counts || ',' || EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = src AND ${notMark}
+                                     AND _xid >= pg_snapshot_xmin(snap) AND NOT pg_visible_in_snapshot(_xid, snap))
+                  || ',' || EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = src AND kind = '${PRUNED}'
+                                     AND _xid >= pg_snapshot_xmin(snap));
   END $$`;
 
 /** The tables whose changes a DT consumes (views are not captured). */
@@ -91,19 +95,20 @@ export function readProbe(dt: DynamicTable, row: Value[]): FirstLook {
     const counts = text(row[5 + 2 * i])?.split(',');
     sources.set(
       s,
-      position !== undefined && counts?.length === 3
+      position !== undefined && counts?.length === 4
         ? {
             position,
             changes: {
               inserted: Number(counts[0]),
               deleted: Number(counts[1]),
               untracked: counts[2] === 'true',
+              pruned: counts[3] === 'true',
             },
           }
         : undefined,
     );
   });
-  const quiet = (c: ChangeSummary) => c.inserted + c.deleted === 0 && !c.untracked;
+  const quiet = (c: ChangeSummary) => c.inserted + c.deleted === 0 && !c.untracked && !c.pruned;
   const id = text(row[2]);
   const definition = text(row[0]);
   const position = text(row[3]);

@@ -15,6 +15,7 @@
  */
 import { merge, type Observable, Subject } from 'rxjs';
 import { formatTimestamp } from '../backends/backend.js';
+import { reclaimChangeRows } from '../capture/capture.js';
 import { consecutiveScheduledFailures, type LagSample } from '../catalog/catalog.js';
 import { type Clock, isManual, ManualClock, realDelayUntil } from '../clock.js';
 import type { Engine } from '../engine/engine.js';
@@ -305,7 +306,10 @@ export class Scheduler {
       await Promise.all(results.values());
     };
     // Under a manual clock nothing writes during a cycle; otherwise writes wait for it (engine/fence.ts).
-    if (isManual(this.clock)) return await runAll();
+    if (isManual(this.clock)) {
+      await runAll();
+      return await this.reclaim();
+    }
     const sources = plan.refresh.flatMap((n) =>
       (dts.get(n)?.sources ?? []).filter((s) => s.kind !== 'DYNAMIC TABLE'),
     );
@@ -324,6 +328,17 @@ export class Scheduler {
           reason: `the share lock on ${names.join(', ')} was not granted in time, or a source's change capture must be reinstalled`,
         });
     });
+    await this.reclaim();
+  }
+
+  /**
+   * After a cycle, outside its transactions: the space of change rows its refreshes pruned, where the
+   * database does not reclaim it by itself (capture/capture.ts reclaimChangeRows). A failure (a change table
+   * dropped meanwhile) only leaves the space for the next cycle.
+   */
+  private async reclaim(): Promise<void> {
+    const { backend } = this.engine;
+    await reclaimChangeRows(backend, backend.family).catch(() => {});
   }
 
   private async runTask(
