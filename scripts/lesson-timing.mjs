@@ -37,6 +37,20 @@ const median = (xs) => {
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 
 const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(
+    'usage: node scripts/lesson-timing.mjs [--print] [--db duckdb|pglite|postgres://user@host:port/db] [lesson …]\n' +
+      'Times every lesson in content/ (or those named) cell by cell; prints total, median and slowest cell.',
+  );
+  process.exit(0);
+}
+const unknown = args.find(
+  (a, i) => a.startsWith('-') && a !== '--print' && a !== '--db' && args[i - 1] !== '--db',
+);
+if (unknown) {
+  console.error(`unknown option ${unknown} (try --help)`);
+  process.exit(2);
+}
 const print = args.includes('--print');
 const dbAt = args.indexOf('--db');
 const db = dbAt >= 0 ? args[dbAt + 1] : 'duckdb';
