@@ -52,7 +52,7 @@ describe.each(BACKEND_KINDS)('alert templates on %s', (kind) => {
   it('quality: fires at the first evaluation after a result below 95 % passes', async () => {
     const { engine, scheduler } = await openAlerting(backend, T0);
     const positive = (rowsPassed: number, rowsFailed: number) => [
-      { expectation: 'positive', action: 'WARN', rowsPassed, rowsFailed },
+      { expectation: 'positive', action: 'WARN' as const, rowsPassed, rowsFailed },
     ];
     await insertExpectationResults(engine, 'q_dt', '2026-01-05 00:00:00', positive(98, 2));
     const name = await create(engine, { ...base, kind: 'quality', target: 'q_dt', threshold: 95 });

@@ -178,7 +178,7 @@ describe.each(BACKEND_KINDS)('data metric functions on %s', (kind) => {
       'ALTER TABLE d_orders ADD DATA METRIC FUNCTION SNOWFLAKE.CORE.ROW_COUNT ON () EXPECTATION some (VALUE > 0)',
     );
     const count = (rowsPassed: number, rowsFailed: number) => [
-      { expectation: 'valid_price', action: 'DROP', rowsPassed, rowsFailed },
+      { expectation: 'valid_price', action: 'DROP ROW' as const, rowsPassed, rowsFailed },
     ];
     // Two refreshes' results, the later one last.
     await insertExpectationResults(engine, 'd_orders', '2026-01-04 00:00:00', count(0, 100));
@@ -187,7 +187,7 @@ describe.each(BACKEND_KINDS)('data metric functions on %s', (kind) => {
     // (1 + 0.9) / 2 = 95 %: HEALTHY at the threshold; only the latest refresh's results count.
     expect(ev.score).toEqual({ score: 95, state: 'HEALTHY', checks: 2, failing: 1 });
     expect(ev.expectations).toEqual([
-      { name: 'valid_price', action: 'DROP', rowsPassed: 90, rowsFailed: 10 },
+      { name: 'valid_price', action: 'DROP ROW', rowsPassed: 90, rowsFailed: 10 },
     ]);
   });
 
