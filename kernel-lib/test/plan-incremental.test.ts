@@ -29,6 +29,16 @@ GROUP BY c.c_custkey, c.c_name, n.n_name`;
   it('maps GROUP BY ordinals and aliases, and keys every column without GROUP BY', () => {
     expect((shapeOf('SELECT a AS x, sum(b) FROM t GROUP BY 1') as QueryShape).keys).toEqual([0]);
     expect((shapeOf('SELECT a AS x, sum(b) FROM t GROUP BY x') as QueryShape).keys).toEqual([0]);
+    // An alias named like a FROM column: GROUP BY groups by the column, which is no result column.
+    const ab = (q: string) =>
+      describeQuery(q, parser.astify(q, { database: 'PostgresQL' }), () => ['a', 'b']);
+    expect(ab('SELECT a % 2 AS a, count(*) FROM t GROUP BY a')).toEqual({
+      reason: expect.stringMatching(/group key a names a column of the FROM clause/),
+    });
+    expect(shapeOf('SELECT b % 2 AS a, count(*) FROM (SELECT a, b FROM t) s GROUP BY a')).toHaveProperty(
+      'reason',
+    );
+    expect((ab('SELECT a % 2 AS x, count(*) FROM t GROUP BY x') as QueryShape).keys).toEqual([0]);
     expect((shapeOf('SELECT DISTINCT a, b + 1 FROM t WHERE c > 0') as QueryShape).keys).toEqual([0, 1]);
   });
   it.each([

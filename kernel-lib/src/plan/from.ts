@@ -234,3 +234,23 @@ function derivedTables(all: Token[], tokens: Token[], into: FromContents): strin
     return `a ${outer.join.toUpperCase()} JOIN inside a subquery in FROM is refreshed in full in this version`;
   return undefined;
 }
+
+/**
+ * Whether a bare name may be a column of the FROM clause: a column of one of its tables (or of a table whose
+ * columns are unknown), or a word of the FROM clause's text (a subquery's result column).
+ */
+export function namesInputColumn(
+  name: string,
+  tables: TableRef[],
+  from: Token[],
+  columnsOf?: (table: string) => readonly string[] | undefined,
+): boolean {
+  const bare = name.replace(/^"|"$/g, '').toLowerCase();
+  if (!/^[\w$]+$/.test(bare)) return false;
+  if (from.some((t) => t.text.replace(/^"|"$/g, '').toLowerCase() === bare)) return true;
+  if (!columnsOf) return false;
+  return tables.some((t) => {
+    const cols = columnsOf(t.name);
+    return cols === undefined || cols.some((c) => c.toLowerCase() === bare);
+  });
+}

@@ -9,7 +9,7 @@
 import { isAggregateCall } from '../sql/ast-walk.js';
 import { isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
 import { flattenReason } from './flatten.js';
-import { type FromContents, fromTables, selectLevel, type TableRef } from './from.js';
+import { type FromContents, fromTables, namesInputColumn, selectLevel, type TableRef } from './from.js';
 import { type OptionalSide, optionalSide, ownerOf } from './optional.js';
 import type { OrderTail } from './order-tail.js';
 import { type OuterJoins, outerJoins } from './outer.js';
@@ -255,12 +255,22 @@ export function describeQuery(
         k > groupAt + 1 && ['HAVING', 'ORDER', 'LIMIT', 'WINDOW', 'QUALIFY'].some((w) => isKeyword(t, w)),
     );
     const spans = splitAtCommas(top, groupAt + 2, groupEnd < 0 ? top.length : groupEnd, query.length);
+    const fromTokenAt = tokens.indexOf(top[fromAt] as Token);
+    const fromTokenEnd = tokens.indexOf(top[fromEnd - 1] as Token) + 1;
     keys = [];
     for (const [s, e] of spans) {
       const g = query.slice(s, e).trim();
       let k = items.findIndex((it) => norm(it) === norm(g));
       if (k < 0 && /^\d+$/.test(g)) k = Number(g) - 1;
-      if (k < 0) k = columns.findIndex((c) => c.as !== null && norm(c.as) === norm(g));
+      if (k < 0) {
+        const named = columns.findIndex((c) => c.as !== null && norm(c.as) === norm(g));
+        // GROUP BY reads a name as a column of the FROM clause before a result alias (SQL, DuckDB, Postgres).
+        if (named >= 0 && namesInputColumn(g, tables, tokens.slice(fromTokenAt, fromTokenEnd), columnsOf))
+          return {
+            reason: `the group key ${g} names a column of the FROM clause, which GROUP BY groups by, and a result column computed otherwise`,
+          };
+        k = named;
+      }
       if (k < 0 || k >= items.length) return { reason: `the group key ${g} is not a column of the result` };
       if (!keys.includes(k)) keys.push(k);
     }

@@ -18,7 +18,7 @@ import { analyzeQuery } from '../sql/analyze.js';
 import { callName, isAggregateCall, walkNodes } from '../sql/ast-walk.js';
 import { isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
 import { qualifyClause } from '../sql/qualify.js';
-import { selectLevel } from './from.js';
+import { type FromContents, fromTables, namesInputColumn, selectLevel } from './from.js';
 import { type NestedPlan, outerOver } from './nested.js';
 import { type ColumnsOf, describeQuery } from './shape.js';
 import { groupTieReason } from './ties.js';
@@ -52,7 +52,8 @@ export function describeWindow(
   columnsOf?: ColumnsOf,
 ): WindowPlan | { reason: string } {
   const tokens = significant(tokenize(query));
-  const { top, fromAt } = selectLevel(tokens);
+  const level = selectLevel(tokens);
+  const { top, fromAt } = level;
   const groupAt = top.findIndex((t, i) => isKeyword(t, 'GROUP') && isKeyword(top[i + 1], 'BY'));
   if (groupAt < 0) return { reason: 'a window over one aggregate of the whole table is refreshed in full' };
   if (top.some((t) => ['WINDOW', 'LIMIT', 'OFFSET', 'FETCH'].some((w) => isKeyword(t, w))))
@@ -89,13 +90,22 @@ export function describeWindow(
       ? text.replace(new RegExp(`\\s+(as\\s+)?"?${alias.replace(/[^\w]/g, '.')}"?\\s*$`, 'i'), '').trim()
       : text.trim();
   };
+  const from: FromContents = { tables: [], levels: [], laterals: [] };
+  fromTables(tokens, level, from); // (its reason, if any, is the aggregate step's: judged below)
+  const fromTokens = tokens.slice(
+    tokens.indexOf(top[fromAt] as Token),
+    tokens.indexOf(top[level.fromEnd - 1] as Token) + 1,
+  );
   const groups: string[] = [];
   let gs = (top[groupAt + 2] as Token).start;
   for (let i = groupAt + 2; i <= groupEnd; i++) {
     const t = i < groupEnd ? (top[i] as Token) : undefined;
     if (t && t.text !== ',') continue;
     const g = query.slice(gs, (top[i - 1] as Token).end).trim();
-    const byAlias = columns.findIndex((c) => c.as?.toLowerCase() === g.toLowerCase().replace(/"/g, ''));
+    // A name of a FROM column is that column before a result alias (as SQL reads GROUP BY).
+    const byAlias = namesInputColumn(g, from.tables, fromTokens, columnsOf)
+      ? -1
+      : columns.findIndex((c) => c.as?.toLowerCase() === g.toLowerCase().replace(/"/g, ''));
     const k = /^\d+$/.test(g) ? Number(g) - 1 : byAlias;
     groups.push(k >= 0 && k < columns.length ? itemExpr(k) : g);
     if (t) gs = (top[i + 1] as Token).start;
