@@ -44,8 +44,18 @@ export interface DeltaInput {
 }
 
 /**
- * One `SELECT <select(weight)> FROM …` per changed reference among `tables`, over `text` (the query, or an
- * edit of it that keeps every position) from its FROM to what follows GROUP BY. Positions bind as `$1`.
+ * A term's old state of a later reference is split in two where there are few of them: its rows as they are
+ * (the table itself, whose index a database can use to join the change) and its change negated. Beyond
+ * this many later references (2^n parts each), the old state is read as one union.
+ */
+const MAX_SPLIT = 2;
+
+/**
+ * `SELECT <select(weight)> FROM …` terms over `text` (the query, or an edit of it that keeps every position)
+ * from its FROM to what follows GROUP BY: per changed reference among `tables`, its change joined with the
+ * new state of the changed references before it and the old state of those after it. Joins and filters are
+ * linear in each reference's rows (inner joins only), so an old state (current rows ⊎ the change negated) may
+ * be read as two terms. Positions bind as `$1`.
  */
 export function deltaTerms(
   query: string,
@@ -57,24 +67,31 @@ export function deltaTerms(
 ): string[] {
   const { family, changed, insertsOnly } = input;
   const refs = tables.filter((r) => changed.has(r.name));
-  return refs.map((_ref, n) => {
-    const edits: { start: number; end: number; text: string }[] = [];
-    const weights: string[] = [];
-    refs.forEach((other, m) => {
-      if (m < n) return; // the new state: the table as it is
-      const columns = changed.get(other.name) as string[];
-      const only = insertsOnly.has(other.name);
-      const rows =
-        m === n
-          ? weightedChange(family, other.name, columns, 1, only)
-          : `SELECT ${columns.map(quoteIdent).join(', ')}, 1 AS dtlab_w FROM ${quoteIdent(other.name)} UNION ALL ${weightedChange(family, other.name, columns, -1, only)}`;
-      edits.push({ start: other.start, end: other.end, text: derivedAs(other, rows) });
-      weights.push(`${qualifier(other)}.dtlab_w`);
-    });
+  const change = (ref: TableRef, sign: 1 | -1) =>
+    weightedChange(family, ref.name, changed.get(ref.name) as string[], sign, insertsOnly.has(ref.name));
+  const term = (reads: [TableRef, string][]) => {
     let edited = text;
-    for (const e of edits.sort((a, b) => b.start - a.start))
-      edited = edited.slice(0, e.start) + e.text + edited.slice(e.end);
+    for (const [ref, rows] of [...reads].sort(([a], [b]) => b.start - a.start))
+      edited = edited.slice(0, ref.start) + derivedAs(ref, rows) + edited.slice(ref.end);
     const shift = edited.length - query.length;
-    return `SELECT ${select(weights.join(' * '))} FROM ${edited.slice(shape.fromStart, shape.tailStart + shift)}`;
+    const weight = reads.map(([ref]) => `${qualifier(ref)}.dtlab_w`).join(' * ');
+    return `SELECT ${select(weight)} FROM ${edited.slice(shape.fromStart, shape.tailStart + shift)}`;
+  };
+  return refs.flatMap((ref, n) => {
+    const later = refs.slice(n + 1);
+    if (later.length > MAX_SPLIT) {
+      const old = (other: TableRef) => {
+        const columns = (changed.get(other.name) as string[]).map(quoteIdent).join(', ');
+        return `SELECT ${columns}, 1 AS dtlab_w FROM ${quoteIdent(other.name)} UNION ALL ${change(other, -1)}`;
+      };
+      return [term([[ref, change(ref, 1)], ...later.map((o): [TableRef, string] => [o, old(o)])])];
+    }
+    // Every subset of the later references read as their negated change, the rest as they are.
+    return Array.from({ length: 2 ** later.length }, (_v, mask) =>
+      term([
+        [ref, change(ref, 1)],
+        ...later.filter((_o, i) => mask & (1 << i)).map((o): [TableRef, string] => [o, change(o, -1)]),
+      ]),
+    );
   });
 }
