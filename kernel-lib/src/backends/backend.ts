@@ -113,6 +113,11 @@ export class BackendError extends Error {
 
 /** SQLSTATE query_canceled: a statement cancelled (by a timeout or on request) that changed nothing. */
 export const QUERY_CANCELED = '57014';
+/**
+ * SQLSTATE serialization_failure: the transaction lost a conflict with a concurrent one and was rolled back
+ * (PostgreSQL's, and DuckDB's write-write conflicts, which carry no SQLSTATE of their own).
+ */
+export const SERIALIZATION_FAILURE = '40001';
 
 /** The error of a statement cancelled because its signal was aborted. */
 export function cancelledByRequest(): BackendError {

@@ -26,6 +26,7 @@ import {
   qualifiedName,
   quoteIdent,
   type ResultColumn,
+  SERIALIZATION_FAILURE,
   type StatementOptions,
   sqlLiteral,
   type TransactionOptions,
@@ -163,8 +164,11 @@ export function duckdbError(e: unknown, sql: string): BackendError {
   const text = errorText(e instanceof Error ? e.message : String(e));
   const cut = text.indexOf('\n\nLINE ');
   const message = (cut < 0 ? text : text.slice(0, cut)).trim();
+  // A write-write conflict with a concurrent transaction ("TransactionContext Error: Conflict on tuple
+  // deletion!"): rolled back, as PostgreSQL's serialization failures are.
+  const state = /^TransactionContext Error:.*conflict/i.test(message) ? SERIALIZATION_FAILURE : undefined;
   const m = /\n\nLINE (\d+): (.*)\n( *)\^/.exec(text);
-  if (!m) return new BackendError(message);
+  if (!m) return new BackendError(message, undefined, state);
   const lineNo = Number(m[1]);
   const prefix = `LINE ${m[1]}: `.length;
   let snippet = m[2] as string;
@@ -178,7 +182,7 @@ export function duckdbError(e: unknown, sql: string): BackendError {
   const line = lines[lineNo - 1] ?? '';
   const at = Math.max(0, line.indexOf(snippet));
   const lineStart = lines.slice(0, lineNo - 1).reduce((n, l) => n + l.length + 1, 0);
-  return new BackendError(message, lineStart + at + Math.max(0, caret));
+  return new BackendError(message, lineStart + at + Math.max(0, caret), state);
 }
 
 /** The worker's prepared statements do not take every type we pass; bind by literal substitution of $n. */
@@ -390,8 +394,8 @@ export class DuckDbBackend implements Backend {
         // Error offsets point into the statement the caller sent, not into the batch.
         const err = duckdbError(e, prefix + bind(sql, params));
         throw err.offset === undefined || err.offset < prefix.length
-          ? new BackendError(err.message)
-          : new BackendError(err.message, err.offset - prefix.length);
+          ? new BackendError(err.message, undefined, err.sqlState)
+          : new BackendError(err.message, err.offset - prefix.length, err.sqlState);
       }
     };
     const defer = deadline

@@ -16,7 +16,14 @@
  * pending queries and cancels the one running when the deadline passes (backends/duckdb.ts). PGlite cannot
  * be interrupted mid-statement (it runs on the JavaScript thread), so there a timeout is not enforced.
  */
-import { type Backend, BackendError, exec, QUERY_CANCELED, type Queryable } from '../backends/backend.js';
+import {
+  type Backend,
+  BackendError,
+  exec,
+  QUERY_CANCELED,
+  type Queryable,
+  SERIALIZATION_FAILURE,
+} from '../backends/backend.js';
 import type { DuckDbTransactionOptions } from '../backends/duckdb.js';
 import { type LedgerMark, WriteLedger } from '../capture/ledger.js';
 import { withCaptureLock } from '../capture/lock.js';
@@ -110,7 +117,6 @@ export class DtMutex {
 }
 
 const LOCK_NOT_AVAILABLE = '55P03';
-const SERIALIZATION_FAILURE = '40001';
 
 export async function runRefresh(
   backend: Backend,
