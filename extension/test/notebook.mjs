@@ -376,7 +376,7 @@ export async function checkHistoriesFollowed(page) {
 export async function checkLive(page, prefix) {
   const failures = await checkHistoriesFollowed(page);
 
-  await page.locator('.jp-SideBar .lm-TabBar-tab[title="Dynamic Tables"]').first().click();
+  await page.locator('.jp-SideBar .lm-TabBar-tab[title^="Dynamic Tables"]').first().click();
   const sidebar = page.locator('#dtlab-sidebar');
   await sidebar.waitFor({ state: 'visible', timeout: 10_000 });
   await page

@@ -39,7 +39,7 @@ async function shootAll(page, theme) {
   const sidebar = page.locator('#dtlab-sidebar');
   // The tab toggles the panel: click until it shows (it may be open already, or open from the last theme).
   for (let i = 0; i < 2 && !(await sidebar.isVisible()); i++) {
-    await page.locator('.jp-SideBar .lm-TabBar-tab[title="Dynamic Tables"]').first().click();
+    await page.locator('.jp-SideBar .lm-TabBar-tab[title^="Dynamic Tables"]').first().click();
     await page.waitForTimeout(1000);
   }
   await sidebar.waitFor({ state: 'visible', timeout: 10_000 });
