@@ -6,8 +6,8 @@
  *
  * Anything this cannot describe exactly is reported as a reason, and the DT refreshes in full.
  */
-import { isAggregateCall } from '../sql/ast-walk.js';
-import { isKeyword, significant, type Token, tokenize } from '../sql/lexer.js';
+import { aggregatesOwnRows, isAggregateCall } from '../sql/ast-walk.js';
+import { isKeyword, significant, type Token, tokenize, unparenthesized } from '../sql/lexer.js';
 import { flattenReason } from './flatten.js';
 import { type FromContents, fromTables, namesInputColumn, selectLevel, type TableRef } from './from.js';
 import { type OptionalSide, optionalSide, ownerOf } from './optional.js';
@@ -97,6 +97,7 @@ function hasAggregate(n: unknown): boolean {
   return found;
 }
 
+
 /**
  * The selects whose FROM rows flow into the result: the root and, recursively, subqueries in FROM; with the
  * base tables they name in FROM (in order).
@@ -172,6 +173,7 @@ function splitAtCommas(top: Token[], from: number, to: number, textEnd: number):
 }
 
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim().toLowerCase();
+
 
 export function describeQuery(
   query: string,
@@ -260,7 +262,8 @@ export function describeQuery(
     keys = [];
     for (const [s, e] of spans) {
       const g = query.slice(s, e).trim();
-      let k = items.findIndex((it) => norm(it) === norm(g));
+      const key = norm(unparenthesized(g));
+      let k = items.findIndex((it) => norm(unparenthesized(it)) === key);
       if (k < 0 && /^\d+$/.test(g)) k = Number(g) - 1;
       if (k < 0) {
         const named = columns.findIndex((c) => c.as !== null && norm(c.as) === norm(g));
@@ -281,6 +284,8 @@ export function describeQuery(
     keys = partition.keys;
     orderTail = partition.orderTail;
   } else if (hasAggregate(root.columns)) {
+    if (!aggregatesOwnRows(root.columns))
+      return { reason: 'an aggregating subquery in the select list is evaluated per row of the result' };
     keys = [];
   } else {
     keys = items.map((_, k) => k);

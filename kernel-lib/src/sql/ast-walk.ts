@@ -31,3 +31,12 @@ export function isAggregateCall(n: AstNode): boolean {
   const parts = (n.name as { name?: unknown[] } | undefined)?.name;
   return n.type === 'function' && parts?.length === 1 && PLAIN_AGGREGATES.has(callName(n));
 }
+
+/** Whether an expression aggregates rows itself, not only inside its subqueries. */
+export function aggregatesOwnRows(n: unknown): boolean {
+  if (Array.isArray(n)) return n.some(aggregatesOwnRows);
+  if (n === null || typeof n !== 'object') return false;
+  const node = n as AstNode;
+  if (node.type === 'select' || 'ast' in node) return false;
+  return isAggregateCall(node) || Object.values(node).some(aggregatesOwnRows);
+}

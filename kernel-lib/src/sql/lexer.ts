@@ -122,3 +122,16 @@ export function identifierName(t: Token): string {
 export function stringValue(t: Token): string {
   return t.text.slice(1, -1).replace(/''/g, "'");
 }
+
+/** An expression's text without parentheses around all of it: `(COALESCE(g, 0))`, as a lateral alias's
+ * substitution in GROUP BY writes it, names the result column `COALESCE(g, 0)`. */
+export function unparenthesized(text: string): string {
+  const t = significant(tokenize(text));
+  if (t.length < 2 || t[0]?.text !== '(' || t.at(-1)?.text !== ')') return text;
+  let depth = 0;
+  for (let i = 0; i < t.length - 1; i++) {
+    depth += t[i]?.text === '(' ? 1 : t[i]?.text === ')' ? -1 : 0;
+    if (depth === 0) return text; // `(a) + (b)`: the first parenthesis closes before the end
+  }
+  return unparenthesized(text.slice((t[0] as Token).end, (t.at(-1) as Token).start));
+}
