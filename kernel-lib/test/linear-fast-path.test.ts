@@ -116,4 +116,20 @@ describe.each(BACKEND_KINDS)('linear fast paths on %s', (kind) => {
       [3, 1, 8],
     ]);
   });
+  it('tells a planner that plans by estimates how few change rows it joins, and finds the keys by index', async () => {
+    await engine.execute(
+      'INSERT INTO ords VALUES (12, 3, 7, 9), (13, 1, 8, 2); DELETE FROM ords WHERE ok = 11',
+    );
+    const { sent } = await refresh('ltv');
+    // The change of ords holds 3 rows in this window (2 inserted, 1 deleted): read as at most that many.
+    const limited = sent.filter((s) => /chg_ords/.test(s) && /LIMIT 3\b/.test(s));
+    const indexes = await engine.execute(
+      kind === 'duckdb'
+        ? "SELECT count(*) FROM duckdb_indexes() WHERE table_name = 'ltv'"
+        : "SELECT count(*) FROM pg_indexes WHERE tablename = 'ltv' AND indexname = 'dtlab_keys_ltv'",
+    );
+    const indexed = Number(indexes.at(-1)?.rows[0]?.[0]);
+    if (kind === 'duckdb') expect([limited.length, indexed]).toEqual([0, 0]);
+    else expect([limited.length > 0, indexed]).toEqual([true, 1]);
+  });
 });

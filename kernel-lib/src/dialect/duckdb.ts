@@ -17,6 +17,7 @@ export const duckdbDialect: Dialect = {
   selectRewrites: { qualify: false, lateralAliases: true },
   engineCaptures: true,
   indexesState: false,
+  boundsChangeRows: false,
   hashesNotDistinct: true,
   stagesRows: true,
   replaceRows: 'counted-ahead',

@@ -16,6 +16,7 @@ export const postgresDialect: Dialect = {
   selectRewrites: { qualify: true, lateralAliases: true },
   engineCaptures: false,
   indexesState: true,
+  boundsChangeRows: true,
   hashesNotDistinct: false,
   stagesRows: false,
   replaceRows: 'one-statement',

@@ -22,13 +22,17 @@ function weightedChange(
   columns: string[],
   sign: 1 | -1,
   insertsOnly: boolean,
+  rows: number | undefined,
 ): string {
   const cols = columns.map(quoteIdent).join(', ');
-  const { changeTable, since } = dialectOf(family).capture;
-  const table = changeTable(source);
+  const { capture, boundsChangeRows } = dialectOf(family);
+  const table = capture.changeTable(source);
   const neg = sign === 1 ? '' : '-';
-  if (insertsOnly) return `SELECT ${cols}, ${neg}_w AS dtlab_w FROM ${table} WHERE ${since} AND _w > 0`;
-  return `SELECT ${cols}, ${neg}sum(_w) AS dtlab_w FROM ${table} WHERE ${since} GROUP BY ${cols} HAVING sum(_w) <> 0`;
+  // At most `rows` rows (the window's count; consolidating only merges them): a bound for the planner.
+  const limit = boundsChangeRows && rows !== undefined && rows > 0 ? ` LIMIT ${rows}` : '';
+  if (insertsOnly)
+    return `SELECT ${cols}, ${neg}_w AS dtlab_w FROM ${table} WHERE ${capture.since} AND _w > 0${limit}`;
+  return `SELECT ${cols}, ${neg}sum(_w) AS dtlab_w FROM ${table} WHERE ${capture.since} GROUP BY ${cols} HAVING sum(_w) <> 0${limit}`;
 }
 
 const qualifier = (ref: TableRef) => ref.alias ?? quoteIdent(ref.name);
@@ -41,6 +45,8 @@ export interface DeltaInput {
   changed: ReadonlyMap<string, string[]>;
   /** Changed sources whose change deleted nothing. */
   insertsOnly: ReadonlySet<string>;
+  /** Each changed source's change rows in the refresh's window (refresh/decide.ts `changes`). */
+  rows?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -65,10 +71,17 @@ export function deltaTerms(
   input: DeltaInput,
   select: (weight: string) => string,
 ): string[] {
-  const { family, changed, insertsOnly } = input;
+  const { family, changed, insertsOnly, rows } = input;
   const refs = tables.filter((r) => changed.has(r.name));
   const change = (ref: TableRef, sign: 1 | -1) =>
-    weightedChange(family, ref.name, changed.get(ref.name) as string[], sign, insertsOnly.has(ref.name));
+    weightedChange(
+      family,
+      ref.name,
+      changed.get(ref.name) as string[],
+      sign,
+      insertsOnly.has(ref.name),
+      rows?.[ref.name],
+    );
   const term = (reads: [TableRef, string][]) => {
     let edited = text;
     for (const [ref, rows] of [...reads].sort(([a], [b]) => b.start - a.start))

@@ -184,8 +184,9 @@ export function deltaSql(
   family: SqlFamily,
   changed: Map<string, string[]>,
   insertsOnly: ReadonlySet<string> = new Set(),
+  rows?: Readonly<Record<string, number>>,
 ): string {
-  const input = { family, changed, insertsOnly };
+  const input = { family, changed, insertsOnly, ...(rows ? { rows } : {}) };
   // With COUNT(DISTINCT), the delta is finer: per group and values of their arguments (plan/distinct.ts).
   const values = distinctAggregates(plan).map(({ a, j }) => ({
     arg: `(${a.arg})`,

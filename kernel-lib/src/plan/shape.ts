@@ -97,7 +97,6 @@ function hasAggregate(n: unknown): boolean {
   return found;
 }
 
-
 /**
  * The selects whose FROM rows flow into the result: the root and, recursively, subqueries in FROM; with the
  * base tables they name in FROM (in order).
@@ -173,7 +172,6 @@ function splitAtCommas(top: Token[], from: number, to: number, textEnd: number):
 }
 
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim().toLowerCase();
-
 
 export function describeQuery(
   query: string,

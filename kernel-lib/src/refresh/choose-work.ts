@@ -94,7 +94,8 @@ export async function chooseWork(
         run: async (t, log) => {
           for (const source of decision.reinstall) await reinstallWithin(t, family, source, dt.name);
           const emits = dialectOf(family).engineCaptures && (await duckdbCapturedSources(t)).has(dt.name);
-          const state = rebuildStateSteps(family, planned, strategy, dataTimestamp);
+          const names = output.map((o) => o.name);
+          const state = rebuildStateSteps(family, planned, strategy, dataTimestamp, names);
           return finish(await runPlan(t, recomputePlan(dt.name, full, emits, state), log));
         },
       };

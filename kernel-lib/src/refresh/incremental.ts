@@ -105,14 +105,22 @@ export function* incrementalPlan(
   if (linear?.rows) {
     const rows = { dt: dtName, family, query: plannedQuery(dt.query), shape, changed, output, bind, emits };
     const judged = work.expectations ? { expectations: work.expectations } : {};
-    return yield* rowsPlan({ ...rows, insertsOnly: decision.insertsOnly, ...judged });
+    return yield* rowsPlan({ ...rows, insertsOnly: decision.insertsOnly, rows: decision.changes, ...judged });
   }
   const hidden = linear && linear.hidden.length > 0 ? hiddenKeyShape(shape, linear) : undefined;
   // The keys a change touches: the groups of the delta (linear), or those the change rows lead to.
   const inner = nested ? innerKeysSql(nested, family, changed, stateTable(dt.name)) : undefined;
   const keysSql =
     linear && !hidden
-      ? deltaSql(plannedQuery(dt.query), shape, linear, family, changed, decision.insertsOnly)
+      ? deltaSql(
+          plannedQuery(dt.query),
+          shape,
+          linear,
+          family,
+          changed,
+          decision.insertsOnly,
+          decision.changes,
+        )
       : union
         ? union.branches
             .map((b) => affectedKeysSql(b.text, b.shape, family, changed))

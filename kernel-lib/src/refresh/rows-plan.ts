@@ -20,6 +20,8 @@ export interface RowsWork {
   shape: QueryShape;
   changed: Map<string, string[]>;
   insertsOnly: ReadonlySet<string>;
+  /** Each changed source's change rows in the window (a bound for the planner: plan/delta.ts). */
+  rows?: Readonly<Record<string, number>>;
   output: OutputColumn[];
   /** Makes a statement of the plan ready to send: translated, the position bound. */
   bind: (sql: string) => string;
@@ -32,7 +34,12 @@ export interface RowsWork {
 export function* rowsPlan(work: RowsWork): RefreshPlan<RowCounts> {
   const { dt, output, family } = work;
   const sources = [...work.changed.keys()];
-  const input = { family, changed: work.changed, insertsOnly: work.insertsOnly };
+  const input = {
+    family,
+    changed: work.changed,
+    insertsOnly: work.insertsOnly,
+    ...(work.rows ? { rows: work.rows } : {}),
+  };
   const judged = work.expectations?.active ? work.expectations : undefined;
   // With expectations, the statement judging the change answers its summary too (refresh/expectations.ts).
   const summary: RefreshStep = judged

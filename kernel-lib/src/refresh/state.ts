@@ -3,7 +3,8 @@
  * plan/nested.ts a subquery's result): built at CREATE and after a full refresh, partly recomputed during an
  * incremental one (hidden keys, nested subqueries), dropped with the DT.
  */
-import type { Queryable, SqlFamily } from '../backends/backend.js';
+import { type Queryable, quoteIdent, type SqlFamily } from '../backends/backend.js';
+import { describeColumns } from '../catalog/catalog.js';
 import { refreshMetadata } from '../catalog/refresh-metadata.js';
 import { dialectOf } from '../dialect/index.js';
 import { allDistinctStates } from '../plan/distinct.js';
@@ -13,6 +14,7 @@ import { executable, innerKeyColumns, type NestedPlan, outerKeysSql, stateSql } 
 import { OLD_ROWS, outerJoinKeysSql } from '../plan/nested-outer.js';
 import type { QueryShape } from '../plan/shape.js';
 import type { Strategy } from '../plan/strategy.js';
+import { translateType } from '../sql/column-types.js';
 import { expandLateralAliases as plannedQuery } from '../sql/select-rewrite.js';
 import { translateSql } from '../sql/translate.js';
 import type { DynamicTable } from '../types.js';
@@ -204,7 +206,66 @@ export function rebuildStateSteps(
   dt: DynamicTable,
   strategy: Strategy,
   now: number,
+  columns: readonly string[] = [],
 ): RefreshStep[] {
+  return [...stateSteps(family, dt, strategy, now), ...keyIndexSteps(family, dt, strategy, columns)];
+}
+
+/**
+ * Indexes that let a refresh find the rows of its affected keys instead of scanning (where the family
+ * indexes, `indexesState`): the DT's key columns (`columns`: the DT's column names), which the affected
+ * keys' rows are deleted by; and, where the DT declares key types, the state's keys cast to them, which the
+ * new rows are read by (keyMatch compares the keys cast). Without them a 1-row change of a 150 000-row DT
+ * scans both. IF NOT EXISTS: a recompute keeps the DT's index; a name taken by another relation (a long name
+ * cut at 63 bytes, a renamed DT's old index) only leaves the DT unindexed.
+ */
+const MAX_INDEXED_KEYS = 3;
+
+function keyIndexSteps(
+  family: SqlFamily,
+  dt: DynamicTable,
+  strategy: Strategy,
+  columns: readonly string[],
+): RefreshStep[] {
+  if (!dialectOf(family).indexesState || strategy.kind === 'full') return [];
+  const { shape } = strategy;
+  const names = shape.keys.map((k) => columns[k]);
+  // A wide key (a projection's every column) would double the DT's writes for its index: left unindexed.
+  if (
+    shape.global ||
+    names.length === 0 ||
+    names.length > MAX_INDEXED_KEYS ||
+    names.some((n) => n === undefined)
+  )
+    return [];
+  const steps = [
+    run(
+      "index the DT's key columns",
+      `CREATE INDEX IF NOT EXISTS ${quoteIdent(`dtlab_keys_${dt.name}`)} ON ${quoteIdent(dt.name)} (${names.map((n) => quoteIdent(n as string)).join(', ')})`,
+      [dt.name],
+      [dt.name],
+    ),
+  ];
+  const types = shape.keys.map((k) => {
+    const declared = dt.columns?.[k]?.type;
+    return declared ? translateType(declared, family) : undefined;
+  });
+  if (strategy.kind !== 'linear' || strategy.plan.rows || strategy.plan.hidden.length > 0) return steps;
+  if (!types.some(Boolean)) return steps;
+  const cast = types.map((t, i) => (t ? `(CAST((k${i + 1}) AS ${t}))` : `k${i + 1}`));
+  const state = stateTable(dt.name);
+  return [
+    ...steps,
+    run(
+      'index the state by its cast keys',
+      `CREATE INDEX ON ${state} (${cast.join(', ')})`,
+      [state],
+      [state],
+    ),
+  ];
+}
+
+function stateSteps(family: SqlFamily, dt: DynamicTable, strategy: Strategy, now: number): RefreshStep[] {
   const state = stateTable(dt.name);
   const sources = dt.sources.map((s) => s.name);
   const drop = run('drop the state', `DROP TABLE IF EXISTS ${state}`, [], [state]);
@@ -244,7 +305,10 @@ export async function stateExists(tx: Queryable, family: SqlFamily, dt: string):
 /** After the initial refresh at CREATE: builds the state a linear DT is maintained from. */
 export async function buildIncrementalState(tx: Queryable, family: SqlFamily, dt: DynamicTable, now: number) {
   const { strategy, query } = await strategyOf(tx, family, dt);
-  await runPlan(tx, onePhase(rebuildStateSteps(family, { ...dt, query }, strategy, now)));
+  const columns = dialectOf(family).indexesState
+    ? (await describeColumns(tx, family, dt.name)).map((c) => c.name)
+    : [];
+  await runPlan(tx, onePhase(rebuildStateSteps(family, { ...dt, query }, strategy, now, columns)));
 }
 
 /** Drops a DT's incremental state, if it has one (DROP, RENAME, CREATE OR REPLACE). */
