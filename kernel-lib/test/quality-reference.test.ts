@@ -3,7 +3,8 @@
  * expressions of quality/metrics.ts), equals a plain reference query written here from its definition, on
  * seeded random data with NULLs, blanks ('', spaces only, spaces around text), duplicates and multi-column
  * keys, on the three backends. The evaluation's forms are chosen for speed (LIKE before TRIM, one GROUP BY
- * per distinct column set, …); this holds them to the plain meaning.
+ * per distinct column set, what a table's keys and NOT NULL columns settle, …); this holds them to the plain
+ * meaning.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Value } from '../src/backends/backend.js';

@@ -2,7 +2,8 @@
  * The shape of a data metric evaluation (quality/plan.ts): every system metric of a table in ONE statement —
  * the scan, cross-joined with one hashed GROUP BY per distinct column set (shared by DUPLICATE_COUNT and
  * UNIQUE_COUNT) unless the dialect puts the distinct counts in the scan (Dialect.distinctInScan). Counts the
- * statements that read the table during one evaluation, and checks the distinct counts of both plans against
+ * statements that read the table during one evaluation, checks that what the table's constraints settle
+ * (quality/constraints.ts) is left out of the statement, and checks the distinct counts of both plans against
  * counts made here on random data with NULLs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
