@@ -3,7 +3,8 @@
  * expressions of quality/metrics.ts), equals a plain reference query written here from its definition, on
  * seeded random data with NULLs, blanks ('', spaces only, spaces around text), duplicates and multi-column
  * keys, on the three backends. The evaluation's forms are chosen for speed (LIKE before TRIM, one GROUP BY
- * per distinct column set, …); this holds them to the plain meaning.
+ * per distinct column set, what a table's keys and NOT NULL columns settle, …); this holds them to the plain
+ * meaning.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Value } from '../src/backends/backend.js';
@@ -119,5 +120,61 @@ describe.each(BACKEND_KINDS)('every system metric against a reference query on %
       0,
     );
     expect(value('DUPLICATE_COUNT ON (a, b)')).toBeGreaterThan(0);
+  });
+
+  // The same on a table whose constraints settle some metrics (quality/constraints.ts): NOT NULL columns, a
+  // primary key, a UNIQUE column with repeated NULLs (not a key), and sets that contain the key or not.
+  const KEYED: [string, string][] = [
+    ['NULL_COUNT ON (k)', 'SELECT COUNT(*) FROM key_t WHERE k IS NULL'],
+    [
+      'NULL_PERCENT ON (s)',
+      'SELECT 100.0 * (SELECT COUNT(*) FROM key_t WHERE s IS NULL) / (SELECT COUNT(*) FROM key_t)',
+    ],
+    ['NULL_COUNT ON (a)', 'SELECT COUNT(*) FROM key_t WHERE a IS NULL'],
+    [
+      'NULL_PERCENT ON (u)',
+      'SELECT 100.0 * (SELECT COUNT(*) FROM key_t WHERE u IS NULL) / (SELECT COUNT(*) FROM key_t)',
+    ],
+    ...['k, j', 'j, a, k', 'k', 'u', 'a', 'u, s', 'a, u, k'].flatMap((cols): [string, string][] => [
+      [
+        `DUPLICATE_COUNT ON (${cols})`,
+        `SELECT (SELECT COUNT(*) FROM key_t) - (SELECT COUNT(*) FROM (SELECT DISTINCT ${cols} FROM key_t) AS d)`,
+      ],
+      [
+        `UNIQUE_COUNT ON (${cols})`,
+        `SELECT COUNT(*) FROM (SELECT DISTINCT ${cols} FROM key_t WHERE ${cols
+          .split(', ')
+          .map((c) => `${c} IS NOT NULL`)
+          .join(' AND ')}) AS d`,
+      ],
+    ]),
+  ];
+
+  it.each([7, 8])('seed %i: on a table with keys, each value equals its reference', async (seed) => {
+    const next = random(seed);
+    const maybe = (v: number, p = 0.2) => (next() < p ? 'NULL' : String(v));
+    const rows = Array.from({ length: 300 }, (_, i) => [
+      String(i % 23),
+      String(Math.floor(i / 23)),
+      maybe(Math.floor(next() * 20)),
+      maybe(i * 7, 0.3),
+      `'${TEXTS[Math.floor(next() * TEXTS.length)]}'`,
+    ]);
+    const table = `key_${seed}`;
+    const on = (sql: string) => sql.replaceAll('key_t', table);
+    await engine.execute(`CREATE TABLE ${table} (k INTEGER NOT NULL, j INTEGER NOT NULL, a INTEGER, u INTEGER UNIQUE,
+        s VARCHAR(8) NOT NULL, PRIMARY KEY (k, j));
+      INSERT INTO ${table} VALUES ${rows.map((r) => `(${r.join(', ')})`).join(', ')};
+      ALTER TABLE ${table} ADD ${KEYED.map(([u]) => `DATA METRIC FUNCTION SNOWFLAKE.CORE.${u}`).join(', ')}`);
+    const ev = await engine.quality.measure(table);
+    for (const [use, sql] of KEYED) {
+      const got = ev.metrics.find(
+        (m) => `${m.metric.replace('SNOWFLAKE.CORE.', '')} ON (${m.arguments.join(', ')})` === use,
+      )?.value;
+      expect([use, got], sql).toEqual([use, num(await one(on(sql)))]);
+    }
+    // The data has what the metrics are about: NULLs, repeated NULLs in the UNIQUE column, duplicates.
+    expect(num(await one(on('SELECT COUNT(*) FROM key_t WHERE u IS NULL')))).toBeGreaterThan(1);
+    expect(num(await one(on('SELECT COUNT(*) - COUNT(DISTINCT a) FROM key_t')))).toBeGreaterThan(0);
   });
 });

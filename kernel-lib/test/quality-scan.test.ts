@@ -2,7 +2,8 @@
  * The shape of a data metric evaluation (quality/plan.ts): every system metric of a table in ONE statement —
  * the scan, cross-joined with one hashed GROUP BY per distinct column set (shared by DUPLICATE_COUNT and
  * UNIQUE_COUNT) unless the dialect puts the distinct counts in the scan (Dialect.distinctInScan). Counts the
- * statements that read the table during one evaluation, and checks the distinct counts of both plans against
+ * statements that read the table during one evaluation, checks that what the table's constraints settle
+ * (quality/constraints.ts) is left out of the statement, and checks the distinct counts of both plans against
  * counts made here on random data with NULLs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +116,42 @@ describe.each(BACKEND_KINDS)('data metric evaluation shape on %s', (kind) => {
     expect(v('UNIQUE_COUNT ON (a, b)')).toBe(1);
     expect(v('DUPLICATE_COUNT ON (s)')).toBe(0);
     expect(v('UNIQUE_COUNT ON (b, s)')).toBe(1);
+  });
+
+  it("leaves out of the scan what the table's constraints settle (NOT NULL, a key of NOT NULL columns)", async () => {
+    await engine.execute(`CREATE TABLE keyed_t (k INTEGER NOT NULL, j INTEGER NOT NULL, u INTEGER UNIQUE, s VARCHAR(5),
+        PRIMARY KEY (k, j));
+      INSERT INTO keyed_t VALUES (1, 1, NULL, 'x'), (1, 2, NULL, 'x'), (2, 1, 5, NULL);
+      ALTER TABLE keyed_t ADD ${[
+        'NULL_COUNT ON (k)',
+        'NULL_PERCENT ON (j)',
+        'NULL_COUNT ON (s)',
+        'DUPLICATE_COUNT ON (k, j)',
+        'UNIQUE_COUNT ON (j, s, k)',
+        'DUPLICATE_COUNT ON (u)',
+        'UNIQUE_COUNT ON (s)',
+      ]
+        .map((u) => `DATA METRIC FUNCTION SNOWFLAKE.CORE.${u}`)
+        .join(', ')}`);
+    statements.length = 0;
+    const ev = await engine.quality.measure('keyed_t');
+    const [only, ...more] = reading('keyed_t');
+    expect(more).toEqual([]);
+    // No COUNT of a NOT NULL column; no GROUP BY of a set holding the key: only (u), whose NULLs repeat, and (s).
+    expect(only).not.toMatch(/COUNT\("[kj]"\)/);
+    expect(only).toMatch(/COUNT\("s"\)/);
+    expect(scans(only as string, 'keyed_t')).toBe(dialectOf(backend.family).distinctInScan ? 1 : 1 + 2);
+    expect(
+      Object.fromEntries(ev.metrics.map((m) => [`${m.metric.slice(15)}(${m.arguments})`, m.value])),
+    ).toEqual({
+      'NULL_COUNT(k)': 0,
+      'NULL_PERCENT(j)': 0,
+      'NULL_COUNT(s)': 1,
+      'DUPLICATE_COUNT(k,j)': 0,
+      'UNIQUE_COUNT(j,s,k)': 2,
+      'DUPLICATE_COUNT(u)': 1,
+      'UNIQUE_COUNT(s)': 1,
+    });
   });
 
   it('counts duplicates and uniques as a GROUP BY would, NULLs included, on random data', async () => {

@@ -69,6 +69,11 @@ export const duckdbDialect: Dialect = {
   nullsFirst: () => false,
   avgFollowsScale: false,
   distinctInScan: false,
+  keyFactsSql: `SELECT 'n', '', column_name FROM information_schema.columns
+    WHERE table_schema = current_schema() AND table_name = $1 AND is_nullable = 'NO'
+    UNION ALL
+    SELECT 'u', CAST(constraint_index AS VARCHAR), unnest(constraint_column_names) FROM duckdb_constraints()
+    WHERE schema_name = current_schema() AND table_name = $1 AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')`,
   measurePreamble: [],
   flatten: duckdbFlatten,
   functions: duckdbFunctions,

@@ -88,6 +88,15 @@ export const postgresDialect: Dialect = {
   nullsFirst: (descending) => descending,
   avgFollowsScale: true,
   distinctInScan: false,
+  keyFactsSql: `SELECT 'n', '', a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+    WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace AND a.attnum > 0
+      AND NOT a.attisdropped AND a.attnotnull
+    UNION ALL
+    SELECT 'u', CAST(i.indexrelid AS TEXT), a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+      CROSS JOIN LATERAL unnest(CAST(i.indkey AS SMALLINT[])) WITH ORDINALITY AS k(attnum, n)
+      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+    WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace AND i.indisunique
+      AND i.indisvalid AND i.indimmediate AND i.indpred IS NULL AND i.indexprs IS NULL AND k.n <= i.indnkeyatts`,
   measurePreamble: ['SET LOCAL jit_inline_above_cost = -1'],
   reinstallLockTimeout: { set: "SET LOCAL lock_timeout = '2s'", reset: 'SET LOCAL lock_timeout TO DEFAULT' },
   flatten: postgresFlatten,

@@ -1,7 +1,9 @@
 /**
  * One evaluation of a table's data metric functions at one instant of the lesson clock: every system metric
  * in one statement (quality/plan.ts: the scan, with one hashed GROUP BY per distinct column set; after the
- * dialect's `measurePreamble`, in its transaction), each custom one in its own query, failing-row samples
+ * dialect's `measurePreamble`, in its transaction; what the table's enforced constraints settle — NULL counts
+ * of NOT NULL columns, distinct counts of sets holding a key — is left out of it, quality/constraints.ts),
+ * each custom one in its own query, failing-row samples
  * for violated expectations, then the results, the table's score (with its DT expectations' latest
  * results) and one `quality` event.
  */
@@ -24,6 +26,7 @@ import {
   listCustomDmfs,
   type ResultRow,
 } from './catalog.js';
+import { constrainedSql, keyFactsOf, NO_FACTS } from './constraints.js';
 import { customSql, lambdaCondition, SYSTEM_METRICS } from './metrics.js';
 import { planMeasure } from './plan.js';
 import { type Check, expectationCheck, type Score, scoreOf } from './score.js';
@@ -58,8 +61,8 @@ export interface QualityEvaluation {
 const num = (v: Value | undefined): number | null =>
   v === null || v === undefined ? null : typeof v === 'number' ? v : Number(v);
 
-const quotedColumns = (a: Association) =>
-  a.args.flatMap((x) => (x.kind === 'column' ? [quoteIdent(x.name)] : []));
+const columnNames = (a: Association) => a.args.flatMap((x) => (x.kind === 'column' ? [x.name] : []));
+const quotedColumns = (a: Association) => columnNames(a).map(quoteIdent);
 
 /** Snowflake SQL of one system association's aggregate. */
 function systemExpr(a: Association): string {
@@ -115,26 +118,33 @@ export async function evaluateTable(
   at: { now: number; scheduledTime: number | null; changeCommitTime: number | null; trigger: string },
 ): Promise<QualityEvaluation> {
   const started = performance.now();
+  const dialect = dialectOf(db.family);
   const assocs = await listAssociations(db, table);
   const customs = new Map((await listCustomDmfs(db)).map((f) => [f.name, f]));
   const run = async (sql: string) =>
     (await db.query(translateSql(sql, db.family, { now: at.now }).text)).rows;
 
   const values = new Map<string, number | null>();
+  const system = assocs.filter((a) => a.schema === 'CORE');
+  // What the table's enforced constraints settle (NOT NULL columns, unique keys), in one dictionary query.
+  const facts =
+    system.length > 0 ? keyFactsOf((await db.query(dialect.keyFactsSql, [table])).rows) : NO_FACTS;
   const plan = planMeasure(
     table,
-    assocs
-      .filter((a) => a.schema === 'CORE')
-      .map((a) => ({
+    system.map((a) => {
+      const settled = constrainedSql(a.metric, columnNames(a), quotedColumns(a), facts);
+      return {
         referenceId: a.referenceId,
         metric: SYSTEM_METRICS[a.metric] as (typeof SYSTEM_METRICS)[string],
         columns: quotedColumns(a),
-        expr: systemExpr(a),
-      })),
-    dialectOf(db.family).distinctInScan,
+        expr: settled ?? systemExpr(a),
+        settled: settled !== undefined,
+      };
+    }),
+    dialect.distinctInScan,
   );
   // The scan, after the dialect's settings for it (in one transaction where there are some).
-  const preamble = dialectOf(db.family).measurePreamble;
+  const preamble = dialect.measurePreamble;
   const scanText = translateSql(plan.sql, db.family, { now: at.now }).text;
   const [row] =
     preamble.length === 0

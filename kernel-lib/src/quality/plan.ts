@@ -13,6 +13,8 @@ export interface PlannedMetric {
   metric: SystemMetric;
   columns: string[];
   expr: string;
+  /** `expr` needs no GROUP BY of the columns: a distinct count the table's keys settle (quality/constraints.ts). */
+  settled?: boolean;
 }
 
 /** The one statement and, per association, the column of its one row that holds the value (0: row count). */
@@ -22,7 +24,8 @@ export interface MeasurePlan {
 }
 
 export function planMeasure(table: string, metrics: PlannedMetric[], distinctInScan: boolean): MeasurePlan {
-  const inScan = metrics.filter((m) => distinctInScan || !m.metric.distinct);
+  const scanned = (m: PlannedMetric) => distinctInScan || !m.metric.distinct || m.settled === true;
+  const inScan = metrics.filter(scanned);
   const items: ScanItem[] = [
     { alias: 'm_rows', expr: 'COUNT(*)' },
     ...inScan.map((m, i) => ({ alias: `m${i}`, expr: m.expr })),
@@ -31,7 +34,7 @@ export function planMeasure(table: string, metrics: PlannedMetric[], distinctInS
   // Distinct column sets, in order of appearance: each one hashed GROUP BY, two columns of the row.
   const sets: string[][] = [];
   for (const m of metrics) {
-    if (distinctInScan || !m.metric.distinct) continue;
+    if (scanned(m)) continue;
     const key = m.columns.join(', ');
     let k = sets.findIndex((c) => c.join(', ') === key);
     if (k < 0) k = sets.push(m.columns) - 1;
