@@ -89,7 +89,7 @@ export interface NoDataAtOnce {
  * transaction of one statement that checks, in the database, that the DT's definition and data timestamp are
  * still the ones the engine knows and that no source changed, and only then writes the history row and the
  * data timestamp. On a server the transaction is one round trip (`Queryable.finish`). `undefined`: not
- * expected, or the statement found otherwise (it wrote nothing but drew an id): the caller takes the long
+ * expected, or the statement found otherwise (it wrote nothing, drew no id): the caller takes the long
  * way, which decides and says why.
  */
 export async function noDataAtOnce(a: NoDataAtOnce): Promise<RunOutcome | undefined> {
