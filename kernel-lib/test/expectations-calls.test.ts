@@ -12,6 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, Queryable } from '../src/backends/backend.js';
 import { Engine } from '../src/engine/engine.js';
+import { nullKeysGate } from '../src/refresh/replace.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
 
 /**
@@ -116,7 +117,13 @@ describe.each(BACKEND_KINDS)('calls of an incremental refresh with expectations 
         const before = await scores(`${s.name}_five`);
         const plain = await callsOf(`${s.name}_plain`);
         const five = await callsOf(`${s.name}_five`);
-        if (round > 0 && kind !== 'pglite') expect(five, `${s.name} after ${change}`).toBe(plain);
+        // PostgreSQL family: the plain aggregate does not look for NULL keys (its NULL-key statements go gated,
+        // refresh/replace.ts); with expectations the look stays, for the DT's quarantined and discarded rows.
+        // The twins then differ: the plain one reads the probe and the replace, NULL keys or not.
+        if (round > 0 && kind === 'postgres' && s.name === 'per_ck') {
+          expect(plain, `${s.name} after ${change}`).toBe(2);
+          expect(five, `${s.name} after ${change}`).toBeGreaterThan(plain);
+        } else if (round > 0 && kind !== 'pglite') expect(five, `${s.name} after ${change}`).toBe(plain);
         // DuckDB: the aggregate's INSERT answers the flags of the rows it writes.
         if (kind === 'duckdb' && s.name === 'per_ck')
           expect(counter.calls.some((c) => /^INSERT INTO "per_ck_five".* RETURNING /s.test(c))).toBe(true);
@@ -149,7 +156,12 @@ describe.each(BACKEND_KINDS)('calls of an incremental refresh with expectations 
       const plain = [...counter.statements];
       await callsOf(`${s.name}_five`);
       const five = [...counter.statements];
-      expect(five.length, `${s.name}: ${five.join('\n')}`).toBe(plain.length);
+      // PostgreSQL family, the aggregate: the plain DT's gated NULL-key statements against the look (above).
+      const looked =
+        kind !== 'duckdb' && s.name === 'per_ck'
+          ? plain.filter((c) => !(c.includes(nullKeysGate(1)) && !/^WITH/.test(c))).length + 1
+          : plain.length;
+      expect(five.length, `${s.name}: ${five.join('\n')}\n---\n${plain.join('\n')}`).toBe(looked);
       // None of its own for the counts or the score: both are in the history row, read back by the views.
       expect(five.some((c) => /INSERT INTO dtlab\.(expectation_results|quality_score)/.test(c))).toBe(false);
       expect(await scores(`${s.name}_five`)).toBe(before + 1);

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, Queryable } from '../src/backends/backend.js';
 import { Engine } from '../src/engine/engine.js';
+import { nullKeysGate } from '../src/refresh/replace.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
 
 /** Records every statement sent inside transactions while `on` is set. */
@@ -107,7 +108,8 @@ describe.each(BACKEND_KINDS)('linear fast paths on %s', (kind) => {
   it("recomputes a group's MAX only when a delete reaches it, and only that group", async () => {
     await engine.execute('DELETE FROM ords WHERE ok IN (5, 1)');
     const { sent } = await refresh('ltv');
-    const reads = readsTable(sent, 'ords');
+    // Statements for NULL keys are gated (refresh/replace.ts): with none among the keys they execute nothing.
+    const reads = readsTable(sent, 'ords').filter((s) => !s.includes(nullKeysGate(2)));
     expect(reads).toHaveLength(1);
     expect(reads[0]).toMatch(/dtlab_redo/);
     const last = await engine.execute('SELECT ck, n, last FROM ltv WHERE ck IN (1, 3) ORDER BY ck');

@@ -15,7 +15,7 @@ import { Engine } from '../src/engine/engine.js';
 import { MagicSession } from '../src/magics/session.js';
 import { DeferredHistory, deferredHistoryStatements } from '../src/refresh/deferred-history.js';
 import type { RefreshRecord } from '../src/types.js';
-import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
+import { BACKEND_KINDS, freshBackend, serverUrlOf } from './helpers/backends.js';
 import { recording } from './helpers/recording.js';
 
 const T0 = Date.UTC(2024, 0, 10, 12);
@@ -44,7 +44,7 @@ describe.each(BACKEND_KINDS)('NO_DATA for free on %s', (kind) => {
     if (!closed) await engine?.close();
   });
 
-  it('a NO_DATA refresh sends no statement on DuckDB, one round trip before COMMIT on a server', async () => {
+  it('a NO_DATA refresh sends no statement on DuckDB, one statement on the PostgreSQL family, one round trip in all on a server', async () => {
     const rec = recording(backend, { direct: true });
     clock.advance(60_000);
     rec.on = true;
@@ -52,11 +52,56 @@ describe.each(BACKEND_KINDS)('NO_DATA for free on %s', (kind) => {
     rec.on = false;
     expect(r.refreshAction).toBe('NO_DATA');
     if (kind === 'duckdb') expect([...rec.queries, ...rec.deferred]).toEqual([]);
-    if (kind === 'postgres') {
-      expect(rec.queries).toHaveLength(1);
-      expect(rec.queries[0]).toMatch(/dtlab\.changes_since/);
+    if (kind !== 'duckdb') {
+      // One statement probes and writes the history row and the data timestamp (refresh/no-data.ts)…
+      const probe = rec.queries.filter((q) => /dtlab\.changes_since/.test(q));
+      expect(probe).toHaveLength(1);
+      expect(probe[0]).toMatch(/INSERT INTO dtlab\.refresh_history/);
+      expect(probe[0]).toMatch(/UPDATE dtlab\.dynamic_tables SET data_timestamp/);
+      expect(rec.deferred.filter((q) => /refresh_history|UPDATE/.test(q))).toEqual([]);
     }
+    // … and on a server goes with BEGIN, LOCK and COMMIT in one message: one round trip in all.
+    if (kind === 'postgres') expect(rec.finished).toEqual(rec.queries);
+    const written = (await engine.history('totals')).find((h) => h.refreshId === r.refreshId);
+    expect(written?.refreshAction).toBe('NO_DATA');
+    expect(written?.dataTimestamp).toBe(r.dataTimestamp);
   });
+
+  it.runIf(kind !== 'duckdb')(
+    'a write the engine did not see: the one statement writes nothing, the long way refreshes',
+    async () => {
+      const count = async () =>
+        Number((await rows("SELECT count(*) FROM dtlab.refresh_history WHERE name = 'totals'"))[0]?.[0]);
+      const before = await count();
+      // Straight to the database, as another program would: captured by the triggers, unseen by the engine.
+      await backend.query('INSERT INTO src VALUES (9, 2, 1)');
+      clock.advance(60_000);
+      const r = await engine.refresh('totals');
+      expect(r.refreshAction).toBe('INCREMENTAL');
+      expect((await engine.verify('totals')).equal).toBe(true);
+      expect(await count()).toBe(before + 1);
+      // A server: refreshed by another engine meanwhile, the data timestamp the engine knows is not the stored
+      // one; the statement writes nothing, and the long way records the NO_DATA.
+      const url = serverUrlOf(backend);
+      if (url) {
+        const other = await Engine.open(await openBackend(url), { clock });
+        try {
+          clock.advance(60_000);
+          expect((await other.refresh('totals')).refreshAction).toBe('NO_DATA');
+        } finally {
+          await other.close();
+        }
+      }
+      clock.advance(60_000);
+      const again = await engine.refresh('totals');
+      expect(again.refreshAction).toBe('NO_DATA');
+      expect(await count()).toBe(before + (url ? 3 : 2));
+      const stored = await rows(
+        "SELECT CAST(data_timestamp AS VARCHAR) FROM dtlab.dynamic_tables WHERE name = 'totals'",
+      );
+      expect(stored[0]?.[0]).toBe(again.dataTimestamp);
+    },
+  );
 
   it('every reader through the engine sees the rows and the data timestamp, in refresh order', async () => {
     const ids: number[] = [];

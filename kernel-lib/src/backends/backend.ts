@@ -32,6 +32,12 @@ export interface Queryable {
    * transaction as it would have. Absent where batching saves nothing; use `exec`, which falls back to `query`.
    */
   defer?(sql: string, params?: Value[]): void;
+  /**
+   * A transaction's last statement, sent with what is deferred and with `COMMIT` in one message (a PostgreSQL
+   * server transaction): one round trip for the whole transaction. Resolves with the statement's answer once
+   * committed; nothing may be sent on the transaction after it. Absent elsewhere: `query`, then the commit.
+   */
+  finish?(sql: string): Promise<QueryResult>;
 }
 
 /** Runs a statement whose result is not needed: deferred into the next round trip where the backend can. */

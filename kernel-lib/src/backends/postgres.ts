@@ -32,7 +32,13 @@ export function pgConfig(url: string): pg.PoolConfig {
   return { connectionString: u.toString() };
 }
 
-async function run(client: pg.Pool | pg.PoolClient, sql: string, params?: Value[]): Promise<QueryResult> {
+/** Runs `sql`; the answer is the last statement's, or (`fromEnd` 2) the one before it (…; COMMIT). */
+async function run(
+  client: pg.Pool | pg.PoolClient,
+  sql: string,
+  params?: Value[],
+  fromEnd = 1,
+): Promise<QueryResult> {
   try {
     const r = await client.query({
       text: sql,
@@ -41,7 +47,7 @@ async function run(client: pg.Pool | pg.PoolClient, sql: string, params?: Value[
       types: types as never,
     });
     // A multi-statement string returns an array of results; the last one is what the user sees.
-    const last = (Array.isArray(r) ? r[r.length - 1] : r) as pg.QueryArrayResult;
+    const last = (Array.isArray(r) ? r[r.length - fromEnd] : r) as pg.QueryArrayResult;
     const rows = (last.rows ?? []).map(normaliseRow);
     return {
       columns: pgColumns(last.fields ?? []),
@@ -112,8 +118,16 @@ export class PostgresBackend implements Backend {
     const queue: string[] = [
       options.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}` : 'BEGIN',
     ];
-    const send = async (sql: string, params?: Value[]): Promise<QueryResult> => {
-      if (queue.length === 0) return run(client, sql, params);
+    // `commit`: COMMIT goes in the same message, after `sql` (whose answer is returned).
+    let finished = false;
+    const send = async (sql: string, params?: Value[], commit = false): Promise<QueryResult> => {
+      if (finished) throw new Error('the transaction was finished: nothing more can be sent on it');
+      if (commit) {
+        finished = true;
+        if (params?.length) throw new Error('a transaction finishes with a statement without parameters');
+      }
+      const text = commit ? `${sql};\nCOMMIT` : sql;
+      if (queue.length === 0) return run(client, text, params, commit ? 2 : 1);
       const prefix = `${queue.join(';\n')};\n`;
       queue.length = 0;
       // Error offsets point into the statement the caller sent, not into the batch: an error of a deferred
@@ -131,26 +145,28 @@ export class PostgresBackend implements Backend {
         return run(client, sql, params);
       }
       try {
-        return await run(client, prefix + sql);
+        return await run(client, prefix + text, undefined, commit ? 2 : 1);
       } catch (e) {
         throw relocated(e, prefix.length);
       }
     };
     // The transaction's statements are cancelled when `signal` is aborted; COMMIT is not (one interrupted
     // before its COMMIT rolls back).
-    const query = (sql: string, params?: Value[]) =>
+    const query = (sql: string, params?: Value[], commit = false) =>
       cancellable(
         signal,
-        () => send(sql, params),
+        () => send(sql, params, commit),
         () => this.cancel(client),
       );
     try {
       const result = await fn({
-        query,
+        query: (sql, params) => query(sql, params),
         defer: (sql, params) => {
           queue.push(params?.length ? inlineParams(sql, params) : sql);
         },
+        finish: (sql) => query(sql, undefined, true),
       });
+      if (finished) return result;
       if (signal?.aborted) throw cancelledByRequest();
       await send('COMMIT');
       return result;

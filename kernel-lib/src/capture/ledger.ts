@@ -70,7 +70,15 @@ export class WriteLedger {
 
   /** Whether no table of `tables` was written since `dt`'s last successful refresh started. */
   unchangedSince(dt: string, tables: readonly string[]): boolean {
-    if (!this.seesEveryWrite) return false;
+    return this.seesEveryWrite && this.sawNoWriteSince(dt, tables);
+  }
+
+  /**
+   * Whether this engine saw no write to `tables` (nor anything unnamed) since `dt`'s last successful refresh
+   * started. Where the engine does not see every write (the PostgreSQL family) a hint only: the refresh then
+   * expects NO_DATA, and the database decides (refresh/no-data.ts).
+   */
+  sawNoWriteSince(dt: string, tables: readonly string[]): boolean {
     const mark = this.marks.get(dt);
     if (!mark || mark.epoch !== this.epoch) return false;
     return tables.every((t) => mark.counts.has(t) && mark.counts.get(t) === (this.counts.get(t) ?? 0));

@@ -2,7 +2,14 @@
  * Reads and writes of the catalog tables. Every function takes the `Queryable` to run on, so callers put
  * catalog changes in the same transaction as the data changes they describe.
  */
-import { exec, type Queryable, type SqlFamily, sqlLiteral, type Value } from '../backends/backend.js';
+import {
+  exec,
+  inlineParams,
+  type Queryable,
+  type SqlFamily,
+  sqlLiteral,
+  type Value,
+} from '../backends/backend.js';
 import { dialectOf } from '../dialect/index.js';
 import type { WarehouseSize } from '../sql/ddl.js';
 import type { DynamicTable, RefreshRecord, SourceKind, Warehouse } from '../types.js';
@@ -246,6 +253,23 @@ export function refreshRecordsInsert(records: readonly RefreshRecord[]): { sql: 
     sql: `INSERT INTO dtlab.refresh_history (${HISTORY_COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`,
     params,
   };
+}
+
+/**
+ * `INSERT … SELECT` of a NO_DATA refresh's history row (no expectation counts or score), its id column
+ * `idColumn` of `from`: one row per row of `from`. The values as literals (typed by their columns). Pure.
+ */
+export function refreshRecordSelect(
+  r: Omit<RefreshRecord, 'refreshId'>,
+  idColumn: string,
+  from: string,
+): string {
+  const values = refreshRecordValues(r);
+  const select = values.map((_v, i) => `$${i + 1}`).join(', ');
+  return inlineParams(
+    `INSERT INTO dtlab.refresh_history (${HISTORY_COLUMNS.join(', ')}) SELECT ${idColumn}, ${select} FROM ${from}`,
+    values,
+  );
 }
 
 /**

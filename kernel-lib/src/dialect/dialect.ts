@@ -7,6 +7,7 @@
  * dialect/flatten.ts.)
  */
 import type { SqlFamily } from '../backends/backend.js';
+import type { pgNoDataSql } from '../refresh/probe.js';
 import type { FlattenCall, FlattenSql } from './flatten.js';
 import type { FunctionSpelling } from './functions.js';
 
@@ -114,6 +115,12 @@ export interface Dialect {
    * the position (snap), captured sources (cap), then `common`. Lists are of literals.
    */
   refreshMetadataSql(lists: { tables: string; dtlab: string; tracked: string }, common: string): string;
+  /**
+   * A refresh the engine expects to find nothing changed, as one statement that probes and, when nothing did,
+   * writes the history row and the data timestamp (refresh/no-data.ts, refresh/probe.ts `pgNoDataSql`).
+   * Absent where the engine knows without a statement (DuckDB: capture/ledger.ts).
+   */
+  readonly noDataStatement?: typeof pgNoDataSql;
   /** Statements a refresh transaction starts with: settings, and the DT's refresh lock where it is taken. */
   refreshPreamble(table: string, options: { timeoutMs?: number; noWait?: boolean }): string[];
   /** The backend enforces a refresh's timeout as a transaction option (DuckDB) rather than a setting. */

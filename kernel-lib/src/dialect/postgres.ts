@@ -3,7 +3,7 @@
 import { quoteIdent } from '../backends/backend.js';
 import * as pgc from '../capture/postgres.js';
 import { PG_MONITORING_DDL } from '../catalog/monitoring.js';
-import { PG_PROBE_DDL } from '../refresh/probe.js';
+import { PG_PROBE_DDL, pgNoDataSql } from '../refresh/probe.js';
 import type { Dialect } from './dialect.js';
 import { postgresFlatten } from './flatten.js';
 import { postgresFunctions } from './functions.js';
@@ -71,6 +71,7 @@ export const postgresDialect: Dialect = {
   // The commit does not wait for its WAL flush: a crash in the next fraction of a second can only lose the
   // whole refresh (contents, state, positions and history row together), which the next refresh redoes.
   // LOCK … SHARE ROW EXCLUSIVE conflicts with itself, not with readers: one refresher per DT across engines.
+  noDataStatement: pgNoDataSql,
   refreshPreamble: (table, { timeoutMs, noWait }) => [
     'SET LOCAL synchronous_commit = off',
     ...(timeoutMs !== undefined

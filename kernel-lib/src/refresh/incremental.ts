@@ -39,7 +39,7 @@ import { distinctDeltaSteps, distinctMergeSteps } from './distinct-plan.js';
 import { runPlan, type StepLog } from './executor.js';
 import type { ExpectationRun } from './expectations.js';
 import { mergeDeltaPlan } from './merge-plan.js';
-import { keysLookSql, replaceRowsSql } from './replace.js';
+import { keysLookSql, type NullKeys, nullKeysGate, replaceRowsSql } from './replace.js';
 import { rowsPlan } from './rows-plan.js';
 import { nestedStateSteps, recomputeStateSteps } from './state.js';
 import { ask, countOf, type RefreshPlan, type RefreshStep, type RowCounts, run } from './steps.js';
@@ -180,9 +180,12 @@ export function* incrementalPlan(
   const replace = dialectOf(family).replaceRows;
   const countAhead = !shape.global && replace === 'counted-ahead';
   const judged = work.expectations?.active ? work.expectations : undefined;
-  let hasNullKeys = false;
+  // Where nothing else is to be read ahead (one-statement replace, no expectations), keys with a NULL part are
+  // not looked for: their statements go gated (refresh/replace.ts nullKeysGate), saving a round trip.
+  const gated = !shape.global && replace === 'one-statement' && !judged && !emits;
+  let hasNullKeys: NullKeys = gated ? 'gated' : false;
   let rowsToDelete: number | undefined;
-  if (!shape.global) {
+  if (!shape.global && !gated) {
     // Every affected key's rows (of `table`), NULL-part keys included.
     const anyKey = (table: string) =>
       dialectOf(family).hashesNotDistinct
@@ -256,7 +259,7 @@ export function* incrementalPlan(
   /** The DT's rows of the affected keys replaced by their new rows, after `before`. */
   function* replacePlan(
     before: RefreshStep[],
-    nulls: boolean,
+    nulls: NullKeys,
     counted: number | undefined,
   ): RefreshPlan<RowCounts> {
     const rowsReads = linear || nested ? [stateTable(dtName), KEYS_TABLE] : [...sources, KEYS_TABLE];
@@ -265,10 +268,19 @@ export function* incrementalPlan(
     const seq = emits ? countOf((yield [...before.splice(0), seqStep]).at(-1)) : 0;
     const variants = nulls ? [false, true] : [false];
     const note = (withNulls: boolean) => (withNulls ? ' (NULL keys)' : '');
-    if (replace === 'one-statement' && !shape.global && !nulls && !emits) {
+    if (replace === 'one-statement' && !shape.global && nulls !== true && !emits) {
       // One statement deletes the keys' rows and inserts their new ones, answering both counts (with
-      // expectations: judging the new ones as it writes them, refresh/expectations.ts).
+      // expectations: judging the new ones as it writes them, refresh/expectations.ts); NULL-part keys,
+      // when not looked for, in the same statement behind their gate.
       const rows = refreshSelect(rowsFor(false), output);
+      const withNulls =
+        nulls === 'gated'
+          ? {
+              condition: condition(true),
+              rows: refreshSelect(rowsFor(true), output),
+              gate: nullKeysGate(shape.keys.length),
+            }
+          : undefined;
       const part = (table: string) => condition(false, table);
       const quarantined = judged?.deleteQuarantinedSql(part);
       if (quarantined)
@@ -284,7 +296,12 @@ export function* incrementalPlan(
               return [c.deleted, c.inserted];
             },
           }
-        : ask("replace the keys' rows", replaceRowsSql(dtName, condition(false), rows), rowsReads, [dtName]);
+        : ask(
+            "replace the keys' rows",
+            replaceRowsSql(dtName, condition(false), rows, withNulls),
+            rowsReads,
+            [dtName],
+          );
       const r = (yield [...before.splice(0), replaceStep]).at(-1)?.rows[0];
       yield [dropKeys];
       return { rowsDeleted: Number(r?.[0]), rowsInserted: Number(r?.[1]) };

@@ -18,6 +18,7 @@ import {
 } from '../plan/linear.js';
 import type { QueryShape } from '../plan/shape.js';
 import { translateSql } from '../sql/translate.js';
+import { type NullKeys, nullKeysGate } from './replace.js';
 import { ask, countOf, type RefreshPlan, type RefreshStep, run } from './steps.js';
 
 /** The table of the groups whose extremes are recomputed. */
@@ -40,32 +41,45 @@ export interface MergeWork {
   mayDelete: boolean;
 }
 
-/** `UPDATE state AS dtlab_s SET … FROM <from> AS dtlab_d` matching keys by `=`, then NULL keys apart. */
+/** ` AND <gate>` for the statements of NULL-part keys when nobody looked whether there are any (replace.ts). */
+const gateOf = (nulls: NullKeys, keyCount: number) =>
+  nulls === 'gated' ? ` AND ${nullKeysGate(keyCount)}` : '';
+
+/**
+ * `UPDATE state AS dtlab_s SET … FROM <from> AS dtlab_d` matching keys by `=`, then NULL keys apart; `gate`
+ * is added to every statement (those of a source restricted to NULL keys).
+ */
 function updateByKeys(
   label: string,
   state: string,
   set: string,
   from: { sql: string; reads: string[] },
   keys: string[],
-  nulls: boolean,
+  nulls: NullKeys,
+  gate = '',
 ): RefreshStep[] {
   const equal = keys.map((k) => `dtlab_s.${k} = dtlab_d.${k}`).join(' AND ');
   const reads = [...from.reads, state];
   const sql = `UPDATE ${state} AS dtlab_s SET ${set} FROM ${from.sql} AS dtlab_d`;
-  const steps = [run(label, `${sql} WHERE ${equal}`, reads, [state])];
+  const steps = [run(label, `${sql} WHERE ${equal}${gate}`, reads, [state])];
   if (!nulls) return steps;
   const same = keys.map((k) => `dtlab_s.${k} IS NOT DISTINCT FROM dtlab_d.${k}`).join(' AND ');
   const anyNull = keys.map((k) => `dtlab_d.${k} IS NULL`).join(' OR ');
-  return [...steps, run(`${label} (NULL keys)`, `${sql} WHERE (${anyNull}) AND ${same}`, reads, [state])];
+  const nullGate = gate || gateOf(nulls, keys.length);
+  return [
+    ...steps,
+    run(`${label} (NULL keys)`, `${sql} WHERE (${anyNull}) AND ${same}${nullGate}`, reads, [state]),
+  ];
 }
 
 /**
  * Adds the delta to the state and drops groups whose count reached 0. Keys match with `=`, then (only when
  * the delta has some) NULL keys apart, so both backends can hash-join. The groups whose change deleted a
  * value at or beyond their MIN/MAX (or that are new and deleted anything) have their extremes recomputed
- * from the sources, restricted to those groups; no other group is read.
+ * from the sources, restricted to those groups; no other group is read. `nullKeys` 'gated': the NULL-key
+ * statements run behind `nullKeysGate` (refresh/replace.ts).
  */
-export function* mergeDeltaPlan(work: MergeWork, nullKeys: boolean): RefreshPlan<void> {
+export function* mergeDeltaPlan(work: MergeWork, nullKeys: NullKeys): RefreshPlan<void> {
   const { shape, linear } = work;
   const state = stateTable(work.dt);
   const set = mergeSet(linear);
@@ -124,11 +138,12 @@ export function* mergeDeltaPlan(work: MergeWork, nullKeys: boolean): RefreshPlan
     ),
   );
   const same = keys.map((k) => `dtlab_s.${k} IS NOT DISTINCT FROM dtlab_d.${k}`).join(' AND ');
+  const gate = gateOf(nullKeys, keys.length);
   if (nullKeys)
     steps.push(
       run(
         'insert the new groups (NULL keys)',
-        `${insert} (${anyNull}) AND NOT EXISTS (SELECT 1 FROM ${state} AS dtlab_s WHERE ${same})`,
+        `${insert} (${anyNull}) AND NOT EXISTS (SELECT 1 FROM ${state} AS dtlab_s WHERE ${same})${gate}`,
         [KEYS_TABLE, state],
         [state],
       ),
@@ -139,7 +154,9 @@ export function* mergeDeltaPlan(work: MergeWork, nullKeys: boolean): RefreshPlan
       `DELETE FROM ${state} AS dtlab_s USING ${KEYS_TABLE} AS dtlab_d WHERE ${match} AND dtlab_s.dtlab_n = 0`;
     steps.push(run('delete the emptied groups', emptied(equal), [KEYS_TABLE], [state]));
     if (nullKeys)
-      steps.push(run('delete the emptied groups (NULL keys)', emptied(same), [KEYS_TABLE], [state]));
+      steps.push(
+        run('delete the emptied groups (NULL keys)', `${emptied(same)}${gate}`, [KEYS_TABLE], [state]),
+      );
   }
   yield steps;
   if (hit) yield* extremesPlan(work, nullKeys);
@@ -164,7 +181,7 @@ function wholeExtremesStep(work: MergeWork): RefreshStep {
 }
 
 /** The extremes of the groups in dtlab_redo, from the sources (the inner join, restricted to them). */
-function* extremesPlan(work: MergeWork, nullKeys: boolean): RefreshPlan<void> {
+function* extremesPlan(work: MergeWork, nullKeys: NullKeys): RefreshPlan<void> {
   const { query, shape, linear } = work;
   const state = stateTable(work.dt);
   const keys = shape.keys.map((_k, i) => `k${i + 1}`);
@@ -185,7 +202,9 @@ function* extremesPlan(work: MergeWork, nullKeys: boolean): RefreshPlan<void> {
     }).text;
     const set = extremes.map((c) => `${c} = dtlab_d.${c}`).join(', ');
     const from = { sql: `(${sql})`, reads: [...work.sources, REDO] };
-    steps.push(...updateByKeys('recompute their extremes', state, set, from, keys, withNulls));
+    // The NULL keys' recompute reads the sources restricted to them: gated as a whole when not looked for.
+    const gate = withNulls ? gateOf(nullKeys, keys.length) : '';
+    steps.push(...updateByKeys('recompute their extremes', state, set, from, keys, withNulls, gate));
   }
   yield [...steps, drop];
 }

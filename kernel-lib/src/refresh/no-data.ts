@@ -5,12 +5,26 @@
  * them before anything reads them through the engine. `undefined`: this refresh takes the transaction
  * (refresh/run.ts) — something changed, or the DT has expectations (their results go with the row), or the
  * engine has no DeferredHistory (the PostgreSQL family: see docs/incremental.md).
+ *
+ * The PostgreSQL family writes at once, in one round trip (`noDataAtOnce`): when the engine saw no write to
+ * the DT's sources since its last refresh, it expects NO_DATA and sends the whole transaction in one message
+ * (BEGIN, settings, LOCK, one statement, COMMIT); the statement decides (refresh/probe.ts `pgNoDataSql`).
  */
-import type { Backend } from '../backends/backend.js';
+import {
+  type Backend,
+  BackendError,
+  exec,
+  formatTimestamp,
+  type Queryable,
+  type TransactionOptions,
+} from '../backends/backend.js';
 import type { WriteLedger } from '../capture/ledger.js';
 import { withCaptureLock } from '../capture/lock.js';
+import { refreshRecordSelect } from '../catalog/catalog.js';
+import { definitionOf } from '../catalog/known.js';
 import type { Clock } from '../clock.js';
-import type { DynamicTable } from '../types.js';
+import { dialectOf } from '../dialect/index.js';
+import type { DynamicTable, RefreshRecord } from '../types.js';
 import { type DeferredHistory, FLUSH_AT } from './deferred-history.js';
 import { noDataRecord, type RefreshRequest } from './full.js';
 import { noDataWithoutLooking, timestampMs, trackedSources } from './probe.js';
@@ -55,4 +69,65 @@ export async function deferredNoData(a: DeferredNoData): Promise<RunOutcome | un
     if (history.size >= FLUSH_AT) await history.flush(a.backend).catch(() => {});
     return { kind: 'ran', record, steps: [] };
   });
+}
+
+export interface NoDataAtOnce {
+  backend: Backend;
+  clock: Clock;
+  dt: DynamicTable;
+  request: RefreshRequest;
+  ledger: WriteLedger;
+  /** The refresh's settings and lock (RunOptions), and its transaction's. */
+  options: { timeoutMs?: number; noWait?: boolean; skipIfCurrent?: boolean | undefined };
+  txOptions: TransactionOptions;
+  beforeCommit?: ((tx: Queryable, record: RefreshRecord) => Promise<void>) | undefined;
+}
+
+/**
+ * PostgreSQL family: a refresh the engine expects to be NO_DATA — its DT's last refresh by this engine
+ * succeeded, and the engine wrote none of its sources since (a hint: other processes may have) — in one
+ * transaction of one statement that checks, in the database, that the DT's definition and data timestamp are
+ * still the ones the engine knows and that no source changed, and only then writes the history row and the
+ * data timestamp. On a server the transaction is one round trip (`Queryable.finish`). `undefined`: not
+ * expected, or the statement found otherwise (it wrote nothing, drew no id): the caller takes the long
+ * way, which decides and says why.
+ */
+export async function noDataAtOnce(a: NoDataAtOnce): Promise<RunOutcome | undefined> {
+  const { dt, request, ledger } = a;
+  const dialect = dialectOf(a.backend.family);
+  const tracked = trackedSources(dt);
+  const stored = dt.dataTimestamp;
+  const previous = timestampMs(stored);
+  const now = request.dataTimestamp;
+  if (!dialect.noDataStatement || request.expectations || stored === null || previous === undefined)
+    return undefined;
+  if (!ledger.sawNoWriteSince(dt.name, tracked)) return undefined;
+  if (a.options.skipIfCurrent && previous >= now) return undefined;
+  if (!noDataWithoutLooking({ dt, unchanged: true, previous, now })) return undefined;
+  const mark = ledger.markFor(tracked);
+  const changesRead = Object.fromEntries(tracked.map((s) => [s, 0]));
+  const record = noDataRecord(request, () => a.clock.now(), { reason: NO_CHANGE, changesRead }, 0);
+  const { refreshId: _, ...row } = record;
+  const sql = dialect.noDataStatement(
+    dt,
+    { definition: definitionOf(dt), stored },
+    formatTimestamp(now),
+    (id, from) => refreshRecordSelect(row, id, from),
+  );
+  try {
+    const id = await a.backend.transaction(async (tx) => {
+      for (const s of dialect.refreshPreamble(dt.name, a.options)) await exec(tx, s);
+      // Lag samples wait for a transaction that commits anyway: this one may write no history row.
+      await a.beforeCommit?.({ query: tx.query.bind(tx) }, record);
+      const answer = tx.finish ? await tx.finish(sql) : await tx.query(sql);
+      return answer.rows[0]?.[0];
+    }, a.txOptions);
+    if (id === null || id === undefined) return undefined;
+    ledger.settle(dt.name, mark);
+    return { kind: 'ran', record: { ...record, refreshId: Number(id) }, steps: [] };
+  } catch (e) {
+    // Locked by another session, cancelled, …: the long way meets it again and says so.
+    if (e instanceof BackendError) return undefined;
+    throw e;
+  }
 }

@@ -57,16 +57,48 @@ export const trackedSources = (dt: DynamicTable) =>
  */
 export function pgProbeSql(dt: DynamicTable): string {
   const name = sqlLiteral(dt.name);
-  const perSource = trackedSources(dt).map((s) => {
-    const position = `(SELECT position FROM dtlab.capture_positions WHERE dt_name = ${name} AND source = ${sqlLiteral(s)})`;
-    return `${position}, dtlab.changes_since(${sqlLiteral(s)}, ${position})`;
-  });
-  // The definition as definitionOf (catalog/known.ts) spells it, '' when the DT is gone.
-  return `SELECT coalesce((SELECT query || chr(30) || coalesce(columns, '') || chr(30) || effective_mode
-      || chr(30) || coalesce(expectations, '') || chr(30) || coalesce(pending_recompute, '') || chr(30) || coalesce(immutable_where, '')
-      FROM dtlab.dynamic_tables WHERE name = ${name}), ''),
+  const perSource = trackedSources(dt).map((s) => `${positionSql(dt, s)}, ${changesSql(dt, s)}`);
+  return `SELECT ${definitionSql(dt)},
     (SELECT CAST(data_timestamp AS VARCHAR) FROM dtlab.dynamic_tables WHERE name = ${name}),
     nextval('dtlab.refresh_id_seq'), CAST(pg_current_snapshot() AS TEXT)${perSource.map((p) => `,\n    ${p}`).join('')}`;
+}
+
+/** The DT's definition as definitionOf (catalog/known.ts) spells it, '' when the DT is gone. */
+const definitionSql = (
+  dt: DynamicTable,
+) => `coalesce((SELECT query || chr(30) || coalesce(columns, '') || chr(30) || effective_mode
+      || chr(30) || coalesce(expectations, '') || chr(30) || coalesce(pending_recompute, '') || chr(30) || coalesce(immutable_where, '')
+      FROM dtlab.dynamic_tables WHERE name = ${sqlLiteral(dt.name)}), '')`;
+const positionSql = (dt: DynamicTable, source: string) =>
+  `(SELECT position FROM dtlab.capture_positions WHERE dt_name = ${sqlLiteral(dt.name)} AND source = ${sqlLiteral(source)})`;
+const changesSql = (dt: DynamicTable, source: string) =>
+  `dtlab.changes_since(${sqlLiteral(source)}, ${positionSql(dt, source)})`;
+
+/**
+ * PostgreSQL family, a refresh the engine expects to be NO_DATA (refresh/no-data.ts): the probe in one
+ * statement that also writes, when the DT's definition and data timestamp are still `expected` (as the engine
+ * knows them: nobody redefined or refreshed it meanwhile) and every source's capture stands with no change
+ * past its position, the history row (`row(idColumn, from)`: an INSERT … SELECT, catalog/catalog.ts) and the
+ * new data timestamp `now`. One row: the history row's id, NULL when it wrote nothing (then the refresh takes
+ * the long way). All of it reads one snapshot, taken after the preamble's LOCK.
+ */
+export function pgNoDataSql(
+  dt: DynamicTable,
+  expected: { definition: string; stored: string },
+  now: string,
+  row: (idColumn: string, from: string) => string,
+): string {
+  const changes = trackedSources(dt).map((s, i) => `${changesSql(dt, s)} AS c${i + 1}`);
+  const quiet = trackedSources(dt).map((_s, i) => ` AND c${i + 1} = '0,0,false,false'`);
+  return `WITH dtlab_look AS MATERIALIZED (
+    SELECT ${definitionSql(dt)} AS definition,
+      (SELECT data_timestamp FROM dtlab.dynamic_tables WHERE name = ${sqlLiteral(dt.name)}) AS stored${changes.map((c) => `,\n      ${c}`).join('')}),
+  dtlab_quiet AS MATERIALIZED (SELECT nextval('dtlab.refresh_id_seq') AS id FROM dtlab_look
+    WHERE definition = ${sqlLiteral(expected.definition)} AND stored = CAST(${sqlLiteral(expected.stored)} AS TIMESTAMP)${quiet.join('')}),
+  dtlab_row AS (${row('id', 'dtlab_quiet')} RETURNING refresh_id),
+  dtlab_ts AS (UPDATE dtlab.dynamic_tables SET data_timestamp = CAST(${sqlLiteral(now)} AS TIMESTAMP)
+    WHERE name = ${sqlLiteral(dt.name)} AND EXISTS (SELECT 1 FROM dtlab_quiet) RETURNING 1)
+SELECT (SELECT refresh_id FROM dtlab_row), (SELECT count(*) FROM dtlab_ts)`;
 }
 
 /** What a refresh learns first. */

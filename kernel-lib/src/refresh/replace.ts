@@ -9,7 +9,8 @@
  *   the worker costs 1.5–5 ms).
  * - `one-statement` (PostgreSQL family): the DELETE and the INSERT are data-modifying CTEs of one statement
  *   answering both counts. Both see the statement's snapshot: the DELETE never sees the rows the INSERT
- *   writes, and the INSERT reads the sources or the state, never the DT.
+ *   writes, and the INSERT reads the sources or the state, never the DT. Keys with a NULL part go in the same
+ *   statement, gated (`nullKeysGate`), so the refresh need not look for them first.
  */
 import { quoteIdent } from '../backends/backend.js';
 import { KEYS_TABLE } from '../plan/incremental.js';
@@ -17,6 +18,20 @@ import { KEYS_TABLE } from '../plan/incremental.js';
 /** A key with a NULL part in KEYS_TABLE, of `keyCount` key columns k1…kn. */
 const nullKeyTest = (keyCount: number) =>
   Array.from({ length: keyCount }, (_v, i) => `k${i + 1} IS NULL`).join(' OR ');
+
+/**
+ * Whether the keys of a refresh have a NULL part: known not (false), known so (true), or not looked at
+ * ('gated': PostgreSQL family) — then the statements for such keys run anyway, each behind `nullKeysGate`.
+ */
+export type NullKeys = boolean | 'gated';
+
+/**
+ * A condition true when KEYS_TABLE holds a key with a NULL part. Uncorrelated, so PostgreSQL evaluates it
+ * once (an InitPlan) and, when false, executes nothing of the statement it gates (a one-time filter): the
+ * NULL-key statements cost their planning only, and the refresh no round trip to look for such keys.
+ */
+export const nullKeysGate = (keyCount: number) =>
+  `EXISTS (SELECT 1 FROM ${KEYS_TABLE} WHERE ${nullKeyTest(keyCount)})`;
 
 /**
  * One row: the number of keys with a NULL part, then (when `rowsOf` is given: the DT's rows of every
@@ -33,10 +48,27 @@ export function keysLookSql(
   return `SELECT ${[`(${nulls})`, ...rows, ...extra].join(', ')}`;
 }
 
-/** PostgreSQL family: deletes the DT's rows matching `condition` and inserts `rows`; answers (deleted, inserted). */
-export function replaceRowsSql(table: string, condition: string, rows: string): string {
+/**
+ * PostgreSQL family: deletes the DT's rows matching `condition` and inserts `rows`; answers (deleted, inserted).
+ * `nulls`: the same for the keys with a NULL part (their rows are disjoint from the others'), behind `gate`.
+ */
+export function replaceRowsSql(
+  table: string,
+  condition: string,
+  rows: string,
+  nulls?: { condition: string; rows: string; gate: string },
+): string {
   const t = quoteIdent(table);
+  const both = (cte: string) =>
+    nulls
+      ? `(SELECT count(*) FROM ${cte}) + (SELECT count(*) FROM ${cte}_n)`
+      : `(SELECT count(*) FROM ${cte})`;
+  const gated = nulls
+    ? `,
+  dtlab_deleted_n AS (DELETE FROM ${t} WHERE ${nulls.gate} AND ${nulls.condition} RETURNING 1),
+  dtlab_inserted_n AS (INSERT INTO ${t} SELECT * FROM (${nulls.rows}) AS dtlab_n WHERE ${nulls.gate} RETURNING 1)`
+    : '';
   return `WITH dtlab_deleted AS (DELETE FROM ${t} WHERE ${condition} RETURNING 1),
-  dtlab_inserted AS (INSERT INTO ${t} ${rows} RETURNING 1)
-SELECT (SELECT count(*) FROM dtlab_deleted), (SELECT count(*) FROM dtlab_inserted)`;
+  dtlab_inserted AS (INSERT INTO ${t} ${rows} RETURNING 1)${gated}
+SELECT ${both('dtlab_deleted')}, ${both('dtlab_inserted')}`;
 }

@@ -58,7 +58,7 @@ import {
   runAndRecordRefresh,
 } from './full.js';
 import { fullRecomputePlan } from './full-plan.js';
-import { deferredNoData, NO_CHANGE } from './no-data.js';
+import { deferredNoData, NO_CHANGE, noDataAtOnce } from './no-data.js';
 import { noDataWithoutLooking, pgProbeSql, readProbe, timestampMs, trackedSources } from './probe.js';
 
 export interface RunOptions {
@@ -173,6 +173,18 @@ export async function runRefresh(
       skipIfCurrent: options.skipIfCurrent,
     }));
   if (free) return free;
+  // PostgreSQL family: when the engine expects NO_DATA, the whole refresh in one round trip (no-data.ts).
+  const once = await noDataAtOnce({
+    backend,
+    clock,
+    dt,
+    request,
+    ledger,
+    options,
+    txOptions,
+    beforeCommit: options.beforeCommit,
+  });
+  if (once) return once;
   const tracked = trackedSources(dt);
   let mark: LedgerMark | undefined;
   let read: RefreshMetadata | undefined;

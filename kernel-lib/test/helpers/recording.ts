@@ -6,7 +6,8 @@
 import type { Backend, Queryable } from '../../src/backends/backend.js';
 
 export function recording(backend: Backend, options: { direct?: boolean } = {}) {
-  const state = { on: false, queries: [] as string[], deferred: [] as string[] };
+  // `finished`: the statements sent with COMMIT in one message (Queryable.finish), also among `queries`.
+  const state = { on: false, queries: [] as string[], deferred: [] as string[], finished: [] as string[] };
   // `direct`: statements sent outside a transaction count too (a scheduler look's reads).
   if (options.direct) {
     const query = backend.query.bind(backend);
@@ -27,6 +28,15 @@ export function recording(backend: Backend, options: { direct?: boolean } = {}) 
       out.defer = (sql, params) => {
         if (state.on) state.deferred.push(sql);
         defer(sql, params);
+      };
+    }
+    // A transaction's last statement, sent with COMMIT: a call like a query.
+    if (tx.finish) {
+      const finish = tx.finish.bind(tx);
+      out.finish = (sql) => {
+        if (state.on) state.queries.push(sql);
+        if (state.on) state.finished.push(sql);
+        return finish(sql);
       };
     }
     return out;

@@ -31,7 +31,10 @@ export function tracer(backend: Backend) {
     transaction((tx) => {
       const query = wrap(tx.query.bind(tx));
       const defer = tx.defer?.bind(tx);
-      if (!defer) return fn({ query });
+      // A transaction's last statement sent with COMMIT (backend.ts `finish`): timed with it.
+      const finish = tx.finish?.bind(tx);
+      const finished = finish ? { finish: wrap((sql) => finish(sql)) } : {};
+      if (!defer) return fn({ query, ...finished });
       // Deferred statements cost no round trip of their own: counted, timed with the query they go with.
       return fn({
         query,
@@ -39,6 +42,7 @@ export function tracer(backend: Backend) {
           log?.push({ sql: `(deferred) ${sql}`, ms: 0 });
           defer(sql, params);
         },
+        ...finished,
       });
     }, options);
   return {
