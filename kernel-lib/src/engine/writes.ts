@@ -3,7 +3,7 @@
  * DuckDB, a learner's statement that writes a captured table (`capturedStatement`). Each is captured where the
  * engine captures, and counted in the ledger (capture/ledger.ts) before the capture lock is released.
  */
-import type { Backend, QueryResult } from '../backends/backend.js';
+import { type Backend, exec, type QueryResult } from '../backends/backend.js';
 import { capturedWrite, drawCaptureSeqs, duckdbCapturedSources } from '../capture/capture.js';
 import { planCapture } from '../capture/duckdb.js';
 import type { WriteLedger } from '../capture/ledger.js';
@@ -36,7 +36,8 @@ export const EVERY_TABLE = { has: (_name: string) => true };
 export async function writeItems(host: WriteHost, items: readonly WriteItem[]): Promise<number[]> {
   const now = host.clock.now();
   const run = async () => {
-    const { statements, release } = await prepareWrite(host.backend, items);
+    const { statements, drops, release } = await prepareWrite(host.backend, items);
+    let committed = false;
     try {
       let captured = new Set<string>();
       const texts = statements.map((s) =>
@@ -73,15 +74,18 @@ export async function writeItems(host: WriteHost, items: readonly WriteItem[]): 
             (await capturedWrite(tx, text, tokens[i] as Token[], captured, seq)) ?? (await tx.query(text));
           rows.push(result.rowCount);
         }
+        // The stages go with the COMMIT (deferred where the backend defers).
+        for (const drop of drops) await exec(tx, drop);
         return rows;
       });
+      committed = true;
       // Counted once committed (capture/ledger.ts).
       for (const [i, text] of texts.entries())
         if (text !== undefined) await countWrite(host, written[i], captured);
       await host.quality.changed(written.filter((_t, i) => texts[i] !== undefined));
       return rows;
     } finally {
-      await release();
+      if (!committed) await release();
     }
   };
   return host.fence.write(() => withCaptureLock(host.backend, run));
