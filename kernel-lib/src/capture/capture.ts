@@ -54,30 +54,6 @@ export async function duckdbCapturedSources(db: Queryable): Promise<Set<string>>
   return new Set(rows.map((r) => String(r[0])));
 }
 
-/**
- * `duckdbCapturedSources` and, in the same call, `most` numbers of the change tables' sequence (ascending): a
- * write of several statements draws one for each that may be captured before knowing which are (a number a
- * statement then does not use is a gap in `_seq`, which only orders changes). One round trip instead of two.
- */
-export async function duckdbCapturedSourcesAndSeqs(
-  db: Queryable,
-  most: number,
-): Promise<{ captured: Set<string>; seqs: number[] }> {
-  if (refreshMetadata(db)?.capturedSources || most <= 0)
-    return { captured: await duckdbCapturedSources(db), seqs: await drawCaptureSeqs(db, most) };
-  const { rows } = await db.query(
-    `SELECT source, NULL FROM dtlab.capture_sources WHERE 'chg_' || source IN
-       (SELECT table_name FROM duckdb_tables() WHERE schema_name = 'dtlab')
-     UNION ALL SELECT NULL, nextval('dtlab.capture_seq') FROM range(${Math.floor(most)})`,
-  );
-  const captured = new Set(rows.filter((r) => r[0] !== null).map((r) => String(r[0])));
-  const seqs = rows
-    .filter((r) => r[0] === null)
-    .map((r) => Number(r[1]))
-    .sort((a, b) => a - b);
-  return { captured, seqs };
-}
-
 /** Installs capture on `source` unless it stands already (reinstalls it if the table changed under it). */
 export async function ensureCapture(db: Queryable, family: SqlFamily, source: string): Promise<void> {
   if ((await capturedSources(db)).has(source)) {

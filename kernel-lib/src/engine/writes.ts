@@ -4,12 +4,7 @@
  * engine captures, and counted in the ledger (capture/ledger.ts) before the capture lock is released.
  */
 import { type Backend, exec, type QueryResult } from '../backends/backend.js';
-import {
-  capturedWrite,
-  drawCaptureSeqs,
-  duckdbCapturedSources,
-  duckdbCapturedSourcesAndSeqs,
-} from '../capture/capture.js';
+import { capturedWrite, drawCaptureSeqs, duckdbCapturedSources } from '../capture/capture.js';
 import { planCapture } from '../capture/duckdb.js';
 import type { WriteLedger } from '../capture/ledger.js';
 import { withCaptureLock } from '../capture/lock.js';
@@ -76,16 +71,12 @@ export async function writeItems(
           : (statements[i]?.rowsInto ?? planCapture(text, tokens[i] as Token[], EVERY_TABLE)?.table),
       );
       const rows = await host.backend.transaction(async (tx) => {
-        // One call for the captured sources and a sequence number for each statement that may be captured.
-        let seqs: number[] = [];
-        if (host.ledger.seesEveryWrite) {
-          const most = texts.filter((t, i) => t !== undefined && written[i] !== undefined).length;
-          ({ captured, seqs } = await duckdbCapturedSourcesAndSeqs(tx, most));
-        }
+        if (host.ledger.seesEveryWrite) captured = await duckdbCapturedSources(tx);
+        // One call for every captured statement's sequence number.
         const plans = texts.map((text, i) =>
           text === undefined ? undefined : planCapture(text, tokens[i] as Token[], captured),
         );
-        if (!host.ledger.seesEveryWrite) seqs = await drawCaptureSeqs(tx, plans.filter((p) => p).length);
+        const seqs = await drawCaptureSeqs(tx, plans.filter((p) => p !== undefined).length);
         const rows: number[] = [];
         for (const [i, text] of texts.entries()) {
           if (text === undefined) {
