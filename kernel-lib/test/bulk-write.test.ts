@@ -109,6 +109,59 @@ describe.each(BACKEND_KINDS)('bulk inserts on %s', (kind) => {
     expect((await engine.verify('item_totals')).equal).toBe(true);
   });
 
+  it('stages the rows in one bulk call per insert and sends no statement of its own outside the write', async () => {
+    // Each call into DuckDB's worker costs about a small statement: a simulated minute writes two inserts.
+    const direct = recording(backend, { direct: true });
+    const stageRows = backend.stageRows?.bind(backend);
+    let staged = 0;
+    if (stageRows)
+      backend.stageRows = (...args) => {
+        staged++;
+        return stageRows(...args);
+      };
+    direct.on = true;
+    await engine.write([
+      { insert: 'items', rows: [[8, 'eight', '8', '2021-08-08', true]] },
+      { insert: 'items', rows: [[9, 'nine', '9', '2021-09-09', false]] },
+    ]);
+    direct.on = false;
+    if (stageRows) backend.stageRows = stageRows;
+    // Outside the transaction: nothing (no stage created, described or dropped by a statement of its own).
+    const outside = direct.queries.filter((q) => !rec.queries.includes(q));
+    expect(outside.filter((q) => /stage/i.test(q))).toEqual([]);
+    expect(staged).toBe(kind === 'duckdb' ? 2 : 0);
+    // The stages are dropped by the write's transaction.
+    if (kind === 'duckdb') expect(direct.deferred.filter((q) => /^DROP TABLE/.test(q))).toHaveLength(2);
+    expect(await stages()).toBe(0);
+    await engine.write(['DELETE FROM items WHERE id IN (8, 9)']);
+  });
+
+  it('a write whose counts nobody reads sends its statements with the COMMIT where the backend defers', async () => {
+    // The order simulator's tick: rows, an update and deletes, none of whose counts it reads.
+    rec.queries.length = 0;
+    rec.deferred.length = 0;
+    rec.on = true;
+    const counts = await engine.write(
+      [
+        { insert: 'items', rows: [[10, 'ten', '10', '2021-10-10', true]] },
+        "UPDATE items SET price = price + 1, label = 'ten!' WHERE id = 10",
+        'DELETE FROM items WHERE id = 1',
+      ],
+      { counted: false },
+    );
+    rec.on = false;
+    expect(counts).toHaveLength(3);
+    const writes = (sql: string[]) => sql.filter((q) => /^\s*(INSERT|UPDATE|DELETE)\b/i.test(q));
+    if (kind !== 'pglite') expect(writes(rec.queries)).toEqual([]);
+    const { rows } = await backend.query(
+      'SELECT id, label, CAST(price AS VARCHAR) FROM items WHERE id IN (1, 10)',
+    );
+    expect(rows.map((r) => [Number(r[0]), r[1], Number(r[2])])).toEqual([[10, 'ten!', 11]]);
+    const refreshed = await engine.refresh('item_totals');
+    expect(refreshed.refreshAction).toBe('INCREMENTAL');
+    expect((await engine.verify('item_totals')).equal).toBe(true);
+  });
+
   it('an insert of no rows writes nothing and counts 0', async () => {
     expect(await engine.write([{ insert: 'items', rows: [] }])).toEqual([0]);
   });

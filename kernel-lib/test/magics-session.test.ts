@@ -9,6 +9,7 @@ import type { DagModel } from '../src/display/graph.js';
 import { DtError } from '../src/errors.js';
 import { MagicSession } from '../src/magics/session.js';
 import type { RefreshRecord } from '../src/types.js';
+import { recording } from './helpers/recording.js';
 
 let session: MagicSession;
 
@@ -120,6 +121,28 @@ SELECT count(*) AS n FROM orders`);
     // The last minute's orders arrived after the last scheduled refresh: bring the DT up to date, then check.
     await run('%dt refresh revenue_inc');
     expect((await run('%dt verify revenue_inc'))[0]?.data['text/plain']).toMatch(/verified/);
+  });
+
+  it('writes the lag samples of a clock move with its refreshes, and what is left once, not once a minute', async () => {
+    const { engine } = await session.connect();
+    const calls = recording(engine.backend, { direct: true });
+    const samples = (sql: string[]) => sql.filter((q) => /INSERT INTO dtlab\.lag_samples/.test(q)).length;
+    const before = Number(
+      (await engine.backend.query('SELECT count(*) FROM dtlab.lag_samples')).rows[0]?.[0],
+    );
+    await run('%dt simulate orders --rate 2');
+    calls.on = true;
+    await run('%dt clock +5m'); // five simulator steps of one minute, a refresh of revenue_inc in each
+    calls.on = false;
+    await run('%dt simulate stop');
+    // Taken along by the refreshes' transactions (deferred), the rest in one statement at the end of the move.
+    expect(samples(calls.queries)).toBeLessThanOrEqual(1);
+    expect(samples(calls.deferred)).toBeGreaterThanOrEqual(4);
+    const after = Number((await engine.backend.query('SELECT count(*) FROM dtlab.lag_samples')).rows[0]?.[0]);
+    expect(after).toBeGreaterThan(before);
+    const [lag] = await run('%dt lag revenue_inc');
+    const points = data<{ points: { at: string }[] }>(lag, MIME.lag).points;
+    expect(points.length).toBeGreaterThan(0);
   });
 
   it('reports SQL errors at their line in the cell and keeps working', async () => {

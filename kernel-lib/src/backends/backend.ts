@@ -97,6 +97,13 @@ export interface Backend extends Queryable {
     rows: Iterable<Value[]> | AsyncIterable<Value[]>,
     schema?: string,
   ): Promise<number>;
+  /**
+   * Where the backend has a bulk path cheaper than statements (DuckDB: Arrow): creates the new table `table`
+   * (of `schema`, else the current one) of columns c0, c1, … holding `rows` as that path carries them
+   * (arrow-rows.ts: INTEGER or VARCHAR), in one call. An INSERT … SELECT from it casts them to its target's
+   * types, the cast `copyRows` makes. The caller drops the table.
+   */
+  stageRows?(table: string, rows: readonly Value[][], schema?: string): Promise<void>;
   /** Streams a result in batches instead of materialising it. */
   stream(sql: string, batchRows?: number): AsyncIterable<Value[][]>;
   close(): Promise<void>;

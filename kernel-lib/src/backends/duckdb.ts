@@ -460,6 +460,21 @@ export class DuckDbBackend implements Backend {
     return total;
   }
 
+  /** One worker call: the Arrow stream becomes the table (Backend.stageRows). */
+  async stageRows(table: string, rows: readonly Value[][], schema?: string): Promise<void> {
+    const { encodeArrowChunk } = await import('./arrow-rows.js');
+    const chunk = encodeArrowChunk(rows, rows[0]?.length ?? 0);
+    const load = this.sessionTail.then(() =>
+      this.conn
+        .insertArrowFromIPCStream(chunk.ipc, { name: table, ...(schema ? { schema } : {}), create: true })
+        .catch((e: unknown) =>
+          Promise.reject(duckdbError(e, `CREATE TABLE ${qualifiedName(table, schema)}`)),
+        ),
+    );
+    this.sessionTail = load.catch(() => {});
+    await load;
+  }
+
   async *stream(sql: string): AsyncIterable<Value[][]> {
     let reader: AsyncIterable<unknown>;
     try {

@@ -226,6 +226,8 @@ export async function capturedWrite(
   tokens: Token[],
   captured: ReadonlySet<string>,
   seq?: number,
+  /** Nobody reads the rows written: the write goes with the next call where the backend defers. */
+  uncounted = false,
 ): Promise<QueryResult | undefined> {
   const plan = duck.planCapture(sql, tokens, captured);
   if (!plan) return undefined;
@@ -246,6 +248,10 @@ export async function capturedWrite(
     return result;
   }
   for (const before of plan.before) await exec(tx, before.replace('$seq', String(n)));
+  if (uncounted && !plan.returning && tx.defer) {
+    for (const sql of [plan.write, ...(plan.after ?? [])]) tx.defer(sql.replace('$seq', String(n)));
+    return { columns: [], rows: [], rowCount: Number.NaN };
+  }
   const result = await tx.query(plan.write.replace('$seq', String(n)));
   for (const after of plan.after ?? []) await exec(tx, after.replace('$seq', String(n)));
   if (!plan.returning) return result;

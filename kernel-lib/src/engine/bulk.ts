@@ -3,7 +3,8 @@
  * order. As SQL text they are one `INSERT INTO t VALUES …`; where the family binds such a list value by value
  * (dialect `stagesRows`: DuckDB), the rows go first through the backend's bulk path (Arrow on DuckDB) into a
  * stage table in schema dtlab, and the write is `INSERT INTO t SELECT * FROM dtlab.<stage>` — a statement of a
- * few bytes that capture and translation handle like any INSERT … SELECT. Stages are dropped after the write.
+ * few bytes that capture and translation handle like any INSERT … SELECT. Stages are dropped by the write's
+ * transaction (no call of their own), or after it when it did not commit.
  */
 import { type Backend, qualifiedName, quoteIdent, sqlLiteral, type Value } from '../backends/backend.js';
 import { dialectOf } from '../dialect/index.js';
@@ -34,36 +35,40 @@ export function valuesInsertSql(table: string, rows: readonly Value[][]): string
 
 const STAGE_SCHEMA = 'dtlab';
 let stages = 0;
+/** Tells this process's stages from any a crashed one left in a database file. */
+const STAGE_RUN = Math.floor(Math.random() * 36 ** 4).toString(36);
+
+/** What a write runs: a statement per item (none for an insert of no rows), and its stages' drops. */
+export interface PreparedWrites {
+  statements: (PreparedWrite | undefined)[];
+  /** Drop the stages: run them in the write's transaction (they commit with it). */
+  drops: string[];
+  /** Drops the stages on their own: call it when the write did not commit. */
+  release: () => Promise<void>;
+}
 
 /**
- * The statement that writes each of `items` (none for an insert of no rows), after staging the rows of each
- * RowsInsert where the family stages rows; `release` drops the stages (call it whether the write committed).
+ * The statement that writes each of `items`, after staging the rows of each RowsInsert where the family
+ * stages rows: one call of the backend's bulk path per insert (`stageRows`), the stage holding the rows as
+ * that path carries them and the insert casting them to the table's types.
  */
-export async function prepareWrite(
-  backend: Backend,
-  items: readonly WriteItem[],
-): Promise<{ statements: (PreparedWrite | undefined)[]; release: () => Promise<void> }> {
-  const staged: string[] = [];
+export async function prepareWrite(backend: Backend, items: readonly WriteItem[]): Promise<PreparedWrites> {
+  const drops: string[] = [];
   const release = async () => {
-    for (const stage of staged.splice(0))
-      await backend.query(`DROP TABLE IF EXISTS ${qualifiedName(stage, STAGE_SCHEMA)}`);
+    for (const drop of drops.splice(0)) await backend.query(drop);
   };
   const statements: (PreparedWrite | undefined)[] = [];
   try {
     for (const item of items) {
       if (typeof item === 'string') statements.push({ sql: item });
       else if (item.rows.length === 0) statements.push(undefined);
-      else if (!dialectOf(backend.family).stagesRows)
+      else if (!dialectOf(backend.family).stagesRows || !backend.stageRows)
         statements.push({ sql: valuesInsertSql(item.insert, item.rows), rowsInto: item.insert });
       else {
-        const stage = `stage_${item.insert}_${++stages}`;
+        const stage = `stage_${item.insert}_${STAGE_RUN}_${++stages}`;
         const name = qualifiedName(stage, STAGE_SCHEMA);
-        staged.push(stage);
-        await backend.query(
-          `CREATE OR REPLACE TABLE ${name} AS SELECT * FROM ${quoteIdent(item.insert)} LIMIT 0`,
-        );
-        const columns = (await backend.query(`SELECT * FROM ${name} LIMIT 0`)).columns.map((c) => c.name);
-        await backend.copyRows(stage, columns, item.rows, STAGE_SCHEMA);
+        drops.push(`DROP TABLE IF EXISTS ${name}`);
+        await backend.stageRows(stage, item.rows, STAGE_SCHEMA);
         statements.push({
           sql: `INSERT INTO ${quoteIdent(item.insert)} SELECT * FROM ${name}`,
           rowsInto: item.insert,
@@ -74,5 +79,5 @@ export async function prepareWrite(
     await release();
     throw e;
   }
-  return { statements, release };
+  return { statements, drops, release };
 }

@@ -97,7 +97,7 @@ import { queryError } from './query-error.js';
 import { checkShowScope, describeResult, showDynamicTablesResult, showWarehousesResult } from './show.js';
 import { undropDynamicTable } from './undrop.js';
 import { guardedNames, guardWrite, mayWrite, readOnlyError } from './write-guard.js';
-import { capturedStatement, EVERY_TABLE, type WriteHost, writeItems } from './writes.js';
+import { capturedStatement, EVERY_TABLE, type WriteHost, type WriteOptions, writeItems } from './writes.js';
 
 export interface StatementResult {
   /** The statement as written. */
@@ -709,8 +709,8 @@ export class Engine {
    * Runs DML statements, and inserts of rows (engine/bulk.ts), as one transaction of the engine's own (the
    * TPC-H refresh functions and the order simulator write through here). Returns the rows each item touched.
    */
-  write(items: readonly WriteItem[]): Promise<number[]> {
-    return writeItems(this.writes, items);
+  write(items: readonly WriteItem[], options: WriteOptions = {}): Promise<number[]> {
+    return writeItems(this.writes, items, options);
   }
 
   /**

@@ -3,7 +3,7 @@
  * DuckDB, a learner's statement that writes a captured table (`capturedStatement`). Each is captured where the
  * engine captures, and counted in the ledger (capture/ledger.ts) before the capture lock is released.
  */
-import type { Backend, QueryResult } from '../backends/backend.js';
+import { type Backend, exec, type QueryResult } from '../backends/backend.js';
 import { capturedWrite, drawCaptureSeqs, duckdbCapturedSources } from '../capture/capture.js';
 import { planCapture } from '../capture/duckdb.js';
 import type { WriteLedger } from '../capture/ledger.js';
@@ -29,14 +29,29 @@ export interface WriteHost {
 /** Names every table: how the ledger learns which table a write statement writes (capture/duckdb.ts). */
 export const EVERY_TABLE = { has: (_name: string) => true };
 
+/** How a write of the engine's own runs. */
+export interface WriteOptions {
+  /**
+   * false: nobody reads how many rows each item touched (the order simulator), so where the backend defers
+   * (DuckDB) the statements go with the COMMIT instead of a call each; the counts are then NaN.
+   */
+  counted?: boolean;
+}
+
 /**
  * Runs DML statements, and inserts of rows (engine/bulk.ts), as one transaction of the engine's own (the
  * TPC-H refresh functions and the order simulator write through here). Returns the rows each item touched.
  */
-export async function writeItems(host: WriteHost, items: readonly WriteItem[]): Promise<number[]> {
+export async function writeItems(
+  host: WriteHost,
+  items: readonly WriteItem[],
+  options: WriteOptions = {},
+): Promise<number[]> {
+  const uncounted = options.counted === false;
   const now = host.clock.now();
   const run = async () => {
-    const { statements, release } = await prepareWrite(host.backend, items);
+    const { statements, drops, release } = await prepareWrite(host.backend, items);
+    let committed = false;
     try {
       let captured = new Set<string>();
       const texts = statements.map((s) =>
@@ -69,19 +84,25 @@ export async function writeItems(host: WriteHost, items: readonly WriteItem[]): 
             continue;
           }
           const seq = plans[i] ? seqs.shift() : undefined;
-          const result =
-            (await capturedWrite(tx, text, tokens[i] as Token[], captured, seq)) ?? (await tx.query(text));
-          rows.push(result.rowCount);
+          const result = await capturedWrite(tx, text, tokens[i] as Token[], captured, seq, uncounted);
+          if (result) rows.push(result.rowCount);
+          else if (uncounted && tx.defer) {
+            tx.defer(text);
+            rows.push(Number.NaN);
+          } else rows.push((await tx.query(text)).rowCount);
         }
+        // The stages go with the COMMIT (deferred where the backend defers).
+        for (const drop of drops) await exec(tx, drop);
         return rows;
       });
+      committed = true;
       // Counted once committed (capture/ledger.ts).
       for (const [i, text] of texts.entries())
         if (text !== undefined) await countWrite(host, written[i], captured);
       await host.quality.changed(written.filter((_t, i) => texts[i] !== undefined));
       return rows;
     } finally {
-      await release();
+      if (!committed) await release();
     }
   };
   return host.fence.write(() => withCaptureLock(host.backend, run));

@@ -172,7 +172,8 @@ export class MagicSession {
       let left = ms;
       while (left > 0) {
         const step = this.simulator ? Math.min(left, SIM_STEP_MS) : left;
-        if (!(await scheduler.advance(step, signal))) break;
+        // Lag samples wait for the refreshes of the next steps (schedule/lag-buffer.ts), written below if left.
+        if (!(await scheduler.advance(step, signal, { keepLagSamples: true }))) break;
         // The orders of the step are written at its end (one transaction); the next step's refreshes read them.
         if (this.simulator) await this.simulator.tick();
         left -= step;
@@ -183,6 +184,8 @@ export class MagicSession {
         throw new InterruptedError(clockInterrupted(control.step ?? `+${ms / 1000}s`, progress()));
     } finally {
       counting.unsubscribe();
+      // The move's lag samples no refresh took along: written once, not after every step.
+      await scheduler.engine.flushLagSamples();
     }
   }
 

@@ -97,9 +97,15 @@ export class Scheduler {
   /**
    * Moves a manual clock forward by `ms`, running every cycle, refresh end and suspension on the way. Once
    * `signal` is aborted it stops before the next event and returns false: the clock stays at the last instant
-   * whose work (every refresh of its cycle) completed, as if the step had been that long.
+   * whose work (every refresh of its cycle) completed, as if the step had been that long. The move's lag
+   * samples that no refresh took along are written at its end, unless `keepLagSamples` (a caller moving the
+   * clock in steps writes them once, after its last: magics/session.ts).
    */
-  async advance(ms: number, signal?: AbortSignal): Promise<boolean> {
+  async advance(
+    ms: number,
+    signal?: AbortSignal,
+    options: { keepLagSamples?: boolean } = {},
+  ): Promise<boolean> {
     const clock = this.manualClock();
     const target = clock.now() + ms;
     await this.tick();
@@ -109,14 +115,15 @@ export class Scheduler {
       clock.set(next);
       await this.tick();
     }
+    // The move's lag samples that no refresh took along, for whoever reads them next (schedule/lag-buffer.ts).
+    const flush = () => (options.keepLagSamples ? Promise.resolve() : this.engine.flushLagSamples());
     if (signal?.aborted && clock.now() < target) {
-      await this.engine.flushLagSamples();
+      await flush();
       return false;
     }
     clock.set(target);
     await this.tick();
-    // The move's lag samples that no refresh took along, for whoever reads them next (schedule/lag-buffer.ts).
-    await this.engine.flushLagSamples();
+    await flush();
     return true;
   }
 
