@@ -10,7 +10,7 @@
 import { describeColumns } from '../../catalog/catalog.js';
 import type { Engine } from '../../engine/engine.js';
 import { SYSTEM_METRICS, typeClass } from '../../quality/metrics.js';
-import { loadTpch } from '../../tpch/load.js';
+import { loadTpch, tpchInfo } from '../../tpch/load.js';
 import { median } from './measure.js';
 
 const ROUNDS = 3;
@@ -65,8 +65,13 @@ async function measure(engine: Engine, label: string, out: (s: string) => void):
 }
 
 export async function benchQuality(engine: Engine, sf: number, out: (s: string) => void): Promise<void> {
-  const loaded = await loadTpch(engine.backend, { sf, keys: 'primary' });
-  out(`TPC-H SF ${sf}: ${loaded.status}`);
+  // lineitem is all it reads: a load at this SF with keys serves, whatever its update sets or date shift.
+  const info = await tpchInfo(engine.backend);
+  const status =
+    info?.sf === sf && info.keys === 'primary'
+      ? 'unchanged'
+      : (await loadTpch(engine.backend, { sf, keys: 'primary' })).status;
+  out(`TPC-H SF ${sf}: ${status}`);
   // The bench's own associations, from scratch (a persistent database keeps them between runs).
   await engine.backend.query("DELETE FROM dtlab.dmf_associations WHERE table_name = 'lineitem'");
   await engine.execute(alter(EACH_ONCE));
