@@ -134,4 +134,15 @@ describe.each(BACKEND_KINDS)('linear fast paths on %s', (kind) => {
     if (kind === 'duckdb') expect([limited.length, indexed]).toEqual([0, 0]);
     else expect([limited.length > 0, indexed]).toEqual([true, 1]);
   });
+  it("moves the key index with a renamed DT (the old name's index does not stay behind)", async () => {
+    await engine.execute('ALTER DYNAMIC TABLE ltv RENAME TO ltv_r');
+    await engine.execute('INSERT INTO ords VALUES (14, 2, 9, 3)');
+    expect((await engine.refresh('ltv_r')).refreshAction).not.toBe('FAILED');
+    expect((await engine.verify('ltv_r')).equal).toBe(true);
+    if (kind === 'duckdb') return;
+    const names = await engine.execute(
+      "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'dtlab_keys_ltv%' ORDER BY 1",
+    );
+    expect(names.at(-1)?.rows.map((r) => r[0])).toEqual(['dtlab_keys_ltv_r']);
+  });
 });

@@ -216,10 +216,11 @@ export function rebuildStateSteps(
  * indexes, `indexesState`): the DT's key columns (`columns`: the DT's column names), which the affected
  * keys' rows are deleted by; and, where the DT declares key types, the state's keys cast to them, which the
  * new rows are read by (keyMatch compares the keys cast). Without them a 1-row change of a 150 000-row DT
- * scans both. IF NOT EXISTS: a recompute keeps the DT's index; a name taken by another relation (a long name
- * cut at 63 bytes, a renamed DT's old index) only leaves the DT unindexed.
+ * scans both. IF NOT EXISTS: a recompute keeps the DT's index (RENAME and REPLACE drop it with the state, dropState);
+ * a name another relation holds (two long names cut alike at 63 bytes) only leaves the DT unindexed.
  */
 const MAX_INDEXED_KEYS = 3;
+const keyIndex = (dt: string) => quoteIdent(`dtlab_keys_${dt}`);
 
 function keyIndexSteps(
   family: SqlFamily,
@@ -241,7 +242,7 @@ function keyIndexSteps(
   const steps = [
     run(
       "index the DT's key columns",
-      `CREATE INDEX IF NOT EXISTS ${quoteIdent(`dtlab_keys_${dt.name}`)} ON ${quoteIdent(dt.name)} (${names.map((n) => quoteIdent(n as string)).join(', ')})`,
+      `CREATE INDEX IF NOT EXISTS ${keyIndex(dt.name)} ON ${quoteIdent(dt.name)} (${names.map((n) => quoteIdent(n as string)).join(', ')})`,
       [dt.name],
       [dt.name],
     ),
@@ -314,6 +315,8 @@ export async function buildIncrementalState(tx: Queryable, family: SqlFamily, dt
 /** Drops a DT's incremental state, if it has one (DROP, RENAME, CREATE OR REPLACE). */
 export async function dropState(tx: Queryable, dt: string): Promise<void> {
   await tx.query(`DROP TABLE IF EXISTS ${stateTable(dt)}`);
+  // The key index goes with the state (keyIndexSteps): a renamed DT's is made anew under its new name.
+  await tx.query(`DROP INDEX IF EXISTS ${keyIndex(dt)}`);
   // COUNT(DISTINCT)'s counted values (plan/distinct.ts), however many the DT had.
   for (const table of allDistinctStates(dt)) await tx.query(`DROP TABLE IF EXISTS ${table}`);
 }
