@@ -214,13 +214,30 @@ export function rebuildStateSteps(
 /**
  * Indexes that let a refresh find the rows of its affected keys instead of scanning (where the family
  * indexes, `indexesState`): the DT's key columns (`columns`: the DT's column names), which the affected
- * keys' rows are deleted by; and, where the DT declares key types, the state's keys cast to them, which the
- * new rows are read by (keyMatch compares the keys cast). Without them a 1-row change of a 150 000-row DT
+ * keys' rows are deleted by; and the state's keys cast to the declared types, which the new rows are read by
+ * (keyMatch compares the keys cast). Only where every key column is declared with a bounded type. Without them a 1-row change of a 150 000-row DT
  * scans both. IF NOT EXISTS: a recompute keeps the DT's index (RENAME and REPLACE drop it with the state, dropState);
  * a name another relation holds (two long names cut alike at 63 bytes) only leaves the DT unindexed.
  */
 const MAX_INDEXED_KEYS = 3;
 const keyIndex = (dt: string) => quoteIdent(`dtlab_keys_${dt}`);
+/** A btree entry must stay under ≈2.7 kB, or inserting a longer key fails: keys indexed only up to this. */
+const MAX_KEY_BYTES = 2000;
+
+/** The most bytes a value of a declared (translated) type takes, Infinity where it has no bound (TEXT). */
+export function maxKeyBytes(type: string): number {
+  const t = type.trim().toUpperCase();
+  if (
+    /^(SMALLINT|INTEGER|INT|BIGINT|INT[248]|REAL|FLOAT[48]?|DOUBLE PRECISION|BOOL(EAN)?|DATE|TIME(STAMP)?(\s.*)?)$/.test(
+      t,
+    )
+  )
+    return 16;
+  const numeric = /^(NUMERIC|DECIMAL)\s*\(\s*(\d+)/.exec(t);
+  if (numeric) return Number(numeric[2]) / 2 + 8;
+  const chars = /^(VARCHAR|CHARACTER VARYING|CHAR|CHARACTER|BPCHAR)\s*\(\s*(\d+)\s*\)$/.exec(t);
+  return chars ? 4 * Number(chars[2]) + 4 : Number.POSITIVE_INFINITY;
+}
 
 function keyIndexSteps(
   family: SqlFamily,
@@ -239,6 +256,13 @@ function keyIndexSteps(
     names.some((n) => n === undefined)
   )
     return [];
+  const types = shape.keys.map((k) => {
+    const declared = dt.columns?.[k]?.type;
+    return declared ? translateType(declared, family) : undefined;
+  });
+  // Only keys of declared, bounded types (the DT stores them cast): a longer key would fail its INSERT.
+  const bytes = types.reduce((sum, t) => sum + (t ? maxKeyBytes(t) : Number.POSITIVE_INFINITY), 0);
+  if (bytes > MAX_KEY_BYTES) return [];
   const steps = [
     run(
       "index the DT's key columns",
@@ -247,13 +271,8 @@ function keyIndexSteps(
       [dt.name],
     ),
   ];
-  const types = shape.keys.map((k) => {
-    const declared = dt.columns?.[k]?.type;
-    return declared ? translateType(declared, family) : undefined;
-  });
   if (strategy.kind !== 'linear' || strategy.plan.rows || strategy.plan.hidden.length > 0) return steps;
-  if (!types.some(Boolean)) return steps;
-  const cast = types.map((t, i) => (t ? `(CAST((k${i + 1}) AS ${t}))` : `k${i + 1}`));
+  const cast = types.map((t, i) => `(CAST((k${i + 1}) AS ${t}))`);
   const state = stateTable(dt.name);
   return [
     ...steps,
