@@ -211,21 +211,13 @@ export function rebuildStateSteps(
   return [...stateSteps(family, dt, strategy, now), ...keyIndexSteps(family, dt, strategy, columns)];
 }
 
-/**
- * Indexes that let a refresh find the rows of its affected keys instead of scanning (where the family
- * indexes, `indexesState`): the DT's key columns (`columns`: the DT's column names), which the affected
- * keys' rows are deleted by; and the state's keys cast to the declared types, which the new rows are read by
- * (keyMatch compares the keys cast). Only where every key column is declared with a bounded type. Without them a 1-row change of a 150 000-row DT
- * scans both. IF NOT EXISTS: a recompute keeps the DT's index (RENAME and REPLACE drop it with the state, dropState);
- * a name another relation holds (two long names cut alike at 63 bytes) only leaves the DT unindexed.
- */
 const MAX_INDEXED_KEYS = 3;
 const keyIndex = (dt: string) => quoteIdent(`dtlab_keys_${dt}`);
 /** A btree entry must stay under ≈2.7 kB, or inserting a longer key fails: keys indexed only up to this. */
 const MAX_KEY_BYTES = 2000;
 
 /** The most bytes a value of a declared (translated) type takes, Infinity where it has no bound (TEXT). */
-export function maxKeyBytes(type: string): number {
+function maxKeyBytes(type: string): number {
   const t = type.trim().toUpperCase();
   if (
     /^(SMALLINT|INTEGER|INT|BIGINT|INT[248]|REAL|FLOAT[48]?|DOUBLE PRECISION|BOOL(EAN)?|DATE|TIME(STAMP)?(\s.*)?)$/.test(
@@ -239,6 +231,15 @@ export function maxKeyBytes(type: string): number {
   return chars ? 4 * Number(chars[2]) + 4 : Number.POSITIVE_INFINITY;
 }
 
+/**
+ * Indexes that let a refresh find the rows of its affected keys instead of scanning (where the family
+ * indexes, `indexesState`): the DT's key columns (`columns`: the DT's column names), which the affected keys'
+ * rows are deleted by; and the state's keys cast to the declared types, which the new rows are read by
+ * (keyMatch compares the keys cast). Only where every key column is declared with a bounded type. Without
+ * them a 1-row change of a 150 000-row DT scans both. IF NOT EXISTS: a recompute keeps the DT's index (RENAME
+ * and REPLACE drop it with the state, dropState); a name another relation holds (two long names cut alike at
+ * 63 bytes) only leaves the DT unindexed.
+ */
 function keyIndexSteps(
   family: SqlFamily,
   dt: DynamicTable,
