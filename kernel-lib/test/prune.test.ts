@@ -6,8 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../src/backends/backend.js';
 import { reclaimChangeRows } from '../src/capture/capture.js';
+import { GarbageSchedule } from '../src/capture/garbage.js';
 import { Engine } from '../src/engine/engine.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
+
+const EVERY_REFRESH = { collectAfterRows: 0 };
 
 describe.each(BACKEND_KINDS)('change-row pruning on %s', (kind) => {
   let engine: Engine;
@@ -17,7 +20,8 @@ describe.each(BACKEND_KINDS)('change-row pruning on %s', (kind) => {
 
   beforeAll(async () => {
     backend = await freshBackend(kind);
-    engine = await Engine.open(backend);
+    // Every refresh collects here; the schedule that spaces collections out is tested below.
+    engine = await Engine.open(backend, EVERY_REFRESH);
   });
   afterAll(async () => {
     await engine?.close();
@@ -106,7 +110,7 @@ describe.each(BACKEND_KINDS)('change-row pruning on %s', (kind) => {
     backend.close = async () => {};
     await engine.close();
     backend.close = close;
-    engine = await Engine.open(backend);
+    engine = await Engine.open(backend, EVERY_REFRESH);
     const reopened = engine;
     await reopened.execute('INSERT INTO s2 VALUES (2, 20)');
     const record = await reopened.refresh('f2');
@@ -144,5 +148,60 @@ describe.each(BACKEND_KINDS)('change-row pruning on %s', (kind) => {
     }
     // (On the server autovacuum may have come first: then nothing qualifies.)
     expect((await engine.verify('i3')).equal).toBe(true);
+  });
+});
+
+describe('the garbage schedule (capture/garbage.ts)', () => {
+  it('collects a source first after opening, then once its refreshes read afterRows change rows', () => {
+    const schedule = new GarbageSchedule(10);
+    expect(schedule.due(['a', 'b'], { a: 1, b: 1 })).toEqual(['a', 'b']);
+    expect(schedule.due(['a'], { a: 4 })).toEqual([]);
+    expect(schedule.due(['a', 'b'], { a: 5, b: 12 })).toEqual(['b']);
+    expect(schedule.due(['a'], { a: 1 })).toEqual(['a']);
+    expect(schedule.due(['a'], { a: 9 })).toEqual([]);
+    expect(new GarbageSchedule(0).due(['a'], { a: 0 })).toEqual(['a']);
+  });
+});
+
+describe.each(BACKEND_KINDS)('change-table collection spaced out on %s', (kind) => {
+  let engine: Engine;
+  let backend: Backend;
+  const count = async (sql: string) => Number((await backend.query(sql)).rows[0]?.[0]);
+  /** The change rows of `src` still stored (the PostgreSQL family keeps a sentinel row of weight 0). */
+  const stored = () => count('SELECT count(*) FROM dtlab.chg_sp WHERE _w <> 0');
+
+  beforeAll(async () => {
+    backend = await freshBackend(kind);
+    engine = await Engine.open(backend, { collectAfterRows: 6 });
+  });
+  afterAll(async () => {
+    await engine?.close();
+  });
+
+  it('small refreshes leave passed change rows until enough were read; results and NO_DATA are unchanged', async () => {
+    await engine.execute(`CREATE TABLE sp (g INTEGER, v INTEGER); INSERT INTO sp VALUES (1, 1);
+      CREATE DYNAMIC TABLE ip TARGET_LAG = '1 minute' REFRESH_MODE = INCREMENTAL
+        AS SELECT g, SUM(v) AS total FROM sp GROUP BY g;
+      CREATE DYNAMIC TABLE fp TARGET_LAG = '1 day' REFRESH_MODE = FULL AS SELECT g, v FROM sp`);
+    await engine.execute('INSERT INTO sp VALUES (2, 2)');
+    // The first refresh reading sp since the engine opened collects.
+    expect((await engine.refresh('ip')).refreshAction).toBe('INCREMENTAL');
+    if (kind !== 'postgres') expect(await stored()).toBe(0);
+    const left: number[] = [];
+    for (const v of [3, 4, 5]) {
+      await engine.execute(`INSERT INTO sp VALUES (${v}, ${v})`);
+      await engine.execute(`UPDATE sp SET v = v + 1 WHERE g = ${v}`);
+      expect((await engine.refresh('ip')).refreshAction).toBe('INCREMENTAL');
+      expect((await engine.verify('ip')).equal).toBe(true);
+      left.push(await stored());
+    }
+    // Reads of 3 rows, then 6 (collected), then 3: the rows ip passed stay until the sixth row read.
+    if (kind !== 'postgres') expect(left).toEqual([3, 0, 3]);
+    else expect(left[0]).toBe(3);
+    expect((await engine.refresh('ip')).refreshAction).toBe('NO_DATA');
+    // The FULL consumer still sees that sp changed, from the rows left or the mark of those collected.
+    expect((await engine.refresh('fp')).refreshAction).toBe('FULL');
+    expect((await engine.verify('fp')).equal).toBe(true);
+    expect((await engine.refresh('fp')).refreshAction).toBe('NO_DATA');
   });
 });

@@ -18,6 +18,7 @@ import {
 } from '../backends/backend.js';
 import { installCaptureRegistry } from '../capture/capture.js';
 import { planCapture } from '../capture/duckdb.js';
+import { COLLECT_AFTER_ROWS, GarbageSchedule } from '../capture/garbage.js';
 import { WriteLedger } from '../capture/ledger.js';
 import {
   describeColumns,
@@ -139,6 +140,8 @@ export interface EngineOptions {
   delivery?: Partial<RetryPolicy> & { transports?: Transports };
   /** Where incidents notify (default: delivery's outbox). */
   notifier?: Notifier;
+  /** Change rows read between collections of a change table (capture/garbage.ts; 0: every refresh). */
+  collectAfterRows?: number;
 }
 
 /** Statements that may write a table (checked against the dynamic tables before they pass through). */
@@ -167,6 +170,8 @@ export class Engine {
   private readonly catalog: KnownCatalog;
   /** What this engine's refreshes read, and on DuckDB the writes it saw, which make NO_DATA free (capture/ledger.ts). */
   private readonly ledger: WriteLedger;
+  /** When refreshes collect change-table garbage (capture/garbage.ts). */
+  private readonly garbage: GarbageSchedule;
   /** The database user DDL is audited as (engine/audit.ts). */
   private user: string | null = null;
   /** Sends what the outbox holds (delivery/worker.ts); started by `open`, stopped by `close`. */
@@ -197,6 +202,7 @@ export class Engine {
     readonly clock: Clock,
     delivery: EngineOptions['delivery'] = {},
     notifier?: Notifier,
+    collectAfterRows = COLLECT_AFTER_ROWS,
   ) {
     const captures = dialectOf(given.family).engineCaptures;
     const backend = captures ? flushingBackend(given, this.deferred) : given;
@@ -211,6 +217,7 @@ export class Engine {
     });
     this.catalog = new KnownCatalog(backend, isServer(backend));
     this.ledger = new WriteLedger(captures);
+    this.garbage = new GarbageSchedule(collectAfterRows);
     this.ctx = {
       backend,
       clock,
@@ -260,7 +267,8 @@ export class Engine {
 
   /** Opens the engine on a backend, installing the catalog (and the default warehouse) if missing. */
   static async open(backend: Backend, options: EngineOptions = {}): Promise<Engine> {
-    const engine = new Engine(backend, options.clock ?? systemClock, options.delivery, options.notifier);
+    const { clock, delivery, notifier, collectAfterRows } = options;
+    const engine = new Engine(backend, clock ?? systemClock, delivery, notifier, collectAfterRows);
     await backend.transaction(async (tx) => {
       await installCatalog(tx);
       await installDiscardTables(tx, backend.family);
@@ -570,7 +578,7 @@ export class Engine {
 
   /** One refresh of one DT (no upstreams), serialised with other refreshes of it; publishes the record. */
   async refreshOne(dt: DynamicTable, options: RunOptions): Promise<RefreshOutcome> {
-    const known = { ledger: this.ledger };
+    const known = { ledger: this.ledger, garbage: this.garbage };
     const deferred = this.ledger.seesEveryWrite ? { deferred: this.deferred } : {};
     // A refresh's quality score goes in with its history row (quality/service.ts), published after the
     // commit; so do the lag samples waiting (schedule/lag-buffer.ts), put back if it does not commit.

@@ -95,17 +95,18 @@ async function estimatedRows(tx: Queryable, family: SqlFamily, table: string): P
   return Number((await tx.query(`SELECT count(*) FROM ${quoteIdent(table)}`)).rows[0]?.[0]);
 }
 
-/** After any successful refresh: the DT has consumed its sources' changes up to `position`. */
+/**
+ * After any successful refresh: the DT has consumed its sources' changes up to `position`; the change tables
+ * of `collect` (sources whose window had rows, capture/garbage.ts says which) lose the rows nobody needs now.
+ */
 export async function advancePositions(
   tx: Queryable,
   family: SqlFamily,
   dt: DynamicTable,
   position: string,
-  changed: readonly string[],
+  collect: readonly string[],
 ): Promise<void> {
   const sources = dt.sources.filter((s) => s.kind !== 'VIEW').map((s) => s.name);
   await setPositions(tx, dt.name, sources, position);
-  // Change rows between the old position and the new one exist only for a source whose window had some, so
-  // only such a source's change table can have rows nobody needs now.
-  for (const s of sources) if (changed.includes(s)) await collectGarbage(tx, family, s);
+  for (const s of sources) if (collect.includes(s)) await collectGarbage(tx, family, s);
 }

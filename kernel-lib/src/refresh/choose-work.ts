@@ -7,6 +7,7 @@
 import { type Queryable, quoteIdent, type SqlFamily } from '../backends/backend.js';
 import { duckdbCapturedSources } from '../capture/capture.js';
 import { changeTable } from '../capture/duckdb.js';
+import type { GarbageSchedule } from '../capture/garbage.js';
 import { dialectOf } from '../dialect/index.js';
 import type { OutputColumn } from '../plan/full.js';
 import type { QueryShape } from '../plan/shape.js';
@@ -25,6 +26,7 @@ import { ask, countOf, type RefreshPlan, type RowCounts, run } from './steps.js'
 /**
  * The refresh's work, decided inside its transaction: NO_DATA, INCREMENTAL (affected-key recompute), or a
  * FULL / REINITIALIZE recompute; afterwards the DT has consumed its sources' changes up to this snapshot.
+ * `garbage`: when to collect the change tables read (every time, without it).
  */
 export async function chooseWork(
   tx: Queryable,
@@ -34,6 +36,7 @@ export async function chooseWork(
   output: OutputColumn[],
   full: () => RefreshPlan<RowCounts>,
   expectations?: ExpectationRun,
+  garbage?: GarbageSchedule,
 ): Promise<RefreshWork> {
   const { strategy, columns, query, views } = await strategyOf(tx, family, dt);
   const shape = strategy.kind === 'full' ? undefined : strategy.shape;
@@ -56,8 +59,10 @@ export async function chooseWork(
           : "the subquery's result kept beside the DT is built anew",
     };
   if (decision.action === 'INCREMENTAL') decision = { ...decision, reason: strategy.reason };
+  // Change rows exist between the old position and the new one only for a source whose window had some.
+  const collect = garbage ? garbage.due(decision.changed, decision.changes) : decision.changed;
   const finish = async <T>(result: T) => {
-    await advancePositions(tx, family, dt, decision.position, decision.changed);
+    await advancePositions(tx, family, dt, decision.position, collect);
     return result;
   };
   const base = { action: decision.action, reason: decision.reason, changesRead: decision.changes };

@@ -25,6 +25,7 @@ import {
   SERIALIZATION_FAILURE,
 } from '../backends/backend.js';
 import type { DuckDbTransactionOptions } from '../backends/duckdb.js';
+import type { GarbageSchedule } from '../capture/garbage.js';
 import { type LedgerMark, WriteLedger } from '../capture/ledger.js';
 import { withCaptureLock } from '../capture/lock.js';
 import { describeColumns, listWarehouses } from '../catalog/catalog.js';
@@ -90,6 +91,8 @@ export interface KnownState {
    * it saw (the DT's data timestamp is then the one `dt` carries).
    */
   ledger?: WriteLedger | undefined;
+  /** When its refreshes collect change-table garbage (capture/garbage.ts); without it, every refresh does. */
+  garbage?: GarbageSchedule | undefined;
 }
 
 export type RunOutcome =
@@ -268,6 +271,7 @@ export async function runRefresh(
           output,
           () => fullRecomputePlan(request),
           run,
+          options.known?.garbage,
         );
         action = work.action;
         await onWarehouse(rtx, request, refreshWarehouse(dt, action));
