@@ -199,13 +199,16 @@ export async function prefetchMovingMetadata(
   const intact = dt.sources.filter((s) => s.kind !== 'VIEW' && known.intact.get(s.name) === true);
   const summaries = intact
     .filter((s) => !quiet.has(s.name))
+    // One scan of the change table and one of the events per source, each an uncorrelated subquery: as
+    // EXISTS subqueries beside the counts, the statement took twice as long in DuckDB-WASM (6 ms against 3).
     .map(
       (s) => `
-    UNION ALL SELECT 'sum', ${sqlLiteral(s.name)}, CAST(count(*) FILTER (WHERE _w > 0) AS VARCHAR),
-      CAST(count(*) FILTER (WHERE _w < 0) AS VARCHAR),
-      CAST(EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = ${sqlLiteral(s.name)} AND ${notMark} AND _seq > ${since(s.name)}) AS VARCHAR),
-      CAST(EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = ${sqlLiteral(s.name)} AND kind = '${PRUNED}' AND _seq > ${since(s.name)}) AS VARCHAR)
-      FROM dtlab.${quoteIdent(`chg_${s.name}`)} WHERE _seq > ${since(s.name)}`,
+    UNION ALL SELECT 'sum', ${sqlLiteral(s.name)}, CAST(c.i AS VARCHAR), CAST(c.d AS VARCHAR),
+      CAST(coalesce(e.u, false) AS VARCHAR), CAST(coalesce(e.p, false) AS VARCHAR)
+      FROM (SELECT count(*) FILTER (WHERE _w > 0) AS i, count(*) FILTER (WHERE _w < 0) AS d
+              FROM dtlab.${quoteIdent(`chg_${s.name}`)} WHERE _seq > ${since(s.name)}) AS c,
+           (SELECT bool_or(${notMark}) AS u, bool_or(kind = '${PRUNED}') AS p FROM dtlab.capture_events
+             WHERE source = ${sqlLiteral(s.name)} AND _seq > ${since(s.name)}) AS e`,
     )
     .join('');
   const { rows } = await tx.query(`

@@ -35,7 +35,9 @@ export const nullKeysGate = (keyCount: number) =>
 
 /**
  * One row: the number of keys with a NULL part, then (when `rowsOf` is given: the DT's rows of every
- * affected key, NULL-part keys included) the number of such rows, then the `extra` scalar subqueries.
+ * affected key, NULL-part keys included) the number of such rows, then the `extra` one-value subqueries.
+ * Each is a one-row derived table of the row's cross join: as scalar subqueries of one select list the
+ * statement took half as long again in DuckDB-WASM (1.9 ms against 1.3).
  */
 export function keysLookSql(
   keyCount: number,
@@ -45,7 +47,8 @@ export function keysLookSql(
   const nulls = `SELECT count(*) FROM ${KEYS_TABLE} WHERE ${nullKeyTest(keyCount)}`;
   if (!rowsOf && extra.length === 0) return nulls;
   const rows = rowsOf ? [`(SELECT count(*) FROM ${quoteIdent(rowsOf.table)} WHERE ${rowsOf.condition})`] : [];
-  return `SELECT ${[`(${nulls})`, ...rows, ...extra].join(', ')}`;
+  const parts = [`(${nulls})`, ...rows, ...extra].map((q, i) => `${q} AS dtlab_look${i}`);
+  return `SELECT * FROM ${parts.join(', ')}`;
 }
 
 /**
