@@ -75,12 +75,16 @@ class WorkerAdapter {
 }
 
 /**
- * Opens an in-memory DuckDB whose tables DuckDB compresses (`compressed` in DuckDbBackend.open: TPC-H SF 1
- * then loads in under 1.5 GB of memory, against ~2.5 GB uncompressed). A database file is refused: DuckDB-WASM's Node build (1.32) opens a file
- * read-only by default, and opened read-write it writes the file but a later open reads none of it back —
- * the data would be silently lost. (In the browser, DuckDB-WASM keeps its database in memory too.)
+ * Opens an in-memory DuckDB; with `compressed`, one whose tables DuckDB compresses (DuckDbBackend.open: TPC-H
+ * SF 1 then loads in under 1.5 GB of memory, against ~2.5 GB uncompressed, and each statement costs more). A
+ * database file is refused: DuckDB-WASM's Node build (1.32) opens a file read-only by default, and opened
+ * read-write it writes the file but a later open reads none of it back — the data would be silently lost.
+ * (In the browser, DuckDB-WASM keeps its database in memory too, uncompressed.)
  */
-export async function openDuckDbNode(file?: string): Promise<DuckDbBackend> {
+export async function openDuckDbNode(
+  file?: string,
+  options: { compressed?: boolean } = {},
+): Promise<DuckDbBackend> {
   if (file) {
     throw new Error(
       'a DuckDB database file is not supported in Node (DuckDB-WASM does not read back what it wrote there); use duckdb (in memory), pglite:DIR for a persistent database, or a postgres:// URL',
@@ -99,10 +103,10 @@ export async function openDuckDbNode(file?: string): Promise<DuckDbBackend> {
   }
   return DuckDbBackend.open(
     db,
-    'duckdb (in memory)',
+    options.compressed ? 'duckdb (in memory, compressed)' : 'duckdb (in memory)',
     async () => {
       await db.terminate();
     },
-    { compressed: true },
+    { compressed: options.compressed ?? false },
   );
 }

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DB_SPEC_HELP, openBackend } from '../backends/open.js';
+import { DB_SPEC_HELP, type OpenOptions, openBackend } from '../backends/open.js';
 import type { Engine, StatementResult } from '../engine/engine.js';
 import { DtError, messageOf } from '../errors.js';
 import { caretSnippet } from '../sql/position.js';
@@ -108,10 +108,10 @@ export function formatError(e: unknown): string {
 }
 
 /** Opens the database and an engine on it; the engine's code loads while the database opens. */
-async function openEngine(db: string | undefined): Promise<Engine> {
+async function openEngine(db: string | undefined, options: OpenOptions = {}): Promise<Engine> {
   const engineModule = import('../engine/engine.js');
   engineModule.catch(() => undefined); // reported below, once the backend is open
-  const backend = await openBackend(db);
+  const backend = await openBackend(db, options);
   try {
     const { Engine } = await engineModule;
     return await Engine.open(backend);
@@ -121,8 +121,12 @@ async function openEngine(db: string | undefined): Promise<Engine> {
   }
 }
 
-async function withEngine<T>(db: string | undefined, fn: (engine: Engine) => Promise<T>): Promise<T> {
-  const engine = await openEngine(db);
+async function withEngine<T>(
+  db: string | undefined,
+  fn: (engine: Engine) => Promise<T>,
+  options: OpenOptions = {},
+): Promise<T> {
+  const engine = await openEngine(db, options);
   try {
     return await fn(engine);
   } finally {
@@ -163,6 +167,9 @@ async function demoCommand(values: { db?: string; data?: string }, out: (s: stri
   });
 }
 
+/** A database for TPC-H at `sf`: compressed in memory (DuckDB) from SF 0.1 (backends/open.ts). */
+const sized = (sf: string | undefined): OpenOptions => ({ compressed: Number(sf) >= 0.1 });
+
 async function tpchCommand(
   sub: string | undefined,
   values: TpchValues & { db?: string },
@@ -171,7 +178,7 @@ async function tpchCommand(
 ) {
   const { tpchGen, tpchLoad, tpchRefresh, tpchSimulate } = await import('./tpch.js');
   if (sub === 'gen') return tpchGen(values, out);
-  if (sub === 'load') return withEngine(values.db, (e) => tpchLoad(e, values, out, err));
+  if (sub === 'load') return withEngine(values.db, (e) => tpchLoad(e, values, out, err), sized(values.sf));
   if (sub === 'rf1' || sub === 'rf2') return withEngine(values.db, (e) => tpchRefresh(e, sub, values, out));
   if (sub === 'simulate') return withEngine(values.db, (e) => tpchSimulate(e, values, out));
   throw new DtError(
@@ -195,7 +202,7 @@ async function benchCommand(
       import('./tpch.js'),
     ]);
     const sf = parseScaleFactor(values.sf);
-    return withEngine(values.db, (e) => benchQuality(e, sf, out));
+    return withEngine(values.db, (e) => benchQuality(e, sf, out), sized(values.sf));
   }
   if (sub !== 'refresh')
     throw new DtError(
@@ -211,7 +218,7 @@ async function benchCommand(
     batch: parseBatch(values.batch),
     minutes: parseMinutes(values.minutes),
   };
-  await withEngine(values.db, (e) => benchRefresh(e, options, out));
+  await withEngine(values.db, (e) => benchRefresh(e, options, out), sized(values.sf));
 }
 
 /** `dtlab quality [TABLE] [--evaluate]`: the scorecard as text (the `%dt quality` bundle's text/plain). */
