@@ -11,7 +11,6 @@ import { qualityView } from '../quality/report.js';
 import { readRunsSince } from '../schedule/record.js';
 import { loadTpch } from '../tpch/load.js';
 import { OrderSimulator } from '../tpch/simulator.js';
-import type { RefreshRecord } from '../types.js';
 import { adviseCommand, calcBundle } from './advise.js';
 import { runAlertCommand } from './alert-commands.js';
 import { longestStep, MAX_REFRESHES_PER_STEP, refreshesInStep } from './bounds.js';
