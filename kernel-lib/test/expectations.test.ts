@@ -333,8 +333,16 @@ describe.each(BACKEND_KINDS)('expectations on %s', (kind) => {
     const four = await idOf(-9);
     const page = await quarantineCommand(engine, one_('%dt quarantine rv --page 1'), '');
     expect(String(page[0]?.data['text/plain'])).toMatch(/^1 quarantined row\(s\) in rv/);
+    const past = await quarantineCommand(engine, one_('%dt quarantine rv --page 2'), '');
+    expect(past.map((b) => String(b.data['text/plain']))).toEqual([
+      '1 quarantined row(s) in rv (dtlab.quarantine_rv) on 1 page(s) of 20: page 2 is past the last.',
+    ]);
     await engine.execute(`ALTER DYNAMIC TABLE rv DISCARD QUARANTINED ROWS (${four})`);
     expect(await sorted('SELECT count(*) FROM dtlab.quarantine_rv')).toEqual([['0']]);
+    const none = await quarantineCommand(engine, one_('%dt quarantine rv'), '');
+    expect(none.map((b) => String(b.data['text/plain']))).toEqual([
+      'rv has no quarantined rows (dtlab.quarantine_rv).',
+    ]);
     expect(await sorted('SELECT id FROM rv ORDER BY id')).toEqual([['1'], ['2'], ['3']]);
     expect(
       await sorted(

@@ -21,10 +21,18 @@ export async function quarantineCommand(
   const offset = (command.page - 1) * command.pageSize;
   const page = await engine.quarantine(command.name, command.pageSize, offset);
   const pages = Math.max(1, Math.ceil(page.total / command.pageSize));
-  const first = page.rows.length === 0 ? 0 : offset + 1;
+  const table = `dtlab.quarantine_${command.name}`;
+  if (page.total === 0) return [textBundle(`${command.name} has no quarantined rows (${table}).`)];
+  if (page.rows.length === 0)
+    return [
+      textBundle(
+        `${page.total} quarantined row(s) in ${command.name} (${table}) on ${pages} page(s) of ${command.pageSize}: page ${command.page} is past the last.`,
+      ),
+    ];
+  const first = offset + 1;
   return [
     textBundle(
-      `${page.total} quarantined row(s) in ${command.name} (dtlab.quarantine_${command.name}); rows ${first}–${offset + page.rows.length}, page ${command.page} of ${pages}. Re-admit: %dt quarantine ${command.name} readmit ID …; discard: %dt quarantine ${command.name} discard ID …`,
+      `${page.total} quarantined row(s) in ${command.name} (${table}); rows ${first}–${offset + page.rows.length}, page ${command.page} of ${pages}. Re-admit: %dt quarantine ${command.name} readmit ID …; discard: %dt quarantine ${command.name} discard ID …`,
     ),
     tableBundle({ columns: page.columns, rows: page.rows }),
   ];
