@@ -156,11 +156,16 @@ describe.each(BACKEND_KINDS)('calls of an incremental refresh with expectations 
       const plain = [...counter.statements];
       await callsOf(`${s.name}_five`);
       const five = [...counter.statements];
-      // PostgreSQL family, the aggregate: the plain DT's gated NULL-key statements against the look (above).
+      // The aggregate: the plain DT looks at nothing first — on the PostgreSQL family its NULL-key statements
+      // go gated, on DuckDB one statement matches every key and the DELETE answers its count
+      // (refresh/replace.ts) — while with expectations the look stays, for the DT's quarantined and
+      // discarded rows: one statement more (in as many calls, above), the gated ones fewer.
       const looked =
-        kind !== 'duckdb' && s.name === 'per_ck'
-          ? plain.filter((c) => !(c.includes(nullKeysGate(1)) && !/^WITH/.test(c))).length + 1
-          : plain.length;
+        s.name !== 'per_ck'
+          ? plain.length
+          : kind === 'duckdb'
+            ? plain.length + 1
+            : plain.filter((c) => !(c.includes(nullKeysGate(1)) && !/^WITH/.test(c))).length + 1;
       expect(five.length, `${s.name}: ${five.join('\n')}\n---\n${plain.join('\n')}`).toBe(looked);
       // None of its own for the counts or the score: both are in the history row, read back by the views.
       expect(five.some((c) => /INSERT INTO dtlab\.(expectation_results|quality_score)/.test(c))).toBe(false);

@@ -185,18 +185,20 @@ export function affectedKeysSql(
  */
 export function keyMatch(
   exprs: string[],
-  nullKeys: boolean,
+  nullKeys: boolean | 'all',
   keys = KEYS_TABLE,
   types: readonly (string | undefined)[] = [],
 ): string {
   const as = (e: string, i: number) => (types[i] ? `CAST(${e} AS ${types[i]})` : e);
   const k = (i: number) => as(`${keys}.k${i + 1}`, i);
   const e = (i: number) => as(`(${exprs[i]})`, i);
+  const same = exprs.map((_e, i) => `${k(i)} IS NOT DISTINCT FROM ${e(i)}`).join(' AND ');
+  // Every key, a NULL part matching NULL (where the backend hashes IS NOT DISTINCT FROM).
+  if (nullKeys === 'all') return `EXISTS (SELECT 1 FROM ${keys} WHERE ${same})`;
   if (!nullKeys)
     return `EXISTS (SELECT 1 FROM ${keys} WHERE ${exprs.map((_e, i) => `${k(i)} = ${e(i)}`).join(' AND ')})`;
   // … and, separately and rarely, keys with a NULL part (which `=` never matches).
   const anyNull = exprs.map((_e, i) => `${keys}.k${i + 1} IS NULL`).join(' OR ');
-  const same = exprs.map((_e, i) => `${k(i)} IS NOT DISTINCT FROM ${e(i)}`).join(' AND ');
   return `EXISTS (SELECT 1 FROM ${keys} WHERE (${anyNull}) AND ${same})`;
 }
 
@@ -204,7 +206,7 @@ export function keyMatch(
 export function restrictedQuery(
   query: string,
   shape: QueryShape,
-  nullKeys: boolean,
+  nullKeys: boolean | 'all',
   keys = KEYS_TABLE,
   types: readonly (string | undefined)[] = [],
 ): string {

@@ -165,7 +165,7 @@ export function* incrementalPlan(
   const typesOf = (s: QueryShape) => s.keys.map((k) => output[k]?.type);
   const keyTypes = typesOf(shape);
   // A whole-table aggregate has one row: it is replaced.
-  const condition = (withNulls: boolean, table = quoteIdent(dtName)) =>
+  const condition = (withNulls: boolean | 'all', table = quoteIdent(dtName)) =>
     shape.global ? '1 = 1' : dtKeyCondition(keyColumns, keyTypes, withNulls, table);
   const nullCheck = (s: QueryShape) =>
     ask('check the keys for NULLs', keysLookSql(s.keys.length), [KEYS_TABLE]);
@@ -183,9 +183,13 @@ export function* incrementalPlan(
   // Where nothing else is to be read ahead (one-statement replace, no expectations), keys with a NULL part are
   // not looked for: their statements go gated (refresh/replace.ts nullKeysGate), saving a round trip.
   const gated = !shape.global && replace === 'one-statement' && !judged && !emits;
-  let hasNullKeys: NullKeys = gated ? 'gated' : false;
+  // Where the backend hashes IS NOT DISTINCT FROM (DuckDB), keys with a NULL part need no statements apart:
+  // one statement matches every key null-safely. Nothing is then looked at first unless expectations need
+  // their counts (the DELETE answers its own: one statement fewer, in as many calls).
+  const matched = !shape.global && !gated && dialectOf(family).hashesNotDistinct;
+  let hasNullKeys: NullKeys = gated ? 'gated' : matched ? 'matched' : false;
   let rowsToDelete: number | undefined;
-  if (!shape.global && !gated) {
+  if (!shape.global && !gated && (!matched || judged)) {
     // Every affected key's rows (of `table`), NULL-part keys included.
     const anyKey = (table: string) =>
       dialectOf(family).hashesNotDistinct
@@ -200,7 +204,7 @@ export function* incrementalPlan(
       : 'check the keys for NULLs';
     const reads = countAhead || judged ? [KEYS_TABLE, dtName] : [KEYS_TABLE];
     const look = (yield [...steps.splice(0), ask(label, sql, reads)]).at(-1)?.rows[0] ?? [];
-    hasNullKeys = Number(look[0]) !== 0;
+    if (!matched) hasNullKeys = Number(look[0]) !== 0;
     if (countAhead) rowsToDelete = Number(look[1]);
     judged?.saw(look.slice(countAhead ? 2 : 1));
   }
@@ -219,7 +223,7 @@ export function* incrementalPlan(
   return yield* replacePlan(steps, hasNullKeys, rowsToDelete);
 
   /** The DT's new rows for the affected keys: from the state, or the query restricted to the keys. */
-  function rowsFor(withNulls: boolean) {
+  function rowsFor(withNulls: boolean | 'all') {
     if (nested) {
       const outer = nested.whole
         ? nested.outer
@@ -266,8 +270,8 @@ export function* incrementalPlan(
     const dropKeys = run('drop the affected keys', `DROP TABLE IF EXISTS ${KEYS_TABLE}`, [], [KEYS_TABLE]);
     const seqStep = ask('draw a change sequence number', "SELECT nextval('dtlab.capture_seq')", []);
     const seq = emits ? countOf((yield [...before.splice(0), seqStep]).at(-1)) : 0;
-    const variants = nulls ? [false, true] : [false];
-    const note = (withNulls: boolean) => (withNulls ? ' (NULL keys)' : '');
+    const variants: (boolean | 'all')[] = nulls === 'matched' ? ['all'] : nulls ? [false, true] : [false];
+    const note = (withNulls: boolean | 'all') => (withNulls === true ? ' (NULL keys)' : '');
     if (replace === 'one-statement' && !shape.global && nulls !== true && !emits) {
       // One statement deletes the keys' rows and inserts their new ones, answering both counts (with
       // expectations: judging the new ones as it writes them, refresh/expectations.ts); NULL-part keys,
@@ -306,7 +310,7 @@ export function* incrementalPlan(
       yield [dropKeys];
       return { rowsDeleted: Number(r?.[0]), rowsInserted: Number(r?.[1]) };
     }
-    const record = (sign: 1 | -1, withNulls: boolean) =>
+    const record = (sign: 1 | -1, withNulls: boolean | 'all') =>
       run(
         `record the DT's own change (${sign})${note(withNulls)}`,
         `INSERT INTO ${changeTable(dtName)} SELECT ${seq}, ${sign}, * FROM ${quoteIdent(dtName)} WHERE ${condition(withNulls)}`,

@@ -59,11 +59,12 @@ function updateByKeys(
   gate = '',
 ): RefreshStep[] {
   const equal = keys.map((k) => `dtlab_s.${k} = dtlab_d.${k}`).join(' AND ');
+  const same = keys.map((k) => `dtlab_s.${k} IS NOT DISTINCT FROM dtlab_d.${k}`).join(' AND ');
   const reads = [...from.reads, state];
   const sql = `UPDATE ${state} AS dtlab_s SET ${set} FROM ${from.sql} AS dtlab_d`;
+  if (nulls === 'matched') return [run(label, `${sql} WHERE ${same}${gate}`, reads, [state])];
   const steps = [run(label, `${sql} WHERE ${equal}${gate}`, reads, [state])];
   if (!nulls) return steps;
-  const same = keys.map((k) => `dtlab_s.${k} IS NOT DISTINCT FROM dtlab_d.${k}`).join(' AND ');
   const anyNull = keys.map((k) => `dtlab_d.${k} IS NULL`).join(' OR ');
   const nullGate = gate || gateOf(nulls, keys.length);
   return [
@@ -195,7 +196,8 @@ function* extremesPlan(work: MergeWork, nullKeys: NullKeys): RefreshPlan<void> {
   const redo = { sql: REDO, reads: [REDO] };
   const clear = extremes.map((c) => `${c} = NULL`).join(', ');
   const steps = updateByKeys('clear their extremes', state, clear, redo, keys, nullKeys);
-  for (const withNulls of nullKeys ? [false, true] : [false]) {
+  const variants: (boolean | 'all')[] = nullKeys === 'matched' ? ['all'] : nullKeys ? [false, true] : [false];
+  for (const withNulls of variants) {
     const restricted = restrictedQuery(joinedText(query, shape), shape, withNulls, REDO);
     const sql = translateSql(extremesSql(query, shape, linear, restricted), work.family, {
       now: work.now,
@@ -203,8 +205,9 @@ function* extremesPlan(work: MergeWork, nullKeys: NullKeys): RefreshPlan<void> {
     const set = extremes.map((c) => `${c} = dtlab_d.${c}`).join(', ');
     const from = { sql: `(${sql})`, reads: [...work.sources, REDO] };
     // The NULL keys' recompute reads the sources restricted to them: gated as a whole when not looked for.
-    const gate = withNulls ? gateOf(nullKeys, keys.length) : '';
-    steps.push(...updateByKeys('recompute their extremes', state, set, from, keys, withNulls, gate));
+    const gate = withNulls === true ? gateOf(nullKeys, keys.length) : '';
+    const nulls = withNulls === 'all' ? 'matched' : withNulls;
+    steps.push(...updateByKeys('recompute their extremes', state, set, from, keys, nulls, gate));
   }
   yield [...steps, drop];
 }

@@ -5,8 +5,9 @@
  * - `look`: one statement answers whether a key has a NULL part (such keys are matched apart, by
  *   IS NOT DISTINCT FROM) and, where the family replaces rows by `counted-ahead`, how many DT rows the
  *   affected keys hold — the rows the DELETE will remove in the same transaction, so the DELETE's count
- *   need not come back and the DELETE goes with the INSERT in one call (DuckDB-WASM, where every call into
- *   the worker costs 1.5–5 ms).
+ *   need not come back and the DELETE goes with the INSERT in one call. DuckDB, which hashes
+ *   IS NOT DISTINCT FROM, looks only for expectations' counts: otherwise one statement matches every key
+ *   null-safely ('matched') and the DELETE, last of the call that computes the keys, answers its count.
  * - `one-statement` (PostgreSQL family): the DELETE and the INSERT are data-modifying CTEs of one statement
  *   answering both counts. Both see the statement's snapshot: the DELETE never sees the rows the INSERT
  *   writes, and the INSERT reads the sources or the state, never the DT. Keys with a NULL part go in the same
@@ -20,10 +21,11 @@ const nullKeyTest = (keyCount: number) =>
   Array.from({ length: keyCount }, (_v, i) => `k${i + 1} IS NULL`).join(' OR ');
 
 /**
- * Whether the keys of a refresh have a NULL part: known not (false), known so (true), or not looked at
- * ('gated': PostgreSQL family) — then the statements for such keys run anyway, each behind `nullKeysGate`.
+ * Whether the keys of a refresh have a NULL part: known not (false), known so (true), or not looked at —
+ * 'gated' (PostgreSQL family): the statements for such keys run anyway, each behind `nullKeysGate`;
+ * 'matched' (a family that hashes IS NOT DISTINCT FROM, DuckDB): one statement matches every key by it.
  */
-export type NullKeys = boolean | 'gated';
+export type NullKeys = boolean | 'gated' | 'matched';
 
 /**
  * A condition true when KEYS_TABLE holds a key with a NULL part. Uncorrelated, so PostgreSQL evaluates it
