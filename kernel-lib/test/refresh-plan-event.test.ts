@@ -41,10 +41,9 @@ describe.each(BACKEND_KINDS)('the executed plan on %s', (kind) => {
     expect(plan.refreshId).toBe(record.refreshId);
     expect(plan.action).toBe('INCREMENTAL');
     const labels = plan.steps.map((s) => s.label);
-    // DuckDB looks for NULL keys (counting the DT's rows of the keys); the PostgreSQL family does not look,
-    // its NULL-key statements go gated (refresh/replace.ts), and the first answer read is the replace's.
-    const answered =
-      kind === 'duckdb' ? "check the keys for NULLs, count the DT's rows of them" : "replace the keys' rows";
+    // Neither family looks for NULL keys first (refresh/replace.ts): the first answer read is DuckDB's DELETE
+    // (its count; every key matched by IS NOT DISTINCT FROM), the PostgreSQL family's one-statement replace.
+    const answered = kind === 'duckdb' ? "delete the keys' rows" : "replace the keys' rows";
     expect(labels.slice(0, 2)).toEqual(['drop the affected keys', "compute the delta's groups"]);
     const compute = plan.steps[1];
     expect(compute?.reads).toEqual(['ords']);
