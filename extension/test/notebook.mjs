@@ -274,10 +274,10 @@ export async function dismissKernelDialogs(page) {
 
 export async function runAll(page) {
   // Solution cells are collapsed (their input hidden, so no prompt shows their execution count): expand them.
-  if (await page.locator('.jp-InputPlaceholder').count()) {
-    await page.locator('.lm-MenuBar-itemLabel', { hasText: /^View$/ }).click();
-    await page.locator('.lm-Menu-itemLabel', { hasText: /^Expand All Code$/ }).click();
-  }
+  // Always: the cells below the fold may not be rendered yet, so counting collapsed ones in the page can
+  // find none (a CI run waited five minutes on prompts that were never going to show).
+  await page.locator('.lm-MenuBar-itemLabel', { hasText: /^View$/ }).click();
+  await page.locator('.lm-Menu-itemLabel', { hasText: /^Expand All Code$/ }).click();
   await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Run$/ }).click();
   await page.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }).click();
 }
