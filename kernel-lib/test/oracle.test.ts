@@ -116,11 +116,16 @@ const REGRESSION_SEEDS: number[] = [-1089678441];
 
 /** One step of writes, as SQL. */
 const { insertA, insertB, moveGroup, bumpGroup, deleteA, deleteB, setW } = AB_WRITES;
+/** A row of a changed in s only: its group and v kept (an update that keeps a MIN/MAX of v, plan/linear.ts). */
+const flipS = fc
+  .integer({ min: 0, max: 5 })
+  .map((k) => `UPDATE a SET s = CASE s WHEN 'x' THEN 'y' WHEN 'y' THEN 'x' END WHERE k = ${k}`);
 const step = fc.oneof(
   insertA,
   insertB,
   moveGroup,
   bumpGroup,
+  flipS,
   deleteA,
   fc.constant('DELETE FROM a WHERE v = (SELECT min(v) FROM a)'),
   deleteB,

@@ -47,6 +47,10 @@ describe('a LEFT JOIN aggregate as two linear parts', () => {
     expect(extremeHit(plan)).toBe(
       '(dtlab_d.a3_x IS NOT NULL AND (dtlab_s.a3_m IS NULL OR dtlab_d.a3_x >= dtlab_s.a3_m))',
     );
+    // One changed table read once: a delete replaced at or beyond the extreme is not a hit.
+    expect(extremeHit(plan, true)).toBe(
+      '(dtlab_d.a3_x IS NOT NULL AND (dtlab_s.a3_m IS NULL OR dtlab_d.a3_x >= dtlab_s.a3_m) AND NOT (dtlab_d.a3_m IS NOT NULL AND dtlab_d.a3_m >= dtlab_d.a3_x))',
+    );
   });
 });
 

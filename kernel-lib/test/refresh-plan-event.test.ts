@@ -61,6 +61,52 @@ describe.each(BACKEND_KINDS)('the executed plan on %s', (kind) => {
     expect(rows[2]?.[2]).toBe('ords');
   });
 
+  it("an update that keeps a group's MAX does not recompute it; a delete of the MAX does", async () => {
+    await engine.execute(`CREATE TABLE pts (id INTEGER, g INTEGER, v INTEGER, note VARCHAR);
+      INSERT INTO pts VALUES (1, 1, 10, 'a'), (2, 1, 30, 'b'), (3, 2, 5, 'c');
+      CREATE DYNAMIC TABLE top_v TARGET_LAG = '1 minute' REFRESH_MODE = INCREMENTAL AS
+        SELECT g, MAX(v) AS top, COUNT(*) AS n FROM pts GROUP BY g`);
+    const refreshed = async () => {
+      await engine.refresh('top_v');
+      const plan = plans.at(-1) as ExecutedPlan;
+      expect(plan.name).toBe('top_v');
+      const { rows } = await engine.backend.query('SELECT g, top, n FROM top_v ORDER BY g');
+      return { labels: plan.steps.map((s) => s.label), rows: rows.map((r) => r.map(Number)) };
+    };
+    // The row holding group 1's MAX is updated (deleted and inserted) with its value kept: no recompute.
+    await engine.execute("UPDATE pts SET note = 'changed' WHERE id = 2");
+    const kept = await refreshed();
+    expect(kept.labels).toContain('find the groups whose extremes a delete reached');
+    expect(kept.labels).not.toContain('recompute their extremes');
+    expect(kept.rows).toEqual([
+      [1, 30, 2],
+      [2, 5, 1],
+    ]);
+    // Raised: the inserted value is beyond the deleted one, still no recompute.
+    await engine.execute('UPDATE pts SET v = 40 WHERE id = 2');
+    const raised = await refreshed();
+    expect(raised.labels).not.toContain('recompute their extremes');
+    expect(raised.rows).toEqual([
+      [1, 40, 2],
+      [2, 5, 1],
+    ]);
+    // Lowered below another row's value, or deleted: the group's MAX is recomputed from the source.
+    await engine.execute('UPDATE pts SET v = 7 WHERE id = 2');
+    const lowered = await refreshed();
+    expect(lowered.labels).toContain('recompute their extremes');
+    expect(lowered.rows).toEqual([
+      [1, 10, 2],
+      [2, 5, 1],
+    ]);
+    await engine.execute('DELETE FROM pts WHERE id = 1');
+    const deleted = await refreshed();
+    expect(deleted.labels).toContain('recompute their extremes');
+    expect(deleted.rows).toEqual([
+      [1, 7, 1],
+      [2, 5, 1],
+    ]);
+  });
+
   it('a full refresh publishes its recompute', async () => {
     await engine.execute(
       "CREATE OR REPLACE DYNAMIC TABLE whole TARGET_LAG = '1 minute' REFRESH_MODE = FULL AS SELECT ck FROM ords",

@@ -121,12 +121,20 @@ export function extremesSql(query: string, shape: QueryShape, plan: LinearPlan, 
   return `SELECT ${[...keyList(shape), ...cols].join(', ')} FROM ${body}`;
 }
 
-/** The state rows to recompute the extremes of (alias `dtlab_d` the delta, `dtlab_s` the old state). */
-export function extremeHit(plan: LinearPlan): string | undefined {
+/**
+ * The state rows to recompute the extremes of (alias `dtlab_d` the delta, `dtlab_s` the old state): a delete
+ * reached the group's MAX (MIN). With `exactDelta` (the delta reads one changed table once, so each of its rows
+ * of positive weight is a row of the new result), a group whose delta also inserted a value at or beyond the
+ * largest (smallest) one it deleted is not recomputed: its new extreme is that inserted value, which the merge
+ * keeps (`greatest`/`least`). That is an update that keeps the value, e.g. an order's status changing.
+ */
+export function extremeHit(plan: LinearPlan, exactDelta = false): string | undefined {
   const hits = plan.aggregates.flatMap((a, j) => {
     if (!isExtreme(a)) return [];
-    const [x, m] = [`dtlab_d.a${j + 1}_x`, `dtlab_s.a${j + 1}_m`];
-    return [`(${x} IS NOT NULL AND (${m} IS NULL OR ${x} ${a.fn === 'max' ? '>=' : '<='} ${m}))`];
+    const [x, m, i] = [`dtlab_d.a${j + 1}_x`, `dtlab_s.a${j + 1}_m`, `dtlab_d.a${j + 1}_m`];
+    const beyond = a.fn === 'max' ? '>=' : '<=';
+    const replaced = exactDelta ? ` AND NOT (${i} IS NOT NULL AND ${i} ${beyond} ${x})` : '';
+    return [`(${x} IS NOT NULL AND (${m} IS NULL OR ${x} ${beyond} ${m})${replaced})`];
   });
   return hits.length ? hits.join(' OR ') : undefined;
 }

@@ -213,11 +213,10 @@ export function* incrementalPlan(
     steps.push(...recomputeStateSteps(family, work, linear, hidden, nulls));
   } else if (linear) {
     if (steps.length > 0) yield steps.splice(0);
-    const mayDelete =
-      decision.changed.some((s) => !decision.insertsOnly.has(s)) ||
-      shape.tables.filter((t) => changed.has(t.name)).length > 1;
+    const changedRefs = shape.tables.filter((t) => changed.has(t.name)).length;
+    const mayDelete = decision.changed.some((s) => !decision.insertsOnly.has(s)) || changedRefs > 1;
     const merge = { dt: dtName, query: plannedQuery(dt.query), shape, linear, family, now: work.now };
-    yield* mergeDeltaPlan({ ...merge, sources, mayDelete }, hasNullKeys);
+    yield* mergeDeltaPlan({ ...merge, sources, mayDelete, exactDelta: changedRefs === 1 }, hasNullKeys);
     steps.push(...distinctMergeSteps(family, dtName, shape, linear));
   }
   return yield* replacePlan(steps, hasNullKeys, rowsToDelete);

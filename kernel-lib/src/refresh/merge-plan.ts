@@ -39,6 +39,11 @@ export interface MergeWork {
    * of another changed reference. Without, no extreme can be reached and none is looked at.
    */
   mayDelete: boolean;
+  /**
+   * Whether the delta reads one changed table, once: each of its rows of positive weight is then a row of the
+   * new result, and a delete replaced by a value at or beyond it needs no recompute (plan/linear.ts extremeHit).
+   */
+  exactDelta: boolean;
 }
 
 /** ` AND <gate>` for the statements of NULL-part keys when nobody looked whether there are any (replace.ts). */
@@ -85,7 +90,7 @@ export function* mergeDeltaPlan(work: MergeWork, nullKeys: NullKeys): RefreshPla
   const state = stateTable(work.dt);
   const set = mergeSet(linear);
   const keys = shape.keys.map((_k, i) => `k${i + 1}`);
-  const hit = work.mayDelete ? extremeHit(linear) : undefined;
+  const hit = work.mayDelete ? extremeHit(linear, work.exactDelta) : undefined;
   const delta = { sql: KEYS_TABLE, reads: [KEYS_TABLE] };
   if (keys.length === 0) {
     // The one row of a whole-table aggregate: its extremes are recomputed, from every row, only when a
