@@ -6,26 +6,17 @@
 import { type Observable, Subject } from 'rxjs';
 import type { Incident, Notifier } from '../alerts/incidents.js';
 import { deliveryNotifier } from '../alerts/notifier.js';
-import { alertResult } from '../alerts/result.js';
 import { AlertService } from '../alerts/service.js';
 import { ALERT_DDL } from '../alerts/store.js';
-import {
-  type Backend,
-  formatTimestamp,
-  type Queryable,
-  type ResultColumn,
-  type Value,
-} from '../backends/backend.js';
+import { type Backend, formatTimestamp, type Queryable } from '../backends/backend.js';
 import { installCaptureRegistry } from '../capture/capture.js';
 import { planCapture } from '../capture/duckdb.js';
 import { COLLECT_AFTER_ROWS, GarbageSchedule } from '../capture/garbage.js';
 import { WriteLedger } from '../capture/ledger.js';
 import {
-  describeColumns,
   insertWarehouse,
   installCatalog,
   type LagSample,
-  listDynamicTables,
   listWarehouses,
   relationKinds,
   updateDynamicTable,
@@ -33,7 +24,6 @@ import {
 import { topologicalOrder } from '../catalog/graph.js';
 import { KnownCatalog } from '../catalog/known.js';
 import { CatalogStamps, type StampedPart } from '../catalog/stamps.js';
-import { qualifyStarColumns } from '../catalog/star-catalog.js';
 import { type Clock, type ClockJob, systemClock } from '../clock.js';
 import {
   type DeliveryEvent,
@@ -42,7 +32,6 @@ import {
   installDelivery,
   type RetryPolicy,
   retryPolicy,
-  runNotificationStatement,
   type Transports,
 } from '../delivery/index.js';
 import { dialectOf } from '../dialect/index.js';
@@ -51,7 +40,6 @@ import { discardedTableName } from '../plan/discards.js';
 import { quarantineTableName } from '../plan/expectations.js';
 import { QUALITY_DDL } from '../quality/catalog.js';
 import { type QualityEvent, QualityService } from '../quality/service.js';
-import { isQualityStatement, qualityResult } from '../quality/statements.js';
 import { DeferredHistory } from '../refresh/deferred-history.js';
 import { type ExecutedPlan, planTable, type StepLog } from '../refresh/executor.js';
 import { type RefreshRequest, recordFailedRefresh } from '../refresh/full.js';
@@ -63,7 +51,6 @@ import { parseStatement, type Statement } from '../sql/ddl.js';
 import type { ReviewAction } from '../sql/expectations.js';
 import { positionAt } from '../sql/position.js';
 import { type ScriptStatement, splitStatements } from '../sql/split.js';
-import { translateSql } from '../sql/translate.js';
 import {
   DEFAULT_WAREHOUSE,
   type DynamicTable,
@@ -76,40 +63,18 @@ import {
 import { auditedNames, auditRows, recordAudit } from './audit.js';
 import type { WriteItem } from './bulk.js';
 import type { EngineContext } from './context.js';
-import { createDynamicTable } from './create.js';
-import { alteration } from './create-or-alter.js';
-import {
-  alterDynamicTable,
-  type CatalogChange,
-  createWarehouse,
-  type DdlHost,
-  dropDynamicTable,
-  dropWarehouse,
-  requireDynamicTable,
-} from './ddl.js';
+import { type CatalogChange, type DdlHost, requireDynamicTable } from './ddl.js';
 import { refuseBreakingSources } from './drop-guard.js';
 import { installDiscardTables, withExpectationCounts } from './expectations.js';
-import { explainCreate } from './explain.js';
 import { isServer, WriteFence } from './fence.js';
 import { flushingBackend } from './flushing-backend.js';
 import { interruptedBetween, refreshInterrupted, statementInterrupted, wasCancelled } from './interrupted.js';
 import { type IdPosition, listQuarantine, reviewQuarantine } from './quarantine.js';
-import { queryError } from './query-error.js';
-import { checkShowScope, describeResult, showDynamicTablesResult, showWarehousesResult } from './show.js';
-import { undropDynamicTable } from './undrop.js';
+import { runStatement, type StatementHost, type StatementResult } from './statements.js';
 import { guardedNames, guardWrite, mayWrite, readOnlyError } from './write-guard.js';
-import { capturedStatement, EVERY_TABLE, type WriteHost, type WriteOptions, writeItems } from './writes.js';
+import { EVERY_TABLE, type WriteHost, type WriteOptions, writeItems } from './writes.js';
 
-export interface StatementResult {
-  /** The statement as written. */
-  sql: string;
-  kind: Statement['kind'];
-  columns: ResultColumn[];
-  rows: Value[][];
-  rowCount: number;
-  /** A status line for statements without a result set ("Dynamic table x successfully created."). */
-  message?: string;
-}
+export type { StatementResult } from './statements.js';
 
 export type EngineEvent =
   | { type: 'refresh'; record: RefreshRecord }
@@ -155,9 +120,6 @@ const WRITES = {
 /** How often a requested refresh runs again when another session refreshed the DT at the same moment. */
 const REFRESH_ATTEMPTS = 5;
 
-/** Statements whose CURRENT_DATE / CURRENT_TIMESTAMP read the engine clock (queries and DML, not DDL). */
-const CLOCKED = /^\s*(select|with|insert|update|delete|values|merge|table)\b/i;
-
 export class Engine {
   private readonly events = new Subject<EngineEvent>();
   /** Everything the engine does, as it happens. */
@@ -196,6 +158,8 @@ export class Engine {
   private readonly ddl: DdlHost;
   /** What the engine's own writes and captured statements need (engine/writes.ts). */
   private readonly writes: WriteHost;
+  /** What running one statement needs (engine/statements.ts). */
+  private readonly statements: StatementHost;
 
   private constructor(
     given: Backend,
@@ -262,6 +226,22 @@ export class Engine {
       refresh: (name, trigger, options) => this.refresh(name, trigger, options),
       setSchedulingState: (name, action) => this.setSchedulingState(name, action),
       reviewQuarantine: (name, action, ids, at) => this.reviewQuarantine(name, action, ids, at),
+    };
+    this.statements = {
+      ctx: this.ctx,
+      ddl: this.ddl,
+      writes: this.writes,
+      backend,
+      clock,
+      catalog: this.catalog,
+      quality: this.quality,
+      alerts: this.alerts,
+      qualityContext: () => this.qualityContext(),
+      catalogChanged: (e) => this.catalogChanged(e),
+      publishRefresh: (record) => this.events.next({ type: 'refresh', record }),
+      verify: (name) => this.verify(name),
+      explainRefresh: (name) => this.explainRefresh(name),
+      quarantine: (name, limit, offset) => this.quarantine(name, limit, offset),
     };
   }
 
@@ -341,7 +321,7 @@ export class Engine {
       await Promise.all(audited.map(async (n) => [n, await this.catalog.get(n)] as const)),
     );
     try {
-      const result = await this.run(stmt, parsed, signal);
+      const result = await runStatement(this.statements, stmt, parsed, signal);
       if (audited.length > 0) {
         const after = new Map(
           await Promise.all(audited.map(async (n) => [n, await this.catalog.get(n)] as const)),
@@ -369,137 +349,6 @@ export class Engine {
         this.ledger.wrote(written?.table);
         // DDL may change what refreshes read of the catalog (columns, capture): a new epoch.
         if (written?.kind === 'untracked' && written.ddl) this.ledger.wrote(undefined);
-      }
-    }
-  }
-
-  private async run(
-    stmt: ScriptStatement,
-    parsed: Statement,
-    signal?: AbortSignal,
-  ): Promise<StatementResult> {
-    const status = (message: string): StatementResult => ({
-      sql: stmt.text,
-      kind: parsed.kind,
-      columns: [{ name: 'status', type: 'varchar' }],
-      rows: [[message]],
-      rowCount: 1,
-      message,
-    });
-    const table = (r: { columns: ResultColumn[]; rows: Value[][] }): StatementResult => ({
-      sql: stmt.text,
-      kind: parsed.kind,
-      ...r,
-      rowCount: r.rows.length,
-    });
-    if (isQualityStatement(parsed)) {
-      const r = await qualityResult(this.qualityContext(), parsed, stmt.text);
-      this.quality.forget();
-      return 'message' in r ? status(r.message) : table(r);
-    }
-    switch (parsed.kind) {
-      case 'create_dynamic_table': {
-        if (parsed.orAlter) {
-          const existing = await this.catalog.get(parsed.name);
-          const change = existing && alteration(existing, parsed, DEFAULT_WAREHOUSE);
-          if (change?.kind === 'same')
-            return status(`Dynamic table ${parsed.name} already matches, nothing changed.`);
-          if (change?.kind === 'alter')
-            return status(
-              await alterDynamicTable(
-                this.ddl,
-                {
-                  kind: 'alter_dynamic_table',
-                  ifExists: false,
-                  name: parsed.name,
-                  action: change.set,
-                },
-                stmt.text,
-              ),
-            );
-          parsed = { ...parsed, orReplace: existing !== undefined };
-        }
-        const outcome = await createDynamicTable(this.ctx, parsed, stmt.text, signal);
-        if (outcome.created) {
-          this.catalogChanged({
-            type: 'catalog',
-            action: parsed.orReplace ? 'replaced' : 'created',
-            name: parsed.name,
-          });
-        }
-        if (outcome.initialRefresh) this.events.next({ type: 'refresh', record: outcome.initialRefresh });
-        return status(outcome.message);
-      }
-      case 'alter_dynamic_table': {
-        if (parsed.action.kind !== 'verify')
-          return status(await alterDynamicTable(this.ddl, parsed, stmt.text, signal));
-        const v = await this.verify(parsed.name);
-        const frozen =
-          v.immutableRows === undefined
-            ? ''
-            : ` outside its immutable region (${v.immutableRows} rows there, kept as they were, not compared)`;
-        return v.equal ? status(`Dynamic table ${parsed.name} equals its query${frozen}.`) : table(v);
-      }
-      case 'drop_dynamic_table':
-        return status(await dropDynamicTable(this.ddl, parsed.name, parsed.ifExists));
-      case 'undrop_dynamic_table': {
-        const message = await undropDynamicTable(this.ctx, parsed.name);
-        this.catalogChanged({ type: 'catalog', action: 'created', name: parsed.name });
-        return status(message);
-      }
-      case 'explain_create_dynamic_table':
-        return table(await explainCreate(this.ctx, parsed.create, stmt.text));
-      case 'explain_refresh':
-        return table(await this.explainRefresh(parsed.name));
-      case 'show_dynamic_tables':
-        await checkShowScope(this.backend, parsed, stmt.text);
-        return table(
-          await showDynamicTablesResult(this.backend, await listDynamicTables(this.backend), parsed),
-        );
-      case 'describe_dynamic_table': {
-        const dt = await requireDynamicTable(this.ddl, parsed.name);
-        const columns = await describeColumns(this.backend, this.backend.family, parsed.name);
-        return table(describeResult(columns, dt.expectations, dt));
-      }
-      case 'create_warehouse':
-        return status(await createWarehouse(this.ddl, parsed));
-      case 'drop_warehouse':
-        return status(await dropWarehouse(this.ddl, parsed.name, parsed.ifExists));
-      case 'show_warehouses':
-        await checkShowScope(this.backend, parsed, stmt.text);
-        return table(showWarehousesResult(await listWarehouses(this.backend), parsed));
-      case 'notification': {
-        const r = await runNotificationStatement(this.ctx, parsed.statement, stmt.text);
-        return { ...table(r), ...(r.message ? { message: r.message } : {}) };
-      }
-      case 'create_alert':
-      case 'alter_alert':
-      case 'drop_alert':
-      case 'execute_alert':
-      case 'show_alerts':
-      case 'describe_alert':
-      case 'raise_incident': // alerts/service.ts
-        return alertResult(await this.alerts.statement(parsed, stmt.text), status, table);
-      case 'show_quarantine': {
-        const page = await this.quarantine(parsed.name, parsed.limit, parsed.offset);
-        return table(page);
-      }
-      case 'passthrough': {
-        const columnsOf = await qualifyStarColumns(this.backend, this.backend.family, stmt.text);
-        const translation = translateSql(stmt.text, this.backend.family, {
-          ...(CLOCKED.test(stmt.text) ? { now: this.clock.now() } : {}),
-          ...(columnsOf ? { columnsOf } : {}),
-        });
-        try {
-          const result = await capturedStatement(this.writes, translation.text, signal);
-          return {
-            sql: stmt.text,
-            kind: parsed.kind,
-            ...(result ?? (await this.backend.query(translation.text, undefined, { signal }))),
-          };
-        } catch (e) {
-          throw queryError(e, translation, 0, stmt.text, 0);
-        }
       }
     }
   }
