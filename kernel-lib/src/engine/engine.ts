@@ -21,7 +21,6 @@ import {
   relationKinds,
   updateDynamicTable,
 } from '../catalog/catalog.js';
-import { topologicalOrder } from '../catalog/graph.js';
 import { KnownCatalog } from '../catalog/known.js';
 import { CatalogStamps, type StampedPart } from '../catalog/stamps.js';
 import { type Clock, type ClockJob, systemClock } from '../clock.js';
@@ -43,7 +42,7 @@ import { type QualityEvent, QualityService } from '../quality/service.js';
 import { DeferredHistory } from '../refresh/deferred-history.js';
 import { type ExecutedPlan, planTable, type StepLog } from '../refresh/executor.js';
 import { type RefreshRequest, recordFailedRefresh } from '../refresh/full.js';
-import { DtMutex, type RunOptions, type RunOutcome, runRefresh } from '../refresh/run.js';
+import { DtMutex, type RunOptions, runRefresh } from '../refresh/run.js';
 import { type Verification, verifyDynamicTable } from '../refresh/verify.js';
 import { LagSampleBuffer } from '../schedule/lag-buffer.js';
 import { resumeChanges, suspendChanges } from '../schedule/states.js';
@@ -68,8 +67,9 @@ import { refuseBreakingSources } from './drop-guard.js';
 import { installDiscardTables, withExpectationCounts } from './expectations.js';
 import { isServer, WriteFence } from './fence.js';
 import { flushingBackend } from './flushing-backend.js';
-import { interruptedBetween, refreshInterrupted, statementInterrupted, wasCancelled } from './interrupted.js';
+import { interruptedBetween, statementInterrupted, wasCancelled } from './interrupted.js';
 import { type IdPosition, listQuarantine, reviewQuarantine } from './quarantine.js';
+import { type RefreshOutcome, refreshWithUpstreams } from './refresh-chain.js';
 import { runStatement, type StatementHost, type StatementResult } from './statements.js';
 import { guardedNames, guardWrite, mayWrite, readOnlyError } from './write-guard.js';
 import { EVERY_TABLE, type WriteHost, type WriteOptions, writeItems } from './writes.js';
@@ -88,8 +88,7 @@ export type EngineEvent =
   /** Data metric functions measured, or failing to (quality/service.ts). */
   | QualityEvent;
 
-/** A refresh's outcome as the engine reports it: it ran (and wrote a history row), or was skipped. */
-export type RefreshOutcome = Exclude<RunOutcome, { kind: 'catalog-changed' }>;
+export type { RefreshOutcome } from './refresh-chain.js';
 
 /**
  * `signal`: aborting it interrupts the statement under way (the backend cancels it where it can; PGlite runs
@@ -116,9 +115,6 @@ const WRITES = {
   test: (sql: string) =>
     WRITE_WORDS.test(sql) || (/^\s*with\b/i.test(sql) && /\b(insert|update|delete|merge)\b/i.test(sql)),
 };
-
-/** How often a requested refresh runs again when another session refreshed the DT at the same moment. */
-const REFRESH_ATTEMPTS = 5;
 
 export class Engine {
   private readonly events = new Subject<EngineEvent>();
@@ -355,74 +351,24 @@ export class Engine {
 
   /**
    * ALTER DYNAMIC TABLE … REFRESH: refreshes the DT and, first, the upstream DTs it reads (transitively), all
-   * to one data timestamp, as Snowflake does. Throws DT_ERR_REFRESH_FAILED if it or an upstream fails; every
-   * DT keeps its previous contents then, and those that could not run record UPSTREAM_FAILED.
+   * to one data timestamp (engine/refresh-chain.ts).
    */
   async refresh(
     name: string,
     trigger: RefreshTrigger = 'MANUAL',
     options: ExecuteOptions = {},
   ): Promise<RefreshRecord> {
-    const { signal } = options;
-    // What the engine knows: each refresh checks it against the database's catalog (refresh/run.ts).
-    const all = await this.catalog.list({ fresh: false });
-    const dt = all.find((d) => d.name === name);
-    if (!dt) throw new DtError('DT_ERR_UNKNOWN_OBJECT', `dynamic table ${name} does not exist`);
-    const edges = new Map(all.map((d) => [d.name, d.sources.map((s) => s.name)]));
-    const needed = new Set<string>([dt.name]);
-    for (const n of topologicalOrder(edges).reverse())
-      if (needed.has(n)) for (const s of edges.get(n) ?? []) if (edges.has(s)) needed.add(s);
-    const dataTimestamp = this.clock.now();
-    const failed = new Map<string, string>();
-    let last: RefreshRecord | undefined;
-    const done: string[] = [];
-    for (const n of topologicalOrder(edges).filter((x) => needed.has(x))) {
-      // Interrupted: what refreshed so far stays (each whole); the rest does not run.
-      if (signal?.aborted) throw refreshInterrupted(n, done);
-      const target = all.find((d) => d.name === n) as DynamicTable;
-      const broken = target.sources.map((s) => failed.get(s.name)).find((f) => f !== undefined);
-      if (broken !== undefined) {
-        failed.set(n, broken);
-        last = await this.recordNotRun(target, 'UPSTREAM_FAILED', `upstream ${broken} failed`, trigger);
-        continue;
-      }
-      last = await this.refreshWaiting(target, { trigger, dataTimestamp, ...(signal ? { signal } : {}) });
-      if (last.state !== 'SUCCEEDED' && signal?.aborted) throw refreshInterrupted(n, done);
-      if (last.state !== 'SUCCEEDED') failed.set(n, n);
-      else done.push(n);
-    }
-    if (last?.state !== 'SUCCEEDED') {
-      throw new DtError(
-        'DT_ERR_REFRESH_FAILED',
-        `refresh of ${name} failed, previous contents kept: ${last?.stateMessage}`,
-      );
-    }
-    return last;
-  }
-
-  /**
-   * A refresh someone asked for: when another session refreshes or changes the DT at the same moment, it runs
-   * again once that one is done (the lock is then free); it fails as a user error only if that keeps happening.
-   */
-  private async refreshWaiting(dt: DynamicTable, options: RunOptions): Promise<RefreshRecord> {
-    let target = dt;
-    for (let attempt = 1; ; attempt++) {
-      const outcome = await this.refreshOne(target, options);
-      if (outcome.kind === 'ran') return outcome.record;
-      this.catalog.forget();
-      const now = await this.catalog.get(dt.name);
-      if (!now)
-        throw new DtError('DT_ERR_UNKNOWN_OBJECT', `dynamic table ${dt.name} was dropped by another session`);
-      if (attempt >= REFRESH_ATTEMPTS)
-        throw new DtError(
-          'DT_ERR_BUSY',
-          `${dt.name} is being refreshed by another session (${outcome.reason})`,
-          {
-            hint: 'try again in a moment',
-          },
-        );
-      target = now;
-    }
+    return refreshWithUpstreams(
+      {
+        clock: this.clock,
+        catalog: this.catalog,
+        refreshOne: (dt, o) => this.refreshOne(dt, o),
+        recordNotRun: (dt, state, message, t) => this.recordNotRun(dt, state, message, t),
+      },
+      name,
+      trigger,
+      options.signal,
+    );
   }
 
   /** One refresh of one DT (no upstreams), serialised with other refreshes of it; publishes the record. */
