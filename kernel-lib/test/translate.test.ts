@@ -71,7 +71,17 @@ describe('query analysis', () => {
       (n) => known.has(n),
     );
     expect(a.sources).toEqual(['customer', 'orders']);
-    expect(a.parseError).toBeTruthy();
+    expect(a.parseError).toBe(
+      "line 1, column 23 (at `placing 'x' from 1 for 2`): this is not read by the planner's parser",
+    );
+    const distinct = analyzeQuery(
+      'SELECT a.k FROM a\nJOIN b ON a.k IS NOT DISTINCT FROM b.k',
+      (n) => n === 'a' || n === 'b',
+    );
+    expect(distinct.sources).toEqual(['a', 'b']);
+    expect(distinct.parseError).toBe(
+      "line 2, column 31 (at `FROM b.k`): IS [NOT] DISTINCT FROM is not read by the planner's parser",
+    );
   });
 });
 

@@ -40,6 +40,27 @@ function cteNames(node: unknown, into: Set<string>): void {
 }
 
 /**
+ * The SQL parser's complaint, with where in the query (line:column) and what stood there: "line 1, column 62
+ * (at `FROM b.k`): IS [NOT] DISTINCT FROM is not read by the planner's parser" — not its list of the tokens
+ * it expected. Without a position, its message as it is.
+ */
+function parserMessage(e: unknown, query: string): string {
+  const raw = (e instanceof Error ? e.message : String(e)).split('\n')[0] as string;
+  const start = (e as { location?: { start?: { offset?: number; line?: number; column?: number } } }).location
+    ?.start;
+  if (start?.line === undefined || start.column === undefined) return raw;
+  const near =
+    query
+      .slice(start.offset ?? 0)
+      .split('\n')[0]
+      ?.slice(0, 24)
+      .trim() ?? '';
+  const at = `line ${start.line}, column ${start.column}${near ? ` (at \`${near}\`)` : ''}`;
+  const distinct = /\bIS\s+(NOT\s+)?DISTINCT\s+FROM\b/i.test(query);
+  return `${at}: ${distinct ? 'IS [NOT] DISTINCT FROM is' : 'this is'} not read by the planner's parser`;
+}
+
+/**
  * Parses of recent queries: every refresh of a DT analyses its query again, and parsing costs ~5 ms while
  * the text rarely changes. The trees are only read, never changed.
  */
@@ -56,7 +77,7 @@ export function analyzeQuery(query: string, relationExists: (name: string) => bo
     parsed.set(query, analysis);
     return analysis;
   } catch (e) {
-    const message = (e instanceof Error ? e.message : String(e)).split('\n')[0] as string;
+    const message = parserMessage(e, query);
     // node-sql-parser knows no QUALIFY: only the outermost SELECT's is read (see parse below).
     const parseError =
       mentionsQualify(query) && !qualifyClause(query)
