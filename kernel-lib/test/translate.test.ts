@@ -82,6 +82,14 @@ describe('query analysis', () => {
     expect(distinct.parseError).toBe(
       "line 2, column 31 (at `FROM b.k`): IS [NOT] DISTINCT FROM is not read by the planner's parser",
     );
+    // The phrase is named only where the parser stopped inside it, not wherever the query holds it.
+    const elsewhere = analyzeQuery(
+      "SELECT overlay(c_name placing 'x' from 1 for 2) FROM customer\nWHERE c_name IS DISTINCT FROM 'y'",
+      (n) => known.has(n),
+    );
+    expect(elsewhere.parseError).toBe(
+      "line 1, column 23 (at `placing 'x' from 1 for 2`): this is not read by the planner's parser",
+    );
   });
 });
 
