@@ -64,27 +64,6 @@ describe('catalog stamps', () => {
 });
 
 describe('lag sample buffer', () => {
-  it('defers what waits into a transaction, and takes it back if that one does not commit', () => {
-    const buffer = new LagSampleBuffer();
-    buffer.add([sample('a'), sample('b')]);
-    const deferred: string[] = [];
-    const tx: Queryable = {
-      query: async () => ({ columns: [], rows: [], rowCount: 0 }),
-      defer: (sql) => void deferred.push(sql),
-    };
-    const taken = buffer.deferInto(tx);
-    expect(taken.map((s) => s.name)).toEqual(['a', 'b']);
-    expect(deferred).toHaveLength(1);
-    expect(deferred[0]).toMatch(/^INSERT INTO dtlab\.lag_samples VALUES \(\$1, .*\), \(\$7, /);
-    expect(buffer.size).toBe(0);
-    buffer.add([sample('c')]);
-    buffer.restore(taken);
-    expect(buffer.size).toBe(3);
-    // A transaction that cannot defer (PGlite) takes nothing: the samples wait for a flush.
-    expect(buffer.deferInto({ query: tx.query })).toEqual([]);
-    expect(buffer.size).toBe(3);
-  });
-
   it('flushes in one statement, none when empty, and keeps the samples if the write fails', async () => {
     const buffer = new LagSampleBuffer();
     const sent: string[] = [];

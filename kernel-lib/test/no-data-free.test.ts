@@ -8,7 +8,7 @@
  * before COMMIT on a server).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Backend } from '../src/backends/backend.js';
+import type { Backend, Queryable, Value } from '../src/backends/backend.js';
 import { openBackend } from '../src/backends/open.js';
 import { ManualClock } from '../src/clock.js';
 import { Engine } from '../src/engine/engine.js';
@@ -139,6 +139,34 @@ describe.each(BACKEND_KINDS)('NO_DATA for free on %s', (kind) => {
     expect(dt?.dataTimestamp).toBe(last);
   });
 
+  it.runIf(kind === 'duckdb')(
+    'an INCREMENTAL refresh writes its history row later too, and no waiting row or lag sample, in its transaction',
+    async () => {
+      clock.advance(60_000);
+      expect((await engine.refresh('totals')).refreshAction).toBe('NO_DATA');
+      await engine.execute('INSERT INTO src VALUES (9, 2, 1)');
+      const rec = recording(backend, { direct: true });
+      clock.advance(60_000);
+      rec.on = true;
+      const r = await engine.refresh('totals');
+      rec.on = false;
+      expect(r.refreshAction).toBe('INCREMENTAL');
+      const sent = [...rec.queries, ...rec.deferred];
+      expect(sent.filter((q) => /refresh_history|lag_samples/.test(q))).toEqual([]);
+      // Its data timestamp went with its contents; the rows of both refreshes are there for every reader.
+      expect(sent.filter((q) => /UPDATE dtlab\.dynamic_tables SET data_timestamp/.test(q))).toHaveLength(1);
+      // The NO_DATA row went with the user's write (a transaction that may read it); this one's waits.
+      expect(engine.deferred.waiting.map((h) => h.refreshId)).toEqual([r.refreshId]);
+      const history = (await engine.history('totals')).slice(0, 2);
+      expect(history.map((h) => [h.refreshId, h.refreshAction])).toEqual([
+        [r.refreshId, 'INCREMENTAL'],
+        [r.refreshId - 1, 'NO_DATA'],
+      ]);
+      expect(engine.deferred.size).toBe(0);
+      expect((await engine.verify('totals')).equal).toBe(true);
+    },
+  );
+
   it('a downstream DT refreshes on the upstream data timestamp; a rolled-back transaction loses nothing', async () => {
     clock.advance(60_000);
     const up = await engine.refresh('totals');
@@ -237,6 +265,51 @@ describe('DeferredHistory (pure)', () => {
       /^INSERT INTO dtlab\.refresh_history \(refresh_id, name, .*, rows_read\) VALUES \(7, \$1,.*\), \(8, \$20,.*\), \(9, \$39,/,
     );
     expect(deferredHistoryStatements([])).toEqual([]);
+  });
+
+  it("writes no data timestamp where the DT's latest row's refresh wrote it itself", () => {
+    const stamped = row(8, 'a', '2024-01-10 12:02:00');
+    const later = row(9, 'b', '2024-01-10 12:03:00');
+    const rows = [row(7, 'a', '2024-01-10 12:01:00'), stamped, row(6, 'b', '2024-01-10 12:01:00'), later];
+    const statements = deferredHistoryStatements(rows, (r) => r === stamped || r === later);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]?.sql).toMatch(/^INSERT INTO dtlab\.refresh_history/);
+    // A NO_DATA after the stamped refresh: its (newer) timestamp is written.
+    const after = deferredHistoryStatements(
+      [...rows, row(10, 'a', '2024-01-10 12:04:00')],
+      (r) => r === stamped,
+    );
+    expect(after.map((s) => s.params.slice(0, 2)).slice(0, 2)).toEqual([
+      ['a', '2024-01-10 12:04:00'],
+      ['b', '2024-01-10 12:03:00'],
+    ]);
+  });
+
+  it("keeps a DT's rows while it is being refreshed (its transaction updates the DT's row), then writes them", async () => {
+    const sent: Value[][] = [];
+    const db = {
+      transaction: async <T>(fn: (tx: Queryable) => Promise<T>) =>
+        fn({
+          query: async (_sql: string, params?: Value[]) => {
+            sent.push(params ?? []);
+            return { columns: [], rows: [], rowCount: 0 };
+          },
+        }),
+    };
+    const history = new DeferredHistory();
+    history.add(row(1, 'a', '2024-01-10 12:01:00'));
+    history.add(row(2, 'b', '2024-01-10 12:01:00'));
+    const ended = history.refreshing('a');
+    await history.flush(db);
+    // b's data timestamp, then b's row (the INSERT's first value is the DT's name).
+    expect(sent.map((p) => p[0])).toEqual(['b', 'b']);
+    expect(history.waiting.map((r) => r.name)).toEqual(['a']);
+    ended();
+    ended();
+    sent.length = 0;
+    await history.flush(db);
+    expect(sent.map((p) => p[0])).toEqual(['a', 'a']);
+    expect(history.size).toBe(0);
   });
 
   it('an id drawn elsewhere, above the block, ends the block; one below it does not', async () => {

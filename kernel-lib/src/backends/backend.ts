@@ -72,6 +72,12 @@ export interface StatementOptions {
 
 export interface TransactionOptions extends StatementOptions {
   isolation?: Isolation;
+  /**
+   * The transaction reads no history row or data timestamp the engine records later (DuckDB:
+   * refresh/deferred-history.ts), so the engine's backend (engine/flushing-backend.ts) leaves them waiting
+   * instead of writing them first. Other backends ignore it.
+   */
+  keepWaiting?: boolean;
 }
 
 export interface Backend extends Queryable {

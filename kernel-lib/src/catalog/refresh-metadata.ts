@@ -183,7 +183,8 @@ export function staticPart(meta: StaticMetadata): StaticMetadata {
 
 /**
  * DuckDB, with the static part known: one statement for the rest — the capture position, the DT's positions,
- * each source's change counts since its position (the summaries) and the history id. `quiet` sources were
+ * each source's change counts since its position (the summaries) and, unless one was drawn ahead (`drawId`
+ * false), the history id. `quiet` sources were
  * written by nobody since the DT's last refresh (capture/ledger.ts, which sees every write): they have no
  * change rows past its position, so their summaries are empty without a look.
  */
@@ -192,6 +193,7 @@ export async function prefetchMovingMetadata(
   dt: DynamicTable,
   known: StaticMetadata,
   quiet: ReadonlySet<string> = new Set(),
+  drawId = true,
 ): Promise<RefreshMetadata> {
   const name = sqlLiteral(dt.name);
   const since = (s: string) =>
@@ -215,7 +217,7 @@ export async function prefetchMovingMetadata(
     SELECT 'snap', CAST(coalesce(max(last_value), 0) AS VARCHAR), NULL, NULL, NULL, NULL
       FROM duckdb_sequences() WHERE schema_name = 'dtlab' AND sequence_name = 'capture_seq'
     UNION ALL SELECT 'pos', source, position, NULL, NULL, NULL FROM dtlab.capture_positions WHERE dt_name = ${name}
-    UNION ALL SELECT 'id', CAST(nextval('dtlab.refresh_id_seq') AS VARCHAR), NULL, NULL, NULL, NULL${summaries}`);
+    ${drawId ? "UNION ALL SELECT 'id', CAST(nextval('dtlab.refresh_id_seq') AS VARCHAR), NULL, NULL, NULL, NULL" : ''}${summaries}`);
   const meta: RefreshMetadata = {
     dt: dt.name,
     ...staticPart(known),

@@ -16,7 +16,6 @@ import { WriteLedger } from '../capture/ledger.js';
 import {
   insertWarehouse,
   installCatalog,
-  type LagSample,
   listWarehouses,
   relationKinds,
   updateDynamicTable,
@@ -375,14 +374,9 @@ export class Engine {
   async refreshOne(dt: DynamicTable, options: RunOptions): Promise<RefreshOutcome> {
     const known = { ledger: this.ledger, garbage: this.garbage };
     const deferred = this.ledger.seesEveryWrite ? { deferred: this.deferred } : {};
-    // A refresh's quality score goes in with its history row (quality/service.ts), published after the
-    // commit; so do the lag samples waiting (schedule/lag-buffer.ts), put back if it does not commit.
-    const samples: LagSample[] = [];
+    // A refresh's quality score goes in with its history row (quality/service.ts), published after the commit.
     const score = (r: Omit<RefreshRecord, 'refreshId'>) => this.quality.refreshScore(r);
-    const beforeCommit = async (tx: Queryable, r: RefreshRecord) => {
-      samples.push(...this.lagSamples.deferInto(tx));
-      this.quality.scoredInRefresh(r);
-    };
+    const beforeCommit = async (_tx: Queryable, r: RefreshRecord) => this.quality.scoredInRefresh(r);
     const outcome = await this.refreshLocks.run(dt.name, async () => {
       const first = await runRefresh(this.backend, this.clock, dt, {
         ...options,
@@ -407,7 +401,6 @@ export class Engine {
         ? { kind: 'skipped' as const, reason: 'another session is changing the catalog' }
         : again;
     });
-    if (outcome.kind !== 'ran' || outcome.record.state !== 'SUCCEEDED') this.lagSamples.restore(samples);
     if (outcome.kind === 'ran') {
       const r = outcome.record;
       if (r.state === 'SUCCEEDED' && r.dataTimestamp)

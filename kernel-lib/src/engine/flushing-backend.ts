@@ -3,7 +3,8 @@
  * quality) use it, where NO_DATA refreshes are recorded later (refresh/deferred-history.ts): whatever waits is
  * written before anything else the engine sends, so no reader through the engine misses it.
  * - a transaction: what waits goes first, deferred into its first round trip (no call of its own on DuckDB),
- *   and waits again if the transaction rolls back;
+ *   and waits again if the transaction rolls back; except in one that reads none of it (`keepWaiting`: a
+ *   refresh, the engine's own writes), where it waits on;
  * - any other statement, a stream: what waits is written first, in a transaction of its own (if that fails,
  *   the statement runs and the rows wait for the next).
  * Everything else is the backend's own. Statements sent to the backend object the engine was opened on, not
@@ -20,6 +21,7 @@ export function flushingBackend(backend: Backend, waiting: DeferredHistory): Bac
     return backend.query(sql, params, options);
   };
   const transaction = async <T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions) => {
+    if (options?.keepWaiting) return backend.transaction(fn, options);
     let taken: Awaited<ReturnType<DeferredHistory['writeInto']>> = [];
     try {
       return await backend.transaction(async (tx) => {

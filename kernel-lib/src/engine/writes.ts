@@ -29,6 +29,9 @@ export interface WriteHost {
 /** Names every table: how the ledger learns which table a write statement writes (capture/duckdb.ts). */
 export const EVERY_TABLE = { has: (_name: string) => true };
 
+/** The engine's own write reads no history row or data timestamp waiting (refresh/deferred-history.ts). */
+const OWN_WRITE = { keepWaiting: true };
+
 /** How a write of the engine's own runs. */
 export interface WriteOptions {
   /**
@@ -94,7 +97,7 @@ export async function writeItems(
         // The stages go with the COMMIT (deferred where the backend defers).
         for (const drop of drops) await exec(tx, drop);
         return rows;
-      });
+      }, OWN_WRITE);
       committed = true;
       // Counted once committed (capture/ledger.ts).
       for (const [i, text] of texts.entries())

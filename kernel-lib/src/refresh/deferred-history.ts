@@ -1,13 +1,18 @@
 /**
- * NO_DATA for free (issue 11). Where the engine captured every write itself (DuckDB: capture/ledger.ts), a
- * refresh that finds nothing changed needs no statement to decide, and this object, held by the engine, keeps
- * it from needing one to record: its history row and its DT's new data timestamp wait here and are written
- * - in the next transaction the engine runs, ahead of its first statement (engine/flushing-backend.ts);
+ * History rows written later (issue 11). Where the engine captured every write itself (DuckDB:
+ * capture/ledger.ts), a refresh that finds nothing changed needs no statement to decide, and this object, held
+ * by the engine, keeps it from needing one to record: its history row and its DT's new data timestamp wait
+ * here. So does the history row of every other refresh that succeeded with an id drawn ahead (its data
+ * timestamp is written in its own transaction, with its contents: "stamped"). What waits is written
+ * - ahead of the first statement of the next transaction the engine runs that may read it (not a refresh's,
+ *   nor the engine's own writes: `keepWaiting`, engine/flushing-backend.ts);
  * - before any other statement the engine sends (a user's `%%sql`, `%dt history`, SHOW, the monitor's and
  *   the scheduler's reads), so every reader of `dtlab.refresh_history` and `dtlab.dynamic_tables` through the
  *   engine sees them;
  * - once `FLUSH_AT` of them wait, and at the engine's close.
- * Meanwhile the engine's own catalog (catalog/known.ts) already has the new data timestamp.
+ * Meanwhile the engine's own catalog (catalog/known.ts) already has the new data timestamp. The rows of a DT
+ * whose refresh is under way (`refreshing`) wait for it to end: its transaction updates the DT's row of
+ * `dtlab.dynamic_tables`, and DuckDB would fail whichever of two transactions updated that row second.
  *
  * History ids: a row needs its id when the refresh returns (events, EXPLAIN REFRESH), and `refresh_id`
  * orders the history. Ids are drawn ahead in blocks (`drawIds`, one statement for ID_BLOCK of them, the first
@@ -21,25 +26,36 @@ import type { RefreshRecord } from '../types.js';
 
 /** History ids drawn with one statement. */
 export const ID_BLOCK = 64;
-/** Rows that are written at the next NO_DATA refresh however quiet the engine is otherwise. */
+/** Rows that are written at the next refresh however quiet the engine is otherwise. */
 export const FLUSH_AT = 200;
 
-/** Pure: the statements that write `records`: each DT's latest data timestamp, then every row in one INSERT. */
+/**
+ * Pure: the statements that write `records`: each DT's latest data timestamp (none where the latest row's
+ * refresh wrote it itself, `stamped`: the database holds it, and every earlier one is older), then every row
+ * in one INSERT.
+ */
 export function deferredHistoryStatements(
   records: readonly RefreshRecord[],
+  stamped: (r: RefreshRecord) => boolean = () => false,
 ): { sql: string; params: Value[] }[] {
   if (records.length === 0) return [];
-  const latest = new Map<string, string>();
-  for (const r of records) if (r.dataTimestamp) latest.set(r.name, r.dataTimestamp);
-  const updates = [...latest].map(([name, ts]) => ({
-    sql: 'UPDATE dtlab.dynamic_tables SET data_timestamp = $2 WHERE name = $1',
-    params: [name, ts],
-  }));
+  const latest = new Map<string, RefreshRecord>();
+  for (const r of records) if (r.dataTimestamp) latest.set(r.name, r);
+  const updates = [...latest.values()]
+    .filter((r) => !stamped(r))
+    .map((r) => ({
+      sql: 'UPDATE dtlab.dynamic_tables SET data_timestamp = $2 WHERE name = $1',
+      params: [r.name, r.dataTimestamp],
+    }));
   return [...updates, refreshRecordsInsert(records)];
 }
 
 export class DeferredHistory {
   private pending: RefreshRecord[] = [];
+  /** Rows whose refresh wrote its data timestamp itself. */
+  private readonly stamped = new WeakSet<RefreshRecord>();
+  /** DTs with a refresh under way, and how many. */
+  private readonly busy = new Map<string, number>();
   private ids: number[] = [];
   /** A flush under way outside any transaction: readers wait for it. */
   private writing: Promise<void> = Promise.resolve();
@@ -72,7 +88,22 @@ export class DeferredHistory {
     if (this.ids.length > 0 && id > (this.ids[0] as number)) this.ids = [];
   }
 
-  add(record: RefreshRecord): void {
+  /** A refresh of `name` begins: its rows wait until the returned function (once is enough) says it ended. */
+  refreshing(name: string): () => void {
+    this.busy.set(name, (this.busy.get(name) ?? 0) + 1);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      const n = (this.busy.get(name) ?? 1) - 1;
+      if (n > 0) this.busy.set(name, n);
+      else this.busy.delete(name);
+    };
+  }
+
+  /** `stamped`: the refresh wrote its DT's data timestamp in its own transaction (only the row waits). */
+  add(record: RefreshRecord, stamped = false): void {
+    if (stamped) this.stamped.add(record);
     this.pending.push(record);
   }
 
@@ -82,7 +113,7 @@ export class DeferredHistory {
    */
   async writeInto(tx: Queryable): Promise<RefreshRecord[]> {
     const taken = this.take();
-    for (const { sql, params } of deferredHistoryStatements(taken)) await exec(tx, sql, params);
+    for (const { sql, params } of this.statements(taken)) await exec(tx, sql, params);
     return taken;
   }
 
@@ -92,7 +123,7 @@ export class DeferredHistory {
     if (taken.length === 0) return this.writing;
     const write = db
       .transaction(async (tx) => {
-        for (const { sql, params } of deferredHistoryStatements(taken)) await exec(tx, sql, params);
+        for (const { sql, params } of this.statements(taken)) await exec(tx, sql, params);
       })
       .catch((e) => {
         this.restore(taken);
@@ -107,9 +138,14 @@ export class DeferredHistory {
     this.pending = [...records, ...this.pending];
   }
 
+  private statements(records: readonly RefreshRecord[]) {
+    return deferredHistoryStatements(records, (r) => this.stamped.has(r));
+  }
+
+  /** The rows to write now: all but those of a DT being refreshed. */
   private take(): RefreshRecord[] {
-    const taken = this.pending;
-    this.pending = [];
+    const taken = this.pending.filter((r) => !this.busy.has(r.name));
+    this.pending = this.pending.filter((r) => this.busy.has(r.name));
     return taken;
   }
 }

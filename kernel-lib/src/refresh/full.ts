@@ -5,6 +5,7 @@
  */
 import { formatTimestamp, type Queryable } from '../backends/backend.js';
 import { insertRefreshRecord, updateDynamicTable } from '../catalog/catalog.js';
+import { takeRefreshId } from '../catalog/refresh-metadata.js';
 import { changeRows, readsWholeSources, sourceRowsSql } from '../schedule/cost.js';
 import type { WarehouseSize } from '../sql/ddl.js';
 import {
@@ -40,6 +41,12 @@ export interface RefreshRequest {
   reason: string;
   /** The history row's id, when drawn ahead (with a statement whose answer the refresh read anyway). */
   refreshId?: number;
+  /**
+   * Where the engine records history rows later (DuckDB: refresh/deferred-history.ts): a refresh without
+   * expectations whose id was drawn ahead leaves its row here instead of inserting it, and the caller hands
+   * it over once the transaction commits. Absent: the row is inserted in the refresh's transaction.
+   */
+  recordLater?: RefreshRecord[];
   /**
    * The history row's times, from what the refresh measured. The scheduler supplies this to put refreshes on
    * its clock (simulated durations under a manual clock, queueing on a warehouse); absent: measured times.
@@ -159,6 +166,12 @@ export async function runAndRecordRefresh(
   const counted: Omit<RefreshRecord, 'refreshId'> = expectations ? { ...row, expectations } : row;
   const qualityScore = expectations ? req.score?.(counted) : undefined;
   if (qualityScore) counted.qualityScore = qualityScore;
+  const later = req.recordLater && !run ? (req.refreshId ?? takeRefreshId(tx)) : undefined;
+  if (later !== undefined) {
+    const recorded = { refreshId: later, ...counted };
+    req.recordLater?.push(recorded);
+    return recorded;
+  }
   const refreshId = await insertRefreshRecord(tx, counted, req.refreshId ?? run?.refreshId);
   return { refreshId, ...counted };
 }

@@ -48,7 +48,7 @@ import { translateSql, translateType } from '../sql/translate.js';
 import type { DynamicTable, RefreshAction, RefreshRecord, RefreshTrigger } from '../types.js';
 import { refreshWarehouse } from './billing.js';
 import { chooseWork } from './choose-work.js';
-import type { DeferredHistory } from './deferred-history.js';
+import { type DeferredHistory, FLUSH_AT } from './deferred-history.js';
 import type { StepLog } from './executor.js';
 import { ExpectationFailed, ExpectationRun } from './expectations.js';
 import {
@@ -176,6 +176,11 @@ export async function runRefresh(
       skipIfCurrent: options.skipIfCurrent,
     }));
   if (free) return free;
+  // DuckDB: a refresh's transaction reads nothing that waits in the deferred history, so leaves it waiting;
+  // and the history row of a refresh without expectations waits there too (deferred-history.ts).
+  const later: RefreshRecord[] = [];
+  if (deferred) txOptions.keepWaiting = true;
+  if (deferred && !run) request.recordLater = later;
   // PostgreSQL family: when the engine expects NO_DATA, the whole refresh in one round trip (no-data.ts).
   const once = await noDataAtOnce({
     backend,
@@ -193,6 +198,7 @@ export async function runRefresh(
   let read: RefreshMetadata | undefined;
   // The action chosen, once it is (an initializing one runs on INITIALIZATION_WAREHOUSE: billing.ts).
   let action: RefreshAction | undefined;
+  const settled = deferred?.refreshing(dt.name);
   try {
     // On DuckDB a refresh takes turns with captured writes (see capture/lock.ts).
     const outcome = await withCaptureLock(backend, async () => {
@@ -233,7 +239,13 @@ export async function runRefresh(
         const meta =
           (statics && !ledger.seesEveryWrite ? adoptProbe(dt, statics, look) : undefined) ??
           (statics && ledger.seesEveryWrite
-            ? await prefetchMovingMetadata(tx, dt, statics, quietSources(ledger, dt.name, tracked))
+            ? await prefetchMovingMetadata(
+                tx,
+                dt,
+                statics,
+                quietSources(ledger, dt.name, tracked),
+                request.refreshId === undefined,
+              )
             : await prefetchRefreshMetadata(tx, backend.family, dt));
         if (request.refreshId !== undefined && (meta.refreshId === undefined || look.refreshId === undefined))
           meta.refreshId = request.refreshId;
@@ -282,10 +294,16 @@ export async function runRefresh(
       }, txOptions);
       // Committed: counted before the capture lock is released, as every captured write is (capture/ledger.ts).
       settleLedger(ledger, dt, ran, mark, read, definitionOf(dt));
+      // Each refresh wrote its data timestamp in its own transaction: only the row waits.
+      for (const r of later) deferred?.add(r, true);
       return ran;
     });
+    settled?.();
+    // Many waiting (a long run nobody read): written now; if that fails they wait on.
+    if (deferred && deferred.size >= FLUSH_AT) await deferred.flush(backend).catch(() => {});
     return outcome;
   } catch (e) {
+    settled?.();
     ledger.settle(dt.name, undefined);
     ledger.keepStatics(dt.name, undefined);
     if (!(e instanceof BackendError)) throw e;

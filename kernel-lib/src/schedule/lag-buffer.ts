@@ -1,16 +1,15 @@
 /**
  * Lag samples waiting to be written. The scheduler takes CYCLE samples at its looks and PEAK / REFRESHED ones
  * at refresh ends; writing each batch on its own cost a statement per look (issue 13). They wait here, held by
- * the engine, and go to `dtlab.lag_samples`:
- * - inside the next refresh's transaction, deferred (no call of its own) where the backend defers
- *   (`deferInto`; put back with `restore` if that refresh does not commit);
+ * the engine, and go to `dtlab.lag_samples` (not with every refresh: a statement in each cost more than all
+ * the flushes):
  * - before anything reads them (`flush`): a statement the engine runs (a user's query, an alert's
  *   condition), `%dt lag`, an alert preview, the end of a clock move, the engine's close;
  * - once `FLUSH_AT` of them wait (a long real-clock run without refreshes or reads).
  * The 'lag' events the scheduler publishes (the live chart) do not wait.
  */
 import type { Queryable } from '../backends/backend.js';
-import { insertLagSamples, type LagSample, lagSamplesInsert } from '../catalog/catalog.js';
+import { insertLagSamples, type LagSample } from '../catalog/catalog.js';
 
 /** Samples that are written at the next look however quiet the engine is otherwise. */
 export const FLUSH_AT = 200;
@@ -38,19 +37,7 @@ export class LagSampleBuffer {
     }
   }
 
-  /**
-   * Defers what waits into `tx` (a transaction that commits anyway) and returns it, for `restore` if that
-   * transaction rolls back. Nothing on a backend that does not defer: those samples wait for a flush.
-   */
-  deferInto(tx: Queryable): LagSample[] {
-    if (!tx.defer || this.pending.length === 0) return [];
-    const taken = this.take();
-    const { sql, params } = lagSamplesInsert(taken);
-    tx.defer(sql, params);
-    return taken;
-  }
-
-  /** Samples taken for a write that did not commit wait again (oldest first). */
+  /** Samples taken for a write that failed wait again (oldest first). */
   restore(samples: readonly LagSample[]): void {
     this.pending = [...samples, ...this.pending];
   }

@@ -478,8 +478,8 @@ export class Scheduler {
   }
 
   /**
-   * Samples wait in the engine's buffer (schedule/lag-buffer.ts): the next refresh writes them, or a read, or
-   * the end of the clock move; a look writes them only when many wait, or (real clock) some waited a while.
+   * Samples wait in the engine's buffer (schedule/lag-buffer.ts): a read writes them, or the end of the clock
+   * move; a look writes them only when many wait, or (real clock) some waited a while.
    */
   private async samples(samples: LagSample[]): Promise<void> {
     const buffer = this.engine.lagSamples;

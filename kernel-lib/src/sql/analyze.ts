@@ -59,7 +59,7 @@ function parserMessage(e: unknown, query: string): string {
   // Named only where the parser stopped inside the phrase (it stops at its DISTINCT or FROM).
   const offset = start.offset ?? -1;
   const distinct = [...query.matchAll(/\bIS\s+(NOT\s+)?DISTINCT\s+FROM\b/gi)].some(
-    (m) => m.index <= offset && offset < m.index + m[0].length,
+    (m) => (m.index ?? -1) <= offset && offset < (m.index ?? -1) + m[0].length,
   );
   return `${at}: ${distinct ? 'IS [NOT] DISTINCT FROM is' : 'this is'} not read by the planner's parser`;
 }
