@@ -8,7 +8,7 @@ import type { Incident, Notifier } from '../alerts/incidents.js';
 import { deliveryNotifier } from '../alerts/notifier.js';
 import { AlertService } from '../alerts/service.js';
 import { ALERT_DDL } from '../alerts/store.js';
-import { type Backend, formatTimestamp, type Queryable } from '../backends/backend.js';
+import { type Backend, formatTimestamp } from '../backends/backend.js';
 import { installCaptureRegistry } from '../capture/capture.js';
 import { planCapture } from '../capture/duckdb.js';
 import { COLLECT_AFTER_ROWS, GarbageSchedule } from '../capture/garbage.js';
@@ -39,9 +39,9 @@ import { quarantineTableName } from '../plan/expectations.js';
 import { QUALITY_DDL } from '../quality/catalog.js';
 import { type QualityEvent, QualityService } from '../quality/service.js';
 import { DeferredHistory } from '../refresh/deferred-history.js';
-import { type ExecutedPlan, planTable, type StepLog } from '../refresh/executor.js';
+import type { ExecutedPlan } from '../refresh/executor.js';
 import { type RefreshRequest, recordFailedRefresh } from '../refresh/full.js';
-import { DtMutex, type RunOptions, runRefresh } from '../refresh/run.js';
+import type { RunOptions } from '../refresh/run.js';
 import { type Verification, verifyDynamicTable } from '../refresh/verify.js';
 import { LagSampleBuffer } from '../schedule/lag-buffer.js';
 import { resumeChanges, suspendChanges } from '../schedule/states.js';
@@ -69,6 +69,7 @@ import { flushingBackend } from './flushing-backend.js';
 import { interruptedBetween, statementInterrupted, wasCancelled } from './interrupted.js';
 import { type IdPosition, listQuarantine, reviewQuarantine } from './quarantine.js';
 import { type RefreshOutcome, refreshWithUpstreams } from './refresh-chain.js';
+import { RefreshRunner } from './refresh-one.js';
 import { runStatement, type StatementHost, type StatementResult } from './statements.js';
 import { guardedNames, guardWrite, mayWrite, readOnlyError } from './write-guard.js';
 import { EVERY_TABLE, type WriteHost, type WriteOptions, writeItems } from './writes.js';
@@ -122,7 +123,8 @@ export class Engine {
   /** Writes through this engine wait while a refresh cycle holds it (engine/fence.ts). */
   readonly fence = new WriteFence();
   private readonly ctx: EngineContext;
-  private readonly refreshLocks = new DtMutex();
+  /** Refreshes of one DT each, published, their steps kept for EXPLAIN REFRESH (engine/refresh-one.ts). */
+  private readonly refreshes: RefreshRunner;
   /** The catalog, held in memory and kept in step with the database (catalog/known.ts). */
   private readonly catalog: KnownCatalog;
   /** What this engine's refreshes read, and on DuckDB the writes it saw, which make NO_DATA free (capture/ledger.ts). */
@@ -138,11 +140,12 @@ export class Engine {
   readonly clockJobs: ClockJob[];
   /** Data metric functions: statements, schedules on the clock, evaluations on changes (quality/service.ts). */
   readonly quality: QualityService;
-  /** Lag samples the scheduler took, written with the next refresh or before anything reads them. */
+  /** Lag samples the scheduler took, written before anything reads them (schedule/lag-buffer.ts). */
   readonly lagSamples = new LagSampleBuffer();
   /**
-   * NO_DATA refreshes decided and recorded without a statement, written before anything else this engine
-   * sends (refresh/deferred-history.ts); only where the engine sees every write (DuckDB).
+   * History rows written later: NO_DATA refreshes', decided without a statement, and every other successful
+   * refresh's without expectations; written before anything else this engine sends that may read them
+   * (refresh/deferred-history.ts). Only where the engine sees every write (DuckDB).
    */
   readonly deferred = new DeferredHistory();
   /** The backend, through which whatever `deferred` holds is written before anything else (flushing-backend.ts). */
@@ -204,6 +207,16 @@ export class Engine {
     // Every history row the engine writes is published: one whose id was not drawn ahead ends the block.
     this.events$.subscribe((e) => e.type === 'refresh' && this.deferred.drawnElsewhere(e.record.refreshId));
     if (isServer(backend)) this.stamps = new CatalogStamps((part) => this.forgetHeld(part));
+    this.refreshes = new RefreshRunner({
+      backend,
+      clock,
+      catalog: this.catalog,
+      ledger: this.ledger,
+      garbage: this.garbage,
+      deferred: this.ledger.seesEveryWrite ? this.deferred : undefined,
+      quality: this.quality,
+      publish: (e) => this.events.next(e),
+    });
     this.writes = {
       backend,
       clock,
@@ -235,7 +248,7 @@ export class Engine {
       catalogChanged: (e) => this.catalogChanged(e),
       publishRefresh: (record) => this.events.next({ type: 'refresh', record }),
       verify: (name) => this.verify(name),
-      explainRefresh: (name) => this.explainRefresh(name),
+      explainRefresh: (name) => this.refreshes.explain(name),
       quarantine: (name, limit, offset) => this.quarantine(name, limit, offset),
     };
   }
@@ -371,76 +384,8 @@ export class Engine {
   }
 
   /** One refresh of one DT (no upstreams), serialised with other refreshes of it; publishes the record. */
-  async refreshOne(dt: DynamicTable, options: RunOptions): Promise<RefreshOutcome> {
-    const known = { ledger: this.ledger, garbage: this.garbage };
-    const deferred = this.ledger.seesEveryWrite ? { deferred: this.deferred } : {};
-    // A refresh's quality score goes in with its history row (quality/service.ts), published after the commit.
-    const score = (r: Omit<RefreshRecord, 'refreshId'>) => this.quality.refreshScore(r);
-    const beforeCommit = async (_tx: Queryable, r: RefreshRecord) => this.quality.scoredInRefresh(r);
-    const outcome = await this.refreshLocks.run(dt.name, async () => {
-      const first = await runRefresh(this.backend, this.clock, dt, {
-        ...options,
-        known,
-        beforeCommit,
-        score,
-        ...deferred,
-      });
-      if (first.kind !== 'catalog-changed') return first;
-      // Another process changed the catalog: the DT as it is now, if it still is.
-      this.catalog.forget();
-      const now = await this.catalog.get(dt.name);
-      if (!now) return { kind: 'skipped' as const, reason: `${dt.name} was dropped by another session` };
-      const again = await runRefresh(this.backend, this.clock, now, {
-        ...options,
-        known,
-        beforeCommit,
-        score,
-        ...deferred,
-      });
-      return again.kind === 'catalog-changed'
-        ? { kind: 'skipped' as const, reason: 'another session is changing the catalog' }
-        : again;
-    });
-    if (outcome.kind === 'ran') {
-      const r = outcome.record;
-      if (r.state === 'SUCCEEDED' && r.dataTimestamp)
-        this.catalog.refreshed(
-          r.name,
-          r.dataTimestamp,
-          r.refreshAction !== 'INCREMENTAL' && r.refreshAction !== 'NO_DATA',
-        );
-      this.events.next({ type: 'refresh', record: r });
-      if (outcome.steps && r.state === 'SUCCEEDED') this.publishPlan(r, outcome.steps);
-      await this.quality.refreshed(r);
-    }
-    return outcome;
-  }
-
-  /** The steps of each DT's last refresh run by this engine (EXPLAIN REFRESH). */
-  private readonly lastPlans = new Map<string, ExecutedPlan>();
-
-  private publishPlan(r: RefreshRecord, steps: StepLog): void {
-    const { refreshId, refreshAction: action, reason, dataTimestamp } = r;
-    const plan = {
-      name: r.name,
-      refreshId,
-      action: action ?? 'FULL',
-      reason: reason ?? '',
-      dataTimestamp,
-      steps,
-    };
-    this.lastPlans.set(r.name, plan);
-    this.events.next({ type: 'refresh-plan', plan });
-  }
-
-  /** EXPLAIN REFRESH: the steps of `name`'s last refresh run by this engine. */
-  private async explainRefresh(name: string) {
-    if (!(await this.catalog.get(name)))
-      throw new DtError('DT_ERR_UNKNOWN_OBJECT', `dynamic table ${name} does not exist`);
-    const plan = this.lastPlans.get(name);
-    if (plan) return planTable(plan);
-    const none = `no refresh of ${name} has run in this session (ALTER DYNAMIC TABLE ${name} REFRESH runs one)`;
-    return planTable({ name, refreshId: 0, action: 'NONE', reason: none, dataTimestamp: null, steps: [] });
+  refreshOne(dt: DynamicTable, options: RunOptions): Promise<RefreshOutcome> {
+    return this.refreshes.run(dt, options);
   }
 
   /**
