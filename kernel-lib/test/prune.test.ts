@@ -209,7 +209,9 @@ describe.each(BACKEND_KINDS)('change-table collection spaced out on %s', (kind) 
     }
     // Reads of 3 rows, then 6 (collected), then 3: the rows ip passed stay until the sixth row read.
     if (kind !== 'postgres') expect(left).toEqual([3, 0, 3]);
-    else expect(left[0]).toBe(3);
+    // On a shared server another database's open transaction can hold back the horizon collection goes by
+    // (CI runs other test files beside this one), so the first collection may have left sp's earlier row too.
+    else expect(left[0]).toBeGreaterThanOrEqual(3);
     expect((await engine.refresh('ip')).refreshAction).toBe('NO_DATA');
     // The FULL consumer still sees that sp changed, from the rows left or the mark of those collected.
     expect((await engine.refresh('fp')).refreshAction).toBe('FULL');
