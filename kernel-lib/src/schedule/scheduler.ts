@@ -1,7 +1,8 @@
 /**
- * The scheduler: runs refresh cycles against an Engine on the engine's clock. The decisions are plan.ts's
- * (pure); this file does the side effects — reading the catalog, running refreshes on warehouses, writing lag
- * samples and warehouse bills, suspending after repeated failures — and publishes everything on `events$`.
+ * The scheduler: runs refresh cycles against an Engine on the engine's clock. The decisions are plan.ts's and
+ * inflight.ts's (pure); this file moves the clock, looks — reads the catalog, bills suspended warehouses,
+ * writes lag samples, plans a cycle — and hands each cycle to cycle.ts, which runs its refreshes on warehouses
+ * and suspends after repeated failures. Everything is published on `events$`.
  *
  * Two ways time passes:
  * - Real or accelerated clock: `start()` runs a loop that wakes at the next due instant (or when a refresh
@@ -15,21 +16,19 @@
  */
 import { merge, type Observable, Subject } from 'rxjs';
 import { formatTimestamp } from '../backends/backend.js';
-import { reclaimChangeRows } from '../capture/capture.js';
-import { consecutiveScheduledFailures, type LagSample } from '../catalog/catalog.js';
+import type { LagSample } from '../catalog/catalog.js';
 import { type Clock, isManual, ManualClock, realDelayUntil } from '../clock.js';
 import type { Engine } from '../engine/engine.js';
-import { isServer, withSourcesLocked } from '../engine/fence.js';
 import { messageOf, yieldToEventLoop } from '../errors.js';
-import { refreshWarehouse } from '../refresh/billing.js';
-import type { Measured, RefreshTiming } from '../refresh/full.js';
 import type { WarehouseSize } from '../sql/ddl.js';
 import type { DynamicTable } from '../types.js';
-import { type Work, workDurationMs } from './cost.js';
+import type { Work } from './cost.js';
+import { type CycleContext, runCycle } from './cycle.js';
 import type { SchedulerEvent } from './events.js';
+import { type Flight, planInput, visible } from './inflight.js';
 import { FLUSH_AT } from './lag-buffer.js';
-import { type CyclePlan, type PlanInput, planCycle } from './plan.js';
-import { cycleSamples, lagSample, parseTimestamp, writeRun } from './record.js';
+import { planCycle } from './plan.js';
+import { cycleSamples, writeRun } from './record.js';
 import { type WarehouseRun, WarehouseState } from './warehouse.js';
 
 export interface SchedulerOptions {
@@ -50,21 +49,6 @@ export interface SchedulerOptions {
   fenceLockTimeoutMs?: number;
 }
 
-const defaultDuration = (r: { size: WarehouseSize } & Work) => workDurationMs(r.size, r);
-
-interface Flight {
-  /** Clock ms when the refresh's new contents count; undefined while queued or running. */
-  endAt?: number;
-  /** Data timestamp of the contents before it. */
-  before: number | null;
-}
-interface TaskResult {
-  ok: boolean;
-  endAt: number;
-  /** Skipped because another engine has it: dependents skip quietly too. */
-  skipped?: boolean;
-}
-
 export class Scheduler {
   private readonly own = new Subject<SchedulerEvent>();
   /** Everything: the scheduler's events and the engine's (refresh records, state changes). */
@@ -83,6 +67,8 @@ export class Scheduler {
   private loop?: Promise<void>;
   private stopped = true;
   private wake: () => void = () => {};
+  /** What a cycle's refreshes read and update of this scheduler (cycle.ts). */
+  private readonly cycleContext: CycleContext;
 
   constructor(
     readonly engine: Engine,
@@ -90,6 +76,17 @@ export class Scheduler {
   ) {
     this.clock = engine.clock;
     this.events$ = merge(engine.events$, this.own.asObservable());
+    this.cycleContext = {
+      engine,
+      clock: this.clock,
+      options,
+      inflight: this.inflight,
+      attempts: this.attempts,
+      warehouses: this.warehouses,
+      emit: (event) => this.own.next(event),
+      wake: () => this.wake(),
+      samples: (samples) => this.samples(samples),
+    };
   }
 
   // ---- manual clock -------------------------------------------------------------------------------------
@@ -223,16 +220,16 @@ export class Scheduler {
       await this.syncWarehouses(now);
       const dts = await this.engine.listDynamicTables({ fresh: false });
       const every = this.options.sampleEveryMs ?? 15_000;
-      await this.samples(cycleSamples(dts, now, every, this.lastSample, (d) => this.visible(d, now)));
-      const plan = planCycle(
-        dts.map((d) => this.planInput(d, now)),
-        now,
-      );
+      const inflight = (d: DynamicTable) => this.inflight.get(d.name);
+      await this.samples(cycleSamples(dts, now, every, this.lastSample, (d) => visible(d, now, inflight(d))));
+      const input = (d: DynamicTable) =>
+        planInput(d, now, inflight(d), this.attempts.get(d.name) ?? null, isManual(this.clock));
+      const plan = planCycle(dts.map(input), now);
       this.nextDueAt = plan.nextDueAt;
       if (plan.refresh.length === 0) return;
       this.lastCycleAt = now;
       this.own.next({ type: 'cycle', at: now, ...plan });
-      const cycle = this.runCycle(plan, new Map(dts.map((d) => [d.name, d])));
+      const cycle = runCycle(this.cycleContext, plan, new Map(dts.map((d) => [d.name, d])));
       if (isManual(this.clock)) {
         await cycle;
         // A refresh's simulated duration may be 0 (NO_DATA, a failure): no refresh end then wakes the
@@ -242,10 +239,7 @@ export class Scheduler {
         const after = dts.map((d) =>
           plan.refresh.includes(d.name) && !this.attempts.has(d.name) ? { ...d, dataTimestamp: at } : d,
         );
-        this.nextDueAt = planCycle(
-          after.map((d) => this.planInput(d, now)),
-          now,
-        ).nextDueAt;
+        this.nextDueAt = planCycle(after.map(input), now).nextDueAt;
         return;
       }
       this.cycles.add(cycle);
@@ -258,201 +252,6 @@ export class Scheduler {
     } catch (e) {
       this.own.next({ type: 'error', at: now, message: messageOf(e) });
     }
-  }
-
-  /**
-   * `now` is the look's instant, taken before the catalog was read. A refresh that ended after it may have
-   * committed after the read did (the look's queries and a cycle's refreshes interleave), so the catalog may
-   * still show its old data timestamp: it counts as busy, and the next look sees it done. (Judging by the
-   * clock at planning time instead planned such a DT again from its stale data timestamp: a second,
-   * off-grid refresh right after the first, seen in a real-clock soak on PGlite.) Under a real or accelerated
-   * clock a refresh ending at the look's very instant counts as busy too: flights that ended before the look
-   * began are gone (lookAt), so this one ended during it, maybe after the read — a NO_DATA refresh that sends
-   * no statement (DuckDB) ends within the millisecond it started. Under a manual clock cycles run inside
-   * the look, so nothing ends during its read.
-   */
-  private planInput(d: DynamicTable, now: number): PlanInput {
-    const f = this.inflight.get(d.name);
-    return {
-      name: d.name,
-      targetLagSeconds: d.targetLag.kind === 'duration' ? d.targetLag.seconds : null,
-      upstream: d.sources.filter((s) => s.kind === 'DYNAMIC TABLE').map((s) => s.name),
-      schedulable: d.schedulingState === 'ACTIVE' && d.scheduler === 'ENABLE',
-      dataTimestamp: d.dataTimestamp === null ? null : parseTimestamp(d.dataTimestamp),
-      lastAttempt: this.attempts.get(d.name) ?? null,
-      createdOn: parseTimestamp(d.createdOn),
-      busy:
-        f !== undefined &&
-        (f.endAt === undefined || f.endAt > now || (f.endAt === now && !isManual(this.clock))),
-    };
-  }
-
-  private async runCycle(plan: CyclePlan, dts: Map<string, DynamicTable>): Promise<void> {
-    for (const name of plan.refresh) {
-      const dt = dts.get(name) as DynamicTable;
-      this.inflight.set(name, {
-        before: dt.dataTimestamp === null ? null : parseTimestamp(dt.dataTimestamp),
-      });
-      const because = plan.because[name]?.kind ?? 'due';
-      this.own.next({
-        type: 'refresh-scheduled',
-        name,
-        dataTimestamp: plan.dataTimestamp,
-        trigger: 'SCHEDULED',
-        because,
-      });
-    }
-    const results = new Map<string, Promise<TaskResult>>();
-    const runAll = async () => {
-      for (const name of plan.refresh) {
-        const task = this.runTask(dts.get(name) as DynamicTable, plan.dataTimestamp, results);
-        results.set(name, task);
-        // Simulated: one after the other, in dependency order, so the outcome never depends on timing.
-        if (isManual(this.clock)) await task;
-      }
-      await Promise.all(results.values());
-    };
-    // Under a manual clock nothing writes during a cycle; otherwise writes wait for it (engine/fence.ts).
-    if (isManual(this.clock)) {
-      await runAll();
-      return await this.reclaim();
-    }
-    const sources = plan.refresh.flatMap((n) =>
-      (dts.get(n)?.sources ?? []).filter((s) => s.kind !== 'DYNAMIC TABLE'),
-    );
-    await this.engine.fence.cycle(async () => {
-      const names = [...new Set(sources.map((s) => s.name))];
-      const { locked } = await withSourcesLocked(
-        this.engine.backend,
-        sources,
-        this.options.fenceLockTimeoutMs ?? 2000,
-        runAll,
-      );
-      if (!locked && isServer(this.engine.backend) && names.length > 0)
-        this.own.next({
-          type: 'cycle-unfenced',
-          at: plan.dataTimestamp,
-          reason: `the share lock on ${names.join(', ')} was not granted in time, or a source's change capture must be reinstalled`,
-        });
-    });
-    await this.reclaim();
-  }
-
-  /**
-   * After a cycle, outside its transactions: the space of change rows its refreshes pruned, where the
-   * database does not reclaim it by itself (capture/capture.ts reclaimChangeRows). A failure (a change table
-   * dropped meanwhile) only leaves the space for the next cycle.
-   */
-  private async reclaim(): Promise<void> {
-    const { backend } = this.engine;
-    await reclaimChangeRows(backend, backend.family).catch(() => {});
-  }
-
-  private async runTask(
-    dt: DynamicTable,
-    cycleAt: number,
-    results: Map<string, Promise<TaskResult>>,
-  ): Promise<TaskResult> {
-    const simulated = isManual(this.clock);
-    const ups = dt.sources.map((s) => s.name).filter((n) => results.has(n));
-    const upResults = await Promise.all(ups.map((n) => results.get(n) as Promise<TaskResult>));
-    const readyAt = Math.max(cycleAt, ...upResults.map((r) => r.endAt));
-    const flight = this.inflight.get(dt.name) as Flight;
-    const finish = (r: TaskResult): TaskResult => {
-      flight.endAt = simulated ? r.endAt : this.clock.now();
-      this.wake();
-      return r;
-    };
-    if (upResults.some((r) => r.skipped)) return finish({ ok: false, skipped: true, endAt: readyAt });
-    const failedUp = ups.find((_n, i) => !upResults[i]?.ok);
-    if (failedUp !== undefined) {
-      this.attempts.set(dt.name, cycleAt);
-      const at = simulated ? readyAt : this.clock.now();
-      await this.engine.recordNotRun(
-        dt,
-        'UPSTREAM_FAILED',
-        `upstream ${failedUp} did not refresh`,
-        'SCHEDULED',
-        at,
-      );
-      return finish({ ok: false, endAt: readyAt });
-    }
-
-    // The warehouse the refresh runs on: INITIALIZATION_WAREHOUSE for an initial refresh or a REINITIALIZE
-    // (refresh/billing.ts). Its concurrency slot is taken before the refresh, when only an initial refresh can
-    // be foreseen; the refresh says where it ran (`m.warehouse`), and is placed and billed there.
-    const slot = this.warehouses.get(refreshWarehouse(dt, undefined));
-    const release = simulated || !slot ? () => {} : await slot.acquire();
-    const startAt = this.clock.now();
-    let placed: RefreshTiming | undefined;
-    let wh = slot;
-    const timing = (m: Measured) => {
-      wh = this.warehouses.get(m.warehouse);
-      if (simulated) {
-        const d = (this.options.simulatedDuration ?? defaultDuration)({
-          name: dt.name,
-          size: wh?.spec.size ?? 'XSMALL',
-          ...m,
-        });
-        const slot = wh ? wh.reserve(readyAt, d) : { startMs: readyAt, endMs: readyAt + d };
-        placed = { ...slot, executionMs: d, queuedMs: slot.startMs - cycleAt };
-      } else {
-        const executionMs = m.executionMs * (this.clock.rate ?? 1);
-        // Measured inside the refresh transaction, after its lock: the interval it really held the DT.
-        placed = { startMs: m.startMs, endMs: m.endMs, executionMs, queuedMs: m.startMs - cycleAt };
-      }
-      this.own.next({
-        type: 'refresh-started',
-        name: dt.name,
-        dataTimestamp: cycleAt,
-        at: placed.startMs,
-        queuedMs: placed.queuedMs,
-      });
-      return placed;
-    };
-    let outcome: Awaited<ReturnType<Engine['refreshOne']>>;
-    try {
-      outcome = await this.engine.refreshOne(dt, {
-        trigger: 'SCHEDULED',
-        dataTimestamp: cycleAt,
-        noWait: true,
-        skipIfCurrent: true,
-        timing,
-        ...(this.options.refreshTimeoutMs !== undefined ? { timeoutMs: this.options.refreshTimeoutMs } : {}),
-      });
-    } finally {
-      release();
-    }
-    if (outcome.kind === 'skipped') {
-      this.own.next({
-        type: 'refresh-skipped',
-        name: dt.name,
-        dataTimestamp: cycleAt,
-        reason: outcome.reason,
-      });
-      return finish({ ok: false, skipped: true, endAt: readyAt });
-    }
-    const t = placed ?? { startMs: startAt, endMs: this.clock.now(), executionMs: 0, queuedMs: 0 };
-    // Like Snowflake, finding that nothing changed (NO_DATA) needs no warehouse: it neither resumes a
-    // suspended one nor keeps a running one awake.
-    const noData = outcome.record.refreshAction === 'NO_DATA';
-    wh = this.warehouses.get(outcome.record.warehouse) ?? wh;
-    if (!noData && wh?.noteBusy(t.startMs, t.endMs).resumed)
-      this.own.next({ type: 'warehouse', action: 'resumed', warehouse: wh.spec.name, at: t.startMs });
-    const ok = outcome.record.state === 'SUCCEEDED';
-    if (ok) {
-      this.attempts.delete(dt.name);
-      await this.samples([
-        lagSample(dt, 'PEAK', t.endMs, flight.before),
-        lagSample(dt, 'REFRESHED', t.endMs, cycleAt),
-      ]);
-    } else {
-      this.attempts.set(dt.name, cycleAt);
-      const limit = this.options.maxConsecutiveFailures ?? 5;
-      if ((await consecutiveScheduledFailures(this.engine.backend, dt.name, limit)) >= limit)
-        await this.engine.setSchedulingState(dt.name, 'suspend', 'SUSPENDED_DUE_TO_ERRORS');
-    }
-    return finish({ ok, endAt: t.endMs });
   }
 
   private async syncWarehouses(now: number): Promise<void> {
@@ -468,13 +267,6 @@ export class Scheduler {
       await writeRun(this.engine.backend, run);
       this.own.next({ type: 'warehouse', action: 'suspended', warehouse: run.warehouse, at: run.endMs, run });
     }
-  }
-
-  /** The data timestamp whose contents count now: a refresh's only from its (simulated) end. */
-  private visible(d: DynamicTable, now: number): number | null {
-    const f = this.inflight.get(d.name);
-    if (f && (f.endAt === undefined || f.endAt > now)) return f.before;
-    return d.dataTimestamp === null ? null : parseTimestamp(d.dataTimestamp);
   }
 
   /**
