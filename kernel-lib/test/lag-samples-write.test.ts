@@ -6,6 +6,7 @@
  * included.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIME } from '../src/display/bundle.js';
 import { MagicSession } from '../src/magics/session.js';
 import type { RefreshRecord } from '../src/types.js';
 import { freshBackend } from './helpers/backends.js';
@@ -50,9 +51,8 @@ SELECT o_orderstatus, COUNT(*) AS orders, SUM(o_totalprice) AS revenue FROM orde
     expect(samples(calls.queries)).toBe(1);
     expect(await count('SELECT count(*) FROM dtlab.lag_samples')).toBeGreaterThan(before);
     const [hist] = (await session.run('%dt history revenue_inc --limit 5')) ?? [];
-    const records = Object.values(hist?.data ?? {}).find(
-      (d): d is { records: RefreshRecord[] } => typeof d === 'object' && d !== null && 'records' in d,
-    )?.records;
+    const records = (hist?.data[MIME.history] as { records: RefreshRecord[] } | undefined)?.records;
+    expect(records?.length).toBeGreaterThan(0);
     expect(records?.every((r) => r.state === 'SUCCEEDED')).toBe(true);
   });
 });

@@ -297,7 +297,7 @@ describe('linear deltas', () => {
   const q =
     'SELECT o.d AS day, COUNT(*) AS n, AVG(l.q) AS aq FROM orders o JOIN lineitem l ON l.k = o.k GROUP BY o.d';
   const shape = shapeOf(q) as QueryShape;
-  const plan = linearPlan(q, shape);
+  const plan = linearPlan(shape);
   it('keeps per-group counts and sums, and rebuilds the result from them', () => {
     if ('reason' in plan) throw new Error(plan.reason);
     expect(stateSelectSql(q, shape, plan)).toBe(

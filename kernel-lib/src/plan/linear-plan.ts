@@ -25,7 +25,7 @@ export interface LinearPlan {
 }
 
 /** The aggregate calls of the non-key select items, or why the query is not linear. */
-export function linearPlan(query: string, shape: QueryShape): LinearPlan | { reason: string } {
+export function linearPlan(shape: QueryShape): LinearPlan | { reason: string } {
   if (shape.keys.length === 0 && !shape.global) return { reason: 'no aggregate' };
   if (shape.distinct) return { reason: 'SELECT DISTINCT needs whole groups' };
   if (shape.window) return { reason: 'window functions need whole partitions' };

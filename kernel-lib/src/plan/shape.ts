@@ -179,7 +179,7 @@ export function describeQuery(
   columnsOf?: ColumnsOf,
 ): QueryShape | { reason: string } {
   const root = (Array.isArray(ast) ? ast[0] : ast) as Node | undefined;
-  if (!root || root.type !== 'select') return { reason: 'only SELECT queries are maintained incrementally' };
+  if (root?.type !== 'select') return { reason: 'only SELECT queries are maintained incrementally' };
   if (root.with) return { reason: 'WITH (common table expressions) is refreshed in full in this version' };
   if (root._next || root.set_op)
     return { reason: 'UNION / EXCEPT / INTERSECT is refreshed in full in this version' };

@@ -121,7 +121,7 @@ export function chooseStrategy(
           : "the subquery in FROM is kept beside the DT and maintained by affected keys; the DT's groups its changed rows fall in, before and after, are recomputed from it",
     };
   }
-  const linear = linearPlan(query, shape);
+  const linear = linearPlan(shape);
   const scale =
     'reason' in linear || !typeOf ? undefined : avgScaleReason(linear.aggregates, shape.tables, typeOf);
   if (!('reason' in linear) && !scale)
