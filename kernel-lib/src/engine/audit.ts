@@ -4,7 +4,7 @@
  * DT it changed in `dtlab.dynamic_table_ddl_history`: when (engine clock), who (the database user), the
  * statement, the definition before and after (JSON; NULL for none), and the DT's COMMENT as the reason.
  * Refreshes are not DDL and are not audited (their history is the refresh history). Planning is pure; the
- * engine reads the catalog before and after the statement and writes the rows (engine.ts dispatch).
+ * engine reads the catalog before and after the statement and writes the rows (engine/script.ts dispatch).
  */
 import type { Queryable } from '../backends/backend.js';
 import type { Statement } from '../sql/ddl.js';

@@ -1,6 +1,13 @@
-import type { Backend } from '../backends/backend.js';
+/**
+ * What statement handlers need from the engine (`EngineContext`), and how the engine builds it from its parts
+ * (`engineContext`).
+ */
+import { type Backend, formatTimestamp } from '../backends/backend.js';
+import { relationKinds } from '../catalog/catalog.js';
+import type { KnownCatalog } from '../catalog/known.js';
 import type { Clock } from '../clock.js';
 import type { DeliveryTrigger } from '../delivery/index.js';
+import type { DeferredHistory } from '../refresh/deferred-history.js';
 import type { DynamicTable, Warehouse } from '../types.js';
 
 /** What statement handlers need from the engine: the backend, the clock, and fresh catalog reads. */
@@ -17,4 +24,24 @@ export interface EngineContext {
   refreshId(): number | undefined;
   /** Starts delivery of queued notifications (delivery/index.ts `notify`). */
   delivery: DeliveryTrigger;
+}
+
+/** The context of the engine whose parts these are: catalog reads from what it knows (catalog/known.ts). */
+export function engineContext(
+  backend: Backend,
+  clock: Clock,
+  catalog: KnownCatalog,
+  deferred: DeferredHistory,
+  delivery: DeliveryTrigger,
+): EngineContext {
+  return {
+    backend,
+    clock,
+    dynamicTables: () => catalog.list(),
+    warehouses: () => catalog.warehouses(),
+    relations: () => relationKinds(backend),
+    timestamp: formatTimestamp,
+    refreshId: () => deferred.takeId(),
+    delivery,
+  };
 }

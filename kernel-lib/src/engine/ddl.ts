@@ -22,7 +22,7 @@ import type { IdPosition } from './quarantine.js';
 import { refuseReaders, renameSteps, swapSteps } from './rename.js';
 import { keepDropped } from './undrop.js';
 
-/** A change of the catalog the engine publishes (engine.ts EngineEvent 'catalog'). */
+/** A change of the catalog the engine publishes (engine/events.ts EngineEvent 'catalog'). */
 export interface CatalogChange {
   type: 'catalog';
   action: 'created' | 'altered' | 'renamed' | 'dropped' | 'replaced';
@@ -48,7 +48,7 @@ export async function requireDynamicTable(host: DdlHost, name: string): Promise<
   return dt;
 }
 
-/** ALTER DYNAMIC TABLE: every action but VERIFY (which answers a table: engine.ts). */
+/** ALTER DYNAMIC TABLE: every action but VERIFY (which answers a table: engine/statements.ts). */
 export async function alterDynamicTable(
   host: DdlHost,
   stmt: AlterDynamicTable,

@@ -2,7 +2,7 @@
  * One statement of a script, by kind: dynamic-table, warehouse, alert, quality and notification statements go
  * to their handlers; anything else is translated to the backend's family (Snowflake functions, the engine
  * clock's CURRENT_DATE), captured where the engine captures (engine/writes.ts) and passed through. The engine
- * (engine/engine.ts) audits, fences and counts around it.
+ * (engine/script.ts) audits, fences and counts around it.
  */
 
 import { alertResult } from '../alerts/result.js';
@@ -61,7 +61,6 @@ export interface StatementHost {
   catalog: KnownCatalog;
   quality: QualityService;
   alerts: AlertService;
-  qualityContext(): QualityContext;
   /** The engine wrote the catalog: what it holds is read again, and the change is published. */
   catalogChanged(event: CatalogChange): void;
   /** Publishes a refresh the statement ran (a DT's initial refresh). */
@@ -69,6 +68,12 @@ export interface StatementHost {
   verify(name: string): Promise<Verification>;
   explainRefresh(name: string): Promise<Table>;
   quarantine(name: string, limit: number, offset: number): Promise<Table>;
+}
+
+/** What the DMF statements need of the engine (quality/statements.ts). */
+function qualityContext(host: StatementHost): QualityContext {
+  const names = async () => (await host.catalog.list()).map((d) => d.name);
+  return { backend: host.backend, now: () => host.clock.now(), dynamicTables: names };
 }
 
 /** Statements whose CURRENT_DATE / CURRENT_TIMESTAMP read the engine clock (queries and DML, not DDL). */
@@ -95,7 +100,7 @@ export async function runStatement(
     rowCount: r.rows.length,
   });
   if (isQualityStatement(parsed)) {
-    const r = await qualityResult(host.qualityContext(), parsed, stmt.text);
+    const r = await qualityResult(qualityContext(host), parsed, stmt.text);
     host.quality.forget();
     return 'message' in r ? status(r.message) : table(r);
   }
