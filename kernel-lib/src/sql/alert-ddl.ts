@@ -12,7 +12,7 @@
  * alert runs (a failure is recorded as CONDITION_FAILED or ACTION_FAILED). Every error is positioned.
  */
 import { type AlertSchedule, parseSchedule } from '../alerts/schedule.js';
-import { Cursor } from './cursor.js';
+import { Cursor, end } from './cursor.js';
 import { isKeyword, significant, type Token } from './lexer.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
@@ -99,10 +99,6 @@ export function parseAlertStatement(sql: string, tokens: Token[]): AlertStatemen
   }
   if (c.accept('CALL', 'DTLAB$RAISE_INCIDENT')) return raiseIncident(c);
   return undefined;
-}
-
-function end(c: Cursor): void {
-  if (!c.atEnd()) c.fail('expected end of statement');
 }
 
 function schedule(c: Cursor): AlertSchedule {

@@ -1,7 +1,7 @@
 /**
  * A cursor over the significant tokens of one statement, shared by every statement grammar (dynamic tables,
- * warehouses, and the grammars that add their own statement kinds). Every error carries the position of the
- * token at fault.
+ * warehouses, and the grammars that add their own statement kinds), and its end-of-statement check. Every
+ * error carries the position of the token at fault.
  */
 import { DtError } from '../errors.js';
 import { identifierName, isKeyword, stringValue, type Token } from './lexer.js';
@@ -169,4 +169,9 @@ export class Cursor {
     const offset = at ? at.start : this.sql.length;
     throw new DtError('DT_ERR_OPTION', message, { position: positionAt(this.sql, offset), sql: this.sql });
   }
+}
+
+/** Fails unless every token of the statement has been taken. */
+export function end(c: Cursor): void {
+  if (!c.atEnd()) c.fail('expected end of statement');
 }

@@ -3,7 +3,7 @@
  * lists, and the Snowflake clauses DT Lab does not have, refused naming the clause.
  */
 import type { Cursor } from './cursor.js';
-import type { AlterAction, WarehouseOffsets } from './ddl.js';
+import type { AlterAction, WarehouseOffsets } from './ddl-types.js';
 import { parseLagDuration, type TargetLag } from './lag.js';
 import { stringValue, type Token } from './lexer.js';
 

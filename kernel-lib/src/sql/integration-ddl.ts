@@ -3,11 +3,10 @@
  * CALLs (notification-call.ts). Pure: no I/O. Every error is positioned by the shared Cursor. Documented in
  * docs/delivery.md.
  */
-import type { Cursor } from './cursor.js';
+import { type Cursor, end } from './cursor.js';
 import { isKeyword, type Token } from './lexer.js';
 import { sendEmail, sendNotification } from './notification-call.js';
 import {
-  end,
   type IntegrationSpec,
   type IntegrationType,
   isAddress,

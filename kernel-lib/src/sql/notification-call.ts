@@ -3,10 +3,9 @@
  * helper functions (SNOWFLAKE.NOTIFICATION.TEXT_PLAIN, TEXT_HTML, APPLICATION_JSON, INTEGRATION,
  * EMAIL_INTEGRATION_CONFIG), which take literals and are evaluated here. Pure; every error positioned.
  */
-import type { Cursor } from './cursor.js';
+import { type Cursor, end } from './cursor.js';
 import { isKeyword, type Token } from './lexer.js';
 import {
-  end,
   isAddress,
   MAX_RECIPIENTS,
   MAX_SUBJECT_CHARS,

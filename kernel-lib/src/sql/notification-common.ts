@@ -68,10 +68,6 @@ export type NotificationStatement =
   | { op: 'describe'; name: string }
   | { op: 'send'; messages: NotificationMessage[]; targets: NotificationTarget[] };
 
-export function end(c: Cursor): void {
-  if (!c.atEnd()) c.fail('expected end of statement');
-}
-
 export function subject(c: Cursor): string {
   const t = c.peek();
   const s = c.string('a subject');

@@ -19,7 +19,7 @@ import type { SourcePosition } from '../errors.js';
 export { type Expectation, type ExpectationTerm, expectationMet } from './expectation.js';
 
 import { parseSchedule as parseCron } from '../alerts/schedule.js';
-import { Cursor } from './cursor.js';
+import { Cursor, end } from './cursor.js';
 import { type Expectation, expectation } from './expectation.js';
 import { identifierName, isKeyword, significant, type Token } from './lexer.js';
 import { positionAt } from './position.js';
@@ -135,10 +135,6 @@ export function parseQualityStatement(sql: string, tokens: Token[]): QualityStat
   } while (c.acceptOp(','));
   end(c);
   return { kind: add ? 'dmf_add' : 'dmf_drop_use', ...target, uses };
-}
-
-function end(c: Cursor): void {
-  if (!c.atEnd()) c.fail('expected end of statement');
 }
 
 function skipParens(c: Cursor): void {
