@@ -1,11 +1,11 @@
 /**
- * DuckDB's errors as the engine reads them (backends/duckdb.ts `duckdbError`): a write-write conflict with a
- * concurrent transaction is a serialization failure, so a refresh that loses one is retried (refresh/run.ts)
- * instead of failing; other errors keep no SQLSTATE.
+ * DuckDB's errors as the engine reads them (backends/duckdb-sql.ts `duckdbError`): a write-write conflict
+ * with a concurrent transaction is a serialization failure, so a refresh that loses one is retried
+ * (refresh/run.ts) instead of failing; other errors keep no SQLSTATE.
  */
 import { describe, expect, it } from 'vitest';
 import { SERIALIZATION_FAILURE } from '../src/backends/backend.js';
-import { duckdbError } from '../src/backends/duckdb.js';
+import { duckdbError } from '../src/backends/duckdb-sql.js';
 
 describe('duckdbError', () => {
   it('reads a write-write conflict as a serialization failure', () => {

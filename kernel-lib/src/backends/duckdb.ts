@@ -11,6 +11,10 @@
  * stops (at the end of the pipeline task under way: usually milliseconds, but a single task can be long, e.g.
  * a nested-loop join of two large inputs). A cancelled statement changes nothing (its transaction, or the
  * session statement's own, rolls back).
+ *
+ * This file holds the DuckDbBackend class. One statement on a connection (blocking, pending, cancellable) is
+ * in duckdb-run.ts, the SQL text and error messages in duckdb-sql.ts, Arrow results → rows in
+ * duckdb-arrow.ts.
  */
 import type { AsyncDuckDB, AsyncDuckDBConnection } from '@duckdb/duckdb-wasm';
 import {
@@ -18,272 +22,17 @@ import {
   BackendError,
   cancellable,
   cancelledByRequest,
-  formatDate,
-  formatTimestamp,
-  QUERY_CANCELED,
   type Queryable,
   type QueryResult,
   qualifiedName,
   quoteIdent,
-  type ResultColumn,
-  SERIALIZATION_FAILURE,
   type StatementOptions,
-  sqlLiteral,
   type TransactionOptions,
   type Value,
 } from './backend.js';
-
-/** The slice of Apache Arrow we read; typed structurally so we need not depend on arrow's own types. */
-interface ArrowType {
-  typeId: number;
-  scale?: number;
-  precision?: number;
-  bitWidth?: number;
-  isSigned?: boolean;
-  timezone?: string | null;
-  toString(): string;
-}
-interface ArrowTable {
-  numRows: number;
-  schema: { fields: { name: string; type: ArrowType }[] };
-  getChildAt(i: number): { get(row: number): unknown } | null;
-}
-
-// Arrow's Type enum values (stable across arrow versions).
-const T = {
-  Int: 2,
-  Float: 3,
-  Binary: 4,
-  Utf8: 5,
-  Bool: 6,
-  Decimal: 7,
-  Date: 8,
-  Time: 9,
-  Timestamp: 10,
-} as const;
-
-function typeName(t: ArrowType): string {
-  switch (t.typeId) {
-    case T.Int:
-      return { 8: 'tinyint', 16: 'smallint', 32: 'integer', 64: 'bigint' }[t.bitWidth ?? 32] ?? 'integer';
-    case T.Float:
-      return String(t).includes('32') ? 'float' : 'double';
-    case T.Utf8:
-      return 'varchar';
-    case T.Bool:
-      return 'boolean';
-    case T.Decimal:
-      return isHugeint(t) ? 'hugeint' : `decimal(${t.precision},${t.scale})`;
-    case T.Date:
-      return 'date';
-    case T.Timestamp:
-      return t.timezone ? 'timestamptz' : 'timestamp';
-    case T.Binary:
-      return 'blob';
-    default:
-      return String(t).toLowerCase();
-  }
-}
-
-/**
- * DuckDB ships HUGEINT (what SUM of integers returns) as Arrow Decimal(38,0); read it as the integer it is,
- * like PostgreSQL's bigint. (A column declared DECIMAL(38,0) reads the same way.)
- */
-function isHugeint(t: ArrowType): boolean {
-  return t.typeId === T.Decimal && t.scale === 0 && t.precision === 38;
-}
-
-function decimalText(unscaled: string, scale: number): string {
-  if (scale === 0) return unscaled;
-  const negative = unscaled.startsWith('-');
-  const digits = (negative ? unscaled.slice(1) : unscaled).padStart(scale + 1, '0');
-  return `${negative ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
-}
-
-function convert(v: unknown, t: ArrowType): Value {
-  if (v === null || v === undefined) return null;
-  switch (t.typeId) {
-    case T.Decimal: {
-      const text = decimalText(String(v), t.scale ?? 0);
-      if (!isHugeint(t)) return text;
-      const n = Number(text);
-      return Number.isSafeInteger(n) ? n : BigInt(text);
-    }
-    case T.Date:
-      return formatDate(v as number);
-    case T.Timestamp:
-      return formatTimestamp(v as number);
-    case T.Int:
-      return typeof v === 'bigint' && Number.isSafeInteger(Number(v)) ? Number(v) : (v as number | bigint);
-    case T.Bool:
-    case T.Utf8:
-    case T.Float:
-      return v as Value;
-    default:
-      return typeof v === 'object'
-        ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x))
-        : String(v);
-  }
-}
-
-function toRows(table: ArrowTable): { columns: ResultColumn[]; rows: Value[][] } {
-  const fields = table.schema.fields;
-  const columns = fields.map((f) => ({ name: f.name, type: typeName(f.type) }));
-  const vectors = fields.map((_f, i) => table.getChildAt(i));
-  const rows: Value[][] = new Array(table.numRows);
-  for (let r = 0; r < table.numRows; r++) {
-    const row: Value[] = new Array(fields.length);
-    for (let c = 0; c < fields.length; c++)
-      row[c] = convert(vectors[c]?.get(r), (fields[c] as { type: ArrowType }).type);
-    rows[r] = row;
-  }
-  return { columns, rows };
-}
-
-/**
- * A pending query (`conn.send`) reports some errors (the parser's) as JSON, `{"exception_type": "Parser",
- * "exception_message": "…"}`: the text `conn.query` reports for them, "Parser Error: …".
- */
-function errorText(text: string): string {
-  if (!text.startsWith('{')) return text;
-  try {
-    const json = JSON.parse(text) as { exception_type?: unknown; exception_message?: unknown };
-    if (typeof json.exception_message !== 'string') return text;
-    const type = typeof json.exception_type === 'string' ? `${json.exception_type} Error: ` : '';
-    return `${type}${json.exception_message}`;
-  } catch {
-    return text;
-  }
-}
-
-/**
- * DuckDB reports positions as "LINE n: <snippet>" and a caret line; turn that into an offset in `sql`
- * and strip it from the message (we print our own caret).
- */
-export function duckdbError(e: unknown, sql: string): BackendError {
-  const text = errorText(e instanceof Error ? e.message : String(e));
-  const cut = text.indexOf('\n\nLINE ');
-  const message = (cut < 0 ? text : text.slice(0, cut)).trim();
-  // A write-write conflict with a concurrent transaction ("TransactionContext Error: Conflict on tuple
-  // deletion!"): rolled back, as PostgreSQL's serialization failures are.
-  const state = /^TransactionContext Error:.*conflict/i.test(message) ? SERIALIZATION_FAILURE : undefined;
-  const m = /\n\nLINE (\d+): (.*)\n( *)\^/.exec(text);
-  if (!m) return new BackendError(message, undefined, state);
-  const lineNo = Number(m[1]);
-  const prefix = `LINE ${m[1]}: `.length;
-  let snippet = m[2] as string;
-  let caret = (m[3] as string).length - prefix;
-  if (snippet.startsWith('...')) {
-    snippet = snippet.slice(3);
-    caret -= 3;
-  }
-  snippet = snippet.replace(/\.\.\.$/, '');
-  const lines = sql.split('\n');
-  const line = lines[lineNo - 1] ?? '';
-  const at = Math.max(0, line.indexOf(snippet));
-  const lineStart = lines.slice(0, lineNo - 1).reduce((n, l) => n + l.length + 1, 0);
-  return new BackendError(message, lineStart + at + Math.max(0, caret), state);
-}
-
-/** The worker's prepared statements do not take every type we pass; bind by literal substitution of $n. */
-function bind(sql: string, params?: Value[]): string {
-  if (!params || params.length === 0) return sql;
-  return sql.replace(/\$(\d+)/g, (_m, n) => sqlLiteral(params[Number(n) - 1] ?? null));
-}
-
-function result(sql: string, columns: ResultColumn[], rows: Value[][]): QueryResult {
-  // DuckDB answers writes and DDL with a single "Count" column (rows touched); report that as rowCount.
-  const isWriteCount =
-    columns.length === 1 &&
-    columns[0]?.name === 'Count' &&
-    !/^\s*(select|with|values|from|table|show|describe|summarize|pragma|explain|call)\b/i.test(sql);
-  return isWriteCount
-    ? { columns: [], rows: [], rowCount: Number(rows[0]?.[0] ?? 0) }
-    : { columns, rows, rowCount: rows.length };
-}
-
-async function run(conn: AsyncDuckDBConnection, sql: string, params?: Value[]): Promise<QueryResult> {
-  const text = bind(sql, params);
-  try {
-    const { columns, rows } = toRows((await conn.query(text)) as unknown as ArrowTable);
-    return result(sql, columns, rows);
-  } catch (e) {
-    throw duckdbError(e, text);
-  }
-}
-
-/** One statement as a pending query (`conn.send`), which `conn.cancelSent()` can stop between two slices. */
-async function runPending(conn: AsyncDuckDBConnection, sql: string, params?: Value[]): Promise<QueryResult> {
-  const text = bind(sql, params);
-  try {
-    const reader = (await conn.send(text)) as unknown as AsyncIterable<ArrowTable>;
-    // Every result has at least one record batch (possibly empty) carrying the schema.
-    let columns: ResultColumn[] = [];
-    const rows: Value[][] = [];
-    for await (const batch of reader) {
-      const part = toRows(batch);
-      columns = part.columns;
-      for (const row of part.rows) rows.push(row);
-    }
-    return result(sql, columns, rows);
-  } catch (e) {
-    throw duckdbError(e, text);
-  }
-}
-
-/**
- * A transaction's cancellation: its statements run as pending queries on `conn`, and the one running is
- * cancelled when `signal` is aborted or `timeoutMs` (a deadline) passes; after a deadline every later one fails
- * at once. Both fail with SQLSTATE 57014.
- */
-class Cancellation {
-  expired = false;
-  private running = false;
-  private readonly timer: ReturnType<typeof setTimeout> | undefined;
-
-  constructor(
-    private readonly conn: AsyncDuckDBConnection,
-    readonly timeoutMs: number | undefined,
-    private readonly signal: AbortSignal | undefined,
-  ) {
-    this.timer =
-      timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            this.expired = true;
-            if (this.running) void this.conn.cancelSent().catch(() => {});
-          }, timeoutMs);
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-  }
-
-  private timedOut(): BackendError {
-    return new BackendError(
-      `canceling statement: the transaction exceeded its timeout of ${this.timeoutMs} ms`,
-      undefined,
-      QUERY_CANCELED,
-    );
-  }
-
-  /** Runs one statement as a pending query, so that it can be cancelled between execution slices. */
-  async run(sql: string, params?: Value[]): Promise<QueryResult> {
-    if (this.expired) throw this.timedOut();
-    this.running = true;
-    try {
-      return await cancellable(
-        this.signal,
-        () => runPending(this.conn, sql, params),
-        () => this.conn.cancelSent(),
-      );
-    } catch (e) {
-      throw this.expired ? this.timedOut() : e;
-    } finally {
-      this.running = false;
-    }
-  }
-}
+import { type ArrowTable, toRows } from './duckdb-arrow.js';
+import { Cancellation, run, runPending } from './duckdb-run.js';
+import { bind, duckdbError, result } from './duckdb-sql.js';
 
 /** DuckDB transactions are snapshot-isolated whatever is asked; `timeoutMs` cancels the transaction's work. */
 export interface DuckDbTransactionOptions extends TransactionOptions {
