@@ -1,21 +1,32 @@
 /**
  * Reads and writes of the catalog tables. Every function takes the `Queryable` to run on, so callers put
  * catalog changes in the same transaction as the data changes they describe.
+ *
+ * Here: installing the catalog, the dynamic tables (with their dependencies) and the warehouses. Beside it:
+ * the refresh history (refresh-history.ts), lag samples and warehouse metering (schedule-records.ts), and the
+ * database dictionary's relations and columns (dictionary.ts); all stay importable from here.
  */
-import {
-  exec,
-  inlineParams,
-  type Queryable,
-  type SqlFamily,
-  sqlLiteral,
-  type Value,
-} from '../backends/backend.js';
-import { dialectOf } from '../dialect/index.js';
+import { exec, type Queryable, type Value } from '../backends/backend.js';
 import type { WarehouseSize } from '../sql/ddl.js';
-import type { DynamicTable, RefreshRecord, SourceKind, Warehouse } from '../types.js';
-import { refreshMetadata, takeRefreshId } from './refresh-metadata.js';
-import { installRefreshQuality, REFRESH_QUALITY_COLUMNS, refreshQualityValues } from './refresh-quality.js';
+import type { DynamicTable, SourceKind, Warehouse } from '../types.js';
+import { installRefreshQuality } from './refresh-quality.js';
 import { CATALOG_DDL, CATALOG_VERSION } from './schema.js';
+
+export { describeColumns, relationKinds, sourceColumnTypes } from './dictionary.js';
+export {
+  consecutiveScheduledFailures,
+  insertRefreshRecord,
+  refreshRecordSelect,
+  refreshRecordsInsert,
+  refreshRecordValues,
+} from './refresh-history.js';
+export {
+  insertLagSamples,
+  insertMetering,
+  type LagSample,
+  lagSamplesInsert,
+  type MeteringRow,
+} from './schedule-records.js';
 
 export async function installCatalog(db: Queryable): Promise<void> {
   for (const ddl of CATALOG_DDL) await db.query(ddl);
@@ -186,238 +197,4 @@ export async function insertWarehouse(db: Queryable, wh: Warehouse): Promise<voi
 
 export async function deleteWarehouse(db: Queryable, name: string): Promise<void> {
   await db.query('DELETE FROM dtlab.warehouses WHERE name = $1', [name]);
-}
-
-/** refresh_history's columns before those of catalog/refresh-quality.ts, as `insertRefreshRecord` writes them. */
-const HISTORY_COLUMNS = [
-  'refresh_id',
-  'name',
-  'state',
-  'state_message',
-  'refresh_action',
-  'refresh_trigger',
-  'data_timestamp',
-  'refresh_start_time',
-  'refresh_end_time',
-  'completion_target',
-  'rows_inserted',
-  'rows_deleted',
-  'changes_read',
-  'planning_ms',
-  'execution_ms',
-  'queued_ms',
-  'reason',
-  'warehouse',
-  'credits_used',
-  'rows_read',
-];
-
-/** A history row's values after its id, in HISTORY_COLUMNS' order (`$1` … `$19` of its INSERT). */
-export function refreshRecordValues(r: Omit<RefreshRecord, 'refreshId'>): Value[] {
-  return [
-    r.name,
-    r.state,
-    r.stateMessage,
-    r.refreshAction,
-    r.refreshTrigger,
-    r.dataTimestamp,
-    r.refreshStartTime,
-    r.refreshEndTime,
-    r.completionTarget,
-    r.rowsInserted,
-    r.rowsDeleted,
-    JSON.stringify(r.changesRead),
-    r.planningMs,
-    r.executionMs,
-    r.queuedMs,
-    r.reason,
-    r.warehouse,
-    r.creditsUsed,
-    r.rowsRead,
-  ];
-}
-
-/**
- * One INSERT of history rows whose ids were drawn ahead (refresh/deferred-history.ts): NO_DATA refreshes,
- * which carry no expectation counts or score. Pure.
- */
-export function refreshRecordsInsert(records: readonly RefreshRecord[]): { sql: string; params: Value[] } {
-  const params: Value[] = [];
-  const rows = records.map((r) => {
-    const values = refreshRecordValues(r);
-    const first = params.length;
-    params.push(...values);
-    return `(${Math.floor(r.refreshId)}, ${values.map((_v, i) => `$${first + i + 1}`).join(', ')})`;
-  });
-  return {
-    sql: `INSERT INTO dtlab.refresh_history (${HISTORY_COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`,
-    params,
-  };
-}
-
-/**
- * `INSERT … SELECT` of a NO_DATA refresh's history row (no expectation counts or score), its id column
- * `idColumn` of `from`: one row per row of `from`. The values as literals (typed by their columns). Pure.
- */
-export function refreshRecordSelect(
-  r: Omit<RefreshRecord, 'refreshId'>,
-  idColumn: string,
-  from: string,
-): string {
-  const values = refreshRecordValues(r);
-  const select = values.map((_v, i) => `$${i + 1}`).join(', ');
-  return inlineParams(
-    `INSERT INTO dtlab.refresh_history (${HISTORY_COLUMNS.join(', ')}) SELECT ${idColumn}, ${select} FROM ${from}`,
-    values,
-  );
-}
-
-/**
- * Any writer (full refresh today, the incremental executor and scheduler later) records refreshes here, with
- * the expectations' counts and the REFRESH quality score when `r` carries them.
- */
-export async function insertRefreshRecord(
-  db: Queryable,
-  r: Omit<RefreshRecord, 'refreshId'>,
-  id?: number,
-): Promise<number> {
-  const values = refreshRecordValues(r);
-  // The expectations' counts and the REFRESH score (catalog/refresh-quality.ts): the arrays as SQL text.
-  const quality = refreshQualityValues(r.expectations, r.qualityScore);
-  const params = [...values, ...quality.params];
-  const placeholders = [
-    ...values.map((_v, i) => `$${i + 1}`),
-    ...quality.sql,
-    ...quality.params.map((_v, i) => `$${values.length + i + 1}`),
-  ].join(', ');
-  const into = `dtlab.refresh_history (${[...HISTORY_COLUMNS, ...REFRESH_QUALITY_COLUMNS].join(', ')})`;
-  // The id was drawn with the refresh's metadata (catalog/refresh-metadata.ts): the INSERT then waits for the
-  // next round trip (COMMIT). Otherwise the INSERT draws it.
-  const drawn = id ?? takeRefreshId(db);
-  if (drawn !== undefined) {
-    await exec(db, `INSERT INTO ${into} VALUES (${drawn}, ${placeholders})`, params);
-    return drawn;
-  }
-  const { rows } = await db.query(
-    `INSERT INTO ${into} VALUES (nextval('dtlab.refresh_id_seq'), ${placeholders}) RETURNING refresh_id`,
-    params,
-  );
-  return Number(rows[0]?.[0]);
-}
-
-/**
- * How many of the DT's latest scheduled refreshes failed in a row (up to `limit`). Counted from the history
- * table rather than kept in memory, so every engine on one database agrees and a restart does not forget.
- * Refreshes that did not run (UPSTREAM_FAILED, SKIPPED) and manual ones neither count nor break the run.
- */
-export async function consecutiveScheduledFailures(db: Queryable, name: string, limit = 5): Promise<number> {
-  const { rows } = await db.query(
-    `SELECT state FROM dtlab.refresh_history
-      WHERE name = $1 AND refresh_trigger = 'SCHEDULED' AND state IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
-      ORDER BY refresh_id DESC LIMIT ${Math.floor(limit)}`,
-    [name],
-  );
-  const firstSuccess = rows.findIndex((r) => r[0] === 'SUCCEEDED');
-  return firstSuccess < 0 ? rows.length : firstSuccess;
-}
-
-export interface LagSample {
-  sampleTime: string;
-  name: string;
-  kind: 'CYCLE' | 'PEAK' | 'REFRESHED';
-  dataTimestamp: string | null;
-  lagSeconds: number | null;
-  targetLagSeconds: number | null;
-}
-
-/** One INSERT of every sample (a look writes a sample per DT; the buffer writes many looks' at once). */
-export function lagSamplesInsert(samples: readonly LagSample[]): { sql: string; params: Value[] } {
-  const rows = samples.map(
-    (_s, i) => `($${6 * i + 1}, $${6 * i + 2}, $${6 * i + 3}, $${6 * i + 4}, $${6 * i + 5}, $${6 * i + 6})`,
-  );
-  return {
-    sql: `INSERT INTO dtlab.lag_samples VALUES ${rows.join(', ')}`,
-    params: samples.flatMap((s) => [
-      s.sampleTime,
-      s.name,
-      s.kind,
-      s.dataTimestamp,
-      s.lagSeconds,
-      s.targetLagSeconds,
-    ]),
-  };
-}
-
-export async function insertLagSamples(db: Queryable, samples: readonly LagSample[]): Promise<void> {
-  if (samples.length === 0) return;
-  const { sql, params } = lagSamplesInsert(samples);
-  await db.query(sql, params);
-}
-
-export interface MeteringRow {
-  warehouse: string;
-  startTime: string;
-  endTime: string;
-  busySeconds: number;
-  billedSeconds: number;
-  refreshes: number;
-  creditsUsed: number;
-}
-
-export async function insertMetering(db: Queryable, m: MeteringRow): Promise<void> {
-  await db.query('INSERT INTO dtlab.warehouse_metering_history VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-    m.warehouse,
-    m.startTime,
-    m.endTime,
-    m.busySeconds,
-    m.billedSeconds,
-    m.refreshes,
-    m.creditsUsed,
-  ]);
-}
-
-/** What kind of relation `name` is in the current schema, if it exists (catalog tables excluded). */
-export async function relationKinds(db: Queryable): Promise<Map<string, 'TABLE' | 'VIEW'>> {
-  const { rows } = await db.query(
-    `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = current_schema()`,
-  );
-  return new Map(rows.map((r) => [String(r[0]), r[1] === 'VIEW' ? 'VIEW' : 'TABLE']));
-}
-
-/** The storage table's columns and types, for DESCRIBE. */
-export async function describeColumns(
-  db: Queryable,
-  family: SqlFamily,
-  table: string,
-): Promise<{ name: string; type: string; nullable: boolean }[]> {
-  const known = refreshMetadata(db)?.columns.get(table);
-  if (known) return known.map((c) => ({ name: c.name, type: c.type.toUpperCase(), nullable: c.nullable }));
-  const { rows } = await db.query(dialectOf(family).describeColumnsSql, [table]);
-  return rows.map((r) => ({ name: String(r[0]), type: String(r[1]).toUpperCase(), nullable: r[2] === true }));
-}
-
-/**
- * Columns of each source (tables, views, DTs) with their types as the backend spells them (names lower-cased),
- * in one round trip: how planning tells which table an unqualified column is in, and an AVG argument's type.
- */
-export async function sourceColumnTypes(
-  db: Queryable,
-  family: SqlFamily,
-  sources: { name: string }[],
-): Promise<Map<string, { name: string; type: string }[]>> {
-  const out = new Map<string, { name: string; type: string }[]>(sources.map((s) => [s.name, []]));
-  if (sources.length === 0) return out;
-  const known = refreshMetadata(db)?.columns;
-  if (known && sources.every((s) => known.has(s.name))) {
-    for (const s of sources)
-      out.set(
-        s.name,
-        (known.get(s.name) ?? []).map((c) => ({ name: c.name.toLowerCase(), type: c.type })),
-      );
-    return out;
-  }
-  const names = [...out.keys()].map((n) => sqlLiteral(n)).join(', ');
-  const { rows } = await db.query(dialectOf(family).sourceColumnsSql(names));
-  for (const r of rows) out.get(String(r[0]))?.push({ name: String(r[1]).toLowerCase(), type: String(r[2]) });
-  return out;
 }
