@@ -2,13 +2,14 @@
  * Dynamic-table and warehouse DDL other than CREATE DYNAMIC TABLE (engine/create.ts): ALTER, DROP, CREATE and
  * DROP WAREHOUSE. What they need of the engine is the explicit `DdlHost` it passes.
  */
-import { type Backend, formatTimestamp, quoteIdent } from '../backends/backend.js';
+import { type Backend, formatTimestamp } from '../backends/backend.js';
 import { dropPositions, releaseCapture } from '../capture/capture.js';
 import { deleteDynamicTable, deleteWarehouse, insertWarehouse, relationKinds } from '../catalog/catalog.js';
 import { directDependents } from '../catalog/graph.js';
 import type { KnownCatalog } from '../catalog/known.js';
 import type { Clock } from '../clock.js';
 import { DtError } from '../errors.js';
+import { dropStorageSql } from '../plan/full.js';
 import { dropState } from '../refresh/state.js';
 import type { Verification } from '../refresh/verify.js';
 import type { AlterDynamicTable, CreateWarehouse } from '../sql/ddl.js';
@@ -150,7 +151,7 @@ export async function dropDynamicTable(host: DdlHost, name: string, ifExists: bo
   }
   await host.backend.transaction(async (tx) => {
     await keepDropped(tx, dt, host.clock.now()); // UNDROP restores it (engine/undrop.ts)
-    await tx.query(`DROP TABLE ${quoteIdent(name)}`);
+    await tx.query(dropStorageSql(name));
     await deleteDynamicTable(tx, name);
     await dropState(tx, name);
     await dropQuarantine(tx, name);

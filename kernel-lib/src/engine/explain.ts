@@ -1,7 +1,7 @@
 /**
  * EXPLAIN CREATE [OR REPLACE | OR ALTER] DYNAMIC TABLE …: what the CREATE would do, without doing it — the
  * refresh mode it would get and why, what it would read (and the DTs among that), which DTs it would feed, and
- * how many rows its first refresh would read from each source. Runs CREATE's own checks (engine/create.ts
+ * how many rows its first refresh would read from each source. Runs CREATE's own checks (engine/create-plan.ts
  * planCreate), so a statement CREATE would refuse is refused here with the same error.
  */
 import { quoteIdent, type ResultColumn, type Value } from '../backends/backend.js';
@@ -9,7 +9,7 @@ import { directDependents } from '../catalog/graph.js';
 import type { CreateDynamicTable } from '../sql/ddl.js';
 import { formatLag } from '../sql/lag.js';
 import type { EngineContext } from './context.js';
-import { planCreate } from './create.js';
+import { planCreate } from './create-plan.js';
 
 export async function explainCreate(
   ctx: EngineContext,

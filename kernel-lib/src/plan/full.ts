@@ -30,6 +30,10 @@ export function createStorageSql(table: string, select: string): string {
   return `CREATE TABLE ${quoteIdent(table)} AS ${select} LIMIT 0`;
 }
 
+export function dropStorageSql(table: string): string {
+  return `DROP TABLE ${quoteIdent(table)}`;
+}
+
 export function fullRefreshSql(table: string, select: string): { clear: string; fill: string } {
   // DELETE, not TRUNCATE: TRUNCATE is not MVCC-safe on PostgreSQL (older snapshots would see an empty table).
   return { clear: `DELETE FROM ${quoteIdent(table)}`, fill: `INSERT INTO ${quoteIdent(table)} ${select}` };

@@ -75,7 +75,7 @@ export async function strategyOf(
     views: [],
   });
   if (!analysis.ast || dt.effectiveMode !== 'INCREMENTAL') return full(dt.refreshModeReason);
-  // The same inputs as at CREATE (engine/create.ts), so the same strategy.
+  // The same inputs as at CREATE (engine/create-plan.ts), so the same strategy.
   const typeOf = dialectOf(family).avgFollowsScale ? typeLookup(typed) : undefined;
   const planned = await planningQuery(tx, family, { ...dt, query: text }, analysis.ast, columns);
   if ('reason' in planned) return full(planned.reason);
