@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatError, HELP, main } from '../src/cli/main.js';
+import { formatError, HELP, main, sized } from '../src/cli/main.js';
 import { DtError } from '../src/errors.js';
 
 const run = promisify(execFile);
@@ -163,6 +163,16 @@ describe('dtlab CLI', () => {
     );
     expect(r.out.match(/load average [\d.]+ \(1 min\)/g)?.length).toBeGreaterThanOrEqual(5);
   }, 600_000);
+
+  it('opens DuckDB compressed for TPC-H from SF 0.1, unless --uncompressed (bench refresh)', () => {
+    expect(sized('0.01')).toEqual({ compressed: false });
+    expect(sized('0.1')).toEqual({ compressed: true });
+    expect(sized('1', true)).toEqual({ compressed: false });
+    expect(HELP).toMatch(
+      /bench refresh --sf SF \[--db DB\] \[--batch N\] \[--minutes M\] \[--uncompressed\]/,
+    );
+    expect(HELP).toMatch(/--uncompressed DuckDB, bench refresh: keep the tables uncompressed/);
+  });
 
   it('formats errors without a position too', () => {
     expect(formatError(new DtError('DT_ERR_EXISTS', 'x exists', { hint: 'use OR REPLACE' }))).toBe(

@@ -37,7 +37,7 @@ Usage:
                                             stream new orders, status changes, corrections, cancellations
                                             (faults, as in %dt simulate: nulls, duplicates, negative, unknown;
                                             or nullCustomer, duplicateKey, negativePrice, unknownCustomer)
-  dtlab bench refresh --sf SF [--db DB] [--batch N] [--minutes M]
+  dtlab bench refresh --sf SF [--db DB] [--batch N] [--minutes M] [--uncompressed]
                                             what a refresh costs, one backend, one run (1-minute load
                                             average with each section): at SF 0.01 on fresh databases, the
                                             latency of a NO_DATA refresh and of a 1-row change (a linear DT,
@@ -67,6 +67,8 @@ Options:
   --updates N    refresh sets to write (gen, default 0) or to allow rf1/rf2 to apply (load, default 10)
   --batch N      orders in the benchmark's batch (capped at a tenth of the orders table)
   --minutes M    lesson-clock minutes of the benchmark's lesson hours (default 60)
+  --uncompressed DuckDB, bench refresh: keep the tables uncompressed in memory, as the browser's DuckDB does
+                 (from SF 0.1 they are compressed by default, to fit SF 1 in 1.5 GB; ~2.5 GB uncompressed)
   --keys MODE    primary (default): the spec's primary keys; none: no keys, so duplicates can be injected
   --shift-to-today  move every date by one constant so the latest order falls on today (UTC)
 
@@ -167,8 +169,13 @@ async function demoCommand(values: { db?: string; data?: string }, out: (s: stri
   });
 }
 
-/** A database for TPC-H at `sf`: compressed in memory (DuckDB) from SF 0.1 (backends/open.ts). */
-const sized = (sf: string | undefined): OpenOptions => ({ compressed: Number(sf) >= 0.1 });
+/**
+ * A database for TPC-H at `sf`: compressed in memory (DuckDB) from SF 0.1 (backends/open.ts), unless
+ * `uncompressed` (bench refresh: the layout of the browser's DuckDB, whose reads cost less).
+ */
+export const sized = (sf: string | undefined, uncompressed = false): OpenOptions => ({
+  compressed: !uncompressed && Number(sf) >= 0.1,
+});
 
 async function tpchCommand(
   sub: string | undefined,
@@ -189,7 +196,7 @@ async function tpchCommand(
 
 async function benchCommand(
   sub: string | undefined,
-  values: { db?: string; sf?: string; batch?: string; minutes?: string },
+  values: { db?: string; sf?: string; batch?: string; minutes?: string; uncompressed?: boolean },
   out: (s: string) => void,
 ) {
   if (sub === 'expectations') {
@@ -218,7 +225,7 @@ async function benchCommand(
     batch: parseBatch(values.batch),
     minutes: parseMinutes(values.minutes),
   };
-  await withEngine(values.db, (e) => benchRefresh(e, options, out), sized(values.sf));
+  await withEngine(values.db, (e) => benchRefresh(e, options, out), sized(values.sf, values.uncompressed));
 }
 
 /** `dtlab quality [TABLE] [--evaluate]`: the scorecard as text (the `%dt quality` bundle's text/plain). */
@@ -278,6 +285,7 @@ export async function main(
         seed: { type: 'string' },
         batch: { type: 'string' },
         minutes: { type: 'string' },
+        uncompressed: { type: 'boolean' },
         evaluate: { type: 'boolean' },
       },
     });
