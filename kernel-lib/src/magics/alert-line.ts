@@ -5,7 +5,7 @@
 
 import { TEMPLATE_KINDS, type TemplateKind, type TemplateSpec } from '../alerts/templates.js';
 import { SEVERITIES, type Severity } from '../sql/alert-ddl.js';
-import { type Args, type Bound, boundedNumber, parseDuration } from './dt-line.js';
+import { type Args, type Bound, boundedNumber, parseDuration } from './args.js';
 import { closest, magicError, type Word } from './words.js';
 
 export type AlertCommand =

@@ -8,7 +8,7 @@
  */
 import type { CalcInput } from '../advise/calc.js';
 import { WAREHOUSE_SIZES, type WarehouseSize } from '../sql/warehouse-ddl.js';
-import { type Args, type Bound, boundedNumber, parseDuration } from './dt-line.js';
+import { type Args, type Bound, boundedNumber, parseDuration } from './args.js';
 import { closest, magicError } from './words.js';
 
 export type CalcCommand = { kind: 'calc'; input: CalcInput } | { kind: 'advise'; names: string[] };

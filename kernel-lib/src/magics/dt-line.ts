@@ -1,13 +1,21 @@
 /**
  * The `%dt` line magics: `%dt <subcommand> [args] [--option value]`. Pure: a line of a cell → a DtCommand,
- * or a DtError whose position is the offending word's line and column in the cell.
+ * or a DtError whose position is the offending word's line and column in the cell. Here: DtCommand, the
+ * subcommands, DT_USAGE and parseDtLine; the words after a subcommand are read by Args (args.ts), and the
+ * longer grammars are beside it (clock-line.ts, quarantine-line.ts, alert-line.ts, calc-line.ts, faults.ts).
  */
 import { EXERCISES } from '../exercises/registry.js';
 import type { FaultKind } from '../tpch/simulator.js';
 import { type AlertCommand, parseAlert, parseAlerts } from './alert-line.js';
+import { Args } from './args.js';
 import { CALC_OPTIONS, type CalcCommand, parseAdvise, parseCalc } from './calc-line.js';
+import { parseClock } from './clock-line.js';
 import { parseFaults } from './faults.js';
-import { closest, magicError, splitWords, type Word } from './words.js';
+import { parseQuarantine } from './quarantine-line.js';
+import { closest, magicError, splitWords } from './words.js';
+
+export { Args, BOUNDS, type Bound, boundedNumber, parseDuration } from './args.js';
+export { MAX_CLOCK_STEP_MS } from './clock-line.js';
 
 export type DtCommand =
   | { kind: 'connect'; spec: string }
@@ -84,135 +92,6 @@ export const DT_USAGE = `%dt connect duckdb | pglite | postgres://…
 %dt calc --lag 10m --mode incremental|full --rows N [--out N] [--change-rate N[/s|/min|/h]] [--size XSMALL]
           [--auto-suspend S]   (a DT's refreshes, credits and worst lag a day; ranges: docs/magics.md)
 %dt advise [NAME …]                                           (recommendations with estimated savings)`;
-
-/** A numeric argument's documented range (docs/magics.md): decimal digits only, no sign, exponent or hex. */
-export interface Bound {
-  min: number;
-  max: number;
-  integer: boolean;
-  what: string;
-}
-
-/** Every numeric argument of the %dt magics and its range. */
-export const BOUNDS = {
-  sf: { min: 0.001, max: 1, integer: false, what: 'a TPC-H scale factor' },
-  rate: { min: 0.001, max: 100, integer: false, what: 'order events per clock second' },
-  seed: { min: 0, max: 2_147_483_647, integer: true, what: 'a seed' },
-  limit: { min: 1, max: 10_000, integer: true, what: 'a number of history rows' },
-  speed: { min: 1, max: 3600, integer: false, what: 'a clock speed' },
-  page: { min: 1, max: 1_000_000, integer: true, what: 'a page number' },
-  'page-size': { min: 1, max: 1000, integer: true, what: 'rows per page' },
-  id: { min: 0, max: 999_999_999_999, integer: true, what: 'a quarantined row id' },
-} satisfies Record<string, Bound>;
-
-/** The longest `%dt clock +DURATION` step: 366 days. */
-export const MAX_CLOCK_STEP_MS = 366 * 86_400_000;
-
-const DECIMAL = /^\d{1,12}(\.\d{1,12})?$/;
-
-/** `word` as a number within `bound`, or a DT_ERR_OPTION at it saying the range. */
-export function boundedNumber(
-  cell: string,
-  word: Word,
-  label: string,
-  bound: Bound,
-  text = word.text,
-): number {
-  const n = Number(text);
-  const ok = (bound.integer ? /^\d{1,12}$/ : DECIMAL).test(text) && n >= bound.min && n <= bound.max;
-  if (!ok)
-    throw magicError(
-      cell,
-      word.start,
-      `${label} must be ${bound.integer ? 'a whole number' : 'a number'} from ${bound.min} to ${bound.max} (${bound.what}), got '${word.text}'`,
-      'DT_ERR_OPTION',
-    );
-  return n;
-}
-
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `+6h`, `+90m`, `+1d12h`, `+30s` → milliseconds; undefined if it is not a duration. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^\+?((?:\d+(?:\.\d+)?[smhd])+)$/.exec(text);
-  if (!m) return undefined;
-  let ms = 0;
-  for (const part of (m[1] as string).matchAll(/(\d+(?:\.\d+)?)([smhd])/g))
-    ms += Number(part[1]) * (UNIT_MS[part[2] as string] as number);
-  return ms > 0 ? ms : undefined;
-}
-
-/** Walks the words after the subcommand; `--name value` options are collected first. */
-export class Args {
-  private readonly positional: Word[] = [];
-  private readonly options = new Map<string, Word>();
-  constructor(
-    private readonly cell: string,
-    words: Word[],
-    private readonly end: number,
-    allowed: readonly string[],
-    flags: readonly string[] = [],
-  ) {
-    for (let i = 0; i < words.length; i++) {
-      const w = words[i] as Word;
-      if (!w.text.startsWith('--')) {
-        this.positional.push(w);
-        continue;
-      }
-      const name = w.text.slice(2);
-      if (!allowed.includes(name) && !flags.includes(name)) {
-        const guess = closest(name, [...allowed, ...flags]);
-        const known = [...allowed, ...flags].map((o) => `--${o}`).join(', ') || 'none';
-        throw magicError(
-          cell,
-          w.start,
-          `unknown option ${w.text}${guess ? ` (did you mean --${guess}?)` : ''}; options: ${known}`,
-        );
-      }
-      if (flags.includes(name)) {
-        this.options.set(name, w);
-        continue;
-      }
-      const value = words[i + 1];
-      if (!value || value.text.startsWith('--')) throw magicError(cell, w.start, `${w.text} needs a value`);
-      this.options.set(name, value);
-      i++;
-    }
-  }
-
-  required(what: string): Word {
-    const w = this.positional.shift();
-    if (!w) throw magicError(this.cell, this.end, `expected ${what}`);
-    return w;
-  }
-
-  optional(): Word | undefined {
-    return this.positional.shift();
-  }
-
-  rest(): Word[] {
-    return this.positional.splice(0);
-  }
-
-  option(name: string): Word | undefined {
-    return this.options.get(name);
-  }
-
-  flag(name: string): boolean {
-    return this.options.has(name);
-  }
-
-  /** A numeric option within its documented range (BOUNDS), or a positioned DT_ERR_OPTION. */
-  number(name: keyof typeof BOUNDS): number | undefined {
-    const w = this.options.get(name);
-    return w ? boundedNumber(this.cell, w, `--${name}`, BOUNDS[name]) : undefined;
-  }
-
-  done(): void {
-    const extra = this.positional[0];
-    if (extra) throw magicError(this.cell, extra.start, `unexpected '${extra.text}'`);
-  }
-}
 
 /** Parses the `%dt` line spanning [from, to) of `cell`; `from` is the offset of `%dt`. */
 export function parseDtLine(cell: string, from: number, to: number): DtCommand {
@@ -368,78 +247,4 @@ export function parseDtLine(cell: string, from: number, to: number): DtCommand {
       );
     }
   }
-}
-
-/** `%dt quarantine NAME [--page N] [--page-size N]` or `%dt quarantine NAME readmit|discard ID …`. */
-function parseQuarantine(cell: string, a: Args, end: number): DtCommand {
-  const dt = a.required('a dynamic table name');
-  const verb = a.optional();
-  if (!verb) {
-    return {
-      kind: 'quarantine',
-      name: dt.text,
-      page: a.number('page') ?? 1,
-      pageSize: a.number('page-size') ?? 20,
-    };
-  }
-  const action = verb.text.toLowerCase();
-  if (action !== 'readmit' && action !== 'discard')
-    throw magicError(
-      cell,
-      verb.start,
-      `unknown quarantine action '${verb.text}': expected readmit or discard`,
-    );
-  if (a.option('page') || a.option('page-size'))
-    throw magicError(
-      cell,
-      (a.option('page') ?? (a.option('page-size') as Word)).start,
-      `--page and --page-size only list rows`,
-    );
-  const ids = a.rest();
-  if (ids.length === 0) throw magicError(cell, end, `expected the ids of the rows to ${action}`);
-  if (ids.length > 1000)
-    throw magicError(cell, (ids[1000] as Word).start, 'at most 1000 ids at once', 'DT_ERR_OPTION');
-  return {
-    kind: 'quarantine_review',
-    name: dt.text,
-    action: action === 'readmit' ? 'READMIT' : 'DISCARD',
-    ids: ids.map((w) => boundedNumber(cell, w, 'a row id', BOUNDS.id)),
-    at: ids.map((w) => w.start),
-  };
-}
-
-function parseClock(cell: string, a: Args, end: number): DtCommand {
-  const first = a.optional();
-  if (!first || first.text === 'show') {
-    a.done();
-    return { kind: 'clock_show' };
-  }
-  if (first.text === 'pause') {
-    a.done();
-    return { kind: 'clock_pause' };
-  }
-  if (first.text === 'run') {
-    const speed = a.required('a speed such as x60');
-    a.done();
-    const m = /^[x×](.*)$/i.exec(speed.text);
-    if (!m) throw magicError(cell, speed.start, `expected a speed such as x60, got '${speed.text}'`);
-    const factor = boundedNumber(cell, speed, 'the clock speed', BOUNDS.speed, m[1]);
-    return { kind: 'clock_run', factor };
-  }
-  const ms = parseDuration(first.text);
-  if (ms === undefined || !first.text.startsWith('+'))
-    throw magicError(
-      cell,
-      first.start ?? end,
-      `unknown clock command '${first.text}': expected show, +DURATION (e.g. +6h, +90m), run x60 or pause`,
-    );
-  a.done();
-  if (ms > MAX_CLOCK_STEP_MS)
-    throw magicError(
-      cell,
-      first.start,
-      `a clock step must be at most 366 days, got '${first.text}'`,
-      'DT_ERR_OPTION',
-    );
-  return { kind: 'clock_advance', ms, text: first.text, at: first.start };
 }

@@ -4,7 +4,7 @@
  * to 1. Pure; an error points at the offending part of the word.
  */
 import type { FaultKind } from '../tpch/simulator.js';
-import { boundedNumber } from './dt-line.js';
+import { boundedNumber } from './args.js';
 import { closest, magicError, type Word } from './words.js';
 
 /** Lesson name → the simulator's fault kind. */
