@@ -2,7 +2,8 @@
  * One refresh of one DT, as the engine and the scheduler run it: builds the refresh SELECT for the data
  * timestamp, takes the DT's refresh lock, runs the full refresh in one REPEATABLE READ transaction and turns
  * the outcome into a history row. Never throws for a failed refresh: the caller decides (ALTER … REFRESH
- * throws, the scheduler counts failures).
+ * throws, the scheduler counts failures). What the refresh reads before it decides, and what the engine's ledger
+ * keeps of it once it committed, are in refresh/gather.ts; a failed refresh's history row in refresh/failed.ts.
  *
  * Exclusion. On the Postgres family the transaction starts with `LOCK TABLE dt IN SHARE ROW EXCLUSIVE MODE`
  * (which conflicts with itself, not with readers): two engines on one server never refresh a DT at the same
@@ -20,7 +21,6 @@ import {
   type Backend,
   BackendError,
   exec,
-  QUERY_CANCELED,
   type Queryable,
   SERIALIZATION_FAILURE,
 } from '../backends/backend.js';
@@ -28,37 +28,22 @@ import type { DuckDbTransactionOptions } from '../backends/duckdb.js';
 import type { GarbageSchedule } from '../capture/garbage.js';
 import { type LedgerMark, WriteLedger } from '../capture/ledger.js';
 import { withCaptureLock } from '../capture/lock.js';
-import { describeColumns, listWarehouses } from '../catalog/catalog.js';
 import { definitionOf } from '../catalog/known.js';
-import {
-  adoptProbe,
-  prefetchMovingMetadata,
-  prefetchRefreshMetadata,
-  type RefreshMetadata,
-  staticPart,
-  withKnown,
-} from '../catalog/refresh-metadata.js';
-import { qualifyStarColumns } from '../catalog/star-catalog.js';
+import type { RefreshMetadata } from '../catalog/refresh-metadata.js';
 import { type Clock, isManual } from '../clock.js';
 import { dialectOf } from '../dialect/index.js';
-import { refreshSelect } from '../plan/full.js';
 import { recomputedRegion } from '../plan/immutable.js';
 import { modelTiming } from '../schedule/cost.js';
-import { translateSql, translateType } from '../sql/translate.js';
 import type { DynamicTable, RefreshAction, RefreshRecord, RefreshTrigger } from '../types.js';
 import { refreshWarehouse } from './billing.js';
 import { chooseWork } from './choose-work.js';
 import { type DeferredHistory, FLUSH_AT } from './deferred-history.js';
 import type { StepLog } from './executor.js';
-import { ExpectationFailed, ExpectationRun } from './expectations.js';
-import {
-  type Measured,
-  type RefreshRequest,
-  type RefreshTiming,
-  recordFailedRefresh,
-  runAndRecordRefresh,
-} from './full.js';
+import { ExpectationRun } from './expectations.js';
+import { onWarehouse, recordFailure } from './failed.js';
+import { type Measured, type RefreshRequest, type RefreshTiming, runAndRecordRefresh } from './full.js';
 import { fullRecomputePlan } from './full-plan.js';
+import { gatherRefresh, settleLedger } from './gather.js';
 import { deferredNoData, NO_CHANGE, noDataAtOnce } from './no-data.js';
 import { noDataWithoutLooking, pgProbeSql, readProbe, timestampMs, trackedSources } from './probe.js';
 
@@ -232,48 +217,21 @@ export async function runRefresh(
           await options.beforeCommit?.(tx, record);
           return { kind: 'ran', record, steps: [] };
         }
-        // The rest of what the refresh needs to know. While the engine knows what the DT's previous refresh
-        // read of the catalog (no DDL since), the probe was all of it (PostgreSQL family) or one statement of
-        // what writes move reads the rest (DuckDB); otherwise one statement reads everything.
-        const statics = ledger.knownStatics(dt.name, definition);
-        const meta =
-          (statics && !ledger.seesEveryWrite ? adoptProbe(dt, statics, look) : undefined) ??
-          (statics && ledger.seesEveryWrite
-            ? await prefetchMovingMetadata(
-                tx,
-                dt,
-                statics,
-                quietSources(ledger, dt.name, tracked),
-                request.refreshId === undefined,
-              )
-            : await prefetchRefreshMetadata(tx, backend.family, dt));
-        if (request.refreshId !== undefined && (meta.refreshId === undefined || look.refreshId === undefined))
-          meta.refreshId = request.refreshId;
-        delete request.refreshId;
-        read = meta;
-        // The context every step of the refresh is given: its transaction and what it knows.
-        const rtx = withKnown(tx, meta);
-        if (options.skipIfCurrent) {
-          const current = meta.dataTimestamp;
-          if (typeof current === 'string' && Date.parse(`${current.replace(' ', 'T')}Z`) >= dataTimestamp)
-            return { kind: 'skipped', reason: 'already refreshed to this data timestamp' };
-        }
-        request.warehouseSize =
-          (meta.warehouseSize as RefreshRequest['warehouseSize'] | undefined) ?? 'XSMALL';
-        const storage = await describeColumns(rtx, backend.family, dt.name);
-        const output = storage.map((c, i) => {
-          const declared = dt.columns?.[i]?.type;
-          return declared
-            ? { name: c.name, type: translateType(declared, backend.family) }
-            : { name: c.name };
+        const known = await gatherRefresh({
+          tx,
+          family: backend.family,
+          dt,
+          dataTimestamp,
+          ledger,
+          tracked,
+          look,
+          definition,
+          request,
+          skipIfCurrent: options.skipIfCurrent,
         });
-        // Translated only now: a refresh that found nothing changed never needs the query's text.
-        const columnsOf = await qualifyStarColumns(rtx, backend.family, dt.query);
-        const translation = translateSql(dt.query, backend.family, {
-          now: dataTimestamp,
-          ...(columnsOf ? { columnsOf } : {}),
-        });
-        request.select = refreshSelect(translation.text, output);
+        read = known.meta;
+        if ('skipped' in known) return known.skipped;
+        const { rtx, output } = known;
         if (run) run.columns = output.map((c) => c.name);
         const work = await chooseWork(
           rtx,
@@ -311,83 +269,7 @@ export async function runRefresh(
       return { kind: 'skipped', reason: 'another session is refreshing it' };
     if (e.sqlState === SERIALIZATION_FAILURE)
       return { kind: 'skipped', reason: 'another session refreshed it concurrently' };
-    const cancelled = e.sqlState === QUERY_CANCELED;
-    const measured: Measured = {
-      startMs: start,
-      endMs: clock.now(),
-      executionMs: performance.now() - t0,
-      rowsInserted: 0,
-      rowsDeleted: 0,
-      rowsRead: 0,
-      warehouse: refreshWarehouse(dt, action),
-    };
-    await onWarehouse(backend, request, measured.warehouse, true);
-    const t = options.timing?.(measured) ?? { ...measured, queuedMs: 0 };
-    const message = !cancelled
-      ? e.message
-      : options.signal?.aborted
-        ? 'refresh interrupted: cancelled on request while it ran; previous contents kept'
-        : `refresh cancelled after exceeding its timeout of ${options.timeoutMs} ms: ${e.message}`;
-    const record = await recordFailedRefresh(
-      backend,
-      request,
-      t.startMs,
-      t.endMs,
-      message,
-      cancelled ? 'CANCELLED' : 'FAILED',
-      t.queuedMs,
-      // A FAIL UPDATE expectation: the counts that failed it, in the failed refresh's history row.
-      e instanceof ExpectationFailed ? e.counts : undefined,
-    );
+    const record = await recordFailure(e, { backend, clock, request, start, t0, action, options });
     return { kind: 'ran', record };
   }
-}
-
-/**
- * Puts the refresh on warehouse `name` (with its size) when that is not the DT's own, whose size the refresh's
- * metadata carries; `always`: read the size in any case (a failed refresh, whose metadata is gone).
- */
-async function onWarehouse(db: Queryable, request: RefreshRequest, name: string, always = false) {
-  const own = name === request.dt.warehouse;
-  if (!own) request.warehouse = name;
-  if (own && !always) return;
-  const wh = (await listWarehouses(db)).find((w) => w.name === name);
-  request.warehouseSize = wh?.size ?? 'XSMALL';
-}
-
-/** The sources of `dt` nobody wrote since its last successful refresh (none where the ledger cannot tell). */
-function quietSources(ledger: WriteLedger, dt: string, tracked: readonly string[]): Set<string> {
-  return new Set(tracked.filter((s) => ledger.unchangedSince(dt, [s])));
-}
-
-/**
- * After a refresh committed (DuckDB): its mark becomes what it has read, and a DT whose contents changed
- * counts as written for its readers. A reinitialized source (capture reinstalled) makes every DT look again.
- */
-function settleLedger(
-  ledger: WriteLedger,
-  dt: DynamicTable,
-  outcome: RunOutcome,
-  mark: LedgerMark | undefined,
-  read: RefreshMetadata | undefined,
-  definition: string,
-) {
-  if (outcome.kind !== 'ran') return;
-  const { name } = dt;
-  const r = outcome.record;
-  if (r.state !== 'SUCCEEDED') {
-    ledger.keepStatics(name, undefined);
-    return ledger.settle(name, undefined);
-  }
-  ledger.settle(name, mark);
-  // A REINITIALIZE refresh may have made what it read stale (capture reinstalled), and so may a FULL one of an
-  // incremental DT (its state built anew); a FULL refresh of a DT refreshed in full builds and installs nothing.
-  const unchanged =
-    r.refreshAction === 'INCREMENTAL' ||
-    r.refreshAction === 'NO_DATA' ||
-    (r.refreshAction === 'FULL' && dt.effectiveMode === 'FULL');
-  if (read) ledger.keepStatics(name, unchanged ? staticPart(read) : undefined, definition);
-  else if (!unchanged) ledger.keepStatics(name, undefined);
-  if (r.refreshAction === 'REINITIALIZE') ledger.wrote(undefined);
-  if (r.rowsInserted + r.rowsDeleted > 0 || r.refreshAction !== 'NO_DATA') ledger.wrote(name);
 }
