@@ -12,6 +12,16 @@ describe('select rewrites (pure)', () => {
       'SELECT a + 1 AS x, (a + 1) * 2 AS y FROM t WHERE (a + 1) > 3 QUALIFY row_number() OVER (ORDER BY a) = 1',
     );
   });
+  it("leaves the engine's own SQL (aliasesExpanded) unexpanded, and rewrites only a QUALIFY there", () => {
+    const sql = 'SELECT a + 1 AS x, x * 2 AS y FROM t WHERE x > 3';
+    for (const family of ['duckdb', 'postgres'] as const)
+      expect(translateSql(sql, family, { aliasesExpanded: true }).text).toBe(sql);
+    const qualify = 'SELECT a, b FROM t QUALIFY row_number() OVER (ORDER BY a) = 1';
+    expect(translateSql(qualify, 'postgres', { aliasesExpanded: true }).text).toBe(
+      translateSql(qualify, 'postgres').text,
+    );
+    expect(translateSql(qualify, 'postgres', { aliasesExpanded: true }).text).toMatch(/__dt_qualify/);
+  });
   it('substitutes an earlier alias later in the list and in WHERE / GROUP BY, not qualified names or subqueries', () => {
     const t = translateSql(
       'SELECT a + 1 AS x, x * 2 AS y, t.x, (SELECT x FROM u) AS s FROM t WHERE x > 3 GROUP BY x, x % 2',

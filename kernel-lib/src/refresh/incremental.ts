@@ -100,7 +100,10 @@ export function* incrementalPlan(
   const sources = dt.sources.map((s) => s.name);
   // Utility statements take no bind parameters: the position goes in as a literal.
   const bind = (sql: string) =>
-    translateSql(sql, family, { now: work.now }).text.replaceAll('$1', sqlLiteral(facts.previous));
+    translateSql(sql, family, { now: work.now, aliasesExpanded: true }).text.replaceAll(
+      '$1',
+      sqlLiteral(facts.previous),
+    );
   // A projection without aggregates: its weighted rows are applied to the DT as they are (no keys, no state).
   if (linear?.rows) {
     const rows = { dt: dtName, family, query: plannedQuery(dt.query), shape, changed, output, bind, emits };

@@ -14,7 +14,7 @@
  * errors keep their line:column (sql/translate.ts maps them back).
  */
 import { DtError } from '../errors.js';
-import { identifierName, type Token, tokenize } from './lexer.js';
+import { identifierName, isKeyword, type Token, tokenize } from './lexer.js';
 import { positionAt } from './position.js';
 import {
   blank,
@@ -72,7 +72,8 @@ const CLAUSES = [
 const SET_OPS = ['UNION', 'INTERSECT', 'EXCEPT', 'MINUS'];
 
 export function rewriteSelects(tokens: Token[], sql: string, opts: SelectRewrites): Token[] {
-  if (!opts.qualify && !opts.lateralAliases) return tokens;
+  // Without lateral aliases to expand, only a QUALIFY clause is rewritten: none, nothing to do.
+  if (!opts.lateralAliases && !(opts.qualify && tokens.some((t) => isKeyword(t, 'QUALIFY')))) return tokens;
   const { items, next } = group(tokens, 0, opts, sql);
   return flat(rewriteLevel(items.concat(tokens.slice(next)), opts, sql));
 }

@@ -45,11 +45,18 @@ export interface TranslateOptions {
    * `*` and `t.*` under it are named from them instead of refused.
    */
   columnsOf?: ColumnsOf;
+  /**
+   * The text is the engine's own, built from a query whose lateral column aliases are expanded already
+   * (sql/select-rewrite.ts `expandLateralAliases`, which the incremental planner plans from): they are not
+   * looked for again. QUALIFY, where the family lacks it, is still rewritten.
+   */
+  aliasesExpanded?: boolean;
 }
 
 export function translateSql(sql: string, family: SqlFamily, options: TranslateOptions = {}): Translation {
   // QUALIFY and lateral column aliases where the family lacks them (sql/select-rewrite.ts).
-  const rewrites = dialectOf(family).selectRewrites;
+  const own = dialectOf(family).selectRewrites;
+  const rewrites = options.aliasesExpanded ? { ...own, lateralAliases: false } : own;
   const { columnsOf } = options;
   const tokens = rewriteSelects(
     tokenize(sql),
