@@ -33,6 +33,12 @@ export class WriteLedger {
   private epoch = 0;
   private readonly counts = new Map<string, number>();
   private readonly marks = new Map<string, LedgerMark>();
+  /**
+   * Per DT, the position its last successful refresh that read the database moved it to on every source: a
+   * guess that saves a lookup per source, which the next refresh's statement checks
+   * (catalog/refresh-metadata.ts prefetchMovingMetadata).
+   */
+  private readonly expected = new Map<string, string>();
   /** Per DT, the metadata of its last incremental refresh that only DDL changes, and the epoch it holds in. */
   private readonly statics = new Map<string, { epoch: number; definition: string; meta: StaticMetadata }>();
 
@@ -47,10 +53,20 @@ export class WriteLedger {
     return { epoch: this.epoch, counts: new Map(tables.map((t) => [t, this.counts.get(t) ?? 0])) };
   }
 
-  /** A refresh of `dt` that started at `mark` succeeded (undefined: it failed; nothing is known then). */
-  settle(dt: string, mark: LedgerMark | undefined): void {
+  /**
+   * A refresh of `dt` that started at `mark` succeeded (undefined: it failed; nothing is known then); `moved`:
+   * the position it moved the DT to on every source, if it read the database.
+   */
+  settle(dt: string, mark: LedgerMark | undefined, moved?: string): void {
     if (mark) this.marks.set(dt, mark);
     else this.marks.delete(dt);
+    if (!mark) this.expected.delete(dt);
+    else if (moved) this.expected.set(dt, moved);
+  }
+
+  /** Where `dt` is expected to stand on its sources (a guess, checked where it is used). */
+  expectedPosition(dt: string): string | undefined {
+    return this.expected.get(dt);
   }
 
   /**

@@ -6,6 +6,7 @@
 import { callName, isAggregateCall, walkNodes } from '../sql/ast-walk.js';
 import { significant, tokenize } from '../sql/lexer.js';
 import { avgScaleReason, type TypeOf } from './avg-scale.js';
+import { readsWholeRows } from './columns-read.js';
 import { flattenCalls, flattenShapeReason } from './flatten.js';
 import { type LinearPlan, linearPlan } from './linear.js';
 import { describeNested, type NestedPlan } from './nested.js';
@@ -121,7 +122,10 @@ export function chooseStrategy(
           : "the subquery in FROM is kept beside the DT and maintained by affected keys; the DT's groups its changed rows fall in, before and after, are recomputed from it",
     };
   }
-  const linear = linearPlan(shape);
+  // The linear deltas read change rows in place of the tables: a whole row would carry their weight.
+  const linear = readsWholeRows(query, shape.tables)
+    ? { reason: 'a whole row of a table is read, and a delta reads weighted change rows in its place' }
+    : linearPlan(shape);
   const scale =
     'reason' in linear || !typeOf ? undefined : avgScaleReason(linear.aggregates, shape.tables, typeOf);
   if (!('reason' in linear) && !scale)

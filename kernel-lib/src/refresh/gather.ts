@@ -65,6 +65,7 @@ export async function gatherRefresh(a: Gathering): Promise<Gathered> {
           statics,
           quietSources(ledger, dt.name, tracked),
           request.refreshId === undefined,
+          ledger.expectedPosition(dt.name),
         )
       : await prefetchRefreshMetadata(tx, family, dt));
   if (request.refreshId !== undefined && (meta.refreshId === undefined || look.refreshId === undefined))
@@ -117,7 +118,7 @@ export function settleLedger(
     ledger.keepStatics(name, undefined);
     return ledger.settle(name, undefined);
   }
-  ledger.settle(name, mark);
+  ledger.settle(name, mark, read?.position);
   // A REINITIALIZE refresh may have made what it read stale (capture reinstalled), and so may a FULL one of an
   // incremental DT (its state built anew); a FULL refresh of a DT refreshed in full builds and installs nothing.
   const unchanged =

@@ -9,6 +9,7 @@ import { type Queryable, quoteIdent, type SqlFamily, sqlLiteral } from '../backe
 import { duckdbCapturedSources, positionsOf } from '../capture/capture.js';
 import { changeTable } from '../capture/duckdb.js';
 import { dialectOf } from '../dialect/index.js';
+import { columnsRead } from '../plan/columns-read.js';
 import { quarantineTable } from '../plan/expectations.js';
 import type { OutputColumn } from '../plan/full.js';
 import { refreshSelect } from '../plan/full.js';
@@ -97,6 +98,8 @@ export function* incrementalPlan(
   const dtName = dt.name;
   const changed = new Map<string, string[]>();
   for (const s of decision.changed) changed.set(s, work.columns.get(s) ?? []);
+  // The deltas consolidate change rows by the columns the query reads (plan/columns-read.ts).
+  const read = () => columnsRead(plannedQuery(dt.query), shape.tables, changed);
   const sources = dt.sources.map((s) => s.name);
   // Utility statements take no bind parameters: the position goes in as a literal.
   const bind = (sql: string) =>
@@ -106,7 +109,16 @@ export function* incrementalPlan(
     );
   // A projection without aggregates: its weighted rows are applied to the DT as they are (no keys, no state).
   if (linear?.rows) {
-    const rows = { dt: dtName, family, query: plannedQuery(dt.query), shape, changed, output, bind, emits };
+    const rows = {
+      dt: dtName,
+      family,
+      query: plannedQuery(dt.query),
+      shape,
+      changed: read(),
+      output,
+      bind,
+      emits,
+    };
     const judged = work.expectations ? { expectations: work.expectations } : {};
     return yield* rowsPlan({ ...rows, insertsOnly: decision.insertsOnly, rows: decision.changes, ...judged });
   }
@@ -120,7 +132,7 @@ export function* incrementalPlan(
           shape,
           linear,
           family,
-          changed,
+          read(),
           decision.insertsOnly,
           decision.changes,
         )
