@@ -100,6 +100,9 @@ describe.each(BACKEND_KINDS)('linear fast paths on %s', (kind) => {
     const inserted = await refresh('ltv');
     expect(inserted.record.reason).toMatch(/LEFT JOIN/);
     expect(readsTable(inserted.sent, 'ords')).toEqual([]);
+    // The touched groups' rows go by a join with the keys where the family plans DELETE … USING as one.
+    const byJoin = inserted.sent.some((q) => /^DELETE FROM "ltv" USING dtlab_keys WHERE/.test(q));
+    expect(byJoin).toBe(kind === 'duckdb');
     // A delete below customer 1's MAX(day) (5): merged, not recomputed.
     await engine.execute('DELETE FROM ords WHERE ok = 10');
     expect(readsTable((await refresh('ltv')).sent, 'ords')).toEqual([]);

@@ -19,6 +19,7 @@ export const duckdbDialect: Dialect = {
   indexesState: false,
   boundsChangeRows: false,
   hashesNotDistinct: true,
+  deletesByJoin: true,
   stagesRows: true,
   replaceRows: 'counted-ahead',
   capture: {

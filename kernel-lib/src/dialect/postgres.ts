@@ -18,6 +18,7 @@ export const postgresDialect: Dialect = {
   indexesState: true,
   boundsChangeRows: true,
   hashesNotDistinct: false,
+  deletesByJoin: false,
   stagesRows: false,
   replaceRows: 'one-statement',
   capture: {

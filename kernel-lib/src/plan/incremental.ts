@@ -238,13 +238,39 @@ export function dtKeyCondition(
   nullKeys: boolean | 'all',
   table?: string,
 ): string {
+  return `EXISTS (SELECT 1 FROM ${KEYS_TABLE} WHERE ${dtKeyMatch(columns, types, nullKeys, table)})`;
+}
+
+/** The condition of `dtKeyCondition` on a DT row and a row of the keys table. */
+function dtKeyMatch(
+  columns: string[],
+  types: (string | undefined)[],
+  nullKeys: boolean | 'all',
+  table?: string,
+): string {
   const k = (i: number) => `${KEYS_TABLE}.k${i + 1}`;
   const key = (i: number) => (types[i] ? `CAST(${k(i)} AS ${types[i]})` : k(i));
   const col = (i: number) => `${table ? `${table}.` : ''}${quoteIdent(columns[i] as string)}`;
   const match = (op: string) => columns.map((_c, i) => `${key(i)} ${op} ${col(i)}`).join(' AND ');
-  if (nullKeys === false) return `EXISTS (SELECT 1 FROM ${KEYS_TABLE} WHERE ${match('=')})`;
-  if (nullKeys === 'all')
-    return `EXISTS (SELECT 1 FROM ${KEYS_TABLE} WHERE ${match('IS NOT DISTINCT FROM')})`;
+  if (nullKeys === false) return match('=');
+  if (nullKeys === 'all') return match('IS NOT DISTINCT FROM');
   const anyNull = columns.map((_c, i) => `${k(i)} IS NULL`).join(' OR ');
-  return `EXISTS (SELECT 1 FROM ${KEYS_TABLE} WHERE (${anyNull}) AND ${match('IS NOT DISTINCT FROM')})`;
+  return `(${anyNull}) AND ${match('IS NOT DISTINCT FROM')}`;
+}
+
+/**
+ * Deletes the DT's rows of the affected keys (`dtKeyCondition`'s): joined with the keys table (`DELETE …
+ * USING`, where the family plans that as a join: dialect `deletesByJoin`), or by the EXISTS condition.
+ */
+export function deleteKeysSql(
+  dt: string,
+  columns: string[],
+  types: (string | undefined)[],
+  nullKeys: boolean | 'all',
+  byJoin: boolean,
+): string {
+  const table = quoteIdent(dt);
+  return byJoin
+    ? `DELETE FROM ${table} USING ${KEYS_TABLE} WHERE ${dtKeyMatch(columns, types, nullKeys, table)}`
+    : `DELETE FROM ${table} WHERE ${dtKeyCondition(columns, types, nullKeys, table)}`;
 }

@@ -15,6 +15,7 @@ import type { OutputColumn } from '../plan/full.js';
 import { refreshSelect } from '../plan/full.js';
 import {
   affectedKeysSql,
+  deleteKeysSql,
   dtKeyCondition,
   KEYS_TABLE,
   keyMatch,
@@ -334,7 +335,9 @@ export function* incrementalPlan(
     let rowsDeleted = counted ?? 0;
     for (const withNulls of variants) {
       if (emits) before.push(record(-1, withNulls));
-      const remove = `DELETE FROM ${quoteIdent(dtName)} WHERE ${condition(withNulls)}`;
+      const remove = shape.global
+        ? `DELETE FROM ${quoteIdent(dtName)}`
+        : deleteKeysSql(dtName, keyColumns, keyTypes, withNulls, dialectOf(family).deletesByJoin);
       const label = shape.global ? "delete the DT's row" : `delete the keys' rows${note(withNulls)}`;
       if (counted !== undefined) before.push(run(label, remove, [KEYS_TABLE], [dtName]));
       else
