@@ -69,7 +69,7 @@ describe.each(BACKEND_KINDS)('unusual shapes under random changes, on %s', (kind
         const record = await engine.refresh(name);
         expect(record.state, `${name}: ${record.stateMessage}`).toBe('SUCCEEDED');
         const seen = actions.get(name) ?? new Set();
-        actions.set(name, seen.add(record.refreshAction));
+        actions.set(name, seen.add(String(record.refreshAction)));
         const verified = await engine.verify(name);
         expect(verified.equal, `${name} after step ${step}: ${JSON.stringify(verified.rows)}`).toBe(true);
       }

@@ -3,7 +3,8 @@
  * what changed since its last position, moves positions, and collects consumed change rows. Positions are
  * opaque text: a pg_snapshot on the PostgreSQL family, a sequence value on DuckDB.
  */
-import { exec, type Queryable, type QueryResult, type SqlFamily } from '../backends/backend.js';
+import { BackendError, exec, type Queryable, type QueryResult, type SqlFamily } from '../backends/backend.js';
+import { describeColumns } from '../catalog/dictionary.js';
 import { forgetCapture, forgetPositions, refreshMetadata } from '../catalog/refresh-metadata.js';
 import { dialectOf } from '../dialect/index.js';
 import type { Token } from '../sql/lexer.js';
@@ -60,8 +61,26 @@ export async function ensureCapture(db: Queryable, family: SqlFamily, source: st
     if (!(await captureIntact(db, family, source))) await reinstallCapture(db, family, source);
     return;
   }
+  await refuseOwnColumns(db, family, source);
   for (const sql of dialectOf(family).capture.install(source)) await db.query(sql);
   await db.query('INSERT INTO dtlab.capture_sources VALUES ($1)', [source]);
+}
+
+/**
+ * A source with a column named like one of the change table's own (`_w` …) cannot be captured: its change
+ * table would hold two columns of that name (PostgreSQL refuses; DuckDB renames the copy, and capture would
+ * never stand). Said at CREATE, naming the table and the columns.
+ */
+async function refuseOwnColumns(db: Queryable, family: SqlFamily, source: string): Promise<void> {
+  const own = dialectOf(family).capture.ownColumns;
+  const clash = (await describeColumns(db, family, source))
+    .map((c) => c.name)
+    .filter((n) => own.includes(n.toLowerCase()));
+  if (clash.length === 0) return;
+  const names = clash.map((n) => `"${n}"`).join(' and ');
+  throw new BackendError(
+    `changes to ${source} cannot be captured: its column${clash.length > 1 ? 's' : ''} ${names} ${clash.length > 1 ? 'are' : 'is'} named like the change table's own (${own.join(', ')}); rename ${clash.length > 1 ? 'them' : 'it'} to read ${source} in a dynamic table`,
+  );
 }
 
 /**

@@ -26,6 +26,8 @@ export interface CaptureDialect {
   changeTable(source: string): string;
   /** Creates capture on `source` (change table, and triggers where the family has them). */
   install(source: string): string[];
+  /** The change table's own columns, before the source's: a source may not have columns of these names. */
+  readonly ownColumns: readonly string[];
   remove(source: string): string[];
   /** The consumer's position now (one text column). */
   readonly position: string;

@@ -25,6 +25,7 @@ export const duckdbDialect: Dialect = {
   capture: {
     changeTable: duck.changeTable,
     install: duck.duckdbInstallCapture,
+    ownColumns: ['_seq', '_w'],
     remove: duck.duckdbRemoveCapture,
     position: duck.DUCKDB_POSITION,
     after: (column) => `${column} > CAST($1 AS BIGINT)`,

@@ -24,6 +24,7 @@ export const postgresDialect: Dialect = {
   capture: {
     changeTable: pgc.changeTable,
     install: pgc.pgInstallCapture,
+    ownColumns: ['_xid', '_w'],
     remove: pgc.pgRemoveCapture,
     position: pgc.PG_POSITION,
     after,
