@@ -13,65 +13,21 @@ import { columnsRead } from '../plan/columns-read.js';
 import { quarantineTable } from '../plan/expectations.js';
 import type { OutputColumn } from '../plan/full.js';
 import { refreshSelect } from '../plan/full.js';
-import {
-  affectedKeysSql,
-  deleteKeysSql,
-  dtKeyCondition,
-  KEYS_TABLE,
-  keyMatch,
-  restrictedQuery,
-} from '../plan/incremental.js';
-import {
-  deltaSql,
-  hiddenKeyShape,
-  type LinearPlan,
-  outputFromStateSql,
-  rolledUpState,
-  stateTable,
-} from '../plan/linear.js';
-import { executable, innerKeysSql, type NestedPlan } from '../plan/nested.js';
-import { TOUCHED_TABLE, tailKeysSql } from '../plan/order-tail.js';
+import { deleteKeysSql, dtKeyCondition, KEYS_TABLE, keyMatch, restrictedQuery } from '../plan/incremental.js';
+import { outputFromStateSql, rolledUpState, stateTable } from '../plan/linear.js';
+import { executable } from '../plan/nested.js';
 import type { QueryShape } from '../plan/shape.js';
-import type { UnionPlan } from '../plan/union.js';
 import { expandLateralAliases as plannedQuery } from '../sql/select-rewrite.js';
 import { translateSql } from '../sql/translate.js';
-import type { DynamicTable } from '../types.js';
-import type { ActionDecision } from './decide.js';
-import { distinctDeltaSteps, distinctMergeSteps } from './distinct-plan.js';
+import { distinctMergeSteps } from './distinct-plan.js';
 import { runPlan, type StepLog } from './executor.js';
-import type { ExpectationRun } from './expectations.js';
+import type { IncrementalFacts, IncrementalWork } from './incremental-work.js';
+import { keysPhase } from './keys-steps.js';
 import { mergeDeltaPlan } from './merge-plan.js';
 import { keysLookSql, type NullKeys, nullKeysGate, replaceRowsSql } from './replace.js';
 import { rowsPlan } from './rows-plan.js';
 import { nestedStateSteps, recomputeStateSteps } from './state.js';
 import { ask, countOf, type RefreshPlan, type RefreshStep, type RowCounts, run } from './steps.js';
-
-export interface IncrementalWork {
-  dt: DynamicTable;
-  shape: QueryShape;
-  /** Column names of every source. */
-  columns: ReadonlyMap<string, string[]>;
-  /** Present when the DT is maintained by linear deltas (plan/linear.ts). */
-  linear?: LinearPlan;
-  /** Present for a UNION ALL (plan/union.ts): each branch is maintained by affected keys. */
-  union?: UnionPlan;
-  /** Present for an aggregate over an aggregating subquery in FROM (plan/nested.ts). */
-  nested?: NestedPlan;
-  decision: ActionDecision;
-  /** Storage columns of the DT (names, declared backend types). */
-  output: OutputColumn[];
-  now: number;
-  /** The DT's expectations (refresh/expectations.ts): the rows written are judged; absent: none. */
-  expectations?: ExpectationRun;
-}
-
-/** What the plan needs to know before it starts: read by `runIncremental`, usually from what the refresh knows. */
-export interface IncrementalFacts {
-  /** The DT's position on its sources: the changes after it are read. */
-  previous: string;
-  /** Whether the DT records its own changes (DuckDB, read by other DTs). */
-  emits: boolean;
-}
 
 /** Reads the facts the plan needs and runs it, each step recorded in `log`. */
 export async function runIncremental(
@@ -99,8 +55,6 @@ export function* incrementalPlan(
   const dtName = dt.name;
   const changed = new Map<string, string[]>();
   for (const s of decision.changed) changed.set(s, work.columns.get(s) ?? []);
-  // The deltas consolidate change rows by the columns the query reads (plan/columns-read.ts).
-  const read = () => columnsRead(plannedQuery(dt.query), shape.tables, changed);
   const sources = dt.sources.map((s) => s.name);
   // Utility statements take no bind parameters: the position goes in as a literal.
   const bind = (sql: string) =>
@@ -115,7 +69,8 @@ export function* incrementalPlan(
       family,
       query: plannedQuery(dt.query),
       shape,
-      changed: read(),
+      // Consolidated by the columns the query reads (plan/columns-read.ts).
+      changed: columnsRead(plannedQuery(dt.query), shape.tables, changed),
       output,
       bind,
       emits,
@@ -123,59 +78,8 @@ export function* incrementalPlan(
     const judged = work.expectations ? { expectations: work.expectations } : {};
     return yield* rowsPlan({ ...rows, insertsOnly: decision.insertsOnly, rows: decision.changes, ...judged });
   }
-  const hidden = linear && linear.hidden.length > 0 ? hiddenKeyShape(shape, linear) : undefined;
-  // The keys a change touches: the groups of the delta (linear), or those the change rows lead to.
-  const inner = nested ? innerKeysSql(nested, family, changed, stateTable(dt.name)) : undefined;
-  const keysSql =
-    linear && !hidden
-      ? deltaSql(
-          plannedQuery(dt.query),
-          shape,
-          linear,
-          family,
-          read(),
-          decision.insertsOnly,
-          decision.changes,
-        )
-      : union
-        ? union.branches
-            .map((b) => affectedKeysSql(b.text, b.shape, family, changed))
-            .filter((part) => part !== '')
-            .join('\nUNION\n')
-        : inner
-          ? inner.sql
-          : affectedKeysSql(plannedQuery(dt.query), hidden ?? shape, family, changed);
-  const keysStep = (label: string, table: string, sql: string, reads = [...changed.keys()]) => [
-    run(
-      `drop the ${table === KEYS_TABLE ? 'affected keys' : label}`,
-      `DROP TABLE IF EXISTS ${table}`,
-      [],
-      [table],
-    ),
-    run(`compute the ${label}`, `CREATE TEMP TABLE ${table} AS ${bind(sql)}`, reads, [table]),
-  ];
-  // COUNT(DISTINCT) in a linear delta: the delta per group and value first (refresh/distinct-plan.ts).
-  const linearDistinct =
-    linear && !hidden && linear.aggregates.some((a) => a.fn === 'count_distinct')
-      ? distinctDeltaSteps(shape, linear, dtName, { sql: bind(keysSql), reads: [...changed.keys()] })
-      : [];
-  // Windows without PARTITION BY (plan/order-tail.ts): the ORDER BY keys a change touches, then every key
-  // of the input at or after the first of them.
+  const { steps, inner, hidden } = keysPhase(family, work, changed, bind);
   const tail = shape.orderTail;
-  const steps: RefreshStep[] = tail
-    ? [
-        ...keysStep('ORDER BY keys a change touches', TOUCHED_TABLE, keysSql),
-        ...keysStep(
-          'ORDER BY keys at or after the first touched',
-          KEYS_TABLE,
-          tailKeysSql(plannedQuery(dt.query), shape, tail, family),
-          [...sources, TOUCHED_TABLE],
-        ),
-        run('drop the touched keys', `DROP TABLE ${TOUCHED_TABLE}`, [], [TOUCHED_TABLE]),
-      ]
-    : linearDistinct.length > 0
-      ? linearDistinct
-      : keysStep(linear && !hidden ? "delta's groups" : 'affected keys', KEYS_TABLE, keysSql);
   const keyColumns = shape.keys.map((k) => (output[k] as OutputColumn).name);
   // The declared types of the key columns: the DT's rows of a key are matched cast to them (keyMatch).
   const typesOf = (s: QueryShape) => s.keys.map((k) => output[k]?.type);

@@ -20,7 +20,7 @@ import { translateSql } from '../sql/translate.js';
 import type { DynamicTable } from '../types.js';
 import { distinctBuildSteps } from './distinct-plan.js';
 import { runPlan } from './executor.js';
-import type { IncrementalWork } from './incremental.js';
+import type { IncrementalWork } from './incremental-work.js';
 import { strategyOf } from './planning.js';
 import { onePhase, type RefreshStep, run } from './steps.js';
 
