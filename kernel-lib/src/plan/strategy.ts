@@ -63,7 +63,8 @@ export function chooseStrategy(
 ): Strategy {
   const root = (Array.isArray(ast) ? ast[0] : ast) as Record<string, unknown> | undefined;
   // FLATTEN is maintained by the linear and affected-key strategies over one SELECT (plan/flatten.ts).
-  const flatten = flattenCalls(significant(tokenize(query))) > 0;
+  const tokens = significant(tokenize(query));
+  const flatten = flattenCalls(tokens) > 0;
   if (root?.type === 'select' && root._next) {
     if (flatten) return { kind: 'full', reason: flattenShapeReason('under UNION') };
     const union = describeUnion(query, root, columnsOf);
@@ -123,7 +124,7 @@ export function chooseStrategy(
     };
   }
   // The linear deltas read change rows in place of the tables: a whole row would carry their weight.
-  const linear = readsWholeRows(query, shape.tables)
+  const linear = readsWholeRows(tokens, shape.tables)
     ? { reason: 'a whole row of a table is read, and a delta reads weighted change rows in its place' }
     : linearPlan(shape);
   const scale =

@@ -53,6 +53,8 @@ export function* incrementalPlan(
   const { dt, shape, decision, output, linear, union, nested } = work;
   const { emits } = facts;
   const dtName = dt.name;
+  // The text plans are built from: the DT's query with its lateral aliases expanded.
+  const query = plannedQuery(dt.query);
   const changed = new Map<string, string[]>();
   for (const s of decision.changed) changed.set(s, work.columns.get(s) ?? []);
   const sources = dt.sources.map((s) => s.name);
@@ -67,10 +69,10 @@ export function* incrementalPlan(
     const rows = {
       dt: dtName,
       family,
-      query: plannedQuery(dt.query),
+      query,
       shape,
       // Consolidated by the columns the query reads (plan/columns-read.ts).
-      changed: columnsRead(plannedQuery(dt.query), shape.tables, changed),
+      changed: columnsRead(query, shape.tables, changed),
       output,
       bind,
       emits,
@@ -78,7 +80,7 @@ export function* incrementalPlan(
     const judged = work.expectations ? { expectations: work.expectations } : {};
     return yield* rowsPlan({ ...rows, insertsOnly: decision.insertsOnly, rows: decision.changes, ...judged });
   }
-  const { steps, inner, hidden } = keysPhase(family, work, changed, bind);
+  const { steps, inner, hidden } = keysPhase(family, work, changed, bind, query);
   const tail = shape.orderTail;
   const keyColumns = shape.keys.map((k) => (output[k] as OutputColumn).name);
   // The declared types of the key columns: the DT's rows of a key are matched cast to them (keyMatch).
@@ -135,7 +137,7 @@ export function* incrementalPlan(
     if (steps.length > 0) yield steps.splice(0);
     const changedRefs = shape.tables.filter((t) => changed.has(t.name)).length;
     const mayDelete = decision.changed.some((s) => !decision.insertsOnly.has(s)) || changedRefs > 1;
-    const merge = { dt: dtName, query: plannedQuery(dt.query), shape, linear, family, now: work.now };
+    const merge = { dt: dtName, query, shape, linear, family, now: work.now };
     yield* mergeDeltaPlan({ ...merge, sources, mayDelete, exactDelta: changedRefs === 1 }, hasNullKeys);
     steps.push(...distinctMergeSteps(family, dtName, shape, linear));
   }
@@ -159,20 +161,13 @@ export function* incrementalPlan(
     }
     // The tail: the query's rows whose keys, as stored (cast to the declared types), are the tail's.
     if (tail) {
-      const rows = refreshSelect(
-        translateSql(plannedQuery(dt.query), family, { now: work.now }).text,
-        output,
-      );
+      const rows = refreshSelect(translateSql(query, family, { now: work.now }).text, output);
       return `SELECT * FROM (${rows}) AS dtlab_t WHERE ${condition(withNulls, 'dtlab_t')}`;
     }
     if (!linear)
-      return translateSql(
-        restrictedQuery(plannedQuery(dt.query), shape, withNulls, KEYS_TABLE, keyTypes),
-        family,
-        {
-          now: work.now,
-        },
-      ).text;
+      return translateSql(restrictedQuery(query, shape, withNulls, KEYS_TABLE, keyTypes), family, {
+        now: work.now,
+      }).text;
     const keys = shape.keys.map((_k, i) => `dtlab_s.k${i + 1}`);
     const where = shape.global ? '' : keyMatch(keys, withNulls, KEYS_TABLE, keyTypes);
     const state = hidden ? rolledUpState(linear, stateTable(dtName)) : stateTable(dtName);

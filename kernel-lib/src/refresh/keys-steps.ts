@@ -11,13 +11,12 @@ import { affectedKeysSql, KEYS_TABLE } from '../plan/incremental.js';
 import { deltaSql, hiddenKeyShape, stateTable } from '../plan/linear.js';
 import { innerKeysSql } from '../plan/nested.js';
 import { TOUCHED_TABLE, tailKeysSql } from '../plan/order-tail.js';
-import { expandLateralAliases as plannedQuery } from '../sql/select-rewrite.js';
 import { distinctDeltaSteps } from './distinct-plan.js';
 import type { IncrementalWork } from './incremental-work.js';
 import { type RefreshStep, run } from './steps.js';
 
 /**
- * The keys' steps; a nested aggregate's inner keys (what its state steps read next); the shape a linear plan
+ * `query`: the DT's query as plans are built from it (lateral aliases expanded). The keys' steps; a nested aggregate's inner keys (what its state steps read next); the shape a linear plan
  * with hidden keys is keyed by.
  */
 export function keysPhase(
@@ -25,6 +24,7 @@ export function keysPhase(
   work: IncrementalWork,
   changed: ReadonlyMap<string, string[]>,
   bind: (sql: string) => string,
+  query: string,
 ): {
   steps: RefreshStep[];
   inner: ReturnType<typeof innerKeysSql> | undefined;
@@ -39,11 +39,11 @@ export function keysPhase(
   const keysSql =
     linear && !hidden
       ? deltaSql(
-          plannedQuery(dt.query),
+          query,
           shape,
           linear,
           family,
-          columnsRead(plannedQuery(dt.query), shape.tables, changed),
+          columnsRead(query, shape.tables, changed),
           decision.insertsOnly,
           decision.changes,
         )
@@ -54,7 +54,7 @@ export function keysPhase(
             .join('\nUNION\n')
         : inner
           ? inner.sql
-          : affectedKeysSql(plannedQuery(dt.query), hidden ?? shape, family, changed);
+          : affectedKeysSql(query, hidden ?? shape, family, changed);
   const keysStep = (label: string, table: string, sql: string, reads = [...changed.keys()]) => [
     run(
       `drop the ${table === KEYS_TABLE ? 'affected keys' : label}`,
@@ -78,7 +78,7 @@ export function keysPhase(
         ...keysStep(
           'ORDER BY keys at or after the first touched',
           KEYS_TABLE,
-          tailKeysSql(plannedQuery(dt.query), shape, tail, family),
+          tailKeysSql(query, shape, tail, family),
           [...sources, TOUCHED_TABLE],
         ),
         run('drop the touched keys', `DROP TABLE ${TOUCHED_TABLE}`, [], [TOUCHED_TABLE]),
