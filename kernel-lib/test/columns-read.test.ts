@@ -91,12 +91,18 @@ describe('columns a query reads of a changed source', () => {
       'SELECT c.c_name, COUNT(o.o_orderkey) FROM customer c LEFT JOIN orders o ON c.c_custkey = o.o_custkey GROUP BY c.c_name',
       'SELECT o_custkey, SUM(x.o_totalprice) FROM (SELECT * FROM orders) AS x GROUP BY o_custkey',
       'SELECT o.o_custkey, COUNT(*) FROM (orders o JOIN customer c USING (o_custkey)) GROUP BY o.o_custkey',
+      // A column alias, a type or an implicit alias named like the table declares a name; it reads no row.
+      'SELECT o_orderdate, COUNT(*) AS orders, SUM(o_totalprice) AS revenue FROM orders GROUP BY o_orderdate',
+      'SELECT o_orderdate, COUNT(*) orders FROM orders GROUP BY o_orderdate',
+      "SELECT o_orderdate, 'x' orders FROM orders",
     ])
       expect(whole(q), q).toBe(false);
     for (const q of [
       'SELECT o_custkey, to_json(o) FROM orders o',
       'SELECT o_custkey, COUNT(DISTINCT orders) FROM orders GROUP BY o_custkey',
       'SELECT c.c_name, COUNT(*) FROM customer c JOIN orders o ON o = o GROUP BY c.c_name',
+      'SELECT o_custkey, CAST(orders AS VARCHAR) AS orders FROM orders',
+      'SELECT o_custkey, (orders) IS NULL FROM orders',
     ])
       expect(whole(q), q).toBe(true);
   });

@@ -163,6 +163,11 @@ describe('linear deltas', () => {
       'linear',
     ],
     ['SELECT g, MAX(v) FROM t GROUP BY g', 'linear'],
+    // Scenario A's DT: result columns named like the table (orders) are aliases, not whole rows.
+    [
+      'SELECT o_orderdate, COUNT(*) AS orders, SUM(o_totalprice) AS revenue FROM orders GROUP BY o_orderdate',
+      'linear',
+    ],
     ['SELECT a, b FROM t JOIN u ON t.k = u.k WHERE a > 0', 'linear'],
     ['SELECT DISTINCT a, b FROM t', 'keys'],
     ['SELECT a FROM t GROUP BY a', 'keys'],

@@ -78,8 +78,28 @@ function wholeRowUse(tokens: Token[], refs: readonly TableRef[]): boolean {
     else if (t.kind === 'word' && CLAUSES.has(t.text.toUpperCase())) clause[here] = t.text.toUpperCase();
     else if (t.kind === 'word' && t.text.toUpperCase().endsWith('JOIN')) clause[here] = 'FROM';
     if (!isName(t) || !names.has(identifierName(t).toLowerCase())) return false;
-    return clause[here] !== 'FROM' && !isOp(tokens[i + 1], '.') && !isOp(tokens[i - 1], '.');
+    return (
+      clause[here] !== 'FROM' &&
+      !isOp(tokens[i + 1], '.') &&
+      !isOp(tokens[i - 1], '.') &&
+      !declared(tokens, i)
+    );
   });
+}
+
+/**
+ * Whether the name at `i` (outside FROM) declares rather than uses: a column alias or a type after AS
+ * (`COUNT(*) AS orders`, `CAST(x AS orders)`), an alias written without AS after a value (`COUNT(*) orders`),
+ * a CTE's or a window's name before `AS (`.
+ */
+function declared(tokens: Token[], i: number): boolean {
+  const prev = tokens[i - 1];
+  const next = tokens[i + 1];
+  if (isKeyword(prev, 'AS')) return true;
+  if (isKeyword(next, 'AS') && isOp(tokens[i + 2], '(')) return true;
+  // After a value with no operator between, a name is an alias — unless a call or a qualified name follows.
+  const afterValue = isOp(prev, ')') || prev?.kind === 'number' || prev?.kind === 'string';
+  return afterValue && !isOp(next, '(') && !isOp(next, '.');
 }
 
 /**
