@@ -2,7 +2,7 @@
  * Unusual query shapes under random changes, on the three backends: whole-row references (a projection of
  * a row cast to text leaked the change rows' weight into it until the planner refused the linear delta for
  * them), aggregates with FILTER, CASE and string_agg, a self-join, an EXISTS on the same table, expressions
- * as keys. After every refresh each DT equals its query (VERIFY).
+ * as keys, result columns named like the table. After every refresh each DT equals its query (VERIFY).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../src/engine/engine.js';
@@ -32,6 +32,9 @@ const QUERIES: [string, string][] = [
   ['having_cnt', 'SELECT k, COUNT(*) AS n FROM t GROUP BY k HAVING COUNT(*) > 1'],
   ['expr_key', 'SELECT v % 3 AS m, COUNT(*) AS n, SUM(k) AS s FROM t GROUP BY v % 3'],
   ['global', 'SELECT COUNT(*) AS n, SUM(v) AS s, MAX(v) AS m FROM t'],
+  // Result columns named like the table: aliases, not whole rows (linear deltas).
+  ['alias_t', 'SELECT k, COUNT(*) AS t, SUM(v) t_sum FROM t GROUP BY k'],
+  ['alias_t_rows', "SELECT k, v AS t, 'n' t2 FROM t WHERE v > 1"],
 ];
 
 describe.each(BACKEND_KINDS)('unusual shapes under random changes, on %s', (kind) => {
