@@ -1,16 +1,13 @@
 /**
  * DuckDB: a refresh that knows what only DDL changes reads the rest in one statement, counting each source's
  * changes past the position the engine expects the DT to stand at — a constant, not a lookup per source
- * (catalog/refresh-metadata.ts prefetchMovingMetadata). The statement reads the real positions too: where
+ * (catalog/moving-metadata.ts prefetchMovingMetadata). The statement reads the real positions too: where
  * they differ from the guess, the counts are taken again past the real ones.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../src/backends/backend.js';
-import {
-  prefetchMovingMetadata,
-  prefetchRefreshMetadata,
-  staticPart,
-} from '../src/catalog/refresh-metadata.js';
+import { prefetchMovingMetadata } from '../src/catalog/moving-metadata.js';
+import { prefetchRefreshMetadata, staticPart } from '../src/catalog/refresh-metadata.js';
 import { Engine } from '../src/engine/engine.js';
 import type { DynamicTable } from '../src/types.js';
 import { freshBackend } from './helpers/backends.js';

@@ -4,8 +4,8 @@
  * (refresh/deferred-history.ts) and are written before anything else the engine sends. Every reader through
  * the engine still sees them — engine.history, SHOW, a user's SQL on dtlab.*, `%%sql`, `%dt history`, a
  * downstream refresh, the scheduler — in refresh order, and a rolled-back transaction or the engine's close
- * loses none. On the PostgreSQL family the probe decides and the rows are written at once (one round trip
- * before COMMIT on a server).
+ * loses none. A user's queries in between change nothing of that. On the PostgreSQL family the probe
+ * decides and the rows are written at once (one round trip before COMMIT on a server).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Backend, Queryable, Value } from '../src/backends/backend.js';
@@ -65,6 +65,29 @@ describe.each(BACKEND_KINDS)('NO_DATA for free on %s', (kind) => {
     const written = (await engine.history('totals')).find((h) => h.refreshId === r.refreshId);
     expect(written?.refreshAction).toBe('NO_DATA');
     expect(written?.dataTimestamp).toBe(r.dataTimestamp);
+  });
+
+  it("a user's queries between two refreshes leave it free: no look at capture, no statement for the NO_DATA", async () => {
+    await engine.refresh('totals');
+    const rec = recording(backend, { direct: true });
+    rec.on = true;
+    for (const q of [
+      'SELECT * FROM totals',
+      'SELECT count(*) FROM src',
+      'WITH x AS (SELECT 1 AS a) SELECT a FROM x',
+    ])
+      await engine.execute(q);
+    rec.on = false;
+    // The queries went as they are (DuckDB: no look at which sources capture keeps).
+    expect(rec.queries.filter((q) => /capture_sources|duckdb_tables/.test(q))).toEqual([]);
+    clock.advance(60_000);
+    rec.queries.length = 0;
+    rec.deferred.length = 0;
+    rec.on = true;
+    const r = await engine.refresh('totals');
+    rec.on = false;
+    expect(r.refreshAction).toBe('NO_DATA');
+    if (kind === 'duckdb') expect([...rec.queries, ...rec.deferred]).toEqual([]);
   });
 
   it.runIf(kind !== 'duckdb')(

@@ -13,7 +13,7 @@
  * before its snapshot). A write counted before the mark was committed before the snapshot, and so was read;
  * one counted after the mark makes the next refresh look; and none is committed but not yet counted at a
  * mark. So a source whose count did not move since a DT's last refresh has no change rows past the DT's
- * position: its summary is empty without a look (catalog/refresh-metadata.ts prefetchMovingMetadata).
+ * position: its summary is empty without a look (catalog/moving-metadata.ts prefetchMovingMetadata).
  */
 import type { StaticMetadata } from '../catalog/refresh-metadata.js';
 
@@ -36,7 +36,7 @@ export class WriteLedger {
   /**
    * Per DT, the position its last successful refresh that read the database moved it to on every source: a
    * guess that saves a lookup per source, which the next refresh's statement checks
-   * (catalog/refresh-metadata.ts prefetchMovingMetadata).
+   * (catalog/moving-metadata.ts prefetchMovingMetadata).
    */
   private readonly expected = new Map<string, string>();
   /** Per DT, the metadata of its last incremental refresh that only DDL changes, and the epoch it holds in. */

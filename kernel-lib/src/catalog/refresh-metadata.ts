@@ -13,8 +13,7 @@
  * Whatever the refresh changes itself drops the entry it changes (positions, capture reinstalled). On the PostgreSQL server this is one round trip, sent with
  * BEGIN and LOCK; on DuckDB one scan of duckdb_columns() instead of one per question.
  */
-import { type Queryable, quoteIdent, type SqlFamily, sqlLiteral, type Value } from '../backends/backend.js';
-import { notMark, PRUNED } from '../capture/marks.js';
+import { type Queryable, type SqlFamily, sqlLiteral, type Value } from '../backends/backend.js';
 import { dialectOf } from '../dialect/index.js';
 import type { DynamicTable } from '../types.js';
 
@@ -46,6 +45,11 @@ export interface RefreshMetadata {
   dataTimestamp: string | null;
   /** The id drawn for this refresh's history row (used once). */
   refreshId?: number;
+  /**
+   * DuckDB, a DT refreshed FULL by its mode: its rows and its sources' rows at the refresh's snapshot, read
+   * with the positions (catalog/moving-metadata.ts): what its full recompute deletes and reads.
+   */
+  counted?: { dtRows: number; sourceRows: number };
 }
 
 /** A refresh's transaction with what the refresh knows: the context its steps are given. */
@@ -63,7 +67,7 @@ export function refreshMetadata(tx: Queryable): RefreshMetadata | undefined {
 }
 
 const list = (names: Iterable<string>) => [...names].map((n) => sqlLiteral(n)).join(', ') || 'NULL';
-const text = (v: Value | undefined) => (v === null || v === undefined ? null : String(v));
+export const text = (v: Value | undefined) => (v === null || v === undefined ? null : String(v));
 
 /** Reads the refresh's metadata (one statement). */
 export async function prefetchRefreshMetadata(
@@ -182,85 +186,6 @@ export function staticPart(meta: StaticMetadata): StaticMetadata {
 }
 
 /**
- * DuckDB, with the static part known: one statement for the rest — the capture position, the DT's positions,
- * each source's change counts since its position (the summaries) and, unless one was drawn ahead (`drawId`
- * false), the history id. `quiet` sources were
- * written by nobody since the DT's last refresh (capture/ledger.ts, which sees every write): they have no
- * change rows past its position, so their summaries are empty without a look. `expected`: the position the
- * engine expects the DT to stand at on every source (where its last refresh left it): the counts are taken
- * past it as a constant, which lets DuckDB skip the change table's older row groups and costs no lookup per
- * source; where a position read in the same statement differs, the counts are taken again past the real one.
- */
-export async function prefetchMovingMetadata(
-  tx: Queryable,
-  dt: DynamicTable,
-  known: StaticMetadata,
-  quiet: ReadonlySet<string> = new Set(),
-  drawId = true,
-  expected?: string,
-): Promise<RefreshMetadata> {
-  const name = sqlLiteral(dt.name);
-  const since = (s: string) =>
-    expected !== undefined
-      ? `CAST(${sqlLiteral(expected)} AS BIGINT)`
-      : `(SELECT CAST(position AS BIGINT) FROM dtlab.capture_positions WHERE dt_name = ${name} AND source = ${sqlLiteral(s)})`;
-  const intact = dt.sources.filter((s) => s.kind !== 'VIEW' && known.intact.get(s.name) === true);
-  const summaries = intact
-    .filter((s) => !quiet.has(s.name))
-    // One scan of the change table and one of the events per source, each an uncorrelated subquery: as
-    // EXISTS subqueries beside the counts, the statement took twice as long in DuckDB-WASM (6 ms against 3).
-    .map(
-      (s) => `
-    UNION ALL SELECT 'sum', ${sqlLiteral(s.name)}, CAST(c.i AS VARCHAR), CAST(c.d AS VARCHAR),
-      CAST(coalesce(e.u, false) AS VARCHAR), CAST(coalesce(e.p, false) AS VARCHAR)
-      FROM (SELECT count(*) FILTER (WHERE _w > 0) AS i, count(*) FILTER (WHERE _w < 0) AS d
-              FROM dtlab.${quoteIdent(`chg_${s.name}`)} WHERE _seq > ${since(s.name)}) AS c,
-           (SELECT bool_or(${notMark}) AS u, bool_or(kind = '${PRUNED}') AS p FROM dtlab.capture_events
-             WHERE source = ${sqlLiteral(s.name)} AND _seq > ${since(s.name)}) AS e`,
-    )
-    .join('');
-  const { rows } = await tx.query(`
-    SELECT 'snap', CAST(coalesce(max(last_value), 0) AS VARCHAR), NULL, NULL, NULL, NULL
-      FROM duckdb_sequences() WHERE schema_name = 'dtlab' AND sequence_name = 'capture_seq'
-    UNION ALL SELECT 'pos', source, position, NULL, NULL, NULL FROM dtlab.capture_positions WHERE dt_name = ${name}
-    ${drawId ? "UNION ALL SELECT 'id', CAST(nextval('dtlab.refresh_id_seq') AS VARCHAR), NULL, NULL, NULL, NULL" : ''}${summaries}`);
-  const meta: RefreshMetadata = {
-    dt: dt.name,
-    ...staticPart(known),
-    position: '',
-    positions: new Map(),
-    summaries: new Map(),
-    // The engine that sees every write also made every refresh: the data timestamp it knows is the stored one.
-    dataTimestamp: dt.dataTimestamp,
-  };
-  const counts: [string, ChangeSummaryLike][] = intact
-    .filter((s) => quiet.has(s.name))
-    .map((s) => [s.name, { inserted: 0, deleted: 0, untracked: false, pruned: false }]);
-  for (const r of rows) {
-    const [kind, a, b, c, d, e] = [text(r[0]), text(r[1]), text(r[2]), text(r[3]), text(r[4]), text(r[5])];
-    if (kind === 'snap') meta.position = a ?? '';
-    else if (kind === 'pos' && a !== null && b !== null) meta.positions?.set(a, b);
-    else if (kind === 'id') meta.refreshId = Number(a);
-    else if (kind === 'sum' && a !== null)
-      counts.push([
-        a,
-        { inserted: Number(b), deleted: Number(c), untracked: d === 'true', pruned: e === 'true' },
-      ]);
-  }
-  // Counted past the expected position where the DT stands elsewhere: counted again, past where it stands.
-  const counted = counts.filter(([source]) => !quiet.has(source));
-  if (expected !== undefined && counted.some(([source]) => meta.positions?.get(source) !== expected)) {
-    const again = await prefetchMovingMetadata(tx, dt, known, quiet, false);
-    return meta.refreshId === undefined ? again : { ...again, refreshId: meta.refreshId };
-  }
-  for (const [source, summary] of counts) {
-    const at = meta.positions?.get(source);
-    if (at !== undefined) meta.summaries.set(`${source}@${at}`, summary);
-  }
-  return meta;
-}
-
-/**
  * PostgreSQL family, with the static part known and a probe that found every source's capture standing
  * (refresh/probe.ts): the refresh's metadata without another statement.
  */
@@ -293,7 +218,7 @@ export function adoptProbe(
   return meta;
 }
 
-interface ChangeSummaryLike {
+export interface ChangeSummaryLike {
   inserted: number;
   deleted: number;
   untracked: boolean;

@@ -128,15 +128,25 @@ async function countWrite(
 }
 
 /**
+ * Statements that write no table: a query (SELECT, DuckDB's FROM-first, VALUES, TABLE), a WITH without a
+ * write in it, SHOW, DESCRIBE, SUMMARIZE. (Not EXPLAIN: EXPLAIN ANALYZE runs its statement.) A subset is fine:
+ * what does not match is looked at as a possible write.
+ */
+const READS_ONLY = /^\s*(select|from|values|table|show|describe|summarize)\b/i;
+export const readsOnly = (sql: string): boolean =>
+  READS_ONLY.test(sql) || (/^\s*with\b/i.test(sql) && !/\b(insert|update|delete|merge)\b/i.test(sql));
+
+/**
  * DuckDB has no triggers: a write to a captured table runs here, in its own transaction, with its changes
- * recorded (see capture/duckdb.ts). Returns undefined for anything else, which then runs as it is.
+ * recorded (see capture/duckdb.ts). Returns undefined for anything else, which then runs as it is. A
+ * statement that writes nothing (`readsOnly`) costs no look at capture and leaves the ledger as it is.
  */
 export async function capturedStatement(
   host: WriteHost,
   sql: string,
   signal?: AbortSignal,
 ): Promise<QueryResult | undefined> {
-  if (!host.ledger.seesEveryWrite) return undefined;
+  if (!host.ledger.seesEveryWrite || readsOnly(sql)) return undefined;
   const captured = await duckdbCapturedSources(host.backend);
   const tokens = tokenize(sql);
   if (!planCapture(sql, tokens, captured)) {

@@ -18,6 +18,11 @@ export interface FullRecompute {
   /** IMMUTABLE WHERE: the mutable region's condition, the only rows a recompute replaces. */
   mutable?: string;
   expectations?: ExpectationRun;
+  /**
+   * The DT's rows, counted ahead (catalog/moving-metadata.ts): the DELETE answers nothing the plan reads and
+   * goes to the backend with the INSERT. Not with a mutable region (its own count).
+   */
+  rows?: number;
 }
 
 export function* fullRecomputePlan(req: FullRecompute): RefreshPlan<RowCounts> {
@@ -27,12 +32,19 @@ export function* fullRecomputePlan(req: FullRecompute): RefreshPlan<RowCounts> {
   const sql = req.mutable
     ? mutableRecomputeSql(name, req.select, req.mutable)
     : { ...fullRefreshSql(name, req.select), rows: req.select };
-  const [deleted] = yield [ask(`delete the rows${region}`, sql.clear, [name], [name])];
+  const counted = req.mutable ? undefined : req.rows;
+  const label = `delete the rows${region}`;
+  const remove =
+    counted === undefined ? [ask(label, sql.clear, [name], [name])] : [run(label, sql.clear, [name], [name])];
+  const [deleted] = counted === undefined ? yield remove : [{ rows: [], rowCount: counted }];
   const run_ = req.expectations;
   const part = req.mutable ?? 'TRUE';
-  const steps: RefreshStep[] = (run_?.clearQuarantineSql(part) ?? []).map((s) =>
-    run('clear the quarantine', s, [], [quarantineTable(name)]),
-  );
+  const steps: RefreshStep[] = [
+    ...(counted === undefined ? [] : remove),
+    ...(run_?.clearQuarantineSql(part) ?? []).map((s) =>
+      run('clear the quarantine', s, [], [quarantineTable(name)]),
+    ),
+  ];
   if (run_?.active) {
     const written = (yield [
       ...steps,

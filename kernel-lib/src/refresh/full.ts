@@ -5,7 +5,7 @@
  */
 import { formatTimestamp, type Queryable } from '../backends/backend.js';
 import { insertRefreshRecord, updateDynamicTable } from '../catalog/catalog.js';
-import { takeRefreshId } from '../catalog/refresh-metadata.js';
+import { refreshMetadata, takeRefreshId } from '../catalog/refresh-metadata.js';
 import { changeRows, readsWholeSources, sourceRowsSql } from '../schedule/cost.js';
 import type { WarehouseSize } from '../sql/ddl.js';
 import {
@@ -222,6 +222,9 @@ export function noDataRecord(
 /** Source rows a refresh read: every source row for a recompute, its change rows otherwise (cost.ts). */
 async function sourceRowsRead(tx: Queryable, dt: DynamicTable, work?: RefreshWork): Promise<number> {
   if (!readsWholeSources(work?.action)) return changeRows(work?.changesRead ?? {});
+  // Counted with the refresh's metadata (catalog/moving-metadata.ts), in the same snapshot.
+  const counted = refreshMetadata(tx)?.counted?.sourceRows;
+  if (counted !== undefined) return counted;
   const sql = sourceRowsSql(dt.sources.map((s) => s.name));
   return sql === null ? 0 : Number((await tx.query(sql)).rows[0]?.[0] ?? 0);
 }

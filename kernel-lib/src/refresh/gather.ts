@@ -8,9 +8,9 @@
 import type { Queryable, SqlFamily } from '../backends/backend.js';
 import type { LedgerMark, WriteLedger } from '../capture/ledger.js';
 import { describeColumns } from '../catalog/catalog.js';
+import { prefetchMovingMetadata } from '../catalog/moving-metadata.js';
 import {
   adoptProbe,
-  prefetchMovingMetadata,
   prefetchRefreshMetadata,
   type RefreshMetadata,
   type RefreshTx,

@@ -239,7 +239,8 @@ export async function runRefresh(
           dt,
           dataTimestamp,
           output,
-          () => fullRecomputePlan(request),
+          // Its rows counted ahead where they were (a DT refreshed FULL by its mode, on DuckDB).
+          () => fullRecomputePlan({ ...request, rows: known.meta.counted?.dtRows }),
           run,
           options.known?.garbage,
         );

@@ -44,11 +44,17 @@ export const changeRows = (changesRead: Record<string, number>): number =>
 export const readsWholeSources = (action: RefreshAction | null | undefined): boolean =>
   action === undefined || action === null || action === 'FULL' || action === 'REINITIALIZE';
 
-/** One statement counting the rows of `sources` (each once): what a full recompute reads. */
-export function sourceRowsSql(sources: readonly string[]): string | null {
+/** The count of the rows of `sources` (each once), as an expression: what a full recompute reads. */
+export function sourceRowsExpr(sources: readonly string[]): string | null {
   const names = [...new Set(sources)];
   if (names.length === 0) return null;
-  return `SELECT ${names.map((n) => `(SELECT count(*) FROM ${quoteIdent(n)})`).join(' + ')}`;
+  return names.map((n) => `(SELECT count(*) FROM ${quoteIdent(n)})`).join(' + ');
+}
+
+/** One statement counting the rows of `sources` (`sourceRowsExpr`). */
+export function sourceRowsSql(sources: readonly string[]): string | null {
+  const expr = sourceRowsExpr(sources);
+  return expr === null ? null : `SELECT ${expr}`;
 }
 
 /**
