@@ -15,7 +15,7 @@ import {
 } from './refresh-metadata.js';
 
 /** A DT whose refresh, when it runs, recomputes it whole (its mode, without IMMUTABLE WHERE's region). */
-const fullByMode = (dt: DynamicTable) => dt.effectiveMode === 'FULL' && !dt.immutableWhere;
+const fullByMode = (dt: DynamicTable) => dt.effectiveMode === 'FULL' && dt.immutableWhere === undefined;
 
 /**
  * DuckDB, with the static part known: one statement for the rest — the capture position, the DT's positions,
