@@ -132,7 +132,8 @@ export function columnsRead(
 }
 
 /**
- * Whether `query` (its text, or its significant tokens) reads a whole row of one of `tables` (`to_json(o)`, `CAST(t AS VARCHAR)`): a delta that reads
+ * Whether `query` (its text, or its significant tokens) reads a whole row of one of `tables` (`to_json(o)`,
+ * `CAST(t AS VARCHAR)`): a delta that reads
  * a table's change rows in its place would read their weight too, so such a query is not maintained by one.
  */
 export function readsWholeRows(query: string | Token[], tables: readonly TableRef[]): boolean {

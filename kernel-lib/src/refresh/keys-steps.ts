@@ -16,8 +16,8 @@ import type { IncrementalWork } from './incremental-work.js';
 import { type RefreshStep, run } from './steps.js';
 
 /**
- * `query`: the DT's query as plans are built from it (lateral aliases expanded). The keys' steps; a nested aggregate's inner keys (what its state steps read next); the shape a linear plan
- * with hidden keys is keyed by.
+ * The keys' steps; a nested aggregate's inner keys (what its state steps read next); the shape a linear plan
+ * with hidden keys is keyed by. `query`: the DT's query as plans are built from it (lateral aliases expanded).
  */
 export function keysPhase(
   family: SqlFamily,
