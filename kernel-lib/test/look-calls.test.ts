@@ -2,8 +2,9 @@
  * What a scheduler look costs (issue 13): at an instant with nothing due it sends no statement on DuckDB and
  * PGlite, and one on a PostgreSQL server (the stamps of what other processes may have changed,
  * catalog/stamps.ts) — not the DMF schedules, alerts, incidents, warehouses, dynamic tables and lag samples
- * it used to read or write at every look. What it holds instead must stay exact: DMF schedules, alerts and
- * lag samples still fire and show after changes made through the engine, and (server) by another engine.
+ * it used to read or write at every look; and a manual move sends that one once, not at every instant. What
+ * it holds instead must stay exact: DMF schedules, alerts and lag samples still fire and show after changes
+ * made through the engine, and (server) by another engine.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, formatTimestamp } from '../src/backends/backend.js';
@@ -107,6 +108,23 @@ describe.each(BACKEND_KINDS)('a scheduler look on %s', (kind) => {
     expect(points.at(-1)?.sampleTime.slice(0, 19)).toBe(formatTimestamp(clock.now()).slice(0, 19));
     expect(points.length).toBeGreaterThanOrEqual(10);
     await engine.execute('ALTER ALERT al SUSPEND');
+  });
+
+  it("a manual move looks for other processes' changes once, at its first instant, whatever it steps through", async () => {
+    // Nothing else writes while a move runs (schedule/cycle.ts): one stamps statement on a server, not one per
+    // instant (a simulated lesson hour steps through hundreds: refresh ends, cycles, warehouse suspensions).
+    await engine.execute('INSERT INTO src VALUES (3)');
+    let refreshes = 0;
+    const sub = scheduler.events$.subscribe((e) => {
+      if (e.type === 'refresh') refreshes++;
+    });
+    rec.queries.length = 0;
+    rec.on = true;
+    await scheduler.advance(10 * MIN);
+    rec.on = false;
+    sub.unsubscribe();
+    expect(refreshes).toBeGreaterThanOrEqual(10);
+    expect(rec.queries.filter((q) => /md5\(/.test(q))).toHaveLength(kind === 'postgres' ? 1 : 0);
   });
 });
 

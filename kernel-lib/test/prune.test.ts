@@ -7,8 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../src/backends/backend.js';
 import { reclaimChangeRows } from '../src/capture/capture.js';
 import { GarbageSchedule } from '../src/capture/garbage.js';
+import { ManualClock } from '../src/clock.js';
 import { Engine } from '../src/engine/engine.js';
+import { Scheduler } from '../src/schedule/scheduler.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
+import { recording } from './helpers/recording.js';
 
 const EVERY_REFRESH = { collectAfterRows: 0 };
 
@@ -173,6 +176,19 @@ describe('the garbage schedule (capture/garbage.ts)', () => {
     expect(schedule.due(['a'], { a: 9 })).toEqual([]);
     expect(new GarbageSchedule(0).due(['a'], { a: 0 })).toEqual(['a']);
   });
+
+  it('says a reclaim is due once after opening, then once after each collection', () => {
+    const schedule = new GarbageSchedule(10);
+    expect(schedule.reclaimDue()).toBe(true);
+    expect(schedule.reclaimDue()).toBe(false);
+    schedule.due(['a'], { a: 1 }); // the first read of a since opening collects
+    expect(schedule.reclaimDue()).toBe(true);
+    schedule.due(['a'], { a: 4 }); // not yet
+    expect(schedule.reclaimDue()).toBe(false);
+    schedule.due(['a'], { a: 6 });
+    expect(schedule.reclaimDue()).toBe(true);
+    expect(schedule.reclaimDue()).toBe(false);
+  });
 });
 
 describe.each(BACKEND_KINDS)('change-table collection spaced out on %s', (kind) => {
@@ -217,5 +233,38 @@ describe.each(BACKEND_KINDS)('change-table collection spaced out on %s', (kind) 
     expect((await engine.refresh('fp')).refreshAction).toBe('FULL');
     expect((await engine.verify('fp')).equal).toBe(true);
     expect((await engine.refresh('fp')).refreshAction).toBe('NO_DATA');
+  });
+});
+
+describe.each(BACKEND_KINDS.filter((k) => k !== 'duckdb'))('reclaiming space after cycles on %s', (kind) => {
+  it('looks for change tables to vacuum after a cycle only when a collection deleted rows since', async () => {
+    const backend = await freshBackend(kind);
+    const rec = recording(backend, { direct: true });
+    const clock = new ManualClock(Date.UTC(2026, 0, 5));
+    const engine = await Engine.open(backend, { clock, collectAfterRows: 1000 });
+    const looks = () => rec.queries.filter((q) => /pg_stat_user_tables/.test(q)).length;
+    try {
+      await engine.execute(`CREATE TABLE rc (g INTEGER, v INTEGER); INSERT INTO rc VALUES (1, 1);
+        CREATE DYNAMIC TABLE irc TARGET_LAG = '1 minute' REFRESH_MODE = INCREMENTAL
+          AS SELECT g, SUM(v) AS total FROM rc GROUP BY g`);
+      const scheduler = new Scheduler(engine);
+      const minute = async (sql: string) => {
+        await engine.execute(sql);
+        rec.queries.length = 0;
+        rec.on = true;
+        await scheduler.advance(60_000);
+        rec.on = false;
+        return looks();
+      };
+      // The first collection (the first read of rc since opening) is followed by a look; small reads are not.
+      expect(await minute('INSERT INTO rc VALUES (2, 2)')).toBe(1);
+      for (const v of [3, 4, 5]) expect(await minute(`INSERT INTO rc VALUES (${v}, ${v})`)).toBe(0);
+      // 1000 change rows read: collected, then looked for.
+      expect(await minute('INSERT INTO rc SELECT i % 7, i FROM generate_series(1, 1000) AS t(i)')).toBe(1);
+      expect(await minute('INSERT INTO rc VALUES (6, 6)')).toBe(0);
+      expect((await engine.verify('irc')).equal).toBe(true);
+    } finally {
+      await engine.close();
+    }
   });
 });

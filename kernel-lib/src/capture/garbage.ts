@@ -15,6 +15,9 @@ export class GarbageSchedule {
   /** Change rows read per source since its last collection; absent: not collected since the engine opened. */
   private readonly read = new Map<string, number>();
 
+  /** Whether a collection was due since `reclaimDue` last answered (at first: yes, for what a process left). */
+  private collected = true;
+
   /** `afterRows`: 0 collects in every refresh that read changes. */
   constructor(readonly afterRows: number) {}
 
@@ -25,8 +28,20 @@ export class GarbageSchedule {
       const total = (seen ?? 0) + (changes[source] ?? 0);
       const now = seen === undefined || total >= this.afterRows;
       this.read.set(source, now ? 0 : total);
+      if (now) this.collected = true;
       return now;
     });
+  }
+
+  /**
+   * Whether reclaiming the change tables' space may pay after a cycle (capture/capture.ts reclaimChangeRows,
+   * two statements): only if a collection deleted rows since the last time this said yes. (A rolled-back write's
+   * change rows are dead too; they wait for the next collection's reclaim.)
+   */
+  reclaimDue(): boolean {
+    const due = this.collected;
+    this.collected = false;
+    return due;
   }
 }
 

@@ -67,6 +67,8 @@ export class Engine {
   readonly clockJobs: ClockJob[];
   /** Data metric functions: statements, schedules on the clock, evaluations on changes (quality/service.ts). */
   readonly quality: QualityService;
+  /** When refreshes collect change-table garbage, and cycles reclaim its space (capture/garbage.ts). */
+  readonly garbage: GarbageSchedule;
   /** Lag samples the scheduler took, written before anything reads them (schedule/lag-buffer.ts). */
   readonly lagSamples = new LagSampleBuffer();
   /**
@@ -93,6 +95,7 @@ export class Engine {
     notifier?: Notifier,
     collectAfterRows = COLLECT_AFTER_ROWS,
   ) {
+    this.garbage = new GarbageSchedule(collectAfterRows);
     const captures = dialectOf(given.family).engineCaptures;
     const backend = captures ? flushingBackend(given, this.deferred) : given;
     this.backend = backend;
@@ -118,7 +121,7 @@ export class Engine {
     const parts = { backend, clock, catalog, ledger, fence, quality };
     this.refreshes = new RefreshRunner({
       ...parts,
-      garbage: new GarbageSchedule(collectAfterRows), // when refreshes collect change-table garbage
+      garbage: this.garbage,
       deferred: ledger.seesEveryWrite ? this.deferred : undefined,
       publish: this.publish,
     });

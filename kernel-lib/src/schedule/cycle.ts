@@ -110,12 +110,13 @@ export async function runCycle(
 
 /**
  * After a cycle, outside its transactions: the space of change rows its refreshes pruned, where the
- * database does not reclaim it by itself (capture/capture.ts reclaimChangeRows). A failure (a change table
- * dropped meanwhile) only leaves the space for the next cycle.
+ * database does not reclaim it by itself (capture/capture.ts reclaimChangeRows), once a collection deleted
+ * some (capture/garbage.ts). A failure (a change table dropped meanwhile) only leaves the space for the next
+ * collection's cycle.
  */
 async function reclaim(engine: Engine): Promise<void> {
   const { backend } = engine;
-  await reclaimChangeRows(backend, backend.family).catch(() => {});
+  if (engine.garbage.reclaimDue()) await reclaimChangeRows(backend, backend.family).catch(() => {});
 }
 
 async function runTask(

@@ -13,6 +13,8 @@
  *   `simulatedDuration`, by default derived from the rows it read and wrote: cost.ts): it occupies a warehouse slot, starts when
  *   its upstreams of the cycle have ended and a slot is free, and its new contents count for lag only from its
  *   simulated end. The same actions then always give the same history, and a too-small warehouse shows.
+ *   Nothing else writes while a move runs (cycle.ts), so what other processes changed on a shared server
+ *   (catalog/stamps.ts) is looked for at the move's first instant only, not at every instant it steps to.
  */
 import { merge, type Observable, Subject } from 'rxjs';
 import { formatTimestamp } from '../backends/backend.js';
@@ -30,6 +32,12 @@ import { FLUSH_AT } from './lag-buffer.js';
 import { planCycle } from './plan.js';
 import { cycleSamples, writeRun } from './record.js';
 import { type WarehouseRun, WarehouseState } from './warehouse.js';
+
+export interface TickOptions {
+  /** Skip the look for other processes' changes: the manual move under way looked at its first instant. */
+  othersSeen?: boolean;
+}
+const IN_MOVE: TickOptions = { othersSeen: true };
 
 export interface SchedulerOptions {
   /** Under a manual clock: how long a refresh takes, in clock ms (default: cost.ts `workDurationMs`). */
@@ -110,7 +118,7 @@ export class Scheduler {
       if (signal) await yieldToEventLoop(); // where an interrupt (and a progress display) gets its turn
       if (signal?.aborted) return false;
       clock.set(next);
-      await this.tick();
+      await this.tick(IN_MOVE);
     }
     // The move's lag samples that no refresh took along, for whoever reads them next (schedule/lag-buffer.ts).
     const flush = () => (options.keepLagSamples ? Promise.resolve() : this.engine.flushLagSamples());
@@ -119,7 +127,7 @@ export class Scheduler {
       return false;
     }
     clock.set(target);
-    await this.tick();
+    await this.tick(IN_MOVE);
     await flush();
     return true;
   }
@@ -194,29 +202,32 @@ export class Scheduler {
       .filter((r): r is WarehouseRun => r !== null);
   }
 
-  /** Looks once at `now`: retires finished refreshes, bills suspended warehouses, plans and runs a cycle. */
-  async tick(): Promise<void> {
-    await this.look();
+  /**
+   * Looks once at `now`: retires finished refreshes, bills suspended warehouses, plans and runs a cycle.
+   * `othersSeen`: a manual move already looked for other processes' changes at its first instant.
+   */
+  async tick(options: TickOptions = {}): Promise<void> {
+    await this.look(options);
     // Then what else falls due on the clock (alerts), after this instant's refreshes (awaited when simulated).
     const now = this.clock.now();
     for (const job of this.engine.clockJobs)
       await job.run(now).catch((e) => this.own.next({ type: 'error', at: now, message: messageOf(e) }));
   }
 
-  private async look(): Promise<void> {
+  private async look(options: TickOptions): Promise<void> {
     const now = this.clock.now();
-    await this.lookAt(now);
+    await this.lookAt(now, options);
     // Data metric functions due by now, after this instant's refreshes (quality/service.ts).
     await this.engine.quality.tick(now);
   }
 
-  private async lookAt(now: number): Promise<void> {
+  private async lookAt(now: number, options: TickOptions): Promise<void> {
     try {
       for (const [name, f] of this.inflight)
         if (f.endAt !== undefined && f.endAt <= now) this.inflight.delete(name);
       // What other processes changed since the last look (one statement on a PostgreSQL server, none
       // elsewhere); the rest of the look uses what the engine holds (catalog/known.ts, catalog/stamps.ts).
-      await this.engine.lookForChanges();
+      if (!options.othersSeen) await this.engine.lookForChanges();
       await this.syncWarehouses(now);
       const dts = await this.engine.listDynamicTables({ fresh: false });
       const every = this.options.sampleEveryMs ?? 15_000;
