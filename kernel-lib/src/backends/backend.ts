@@ -38,6 +38,13 @@ export interface Queryable {
    * committed; nothing may be sent on the transaction after it. Absent elsewhere: `query`, then the commit.
    */
   finish?(sql: string): Promise<QueryResult>;
+  /**
+   * Inserts rows for every column of `table`, in its column order, through the backend's COPY path inside the
+   * transaction (PGlite: a CSV blob, which it parses ~4× faster than an INSERT … VALUES of the same rows; COPY
+   * fires the table's triggers as an INSERT does, so capture sees the rows). Returns the rows written. Absent
+   * where an INSERT … VALUES costs as little (a PostgreSQL server) or rows go through a stage (DuckDB).
+   */
+  insertRows?(table: string, rows: readonly Value[][]): Promise<number>;
 }
 
 /** Runs a statement whose result is not needed: deferred into the next round trip where the backend can. */

@@ -28,6 +28,26 @@ async function run(db: PGlite | Transaction, sql: string, params?: Value[]): Pro
   }
 }
 
+/** COPY of CSV `rows` into `target` (a quoted table, with its column list if not all): the rows written. */
+async function copyCsv(
+  db: PGlite | Transaction,
+  target: string,
+  rows: Iterable<Value[]> | AsyncIterable<Value[]>,
+): Promise<number> {
+  let total = 0;
+  for await (const chunk of csvChunks(rows)) {
+    try {
+      await db.query(`COPY ${target} FROM '/dev/blob' WITH (FORMAT csv)`, [], {
+        blob: new Blob([chunk.text]),
+      });
+    } catch (e) {
+      throw toBackendError(e);
+    }
+    total += chunk.rows;
+  }
+  return total;
+}
+
 export class PgliteBackend implements Backend {
   readonly family = 'postgres' as const;
   readonly description: string;
@@ -72,6 +92,10 @@ export class PgliteBackend implements Backend {
           unlessAborted();
           return run(tx, sql, params);
         },
+        insertRows: async (table, rows) => {
+          unlessAborted();
+          return copyCsv(tx, quoteIdent(table), rows);
+        },
       });
       unlessAborted(); // interrupted before COMMIT: rolled back
       return value;
@@ -84,19 +108,7 @@ export class PgliteBackend implements Backend {
     rows: Iterable<Value[]> | AsyncIterable<Value[]>,
     schema?: string,
   ): Promise<number> {
-    const target = `${qualifiedName(table, schema)} (${columns.map(quoteIdent).join(', ')})`;
-    let total = 0;
-    for await (const chunk of csvChunks(rows)) {
-      try {
-        await this.db.query(`COPY ${target} FROM '/dev/blob' WITH (FORMAT csv)`, [], {
-          blob: new Blob([chunk.text]),
-        });
-      } catch (e) {
-        throw toBackendError(e);
-      }
-      total += chunk.rows;
-    }
-    return total;
+    return copyCsv(this.db, `${qualifiedName(table, schema)} (${columns.map(quoteIdent).join(', ')})`, rows);
   }
 
   async *stream(sql: string, batchRows = 10_000): AsyncIterable<Value[][]> {

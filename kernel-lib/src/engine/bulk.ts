@@ -1,12 +1,21 @@
 /**
  * The engine's own bulk inserts (the order simulator, TPC-H's RF1): rows for every column of a table, in
- * order. As SQL text they are one `INSERT INTO t VALUES …`; where the family binds such a list value by value
- * (dialect `stagesRows`: DuckDB), the rows go first through the backend's bulk path (Arrow on DuckDB) into a
- * stage table in schema dtlab, and the write is `INSERT INTO t SELECT * FROM dtlab.<stage>` — a statement of a
- * few bytes that capture and translation handle like any INSERT … SELECT. Stages are dropped by the write's
- * transaction (no call of their own), or after it when it did not commit.
+ * order. Where the family binds a VALUES list value by value (dialect `stagesRows`: DuckDB), the rows go first
+ * through the backend's bulk path (Arrow on DuckDB) into a stage table in schema dtlab, and the write is
+ * `INSERT INTO t SELECT * FROM dtlab.<stage>` — a statement of a few bytes that capture and translation handle
+ * like any INSERT … SELECT. Stages are dropped by the write's transaction (no call of their own), or after it
+ * when it did not commit. Elsewhere (the PostgreSQL family) the rows are inserted inside the transaction:
+ * copied where it can (`Queryable.insertRows`: PGlite's COPY), else as one `INSERT INTO t VALUES …`
+ * (`insertRowsIn`).
  */
-import { type Backend, qualifiedName, quoteIdent, sqlLiteral, type Value } from '../backends/backend.js';
+import {
+  type Backend,
+  type Queryable,
+  qualifiedName,
+  quoteIdent,
+  sqlLiteral,
+  type Value,
+} from '../backends/backend.js';
 import { dialectOf } from '../dialect/index.js';
 
 /** Rows for every column of `insert`, in the table's column order. */
@@ -19,18 +28,34 @@ export interface RowsInsert {
 export type WriteItem = string | RowsInsert;
 
 /**
- * One statement of a write. `rowsInto` is set on the inserts the engine built from a RowsInsert: their text is
- * already the backend's SQL and names that table, so it is neither translated nor parsed to find the table
- * (on the PostgreSQL family the rows travel as VALUES text, which is most of a simulated minute's bytes).
+ * One statement of a write, or rows the transaction inserts (`rows`). `rowsInto` is set on what the engine
+ * built from a RowsInsert: a statement's text is already the backend's SQL and names that table, so it is
+ * neither translated nor parsed to find the table.
  */
-export interface PreparedWrite {
-  readonly sql: string;
-  readonly rowsInto?: string;
-}
+export type PreparedWrite =
+  | { readonly sql: string; readonly rowsInto?: string }
+  | { readonly rowsInto: string; readonly rows: readonly Value[][] };
 
 /** One INSERT … VALUES of `rows`. Pure. */
 export function valuesInsertSql(table: string, rows: readonly Value[][]): string {
   return `INSERT INTO ${quoteIdent(table)} VALUES ${rows.map((r) => `(${r.map(sqlLiteral).join(', ')})`).join(',\n')}`;
+}
+
+/**
+ * Inserts `rows` into `table` in the transaction `tx`: copied where it can (PGlite), else one INSERT … VALUES
+ * (sent with the next call when `deferred` and the transaction defers: its count is then NaN).
+ */
+export async function insertRowsIn(
+  tx: Queryable,
+  table: string,
+  rows: readonly Value[][],
+  deferred = false,
+): Promise<number> {
+  if (tx.insertRows) return tx.insertRows(table, rows);
+  const sql = valuesInsertSql(table, rows);
+  if (!deferred || !tx.defer) return (await tx.query(sql)).rowCount;
+  tx.defer(sql);
+  return Number.NaN;
 }
 
 const STAGE_SCHEMA = 'dtlab';
@@ -62,7 +87,9 @@ export async function prepareWrite(backend: Backend, items: readonly WriteItem[]
     for (const item of items) {
       if (typeof item === 'string') statements.push({ sql: item });
       else if (item.rows.length === 0) statements.push(undefined);
-      else if (!dialectOf(backend.family).stagesRows || !backend.stageRows)
+      else if (!dialectOf(backend.family).stagesRows)
+        statements.push({ rowsInto: item.insert, rows: item.rows });
+      else if (!backend.stageRows)
         statements.push({ sql: valuesInsertSql(item.insert, item.rows), rowsInto: item.insert });
       else {
         const stage = `stage_${item.insert}_${STAGE_RUN}_${++stages}`;

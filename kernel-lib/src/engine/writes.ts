@@ -13,7 +13,7 @@ import type { Clock } from '../clock.js';
 import type { QualityService } from '../quality/service.js';
 import { type Token, tokenize } from '../sql/lexer.js';
 import { translateSql } from '../sql/translate.js';
-import { prepareWrite, type WriteItem } from './bulk.js';
+import { insertRowsIn, prepareWrite, type WriteItem } from './bulk.js';
 import type { WriteFence } from './fence.js';
 
 /** What writes need of the engine. */
@@ -57,10 +57,13 @@ export async function writeItems(
     let committed = false;
     try {
       let captured = new Set<string>();
+      // The statements' texts (none for rows the transaction inserts, nor for an insert of no rows).
       const texts = statements.map((s) =>
-        s === undefined || s.rowsInto !== undefined
-          ? s?.sql
-          : translateSql(s.sql, host.backend.family, { now }).text,
+        s === undefined || 'rows' in s
+          ? undefined
+          : s.rowsInto !== undefined
+            ? s.sql
+            : translateSql(s.sql, host.backend.family, { now }).text,
       );
       // Tokens where they are needed: to find what a statement writes, and to capture it where the engine does.
       const tokens = texts.map((text, i) =>
@@ -68,10 +71,10 @@ export async function writeItems(
           ? []
           : tokenize(text),
       );
-      const written = texts.map((text, i) =>
-        text === undefined
+      const written = statements.map((s, i) =>
+        s === undefined
           ? undefined
-          : (statements[i]?.rowsInto ?? planCapture(text, tokens[i] as Token[], EVERY_TABLE)?.table),
+          : (s.rowsInto ?? planCapture(texts[i] as string, tokens[i] as Token[], EVERY_TABLE)?.table),
       );
       const rows = await host.backend.transaction(async (tx) => {
         if (host.ledger.seesEveryWrite) captured = await duckdbCapturedSources(tx);
@@ -82,6 +85,11 @@ export async function writeItems(
         const seqs = await drawCaptureSeqs(tx, plans.filter((p) => p !== undefined).length);
         const rows: number[] = [];
         for (const [i, text] of texts.entries()) {
+          const statement = statements[i];
+          if (statement !== undefined && 'rows' in statement) {
+            rows.push(await insertRowsIn(tx, statement.rowsInto, statement.rows, uncounted));
+            continue;
+          }
           if (text === undefined) {
             rows.push(0);
             continue;
@@ -100,9 +108,9 @@ export async function writeItems(
       }, OWN_WRITE);
       committed = true;
       // Counted once committed (capture/ledger.ts).
-      for (const [i, text] of texts.entries())
-        if (text !== undefined) await countWrite(host, written[i], captured);
-      await host.quality.changed(written.filter((_t, i) => texts[i] !== undefined));
+      for (const [i, statement] of statements.entries())
+        if (statement !== undefined) await countWrite(host, written[i], captured);
+      await host.quality.changed(written.filter((_t, i) => statements[i] !== undefined));
       return rows;
     } finally {
       if (!committed) await release();

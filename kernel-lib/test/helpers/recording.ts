@@ -39,6 +39,14 @@ export function recording(backend: Backend, options: { direct?: boolean } = {}) 
         return finish(sql);
       };
     }
+    // Rows a transaction copies (PGlite's COPY): recorded as `COPY "table" (n rows)`, a call like a query.
+    if (tx.insertRows) {
+      const insertRows = tx.insertRows.bind(tx);
+      out.insertRows = (table, rows) => {
+        if (state.on) state.queries.push(`COPY "${table}" (${rows.length} rows)`);
+        return insertRows(table, rows);
+      };
+    }
     return out;
   };
   const transaction = backend.transaction.bind(backend);

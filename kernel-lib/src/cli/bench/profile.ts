@@ -3,7 +3,7 @@
  * (outside and inside transactions) with its time, so a refresh's cost splits into statements, SQL time and
  * the rest (planning, parsing, driver).
  */
-import type { Backend, Queryable } from '../../backends/backend.js';
+import type { Backend, Queryable, Value } from '../../backends/backend.js';
 import { ms } from './measure.js';
 
 interface Traced {
@@ -34,7 +34,21 @@ export function tracer(backend: Backend) {
       // A transaction's last statement sent with COMMIT (backend.ts `finish`): timed with it.
       const finish = tx.finish?.bind(tx);
       const finished = finish ? { finish: wrap((sql) => finish(sql)) } : {};
-      if (!defer) return fn({ query, ...finished });
+      // Rows copied in the transaction (PGlite): timed as one statement.
+      const insertRows = tx.insertRows?.bind(tx);
+      const copied = insertRows
+        ? {
+            insertRows: async (table: string, rows: readonly Value[][]) => {
+              const t0 = performance.now();
+              try {
+                return await insertRows(table, rows);
+              } finally {
+                log?.push({ sql: `COPY ${table} (${rows.length} rows)`, ms: performance.now() - t0 });
+              }
+            },
+          }
+        : {};
+      if (!defer) return fn({ query, ...finished, ...copied });
       // Deferred statements cost no round trip of their own: counted, timed with the query they go with.
       return fn({
         query,
@@ -43,6 +57,7 @@ export function tracer(backend: Backend) {
           defer(sql, params);
         },
         ...finished,
+        ...copied,
       });
     }, options);
   return {
