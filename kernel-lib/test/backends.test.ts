@@ -63,6 +63,12 @@ describe.each(BACKEND_KINDS)('backend %s', (kind) => {
     ]);
   });
 
+  it("bulk-loads a lone `\\.` (PostgreSQL's CSV end-of-data marker) as a value, not as the end", async () => {
+    await db.query('CREATE TABLE lone (s VARCHAR(10))');
+    expect(await db.copyRows('lone', ['s'], [['a'], ['\\.'], ['b']])).toBe(3);
+    expect((await db.query('SELECT s FROM lone ORDER BY s')).rows).toEqual([['\\.'], ['a'], ['b']]);
+  });
+
   it('streams a result in batches', async () => {
     let total = 0;
     for await (const batch of db.stream('SELECT k FROM bulk', 1000)) total += batch.length;

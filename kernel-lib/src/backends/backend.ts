@@ -207,7 +207,11 @@ export function sqlLiteral(v: Value): string {
   return `'${v.replace(/'/g, "''")}'`;
 }
 
-/** One CSV line (RFC 4180): empty unquoted = NULL, quoted "" = empty string, on both COPY paths. */
+/**
+ * One CSV line (RFC 4180): empty unquoted = NULL, quoted "" = empty string, on both COPY paths. A lone `\.` is
+ * quoted too: unquoted, alone on its line, PostgreSQL's COPY FROM STDIN takes it for the end of the data and
+ * silently drops every row after it.
+ */
 export function csvLine(row: Value[]): string {
   // A hot loop when loading millions of rows: no regex and no intermediate arrays.
   let out = '';
@@ -216,7 +220,8 @@ export function csvLine(row: Value[]): string {
     const v = row[i];
     if (v === null || v === undefined) continue;
     if (typeof v === 'string') {
-      const quote = v === '' || v.includes(',') || v.includes('"') || v.includes('\n') || v.includes('\r');
+      const quote =
+        v === '' || v === '\\.' || v.includes(',') || v.includes('"') || v.includes('\n') || v.includes('\r');
       out += quote ? `"${v.replaceAll('"', '""')}"` : v;
     } else if (typeof v === 'boolean') out += v ? 'true' : 'false';
     else out += String(v);
