@@ -33,10 +33,8 @@ import { planCycle } from './plan.js';
 import { cycleSamples, writeRun } from './record.js';
 import { type WarehouseRun, WarehouseState } from './warehouse.js';
 
-export interface TickOptions {
-  /** Skip the look for other processes' changes: the manual move under way looked at its first instant. */
-  othersSeen?: boolean;
-}
+/** `othersSeen`: skip the look for other processes' changes (the manual move looked at its first instant). */
+export type TickOptions = { othersSeen?: boolean };
 const IN_MOVE: TickOptions = { othersSeen: true };
 
 export interface SchedulerOptions {
@@ -202,10 +200,7 @@ export class Scheduler {
       .filter((r): r is WarehouseRun => r !== null);
   }
 
-  /**
-   * Looks once at `now`: retires finished refreshes, bills suspended warehouses, plans and runs a cycle.
-   * `othersSeen`: a manual move already looked for other processes' changes at its first instant.
-   */
+  /** Looks once at `now`: retires finished refreshes, bills suspended warehouses, plans and runs a cycle. */
   async tick(options: TickOptions = {}): Promise<void> {
     await this.look(options);
     // Then what else falls due on the clock (alerts), after this instant's refreshes (awaited when simulated).
