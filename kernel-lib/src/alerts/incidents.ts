@@ -8,11 +8,13 @@
  *
  * Delivery is not done here: a `Notifier` is injected (production: delivery's `notify`; tests: a recording one).
  */
-import { type Backend, formatTimestamp, type Value } from '../backends/backend.js';
+import { type Backend, formatTimestamp } from '../backends/backend.js';
 import type { Notification } from '../delivery/index.js';
 import { DtError } from '../errors.js';
-import { parseTimestamp } from '../schedule/record.js';
 import type { Severity } from '../sql/alert-ddl.js';
+import { COLUMNS, type Incident, incidentOf, ms } from './incident-row.js';
+
+export type { Incident, IncidentState } from './incident-row.js';
 
 /** What an alert sends: delivery's notification (delivery/index.ts). */
 export type { Notification };
@@ -22,26 +24,6 @@ export interface Notifier {
   notify(n: Notification): Promise<void>;
   /** Does the notification integration exist? (checked when an alert is created, so the error is positioned) */
   exists(integration: string): Promise<boolean>;
-}
-
-export type IncidentState = 'OPEN' | 'ACKNOWLEDGED' | 'RESOLVED';
-
-export interface Incident {
-  id: number;
-  alert: string;
-  severity: Severity;
-  state: IncidentState;
-  summary: string;
-  channel: string;
-  escalationChannel: string | null;
-  escalateAfterS: number | null;
-  openedAt: number;
-  lastFiredAt: number;
-  fireCount: number;
-  escalatedAt: number | null;
-  acknowledgedAt: number | null;
-  resolvedAt: number | null;
-  note: string | null;
 }
 
 export interface Raise {
@@ -54,32 +36,6 @@ export interface Raise {
 }
 
 export const DEFAULT_RATE_LIMIT_MS = 15 * 60_000;
-
-const COLUMNS = `incident_id, alert_name, severity, state, summary, channel, escalation_channel, escalate_after_s,
-  opened_at, last_fired_at, fire_count, escalated_at, acknowledged_at, resolved_at, note`;
-
-const ms = (v: Value | undefined): number | null =>
-  v === null || v === undefined ? null : parseTimestamp(String(v));
-
-function incidentOf(r: Value[]): Incident {
-  return {
-    id: Number(r[0]),
-    alert: String(r[1]),
-    severity: String(r[2]) as Severity,
-    state: String(r[3]) as IncidentState,
-    summary: String(r[4]),
-    channel: String(r[5]),
-    escalationChannel: r[6] === null ? null : String(r[6]),
-    escalateAfterS: r[7] === null ? null : Number(r[7]),
-    openedAt: ms(r[8]) as number,
-    lastFiredAt: ms(r[9]) as number,
-    fireCount: Number(r[10]),
-    escalatedAt: ms(r[11]),
-    acknowledgedAt: ms(r[12]),
-    resolvedAt: ms(r[13]),
-    note: r[14] === null ? null : String(r[14]),
-  };
-}
 
 export class IncidentManager {
   constructor(

@@ -10,6 +10,7 @@ import { DtError } from '../errors.js';
 import { type AlertStatement, actionIntegrations, parseAlertStatement } from '../sql/alert-ddl.js';
 import { tokenize } from '../sql/lexer.js';
 import { positionAt } from '../sql/position.js';
+import { dueAt, nextInstant, nextRunText, runsInStep } from './due.js';
 import { type Incident, IncidentManager, type Notifier } from './incidents.js';
 import { nextRunAfter } from './schedule.js';
 import { describeAlert, detailOf, failure, raiseOf, showAlerts } from './show.js';
@@ -79,21 +80,7 @@ export class AlertService {
 
   /** How many alert runs a clock step of `ms` from now would make (counted up to `cap`), for the step's bound. */
   async runsInStep(ms: number, cap: number): Promise<number> {
-    const now = this.ctx.clock.now();
-    let total = 0;
-    for (const a of await listAlerts(this.ctx.backend)) {
-      if (a.state !== 'started') continue;
-      const anchor = a.resumedOn ?? now;
-      if (a.schedule.kind === 'interval') total += Math.ceil(ms / (a.schedule.minutes * 60_000));
-      else {
-        let t = nextRunAfter(a.schedule, now, anchor);
-        while (t !== null && t <= now + ms && total <= cap) {
-          total++;
-          t = nextRunAfter(a.schedule, t, anchor);
-        }
-      }
-    }
-    return total;
+    return runsInStep(await listAlerts(this.ctx.backend), this.ctx.clock.now(), ms, cap);
   }
 
   /** Runs every alert due at `now` (the latest instant of each; missed ones are not made up) and escalations. */
@@ -103,7 +90,7 @@ export class AlertService {
     const alerts = await listAlerts(this.ctx.backend);
     const due = alerts
       .filter((a) => a.state === 'started')
-      .map((a) => ({ a, at: this.dueAt(a, now) }))
+      .map((a) => ({ a, at: dueAt(a, now) }))
       .filter((d): d is { a: AlertRow; at: number } => d.at !== null)
       .sort((x, y) => x.at - y.at || (x.a.name < y.a.name ? -1 : 1));
     for (const { a, at } of due) {
@@ -115,19 +102,6 @@ export class AlertService {
     }
     this.next = nextInstant(alerts, now, await this.incidents.escalateDue(now));
     this.stale = false;
-  }
-
-  /** The latest scheduled instant ≤ now not yet run, if any. */
-  private dueAt(a: AlertRow, now: number): number | null {
-    const anchor = a.resumedOn ?? now;
-    let at = nextRunAfter(a.schedule, a.lastScheduled ?? anchor, anchor);
-    if (at === null || at > now) return null;
-    for (let k = 0; k < 100_000; k++) {
-      const after = nextRunAfter(a.schedule, at, anchor);
-      if (after === null || after > now) return at;
-      at = after;
-    }
-    return at;
   }
 
   private async plan(now: number): Promise<void> {
@@ -281,7 +255,7 @@ export class AlertService {
       case 'describe_alert': {
         const a = await this.find(s.name);
         if (!a) throw new DtError('DT_ERR_UNKNOWN_OBJECT', `alert ${s.name} does not exist`);
-        return describeAlert(a, this.nextOf(a, now));
+        return describeAlert(a, nextRunText(a, now));
       }
       case 'raise_incident': {
         await this.checkAction(sql, 0, sql);
@@ -289,13 +263,6 @@ export class AlertService {
         return { message: `Incident ${id} raised.` };
       }
     }
-  }
-
-  private nextOf(a: AlertRow, now: number): string | null {
-    if (a.state !== 'started') return null;
-    const anchor = a.resumedOn ?? now;
-    const t = nextRunAfter(a.schedule, Math.max(a.lastScheduled ?? anchor, now - 1), anchor);
-    return t === null ? null : formatTimestamp(t).slice(0, 19);
   }
 
   /** The integrations an action names exist (the error points at the name in the statement). */
@@ -308,16 +275,4 @@ export class AlertService {
           hint: 'create it with CREATE NOTIFICATION INTEGRATION',
         });
   }
-}
-
-/** The next instant a started alert or an escalation falls due, after `now` (an overdue escalation: now). */
-function nextInstant(alerts: AlertRow[], now: number, escalation: number | null): number | null {
-  const times = escalation === null ? [] : [Math.max(escalation, now)];
-  for (const a of alerts) {
-    if (a.state !== 'started') continue;
-    const anchor = a.resumedOn ?? now;
-    const t = nextRunAfter(a.schedule, Math.max(a.lastScheduled ?? anchor, now - 1), anchor);
-    if (t !== null) times.push(t);
-  }
-  return times.length > 0 ? Math.min(...times) : null;
 }

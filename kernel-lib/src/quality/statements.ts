@@ -281,19 +281,6 @@ async function checkUse(
   return assoc('PUBLIC');
 }
 
-const QUALITY_KINDS = new Set([
-  'dmf_schedule',
-  'dmf_add',
-  'dmf_drop_use',
-  'create_dmf',
-  'drop_dmf',
-  'show_dmfs',
-]);
-
-export function isQualityStatement(s: { kind: string }): s is QualityStatement {
-  return QUALITY_KINDS.has(s.kind);
-}
-
 /** A DMF statement's result as the engine returns it: a status message or a result set. */
 export async function qualityResult(
   ctx: QualityContext,

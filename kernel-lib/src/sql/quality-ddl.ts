@@ -16,24 +16,14 @@
  */
 import type { SourcePosition } from '../errors.js';
 
+export { DMF_SCHEDULE_MINUTES, type DmfSchedule } from './dmf-schedule.js';
 export { type Expectation, type ExpectationTerm, expectationMet } from './expectation.js';
 
-import { parseSchedule as parseCron } from '../alerts/schedule.js';
 import { Cursor, end } from './cursor.js';
+import { type DmfSchedule, parseSchedule } from './dmf-schedule.js';
 import { type Expectation, expectation } from './expectation.js';
 import { identifierName, isKeyword, significant, type Token } from './lexer.js';
 import { positionAt } from './position.js';
-
-/** Snowflake's DMF schedule intervals, in minutes ('<n> MINUTE'). */
-export const DMF_SCHEDULE_MINUTES = [5, 15, 30, 60, 720, 1440] as const;
-
-export type DmfSchedule =
-  | { kind: 'minutes'; minutes: number }
-  | { kind: 'trigger_on_changes' }
-  /** 'USING CRON <min> <hour> <day> <month> <weekday> <time zone>' (parsed by croner, as alerts' schedules). */
-  | { kind: 'cron'; text: string }
-  /** '' : every DMF of the table is suspended. */
-  | { kind: 'none' };
 
 export type DmfArg =
   | { kind: 'column'; name: string; position: SourcePosition }
@@ -144,36 +134,6 @@ function skipParens(c: Cursor): void {
     if (t.kind === 'op' && t.text === '(') depth++;
     if (t.kind === 'op' && t.text === ')') depth--;
   }
-}
-
-/** '5 MINUTE' | 'USING CRON <expr> <time zone>' | 'TRIGGER_ON_CHANGES' | ''. */
-export function parseSchedule(c: Cursor, text: string, at: Token | undefined): DmfSchedule {
-  const s = text.trim().toUpperCase();
-  if (s === '') return { kind: 'none' };
-  if (s === 'TRIGGER_ON_CHANGES') return { kind: 'trigger_on_changes' };
-  if (/^USING\s+CRON\b/.test(s)) {
-    try {
-      const cron = parseCron(text);
-      if (cron.kind === 'cron') return { kind: 'cron', text: cron.text };
-    } catch (e) {
-      c.failOption(`invalid DATA_METRIC_SCHEDULE: ${e instanceof Error ? e.message : String(e)}`, at);
-    }
-  }
-  const m = /^(\d{1,6})\s+MINUTES?$/.exec(s);
-  const allowed = DMF_SCHEDULE_MINUTES.join(', ');
-  if (!m) {
-    c.failOption(
-      `invalid DATA_METRIC_SCHEDULE '${text}': expected '<n> MINUTE' (n one of ${allowed}), 'USING CRON <expression> <time zone>' or 'TRIGGER_ON_CHANGES'`,
-      at,
-    );
-  }
-  const minutes = Number(m[1]);
-  if (!(DMF_SCHEDULE_MINUTES as readonly number[]).includes(minutes))
-    c.failOption(
-      `invalid DATA_METRIC_SCHEDULE '${text}': the interval must be one of ${allowed} minutes`,
-      at,
-    );
-  return { kind: 'minutes', minutes };
 }
 
 /** f [ON (args)] [EXPECTATION e (expr)]; `f` may be SNOWFLAKE.CORE.X. */
@@ -310,4 +270,18 @@ function createDmf(
     body,
     bodyPosition: at(bodyToken),
   };
+}
+
+const QUALITY_KINDS = new Set([
+  'dmf_schedule',
+  'dmf_add',
+  'dmf_drop_use',
+  'create_dmf',
+  'drop_dmf',
+  'show_dmfs',
+]);
+
+/** Whether a parsed statement is one of this grammar's. */
+export function isQualityStatement(s: { kind: string }): s is QualityStatement {
+  return QUALITY_KINDS.has(s.kind);
 }

@@ -14,6 +14,7 @@ import type { Engine } from '../engine/engine.js';
 import { DtError } from '../errors.js';
 import { generateOrdersWithLineitems, rowCount } from './gen/index.js';
 import { tpchInfo } from './load.js';
+import { tickStatements } from './simulator-sql.js';
 
 export type EventKind = 'newOrder' | 'statusChange' | 'correction' | 'cancellation';
 export type FaultKind = 'nullCustomer' | 'duplicateKey' | 'negativePrice' | 'unknownCustomer';
@@ -204,7 +205,6 @@ export class OrderSimulator {
     const counts = zeroCounts();
     const orders: Value[][] = [];
     const lineitems: Value[][] = [];
-    const statements: WriteItem[] = [];
     /** Per kind of event, the orders it hits (corrections: their factors in turn). */
     const corrections = new Map<number, string[]>();
     // Sets: an order may be open twice (a duplicate-key fault), and a key listed twice in IN makes DuckDB
@@ -272,39 +272,7 @@ export class OrderSimulator {
         }
       }
     }
-    // New rows first, so an update or cancellation in the same tick can find an order created in it. Then one
-    // statement per kind of change: an order's corrections come before its status change or cancellation (after
-    // either it is no longer open), so one UPDATE and then the deletes end where the events in turn would.
-    if (orders.length > 0) statements.push({ insert: 'orders', rows: orders });
-    if (lineitems.length > 0) statements.push({ insert: 'lineitem', rows: lineitems });
-    // An UPDATE touches each order once; orders created in this tick are updated apart from older ones
-    // (DuckDB refuses, with a false duplicate-key error, an UPDATE of a keyed table that mixes rows inserted in
-    // its own transaction with older rows). A cancelled order's corrections do not matter: it goes.
-    for (const key of cancelled) corrections.delete(key);
-    const touched = [...new Set([...corrections.keys(), ...finished])];
-    for (const keys of [touched.filter((k) => created.has(k)), touched.filter((k) => !created.has(k))]) {
-      if (keys.length === 0) continue;
-      const corrected = keys.filter((k) => corrections.has(k));
-      const done = keys.filter((k) => finished.has(k));
-      const price = (factors: string[]) =>
-        factors.reduce((expr, f) => `round(${expr} * ${f}, 2)`, 'o_totalprice');
-      const sets = [
-        ...(corrected.length > 0
-          ? [
-              `o_totalprice = CASE o_orderkey ${corrected.map((k) => `WHEN ${k} THEN ${price(corrections.get(k) ?? [])}`).join(' ')} ELSE o_totalprice END`,
-            ]
-          : []),
-        ...(done.length > 0
-          ? [`o_orderstatus = CASE WHEN o_orderkey IN (${done.join(', ')}) THEN 'F' ELSE o_orderstatus END`]
-          : []),
-      ];
-      statements.push(`UPDATE orders SET ${sets.join(', ')} WHERE o_orderkey IN (${keys.join(', ')})`);
-    }
-    if (cancelled.size > 0)
-      statements.push(
-        `DELETE FROM lineitem WHERE l_orderkey IN (${[...cancelled].join(', ')})`,
-        `DELETE FROM orders WHERE o_orderkey IN (${[...cancelled].join(', ')})`,
-      );
+    const statements = tickStatements({ orders, lineitems, corrections, finished, cancelled, created });
     return { statements, counts };
   }
 
