@@ -38,4 +38,27 @@ describe.each([false, true])('DuckDB in memory, compressed: %s', (compressed) =>
     );
     expect(where.rows).toEqual([[compressed ? 'dtlab_memory' : 'memory']]);
   });
+
+  it('compresses what a bulk load copies, and nothing else by itself (no checkpoint in a refresh)', async () => {
+    backend = await openBackend('duckdb', { compressed });
+    const kinds = async (table: string) =>
+      (
+        await backend?.query(
+          `SELECT DISTINCT compression FROM pragma_storage_info('${table}') WHERE segment_type <> 'VALIDITY'`,
+        )
+      )?.rows.map((r) => String(r[0])) ?? [];
+    await backend.query('CREATE TABLE loaded (k INTEGER, v VARCHAR)');
+    const rows = Array.from({ length: 150_000 }, (_v, i) => [i, `v${i % 10}`]);
+    await backend.copyRows('loaded', ['k', 'v'], rows);
+    // Past DuckDB's 16 MB checkpoint threshold: compressed by a checkpoint of its own at that commit, unless
+    // the compressed database leaves checkpoints to bulk loads.
+    await backend.query('CREATE TABLE written AS SELECT range AS k FROM range(3000000)');
+    if (compressed) {
+      expect(await kinds('loaded')).not.toContain('Uncompressed');
+      expect(await kinds('written')).toEqual(['Uncompressed']);
+    } else {
+      expect(await kinds('loaded')).toEqual(['Uncompressed']);
+      expect(await kinds('written')).toEqual(['Uncompressed']);
+    }
+  });
 });
