@@ -61,4 +61,32 @@ describe.each([false, true])('DuckDB in memory, compressed: %s', (compressed) =>
       expect(await kinds('written')).toEqual(['Uncompressed']);
     }
   });
+
+  it('copies while another transaction writes (its checkpoint waits for a later chunk)', async () => {
+    const db = await openBackend('duckdb', { compressed });
+    backend = db;
+    await db.query('CREATE TABLE t (k INTEGER, v VARCHAR)');
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let writing = () => {};
+    const started = new Promise<void>((r) => {
+      writing = r;
+    });
+    const other = db.transaction(async (tx) => {
+      await tx.query("INSERT INTO t VALUES (0, 'open')");
+      writing();
+      await held;
+    });
+    await started;
+    const rows = Array.from({ length: 1000 }, (_v, i) => [i + 1, 'copied']);
+    expect(await db.copyRows('t', ['k', 'v'], rows)).toBe(1000);
+    release();
+    await other;
+    expect((await db.query('SELECT v, count(*) FROM t GROUP BY v ORDER BY v')).rows).toEqual([
+      ['copied', 1000],
+      ['open', 1],
+    ]);
+  });
 });
