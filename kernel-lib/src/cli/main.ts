@@ -106,7 +106,7 @@ async function demoCommand(values: { db?: string; data?: string }, out: (s: stri
 
 /**
  * A database for TPC-H at `sf`: compressed in memory (DuckDB) from SF 0.1 (backends/open.ts), unless
- * `uncompressed` (bench refresh: the layout of the browser's DuckDB, whose reads cost less).
+ * `uncompressed` (bench refresh: the layout of the browser's DuckDB).
  */
 export const sized = (sf: string | undefined, uncompressed = false): OpenOptions => ({
   compressed: !uncompressed && Number(sf) >= 0.1,
