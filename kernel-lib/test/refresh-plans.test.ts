@@ -106,7 +106,8 @@ describe('each strategy plans its refresh as steps (labels, reads, writes)', () 
       deletes: true,
     });
     expect(labels(p)).toEqual([
-      'drop the affected keys',
+      "keep a table for the delta's groups",
+      "empty the kept delta's groups",
       "compute the delta's groups",
       'add the delta to existing groups',
       'add the delta to existing groups (NULL keys)',
@@ -115,11 +116,20 @@ describe('each strategy plans its refresh as steps (labels, reads, writes)', () 
       'delete the emptied groups',
       'delete the emptied groups (NULL keys)',
       "replace the keys' rows",
-      'drop the affected keys',
+      'empty the kept affected keys',
     ]);
+    // The keys go to a temporary table kept per shape of their query (refresh/keys-steps.ts keptKeys): every
+    // step names it instead of dtlab_keys, and none creates or drops a table but the first (IF NOT EXISTS).
+    const kept = p.steps[0]?.writes[0] as string;
+    expect(kept).toMatch(/^dtlab_keys_[0-9a-z]+$/);
+    expect(p.steps[0]?.sql).toMatch(
+      new RegExp(`^CREATE TEMP TABLE IF NOT EXISTS ${kept} AS .* WITH NO DATA$`, 's'),
+    );
+    for (const s of p.steps) expect(s.sql).not.toMatch(/\bdtlab_keys\b|DROP TABLE/);
+    expect(p.steps.at(-1)?.sql).toBe(`DELETE FROM ${kept}`);
     // Nobody looked for NULL keys (no round trip): their statements, and the replace's part for them, are
     // gated by a one-time condition on the keys table.
-    const gate = nullKeysGate(1);
+    const gate = nullKeysGate(1).replaceAll('dtlab_keys', kept);
     for (const s of p.steps.filter((s) => s.label.endsWith('(NULL keys)'))) expect(s.sql).toContain(gate);
     const replace = p.steps.find((s) => s.label === "replace the keys' rows");
     expect(replace?.sql).toContain(`dtlab_deleted_n AS (DELETE FROM "d" WHERE ${gate} AND`);

@@ -13,8 +13,10 @@
  * Whatever the refresh changes itself drops the entry it changes (positions, capture reinstalled). On the PostgreSQL server this is one round trip, sent with
  * BEGIN and LOCK; on DuckDB one scan of duckdb_columns() instead of one per question.
  */
+
 import { type Queryable, type SqlFamily, sqlLiteral, type Value } from '../backends/backend.js';
 import { dialectOf } from '../dialect/index.js';
+import type { Planning } from '../refresh/planning.js';
 import type { DynamicTable } from '../types.js';
 
 export interface ColumnInfo {
@@ -50,6 +52,11 @@ export interface RefreshMetadata {
    * with the positions (catalog/moving-metadata.ts): what its full recompute deletes and reads.
    */
   counted?: { dtRows: number; sourceRows: number };
+  /**
+   * The DT's strategy and planning text as derived from these columns (refresh/planning.ts `strategyOf`), kept
+   * with them: while the engine knows the DT's columns and definition unchanged, it is not derived again.
+   */
+  planning?: Planning;
 }
 
 /** A refresh's transaction with what the refresh knows: the context its steps are given. */
@@ -171,7 +178,7 @@ export function takeRefreshId(tx: Queryable): number | undefined {
  */
 export type StaticMetadata = Pick<
   RefreshMetadata,
-  'columns' | 'intact' | 'dtlabRelations' | 'capturedSources' | 'estimatedRows' | 'warehouseSize'
+  'columns' | 'intact' | 'dtlabRelations' | 'capturedSources' | 'estimatedRows' | 'warehouseSize' | 'planning'
 >;
 
 export function staticPart(meta: StaticMetadata): StaticMetadata {
@@ -182,6 +189,7 @@ export function staticPart(meta: StaticMetadata): StaticMetadata {
     ...(meta.capturedSources ? { capturedSources: new Set(meta.capturedSources) } : {}),
     estimatedRows: new Map(meta.estimatedRows),
     ...(meta.warehouseSize !== undefined ? { warehouseSize: meta.warehouseSize } : {}),
+    ...(meta.planning ? { planning: meta.planning } : {}),
   };
 }
 

@@ -22,6 +22,7 @@ export const duckdbDialect: Dialect = {
   deletesByJoin: true,
   stagesRows: true,
   replaceRows: 'counted-ahead',
+  keepsKeys: false,
   capture: {
     changeTable: duck.changeTable,
     install: duck.duckdbInstallCapture,

@@ -21,6 +21,7 @@ export const postgresDialect: Dialect = {
   deletesByJoin: false,
   stagesRows: false,
   replaceRows: 'one-statement',
+  keepsKeys: true,
   capture: {
     changeTable: pgc.changeTable,
     install: pgc.pgInstallCapture,

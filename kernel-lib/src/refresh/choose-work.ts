@@ -38,7 +38,7 @@ export async function chooseWork(
   expectations?: ExpectationRun,
   garbage?: GarbageSchedule,
 ): Promise<RefreshWork> {
-  const { strategy, columns, query, views } = await strategyOf(tx, family, dt);
+  const { strategy, columns, types, query, views } = await strategyOf(tx, family, dt);
   const shape = strategy.kind === 'full' ? undefined : strategy.shape;
   const previous = dt.dataTimestamp ? Date.parse(`${dt.dataTimestamp.replace(' ', 'T')}Z`) : undefined;
   let decision = decideAction(dt, shape, await gatherChanges(tx, family, dt), dataTimestamp, previous, {
@@ -84,6 +84,7 @@ export async function chooseWork(
                 ...(strategy.kind === 'keys' && strategy.union ? { union: strategy.union } : {}),
                 ...(strategy.kind === 'keys' && strategy.nested ? { nested: strategy.nested } : {}),
                 columns,
+                sourceTypes: types,
                 decision,
                 output,
                 now: dataTimestamp,

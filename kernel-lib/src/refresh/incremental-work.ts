@@ -16,6 +16,11 @@ export interface IncrementalWork {
   shape: QueryShape;
   /** Column names of every source. */
   columns: ReadonlyMap<string, string[]>;
+  /**
+   * The sources' columns with their types, as one text (refresh/planning.ts `strategyOf`): what a kept keys
+   * table's columns are typed from besides its query (refresh/keys-steps.ts `keptKeys`).
+   */
+  sourceTypes?: string;
   /** Present when the DT is maintained by linear deltas (plan/linear.ts). */
   linear?: LinearPlan;
   /** Present for a UNION ALL (plan/union.ts): each branch is maintained by affected keys. */

@@ -27,7 +27,7 @@ import { mergeDeltaPlan } from './merge-plan.js';
 import { keysLookSql, type NullKeys, nullKeysGate, replaceRowsSql } from './replace.js';
 import { rowsPlan } from './rows-plan.js';
 import { nestedStateSteps, recomputeStateSteps } from './state.js';
-import { ask, countOf, type RefreshPlan, type RefreshStep, type RowCounts, run } from './steps.js';
+import { ask, countOf, type RefreshPlan, type RefreshStep, type RowCounts, renamed, run } from './steps.js';
 
 /** Reads the facts the plan needs and runs it, each step recorded in `log`. */
 export async function runIncremental(
@@ -58,12 +58,11 @@ export function* incrementalPlan(
   const changed = new Map<string, string[]>();
   for (const s of decision.changed) changed.set(s, work.columns.get(s) ?? []);
   const sources = dt.sources.map((s) => s.name);
+  // Every text is built from `query`, whose lateral aliases are expanded: translated, they are not looked for.
+  const planned = { now: work.now, aliasesExpanded: true };
   // Utility statements take no bind parameters: the position goes in as a literal.
   const bind = (sql: string) =>
-    translateSql(sql, family, { now: work.now, aliasesExpanded: true }).text.replaceAll(
-      '$1',
-      sqlLiteral(facts.previous),
-    );
+    translateSql(sql, family, planned).text.replaceAll('$1', sqlLiteral(facts.previous));
   // A projection without aggregates: its weighted rows are applied to the DT as they are (no keys, no state).
   if (linear?.rows) {
     const rows = {
@@ -80,7 +79,8 @@ export function* incrementalPlan(
     const judged = work.expectations ? { expectations: work.expectations } : {};
     return yield* rowsPlan({ ...rows, insertsOnly: decision.insertsOnly, rows: decision.changes, ...judged });
   }
-  const { steps, inner, hidden } = keysPhase(family, work, changed, bind, query);
+  const keys = keysPhase(family, work, changed, bind, query);
+  const { steps, inner, hidden } = keys;
   const tail = shape.orderTail;
   const keyColumns = shape.keys.map((k) => (output[k] as OutputColumn).name);
   // The declared types of the key columns: the DT's rows of a key are matched cast to them (keyMatch).
@@ -91,12 +91,6 @@ export function* incrementalPlan(
     shape.global ? '1 = 1' : dtKeyCondition(keyColumns, keyTypes, withNulls, table);
   const nullCheck = (s: QueryShape) =>
     ask('check the keys for NULLs', keysLookSql(s.keys.length), [KEYS_TABLE]);
-  if (nested) {
-    const s = nested.inner.shape;
-    const nullKeys = !s.global && countOf((yield [...steps.splice(0), nullCheck(s)]).at(-1)) !== 0;
-    const touched = inner?.touched ?? true;
-    steps.push(...nestedStateSteps(family, work, nested, { nullKeys, touched, changed, bind }));
-  }
   // Where the family counts the rows to delete ahead (refresh/replace.ts), the keys' NULL check counts them
   // too, and the DELETE then goes to the backend with the INSERT.
   const replace = dialectOf(family).replaceRows;
@@ -109,39 +103,50 @@ export function* incrementalPlan(
   // one statement matches every key null-safely. Nothing is then looked at first unless expectations need
   // their counts (the DELETE answers its own: one statement fewer, in as many calls).
   const matched = !shape.global && !gated && dialectOf(family).hashesNotDistinct;
-  let hasNullKeys: NullKeys = gated ? 'gated' : matched ? 'matched' : false;
-  let rowsToDelete: number | undefined;
-  if (!shape.global && !gated && (!matched || judged)) {
-    // Every affected key's rows (of `table`), NULL-part keys included.
-    const anyKey = (table: string) =>
-      dialectOf(family).hashesNotDistinct
-        ? dtKeyCondition(keyColumns, keyTypes, 'all', table)
-        : `${condition(false, table)} OR ${condition(true, table)}`;
-    const rowsOf = { table: dtName, condition: anyKey(quoteIdent(dtName)) };
-    // With expectations, the same look counts the keys and the DT's quarantined and discarded rows.
-    const extra = judged ? [`(SELECT count(*) FROM ${KEYS_TABLE})`, ...judged.lookSql()] : [];
-    const sql = keysLookSql(shape.keys.length, countAhead ? rowsOf : undefined, extra);
-    const label = countAhead
-      ? "check the keys for NULLs, count the DT's rows of them"
-      : 'check the keys for NULLs';
-    const reads = countAhead || judged ? [KEYS_TABLE, dtName] : [KEYS_TABLE];
-    const look = (yield [...steps.splice(0), ask(label, sql, reads)]).at(-1)?.rows[0] ?? [];
-    if (!matched) hasNullKeys = Number(look[0]) !== 0;
-    if (countAhead) rowsToDelete = Number(look[1]);
-    judged?.saw(look.slice(countAhead ? 2 : 1));
+  // Where the family keeps the keys table (refresh/keys-steps.ts `keptKeys`), the table kept stands for it.
+  return keys.kept ? yield* renamed(keyed(), KEYS_TABLE, keys.kept) : yield* keyed();
+
+  function* keyed(): RefreshPlan<RowCounts> {
+    if (nested) {
+      const s = nested.inner.shape;
+      const nullKeys = !s.global && countOf((yield [...steps.splice(0), nullCheck(s)]).at(-1)) !== 0;
+      const touched = inner?.touched ?? true;
+      steps.push(...nestedStateSteps(family, work, nested, { nullKeys, touched, changed, bind }));
+    }
+    let hasNullKeys: NullKeys = gated ? 'gated' : matched ? 'matched' : false;
+    let rowsToDelete: number | undefined;
+    if (!shape.global && !gated && (!matched || judged)) {
+      // Every affected key's rows (of `table`), NULL-part keys included.
+      const anyKey = (table: string) =>
+        dialectOf(family).hashesNotDistinct
+          ? dtKeyCondition(keyColumns, keyTypes, 'all', table)
+          : `${condition(false, table)} OR ${condition(true, table)}`;
+      const rowsOf = { table: dtName, condition: anyKey(quoteIdent(dtName)) };
+      // With expectations, the same look counts the keys and the DT's quarantined and discarded rows.
+      const extra = judged ? [`(SELECT count(*) FROM ${KEYS_TABLE})`, ...judged.lookSql()] : [];
+      const sql = keysLookSql(shape.keys.length, countAhead ? rowsOf : undefined, extra);
+      const label = countAhead
+        ? "check the keys for NULLs, count the DT's rows of them"
+        : 'check the keys for NULLs';
+      const reads = countAhead || judged ? [KEYS_TABLE, dtName] : [KEYS_TABLE];
+      const look = (yield [...steps.splice(0), ask(label, sql, reads)]).at(-1)?.rows[0] ?? [];
+      if (!matched) hasNullKeys = Number(look[0]) !== 0;
+      if (countAhead) rowsToDelete = Number(look[1]);
+      judged?.saw(look.slice(countAhead ? 2 : 1));
+    }
+    if (linear && hidden) {
+      const nulls = !hidden.global && countOf((yield [...steps.splice(0), nullCheck(hidden)]).at(-1)) !== 0;
+      steps.push(...recomputeStateSteps(family, work, linear, hidden, nulls));
+    } else if (linear) {
+      if (steps.length > 0) yield steps.splice(0);
+      const changedRefs = shape.tables.filter((t) => changed.has(t.name)).length;
+      const mayDelete = decision.changed.some((s) => !decision.insertsOnly.has(s)) || changedRefs > 1;
+      const merge = { dt: dtName, query, shape, linear, family, now: work.now };
+      yield* mergeDeltaPlan({ ...merge, sources, mayDelete, exactDelta: changedRefs === 1 }, hasNullKeys);
+      steps.push(...distinctMergeSteps(family, dtName, shape, linear));
+    }
+    return yield* replacePlan(steps, hasNullKeys, rowsToDelete);
   }
-  if (linear && hidden) {
-    const nulls = !hidden.global && countOf((yield [...steps.splice(0), nullCheck(hidden)]).at(-1)) !== 0;
-    steps.push(...recomputeStateSteps(family, work, linear, hidden, nulls));
-  } else if (linear) {
-    if (steps.length > 0) yield steps.splice(0);
-    const changedRefs = shape.tables.filter((t) => changed.has(t.name)).length;
-    const mayDelete = decision.changed.some((s) => !decision.insertsOnly.has(s)) || changedRefs > 1;
-    const merge = { dt: dtName, query, shape, linear, family, now: work.now };
-    yield* mergeDeltaPlan({ ...merge, sources, mayDelete, exactDelta: changedRefs === 1 }, hasNullKeys);
-    steps.push(...distinctMergeSteps(family, dtName, shape, linear));
-  }
-  return yield* replacePlan(steps, hasNullKeys, rowsToDelete);
 
   /** The DT's new rows for the affected keys: from the state, or the query restricted to the keys. */
   function rowsFor(withNulls: boolean | 'all') {
@@ -150,28 +155,27 @@ export function* incrementalPlan(
         ? nested.outer
         : restrictedQuery(nested.outer, nested.outerShape, withNulls, KEYS_TABLE, typesOf(nested.outerShape));
       const sql = executable(nested, outer, stateTable(dtName));
-      return translateSql(sql, family, { now: work.now }).text;
+      return translateSql(sql, family, planned).text;
     }
     if (union) {
       const branches = union.branches.map((b) =>
         restrictedQuery(b.text, b.shape, withNulls, KEYS_TABLE, typesOf(b.shape)),
       );
       const op = union.distinct ? '\nUNION\n' : '\nUNION ALL\n';
-      return translateSql(branches.join(op), family, { now: work.now }).text;
+      return translateSql(branches.join(op), family, planned).text;
     }
     // The tail: the query's rows whose keys, as stored (cast to the declared types), are the tail's.
     if (tail) {
-      const rows = refreshSelect(translateSql(query, family, { now: work.now }).text, output);
+      const rows = refreshSelect(translateSql(query, family, planned).text, output);
       return `SELECT * FROM (${rows}) AS dtlab_t WHERE ${condition(withNulls, 'dtlab_t')}`;
     }
     if (!linear)
-      return translateSql(restrictedQuery(query, shape, withNulls, KEYS_TABLE, keyTypes), family, {
-        now: work.now,
-      }).text;
+      return translateSql(restrictedQuery(query, shape, withNulls, KEYS_TABLE, keyTypes), family, planned)
+        .text;
     const keys = shape.keys.map((_k, i) => `dtlab_s.k${i + 1}`);
     const where = shape.global ? '' : keyMatch(keys, withNulls, KEYS_TABLE, keyTypes);
     const state = hidden ? rolledUpState(linear, stateTable(dtName)) : stateTable(dtName);
-    return translateSql(outputFromStateSql(shape, linear, family, state, where), family).text;
+    return translateSql(outputFromStateSql(shape, linear, family, state, where), family, planned).text;
   }
 
   /** The DT's rows of the affected keys replaced by their new rows, after `before`. */
@@ -181,7 +185,7 @@ export function* incrementalPlan(
     counted: number | undefined,
   ): RefreshPlan<RowCounts> {
     const rowsReads = linear || nested ? [stateTable(dtName), KEYS_TABLE] : [...sources, KEYS_TABLE];
-    const dropKeys = run('drop the affected keys', `DROP TABLE IF EXISTS ${KEYS_TABLE}`, [], [KEYS_TABLE]);
+    const dropKeys = keys.drop;
     const seqStep = ask('draw a change sequence number', "SELECT nextval('dtlab.capture_seq')", []);
     const seq = emits ? countOf((yield [...before.splice(0), seqStep]).at(-1)) : 0;
     const variants: (boolean | 'all')[] = nulls === 'matched' ? ['all'] : nulls ? [false, true] : [false];

@@ -8,6 +8,7 @@
  */
 import { BackendError, type Queryable, type SqlFamily } from '../backends/backend.js';
 import { sourceColumnTypes } from '../catalog/catalog.js';
+import { refreshMetadata } from '../catalog/refresh-metadata.js';
 import { viewDefinitions } from '../catalog/views.js';
 import { dialectOf } from '../dialect/index.js';
 import { typeLookup } from '../plan/avg-scale.js';
@@ -58,19 +59,37 @@ export async function planningQuery(
  * The strategy a DT is maintained by (decided from its text, as at CREATE), and the text its plans are
  * built from (`query`: the DT's own, or with CTEs, views and `*` written out; `views`: the views inlined).
  */
-export async function strategyOf(
-  tx: Queryable,
-  family: SqlFamily,
-  dt: DynamicTable,
-): Promise<{ strategy: Strategy; columns: Map<string, string[]>; query: string; views: string[] }> {
+export async function strategyOf(tx: Queryable, family: SqlFamily, dt: DynamicTable): Promise<Planning> {
+  // Derived from the columns the refresh knows, and kept with them (catalog/refresh-metadata.ts `planning`),
+  // unless a view is read: its definition is read anew each time (`planningQuery`).
+  const known = refreshMetadata(tx);
+  const kept = dt.sources.every((s) => s.kind !== 'VIEW') ? known : undefined;
+  if (kept?.planning) return kept.planning;
+  const planning = await derivePlanning(tx, family, dt);
+  if (kept) kept.planning = planning;
+  return planning;
+}
+
+export interface Planning {
+  strategy: Strategy;
+  columns: Map<string, string[]>;
+  /** The sources' columns and types as one text (what a kept keys table is typed from). */
+  types: string;
+  query: string;
+  views: string[];
+}
+
+async function derivePlanning(tx: Queryable, family: SqlFamily, dt: DynamicTable): Promise<Planning> {
   // Lateral column aliases expanded (sql/select-rewrite.ts), then CTEs, views and `*` written out.
   const text = plannedQuery(dt.query);
   const analysis = analyzeQuery(text, () => false);
   const typed = await sourceColumnTypes(tx, family, dt.sources);
   const columns = new Map([...typed].map(([t, cols]) => [t, cols.map((c) => c.name)]));
+  const types = [...typed].map(([t, cols]) => `${t}(${cols.map((c) => `${c.name} ${c.type}`)})`).join(' ');
   const full = (reason: string) => ({
     strategy: { kind: 'full' as const, reason },
     columns,
+    types,
     query: dt.query,
     views: [],
   });
@@ -80,5 +99,5 @@ export async function strategyOf(
   const planned = await planningQuery(tx, family, { ...dt, query: text }, analysis.ast, columns);
   if ('reason' in planned) return full(planned.reason);
   const strategy = chooseStrategy(planned.text, planned.ast, (t) => columns.get(t), typeOf);
-  return { strategy, columns, query: planned.text, views: planned.views };
+  return { strategy, columns, types, query: planned.text, views: planned.views };
 }

@@ -90,3 +90,26 @@ export function stepsOf<T>(
   }
   return { steps, result: next.value };
 }
+
+/**
+ * `plan` with table `from` named `to` in every step (its SQL, reads and writes): a plan built for KEYS_TABLE
+ * run on the keys table its family keeps (refresh/keys-steps.ts `keptKeys`). Refused (an error; the caller
+ * keeps such plans as they are): a delegated step, whose SQL the plan cannot see, and a step that creates or
+ * drops `from`, which would replace the table `to` with another of other columns.
+ */
+export function* renamed<T>(plan: RefreshPlan<T>, from: string, to: string): RefreshPlan<T> {
+  const word = new RegExp(`\\b${from}\\b`, 'g');
+  const replaces = new RegExp(`\\b(?:CREATE TEMP TABLE|DROP TABLE(?: IF EXISTS)?) ${from}\\b`, 'i');
+  const name = (t: string) => (t === from ? to : t);
+  let next = plan.next([]);
+  while (!next.done) {
+    const steps = next.value.map((step) => {
+      if ('call' in step || replaces.test(step.sql))
+        throw new Error(`a step of this plan cannot run on a kept table: ${step.label}`);
+      const { reads, writes } = step;
+      return { ...step, sql: step.sql.replace(word, to), reads: reads.map(name), writes: writes.map(name) };
+    });
+    next = plan.next(yield steps);
+  }
+  return next.value;
+}

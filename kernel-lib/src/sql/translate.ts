@@ -91,19 +91,18 @@ interface Context extends TranslateOptions {
 }
 
 function nowLiteral(word: string, now: number): string | undefined {
-  const ts = formatTimestamp(now);
   switch (word) {
     case 'current_date':
-      return `DATE '${ts.slice(0, 10)}'`;
+      return `DATE '${formatTimestamp(now).slice(0, 10)}'`;
     case 'current_time':
-      return `TIME '${ts.slice(11)}'`;
+      return `TIME '${formatTimestamp(now).slice(11)}'`;
     case 'current_timestamp':
     case 'localtimestamp':
     case 'now':
     case 'sysdate':
     case 'getdate':
     case 'systimestamp':
-      return `TIMESTAMP '${ts}'`;
+      return `TIMESTAMP '${formatTimestamp(now)}'`;
     default:
       return undefined;
   }
