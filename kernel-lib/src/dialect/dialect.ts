@@ -6,7 +6,7 @@
  * spelt per family here, dialect/functions.ts; likewise Snowflake's FLATTEN, sql/flatten.ts and
  * dialect/flatten.ts.)
  */
-import type { SqlFamily } from '../backends/backend.js';
+import type { SqlFamily, Value } from '../backends/backend.js';
 import type { pgNoDataSql } from '../refresh/probe.js';
 import type { FlattenCall, FlattenSql } from './flatten.js';
 import type { FunctionSpelling } from './functions.js';
@@ -98,6 +98,8 @@ export interface Dialect {
    * ~0.3 ms a row of lineitem. PostgreSQL parses a VALUES list quickly and needs no table per write.
    */
   readonly stagesRows: boolean;
+  /** The engine's own rows for every column of `table` as one INSERT (sql/rows-insert.ts). */
+  rowsInsertSql(table: string, rows: readonly Value[][]): string;
   /**
    * How a keyed refresh replaces the DT's rows of the affected keys (refresh/replace.ts): in one statement
    * of data-modifying CTEs (PostgreSQL), or with the rows to delete counted ahead, so that the DELETE and

@@ -2,6 +2,7 @@
 
 import * as duck from '../capture/duckdb.js';
 import { DUCKDB_MONITORING_DDL } from '../catalog/monitoring.js';
+import { valuesInsertSql } from '../sql/rows-insert.js';
 import type { Dialect } from './dialect.js';
 import { duckdbFlatten } from './flatten.js';
 import { duckdbFunctions } from './functions.js';
@@ -21,6 +22,7 @@ export const duckdbDialect: Dialect = {
   hashesNotDistinct: true,
   deletesByJoin: true,
   stagesRows: true,
+  rowsInsertSql: valuesInsertSql,
   replaceRows: 'counted-ahead',
   keepsKeys: false,
   capture: {

@@ -4,6 +4,7 @@ import { quoteIdent } from '../backends/backend.js';
 import * as pgc from '../capture/postgres.js';
 import { PG_MONITORING_DDL } from '../catalog/monitoring.js';
 import { PG_PROBE_DDL, pgNoDataSql } from '../refresh/probe.js';
+import { rowArrayInsertSql } from '../sql/rows-insert.js';
 import type { Dialect } from './dialect.js';
 import { postgresFlatten } from './flatten.js';
 import { postgresFunctions } from './functions.js';
@@ -20,6 +21,7 @@ export const postgresDialect: Dialect = {
   hashesNotDistinct: false,
   deletesByJoin: false,
   stagesRows: false,
+  rowsInsertSql: rowArrayInsertSql,
   replaceRows: 'one-statement',
   keepsKeys: true,
   capture: {

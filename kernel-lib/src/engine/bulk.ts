@@ -5,15 +5,15 @@
  * `INSERT INTO t SELECT * FROM dtlab.<stage>` — a statement of a few bytes that capture and translation handle
  * like any INSERT … SELECT. Stages are dropped by the write's transaction (no call of their own), or after it
  * when it did not commit. Elsewhere (the PostgreSQL family) the rows are inserted inside the transaction:
- * copied where it can (`Queryable.insertRows`: PGlite's COPY), else as one `INSERT INTO t VALUES …`
- * (`insertRowsIn`).
+ * copied where it can (`Queryable.insertRows`: PGlite's COPY, in the write's transaction), else as one
+ * INSERT of the rows as an array of the table's row type (`insertRowsIn`, sql/rows-insert.ts).
  */
 import {
   type Backend,
   type Queryable,
   qualifiedName,
   quoteIdent,
-  sqlLiteral,
+  type SqlFamily,
   type Value,
 } from '../backends/backend.js';
 import { dialectOf } from '../dialect/index.js';
@@ -36,23 +36,20 @@ export type PreparedWrite =
   | { readonly sql: string; readonly rowsInto?: string }
   | { readonly rowsInto: string; readonly rows: readonly Value[][] };
 
-/** One INSERT … VALUES of `rows`. Pure. */
-export function valuesInsertSql(table: string, rows: readonly Value[][]): string {
-  return `INSERT INTO ${quoteIdent(table)} VALUES ${rows.map((r) => `(${r.map(sqlLiteral).join(', ')})`).join(',\n')}`;
-}
-
 /**
- * Inserts `rows` into `table` in the transaction `tx`: copied where it can (PGlite), else one INSERT … VALUES
- * (sent with the next call when `deferred` and the transaction defers: its count is then NaN).
+ * Inserts `rows` into `table` in the transaction `tx`: copied where it can (PGlite), else one INSERT of the
+ * family (dialect `rowsInsertSql`), sent with the next call when `deferred` and the transaction defers (its
+ * count is then NaN).
  */
 export async function insertRowsIn(
   tx: Queryable,
+  family: SqlFamily,
   table: string,
   rows: readonly Value[][],
   deferred = false,
 ): Promise<number> {
   if (tx.insertRows) return tx.insertRows(table, rows);
-  const sql = valuesInsertSql(table, rows);
+  const sql = dialectOf(family).rowsInsertSql(table, rows);
   if (!deferred || !tx.defer) return (await tx.query(sql)).rowCount;
   tx.defer(sql);
   return Number.NaN;
@@ -90,7 +87,10 @@ export async function prepareWrite(backend: Backend, items: readonly WriteItem[]
       else if (!dialectOf(backend.family).stagesRows)
         statements.push({ rowsInto: item.insert, rows: item.rows });
       else if (!backend.stageRows)
-        statements.push({ sql: valuesInsertSql(item.insert, item.rows), rowsInto: item.insert });
+        statements.push({
+          sql: dialectOf(backend.family).rowsInsertSql(item.insert, item.rows),
+          rowsInto: item.insert,
+        });
       else {
         const stage = `stage_${item.insert}_${STAGE_RUN}_${++stages}`;
         const name = qualifiedName(stage, STAGE_SCHEMA);

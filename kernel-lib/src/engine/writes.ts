@@ -87,7 +87,9 @@ export async function writeItems(
         for (const [i, text] of texts.entries()) {
           const statement = statements[i];
           if (statement !== undefined && 'rows' in statement) {
-            rows.push(await insertRowsIn(tx, statement.rowsInto, statement.rows, uncounted));
+            rows.push(
+              await insertRowsIn(tx, host.backend.family, statement.rowsInto, statement.rows, uncounted),
+            );
             continue;
           }
           if (text === undefined) {

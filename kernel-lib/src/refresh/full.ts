@@ -150,7 +150,7 @@ export async function runAndRecordRefresh(
     executionMs: performance.now() - t0,
     rowsInserted: done.rowsInserted,
     rowsDeleted: done.rowsDeleted,
-    rowsRead: await sourceRowsRead(tx, req.dt, work),
+    rowsRead: done.rowsRead ?? (await sourceRowsRead(tx, req.dt, work)),
     warehouse: req.warehouse ?? req.dt.warehouse,
   };
   const row = finishedRow(req, measured, work);

@@ -54,14 +54,16 @@ export function keysLookSql(
 }
 
 /**
- * PostgreSQL family: deletes the DT's rows matching `condition` and inserts `rows`; answers (deleted, inserted).
- * `nulls`: the same for the keys with a NULL part (their rows are disjoint from the others'), behind `gate`.
+ * PostgreSQL family: deletes the DT's rows matching `condition` and inserts `rows`; answers (deleted, inserted)
+ * and then the `also` expressions. `nulls`: the same for the keys with a NULL part (their rows are disjoint from
+ * the others'), behind `gate`.
  */
 export function replaceRowsSql(
   table: string,
   condition: string,
   rows: string,
   nulls?: { condition: string; rows: string; gate: string },
+  also: string[] = [],
 ): string {
   const t = quoteIdent(table);
   const both = (cte: string) =>
@@ -75,5 +77,5 @@ export function replaceRowsSql(
     : '';
   return `WITH dtlab_deleted AS (DELETE FROM ${t} WHERE ${condition} RETURNING 1),
   dtlab_inserted AS (INSERT INTO ${t} ${rows} RETURNING 1)${gated}
-SELECT ${both('dtlab_deleted')}, ${both('dtlab_inserted')}`;
+SELECT ${[both('dtlab_deleted'), both('dtlab_inserted'), ...also].join(', ')}`;
 }

@@ -239,8 +239,14 @@ export async function runRefresh(
           dt,
           dataTimestamp,
           output,
-          // Its rows counted ahead where they were (a DT refreshed FULL by its mode, on DuckDB).
-          () => fullRecomputePlan({ ...request, rows: known.meta.counted?.dtRows }),
+          // Its rows counted ahead where they were (a DT refreshed FULL by its mode, on DuckDB); in one
+          // statement with its sources' count where the family replaces rows so (PostgreSQL).
+          () =>
+            fullRecomputePlan({
+              ...request,
+              rows: known.meta.counted?.dtRows,
+              oneStatement: dialectOf(backend.family).replaceRows === 'one-statement',
+            }),
           run,
           options.known?.garbage,
         );

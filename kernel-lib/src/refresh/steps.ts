@@ -52,6 +52,8 @@ export type RefreshPlan<T> = Generator<RefreshStep[], T, StepAnswer[]>;
 export interface RowCounts {
   rowsInserted: number;
   rowsDeleted: number;
+  /** The sources' rows, where the plan counted them with its writes (refresh/full-plan.ts `oneStatement`). */
+  rowsRead?: number;
 }
 
 /** A step whose answer is read. */
