@@ -95,7 +95,7 @@ export interface Dialect {
   /**
    * The engine's own bulk inserts (the order simulator, TPC-H's RF1) stage their rows through the backend's
    * bulk path first (engine/bulk.ts): DuckDB binds a VALUES list value by value, which in DuckDB-WASM cost
-   * ~0.3 ms a row of lineitem. PostgreSQL parses a VALUES list quickly and needs no table per write.
+   * ~0.3 ms a row of lineitem. The PostgreSQL family needs no table per write (`rowsInsertSql`).
    */
   readonly stagesRows: boolean;
   /** The engine's own rows for every column of `table` as one INSERT (sql/rows-insert.ts). */
