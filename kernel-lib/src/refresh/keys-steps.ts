@@ -116,7 +116,7 @@ const KEPT_KEYS_TRUNCATED = 2_000;
  * to empty it) and after: by DELETE, whose dead rows the next refresh's reads prune, or after a large change
  * by TRUNCATE, so that a batch of many keys does not leave every later refresh scanning its empty pages.
  */
-export function keptKeys(
+function keptKeys(
   sql: string,
   bound: string,
   label: string,
@@ -145,7 +145,7 @@ export function keptKeys(
 }
 
 /** A short name for the shape of `sql`: its text with string literals and LIMIT bounds blanked, hashed. */
-export function shapeHash(sql: string): string {
+function shapeHash(sql: string): string {
   const shape = sql.replace(/'(?:[^']|'')*'/g, "''").replace(/\bLIMIT\s+\d+/gi, 'LIMIT');
   // 53 bits of two 32-bit multiplicative hashes (a collision would need two shapes of one connection).
   let h1 = 0xdeadbeef;
