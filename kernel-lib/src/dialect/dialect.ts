@@ -117,6 +117,11 @@ export interface Dialect {
   readonly capture: CaptureDialect;
   /** A table's columns in the current schema (name, type, nullable), `$1` = table, in order. */
   readonly describeColumnsSql: string;
+  /**
+   * The types of `select`'s result columns, spelt as `describeColumnsSql` spells a table's: statements run
+   * before (`setup`), the read (one row per column, the type first, in order) and after (`cleanup`).
+   */
+  resultTypes(select: string): { setup: string[]; read: string; cleanup: string[] };
   /** Columns of the tables `names` (a list of literals): (table, column, type), in order. */
   sourceColumnsSql(names: string): string;
   /** Definitions of the plain views among `names` (literals): (view, defining SELECT); no materialized views. */

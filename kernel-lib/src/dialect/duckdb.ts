@@ -41,6 +41,11 @@ export const duckdbDialect: Dialect = {
   },
   describeColumnsSql: `SELECT column_name, data_type, is_nullable = 'YES' FROM information_schema.columns
     WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
+  resultTypes: (select) => ({
+    setup: [],
+    read: `SELECT column_type FROM (DESCRIBE ${select})`,
+    cleanup: [],
+  }),
   sourceColumnsSql: (names) => `SELECT table_name, column_name, data_type FROM information_schema.columns
     WHERE table_schema = current_schema() AND table_name IN (${names}) ORDER BY table_name, ordinal_position`,
   viewDefinitionsSql: (names) => `SELECT view_name, sql FROM duckdb_views()

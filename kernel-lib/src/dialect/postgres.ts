@@ -46,6 +46,13 @@ export const postgresDialect: Dialect = {
     WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace AND a.attnum > 0
       AND NOT a.attisdropped
     ORDER BY a.attnum`,
+  // A temporary view of the query: its columns are typed as a table's would be (typmods included).
+  resultTypes: (select) => ({
+    setup: [`CREATE TEMP VIEW dtlab_result_types AS ${select}`],
+    read: `SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+      WHERE attrelid = CAST('pg_temp.dtlab_result_types' AS regclass) AND attnum > 0 ORDER BY attnum`,
+    cleanup: ['DROP VIEW pg_temp.dtlab_result_types'],
+  }),
   sourceColumnsSql: (
     names,
   ) => `SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid

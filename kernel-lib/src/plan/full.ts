@@ -10,6 +10,8 @@ export interface OutputColumn {
   name: string;
   /** Backend type to cast to, when the DDL declared one. */
   type?: string;
+  /** The storage column's type (as the dialect describes a table's), where the refresh read it. */
+  stored?: string;
 }
 
 /** Prefix used when validating a query: its length lets error offsets be mapped back to the query. */

@@ -22,6 +22,13 @@ import { runIncremental } from './incremental.js';
 import { strategyOf } from './planning.js';
 import { rebuildStateSteps, stateExists } from './state.js';
 import { ask, countOf, type RefreshPlan, type RowCounts, run } from './steps.js';
+import { storedTypesHold } from './stored-types.js';
+
+/** The DT's full recompute: its plan, and the refresh SELECT it inserts (refresh/full-plan.ts). */
+export interface Recompute {
+  plan(): RefreshPlan<RowCounts>;
+  select: string;
+}
 
 /**
  * The refresh's work, decided inside its transaction: NO_DATA, INCREMENTAL (affected-key recompute), or a
@@ -34,7 +41,7 @@ export async function chooseWork(
   dt: DynamicTable,
   dataTimestamp: number,
   output: OutputColumn[],
-  full: () => RefreshPlan<RowCounts>,
+  full: Recompute,
   expectations?: ExpectationRun,
   garbage?: GarbageSchedule,
 ): Promise<RefreshWork> {
@@ -102,7 +109,10 @@ export async function chooseWork(
           const emits = dialectOf(family).engineCaptures && (await duckdbCapturedSources(t)).has(dt.name);
           const names = output.map((o) => o.name);
           const state = rebuildStateSteps(family, planned, strategy, dataTimestamp, names);
-          return finish(await runPlan(t, recomputePlan(dt.name, full, emits, state), log));
+          // A source's column types may have changed under the DT's (stored-types.ts).
+          const retyped = decision.action === 'REINITIALIZE' || dt.sources.some((s) => s.kind === 'VIEW');
+          if (retyped) await runPlan(t, storedTypesHold(family, dt, full.select, output), log);
+          return finish(await runPlan(t, recomputePlan(dt.name, full.plan, emits, state), log));
         },
       };
   }

@@ -82,7 +82,9 @@ export async function gatherRefresh(a: Gathering): Promise<Gathered> {
   const storage = await describeColumns(rtx, family, dt.name);
   const output = storage.map((c, i) => {
     const declared = dt.columns?.[i]?.type;
-    return declared ? { name: c.name, type: translateType(declared, family) } : { name: c.name };
+    return declared
+      ? { name: c.name, type: translateType(declared, family), stored: c.type }
+      : { name: c.name, stored: c.type };
   });
   // Translated only now: a refresh that found nothing changed never needs the query's text.
   const columnsOf = await qualifyStarColumns(rtx, family, dt.query);

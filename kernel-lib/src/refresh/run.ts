@@ -241,12 +241,15 @@ export async function runRefresh(
           output,
           // Its rows counted ahead where they were (a DT refreshed FULL by its mode, on DuckDB); in one
           // statement with its sources' count where the family replaces rows so (PostgreSQL).
-          () =>
-            fullRecomputePlan({
-              ...request,
-              rows: known.meta.counted?.dtRows,
-              oneStatement: dialectOf(backend.family).replaceRows === 'one-statement',
-            }),
+          {
+            plan: () =>
+              fullRecomputePlan({
+                ...request,
+                rows: known.meta.counted?.dtRows,
+                oneStatement: dialectOf(backend.family).replaceRows === 'one-statement',
+              }),
+            select: request.select,
+          },
           run,
           options.known?.garbage,
         );
