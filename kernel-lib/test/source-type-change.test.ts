@@ -6,8 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../src/engine/engine.js';
-import { BACKEND_KINDS } from './helpers/backends.js';
-import { freshBackend } from './helpers/backends.js';
+import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
 
 const SHAPES = [
   ['an aggregate (AUTO)', 'REFRESH_MODE = AUTO', 'SELECT g, COUNT(*) AS n, SUM(v) AS s FROM t GROUP BY g'],
