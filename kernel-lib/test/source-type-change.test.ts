@@ -58,6 +58,26 @@ describe.each(BACKEND_KINDS)('a source column changes type on %s', (kind) => {
     expect(await rows('SELECT v FROM d ORDER BY 1')).toEqual([[10], [20]]);
   });
 
+  it('an upstream DT replaced with another column type: the downstream refresh fails, then is re-created', async () => {
+    await engine.execute(`
+      DROP DYNAMIC TABLE IF EXISTS d; DROP VIEW IF EXISTS tv; DROP TABLE IF EXISTS t;
+      CREATE TABLE t (g INTEGER, v INTEGER);
+      INSERT INTO t VALUES (1, 2);
+      CREATE DYNAMIC TABLE up TARGET_LAG = '1 minute' AS SELECT g, v FROM t;
+      CREATE DYNAMIC TABLE down TARGET_LAG = '1 minute' AS SELECT g, SUM(v) AS s FROM up GROUP BY g;
+      CREATE OR REPLACE DYNAMIC TABLE up TARGET_LAG = '1 minute' AS SELECT g, v / 8.0 AS v FROM t`);
+    await expect(engine.refresh('down')).rejects.toThrow(/down needs to be recreated .* column s is now/);
+    expect(await rows('SELECT CAST(s AS VARCHAR) FROM down')).toEqual([['2']]);
+    await engine.execute(
+      `CREATE OR REPLACE DYNAMIC TABLE down TARGET_LAG = '1 minute' AS SELECT g, SUM(v) AS s FROM up GROUP BY g;
+       INSERT INTO t VALUES (1, 3)`,
+    );
+    await engine.refresh('up');
+    await engine.refresh('down');
+    expect((await engine.verify('down')).equal).toBe(true);
+    await engine.execute('DROP DYNAMIC TABLE down; DROP DYNAMIC TABLE up');
+  });
+
   it('a REINITIALIZE for another reason finds columns of many types unchanged, and refreshes', async () => {
     await engine.execute(`
       DROP DYNAMIC TABLE IF EXISTS d; DROP VIEW IF EXISTS tv; DROP TABLE IF EXISTS t;
