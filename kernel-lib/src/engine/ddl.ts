@@ -4,6 +4,7 @@
  */
 import { type Backend, formatTimestamp } from '../backends/backend.js';
 import { dropPositions, releaseCapture } from '../capture/capture.js';
+import { withCaptureLock } from '../capture/lock.js';
 import { deleteDynamicTable, deleteWarehouse, insertWarehouse, relationKinds } from '../catalog/catalog.js';
 import { directDependents } from '../catalog/graph.js';
 import type { KnownCatalog } from '../catalog/known.js';
@@ -149,14 +150,18 @@ export async function dropDynamicTable(host: DdlHost, name: string, ifExists: bo
       { hint: `drop ${readers.join(', ')} first` },
     );
   }
-  await host.backend.transaction(async (tx) => {
-    await keepDropped(tx, dt, host.clock.now()); // UNDROP restores it (engine/undrop.ts)
-    await tx.query(dropStorageSql(name));
-    await deleteDynamicTable(tx, name);
-    await dropState(tx, name);
-    await dropQuarantine(tx, name);
-    for (const source of await dropPositions(tx, name)) await releaseCapture(tx, host.backend.family, source);
-  });
+  // Captured writes wait meanwhile (DuckDB): none inserts into a change table this drops.
+  await withCaptureLock(host.backend, () =>
+    host.backend.transaction(async (tx) => {
+      await keepDropped(tx, dt, host.clock.now()); // UNDROP restores it (engine/undrop.ts)
+      await tx.query(dropStorageSql(name));
+      await deleteDynamicTable(tx, name);
+      await dropState(tx, name);
+      await dropQuarantine(tx, name);
+      for (const source of await dropPositions(tx, name))
+        await releaseCapture(tx, host.backend.family, source);
+    }),
+  );
   host.catalogChanged({ type: 'catalog', action: 'dropped', name });
   return `${name} successfully dropped.`;
 }

@@ -10,6 +10,7 @@
  */
 import { formatTimestamp, type Queryable, quoteIdent } from '../backends/backend.js';
 import { currentPosition, ensureCapture, setPositions } from '../capture/capture.js';
+import { withCaptureLock } from '../capture/lock.js';
 import { insertDynamicTable, relationKinds } from '../catalog/catalog.js';
 import { DtError } from '../errors.js';
 import { quarantineTablesSql } from '../plan/discards.js';
@@ -70,18 +71,22 @@ export async function undropDynamicTable(ctx: EngineContext, name: string): Prom
       `cannot undrop ${name}: its source${missing.length > 1 ? 's' : ''} ${missing.map((s) => s.name).join(', ')} no longer exist${missing.length > 1 ? '' : 's'}`,
     );
   const storage = String(kept[0]);
-  await backend.transaction(async (tx) => {
-    await tx.query(`CREATE TABLE ${quoteIdent(name)} AS SELECT * FROM dtlab.${quoteIdent(storage)}`);
-    await insertDynamicTable(tx, {
-      ...dt,
-      pendingRecompute: 'undropped: writes to its sources while it was dropped were not captured',
-    });
-    const tracked = dt.sources.filter((s) => s.kind !== 'VIEW').map((s) => s.name);
-    for (const s of tracked) await ensureCapture(tx, backend.family, s);
-    if (tracked.length > 0) await setPositions(tx, name, tracked, await currentPosition(tx, backend.family));
-    if (dt.expectations?.some((e) => e.action === 'QUARANTINE'))
-      for (const sql of quarantineTablesSql(name)) await tx.query(sql);
-    await forgetDropped(tx, name);
-  });
+  // Captured writes wait meanwhile (DuckDB, capture/lock.ts), as for CREATE (engine/create.ts).
+  await withCaptureLock(backend, () =>
+    backend.transaction(async (tx) => {
+      await tx.query(`CREATE TABLE ${quoteIdent(name)} AS SELECT * FROM dtlab.${quoteIdent(storage)}`);
+      await insertDynamicTable(tx, {
+        ...dt,
+        pendingRecompute: 'undropped: writes to its sources while it was dropped were not captured',
+      });
+      const tracked = dt.sources.filter((s) => s.kind !== 'VIEW').map((s) => s.name);
+      for (const s of tracked) await ensureCapture(tx, backend.family, s);
+      if (tracked.length > 0)
+        await setPositions(tx, name, tracked, await currentPosition(tx, backend.family));
+      if (dt.expectations?.some((e) => e.action === 'QUARANTINE'))
+        for (const sql of quarantineTablesSql(name)) await tx.query(sql);
+      await forgetDropped(tx, name);
+    }),
+  );
   return `Dynamic table ${name} successfully restored.`;
 }

@@ -148,8 +148,9 @@ export const readsOnly = (sql: string): boolean =>
 
 /**
  * DuckDB has no triggers: a write to a captured table runs here, in its own transaction, with its changes
- * recorded (see capture/duckdb.ts). Returns undefined for anything else, which then runs as it is. A
- * statement that writes nothing (`readsOnly`) costs no look at capture and leaves the ledger as it is.
+ * recorded (see capture/duckdb.ts); any other write runs here too, in the same turn as its look at capture.
+ * Returns undefined for a statement that writes nothing (`readsOnly`: no look at capture, the ledger as it
+ * is) and on the PostgreSQL family, whose triggers capture: the caller runs it as it is.
  */
 export async function capturedStatement(
   host: WriteHost,
@@ -157,20 +158,23 @@ export async function capturedStatement(
   signal?: AbortSignal,
 ): Promise<QueryResult | undefined> {
   if (!host.ledger.seesEveryWrite || readsOnly(sql)) return undefined;
-  const captured = await duckdbCapturedSources(host.backend);
   const tokens = tokenize(sql);
-  if (!planCapture(sql, tokens, captured)) {
-    // Not captured: if it writes a DT's source, that source's capture is gone (counted as a new epoch).
-    await countWrite(host, planCapture(sql, tokens, EVERY_TABLE)?.table, captured);
-    return undefined;
-  }
+  // The look and the write take their turn together (capture/lock.ts): a CREATE installing capture in between
+  // would otherwise leave the write in neither its initial refresh nor the change table (engine/create.ts).
   return withCaptureLock(host.backend, async () => {
+    const captured = await duckdbCapturedSources(host.backend);
+    const plan = planCapture(sql, tokens, captured);
+    if (!plan) {
+      // Not captured: if it writes a DT's source, that source's capture is gone (counted as a new epoch).
+      await countWrite(host, planCapture(sql, tokens, EVERY_TABLE)?.table, captured);
+      return host.backend.query(sql, undefined, signal ? { signal } : {});
+    }
     const result = await host.backend.transaction(
       async (tx) => (await capturedWrite(tx, sql, tokens, captured)) as QueryResult,
       { signal },
     );
     // Counted before the capture lock is released (capture/ledger.ts); dispatch counts it again, harmlessly.
-    host.ledger.wrote(planCapture(sql, tokens, captured)?.table);
+    host.ledger.wrote(plan.table);
     return result;
   });
 }
