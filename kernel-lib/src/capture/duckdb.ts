@@ -8,7 +8,7 @@
  * Statements the engine cannot capture row by row (TRUNCATE, COPY, INSERT OR REPLACE, UPDATE … FROM …)
  * are recorded as an untracked-change event: dependents then REINITIALIZE and say why.
  */
-import { quoteIdent, sqlLiteral, type Value } from '../backends/backend.js';
+import { BackendError, quoteIdent, sqlLiteral, type Value } from '../backends/backend.js';
 import { identifierName, isKeyword, significant, type Token } from '../sql/lexer.js';
 import { notMark, PRUNED } from './marks.js';
 import { sameRowsAfterUpdate } from './update-rows.js';
@@ -27,6 +27,20 @@ export function duckdbInstallCapture(source: string): string[] {
     `CREATE TABLE ${changeTable(source)} AS
        SELECT CAST(NULL AS BIGINT) AS _seq, CAST(NULL AS SMALLINT) AS _w, * FROM ${quoteIdent(source)} LIMIT 0`,
   ];
+}
+
+/**
+ * A captured INSERT's rows go into the change table first, so a row of the wrong width fails there, naming
+ * the change table and counting its two own columns (_seq, _w). Such an error is given back in the terms of
+ * the statement as written: its table and its columns.
+ */
+export function inSourceTerms(e: unknown): unknown {
+  const width = /table chg_(\S+) has (\d+) columns but (\d+) values were supplied/;
+  const m = e instanceof BackendError ? width.exec(e.message) : null;
+  if (!m || !(e instanceof BackendError)) return e;
+  const [, table, columns, values] = m;
+  const said = `table ${table} has ${Number(columns) - 2} columns but ${Number(values) - 2} values were supplied`;
+  return new BackendError(e.message.replace(m[0], said), undefined, e.sqlState);
 }
 
 export function duckdbRemoveCapture(source: string): string[] {

@@ -5,7 +5,7 @@
  */
 import { type Backend, exec, type QueryResult } from '../backends/backend.js';
 import { capturedWrite, drawCaptureSeqs, duckdbCapturedSources } from '../capture/capture.js';
-import { planCapture } from '../capture/duckdb.js';
+import { inSourceTerms, planCapture } from '../capture/duckdb.js';
 import type { WriteLedger } from '../capture/ledger.js';
 import { withCaptureLock } from '../capture/lock.js';
 import type { KnownCatalog } from '../catalog/known.js';
@@ -169,10 +169,11 @@ export async function capturedStatement(
       await countWrite(host, planCapture(sql, tokens, EVERY_TABLE)?.table, captured);
       return host.backend.query(sql, undefined, signal ? { signal } : {});
     }
-    const result = await host.backend.transaction(
-      async (tx) => (await capturedWrite(tx, sql, tokens, captured)) as QueryResult,
-      { signal },
-    );
+    const result = await host.backend
+      .transaction(async (tx) => (await capturedWrite(tx, sql, tokens, captured)) as QueryResult, { signal })
+      .catch((e: unknown) => {
+        throw inSourceTerms(e);
+      });
     // Counted before the capture lock is released (capture/ledger.ts); dispatch counts it again, harmlessly.
     host.ledger.wrote(plan.table);
     return result;
