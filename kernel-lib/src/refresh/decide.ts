@@ -85,7 +85,7 @@ export function decideAction(
       changes[s.source] = s.inserted + s.deleted;
       if (s.deleted === 0) insertsOnly.add(s.source);
       if (s.untracked)
-        untracked ??= `${s.source} was changed by a write that could not be captured (TRUNCATE, COPY, …)`;
+        untracked ??= `${s.source} was changed by a statement that could not be captured (TRUNCATE, COPY, ALTER TABLE, …)`;
       if (s.pruned) pruned.push(s.source);
       if (changes[s.source] || s.pruned) changed.push(s.source);
     }
