@@ -276,10 +276,26 @@ export async function runAll(page) {
   // Solution cells are collapsed (their input hidden, so no prompt shows their execution count): expand them.
   // Always: the cells below the fold may not be rendered yet, so counting collapsed ones in the page can
   // find none (a CI run waited five minutes on prompts that were never going to show).
-  await page.locator('.lm-MenuBar-itemLabel', { hasText: /^View$/ }).click();
-  await page.locator('.lm-Menu-itemLabel', { hasText: /^Expand All Code$/ }).click();
-  await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Run$/ }).click();
-  await page.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }).click();
+  await clickPastDialogs(page, page.locator('.lm-MenuBar-itemLabel', { hasText: /^View$/ }));
+  await clickPastDialogs(page, page.locator('.lm-Menu-itemLabel', { hasText: /^Expand All Code$/ }));
+  await clickPastDialogs(page, page.locator('.lm-MenuBar-itemLabel', { hasText: /^Run$/ }));
+  await clickPastDialogs(page, page.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }));
+}
+
+/**
+ * Clicks `locator`; a kernel question shown meanwhile is answered first. JupyterLite may ask "Select Kernel"
+ * after the quiet second `dismissKernelDialogs` waits for (in two of three runs here on 2026-12-07), and the
+ * dialog then takes the click.
+ */
+async function clickPastDialogs(page, locator) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await locator.click({ timeout: 10_000 });
+    } catch (e) {
+      if (attempt >= 3 || (await page.locator('.jp-Dialog').count()) === 0) throw e;
+      console.warn(`dismissed ${await dismissKernelDialogs(page)} late kernel dialog(s)`);
+    }
+  }
 }
 
 /** Waits until every code cell has an execution count; returns each cell's prompt, source and errors. */
