@@ -136,7 +136,7 @@ describe.each(BACKEND_KINDS)('concurrency oracle on %s', (kind) => {
             for (let i = 0; i < 10; i++) await scheduler.advance(60_000);
           })(),
         ]);
-      expect(failures).toEqual([]);
+        expect(failures).toEqual([]);
         for (const [name, query] of dts) {
           await engine.refresh(name);
           const v = await engine.verify(name);
