@@ -50,6 +50,23 @@ export function duckdbRemoveCapture(source: string): string[] {
   ];
 }
 
+/**
+ * Run as the engine opens (dialect `engineDdl`): the sequence exists and has drawn a number, so that
+ * `DUCKDB_CURRENT_POSITION` answers from then on (DuckDB's `currval` fails on a sequence that never drew).
+ * The number drawn numbers no row: positions and change rows are only compared.
+ */
+export const DUCKDB_SEQUENCE_DRAWN = [
+  'CREATE SCHEMA IF NOT EXISTS dtlab',
+  'CREATE SEQUENCE IF NOT EXISTS dtlab.capture_seq',
+  "SELECT nextval('dtlab.capture_seq')",
+];
+
+/**
+ * The position now, as `DUCKDB_POSITION` gives it, in a fraction of its time (a refresh's one statement of
+ * what moves, catalog/moving-metadata.ts): `currval` is the sequence's last value for every connection.
+ */
+export const DUCKDB_CURRENT_POSITION = "CAST(currval('dtlab.capture_seq') AS VARCHAR)";
+
 /** The position now: the sequence's last value (0 before any captured write). */
 export const DUCKDB_POSITION = `SELECT CAST(coalesce(max(last_value), 0) AS VARCHAR) FROM duckdb_sequences()
   WHERE schema_name = 'dtlab' AND sequence_name = 'capture_seq'`;

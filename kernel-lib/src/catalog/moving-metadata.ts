@@ -3,6 +3,7 @@
  * metadata the engine knows (catalog/refresh-metadata.ts, capture/ledger.ts).
  */
 import { type Queryable, quoteIdent, sqlLiteral } from '../backends/backend.js';
+import { DUCKDB_CURRENT_POSITION } from '../capture/duckdb.js';
 import { notMark, PRUNED } from '../capture/marks.js';
 import { sourceRowsExpr } from '../schedule/cost.js';
 import type { DynamicTable } from '../types.js';
@@ -27,6 +28,12 @@ const fullByMode = (dt: DynamicTable) => dt.effectiveMode === 'FULL' && dt.immut
  * past it as a constant, which lets DuckDB skip the change table's older row groups and costs no lookup per
  * source; where a position read in the same statement differs, the counts are taken again past the real one.
  * For a DT refreshed FULL by its mode, the same statement counts its rows and its sources' (`counted`).
+ *
+ * The capture events are looked at only for a DT in FULL mode. This path runs only while the ledger's epoch
+ * is the one the DT's statics were kept in, and a write that could not be captured (an UNTRACKED event) starts
+ * a new epoch (engine/writes.ts): so none happened since the DT's last refresh. A PRUNED mark carries the
+ * newest row a collection deleted, at or before every position of the source's consumers not in FULL mode
+ * (capture/duckdb.ts duckdbCollectGarbage), so it can be past the position of a DT in FULL mode only.
  */
 export async function prefetchMovingMetadata(
   tx: Queryable,
@@ -42,18 +49,24 @@ export async function prefetchMovingMetadata(
       ? `CAST(${sqlLiteral(expected)} AS BIGINT)`
       : `(SELECT CAST(position AS BIGINT) FROM dtlab.capture_positions WHERE dt_name = ${name} AND source = ${sqlLiteral(s)})`;
   const intact = dt.sources.filter((s) => s.kind !== 'VIEW' && known.intact.get(s.name) === true);
+  const countsOf = (s: string) =>
+    `SELECT count(*) FILTER (WHERE _w > 0) AS i, count(*) FILTER (WHERE _w < 0) AS d
+              FROM dtlab.${quoteIdent(`chg_${s}`)} WHERE _seq > ${since(s)}`;
   const summaries = intact
     .filter((s) => !quiet.has(s.name))
     // One scan of the change table and one of the events per source, each an uncorrelated subquery: as
     // EXISTS subqueries beside the counts, the statement took twice as long in DuckDB-WASM (6 ms against 3).
-    .map(
-      (s) => `
+    .map((s) =>
+      dt.effectiveMode === 'FULL'
+        ? `
     UNION ALL SELECT 'sum', ${sqlLiteral(s.name)}, CAST(c.i AS VARCHAR), CAST(c.d AS VARCHAR),
       CAST(coalesce(e.u, false) AS VARCHAR), CAST(coalesce(e.p, false) AS VARCHAR)
-      FROM (SELECT count(*) FILTER (WHERE _w > 0) AS i, count(*) FILTER (WHERE _w < 0) AS d
-              FROM dtlab.${quoteIdent(`chg_${s.name}`)} WHERE _seq > ${since(s.name)}) AS c,
+      FROM (${countsOf(s.name)}) AS c,
            (SELECT bool_or(${notMark}) AS u, bool_or(kind = '${PRUNED}') AS p FROM dtlab.capture_events
-             WHERE source = ${sqlLiteral(s.name)} AND _seq > ${since(s.name)}) AS e`,
+             WHERE source = ${sqlLiteral(s.name)} AND _seq > ${since(s.name)}) AS e`
+        : `
+    UNION ALL SELECT 'sum', ${sqlLiteral(s.name)}, CAST(i AS VARCHAR), CAST(d AS VARCHAR), 'false', 'false'
+      FROM (${countsOf(s.name)})`,
     )
     .join('');
   // A DT refreshed FULL by its mode: its rows and its sources' rows, which the full recompute would count
@@ -65,8 +78,7 @@ export async function prefetchMovingMetadata(
       : `
     UNION ALL SELECT 'rows', CAST((SELECT count(*) FROM ${quoteIdent(dt.name)}) AS VARCHAR), CAST(${sourceRows} AS VARCHAR), NULL, NULL, NULL`;
   const { rows } = await tx.query(`
-    SELECT 'snap', CAST(coalesce(max(last_value), 0) AS VARCHAR), NULL, NULL, NULL, NULL
-      FROM duckdb_sequences() WHERE schema_name = 'dtlab' AND sequence_name = 'capture_seq'
+    SELECT 'snap', ${DUCKDB_CURRENT_POSITION}, NULL, NULL, NULL, NULL
     UNION ALL SELECT 'pos', source, position, NULL, NULL, NULL FROM dtlab.capture_positions WHERE dt_name = ${name}
     ${drawId ? "UNION ALL SELECT 'id', CAST(nextval('dtlab.refresh_id_seq') AS VARCHAR), NULL, NULL, NULL, NULL" : ''}${summaries}${fullCounts}`);
   const meta: RefreshMetadata = {

@@ -67,7 +67,7 @@ export const duckdbDialect: Dialect = {
   // (refresh/run.ts DtMutex); the timeout is a deadline of the whole transaction.
   refreshPreamble: () => [],
   timeoutAsTransactionOption: true,
-  engineDdl: DUCKDB_MONITORING_DDL,
+  engineDdl: [...DUCKDB_MONITORING_DDL, ...duck.DUCKDB_SEQUENCE_DRAWN],
   rowAddress: 'rowid',
   deleteByAddress: (table, select) => `DELETE FROM ${table} WHERE rowid IN (${select})`,
   // DuckDB's avg is a DOUBLE. Of a DECIMAL it divides the unscaled sum by count × 10^scale, once (so the result is

@@ -29,6 +29,13 @@ export interface WriteHost {
 /** Names every table: how the ledger learns which table a write statement writes (capture/duckdb.ts). */
 export const EVERY_TABLE = { has: (_name: string) => true };
 
+/**
+ * A write that could not be captured row by row (its UNTRACKED event) starts a new epoch of the ledger:
+ * every DT then reads its catalog again, and the statement of what moves need not look for such events
+ * (catalog/moving-metadata.ts).
+ */
+const UNTRACKED_EPOCH = undefined;
+
 /** The engine's own write reads no history row or data timestamp waiting (refresh/deferred-history.ts). */
 const OWN_WRITE = { keepWaiting: true };
 
@@ -57,6 +64,7 @@ export async function writeItems(
     let committed = false;
     try {
       let captured = new Set<string>();
+      let untracked = false;
       // The statements' texts (none for rows the transaction inserts, nor for an insert of no rows).
       const texts = statements.map((s) =>
         s === undefined || 'rows' in s
@@ -82,6 +90,7 @@ export async function writeItems(
         const plans = texts.map((text, i) =>
           text === undefined ? undefined : planCapture(text, tokens[i] as Token[], captured),
         );
+        untracked = plans.some((p) => p?.kind === 'untracked');
         const seqs = await drawCaptureSeqs(tx, plans.filter((p) => p !== undefined).length);
         const rows: number[] = [];
         for (const [i, text] of texts.entries()) {
@@ -112,6 +121,7 @@ export async function writeItems(
       // Counted once committed (capture/ledger.ts).
       for (const [i, statement] of statements.entries())
         if (statement !== undefined) await countWrite(host, written[i], captured);
+      if (untracked) host.ledger.wrote(UNTRACKED_EPOCH);
       await host.quality.changed(written.filter((_t, i) => statements[i] !== undefined));
       return rows;
     } finally {
@@ -176,6 +186,7 @@ export async function capturedStatement(
       });
     // Counted before the capture lock is released (capture/ledger.ts); dispatch counts it again, harmlessly.
     host.ledger.wrote(plan.table);
+    if (plan.kind === 'untracked') host.ledger.wrote(UNTRACKED_EPOCH);
     return result;
   });
 }
