@@ -41,6 +41,8 @@ export class WriteLedger {
   private readonly expected = new Map<string, string>();
   /** Per DT, the metadata of its last incremental refresh that only DDL changes, and the epoch it holds in. */
   private readonly statics = new Map<string, { epoch: number; definition: string; meta: StaticMetadata }>();
+  /** The sources capture keeps (DuckDB: capture/capture.ts duckdbCapturedSources), and the epoch it holds in. */
+  private captured: { epoch: number; sources: ReadonlySet<string> } | undefined;
 
   /** A write to `table` committed; undefined: a write whose tables are not known (a new epoch). */
   wrote(table: string | undefined): void {
@@ -82,6 +84,21 @@ export class WriteLedger {
   knownStatics(dt: string, definition = ''): StaticMetadata | undefined {
     const kept = this.statics.get(dt);
     return kept?.epoch === this.epoch && kept.definition === definition ? kept.meta : undefined;
+  }
+
+  /**
+   * Keeps what a look under the capture lock found capture keeps, until the next epoch. Whatever installs or
+   * removes capture starts a new epoch before it releases the lock: CREATE, UNDROP and DROP DYNAMIC TABLE
+   * (engine/create.ts, undrop.ts, ddl.ts), a REINITIALIZE (refresh/gather.ts settleLedger), a write that
+   * altered or dropped a source, and a statement naming the engine's schema (engine/writes.ts).
+   */
+  keepCaptured(sources: ReadonlySet<string>): void {
+    this.captured = { epoch: this.epoch, sources };
+  }
+
+  /** The sources capture keeps, if looked at in this epoch. */
+  knownCaptured(): ReadonlySet<string> | undefined {
+    return this.captured?.epoch === this.epoch ? this.captured.sources : undefined;
   }
 
   /** Whether no table of `tables` was written since `dt`'s last successful refresh started. */

@@ -6,6 +6,7 @@
  */
 import type { Backend } from '../backends/backend.js';
 import { dialectOf } from '../dialect/index.js';
+import type { WriteLedger } from './ledger.js';
 
 const tails = new WeakMap<Backend, Promise<unknown>>();
 
@@ -18,4 +19,23 @@ export async function withCaptureLock<T>(backend: Backend, fn: () => Promise<T>)
     next.catch(() => {}),
   );
   return next;
+}
+
+/**
+ * `fn`, which may install or remove capture (CREATE, UNDROP, DROP DYNAMIC TABLE), in the lock's turn; it
+ * ends with a new epoch of `ledger`, so no write after it uses what a look before it found capture keeps
+ * (capture/ledger.ts keepCaptured).
+ */
+export function withCaptureChange<T>(
+  backend: Backend,
+  ledger: WriteLedger,
+  fn: () => Promise<T>,
+): Promise<T> {
+  return withCaptureLock(backend, async () => {
+    try {
+      return await fn();
+    } finally {
+      ledger.wrote(undefined);
+    }
+  });
 }

@@ -3,6 +3,7 @@
  * (`engineContext`).
  */
 import { type Backend, formatTimestamp } from '../backends/backend.js';
+import type { WriteLedger } from '../capture/ledger.js';
 import { relationKinds } from '../catalog/catalog.js';
 import type { KnownCatalog } from '../catalog/known.js';
 import type { Clock } from '../clock.js';
@@ -24,6 +25,8 @@ export interface EngineContext {
   refreshId(): number | undefined;
   /** Starts delivery of queued notifications (delivery/index.ts `notify`). */
   delivery: DeliveryTrigger;
+  /** What the engine knows of writes (capture/ledger.ts): DDL that installs capture starts a new epoch. */
+  ledger: WriteLedger;
 }
 
 /** The context of the engine whose parts these are: catalog reads from what it knows (catalog/known.ts). */
@@ -33,6 +36,7 @@ export function engineContext(
   catalog: KnownCatalog,
   deferred: DeferredHistory,
   delivery: DeliveryTrigger,
+  ledger: WriteLedger,
 ): EngineContext {
   return {
     backend,
@@ -43,5 +47,6 @@ export function engineContext(
     timestamp: formatTimestamp,
     refreshId: () => deferred.takeId(),
     delivery,
+    ledger,
   };
 }

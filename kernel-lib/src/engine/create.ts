@@ -12,7 +12,7 @@ import {
   releaseCapture,
   setPositions,
 } from '../capture/capture.js';
-import { withCaptureLock } from '../capture/lock.js';
+import { withCaptureChange } from '../capture/lock.js';
 import { deleteDynamicTable, getDynamicTable, insertDynamicTable } from '../catalog/catalog.js';
 import { isManual } from '../clock.js';
 import { dialectOf } from '../dialect/index.js';
@@ -66,7 +66,7 @@ async function runCreate(
     // On DuckDB, captured writes wait meanwhile (capture/lock.ts): a write that looked for capture before this
     // transaction installed it, and committed after its snapshot, would be in neither the initial refresh
     // nor the change table.
-    initialRefresh = await withCaptureLock(backend, () =>
+    initialRefresh = await withCaptureChange(backend, ctx.ledger, () =>
       backend.transaction(
         async (tx) => {
           const tracked = sources.filter((s) => s.kind !== 'VIEW').map((s) => s.name);

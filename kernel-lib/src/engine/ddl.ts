@@ -4,7 +4,8 @@
  */
 import { type Backend, formatTimestamp } from '../backends/backend.js';
 import { dropPositions, releaseCapture } from '../capture/capture.js';
-import { withCaptureLock } from '../capture/lock.js';
+import type { WriteLedger } from '../capture/ledger.js';
+import { withCaptureChange } from '../capture/lock.js';
 import { deleteDynamicTable, deleteWarehouse, insertWarehouse, relationKinds } from '../catalog/catalog.js';
 import { directDependents } from '../catalog/graph.js';
 import type { KnownCatalog } from '../catalog/known.js';
@@ -34,6 +35,7 @@ export interface CatalogChange {
 /** What DDL needs of the engine. */
 export interface DdlHost {
   readonly backend: Backend;
+  readonly ledger: WriteLedger;
   readonly clock: Clock;
   readonly catalog: KnownCatalog;
   /** Publishes a change this engine wrote (what it holds of the catalog is read again). */
@@ -151,7 +153,7 @@ export async function dropDynamicTable(host: DdlHost, name: string, ifExists: bo
     );
   }
   // Captured writes wait meanwhile (DuckDB): none inserts into a change table this drops.
-  await withCaptureLock(host.backend, () =>
+  await withCaptureChange(host.backend, host.ledger, () =>
     host.backend.transaction(async (tx) => {
       await keepDropped(tx, dt, host.clock.now()); // UNDROP restores it (engine/undrop.ts)
       await tx.query(dropStorageSql(name));

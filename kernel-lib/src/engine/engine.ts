@@ -102,7 +102,7 @@ export class Engine {
     this.delivery = deliveryWorker(backend, delivery, this.publish);
     this.catalog = new KnownCatalog(backend, isServer(backend));
     this.ledger = new WriteLedger(captures);
-    const ctx = engineContext(backend, clock, this.catalog, this.deferred, this.delivery);
+    const ctx = engineContext(backend, clock, this.catalog, this.deferred, this.delivery, this.ledger);
     this.alerts = new AlertService({
       backend,
       clock,

@@ -10,7 +10,7 @@
  */
 import { formatTimestamp, type Queryable, quoteIdent } from '../backends/backend.js';
 import { currentPosition, ensureCapture, setPositions } from '../capture/capture.js';
-import { withCaptureLock } from '../capture/lock.js';
+import { withCaptureChange } from '../capture/lock.js';
 import { insertDynamicTable, relationKinds } from '../catalog/catalog.js';
 import { DtError } from '../errors.js';
 import { quarantineTablesSql } from '../plan/discards.js';
@@ -72,7 +72,7 @@ export async function undropDynamicTable(ctx: EngineContext, name: string): Prom
     );
   const storage = String(kept[0]);
   // Captured writes wait meanwhile (DuckDB, capture/lock.ts), as for CREATE (engine/create.ts).
-  await withCaptureLock(backend, () =>
+  await withCaptureChange(backend, ctx.ledger, () =>
     backend.transaction(async (tx) => {
       await tx.query(`CREATE TABLE ${quoteIdent(name)} AS SELECT * FROM dtlab.${quoteIdent(storage)}`);
       await insertDynamicTable(tx, {

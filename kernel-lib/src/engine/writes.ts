@@ -3,7 +3,7 @@
  * DuckDB, a learner's statement that writes a captured table (`capturedStatement`). Each is captured where the
  * engine captures, and counted in the ledger (capture/ledger.ts) before the capture lock is released.
  */
-import { type Backend, exec, type QueryResult } from '../backends/backend.js';
+import { type Backend, exec, type Queryable, type QueryResult } from '../backends/backend.js';
 import { capturedWrite, drawCaptureSeqs, duckdbCapturedSources } from '../capture/capture.js';
 import { inSourceTerms, planCapture } from '../capture/duckdb.js';
 import type { WriteLedger } from '../capture/ledger.js';
@@ -63,7 +63,7 @@ export async function writeItems(
     const { statements, drops, release } = await prepareWrite(host.backend, items);
     let committed = false;
     try {
-      let captured = new Set<string>();
+      let captured: ReadonlySet<string> = new Set<string>();
       let untracked = false;
       // The statements' texts (none for rows the transaction inserts, nor for an insert of no rows).
       const texts = statements.map((s) =>
@@ -85,7 +85,7 @@ export async function writeItems(
           : (s.rowsInto ?? planCapture(texts[i] as string, tokens[i] as Token[], EVERY_TABLE)?.table),
       );
       const rows = await host.backend.transaction(async (tx) => {
-        if (host.ledger.seesEveryWrite) captured = await duckdbCapturedSources(tx);
+        if (host.ledger.seesEveryWrite) captured = await capturedNow(host, tx);
         // One call for every captured statement's sequence number.
         const plans = texts.map((text, i) =>
           text === undefined ? undefined : planCapture(text, tokens[i] as Token[], captured),
@@ -131,6 +131,21 @@ export async function writeItems(
   return host.fence.write(() => withCaptureLock(host.backend, run));
 }
 
+/** A statement naming the engine's schema. */
+const ENGINE_SCHEMA = /\bdtlab\b/i;
+
+/**
+ * The sources capture keeps (DuckDB), looked at under the capture lock: as the ledger kept them in this epoch
+ * (capture/ledger.ts keepCaptured), else read and kept.
+ */
+async function capturedNow(host: WriteHost, db: Queryable): Promise<ReadonlySet<string>> {
+  const known = host.ledger.knownCaptured();
+  if (known) return known;
+  const sources = await duckdbCapturedSources(db);
+  host.ledger.keepCaptured(sources);
+  return sources;
+}
+
 /**
  * DuckDB: tells the ledger a write to `table` committed. A write to a DT's source whose capture is gone (its
  * change table deleted by hand) was not captured: a new epoch, so every DT asks the database again.
@@ -172,12 +187,17 @@ export async function capturedStatement(
   // The look and the write take their turn together (capture/lock.ts): a CREATE installing capture in between
   // would otherwise leave the write in neither its initial refresh nor the change table (engine/create.ts).
   return withCaptureLock(host.backend, async () => {
-    const captured = await duckdbCapturedSources(host.backend);
+    const captured = await capturedNow(host, host.backend);
     const plan = planCapture(sql, tokens, captured);
     if (!plan) {
       // Not captured: if it writes a DT's source, that source's capture is gone (counted as a new epoch).
       await countWrite(host, planCapture(sql, tokens, EVERY_TABLE)?.table, captured);
-      return host.backend.query(sql, undefined, signal ? { signal } : {});
+      try {
+        return await host.backend.query(sql, undefined, signal ? { signal } : {});
+      } finally {
+        // One naming the engine's schema may have changed what capture keeps (a change table dropped by hand).
+        if (ENGINE_SCHEMA.test(sql)) host.ledger.wrote(undefined);
+      }
     }
     const result = await host.backend
       .transaction(async (tx) => (await capturedWrite(tx, sql, tokens, captured)) as QueryResult, { signal })
