@@ -1,12 +1,14 @@
 /**
  * No lost write at creation (issue 12, item 2), on the PostgreSQL server with two sessions: a transaction
  * holding an uncommitted write to a source while CREATE DYNAMIC TABLE runs is either in the DT's initial
- * contents or in its first delta, whether capture on that source is new or already installed.
+ * contents or in its first delta, whether capture on that source is new or already installed. And a CREATE
+ * installing capture does not collide with another session replacing capture's shared functions.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../src/backends/backend.js';
 import { pgConfig } from '../src/backends/postgres.js';
+import { PG_CAPTURE_DDL } from '../src/capture/postgres.js';
 import { Engine } from '../src/engine/engine.js';
 import { freshBackend, serverUrlOf } from './helpers/backends.js';
 
@@ -29,6 +31,18 @@ describe('CREATE DYNAMIC TABLE while another session holds an uncommitted write 
     await engine?.close();
   });
 
+  /** Until another session waits for a lock (the writer's), or `done()`: then the writer may commit. */
+  async function untilWaitingOrDone(done: () => boolean): Promise<void> {
+    for (let i = 0; i < 400 && !done(); i++) {
+      const { rows } = await writer.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+      );
+      if (rows[0].n > 0) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
   /** Runs `create` while the writer holds an uncommitted insert into `source`, committing it meanwhile. */
   async function createDuringWrite(source: string, create: string): Promise<void> {
     await writer.query('BEGIN');
@@ -37,15 +51,7 @@ describe('CREATE DYNAMIC TABLE while another session holds an uncommitted write 
     const creating = engine.execute(create).finally(() => {
       done = true;
     });
-    // Commit once CREATE finished or waits for the writer's lock (whichever it does).
-    for (let i = 0; i < 400 && !done; i++) {
-      const { rows } = await writer.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
-      );
-      if (rows[0].n > 0) break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await untilWaitingOrDone(() => done);
     await writer.query('COMMIT');
     await creating;
   }
@@ -62,5 +68,28 @@ describe('CREATE DYNAMIC TABLE while another session holds an uncommitted write 
     await engine.refresh(dt);
     expect((await engine.verify(dt)).equal).toBe(true);
     expect((await engine.execute(`SELECT k FROM ${dt} ORDER BY k`))[0]?.rows).toEqual([[1], [2]]);
+  });
+
+  it("installs capture while another session's transaction replaces capture's shared functions", async () => {
+    // What an engine opening does in its transaction. The CREATE waits for that transaction (its trigger names
+    // a function being replaced); before, it replaced the functions too, and failed with "tuple concurrently
+    // updated" once the other committed.
+    await engine.execute('CREATE TABLE other (k INTEGER); INSERT INTO other VALUES (1)');
+    await writer.query('BEGIN');
+    for (const ddl of PG_CAPTURE_DDL) await writer.query(ddl);
+    let done = false;
+    const creating = engine
+      .execute(
+        `CREATE DYNAMIC TABLE other_dt TARGET_LAG = '1 minute' REFRESH_MODE = INCREMENTAL AS SELECT k FROM other`,
+      )
+      .finally(() => {
+        done = true;
+      });
+    await untilWaitingOrDone(() => done);
+    await writer.query('COMMIT');
+    await creating;
+    await engine.execute('INSERT INTO other VALUES (2)');
+    expect((await engine.refresh('other_dt')).refreshAction).toBe('INCREMENTAL');
+    expect((await engine.verify('other_dt')).equal).toBe(true);
   });
 });

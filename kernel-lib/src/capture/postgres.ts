@@ -16,25 +16,56 @@ import { notMark, PRUNED } from './marks.js';
 export const changeTable = (source: string) => `dtlab.${quoteIdent(`chg_${source}`)}`;
 const captureFunction = (source: string) => `dtlab.${quoteIdent(`capture_${source}`)}`;
 
-export const PG_CAPTURE_DDL = [
-  'CREATE SCHEMA IF NOT EXISTS dtlab',
+/** `dtlab.columns_of(rel, skip)` and `dtlab.capture_truncate()`, shared by every source's capture. */
+const SHARED_FUNCTIONS: readonly (readonly [signature: string, ddl: string])[] = [
   // A relation's columns as text (names and types), past the first `skip`: a source and its change table
   // (whose first two columns are _xid and _w) agree while capture can copy rows from one to the other.
   // PL/pgSQL, not SQL: its query's plan is kept for the session (a SQL function's is made at every call), 0.1 ms
   // of every refresh's probe, which calls it twice per source (refresh/probe.ts).
-  `CREATE OR REPLACE FUNCTION dtlab.columns_of(rel regclass, skip integer) RETURNS text LANGUAGE plpgsql STABLE AS $$
+  [
+    'dtlab.columns_of(regclass, integer)',
+    `CREATE OR REPLACE FUNCTION dtlab.columns_of(rel regclass, skip integer) RETURNS text LANGUAGE plpgsql STABLE AS $$
      DECLARE columns text;
      BEGIN
        SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum) INTO columns
          FROM pg_attribute WHERE attrelid = rel AND attnum > skip AND NOT attisdropped;
        RETURN columns;
      END $$`,
-  `CREATE TABLE IF NOT EXISTS dtlab.capture_events (source VARCHAR NOT NULL, _xid xid8 NOT NULL, kind VARCHAR NOT NULL)`,
-  `CREATE OR REPLACE FUNCTION dtlab.capture_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+  ],
+  [
+    'dtlab.capture_truncate()',
+    `CREATE OR REPLACE FUNCTION dtlab.capture_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
    BEGIN
      INSERT INTO dtlab.capture_events VALUES (TG_TABLE_NAME, pg_current_xact_id(), 'TRUNCATE');
      RETURN NULL;
    END $$`,
+  ],
+];
+
+const SCHEMA_AND_EVENTS = [
+  'CREATE SCHEMA IF NOT EXISTS dtlab',
+  `CREATE TABLE IF NOT EXISTS dtlab.capture_events (source VARCHAR NOT NULL, _xid xid8 NOT NULL, kind VARCHAR NOT NULL)`,
+];
+
+/** As the engine opens (dialect `engineDdl`): what every source's capture uses, in this version's form. */
+export const PG_CAPTURE_DDL = [...SCHEMA_AND_EVENTS, ...SHARED_FUNCTIONS.map(([, ddl]) => ddl)];
+
+/**
+ * What a capture install needs of PG_CAPTURE_DDL: created only where missing. Two sessions replacing one
+ * function at once fail with "tuple concurrently updated" (PostgreSQL locks the function's catalog row), and
+ * installs run inside CREATE DYNAMIC TABLE and REINITIALIZE transactions, which may meet; so an install
+ * replaces nothing, and the first ones in a database take an advisory lock and look again.
+ */
+const PG_CAPTURE_DDL_IF_MISSING = [
+  ...SCHEMA_AND_EVENTS,
+  ...SHARED_FUNCTIONS.map(
+    ([signature, ddl]) => `DO $dtlab$ BEGIN
+       IF to_regprocedure('${signature}') IS NULL THEN
+         PERFORM pg_advisory_xact_lock(hashtext('dtlab capture functions'));
+         IF to_regprocedure('${signature}') IS NULL THEN ${ddl.replace('CREATE OR REPLACE', 'CREATE')}; END IF;
+       END IF;
+     END $dtlab$`,
+  ),
 ];
 
 /** Creates the change table, the capture function and the four triggers for `source`. */
@@ -46,7 +77,7 @@ export function pgInstallCapture(source: string): string[] {
     `CREATE TRIGGER ${quoteIdent(`dtlab_capture_${suffix}`)} AFTER ${event} ON ${table}
        ${referencing} FOR EACH STATEMENT EXECUTE FUNCTION ${body}`;
   return [
-    ...PG_CAPTURE_DDL,
+    ...PG_CAPTURE_DDL_IF_MISSING,
     // UNLOGGED: change rows skip the write-ahead log (the trigger's cost is then about one more heap write).
     // A crash empties an unlogged table; the sentinel row (_w = 0, never read as a change) goes with it, and
     // its absence tells the next refresh that capture was lost (captureIntact): capture is reinstalled and

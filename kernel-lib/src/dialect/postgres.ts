@@ -97,7 +97,7 @@ export const postgresDialect: Dialect = {
     `LOCK TABLE ${quoteIdent(table)} IN SHARE ROW EXCLUSIVE MODE${noWait ? ' NOWAIT' : ''}`,
   ],
   timeoutAsTransactionOption: false,
-  engineDdl: [PG_PROBE_DDL, ...PG_MONITORING_DDL],
+  engineDdl: [...pgc.PG_CAPTURE_DDL, PG_PROBE_DDL, ...PG_MONITORING_DDL],
   rowAddress: 'ctid',
   deleteByAddress: (table, select) => `DELETE FROM ${table} WHERE ctid = ANY (ARRAY(${select}))`,
   // PostgreSQL's avg is a numeric division (a float for floats).
