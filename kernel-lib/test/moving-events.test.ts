@@ -31,27 +31,28 @@ describe('capture events on the known path (DuckDB)', () => {
     await engine?.close();
   });
 
-  it("an incremental DT's statement reads no capture event and no sequence catalog, and is right", async () => {
+  /** `name`'s refresh after an insert into t, and its statement of what moves. */
+  const afterAnInsert = async (name: string) => {
     const rec = recording(backend);
     await engine.execute('INSERT INTO t VALUES (2, 7)');
     rec.on = true;
-    const record = await engine.refresh('s');
+    const record = await engine.refresh(name);
     rec.on = false;
+    return { record, meta: rec.queries.find((q) => /'snap'/.test(q)) };
+  };
+
+  it("an incremental DT's statement reads no capture event and no sequence catalog, and is right", async () => {
+    const { record, meta } = await afterAnInsert('s');
     expect(record.refreshAction).toBe('INCREMENTAL');
-    const meta = rec.queries.find((q) => /'snap'/.test(q));
     expect(meta).toMatch(/currval\('dtlab\.capture_seq'\)/);
     expect(meta).not.toMatch(/capture_events|duckdb_sequences/);
     expect((await engine.verify('s')).equal).toBe(true);
   });
 
   it("a DT in FULL mode still looks at the events (a collection's mark can pass its position)", async () => {
-    const rec = recording(backend);
-    await engine.execute('INSERT INTO t VALUES (2, 7)');
-    rec.on = true;
-    const record = await engine.refresh('f');
-    rec.on = false;
+    const { record, meta } = await afterAnInsert('f');
     expect(record.refreshAction).toBe('FULL');
-    expect(rec.queries.find((q) => /'snap'/.test(q))).toMatch(/capture_events/);
+    expect(meta).toMatch(/capture_events/);
   });
 
   for (const [how, truncate] of [
