@@ -13,6 +13,7 @@ import {
   updateOrdersWithLineitems,
   updateSet,
 } from '../src/tpch/gen/index.js';
+import { advanceSeed, BOUNDARIES, MODULUS, STREAM_COUNT, skipSeedRows } from '../src/tpch/gen/rng.js';
 
 // Output of TPC-H's own dbgen at SF 0.01 (`dbgen -s 0.01`, and `-U 2` for the refresh sets).
 const REFERENCE_DIR = new URL('../../data/tpch-sf0.01/', import.meta.url);
@@ -98,6 +99,22 @@ describe('TPC-H dbgen port: API', () => {
         expect(slice, `${table} rows ${start}…`).toEqual(all.slice(start - 1, start - 1 + count));
       }
       expect([...generateRows(table, SF, { start: all.length + 1 })]).toEqual([]);
+    }
+  });
+
+  it('skipping whole rows of a stream is drawing through them', () => {
+    // skipSeedRows multiplies by a stream's precomputed jumps; advanceSeed draws rows × boundary times.
+    let x = 12345;
+    const next = (bound: number) => {
+      x = (x * 48271) % MODULUS;
+      return x % bound;
+    };
+    for (let i = 0; i < 400; i++) {
+      const stream = next(STREAM_COUNT);
+      const seed = 1 + next(MODULUS - 1);
+      // Rows from 0 to past 2^40 (dbgen's update sets skip more than 2^31 draws at large scale factors).
+      const rows = i < 100 ? next(64) : next(2 ** 20) * 2 ** next(21) + next(1000);
+      expect(skipSeedRows(seed, stream, rows)).toBe(advanceSeed(seed, rows * (BOUNDARIES[stream] as number)));
     }
   });
 

@@ -269,6 +269,14 @@ describe.each(BACKEND_KINDS)('TPC-H on %s', (kind) => {
     expect(
       Number(await scalar("SELECT count(*) FROM orders WHERE o_orderdate = DATE '2026-11-22'")),
     ).toBeGreaterThan(0);
+    // Their line items keep dbgen's spacing from the order date (ship 1–121 days after it, commit 30–90,
+    // receipt 1–30 after shipping), shifted to the clock's day.
+    const spacing = await backend.query(`SELECT count(*), count(*) FILTER (WHERE NOT (
+        l_shipdate - o_orderdate BETWEEN 1 AND 121 AND l_commitdate - o_orderdate BETWEEN 30 AND 90
+        AND l_receiptdate - l_shipdate BETWEEN 1 AND 30))
+      FROM lineitem JOIN orders ON l_orderkey = o_orderkey WHERE o_orderdate = DATE '2026-11-22'`);
+    expect(Number(spacing.rows[0]?.[0])).toBeGreaterThan(0);
+    expect(Number(spacing.rows[0]?.[1])).toBe(0);
     sim.pause();
     clock.advance(60_000);
     expect((await sim.tick()).events).toBe(0);

@@ -12,6 +12,7 @@ import type { Value } from '../backends/backend.js';
 import type { WriteItem } from '../engine/bulk.js';
 import type { Engine } from '../engine/engine.js';
 import { DtError } from '../errors.js';
+import { DATE_STRINGS } from './gen/calendar.js';
 import { generateOrdersWithLineitems, rowCount } from './gen/index.js';
 import { tpchInfo } from './load.js';
 import { tickStatements } from './simulator-sql.js';
@@ -70,9 +71,11 @@ const zeroCounts = (): SimulatorCounts => ({
   faults: { nullCustomer: 0, duplicateKey: 0, negativePrice: 0, unknownCustomer: 0 },
 });
 
-const daysBetween = (a: string, b: string) =>
-  Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / DAY_MS);
-const addDays = (ms: number, days: number) => new Date(ms + days * DAY_MS).toISOString().slice(0, 10);
+/** Days since 1970-01-01 of a date as generated (a table lookup for TPC-H's calendar), or as parsed. */
+const GENERATED_DAYS = new Map(DATE_STRINGS.map((d, i) => [d, Date.UTC(1992, 0, 1) / DAY_MS + i]));
+const dayNumber = (date: string) =>
+  GENERATED_DAYS.get(date) ?? Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
+const dateOf = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
 export class OrderSimulator {
   private readonly ticks = new Subject<SimulatorTick>();
@@ -213,7 +216,15 @@ export class OrderSimulator {
     const cancelled = new Set<number>();
     /** Orders this tick inserts. */
     const created = new Set<number>();
-    const today = addDays(now, 0);
+    const todayNumber = Math.floor(now / DAY_MS);
+    const today = dateOf(todayNumber);
+    // The tick's dates, each formatted once: every line item's dates fall within days of today.
+    const dates = new Map<number, string>();
+    const dateAt = (day: number) => {
+      let date = dates.get(day);
+      if (date === undefined) dates.set(day, (date = dateOf(day)));
+      return date;
+    };
     for (let i = 0; i < count; i++) {
       let kind = this.pick();
       if (kind !== 'newOrder' && this.open.length === 0) kind = 'newOrder';
@@ -225,7 +236,7 @@ export class OrderSimulator {
           count: 1,
         }).next().value as { order: Value[]; lineitems: Value[][] };
         const row = [...order];
-        const orderDate = row[4] as string;
+        const orderDay = dayNumber(row[4] as string);
         let key = this.nextKey++;
         if (this.chance('duplicateKey') && this.open.length > 0) {
           key = this.open[Math.floor(this.rand() * this.open.length)] as number;
@@ -252,7 +263,7 @@ export class OrderSimulator {
           li[0] = key;
           li[8] = 'N';
           li[9] = 'O';
-          for (const d of [10, 11, 12]) li[d] = addDays(now, daysBetween(orderDate, li[d] as string));
+          for (const d of [10, 11, 12]) li[d] = dateAt(todayNumber + dayNumber(li[d] as string) - orderDay);
           lineitems.push(li);
         }
         counts.lineitems += lines.length;

@@ -11,6 +11,8 @@
  * and general modular products are split into halves before multiplying.
  */
 
+import { advanceRand64, nextRand64, nthElementOn64 } from './rng64.js';
+
 export const MODULUS = 2147483647;
 const MULTIPLIER = 16807;
 const TWO_31 = 2147483648;
@@ -82,7 +84,7 @@ const INITIAL_SEEDS: readonly number[] = [
  * *order* (up to 7 lines), partsupp streams per *part* (4 suppliers); comments take two draws (offset
  * and length into the text pool); addresses up to 9 (a length plus one draw per 5 characters).
  */
-const BOUNDARIES: readonly number[] = [
+export const BOUNDARIES: readonly number[] = [
   1, 1, 1, 1, 1, 1, 2, 4, 4, 8, 1, 1, 2, 1, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 14, 9, 1, 3, 1, 1, 2, 9, 1, 3, 1,
   2, 92, 1, 1, 1, 2, 2, 1, 1, 1, 1, 1,
 ];
@@ -147,20 +149,26 @@ export const REGION_STREAMS: readonly number[] = [R_CMNT_SD];
 /** The first value of the text-pool stream; the pool is always built from the pristine stream. */
 export const TEXT_POOL_SEED = 933588178;
 
-/** One step of the Park–Miller generator, folding 2^31 ≡ 1 (mod 2^31−1) instead of a slow fmod. */
-export function nextRand(seed: number): number {
-  const x = seed * MULTIPLIER;
+/**
+ * x mod (2^31−1) for 0 ≤ x < 2^52, folding 2^31 ≡ 1 (a division by a power of two and a floor, exact in
+ * doubles) instead of a slow fmod: the high part plus the low part is below twice the modulus.
+ */
+function fold(x: number): number {
   const hi = Math.floor(x / TWO_31);
   const r = x - hi * TWO_31 + hi;
   return r >= MODULUS ? r - MODULUS : r;
+}
+
+/** One step of the Park–Miller generator. */
+export function nextRand(seed: number): number {
+  return fold(seed * MULTIPLIER);
 }
 
 /** Exact a·b mod (2^31−1) for 0 ≤ a, b < 2^31 (the product itself would need 62 bits). */
 function mulMod(a: number, b: number): number {
   const bHi = Math.floor(b / 65536);
   const bLo = b - bHi * 65536;
-  const t = ((a * bHi) % MODULUS) * 65536 + a * bLo; // < 2^48: still exact
-  return t % MODULUS;
+  return fold(fold(a * bHi) * 65536 + a * bLo); // both products < 2^47, the sum < 2^48: exact
 }
 
 /** The seed after `count` more draws (dbgen's NthElement: square-and-multiply on 16807^count). */
@@ -176,52 +184,30 @@ export function advanceSeed(seed: number, count: number): number {
   return z;
 }
 
-// ---------------------------------------------------------------------------------------------------
-// 64-bit generator. Only used by dbgen for o_custkey and l_partkey when the scale factor is ≥ 30000,
-// where the key ranges outgrow the 31-bit generator. BigInt is fine here: nobody generates 30 TB in a
-// browser, and the common path never touches it.
-
-const RNG64_A = 6364136223846793005n;
-const RNG64_C = 1n;
-const BIG_MODULUS = BigInt(MODULUS);
-const BIG_MULTIPLIER = BigInt(MULTIPLIER);
-
-function nextRand64(seed: bigint): bigint {
-  return BigInt.asIntN(64, seed * RNG64_A + RNG64_C);
-}
-
-/** dbgen's AdvanceRand64: jump the 64-bit LCG ahead by `count` steps. */
-function advanceRand64(seed: bigint, count: number): bigint {
-  if (count === 0) return seed;
-  const mask = (1n << 64n) - 1n;
-  let aPow = RNG64_A;
-  let dSum = RNG64_C;
-  const n = BigInt(count);
-  let nBit = 0;
-  while (n >> BigInt(nBit) !== 1n) nBit++;
-  while (--nBit >= 0) {
-    dSum = (dSum * (aPow + 1n)) & mask;
-    aPow = (aPow * aPow) & mask;
-    if (((n >> BigInt(nBit)) & 1n) === 1n) {
-      dSum = (dSum + aPow) & mask;
-      aPow = (aPow * RNG64_A) & mask;
-    }
-  }
-  return BigInt.asIntN(64, seed * aPow + dSum * RNG64_C);
-}
-
 /**
- * dbgen's end-of-row NthElement applied to a stream that holds a 64-bit value: the multiply wraps at 64
- * bits and C's `%` keeps the dividend's sign. A quirk, but it is what dbgen does at SF ≥ 30000.
+ * Per stream, the multiplier that skips 2^k whole rows: 16807^(boundary · 2^k) mod (2^31−1), k = 0 … 52.
+ * Skipping n rows then multiplies the seed by the entries of n's set bits: popcount(n) products, where
+ * advanceSeed on n · boundary draws takes two per bit of that count (the simulator skips to a random row
+ * for every order it creates).
  */
-function nthElementOn64(seed: bigint, count: number): bigint {
-  let mult = BIG_MULTIPLIER;
+const ROW_JUMPS: readonly Float64Array[] = BOUNDARIES.map((boundary) => {
+  const jumps = new Float64Array(53);
+  let m = advanceSeed(1, boundary);
+  for (let k = 0; k < jumps.length; k++) {
+    jumps[k] = m;
+    m = mulMod(m, m);
+  }
+  return jumps;
+});
+
+/** The seed of stream `stream` after `rows` whole rows (a row: the stream's boundary of draws). */
+export function skipSeedRows(seed: number, stream: number, rows: number): number {
+  const jumps = ROW_JUMPS[stream] as Float64Array;
   let z = seed;
-  let n = count;
-  while (n > 0) {
-    if (n % 2 === 1) z = BigInt.asIntN(64, mult * z) % BIG_MODULUS;
+  let n = rows;
+  for (let k = 0; n > 0; k++) {
+    if (n % 2 === 1) z = mulMod(jumps[k] as number, z);
     n = Math.floor(n / 2);
-    mult = (mult * mult) % BIG_MODULUS;
   }
   return z;
 }
@@ -295,10 +281,9 @@ export class RandomStreams {
     if (rows <= 0) return;
     for (let i = 0; i < streams.length; i++) {
       const s = streams[i] as number;
-      const draws = rows * (BOUNDARIES[s] as number);
       const w = this.wide[s];
-      if (w !== undefined) this.wide[s] = advanceRand64(w, draws);
-      else this.seeds[s] = advanceSeed(this.seeds[s] as number, draws);
+      if (w !== undefined) this.wide[s] = advanceRand64(w, rows * (BOUNDARIES[s] as number));
+      else this.seeds[s] = skipSeedRows(this.seeds[s] as number, s, rows);
     }
   }
 }
