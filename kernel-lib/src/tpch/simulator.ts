@@ -221,8 +221,10 @@ export class OrderSimulator {
     // The tick's dates, each formatted once: every line item's dates fall within days of today.
     const dates = new Map<number, string>();
     const dateAt = (day: number) => {
-      let date = dates.get(day);
-      if (date === undefined) dates.set(day, (date = dateOf(day)));
+      const known = dates.get(day);
+      if (known !== undefined) return known;
+      const date = dateOf(day);
+      dates.set(day, date);
       return date;
     };
     for (let i = 0; i < count; i++) {
