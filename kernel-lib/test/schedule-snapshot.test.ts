@@ -185,7 +185,7 @@ describe('the fence on the PostgreSQL server, when it cannot lock', () => {
     });
     await isLocked;
     await expect(engine.refresh('reinstalled')).rejects.toThrow(
-      /capture on rt must be reinstalled, and a lock on rt .* was not released within 2 s/,
+      /capture on rt must be reinstalled, and a lock on rt .* was not released within 0.6 s/,
     );
     release();
     await held;

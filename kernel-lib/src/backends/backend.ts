@@ -145,6 +145,9 @@ export const QUERY_CANCELED = '57014';
  */
 export const SERIALIZATION_FAILURE = '40001';
 
+/** A lock not granted within `lock_timeout`, or at once under NOWAIT (PostgreSQL). */
+export const LOCK_NOT_AVAILABLE = '55P03';
+
 /** The error of a statement cancelled because its signal was aborted. */
 export function cancelledByRequest(): BackendError {
   return new BackendError('canceling statement due to user request', undefined, QUERY_CANCELED);

@@ -10,6 +10,7 @@ import { dialectOf } from '../dialect/index.js';
 import type { Token } from '../sql/lexer.js';
 import * as duck from './duckdb.js';
 import * as pgc from './postgres.js';
+import { lockForReinstall } from './reinstall.js';
 
 export interface ChangeSummary {
   inserted: number;
@@ -86,18 +87,24 @@ async function refuseOwnColumns(db: Queryable, family: SqlFamily, source: string
 /**
  * Capture anew on a table that was replaced or altered (CREATE OR REPLACE of a DT others read, a source
  * dropped and created again, new columns): a fresh change table. Every consumer but `keep` (the refresh
- * doing this, which reinitializes now) loses its position, so it reinitializes at its next refresh.
+ * doing this, which reinitializes now) loses its position, so it reinitializes at its next refresh. On the
+ * PostgreSQL family the source is locked first (capture/reinstall.ts; at once where it is held already).
  */
 export async function reinstallCapture(
   db: Queryable,
   family: SqlFamily,
   source: string,
   keep = '',
+  /** The caller locked `source` already (refresh/changes.ts reinstallWithin, which locks all at once). */
+  locked = false,
 ): Promise<void> {
   forgetCapture(db, source);
   const { capture } = dialectOf(family);
+  if (!locked) await lockForReinstall(db, family, [source]);
   for (const sql of [...capture.remove(source), ...capture.install(source)]) await db.query(sql);
   await db.query('DELETE FROM dtlab.capture_positions WHERE source = $1 AND dt_name <> $2', [source, keep]);
+  // Writes committed since this transaction's snapshot went with the old change table: consumers look again.
+  if (capture.reinstall) await db.query(capture.reinstall.late(source));
 }
 
 /**

@@ -113,6 +113,49 @@ export function pgInstallCapture(source: string): string[] {
   ];
 }
 
+const REINSTALL_SAVEPOINT = 'dtlab_reinstall_lock';
+
+/**
+ * Locking sources before capture on them is reinstalled (capture/reinstall.ts): one attempt, in a savepoint,
+ * whose locks wait at most `waitMs` each (the transaction's own lock_timeout is kept aside and put back), and
+ * the statement that undoes a failed attempt (it releases whatever the attempt locked). The change tables
+ * first, in the order a refresh reads (its probe reads a change table before its plan reads the source),
+ * then the sources; each only where it exists (a source dropped fails later, as it did before).
+ */
+export const PG_REINSTALL_LOCK = {
+  attempt: (sources: readonly string[], waitMs: number): string[] => {
+    const lock = (relation: string) =>
+      `IF to_regclass(${sqlLiteral(relation)}) IS NOT NULL THEN LOCK TABLE ${relation} IN ACCESS EXCLUSIVE MODE; END IF;`;
+    const relations = [...sources.map(changeTable), ...sources.map(quoteIdent)];
+    return [
+      `SAVEPOINT ${REINSTALL_SAVEPOINT}`,
+      `SELECT set_config('dtlab.lock_timeout', current_setting('lock_timeout'), true), set_config('lock_timeout', '${Math.round(waitMs)}ms', true)`,
+      `DO $dtlab$ BEGIN ${relations.map(lock).join(' ')} END $dtlab$`,
+      "SELECT set_config('lock_timeout', current_setting('dtlab.lock_timeout'), true)",
+      `RELEASE SAVEPOINT ${REINSTALL_SAVEPOINT}`,
+    ];
+  },
+  undo: `ROLLBACK TO SAVEPOINT ${REINSTALL_SAVEPOINT}`,
+};
+
+/**
+ * Last of a reinstall (capture/reinstall.ts), holding the source ACCESS EXCLUSIVE: an event that makes every
+ * consumer of `source` reinitialize once more, if any transaction committed after this transaction's snapshot.
+ * Its writes to the source went into the change table just dropped, and the recompute that goes with the
+ * reinstall reads the snapshot, so without the event they would be lost. Which tables such a transaction wrote
+ * is not known here: any commit counts (the next refresh then recomputes once more, which is always right).
+ */
+export function pgReinstalledLate(source: string): string {
+  const xid = (n: string) => `CAST(CAST(${n} AS text) AS xid8)`;
+  const number = (x: string) => `CAST(CAST(${x} AS text) AS bigint)`;
+  return `INSERT INTO dtlab.capture_events
+    SELECT ${sqlLiteral(source)}, pg_current_xact_id(), 'REINSTALLED'
+     WHERE EXISTS (SELECT 1 FROM generate_series(${number('pg_snapshot_xmin(pg_current_snapshot())')},
+                                                 ${number('pg_current_xact_id()')} - 1) AS dtlab_x(n)
+                    WHERE NOT pg_visible_in_snapshot(${xid('n')}, pg_current_snapshot())
+                      AND pg_xact_status(${xid('n')}) = 'committed')`;
+}
+
 export function pgRemoveCapture(source: string): string[] {
   const table = quoteIdent(source);
   return [

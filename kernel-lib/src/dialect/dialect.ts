@@ -47,6 +47,16 @@ export interface CaptureDialect {
   /** Whether capture on `$1` stands (one boolean). */
   readonly intactSql: string;
   /**
+   * Where reinstalling capture drops and creates triggers (the PostgreSQL family, capture/reinstall.ts): the
+   * sources are locked first, all at once (`attempt`: one attempt whose locks wait at most `waitMs`; `undo`
+   * undoes a failed one), and `late` is run last, for writes committed since the transaction's snapshot.
+   */
+  readonly reinstall?: {
+    attempt(sources: readonly string[], waitMs: number): string[];
+    readonly undo: string;
+    late(source: string): string;
+  };
+  /**
    * Reclaiming the space of pruned change rows (capture/marks.ts): `flushStats` makes this session's counts
    * of dead rows visible to the next statement, `candidatesSql` names the change tables (in schema dtlab)
    * whose dead rows are worth a VACUUM, `vacuum` reclaims one, outside any transaction. Absent where deleted

@@ -36,6 +36,7 @@ export const postgresDialect: Dialect = {
     windowRows: pgc.pgWindowRows,
     collectGarbage: pgc.pgCollectGarbage,
     reclaim: pgc.PG_RECLAIM,
+    reinstall: { ...pgc.PG_REINSTALL_LOCK, late: pgc.pgReinstalledLate },
     intactSql: `SELECT count(*) > 0 AND dtlab.columns_of(to_regclass(quote_ident($1)), 0) =
             dtlab.columns_of(to_regclass('dtlab.' || quote_ident('chg_' || $1)), 2)
        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid

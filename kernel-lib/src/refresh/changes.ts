@@ -5,7 +5,13 @@
  * the refresh's transaction (REPEATABLE READ on Postgres), so the changes read and the new position belong to
  * one snapshot.
  */
-import { BackendError, type Queryable, quoteIdent, type SqlFamily } from '../backends/backend.js';
+import {
+  BackendError,
+  LOCK_NOT_AVAILABLE,
+  type Queryable,
+  quoteIdent,
+  type SqlFamily,
+} from '../backends/backend.js';
 import {
   captureIntact,
   changesSince,
@@ -15,6 +21,7 @@ import {
   reinstallCapture,
   setPositions,
 } from '../capture/capture.js';
+import { lockForReinstall } from '../capture/reinstall.js';
 import { refreshMetadata } from '../catalog/refresh-metadata.js';
 import { dialectOf } from '../dialect/index.js';
 import type { DynamicTable } from '../types.js';
@@ -54,26 +61,32 @@ export async function gatherChanges(
 }
 
 /**
- * Reinstalls a source's capture. A cycle of the scheduler may hold a share lock on the table (engine/fence.ts),
- * which the trigger's reinstall waits for: after 2 s this refresh fails, saying why, instead of waiting
- * forever (the next cycle, finding capture broken, runs without that lock).
+ * Reinstalls the capture of `sources` (a REINITIALIZE's), locking them all first (capture/reinstall.ts). A
+ * cycle of the scheduler may hold a share lock on a table (engine/fence.ts), which the reinstall waits for:
+ * after 2 s this refresh fails, saying why, instead of waiting forever (the next cycle, finding capture
+ * broken, runs without that lock).
  */
 export async function reinstallWithin(
   tx: Queryable,
   family: SqlFamily,
-  source: string,
+  sources: readonly string[],
   dt: string,
 ): Promise<void> {
+  if (sources.length === 0) return;
   const timeout = dialectOf(family).reinstallLockTimeout;
-  if (!timeout) return reinstallCapture(tx, family, source, dt);
+  const reinstall = async () => {
+    await lockForReinstall(tx, family, sources);
+    for (const source of sources) await reinstallCapture(tx, family, source, dt, true);
+  };
+  if (!timeout) return reinstall();
   await tx.query(timeout.set);
   try {
-    await reinstallCapture(tx, family, source, dt);
+    await reinstall();
   } catch (e) {
-    if (e instanceof BackendError && e.sqlState === '55P03')
+    if (e instanceof BackendError && e.sqlState === LOCK_NOT_AVAILABLE)
       // A BackendError without the lock code: recorded as a FAILED refresh (not as 'skipped').
       throw new BackendError(
-        `capture on ${source} must be reinstalled, and a lock on ${source} (a refresh cycle's, or another transaction's) was not released within 2 s; the next refresh tries again`,
+        `capture on ${sources.join(', ')} must be reinstalled, and a lock (a refresh cycle's, or another transaction's) was not released within 2 s; the next refresh tries again`,
       );
     throw e;
   }

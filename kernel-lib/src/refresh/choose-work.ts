@@ -105,7 +105,7 @@ export async function chooseWork(
       return {
         ...base,
         run: async (t, log) => {
-          for (const source of decision.reinstall) await reinstallWithin(t, family, source, dt.name);
+          await reinstallWithin(t, family, decision.reinstall, dt.name);
           const emits = dialectOf(family).engineCaptures && (await duckdbCapturedSources(t)).has(dt.name);
           const names = output.map((o) => o.name);
           const state = rebuildStateSteps(family, planned, strategy, dataTimestamp, names);

@@ -21,6 +21,7 @@ import {
   type Backend,
   BackendError,
   exec,
+  LOCK_NOT_AVAILABLE,
   type Queryable,
   SERIALIZATION_FAILURE,
 } from '../backends/backend.js';
@@ -103,8 +104,6 @@ export class DtMutex {
     }
   }
 }
-
-const LOCK_NOT_AVAILABLE = '55P03';
 
 export async function runRefresh(
   backend: Backend,

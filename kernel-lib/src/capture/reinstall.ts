@@ -1,0 +1,47 @@
+/**
+ * The PostgreSQL family: the sources whose capture is about to be reinstalled are locked first, ACCESS
+ * EXCLUSIVE, all at once (dialect `capture.reinstall`).
+ *
+ * Reinstalling drops the source's triggers and creates them again. `DROP TRIGGER` takes a weak lock on the
+ * table, then the trigger's, and only then upgrades to ACCESS EXCLUSIVE: two transactions reinstalling one
+ * source (two DTs reinitializing at once, or a CREATE and a refresh), each holding what the other waits for,
+ * deadlocked, and so did a reinstall holding one source while a refresh reading both waited for it; PostgreSQL
+ * then aborted one of them, and the victim could be a learner's INSERT waiting in the same queue. Taking the
+ * strongest lock first, on every source and change table at once, leaves no upgrade to wait for; an attempt
+ * waits at most ATTEMPT_MS for each lock, then gives back what it took (its savepoint) and tries again; and
+ * after BUDGET_MS, below PostgreSQL's deadlock_timeout (1 s), it fails, saying which tables stayed locked.
+ * A cycle through this transaction that retrying cannot break (the other side waits for a lock this
+ * transaction held before, such as a refresh's lock on its DT) is then broken by this transaction giving
+ * up, before the server picks a victim: the reinstall is the engine's own work, and the next refresh tries
+ * again, where a learner's write or DDL would have failed.
+ */
+import { BackendError, LOCK_NOT_AVAILABLE, type Queryable, type SqlFamily } from '../backends/backend.js';
+import { dialectOf } from '../dialect/index.js';
+
+const ATTEMPT_MS = 100;
+const BUDGET_MS = 600;
+
+export async function lockForReinstall(
+  db: Queryable,
+  family: SqlFamily,
+  sources: readonly string[],
+): Promise<void> {
+  const lock = dialectOf(family).capture.reinstall;
+  if (!lock || sources.length === 0) return;
+  const until = Date.now() + BUDGET_MS;
+  for (;;) {
+    try {
+      for (const sql of lock.attempt(sources, ATTEMPT_MS)) await db.query(sql);
+      return;
+    } catch (e) {
+      if (!(e instanceof BackendError && e.sqlState === LOCK_NOT_AVAILABLE)) throw e;
+      await db.query(lock.undo);
+    }
+    if (Date.now() >= until)
+      throw new BackendError(
+        `capture on ${sources.join(', ')} must be reinstalled, and a lock on ${sources.join(', ')} (a refresh cycle's, or another transaction's) was not released within ${BUDGET_MS / 1000} s: the engine gave way rather than risk a deadlock`,
+      );
+    // A short pause, uneven so that two reinstalls meeting again do not keep meeting.
+    await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+  }
+}

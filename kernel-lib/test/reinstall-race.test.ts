@@ -1,0 +1,108 @@
+/**
+ * Reinstalling capture on the PostgreSQL server (capture/reinstall.ts) while other sessions read, write and
+ * reinstall too, with two sessions of our own: `other` reinstalls capture on a source by hand (what another
+ * engine's refresh does) or reads, `writer` writes the source.
+ *
+ * A reinstall drops triggers, which waited for each source's lock in turn while holding the ones before: a
+ * session reading the second source and then the first deadlocked with it, and PostgreSQL aborted one of the
+ * two (the refresh below, before the sources were locked first, all at once, in attempts that give way).
+ *
+ * The refresh's snapshot is taken before another session's reinstall commits, so it finds capture lost and
+ * reinstalls again; a write captured into the other session's new change table and committed while the
+ * refresh waits for the source's lock goes with the change table the refresh drops, and its recompute reads
+ * the older snapshot. Before `late` (capture/postgres.ts pgReinstalledLate), the DT then stood without that
+ * row, and its next refresh found nothing changed (NO_DATA) and stayed unequal.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Backend } from '../src/backends/backend.js';
+import { pgConfig } from '../src/backends/postgres.js';
+import { pgInstallCapture, pgRemoveCapture } from '../src/capture/postgres.js';
+import { Engine } from '../src/engine/engine.js';
+import { freshBackend, serverUrlOf } from './helpers/backends.js';
+
+describe('capture reinstalled while another session reinstalls and writes (PostgreSQL server)', () => {
+  let backend: Backend;
+  let engine: Engine;
+  let other: pg.Client;
+  let writer: pg.Client;
+
+  beforeAll(async () => {
+    backend = await freshBackend('postgres');
+    engine = await Engine.open(backend);
+    await engine.execute(`CREATE TABLE t (k INTEGER); INSERT INTO t VALUES (1);
+      CREATE TABLE u (k INTEGER, v INTEGER); INSERT INTO u VALUES (1, 10), (2, 20);
+      CREATE DYNAMIC TABLE d TARGET_LAG = '1 minute' REFRESH_MODE = INCREMENTAL AS SELECT k FROM t;
+      CREATE DYNAMIC TABLE j TARGET_LAG = '1 minute' REFRESH_MODE = INCREMENTAL AS
+        SELECT t.k, u.v FROM t JOIN u ON t.k = u.k`);
+    other = new pg.Client(pgConfig(serverUrlOf(backend) as string));
+    writer = new pg.Client(pgConfig(serverUrlOf(backend) as string));
+    await Promise.all([other.connect(), writer.connect()]);
+  });
+  afterAll(async () => {
+    await Promise.all([other?.end(), writer?.end()]);
+    await engine?.close();
+  });
+
+  /** Until `n` other sessions wait for a lock, or `done()`. */
+  async function untilWaiting(n: number, done: () => boolean): Promise<void> {
+    for (let i = 0; i < 400 && !done(); i++) {
+      const { rows } = await other.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+      );
+      if (rows[0].n >= n) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  it('keeps a write committed between its snapshot and its lock', async () => {
+    await other.query('BEGIN');
+    for (const sql of [...pgRemoveCapture('t'), ...pgInstallCapture('t')]) await other.query(sql);
+    let refreshed = false;
+    // Its snapshot is taken now; its first statement then waits for the other session's change table.
+    const refreshing = engine.refresh('d').finally(() => {
+      refreshed = true;
+    });
+    await untilWaiting(1, () => refreshed);
+    await writer.query('BEGIN');
+    let wrote = false;
+    // Waits for the other session's lock on t; written into its new change table once that commits.
+    const writing = writer.query('INSERT INTO t VALUES (2)').finally(() => {
+      wrote = true;
+    });
+    await untilWaiting(2, () => wrote);
+    await other.query('COMMIT');
+    await writing;
+    // The refresh, finding capture lost in its snapshot, now waits for the writer's lock to reinstall it.
+    await untilWaiting(1, () => refreshed);
+    await writer.query('COMMIT');
+    expect((await refreshing).refreshAction).toBe('REINITIALIZE');
+    const next = await engine.refresh('d');
+    expect(next.refreshAction).toBe('REINITIALIZE');
+    expect((await engine.verify('d')).equal).toBe(true);
+    expect((await engine.execute('SELECT k FROM d ORDER BY k'))[0]?.rows).toEqual([[1], [2]]);
+  });
+
+  it('gives way to a session that reads its sources in the other order, instead of deadlocking', async () => {
+    // Both sources altered behind the engine's back: the next refresh of j reinstalls capture on both.
+    await writer.query('ALTER TABLE t ADD COLUMN x INTEGER; ALTER TABLE u ADD COLUMN y INTEGER');
+    await other.query('BEGIN');
+    await other.query('SELECT count(*) FROM u');
+    let refreshed = false;
+    const refreshing = engine.refresh('j').finally(() => {
+      refreshed = true;
+    });
+    // The refresh waits for u, which this session holds; reading t then waited for the refresh, which held t
+    // (its triggers dropped first), until the server aborted the refresh.
+    await untilWaiting(1, () => refreshed);
+    await other.query('SELECT count(*) FROM t');
+    await other.query('COMMIT');
+    expect((await refreshing).refreshAction).toBe('REINITIALIZE');
+    await engine.execute('INSERT INTO u VALUES (3, 30, NULL); INSERT INTO t VALUES (3, NULL)');
+    // INCREMENTAL, or REINITIALIZE once more where a transaction committed during the reinstall (`late`).
+    expect(['INCREMENTAL', 'REINITIALIZE']).toContain((await engine.refresh('j')).refreshAction);
+    expect((await engine.verify('j')).equal).toBe(true);
+    expect((await engine.execute('SELECT v FROM j WHERE k = 3'))[0]?.rows).toEqual([[30]]);
+  });
+});
