@@ -63,8 +63,8 @@ export async function gatherChanges(
 /**
  * Reinstalls the capture of `sources` (a REINITIALIZE's), locking them all first (capture/reinstall.ts). A
  * cycle of the scheduler may hold a share lock on a table (engine/fence.ts), which the reinstall waits for:
- * after 2 s this refresh fails, saying why, instead of waiting forever (the next cycle, finding capture
- * broken, runs without that lock).
+ * after 0.6 s this refresh fails, saying why, instead of waiting forever (the next cycle, finding capture
+ * broken, runs without that lock); a lock its later statements wait for, after 2 s.
  */
 export async function reinstallWithin(
   tx: Queryable,
