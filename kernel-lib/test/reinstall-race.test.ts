@@ -105,4 +105,23 @@ describe('capture reinstalled while another session reinstalls and writes (Postg
     expect((await engine.verify('j')).equal).toBe(true);
     expect((await engine.execute('SELECT v FROM j WHERE k = 3'))[0]?.rows).toEqual([[30]]);
   });
+
+  it('a CREATE whose reinstall gives way to a slow reader tries again, whole, until it is done', async () => {
+    // t altered behind the engine's back: a CREATE reading it reinstalls capture.
+    await writer.query('ALTER TABLE t ADD COLUMN z INTEGER');
+    await other.query('BEGIN');
+    await other.query('SELECT count(*) FROM t');
+    let created = false;
+    const creating = engine
+      .execute(`CREATE DYNAMIC TABLE late_reader TARGET_LAG = '1 minute' AS SELECT k FROM t`)
+      .finally(() => {
+        created = true;
+      });
+    // Longer than one transaction's 0.6 s of attempts: the CREATE has given way and started again meanwhile.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(created).toBe(false);
+    await other.query('COMMIT');
+    await creating;
+    expect((await engine.verify('late_reader')).equal).toBe(true);
+  });
 });

@@ -20,6 +20,11 @@ import { dialectOf } from '../dialect/index.js';
 
 const ATTEMPT_MS = 100;
 const BUDGET_MS = 600;
+/** How long a CREATE whose reinstall gave way tries again, whole, before it fails (`againWhileGivingWay`). */
+const CREATE_RETRY_MS = 15_000;
+
+/** The reinstall gave way (its sources stayed locked): its transaction is to be rolled back and tried again. */
+export class ReinstallGaveWay extends BackendError {}
 
 export async function lockForReinstall(
   db: Queryable,
@@ -38,10 +43,29 @@ export async function lockForReinstall(
       await db.query(lock.undo);
     }
     if (Date.now() >= until)
-      throw new BackendError(
+      throw new ReinstallGaveWay(
         `capture on ${sources.join(', ')} must be reinstalled, and a lock on ${sources.join(', ')} (a refresh cycle's, or another transaction's) was not released within ${BUDGET_MS / 1000} s: the engine gave way rather than risk a deadlock`,
       );
     // A short pause, uneven so that two reinstalls meeting again do not keep meeting.
     await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+  }
+}
+
+/**
+ * Runs `fn` (a transaction that may reinstall capture: CREATE DYNAMIC TABLE's) again, after a short pause,
+ * while its reinstall gives way, for up to CREATE_RETRY_MS: the transaction rolled back whole, so it holds
+ * nothing between attempts, and a lock held by a slow transaction (a long refresh reading the source) is
+ * waited out without holding what that transaction may wait for. A refresh is not retried so: the next one
+ * tries again.
+ */
+export async function againWhileGivingWay<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  const until = Date.now() + CREATE_RETRY_MS;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof ReinstallGaveWay) || Date.now() >= until || signal?.aborted) throw e;
+    }
+    await new Promise((r) => setTimeout(r, 20 + Math.random() * 60));
   }
 }

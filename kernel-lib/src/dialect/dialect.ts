@@ -211,6 +211,13 @@ export interface Dialect {
    * triggers it installs (engine/create.ts). None where the engine captures every write itself.
    */
   awaitWriters(tables: string[]): string[];
+  /**
+   * Statements a DROP DYNAMIC TABLE's transaction starts with: they wait for every transaction holding the DT's
+   * table, a CREATE of a reader among them (it holds its sources by `awaitWriters`), so that the readers the
+   * drop then looks for include one created meanwhile (engine/ddl.ts). None where the engine makes CREATE and
+   * DROP take turns itself (DuckDB: capture/lock.ts).
+   */
+  lockToDrop(table: string): string[];
   /** Statements that bring the planner's statistics of `table` up to date after a bulk load. */
   analyze(table: string): string[];
   /**

@@ -90,6 +90,7 @@ export const duckdbDialect: Dialect = {
   types: { decimal: 'DECIMAL', double: 'DOUBLE', binary: 'BLOB' },
   // Every write goes through the engine, which captures it (capture/ledger.ts).
   awaitWriters: () => [],
+  lockToDrop: () => [],
   // DuckDB keeps its statistics as it writes.
   analyze: () => [],
   readsProbe: 'explain',

@@ -123,6 +123,7 @@ export const postgresDialect: Dialect = {
   types: { decimal: 'NUMERIC', double: 'DOUBLE PRECISION', binary: 'BYTEA' },
   // SHARE ROW EXCLUSIVE waits for every writer holding ROW EXCLUSIVE, and lets readers on.
   awaitWriters: (tables) => [`LOCK TABLE ${tables.map(quoteIdent).join(', ')} IN SHARE ROW EXCLUSIVE MODE`],
+  lockToDrop: (table) => [`LOCK TABLE ${quoteIdent(table)} IN ACCESS EXCLUSIVE MODE`],
   analyze: (table) => [`ANALYZE ${quoteIdent(table)}`],
   readsProbe: 'temporary-view',
 };

@@ -6,10 +6,17 @@ import { type Backend, formatTimestamp } from '../backends/backend.js';
 import { dropPositions, releaseCapture } from '../capture/capture.js';
 import type { WriteLedger } from '../capture/ledger.js';
 import { withCaptureChange } from '../capture/lock.js';
-import { deleteDynamicTable, deleteWarehouse, insertWarehouse, relationKinds } from '../catalog/catalog.js';
+import {
+  deleteDynamicTable,
+  deleteWarehouse,
+  insertWarehouse,
+  listDynamicTables,
+  relationKinds,
+} from '../catalog/catalog.js';
 import { directDependents } from '../catalog/graph.js';
 import type { KnownCatalog } from '../catalog/known.js';
 import type { Clock } from '../clock.js';
+import { dialectOf } from '../dialect/index.js';
 import { DtError } from '../errors.js';
 import { dropStorageSql } from '../plan/full.js';
 import { dropState } from '../refresh/state.js';
@@ -134,17 +141,14 @@ export async function alterDynamicTable(
 
 /** Each DT and the relations it reads. */
 async function edges(host: DdlHost): Promise<Map<string, string[]>> {
-  return new Map((await host.catalog.list()).map((d) => [d.name, d.sources.map((s) => s.name)]));
+  return edgesOf(await host.catalog.list());
 }
 
-/** DROP DYNAMIC TABLE: refused while other DTs read it; kept for UNDROP. */
-export async function dropDynamicTable(host: DdlHost, name: string, ifExists: boolean): Promise<string> {
-  const dt = await host.catalog.get(name);
-  if (!dt) {
-    if (ifExists) return `Dynamic table ${name} does not exist, statement succeeded.`;
-    throw new DtError('DT_ERR_UNKNOWN_OBJECT', `dynamic table ${name} does not exist`);
-  }
-  const readers = directDependents(await edges(host), name);
+const edgesOf = (dts: DynamicTable[]) => new Map(dts.map((d) => [d.name, d.sources.map((s) => s.name)]));
+
+/** Refuses to drop `name` while other DTs read it. */
+function refuseIfRead(edgeMap: Map<string, string[]>, name: string): void {
+  const readers = directDependents(edgeMap, name);
   if (readers.length > 0) {
     throw new DtError(
       'DT_ERR_HAS_DEPENDENTS',
@@ -152,16 +156,32 @@ export async function dropDynamicTable(host: DdlHost, name: string, ifExists: bo
       { hint: `drop ${readers.join(', ')} first` },
     );
   }
+}
+
+/**
+ * DROP DYNAMIC TABLE: refused while other DTs read it; kept for UNDROP. The readers are looked for again in the
+ * drop's transaction, once it holds the DT's table: a reader another engine was creating meanwhile (on a shared
+ * server) was not in the first look, and the drop then left it reading a table that was gone.
+ */
+export async function dropDynamicTable(host: DdlHost, name: string, ifExists: boolean): Promise<string> {
+  const dt = await host.catalog.get(name);
+  if (!dt) {
+    if (ifExists) return `Dynamic table ${name} does not exist, statement succeeded.`;
+    throw new DtError('DT_ERR_UNKNOWN_OBJECT', `dynamic table ${name} does not exist`);
+  }
+  refuseIfRead(await edges(host), name);
+  const { family } = host.backend;
   // Captured writes wait meanwhile (DuckDB): none inserts into a change table this drops.
   await withCaptureChange(host.backend, host.ledger, () =>
     host.backend.transaction(async (tx) => {
+      for (const sql of dialectOf(family).lockToDrop(name)) await tx.query(sql);
+      refuseIfRead(edgesOf(await listDynamicTables(tx)), name);
       await keepDropped(tx, dt, host.clock.now()); // UNDROP restores it (engine/undrop.ts)
       await tx.query(dropStorageSql(name));
       await deleteDynamicTable(tx, name);
       await dropState(tx, name);
       await dropQuarantine(tx, name);
-      for (const source of await dropPositions(tx, name))
-        await releaseCapture(tx, host.backend.family, source);
+      for (const source of await dropPositions(tx, name)) await releaseCapture(tx, family, source);
     }),
   );
   host.catalogChanged({ type: 'catalog', action: 'dropped', name });
