@@ -11,6 +11,7 @@ import { pgConfig } from '../src/backends/postgres.js';
 import { PG_CAPTURE_DDL } from '../src/capture/postgres.js';
 import { Engine } from '../src/engine/engine.js';
 import { freshBackend, serverUrlOf } from './helpers/backends.js';
+import { untilLockWaiters } from './helpers/lock-waits.js';
 
 describe('CREATE DYNAMIC TABLE while another session holds an uncommitted write (PostgreSQL server)', () => {
   let backend: Backend;
@@ -31,18 +32,6 @@ describe('CREATE DYNAMIC TABLE while another session holds an uncommitted write 
     await engine?.close();
   });
 
-  /** Until another session waits for a lock (the writer's), or `done()`: then the writer may commit. */
-  async function untilWaitingOrDone(done: () => boolean): Promise<void> {
-    for (let i = 0; i < 400 && !done(); i++) {
-      const { rows } = await writer.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
-      );
-      if (rows[0].n > 0) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-
   /** Runs `create` while the writer holds an uncommitted insert into `source`, committing it meanwhile. */
   async function createDuringWrite(source: string, create: string): Promise<void> {
     await writer.query('BEGIN');
@@ -51,7 +40,7 @@ describe('CREATE DYNAMIC TABLE while another session holds an uncommitted write 
     const creating = engine.execute(create).finally(() => {
       done = true;
     });
-    await untilWaitingOrDone(() => done);
+    await untilLockWaiters(writer, 1, () => done);
     await writer.query('COMMIT');
     await creating;
   }
@@ -85,7 +74,7 @@ describe('CREATE DYNAMIC TABLE while another session holds an uncommitted write 
       .finally(() => {
         done = true;
       });
-    await untilWaitingOrDone(() => done);
+    await untilLockWaiters(writer, 1, () => done);
     await writer.query('COMMIT');
     await creating;
     await engine.execute('INSERT INTO other VALUES (2)');

@@ -12,6 +12,7 @@ import { openBackend } from '../src/backends/open.js';
 import { pgConfig } from '../src/backends/postgres.js';
 import { Engine } from '../src/engine/engine.js';
 import { freshBackend, serverUrlOf } from './helpers/backends.js';
+import { untilLockWaiters } from './helpers/lock-waits.js';
 
 describe('DROP DYNAMIC TABLE while another engine creates a reader of it (PostgreSQL server)', () => {
   let backend: Backend;
@@ -36,18 +37,6 @@ describe('DROP DYNAMIC TABLE while another engine creates a reader of it (Postgr
     await dropper?.close();
   });
 
-  /** Until `n` other sessions wait for a lock, or `done()`. */
-  async function untilWaiting(n: number, done: () => boolean): Promise<void> {
-    for (let i = 0; i < 400 && !done(); i++) {
-      const { rows } = await writer.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
-      );
-      if (rows[0].n >= n) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-
   it('is refused when the reader commits first', async () => {
     // An open write on w: the CREATE holds `up` and waits for w (engine/create.ts awaitWriters).
     await writer.query('BEGIN');
@@ -60,7 +49,7 @@ describe('DROP DYNAMIC TABLE while another engine creates a reader of it (Postgr
       .finally(() => {
         created = true;
       });
-    await untilWaiting(1, () => created);
+    await untilLockWaiters(writer, 1, () => created);
     let dropped = false;
     // Its error kept as a value at once (it comes while the CREATE is awaited).
     const dropping = dropper.execute('DROP DYNAMIC TABLE up').then(
@@ -71,7 +60,7 @@ describe('DROP DYNAMIC TABLE while another engine creates a reader of it (Postgr
       dropped = true;
     });
     // The drop waits for the CREATE, which holds `up`.
-    await untilWaiting(2, () => dropped);
+    await untilLockWaiters(writer, 2, () => dropped);
     await writer.query('COMMIT');
     await creating;
     expect(await dropping).toMatchObject({

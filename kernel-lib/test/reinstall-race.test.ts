@@ -20,6 +20,7 @@ import { pgConfig } from '../src/backends/postgres.js';
 import { pgInstallCapture, pgRemoveCapture } from '../src/capture/postgres.js';
 import { Engine } from '../src/engine/engine.js';
 import { freshBackend, serverUrlOf } from './helpers/backends.js';
+import { untilLockWaiters } from './helpers/lock-waits.js';
 
 describe('capture reinstalled while another session reinstalls and writes (PostgreSQL server)', () => {
   let backend: Backend;
@@ -44,18 +45,6 @@ describe('capture reinstalled while another session reinstalls and writes (Postg
     await engine?.close();
   });
 
-  /** Until `n` other sessions wait for a lock, or `done()`. */
-  async function untilWaiting(n: number, done: () => boolean): Promise<void> {
-    for (let i = 0; i < 400 && !done(); i++) {
-      const { rows } = await other.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
-      );
-      if (rows[0].n >= n) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-
   it('keeps a write committed between its snapshot and its lock', async () => {
     await other.query('BEGIN');
     for (const sql of [...pgRemoveCapture('t'), ...pgInstallCapture('t')]) await other.query(sql);
@@ -64,18 +53,18 @@ describe('capture reinstalled while another session reinstalls and writes (Postg
     const refreshing = engine.refresh('d').finally(() => {
       refreshed = true;
     });
-    await untilWaiting(1, () => refreshed);
+    await untilLockWaiters(other, 1, () => refreshed);
     await writer.query('BEGIN');
     let wrote = false;
     // Waits for the other session's lock on t; written into its new change table once that commits.
     const writing = writer.query('INSERT INTO t VALUES (2)').finally(() => {
       wrote = true;
     });
-    await untilWaiting(2, () => wrote);
+    await untilLockWaiters(other, 2, () => wrote);
     await other.query('COMMIT');
     await writing;
     // The refresh, finding capture lost in its snapshot, now waits for the writer's lock to reinstall it.
-    await untilWaiting(1, () => refreshed);
+    await untilLockWaiters(other, 1, () => refreshed);
     await writer.query('COMMIT');
     expect((await refreshing).refreshAction).toBe('REINITIALIZE');
     const next = await engine.refresh('d');
@@ -95,7 +84,7 @@ describe('capture reinstalled while another session reinstalls and writes (Postg
     });
     // The refresh waits for u, which this session holds; reading t then waited for the refresh, which held t
     // (its triggers dropped first), until the server aborted the refresh.
-    await untilWaiting(1, () => refreshed);
+    await untilLockWaiters(other, 1, () => refreshed);
     await other.query('SELECT count(*) FROM t');
     await other.query('COMMIT');
     expect((await refreshing).refreshAction).toBe('REINITIALIZE');
