@@ -52,6 +52,33 @@ describe("capture's look kept per epoch (DuckDB)", () => {
     expect((await engine.verify('s')).equal).toBe(true);
   });
 
+  it('an uncounted write is one call: its statements’ sequence numbers are drawn with them', async () => {
+    await engine.write(['INSERT INTO t VALUES (2, 2)']);
+    const rec = recording(backend);
+    rec.on = true;
+    await engine.write(
+      [
+        'INSERT INTO t VALUES (4, 4), (5, 5)',
+        'UPDATE t SET v = v * 10 WHERE k = 1',
+        'DELETE FROM t WHERE k = 2',
+      ],
+      { counted: false },
+    );
+    rec.on = false;
+    // Nothing asked on the way: every statement, the draws first, goes with the COMMIT.
+    expect(rec.queries).toEqual([]);
+    expect(rec.deferred.filter((q) => q.includes("nextval('dtlab.capture_seq')"))).toHaveLength(3);
+    // Each statement its own number, in order (read before the refresh collects them).
+    const seqs = await backend.query(
+      "SELECT string_agg(_w || ':' || k, ' ' ORDER BY _w, k) FROM dtlab.chg_t WHERE k <> 2 OR _w < 0 GROUP BY _seq ORDER BY _seq",
+    );
+    expect(seqs.rows.map((row) => row[0])).toEqual(['1:4 1:5', '-1:1 1:1', '-1:2']);
+    const r = await engine.refresh('s');
+    expect(r.refreshAction).toBe('INCREMENTAL');
+    expect(r.changesRead).toEqual({ t: 6 }); // with the first write's row
+    expect((await engine.verify('s')).equal).toBe(true);
+  });
+
   it('a DT created on a table writes were not captured for: the next write is captured', async () => {
     await engine.write(['INSERT INTO u VALUES (1, 1)']);
     await engine.execute(`CREATE DYNAMIC TABLE d TARGET_LAG = '1 minute' REFRESH_MODE = INCREMENTAL AS

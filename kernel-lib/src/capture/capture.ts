@@ -251,16 +251,17 @@ export async function capturedWrite(
   sql: string,
   tokens: Token[],
   captured: ReadonlySet<string>,
-  seq?: number,
+  /** The statement's number as SQL (a literal, or `captureSeqs`' variable); drawn here when absent. */
+  seq?: string,
   /** Nobody reads the rows written: the write goes with the next call where the backend defers. */
   uncounted = false,
 ): Promise<QueryResult | undefined> {
   const plan = duck.planCapture(sql, tokens, captured);
   if (!plan) return undefined;
-  const n = seq ?? Number((await tx.query("SELECT nextval('dtlab.capture_seq')")).rows[0]?.[0]);
+  const n = seq ?? String((await tx.query("SELECT nextval('dtlab.capture_seq')")).rows[0]?.[0]);
   if (plan.kind === 'untracked') {
     const result = await tx.query(sql);
-    await tx.query('INSERT INTO dtlab.capture_events VALUES ($1, $2, $3)', [plan.table, n, 'UNTRACKED']);
+    await tx.query(`INSERT INTO dtlab.capture_events VALUES ($1, ${n}, $2)`, [plan.table, 'UNTRACKED']);
     // ALTER / DROP / CREATE OR REPLACE TABLE: the change table must follow the table's new columns (or go).
     if (plan.ddl) {
       for (const drop of duck.duckdbRemoveCapture(plan.table).slice(0, 1)) await tx.query(drop);
@@ -273,23 +274,32 @@ export async function capturedWrite(
     }
     return result;
   }
-  for (const before of plan.before) await exec(tx, before.replace('$seq', String(n)));
+  for (const before of plan.before) await exec(tx, before.replace('$seq', n));
   if (uncounted && !plan.returning && tx.defer) {
-    for (const sql of [plan.write, ...(plan.after ?? [])]) tx.defer(sql.replace('$seq', String(n)));
+    for (const sql of [plan.write, ...(plan.after ?? [])]) tx.defer(sql.replace('$seq', n));
     return { columns: [], rows: [], rowCount: Number.NaN };
   }
-  const result = await tx.query(plan.write.replace('$seq', String(n)));
-  for (const after of plan.after ?? []) await exec(tx, after.replace('$seq', String(n)));
+  const result = await tx.query(plan.write.replace('$seq', n));
+  for (const after of plan.after ?? []) await exec(tx, after.replace('$seq', n));
   if (!plan.returning) return result;
   for (const insert of duck.recordRows(plan.table, n, plan.returning, result.rows)) await exec(tx, insert);
   return { columns: [], rows: [], rowCount: result.rows.length };
 }
 
-/** `count` numbers of the change tables' sequence, drawn in one call (DuckDB). */
-export async function drawCaptureSeqs(tx: Queryable, count: number): Promise<number[]> {
-  if (count === 0) return [];
-  const { rows } = await tx.query(
-    `SELECT nextval('dtlab.capture_seq') FROM range(${Math.floor(count)}) ORDER BY 1`,
-  );
-  return rows.map((r) => Number(r[0]));
+/**
+ * `count` numbers of the change tables' sequence, in order, each as SQL that stands for it in the statements
+ * of `tx` (DuckDB). Where the transaction defers, each is drawn into a variable of the connection by a
+ * statement that goes with the next call (`SET VARIABLE`; DuckDB folds `getvariable` to a constant as it
+ * binds): a write then spends no call of its own on its numbers. Elsewhere they are drawn in one call.
+ */
+export async function captureSeqs(tx: Queryable, count: number): Promise<string[]> {
+  const n = Math.floor(count);
+  if (n === 0) return [];
+  if (tx.defer) {
+    const names = Array.from({ length: n }, (_, i) => `dtlab_seq_${i + 1}`);
+    for (const name of names) tx.defer(`SET VARIABLE ${name} = nextval('dtlab.capture_seq')`);
+    return names.map((name) => `getvariable('${name}')`);
+  }
+  const { rows } = await tx.query(`SELECT nextval('dtlab.capture_seq') FROM range(${n}) ORDER BY 1`);
+  return rows.map((r) => String(r[0]));
 }

@@ -275,7 +275,8 @@ export function planCapture(
 /** INSERT statements recording RETURNING rows in the change table, in chunks. */
 export function recordRows(
   table: string,
-  seq: number,
+  /** The statement's number, as SQL. */
+  seq: string,
   weight: 1 | -1,
   rows: Value[][],
   chunk = 1000,

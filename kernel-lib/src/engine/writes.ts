@@ -4,7 +4,7 @@
  * engine captures, and counted in the ledger (capture/ledger.ts) before the capture lock is released.
  */
 import { type Backend, exec, type Queryable, type QueryResult } from '../backends/backend.js';
-import { capturedWrite, drawCaptureSeqs, duckdbCapturedSources } from '../capture/capture.js';
+import { capturedWrite, captureSeqs, duckdbCapturedSources } from '../capture/capture.js';
 import { inSourceTerms, planCapture } from '../capture/duckdb.js';
 import type { WriteLedger } from '../capture/ledger.js';
 import { withCaptureLock } from '../capture/lock.js';
@@ -86,12 +86,12 @@ export async function writeItems(
       );
       const rows = await host.backend.transaction(async (tx) => {
         if (host.ledger.seesEveryWrite) captured = await capturedNow(host, tx);
-        // One call for every captured statement's sequence number.
+        // Every captured statement's sequence number, drawn with its first statement where the backend defers.
         const plans = texts.map((text, i) =>
           text === undefined ? undefined : planCapture(text, tokens[i] as Token[], captured),
         );
         untracked = plans.some((p) => p?.kind === 'untracked');
-        const seqs = await drawCaptureSeqs(tx, plans.filter((p) => p !== undefined).length);
+        const seqs = await captureSeqs(tx, plans.filter((p) => p !== undefined).length);
         const rows: number[] = [];
         for (const [i, text] of texts.entries()) {
           const statement = statements[i];

@@ -35,14 +35,8 @@ export function tickStatements(events: TickEvents): WriteItem[] {
     if (keys.length === 0) continue;
     const corrected = keys.filter((k) => corrections.has(k));
     const done = keys.filter((k) => finished.has(k));
-    const price = (factors: string[]) =>
-      factors.reduce((expr, f) => `round(${expr} * ${f}, 2)`, 'o_totalprice');
     const sets = [
-      ...(corrected.length > 0
-        ? [
-            `o_totalprice = CASE o_orderkey ${corrected.map((k) => `WHEN ${k} THEN ${price(corrections.get(k) ?? [])}`).join(' ')} ELSE o_totalprice END`,
-          ]
-        : []),
+      ...(corrected.length > 0 ? [`o_totalprice = ${correctedPrice(corrected, corrections)}`] : []),
       ...(done.length > 0
         ? [`o_orderstatus = CASE WHEN o_orderkey IN (${done.join(', ')}) THEN 'F' ELSE o_orderstatus END`]
         : []),
@@ -55,4 +49,22 @@ export function tickStatements(events: TickEvents): WriteItem[] {
       `DELETE FROM orders WHERE o_orderkey IN (${[...cancelled].join(', ')})`,
     );
   return statements;
+}
+
+/**
+ * The price of each of `keys` (and of any other order the UPDATE touches) after its corrections, in turn:
+ * each rounds to cents, as dbgen's prices are. A factor is looked up by the order's place in an array of keys,
+ * not picked by a CASE branch per order: DuckDB binds a CASE of 30 branches of DECIMAL arithmetic in ~5 ms
+ * (the array form in under 2), and a tick corrects ~30 orders at rate 2. An order without an n-th correction
+ * is multiplied by 1 (its price, exactly: the column has two decimals).
+ */
+function correctedPrice(keys: readonly number[], corrections: ReadonlyMap<number, string[]>): string {
+  const rounds = Math.max(...keys.map((k) => corrections.get(k)?.length ?? 0));
+  let price = 'o_totalprice';
+  for (let n = 0; n < rounds; n++) {
+    const hit = keys.filter((k) => (corrections.get(k)?.length ?? 0) > n);
+    const factors = hit.map((k) => corrections.get(k)?.[n]);
+    price = `round(${price} * coalesce((ARRAY[${factors.join(', ')}])[array_position(ARRAY[${hit.join(', ')}], o_orderkey)], 1), 2)`;
+  }
+  return price;
 }
