@@ -288,17 +288,17 @@ export async function capturedWrite(
 
 /**
  * `count` numbers of the change tables' sequence, in order, each as SQL that stands for it in the statements
- * of `tx` (DuckDB). Where the transaction defers, each is drawn into a variable of the connection by a
- * statement that goes with the next call (`SET VARIABLE`; DuckDB folds `getvariable` to a constant as it
- * binds): a write then spends no call of its own on its numbers. Elsewhere they are drawn in one call.
+ * of `tx` (DuckDB). Where the transaction defers, each is drawn into a variable of the connection with the
+ * next call (capture/duckdb.ts `drawnSeq`): a write then spends no call of its own on its numbers. Elsewhere
+ * (a transaction with a deadline) they are drawn in one call.
  */
 export async function captureSeqs(tx: Queryable, count: number): Promise<string[]> {
   const n = Math.floor(count);
   if (n === 0) return [];
   if (tx.defer) {
-    const names = Array.from({ length: n }, (_, i) => `dtlab_seq_${i + 1}`);
-    for (const name of names) tx.defer(`SET VARIABLE ${name} = nextval('dtlab.capture_seq')`);
-    return names.map((name) => `getvariable('${name}')`);
+    const drawn = Array.from({ length: n }, (_, i) => duck.drawnSeq(`dtlab_seq_${i + 1}`));
+    for (const { draw } of drawn) tx.defer(draw);
+    return drawn.map((d) => d.seq);
   }
   const { rows } = await tx.query(`SELECT nextval('dtlab.capture_seq') FROM range(${n}) ORDER BY 1`);
   return rows.map((r) => String(r[0]));

@@ -272,6 +272,17 @@ export function planCapture(
   return undefined;
 }
 
+/**
+ * A number of the change tables' sequence drawn into the connection's variable `name` (SET VARIABLE; DuckDB
+ * folds `getvariable` to a constant as it binds): `draw` is a statement whose answer nobody reads, so it goes
+ * to the worker with the next call instead of a call of its own; `seq` stands for the number in later
+ * statements of the same transaction. Used for captured writes and for a DT that others read recording its
+ * own changes.
+ */
+export function drawnSeq(name: string): { draw: string; seq: string } {
+  return { draw: `SET VARIABLE ${name} = nextval('dtlab.capture_seq')`, seq: `getvariable('${name}')` };
+}
+
 /** INSERT statements recording RETURNING rows in the change table, in chunks. */
 export function recordRows(
   table: string,

@@ -6,7 +6,7 @@
  */
 import { type Queryable, quoteIdent, type SqlFamily } from '../backends/backend.js';
 import { duckdbCapturedSources } from '../capture/capture.js';
-import { changeTable } from '../capture/duckdb.js';
+import { changeTable, drawnSeq } from '../capture/duckdb.js';
 import type { GarbageSchedule } from '../capture/garbage.js';
 import { dialectOf } from '../dialect/index.js';
 import type { OutputColumn } from '../plan/full.js';
@@ -21,7 +21,7 @@ import type { RefreshWork } from './full.js';
 import { runIncremental } from './incremental.js';
 import { strategyOf } from './planning.js';
 import { rebuildStateSteps, stateExists } from './state.js';
-import { ask, countOf, type RefreshPlan, type RowCounts, run } from './steps.js';
+import { type RefreshPlan, type RowCounts, run } from './steps.js';
 import { storedTypesHold } from './stored-types.js';
 
 /** The DT's full recompute: its plan, and the refresh SELECT it inserts (refresh/full-plan.ts). */
@@ -129,9 +129,12 @@ function* recomputePlan(
   state: ReturnType<typeof rebuildStateSteps>,
 ): RefreshPlan<RowCounts> {
   function* record(sign: 1 | -1): RefreshPlan<void> {
-    const [seq] = yield [ask('draw a change sequence number', "SELECT nextval('dtlab.capture_seq')", [])];
-    const sql = `INSERT INTO ${changeTable(dt)} SELECT ${countOf(seq)}, ${sign}, * FROM ${quoteIdent(dt)}`;
-    yield [run(`record the DT's ${sign < 0 ? 'old rows out' : 'new rows in'}`, sql, [dt], [changeTable(dt)])];
+    const { draw, seq } = drawnSeq(sign < 0 ? 'dtlab_emit_seq_out' : 'dtlab_emit_seq_in');
+    const sql = `INSERT INTO ${changeTable(dt)} SELECT ${seq}, ${sign}, * FROM ${quoteIdent(dt)}`;
+    yield [
+      run('draw a change sequence number', draw, [], []),
+      run(`record the DT's ${sign < 0 ? 'old rows out' : 'new rows in'}`, sql, [dt], [changeTable(dt)]),
+    ];
   }
   if (emits) yield* record(-1);
   const done = yield* full();

@@ -7,7 +7,7 @@
  */
 import { type Queryable, quoteIdent, type SqlFamily, sqlLiteral } from '../backends/backend.js';
 import { duckdbCapturedSources, positionsOf } from '../capture/capture.js';
-import { changeTable } from '../capture/duckdb.js';
+import { changeTable, drawnSeq } from '../capture/duckdb.js';
 import { dialectOf } from '../dialect/index.js';
 import { columnsRead } from '../plan/columns-read.js';
 import { quarantineTable } from '../plan/expectations.js';
@@ -186,8 +186,9 @@ export function* incrementalPlan(
   ): RefreshPlan<RowCounts> {
     const rowsReads = linear || nested ? [stateTable(dtName), KEYS_TABLE] : [...sources, KEYS_TABLE];
     const dropKeys = keys.drop;
-    const seqStep = ask('draw a change sequence number', "SELECT nextval('dtlab.capture_seq')", []);
-    const seq = emits ? countOf((yield [...before.splice(0), seqStep]).at(-1)) : 0;
+    const drawn = drawnSeq('dtlab_emit_seq');
+    if (emits) before.push(run('draw a change sequence number', drawn.draw, [], []));
+    const seq = drawn.seq;
     const variants: (boolean | 'all')[] = nulls === 'matched' ? ['all'] : nulls ? [false, true] : [false];
     const note = (withNulls: boolean | 'all') => (withNulls === true ? ' (NULL keys)' : '');
     if (replace === 'one-statement' && !shape.global && nulls !== true && !emits) {

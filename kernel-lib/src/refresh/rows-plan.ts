@@ -5,12 +5,12 @@
  * Pure: refresh/executor.ts runs it.
  */
 import { quoteIdent, type SqlFamily } from '../backends/backend.js';
-import { changeTable } from '../capture/duckdb.js';
+import { changeTable, drawnSeq } from '../capture/duckdb.js';
 import type { OutputColumn } from '../plan/full.js';
 import { deleteRowsSql, expandedRowsSql, ROWS_TABLE, rowsDeltaSql, rowsSummarySql } from '../plan/rows.js';
 import type { QueryShape } from '../plan/shape.js';
 import type { ExpectationRun } from './expectations.js';
-import { ask, countOf, type RefreshPlan, type RefreshStep, type RowCounts, run } from './steps.js';
+import { ask, type RefreshPlan, type RefreshStep, type RowCounts, run } from './steps.js';
 
 /** What the rows plan needs from the refresh. */
 export interface RowsWork {
@@ -66,10 +66,9 @@ export function* rowsPlan(work: RowsWork): RefreshPlan<RowCounts> {
     number,
     number,
   ];
-  const seq = work.emits
-    ? countOf((yield [ask('draw a change sequence number', "SELECT nextval('dtlab.capture_seq')", [])])[0])
-    : 0;
-  const steps: RefreshStep[] = [];
+  const drawn = drawnSeq('dtlab_emit_seq');
+  const seq = work.emits ? drawn.seq : '0';
+  const steps: RefreshStep[] = work.emits ? [run('draw a change sequence number', drawn.draw, [], [])] : [];
   const record = (sign: 1 | -1) => {
     const rows = expandedRowsSql(output.length, sign).replace('SELECT ', `SELECT ${seq}, ${sign}, `);
     if (work.emits)
