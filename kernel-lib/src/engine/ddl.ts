@@ -2,7 +2,7 @@
  * Dynamic-table and warehouse DDL other than CREATE DYNAMIC TABLE (engine/create.ts): ALTER, DROP, CREATE and
  * DROP WAREHOUSE. What they need of the engine is the explicit `DdlHost` it passes.
  */
-import { type Backend, formatTimestamp } from '../backends/backend.js';
+import { type Backend, formatTimestamp, type Queryable } from '../backends/backend.js';
 import { dropPositions, releaseCapture } from '../capture/capture.js';
 import type { WriteLedger } from '../capture/ledger.js';
 import { withCaptureChange } from '../capture/lock.js';
@@ -98,7 +98,7 @@ export async function alterDynamicTable(
       if ((await relationKinds(host.backend)).has(action.newName)) {
         throw new DtError('DT_ERR_EXISTS', `an object named ${action.newName} already exists`);
       }
-      await host.backend.transaction((tx) => renameSteps(tx, dt.name, action.newName));
+      await renaming(host, [dt.name], 'rename', (tx) => renameSteps(tx, dt.name, action.newName));
       host.catalogChanged({ type: 'catalog', action: 'renamed', name: action.newName });
       return `Dynamic table ${dt.name} renamed to ${action.newName}.`;
     }
@@ -109,7 +109,7 @@ export async function alterDynamicTable(
       const taken = await relationKinds(host.backend);
       let free = `${dt.name}_dtlab_swap`;
       for (let i = 2; taken.has(free); i++) free = `${dt.name}_dtlab_swap${i}`;
-      await host.backend.transaction((tx) => swapSteps(tx, dt.name, other.name, free));
+      await renaming(host, [dt.name, other.name], 'swap', (tx) => swapSteps(tx, dt.name, other.name, free));
       host.catalogChanged({ type: 'catalog', action: 'renamed', name: dt.name });
       host.catalogChanged({ type: 'catalog', action: 'renamed', name: other.name });
       return `Dynamic tables ${dt.name} and ${other.name} swapped.`;
@@ -156,6 +156,27 @@ function refuseIfRead(edgeMap: Map<string, string[]>, name: string): void {
       { hint: `drop ${readers.join(', ')} first` },
     );
   }
+}
+
+/**
+ * RENAME / SWAP's transaction, as DROP's below: the DTs' tables held first (in name order), their readers
+ * looked for again in the database, then `steps`; under the capture lock (DuckDB: captured writes and
+ * refreshes take turns with it, and the ledger's epoch moves on, since what it kept is named by DT).
+ */
+async function renaming(
+  host: DdlHost,
+  names: string[],
+  verb: string,
+  steps: (tx: Queryable) => Promise<void>,
+): Promise<void> {
+  const { lockToDrop } = dialectOf(host.backend.family);
+  await withCaptureChange(host.backend, host.ledger, () =>
+    host.backend.transaction(async (tx) => {
+      for (const name of [...names].sort()) for (const sql of lockToDrop(name)) await tx.query(sql);
+      refuseReaders(edgesOf(await listDynamicTables(tx)), names, verb);
+      await steps(tx);
+    }),
+  );
 }
 
 /**
