@@ -11,7 +11,9 @@
  * reinstalls again; a write captured into the other session's new change table and committed while the
  * refresh waits for the source's lock goes with the change table the refresh drops, and its recompute reads
  * the older snapshot. Before `late` (capture/postgres.ts pgReinstalledLate), the DT then stood without that
- * row, and its next refresh found nothing changed (NO_DATA) and stayed unequal.
+ * row, and its next refresh found nothing changed (NO_DATA) and stayed unequal. `late` then recorded an event
+ * for any commit since the snapshot, in any database of the server, and every consumer reinitialized once
+ * more; now the refresh runs again with the sources locked before its snapshot (refresh/run.ts `lockFirst`).
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,11 +68,12 @@ describe('capture reinstalled while another session reinstalls and writes (Postg
     // The refresh, finding capture lost in its snapshot, now waits for the writer's lock to reinstall it.
     await untilLockWaiters(other, 1, () => refreshed);
     await writer.query('COMMIT');
-    expect((await refreshing).refreshAction).toBe('REINITIALIZE');
-    const next = await engine.refresh('d');
-    expect(next.refreshAction).toBe('REINITIALIZE');
+    // It ran again, t locked before its snapshot (finding the other session's capture standing, it reads
+    // the row from its change table): the row is in, and nothing is left for the next refresh.
+    expect((await refreshing).state).toBe('SUCCEEDED');
     expect((await engine.verify('d')).equal).toBe(true);
     expect((await engine.execute('SELECT k FROM d ORDER BY k'))[0]?.rows).toEqual([[1], [2]]);
+    expect((await engine.refresh('d')).refreshAction).toBe('NO_DATA');
   });
 
   it('gives way to a session that reads its sources in the other order, instead of deadlocking', async () => {
@@ -112,5 +115,32 @@ describe('capture reinstalled while another session reinstalls and writes (Postg
     await other.query('COMMIT');
     await creating;
     expect((await engine.verify('late_reader')).equal).toBe(true);
+  });
+
+  it('a commit elsewhere while it reinstalls costs no second REINITIALIZE', async () => {
+    await engine.refresh('d');
+    // t altered behind the engine's back, and written: capture on it must be reinstalled.
+    await writer.query(`CREATE TABLE IF NOT EXISTS z (k INTEGER); ALTER TABLE t ADD COLUMN w INTEGER;
+      INSERT INTO t (k) VALUES (8)`);
+    await other.query('BEGIN');
+    await other.query('SELECT count(*) FROM t');
+    let refreshed = false;
+    const refreshing = engine.refresh('d').finally(() => {
+      refreshed = true;
+    });
+    // The refresh waits to reinstall capture on t; meanwhile a transaction that does not write t commits.
+    await untilLockWaiters(other, 1, () => refreshed);
+    await writer.query('INSERT INTO z VALUES (1)');
+    await other.query('COMMIT');
+    const first = await refreshing;
+    expect([first.refreshAction, first.reason]).toEqual([
+      'REINITIALIZE',
+      expect.stringMatching(/capture on t/),
+    ]);
+    await engine.execute('INSERT INTO t (k) VALUES (9)');
+    // Before: any commit after the snapshot left an event that made this one reinitialize again.
+    const again = await engine.refresh('d');
+    expect(again.refreshAction).toBe('INCREMENTAL');
+    expect((await engine.verify('d')).equal).toBe(true);
   });
 });

@@ -10,7 +10,7 @@ import { dialectOf } from '../dialect/index.js';
 import type { Token } from '../sql/lexer.js';
 import * as duck from './duckdb.js';
 import * as pgc from './postgres.js';
-import { lockForReinstall } from './reinstall.js';
+import { lockForReinstall, ReinstallRaced } from './reinstall.js';
 
 export interface ChangeSummary {
   inserted: number;
@@ -56,13 +56,22 @@ export async function duckdbCapturedSources(db: Queryable): Promise<Set<string>>
   return new Set(rows.map((r) => String(r[0])));
 }
 
-/** Installs capture on `source` unless it stands already (reinstalls it if the table changed under it). */
+/**
+ * Installs capture on `source` unless it stands already (reinstalls it if the table changed under it, or if a
+ * change table is there unregistered: left by a release that an earlier version made while readers were left;
+ * its readers reinitialize).
+ */
 export async function ensureCapture(db: Queryable, family: SqlFamily, source: string): Promise<void> {
   if ((await capturedSources(db)).has(source)) {
     if (!(await captureIntact(db, family, source))) await reinstallCapture(db, family, source);
     return;
   }
   await refuseOwnColumns(db, family, source);
+  const left = await db.query(
+    `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'dtlab' AND table_name = $1`,
+    [`chg_${source}`],
+  );
+  if (Number(left.rows[0]?.[0]) > 0) return reinstallCapture(db, family, source);
   for (const sql of dialectOf(family).capture.install(source)) await db.query(sql);
   await db.query('INSERT INTO dtlab.capture_sources VALUES ($1)', [source]);
 }
@@ -97,14 +106,29 @@ export async function reinstallCapture(
   keep = '',
   /** The caller locked `source` already (refresh/changes.ts reinstallWithin, which locks all at once). */
   locked = false,
+  /**
+   * Writes committed since this transaction's snapshot went with the old change table. 'none': none that
+   * matters — the source was locked before the snapshot (CREATE waits for its sources' writers first; a refresh
+   * run again with `lockFirst`), or every consumer reinitializes later (`keep` empty: their positions go, and
+   * an undropped DT recomputes anyway). 'retry': a refresh that consumes from this snapshot; if any transaction
+   * committed since, ReinstallRaced, and it runs again with the sources locked first (refresh/run.ts).
+   */
+  late: 'retry' | 'none' = 'none',
 ): Promise<void> {
   forgetCapture(db, source);
   const { capture } = dialectOf(family);
   if (!locked) await lockForReinstall(db, family, [source]);
   for (const sql of [...capture.remove(source), ...capture.install(source)]) await db.query(sql);
+  // Registered, if a release had removed capture while readers were left without positions (they reinitialize).
+  await db.query(
+    `INSERT INTO dtlab.capture_sources SELECT CAST($1 AS VARCHAR)
+      WHERE NOT EXISTS (SELECT 1 FROM dtlab.capture_sources WHERE source = CAST($1 AS VARCHAR))`,
+    [source],
+  );
   await db.query('DELETE FROM dtlab.capture_positions WHERE source = $1 AND dt_name <> $2', [source, keep]);
-  // Writes committed since this transaction's snapshot went with the old change table: consumers look again.
-  if (capture.reinstall) await db.query(capture.reinstall.late(source));
+  if (!capture.reinstall || late === 'none') return;
+  if ((await db.query(capture.reinstall.lateCommits)).rows[0]?.[0] === true)
+    throw new ReinstallRaced([source]);
 }
 
 /**
@@ -138,9 +162,16 @@ export async function captureIntact(db: Queryable, family: SqlFamily, source: st
   return (await db.query(pgc.pgSentinelPresent(source))).rows[0]?.[0] === true;
 }
 
-/** Removes capture from `source` when no consumer is left. */
+/**
+ * Removes capture from `source` when no consumer is left: none has a position on it, and no DT reads it by name
+ * (a reinstall deletes the other consumers' positions, and they still read it: they reinitialize next).
+ */
 export async function releaseCapture(db: Queryable, family: SqlFamily, source: string): Promise<void> {
-  const { rows } = await db.query('SELECT count(*) FROM dtlab.capture_positions WHERE source = $1', [source]);
+  const { rows } = await db.query(
+    `SELECT (SELECT count(*) FROM dtlab.capture_positions WHERE source = $1)
+          + (SELECT count(*) FROM dtlab.dependencies WHERE source_name = $1)`,
+    [source],
+  );
   if (Number(rows[0]?.[0]) > 0) return;
   for (const sql of dialectOf(family).capture.remove(source)) await db.query(sql);
   await db.query('DELETE FROM dtlab.capture_sources WHERE source = $1', [source]);

@@ -139,21 +139,27 @@ export const PG_REINSTALL_LOCK = {
 };
 
 /**
- * Last of a reinstall (capture/reinstall.ts), holding the source ACCESS EXCLUSIVE: an event that makes every
- * consumer of `source` reinitialize once more, if any transaction committed after this transaction's snapshot.
- * Its writes to the source went into the change table just dropped, and the recompute that goes with the
- * reinstall reads the snapshot, so without the event they would be lost. Which tables such a transaction wrote
- * is not known here: any commit counts (the next refresh then recomputes once more, which is always right).
+ * Whether any transaction committed after this transaction's snapshot was taken, in any database of the
+ * server (xids are the cluster's; which tables a transaction wrote is not known here).
  */
-export function pgReinstalledLate(source: string): string {
+const PG_COMMITTED_SINCE_SNAPSHOT = (() => {
   const xid = (n: string) => `CAST(CAST(${n} AS text) AS xid8)`;
   const number = (x: string) => `CAST(CAST(${x} AS text) AS bigint)`;
-  return `INSERT INTO dtlab.capture_events
-    SELECT ${sqlLiteral(source)}, pg_current_xact_id(), 'REINSTALLED'
-     WHERE EXISTS (SELECT 1 FROM generate_series(${number('pg_snapshot_xmin(pg_current_snapshot())')},
-                                                 ${number('pg_current_xact_id()')} - 1) AS dtlab_x(n)
-                    WHERE NOT pg_visible_in_snapshot(${xid('n')}, pg_current_snapshot())
-                      AND pg_xact_status(${xid('n')}) = 'committed')`;
+  return `EXISTS (SELECT 1 FROM generate_series(${number('pg_snapshot_xmin(pg_current_snapshot())')},
+                                                ${number('pg_current_xact_id()')} - 1) AS dtlab_x(n)
+                   WHERE NOT pg_visible_in_snapshot(${xid('n')}, pg_current_snapshot())
+                     AND pg_xact_status(${xid('n')}) = 'committed')`;
+})();
+
+/** `PG_COMMITTED_SINCE_SNAPSHOT` as a statement. */
+export const PG_LATE_COMMITS = `SELECT ${PG_COMMITTED_SINCE_SNAPSHOT}`;
+
+/**
+ * The sources locked ACCESS EXCLUSIVE as a refresh's first statements, before its snapshot (neither SET nor
+ * LOCK takes one): the refresh that retries a reinstall which met commits after its snapshot (refresh/run.ts).
+ */
+export function pgLockFirst(sources: readonly string[]): string[] {
+  return [`LOCK TABLE ${sources.map(quoteIdent).join(', ')} IN ACCESS EXCLUSIVE MODE`];
 }
 
 export function pgRemoveCapture(source: string): string[] {

@@ -26,6 +26,17 @@ const CREATE_RETRY_MS = 15_000;
 /** The reinstall gave way (its sources stayed locked): its transaction is to be rolled back and tried again. */
 export class ReinstallGaveWay extends BackendError {}
 
+/**
+ * A refresh's reinstall found transactions committed after the refresh's snapshot (which may have written the
+ * sources: their change rows went with the change table just dropped, and the recompute reads the snapshot).
+ * The refresh is rolled back and run again with `sources` locked before its snapshot (refresh/run.ts).
+ */
+export class ReinstallRaced extends Error {
+  constructor(readonly sources: readonly string[]) {
+    super(`capture on ${sources.join(', ')} was reinstalled after writes committed: the refresh runs again`);
+  }
+}
+
 export async function lockForReinstall(
   db: Queryable,
   family: SqlFamily,

@@ -47,6 +47,8 @@ export interface RefreshMetadata {
   dataTimestamp: string | null;
   /** The id drawn for this refresh's history row (used once). */
   refreshId?: number;
+  /** Sources this refresh's transaction locked before its snapshot (refresh/run.ts `lockFirst`). */
+  lockedFirst?: readonly string[];
   /**
    * DuckDB, a DT refreshed FULL by its mode: its rows and its sources' rows at the refresh's snapshot, read
    * with the positions (catalog/moving-metadata.ts): what its full recompute deletes and reads.

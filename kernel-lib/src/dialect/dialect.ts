@@ -49,12 +49,15 @@ export interface CaptureDialect {
   /**
    * Where reinstalling capture drops and creates triggers (the PostgreSQL family, capture/reinstall.ts): the
    * sources are locked first, all at once (`attempt`: one attempt whose locks wait at most `waitMs`; `undo`
-   * undoes a failed one), and `late` is run last, for writes committed since the transaction's snapshot.
+   * undoes a failed one); `lateCommits` asks whether any transaction committed since this transaction's
+   * snapshot (one boolean), and `lockFirst` locks sources before a transaction's snapshot, so that none that
+   * wrote them can have.
    */
   readonly reinstall?: {
     attempt(sources: readonly string[], waitMs: number): string[];
     readonly undo: string;
-    late(source: string): string;
+    readonly lateCommits: string;
+    lockFirst(sources: readonly string[]): string[];
   };
   /**
    * Reclaiming the space of pruned change rows (capture/marks.ts): `flushStats` makes this session's counts

@@ -36,7 +36,11 @@ export const postgresDialect: Dialect = {
     windowRows: pgc.pgWindowRows,
     collectGarbage: pgc.pgCollectGarbage,
     reclaim: pgc.PG_RECLAIM,
-    reinstall: { ...pgc.PG_REINSTALL_LOCK, late: pgc.pgReinstalledLate },
+    reinstall: {
+      ...pgc.PG_REINSTALL_LOCK,
+      lateCommits: pgc.PG_LATE_COMMITS,
+      lockFirst: pgc.pgLockFirst,
+    },
     intactSql: `SELECT count(*) > 0 AND dtlab.columns_of(to_regclass(quote_ident($1)), 0) =
             dtlab.columns_of(to_regclass('dtlab.' || quote_ident('chg_' || $1)), 2)
        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid

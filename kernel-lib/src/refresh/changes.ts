@@ -21,7 +21,7 @@ import {
   reinstallCapture,
   setPositions,
 } from '../capture/capture.js';
-import { lockForReinstall } from '../capture/reinstall.js';
+import { lockForReinstall, ReinstallRaced } from '../capture/reinstall.js';
 import { refreshMetadata } from '../catalog/refresh-metadata.js';
 import { dialectOf } from '../dialect/index.js';
 import type { DynamicTable } from '../types.js';
@@ -74,9 +74,16 @@ export async function reinstallWithin(
 ): Promise<void> {
   if (sources.length === 0) return;
   const timeout = dialectOf(family).reinstallLockTimeout;
+  // Locked before the snapshot (a second run, refresh/run.ts): no write can have committed since.
+  const first = refreshMetadata(tx)?.lockedFirst ?? [];
+  const late = sources.every((s) => first.includes(s)) ? 'none' : 'retry';
   const reinstall = async () => {
     await lockForReinstall(tx, family, sources);
-    for (const source of sources) await reinstallCapture(tx, family, source, dt, true);
+    try {
+      for (const source of sources) await reinstallCapture(tx, family, source, dt, true, late);
+    } catch (e) {
+      throw e instanceof ReinstallRaced ? new ReinstallRaced(sources) : e;
+    }
   };
   if (!timeout) return reinstall();
   await tx.query(timeout.set);

@@ -41,6 +41,8 @@ export interface Gathering {
   /** The refresh's request: its history id drawn ahead, its warehouse's size and its SELECT are set here. */
   request: RefreshRequest;
   skipIfCurrent?: boolean | undefined;
+  /** Sources the transaction locked before its snapshot (refresh/run.ts `lockFirst`). */
+  lockedFirst?: readonly string[] | undefined;
 }
 
 export type Gathered =
@@ -70,6 +72,7 @@ export async function gatherRefresh(a: Gathering): Promise<Gathered> {
       : await prefetchRefreshMetadata(tx, family, dt));
   if (request.refreshId !== undefined && (meta.refreshId === undefined || look.refreshId === undefined))
     meta.refreshId = request.refreshId;
+  if (a.lockedFirst) meta.lockedFirst = a.lockedFirst;
   delete request.refreshId;
   // The context every step of the refresh is given: its transaction and what it knows.
   const rtx = withKnown(tx, meta);

@@ -29,6 +29,7 @@ import type { DuckDbTransactionOptions } from '../backends/duckdb.js';
 import type { GarbageSchedule } from '../capture/garbage.js';
 import { type LedgerMark, WriteLedger } from '../capture/ledger.js';
 import { withCaptureLock } from '../capture/lock.js';
+import { ReinstallRaced } from '../capture/reinstall.js';
 import { definitionOf } from '../catalog/known.js';
 import type { RefreshMetadata } from '../catalog/refresh-metadata.js';
 import { type Clock, isManual } from '../clock.js';
@@ -69,6 +70,11 @@ export interface RunOptions {
   beforeCommit?: (tx: Queryable, record: RefreshRecord) => Promise<void>;
   /** The REFRESH quality score its history row carries, from the row's expectation counts (if any). */
   score?: RefreshRequest['score'];
+  /**
+   * Sources to lock before the transaction's snapshot: set by the refresh itself when it runs again after its
+   * reinstall of capture on them met commits made since its snapshot (capture/reinstall.ts ReinstallRaced).
+   */
+  lockFirst?: readonly string[];
 }
 
 export interface KnownState {
@@ -191,6 +197,11 @@ export async function runRefresh(
       const ran = await backend.transaction(async (tx): Promise<RunOutcome> => {
         // Settings and the DT's refresh lock (PostgreSQL family), deferred: sent with the first query.
         for (const sql of dialect.refreshPreamble(dt.name, options)) await exec(tx, sql);
+        const { lockFirst } = options;
+        const lock = dialect.capture.reinstall;
+        if (lockFirst && lock)
+          for (const sql of [dialect.reinstallLockTimeout?.set ?? '', ...lock.lockFirst(lockFirst)])
+            if (sql) await exec(tx, sql);
         // What the refresh learns first: one probe statement (PostgreSQL family) or none (DuckDB).
         const look = ledger.seesEveryWrite
           ? { unchanged: ledger.unchangedSince(dt.name, tracked), stored: dt.dataTimestamp }
@@ -227,6 +238,7 @@ export async function runRefresh(
           definition,
           request,
           skipIfCurrent: options.skipIfCurrent,
+          lockedFirst: lockFirst,
         });
         read = known.meta;
         if ('skipped' in known) return known.skipped;
@@ -273,6 +285,9 @@ export async function runRefresh(
     settled?.();
     ledger.settle(dt.name, undefined);
     ledger.keepStatics(dt.name, undefined);
+    // Its reinstall met writes committed since its snapshot: once more, the sources locked before it.
+    if (e instanceof ReinstallRaced && !options.lockFirst)
+      return runRefresh(backend, clock, dt, { ...options, dataTimestamp, lockFirst: e.sources });
     if (!(e instanceof BackendError)) throw e;
     if (e.sqlState === LOCK_NOT_AVAILABLE)
       return { kind: 'skipped', reason: 'another session is refreshing it' };
