@@ -163,6 +163,12 @@ export interface Dialect {
   readonly timeoutAsTransactionOption: boolean;
   /** Statements the engine runs when it opens a database (after the catalog's). */
   readonly engineDdl: readonly string[];
+  /**
+   * First in the transaction that installs the engine as it opens (engine/open.ts): where several engines may
+   * open one database at once (a server), they take turns, since two transactions creating one schema or
+   * replacing one function fail ("duplicate key value", "tuple concurrently updated").
+   */
+  readonly installLock: readonly string[];
   /** A stored row's address, stable within a transaction (to delete k of n equal rows). */
   readonly rowAddress: string;
   /** Deletes the rows of `table` whose addresses `select` returns. */

@@ -68,6 +68,8 @@ export const duckdbDialect: Dialect = {
   refreshPreamble: () => [],
   timeoutAsTransactionOption: true,
   engineDdl: [...DUCKDB_MONITORING_DDL, ...duck.DUCKDB_SEQUENCE_DRAWN],
+  // One engine per in-process database.
+  installLock: [],
   rowAddress: 'rowid',
   deleteByAddress: (table, select) => `DELETE FROM ${table} WHERE rowid IN (${select})`,
   // DuckDB's avg is a DOUBLE. Of a DECIMAL it divides the unscaled sum by count × 10^scale, once (so the result is

@@ -103,6 +103,7 @@ export const postgresDialect: Dialect = {
   ],
   timeoutAsTransactionOption: false,
   engineDdl: [...pgc.PG_CAPTURE_DDL, PG_PROBE_DDL, ...PG_MONITORING_DDL],
+  installLock: ["SELECT pg_advisory_xact_lock(hashtext('dtlab engine install'))"],
   rowAddress: 'ctid',
   deleteByAddress: (table, select) => `DELETE FROM ${table} WHERE ctid = ANY (ARRAY(${select}))`,
   // PostgreSQL's avg is a numeric division (a float for floats).

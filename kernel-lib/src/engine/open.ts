@@ -61,6 +61,7 @@ export async function installEngine(
   deferred: DeferredHistory | undefined,
 ): Promise<string | null> {
   return backend.transaction(async (tx) => {
+    for (const sql of dialectOf(backend.family).installLock) await tx.query(sql);
     await installCatalog(tx);
     await installDiscardTables(tx, backend.family);
     await installCaptureRegistry(tx);
