@@ -29,11 +29,14 @@ export class ReinstallGaveWay extends BackendError {}
 /**
  * A refresh's reinstall found transactions committed after the refresh's snapshot (which may have written the
  * sources: their change rows went with the change table just dropped, and the recompute reads the snapshot).
- * The refresh is rolled back and run again with `sources` locked before its snapshot (refresh/run.ts).
+ * The refresh is rolled back and run again with `sources` locked before its snapshot (refresh/run.ts); where
+ * that cannot help (they were locked so already), it fails with this message and the next refresh tries again.
  */
-export class ReinstallRaced extends Error {
+export class ReinstallRaced extends BackendError {
   constructor(readonly sources: readonly string[]) {
-    super(`capture on ${sources.join(', ')} was reinstalled after writes committed: the refresh runs again`);
+    super(
+      `capture on ${sources.join(', ')} was reinstalled while other transactions committed: the refresh must run again with them locked first`,
+    );
   }
 }
 

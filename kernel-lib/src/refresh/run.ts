@@ -285,9 +285,15 @@ export async function runRefresh(
     settled?.();
     ledger.settle(dt.name, undefined);
     ledger.keepStatics(dt.name, undefined);
-    // Its reinstall met writes committed since its snapshot: once more, the sources locked before it.
-    if (e instanceof ReinstallRaced && !options.lockFirst)
-      return runRefresh(backend, clock, dt, { ...options, dataTimestamp, lockFirst: e.sources });
+    // Its reinstall met writes committed since its snapshot: once more, those sources (and any locked so
+    // before) locked before it. The set only grows, so this ends.
+    const first = options.lockFirst ?? [];
+    if (e instanceof ReinstallRaced && !e.sources.every((s) => first.includes(s)))
+      return runRefresh(backend, clock, dt, {
+        ...options,
+        dataTimestamp,
+        lockFirst: [...new Set([...first, ...e.sources])],
+      });
     if (!(e instanceof BackendError)) throw e;
     if (e.sqlState === LOCK_NOT_AVAILABLE)
       return { kind: 'skipped', reason: 'another session is refreshing it' };
