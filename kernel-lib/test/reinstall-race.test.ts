@@ -20,7 +20,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../src/backends/backend.js';
 import { pgConfig } from '../src/backends/postgres.js';
 import { pgInstallCapture, pgRemoveCapture } from '../src/capture/postgres.js';
+import { getDynamicTable } from '../src/catalog/catalog.js';
 import { Engine } from '../src/engine/engine.js';
+import { runRefresh } from '../src/refresh/run.js';
 import { freshBackend, serverUrlOf } from './helpers/backends.js';
 import { untilLockWaiters } from './helpers/lock-waits.js';
 
@@ -141,6 +143,30 @@ describe('capture reinstalled while another session reinstalls and writes (Postg
     // Before: any commit after the snapshot left an event that made this one reinitialize again.
     const again = await engine.refresh('d');
     expect(again.refreshAction).toBe('INCREMENTAL');
+    expect((await engine.verify('d')).equal).toBe(true);
+  });
+
+  it('a second run whose sources stay locked fails saying so, not skipped as "another session is refreshing it"', async () => {
+    await engine.execute('INSERT INTO t (k) VALUES (10)');
+    // The second run of a refresh whose reinstall met late commits (above) locks t before its snapshot; here a
+    // session holds t's row lock past the 2 s that lock may wait.
+    await writer.query('BEGIN');
+    await writer.query('INSERT INTO t (k) VALUES (11)');
+    try {
+      const dt = await getDynamicTable(engine.backend, 'd');
+      if (!dt) throw new Error('d is missing');
+      const outcome = await runRefresh(engine.backend, engine.clock, dt, {
+        trigger: 'MANUAL',
+        lockFirst: ['t'],
+      });
+      if (outcome.kind !== 'ran') throw new Error(`not run: ${JSON.stringify(outcome)}`);
+      expect(outcome.record.state).toBe('FAILED');
+      expect(outcome.record.stateMessage).toMatch(/capture on t was reinstalled.*not released within 2 s/);
+    } finally {
+      await writer.query('ROLLBACK');
+    }
+    // Nothing was changed: the next refresh reads the row committed before.
+    expect((await engine.refresh('d')).refreshAction).toBe('INCREMENTAL');
     expect((await engine.verify('d')).equal).toBe(true);
   });
 });

@@ -73,27 +73,61 @@ export async function reinstallWithin(
   dt: string,
 ): Promise<void> {
   if (sources.length === 0) return;
-  const timeout = dialectOf(family).reinstallLockTimeout;
   // Locked before the snapshot (a second run, refresh/run.ts): no write can have committed since.
   const first = refreshMetadata(tx)?.lockedFirst ?? [];
   const late = sources.every((s) => first.includes(s)) ? 'none' : 'retry';
-  const reinstall = async () => {
-    await lockForReinstall(tx, family, sources);
-    try {
-      for (const source of sources) await reinstallCapture(tx, family, source, dt, true, late);
-    } catch (e) {
-      throw e instanceof ReinstallRaced ? new ReinstallRaced(sources) : e;
-    }
-  };
-  if (!timeout) return reinstall();
+  await withinLockTimeout(
+    tx,
+    family,
+    `capture on ${sources.join(', ')} must be reinstalled, and`,
+    async () => {
+      await lockForReinstall(tx, family, sources);
+      try {
+        for (const source of sources) await reinstallCapture(tx, family, source, dt, true, late);
+      } catch (e) {
+        throw e instanceof ReinstallRaced ? new ReinstallRaced(sources) : e;
+      }
+    },
+  );
+}
+
+/**
+ * A refresh's second run, after its reinstall of capture on `sources` met commits made since its snapshot
+ * (refresh/run.ts): the sources locked before the snapshot, so that none can have committed since.
+ */
+export async function lockSourcesFirst(
+  tx: Queryable,
+  family: SqlFamily,
+  sources: readonly string[],
+): Promise<void> {
+  const lock = dialectOf(family).capture.reinstall;
+  if (!lock) return;
+  const what = `capture on ${sources.join(', ')} was reinstalled while others wrote; its second run locks them first, and`;
+  await withinLockTimeout(tx, family, what, async () => {
+    for (const sql of lock.lockFirst(sources)) await tx.query(sql);
+  });
+}
+
+/**
+ * Runs `fn` with the family's lock timeout for reinstalls (2 s): a lock not granted by then fails the refresh
+ * with a BackendError that says `what` and why — without the lock code, so it is recorded as a FAILED refresh,
+ * not skipped as "another session is refreshing it", which is not the reason.
+ */
+async function withinLockTimeout(
+  tx: Queryable,
+  family: SqlFamily,
+  what: string,
+  fn: () => Promise<void>,
+): Promise<void> {
+  const timeout = dialectOf(family).reinstallLockTimeout;
+  if (!timeout) return fn();
   await tx.query(timeout.set);
   try {
-    await reinstall();
+    await fn();
   } catch (e) {
     if (e instanceof BackendError && e.sqlState === LOCK_NOT_AVAILABLE)
-      // A BackendError without the lock code: recorded as a FAILED refresh (not as 'skipped').
       throw new BackendError(
-        `capture on ${sources.join(', ')} must be reinstalled, and a lock (a refresh cycle's, or another transaction's) was not released within 2 s; the next refresh tries again`,
+        `${what} a lock (a refresh cycle's, or another transaction's) was not released within 2 s; the next refresh tries again`,
       );
     throw e;
   }

@@ -38,6 +38,7 @@ import { recomputedRegion } from '../plan/immutable.js';
 import { modelTiming } from '../schedule/cost.js';
 import type { DynamicTable, RefreshAction, RefreshRecord, RefreshTrigger } from '../types.js';
 import { refreshWarehouse } from './billing.js';
+import { lockSourcesFirst } from './changes.js';
 import { chooseWork } from './choose-work.js';
 import { type DeferredHistory, FLUSH_AT } from './deferred-history.js';
 import type { StepLog } from './executor.js';
@@ -198,10 +199,7 @@ export async function runRefresh(
         // Settings and the DT's refresh lock (PostgreSQL family), deferred: sent with the first query.
         for (const sql of dialect.refreshPreamble(dt.name, options)) await exec(tx, sql);
         const { lockFirst } = options;
-        const lock = dialect.capture.reinstall;
-        if (lockFirst && lock)
-          for (const sql of [dialect.reinstallLockTimeout?.set ?? '', ...lock.lockFirst(lockFirst)])
-            if (sql) await exec(tx, sql);
+        if (lockFirst) await lockSourcesFirst(tx, backend.family, lockFirst);
         // What the refresh learns first: one probe statement (PostgreSQL family) or none (DuckDB).
         const look = ledger.seesEveryWrite
           ? { unchanged: ledger.unchangedSince(dt.name, tracked), stored: dt.dataTimestamp }
