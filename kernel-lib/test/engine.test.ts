@@ -53,6 +53,14 @@ describe.each(BACKEND_KINDS)('engine on %s', (kind) => {
     await engine?.close();
   });
 
+  it('an engine opened on a backend another engine owns closes without closing it', async () => {
+    const guest = await Engine.open(backend);
+    await guest.execute('CREATE TABLE guest_t (k INTEGER); INSERT INTO guest_t VALUES (1)');
+    await guest.close({ keepBackend: true });
+    expect(await q('SELECT k FROM guest_t')).toEqual([[1]]);
+    await engine.execute('DROP TABLE guest_t');
+  });
+
   it('creates the seven seed pipelines verbatim and lists them', async () => {
     await engine.execute(SEEDS);
     const show = (await engine.execute('SHOW DYNAMIC TABLES'))[0];

@@ -62,13 +62,16 @@ const overheadText = (what: string, n: number, o: Overhead) =>
 export async function benchRefresh(given: Engine, options: BenchOptions, out: (s: string) => void) {
   await requireEmpty(given, options.sf);
   // The same database, on a manual clock at the end of TPC-H's dates (the given engine reads the system clock).
-  // It shares the given engine's backend, which the CLI closes, so it is not closed itself; its delivery worker
-  // looks at the (empty) outbox once an hour instead of every 5 s, so that no look comes after that close
-  // (DuckDB-WASM then prints "cannot send a message since the worker is not set" on stderr).
-  const engine = await Engine.open(given.backend, {
-    clock: new ManualClock(TPCH_END),
-    delivery: { pollMs: 3_600_000 },
-  });
+  // It shares the given engine's backend, which the CLI closes: closed without it, before the CLI closes that.
+  const engine = await Engine.open(given.backend, { clock: new ManualClock(TPCH_END) });
+  try {
+    await benchOn(engine, options, out);
+  } finally {
+    await engine.close({ keepBackend: true });
+  }
+}
+
+async function benchOn(engine: Engine, options: BenchOptions, out: (s: string) => void) {
   const backend = engine.backend;
   out(`database: ${backend.description}; ${loadAverage()}`);
 

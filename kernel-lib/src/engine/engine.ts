@@ -290,11 +290,15 @@ export class Engine {
     return this.lagSamples.flush(this.backend);
   }
 
-  async close(): Promise<void> {
+  /**
+   * Writes what waits (history rows, lag samples), stops the delivery worker and completes the events; then
+   * closes the backend, unless `keepBackend` (an engine opened on a backend another engine owns).
+   */
+  async close({ keepBackend = false }: { keepBackend?: boolean } = {}): Promise<void> {
     await this.deferred.flush(this.backend).catch(() => {});
     await this.flushLagSamples().catch(() => {});
     await this.delivery.close();
     this.events.complete();
-    await this.backend.close();
+    if (!keepBackend) await this.backend.close();
   }
 }
