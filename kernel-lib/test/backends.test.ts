@@ -75,6 +75,49 @@ describe.each(BACKEND_KINDS)('backend %s', (kind) => {
     expect(total).toBe(5000);
   });
 
+  it('sends deferred statements ahead of the next query, in order, and commits the ones left at the end', async () => {
+    await db.query('CREATE TABLE deferred_t (a INTEGER)');
+    await db.transaction(async (tx) => {
+      // Every backend batches a transaction's statements whose results nobody reads.
+      if (!tx.defer) throw new Error(`${kind}: a transaction that cannot defer`);
+      tx.defer('INSERT INTO deferred_t VALUES (1)');
+      tx.defer('INSERT INTO deferred_t VALUES ($1)', [2]);
+      expect((await tx.query('SELECT count(*) FROM deferred_t')).rows).toEqual([[2]]);
+      expect((await tx.query('UPDATE deferred_t SET a = a + 10 WHERE a = $1', [1])).rowCount).toBe(1);
+      tx.defer('INSERT INTO deferred_t VALUES (3)');
+      tx.defer('DELETE FROM deferred_t WHERE a = 2');
+      // The answer and the count are the last statement's, not the batch's.
+      expect((await tx.query('INSERT INTO deferred_t VALUES (4), (5)')).rowCount).toBe(2);
+      tx.defer('INSERT INTO deferred_t VALUES (6)');
+    });
+    expect((await db.query('SELECT a FROM deferred_t ORDER BY a')).rows).toEqual([[3], [4], [5], [6], [11]]);
+  });
+
+  it("fails the next query with a deferred statement's error (no offset into the batch) and rolls back", async () => {
+    await db.query('CREATE TABLE deferred_e (a INTEGER)');
+    const err = await db
+      .transaction(async (tx) => {
+        tx.defer?.('INSERT INTO deferred_e VALUES (1)');
+        tx.defer?.('SELECT * FROM no_such_table');
+        await tx.query('INSERT INTO deferred_e VALUES (2)');
+      })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(BackendError);
+    expect(err.message).toMatch(/no_such_table/);
+    expect(err.offset).toBeUndefined();
+    expect((await db.query('SELECT count(*) FROM deferred_e')).rows).toEqual([[0]]);
+    // The statement sent after deferred ones: its error's offset points into it.
+    const sql = 'SELECT 1\nFROM deferred_e WHERE WHERE';
+    const late = await db
+      .transaction(async (tx) => {
+        tx.defer?.('INSERT INTO deferred_e VALUES (3)');
+        await tx.query(sql);
+      })
+      .catch((e) => e);
+    expect(late).toBeInstanceOf(BackendError);
+    expect(sql.slice(late.offset)).toMatch(/^WHERE$/);
+  });
+
   it('reports the position of a syntax error in the SQL sent', async () => {
     const sql = 'SELECT 1\nFROM bulk WHERE WHERE';
     const err = await db.query(sql).catch((e) => e);

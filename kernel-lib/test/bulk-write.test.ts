@@ -160,7 +160,7 @@ describe.each(BACKEND_KINDS)('bulk inserts on %s', (kind) => {
     rec.on = false;
     expect(counts).toHaveLength(3);
     const writes = (sql: string[]) => sql.filter((q) => /^\s*(INSERT|UPDATE|DELETE)\b/i.test(q));
-    if (kind !== 'pglite') expect(writes(rec.queries)).toEqual([]);
+    expect(writes(rec.queries)).toEqual([]);
     const { rows } = await backend.query(
       'SELECT id, label, CAST(price AS VARCHAR) FROM items WHERE id IN (1, 10)',
     );

@@ -53,16 +53,13 @@ describe.each(BACKEND_KINDS)('calls per incremental refresh on %s', (kind) => {
     await refresh();
     await engine.execute('INSERT INTO ords VALUES (6, 2, 1)');
     const { record, queries, deferred } = await refresh();
-    // PGlite runs in this process: it defers nothing (no round trip to save), so only the statements count.
     const last = queries.find((q) => /INSERT INTO "per_ck"/.test(q)) as string;
-    if (kind !== 'pglite') {
-      // Neither family looks for NULL keys first (refresh/replace.ts): DuckDB matches every key by IS NOT
-      // DISTINCT FROM, which it hashes, and its DELETE answers its own count; the PostgreSQL family runs
-      // their statements gated. DuckDB: the metadata, the DELETE (with the keys and the MERGE), the INSERT;
-      // a server: the probe, then the replace.
-      expect(queries).toHaveLength(kind === 'duckdb' ? 3 : 2);
-      expect(queries.at(-1)).toBe(last);
-    }
+    // Neither family looks for NULL keys first (refresh/replace.ts): DuckDB matches every key by IS NOT
+    // DISTINCT FROM, which it hashes, and its DELETE answers its own count; the PostgreSQL family runs
+    // their statements gated. DuckDB: the metadata, the DELETE (with the keys and the MERGE), the INSERT;
+    // a server: the probe, then the replace.
+    expect(queries).toHaveLength(kind === 'duckdb' ? 3 : 2);
+    expect(queries.at(-1)).toBe(last);
     expect(queries.filter((q) => /count\(\*\) FROM (dtlab_keys|"per_ck")/.test(q))).toEqual([]);
     if (kind === 'duckdb') {
       // The keys are computed and the state merged in the DELETE's call, deferred before it.

@@ -4,6 +4,7 @@ import {
   type Backend,
   cancelledByRequest,
   csvChunks,
+  inlineParams,
   type Queryable,
   type QueryResult,
   qualifiedName,
@@ -12,7 +13,14 @@ import {
   type TransactionOptions,
   type Value,
 } from './backend.js';
-import { isolationSql, normaliseRow, PG_PARSERS, pgColumns, toBackendError } from './postgres-common.js';
+import {
+  isolationSql,
+  normaliseRow,
+  PG_PARSERS,
+  pgColumns,
+  relocatedError,
+  toBackendError,
+} from './postgres-common.js';
 
 async function run(db: PGlite | Transaction, sql: string, params?: Value[]): Promise<QueryResult> {
   try {
@@ -26,6 +34,17 @@ async function run(db: PGlite | Transaction, sql: string, params?: Value[]): Pro
   } catch (e) {
     throw toBackendError(e);
   }
+}
+
+/** Statements in one message (PGlite's `exec`, the simple protocol): the last one's answer. */
+async function runBatch(tx: Transaction, sql: string): Promise<QueryResult> {
+  const results = await tx.exec(sql, { rowMode: 'array' });
+  const last = results[results.length - 1];
+  const rows = ((last?.rows ?? []) as unknown[][]).map(normaliseRow);
+  const fields = last?.fields ?? [];
+  // `affectedRows` adds up every statement of the message; `rowCount` is the last one's.
+  const count = (last as { rowCount?: number } | undefined)?.rowCount ?? 0;
+  return { columns: pgColumns(fields), rows, rowCount: fields.length > 0 ? rows.length : count };
 }
 
 /** COPY of CSV `rows` into `target` (a quoted table, with its column list if not all): the rows written. */
@@ -86,18 +105,42 @@ export class PgliteBackend implements Backend {
       if (signal?.aborted) throw cancelledByRequest();
     };
     return this.db.transaction(async (tx) => {
-      if (options.isolation) await run(tx, isolationSql(options.isolation));
-      const value = await fn({
-        query: async (sql, params) => {
-          unlessAborted();
+      // Statements whose results nobody reads (the isolation level, settings, LOCK, position updates …) wait
+      // here and go with the next query in one message: one call into PGlite for all (0.05–0.1 ms each).
+      const queue: string[] = options.isolation ? [isolationSql(options.isolation)] : [];
+      const flush = async () => {
+        if (queue.length === 0) return;
+        const batch = queue.join(';\n');
+        queue.length = 0;
+        await runBatch(tx, batch).catch((e) => {
+          throw relocatedError(e, batch.length + 1);
+        });
+      };
+      const send = async (sql: string, params?: Value[]): Promise<QueryResult> => {
+        unlessAborted();
+        if (queue.length === 0 || params?.length) {
+          await flush();
           return run(tx, sql, params);
+        }
+        const prefix = `${queue.join(';\n')};\n`;
+        queue.length = 0;
+        return runBatch(tx, prefix + sql).catch((e) => {
+          throw relocatedError(e, prefix.length);
+        });
+      };
+      const value = await fn({
+        query: send,
+        defer: (sql, params) => {
+          queue.push(params?.length ? inlineParams(sql, params) : sql);
         },
         insertRows: async (table, rows) => {
+          await flush();
           unlessAborted();
           return copyCsv(tx, quoteIdent(table), rows);
         },
       });
       unlessAborted(); // interrupted before COMMIT: rolled back
+      await flush();
       return value;
     });
   }

@@ -4,7 +4,6 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import {
   type Backend,
-  BackendError,
   cancellable,
   cancelledByRequest,
   csvChunks,
@@ -18,7 +17,7 @@ import {
   type TransactionOptions,
   type Value,
 } from './backend.js';
-import { normaliseRow, PG_PARSERS, pgColumns, toBackendError } from './postgres-common.js';
+import { normaliseRow, PG_PARSERS, pgColumns, relocatedError, toBackendError } from './postgres-common.js';
 
 const types = {
   getTypeParser: (oid: number, format?: string) =>
@@ -130,24 +129,16 @@ export class PostgresBackend implements Backend {
       if (queue.length === 0) return run(client, text, params, commit ? 2 : 1);
       const prefix = `${queue.join(';\n')};\n`;
       queue.length = 0;
-      // Error offsets point into the statement the caller sent, not into the batch: an error of a deferred
-      // statement has none.
-      const relocated = (e: unknown, shift: number) => {
-        const err = toBackendError(e);
-        if (err.offset === undefined) return err;
-        if (err.offset < shift) return new BackendError(err.message, undefined, err.sqlState);
-        return new BackendError(err.message, err.offset - shift, err.sqlState);
-      };
       if (params?.length) {
         await run(client, prefix).catch((e) => {
-          throw relocated(e, prefix.length);
+          throw relocatedError(e, prefix.length);
         });
         return run(client, sql, params);
       }
       try {
         return await run(client, prefix + text, undefined, commit ? 2 : 1);
       } catch (e) {
-        throw relocated(e, prefix.length);
+        throw relocatedError(e, prefix.length);
       }
     };
     // The transaction's statements are cancelled when `signal` is aborted; COMMIT is not (one interrupted
