@@ -68,7 +68,22 @@ const PG_CAPTURE_DDL_IF_MISSING = [
   ),
 ];
 
-/** Creates the change table, the capture function and the four triggers for `source`. */
+/**
+ * The counts of the change rows of change table `$chg` committed after snapshot `$snap`, as 'inserted,deleted',
+ * or NULL when its sentinel row is gone (capture lost: see pgInstallCapture).
+ */
+export const CHANGE_COUNTS = `CASE WHEN EXISTS (SELECT 1 FROM $chg WHERE _w = 0) THEN
+      count(*) FILTER (WHERE _w > 0) || ',' || count(*) FILTER (WHERE _w < 0) END
+    FROM $chg WHERE _w <> 0 AND _xid >= pg_snapshot_xmin($snap) AND NOT pg_visible_in_snapshot(_xid, $snap)`;
+
+/**
+ * `source`'s counting function, named as its change table (functions and tables have their own names): the
+ * probe's `dtlab.changes_since` (refresh/probe.ts) calls it instead of running CHANGE_COUNTS as dynamic SQL,
+ * which PostgreSQL plans at every call (0.1 ms of every probe per source on a server, 0.2 ms in PGlite).
+ */
+const countingFunction = (source: string) => `${changeTable(source)}(pg_snapshot)`;
+
+/** Creates the change table, its counting function, the capture function and the four triggers for `source`. */
 export function pgInstallCapture(source: string): string[] {
   const chg = changeTable(source);
   const fn = captureFunction(source);
@@ -88,6 +103,12 @@ export function pgInstallCapture(source: string): string[] {
     // every reader scans anyway.
     `CREATE INDEX ON ${chg} (_w) WHERE _w = 0`,
     `INSERT INTO ${chg} (_xid, _w) VALUES (CAST('0' AS xid8), 0)`,
+    `CREATE FUNCTION ${changeTable(source)}(snap pg_snapshot) RETURNS text LANGUAGE plpgsql STABLE AS $$
+     DECLARE counts text;
+     BEGIN
+       SELECT ${CHANGE_COUNTS.replaceAll('$chg', chg).replaceAll('$snap', 'snap')} INTO counts;
+       RETURN counts;
+     END $$`,
     `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
      DECLARE
        xid xid8 := pg_current_xact_id();
@@ -169,6 +190,7 @@ export function pgRemoveCapture(source: string): string[] {
       (s) => `DROP TRIGGER IF EXISTS ${quoteIdent(`dtlab_capture_${s}`)} ON ${table}`,
     ),
     `DROP FUNCTION IF EXISTS ${captureFunction(source)}()`,
+    `DROP FUNCTION IF EXISTS ${countingFunction(source)}`,
     `DROP TABLE IF EXISTS ${changeTable(source)}`,
     `DELETE FROM dtlab.capture_events WHERE source = '${source.replace(/'/g, "''")}'`,
   ];

@@ -12,6 +12,7 @@
 import { sqlLiteral, type Value } from '../backends/backend.js';
 import type { ChangeSummary } from '../capture/capture.js';
 import { notMark, PRUNED } from '../capture/marks.js';
+import { CHANGE_COUNTS as COUNTS } from '../capture/postgres.js';
 import { immutableClockMoved } from '../plan/immutable.js';
 import type { DynamicTable } from '../types.js';
 
@@ -36,10 +37,14 @@ export const PG_PROBE_DDL = `CREATE OR REPLACE FUNCTION dtlab.changes_since(src 
       RETURN NULL;
     END IF;
     IF dtlab.columns_of(rel, 0) IS DISTINCT FROM dtlab.columns_of(chg, 2) THEN RETURN NULL; END IF;
-    EXECUTE format('SELECT CASE WHEN EXISTS (SELECT 1 FROM %s WHERE _w = 0) THEN
-                      count(*) FILTER (WHERE _w > 0) || '','' || count(*) FILTER (WHERE _w < 0) END
-                      FROM %s WHERE _w <> 0 AND _xid >= pg_snapshot_xmin($1) AND NOT pg_visible_in_snapshot(_xid, $1)',
-                   chg, chg) INTO counts USING snap;
+    -- The source's own counting function (capture/postgres.ts), whose plan the session keeps; a change table
+    -- an earlier version installed has none: its counting query, planned at every call.
+    IF to_regprocedure(format('dtlab.%I(pg_snapshot)', 'chg_' || src)) IS NOT NULL THEN
+      EXECUTE format('SELECT dtlab.%I($1)', 'chg_' || src) INTO counts USING snap;
+    ELSE
+      EXECUTE format('SELECT ${COUNTS.replace(/'/g, "''").replaceAll('$chg', '%s').replaceAll('$snap', '$1')}', chg, chg)
+        INTO counts USING snap;
+    END IF;
     IF counts IS NULL THEN RETURN NULL; END IF;
     RETURN counts || ',' || EXISTS (SELECT 1 FROM dtlab.capture_events WHERE source = src AND ${notMark}
                                      AND _xid >= pg_snapshot_xmin(snap) AND NOT pg_visible_in_snapshot(_xid, snap))
