@@ -28,8 +28,9 @@ export interface Queryable {
   query(sql: string, params?: Value[]): Promise<QueryResult>;
   /**
    * Queues a statement whose result nobody reads: it is sent ahead of the next query, in the same round trip
-   * (a PostgreSQL server transaction). Its error, if any, surfaces from that query (or COMMIT), and aborts the
-   * transaction as it would have. Absent where batching saves nothing; use `exec`, which falls back to `query`.
+   * (a PostgreSQL server) or call (PGlite, DuckDB-WASM) of every backend's transaction. Its error, if any,
+   * surfaces from that query (or COMMIT), and aborts the transaction as it would have. Absent where batching
+   * saves nothing (outside a transaction; DuckDB with a deadline); use `exec`, which falls back to `query`.
    */
   defer?(sql: string, params?: Value[]): void;
   /**
