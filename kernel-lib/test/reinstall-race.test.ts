@@ -169,4 +169,63 @@ describe('capture reinstalled while another session reinstalls and writes (Postg
     expect((await engine.refresh('d')).refreshAction).toBe('INCREMENTAL');
     expect((await engine.verify('d')).equal).toBe(true);
   });
+
+  it('a second run whose reinstall meets commits on a source it did not lock first runs a third, locking both', async () => {
+    await engine.execute(`CREATE TABLE t2 (k INTEGER); INSERT INTO t2 VALUES (1);
+      CREATE TABLE u2 (k INTEGER, v INTEGER); INSERT INTO u2 VALUES (1, 10);
+      CREATE DYNAMIC TABLE j2 TARGET_LAG = '1 minute' REFRESH_MODE = INCREMENTAL AS
+        SELECT t2.k, u2.v FROM t2 JOIN u2 ON t2.k = u2.k`);
+    // t2 altered behind the engine's back: the next refresh of j2 reinstalls capture on it.
+    await writer.query('ALTER TABLE t2 ADD COLUMN x INTEGER');
+    // What other sessions do, each just before the refresh sends a statement (a real commit, no fake answer):
+    // the first run's reinstall lock on t2 meets a write of t2 committed since its snapshot; the second run
+    // (t2 locked first) finds u2 altered too, and its reinstall lock meets a write of u2 committed likewise.
+    const before: [RegExp, string][] = [
+      [/^DO \$dtlab\$.*LOCK TABLE "t2"/s, 'INSERT INTO t2 (k) VALUES (5)'],
+      [/^LOCK TABLE "t2" IN/, 'ALTER TABLE u2 ADD COLUMN y INTEGER'],
+      [/^DO \$dtlab\$.*LOCK TABLE "u2"/s, 'INSERT INTO u2 (k, v) VALUES (5, 50)'],
+    ];
+    const firstLocks: string[] = [];
+    const backend = engine.backend;
+    const transaction = backend.transaction;
+    backend.transaction = (fn, options) =>
+      transaction.call(
+        backend,
+        (tx) => {
+          const query: typeof tx.query = async (sql, params) => {
+            const next = before[0];
+            if (next?.[0].test(sql)) {
+              before.shift();
+              await writer.query(next[1]);
+            }
+            if (/^LOCK TABLE /.test(sql)) firstLocks.push(sql);
+            return tx.query(sql, params);
+          };
+          return fn({ ...tx, query, defer: tx.defer?.bind(tx), finish: tx.finish?.bind(tx) });
+        },
+        options,
+      );
+    let record: Awaited<ReturnType<Engine['refresh']>>;
+    try {
+      record = await engine.refresh('j2');
+    } finally {
+      backend.transaction = transaction;
+    }
+    expect(before).toEqual([]);
+    // The row written into u2 after the second run's snapshot, while capture on u2 was reinstalled: in.
+    expect((await engine.verify('j2')).equal).toBe(true);
+    expect((await engine.execute('SELECT k, v FROM j2 ORDER BY k'))[0]?.rows).toEqual([
+      [1, 10],
+      [5, 50],
+    ]);
+    expect([record.state, record.refreshAction]).toEqual(['SUCCEEDED', 'REINITIALIZE']);
+    // Three runs: the second locked t2 first, the third t2 and u2 (the set only grows).
+    expect(firstLocks).toEqual([
+      'LOCK TABLE "t2" IN ACCESS EXCLUSIVE MODE',
+      'LOCK TABLE "t2", "u2" IN ACCESS EXCLUSIVE MODE',
+    ]);
+    await engine.execute('INSERT INTO t2 (k) VALUES (1)');
+    expect((await engine.refresh('j2')).refreshAction).toBe('INCREMENTAL');
+    expect((await engine.verify('j2')).equal).toBe(true);
+  });
 });

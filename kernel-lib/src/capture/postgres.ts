@@ -32,6 +32,34 @@ const SHARED_FUNCTIONS: readonly (readonly [signature: string, ddl: string])[] =
        RETURN columns;
      END $$`,
   ],
+  // Whether any transaction committed after this transaction's snapshot was taken, in any database of the
+  // server (xids are the cluster's; which tables a transaction wrote is not known here): every xid from the
+  // snapshot's xmin to the newest the cluster assigned, where pg_xact_status fails ("in the future"). Not up
+  // to this transaction's own xid: a LOCK … ACCESS EXCLUSIVE (a refresh's lock-first run) or a nextval
+  // assigns that before the snapshot, and a writer that began after it committed unseen.
+  [
+    'dtlab.committed_since_snapshot()',
+    `CREATE OR REPLACE FUNCTION dtlab.committed_since_snapshot() RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+     DECLARE
+       snap pg_snapshot := pg_current_snapshot();
+       ours xid8 := pg_current_xact_id_if_assigned();
+       n bigint := CAST(CAST(pg_snapshot_xmin(snap) AS text) AS bigint);
+       x xid8;
+     BEGIN
+       BEGIN
+         LOOP
+           x := CAST(CAST(n AS text) AS xid8);
+           IF NOT pg_visible_in_snapshot(x, snap) AND x IS DISTINCT FROM ours
+              AND pg_xact_status(x) = 'committed' THEN
+             RETURN true;
+           END IF;
+           n := n + 1;
+         END LOOP;
+       EXCEPTION WHEN invalid_parameter_value THEN
+         RETURN false;
+       END;
+     END $$`,
+  ],
   [
     'dtlab.capture_truncate()',
     `CREATE OR REPLACE FUNCTION dtlab.capture_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -159,21 +187,8 @@ export const PG_REINSTALL_LOCK = {
   undo: `ROLLBACK TO SAVEPOINT ${REINSTALL_SAVEPOINT}`,
 };
 
-/**
- * Whether any transaction committed after this transaction's snapshot was taken, in any database of the
- * server (xids are the cluster's; which tables a transaction wrote is not known here).
- */
-const PG_COMMITTED_SINCE_SNAPSHOT = (() => {
-  const xid = (n: string) => `CAST(CAST(${n} AS text) AS xid8)`;
-  const number = (x: string) => `CAST(CAST(${x} AS text) AS bigint)`;
-  return `EXISTS (SELECT 1 FROM generate_series(${number('pg_snapshot_xmin(pg_current_snapshot())')},
-                                                ${number('pg_current_xact_id()')} - 1) AS dtlab_x(n)
-                   WHERE NOT pg_visible_in_snapshot(${xid('n')}, pg_current_snapshot())
-                     AND pg_xact_status(${xid('n')}) = 'committed')`;
-})();
-
-/** `PG_COMMITTED_SINCE_SNAPSHOT` as a statement. */
-export const PG_LATE_COMMITS = `SELECT ${PG_COMMITTED_SINCE_SNAPSHOT}`;
+/** Whether any transaction committed after this transaction's snapshot was taken (one boolean). */
+export const PG_LATE_COMMITS = 'SELECT dtlab.committed_since_snapshot()';
 
 /**
  * The sources locked ACCESS EXCLUSIVE as a refresh's first statements, before its snapshot (neither SET nor
