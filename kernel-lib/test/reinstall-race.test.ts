@@ -119,6 +119,25 @@ describe('capture reinstalled while another session reinstalls and writes (Postg
     expect((await engine.verify('late_reader')).equal).toBe(true);
   });
 
+  it('a CREATE whose reinstall keeps giving way fails after its 15 s, saying so, and changes nothing', async () => {
+    await writer.query('CREATE TABLE held (k INTEGER); INSERT INTO held VALUES (1)');
+    await engine.execute(`CREATE DYNAMIC TABLE held_first TARGET_LAG = '1 minute' AS SELECT k FROM held`);
+    // held altered behind the engine's back: a CREATE reading it reinstalls capture; a reader never lets go.
+    await writer.query('ALTER TABLE held ADD COLUMN z INTEGER');
+    await other.query('BEGIN');
+    await other.query('SELECT count(*) FROM held');
+    try {
+      await expect(
+        engine.execute(`CREATE DYNAMIC TABLE held_second TARGET_LAG = '1 minute' AS SELECT k FROM held`),
+      ).rejects.toThrow(/capture on held must be reinstalled.*tried again for 15 s/s);
+    } finally {
+      await other.query('COMMIT');
+    }
+    expect(await getDynamicTable(engine.backend, 'held_second')).toBeUndefined();
+    await engine.execute(`CREATE DYNAMIC TABLE held_second TARGET_LAG = '1 minute' AS SELECT k FROM held`);
+    expect((await engine.verify('held_second')).equal).toBe(true);
+  }, 30_000);
+
   it('a commit elsewhere while it reinstalls costs no second REINITIALIZE', async () => {
     await engine.refresh('d');
     // t altered behind the engine's back, and written: capture on it must be reinstalled.

@@ -78,7 +78,11 @@ export async function againWhileGivingWay<T>(fn: () => Promise<T>, signal?: Abor
     try {
       return await fn();
     } catch (e) {
-      if (!(e instanceof ReinstallGaveWay) || Date.now() >= until || signal?.aborted) throw e;
+      if (!(e instanceof ReinstallGaveWay) || signal?.aborted) throw e;
+      if (Date.now() >= until)
+        throw new ReinstallGaveWay(
+          `${e.message}; it tried again for ${CREATE_RETRY_MS / 1000} s, and the lock was still held: end the transaction holding it, then run the statement again`,
+        );
     }
     await new Promise((r) => setTimeout(r, 20 + Math.random() * 60));
   }
