@@ -138,6 +138,16 @@ export class BackendError extends Error {
   }
 }
 
+/**
+ * An error of a batch (deferred statements, `shift` characters, then the caller's statement) as the caller
+ * sees it: offsets point into the statement the caller sent; an error of a deferred statement has none.
+ */
+export function relocatedError(err: BackendError, shift: number): BackendError {
+  if (err.offset === undefined) return err;
+  if (err.offset < shift) return new BackendError(err.message, undefined, err.sqlState);
+  return new BackendError(err.message, err.offset - shift, err.sqlState);
+}
+
 /** SQLSTATE query_canceled: a statement cancelled (by a timeout or on request) that changed nothing. */
 export const QUERY_CANCELED = '57014';
 /**

@@ -27,6 +27,7 @@ import {
   type QueryResult,
   qualifiedName,
   quoteIdent,
+  relocatedError,
   type StatementOptions,
   type TransactionOptions,
   type Value,
@@ -151,10 +152,7 @@ export class DuckDbBackend implements Backend {
         return result(sql, columns, rows);
       } catch (e) {
         // Error offsets point into the statement the caller sent, not into the batch.
-        const err = duckdbError(e, prefix + bind(sql, params));
-        throw err.offset === undefined || err.offset < prefix.length
-          ? new BackendError(err.message, undefined, err.sqlState)
-          : new BackendError(err.message, err.offset - prefix.length, err.sqlState);
+        throw relocatedError(duckdbError(e, prefix + bind(sql, params)), prefix.length);
       }
     };
     const defer = deadline

@@ -9,18 +9,12 @@ import {
   type QueryResult,
   qualifiedName,
   quoteIdent,
+  relocatedError,
   type StatementOptions,
   type TransactionOptions,
   type Value,
 } from './backend.js';
-import {
-  isolationSql,
-  normaliseRow,
-  PG_PARSERS,
-  pgColumns,
-  relocatedError,
-  toBackendError,
-} from './postgres-common.js';
+import { isolationSql, normaliseRow, PG_PARSERS, pgColumns, toBackendError } from './postgres-common.js';
 
 async function run(db: PGlite | Transaction, sql: string, params?: Value[]): Promise<QueryResult> {
   try {
@@ -113,7 +107,7 @@ export class PgliteBackend implements Backend {
         const batch = queue.join(';\n');
         queue.length = 0;
         await runBatch(tx, batch).catch((e) => {
-          throw relocatedError(e, batch.length + 1);
+          throw relocatedError(toBackendError(e), batch.length + 1);
         });
       };
       const send = async (sql: string, params?: Value[]): Promise<QueryResult> => {
@@ -125,7 +119,7 @@ export class PgliteBackend implements Backend {
         const prefix = `${queue.join(';\n')};\n`;
         queue.length = 0;
         return runBatch(tx, prefix + sql).catch((e) => {
-          throw relocatedError(e, prefix.length);
+          throw relocatedError(toBackendError(e), prefix.length);
         });
       };
       const value = await fn({

@@ -71,17 +71,6 @@ export function toBackendError(e: unknown): BackendError {
   );
 }
 
-/**
- * An error of a batch (deferred statements, `shift` characters, then the caller's statement) as the caller
- * sees it: offsets point into the statement the caller sent; an error of a deferred statement has none.
- */
-export function relocatedError(e: unknown, shift: number): BackendError {
-  const err = toBackendError(e);
-  if (err.offset === undefined) return err;
-  if (err.offset < shift) return new BackendError(err.message, undefined, err.sqlState);
-  return new BackendError(err.message, err.offset - shift, err.sqlState);
-}
-
 export function isolationSql(isolation: string | undefined): string {
   return isolation ? `SET TRANSACTION ISOLATION LEVEL ${isolation.toUpperCase()}` : '';
 }

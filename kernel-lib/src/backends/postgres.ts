@@ -13,11 +13,12 @@ import {
   qualifiedName,
   quoteIdent,
   redactSpec,
+  relocatedError,
   type StatementOptions,
   type TransactionOptions,
   type Value,
 } from './backend.js';
-import { normaliseRow, PG_PARSERS, pgColumns, relocatedError, toBackendError } from './postgres-common.js';
+import { normaliseRow, PG_PARSERS, pgColumns, toBackendError } from './postgres-common.js';
 
 const types = {
   getTypeParser: (oid: number, format?: string) =>
@@ -131,14 +132,14 @@ export class PostgresBackend implements Backend {
       queue.length = 0;
       if (params?.length) {
         await run(client, prefix).catch((e) => {
-          throw relocatedError(e, prefix.length);
+          throw relocatedError(toBackendError(e), prefix.length);
         });
         return run(client, sql, params);
       }
       try {
         return await run(client, prefix + text, undefined, commit ? 2 : 1);
       } catch (e) {
-        throw relocatedError(e, prefix.length);
+        throw relocatedError(toBackendError(e), prefix.length);
       }
     };
     // The transaction's statements are cancelled when `signal` is aborted; COMMIT is not (one interrupted
