@@ -108,6 +108,29 @@ describe.each(BACKEND_KINDS)('linear fast paths on %s', (kind) => {
     expect(readsTable((await refresh('ltv')).sent, 'ords')).toEqual([]);
   });
 
+  it('updates existing groups and inserts new ones in one statement (data-modifying CTE), no second probe', async () => {
+    // Customer 5 is a new group; customer 2 an existing one.
+    await engine.execute(
+      "INSERT INTO cust VALUES (5, 'e'); INSERT INTO ords VALUES (15, 5, 3, 2), (16, 2, 4, 3)",
+    );
+    const { sent } = await refresh('ltv');
+    const state = 'dtlab."state_ltv"';
+    const combined = sent.filter((s) =>
+      s.startsWith(`WITH dtlab_updated AS (UPDATE ${state} AS dtlab_s SET`),
+    );
+    // The new groups found again by probing the state per key (the statement the CTE replaces).
+    const probing = sent.filter((s) =>
+      s.includes(`AND NOT EXISTS (SELECT 1 FROM ${state} AS dtlab_s WHERE dtlab_s.k1 = dtlab_d.k1`),
+    );
+    if (kind === 'duckdb') expect(sent.some((s) => s.startsWith(`MERGE INTO ${state}`))).toBe(true);
+    else expect([combined.length, probing.length]).toEqual([1, 0]);
+    const rows = await engine.execute('SELECT ck, n, total FROM ltv WHERE ck IN (2, 5) ORDER BY ck');
+    expect(rows.at(-1)?.rows.map((r) => r.map(Number))).toEqual([
+      [2, 3, 45],
+      [5, 1, 3],
+    ]);
+  });
+
   it("recomputes a group's MAX only when a delete reaches it, and only that group", async () => {
     await engine.execute('DELETE FROM ords WHERE ok IN (5, 1)');
     const { sent } = await refresh('ltv');

@@ -120,6 +120,12 @@ export interface Dialect {
    */
   readonly replaceRows: 'one-statement' | 'counted-ahead';
   /**
+   * Data-modifying CTEs (`WITH … AS (UPDATE … RETURNING …) INSERT …`, PostgreSQL): a linear state's existing
+   * groups are updated and its new ones inserted in one statement, the new ones found among the delta's keys
+   * the update did not return (refresh/merge-plan.ts), not by probing the state once more per key.
+   */
+  readonly modifyingCtes: boolean;
+  /**
    * A refresh's affected keys go to a temporary table kept for the connection, one per shape of their
    * query, emptied instead of dropped (refresh/keys-steps.ts `keptKeys`): on PostgreSQL creating and dropping a
    * temporary table writes the system catalogs: 1.17–1.47 ms a refresh's transaction, against 0.32 ms to fill

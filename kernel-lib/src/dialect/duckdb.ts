@@ -23,6 +23,7 @@ export const duckdbDialect: Dialect = {
   deletesByJoin: true,
   stagesRows: true,
   rowsInsertSql: valuesInsertSql,
+  modifyingCtes: false,
   replaceRows: 'counted-ahead',
   keepsKeys: false,
   capture: {

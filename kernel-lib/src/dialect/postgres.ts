@@ -22,6 +22,7 @@ export const postgresDialect: Dialect = {
   deletesByJoin: false,
   stagesRows: false,
   rowsInsertSql: rowArrayInsertSql,
+  modifyingCtes: true,
   replaceRows: 'one-statement',
   keepsKeys: true,
   capture: {

@@ -131,18 +131,43 @@ export function* mergeDeltaPlan(work: MergeWork, nullKeys: NullKeys): RefreshPla
     if (hit) yield* extremesPlan(work, nullKeys);
     return;
   }
-  steps.push(...updateByKeys('add the delta to existing groups', state, set, delta, keys, nullKeys));
+  const [update, ...nullUpdate] = updateByKeys(
+    'add the delta to existing groups',
+    state,
+    set,
+    delta,
+    keys,
+    nullKeys,
+  );
   const columns = [...keys, ...stateAggregateColumns(linear)].join(', ');
   const anyNull = keys.map((k) => `dtlab_d.${k} IS NULL`).join(' OR ');
   const insert = `INSERT INTO ${state} (${columns}) SELECT ${columns} FROM ${KEYS_TABLE} AS dtlab_d WHERE`;
-  steps.push(
-    run(
-      'insert the new groups',
-      `${insert} NOT (${anyNull}) AND NOT EXISTS (SELECT 1 FROM ${state} AS dtlab_s WHERE ${equal})`,
-      [KEYS_TABLE, state],
-      [state],
-    ),
-  );
+  const fresh = `${insert} NOT (${anyNull}) AND NOT EXISTS`;
+  if (dialectOf(work.family).modifyingCtes && update) {
+    // The groups the update found, returned: the delta's other keys are the new groups (at SF 1, 60 950 keys:
+    // 220–330 ms probing the state's index again for none, against a hashed anti-join of the update's keys).
+    const returned = keys.map((k) => `dtlab_s.${k}`).join(', ');
+    steps.push(
+      run(
+        'add the delta to existing groups, insert the new groups',
+        `WITH dtlab_updated AS (${update.sql} RETURNING ${returned})
+${fresh} (SELECT 1 FROM dtlab_updated AS dtlab_s WHERE ${equal})`,
+        [KEYS_TABLE, state],
+        [state],
+      ),
+      ...nullUpdate,
+    );
+  } else
+    steps.push(
+      ...(update ? [update] : []),
+      ...nullUpdate,
+      run(
+        'insert the new groups',
+        `${fresh} (SELECT 1 FROM ${state} AS dtlab_s WHERE ${equal})`,
+        [KEYS_TABLE, state],
+        [state],
+      ),
+    );
   const same = keys.map((k) => `dtlab_s.${k} IS NOT DISTINCT FROM dtlab_d.${k}`).join(' AND ');
   const gate = gateOf(nullKeys, keys.length);
   if (nullKeys)
