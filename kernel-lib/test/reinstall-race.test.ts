@@ -17,7 +17,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend } from '../src/backends/backend.js';
+import type { Backend, Queryable } from '../src/backends/backend.js';
 import { pgConfig } from '../src/backends/postgres.js';
 import { pgInstallCapture, pgRemoveCapture } from '../src/capture/postgres.js';
 import { getDynamicTable } from '../src/catalog/catalog.js';
@@ -206,29 +206,28 @@ describe('capture reinstalled while another session reinstalls and writes (Postg
     ];
     const firstLocks: string[] = [];
     const backend = engine.backend;
-    const transaction = backend.transaction;
-    backend.transaction = (fn, options) =>
-      transaction.call(
-        backend,
-        (tx) => {
-          const query: typeof tx.query = async (sql, params) => {
-            const next = before[0];
-            if (next?.[0].test(sql)) {
-              before.shift();
-              await writer.query(next[1]);
-            }
-            if (/^LOCK TABLE /.test(sql)) firstLocks.push(sql);
-            return tx.query(sql, params);
-          };
-          return fn({ ...tx, query, defer: tx.defer?.bind(tx), finish: tx.finish?.bind(tx) });
-        },
-        options,
-      );
+    const original = backend.transaction;
+    const transaction = original.bind(backend);
+    const wrap = (tx: Queryable): Queryable => ({
+      ...tx,
+      query: async (sql, params) => {
+        const next = before[0];
+        if (next?.[0].test(sql)) {
+          before.shift();
+          await writer.query(next[1]);
+        }
+        if (/^LOCK TABLE /.test(sql)) firstLocks.push(sql);
+        return tx.query(sql, params);
+      },
+      defer: tx.defer?.bind(tx),
+      finish: tx.finish?.bind(tx),
+    });
+    backend.transaction = (fn, options) => transaction((tx) => fn(wrap(tx)), options);
     let record: Awaited<ReturnType<Engine['refresh']>>;
     try {
       record = await engine.refresh('j2');
     } finally {
-      backend.transaction = transaction;
+      backend.transaction = original;
     }
     expect(before).toEqual([]);
     // The row written into u2 after the second run's snapshot, while capture on u2 was reinstalled: in.
