@@ -8,9 +8,11 @@
  * AVG bit for bit; DOUBLE arguments equal it within VERIFY's documented tolerance (6 decimals).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialectOf } from '../src/dialect/index.js';
 import { Engine } from '../src/engine/engine.js';
 import { avgScaleReason, typeLookup } from '../src/plan/avg-scale.js';
 import { BACKEND_KINDS, freshBackend } from './helpers/backends.js';
+import { recording } from './helpers/recording.js';
 
 const DTS: [string, string][] = [
   ['per', 'SELECT k, AVG(v) AS av, COUNT(*) AS n FROM a GROUP BY k'],
@@ -111,7 +113,9 @@ describe.each(BACKEND_KINDS)('AVG by running sums on %s', (kind) => {
 
 describe("DuckDB: a linear AVG of a DECIMAL equals DuckDB's own, bit for bit, on many groups", () => {
   it('after incremental inserts and deletes, no group differs (a DECIMAL(10,2) column would round to another cent)', async () => {
-    const engine = await Engine.open(await freshBackend('duckdb'));
+    const backend = await freshBackend('duckdb');
+    const sent = recording(backend);
+    const engine = await Engine.open(backend);
     try {
       // Deterministic values with two decimals, 997 groups of ~30: the sums are not exact in DOUBLE.
       const rows = (from: number, to: number) =>
@@ -121,7 +125,17 @@ describe("DuckDB: a linear AVG of a DECIMAL equals DuckDB's own, bit for bit, on
         "CREATE DYNAMIC TABLE h_avg (k, ap, ac DECIMAL(10, 2)) TARGET_LAG = '1 minute' AS SELECT k, AVG(p), AVG(p) FROM h GROUP BY k",
       );
       await engine.execute(`${rows(30000, 31000)}; DELETE FROM h WHERE k % 5 = 0 AND p < 0`);
+      sent.on = true;
       expect((await engine.refresh('h_avg')).refreshAction).toBe('INCREMENTAL');
+      sent.on = false;
+      // The state's sum is typed DECIMAL(38,2) in the catalog the refresh read: the AVG is built for scale 2,
+      // without finding the scale from the sum's text in the statement (the slow form, kept where unknown).
+      const rowsFromState = [...sent.queries, ...sent.deferred].filter((q) => /INSERT INTO "h_avg"/.test(q));
+      expect(rowsFromState.length).toBeGreaterThan(0);
+      for (const q of rowsFromState) {
+        expect(q).toContain('(10 ** 2)');
+        expect(q).not.toMatch(/split_part|typeof/);
+      }
       const differ = await engine.execute(
         `SELECT count(*) FROM h_avg x JOIN (SELECT k, AVG(p) AS ap FROM h GROUP BY k) q ON x.k = q.k
           WHERE x.ap IS DISTINCT FROM q.ap OR x.ac IS DISTINCT FROM CAST(q.ap AS DECIMAL(10, 2))`,
@@ -175,5 +189,22 @@ describe('which AVG arguments have one scale (pure)', () => {
   });
   it('only AVG is judged', () => {
     expect(avgScaleReason([{ fn: 'sum', arg: 'n', start: 0, end: 0 }], tables, typeOf)).toBeUndefined();
+  });
+});
+
+describe("DuckDB's AVG from a sum and a count (pure)", () => {
+  const avg = dialectOf('duckdb').avg;
+  it('with the sum typed DECIMAL, divides by 10 to its scale, written in', () => {
+    expect(avg('s', 'c', 'DECIMAL(38,2)')).toBe(
+      "(CAST(CAST(replace(CAST(s AS VARCHAR), '.', '') AS HUGEINT) AS DOUBLE) / (c * (10 ** 2)))",
+    );
+    expect(avg('s', 'c', 'DECIMAL(38, 0)')).toContain('(10 ** 0)');
+  });
+  it('with the sum typed otherwise, divides it as a DOUBLE', () => {
+    expect(avg('s', 'c', 'HUGEINT')).toBe('(CAST(s AS DOUBLE) / c)');
+    expect(avg('s', 'c', 'DOUBLE')).toBe('(CAST(s AS DOUBLE) / c)');
+  });
+  it("with the sum's type unknown, the statement finds it", () => {
+    expect(avg('s', 'c')).toMatch(/typeof\(s\) LIKE 'DECIMAL%'.*split_part/);
   });
 });

@@ -37,6 +37,8 @@ export interface RefreshMetadata {
   intact: Map<string, boolean>;
   /** Relations in schema dtlab among those asked about (state and change tables). */
   dtlabRelations: Set<string>;
+  /** The DT's state table's columns and their types, if it has one (what the state's AVG is built for). */
+  stateTypes?: Map<string, string>;
   /** DuckDB: sources whose change table is there. */
   capturedSources?: Set<string>;
   /** PostgreSQL: each tracked source's size as the catalog estimates it (the cost rule's denominator). */
@@ -126,6 +128,10 @@ export async function prefetchRefreshMetadata(
       const cols = dcols.get(a) ?? [];
       if (b !== null) cols.push({ n, c: `${b} ${c}` });
       dcols.set(a, cols);
+      if (a === `state_${dt.name}` && b !== null && c !== null) {
+        meta.stateTypes ??= new Map();
+        meta.stateTypes.set(b, c);
+      }
     } else if (kind === 'trg' && a !== null) triggers.add(a);
     else if (kind === 'snap') meta.position = a ?? '';
     else if (kind === 'pos' && a !== null && b !== null) meta.positions?.set(a, b);
@@ -180,7 +186,14 @@ export function takeRefreshId(tx: Queryable): number | undefined {
  */
 export type StaticMetadata = Pick<
   RefreshMetadata,
-  'columns' | 'intact' | 'dtlabRelations' | 'capturedSources' | 'estimatedRows' | 'warehouseSize' | 'planning'
+  | 'columns'
+  | 'intact'
+  | 'dtlabRelations'
+  | 'stateTypes'
+  | 'capturedSources'
+  | 'estimatedRows'
+  | 'warehouseSize'
+  | 'planning'
 >;
 
 export function staticPart(meta: StaticMetadata): StaticMetadata {
@@ -188,6 +201,7 @@ export function staticPart(meta: StaticMetadata): StaticMetadata {
     columns: new Map(meta.columns),
     intact: new Map(meta.intact),
     dtlabRelations: new Set(meta.dtlabRelations),
+    ...(meta.stateTypes ? { stateTypes: new Map(meta.stateTypes) } : {}),
     ...(meta.capturedSources ? { capturedSources: new Set(meta.capturedSources) } : {}),
     estimatedRows: new Map(meta.estimatedRows),
     ...(meta.warehouseSize !== undefined ? { warehouseSize: meta.warehouseSize } : {}),

@@ -179,8 +179,11 @@ export interface Dialect {
   readonly rowAddress: string;
   /** Deletes the rows of `table` whose addresses `select` returns. */
   deleteByAddress(table: string, select: string): string;
-  /** AVG from a sum and a count, typed as the family's own avg is. */
-  avg(sum: string, count: string): string;
+  /**
+   * AVG from a sum and a count, typed as the family's own avg is; `sumType`: the sum's type where it is known
+   * (the state table's column, as the catalog spells it).
+   */
+  avg(sum: string, count: string, sumType?: string): string;
   /**
    * The family's AVG is a NUMERIC division whose result scale follows the sum's display scale: a linear AVG
    * is kept only over arguments whose values all have one scale (plan/avg-scale.ts).

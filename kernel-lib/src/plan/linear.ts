@@ -259,13 +259,17 @@ export function stateAggregateColumns(plan: LinearPlan): string[] {
   return cols;
 }
 
-/** The DT's rows computed from the state (alias `dtlab_s`): keys as stored, aggregates from their parts. */
+/**
+ * The DT's rows computed from the state (alias `dtlab_s`): keys as stored, aggregates from their parts.
+ * `stateTypes`: the state table's column types where known (an AVG's sum then needs no look at its type).
+ */
 export function outputFromStateSql(
   shape: QueryShape,
   plan: LinearPlan,
   family: SqlFamily,
   state: string,
   where: string,
+  stateTypes?: ReadonlyMap<string, string>,
 ): string {
   const items = shape.items.map((item, k) => {
     const key = shape.keys.indexOf(k);
@@ -279,7 +283,7 @@ export function outputFromStateSql(
       const s = `dtlab_s.a${j + 1}_s`;
       const c = `dtlab_s.a${j + 1}_c`;
       // AVG typed as each family's own avg is.
-      const avg = dialectOf(family).avg(s, c);
+      const avg = dialectOf(family).avg(s, c, stateTypes?.get(`a${j + 1}_s`));
       const value = {
         count_star: 'dtlab_s.dtlab_n',
         count: c,

@@ -8,6 +8,7 @@ import { type Queryable, quoteIdent, type SqlFamily } from '../backends/backend.
 import { duckdbCapturedSources } from '../capture/capture.js';
 import { changeTable, drawnSeq } from '../capture/duckdb.js';
 import type { GarbageSchedule } from '../capture/garbage.js';
+import { refreshMetadata } from '../catalog/refresh-metadata.js';
 import { dialectOf } from '../dialect/index.js';
 import type { OutputColumn } from '../plan/full.js';
 import type { QueryShape } from '../plan/shape.js';
@@ -73,6 +74,8 @@ export async function chooseWork(
     return result;
   };
   const base = { action: decision.action, reason: decision.reason, changesRead: decision.changes };
+  // The state's column types, as this refresh read them: what its AVGs are built for (dialect `avg`).
+  const stateTypes = refreshMetadata(tx)?.stateTypes;
   switch (decision.action) {
     case 'NO_DATA':
       return { ...base, run: () => finish({ rowsInserted: 0, rowsDeleted: 0 }) };
@@ -88,6 +91,7 @@ export async function chooseWork(
                 dt: planned,
                 shape: shape as QueryShape,
                 ...(strategy.kind === 'linear' ? { linear: strategy.plan } : {}),
+                ...(stateTypes ? { stateTypes } : {}),
                 ...(strategy.kind === 'keys' && strategy.union ? { union: strategy.union } : {}),
                 ...(strategy.kind === 'keys' && strategy.nested ? { nested: strategy.nested } : {}),
                 columns,

@@ -23,6 +23,8 @@ export interface IncrementalWork {
   sourceTypes?: string;
   /** Present when the DT is maintained by linear deltas (plan/linear.ts). */
   linear?: LinearPlan;
+  /** The linear state table's column types, as the refresh read them (catalog/refresh-metadata.ts). */
+  stateTypes?: ReadonlyMap<string, string>;
   /** Present for a UNION ALL (plan/union.ts): each branch is maintained by affected keys. */
   union?: UnionPlan;
   /** Present for an aggregate over an aggregating subquery in FROM (plan/nested.ts). */

@@ -174,8 +174,10 @@ export function* incrementalPlan(
         .text;
     const keys = shape.keys.map((_k, i) => `dtlab_s.k${i + 1}`);
     const where = shape.global ? '' : keyMatch(keys, withNulls, KEYS_TABLE, keyTypes);
+    // A rolled-up state is a query over the table: its sums are typed by DuckDB anew, so not given.
     const state = hidden ? rolledUpState(linear, stateTable(dtName)) : stateTable(dtName);
-    return translateSql(outputFromStateSql(shape, linear, family, state, where), family, planned).text;
+    const types = hidden ? undefined : work.stateTypes;
+    return translateSql(outputFromStateSql(shape, linear, family, state, where, types), family, planned).text;
   }
 
   /** The DT's rows of the affected keys replaced by their new rows, after `before`. */
