@@ -20,7 +20,14 @@ import { EXPECTATION_COLUMNS, expectationsOverhead, ROUNDS } from './bench/expec
 import { loadAverage, ms, TPCH_END, timed } from './bench/measure.js';
 import { batchInsert, pipelineScripts, ROUND_COLUMNS, refreshRound } from './bench/pipelines.js';
 import { tracer } from './bench/profile.js';
-import { LATENCY_COLUMNS, type LessonHour, pipelinesSmall, scenarioAHour } from './bench/small.js';
+import {
+  LATENCY_COLUMNS,
+  type LessonHour,
+  MEASURED,
+  pipelinesSmall,
+  scenarioAHour,
+  WARMUP,
+} from './bench/small.js';
 import { formatTable } from './table.js';
 
 export interface BenchOptions {
@@ -75,7 +82,9 @@ async function benchOn(engine: Engine, options: BenchOptions, out: (s: string) =
   const backend = engine.backend;
   out(`database: ${backend.description}; ${loadAverage()}`);
 
-  out('\nlatency at SF 0.01 (a fresh database, the seven pipelines; medians of 9 refreshes):');
+  out(
+    `\nlatency at SF 0.01 (a fresh database, the seven pipelines; medians of ${MEASURED} refreshes after ${WARMUP} whose median is the last column):`,
+  );
   const small = await pipelinesSmall(backend, options.minutes);
   out(formatTable(LATENCY_COLUMNS, small.latencies));
   out(`  ${loadAverage()}`);
