@@ -44,10 +44,11 @@ describe.each(BACKEND_KINDS)('the executed plan on %s', (kind) => {
     // Neither family looks for NULL keys first (refresh/replace.ts): the first answer read is DuckDB's DELETE
     // (its count; every key matched by IS NOT DISTINCT FROM), the PostgreSQL family's one-statement replace.
     const answered = kind === 'duckdb' ? "delete the keys' rows" : "replace the keys' rows";
-    // DuckDB creates its keys table anew; the PostgreSQL family fills one it keeps (refresh/keys-steps.ts).
+    // DuckDB replaces its keys table (CREATE OR REPLACE); the PostgreSQL family fills one it keeps
+    // (refresh/keys-steps.ts).
     const keysSteps =
       kind === 'duckdb'
-        ? ['drop the affected keys', "compute the delta's groups"]
+        ? ["compute the delta's groups"]
         : [
             "keep a table for the delta's groups",
             "empty the kept delta's groups",

@@ -133,6 +133,12 @@ export interface Dialect {
    * more (5.40 ms a transaction against 4.05, its statement more).
    */
   readonly keepsKeys: boolean;
+  /**
+   * A refresh's temporary tables (keys, change rows) are made by `CREATE OR REPLACE TEMP TABLE` and left on the
+   * connection after a small change, for the next refresh to replace (refresh/steps.ts `tempTableSteps`):
+   * DuckDB-WASM costs every statement, a `DROP` too. PostgreSQL has no `CREATE OR REPLACE TABLE`.
+   */
+  readonly replacesTables: boolean;
   readonly capture: CaptureDialect;
   /** A table's columns in the current schema (name, type, nullable), `$1` = table, in order. */
   readonly describeColumnsSql: string;

@@ -26,6 +26,7 @@ export const duckdbDialect: Dialect = {
   modifyingCtes: false,
   replaceRows: 'counted-ahead',
   keepsKeys: false,
+  replacesTables: true,
   capture: {
     changeTable: duck.changeTable,
     install: duck.duckdbInstallCapture,

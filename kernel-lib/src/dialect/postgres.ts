@@ -25,6 +25,7 @@ export const postgresDialect: Dialect = {
   modifyingCtes: true,
   replaceRows: 'one-statement',
   keepsKeys: true,
+  replacesTables: false,
   capture: {
     changeTable: pgc.changeTable,
     install: pgc.pgInstallCapture,

@@ -228,7 +228,7 @@ export function* incrementalPlan(
             [dtName],
           );
       const r = (yield [...before.splice(0), replaceStep]).at(-1)?.rows[0];
-      yield [dropKeys];
+      yield dropKeys;
       return { rowsDeleted: Number(r?.[0]), rowsInserted: Number(r?.[1]) };
     }
     const record = (sign: 1 | -1, withNulls: boolean | 'all') =>
@@ -279,7 +279,7 @@ export function* incrementalPlan(
       rowsInserted += judged ? Number(answer?.rows[0]?.[0]) : (answer?.rowCount ?? 0);
     }
     if (emits) for (const withNulls of variants) before.push(record(1, withNulls));
-    yield [...before, dropKeys];
+    yield [...before, ...dropKeys];
     return { rowsInserted, rowsDeleted };
   }
 }

@@ -14,7 +14,7 @@ import { innerKeysSql } from '../plan/nested.js';
 import { TOUCHED_TABLE, tailKeysSql } from '../plan/order-tail.js';
 import { distinctDeltaSteps } from './distinct-plan.js';
 import type { IncrementalWork } from './incremental-work.js';
-import { type RefreshStep, run } from './steps.js';
+import { dropTempTable, type RefreshStep, run, tempTableSteps } from './steps.js';
 
 /**
  * The keys' steps; a nested aggregate's inner keys (what its state steps read next); the shape a linear plan
@@ -30,8 +30,8 @@ export function keysPhase(
   steps: RefreshStep[];
   inner: ReturnType<typeof innerKeysSql> | undefined;
   hidden: ReturnType<typeof hiddenKeyShape> | undefined;
-  /** The last step: KEYS_TABLE dropped, or emptied where it is kept. */
-  drop: RefreshStep;
+  /** The last steps: KEYS_TABLE dropped, or emptied where it is kept; none where it is left (`dropTempTable`). */
+  drop: RefreshStep[];
   /** Where KEYS_TABLE is kept (`keptKeys`): the table that stands for it in every step of the plan. */
   kept?: string;
 } {
@@ -60,15 +60,15 @@ export function keysPhase(
         : inner
           ? inner.sql
           : affectedKeysSql(query, hidden ?? shape, family, changed);
-  const keysStep = (label: string, table: string, sql: string, reads = [...changed.keys()]) => [
-    run(
-      `drop the ${table === KEYS_TABLE ? 'affected keys' : label}`,
-      `DROP TABLE IF EXISTS ${table}`,
-      [],
-      [table],
-    ),
-    run(`compute the ${label}`, `CREATE TEMP TABLE ${table} AS ${bind(sql)}`, reads, [table]),
-  ];
+  const replaces = dialectOf(family).replacesTables;
+  const keysStep = (label: string, table: string, sql: string, reads = [...changed.keys()]) =>
+    tempTableSteps(
+      replaces,
+      { drop: `drop the ${table === KEYS_TABLE ? 'affected keys' : label}`, create: `compute the ${label}` },
+      table,
+      bind(sql),
+      reads,
+    );
   // COUNT(DISTINCT) in a linear delta: the delta per group and value first (refresh/distinct-plan.ts).
   const linearDistinct =
     linear && !hidden && linear.aggregates.some((a) => a.fn === 'count_distinct')
@@ -92,14 +92,14 @@ export function keysPhase(
       ? linearDistinct
       : undefined;
   const label = linear && !hidden ? "delta's groups" : 'affected keys';
+  const rows = Object.values(decision.changes).reduce((a, b) => a + b, 0);
   // Kept where the family keeps it, every later step is SQL the plan builds (expectations run their own) and
   // none replaces the table (a nested aggregate's outer keys do: refresh/state.ts).
   if (!steps && !nested && dialectOf(family).keepsKeys && !work.expectations) {
-    const rows = Object.values(decision.changes).reduce((a, b) => a + b, 0);
     const kept = keptKeys(`${keysSql}\n${work.sourceTypes ?? ''}`, bind(keysSql), label, changed, rows);
-    return { steps: kept.steps, inner, hidden, drop: kept.drop, kept: kept.table };
+    return { steps: kept.steps, inner, hidden, drop: [kept.drop], kept: kept.table };
   }
-  const drop = run('drop the affected keys', `DROP TABLE IF EXISTS ${KEYS_TABLE}`, [], [KEYS_TABLE]);
+  const drop = dropTempTable(replaces, 'drop the affected keys', KEYS_TABLE, rows);
   return { steps: steps ?? keysStep(label, KEYS_TABLE, keysSql), inner, hidden, drop };
 }
 

@@ -6,11 +6,20 @@
  */
 import { quoteIdent, type SqlFamily } from '../backends/backend.js';
 import { changeTable, drawnSeq } from '../capture/duckdb.js';
+import { dialectOf } from '../dialect/index.js';
 import type { OutputColumn } from '../plan/full.js';
 import { deleteRowsSql, expandedRowsSql, ROWS_TABLE, rowsDeltaSql, rowsSummarySql } from '../plan/rows.js';
 import type { QueryShape } from '../plan/shape.js';
 import type { ExpectationRun } from './expectations.js';
-import { ask, type RefreshPlan, type RefreshStep, type RowCounts, run } from './steps.js';
+import {
+  ask,
+  dropTempTable,
+  type RefreshPlan,
+  type RefreshStep,
+  type RowCounts,
+  run,
+  tempTableSteps,
+} from './steps.js';
 
 /** What the rows plan needs from the refresh. */
 export interface RowsWork {
@@ -51,17 +60,16 @@ export function* rowsPlan(work: RowsWork): RefreshPlan<RowCounts> {
         call: (tx) => judged.judgeDelta(tx, output),
       }
     : ask('summarise the change', rowsSummarySql(output.length), [ROWS_TABLE]);
-  const answers = yield [
-    run('drop the change rows', `DROP TABLE IF EXISTS ${ROWS_TABLE}`, [], [ROWS_TABLE]),
-    run(
-      'compute the weighted change rows',
-      `CREATE TEMP TABLE ${ROWS_TABLE} AS ${work.bind(rowsDeltaSql(work.query, work.shape, input, output))}`,
-      sources,
-      [ROWS_TABLE],
-    ),
-    summary,
-  ];
-  const [withNulls, rowsDeleted, rowsInserted] = (answers[2]?.rows[0] ?? []).map(Number) as [
+  const replaces = dialectOf(family).replacesTables;
+  const made = tempTableSteps(
+    replaces,
+    { drop: 'drop the change rows', create: 'compute the weighted change rows' },
+    ROWS_TABLE,
+    work.bind(rowsDeltaSql(work.query, work.shape, input, output)),
+    sources,
+  );
+  const answers = yield [...made, summary];
+  const [withNulls, rowsDeleted, rowsInserted] = (answers.at(-1)?.rows[0] ?? []).map(Number) as [
     number,
     number,
     number,
@@ -108,7 +116,8 @@ export function* rowsPlan(work: RowsWork): RefreshPlan<RowCounts> {
     );
     record(1);
   }
-  steps.push(run('drop the change rows', `DROP TABLE IF EXISTS ${ROWS_TABLE}`, [], [ROWS_TABLE]));
+  const changes = Object.values(work.rows ?? {}).reduce((a, b) => a + b, 0);
+  steps.push(...dropTempTable(replaces, 'drop the change rows', ROWS_TABLE, work.rows ? changes : Infinity));
   yield steps;
   return { rowsInserted, rowsDeleted };
 }

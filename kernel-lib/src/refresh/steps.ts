@@ -66,6 +66,38 @@ export function run(label: string, sql: string, reads: string[], writes: string[
   return { label, sql, reads, writes, needsResult: false };
 }
 
+/** A refresh's temporary table is left on the connection after a change of at most this many rows. */
+export const LEFT_AFTER_AT_MOST = 2_000;
+
+/**
+ * Steps that make temporary table `table` from `sql`: where the family replaces tables (dialect
+ * `replacesTables`, DuckDB) one `CREATE OR REPLACE`, else a `DROP … IF EXISTS` then a `CREATE`.
+ */
+export function tempTableSteps(
+  replaces: boolean,
+  labels: { drop: string; create: string },
+  table: string,
+  sql: string,
+  reads: string[],
+): SqlStep[] {
+  if (replaces)
+    return [run(labels.create, `CREATE OR REPLACE TEMP TABLE ${table} AS ${sql}`, reads, [table])];
+  return [
+    run(labels.drop, `DROP TABLE IF EXISTS ${table}`, [], [table]),
+    run(labels.create, `CREATE TEMP TABLE ${table} AS ${sql}`, reads, [table]),
+  ];
+}
+
+/**
+ * The step that drops temporary table `table` at a plan's end; none where the family replaces tables and the
+ * change was small (`changes` rows): the next refresh on the connection replaces it, one statement less.
+ */
+export function dropTempTable(replaces: boolean, label: string, table: string, changes: number): SqlStep[] {
+  return replaces && changes <= LEFT_AFTER_AT_MOST
+    ? []
+    : [run(label, `DROP TABLE IF EXISTS ${table}`, [], [table])];
+}
+
 /** The first value of an answer's first row, as a number (a count). */
 export function countOf(answer: StepAnswer | undefined): number {
   return Number(answer?.rows[0]?.[0]);
@@ -101,7 +133,10 @@ export function stepsOf<T>(
  */
 export function* renamed<T>(plan: RefreshPlan<T>, from: string, to: string): RefreshPlan<T> {
   const word = new RegExp(`\\b${from}\\b`, 'g');
-  const replaces = new RegExp(`\\b(?:CREATE TEMP TABLE|DROP TABLE(?: IF EXISTS)?) ${from}\\b`, 'i');
+  const replaces = new RegExp(
+    `\\b(?:CREATE (?:OR REPLACE )?TEMP TABLE|DROP TABLE(?: IF EXISTS)?) ${from}\\b`,
+    'i',
+  );
   const name = (t: string) => (t === from ? to : t);
   let next = plan.next([]);
   while (!next.done) {
