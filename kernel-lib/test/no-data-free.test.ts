@@ -176,8 +176,8 @@ describe.each(BACKEND_KINDS)('NO_DATA for free on %s', (kind) => {
       expect(r.refreshAction).toBe('INCREMENTAL');
       const sent = [...rec.queries, ...rec.deferred];
       expect(sent.filter((q) => /refresh_history|lag_samples/.test(q))).toEqual([]);
-      // Its data timestamp went with its contents; the rows of both refreshes are there for every reader.
-      expect(sent.filter((q) => /UPDATE dtlab\.dynamic_tables SET data_timestamp/.test(q))).toHaveLength(1);
+      // Its data timestamp waits with its row: no UPDATE of the DT's catalog row in its transaction.
+      expect(sent.filter((q) => /UPDATE dtlab\.dynamic_tables/.test(q))).toEqual([]);
       // The NO_DATA row went with the user's write (a transaction that may read it); this one's waits.
       expect(engine.deferred.waiting.map((h) => h.refreshId)).toEqual([r.refreshId]);
       const history = (await engine.history('totals')).slice(0, 2);
@@ -186,6 +186,11 @@ describe.each(BACKEND_KINDS)('NO_DATA for free on %s', (kind) => {
         [r.refreshId - 1, 'NO_DATA'],
       ]);
       expect(engine.deferred.size).toBe(0);
+      // Written for every reader: the data timestamp the refresh returned.
+      const stored = await rows(
+        "SELECT CAST(data_timestamp AS VARCHAR) FROM dtlab.dynamic_tables WHERE name = 'totals'",
+      );
+      expect(stored[0]?.[0]).toBe(r.dataTimestamp);
       expect((await engine.verify('totals')).equal).toBe(true);
     },
   );
@@ -288,24 +293,6 @@ describe('DeferredHistory (pure)', () => {
       /^INSERT INTO dtlab\.refresh_history \(refresh_id, name, .*, rows_read\) VALUES \(7, \$1,.*\), \(8, \$20,.*\), \(9, \$39,/,
     );
     expect(deferredHistoryStatements([])).toEqual([]);
-  });
-
-  it("writes no data timestamp where the DT's latest row's refresh wrote it itself", () => {
-    const stamped = row(8, 'a', '2024-01-10 12:02:00');
-    const later = row(9, 'b', '2024-01-10 12:03:00');
-    const rows = [row(7, 'a', '2024-01-10 12:01:00'), stamped, row(6, 'b', '2024-01-10 12:01:00'), later];
-    const statements = deferredHistoryStatements(rows, (r) => r === stamped || r === later);
-    expect(statements).toHaveLength(1);
-    expect(statements[0]?.sql).toMatch(/^INSERT INTO dtlab\.refresh_history/);
-    // A NO_DATA after the stamped refresh: its (newer) timestamp is written.
-    const after = deferredHistoryStatements(
-      [...rows, row(10, 'a', '2024-01-10 12:04:00')],
-      (r) => r === stamped,
-    );
-    expect(after.map((s) => s.params.slice(0, 2)).slice(0, 2)).toEqual([
-      ['a', '2024-01-10 12:04:00'],
-      ['b', '2024-01-10 12:03:00'],
-    ]);
   });
 
   it("keeps a DT's rows while it is being refreshed (its transaction updates the DT's row), then writes them", async () => {

@@ -2,8 +2,8 @@
  * History rows written later (issue 11). Where the engine captured every write itself (DuckDB:
  * capture/ledger.ts), a refresh that finds nothing changed needs no statement to decide, and this object, held
  * by the engine, keeps it from needing one to record: its history row and its DT's new data timestamp wait
- * here. So does the history row of every other refresh that succeeded with an id drawn ahead (its data
- * timestamp is written in its own transaction, with its contents: "stamped"). What waits is written
+ * here. So do those of every other refresh that succeeded with an id drawn ahead and without expectations
+ * (refresh/full.ts runAndRecordRefresh). What waits is written
  * - ahead of the first statement of the next transaction the engine runs that may read it (not a refresh's,
  *   nor the engine's own writes: `keepWaiting`, engine/flushing-backend.ts);
  * - before any other statement the engine sends (a user's `%%sql`, `%dt history`, SHOW, the monitor's and
@@ -11,8 +11,9 @@
  *   engine sees them;
  * - once `FLUSH_AT` of them wait, and at the engine's close.
  * Meanwhile the engine's own catalog (catalog/known.ts) already has the new data timestamp. The rows of a DT
- * whose refresh is under way (`refreshing`) wait for it to end: its transaction updates the DT's row of
- * `dtlab.dynamic_tables`, and DuckDB would fail whichever of two transactions updated that row second.
+ * whose refresh is under way (`refreshing`) wait for it to end: its transaction may update the DT's row of
+ * `dtlab.dynamic_tables` (a FULL settling a constraint, a history row with expectations), and DuckDB would
+ * fail whichever of two transactions updated that row second.
  *
  * History ids: a row needs its id when the refresh returns (events, EXPLAIN REFRESH), and `refresh_id`
  * orders the history. Ids are drawn ahead in blocks (`drawIds`, one statement for ID_BLOCK of them, the first
@@ -29,31 +30,22 @@ export const ID_BLOCK = 64;
 /** Rows that are written at the next refresh however quiet the engine is otherwise. */
 export const FLUSH_AT = 200;
 
-/**
- * Pure: the statements that write `records`: each DT's latest data timestamp (none where the latest row's
- * refresh wrote it itself, `stamped`: the database holds it, and every earlier one is older), then every row
- * in one INSERT.
- */
+/** Pure: the statements that write `records`: each DT's latest data timestamp, then every row in one INSERT. */
 export function deferredHistoryStatements(
   records: readonly RefreshRecord[],
-  stamped: (r: RefreshRecord) => boolean = () => false,
 ): { sql: string; params: Value[] }[] {
   if (records.length === 0) return [];
   const latest = new Map<string, RefreshRecord>();
   for (const r of records) if (r.dataTimestamp) latest.set(r.name, r);
-  const updates = [...latest.values()]
-    .filter((r) => !stamped(r))
-    .map((r) => ({
-      sql: 'UPDATE dtlab.dynamic_tables SET data_timestamp = $2 WHERE name = $1',
-      params: [r.name, r.dataTimestamp],
-    }));
+  const updates = [...latest.values()].map((r) => ({
+    sql: 'UPDATE dtlab.dynamic_tables SET data_timestamp = $2 WHERE name = $1',
+    params: [r.name, r.dataTimestamp],
+  }));
   return [...updates, refreshRecordsInsert(records)];
 }
 
 export class DeferredHistory {
   private pending: RefreshRecord[] = [];
-  /** Rows whose refresh wrote its data timestamp itself. */
-  private readonly stamped = new WeakSet<RefreshRecord>();
   /** DTs with a refresh under way, and how many. */
   private readonly busy = new Map<string, number>();
   private ids: number[] = [];
@@ -101,9 +93,8 @@ export class DeferredHistory {
     };
   }
 
-  /** `stamped`: the refresh wrote its DT's data timestamp in its own transaction (only the row waits). */
-  add(record: RefreshRecord, stamped = false): void {
-    if (stamped) this.stamped.add(record);
+  /** A refresh's row and its DT's data timestamp wait. */
+  add(record: RefreshRecord): void {
     this.pending.push(record);
   }
 
@@ -139,7 +130,7 @@ export class DeferredHistory {
   }
 
   private statements(records: readonly RefreshRecord[]) {
-    return deferredHistoryStatements(records, (r) => this.stamped.has(r));
+    return deferredHistoryStatements(records);
   }
 
   /** The rows to write now: all but those of a DT being refreshed. */

@@ -43,8 +43,9 @@ export interface RefreshRequest {
   refreshId?: number;
   /**
    * Where the engine records history rows later (DuckDB: refresh/deferred-history.ts): a refresh without
-   * expectations whose id was drawn ahead leaves its row here instead of inserting it, and the caller hands
-   * it over once the transaction commits. Absent: the row is inserted in the refresh's transaction.
+   * expectations whose id was drawn ahead leaves its row here instead of inserting it (and its DT's data
+   * timestamp instead of writing it), and the caller hands it over once the transaction commits. Absent: the
+   * row and the data timestamp are written in the refresh's transaction.
    */
   recordLater?: RefreshRecord[];
   /**
@@ -154,19 +155,21 @@ export async function runAndRecordRefresh(
     warehouse: req.warehouse ?? req.dt.warehouse,
   };
   const row = finishedRow(req, measured, work);
+  const run = req.expectations;
+  // The row waits in the engine (`recordLater`, DuckDB), and the DT's data timestamp with it: both are written
+  // before anything reads them through the engine (refresh/deferred-history.ts), a statement less here.
+  const later = req.recordLater && !run ? (req.refreshId ?? takeRefreshId(tx)) : undefined;
   // A recompute settles ADD / DROP CONSTRAINT (the DT's rows are judged by its expectations as they are now).
   const settles = req.dt.pendingRecompute !== undefined && row.refreshAction !== 'INCREMENTAL';
   await updateDynamicTable(tx, req.dt.name, {
-    data_timestamp: row.dataTimestamp ?? undefined,
+    ...(later === undefined ? { data_timestamp: row.dataTimestamp ?? undefined } : {}),
     ...(settles && row.refreshAction !== 'NO_DATA' ? { pending_recompute: null } : {}),
   });
   // The expectations' counts go in the history row (catalog/refresh-quality.ts): no statement of their own.
-  const run = req.expectations;
   const expectations = run?.active ? run.counts() : undefined;
   const counted: Omit<RefreshRecord, 'refreshId'> = expectations ? { ...row, expectations } : row;
   const qualityScore = expectations ? req.score?.(counted) : undefined;
   if (qualityScore) counted.qualityScore = qualityScore;
-  const later = req.recordLater && !run ? (req.refreshId ?? takeRefreshId(tx)) : undefined;
   if (later !== undefined) {
     const recorded = { refreshId: later, ...counted };
     req.recordLater?.push(recorded);

@@ -271,8 +271,8 @@ export async function runRefresh(
       }, txOptions);
       // Committed: counted before the capture lock is released, as every captured write is (capture/ledger.ts).
       settleLedger(ledger, dt, ran, mark, read, definitionOf(dt));
-      // Each refresh wrote its data timestamp in its own transaction: only the row waits.
-      for (const r of later) deferred?.add(r, true);
+      // The row and its DT's data timestamp wait (refresh/full.ts runAndRecordRefresh).
+      for (const r of later) deferred?.add(r);
       return ran;
     });
     settled?.();
