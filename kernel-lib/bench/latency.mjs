@@ -5,7 +5,8 @@
  * pipelines (as `dtlab bench refresh` makes them), then N times: a 1-row insert into `orders`, a refresh of
  * `order_analytics_incremental` (linear) and of `customer_ltv_incremental`. Prints per build and round the
  * medians (min) and, for two builds, the ratio of the second's medians to the first's. A benchmark, not a
- * timed test; run it on a quiet machine (it prints the load average).
+ * timed test; run it on a quiet machine (it prints the load average). The first few dozen refreshes of a
+ * fresh process run while V8 compiles (docs/incremental.md): `--n 120` compares the steady state.
  *
  *   node kernel-lib/bench/latency.mjs [--db duckdb|pglite|postgres://…/db] [--rounds 3] [--n 25] [DIST …]
  *
