@@ -22,11 +22,12 @@ Usage:
                                             what a refresh costs, one backend, one run (1-minute load
                                             average with each section): at SF 0.01 on fresh databases, the
                                             latency of a NO_DATA refresh and of a 1-row change (a linear DT,
-                                            customer_ltv; medians after 9 refreshes of warm-up) and M minutes (default 60) of two lessons (Scenario
-                                            A at rate 2; the seven pipelines at 1-minute lags, rate 10); at
-                                            SF, full ÷ incremental per pipeline after RF1+RF2 and after a
-                                            batch of N new orders (default 100000); capture's write overhead;
-                                            the cost of five expectations (as bench expectations)
+                                            customer_ltv; medians after 9 refreshes of warm-up) and M minutes
+                                            (default 60) of two lessons (Scenario A at rate 2; the seven
+                                            pipelines at 1-minute lags, rate 10); at SF, full ÷ incremental
+                                            per pipeline after RF1+RF2 and after a batch of N new orders
+                                            (default 100000); capture's write overhead; the cost of five
+                                            expectations (as bench expectations)
   dtlab bench expectations [--db DB]        at SF 0.01 on a fresh database: an incremental refresh without
                                             and with five expectations (docs/quality.md), medians and ratio
   dtlab bench quality --sf SF [--db DB]     a full evaluation of every system data metric function on
