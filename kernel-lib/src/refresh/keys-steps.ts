@@ -14,7 +14,7 @@ import { innerKeysSql } from '../plan/nested.js';
 import { TOUCHED_TABLE, tailKeysSql } from '../plan/order-tail.js';
 import { distinctDeltaSteps } from './distinct-plan.js';
 import type { IncrementalWork } from './incremental-work.js';
-import { dropTempTable, type RefreshStep, run, tempTableSteps } from './steps.js';
+import { dropTempTable, LARGE_CHANGE, type RefreshStep, run, tempTableSteps } from './steps.js';
 
 /**
  * The keys' steps; a nested aggregate's inner keys (what its state steps read next); the shape a linear plan
@@ -103,9 +103,6 @@ export function keysPhase(
   return { steps: steps ?? keysStep(label, KEYS_TABLE, keysSql), inner, hidden, drop };
 }
 
-/** Above this many change rows a kept keys table is truncated after the refresh, not emptied row by row. */
-const KEPT_KEYS_TRUNCATED = 2_000;
-
 /**
  * The affected keys in a temporary table kept for the connection (dialect `keepsKeys`). The plan names it
  * KEYS_TABLE; the table that stands for it (`table`) is named by the shape of the keys' query (`sql`: its
@@ -125,7 +122,7 @@ function keptKeys(
 ): { table: string; steps: RefreshStep[]; drop: RefreshStep } {
   const table = `${KEYS_TABLE}_${shapeHash(sql)}`;
   const empty = `DELETE FROM ${KEYS_TABLE}`;
-  const large = changes > KEPT_KEYS_TRUNCATED;
+  const large = changes > LARGE_CHANGE;
   return {
     table,
     steps: [

@@ -66,8 +66,12 @@ export function run(label: string, sql: string, reads: string[], writes: string[
   return { label, sql, reads, writes, needsResult: false };
 }
 
-/** A refresh's temporary table is left on the connection after a change of at most this many rows. */
-export const LEFT_AFTER_AT_MOST = 2_000;
+/**
+ * A change of more change rows than this is large: after it a refresh's temporary table is dropped, not left
+ * on the connection (`dropTempTable`), and a kept keys table truncated, not emptied row by row
+ * (refresh/keys-steps.ts `keptKeys`).
+ */
+export const LARGE_CHANGE = 2_000;
 
 /**
  * Steps that make temporary table `table` from `sql`: where the family replaces tables (dialect
@@ -93,7 +97,7 @@ export function tempTableSteps(
  * change was small (`changes` rows): the next refresh on the connection replaces it, one statement less.
  */
 export function dropTempTable(replaces: boolean, label: string, table: string, changes: number): SqlStep[] {
-  return replaces && changes <= LEFT_AFTER_AT_MOST
+  return replaces && changes <= LARGE_CHANGE
     ? []
     : [run(label, `DROP TABLE IF EXISTS ${table}`, [], [table])];
 }
